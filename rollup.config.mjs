@@ -1,0 +1,65 @@
+// Builds the four bundles of steadycart into dist/, their types, and dist/sri.json.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { dts } from 'rollup-plugin-dts';
+import esbuild from 'rollup-plugin-esbuild';
+
+const require = createRequire(import.meta.url);
+const pkg = JSON.parse(readFileSync('./package.json', 'utf8'));
+const external = Object.keys(pkg.dependencies);
+const banner = `/*! steadycart ${pkg.version} | MIT */`;
+const target = 'es2020';
+
+/** workbox-window's `module` field is its development build; ship the production one. */
+const workboxProd = {
+  name: 'workbox-window-prod',
+  resolveId: (id) => (id == 'workbox-window' ? require.resolve('workbox-window/build/workbox-window.prod.mjs') : null),
+};
+
+/** Records the sha384 of every bundle in dist/sri.json, for `integrity` attributes. */
+const sri = {};
+const integrity = {
+  name: 'sri',
+  writeBundle(options, bundle) {
+    for (const [file, chunk] of Object.entries(bundle)) {
+      if (chunk.type != 'chunk') continue;
+      sri[file] = 'sha384-' + createHash('sha384').update(readFileSync(`dist/${file}`)).digest('base64');
+    }
+    writeFileSync('dist/sri.json', JSON.stringify(sri, null, 2) + '\n');
+  },
+};
+
+const minify = terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: /^!/ } });
+
+/** A bundle that carries its dependencies: what a merchant serves as it is. */
+const standalone = (input, file, name) => ({
+  input,
+  output: { file, format: 'iife', name, sourcemap: true, banner },
+  plugins: [workboxProd, nodeResolve({ browser: true }), esbuild({ target }), minify, integrity],
+});
+
+/** A module for the merchant's bundler: dependencies stay imports. */
+const esm = (input, file) => ({
+  input,
+  external,
+  output: { file, format: 'es', sourcemap: true, banner },
+  plugins: [esbuild({ target }), integrity],
+});
+
+const types = (input, file) => ({
+  input,
+  output: { file, format: 'es' },
+  plugins: [dts()],
+});
+
+export default [
+  esm('src/index.ts', 'dist/steadycart.mjs'),
+  esm('src/sw/index.ts', 'dist/sw.mjs'),
+  standalone('src/index.ts', 'dist/steadycart.iife.js', 'SteadyCart'),
+  standalone('src/sw/standalone.ts', 'dist/steadycart-sw.js'),
+  types('build/types/index.d.ts', 'dist/steadycart.d.ts'),
+  types('build/types/sw/index.d.ts', 'dist/sw.d.ts'),
+];
