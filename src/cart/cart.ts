@@ -1,0 +1,98 @@
+import type { Channel } from '../channel';
+import type { Emitter } from '../events';
+import type { CartRecord, Storage } from '../storage';
+import type { Cart, CartItem, NewCartItem } from '../types';
+import { addItem, checkItem, checkQty, checkSku, setItemQty, toCart } from './items';
+
+const EMPTY: CartRecord = { id: 'cart', items: [], rev: 0, updatedAt: 0 };
+
+/**
+ * The shopper's cart: persisted before every call resolves, shared live by
+ * every tab of the origin. Changes are read-modify-write transactions, so two
+ * tabs changing the cart at once both keep their change.
+ *
+ * @example
+ * ```ts
+ * await sc.cart.add({ sku: 'mug-1', name: 'Mug', unitPrice: 1200, currency: 'EUR' });
+ * const stop = sc.cart.subscribe((cart) => render(cart));
+ * ```
+ */
+export class CartStore {
+  private record = EMPTY;
+
+  /** @internal */
+  constructor(
+    private readonly storage: Storage,
+    private readonly channel: Channel,
+    private readonly events: Emitter,
+  ) {}
+
+  /** The cart as stored now. */
+  async get(): Promise<Cart> {
+    return this.publish((await this.storage.get('cart', 'cart')) ?? EMPTY);
+  }
+
+  /** Adds a line, or adds `qty` (default 1) to the line with the same SKU. */
+  add(item: NewCartItem): Promise<Cart> {
+    const line = checkItem(item);
+    return this.change((items) => addItem(items, line));
+  }
+
+  /** Sets a line's quantity (1 to 999); use `remove` to drop it. */
+  setQuantity(sku: string, qty: number): Promise<Cart> {
+    checkSku(sku);
+    checkQty(qty);
+    return this.change((items) => setItemQty(items, sku, qty));
+  }
+
+  /** Removes a line; removing a SKU that is not there is not an error. */
+  remove(sku: string): Promise<Cart> {
+    checkSku(sku);
+    return this.change((items) => items.filter((i) => i.sku != sku));
+  }
+
+  /** Empties the cart. */
+  clear(): Promise<Cart> {
+    return this.change(() => []);
+  }
+
+  /**
+   * Calls `listener` now with the current cart, then after every change in
+   * any tab. Returns the function that unsubscribes.
+   */
+  subscribe(listener: (cart: Cart) => void): () => void {
+    const off = this.events.on('cart', listener);
+    listener(this.snapshot());
+    return off;
+  }
+
+  /** @internal Another context changed the cart. */
+  onRemoteChange(): void {
+    this.get().catch(() => {});
+  }
+
+  private async change(apply: (items: CartItem[]) => CartItem[]): Promise<Cart> {
+    const record = (await this.storage.update('cart', 'cart', (current = EMPTY) => ({
+      id: 'cart',
+      items: apply(current.items),
+      rev: current.rev + 1,
+      updatedAt: Date.now(),
+    })))!;
+    this.channel.post({ t: 'cart' });
+    return this.publish(record);
+  }
+
+  private snapshot(): Cart {
+    return toCart(this.record.items, this.record.updatedAt);
+  }
+
+  /** Keeps the newest record seen and tells subscribers when it is newer than what they had. */
+  private publish(record: CartRecord): Cart {
+    // The wall clock also counts: a database deleted by another tab starts its revisions again.
+    if (record.rev > this.record.rev || record.updatedAt > this.record.updatedAt) {
+      this.record = record;
+      this.events.emit('cart', this.snapshot());
+    }
+    return toCart(record.items, record.updatedAt);
+  }
+}

@@ -1,0 +1,65 @@
+import { fail } from '../errors';
+import { toJsonBody } from '../guard/json';
+import type { Cart, CartItem, NewCartItem } from '../types';
+
+const FIELDS = ['sku', 'name', 'unitPrice', 'currency', 'qty', 'meta'];
+
+/** @internal Throws INVALID_ITEM unless `qty` is an integer from 1 to 999. */
+export function checkQty(qty: unknown, path = 'qty'): number {
+  if (!Number.isInteger(qty) || (qty as number) < 1 || (qty as number) > 999) {
+    fail('INVALID_ITEM', 'must be an integer from 1 to 999', path);
+  }
+  return qty as number;
+}
+
+/** @internal Throws INVALID_ITEM unless `sku` is a non-empty string. */
+export function checkSku(sku: unknown): string {
+  if (typeof sku != 'string' || !sku || sku.length > 200) fail('INVALID_ITEM', 'must be a non-empty string', 'sku');
+  return sku as string;
+}
+
+/**
+ * Validates a new cart line and returns a clean copy. Throws INVALID_ITEM (or
+ * CARD_DATA for card data in `meta`) naming the field.
+ * @internal
+ */
+export function checkItem(input: NewCartItem): CartItem {
+  if (typeof input != 'object' || input === null || Array.isArray(input)) fail('INVALID_ITEM', 'an item must be an object', '');
+  const unknown = Object.keys(input).find((key) => !FIELDS.includes(key));
+  if (unknown) fail('INVALID_ITEM', 'is not an item field', unknown);
+  const { sku, name, unitPrice, currency, qty = 1, meta } = input;
+  if (typeof name != 'string' || !name) fail('INVALID_ITEM', 'must be a non-empty string', 'name');
+  if (!Number.isSafeInteger(unitPrice) || unitPrice < 0) fail('INVALID_ITEM', 'must be a non-negative integer in minor units', 'unitPrice');
+  if (typeof currency != 'string' || !/^[A-Z]{3}$/.test(currency)) fail('INVALID_ITEM', 'must be an ISO 4217 code such as EUR', 'currency');
+  const item: CartItem = { sku: checkSku(sku), name, unitPrice, currency, qty: checkQty(qty) };
+  if (meta !== undefined) item.meta = JSON.parse(toJsonBody(meta, [], 'INVALID_ITEM', 'meta'));
+  return item;
+}
+
+/** @internal Adds a line, or adds to the quantity of the line with the same SKU. */
+export function addItem(items: CartItem[], item: CartItem): CartItem[] {
+  if (items[0] && items[0].currency != item.currency) {
+    fail('CURRENCY_MISMATCH', `the cart is in ${items[0].currency}`, 'currency');
+  }
+  const existing = items.find((i) => i.sku == item.sku);
+  if (!existing) return [...items, item];
+  const qty = checkQty(existing.qty + item.qty);
+  return items.map((i) => (i == existing ? { ...item, qty } : i));
+}
+
+/** @internal Sets the quantity of an existing line. */
+export function setItemQty(items: CartItem[], sku: string, qty: number): CartItem[] {
+  if (!items.some((i) => i.sku == sku)) fail('ITEM_NOT_FOUND', 'is not in the cart', 'sku');
+  return items.map((i) => (i.sku == sku ? { ...i, qty } : i));
+}
+
+/** @internal The public snapshot of a list of lines. */
+export function toCart(items: CartItem[], updatedAt: number): Cart {
+  return {
+    items,
+    currency: items[0]?.currency ?? null,
+    count: items.reduce((n, i) => n + i.qty, 0),
+    subtotal: items.reduce((n, i) => n + i.qty * i.unitPrice, 0),
+    updatedAt,
+  };
+}

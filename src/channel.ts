@@ -1,0 +1,64 @@
+import type { EndpointRecord } from './storage';
+import type { OrderEvent, OutboxStatus } from './types';
+
+/** Messages between the tabs and the service worker of one origin. */
+export type Message =
+  /** The cart changed: read it again. */
+  | { t: 'cart' }
+  /** An endpoint's circuit or latency changed. */
+  | { t: 'endpoint'; record: EndpointRecord }
+  /** An order changed state. */
+  | { t: 'order'; event: OrderEvent };
+
+const STATUSES: OutboxStatus[] = ['sending', 'pending', 'confirmed', 'rejected', 'needs-payment', 'expired', 'failed'];
+
+const isObject = (v: unknown): v is Record<string, any> => typeof v == 'object' && v !== null;
+
+/**
+ * Shape check of a message from another context: anything malformed is
+ * dropped (and counted), never acted on.
+ * @internal
+ */
+export function isMessage(m: unknown): m is Message {
+  if (!isObject(m)) return false;
+  switch (m.t) {
+    case 'endpoint':
+      return isObject(m.record) && typeof m.record.id == 'string' && typeof m.record.updatedAt == 'number';
+    case 'order':
+      return isObject(m.event) && typeof m.event.id == 'string' && STATUSES.includes(m.event.status);
+    case 'cart':
+      return true;
+  }
+  return false;
+}
+
+/**
+ * @internal The origin-wide channel shared by tabs and the service worker.
+ * Degrades to a no-op where BroadcastChannel is missing.
+ */
+export class Channel {
+  private readonly channel?: BroadcastChannel;
+  /** Messages dropped as malformed. */
+  dropped = 0;
+
+  constructor(namespace: string, onMessage: (message: Message) => void) {
+    if (typeof BroadcastChannel != 'function') return;
+    this.channel = new BroadcastChannel(namespace);
+    this.channel.onmessage = ({ data }) => {
+      if (isMessage(data)) onMessage(data);
+      else this.dropped++;
+    };
+  }
+
+  post(message: Message): void {
+    try {
+      this.channel?.postMessage(message);
+    } catch {
+      // Closed or uncloneable: other tabs catch up from storage on their next read.
+    }
+  }
+
+  close(): void {
+    this.channel?.close();
+  }
+}

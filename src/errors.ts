@@ -1,0 +1,63 @@
+/**
+ * Stable error codes. A code never changes meaning once published; match on
+ * `error.code`, not on the message.
+ */
+export type ErrorCode =
+  /** An option passed to `createSteadyCart` is invalid. */
+  | 'INVALID_OPTIONS'
+  /** A cart item or quantity is invalid. */
+  | 'INVALID_ITEM'
+  /** The item's currency differs from the cart's. */
+  | 'CURRENCY_MISMATCH'
+  /** `setQuantity` named a SKU that is not in the cart. */
+  | 'ITEM_NOT_FOUND'
+  /** The order cannot be serialized as JSON. */
+  | 'INVALID_ORDER'
+  /** The order holds raw card data; nothing was stored or sent. */
+  | 'CARD_DATA'
+  /** `placeOrder` was called while no endpoint is configured. */
+  | 'NO_ENDPOINTS'
+  /** The server answered 422: this key was used before with another body. */
+  | 'IDEMPOTENCY_MISMATCH'
+  /** The caller's `AbortSignal` fired. */
+  | 'ABORTED'
+  /** The instance was closed. */
+  | 'CLOSED'
+  /** No outbox entry has this id. */
+  | 'NOT_FOUND';
+
+/**
+ * Every error steadycart throws or reports. `path` names the offending field
+ * (for example `endpoints[1].url` or `payment.card.number`) where there is one.
+ *
+ * @example
+ * ```ts
+ * try { await sc.cart.add(item) }
+ * catch (e) { if (isSteadyCartError(e) && e.code === 'INVALID_ITEM') showError(e.path) }
+ * ```
+ */
+export class SteadyCartError extends Error {
+  override readonly name = 'SteadyCartError';
+  constructor(
+    /** Stable, machine-readable reason. */
+    readonly code: ErrorCode,
+    message: string,
+    /** JSON path of the offending field, when the error is about one. */
+    readonly path?: string,
+  ) {
+    super(path ? `${message} (at ${path})` : message);
+  }
+}
+
+/**
+ * True for any steadycart error, also one created in another realm (an
+ * iframe), where `instanceof` fails.
+ */
+export function isSteadyCartError(value: unknown): value is SteadyCartError {
+  return value instanceof SteadyCartError || (value as Error | null)?.name === 'SteadyCartError';
+}
+
+/** @internal Shorthand used by the validators. */
+export const fail = (code: ErrorCode, message: string, path?: string): never => {
+  throw new SteadyCartError(code, message, path);
+};

@@ -1,0 +1,40 @@
+/**
+ * The card-data guard (PROTOCOL.md, "What is never sent or stored"): raw card
+ * numbers, CVVs and track data must never reach IndexedDB or the wire.
+ */
+
+/** Field names of card data in the usual spellings, compared lower-case with separators removed. */
+const CARD_FIELDS = new Set(
+  (
+    'cardnumber cardno cardnum ccnumber ccnum creditcardnumber debitcardnumber pan primaryaccountnumber' +
+    ' cvv cvv2 cvc cvc2 cvn csc cardcode securitycode cardsecuritycode cardverificationvalue cardverificationcode' +
+    ' track1 track2 trackdata track1data track2data magstripe magneticstripe pinblock'
+  ).split(' '),
+);
+
+/** @internal True for a card-data field name holding a value (an empty or null field is harmless). */
+export function isCardField(name: string, value: unknown): boolean {
+  return (
+    CARD_FIELDS.has(name.toLowerCase().replace(/[^a-z0-9]/g, '')) &&
+    value !== null &&
+    value !== '' &&
+    (typeof value == 'string' || typeof value == 'number')
+  );
+}
+
+/**
+ * @internal True for a string or number of 13-19 digits (spaces or dashes
+ * allowed between digit groups) starting with 2-6 that passes the Luhn check.
+ */
+export function isCardNumber(value: string | number): boolean {
+  const text = String(value);
+  if (!/^[2-6]\d*(?:[ -]\d+)*$/.test(text)) return false;
+  const digits = text.replace(/[ -]/g, '');
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  for (let i = digits.length - 1, double = false; i >= 0; i--, double = !double) {
+    let d = +digits[i]! * (double ? 2 : 1);
+    sum += d > 9 ? d - 9 : d;
+  }
+  return sum % 10 == 0;
+}

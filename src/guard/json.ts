@@ -1,0 +1,60 @@
+import { fail } from '../errors';
+import { isCardField, isCardNumber } from './card-data';
+
+/**
+ * Checks that `value` is plain JSON and holds no card data, then serializes
+ * it once. Throws `INVALID_ORDER` or `CARD_DATA` (with the JSON path) and
+ * never returns a body that would need either.
+ *
+ * `code` lets the cart reuse the check with its own error code.
+ * @internal
+ */
+export function toJsonBody(
+  value: unknown,
+  allowCardLikeAt: readonly string[] = [],
+  code: 'INVALID_ORDER' | 'INVALID_ITEM' = 'INVALID_ORDER',
+  root = '',
+): string {
+  const seen = new Set<object>();
+  const visit = (v: unknown, path: string): void => {
+    switch (typeof v) {
+      case 'string':
+      case 'number':
+        if (typeof v == 'number' && !isFinite(v)) fail(code, 'numbers must be finite', path);
+        // `[*]` lets one allowed path cover every element of an array.
+        if (isCardNumber(v) && !allowCardLikeAt.includes(path) && !allowCardLikeAt.includes(path.replace(/\[\d+\]/g, '[*]'))) {
+          fail('CARD_DATA', 'looks like a card number; send a payment token instead', path);
+        }
+        return;
+      case 'boolean':
+        return;
+      case 'object': {
+        if (v === null) return;
+        if (seen.has(v)) fail(code, 'must not contain a cycle', path);
+        seen.add(v);
+        if (Array.isArray(v)) {
+          v.forEach((item, i) => {
+            if (item === undefined) fail(code, 'undefined is not JSON', `${path}[${i}]`);
+            visit(item, `${path}[${i}]`);
+          });
+        } else {
+          // A plain object's prototype is some realm's Object.prototype (an iframe's too), or null.
+          const proto = Object.getPrototypeOf(v);
+          if (proto && Object.getPrototypeOf(proto)) fail(code, 'must be a plain object', path);
+          for (const [key, item] of Object.entries(v)) {
+            const at = path ? `${path}.${key}` : key;
+            if (isCardField(key, item)) fail('CARD_DATA', 'card data must never be stored or sent', at);
+            // Undefined properties are dropped by JSON, as every shop expects.
+            if (item !== undefined) visit(item, at);
+          }
+        }
+        seen.delete(v);
+        return;
+      }
+      default:
+        fail(code, `${typeof v} is not JSON`, path);
+    }
+  };
+  visit(value, root);
+  return JSON.stringify(value);
+}

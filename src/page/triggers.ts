@@ -1,0 +1,43 @@
+import type { Outbox } from '../outbox/outbox';
+
+/** Bounds of the replay timer. */
+const MIN_TIMER_MS = 1000;
+const MAX_TIMER_MS = 300_000;
+
+/**
+ * @internal Replays the outbox from the page: right after load, when the
+ * browser comes online, when the tab becomes visible, when an endpoint
+ * recovers, and on a timer while orders wait. Returns `stop`.
+ */
+export function startReplayTriggers(outbox: Outbox): { now(): void; stop(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const run = (force: boolean) => {
+    if (stopped) return;
+    clearTimeout(timer);
+    outbox
+      .replay(force)
+      .then(() => outbox.nextDue())
+      .then((due) => {
+        if (due !== undefined && !stopped) {
+          clearTimeout(timer);
+          timer = setTimeout(() => run(false), Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
+        }
+      })
+      .catch(() => {});
+  };
+  const forced = () => run(true);
+  const visible = () => document.visibilityState == 'visible' && forced();
+  addEventListener('online', forced);
+  document.addEventListener('visibilitychange', visible);
+  setTimeout(forced);
+  return {
+    now: forced,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      removeEventListener('online', forced);
+      document.removeEventListener('visibilitychange', visible);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { Workbox } from 'workbox-window';
+import type { Config } from '../options';
+import type { Outbox } from '../outbox/outbox';
+import type { Health } from '../types';
+
+/** Background Sync tag of the replay. @internal */
+export const syncTag = (namespace: string) => `${namespace}:replay`;
+
+let policy: { createScriptURL(url: string): unknown } | undefined;
+
+/**
+ * The worker's script URL, through the `steadycart` Trusted Types policy where
+ * the page enforces Trusted Types: the one policy steadycart creates, and it
+ * admits only the URL the merchant configured.
+ */
+function scriptUrl(url: string): string {
+  const tt = (globalThis as { trustedTypes?: { createPolicy(name: string, rules: object): typeof policy } }).trustedTypes;
+  if (!tt) return url;
+  policy ??= tt.createPolicy('steadycart', {
+    createScriptURL: (value: string) => {
+      if (value != url) throw new TypeError('steadycart only loads its own service worker');
+      return value;
+    },
+  });
+  return policy!.createScriptURL(url) as string;
+}
+
+/**
+ * @internal Registers the service worker with workbox-window. A waiting new
+ * worker is activated only while no order is in flight; when registration
+ * fails, the page replays by itself and says so.
+ */
+export function registerWorker(
+  config: Config,
+  outbox: Outbox,
+  setState: (state: Health['worker'], reason?: string) => void,
+): { sync(): void; activateWaiting(): void } {
+  let registration: ServiceWorkerRegistration | undefined;
+  let wb: Workbox | undefined;
+  let waiting = false;
+  const activateWaiting = async () => {
+    if (waiting && !(await outbox.sending())) {
+      waiting = false;
+      wb!.messageSkipWaiting();
+    }
+  };
+  if (config.worker && typeof navigator != 'undefined' && navigator.serviceWorker) {
+    const { url, scope } = config.worker;
+    const full = config.namespace == 'steadycart' ? url : `${url}${url.includes('?') ? '&' : '?'}namespace=${encodeURIComponent(config.namespace)}`;
+    setState('registering');
+    try {
+      wb = new Workbox(scriptUrl(full), scope ? { scope } : {});
+      wb.addEventListener('waiting', () => {
+        waiting = true;
+        activateWaiting();
+      });
+      wb.register({ immediate: true }).then(
+        (reg) => {
+          registration = reg;
+          setState('active');
+        },
+        (error: Error) => setState('failed', error.message),
+      );
+    } catch (error) {
+      setState('failed', (error as Error).message);
+    }
+  } else if (config.worker) {
+    setState('failed', 'service workers are not available here');
+  }
+  return {
+    /** Asks the browser to wake the worker for a replay when connectivity returns (Background Sync, where it exists). */
+    sync() {
+      (registration as { sync?: { register(tag: string): Promise<void> } } | undefined)?.sync?.register(syncTag(config.namespace)).catch(() => {});
+    },
+    activateWaiting,
+  };
+}

@@ -1,0 +1,177 @@
+import { openDB, type IDBPDatabase } from 'idb';
+import { isSteadyCartError } from '../errors';
+import { MemoryStores } from './memory';
+import { migrations, type Schema, type StoreName, type Value } from './schema';
+
+export type { CartRecord, EndpointRecord, LeaseRecord, OutboxRecord, StoreName } from './schema';
+
+/** The schema version this build reads and writes. */
+export const VERSION = migrations.length;
+
+/** How long opening may take (an upgrade waits for old tabs to let go) before we give up on IndexedDB. */
+const OPEN_TIMEOUT_MS = 3000;
+
+type DB = IDBPDatabase<Schema>;
+
+/**
+ * Opens the database at `version`, running the migrations it lacks.
+ * @internal Exported for migration tests.
+ */
+export function openDatabase(
+  name: string,
+  version = VERSION,
+  on: { blocked?: () => void; closed?: () => void } = {},
+): Promise<DB> {
+  let db: DB | undefined;
+  const closed = () => {
+    db?.close();
+    on.closed?.();
+  };
+  return openDB<Schema>(name, version, {
+    upgrade(database, oldVersion, _newVersion, tx) {
+      for (let v = oldVersion; v < version; v++) migrations[v]!(database, tx);
+    },
+    blocked: on.blocked,
+    // A newer tab wants to upgrade or delete: let go at once so it is never wedged by us.
+    blocking: closed,
+    terminated: closed,
+  }).then((opened) => (db = opened));
+}
+
+/**
+ * @internal Record storage: IndexedDB when it works, memory when it does not.
+ * Any failure of IndexedDB (missing, blocked, quota, closed under us, broken)
+ * switches this instance to memory and reports why, once; checkout goes on.
+ */
+export class Storage {
+  private db: Promise<DB> | null = null;
+  private memory: MemoryStores | null = null;
+  /** Why storage degraded to memory. */
+  error?: string;
+
+  constructor(
+    private readonly name: string,
+    private readonly onDegraded: (reason: string) => void,
+  ) {}
+
+  get kind(): 'indexeddb' | 'memory' {
+    return this.memory ? 'memory' : 'indexeddb';
+  }
+
+  /** Opens the database now, so that degradation is known before the first use. */
+  async ready(): Promise<void> {
+    await this.run((db) => db.count('meta'), () => 0);
+  }
+
+  get<S extends StoreName>(store: S, id: string): Promise<Value<S> | undefined> {
+    return this.run((db) => db.get(store, id), (m) => m.get(store, id));
+  }
+
+  all<S extends StoreName>(store: S): Promise<Value<S>[]> {
+    return this.run((db) => db.getAll(store), (m) => m.all(store));
+  }
+
+  put<S extends StoreName>(store: S, value: Value<S>): Promise<void> {
+    return this.update(store, value.id, () => value).then(() => {});
+  }
+
+  delete(store: StoreName, id: string): Promise<void> {
+    return this.run(
+      async (db) => {
+        const tx = db.transaction(store, 'readwrite', { durability: 'strict' });
+        await Promise.all([tx.store.delete(id), tx.done]);
+      },
+      (m) => m.delete(store, id),
+    );
+  }
+
+  /**
+   * Atomic read-modify-write of one record, in one transaction, so that
+   * concurrent changes from other tabs are applied in turn, never lost.
+   * `change` must be synchronous; returning `undefined` writes nothing;
+   * throwing aborts and rethrows.
+   */
+  update<S extends StoreName>(
+    store: S,
+    id: string,
+    change: (current: Value<S> | undefined) => Value<S> | undefined,
+  ): Promise<Value<S> | undefined> {
+    return this.run(
+      async (db) => {
+        // Strict durability: an order acknowledged as stored must survive a power loss.
+        const tx = db.transaction(store, 'readwrite', { durability: 'strict' });
+        const done = tx.done;
+        done.catch(() => {});
+        let next: Value<S> | undefined;
+        try {
+          next = change(await tx.store.get(id));
+          if (next) tx.store.put(next);
+        } catch (error) {
+          tx.abort();
+          throw error;
+        }
+        await done;
+        return next;
+      },
+      (m) => {
+        const next = change(m.get(store, id));
+        if (next) m.put(store, next);
+        return next;
+      },
+    );
+  }
+
+  close(): void {
+    this.db?.then((db) => db.close(), () => {});
+    this.db = null;
+  }
+
+  private open(): Promise<DB> {
+    if (!this.db) {
+      const opening = new Promise<DB>((resolve, reject) => {
+        // Blocked by a connection that never lets go, or queued behind such an open: give up in bounded time.
+        const timer = setTimeout(() => reject(new Error('IndexedDB did not open in time (blocked by another tab?)')), OPEN_TIMEOUT_MS);
+        openDatabase(this.name, VERSION, {
+          closed: () => {
+            if (this.db == opening) this.db = null;
+          },
+        }).then((db) => {
+          clearTimeout(timer);
+          resolve(db);
+          // Opened after we gave up waiting: nobody will use it.
+          opening.catch(() => db.close());
+        }, reject);
+      });
+      this.db = opening;
+    }
+    return this.db;
+  }
+
+  private async run<T>(idb: (db: DB) => Promise<T>, memory: (m: MemoryStores) => T): Promise<T> {
+    for (let retry = true; !this.memory; retry = false) {
+      let db: DB;
+      try {
+        db = await this.open();
+      } catch (error) {
+        this.degrade(error);
+        break;
+      }
+      try {
+        return await idb(db);
+      } catch (error) {
+        if (isSteadyCartError(error)) throw error;
+        // The connection may have been closed under us (another tab upgraded or deleted the database): reopen once.
+        this.close();
+        if (!retry) this.degrade(error);
+      }
+    }
+    return memory(this.memory!);
+  }
+
+  private degrade(error: unknown): void {
+    this.close();
+    this.memory = new MemoryStores();
+    this.error = (error as Error)?.message || String(error);
+    this.onDegraded(this.error);
+  }
+}

@@ -1,0 +1,33 @@
+import type { StoreName, Value } from './schema';
+
+/**
+ * @internal The in-memory stand-in for IndexedDB, used when it is missing or
+ * broken. Values are cloned on the way in and out, as IndexedDB does, so no
+ * caller can change a stored record by mutating an object it holds.
+ */
+export class MemoryStores {
+  private readonly stores = new Map<StoreName, Map<string, unknown>>();
+
+  private store(name: StoreName): Map<string, unknown> {
+    let store = this.stores.get(name);
+    if (!store) this.stores.set(name, (store = new Map()));
+    return store;
+  }
+
+  get<S extends StoreName>(name: S, id: string): Value<S> | undefined {
+    const value = this.store(name).get(id);
+    return value === undefined ? undefined : (structuredClone(value) as Value<S>);
+  }
+
+  all<S extends StoreName>(name: S): Value<S>[] {
+    return [...this.store(name).values()].map((v) => structuredClone(v) as Value<S>);
+  }
+
+  put<S extends StoreName>(name: S, value: Value<S>): void {
+    this.store(name).set(value.id, structuredClone(value));
+  }
+
+  delete(name: StoreName, id: string): void {
+    this.store(name).delete(id);
+  }
+}

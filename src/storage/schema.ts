@@ -1,0 +1,98 @@
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { CartItem, CircuitState, ErrorInfo, OutboxStatus, ServerResult } from '../types';
+
+/** The cart, one record. */
+export interface CartRecord {
+  id: 'cart';
+  items: CartItem[];
+  /** Increases with every change, so that a tab never shows an older cart after a newer one. */
+  rev: number;
+  updatedAt: number;
+}
+
+/** An order in the outbox: the write-ahead record. */
+export interface OutboxRecord {
+  /** Idempotency key, minted once. */
+  id: string;
+  /** The order serialized once; every attempt sends these exact bytes. */
+  body: string;
+  status: OutboxStatus;
+  createdAt: number;
+  updatedAt: number;
+  attempts: number;
+  /** Replays that sent something; drives the replay backoff. */
+  runs: number;
+  /**
+   * Idempotency domains where a POST of this order may have been processed
+   * without a definite answer. Written before a request leaves for a new
+   * domain; a domain leaves only when a lookup there answers 404.
+   */
+  domains: string[];
+  /** Not replayed before this time (backoff). */
+  due: number;
+  tokenExpiresAt?: number;
+  lastError?: ErrorInfo;
+  result?: ServerResult;
+}
+
+/** Circuit breaker and latency state of one endpoint, shared by every context. */
+export interface EndpointRecord {
+  /** The endpoint's URL. */
+  id: string;
+  state: CircuitState;
+  failures: number;
+  /** Current open interval; doubles on every failed probe. */
+  openMs: number;
+  /** When an open circuit may be probed. */
+  retryAt: number;
+  /** Recent answer latencies, newest last. */
+  samples: number[];
+  lastError?: ErrorInfo;
+  updatedAt: number;
+}
+
+/** A lock lease, where Web Locks are missing. */
+export interface LeaseRecord {
+  id: string;
+  owner: string;
+  until: number;
+}
+
+/** Small settings (for example the service worker's configuration). */
+export interface MetaRecord {
+  id: string;
+  value: unknown;
+}
+
+/** The database schema: every read and write is checked against it. */
+export interface Schema extends DBSchema {
+  cart: { key: string; value: CartRecord };
+  meta: { key: string; value: MetaRecord };
+  outbox: { key: string; value: OutboxRecord };
+  endpoints: { key: string; value: EndpointRecord };
+  leases: { key: string; value: LeaseRecord };
+}
+
+export type StoreName = StoreNames<Schema>;
+export type Value<S extends StoreName> = Schema[S]['value'];
+
+type Migration = (db: IDBPDatabase<Schema>, tx: IDBPTransaction<Schema, StoreName[], 'versionchange'>) => void;
+
+/**
+ * Numbered migrations: `migrations[n]` upgrades version n to n + 1. Append
+ * only; a migration keeps every record (a schema upgrade that drops the
+ * queue loses orders).
+ */
+export const migrations: Migration[] = [
+  // v1: the cart and settings.
+  (db) => {
+    db.createObjectStore('cart', { keyPath: 'id' });
+    db.createObjectStore('meta', { keyPath: 'id' });
+  },
+  // v2: the outbox, endpoint health and lock leases.
+  (db) => {
+    db.createObjectStore('outbox', { keyPath: 'id' });
+    db.createObjectStore('endpoints', { keyPath: 'id' });
+    db.createObjectStore('leases', { keyPath: 'id' });
+  },
+];

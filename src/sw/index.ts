@@ -1,0 +1,75 @@
+/**
+ * steadycart inside a service worker: `import { installSteadyCart } from 'steadycart/sw'`.
+ * @packageDocumentation
+ */
+import { createCore } from '../core';
+import { normalizeOptions } from '../options';
+import { openDatabase } from '../storage';
+import type { SteadyCartOptions } from '../types';
+
+export type { SteadyCartOptions } from '../types';
+
+/** Options of {@link installSteadyCart}. */
+export interface InstallOptions {
+  /**
+   * The configuration to replay with. Default: the one the pages stored
+   * (`createSteadyCart` keeps its options for the worker), read afresh at
+   * every replay so the worker always uses the current endpoints.
+   */
+  config?: SteadyCartOptions;
+  /** Namespace, when the pages use another than `steadycart`. Default: the `namespace` query parameter of the worker's URL. */
+  namespace?: string;
+}
+
+/**
+ * Adds steadycart to a service worker: replays the outbox on Background Sync
+ * (`sync` events), with the one-replayer lock shared with the pages, and lets
+ * the pages activate a waiting update only while no order is in flight.
+ *
+ * @example
+ * ```ts
+ * // sw.ts, built by the merchant (for example with Workbox)
+ * import { installSteadyCart } from 'steadycart/sw';
+ * installSteadyCart(self);
+ * ```
+ */
+export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: InstallOptions = {}): void {
+  const namespace = options.namespace ?? new URL(worker.location.href).searchParams.get('namespace') ?? 'steadycart';
+
+  /** Replays everything waiting; resolves with the number still waiting. */
+  const replay = async (): Promise<number> => {
+    let stored = options.config;
+    if (!stored) {
+      const db = await openDatabase(namespace);
+      stored = ((await db.get('meta', 'config'))?.value ?? undefined) as SteadyCartOptions | undefined;
+      db.close();
+    }
+    if (!stored) return 0;
+    const core = await createCore(normalizeOptions({ ...stored, namespace, serviceWorker: false }));
+    try {
+      await core.circuits.load(false);
+      return await core.outbox.replay(true);
+    } finally {
+      core.close();
+    }
+  };
+
+  worker.addEventListener('sync', (event) => {
+    const sync = event as ExtendableEvent & { tag: string; lastChance: boolean };
+    if (sync.tag != `${namespace}:replay`) return;
+    sync.waitUntil(
+      replay().then((waiting) => {
+        // Rejecting asks the browser to fire the sync again later, with its own backoff.
+        if (waiting && !sync.lastChance) throw new Error(`${waiting} orders still waiting`);
+      }),
+    );
+  });
+
+  worker.addEventListener('message', (event) => {
+    // Only this origin's own pages may activate an update.
+    if (event.origin && event.origin != worker.location.origin) return;
+    if ((event.data as { type?: unknown } | null)?.type == 'SKIP_WAITING') worker.skipWaiting();
+  });
+
+  worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.claim()));
+}

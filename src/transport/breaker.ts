@@ -1,0 +1,74 @@
+import type { EndpointRecord } from '../storage';
+import type { ErrorInfo } from '../types';
+
+/** Latency samples kept per endpoint. */
+const SAMPLES = 20;
+
+/** @internal A fresh, closed circuit. */
+export const closedCircuit = (id: string, openMs: number): EndpointRecord => ({
+  id,
+  state: 'closed',
+  failures: 0,
+  openMs,
+  retryAt: 0,
+  samples: [],
+  updatedAt: 0,
+});
+
+/**
+ * Whether an endpoint may be used now: `yes` when closed, `probe` when open
+ * and due for a probe (or half-open: a probe of another context that may
+ * have died), `no` while open.
+ */
+export function permits(record: EndpointRecord, now: number): 'yes' | 'probe' | 'no' {
+  if (record.state == 'closed') return 'yes';
+  return now >= record.retryAt ? 'probe' : 'no';
+}
+
+/** An answer arrived: the circuit closes, and a POST's latency joins the samples. */
+export function succeeded(record: EndpointRecord, now: number, baseOpenMs: number, latencyMs?: number): EndpointRecord {
+  return {
+    ...record,
+    state: 'closed',
+    failures: 0,
+    openMs: baseOpenMs,
+    retryAt: 0,
+    samples: latencyMs === undefined ? record.samples : [...record.samples, Math.round(latencyMs)].slice(-SAMPLES),
+    updatedAt: now,
+  };
+}
+
+/**
+ * A failure opens the circuit. The probe delay doubles with every failure
+ * while open (capped at `maxOpenMs`), with jitter so that many clients do not
+ * probe in step, and never falls before a server's `Retry-After`.
+ */
+export function failed(
+  record: EndpointRecord,
+  error: ErrorInfo,
+  now: number,
+  maxOpenMs: number,
+  retryAfterMs = 0,
+  random: () => number = Math.random,
+): EndpointRecord {
+  const openMs = record.state == 'closed' ? record.openMs : Math.min(maxOpenMs, record.openMs * 2);
+  return {
+    ...record,
+    state: 'open',
+    failures: record.failures + 1,
+    openMs,
+    retryAt: now + Math.max(retryAfterMs, Math.round(openMs * (0.5 + random() / 2))),
+    lastError: error,
+    updatedAt: now,
+  };
+}
+
+/** Median and 95th percentile of the samples (`null` without enough of them). */
+export function latency(record: EndpointRecord): { median: number | null; p95: number | null } {
+  const sorted = [...record.samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  return {
+    median: n ? sorted[n >> 1]! : null,
+    p95: n >= 5 ? sorted[Math.ceil(n * 0.95) - 1]! : null,
+  };
+}

@@ -1,0 +1,147 @@
+import type { Channel } from '../channel';
+import type { Emitter } from '../events';
+import type { Config, Endpoint } from '../options';
+import type { EndpointRecord, Storage } from '../storage';
+import type { EndpointHealth, ErrorInfo } from '../types';
+import { closedCircuit, failed, latency, permits, succeeded } from './breaker';
+import { send, type Reply } from './http';
+
+/** @internal Describes a reply that failed, for `lastError`. */
+export function describe(reply: Reply): ErrorInfo {
+  const at = Date.now();
+  return reply.status
+    ? { code: 'http', message: `HTTP ${reply.status}`, status: reply.status, at }
+    : { code: reply.error ?? 'network', message: reply.error == 'timeout' ? 'no answer in time' : reply.error == 'aborted' ? 'aborted' : 'network error', at };
+}
+
+/**
+ * @internal Circuit breakers of every endpoint, shared with the other tabs
+ * and the service worker: every change is persisted (so a new page starts
+ * informed) and broadcast (so open pages learn at once).
+ */
+export class Circuits {
+  private readonly records = new Map<string, EndpointRecord>();
+  private timer?: ReturnType<typeof setTimeout>;
+  private closed = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly storage: Storage,
+    private readonly channel: Channel,
+    private readonly events: Emitter,
+    /** Called when an endpoint recovers, so that waiting orders can go. */
+    private readonly onRecovered: () => void,
+  ) {}
+
+  /**
+   * Loads the shared state. A circuit persisted as open is probed once now
+   * rather than trusted blindly: the outage may be long over.
+   */
+  async load(probeOpen: boolean): Promise<void> {
+    for (const record of await this.storage.all('endpoints')) {
+      if (this.config.endpoints.some((e) => e.url == record.id)) this.records.set(record.id, record);
+    }
+    if (probeOpen) this.config.endpoints.forEach((e) => this.record(e).state != 'closed' && this.probe(e));
+    this.schedule();
+  }
+
+  record(endpoint: Endpoint): EndpointRecord {
+    return this.records.get(endpoint.url) ?? closedCircuit(endpoint.url, this.config.tuning.openMs);
+  }
+
+  permits(endpoint: Endpoint, now = Date.now()): 'yes' | 'probe' | 'no' {
+    return permits(this.record(endpoint), now);
+  }
+
+  /** Median and p95 latency of recent answers. */
+  latency(endpoint: Endpoint): { median: number | null; p95: number | null } {
+    return latency(this.record(endpoint));
+  }
+
+  success(endpoint: Endpoint, latencyMs?: number): void {
+    this.set(succeeded(this.record(endpoint), Date.now(), this.config.tuning.openMs, latencyMs));
+  }
+
+  failure(endpoint: Endpoint, reply: Reply): void {
+    this.set(failed(this.record(endpoint), describe(reply), Date.now(), this.config.tuning.maxOpenMs, reply.retryAfterMs));
+  }
+
+  /**
+   * Probes an open endpoint with its health route (or, without one, a lookup
+   * of a random key, where 404 means healthy). Half-open meanwhile, so other
+   * contexts wait for the verdict instead of probing too.
+   */
+  async probe(endpoint: Endpoint, timeoutMs = this.config.tuning.attemptTimeoutMs, signal = new AbortController().signal): Promise<boolean> {
+    const { healthPath, checkoutPath, credentials } = this.config;
+    this.set({ ...this.record(endpoint), state: 'half-open', retryAt: Date.now() + timeoutMs, updatedAt: Date.now() });
+    const reply = await send(endpoint.url + (healthPath || `${checkoutPath}/${crypto.randomUUID()}`), {
+      method: 'GET',
+      timeoutMs,
+      signal,
+      credentials,
+    });
+    const ok = healthPath ? !!reply.status && reply.status < 300 : reply.status == 404;
+    if (ok) this.success(endpoint);
+    else this.failure(endpoint, reply);
+    return ok;
+  }
+
+  /** Another context changed a circuit. */
+  onRemote(record: EndpointRecord): void {
+    const current = this.records.get(record.id);
+    if (this.config.endpoints.some((e) => e.url == record.id) && record.updatedAt > (current?.updatedAt ?? -1)) {
+      this.apply(record);
+    }
+  }
+
+  health(): EndpointHealth[] {
+    return this.config.endpoints.map((endpoint) => {
+      const r = this.record(endpoint);
+      const { median, p95 } = latency(r);
+      return {
+        url: endpoint.url,
+        domain: endpoint.domain,
+        state: r.state,
+        latencyMs: median,
+        p95Ms: p95,
+        failures: r.failures,
+        retryAt: r.state == 'closed' ? undefined : r.retryAt,
+        lastError: r.lastError,
+      };
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  private set(record: EndpointRecord): void {
+    this.apply(record);
+    this.storage.put('endpoints', record).catch(() => {});
+    this.channel.post({ t: 'endpoint', record });
+  }
+
+  private apply(record: EndpointRecord): void {
+    const before = this.records.get(record.id)?.state ?? 'closed';
+    this.records.set(record.id, record);
+    if (before != record.state) {
+      this.events.emit('endpoint:state', this.health().find((h) => h.url == record.id)!);
+      if (record.state == 'closed') this.onRecovered();
+    }
+    this.schedule();
+  }
+
+  /** Probes the next open circuit when it is due, while this instance lives. */
+  private schedule(): void {
+    clearTimeout(this.timer);
+    if (this.closed) return;
+    const open = this.config.endpoints.filter((e) => this.record(e).state != 'closed');
+    if (!open.length) return;
+    const next = Math.min(...open.map((e) => this.record(e).retryAt));
+    this.timer = setTimeout(() => {
+      const now = Date.now();
+      open.forEach((e) => this.permits(e, now) == 'probe' && this.probe(e));
+    }, Math.max(0, next - Date.now()));
+  }
+}

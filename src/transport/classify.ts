@@ -1,0 +1,42 @@
+/**
+ * PROTOCOL.md's response table, in one place.
+ * - `done`: 2xx, processed: confirmed.
+ * - `refused`: other 4xx, processed and refused: rejected, never retried.
+ * - `mismatch`: 422, the key was used with another body: failed, never retried.
+ * - `busy`: 409, still being processed: ask the same domain again later.
+ * - `retry`: 408, 425, 429, 503, not processed: retry anywhere.
+ * - `ambiguous`: other 5xx, network error, timeout, abort: may have been
+ *   processed; only the same domain, or another after a 404 lookup.
+ */
+export type Verdict = 'done' | 'refused' | 'mismatch' | 'busy' | 'retry' | 'ambiguous';
+
+/** Classifies a POST's outcome; `undefined` stands for no HTTP answer at all. */
+export function classify(status: number | undefined): Verdict {
+  if (!status || status >= 500) return status == 503 ? 'retry' : 'ambiguous';
+  if (status < 300 && status >= 200) return 'done';
+  if (status == 409) return 'busy';
+  if (status == 422) return 'mismatch';
+  if (status == 408 || status == 425 || status == 429) return 'retry';
+  // 1xx/3xx never reach script from fetch in practice; treat as no answer.
+  return status >= 400 ? 'refused' : 'ambiguous';
+}
+
+/**
+ * The answer of a lookup (`GET {checkout}/{key}`):
+ * - `found` with the stored status and body, to treat as the POST's answer;
+ * - `absent` (404): not processed in this domain;
+ * - `busy` (409): in progress;
+ * - `unknown`: anything else; no conclusion may be drawn.
+ */
+export type Lookup = { kind: 'found'; status: number; body: unknown } | { kind: 'absent' | 'busy' | 'unknown' };
+
+/** Classifies a lookup's outcome from its status and parsed JSON body. */
+export function classifyLookup(status: number | undefined, body: unknown): Lookup {
+  if (status == 404) return { kind: 'absent' };
+  if (status == 409) return { kind: 'busy' };
+  const stored = body as { status?: unknown; body?: unknown } | null;
+  if (status == 200 && typeof stored?.status == 'number' && stored.status >= 200 && stored.status < 600) {
+    return { kind: 'found', status: stored.status, body: stored.body ?? null };
+  }
+  return { kind: 'unknown' };
+}

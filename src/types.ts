@@ -1,0 +1,290 @@
+/** A JSON value: what an order, a cart item's `meta` and a server body may hold. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One checkout endpoint of the merchant's backend (PROTOCOL.md). */
+export interface EndpointOptions {
+  /** Base URL, `https:` (plain `http:` only for localhost, 127.0.0.1 and [::1]). */
+  url: string;
+  /**
+   * Idempotency domain: endpoints that share one idempotency-key store.
+   * Default: the endpoint's own origin, so every endpoint is its own domain.
+   */
+  domain?: string;
+}
+
+/** Request paths on every endpoint (PROTOCOL.md). */
+export interface PathOptions {
+  /** Where orders are POSTed. Default `/checkout`. */
+  checkout?: string;
+  /** Health route for circuit probes, or `false` to probe with a lookup of a random key. Default `/health`. */
+  health?: string | false;
+}
+
+/** Fine-tuning for failover; the defaults suit most shops. */
+export interface TuningOptions {
+  /** Attempt timeout for an endpoint with no latency history. Default 1500 ms. */
+  attemptTimeoutMs?: number;
+  /** Never time an attempt out sooner than this, whatever the history. Default 400 ms. */
+  minAttemptTimeoutMs?: number;
+  /** Send a hedged copy to the next endpoint of the same domain past this delay when there is no latency history. Default 1000 ms. Set `hedge: false` to disable. */
+  hedgeDelayMs?: number;
+  /** Whether to hedge at all. Default true. */
+  hedge?: boolean;
+  /** First delay before an open circuit is probed again; doubles up to `maxOpenMs`. Default 2000 ms. */
+  openMs?: number;
+  /** Longest delay between probes of an open circuit. Default 30000 ms. */
+  maxOpenMs?: number;
+  /** Retry budget size (gRPC retryThrottling `maxTokens`). Default 10. */
+  retryTokens?: number;
+  /** Tokens regained per success (gRPC `tokenRatio`). Default 0.1. */
+  retryTokenRatio?: number;
+}
+
+/** Options of {@link createSteadyCart}. */
+export interface SteadyCartOptions {
+  /** Checkout endpoints, tried in this order. May be omitted on pages that only use the cart. */
+  endpoints?: EndpointOptions[];
+  /** Time `placeOrder` spends trying online before the order waits in the outbox. Default 3000 ms. */
+  budgetMs?: number;
+  /** Request paths. */
+  paths?: PathOptions;
+  /** Outbox settings, or `false` to never queue (an order that cannot be placed now then `failed`). */
+  outbox?: { retentionMs?: number } | false;
+  /**
+   * URL of the steadycart service worker (for example `/steadycart-sw.js`),
+   * or `false` (default) for page-only operation.
+   */
+  serviceWorker?: string | false | { url: string; scope?: string };
+  /**
+   * Names the database, channel and locks, so that two independent carts can
+   * live on one origin. Default `steadycart`.
+   */
+  namespace?: string;
+  /** `fetch` credentials mode for requests to the endpoints (cookies). Default `same-origin`. */
+  credentials?: RequestCredentials;
+  /** JSON paths (for example `giftCard.reference`) allowed to hold a card-like number. */
+  allowCardLikeAt?: string[];
+  /** Failover tuning. */
+  tuning?: TuningOptions;
+}
+
+/** A line of the cart. */
+export interface CartItem {
+  /** Stock-keeping unit: the line's identity. */
+  sku: string;
+  /** Display name. */
+  name: string;
+  /** Price of one unit in integer minor units (cents). */
+  unitPrice: number;
+  /** ISO 4217 code; one currency per cart. */
+  currency: string;
+  /** 1 to 999. */
+  qty: number;
+  /** Any JSON the shop wants to keep with the line (image, variant...). */
+  meta?: Json;
+}
+
+/** The input of `cart.add`: `qty` defaults to 1. */
+export type NewCartItem = Omit<CartItem, 'qty'> & { qty?: number };
+
+/** A snapshot of the cart. */
+export interface Cart {
+  items: CartItem[];
+  /** The cart's currency, `null` while empty. */
+  currency: string | null;
+  /** Number of units. */
+  count: number;
+  /** Sum of `unitPrice * qty`, in minor units. */
+  subtotal: number;
+  /** Last change, in ms since the epoch (0 for a cart never written). */
+  updatedAt: number;
+}
+
+/** The merchant server's answer that settled an order. */
+export interface ServerResult {
+  /** HTTP status (2xx confirmed, 4xx rejected), also when it came from a lookup. */
+  status: number;
+  /** The server's JSON body (`null` when empty or not JSON). */
+  body: Json;
+  /** URL of the endpoint that answered. */
+  endpoint: string;
+}
+
+/** A failure's description, as kept in results and the outbox. */
+export interface ErrorInfo {
+  /** `network`, `timeout`, `http`, `budget`, `aborted`, `unreachable`, `IDEMPOTENCY_MISMATCH`, ... */
+  code: string;
+  message: string;
+  /** HTTP status, when the failure was an answer. */
+  status?: number;
+  /** When it happened (ms since the epoch). */
+  at: number;
+}
+
+/**
+ * What `placeOrder` resolves with.
+ * - `confirmed`: the server took the order (2xx, or a lookup found it).
+ * - `pending`: not confirmed yet; kept in the outbox and placed later. Never show it as confirmed.
+ * - `rejected`: the server refused it (a declined card, an invalid order); `result` says why.
+ * - `failed`: can never succeed by waiting (a 422 key mismatch, or no outbox to keep it in).
+ */
+export interface OrderResult {
+  /** The outbox entry's id, which is also the order's idempotency key. */
+  id: string;
+  status: 'confirmed' | 'pending' | 'rejected' | 'failed';
+  /** The server's answer, for `confirmed` and `rejected`. */
+  result?: ServerResult;
+  /** Requests sent for this order by this call (orders, hedges and lookups). */
+  attempts: number;
+  /** Time this call took. */
+  elapsedMs: number;
+  /** Why the order is `pending` or `failed`. */
+  error?: ErrorInfo;
+}
+
+/** Per-call options of `placeOrder`. */
+export interface PlaceOrderOptions {
+  /** When the payment token stops working (ms since the epoch or a Date); a replay after that moves the order to `needs-payment` instead of sending it. */
+  paymentTokenExpiresAt?: number | Date;
+  /** Overrides the instance's `budgetMs` for this call. */
+  budgetMs?: number;
+  /** Stops trying online; the order stays in the outbox as `pending`. */
+  signal?: AbortSignal;
+}
+
+/** States of an outbox entry. */
+export type OutboxStatus =
+  | 'sending'
+  | 'pending'
+  | 'confirmed'
+  | 'rejected'
+  | 'needs-payment'
+  | 'expired'
+  | 'failed';
+
+/** An order as the outbox keeps it. */
+export interface OutboxEntry {
+  /** Idempotency key. */
+  id: string;
+  status: OutboxStatus;
+  /** The order, as it was sent. */
+  order: Json;
+  createdAt: number;
+  updatedAt: number;
+  /** Requests sent for this order, by every context. */
+  attempts: number;
+  lastError?: ErrorInfo;
+  result?: ServerResult;
+  /** Payment token expiry, when the page gave one. */
+  paymentTokenExpiresAt?: number;
+}
+
+/** Circuit state of an endpoint. */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** What the SDK knows of an endpoint. */
+export interface EndpointHealth {
+  url: string;
+  domain: string;
+  state: CircuitState;
+  /** Smoothed latency of recent answers, `null` before the first. */
+  latencyMs: number | null;
+  /** 95th percentile of recent answers, `null` before enough samples. */
+  p95Ms: number | null;
+  /** Consecutive failures. */
+  failures: number;
+  /** When an open circuit is next probed. */
+  retryAt?: number;
+  lastError?: ErrorInfo;
+}
+
+/** `health()` snapshot, for dashboards and support. */
+export interface Health {
+  /** `memory` when IndexedDB is missing or broken: the SDK works but nothing survives a reload. */
+  storage: 'indexeddb' | 'memory';
+  storageError?: string;
+  /** Service worker: `none` (not configured), `registering`, `active`, or `failed` (page-only replay). */
+  worker: 'none' | 'registering' | 'active' | 'failed';
+  endpoints: EndpointHealth[];
+  /** Tokens left in the retry budget. */
+  retryTokens: number;
+}
+
+/** Detail of every `order:*` event. */
+export interface OrderEvent {
+  id: string;
+  status: OutboxStatus;
+  result?: ServerResult;
+  error?: ErrorInfo;
+}
+
+/** Every event `on` can subscribe to, and its detail. */
+export interface SteadyCartEvents {
+  /** The cart changed, in this tab or another. */
+  cart: Cart;
+  /** A request for an order is about to leave. */
+  attempt: { id: string; endpoint: string; attempt: number; kind: 'order' | 'hedge' | 'lookup' };
+  /** An order moved on to another endpoint. */
+  failover: { id: string; from: string; to: string; reason: string };
+  /** An endpoint's circuit changed state (in any tab). */
+  'endpoint:state': EndpointHealth;
+  'order:sending': OrderEvent;
+  'order:pending': OrderEvent;
+  'order:confirmed': OrderEvent;
+  'order:rejected': OrderEvent;
+  'order:failed': OrderEvent;
+  'order:needs-payment': OrderEvent;
+  'order:expired': OrderEvent;
+  /** IndexedDB is unusable; the SDK continues in memory. */
+  'storage:degraded': { reason: string };
+  /** The service worker's state changed. */
+  'worker:state': { state: Health['worker']; reason?: string };
+}
+
+/** `sc.cart`: the persistent cart shared by every tab. */
+export interface CartApi {
+  /** The cart as stored now. */
+  get(): Promise<Cart>;
+  /** Adds a line, or adds `qty` (default 1) to the line with the same SKU. Resolves once stored. */
+  add(item: NewCartItem): Promise<Cart>;
+  /** Sets a line's quantity (1 to 999); `ITEM_NOT_FOUND` when the SKU is not in the cart. */
+  setQuantity(sku: string, qty: number): Promise<Cart>;
+  /** Removes a line; removing a SKU that is not there is not an error. */
+  remove(sku: string): Promise<Cart>;
+  /** Empties the cart. */
+  clear(): Promise<Cart>;
+  /** Calls `listener` now, then after every change in any tab; returns the unsubscribe function. */
+  subscribe(listener: (cart: Cart) => void): () => void;
+}
+
+/** `sc.outbox`: orders waiting or recently finished, as every tab sees them. */
+export interface OutboxApi {
+  /** Every entry, oldest first. */
+  list(): Promise<OutboxEntry[]>;
+  /** Replays a `pending` entry now, ignoring its backoff; resolves with the entry as it then is. `NOT_FOUND` for an unknown id. */
+  retry(id: string): Promise<OutboxEntry>;
+  /** Removes an entry that is not in flight, so it is never replayed; `false` when there is none or it is in flight. */
+  discard(id: string): Promise<boolean>;
+}
+
+/** A steadycart instance, from {@link createSteadyCart}. */
+export interface SteadyCart {
+  /** The persistent, cross-tab cart. */
+  readonly cart: CartApi;
+  /** The outbox of orders placed later. */
+  readonly outbox: OutboxApi;
+  /**
+   * Places an order: tries online within the budget, failing over across
+   * endpoints and domains without ever risking a double charge, and keeps it
+   * in the outbox when it cannot finish now. Throws only for bad input
+   * (`INVALID_ORDER`, `CARD_DATA`, `INVALID_OPTIONS`, `NO_ENDPOINTS`, `ABORTED`);
+   * every other outcome resolves with a status.
+   */
+  placeOrder(order: object, options?: PlaceOrderOptions): Promise<OrderResult>;
+  /** A snapshot of storage, the service worker and every endpoint's circuit. */
+  health(): Health;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends keyof SteadyCartEvents>(type: K, listener: (detail: SteadyCartEvents[K]) => void): () => void;
+  /** Releases connections, channels, timers and listeners. Later calls throw `CLOSED`. */
+  close(): void;
+}
