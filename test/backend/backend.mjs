@@ -1,0 +1,229 @@
+// @ts-check
+/**
+ * startBackend: several endpoints (HTTP servers) grouped into idempotency
+ * domains, one global ledger and request log, faults per endpoint.
+ */
+import { startEndpoint } from './endpoint.mjs';
+import { MAX_FAULT_MS } from './faults.mjs';
+import { isLoopbackHost } from './http-util.mjs';
+import { createRequestLog } from './log.mjs';
+import { createDomainStore, createLedger } from './store.mjs';
+
+/** @typedef {import('./faults.mjs').Fault} Fault */
+/** @typedef {import('./faults.mjs').FaultInput} FaultInput */
+/** @typedef {import('./store.mjs').LedgerSnapshot} LedgerSnapshot */
+/** @typedef {import('./log.mjs').RequestLogEntry} RequestLogEntry */
+
+/**
+ * @typedef {object} EndpointOptions
+ * @property {string} name        unique within the backend
+ * @property {string} [domain]    idempotency domain; default: the name (its own domain)
+ * @property {number} [latencyMs] added to every answer (a region's round trip); default 0
+ */
+
+/**
+ * @typedef {object} BackendOptions
+ * @property {EndpointOptions[]} endpoints
+ * @property {string} [host]          loopback address only; default '127.0.0.1'
+ * @property {number[]} [ports]       fixed port per endpoint; 0 or missing: ephemeral
+ * @property {string} [checkoutPath]  default '/checkout'; lookup is `${checkoutPath}/${key}`
+ * @property {string | false} [healthPath]  default '/health'; false: no health route
+ * @property {boolean} [requireKey]   default true; false: a keyless POST is charged every time
+ * @property {((body: any) => unknown) | string | null} [orderRef]  recognises one logical order
+ *   across keys (duplicate counting): a function, a top-level field name, or null; default: body.orderRef
+ * @property {number} [processMs]     time a new key stays in progress before its commit; default 0
+ * @property {number} [logLimit]      request-log entries kept; default 100000
+ */
+
+/**
+ * @typedef {object} BackendEndpoint
+ * @property {string} name
+ * @property {string} domain
+ * @property {string} url    e.g. 'http://127.0.0.1:41234'
+ * @property {number} port
+ */
+
+/**
+ * @typedef {object} Backend
+ * @property {readonly BackendEndpoint[]} endpoints
+ * @property {(name: string, fault: FaultInput | Fault) => Promise<void>} setFault
+ *   throws at once on an unknown endpoint or invalid fault; takes effect for the
+ *   next request; the promise settles when a re-listen (after refuse) is done
+ * @property {(name: string) => Fault} fault
+ * @property {() => LedgerSnapshot} ledger
+ * @property {(key: string) => number} charges  committed 2xx outcomes of this key, all domains
+ * @property {() => RequestLogEntry[]} requests
+ * @property {() => Promise<void>} reset  clears faults, ledger, stores and log; cuts work in flight
+ * @property {() => Promise<void>} close  closes every server and destroys every socket
+ * @property {() => number} lastActivity  epoch ms of the last request or call (idle detection)
+ */
+
+const MAX_ENDPOINTS = 32;
+
+/**
+ * Starts a backend whose endpoints all listen on loopback ports.
+ * @param {BackendOptions} options
+ * @returns {Promise<Backend>}
+ */
+export async function startBackend(options) {
+  const o = normalizeOptions(options);
+  /** @type {Map<string, import('./store.mjs').DomainStore>} */
+  let stores = new Map();
+  const ledger = createLedger();
+  const log = createRequestLog(o.logLimit);
+  let controller = new AbortController();
+  let seq = 0;
+  let last = Date.now();
+  const touch = () => {
+    last = Date.now();
+  };
+
+  /** @type {import('./endpoint.mjs').EndpointContext} */
+  const ctx = {
+    checkoutPath: o.checkoutPath,
+    healthPath: o.healthPath,
+    requireKey: o.requireKey,
+    processMs: o.processMs,
+    orderRef: o.orderRef,
+    store(domain) {
+      let s = stores.get(domain);
+      if (!s) stores.set(domain, (s = createDomainStore()));
+      return s;
+    },
+    ledger,
+    log,
+    signal: () => controller.signal,
+    nextOrderId: () => `ord_${++seq}`,
+    touch,
+  };
+
+  /** @type {import('./endpoint.mjs').Endpoint[]} */
+  const started = [];
+  try {
+    for (const [i, e] of o.endpoints.entries()) {
+      started.push(await startEndpoint({ ...e, host: o.bindHost, urlHost: o.host, port: o.ports[i] ?? 0 }, ctx));
+    }
+  } catch (err) {
+    // Do not leak the servers already started (a fixed port may be taken).
+    controller.abort();
+    await Promise.all(started.map((ep) => ep.close()));
+    throw err;
+  }
+  const byName = new Map(started.map((ep) => [ep.name, ep]));
+
+  /** @param {string} name */
+  const endpoint = (name) => {
+    const ep = byName.get(name);
+    if (!ep) throw new RangeError(`unknown endpoint ${JSON.stringify(name)}; have ${[...byName.keys()].join(', ')}`);
+    return ep;
+  };
+
+  /** @param {string} why */
+  const cancelInFlight = (why) => {
+    controller.abort(Object.assign(new Error(`backend ${why}`), { code: why }));
+    controller = new AbortController();
+  };
+
+  return {
+    endpoints: Object.freeze(started.map(({ name, domain, url, port }) => Object.freeze({ name, domain, url, port }))),
+    setFault(name, fault) {
+      touch();
+      return endpoint(name).setFault(fault);
+    },
+    fault: (name) => endpoint(name).fault(),
+    ledger: () => ledger.snapshot(),
+    charges: (key) => ledger.charges(key),
+    requests: () => log.snapshot(),
+    async reset() {
+      touch();
+      // Work in flight belongs to the previous test: cancel it rather than
+      // let it commit into the fresh stores.
+      cancelInFlight('reset');
+      stores = new Map();
+      ledger.clear();
+      log.clear();
+      await Promise.all(started.map((ep) => ep.reset()));
+    },
+    async close() {
+      cancelInFlight('closed');
+      await Promise.all(started.map((ep) => ep.close()));
+    },
+    lastActivity: () => last,
+  };
+}
+
+/**
+ * The one place options are checked and defaulted.
+ * @param {BackendOptions} options
+ */
+function normalizeOptions(options) {
+  if (!options || typeof options !== 'object') throw new TypeError('startBackend needs an options object');
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || !isLoopbackHost(host)) {
+    throw new TypeError(`host must be a loopback address (127.0.0.1, ::1, localhost), got ${JSON.stringify(host)}`);
+  }
+  const list = options.endpoints;
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_ENDPOINTS) {
+    throw new TypeError(`endpoints must be an array of 1 to ${MAX_ENDPOINTS} endpoints`);
+  }
+  const names = new Set();
+  const endpoints = list.map((e, i) => {
+    if (!e || typeof e.name !== 'string' || e.name === '') throw new TypeError(`endpoints[${i}].name must be a non-empty string`);
+    if (names.has(e.name)) throw new TypeError(`duplicate endpoint name ${JSON.stringify(e.name)}`);
+    names.add(e.name);
+    const domain = e.domain ?? e.name;
+    if (typeof domain !== 'string' || domain === '') throw new TypeError(`endpoints[${i}].domain must be a non-empty string`);
+    return { name: e.name, domain, latencyMs: checkMs(e.latencyMs ?? 0, `endpoints[${i}].latencyMs`) };
+  });
+  const ports = options.ports ?? [];
+  if (!Array.isArray(ports) || ports.some((p) => p != null && (!Number.isInteger(p) || p < 0 || p > 65535))) {
+    throw new TypeError('ports must be an array of port numbers (0 = ephemeral)');
+  }
+  const checkoutPath = (options.checkoutPath ?? '/checkout').replace(/\/+$/, '');
+  if (!/^\/[^?#]*$/.test(checkoutPath)) throw new TypeError(`checkoutPath must be a path starting with /, got ${JSON.stringify(options.checkoutPath)}`);
+  const healthPath = options.healthPath ?? '/health';
+  if (healthPath !== false && (typeof healthPath !== 'string' || !/^\/[^?#]*$/.test(healthPath))) {
+    throw new TypeError(`healthPath must be a path starting with / or false, got ${JSON.stringify(healthPath)}`);
+  }
+  const requireKey = options.requireKey ?? true;
+  if (typeof requireKey !== 'boolean') throw new TypeError('requireKey must be a boolean');
+  const logLimit = options.logLimit ?? 100_000;
+  if (!Number.isSafeInteger(logLimit) || logLimit < 1) throw new TypeError('logLimit must be a positive integer');
+  return {
+    host,
+    // 'localhost' may resolve to ::1 or 127.0.0.1; bind one address, predictably.
+    bindHost: host === 'localhost' ? '127.0.0.1' : host,
+    endpoints,
+    ports: ports.map((p) => p ?? 0),
+    checkoutPath,
+    healthPath,
+    requireKey,
+    orderRef: normalizeOrderRef(options.orderRef),
+    processMs: checkMs(options.processMs ?? 0, 'processMs'),
+    logLimit,
+  };
+}
+
+/**
+ * @param {BackendOptions['orderRef']} orderRef
+ * @returns {(body: any) => unknown}
+ */
+function normalizeOrderRef(orderRef) {
+  if (orderRef === undefined) return (body) => body?.orderRef ?? null;
+  if (orderRef === null) return () => null;
+  if (typeof orderRef === 'string') return (body) => body?.[orderRef] ?? null;
+  if (typeof orderRef === 'function') return orderRef;
+  throw new TypeError('orderRef must be a function, a field name or null');
+}
+
+/**
+ * @param {unknown} ms
+ * @param {string} what
+ * @returns {number}
+ */
+function checkMs(ms, what) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_FAULT_MS) {
+    throw new TypeError(`${what} must be a number of ms between 0 and ${MAX_FAULT_MS}, got ${JSON.stringify(ms)}`);
+  }
+  return ms;
+}

@@ -1,0 +1,10 @@
+// @ts-check
+/**
+ * A fault-injecting checkout backend implementing PROTOCOL.md, for tests and
+ * benchmarks. Plain Node ESM, no dependencies. See README.md.
+ */
+export { startBackend } from './backend.mjs';
+export { createControlHandler } from './control.mjs';
+export { FAULT_KINDS, ROUTES, normalizeFault } from './faults.mjs';
+export { countDuplicates } from './store.mjs';
+export { isLoopbackHost } from './http-util.mjs';
