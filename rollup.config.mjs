@@ -32,7 +32,12 @@ const integrity = {
   },
 };
 
-const minify = terser({ ecma: 2020, compress: { passes: 3 }, format: { comments: /^!/ } });
+// Workbox modules branch on process.env.NODE_ENV: ship their production paths only.
+const minify = terser({
+  ecma: 2020,
+  compress: { passes: 3, global_defs: { 'process.env.NODE_ENV': 'production' } },
+  format: { comments: /^!/ },
+});
 
 /** A bundle that carries its dependencies: what a merchant serves as it is. */
 const standalone = (input, file, name) => ({

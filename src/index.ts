@@ -50,7 +50,8 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   if (options && config.endpoints.length) await storage.put('meta', { id: 'config', value: JSON.parse(JSON.stringify(options)) });
   const sw = registerWorker(config, outbox, (state, reason) => {
     worker = state;
-    events.emit('worker:state', { state, reason });
+    // Deferred, so that a listener added as soon as createSteadyCart resolves hears it.
+    setTimeout(() => events.emit('worker:state', { state, reason }));
   });
   // A new worker waits while an order is in flight; it may take over once none is.
   events.on('order:confirmed', sw.activateWaiting);

@@ -16,7 +16,7 @@ export interface Config {
   healthPath: string | false;
   /** 0 when the outbox is off. */
   retentionMs: number;
-  worker: { url: string; scope?: string } | null;
+  worker: { url: string; scope?: string; offlineShell: boolean } | null;
   namespace: string;
   credentials: RequestCredentials;
   allowCardLikeAt: string[];
@@ -99,8 +99,14 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
 
   let worker: Config['worker'] = null;
   const sw = o.serviceWorker ?? false;
-  if (typeof sw == 'string') worker = { url: sw };
-  else if (isObject(sw)) worker = { url: text(sw.url, '', 'serviceWorker.url'), scope: sw.scope === undefined ? undefined : text(sw.scope, '', 'serviceWorker.scope') };
+  if (typeof sw == 'string') worker = { url: sw, offlineShell: false };
+  else if (isObject(sw)) {
+    worker = {
+      url: text(sw.url, '', 'serviceWorker.url'),
+      scope: sw.scope === undefined ? undefined : text(sw.scope, '', 'serviceWorker.scope'),
+      offlineShell: bool(sw.offlineShell, false, 'serviceWorker.offlineShell'),
+    };
+  }
   else if (sw !== false) fail('INVALID_OPTIONS', 'must be a URL string, an object or false', 'serviceWorker');
 
   const allow = o.allowCardLikeAt ?? [];

@@ -52,9 +52,11 @@ export interface SteadyCartOptions {
   outbox?: { retentionMs?: number } | false;
   /**
    * URL of the steadycart service worker (for example `/steadycart-sw.js`),
-   * or `false` (default) for page-only operation.
+   * or `false` (default) for page-only operation. With `offlineShell`, the
+   * worker also keeps this origin's pages and assets so that a reload while
+   * offline still shows the shop and its cart.
    */
-  serviceWorker?: string | false | { url: string; scope?: string };
+  serviceWorker?: string | false | { url: string; scope?: string; offlineShell?: boolean };
   /**
    * Names the database, channel and locks, so that two independent carts can
    * live on one origin. Default `steadycart`.

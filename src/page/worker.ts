@@ -7,18 +7,21 @@ import type { Health } from '../types';
 export const syncTag = (namespace: string) => `${namespace}:replay`;
 
 let policy: { createScriptURL(url: string): unknown } | undefined;
+/** The worker URLs configured on this page: the only ones the policy admits. */
+const workerUrls = new Set<string>();
 
 /**
  * The worker's script URL, through the `steadycart` Trusted Types policy where
- * the page enforces Trusted Types: the one policy steadycart creates, and it
- * admits only the URL the merchant configured.
+ * the browser has Trusted Types: the one policy steadycart creates, and it
+ * admits only worker URLs the merchant configured.
  */
 function scriptUrl(url: string): string {
   const tt = (globalThis as { trustedTypes?: { createPolicy(name: string, rules: object): typeof policy } }).trustedTypes;
   if (!tt) return url;
+  workerUrls.add(url);
   policy ??= tt.createPolicy('steadycart', {
     createScriptURL: (value: string) => {
-      if (value != url) throw new TypeError('steadycart only loads its own service worker');
+      if (!workerUrls.has(value)) throw new TypeError('steadycart only loads its own service worker');
       return value;
     },
   });
@@ -45,8 +48,12 @@ export function registerWorker(
     }
   };
   if (config.worker && typeof navigator != 'undefined' && navigator.serviceWorker) {
-    const { url, scope } = config.worker;
-    const full = config.namespace == 'steadycart' ? url : `${url}${url.includes('?') ? '&' : '?'}namespace=${encodeURIComponent(config.namespace)}`;
+    const { url, scope, offlineShell } = config.worker;
+    // The worker reads its namespace and whether to keep the offline shell from its own URL.
+    const query = new URLSearchParams();
+    if (config.namespace != 'steadycart') query.set('namespace', config.namespace);
+    if (offlineShell) query.set('offline', '1');
+    const full = String(query) ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url;
     setState('registering');
     try {
       wb = new Workbox(scriptUrl(full), scope ? { scope } : {});
@@ -58,6 +65,11 @@ export function registerWorker(
         (reg) => {
           registration = reg;
           setState('active');
+          // Keep what this page already loaded, so that the very first visit works offline too.
+          if (offlineShell) {
+            const urls = [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)].filter((u) => new URL(u).origin == location.origin);
+            wb!.active.then((sw) => sw.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: urls } }));
+          }
         },
         (error: Error) => setState('failed', error.message),
       );

@@ -6,6 +6,7 @@ import { createCore } from '../core';
 import { normalizeOptions } from '../options';
 import { openDatabase } from '../storage';
 import type { SteadyCartOptions } from '../types';
+import { installShell } from './shell';
 
 export type { SteadyCartOptions } from '../types';
 
@@ -19,6 +20,13 @@ export interface InstallOptions {
   config?: SteadyCartOptions;
   /** Namespace, when the pages use another than `steadycart`. Default: the `namespace` query parameter of the worker's URL. */
   namespace?: string;
+  /**
+   * Serve same-origin pages and their assets network-first with a cache
+   * fallback, so that a reload while offline still shows the shop and its
+   * cart. Default: the `offline` query parameter of the worker's URL (set by
+   * `serviceWorker: { offlineShell: true }` on the page).
+   */
+  offlineShell?: boolean;
 }
 
 /**
@@ -34,7 +42,11 @@ export interface InstallOptions {
  * ```
  */
 export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: InstallOptions = {}): void {
-  const namespace = options.namespace ?? new URL(worker.location.href).searchParams.get('namespace') ?? 'steadycart';
+  const query = new URL(worker.location.href).searchParams;
+  const namespace = options.namespace ?? query.get('namespace') ?? 'steadycart';
+  /** Messages come from this origin's pages; anything else is ignored. */
+  const ownPage = (event: ExtendableMessageEvent) => !event.origin || event.origin == worker.location.origin;
+  if (options.offlineShell ?? query.has('offline')) installShell(worker, `${namespace}-shell`, ownPage);
 
   /** Replays everything waiting; resolves with the number still waiting. */
   const replay = async (): Promise<number> => {
@@ -66,9 +78,7 @@ export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: Ins
   });
 
   worker.addEventListener('message', (event) => {
-    // Only this origin's own pages may activate an update.
-    if (event.origin && event.origin != worker.location.origin) return;
-    if ((event.data as { type?: unknown } | null)?.type == 'SKIP_WAITING') worker.skipWaiting();
+    if (ownPage(event) && (event.data as { type?: unknown } | null)?.type == 'SKIP_WAITING') worker.skipWaiting();
   });
 
   worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.claim()));

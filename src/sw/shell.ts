@@ -1,0 +1,27 @@
+import { NetworkFirst } from 'workbox-strategies';
+
+/** What the offline shell keeps: pages, and the scripts, styles and images they load. */
+const DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest'];
+
+/**
+ * @internal The offline shell: same-origin pages and their assets are served
+ * network-first (after 3 s without an answer, from the cache), so a reload
+ * while offline still shows the shop and its cart. Pages send the URLs they
+ * already loaded (`CACHE_URLS`) so that the first visit is covered too.
+ */
+export function installShell(worker: ServiceWorkerGlobalScope, cacheName: string, ownPage: (event: ExtendableMessageEvent) => boolean): void {
+  const strategy = new NetworkFirst({ cacheName, networkTimeoutSeconds: 3 });
+  worker.addEventListener('fetch', (event) => {
+    const { request } = event;
+    if (request.method == 'GET' && new URL(request.url).origin == worker.location.origin && DESTINATIONS.includes(request.destination)) {
+      event.respondWith(strategy.handle({ event, request }));
+    }
+  });
+  worker.addEventListener('message', (event) => {
+    const data = event.data as { type?: unknown; payload?: { urlsToCache?: unknown } } | null;
+    const urls = data?.payload?.urlsToCache;
+    if (data?.type != 'CACHE_URLS' || !Array.isArray(urls) || !ownPage(event)) return;
+    const sameOrigin = urls.filter((u): u is string => typeof u == 'string' && new URL(u, worker.location.href).origin == worker.location.origin);
+    event.waitUntil(caches.open(cacheName).then((cache) => cache.addAll(sameOrigin)).catch(() => {}));
+  });
+}
