@@ -1,5 +1,6 @@
 import type { EndpointRecord } from './storage';
-import type { OrderEvent, OutboxStatus } from './types';
+import { isEndpointRecord, isObject, STATUSES } from './storage/validate';
+import type { OrderEvent } from './types';
 
 /** Messages between the tabs and the service worker of one origin. */
 export type Message =
@@ -10,10 +11,6 @@ export type Message =
   /** An order changed state. */
   | { t: 'order'; event: OrderEvent };
 
-const STATUSES: OutboxStatus[] = ['sending', 'pending', 'confirmed', 'rejected', 'needs-payment', 'expired', 'failed'];
-
-const isObject = (v: unknown): v is Record<string, any> => typeof v == 'object' && v !== null;
-
 /**
  * Shape check of a message from another context: anything malformed is
  * dropped (and counted), never acted on.
@@ -23,9 +20,11 @@ export function isMessage(m: unknown): m is Message {
   if (!isObject(m)) return false;
   switch (m.t) {
     case 'endpoint':
-      return isObject(m.record) && typeof m.record.id == 'string' && typeof m.record.updatedAt == 'number';
-    case 'order':
-      return isObject(m.event) && typeof m.event.id == 'string' && STATUSES.includes(m.event.status);
+      return isEndpointRecord(m.record);
+    case 'order': {
+      const e = m.event;
+      return isObject(e) && typeof e.id == 'string' && STATUSES.includes(e.status as never) && (e.result === undefined || isObject(e.result));
+    }
     case 'cart':
       return true;
   }

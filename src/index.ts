@@ -8,9 +8,15 @@ import { fail } from './errors';
 import { normalizeOptions } from './options';
 import { registerWorker } from './page/worker';
 import { startReplayTriggers } from './page/triggers';
+import { STATUSES } from './storage/validate';
 import type { Health, SteadyCart, SteadyCartOptions } from './types';
 
 export { SteadyCartError, isSteadyCartError, type ErrorCode } from './errors';
+
+/** Every event name `on` accepts. */
+const EVENTS: string[] = ['cart', 'attempt', 'failover', 'endpoint:state', 'storage:degraded', 'storage:corrupt', 'worker:state'].concat(
+  STATUSES.map((s) => `order:${s}`),
+);
 export type * from './types';
 
 /**
@@ -59,22 +65,28 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   if (config.retentionMs) triggers = startReplayTriggers(outbox);
 
   const open = <T>(value: T): T => (closed ? fail('CLOSED', 'this steadycart instance is closed') : value);
+  const id = (value: unknown) => (typeof value == 'string' ? value : fail('INVALID_OPTIONS', 'must be an outbox entry id', 'id'));
   return {
     cart: new Proxy(cart, { get: (target, key) => open(Reflect.get(target, key, target)) }),
     outbox: {
       list: () => open(outbox).list(),
-      retry: (id) => open(outbox).retry(id),
-      discard: (id) => open(outbox).discard(id),
+      retry: async (entry) => open(outbox).retry(id(entry)),
+      discard: async (entry) => open(outbox).discard(id(entry)),
     },
-    placeOrder: (order, opts) => open(outbox).place(order, opts),
+    placeOrder: async (order, opts) => open(outbox).place(order, opts),
     health: () => ({
       storage: storage.kind,
       storageError: storage.error,
+      droppedMessages: core.channel.dropped,
       worker,
       endpoints: circuits.health(),
       retryTokens: core.budget.tokens,
     }),
-    on: (type, listener) => open(events).on(type, listener),
+    on(type, listener) {
+      if (!EVENTS.includes(type)) fail('INVALID_OPTIONS', 'is not a steadycart event', 'type');
+      if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
+      return open(events).on(type, listener);
+    },
     close() {
       if (closed) return;
       closed = true;

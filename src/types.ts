@@ -208,6 +208,8 @@ export interface Health {
   /** Service worker: `none` (not configured), `registering`, `active`, or `failed` (page-only replay). */
   worker: 'none' | 'registering' | 'active' | 'failed';
   endpoints: EndpointHealth[];
+  /** Messages from other tabs or the worker dropped as malformed. */
+  droppedMessages: number;
   /** Tokens left in the retry budget. */
   retryTokens: number;
 }
@@ -239,6 +241,8 @@ export interface SteadyCartEvents {
   'order:expired': OrderEvent;
   /** IndexedDB is unusable; the SDK continues in memory. */
   'storage:degraded': { reason: string };
+  /** A stored record was malformed or tampered with: it was quarantined (an order) or dropped (a cart line), never acted on. */
+  'storage:corrupt': { store: 'outbox' | 'cart'; id?: string; reason: string };
   /** The service worker's state changed. */
   'worker:state': { state: Health['worker']; reason?: string };
 }

@@ -2,6 +2,8 @@ import type { Channel } from '../channel';
 import type { Emitter } from '../events';
 import type { CartRecord, Storage } from '../storage';
 import type { Cart, CartItem, NewCartItem } from '../types';
+import { fail } from '../errors';
+import { isObject } from '../storage/validate';
 import { addItem, checkItem, checkQty, checkSku, setItemQty, toCart } from './items';
 
 const EMPTY: CartRecord = { id: 'cart', items: [], rev: 0, updatedAt: 0 };
@@ -29,7 +31,7 @@ export class CartStore {
 
   /** The cart as stored now. */
   async get(): Promise<Cart> {
-    return this.publish((await this.storage.get('cart', 'cart')) ?? EMPTY);
+    return this.publish(this.clean(await this.storage.get('cart', 'cart')));
   }
 
   /** Adds a line, or adds `qty` (default 1) to the line with the same SKU. */
@@ -61,6 +63,7 @@ export class CartStore {
    * any tab. Returns the function that unsubscribes.
    */
   subscribe(listener: (cart: Cart) => void): () => void {
+    if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
     const off = this.events.on('cart', listener);
     listener(this.snapshot());
     return off;
@@ -72,14 +75,33 @@ export class CartStore {
   }
 
   private async change(apply: (items: CartItem[]) => CartItem[]): Promise<Cart> {
-    const record = (await this.storage.update('cart', 'cart', (current = EMPTY) => ({
-      id: 'cart',
-      items: apply(current.items),
-      rev: current.rev + 1,
-      updatedAt: Date.now(),
-    })))!;
+    const record = (await this.storage.update('cart', 'cart', (stored) => {
+      const current = this.clean(stored);
+      return { id: 'cart', items: apply(current.items), rev: current.rev + 1, updatedAt: Date.now() };
+    }))!;
     this.channel.post({ t: 'cart' });
     return this.publish(record);
+  }
+
+  /** The stored record with every line that fails validation dropped (and reported). */
+  private clean(stored: unknown): CartRecord {
+    if (stored === undefined) return EMPTY;
+    const r = isObject(stored) ? stored : {};
+    const items = Array.isArray(r.items) ? r.items : [];
+    const valid: CartItem[] = [];
+    for (const raw of items) {
+      try {
+        const item = checkItem(raw);
+        if (!valid[0] || valid[0].currency == item.currency) valid.push(item);
+      } catch {
+        // Dropped below, and reported.
+      }
+    }
+    if (valid.length != items.length || !Array.isArray(r.items)) {
+      this.events.emit('storage:corrupt', { store: 'cart', reason: `${(Array.isArray(r.items) ? items.length : 1) - valid.length} malformed line(s) dropped` });
+    }
+    const time = (v: unknown) => (typeof v == 'number' && isFinite(v) ? v : 0);
+    return { id: 'cart', items: valid, rev: time(r.rev), updatedAt: time(r.updatedAt) };
   }
 
   private snapshot(): Cart {

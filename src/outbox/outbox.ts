@@ -4,6 +4,7 @@ import type { Emitter } from '../events';
 import { toJsonBody } from '../guard/json';
 import { number, type Config } from '../options';
 import type { OutboxRecord, Storage } from '../storage';
+import { isObject, outboxProblem, quarantined } from '../storage/validate';
 import type { Json, OrderEvent, OrderResult, OutboxEntry, OutboxStatus, PlaceOrderOptions } from '../types';
 import { backoff } from '../transport/backoff';
 import type { Circuits } from '../transport/circuits';
@@ -116,7 +117,7 @@ export class Outbox {
 
   /** Every entry, oldest first, from every tab and the service worker. */
   async list(): Promise<OutboxEntry[]> {
-    return (await this.storage.all('outbox')).sort((a, b) => a.createdAt - b.createdAt).map(toEntry);
+    return (await this.records()).sort((a, b) => a.createdAt - b.createdAt).map(toEntry);
   }
 
   /** Replays a waiting entry now, ignoring its backoff. Resolves with the entry as it then is. */
@@ -153,20 +154,20 @@ export class Outbox {
 
   /** Time of the next due replay, or `undefined` when nothing waits. */
   async nextDue(): Promise<number | undefined> {
-    const due = (await this.storage.all('outbox')).filter((r) => r.status == 'pending').map((r) => r.due);
+    const due = (await this.records()).filter((r) => r.status == 'pending').map((r) => r.due);
     return due.length ? Math.min(...due) : undefined;
   }
 
   /** Whether any order is in flight, in any context. */
   async sending(): Promise<boolean> {
-    return (await this.storage.all('outbox')).some((r) => r.status == 'sending');
+    return (await this.records()).some((r) => r.status == 'sending');
   }
 
   private async drain(force: boolean): Promise<number> {
     let waiting = 0;
     for (let pass = 0; pass < DRAIN_PASSES; pass++) {
       const now = Date.now();
-      const records = await this.storage.all('outbox');
+      const records = await this.records();
       const due: string[] = [];
       waiting = 0;
       for (const r of records) {
@@ -188,7 +189,7 @@ export class Outbox {
   }
 
   private async replayOne(id: string, force: boolean): Promise<void> {
-    const record = await this.storage.get('outbox', id);
+    const record = await this.checked(await this.storage.get('outbox', id));
     const now = Date.now();
     if (!record || FINAL.includes(record.status) || (record.status == 'pending' && !force && record.due > now)) return;
     if (now >= record.createdAt + this.config.retentionMs) {
@@ -211,6 +212,40 @@ export class Outbox {
     });
     if (outcome.attempts) record.runs++;
     await this.settle(record, tokenDead && outcome.status == 'pending' && !record.domains.length ? needsPayment : outcome);
+  }
+
+  /** Every record; bad ones are quarantined on the way. */
+  private async records(): Promise<OutboxRecord[]> {
+    const records: OutboxRecord[] = [];
+    for (const raw of await this.storage.all('outbox')) {
+      const record = await this.checked(raw);
+      if (record) records.push(record);
+    }
+    return records;
+  }
+
+  /**
+   * The record when it can be trusted. A malformed or tampered one (card
+   * data included) is quarantined as `failed`, reported, and never sent;
+   * one without a string id was not written by steadycart and is skipped.
+   */
+  private async checked(raw: unknown): Promise<OutboxRecord | undefined> {
+    if (!isObject(raw) || typeof raw.id != 'string') return;
+    let problem = outboxProblem(raw);
+    let keepBody = true;
+    if (!problem && !FINAL.includes(raw.status as OutboxStatus)) {
+      try {
+        toJsonBody(JSON.parse(raw.body as string), this.config.allowCardLikeAt);
+      } catch (error) {
+        problem = (error as Error).message;
+        keepBody = false;
+      }
+    }
+    if (!problem) return raw as unknown as OutboxRecord;
+    const record = quarantined(keepBody ? raw : { ...raw, body: 'null' }, problem);
+    await this.storage.put('outbox', record);
+    this.events.emit('storage:corrupt', { store: 'outbox', id: record.id, reason: problem });
+    return record;
   }
 
   /** Stores how a run ended and tells every context. */

@@ -46,6 +46,7 @@ export function openDatabase(
 export class Storage {
   private db: Promise<DB> | null = null;
   private memory: MemoryStores | null = null;
+  private degrading?: Promise<void>;
   /** Why storage degraded to memory. */
   error?: string;
 
@@ -149,29 +150,41 @@ export class Storage {
 
   private async run<T>(idb: (db: DB) => Promise<T>, memory: (m: MemoryStores) => T): Promise<T> {
     for (let retry = true; !this.memory; retry = false) {
-      let db: DB;
+      let db: DB | undefined;
       try {
         db = await this.open();
-      } catch (error) {
-        this.degrade(error);
-        break;
-      }
-      try {
         return await idb(db);
       } catch (error) {
         if (isSteadyCartError(error)) throw error;
         // The connection may have been closed under us (another tab upgraded or deleted the database): reopen once.
-        this.close();
-        if (!retry) this.degrade(error);
+        if (db && retry) {
+          this.close();
+          continue;
+        }
+        await this.degrade(error, db);
       }
     }
     return memory(this.memory!);
   }
 
-  private degrade(error: unknown): void {
-    this.close();
-    this.memory = new MemoryStores();
-    this.error = (error as Error)?.message || String(error);
-    this.onDegraded(this.error);
+  /**
+   * Switches to memory, first copying what can still be read (a full disk
+   * still reads), so that orders stored before keep being replayed now.
+   */
+  private degrade(error: unknown, db?: DB): Promise<void> {
+    return (this.degrading ??= (async () => {
+      const memory = new MemoryStores();
+      for (const store of db ? [...db.objectStoreNames] : []) {
+        try {
+          for (const value of await db!.getAll(store)) memory.put(store, value);
+        } catch {
+          // Unreadable: what is stored stays stored, for a later page.
+        }
+      }
+      this.close();
+      this.memory = memory;
+      this.error = (error as Error)?.message || String(error);
+      this.onDegraded(this.error);
+    })());
   }
 }

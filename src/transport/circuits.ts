@@ -3,6 +3,7 @@ import type { Emitter } from '../events';
 import type { Config, Endpoint } from '../options';
 import type { EndpointRecord, Storage } from '../storage';
 import type { EndpointHealth, ErrorInfo } from '../types';
+import { isEndpointRecord } from '../storage/validate';
 import { closedCircuit, failed, latency, permits, succeeded } from './breaker';
 import { send, type Reply } from './http';
 
@@ -39,7 +40,7 @@ export class Circuits {
    */
   async load(probeOpen: boolean): Promise<void> {
     for (const record of await this.storage.all('endpoints')) {
-      if (this.config.endpoints.some((e) => e.url == record.id)) this.records.set(record.id, record);
+      if (isEndpointRecord(record) && this.config.endpoints.some((e) => e.url == record.id)) this.records.set(record.id, record);
     }
     if (probeOpen) this.config.endpoints.forEach((e) => this.record(e).state != 'closed' && this.probe(e));
     this.schedule();

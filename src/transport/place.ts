@@ -45,6 +45,9 @@ type Answer = [Endpoint, Reply];
  * ambiguous failure unless a lookup in the first answered 404.
  */
 export class Placer {
+  /** Requests this context sent per order still in doubt. */
+  private readonly sent = new Map<string, number>();
+
   constructor(
     private readonly config: Config,
     private readonly circuits: Circuits,
@@ -55,6 +58,12 @@ export class Placer {
   ) {}
 
   async place(run: Run): Promise<Outcome> {
+    const outcome = await this.run(run);
+    if (outcome.status != 'pending') this.sent.delete(run.record.id);
+    return outcome;
+  }
+
+  private async run(run: Run): Promise<Outcome> {
     const { record } = run;
     const { endpoints } = this.config;
     const controller = new AbortController();
@@ -84,7 +93,10 @@ export class Placer {
     const request = (endpoint: Endpoint, kind: 'order' | 'hedge' | 'lookup', signal: AbortSignal): Promise<Reply> => {
       attempts++;
       record.attempts++;
-      this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: record.attempts, kind });
+      // Steadycart-Attempt counts what this context sent for the order (PROTOCOL.md), across its tries.
+      const sent = (this.sent.get(record.id) ?? 0) + 1;
+      this.sent.set(record.id, sent);
+      this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: sent, kind });
       const url = endpoint.url + this.config.checkoutPath;
       return send(kind == 'lookup' ? `${url}/${record.id}` : url, {
         method: kind == 'lookup' ? 'GET' : 'POST',
@@ -92,7 +104,7 @@ export class Placer {
         headers:
           kind == 'lookup'
             ? undefined
-            : { 'Content-Type': 'application/json', 'Idempotency-Key': record.id, 'Steadycart-Attempt': String(record.attempts) },
+            : { 'Content-Type': 'application/json', 'Idempotency-Key': record.id, 'Steadycart-Attempt': String(sent) },
         timeoutMs: timeoutFor(endpoint),
         signal,
         credentials: this.config.credentials,

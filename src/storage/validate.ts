@@ -1,0 +1,61 @@
+import type { OutboxStatus } from '../types';
+import type { EndpointRecord, OutboxRecord } from './schema';
+
+/**
+ * Checks of what is read back from storage or received from another
+ * context: a record written by an older build, by something else on the
+ * origin, or tampered with, is never acted on as if it were ours.
+ */
+
+/** Every outbox state. */
+export const STATUSES: OutboxStatus[] = ['sending', 'pending', 'confirmed', 'rejected', 'needs-payment', 'expired', 'failed'];
+
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && v !== null && !Array.isArray(v);
+
+const isTime = (v: unknown) => typeof v == 'number' && isFinite(v);
+const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s == 'string');
+
+/** Why an outbox record cannot be trusted, or `undefined` when it can. */
+export function outboxProblem(r: Record<string, unknown>): string | undefined {
+  if (typeof r.id != 'string' || !/^[\w-]{8,64}$/.test(r.id)) return 'bad id';
+  if (typeof r.body != 'string') return 'no body';
+  try {
+    JSON.parse(r.body);
+  } catch {
+    return 'body is not JSON';
+  }
+  if (!STATUSES.includes(r.status as OutboxStatus)) return 'unknown status';
+  const field = ['createdAt', 'updatedAt', 'attempts', 'runs', 'due'].find((k) => !isTime(r[k]));
+  if (field) return `bad ${field}`;
+  if (!isStrings(r.domains)) return 'bad domains';
+  if (r.tokenExpiresAt !== undefined && !isTime(r.tokenExpiresAt)) return 'bad tokenExpiresAt';
+}
+
+/** A quarantined copy of a bad record: kept for the shop to see, never sent. */
+export function quarantined(r: Record<string, unknown>, reason: string): OutboxRecord {
+  const now = Date.now();
+  return {
+    id: r.id as string,
+    body: typeof r.body == 'string' ? r.body : 'null',
+    status: 'failed',
+    createdAt: isTime(r.createdAt) ? (r.createdAt as number) : now,
+    updatedAt: now,
+    attempts: isTime(r.attempts) ? (r.attempts as number) : 0,
+    runs: 0,
+    domains: [],
+    due: 0,
+    lastError: { code: 'corrupt', message: `quarantined: ${reason}`, at: now },
+  };
+}
+
+/** Whether an endpoint record is well-formed. */
+export function isEndpointRecord(r: unknown): r is EndpointRecord {
+  return (
+    isObject(r) &&
+    typeof r.id == 'string' &&
+    ['closed', 'open', 'half-open'].includes(r.state as string) &&
+    ['failures', 'openMs', 'retryAt', 'updatedAt'].every((k) => isTime(r[k])) &&
+    Array.isArray(r.samples) &&
+    r.samples.every(isTime)
+  );
+}
