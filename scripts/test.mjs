@@ -1,0 +1,409 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * npm test: the whole suite, ending with exactly one line `N passed, N failed`
+ * (every node-side test plus every browser test in every engine).
+ *
+ * Phases, in order; a failing check phase stops the run, a test phase with
+ * failing tests does not (the later phases still run, so every test is counted):
+ *   browsers   check the engines; as root on Debian, apt-get install what is missing
+ *   typecheck  npm run typecheck                                   (stops on failure)
+ *   build      npm run build                                       (stops on failure)
+ *   size       npm run size                                        (stops on failure)
+ *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs
+ *   e2e        node --test test/e2e/**\/*.test.mjs (playwright-core + Chromium), one file at a time
+ *   browser    web-test-runner in Chromium, Firefox and WebKit; for WebKit this script
+ *              starts Xvfb and WebKitWebDriver and stops both by PID at the end
+ * A phase that fails without test results counts as 1 failed; a test phase
+ * that exits non-zero with no failing test counted also counts 1 failed.
+ * Skipped tests count neither way (they are reported). Exit 0 only if all passed.
+ *
+ * Environment:
+ *   BROWSERS=chromium,firefox,webkit   engines to run (default all three)
+ *   CHROME_PATH, FIREFOX_PATH          browser binaries (default Debian's /usr/bin ones)
+ *   SKIP_SIZE_FAIL=1                   a size budget overrun is a warning, not a failure
+ *   WTR_CONCURRENCY, WTR_CONCURRENT_BROWSERS   see web-test-runner.config.mjs
+ *
+ * Outputs: test-results/browser-counts.json (from test/runner/count-reporter.mjs),
+ * test-results/node.tap and test-results/e2e.tap.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { requirements, selectedBrowsers, which } from '../test/runner/browsers.mjs';
+import { startWebKitDriver } from '../test/runner/webkit-driver.mjs';
+
+const require = createRequire(import.meta.url);
+// Every path below is relative to the repository root.
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+const RESULTS = 'test-results';
+const COUNTS_FILE = `${RESULTS}/browser-counts.json`;
+const MIN = 60_000;
+
+/** @typedef {{ passed: number, failed: number, skipped: number }} Counts */
+/** @typedef {{ name: string, status: 'ok' | 'failed' | 'skipped', ms: number, note?: string }} PhaseRecord */
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+/** @type {PhaseRecord[]} */
+const phases = [];
+/** @type {string[]} lines printed in the final summary */
+const report = [];
+/** @type {import('node:child_process').ChildProcess | null} the child running right now */
+let current = null;
+/** @type {import('../test/runner/webkit-driver.mjs').WebKitDriver | null} */
+let webkit = null;
+let finished = false;
+
+/** @param {string} line */
+const say = (line) => console.log(`[test] ${line}`);
+const seconds = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(1)} s`;
+
+// ---------------------------------------------------------------- processes
+
+/**
+ * Runs a command with inherited stdio, bounded by `timeoutMs`.
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ env?: NodeJS.ProcessEnv, timeoutMs: number, stopSignal?: NodeJS.Signals }} options
+ * @returns {Promise<{ code: number | null, signal: string | null, timedOut: boolean }>}
+ */
+function run(cmd, args, options) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', env: options.env ?? process.env });
+    current = child;
+    let timedOut = false;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let killTimer;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      say(`${cmd} ${args.join(' ')}: still running after ${seconds(options.timeoutMs)}, stopping it`);
+      child.kill(options.stopSignal ?? 'SIGTERM');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    }, options.timeoutMs);
+    child.on('error', (err) => say(`${cmd}: ${err.message}`));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      current = null;
+      resolve({ code, signal, timedOut });
+    });
+  });
+}
+
+/** Stops whatever this script started: the running child, then the WebKit stack. */
+async function stopAll() {
+  if (current && current.exitCode === null) {
+    const child = current;
+    // web-test-runner closes its browsers on SIGINT (not on SIGTERM).
+    child.kill('SIGINT');
+    const exited = new Promise((r) => child.once('close', r));
+    const timeout = new Promise((r) => setTimeout(r, 15_000).unref());
+    if ((await Promise.race([exited.then(() => 'exited'), timeout])) !== 'exited') child.kill('SIGKILL');
+  }
+  if (webkit) await webkit.stop();
+  webkit = null;
+}
+
+/** @type {NodeJS.Signals | null} set on SIGINT/SIGTERM: no new phase starts */
+let interrupted = null;
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.on(sig, () => {
+    if (interrupted || finished) return;
+    interrupted = sig;
+    say(`${sig}: stopping`);
+    // Ends the running child; main() then sees the phase fail, starts nothing
+    // more, and prints the summary. The timer is the backstop if it does not.
+    void stopAll();
+    setTimeout(() => {
+      if (finished) return;
+      finished = true;
+      webkit?.stopSync();
+      current?.kill('SIGKILL');
+      totals.failed += 1;
+      printEnd();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }, 30_000).unref();
+  });
+}
+process.on('exit', () => webkit?.stopSync());
+
+// ---------------------------------------------------------------- helpers
+
+/**
+ * Files under `dir` whose name ends with `suffix`, sorted.
+ * @param {string} dir
+ * @param {string} suffix
+ * @returns {string[]}
+ */
+function findFiles(dir, suffix) {
+  if (!existsSync(dir)) return [];
+  /** @type {string[]} */
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory() && e.name !== 'node_modules') out.push(...findFiles(p, suffix));
+    else if (e.isFile() && e.name.endsWith(suffix)) out.push(p);
+  }
+  return out.sort();
+}
+
+/**
+ * The summary of `node --test --test-reporter=tap`, or null if there is none
+ * (the runner crashed before reporting).
+ * @param {string} file
+ * @returns {Counts | null}
+ */
+function parseTap(file) {
+  if (!existsSync(file)) return null;
+  const text = readFileSync(file, 'utf8');
+  /** @param {string} key */
+  const num = (key) => {
+    const all = [...text.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))];
+    const last = all[all.length - 1];
+    return last ? Number(last[1]) : null;
+  };
+  const pass = num('pass');
+  const fail = num('fail');
+  if (pass === null || fail === null) return null;
+  return { passed: pass, failed: fail + (num('cancelled') ?? 0), skipped: (num('skipped') ?? 0) + (num('todo') ?? 0) };
+}
+
+/** @param {Counts} c */
+function add(c) {
+  totals.passed += c.passed;
+  totals.failed += c.failed;
+  totals.skipped += c.skipped;
+}
+
+/**
+ * Runs one phase, timing it.
+ * @param {string} name
+ * @param {() => Promise<{ ok: boolean, hard?: boolean, note?: string }>} body
+ * @returns {Promise<boolean>} false when the run must stop
+ */
+async function phase(name, body) {
+  console.log(`\n[test] ===== ${name} =====`);
+  const start = Date.now();
+  let result;
+  try {
+    result = await body();
+  } catch (err) {
+    say(`${name}: ${/** @type {Error} */ (err)?.stack ?? err}`);
+    totals.failed += 1;
+    result = { ok: false, hard: true, note: 'crashed' };
+  }
+  const ms = Date.now() - start;
+  phases.push({ name, status: result.ok ? 'ok' : 'failed', ms, note: result.note });
+  say(`${name}: ${result.ok ? 'ok' : 'FAILED'} in ${seconds(ms)}${result.note ? ` (${result.note})` : ''}`);
+  return result.ok || !result.hard;
+}
+
+/**
+ * An npm script as a check phase: failure counts 1 failed and stops the run.
+ * @param {string} script
+ * @param {number} timeoutMs
+ */
+async function npmScript(script, timeoutMs) {
+  const r = await run('npm', ['run', '--silent', script], { timeoutMs });
+  if (r.code === 0) return { ok: true };
+  totals.failed += 1;
+  return { ok: false, hard: true, note: r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}` };
+}
+
+/**
+ * `node --test` over `files`, counted from a TAP file; the spec reporter prints.
+ * @param {string} label
+ * @param {string[]} files
+ * @param {string[]} extraArgs
+ * @param {number} timeoutMs
+ */
+async function nodeTests(label, files, extraArgs, timeoutMs) {
+  const tap = `${RESULTS}/${label}.tap`;
+  rmSync(tap, { force: true });
+  const r = await run(
+    process.execPath,
+    ['--test', ...extraArgs, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+    { timeoutMs },
+  );
+  const counts = parseTap(tap);
+  if (!counts) {
+    totals.failed += 1;
+    return { ok: false, note: `no results (exit ${r.code ?? r.signal})` };
+  }
+  add(counts);
+  let note = `${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`;
+  if (r.code !== 0 && counts.failed === 0) {
+    totals.failed += 1;
+    note += `; exited ${r.code ?? r.signal} with no failing test: counted 1 failed`;
+  }
+  report.push(`${label}: ${note}`);
+  return { ok: r.code === 0 && counts.failed === 0, note };
+}
+
+/** The web-test-runner CLI script (its package does not export package.json, so walk up from its main). */
+function webTestRunnerBin() {
+  let dir = dirname(require.resolve('@web/test-runner'));
+  /** @param {string} d */
+  const pkgAt = (d) => (existsSync(join(d, 'package.json')) ? JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) : null);
+  while (pkgAt(dir)?.name !== '@web/test-runner') {
+    if (dirname(dir) === dir) throw new Error('@web/test-runner: package.json not found');
+    dir = dirname(dir);
+  }
+  const { bin } = pkgAt(dir);
+  return join(dir, typeof bin === 'string' ? bin : bin['web-test-runner']);
+}
+
+// ---------------------------------------------------------------- phases
+
+/**
+ * Makes sure every engine needed is installed; as root on Debian, installs
+ * the missing packages with apt-get.
+ * @param {import('../test/runner/browsers.mjs').BrowserName[]} engines
+ */
+async function checkBrowsers(engines) {
+  const missing = () => engines.flatMap((b) => requirements(b)).filter((r) => !r.ok);
+  let gaps = missing();
+  if (gaps.length === 0) return { ok: true, note: engines.join(', ') };
+
+  const pkgs = [...new Set(gaps.filter((g) => !g.overridden && g.pkg).map((g) => /** @type {string} */ (g.pkg)))];
+  const canApt = process.getuid?.() === 0 && existsSync('/etc/debian_version') && which('apt-get') !== null;
+  if (canApt && gaps.every((g) => !g.overridden && g.pkg)) {
+    say(`missing ${gaps.map((g) => g.what).join(', ')}: installing as root with apt-get: ${pkgs.join(' ')}`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const up = await run('apt-get', ['update'], { env, timeoutMs: 10 * MIN });
+    const inst = up.code === 0 ? await run('apt-get', ['install', '-y', ...pkgs], { env, timeoutMs: 20 * MIN }) : up;
+    gaps = missing();
+    if (inst.code === 0 && gaps.length === 0) return { ok: true, note: `installed ${pkgs.join(' ')}` };
+  }
+  say('cannot run the browser tests; provide:');
+  for (const g of gaps) {
+    if (g.overridden) say(`  ${g.what}: ${g.envVar}=${g.path} is not an executable; fix ${g.envVar} or unset it to use the Debian package ${g.pkg}`);
+    else say(`  ${g.what}: not found at ${g.path}; install the Debian package '${g.pkg}'${g.envVar ? ` or set ${g.envVar} to its binary` : ''}`);
+  }
+  if (pkgs.length) say(`  as root on Debian: apt-get update && apt-get install -y ${pkgs.join(' ')}`);
+  const usable = engines.filter((b) => requirements(b).every((r) => r.ok));
+  if (usable.length) say(`  or run only the engines present: BROWSERS=${usable.join(',')} npm test`);
+  totals.failed += 1;
+  return { ok: false, hard: true, note: 'browsers missing' };
+}
+
+/**
+ * The browser suite through web-test-runner.
+ * @param {import('../test/runner/browsers.mjs').BrowserName[]} engines
+ */
+async function browserTests(engines) {
+  rmSync(COUNTS_FILE, { force: true });
+  /** @type {NodeJS.ProcessEnv} */
+  const env = { ...process.env, BROWSERS: engines.join(',') };
+  if (engines.includes('webkit')) {
+    const t = Date.now();
+    webkit = await startWebKitDriver({ log: say });
+    env.WEBKIT_WEBDRIVER_PORT = String(webkit.port);
+    report.push(`webkit: Xvfb ${webkit.display} + WebKitWebDriver :${webkit.port} ready in ${seconds(Date.now() - t)}`);
+  }
+  const wtr = webTestRunnerBin();
+  let r;
+  try {
+    r = await run(process.execPath, [wtr, '--config', 'web-test-runner.config.mjs'], { env, timeoutMs: 30 * MIN, stopSignal: 'SIGINT' });
+  } finally {
+    await webkit?.stop();
+    webkit = null;
+  }
+  if (!existsSync(COUNTS_FILE)) {
+    totals.failed += 1;
+    return { ok: false, note: `no results (exit ${r.code ?? r.signal})` };
+  }
+  /** @type {{ browsers: Record<string, Counts & { files: number, firstFileMs?: number, wallMs?: number }>, total: Counts, failures: { browser: string, file: string, test: string, error: string }[] }} */
+  const counts = JSON.parse(readFileSync(COUNTS_FILE, 'utf8'));
+  add(counts.total);
+  for (const [name, c] of Object.entries(counts.browsers)) {
+    report.push(
+      `${name.padEnd(8)}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped in ${c.files} files;` +
+        ` first file (cold start) ${seconds(c.firstFileMs ?? 0)}, all files ${seconds(c.wallMs ?? 0)}`,
+    );
+  }
+  for (const f of counts.failures.slice(0, 40)) report.push(`  FAILED [${f.browser}] ${f.file}: ${f.test}: ${f.error.split('\n')[0]}`);
+  if (counts.failures.length > 40) report.push(`  ... and ${counts.failures.length - 40} more (see ${COUNTS_FILE})`);
+  let note = `${counts.total.passed} passed, ${counts.total.failed} failed${counts.total.skipped ? `, ${counts.total.skipped} skipped` : ''}`;
+  if (r.code !== 0 && counts.total.failed === 0) {
+    totals.failed += 1;
+    note += `; web-test-runner exited ${r.code ?? r.signal} with no failing test: counted 1 failed`;
+  }
+  return { ok: r.code === 0 && counts.total.failed === 0, note };
+}
+
+function printEnd() {
+  console.log('\n[test] ===== summary =====');
+  for (const p of phases) say(`${p.name.padEnd(10)} ${p.status.padEnd(7)} ${seconds(p.ms).padStart(8)}${p.note ? `  ${p.note}` : ''}`);
+  for (const line of report) say(line);
+  if (totals.skipped) say(`${totals.skipped} skipped (counted neither passed nor failed)`);
+  console.log(`${totals.passed} passed, ${totals.failed} failed`);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const start = Date.now();
+  mkdirSync(RESULTS, { recursive: true });
+  /** @type {import('../test/runner/browsers.mjs').BrowserName[]} */
+  let engines;
+  try {
+    engines = selectedBrowsers();
+  } catch (err) {
+    say(/** @type {Error} */ (err).message);
+    totals.failed += 1;
+    return;
+  }
+  const nodeFiles = [...findFiles('test/backend', 'selftest.mjs'), ...findFiles('test/node', '.test.mjs')];
+  const e2eFiles = findFiles('test/e2e', '.test.mjs');
+  // The e2e tests drive Chromium whatever BROWSERS says.
+  const needed = /** @type {typeof engines} */ ([...new Set([...engines, ...(e2eFiles.length ? ['chromium'] : [])])]);
+
+  /** @type {[string, boolean, () => Promise<{ ok: boolean, hard?: boolean, note?: string }>][]} name, runs at all, body */
+  const steps = [
+    ['browsers', true, () => checkBrowsers(needed)],
+    ['typecheck', true, () => npmScript('typecheck', 5 * MIN)],
+    ['build', true, () => npmScript('build', 5 * MIN)],
+    ['size', true, () => npmScript('size', 2 * MIN)],
+    ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, [], 10 * MIN)],
+    // One file at a time: each e2e file drives its own Chromium.
+    ['e2e', e2eFiles.length > 0, () => nodeTests('e2e', e2eFiles, ['--test-concurrency=1'], 15 * MIN)],
+    ['browser', engines.length > 0, () => browserTests(engines)],
+  ];
+  let stopped = false;
+  for (const [name, enabled, body] of steps) {
+    if (!enabled) continue;
+    if (!stopped && interrupted) {
+      say(`interrupted by ${interrupted}; later phases do not run`);
+      stopped = true;
+    }
+    if (stopped) {
+      phases.push({ name, status: 'skipped', ms: 0, note: 'not run' });
+      continue;
+    }
+    if (!(await phase(name, body))) {
+      say(`${name} failed: later phases do not run`);
+      stopped = true;
+    }
+  }
+  report.push(`total wall time ${seconds(Date.now() - start)}`);
+}
+
+main()
+  .catch((err) => {
+    say(`crashed: ${err?.stack ?? err}`);
+    totals.failed += 1;
+  })
+  .finally(async () => {
+    if (finished) return;
+    await stopAll();
+    if (finished) return;
+    finished = true;
+    // An interrupted run did not pass, even if the phase that was cut short counted nothing.
+    if (interrupted && totals.failed === 0) totals.failed += 1;
+    printEnd();
+    const ok = !interrupted && totals.failed === 0 && phases.every((p) => p.status === 'ok');
+    process.exit(interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : ok ? 0 : 1);
+  });

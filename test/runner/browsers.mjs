@@ -1,0 +1,128 @@
+// @ts-check
+/**
+ * Where the three test engines live on this machine, and what a user must
+ * install (or point an env var at) when one is missing. Shared by
+ * web-test-runner.config.mjs and scripts/test.mjs so both agree.
+ *
+ *   chromium  CHROME_PATH    or /usr/bin/chromium                 (Debian: chromium)
+ *   firefox   FIREFOX_PATH   or /usr/bin/firefox-esr              (Debian: firefox-esr)
+ *   webkit    WEBKIT_WEBDRIVER_PATH or WebKitWebDriver on PATH,
+ *             MINIBROWSER_PATH or /usr/lib/<arch>/webkit2gtk-4.1/MiniBrowser
+ *                                                                (Debian: webkit2gtk-driver)
+ *             Xvfb on PATH                                       (Debian: xvfb)
+ */
+import { accessSync, constants, readdirSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** Every engine the suite knows, in the order they run. */
+export const ALL_BROWSERS = /** @type {const} */ (['chromium', 'firefox', 'webkit']);
+
+/** @typedef {typeof ALL_BROWSERS[number]} BrowserName */
+
+/**
+ * The engines chosen by `BROWSERS=chromium,firefox,webkit` (default: all).
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {BrowserName[]}
+ */
+export function selectedBrowsers(env = process.env) {
+  const raw = (env.BROWSERS ?? '').trim();
+  if (!raw) return [...ALL_BROWSERS];
+  const names = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((n) => !(/** @type {readonly string[]} */ (ALL_BROWSERS).includes(n)));
+  if (unknown.length) {
+    throw new Error(`BROWSERS: unknown engine(s) ${unknown.join(', ')}; use a comma-separated subset of ${ALL_BROWSERS.join(',')}`);
+  }
+  // Keep the canonical order and drop duplicates.
+  return ALL_BROWSERS.filter((b) => names.includes(b));
+}
+
+/** @param {string} path */
+function isExecutable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * First executable called `name` on PATH, or null.
+ * @param {string} name
+ * @param {NodeJS.ProcessEnv} [env]
+ */
+export function which(name, env = process.env) {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && isExecutable(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+/** Debian installs MiniBrowser under the multiarch lib folder (x86_64-linux-gnu, aarch64-linux-gnu...). */
+function findMiniBrowser() {
+  const candidates = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser'];
+  try {
+    for (const d of readdirSync('/usr/lib')) {
+      if (d.endsWith('-linux-gnu')) {
+        candidates.push(`/usr/lib/${d}/webkit2gtk-4.1/MiniBrowser`, `/usr/lib/${d}/webkit2gtk-4.0/MiniBrowser`);
+      }
+    }
+  } catch {
+    // no /usr/lib: not Debian-like; the default path is reported as missing
+  }
+  return candidates.find(isExecutable) ?? candidates[0];
+}
+
+/**
+ * @typedef {object} Requirement
+ * @property {string} what      human name, e.g. 'Chromium'
+ * @property {string} path      the path that will be used
+ * @property {boolean} ok       it exists and is executable
+ * @property {string | null} pkg      Debian package that provides the default path
+ * @property {string | null} envVar   env var that overrides the path
+ * @property {boolean} overridden     the path came from envVar (so installing pkg will not help)
+ */
+
+/**
+ * @param {string} what
+ * @param {string | null} envVar
+ * @param {string} fallback
+ * @param {string | null} pkg
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Requirement}
+ */
+function req(what, envVar, fallback, pkg, env) {
+  const fromEnv = envVar ? env[envVar] : undefined;
+  const path = fromEnv || fallback;
+  return { what, path, ok: isExecutable(path), pkg, envVar, overridden: !!fromEnv };
+}
+
+/**
+ * What each engine needs.
+ * @param {BrowserName} browser
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {Requirement[]}
+ */
+export function requirements(browser, env = process.env) {
+  switch (browser) {
+    case 'chromium':
+      return [req('Chromium', 'CHROME_PATH', '/usr/bin/chromium', 'chromium', env)];
+    case 'firefox':
+      return [req('Firefox', 'FIREFOX_PATH', '/usr/bin/firefox-esr', 'firefox-esr', env)];
+    case 'webkit':
+      return [
+        req('WebKitWebDriver', 'WEBKIT_WEBDRIVER_PATH', which('WebKitWebDriver', env) ?? '/usr/bin/WebKitWebDriver', 'webkit2gtk-driver', env),
+        req('MiniBrowser (WebKitGTK)', 'MINIBROWSER_PATH', findMiniBrowser(), 'webkit2gtk-driver', env),
+        req('Xvfb', null, which('Xvfb', env) ?? '/usr/bin/Xvfb', 'xvfb', env),
+      ];
+  }
+}
+
+/** Paths used by the config. */
+export const paths = {
+  chromium: () => requirements('chromium')[0].path,
+  firefox: () => requirements('firefox')[0].path,
+  webkitDriver: () => requirements('webkit')[0].path,
+  miniBrowser: () => requirements('webkit')[1].path,
+  xvfb: () => requirements('webkit')[2].path,
+};

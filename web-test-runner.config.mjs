@@ -1,0 +1,130 @@
+// @ts-check
+/**
+ * Browser tests in three real engines: Chromium and Firefox through
+ * puppeteer-core (CDP / WebDriver BiDi), WebKit through WebKitGTK's
+ * MiniBrowser and WebKitWebDriver (WebDriver classic) under Xvfb.
+ *
+ * Environment:
+ *   BROWSERS=chromium,firefox,webkit   which engines (default: all three)
+ *   CHROME_PATH, FIREFOX_PATH          browser binaries (default: Debian's)
+ *   WEBKIT_WEBDRIVER_PORT              a WebKitWebDriver already running on
+ *                                      127.0.0.1 (scripts/test.mjs starts one);
+ *                                      without it this config starts Xvfb and
+ *                                      the driver itself and stops them at exit
+ *   WTR_CONCURRENCY                    test files at once per Chromium/Firefox (default 1)
+ *   WTR_CONCURRENT_BROWSERS            engines at once (default 1: one after another)
+ *
+ * Concurrency: engines run one after another, one test file at a time each.
+ * Every engine's fault backends live in this one Node process (/__backend)
+ * and CI has 2 cores, so timing-sensitive fault tests get the most margin
+ * this way. Measured here (2 cores, 12 files / 130 tests per engine): the
+ * browser phase takes 105-110 s one after another, 50-65 s with
+ * WTR_CONCURRENT_BROWSERS=3 (no extra failures in 4 runs), so that is the
+ * knob if the suite outgrows its time. WebKit must run one file at a time
+ * anyway: with concurrency > 1, @web/test-runner-webdriver runs test files
+ * in iframes of one page instead of as top-level pages, which breaks service
+ * worker tests. That launcher reads the *global* `concurrency`, so it stays 1
+ * and the puppeteer launchers take WTR_CONCURRENCY as their own. More than
+ * one file at a time in Chromium/Firefox also shares one browser profile
+ * (IndexedDB, service workers, locks) between files running at once.
+ */
+import { fileURLToPath } from 'node:url';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { defaultReporter } from '@web/test-runner';
+import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome';
+import { webdriverLauncher } from '@web/test-runner-webdriver';
+import { paths, selectedBrowsers } from './test/runner/browsers.mjs';
+import { countReporter } from './test/runner/count-reporter.mjs';
+import { backendControl, fixturesMiddleware, headersMiddleware } from './test/runner/middleware.mjs';
+import { startWebKitDriver } from './test/runner/webkit-driver.mjs';
+
+const env = process.env;
+/** The repository root, wherever the runner is started from. */
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const browsersWanted = selectedBrowsers(env);
+const perBrowserConcurrency = Number(env.WTR_CONCURRENCY ?? 1);
+const concurrentBrowsers = Number(env.WTR_CONCURRENT_BROWSERS ?? 1);
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox', // root on CI
+  '--headless=new',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Teardown for what this config started itself (only when run without scripts/test.mjs).
+ * @type {{ name: string, serverStop(): Promise<void> }[]}
+ */
+const ownedPlugins = [];
+
+/** @returns {Promise<number>} the WebKitWebDriver port */
+async function webkitDriverPort() {
+  if (env.WEBKIT_WEBDRIVER_PORT) return Number(env.WEBKIT_WEBDRIVER_PORT);
+  const driver = await startWebKitDriver({ log: (l) => console.log(`[webkit] ${l}`) });
+  // Stopped with the dev server; `exit` is the backstop if the runner dies first.
+  process.once('exit', driver.stopSync);
+  ownedPlugins.push({ name: 'steadycart-webkit-driver', serverStop: () => driver.stop() });
+  return driver.port;
+}
+
+/** @type {Map<import('@web/test-runner').BrowserLauncher, string>} */
+const labels = new Map();
+const browsers = [];
+for (const name of browsersWanted) {
+  let launcher;
+  if (name === 'chromium') {
+    launcher = chromeLauncher({
+      concurrency: perBrowserConcurrency,
+      launchOptions: { executablePath: paths.chromium(), headless: true, args: CHROMIUM_ARGS },
+    });
+  } else if (name === 'firefox') {
+    launcher = chromeLauncher({
+      concurrency: perBrowserConcurrency,
+      puppeteer: /** @type {any} */ (puppeteerCore),
+      launchOptions: { browser: 'firefox', executablePath: paths.firefox(), headless: true },
+    });
+  } else {
+    launcher = webdriverLauncher({
+      hostname: '127.0.0.1',
+      port: await webkitDriverPort(),
+      path: '/',
+      logLevel: 'error',
+      capabilities: {
+        browserName: 'MiniBrowser',
+        // This WebKitGTK build has no WebDriver BiDi: without this the session fails.
+        'wdio:enforceWebDriverClassic': true,
+        // @ts-ignore vendor capability
+        'webkitgtk:browserOptions': { binary: paths.miniBrowser(), args: ['--automation'] },
+      },
+    });
+  }
+  labels.set(launcher, name);
+  browsers.push(launcher);
+}
+
+const backend = await backendControl();
+
+/** @type {import('@web/test-runner').TestRunnerConfig} */
+export default {
+  rootDir: ROOT, // serves src/, test/ (incl. test/fixtures/) and dist/ (the built bundles)
+  files: [`${ROOT}test/browser/**/*.test.ts`],
+  nodeResolve: true,
+  // Explicit target: WebKitGTK's user agent claims an old Safari, so 'auto' would over-transpile.
+  plugins: [esbuildPlugin({ ts: true, target: 'es2020' }), backend.plugin, ...ownedPlugins],
+  middleware: [headersMiddleware, fixturesMiddleware, backend.middleware],
+  browsers,
+  concurrency: 1,
+  concurrentBrowsers,
+  // Bounded waits: a cold browser on a loaded CI machine, and long fault-test files.
+  browserStartTimeout: 60_000,
+  testsStartTimeout: 60_000,
+  testsFinishTimeout: 5 * 60_000,
+  testFramework: { config: { timeout: 30_000 } },
+  reporters: [defaultReporter(), countReporter({ labels, outFile: `${ROOT}test-results/browser-counts.json` })],
+};
