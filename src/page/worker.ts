@@ -67,7 +67,9 @@ export function registerWorker(
           setState('active');
           // Keep what this page already loaded, so that the very first visit works offline too.
           if (offlineShell) {
-            const urls = [location.href, ...performance.getEntriesByType('resource').map((e) => e.name)].filter((u) => new URL(u).origin == location.origin);
+            // Documents, scripts, styles and images only (not API calls), each once.
+            const assets = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => ['script', 'link', 'css', 'img'].includes(e.initiatorType));
+            const urls = [...new Set([location.href.split('#')[0]!, ...assets.map((e) => e.name)])].filter((u) => new URL(u).origin == location.origin);
             wb!.active.then((sw) => sw.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: urls } }));
           }
         },

@@ -39,9 +39,11 @@ export function succeeded(record: EndpointRecord, now: number, baseOpenMs: numbe
 }
 
 /**
- * A failure opens the circuit. The probe delay doubles with every failure
- * while open (capped at `maxOpenMs`), with jitter so that many clients do not
- * probe in step, and never falls before a server's `Retry-After`.
+ * A failure opens the circuit. The probe delay doubles with every failed
+ * probe (capped at `maxOpenMs`), not with every failure seen while open (late
+ * answers, lookups), so that a short outage is noticed within seconds. It is
+ * jittered so that many clients do not probe in step, and never falls before
+ * a server's `Retry-After`.
  */
 export function failed(
   record: EndpointRecord,
@@ -51,7 +53,7 @@ export function failed(
   retryAfterMs = 0,
   random: () => number = Math.random,
 ): EndpointRecord {
-  const openMs = record.state == 'closed' ? record.openMs : Math.min(maxOpenMs, record.openMs * 2);
+  const openMs = record.state == 'half-open' ? Math.min(maxOpenMs, record.openMs * 2) : record.openMs;
   return {
     ...record,
     state: 'open',

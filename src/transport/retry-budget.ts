@@ -3,16 +3,30 @@
  * attempt costs one token, every success earns back `ratio`, and retries
  * (beyond the first try of each order or replay) are allowed only while more
  * than half the tokens are left. When a backend is down, clients stop
- * multiplying their load; when it recovers, successes refill the bucket.
+ * multiplying their load. Unlike a server's RPC stream, a tab sends few
+ * requests, so the bucket also refills slowly with time (`refillPerSecond`):
+ * otherwise one outage would disable its retries for good.
  */
 export class RetryBudget {
-  tokens: number;
+  private level: number;
+  private at: number;
 
   constructor(
     readonly max: number,
     readonly ratio: number,
+    readonly refillPerSecond = 0.1,
+    private readonly now: () => number = Date.now,
   ) {
-    this.tokens = max;
+    this.level = max;
+    this.at = now();
+  }
+
+  /** Tokens left now. */
+  get tokens(): number {
+    const now = this.now();
+    this.level = Math.min(this.max, this.level + ((now - this.at) / 1000) * this.refillPerSecond);
+    this.at = now;
+    return this.level;
   }
 
   /** Whether a retry may be sent now. */
@@ -21,10 +35,10 @@ export class RetryBudget {
   }
 
   onFailure(): void {
-    this.tokens = Math.max(0, this.tokens - 1);
+    this.level = Math.max(0, this.tokens - 1);
   }
 
   onSuccess(): void {
-    this.tokens = Math.min(this.max, this.tokens + this.ratio);
+    this.level = Math.min(this.max, this.tokens + this.ratio);
   }
 }

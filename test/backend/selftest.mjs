@@ -320,11 +320,12 @@ describe('in progress', () => {
       body: '{"b":1}',
       signal: ac.signal,
     }).catch((e) => e);
-    await wait(50);
+    // Abort only once the server holds the request (on a loaded machine it may arrive late).
+    for (let i = 0; i < 100 && !be.requests().some((e) => e.key === 'p3'); i++) await wait(10);
     ac.abort();
     assert.equal((await aborted).name, 'AbortError');
     await gone;
-    await wait(350);
+    for (let i = 0; i < 100 && be.charges('p3') === 0; i++) await wait(20);
     assert.equal(be.charges('p3'), 1);
     const look = await req(`${url.eu}/checkout/p3`);
     assert.equal(look.status, 200);

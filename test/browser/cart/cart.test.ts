@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import type { Cart } from '../../../src/index';
+import { cleanup, item, open, rejection, uniqueNamespace, until } from '../helpers';
+
+describe('cart', () => {
+  afterEach(cleanup);
+
+  it('adds, merges by SKU, sets quantities, removes and clears, with totals', async () => {
+    const sc = await open({ namespace: uniqueNamespace() });
+    await sc.cart.add(item('a'));
+    await sc.cart.add(item('b', { qty: 2, unitPrice: 500 }));
+    let cart = await sc.cart.add(item('a', { qty: 3 }));
+    expect(cart.items.map((i) => [i.sku, i.qty])).to.deep.equal([['a', 4], ['b', 2]]);
+    expect(cart.count).to.equal(6);
+    expect(cart.subtotal).to.equal(4 * 1250 + 2 * 500);
+    expect(cart.currency).to.equal('EUR');
+    cart = await sc.cart.setQuantity('b', 7);
+    expect(cart.items[1]!.qty).to.equal(7);
+    cart = await sc.cart.remove('a');
+    expect(cart.items.map((i) => i.sku)).to.deep.equal(['b']);
+    cart = await sc.cart.remove('not-there');
+    expect(cart.items).to.have.length(1);
+    cart = await sc.cart.clear();
+    expect(cart).to.include({ count: 0, subtotal: 0, currency: null });
+  });
+
+  it('keeps the cart across instances (a reload) because every change is stored before it resolves', async () => {
+    const namespace = uniqueNamespace();
+    const first = await open({ namespace });
+    await first.cart.add(item('a', { meta: { color: 'blue', sizes: [1, 2] } }));
+    first.close();
+    const second = await open({ namespace });
+    const cart = await second.cart.get();
+    expect(cart.items).to.deep.equal([{ ...item('a', { meta: { color: 'blue', sizes: [1, 2] } }), qty: 1 }]);
+    expect(second.health().storage).to.equal('indexeddb');
+  });
+
+  const invalid: Array<[string, Record<string, unknown>, string, string]> = [
+    ['a fractional price', item('x', { unitPrice: 12.5 }), 'INVALID_ITEM', 'unitPrice'],
+    ['a negative price', item('x', { unitPrice: -1 }), 'INVALID_ITEM', 'unitPrice'],
+    ['a price as a string', item('x', { unitPrice: '12' }), 'INVALID_ITEM', 'unitPrice'],
+    ['qty 0', item('x', { qty: 0 }), 'INVALID_ITEM', 'qty'],
+    ['qty 1000', item('x', { qty: 1000 }), 'INVALID_ITEM', 'qty'],
+    ['a fractional qty', item('x', { qty: 1.5 }), 'INVALID_ITEM', 'qty'],
+    ['an empty sku', item(''), 'INVALID_ITEM', 'sku'],
+    ['a missing name', { sku: 'x', unitPrice: 1, currency: 'EUR' }, 'INVALID_ITEM', 'name'],
+    ['a bad currency', item('x', { currency: 'euro' }), 'INVALID_ITEM', 'currency'],
+    ['non-JSON meta (a function)', item('x', { meta: { f: () => 1 } }), 'INVALID_ITEM', 'meta.f'],
+    ['non-JSON meta (a Date)', item('x', { meta: { when: new Date() } }), 'INVALID_ITEM', 'meta.when'],
+    ['non-JSON meta (NaN)', item('x', { meta: [NaN] }), 'INVALID_ITEM', 'meta[0]'],
+    ['an unknown field', item('x', { price: 1 }), 'INVALID_ITEM', 'price'],
+    ['a card number in meta', item('x', { meta: { note: '4111 1111 1111 1111' } }), 'CARD_DATA', 'meta.note'],
+  ];
+  for (const [what, bad, code, path] of invalid) {
+    it(`refuses ${what} with ${code} at ${path}, writing nothing`, async () => {
+      const namespace = uniqueNamespace();
+      const sc = await open({ namespace });
+      await sc.cart.add(item('keep'));
+      const error = await rejection(() => sc.cart.add(bad as never));
+      expect(error.name).to.equal('SteadyCartError');
+      expect(error.code).to.equal(code);
+      expect(error.path).to.equal(path);
+      sc.close();
+      const reopened = await open({ namespace });
+      expect((await reopened.cart.get()).items.map((i) => i.sku)).to.deep.equal(['keep']);
+    });
+  }
+
+  it('refuses a second currency, a quantity above 999 in total, and setQuantity of a missing SKU', async () => {
+    const sc = await open({ namespace: uniqueNamespace() });
+    await sc.cart.add(item('a', { qty: 998 }));
+    expect((await rejection(() => sc.cart.add(item('b', { currency: 'USD' })))).code).to.equal('CURRENCY_MISMATCH');
+    const tooMany = await rejection(() => sc.cart.add(item('a', { qty: 2 })));
+    expect([tooMany.code, tooMany.path]).to.deep.equal(['INVALID_ITEM', 'qty']);
+    expect((await rejection(() => sc.cart.setQuantity('zzz', 1))).code).to.equal('ITEM_NOT_FOUND');
+    expect((await rejection(() => sc.cart.setQuantity('a', 0))).code).to.equal('INVALID_ITEM');
+    const cart = await sc.cart.get();
+    expect(cart.items).to.have.length(1);
+    expect(cart.items[0]!.qty).to.equal(998);
+  });
+
+  it('calls subscribers at once and after each change, until unsubscribed', async () => {
+    const sc = await open({ namespace: uniqueNamespace() });
+    const seen: Cart[] = [];
+    const stop = sc.cart.subscribe((cart) => seen.push(cart));
+    expect(seen).to.have.length(1);
+    expect(seen[0]!.count).to.equal(0);
+    await sc.cart.add(item('a'));
+    await until(() => seen.length == 2, 'the change');
+    expect(seen[1]!.items[0]!.sku).to.equal('a');
+    stop();
+    await sc.cart.add(item('b'));
+    expect(seen).to.have.length(2);
+  });
+
+  it('throws CLOSED after close()', async () => {
+    const sc = await open({ namespace: uniqueNamespace() });
+    sc.close();
+    expect((await rejection(() => sc.cart.add(item('a')))).code).to.equal('CLOSED');
+    expect((await rejection(() => sc.placeOrder({}))).code).to.equal('CLOSED');
+  });
+});

@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import type { Cart } from '../../../src/index';
+import { cleanup, item, open, openTab, uniqueNamespace, until } from '../helpers';
+
+describe('cart across tabs', () => {
+  afterEach(cleanup);
+
+  it('a change in another tab reaches subscribe here without a reload', async () => {
+    const namespace = uniqueNamespace();
+    const here = await open({ namespace });
+    const { sc: there } = await openTab({ namespace });
+    let latest: Cart | undefined;
+    here.cart.subscribe((cart) => (latest = cart));
+    await there.cart.add(item('from-other-tab', { qty: 3 }));
+    await until(() => latest?.items[0]?.sku == 'from-other-tab', 'the other tab\'s change');
+    expect(latest!.count).to.equal(3);
+    await there.cart.remove('from-other-tab');
+    await until(() => latest?.count == 0, 'the removal');
+  });
+
+  it('concurrent changes from two tabs are merged, not lost', async () => {
+    const namespace = uniqueNamespace();
+    const here = await open({ namespace });
+    const { sc: there } = await openTab({ namespace });
+    // Many interleaved writes from both contexts at once: read-modify-write in one transaction each keeps all of them.
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 10; i++) {
+      writes.push(here.cart.add(item(`here-${i}`)), there.cart.add(item(`there-${i}`)), here.cart.add(item('shared')), there.cart.add(item('shared')));
+    }
+    await Promise.all(writes);
+    for (const sc of [here, there]) {
+      const cart = await sc.cart.get();
+      expect(cart.items).to.have.length(21);
+      expect(cart.items.find((i) => i.sku == 'shared')!.qty).to.equal(20);
+    }
+  });
+
+  it('close() releases the channel: a closed instance hears no more changes', async () => {
+    const namespace = uniqueNamespace();
+    const here = await open({ namespace });
+    const { sc: there } = await openTab({ namespace });
+    const seen: Cart[] = [];
+    here.cart.subscribe((cart) => seen.push(cart));
+    here.close();
+    await there.cart.add(item('late'));
+    // A live third instance proves the message was sent.
+    const { sc: witness } = await openTab({ namespace });
+    expect((await witness.cart.get()).count).to.equal(1);
+    expect(seen).to.have.length(1);
+  });
+});

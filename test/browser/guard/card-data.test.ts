@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { isCardField, isCardNumber } from '../../../src/guard/card-data';
+import { toJsonBody } from '../../../src/guard/json';
+
+describe('card-data guard', () => {
+  it('recognises Luhn-valid 13-19 digit card numbers starting 2-6, with spaces or dashes between groups', () => {
+    for (const n of ['4111111111111111', '4111 1111 1111 1111', '4111-1111-1111-1111', '5555555555554444', '378282246310005', '6011111111111117', '2223003122003222', 4111111111111111, '4222222222222']) {
+      expect(isCardNumber(n), String(n)).to.equal(true);
+    }
+  });
+
+  it('lets through what is not a card number', () => {
+    for (const n of [
+      '4111111111111112', // Luhn fails
+      '1700000000000', // a millisecond timestamp starts with 1
+      1732617600000,
+      '7111111111111114', // outside the network ranges
+      '411111111111', // 12 digits
+      '41111111111111111113', // 20 digits
+      '4111  1111 1111 1111', // two separators in a row
+      'order 4111111111111111', // not the whole value
+      '+4111111111111111',
+      '',
+    ]) {
+      expect(isCardNumber(n), String(n)).to.equal(false);
+    }
+  });
+
+  it('is linear on long near-misses (no catastrophic backtracking)', () => {
+    const start = performance.now();
+    expect(isCardNumber('4' + '1 1'.repeat(20000) + 'x')).to.equal(false);
+    expect(performance.now() - start).to.be.below(1000);
+  });
+
+  it('recognises card-data field names in the usual spellings when they hold a value', () => {
+    for (const name of ['cardNumber', 'card_number', 'CARD-NUMBER', 'pan', 'cvv', 'CVC', 'cvv2', 'securityCode', 'security_code', 'track1', 'track2', 'trackData']) {
+      expect(isCardField(name, '123'), name).to.equal(true);
+    }
+    expect(isCardField('cvv', null)).to.equal(false);
+    expect(isCardField('cvv', '')).to.equal(false);
+    expect(isCardField('cardholder', 'Ada')).to.equal(false);
+    expect(isCardField('customerId', '123')).to.equal(false);
+  });
+
+  it('names the JSON path of card data anywhere in an order, nested or in arrays', () => {
+    const cases: Array<[unknown, string]> = [
+      [{ payment: { card: { number: '4111111111111111' } } }, 'payment.card.number'],
+      [{ items: [{ sku: 'a' }, { note: 'x', ref: 5555555555554444 }] }, 'items[1].ref'],
+      [{ payment: { cvv: '123' } }, 'payment.cvv'],
+      [{ card_number: 'tok' }, 'card_number'],
+      [['4111-1111-1111-1111'], '[0]'],
+    ];
+    for (const [order, path] of cases) {
+      let error: (Error & { code?: string; path?: string }) | undefined;
+      try {
+        toJsonBody(order);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.code, path).to.equal('CARD_DATA');
+      expect(error?.path).to.equal(path);
+    }
+  });
+
+  it('allows a card-like number at an explicitly allowed path (with [*] for any index)', () => {
+    const order = { giftCards: [{ reference: '4111111111111111' }], note: 'x' };
+    expect(() => toJsonBody(order, ['giftCards[*].reference'])).not.to.throw();
+    expect(() => toJsonBody(order, ['giftCards[0].reference'])).not.to.throw();
+    expect(() => toJsonBody(order, ['giftCards[1].reference'])).to.throw();
+  });
+
+  it('serializes valid JSON once, dropping undefined properties like JSON.stringify', () => {
+    expect(toJsonBody({ a: 1, b: undefined, c: [true, null, 'x'] })).to.equal('{"a":1,"c":[true,null,"x"]}');
+  });
+});

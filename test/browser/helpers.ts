@@ -1,0 +1,85 @@
+import { createSteadyCart, type SteadyCart, type SteadyCartOptions } from '../../src/index';
+
+/** A namespace (database, channel, locks) of its own for one test. */
+export function uniqueNamespace(): string {
+  return `test-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+const opened: Array<{ sc?: SteadyCart; frame?: HTMLIFrameElement; namespace: string }> = [];
+
+/** An instance in this page, closed after the test by `cleanup`. */
+export async function open(options: SteadyCartOptions = {}): Promise<SteadyCart> {
+  const sc = await createSteadyCart(options);
+  opened.push({ sc, namespace: options.namespace ?? 'steadycart' });
+  return sc;
+}
+
+/** An instance in a second browsing context (an iframe loading the SDK itself): another tab, as far as storage and channels go. */
+export async function openTab(
+  options: SteadyCartOptions = {},
+  query = '',
+  page = '/test/fixtures/tab.html',
+): Promise<{ sc: SteadyCart; frame: HTMLIFrameElement }> {
+  const frame = document.createElement('iframe');
+  frame.src = `${page}?options=${encodeURIComponent(JSON.stringify(options))}${query}`;
+  document.body.append(frame);
+  await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+  const win = frame.contentWindow as Window & { steadycart?: Promise<SteadyCart> };
+  for (let i = 0; !win.steadycart && i < 100; i++) await sleep(20);
+  const sc = await win.steadycart!;
+  opened.push({ sc, frame, namespace: options.namespace ?? 'steadycart' });
+  return { sc, frame };
+}
+
+/** Closes every instance and frame opened by the test and deletes their databases. */
+export async function cleanup(): Promise<void> {
+  const names = new Set<string>();
+  for (const { sc, frame, namespace } of opened.splice(0)) {
+    try {
+      sc?.close();
+    } catch {
+      // Already closed by the test.
+    }
+    frame?.remove();
+    names.add(namespace);
+  }
+  await Promise.all([...names].map((name) => deleteDatabase(name)));
+}
+
+export function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a truthy value, failing after `timeoutMs`. */
+export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** Catches the error a promise rejects with (fails when it resolves). */
+export async function rejection(promise: Promise<unknown> | (() => unknown)): Promise<Error & { code?: string; path?: string }> {
+  try {
+    await (typeof promise == 'function' ? promise() : promise);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+export const item = (sku: string, extra: Record<string, unknown> = {}) => ({
+  sku,
+  name: `Item ${sku}`,
+  unitPrice: 1250,
+  currency: 'EUR',
+  ...extra,
+});

@@ -1,0 +1,239 @@
+import { expect } from 'chai';
+import type { OrderEvent, SteadyCart, SteadyCartOptions } from '../../../src/index';
+import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { cleanup, open, openTab, rejection, sleep, uniqueNamespace, until } from '../helpers';
+
+const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
+
+/** Options for orders that queue quickly while the backend is down. */
+const fast = (be: TestBackend, namespace: string, extra: SteadyCartOptions = {}): SteadyCartOptions => ({
+  namespace,
+  endpoints: extra.endpoints ?? be.sdk('us', 'eu'),
+  budgetMs: 600,
+  tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
+  ...extra,
+});
+
+/** Places `n` orders while every endpoint answers 503: they queue as pending, with nothing processed. */
+async function queue(sc: SteadyCart, n: number, prefix = 'q'): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await sc.placeOrder(order(`${prefix}${i}`));
+    expect(r.status).to.equal('pending');
+    ids.push(r.id);
+  }
+  return ids;
+}
+
+async function down(be: TestBackend, fault: Parameters<TestBackend['fault']>[1] = '503') {
+  await be.fault('us', fault);
+  await be.fault('eu', fault);
+}
+async function up(be: TestBackend) {
+  await be.fault('us', 'healthy');
+  await be.fault('eu', 'healthy');
+}
+
+/** How many POSTs each key received. */
+async function postsPerKey(be: TestBackend): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const r of await be.requests()) if (r.route == 'checkout' && r.key) counts.set(r.key, (counts.get(r.key) ?? 0) + 1);
+  return counts;
+}
+
+describe('outbox', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('lists pending orders in every tab; when the backend recovers they are placed exactly once and every tab hears it', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const here = await open(fast(be, namespace));
+    const { sc: there } = await openTab(fast(be, namespace));
+    await down(be);
+    const ids = await queue(here, 3);
+    const listed = await there.outbox.list();
+    expect(listed.map((e) => [e.id, e.status])).to.deep.equal(ids.map((id) => [id, 'pending']));
+    expect(listed[0]!.order).to.deep.equal(order('q0'));
+    expect(listed[0]!.attempts).to.be.greaterThan(0);
+    expect(listed[0]!.lastError).to.include({ code: 'http', status: 503 });
+    const confirmedThere: OrderEvent[] = [];
+    there.on('order:confirmed', (e) => confirmedThere.push(e));
+    await up(be);
+    // Circuits are probed again, a recovery triggers the replay.
+    await until(async () => (await here.outbox.list()).every((e) => e.status == 'confirmed'), 'every order confirmed', 15_000);
+    await until(() => confirmedThere.length == 3, 'order:confirmed in the other tab');
+    expect(confirmedThere.map((e) => e.id).sort()).to.deep.equal([...ids].sort());
+    expect(confirmedThere[0]!.result!.status).to.equal(201);
+    const ledger = await be.ledger();
+    expect(ledger.charges).to.equal(3);
+    expect(ledger.duplicates).to.equal(0);
+  });
+
+  it('a page load replays what is waiting (within about a second)', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const first = await open(fast(be, namespace));
+    await down(be);
+    const [id] = await queue(first, 1);
+    first.close();
+    await up(be);
+    const second = await open(fast(be, namespace));
+    const confirmed = new Promise<OrderEvent>((resolve) => second.on('order:confirmed', resolve));
+    expect((await confirmed).id).to.equal(id);
+    expect(await be.charges(id!)).to.equal(1);
+  });
+
+  it('two tabs replaying at once never send an order twice (one replayer, Web Locks)', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const here = await open(fast(be, namespace));
+    await down(be);
+    const ids = await queue(here, 4);
+    const postsBefore = await postsPerKey(be);
+    here.close();
+    await up(be);
+    const tabs = await Promise.all([openTab(fast(be, namespace)), openTab(fast(be, namespace)), openTab(fast(be, namespace))]);
+    await until(async () => (await tabs[0]!.sc.outbox.list()).every((e) => e.status == 'confirmed'), 'all confirmed', 15_000);
+    const postsAfter = await postsPerKey(be);
+    for (const id of ids) expect((postsAfter.get(id) ?? 0) - (postsBefore.get(id) ?? 0), id).to.equal(1);
+    expect(await be.ledger()).to.include({ charges: 4, duplicates: 0 });
+  });
+
+  it('without Web Locks, the IndexedDB lease still allows one replayer at a time', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const here = await open(fast(be, namespace));
+    await down(be);
+    const ids = await queue(here, 4);
+    const postsBefore = await postsPerKey(be);
+    here.close();
+    await up(be);
+    const tabs = await Promise.all([openTab(fast(be, namespace), '&noLocks'), openTab(fast(be, namespace), '&noLocks')]);
+    expect((tabs[0]!.frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
+    await until(async () => (await tabs[0]!.sc.outbox.list()).every((e) => e.status == 'confirmed'), 'all confirmed', 15_000);
+    const postsAfter = await postsPerKey(be);
+    for (const id of ids) expect((postsAfter.get(id) ?? 0) - (postsBefore.get(id) ?? 0), id).to.equal(1);
+    expect(await be.ledger()).to.include({ charges: 4, duplicates: 0 });
+  });
+
+  it('a tab closed while its order is in flight: the next page load reconciles it by lookup; one charge, order:confirmed', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // The server commits after 1.5 s whether or not the tab is still there.
+    await be.fault('us', { kind: 'hold', ms: 1500, count: 1 });
+    const { sc: doomed, frame } = await openTab(fast(be, namespace, { budgetMs: 10_000, tuning: { attemptTimeoutMs: 5000 } }));
+    const sending = new Promise<OrderEvent>((resolve) => doomed.on('order:sending', resolve));
+    void doomed.placeOrder(order('in-flight')).catch(() => {});
+    const { id } = await sending;
+    await sleep(200);
+    frame.remove();
+    await until(async () => (await be.charges(id)) == 1, 'the server commit', 5000);
+    const next = await open(fast(be, namespace));
+    const confirmed = await new Promise<OrderEvent>((resolve) => next.on('order:confirmed', resolve));
+    expect(confirmed.id).to.equal(id);
+    const routes = (await be.requests()).filter((r) => r.key == id).map((r) => `${r.route} ${r.status}`);
+    expect(routes).to.include('lookup 200');
+    expect(routes.filter((r) => r.startsWith('checkout'))).to.have.length(1);
+    expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
+  });
+
+  it('a payment token that expired while waiting moves the order to needs-payment without a request', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(fast(be, namespace));
+    await down(be);
+    const r = await sc.placeOrder(order('t'), { paymentTokenExpiresAt: Date.now() + 300 });
+    expect(r.status).to.equal('pending');
+    await sleep(400);
+    const before = (await be.requests()).length;
+    await up(be);
+    const event = new Promise<OrderEvent>((resolve) => sc.on('order:needs-payment', resolve));
+    const entry = await sc.outbox.retry(r.id);
+    expect(entry.status).to.equal('needs-payment');
+    expect((await event).id).to.equal(r.id);
+    expect((await be.requests()).filter((q) => q.key == r.id).length).to.equal((await be.requests()).slice(0, before).filter((q) => q.key == r.id).length);
+    expect((await be.ledger()).charges).to.equal(0);
+  });
+
+  it('an order whose outcome is in doubt when its token expires is looked up, never paid for twice', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(fast(be, namespace, { endpoints: be.sdk('us') }));
+    // Committed, but every answer is lost: the order is pending and in doubt.
+    await be.fault('us', 'commit-drop');
+    const r = await sc.placeOrder(order('doubt'), { paymentTokenExpiresAt: Date.now() + 200, budgetMs: 400 });
+    expect(r.status).to.equal('pending');
+    await sleep(300);
+    await be.fault('us', 'healthy');
+    const posts = async () => (await be.requests()).filter((q) => q.key == r.id && q.route == 'checkout').length;
+    const before = await posts();
+    const entry = await sc.outbox.retry(r.id);
+    expect(entry.status).to.equal('confirmed');
+    expect(await posts()).to.equal(before);
+    expect(await be.charges(r.id)).to.equal(1);
+  });
+
+  it('past its retention an entry becomes expired, without a request', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(fast(be, namespace, { outbox: { retentionMs: 60_000 } }));
+    await down(be);
+    const [id] = await queue(sc, 1);
+    sc.close();
+    // Age the stored record by hand: written 2 minutes ago.
+    await new Promise<void>((resolve) => {
+      const request = indexedDB.open(namespace);
+      request.onsuccess = () => {
+        const tx = request.result.transaction('outbox', 'readwrite');
+        const store = tx.objectStore('outbox');
+        store.get(id!).onsuccess = (e) => {
+          const record = (e.target as IDBRequest).result;
+          store.put({ ...record, createdAt: record.createdAt - 120_000 });
+        };
+        tx.oncomplete = () => {
+          request.result.close();
+          resolve();
+        };
+      };
+    });
+    const before = (await be.requests()).length;
+    await up(be);
+    const next = await open(fast(be, namespace, { outbox: { retentionMs: 60_000 } }));
+    const expired = await new Promise<OrderEvent>((resolve) => next.on('order:expired', resolve));
+    expect(expired.id).to.equal(id);
+    expect((await be.requests()).slice(before).filter((q) => q.key == id)).to.have.length(0);
+  });
+
+  it('replays use the endpoints configured now, never a URL read back from storage', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'old', domain: 'main' }, { name: 'new', domain: 'main' }] });
+    const namespace = uniqueNamespace();
+    const first = await open(fast(be, namespace, { endpoints: be.sdk('old') }));
+    await be.fault('old', '503');
+    const [id] = await queue(first, 1);
+    first.close();
+    const second = await open(fast(be, namespace, { endpoints: be.sdk('new') }));
+    const confirmed = await new Promise<OrderEvent>((resolve) => second.on('order:confirmed', resolve));
+    expect(confirmed.id).to.equal(id);
+    expect(confirmed.result!.endpoint).to.equal(be.url('new'));
+    expect((await be.requestsTo('old')).filter((q) => q.key == id).length).to.equal(1);
+  });
+
+  it('retry(id) replays now; discard(id) removes a waiting entry for good; unknown ids are reported', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(fast(be, namespace, { budgetMs: 500 }));
+    await down(be, 'refuse');
+    const [keep, drop] = await queue(sc, 2);
+    expect(await sc.outbox.discard(drop!)).to.equal(true);
+    expect(await sc.outbox.discard(drop!)).to.equal(false);
+    await up(be);
+    const entry = await sc.outbox.retry(keep!);
+    expect(entry.status).to.equal('confirmed');
+    expect((await sc.outbox.list()).map((e) => e.id)).to.deep.equal([keep]);
+    expect(await be.charges(drop!)).to.equal(0);
+    expect((await rejection(sc.outbox.retry('nope'))).code).to.equal('NOT_FOUND');
+  });
+});

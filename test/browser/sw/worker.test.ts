@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
+import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { cleanup, open, openTab, sleep, uniqueNamespace, until } from '../helpers';
+
+const order = (ref: string) => ({ orderRef: ref, total: 990, payment: { token: 'pm_2' } });
+
+/** A scope of its own per test: registrations are shared by every test file of the origin. */
+function worker(namespace: string, script = '/dist/steadycart-sw.js'): SteadyCartOptions['serviceWorker'] {
+  return { url: script, scope: `/test/sw-scope/${namespace}/` };
+}
+
+async function unregisterAll(): Promise<void> {
+  for (const reg of await navigator.serviceWorker.getRegistrations()) {
+    if (reg.scope.includes('/test/sw-scope/')) await reg.unregister();
+  }
+}
+
+const options = (be: TestBackend, namespace: string, extra: SteadyCartOptions = {}): SteadyCartOptions => ({
+  namespace,
+  endpoints: be.sdk('us', 'eu'),
+  budgetMs: 600,
+  tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
+  serviceWorker: worker(namespace),
+  ...extra,
+});
+
+async function activeWorker(sc: SteadyCart): Promise<void> {
+  await until(() => sc.health().worker == 'active', 'the worker to be active', 10_000);
+}
+
+describe('service worker', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+    await unregisterAll();
+  });
+
+  it('registers the standalone worker (health and worker:state say so) and hands it the configuration', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(options(be, namespace));
+    await activeWorker(sc);
+    const reg = await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`);
+    expect(reg!.active ?? reg!.installing ?? reg!.waiting).to.be.ok;
+    const url = new URL((reg!.active ?? reg!.installing ?? reg!.waiting)!.scriptURL);
+    expect(url.pathname).to.equal('/dist/steadycart-sw.js');
+    expect(url.searchParams.get('namespace')).to.equal(namespace);
+    // The standalone worker reads the pages' configuration from the shared database.
+    const stored = await new Promise<{ value: { endpoints: unknown } } | undefined>((resolve) => {
+      const request = indexedDB.open(namespace);
+      request.onsuccess = () => {
+        const get = request.result.transaction('meta').objectStore('meta').get('config');
+        get.onsuccess = () => {
+          request.result.close();
+          resolve(get.result);
+        };
+      };
+    });
+    expect(stored!.value.endpoints).to.deep.equal(be.sdk('us', 'eu'));
+  });
+
+  it('when registration fails, the page says so and still places and replays orders by itself', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const states: string[] = [];
+    const sc = await open(options(be, namespace, { serviceWorker: worker(namespace, '/dist/no-such-worker.js') }));
+    sc.on('worker:state', (e) => states.push(e.state));
+    await until(() => sc.health().worker == 'failed', 'the failure to be reported', 10_000);
+    expect(states).to.include('failed');
+    await be.fault('us', '503');
+    await be.fault('eu', '503');
+    const r = await sc.placeOrder(order('page-only'));
+    expect(r.status).to.equal('pending');
+    await be.fault('us', 'healthy');
+    await be.fault('eu', 'healthy');
+    await until(async () => (await be.charges(r.id)) == 1, 'the page to replay it', 15_000);
+    expect((await be.ledger()).duplicates).to.equal(0);
+  });
+
+  it('a worker restart (unregistered and registered again) loses nothing', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const first = await open(options(be, namespace));
+    await activeWorker(first);
+    await be.fault('us', '503');
+    await be.fault('eu', '503');
+    const r = await first.placeOrder(order('restart'));
+    expect(r.status).to.equal('pending');
+    first.close();
+    await unregisterAll();
+    await be.fault('us', 'healthy');
+    await be.fault('eu', 'healthy');
+    const second = await open(options(be, namespace));
+    await activeWorker(second);
+    await until(async () => (await second.outbox.list()).find((e) => e.id == r.id)?.status == 'confirmed', 'the order confirmed', 15_000);
+    expect(await be.charges(r.id)).to.equal(1);
+  });
+
+  it('a waiting new worker is not activated while an order is in flight, and is once none is', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // Each fetch of this script differs by a byte, so every update check finds a new version.
+    const tabOptions = options(be, namespace, { serviceWorker: worker(namespace, '/test/fixtures/versioned-sw'), budgetMs: 8000, tuning: { attemptTimeoutMs: 6000 } });
+    // A page inside the worker's scope, so that the worker has a client and an update has to wait.
+    const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
+    await activeWorker(sc);
+    const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
+    await until(() => reg.active, 'the first worker to activate', 10_000);
+    const first = reg.active!;
+    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
+    const placing = sc.placeOrder(order('in-flight'));
+    await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
+    await reg.update();
+    await until(() => reg.waiting, 'the new worker to wait', 10_000);
+    await sleep(500);
+    expect(reg.active).to.equal(first);
+    expect(reg.waiting).to.be.ok;
+    expect((await placing).status).to.equal('confirmed');
+    await until(() => reg.active != first, 'the new worker to take over', 10_000);
+    expect(reg.waiting).to.equal(null);
+  });
+});

@@ -1,0 +1,455 @@
+import { expect } from 'chai';
+import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
+import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { cleanup, open, openTab, rejection, uniqueNamespace, until } from '../helpers';
+
+const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
+
+/** Only the order POSTs, in arrival order. */
+const posts = async (be: TestBackend) => (await be.requests()).filter((r) => r.route == 'checkout');
+
+async function sdk(be: TestBackend, names: string[], options: SteadyCartOptions = {}): Promise<SteadyCart> {
+  return open({ namespace: uniqueNamespace(), endpoints: be.sdk(...names), ...options });
+}
+
+describe('placeOrder: PROTOCOL.md responses', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('2xx: confirmed with the server status and body; one charge', async () => {
+    const be = await startBackend();
+    const sc = await sdk(be, ['us', 'eu', 'backup']);
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.status).to.equal(201);
+    expect(r.result!.endpoint).to.equal(be.url('us'));
+    expect((r.result!.body as { key: string }).key).to.equal(r.id);
+    expect(r.id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(r.attempts).to.equal(1);
+    expect(r.elapsedMs).to.be.a('number');
+    expect(await be.charges(r.id)).to.equal(1);
+    const [entry] = await sc.outbox.list();
+    expect(entry).to.deep.include({ id: r.id, status: 'confirmed' });
+    expect(entry!.result!.status).to.equal(201);
+  });
+
+  for (const status of [400, 401, 403, 404]) {
+    it(`${status}: rejected with status and body, never retried, nothing charged`, async () => {
+      const be = await startBackend();
+      await be.fault('us', { kind: 'status', status, routes: ['checkout'] });
+      const sc = await sdk(be, ['us', 'eu', 'backup']);
+      const r = await sc.placeOrder(order());
+      expect(r.status).to.equal('rejected');
+      expect(r.result).to.deep.include({ status, endpoint: be.url('us') });
+      expect(r.result!.body).to.deep.equal({ error: 'injected_fault', status });
+      expect(await posts(be)).to.have.length(1);
+      expect((await be.ledger()).charges).to.equal(0);
+    });
+  }
+
+  it('402 decline: rejected with the stored refusal, never retried', async () => {
+    const be = await startBackend();
+    await be.fault('us', 'decline');
+    const sc = await sdk(be, ['us', 'eu', 'backup']);
+    const events: string[] = [];
+    sc.on('order:rejected', (e) => events.push(e.id));
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('rejected');
+    expect(r.result!.status).to.equal(402);
+    expect(r.result!.body).to.deep.equal({ error: 'card_declined', key: r.id });
+    expect(events).to.deep.equal([r.id]);
+    expect(await posts(be)).to.have.length(1);
+    expect(await be.ledger()).to.include({ charges: 0, declines: 1 });
+  });
+
+  it('422: failed with IDEMPOTENCY_MISMATCH, never retried anywhere', async () => {
+    const be = await startBackend();
+    await be.fault('us', { kind: 'status', status: 422, routes: ['checkout'] });
+    const sc = await sdk(be, ['us', 'eu', 'backup']);
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('failed');
+    expect(r.error).to.include({ code: 'IDEMPOTENCY_MISMATCH', status: 422 });
+    expect(await posts(be)).to.have.length(1);
+    expect((await sc.outbox.list())[0]!.status).to.equal('failed');
+  });
+
+  for (const status of [408, 425, 429, 503]) {
+    it(`${status}: not processed, so it fails over to another domain at once, without a lookup; one charge`, async () => {
+      const be = await startBackend();
+      await be.fault('us', { kind: 'status', status, routes: ['checkout'] });
+      const sc = await sdk(be, ['us', 'backup']);
+      const r = await sc.placeOrder(order());
+      expect(r.status).to.equal('confirmed');
+      expect(r.result!.endpoint).to.equal(be.url('backup'));
+      // Only POSTs (Chromium itself re-sends a POST once on a 408 over a reused connection): no lookup.
+      expect((await be.requestsTo('us')).every((q) => q.route == 'checkout')).to.equal(true);
+      const ledger = await be.ledger();
+      expect(ledger.charges).to.equal(1);
+      expect(ledger.orders[0]!.domain).to.equal('backup');
+    });
+  }
+
+  it('503 with Retry-After on the only endpoint: waits at least that long, then succeeds', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    await be.fault('us', { kind: 'status', status: 503, retryAfter: '1', count: 1 });
+    const sc = await sdk(be, ['us'], { budgetMs: 5000 });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    const [first, second] = await posts(be);
+    expect(second!.t - first!.t).to.be.at.least(950);
+    expect((await be.ledger()).charges).to.equal(1);
+  });
+
+  it('409: waits (Retry-After) and asks the same domain again, never another; one charge', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
+    // The first POST is held 2.5 s, past its 500 ms timeout: asking again meanwhile gets 409 in progress.
+    await be.fault('us', { kind: 'hold', ms: 2500, count: 1 });
+    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 6000, tuning: { attemptTimeoutMs: 500, openMs: 200 } });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('us'));
+    const statuses = (await posts(be)).map((q) => q.status);
+    expect(statuses).to.include(409);
+    expect(await be.requestsTo('backup')).to.have.length(0);
+    const all = await posts(be);
+    const after409 = all.findIndex((q) => q.status == 409);
+    expect(all[after409 + 1]!.t - all[after409]!.t).to.be.at.least(950);
+    expect((await be.ledger()).charges).to.equal(1);
+  });
+
+  for (const status of [500, 502, 504]) {
+    it(`${status}: ambiguous, so it retries in the same domain only; one charge`, async () => {
+      const be = await startBackend();
+      await be.fault('us', { kind: 'status', status, routes: ['checkout'] });
+      const sc = await sdk(be, ['us', 'eu', 'backup']);
+      const r = await sc.placeOrder(order());
+      expect(r.status).to.equal('confirmed');
+      expect(r.result!.endpoint).to.equal(be.url('eu'));
+      expect(await be.requestsTo('backup')).to.have.length(0);
+      expect((await be.ledger()).charges).to.equal(1);
+    });
+  }
+
+  it('an ambiguous failure in domain A reaches domain B only after a lookup in A answered 404', async () => {
+    const be = await startBackend();
+    await be.fault('us', { kind: 'status', status: 500, routes: ['checkout'] });
+    const sc = await sdk(be, ['us', 'backup']);
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('backup'));
+    const seen = (await be.requests()).filter((q) => q.route != 'preflight').map((q) => `${q.endpoint} ${q.route} ${q.status}`);
+    expect(seen).to.deep.equal(['us checkout 500', 'us lookup 404', 'backup checkout 201']);
+    expect((await be.ledger()).charges).to.equal(1);
+  });
+
+  for (const fault of ['refuse', 'silent', '500'] as const) {
+    it(`when domain A cannot be asked (${fault}), the order stays pending and never reaches domain B`, async () => {
+      const be = await startBackend();
+      await be.fault('us', fault);
+      const sc = await sdk(be, ['us', 'backup'], { budgetMs: 2000, tuning: { attemptTimeoutMs: 600 } });
+      const r = await sc.placeOrder(order());
+      expect(r.status).to.equal('pending');
+      expect(r.error).to.be.an('object');
+      expect(await be.requestsTo('backup')).to.have.length(0);
+      expect((await be.ledger()).charges).to.equal(0);
+      const [entry] = await sc.outbox.list();
+      expect(entry).to.deep.include({ id: r.id, status: 'pending' });
+    });
+  }
+
+  it('a lookup that finds the order settles it without sending it again (commit, then the connection drops)', async () => {
+    const be = await startBackend();
+    await be.fault('us', 'commit-drop');
+    const sc = await sdk(be, ['us', 'backup']);
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    expect(r.result).to.deep.include({ status: 201, endpoint: be.url('us') });
+    const seen = (await be.requests()).filter((q) => q.route != 'preflight').map((q) => `${q.endpoint} ${q.route} ${q.status}`);
+    expect(seen).to.deep.equal(['us checkout dropped', 'us lookup 200']);
+    expect(await be.charges(r.id)).to.equal(1);
+    expect((await be.ledger()).duplicates).to.equal(0);
+  });
+
+  it('commit, then the connection drops: the same domain answers the stored result; one charge', async () => {
+    const be = await startBackend();
+    await be.fault('us', 'commit-drop');
+    const sc = await sdk(be, ['us', 'eu', 'backup']);
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('eu'));
+    expect(await be.charges(r.id)).to.equal(1);
+    expect(await be.requestsTo('backup')).to.have.length(0);
+    expect((await be.ledger()).duplicates).to.equal(0);
+  });
+});
+
+describe('placeOrder: failover, hedging and circuits', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  for (const fault of ['refuse', '503', '500'] as const) {
+    it(`first endpoint ${fault}: confirmed by the second region, with a failover event; one charge`, async () => {
+      const be = await startBackend();
+      await be.fault('us', fault);
+      const sc = await sdk(be, ['us', 'eu', 'backup']);
+      const failovers: Array<{ id: string; from: string; to: string; reason: string }> = [];
+      sc.on('failover', (e) => failovers.push(e));
+      const r = await sc.placeOrder(order());
+      expect(r.status).to.equal('confirmed');
+      expect(r.result!.endpoint).to.equal(be.url('eu'));
+      expect(failovers).to.deep.equal([{ id: r.id, from: be.url('us'), to: be.url('eu'), reason: failovers[0]!.reason }]);
+      expect((await be.ledger()).charges).to.equal(1);
+    });
+  }
+
+  it('first endpoint silent: hedged to the same domain and confirmed; the next order sends it nothing', async () => {
+    const be = await startBackend();
+    await be.fault('us', 'silent');
+    const sc = await sdk(be, ['us', 'eu', 'backup']);
+    const r = await sc.placeOrder(order('first'));
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('eu'));
+    expect(sc.health().endpoints[0]!.state).to.not.equal('closed');
+    const before = (await be.requestsTo('us')).length;
+    const next = await sc.placeOrder(order('second'));
+    expect(next.status).to.equal('confirmed');
+    expect(next.attempts).to.equal(1);
+    expect(await be.requestsTo('us')).to.have.length(before);
+    expect(await be.requestsTo('backup')).to.have.length(0);
+    expect((await be.ledger()).charges).to.equal(2);
+  });
+
+  it('a hedged copy carries the same key and the same bytes', async () => {
+    const be = await startBackend();
+    // Silent on the POST itself (the preflight passes), so the server sees the key it never answers.
+    await be.fault('us', { kind: 'silent', routes: ['checkout'] });
+    const sc = await sdk(be, ['us', 'eu', 'backup']);
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    const [toUs, toEu] = await posts(be);
+    expect([toUs!.endpoint, toEu!.endpoint]).to.deep.equal(['us', 'eu']);
+    expect([toUs!.key, toEu!.key]).to.deep.equal([r.id, r.id]);
+    expect(Number(toEu!.attempt)).to.be.greaterThan(Number(toUs!.attempt));
+    expect((await be.ledger()).orders.map((o) => o.key)).to.deep.equal([r.id]);
+  });
+
+  it('first endpoint lagging: the hedge wins, the slow copy is aborted before it arrives; one charge', async () => {
+    const be = await startBackend();
+    await be.fault('us', { kind: 'lag', ms: 4000 });
+    const sc = await sdk(be, ['us', 'eu', 'backup'], { budgetMs: 5000 });
+    const attempts: string[] = [];
+    sc.on('attempt', (e) => attempts.push(`${e.kind} ${e.endpoint}`));
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('eu'));
+    expect(attempts).to.deep.equal([`order ${be.url('us')}`, `hedge ${be.url('eu')}`]);
+    expect((await be.ledger()).charges).to.equal(1);
+  });
+
+  it('another tab skips an endpoint this tab found dead, sending it no request', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const options = { namespace, endpoints: be.sdk('us', 'eu', 'backup') };
+    const here = await open(options);
+    const { sc: there } = await openTab(options);
+    await be.fault('us', 'refuse');
+    const states: string[] = [];
+    there.on('endpoint:state', (h) => states.push(`${h.url} ${h.state}`));
+    expect((await here.placeOrder(order('a'))).status).to.equal('confirmed');
+    await be.fault('us', 'healthy');
+    const before = (await be.requestsTo('us')).length;
+    const r = await there.placeOrder(order('b'));
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('eu'));
+    expect(await be.requestsTo('us')).to.have.length(before);
+    expect(states).to.include(`${be.url('us')} open`);
+    expect(there.health().endpoints[0]!.state).to.equal('open');
+  });
+
+  it('a new page starts informed: a circuit persisted as open is probed once at load, not trusted blindly', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const options = { namespace, endpoints: be.sdk('us', 'eu') };
+    await be.fault('us', '503');
+    const first = await open(options);
+    expect((await first.placeOrder(order())).result!.endpoint).to.equal(be.url('eu'));
+    first.close();
+    await be.fault('us', 'healthy');
+    const second = await open(options);
+    // The probe may finish before or after createSteadyCart resolves: watch the state, not an event.
+    await until(() => second.health().endpoints[0]!.state == 'closed', 'the probe to close the circuit', 10_000);
+    expect((await be.requestsTo('us')).map((q) => q.route)).to.deep.equal(['checkout', 'health']);
+    expect((await second.placeOrder(order('2'))).result!.endpoint).to.equal(be.url('us'));
+  });
+
+  it('health() reports each endpoint state, latency and last error', async () => {
+    const be = await startBackend();
+    await be.fault('us', '503');
+    const sc = await sdk(be, ['us', 'eu']);
+    for (let i = 0; i < 5; i++) await sc.placeOrder(order(`h${i}`));
+    const [us, eu] = sc.health().endpoints;
+    expect(us).to.deep.include({ url: be.url('us'), domain: 'main', state: 'open' });
+    expect(us!.lastError).to.include({ code: 'http', status: 503 });
+    expect(us!.retryAt).to.be.a('number');
+    expect(eu).to.deep.include({ state: 'closed', failures: 0 });
+    expect(eu!.latencyMs).to.be.a('number');
+    expect(eu!.p95Ms).to.be.a('number');
+    expect(sc.health().storage).to.equal('indexeddb');
+  });
+});
+
+describe('placeOrder: budget, abort, write-ahead and bad input', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('honours the budget: resolves pending when it ends, not with a late success the caller never sees', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    await be.fault('us', { kind: 'slow', ms: 4000 });
+    const sc = await sdk(be, ['us'], { budgetMs: 1000 });
+    const events: string[] = [];
+    sc.on('order:pending', (e) => events.push(e.id));
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('pending');
+    expect(r.elapsedMs).to.be.below(4000);
+    expect(events).to.deep.equal([r.id]);
+    expect((await sc.outbox.list())[0]!.status).to.equal('pending');
+  });
+
+  it('a per-call budgetMs overrides the instance budget', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    await be.fault('us', 'silent');
+    const sc = await sdk(be, ['us'], { budgetMs: 60_000 });
+    const r = await sc.placeOrder(order(), { budgetMs: 700 });
+    expect(r.status).to.equal('pending');
+    expect(r.elapsedMs).to.be.below(30_000);
+  });
+
+  it('abort through a signal: pending, kept in the outbox, with an aborted error', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    await be.fault('us', { kind: 'slow', ms: 5000 });
+    const sc = await sdk(be, ['us'], { budgetMs: 10_000 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const r = await sc.placeOrder(order(), { signal: controller.signal });
+    expect(r.status).to.equal('pending');
+    expect(r.error!.code).to.equal('aborted');
+    expect(r.elapsedMs).to.be.below(5000);
+    expect((await sc.outbox.list())[0]!.status).to.equal('pending');
+    const already = new AbortController();
+    already.abort();
+    expect((await rejection(sc.placeOrder(order(), { signal: already.signal }))).code).to.equal('ABORTED');
+  });
+
+  it('write-ahead: the order, its key and its exact body are in IndexedDB before the first request leaves', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace, endpoints: be.sdk('us') });
+    const stored: unknown[] = [];
+    // Read with a raw connection of our own, at the moment the SDK announces the request.
+    sc.on('attempt', () => {
+      const request = indexedDB.open(namespace);
+      request.onsuccess = () => {
+        const get = request.result.transaction('outbox').objectStore('outbox').getAll();
+        get.onsuccess = () => {
+          stored.push(...get.result);
+          request.result.close();
+        };
+      };
+    });
+    const o = order();
+    const r = await sc.placeOrder(o);
+    for (let i = 0; i < 100 && !stored.length; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const [record] = stored as Array<{ id: string; body: string; status: string }>;
+    expect(record!.id).to.equal(r.id);
+    expect(record!.body).to.equal(JSON.stringify(o));
+    const [posted] = await posts(be);
+    expect(posted!.key).to.equal(r.id);
+  });
+
+  it('card data is refused before anything is stored or sent, naming the JSON path', async () => {
+    const be = await startBackend();
+    const sc = await sdk(be, ['us']);
+    const error = await rejection(sc.placeOrder({ ...order(), payment: { card: { number: '4111 1111 1111 1111', exp: '12/30' } } }));
+    expect(error).to.include({ name: 'SteadyCartError', code: 'CARD_DATA', path: 'payment.card.number' });
+    const cvv = await rejection(sc.placeOrder({ ...order(), payment: { token: 'tok', cvc: '123' } }));
+    expect(cvv).to.include({ code: 'CARD_DATA', path: 'payment.cvc' });
+    expect(await sc.outbox.list()).to.have.length(0);
+    expect(await be.requests()).to.have.length(0);
+  });
+
+  it('bad input throws typed errors; nothing is stored or sent', async () => {
+    const be = await startBackend();
+    const sc = await sdk(be, ['us']);
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    expect(await rejection(sc.placeOrder(cyclic))).to.include({ code: 'INVALID_ORDER', path: 'self' });
+    expect(await rejection(sc.placeOrder({ at: new Date() }))).to.include({ code: 'INVALID_ORDER', path: 'at' });
+    expect(await rejection(sc.placeOrder({ n: 1n } as never))).to.include({ code: 'INVALID_ORDER', path: 'n' });
+    expect(await rejection(sc.placeOrder(order(), { budgetMs: -1 }))).to.include({ code: 'INVALID_OPTIONS', path: 'budgetMs' });
+    expect(await rejection(sc.placeOrder(order(), { paymentTokenExpiresAt: 'soon' as never }))).to.include({ code: 'INVALID_OPTIONS', path: 'paymentTokenExpiresAt' });
+    const noEndpoints = await open({ namespace: uniqueNamespace() });
+    expect(await rejection(noEndpoints.placeOrder(order()))).to.include({ code: 'NO_ENDPOINTS' });
+    expect(await sc.outbox.list()).to.have.length(0);
+    expect(await be.requests()).to.have.length(0);
+  });
+
+  it('with outbox: false, an order that cannot be placed now is failed, not queued', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    await be.fault('us', '503');
+    const sc = await sdk(be, ['us'], { outbox: false, budgetMs: 500 });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('failed');
+    expect(r.error).to.include({ code: 'http', status: 503 });
+    expect(await sc.outbox.list()).to.have.length(0);
+  });
+});
+
+describe('options', () => {
+  afterEach(cleanup);
+
+  const bad: Array<[string, unknown, string]> = [
+    ['a plain http endpoint', { endpoints: [{ url: 'http://pay.example.com' }] }, 'endpoints[0].url'],
+    ['a relative URL', { endpoints: [{ url: '/checkout' }] }, 'endpoints[0].url'],
+    ['an ftp URL', { endpoints: [{ url: 'ftp://pay.example.com' }] }, 'endpoints[0].url'],
+    ['credentials in the URL', { endpoints: [{ url: 'https://a:b@pay.example.com' }] }, 'endpoints[0].url'],
+    ['a duplicate endpoint', { endpoints: [{ url: 'https://a.example.com' }, { url: 'https://a.example.com/' }] }, 'endpoints[1].url'],
+    ['an empty domain', { endpoints: [{ url: 'https://a.example.com', domain: '' }] }, 'endpoints[0].domain'],
+    ['endpoints not an array', { endpoints: 'https://a.example.com' }, 'endpoints'],
+    ['a budget of 0', { budgetMs: 0 }, 'budgetMs'],
+    ['a relative checkout path', { paths: { checkout: 'checkout' } }, 'paths.checkout'],
+    ['a retention of one second', { outbox: { retentionMs: 1000 } }, 'outbox.retentionMs'],
+    ['a bad namespace', { namespace: 'a b' }, 'namespace'],
+    ['a bad credentials mode', { credentials: 'always' }, 'credentials'],
+    ['a bad tuning value', { tuning: { hedgeDelayMs: 'fast' } }, 'tuning.hedgeDelayMs'],
+  ];
+  for (const [what, options, path] of bad) {
+    it(`refuses ${what} with INVALID_OPTIONS at ${path}`, async () => {
+      const error = await rejection(open(options as SteadyCartOptions));
+      expect(error).to.include({ name: 'SteadyCartError', code: 'INVALID_OPTIONS', path });
+    });
+  }
+
+  it('accepts https anywhere, and http on localhost, 127.0.0.1 and [::1] only', async () => {
+    const sc = await open({
+      namespace: uniqueNamespace(),
+      endpoints: [
+        { url: 'https://pay.example.com/api/' },
+        { url: 'http://localhost:9' },
+        { url: 'http://127.0.0.1:9' },
+        { url: 'http://[::1]:9', domain: 'loop' },
+      ],
+    });
+    expect(sc.health().endpoints.map((e) => [e.url, e.domain])).to.deep.equal([
+      ['https://pay.example.com/api', 'https://pay.example.com'],
+      ['http://localhost:9', 'http://localhost:9'],
+      ['http://127.0.0.1:9', 'http://127.0.0.1:9'],
+      ['http://[::1]:9', 'loop'],
+    ]);
+  });
+});
