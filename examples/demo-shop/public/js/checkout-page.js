@@ -1,0 +1,345 @@
+/**
+ * Checkout: shipping details, a Demo Pay token, and `sc.placeOrder`. Every
+ * outcome is told as it is: `confirmed` with the store's order id; `pending`
+ * as received but not confirmed, updated in place when the store confirms
+ * (the `order:*` events reach every tab); `rejected` with the reason;
+ * `needs-payment` asks for payment again; `failed` says so. The cart is
+ * cleared only once the order is confirmed or safely kept in the outbox.
+ */
+import { startCartBadge, totalsView } from './cart-drawer.js';
+import { PRODUCTS, imageUrl } from './catalogue.js';
+import { h, icon, ICONS, replace, announce } from './dom.js';
+import { startLab } from './lab.js';
+import { money, shippingFor } from './money.js';
+import { claimOrder, describe, ORDER_EVENTS, orderIdOf, orderSummary, shortKey, startOrderBanner, WAITING } from './orders.js';
+import { sc, tokenLifetimeMs } from './sdk.js';
+
+const main = document.getElementById('checkout-main');
+const form = /** @type {HTMLFormElement} */ (document.getElementById('checkout-form'));
+const formError = document.getElementById('form-error');
+const button = /** @type {HTMLButtonElement} */ (document.getElementById('place-order'));
+const summary = document.getElementById('summary');
+
+const FIELDS = [
+  { id: 'email', path: 'customer.email', label: 'Email', required: true, check: (v) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) || 'Enter an email address like name@example.com.' },
+  { id: 'name', path: 'customer.name', label: 'Full name', required: true },
+  { id: 'line1', path: 'shipTo.line1', label: 'Street address', required: true },
+  { id: 'line2', path: 'shipTo.line2', label: 'Apartment, suite' },
+  { id: 'city', path: 'shipTo.city', label: 'City', required: true },
+  { id: 'postalCode', path: 'shipTo.postalCode', label: 'Postal code', required: true },
+];
+
+/** One logical order per checkout: it lets the backend count a duplicate even across idempotency keys. */
+const REF_KEY = 'demo:order-ref';
+const randomId = (n) => {
+  const chars = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+  return Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => chars[b % chars.length]).join('');
+};
+const orderRef = () => sessionStorage.getItem(REF_KEY) ?? (sessionStorage.setItem(REF_KEY, `chk_${randomId(12)}`), sessionStorage.getItem(REF_KEY));
+const newOrderRef = () => sessionStorage.removeItem(REF_KEY);
+
+/** What a payment provider's SDK would hand back: a one-time token and its expiry. Never a card number. */
+function demoPayToken() {
+  return { token: `tok_demo_${randomId(24)}`, expiresAt: Date.now() + tokenLifetimeMs() };
+}
+
+let cart = { items: [], count: 0, subtotal: 0, currency: null };
+let placing = false;
+/** The order shown in place of the form, once placed. */
+let shown = null;
+
+// ------------------------------------------------------------------ summary
+
+function summaryView(items, currency, totals) {
+  return [
+    h(
+      'ul',
+      { class: 'lines', role: 'list' },
+      items.map((i) =>
+        h(
+          'li',
+          { class: 'line' },
+          i.meta?.image ? h('img', { src: imageUrl(i.meta.image), alt: '', width: 64, height: 48 }) : h('span'),
+          h('div', {}, h('p', { class: 'line-name' }, i.name), h('p', { class: 'line-price' }, `Qty ${i.qty} · ${money(i.unitPrice, currency)} each`)),
+          h('p', { class: 'line-total' }, money(i.unitPrice * i.qty, currency)),
+        ),
+      ),
+    ),
+    totals,
+  ];
+}
+
+function renderSummary() {
+  if (shown?.order?.items) {
+    const o = shown.order;
+    const items = o.items.map((i) => ({ ...i, meta: { image: PRODUCTS.find((p) => p.sku == i.sku)?.image } }));
+    replace(
+      summary,
+      summaryView(items, o.currency, h(
+        'div',
+        { class: 'totals' },
+        h('div', {}, h('span', {}, 'Subtotal'), h('span', {}, money(o.subtotal, o.currency))),
+        h('div', {}, h('span', {}, 'Shipping'), h('span', {}, o.shipping ? money(o.shipping, o.currency) : 'Free')),
+        h('div', { class: 'grand' }, h('span', {}, 'Total'), h('span', {}, money(o.total, o.currency))),
+      )),
+    );
+    return;
+  }
+  if (!cart.items.length) {
+    replace(summary, h('p', { class: 'muted' }, 'Your cart is empty.'));
+    return;
+  }
+  replace(summary, summaryView(cart.items, cart.currency, totalsView(cart)));
+}
+
+function updateButton() {
+  const total = cart.subtotal + shippingFor(cart.subtotal);
+  // aria-disabled rather than disabled: a disabled button would drop the keyboard focus.
+  button.setAttribute('aria-disabled', String(placing));
+  replace(button, placing ? [h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Placing your order…'] : `Place order · ${money(total, cart.currency || 'USD')}`);
+  button.setAttribute('aria-busy', String(placing));
+}
+
+/** The form, or the empty-cart message, when no placed order is shown. */
+function renderForm() {
+  if (shown) return;
+  if (!cart.items.length && !placing) {
+    replace(
+      main,
+      h(
+        'div',
+        { class: 'empty' },
+        icon(ICONS.bag),
+        h('p', {}, 'Your cart is empty, so there is nothing to check out yet.'),
+        h('a', { class: 'btn btn-primary', href: '/' }, 'Browse the collection'),
+      ),
+    );
+    return;
+  }
+  if (form.parentElement != main) replace(main, form);
+}
+
+// ------------------------------------------------------------------ validation
+
+function fieldError(id, message) {
+  const input = document.getElementById(id);
+  const error = document.getElementById(`${id}-error`);
+  if (!input || !error) return;
+  input.setAttribute('aria-invalid', String(!!message));
+  error.textContent = message || '';
+}
+
+function validate() {
+  let first = null;
+  for (const f of FIELDS) {
+    const value = /** @type {HTMLInputElement} */ (document.getElementById(f.id)).value.trim();
+    let message = '';
+    if (f.required && !value) message = `Enter your ${f.label.toLowerCase()}.`;
+    else if (value && f.check) {
+      const ok = f.check(value);
+      if (ok !== true) message = ok;
+    }
+    fieldError(f.id, message);
+    if (message && !first) first = f;
+  }
+  if (first) {
+    formError.className = 'form-error notice-bad';
+    formError.textContent = 'Please check the highlighted fields.';
+    document.getElementById(first.id).focus();
+  }
+  return !first;
+}
+
+const value = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id)).value.trim();
+
+function buildOrder(payment) {
+  const shipping = shippingFor(cart.subtotal);
+  return {
+    orderRef: orderRef(),
+    items: cart.items.map(({ sku, name, qty, unitPrice }) => ({ sku, name, qty, unitPrice })),
+    currency: cart.currency,
+    subtotal: cart.subtotal,
+    shipping,
+    total: cart.subtotal + shipping,
+    customer: { name: value('name'), email: value('email') },
+    shipTo: { line1: value('line1'), line2: value('line2'), city: value('city'), postalCode: value('postalCode'), country: value('country') },
+    payment: { method: 'demo_pay', token: payment.token },
+    placedAt: new Date().toISOString(),
+  };
+}
+
+// ------------------------------------------------------------------ placing
+
+/**
+ * @param {object} order
+ * @param {number} expiresAt  the payment token's expiry
+ * @param {boolean} fromCart  the order is the cart's content (not an earlier order paid again)
+ */
+async function place(order, expiresAt, fromCart) {
+  placing = true;
+  updateButton();
+  formError.textContent = '';
+  let result;
+  try {
+    result = await sc.placeOrder(order, { paymentTokenExpiresAt: expiresAt });
+  } catch (err) {
+    // Only bad input throws (PROTOCOL.md): say which field, never send it.
+    placing = false;
+    updateButton();
+    if (err?.code == 'CARD_DATA') {
+      const field = FIELDS.find((f) => err.path == f.path || err.path?.startsWith(f.path + '.'));
+      if (field) fieldError(field.id, 'This looks like a card number. Please do not enter card details here: Demo Pay takes care of payment.');
+      formError.className = 'form-error notice-bad';
+      formError.textContent = 'The order was not sent: it seems to contain card details.';
+      if (field) document.getElementById(field.id).focus();
+    } else {
+      formError.className = 'form-error notice-bad';
+      formError.textContent = `The order could not be sent: ${err?.message ?? err}`;
+    }
+    return;
+  }
+  placing = false;
+  if (result.status == 'confirmed' || result.status == 'pending') {
+    // Confirmed, or kept safely in the outbox: only now does the cart empty.
+    if (fromCart) {
+      await sc.cart.clear();
+      newOrderRef();
+    }
+    show({ id: result.id, status: result.status, result: result.result, error: result.error, order }, true);
+    // A replay (another tab, the service worker) may already have moved it on.
+    const now = (await sc.outbox.list()).find((e) => e.id == result.id);
+    if (now && shown?.id == now.id && now.status != shown.status) show(now);
+    return;
+  }
+  updateButton();
+  if (shown) {
+    // Paying again for an order that needed it: the outcome replaces the old one.
+    show({ id: result.id, status: result.status, result: result.result, error: result.error, order }, true);
+    return;
+  }
+  const d = describe(result);
+  formError.className = 'form-error notice-bad';
+  replace(formError, h('strong', {}, d.title + '. '), d.text, result.status == 'rejected' ? ' You can try again.' : '');
+  formError.dataset.status = result.status;
+  formError.focus();
+}
+
+form.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (placing || !cart.items.length) return;
+  if (!validate()) return;
+  formError.textContent = '';
+  const payment = demoPayToken();
+  await place(buildOrder(payment), payment.expiresAt, true);
+});
+for (const f of FIELDS) document.getElementById(f.id).addEventListener('input', () => fieldError(f.id, ''));
+
+// ------------------------------------------------------------------ the placed order, updated in place
+
+function stepsView(status, orderId) {
+  const step = (state, text) => h('li', { class: state }, h('span', { class: 'tick', 'aria-hidden': 'true' }, state == 'done' ? '✓' : state == 'now' ? '…' : ''), h('span', {}, text, h('span', { class: 'visually-hidden' }, state == 'done' ? ' (done)' : state == 'now' ? ' (in progress)' : ' (not yet)')));
+  if (status == 'confirmed') {
+    return h('ol', { class: 'steps' }, step('done', 'Saved on this device'), step('done', 'Sent to the store'), step('done', `Confirmed by the store${orderId ? ` as ${orderId}` : ''}`));
+  }
+  if (WAITING.includes(status)) {
+    return h(
+      'ol',
+      { class: 'steps' },
+      step('done', 'Saved on this device'),
+      step('now', status == 'sending' ? 'Sending to the store now…' : 'Waiting for the store to be reachable; we retry automatically'),
+      step('todo', 'Confirmed by the store'),
+    );
+  }
+  return null;
+}
+
+function show(entry, placedNow = false) {
+  const first = !shown || shown.id != entry.id;
+  shown = { ...shown, ...entry };
+  claimOrder(entry.id);
+  if (placedNow || first) history.replaceState(null, '', `/checkout?order=${encodeURIComponent(entry.id)}`);
+  const d = describe(shown);
+  const orderId = orderIdOf(shown.result);
+  const heading = h('h2', { tabindex: '-1', id: 'outcome-title' }, d.title);
+  const actions = [];
+  if (shown.status == 'needs-payment') {
+    actions.push(h('button', { type: 'button', class: 'btn btn-primary', onclick: payAgain }, 'Confirm payment with Demo Pay'));
+  }
+  if (['rejected', 'failed', 'expired', 'needs-payment'].includes(shown.status) && shown.order?.items) {
+    actions.push(h('button', { type: 'button', class: 'btn btn-secondary', onclick: restoreCart }, 'Put the items back in my cart'));
+  }
+  actions.push(h('a', { class: shown.status == 'needs-payment' ? 'btn btn-ghost' : 'btn btn-primary', href: '/' }, 'Continue shopping'));
+  const iconFor = d.tone == 'ok' ? ICONS.check : d.tone == 'wait' ? ICONS.clock : ICONS.alert;
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'outcome', dataset: { status: shown.status, orderKey: shown.id, orderId: orderId ?? '' } },
+      h('div', { class: 'outcome-icon' }, icon(iconFor)),
+      h('span', { class: `status-chip ${d.tone}` }, d.chip),
+      heading,
+      h('p', {}, d.text),
+      stepsView(shown.status, orderId),
+      h('p', { class: 'small muted' }, 'Reference ', h('span', { class: 'ref' }, shortKey(shown.id)), orderId ? ' · Order ' : '', orderId ? h('span', { class: 'ref' }, orderId) : '', ' · ', orderSummary(shown.order)),
+      h('div', { class: 'outcome-actions' }, actions),
+    ),
+  );
+  main.setAttribute('aria-labelledby', 'outcome-title');
+  renderSummary();
+  if (first) heading.focus();
+  announce(shown.status == 'confirmed' ? `Order confirmed${orderId ? `: ${orderId}` : ''}.` : `${d.title}.`);
+}
+
+async function payAgain(event) {
+  if (placing) return;
+  const button = event.currentTarget;
+  button.disabled = true;
+  replace(button, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Placing your order…');
+  const payment = demoPayToken();
+  const order = { ...shown.order, payment: { method: 'demo_pay', token: payment.token }, placedAt: new Date().toISOString() };
+  await place(order, payment.expiresAt, false);
+}
+
+async function restoreCart() {
+  for (const i of shown.order.items) {
+    try {
+      await sc.cart.add({ sku: i.sku, name: i.name, unitPrice: i.unitPrice, currency: shown.order.currency, qty: i.qty, meta: i.meta ?? undefined });
+    } catch {
+      // Already there, or over the quantity limit: what is in the cart stays.
+    }
+  }
+  shown = null;
+  history.replaceState(null, '', '/checkout');
+  main.removeAttribute('aria-labelledby');
+  renderForm();
+  renderSummary();
+  updateButton();
+  announce('The items are back in your cart.');
+}
+
+// Updates from this tab, other tabs and the service worker alike.
+for (const type of ORDER_EVENTS) {
+  sc.on(type, (ev) => {
+    if (shown && ev.id == shown.id && ev.status != shown.status) show({ id: ev.id, status: ev.status, result: ev.result ?? shown.result, error: ev.error });
+  });
+}
+
+// ------------------------------------------------------------------ start
+
+startCartBadge();
+startOrderBanner();
+startLab();
+sc.cart.subscribe((c) => {
+  cart = c;
+  renderSummary();
+  updateButton();
+  renderForm();
+});
+
+const wanted = new URLSearchParams(location.search).get('order');
+if (wanted) {
+  const entry = (await sc.outbox.list()).find((e) => e.id == wanted);
+  if (entry) show(entry);
+  else history.replaceState(null, '', '/checkout');
+}
+renderForm();

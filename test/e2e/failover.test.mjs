@@ -1,0 +1,150 @@
+// @ts-check
+/**
+ * Outages, end to end in Chromium, with faults switched through the demo's
+ * fault panel: a refusing region fails over to the other region; a response
+ * dropped after commit is charged once; a total outage leaves the order
+ * pending, never shown as confirmed, and confirms it in place on recovery.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  addToCart,
+  assertOneChargeEach,
+  cartCount,
+  ensureBuilt,
+  fillCheckout,
+  gotoShop,
+  launchBrowser,
+  ledger,
+  openShop,
+  outcomeOf,
+  setFaultInPanel,
+  shot,
+  submitOrder,
+  tallShot,
+  until,
+} from './helpers.mjs';
+
+/** @type {import('playwright-core').Browser} */
+let browser;
+before(async () => {
+  ensureBuilt();
+  browser = await launchBrowser();
+});
+after(() => browser?.close());
+
+/** Shop, add two products, go to checkout and fill it in. */
+async function readyToPay(page, demo, skus = ['pour-over', 'beans-harbor']) {
+  await gotoShop(page, demo.url);
+  await addToCart(page, skus);
+  await page.goto(demo.checkoutUrl);
+  await fillCheckout(page);
+}
+
+describe('failover and outages', () => {
+  it('us refusing connections: the order is confirmed via eu and the dashboard shows the failover', { timeout: 60_000 }, async () => {
+    const s = await openShop(browser);
+    try {
+      const { page, demo } = s;
+      await readyToPay(page, demo);
+      await setFaultInPanel(page, 'us', 'refuse');
+      await shot(page.locator('section[aria-labelledby="lab-endpoints"]'), 'fault-panel');
+
+      const result = await submitOrder(page);
+      assert.equal(result.status, 'confirmed');
+      assert.match(result.orderId, /^ord_\d+$/);
+
+      // The dashboard: a failover us → eu in the event log, and the us circuit open.
+      await page.locator('#lab .log li[data-type="failover"]').filter({ hasText: 'us → eu' }).waitFor();
+      await page.locator('#lab .endpoint[data-endpoint="us"][data-state="open"]').waitFor();
+      await page.locator('#lab .stat.charges dd').filter({ hasText: /^1$/ }).waitFor();
+      await tallShot(page, 'dashboard-failover');
+
+      const l = await assertOneChargeEach(demo, [result.key]);
+      assert.equal(l.orders[0].endpoint, 'eu', 'the order was charged in the eu region');
+      assert.deepEqual(s.errors, []);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('commit-then-drop on us: the order is confirmed and charged exactly once', { timeout: 60_000 }, async () => {
+    const s = await openShop(browser);
+    try {
+      const { page, demo } = s;
+      await readyToPay(page, demo, ['board-walnut']);
+      await setFaultInPanel(page, 'us', 'commit-drop');
+
+      const first = await submitOrder(page, { timeout: 20_000 });
+      // The server committed but the browser never heard: the SDK must find out, not guess.
+      assert.ok(['confirmed', 'pending'].includes(first.status), `unexpected ${first.status}`);
+      await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 30_000 });
+      const { key, orderId } = await outcomeOf(page);
+      assert.equal(key, first.key);
+      assert.match(orderId, /^ord_\d+$/);
+
+      // The drop really happened (the fault reached the SDK), and still one charge.
+      const requests = await (await fetch(`${demo.backendUrl}/requests`)).json();
+      assert.ok(requests.some((r) => r.endpoint == 'us' && r.key == key && r.status == 'dropped'), 'the us answer was dropped after commit');
+      const l = await assertOneChargeEach(demo, [key]);
+      assert.equal(l.orders[0].endpoint, 'us', 'charged where it was committed, never again elsewhere');
+      await page.locator('#lab .stat.dup dd').filter({ hasText: /^0$/ }).waitFor();
+      assert.deepEqual(s.errors, []);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('every endpoint down: the shopper sees pending (never confirmed), then recovery confirms it in place', { timeout: 90_000 }, async () => {
+    const s = await openShop(browser);
+    try {
+      const { page, demo, context } = s;
+      await readyToPay(page, demo, ['teapot-glass', 'towel-linen', 'plate-enamel']);
+      // Another tab of the shop, open all along: order events reach it too.
+      const other = await context.newPage();
+      await gotoShop(other, demo.url);
+      await page.getByRole('button', { name: 'All down' }).click();
+      for (const name of ['us', 'eu', 'backup']) await page.locator(`#fault-${name}`).filter({ has: page.locator('option[value="refuse"]:checked') }).waitFor();
+      await until(async () => {
+        const state = await (await fetch(demo.backendUrl)).json();
+        return Object.values(state.faults).every((f) => f.kind == 'refuse');
+      }, { what: 'every endpoint refusing' });
+
+      const result = await submitOrder(page, { timeout: 20_000 });
+      assert.equal(result.status, 'pending');
+      const outcome = page.locator('#checkout-main .outcome');
+      assert.match(String(await outcome.textContent()), /not confirmed yet/i);
+      assert.doesNotMatch(String(await outcome.textContent()), /order confirmed/i);
+      assert.equal(result.orderId, '', 'no order id is shown for an order the store has not confirmed');
+      assert.equal(await cartCount(page), 0, 'a pending order is safe in the outbox: the cart is cleared');
+      await page.locator(`#lab .rows li[data-key="${result.key}"][data-status="pending"]`).waitFor();
+      const otherBanner = other.locator(`#order-banner [data-order-key="${result.key}"]`);
+      await otherBanner.waitFor();
+      assert.match(String(await otherBanner.textContent()), /waiting for the store/i);
+      await shot(page, 'pending');
+      await tallShot(page, 'dashboard-outage');
+      assert.equal((await ledger(demo)).charges, 0, 'nothing charged during the outage');
+
+      // While the outage lasts, the order stays pending.
+      await page.waitForTimeout(1000);
+      assert.notEqual((await outcomeOf(page)).status, 'confirmed');
+
+      // Recovery: the SDK notices by itself and the page updates in place.
+      await page.getByRole('button', { name: 'All healthy' }).click();
+      await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 45_000 });
+      const done = await outcomeOf(page);
+      assert.equal(done.key, result.key, 'the same order, updated in place');
+      assert.match(done.orderId, /^ord_\d+$/);
+      await page.locator(`#lab .rows li[data-key="${result.key}"][data-status="confirmed"]`).waitFor();
+      await page.locator('#lab .stat.charges dd').filter({ hasText: /^1$/ }).waitFor();
+      await shot(page, 'confirmed-after-outage');
+      await other.locator(`#order-banner [data-order-key="${result.key}"][data-status="confirmed"]`).waitFor();
+      assert.match(String(await otherBanner.textContent()), new RegExp(`${done.orderId} is confirmed`));
+
+      await assertOneChargeEach(demo, [result.key]);
+      assert.deepEqual(s.errors, []);
+    } finally {
+      await s.close();
+    }
+  });
+});

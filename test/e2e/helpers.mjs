@@ -1,0 +1,217 @@
+// @ts-check
+/**
+ * Shared pieces of the end-to-end tests: Chromium through playwright-core,
+ * the demo (shop + three fault-injecting endpoints) started in-process on
+ * free ports, shopper actions, ledger checks and screenshots.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startDemo } from '../../examples/demo-shop/server.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * Where screenshots of the key states go: test-results/screenshots, so a test
+ * run never changes the work tree. `E2E_SCREENSHOTS_DIR=docs/screenshots`
+ * refreshes the README's pictures; `0` turns them off.
+ */
+const SHOTS = process.env.E2E_SCREENSHOTS_DIR ?? join(ROOT, 'test-results/screenshots');
+
+/** Bound of every wait in these tests, unless a step says otherwise. */
+export const WAIT_MS = 15_000;
+
+export const CHROME_ARGS = [
+  '--no-sandbox',
+  '--headless=new',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** dist/ is built by `npm test` before this phase; alone, build it once (bounded). */
+export function ensureBuilt() {
+  const needed = ['steadycart.iife.js', 'steadycart-sw.js', 'sri.json', 'steadycart.mjs'];
+  if (needed.every((f) => existsSync(join(ROOT, 'dist', f)))) return;
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 5 * 60_000 });
+  if (r.status !== 0) throw new Error('npm run build failed: the e2e tests need dist/');
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    args: CHROME_ARGS,
+    timeout: 30_000,
+  });
+}
+
+/**
+ * A fresh demo on free ports and a fresh browser context (its own storage
+ * and service workers). Close with `close()`.
+ * @param {import('playwright-core').Browser} browser
+ * @param {import('playwright-core').BrowserContextOptions} [contextOptions]
+ */
+export async function openShop(browser, contextOptions = {}) {
+  const demo = await startDemo({ port: 0, endpointPorts: [0, 0, 0] });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...contextOptions });
+  context.setDefaultTimeout(WAIT_MS);
+  context.setDefaultNavigationTimeout(WAIT_MS);
+  /** @type {string[]} */
+  const errors = [];
+  const watch = (/** @type {import('playwright-core').Page} */ page) => {
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      // A CSP or Trusted Types violation is a bug of the demo (or the SDK): fail on it.
+      if (m.type() === 'error' && /Content Security Policy|Trusted Type|integrity/i.test(m.text())) errors.push(`console: ${m.text()}`);
+    });
+  };
+  context.on('page', watch);
+  const page = await context.newPage();
+  return {
+    demo,
+    context,
+    page,
+    /** Errors seen so far (page errors, CSP/Trusted Types/SRI violations). */
+    errors,
+    async close() {
+      await context.close().catch(() => {});
+      await demo.close();
+    },
+  };
+}
+
+/** Opens the shop and waits until steadycart is up (the cart badge is live and the worker active). */
+export async function gotoShop(page, url) {
+  await page.goto(url);
+  await page.waitForFunction(() => /** @type {any} */ (window).sc && document.querySelectorAll('.product').length == 12);
+}
+
+/** Waits until the steadycart worker controls the page and its offline shell holds the page. */
+export async function waitForOfflineShell(page) {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: WAIT_MS });
+  // (waitForFunction does not await a predicate's promise: poll from here.)
+  await until(
+    () =>
+      page.evaluate(async () => {
+        for (const name of await caches.keys()) if (await (await caches.open(name)).match(location.href)) return true;
+        return false;
+      }),
+    { what: 'the offline shell to keep this page', every: 200 },
+  );
+}
+
+/** Adds products by SKU from the catalogue, waiting for the badge each time. */
+export async function addToCart(page, skus) {
+  for (const sku of skus) {
+    const before = Number(await page.locator('[data-cart-count]').first().textContent());
+    await page.locator(`.product[data-sku="${sku}"] button`).click();
+    await page.locator(`[data-cart-count][data-count="${before + 1}"]`).first().waitFor();
+  }
+}
+
+/** The number of units in the cart, as steadycart stores it. */
+export async function cartCount(page) {
+  return page.evaluate(() => /** @type {any} */ (window).sc.cart.get().then((/** @type {any} */ c) => c.count));
+}
+
+export const SHOPPER = { email: 'ana@example.com', name: 'Ana Lima', line1: '12 Harbour Road', city: 'Portland', postalCode: '04101' };
+
+/** Fills the checkout form (the page must be /checkout with a non-empty cart). */
+export async function fillCheckout(page, shopper = SHOPPER) {
+  await page.locator('#checkout-form').waitFor();
+  for (const [id, value] of Object.entries(shopper)) await page.fill(`#${id}`, value);
+}
+
+/**
+ * Places the order and waits for the outcome panel.
+ * @returns {Promise<{ status: string, key: string, orderId: string }>}
+ */
+export async function submitOrder(page, { timeout = WAIT_MS } = {}) {
+  await page.click('#place-order');
+  const outcome = page.locator('#checkout-main .outcome, #form-error[data-status]').first();
+  await outcome.waitFor({ timeout });
+  return outcomeOf(page);
+}
+
+export async function outcomeOf(page) {
+  const el = page.locator('#checkout-main .outcome');
+  if (!(await el.count())) return { status: String(await page.locator('#form-error').getAttribute('data-status')), key: '', orderId: '' };
+  return {
+    status: String(await el.getAttribute('data-status')),
+    key: String(await el.getAttribute('data-order-key')),
+    orderId: String(await el.getAttribute('data-order-id')),
+  };
+}
+
+/** Sets an endpoint's fault through the lab's fault panel, as a shopper-developer would. */
+export async function setFaultInPanel(page, endpoint, value) {
+  await page.selectOption(`#fault-${endpoint}`, value);
+  // The lab confirms once the backend has taken it.
+  await page.waitForFunction(
+    async ([url, name, want]) => {
+      const state = await (await fetch(url, { cache: 'no-store' })).json();
+      const f = state.faults[name];
+      const v = !f || f.kind == 'healthy' ? 'healthy' : f.kind == 'status' ? String(f.status) : f.kind;
+      return v == want;
+    },
+    [new URL(page.url()).origin + (await page.evaluate(() => JSON.parse(document.querySelector('meta[name="demo-config"]').getAttribute('content')).backend)), endpoint, value],
+    { timeout: WAIT_MS, polling: 100 },
+  );
+}
+
+/** The backend's ledger, through the demo's control API. */
+export async function ledger(demo) {
+  const res = await fetch(`${demo.backendUrl}/ledger`);
+  assert.equal(res.status, 200);
+  return /** @type {Promise<{ orders: any[], charges: number, declines: number, duplicates: number }>} */ (res.json());
+}
+
+/**
+ * The ledger must hold exactly one charge per order key given, nothing else,
+ * and no duplicate charge.
+ * @param {{ backendUrl: string }} demo
+ * @param {string[]} keys
+ */
+export async function assertOneChargeEach(demo, keys) {
+  const l = await ledger(demo);
+  assert.equal(l.duplicates, 0, 'the ledger counts a duplicate charge');
+  for (const key of keys) {
+    assert.equal(l.orders.filter((o) => o.charged && o.key === key).length, 1, `order ${key} must be charged exactly once`);
+  }
+  assert.equal(l.charges, keys.length, `expected ${keys.length} charge(s) in the ledger, found ${l.charges}`);
+  return l;
+}
+
+/** Saves a screenshot into test-results/screenshots/ (or E2E_SCREENSHOTS_DIR). */
+export async function shot(target, name, options = {}) {
+  if (SHOTS === '0') return;
+  mkdirSync(SHOTS, { recursive: true });
+  await target.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled', ...options });
+}
+
+/** A screenshot with a taller window, so the whole lab (log, outbox, ledger) is in view; then the size is restored. */
+export async function tallShot(page, name, height = 1500) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: size?.width ?? 1440, height });
+  await page.waitForTimeout(150);
+  await shot(page, name);
+  if (size) await page.setViewportSize(size);
+}
+
+/** Polls `fn` until it returns a truthy value, at most `timeout` ms. */
+export async function until(fn, { timeout = WAIT_MS, every = 100, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}

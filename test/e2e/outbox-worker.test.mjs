@@ -1,0 +1,160 @@
+// End-to-end: the service worker replays the outbox with no tab open, alongside
+// tabs without ever double-charging, and keeps the page shell for offline reloads.
+// Chromium through playwright-core, against the fault backend on 127.0.0.1.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startBackend } from '../backend/index.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.map': 'application/json' };
+const ARGS = ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Serves the repository on 127.0.0.1, letting workers under /dist/ control the whole origin. */
+async function startStatic() {
+  const server = http.createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    try {
+      const body = await readFile(join(ROOT, path));
+      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Service-Worker-Allowed': '/', 'Cache-Control': 'no-store' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Polls until `check` is truthy; fails after `ms`. */
+async function until(check, what, ms = 15_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 }, () => {
+  let browser;
+  let site;
+  before(async () => {
+    browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ARGS });
+    site = await startStatic();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  /** A fresh profile (context), a backend, and a way to open SDK pages in it. */
+  async function setup(sdkOptions = {}) {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
+    const context = await browser.newContext();
+    const options = {
+      endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
+      budgetMs: 800,
+      tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
+      serviceWorker: { url: '/dist/steadycart-sw.js', scope: '/' },
+      ...sdkOptions,
+    };
+    const openPage = async () => {
+      const page = await context.newPage();
+      await page.goto(`${site.origin}/test/fixtures/e2e-page.html?options=${encodeURIComponent(JSON.stringify(options))}`);
+      await page.waitForFunction(() => window.ready && window.sc);
+      return page;
+    };
+    const workerReady = async (page) => page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    const cleanup = async () => {
+      await context.close();
+      await be.close();
+    };
+    return { be, context, openPage, workerReady, cleanup };
+  }
+
+  test('an order queued offline is placed by the worker on Background Sync, with no tab open: exactly once', async () => {
+    const { be, context, openPage, workerReady, cleanup } = await setup();
+    try {
+      const page = await openPage();
+      await workerReady(page);
+      await context.setOffline(true);
+      const result = await page.evaluate(() => window.sc.placeOrder({ orderRef: 'sync-1', total: 500, payment: { token: 'tok_1' } }));
+      assert.equal(result.status, 'pending');
+      await page.close();
+      assert.equal(context.pages().length, 0, 'no tab is left to replay');
+      assert.equal((await be.ledger()).charges, 0);
+      // Connectivity returns: the browser fires the sync the page registered, in the worker.
+      await context.setOffline(false);
+      await until(() => be.charges(result.id) == 1, 'the worker to place the order');
+      const ledger = be.ledger();
+      assert.equal(ledger.charges, 1);
+      assert.equal(ledger.duplicates, 0);
+      // Nothing but the worker could have sent it: no page has been open since.
+      assert.equal(context.pages().length, 0);
+      const posts = be.requests().filter((r) => r.key == result.id && r.route == 'checkout');
+      assert.ok(posts.every((r) => r.status == 201), JSON.stringify(posts));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('two tabs and the worker, all replaying at once: one charge per order, each sent once', async () => {
+    const { be, openPage, workerReady, cleanup } = await setup();
+    try {
+      const first = await openPage();
+      await workerReady(first);
+      await be.setFault('us', '503');
+      await be.setFault('eu', '503');
+      const ids = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await first.evaluate((i) => window.sc.placeOrder({ orderRef: `race-${i}`, total: 100 + i, payment: { token: 'tok_2' } }), i);
+        assert.equal(r.status, 'pending');
+        ids.push(r.id);
+      }
+      const sentBefore = new Map(ids.map((id) => [id, be.requests().filter((r) => r.key == id && r.route == 'checkout').length]));
+      await be.setFault('us', 'healthy');
+      await be.setFault('eu', 'healthy');
+      // Every context is eligible now: a second tab loads (replays at load), the first recovers
+      // by probing, and the worker is woken by a sync from the second tab's pending order.
+      const second = await openPage();
+      await second.evaluate(() => navigator.serviceWorker.ready.then((reg) => reg.sync?.register(`steadycart:replay`)));
+      await until(() => ids.every((id) => be.charges(id) == 1), 'every order placed');
+      await new Promise((r) => setTimeout(r, 1500));
+      for (const id of ids) {
+        const sent = be.requests().filter((r) => r.key == id && r.route == 'checkout').length - sentBefore.get(id);
+        assert.equal(sent, 1, `order ${id} was sent ${sent} times after recovery`);
+      }
+      assert.equal(be.ledger().charges, 5);
+      assert.equal(be.ledger().duplicates, 0);
+      const statuses = await second.evaluate(() => window.sc.outbox.list().then((l) => l.map((e) => e.status)));
+      assert.deepEqual(statuses, ['confirmed', 'confirmed', 'confirmed', 'confirmed', 'confirmed']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test('with the offline shell, a reload while offline still shows the page and its cart', async () => {
+    const { openPage, workerReady, context, cleanup } = await setup({ serviceWorker: { url: '/dist/steadycart-sw.js', scope: '/', offlineShell: true } });
+    try {
+      const page = await openPage();
+      await workerReady(page);
+      await page.evaluate(() => window.sc.cart.add({ sku: 'mug', name: 'Mug', unitPrice: 1200, currency: 'EUR', qty: 2 }));
+      // The page told the worker what it loaded; give the cache a moment to fill.
+      await until(() => page.evaluate(async () => (await caches.keys()).length > 0 && (await (await caches.open((await caches.keys())[0])).keys()).length >= 3), 'the shell to be cached');
+      await context.setOffline(true);
+      await page.reload();
+      await page.waitForFunction(() => window.ready && window.sc, null, { timeout: 10_000 });
+      const cart = await page.evaluate(() => window.sc.cart.get());
+      assert.deepEqual(cart.items.map((i) => [i.sku, i.qty]), [['mug', 2]]);
+      await context.setOffline(false);
+    } finally {
+      await cleanup();
+    }
+  });
+});

@@ -1,0 +1,153 @@
+// @ts-check
+/**
+ * The demo shop's happy paths, end to end in Chromium: a normal order, two
+ * tabs whose carts stay in step, and the phone-sized layout.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  addToCart,
+  assertOneChargeEach,
+  cartCount,
+  ensureBuilt,
+  fillCheckout,
+  gotoShop,
+  launchBrowser,
+  ledger,
+  openShop,
+  shot,
+  submitOrder,
+} from './helpers.mjs';
+
+/** @type {import('playwright-core').Browser} */
+let browser;
+before(async () => {
+  ensureBuilt();
+  browser = await launchBrowser();
+});
+after(() => browser?.close());
+
+describe('demo shop', () => {
+  it('a normal order is confirmed by the us region with its order id, the cart empties, one charge', { timeout: 60_000 }, async () => {
+    const s = await openShop(browser);
+    try {
+      const { page, demo } = s;
+      // The SDK is loaded by script tag, with the integrity value from dist/sri.json.
+      const tag = page.locator('script[src="/steadycart.iife.js"]');
+      await gotoShop(page, demo.url);
+      assert.match(String(await tag.getAttribute('integrity')), /^sha384-/);
+      assert.equal(await tag.getAttribute('crossorigin'), 'anonymous');
+      await page.waitForFunction(() => /** @type {any} */ (window).sc.health().worker == 'active');
+      await shot(page, 'shop');
+
+      await addToCart(page, ['kettle-goose', 'mug-oat', 'mug-oat']);
+      await page.click('[data-cart-open]');
+      await page.locator('#cart-drawer .line').nth(1).waitFor();
+      assert.equal(await page.locator('#cart-drawer .line').count(), 2);
+      await shot(page, 'cart-drawer');
+
+      await page.click('#cart-drawer a[href="/checkout"]');
+      await fillCheckout(page);
+      await shot(page, 'checkout', { fullPage: true });
+
+      const result = await submitOrder(page);
+      assert.equal(result.status, 'confirmed');
+      assert.match(result.orderId, /^ord_\d+$/, 'the confirmation shows the order id from the server');
+      await page.getByText(`Confirmed by the store as ${result.orderId}`).waitFor();
+      assert.equal(await cartCount(page), 0, 'the cart is cleared once the order is confirmed');
+      await shot(page, 'confirmed');
+
+      const l = await assertOneChargeEach(demo, [result.key]);
+      assert.equal(l.orders[0].endpoint, 'us', 'a healthy backend takes the order in the first region');
+      assert.equal(l.orders[0].body.payment.token.startsWith('tok_demo_'), true, 'payment is a token, never card data');
+      assert.deepEqual(s.errors, []);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('two tabs keep their carts in step, and an order placed in one empties the other', { timeout: 60_000 }, async () => {
+    const s = await openShop(browser);
+    try {
+      const { page: a, context, demo } = s;
+      await gotoShop(a, demo.url);
+      const b = await context.newPage();
+      await gotoShop(b, demo.url);
+
+      await addToCart(a, ['beans-harbor', 'candle-beeswax']);
+      await b.locator('[data-cart-count][data-count="2"]').first().waitFor();
+
+      // A change in tab B (the drawer's + button) shows in tab A.
+      await b.click('[data-cart-open]');
+      await b.getByRole('button', { name: 'One more Harbor Roast, 250 g' }).click();
+      await a.locator('[data-cart-count][data-count="3"]').first().waitFor();
+      await b.getByRole('button', { name: 'Remove Beeswax Candle' }).click();
+      await a.locator('[data-cart-count][data-count="2"]').first().waitFor();
+      await a.click('[data-cart-open]');
+      await a.locator('#cart-drawer .line[data-sku="beans-harbor"] output').filter({ hasText: '2' }).waitFor();
+      assert.equal(await a.locator('#cart-drawer .line').count(), 1);
+      await b.keyboard.press('Escape');
+
+      // The order, placed from tab B, empties tab A's cart too.
+      await b.goto(demo.checkoutUrl);
+      await fillCheckout(b);
+      const result = await submitOrder(b);
+      assert.equal(result.status, 'confirmed');
+      await a.locator('[data-cart-count][data-count="0"]').first().waitFor();
+
+      await assertOneChargeEach(demo, [result.key]);
+      assert.deepEqual(s.errors, []);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('the bundler example (import from \'steadycart\', bundled by esbuild) places an order too', { timeout: 60_000 }, async () => {
+    const s = await openShop(browser, { viewport: { width: 900, height: 600 } });
+    try {
+      const { page, demo } = s;
+      await page.goto(demo.bundlerUrl);
+      await page.locator('#count').filter({ hasText: '0 in the cart' }).waitFor();
+      await page.click('#add');
+      await page.locator('#count').filter({ hasText: '1 in the cart' }).waitFor();
+      await page.click('#place');
+      await page.locator('#status').filter({ hasText: /^Confirmed: order ord_\d+\.$/ }).waitFor();
+      const l = await ledger(demo);
+      assert.equal(l.charges, 1);
+      assert.equal(l.duplicates, 0);
+      assert.deepEqual(s.errors, []);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('works on a phone-sized viewport (375×740): shop, lab, checkout', { timeout: 60_000 }, async () => {
+    const s = await openShop(browser, { viewport: { width: 375, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+    try {
+      const { page, demo } = s;
+      await gotoShop(page, demo.url);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
+      await shot(page, 'phone-shop');
+
+      // The lab is one tap away, and closes with its button.
+      await page.click('[data-lab-toggle]');
+      await page.locator('#lab').waitFor({ state: 'visible' });
+      await shot(page, 'phone-lab');
+      await page.click('#lab .lab-close');
+      await page.locator('#lab').waitFor({ state: 'hidden' });
+
+      await addToCart(page, ['throw-wool']);
+      await page.goto(demo.checkoutUrl);
+      await fillCheckout(page);
+      const result = await submitOrder(page);
+      assert.equal(result.status, 'confirmed');
+      assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
+      await shot(page, 'phone-confirmed');
+      await assertOneChargeEach(demo, [result.key]);
+      assert.deepEqual(s.errors, []);
+    } finally {
+      await s.close();
+    }
+  });
+});
