@@ -13,9 +13,9 @@ import { withLock } from './lock';
 
 /** Finished entries stay listed this long, so the shop can show how they ended. */
 const KEEP_FINISHED_MS = 86_400_000;
-/** Replay backoff per entry: full jitter, from 1 s up to 5 min. */
-const REPLAY_BASE_MS = 1000;
-const REPLAY_CAP_MS = 300_000;
+/** Replay backoff per entry: 1 s plus full jitter up to 5 min. */
+export const REPLAY_BASE_MS = 1000;
+export const REPLAY_CAP_MS = 300_000;
 /** Entries replayed at once. */
 const REPLAY_CONCURRENCY = 4;
 /** Rounds of one drain, so that a drain always ends. */
