@@ -33,7 +33,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
-import { paths, selectedBrowsers } from './test/runner/browsers.mjs';
+import { CHROMIUM_ARGS, paths, selectedBrowsers } from './test/runner/browsers.mjs';
 import { countReporter } from './test/runner/count-reporter.mjs';
 import { backendControl, fixturesMiddleware, headersMiddleware } from './test/runner/middleware.mjs';
 import { startWebKitDriver } from './test/runner/webkit-driver.mjs';
@@ -44,18 +44,6 @@ const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const browsersWanted = selectedBrowsers(env);
 const perBrowserConcurrency = Number(env.WTR_CONCURRENCY ?? 1);
 const concurrentBrowsers = Number(env.WTR_CONCURRENT_BROWSERS ?? 1);
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox', // root on CI
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Teardown for what this config started itself (only when run without scripts/test.mjs).

@@ -65,7 +65,8 @@ export class Placer {
 
   private async run(run: Run): Promise<Outcome> {
     const { record } = run;
-    const { endpoints } = this.config;
+    const { config, circuits, budget, events, sent } = this;
+    const { endpoints, tuning } = config;
     const controller = new AbortController();
     const abort = () => controller.abort();
     run.signal?.addEventListener('abort', abort);
@@ -85,8 +86,8 @@ export class Placer {
     let error: ErrorInfo | undefined;
 
     const timeoutFor = (endpoint: Endpoint) => {
-      const { p95 } = this.circuits.latency(endpoint);
-      const { attemptTimeoutMs, minAttemptTimeoutMs } = this.config.tuning;
+      const { p95 } = circuits.latency(endpoint);
+      const { attemptTimeoutMs, minAttemptTimeoutMs } = config.tuning;
       return Math.min(left(), p95 == null ? attemptTimeoutMs : Math.max(minAttemptTimeoutMs, p95 * 3));
     };
 
@@ -94,20 +95,20 @@ export class Placer {
       attempts++;
       record.attempts++;
       // Steadycart-Attempt counts what this context sent for the order (PROTOCOL.md), across its tries.
-      const sent = (this.sent.get(record.id) ?? 0) + 1;
-      this.sent.set(record.id, sent);
-      this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: sent, kind });
-      const url = endpoint.url + this.config.checkoutPath;
+      const n = (sent.get(record.id) ?? 0) + 1;
+      sent.set(record.id, n);
+      events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
+      const url = endpoint.url + config.checkoutPath;
       return send(kind == 'lookup' ? `${url}/${record.id}` : url, {
         method: kind == 'lookup' ? 'GET' : 'POST',
         body: kind == 'lookup' ? undefined : record.body,
         headers:
           kind == 'lookup'
             ? undefined
-            : { 'Content-Type': 'application/json', 'Idempotency-Key': record.id, 'Steadycart-Attempt': String(sent) },
+            : { 'Content-Type': 'application/json', 'Idempotency-Key': record.id, 'Steadycart-Attempt': String(n) },
         timeoutMs: timeoutFor(endpoint),
         signal,
-        credentials: this.config.credentials,
+        credentials: config.credentials,
       });
     };
 
@@ -116,18 +117,18 @@ export class Placer {
       if (reply.error == 'aborted') return;
       const verdict = classify(reply.status);
       if (verdict == 'retry' || verdict == 'ambiguous') {
-        this.circuits.failure(endpoint, reply);
-        this.budget.onFailure();
+        circuits.failure(endpoint, reply);
+        budget.onFailure();
       } else {
-        this.circuits.success(endpoint, latency && verdict != 'busy' ? reply.ms : undefined);
-        if (verdict != 'busy') this.budget.onSuccess();
+        circuits.success(endpoint, latency && verdict != 'busy' ? reply.ms : undefined);
+        if (verdict != 'busy') budget.onSuccess();
       }
     };
 
     /** Whether an endpoint may be used now, probing it first when its open circuit is due. */
     const usable = async (endpoint: Endpoint) => {
-      const permit = this.circuits.permits(endpoint);
-      return permit == 'yes' || (permit == 'probe' && (await this.circuits.probe(endpoint, timeoutFor(endpoint), controller.signal)));
+      const permit = circuits.permits(endpoint);
+      return permit == 'yes' || (permit == 'probe' && (await circuits.probe(endpoint, timeoutFor(endpoint), controller.signal)));
     };
 
     /**
@@ -157,12 +158,12 @@ export class Placer {
       tried.add(endpoint.url);
       const first = attempt(endpoint, 'order');
       const hedge =
-        this.config.tuning.hedge &&
-        this.budget.canRetry() &&
-        endpoints.find((e) => e.domain == endpoint.domain && !tried.has(e.url) && this.circuits.permits(e) == 'yes');
+        tuning.hedge &&
+        budget.canRetry() &&
+        endpoints.find((e) => e.domain == endpoint.domain && !tried.has(e.url) && circuits.permits(e) == 'yes');
       if (!hedge) return [await first.answer];
-      const { p95 } = this.circuits.latency(endpoint);
-      const delay = p95 == null ? this.config.tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
+      const { p95 } = circuits.latency(endpoint);
+      const delay = p95 == null ? tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
       const early = await Promise.race([first.answer, sleep(delay, controller.signal)]);
       if (early || stopped()) return [await first.answer];
       tried.add(hedge.url);
@@ -174,7 +175,7 @@ export class Placer {
           if (answers.length == 2) resolve(answers);
           else if (['done', 'refused', 'mismatch'].includes(classify(answer[1].status))) {
             // The loser was past its slow threshold: that counts against its circuit.
-            if (performance.now() - other.start >= delay) this.circuits.failure(other.endpoint, { body: null, error: 'timeout', ms: 0 });
+            if (performance.now() - other.start >= delay) circuits.failure(other.endpoint, { body: null, error: 'timeout', ms: 0 });
             other.controller.abort();
             resolve([answer]);
           }
@@ -223,7 +224,7 @@ export class Placer {
           // Held to a domain by an ambiguous failure while another domain may be up:
           // only a 404 lookup in the first lets the order go elsewhere.
           const pinned = [...ambiguous].find((d) => !looked.has(d));
-          if (pinned && endpoints.some((e) => !free(e.domain) && this.circuits.permits(e) != 'no')) {
+          if (pinned && endpoints.some((e) => !free(e.domain) && circuits.permits(e) != 'no')) {
             looked.add(pinned);
             const outcome = await reconcile(pinned);
             if (outcome) return outcome;
@@ -231,9 +232,9 @@ export class Placer {
           }
           // Every usable endpoint was tried: wait (backoff, Retry-After, or until a circuit is due), then go round again.
           const now = Date.now();
-          const due = Math.min(...endpoints.filter((e) => free(e.domain)).map((e) => (this.circuits.permits(e, now) == 'no' ? this.circuits.record(e).retryAt - now : 0)));
+          const due = Math.min(...endpoints.filter((e) => free(e.domain)).map((e) => (circuits.permits(e, now) == 'no' ? circuits.record(e).retryAt - now : 0)));
           const wait = Math.max(backoff(round, ROUND_BASE_MS, ROUND_CAP_MS), hintMs, due);
-          if (!this.budget.canRetry() || wait >= left()) break;
+          if (!budget.canRetry() || wait >= left()) break;
           await sleep(wait, controller.signal);
           round++;
           hintMs = 0;
@@ -242,7 +243,7 @@ export class Placer {
           continue;
         }
         if (previous && previous.url != endpoint.url) {
-          this.events.emit('failover', { id: record.id, from: previous.url, to: endpoint.url, reason: error?.message ?? '' });
+          events.emit('failover', { id: record.id, from: previous.url, to: endpoint.url, reason: error?.message ?? '' });
         }
         previous = endpoint;
         if (!record.domains.includes(endpoint.domain)) {

@@ -4,6 +4,7 @@
  * the demo (shop + three fault-injecting endpoints) started in-process on
  * free ports, shopper actions, ledger checks and screenshots.
  */
+import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -24,17 +25,8 @@ const SHOTS = process.env.E2E_SCREENSHOTS_DIR ?? join(ROOT, 'test-results/screen
 /** Bound of every wait in these tests, unless a step says otherwise. */
 export const WAIT_MS = 15_000;
 
-export const CHROME_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+/** Chromium's flags, shared with the browser suites. */
+export const CHROME_ARGS = CHROMIUM_ARGS;
 
 /** dist/ is built by `npm test` before this phase; alone, build it once (bounded). */
 export function ensureBuilt() {

@@ -9,10 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startBackend } from '../backend/index.mjs';
+import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.map': 'application/json' };
-const ARGS = ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Serves the repository on 127.0.0.1, letting workers under /dist/ control the whole origin. */
 async function startStatic() {
@@ -45,7 +45,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
   let browser;
   let site;
   before(async () => {
-    browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ARGS });
+    browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS });
     site = await startStatic();
   });
   after(async () => {

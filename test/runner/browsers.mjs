@@ -14,6 +14,23 @@
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
+/**
+ * Chromium's flags for every suite here (browser tests, end-to-end tests,
+ * benchmarks): root on CI needs --no-sandbox; the rest keeps a headless
+ * browser from reaching for the network or the GPU.
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless=new',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Every engine the suite knows, in the order they run. */
 export const ALL_BROWSERS = /** @type {const} */ (['chromium', 'firefox', 'webkit']);
 

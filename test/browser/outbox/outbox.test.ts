@@ -86,7 +86,11 @@ describe('outbox', () => {
     expect(await be.charges(id!)).to.equal(1);
   });
 
-  it('two tabs replaying at once never send an order twice (one replayer, Web Locks)', async () => {
+  /**
+   * Queues four orders, then opens `tabs` new tabs (with `query`) that all
+   * replay at once: each order must be sent exactly once more, and charged once.
+   */
+  async function replayFromTabs(tabs: number, query = ''): Promise<Array<{ sc: SteadyCart; frame: HTMLIFrameElement }>> {
     const be = await startBackend();
     const namespace = uniqueNamespace();
     const here = await open(fast(be, namespace));
@@ -95,28 +99,21 @@ describe('outbox', () => {
     const postsBefore = await postsPerKey(be);
     here.close();
     await up(be);
-    const tabs = await Promise.all([openTab(fast(be, namespace)), openTab(fast(be, namespace)), openTab(fast(be, namespace))]);
-    await until(async () => (await tabs[0]!.sc.outbox.list()).every((e) => e.status == 'confirmed'), 'all confirmed', 15_000);
+    const opened = await Promise.all(Array.from({ length: tabs }, () => openTab(fast(be, namespace), query)));
+    await until(async () => (await opened[0]!.sc.outbox.list()).every((e) => e.status == 'confirmed'), 'all confirmed', 15_000);
     const postsAfter = await postsPerKey(be);
     for (const id of ids) expect((postsAfter.get(id) ?? 0) - (postsBefore.get(id) ?? 0), id).to.equal(1);
     expect(await be.ledger()).to.include({ charges: 4, duplicates: 0 });
+    return opened;
+  }
+
+  it('three tabs replaying at once never send an order twice (one replayer, Web Locks)', async () => {
+    await replayFromTabs(3);
   });
 
   it('without Web Locks, the IndexedDB lease still allows one replayer at a time', async () => {
-    const be = await startBackend();
-    const namespace = uniqueNamespace();
-    const here = await open(fast(be, namespace));
-    await down(be);
-    const ids = await queue(here, 4);
-    const postsBefore = await postsPerKey(be);
-    here.close();
-    await up(be);
-    const tabs = await Promise.all([openTab(fast(be, namespace), '&noLocks'), openTab(fast(be, namespace), '&noLocks')]);
-    expect((tabs[0]!.frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
-    await until(async () => (await tabs[0]!.sc.outbox.list()).every((e) => e.status == 'confirmed'), 'all confirmed', 15_000);
-    const postsAfter = await postsPerKey(be);
-    for (const id of ids) expect((postsAfter.get(id) ?? 0) - (postsBefore.get(id) ?? 0), id).to.equal(1);
-    expect(await be.ledger()).to.include({ charges: 4, duplicates: 0 });
+    const [tab] = await replayFromTabs(2, '&noLocks');
+    expect((tab!.frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
   });
 
   it('a tab closed while its order is in flight: the next page load reconciles it by lookup; one charge, order:confirmed', async () => {
