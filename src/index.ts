@@ -62,7 +62,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   // A new worker waits while an order is in flight; it may take over once none is.
   events.on('order:confirmed', sw.activateWaiting);
   events.on('order:pending', sw.activateWaiting);
-  if (config.retentionMs) triggers = startReplayTriggers(outbox);
+  if (config.retentionMs) triggers = startReplayTriggers(outbox, () => circuits.probeOpen());
 
   const open = <T>(value: T): T => (closed ? fail('CLOSED', 'this steadycart instance is closed') : value);
   const id = (value: unknown) => (typeof value == 'string' ? value : fail('INVALID_OPTIONS', 'must be an outbox entry id', 'id'));

@@ -120,10 +120,15 @@ export class Outbox {
     return (await this.records()).sort((a, b) => a.createdAt - b.createdAt).map(toEntry);
   }
 
-  /** Replays a waiting entry now, ignoring its backoff. Resolves with the entry as it then is. */
+  /**
+   * Replays a waiting entry now, ignoring its backoff; open circuits are
+   * probed first, since the shopper asks whether the store is back. Resolves
+   * with the entry as it then is.
+   */
   async retry(id: string): Promise<OutboxEntry> {
     const record = await this.storage.update('outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: 0 } : r));
     if (!record) fail('NOT_FOUND', 'no outbox entry has this id', 'id');
+    await this.circuits.probeOpen();
     await this.replay();
     return toEntry((await this.storage.get('outbox', id)) ?? record!);
   }
@@ -180,15 +185,19 @@ export class Outbox {
         }
       }
       if (!due.length) break;
+      // While every circuit is open, sending would only wait out each order's budget: only
+      // what needs no request (expiry, a dead token) happens; an endpoint's recovery starts the next drain.
+      const reachable = () => this.config.endpoints.some((e) => this.circuits.permits(e) != 'no');
       const workers = Array.from({ length: REPLAY_CONCURRENCY }, async () => {
-        for (let id; (id = due.shift()); ) await withLock(this.storage, this.lockName(id), () => this.replayOne(id, force && !pass));
+        for (let id; (id = due.shift()); ) await withLock(this.storage, this.lockName(id), () => this.replayOne(id, force && !pass, reachable()));
       });
       await Promise.all(workers);
+      if (!reachable()) break;
     }
     return waiting;
   }
 
-  private async replayOne(id: string, force: boolean): Promise<void> {
+  private async replayOne(id: string, force: boolean, send: boolean): Promise<void> {
     const record = await this.checked(await this.storage.get('outbox', id));
     const now = Date.now();
     if (!record || FINAL.includes(record.status) || (record.status == 'pending' && !force && record.due > now)) return;
@@ -199,6 +208,11 @@ export class Outbox {
     const tokenDead = !!record.tokenExpiresAt && now >= record.tokenExpiresAt;
     const needsPayment: Settlement = { status: 'needs-payment', attempts: 0, error: { code: 'token-expired', message: 'the payment token expired', at: now } };
     if (tokenDead && !record.domains.length) return this.settle(record, needsPayment);
+    if (!send) {
+      // Orphaned by a context that died mid-flight: nothing is in flight any more.
+      if (record.status == 'sending') await this.settle(record, { status: 'pending', attempts: 0, error: record.lastError });
+      return;
+    }
 
     record.status = 'sending';
     record.updatedAt = now;

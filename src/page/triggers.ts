@@ -6,10 +6,11 @@ const MAX_TIMER_MS = 300_000;
 
 /**
  * @internal Replays the outbox from the page: right after load, when the
- * browser comes online, when the tab becomes visible, when an endpoint
- * recovers, and on a timer while orders wait. Returns `stop`.
+ * browser comes online (after probing the circuits that opened while it was
+ * offline), when the tab becomes visible, when an endpoint recovers, and on a
+ * timer while orders wait. Returns `stop`.
  */
-export function startReplayTriggers(outbox: Outbox): { now(): void; stop(): void } {
+export function startReplayTriggers(outbox: Outbox, probeOpen: () => Promise<unknown>): { now(): void; stop(): void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const run = (force: boolean) => {
@@ -28,7 +29,8 @@ export function startReplayTriggers(outbox: Outbox): { now(): void; stop(): void
   };
   const forced = () => run(true);
   const visible = () => document.visibilityState == 'visible' && forced();
-  addEventListener('online', forced);
+  const online = () => probeOpen().finally(forced);
+  addEventListener('online', online);
   document.addEventListener('visibilitychange', visible);
   setTimeout(forced);
   return {
@@ -36,7 +38,7 @@ export function startReplayTriggers(outbox: Outbox): { now(): void; stop(): void
     stop() {
       stopped = true;
       clearTimeout(timer);
-      removeEventListener('online', forced);
+      removeEventListener('online', online);
       document.removeEventListener('visibilitychange', visible);
     },
   };

@@ -42,8 +42,13 @@ export class Circuits {
     for (const record of await this.storage.all('endpoints')) {
       if (isEndpointRecord(record) && this.config.endpoints.some((e) => e.url == record.id)) this.records.set(record.id, record);
     }
-    if (probeOpen) this.config.endpoints.forEach((e) => this.record(e).state != 'closed' && this.probe(e));
+    if (probeOpen) this.probeOpen();
     this.schedule();
+  }
+
+  /** Probes every endpoint whose circuit is not closed, now; resolves once all have answered. */
+  probeOpen(): Promise<unknown> {
+    return Promise.all(this.config.endpoints.filter((e) => this.record(e).state != 'closed').map((e) => this.probe(e)));
   }
 
   record(endpoint: Endpoint): EndpointRecord {

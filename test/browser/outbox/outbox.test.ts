@@ -155,6 +155,20 @@ describe('outbox', () => {
     expect((await be.ledger()).charges).to.equal(0);
   });
 
+  it('while every endpoint is still down, a dead-token order still becomes needs-payment, sending nothing for it', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(fast(be, namespace));
+    await down(be);
+    const r = await sc.placeOrder(order('still-down'), { paymentTokenExpiresAt: Date.now() + 300 });
+    expect(r.status).to.equal('pending');
+    await sleep(400);
+    const sentBefore = (await be.requests()).filter((q) => q.key == r.id).length;
+    const entry = await sc.outbox.retry(r.id);
+    expect(entry.status).to.equal('needs-payment');
+    expect((await be.requests()).filter((q) => q.key == r.id)).to.have.length(sentBefore);
+  });
+
   it('an order whose outcome is in doubt when its token expires is looked up, never paid for twice', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
