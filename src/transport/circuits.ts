@@ -22,6 +22,7 @@ export function describe(reply: Reply): ErrorInfo {
  */
 export class Circuits {
   private readonly records = new Map<string, EndpointRecord>();
+  private readonly probing = new Map<string, Promise<boolean>>();
   private timer?: ReturnType<typeof setTimeout>;
   private closed = false;
 
@@ -77,19 +78,28 @@ export class Circuits {
    * of a random key, where 404 means healthy). Half-open meanwhile, so other
    * contexts wait for the verdict instead of probing too.
    */
-  async probe(endpoint: Endpoint, timeoutMs = this.config.tuning.attemptTimeoutMs, signal = new AbortController().signal): Promise<boolean> {
+  probe(endpoint: Endpoint, timeoutMs = this.config.tuning.attemptTimeoutMs, signal = new AbortController().signal): Promise<boolean> {
     const { healthPath, checkoutPath, credentials } = this.config;
+    // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
+    const running = this.probing.get(endpoint.url);
+    if (running) return running;
     this.set({ ...this.record(endpoint), state: 'half-open', retryAt: Date.now() + timeoutMs, updatedAt: Date.now() });
-    const reply = await send(endpoint.url + (healthPath || `${checkoutPath}/${crypto.randomUUID()}`), {
+    const probing = send(endpoint.url + (healthPath || `${checkoutPath}/${crypto.randomUUID()}`), {
       method: 'GET',
       timeoutMs,
       signal,
       credentials,
+    }).then((reply) => {
+      this.probing.delete(endpoint.url);
+      const ok = healthPath ? !!reply.status && reply.status < 300 : reply.status == 404;
+      if (ok) this.success(endpoint);
+      // Cut short by its caller, it proved nothing: due again at once, with no longer a wait.
+      else if (reply.error == 'aborted') this.set({ ...this.record(endpoint), state: 'open', retryAt: Date.now(), updatedAt: Date.now() });
+      else this.failure(endpoint, reply);
+      return ok;
     });
-    const ok = healthPath ? !!reply.status && reply.status < 300 : reply.status == 404;
-    if (ok) this.success(endpoint);
-    else this.failure(endpoint, reply);
-    return ok;
+    this.probing.set(endpoint.url, probing);
+    return probing;
   }
 
   /** Another context changed a circuit. */
