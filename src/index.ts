@@ -53,7 +53,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   await cart.get();
   await circuits.load(true);
   // The standalone service worker learns its configuration from the page, and keeps it.
-  if (options && config.endpoints.length) await storage.put('meta', { id: 'config', value: JSON.parse(JSON.stringify(options)) });
+  if (options && config.endpoints.length) await storage.put('meta', { id: 'config', value: JSON.parse(JSON.stringify(options)) }, 'relaxed');
   const sw = registerWorker(config, outbox, (state, reason) => {
     worker = state;
     // Deferred, so that a listener added as soon as createSteadyCart resolves hears it.

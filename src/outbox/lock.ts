@@ -18,6 +18,7 @@ export async function withLock<T>(storage: Storage, name: string, task: () => Pr
   const take = () =>
     storage.update('leases', name, (lease) =>
       !lease || lease.until < Date.now() || lease.owner == owner ? { id: name, owner, until: Date.now() + LEASE_MS } : undefined,
+      'relaxed',
     );
   if (!(await take())) return undefined;
   const renew = setInterval(take, LEASE_MS / 3);
@@ -25,6 +26,6 @@ export async function withLock<T>(storage: Storage, name: string, task: () => Pr
     return await task();
   } finally {
     clearInterval(renew);
-    await storage.update('leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: 0 } : undefined)).catch(() => {});
+    await storage.update('leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: 0 } : undefined), 'relaxed').catch(() => {});
   }
 }

@@ -126,7 +126,7 @@ export class Outbox {
    * with the entry as it then is.
    */
   async retry(id: string): Promise<OutboxEntry> {
-    const record = await this.storage.update('outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: 0 } : r));
+    const record = await this.storage.update('outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: 0 } : r), 'relaxed');
     if (!record) fail('NOT_FOUND', 'no outbox entry has this id', 'id');
     await this.circuits.probeOpen();
     await this.replay();
@@ -216,7 +216,7 @@ export class Outbox {
 
     record.status = 'sending';
     record.updatedAt = now;
-    await this.storage.put('outbox', record);
+    await this.storage.put('outbox', record, 'relaxed');
     this.emit(record);
     const outcome = await this.placer.place({
       record,
@@ -257,7 +257,7 @@ export class Outbox {
     }
     if (!problem) return raw as unknown as OutboxRecord;
     const record = quarantined(keepBody ? raw : { ...raw, body: 'null' }, problem);
-    await this.storage.put('outbox', record);
+    await this.storage.put('outbox', record, 'relaxed');
     this.events.emit('storage:corrupt', { store: 'outbox', id: record.id, reason: problem });
     return record;
   }
@@ -270,7 +270,9 @@ export class Outbox {
     record.result = outcome.result;
     record.lastError = outcome.error;
     record.due = now + REPLAY_BASE_MS + backoff(record.runs, REPLAY_BASE_MS, REPLAY_CAP_MS);
-    if (this.config.retentionMs) await this.storage.put('outbox', record);
+    // Relaxed: should a power cut lose this write, the order is still in flight or pending on
+    // disk, and its replay finds the outcome again by lookup.
+    if (this.config.retentionMs) await this.storage.put('outbox', record, 'relaxed');
     this.emit(record);
     if (record.status == 'pending') this.onWaiting();
   }

@@ -5,6 +5,8 @@ import { migrations, type Schema, type StoreName, type Value } from './schema';
 
 export type { CartRecord, EndpointRecord, LeaseRecord, OutboxRecord, StoreName } from './schema';
 
+type Durability = 'strict' | 'relaxed';
+
 /** The schema version this build reads and writes. */
 export const VERSION = migrations.length;
 
@@ -72,8 +74,20 @@ export class Storage {
     return this.run((db) => db.getAll(store), (m) => m.all(store));
   }
 
-  put<S extends StoreName>(store: S, value: Value<S>): Promise<void> {
-    return this.update(store, value.id, () => value).then(() => {});
+  /**
+   * Stores a record. `strict` (the default) waits until it is on disk, which
+   * only the write-ahead of an order truly needs; `relaxed` writes are safe
+   * wherever losing them to a power cut merely repeats work (an outcome that
+   * a replay finds again by lookup, a circuit, a lease).
+   */
+  put<S extends StoreName>(store: S, value: Value<S>, durability: Durability = 'strict'): Promise<void> {
+    return this.run(
+      async (db) => {
+        const tx = db.transaction(store, 'readwrite', { durability });
+        await Promise.all([tx.store.put(value), tx.done]);
+      },
+      (m) => m.put(store, value),
+    );
   }
 
   delete(store: StoreName, id: string): Promise<void> {
@@ -96,11 +110,11 @@ export class Storage {
     store: S,
     id: string,
     change: (current: Value<S> | undefined) => Value<S> | undefined,
+    durability: Durability = 'strict',
   ): Promise<Value<S> | undefined> {
     return this.run(
       async (db) => {
-        // Strict durability: an order acknowledged as stored must survive a power loss.
-        const tx = db.transaction(store, 'readwrite', { durability: 'strict' });
+        const tx = db.transaction(store, 'readwrite', { durability });
         const done = tx.done;
         done.catch(() => {});
         let next: Value<S> | undefined;

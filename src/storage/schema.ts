@@ -47,6 +47,8 @@ export interface EndpointRecord {
   retryAt: number;
   /** Recent answer latencies, newest last. */
   samples: number[];
+  /** Time of the last answer, if any. */
+  okAt?: number;
   lastError?: ErrorInfo;
   updatedAt: number;
 }

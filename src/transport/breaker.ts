@@ -3,6 +3,8 @@ import type { ErrorInfo } from '../types';
 
 /** Latency samples kept per endpoint. */
 const SAMPLES = 20;
+/** A failure this soon after a success is taken as a blip: see `failed`. */
+const BLIP_MS = 5000;
 
 /** @internal A fresh, closed circuit. */
 export const closedCircuit = (id: string, openMs: number): EndpointRecord => ({
@@ -34,12 +36,17 @@ export function succeeded(record: EndpointRecord, now: number, baseOpenMs: numbe
     openMs: baseOpenMs,
     retryAt: 0,
     samples: latencyMs === undefined ? record.samples : [...record.samples, Math.round(latencyMs)].slice(-SAMPLES),
+    okAt: now,
     updatedAt: now,
   };
 }
 
 /**
- * A failure opens the circuit. The probe delay doubles with every failed
+ * A failure opens the circuit, with one exception: a single network error or
+ * 5xx within seconds of a success, on an endpoint that is answering (a
+ * dropped connection among hundreds of answers while the outbox drains), is
+ * a blip and opens it only if the next request fails too. Silence (a
+ * timeout) and a `Retry-After` always open it at once. The probe delay doubles with every failed
  * probe (capped at `maxOpenMs`), not with every failure seen while open (late
  * answers, lookups), so that a short outage is noticed within seconds. It is
  * jittered so that many clients do not probe in step, and never falls before
@@ -53,6 +60,9 @@ export function failed(
   retryAfterMs = 0,
   random: () => number = Math.random,
 ): EndpointRecord {
+  if (record.state == 'closed' && !record.failures && error.code != 'timeout' && !retryAfterMs && now - (record.okAt ?? -BLIP_MS) < BLIP_MS) {
+    return { ...record, failures: 1, lastError: error, updatedAt: now };
+  }
   const openMs = record.state == 'half-open' ? Math.min(maxOpenMs, record.openMs * 2) : record.openMs;
   return {
     ...record,

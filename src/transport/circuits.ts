@@ -134,7 +134,7 @@ export class Circuits {
 
   private set(record: EndpointRecord): void {
     this.apply(record);
-    this.storage.put('endpoints', record).catch(() => {});
+    this.storage.put('endpoints', record, 'relaxed').catch(() => {});
     this.channel.post({ t: 'endpoint', record });
   }
 

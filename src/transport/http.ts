@@ -16,10 +16,10 @@ export interface Reply {
 
 /**
  * ky with its own retry off (our policy decides), every status returned as an
- * answer, no caches, and redirects refused: a redirect of a payment POST to
- * another server would escape the idempotency domain rules.
+ * answer, and redirects refused: a redirect of a payment POST to another
+ * server would escape the idempotency domain rules.
  */
-const http = ky.create({ retry: 0, throwHttpErrors: false, cache: 'no-store', redirect: 'error' });
+const http = ky.create({ retry: 0, throwHttpErrors: false, redirect: 'error' });
 
 /** @internal Sends one request; never throws. */
 export async function send(
@@ -30,6 +30,9 @@ export async function send(
   try {
     const response = await http(url, {
       method: init.method,
+      // Lookups and probes must never be answered from the HTTP cache. POSTs keep the default
+      // mode: Chromium skips its CORS preflight cache for 'no-store' requests.
+      cache: init.method == 'GET' ? 'no-store' : undefined,
       body: init.body,
       headers: init.headers,
       timeout: Math.max(1, Math.round(init.timeoutMs)),

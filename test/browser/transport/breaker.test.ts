@@ -27,6 +27,18 @@ describe('circuit breaker', () => {
     expect(permits(r, 0)).to.equal('yes');
   });
 
+  it('a single network error or 5xx right after an answer is a blip; a second in a row, silence or Retry-After open it', () => {
+    const answering = succeeded(closedCircuit('u', 2000), 1000, 2000, 5);
+    const blip = failed(answering, { code: 'network', message: 'x', at: 2000 }, 2000, 30_000);
+    expect(blip).to.include({ state: 'closed', failures: 1 });
+    expect(failed(blip, error, 2100, 30_000).state).to.equal('open');
+    expect(succeeded(blip, 2100, 2000).failures).to.equal(0);
+    expect(failed(answering, { code: 'timeout', message: 'x', at: 2000 }, 2000, 30_000).state).to.equal('open');
+    expect(failed(answering, { code: 'http', status: 503, message: 'x', at: 2000 }, 2000, 30_000, 1000).state).to.equal('open');
+    // Long after the last answer, one failure is enough.
+    expect(failed(answering, error, 1000 + 6000, 30_000).state).to.equal('open');
+  });
+
   it('jitters the probe time between half and all of the open interval, and never before Retry-After', () => {
     const open = (random: number, retryAfter = 0) => failed(closedCircuit('u', 2000), error, 0, 30_000, retryAfter, () => random).retryAt;
     expect(open(0)).to.equal(1000);

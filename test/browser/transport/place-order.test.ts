@@ -35,6 +35,26 @@ describe('placeOrder: PROTOCOL.md responses', () => {
     expect(entry!.result!.status).to.equal(201);
   });
 
+  it('orders cost no more CORS preflights than plain fetches of the same requests (the preflight cache is used)', async () => {
+    const be = await startBackend();
+    const plain = (name: string, ref: string) =>
+      fetch(`${be.url(name)}/checkout`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID(), 'Steadycart-Attempt': '1' },
+        body: JSON.stringify(order(ref)),
+        redirect: 'error',
+      });
+    // Firefox preflights every request to the first origin a fresh page contacts: spend that on backup.
+    for (const ref of ['w1', 'w2', 'w3']) await plain('backup', ref);
+    // What this engine's preflight cache allows for three such requests...
+    for (const ref of ['f1', 'f2', 'f3']) await plain('eu', ref);
+    // ...and what the SDK costs for three orders.
+    const sc = await sdk(be, ['us']);
+    for (const ref of ['p1', 'p2', 'p3']) expect((await sc.placeOrder(order(ref))).status).to.equal('confirmed');
+    const preflights = async (name: string) => (await be.requests()).filter((q) => q.endpoint == name && q.route == 'preflight').length;
+    expect(await preflights('us')).to.be.at.most(await preflights('eu'));
+  });
+
   for (const status of [400, 401, 403, 404]) {
     it(`${status}: rejected with status and body, never retried, nothing charged`, async () => {
       const be = await startBackend();

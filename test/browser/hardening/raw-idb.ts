@@ -1,0 +1,81 @@
+/**
+ * A raw IndexedDB connection of the test's own (no `idb`, no SDK code), to
+ * write what "something else on the origin" would write and to read back
+ * exactly what is at rest.
+ */
+import { openDatabase } from '../../../src/storage';
+
+/** Opens `name` (at its current version unless `version` is given), resolving once open. */
+export function rawOpen(name: string, version?: number, upgrade?: (db: IDBDatabase) => void): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const request = version === undefined ? indexedDB.open(name) : indexedDB.open(name, version);
+    request.onupgradeneeded = () => upgrade?.(request.result);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => {
+      // Resolves once the other connections let go (the SDK does, at once).
+    };
+  });
+}
+
+/** Creates the SDK's schema in `namespace` (as a first page load would), then lets go. */
+export async function createSchema(namespace: string): Promise<void> {
+  (await openDatabase(namespace)).close();
+}
+
+/** Writes `values` into `store` with a raw connection, in one transaction. */
+export async function rawPut(namespace: string, store: string, values: unknown[]): Promise<void> {
+  const db = await rawOpen(namespace);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction(store, 'readwrite');
+      for (const value of values) tx.objectStore(store).put(value);
+      tx.oncomplete = () => resolve();
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Every record of `store`, read with a raw connection. */
+export async function rawAll<T = Record<string, unknown>>(namespace: string, store: string): Promise<T[]> {
+  const db = await rawOpen(namespace);
+  try {
+    if (!db.objectStoreNames.contains(store)) return [];
+    return await new Promise<T[]>((resolve, reject) => {
+      const request = db.transaction(store).objectStore(store).getAll();
+      request.onsuccess = () => resolve(request.result as T[]);
+      request.onerror = () => reject(request.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Everything at rest in the database, as one JSON string (to search for card data). */
+export async function rawDump(namespace: string): Promise<string> {
+  const db = await rawOpen(namespace);
+  const names = [...db.objectStoreNames];
+  db.close();
+  const dump: Record<string, unknown[]> = {};
+  for (const name of names) dump[name] = await rawAll(namespace, name);
+  return JSON.stringify(dump);
+}
+
+/** A well-formed `pending` outbox record, as the SDK writes one, with `extra` merged in. */
+export function pendingRecord(order: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Date.now();
+  return {
+    id: crypto.randomUUID(),
+    body: JSON.stringify(order),
+    status: 'pending',
+    createdAt: now - 1000,
+    updatedAt: now - 1000,
+    attempts: 1,
+    runs: 0,
+    domains: [],
+    due: 0,
+    ...extra,
+  };
+}

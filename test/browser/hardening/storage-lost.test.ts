@@ -1,0 +1,123 @@
+/**
+ * Hardening, the connection closed underneath: another tab (or a "clear site
+ * data" script) deletes the database, or a newer build upgrades it, while
+ * this page has orders waiting in it. The SDK must let go at once (never
+ * wedge the other tab), say so (`storage:degraded`), keep placing orders
+ * online, and lose nothing: orders that were safely stored before are still
+ * replayed in this session (the SDK keeps what it could read), each charged
+ * exactly once.
+ * (An upgrade blocked by an old tab, and no IndexedDB at all, are in
+ * test/browser/storage/.)
+ */
+import { expect } from 'chai';
+import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
+import { VERSION } from '../../../src/storage';
+import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { cleanup, item, open, uniqueNamespace, until } from '../helpers';
+import { rawOpen } from './raw-idb';
+
+const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
+
+const options = (be: TestBackend, namespace: string): SteadyCartOptions => ({
+  namespace,
+  endpoints: be.sdk('us', 'eu'),
+  budgetMs: 600,
+  tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
+});
+
+async function down(be: TestBackend) {
+  await be.fault('us', '503');
+  await be.fault('eu', '503');
+}
+async function up(be: TestBackend) {
+  await be.fault('us', 'healthy');
+  await be.fault('eu', 'healthy');
+}
+
+/** An instance with `n` orders waiting in its outbox (the backend answers 503), and its storage events. */
+async function withWaitingOrders(be: TestBackend, namespace: string, n: number) {
+  const sc = await open(options(be, namespace));
+  const degraded: string[] = [];
+  sc.on('storage:degraded', (e) => degraded.push(e.reason));
+  await sc.cart.add(item('mug', { qty: 2 }));
+  await down(be);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await sc.placeOrder(order(`waiting-${i}`));
+    expect(r.status).to.equal('pending');
+    ids.push(r.id);
+  }
+  expect(sc.health().storage).to.equal('indexeddb');
+  return { sc, ids, degraded };
+}
+
+/** What every case must end with: each stored order charged exactly once, and online checkout working. */
+async function nothingLost(be: TestBackend, sc: SteadyCart, ids: string[]): Promise<void> {
+  await up(be);
+  await until(async () => (await Promise.all(ids.map((id) => be.charges(id)))).every((c) => c == 1), 'every stored order to be placed', 15_000);
+  const r = await sc.placeOrder(order('after'));
+  expect(r.status).to.equal('confirmed');
+  expect(await be.ledger()).to.include({ charges: ids.length + 1, duplicates: 0 });
+  const listed = await sc.outbox.list();
+  for (const id of ids) expect(listed.find((e) => e.id == id)?.status, id).to.equal('confirmed');
+}
+
+describe('hardening: the database closed underneath', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('another tab deletes the database: it is not wedged, the page says so, and the orders stored before are still placed', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const { sc, ids, degraded } = await withWaitingOrders(be, namespace, 2);
+    // A "log out / clear data" script in another tab.
+    const deleted = await new Promise<string>((resolve) => {
+      const request = indexedDB.deleteDatabase(namespace);
+      request.onsuccess = () => resolve('deleted');
+      request.onerror = () => resolve(`error ${request.error?.name}`);
+      // ("blocked" may fire first while the SDK reads what it keeps; the deletion must still go through, soon.)
+      setTimeout(() => resolve('still blocked after 3 s'), 3000);
+    });
+    expect(deleted, 'the SDK let go of its connection').to.equal('deleted');
+    // The page goes on: the cart works, nothing stored is lost, and the deletion is reported.
+    expect((await sc.cart.add(item('tea'))).items.map((i) => i.sku)).to.include('tea');
+    await nothingLost(be, sc, ids);
+    expect(degraded, 'storage:degraded after the deletion').to.have.length.greaterThan(0);
+  });
+
+  it('a newer build upgrades the database: it is not wedged, the page degrades to memory, and the orders stored before are still placed this session', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const { sc, ids, degraded } = await withWaitingOrders(be, namespace, 2);
+    // The newer build's upgrade runs (it must not be blocked by us), keeping every record.
+    const newer = await rawOpen(namespace, VERSION + 1, (db) => db.createObjectStore('added-by-v-next', { keyPath: 'id' }));
+    try {
+      expect(newer.version).to.equal(VERSION + 1);
+      // This build can no longer open the database: it works in memory and says so.
+      expect((await sc.cart.add(item('tea'))).count).to.be.greaterThan(0);
+      await until(() => degraded.length > 0, 'storage:degraded after the upgrade', 5000);
+      expect(sc.health().storage).to.equal('memory');
+      await nothingLost(be, sc, ids);
+    } finally {
+      newer.close();
+    }
+  });
+
+  it('after the database went away, a new order is still written ahead (to memory) and placed exactly once after an outage', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const { sc, degraded } = await withWaitingOrders(be, namespace, 0);
+    const newer = await rawOpen(namespace, VERSION + 1);
+    try {
+      const r = await sc.placeOrder(order('in-memory'));
+      expect(r.status).to.equal('pending');
+      await until(() => degraded.length > 0, 'storage:degraded', 5000);
+      expect((await sc.outbox.list()).map((e) => [e.id, e.status])).to.deep.equal([[r.id, 'pending']]);
+      await nothingLost(be, sc, [r.id]);
+    } finally {
+      newer.close();
+    }
+  });
+});
