@@ -25,7 +25,7 @@ export interface Core {
  */
 export async function createCore(
   config: Config,
-  hooks: { onMessage?: (message: Message) => void; onRecovered?: () => void; onWaiting?: () => void } = {},
+  hooks: { onMessage?: (message: Message) => void; onRecovered?: (outageMs: number) => void; onWaiting?: () => void } = {},
 ): Promise<Core> {
   const events = new Emitter();
   // Deferred, so that a listener added as soon as createSteadyCart resolves still hears a failure at start.
@@ -36,7 +36,7 @@ export async function createCore(
     hooks.onMessage?.(message);
   });
   await storage.ready();
-  const circuits = new Circuits(config, storage, channel, events, () => hooks.onRecovered?.());
+  const circuits = new Circuits(config, storage, channel, events, (outageMs) => hooks.onRecovered?.(outageMs));
   const budget = new RetryBudget(config.tuning.retryTokens, config.tuning.retryTokenRatio);
   const placer = new Placer(config, circuits, budget, events, async (record) => {
     if (config.retentionMs) await storage.put('outbox', record);

@@ -45,13 +45,15 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   let triggers: ReturnType<typeof startReplayTriggers> | undefined;
   const core = await createCore(config, {
     onMessage: (message) => message.t == 'cart' && cart?.onRemoteChange(),
-    onRecovered: () => triggers?.now(),
+    onRecovered: (outageMs) => triggers?.recovered(outageMs),
     onWaiting: () => sw.sync(),
   });
   const { events, storage, outbox, circuits } = core;
   cart = new CartStore(storage, core.channel, events);
   await cart.get();
-  await circuits.load(true);
+  await circuits.load();
+  // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
+  circuits.probeOpen();
   // The standalone service worker learns its configuration from the page, and keeps it.
   if (options && config.endpoints.length) await storage.put('meta', { id: 'config', value: JSON.parse(JSON.stringify(options)) }, 'relaxed');
   const sw = registerWorker(config, outbox, (state, reason) => {

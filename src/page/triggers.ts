@@ -3,6 +3,8 @@ import type { Outbox } from '../outbox/outbox';
 /** Bounds of the replay timer. */
 const MIN_TIMER_MS = 1000;
 const MAX_TIMER_MS = 300_000;
+/** Longest spread of the replay after an endpoint recovers. */
+const MAX_SPREAD_MS = 30_000;
 
 /**
  * @internal Replays the outbox from the page: right after load, when the
@@ -10,7 +12,10 @@ const MAX_TIMER_MS = 300_000;
  * offline), when the tab becomes visible, when an endpoint recovers, and on a
  * timer while orders wait. Returns `stop`.
  */
-export function startReplayTriggers(outbox: Outbox, probeOpen: () => Promise<unknown>): { now(): void; stop(): void } {
+export function startReplayTriggers(
+  outbox: Outbox,
+  probeOpen: () => Promise<unknown>,
+): { recovered(outageMs: number): void; stop(): void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const run = (force: boolean) => {
@@ -34,7 +39,15 @@ export function startReplayTriggers(outbox: Outbox, probeOpen: () => Promise<unk
   document.addEventListener('visibilitychange', visible);
   setTimeout(forced);
   return {
-    now: forced,
+    /**
+     * An endpoint came back after `outageMs`: replay at a random moment within
+     * as long as the outage lasted (at most 30 s), so that every shop's pages
+     * noticing the recovery together do not send their backlog together.
+     */
+    recovered(outageMs) {
+      clearTimeout(timer);
+      timer = setTimeout(forced, Math.random() * Math.min(MAX_SPREAD_MS, outageMs));
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);

@@ -49,6 +49,8 @@ export interface EndpointRecord {
   samples: number[];
   /** Time of the last answer, if any. */
   okAt?: number;
+  /** When the circuit last opened (from closed). */
+  openedAt?: number;
   lastError?: ErrorInfo;
   updatedAt: number;
 }

@@ -59,7 +59,9 @@ export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: Ins
     if (!stored) return 0;
     const core = await createCore(normalizeOptions({ ...stored, namespace, serviceWorker: false }));
     try {
-      await core.circuits.load(false);
+      // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
+      await core.circuits.load();
+      await core.circuits.probeOpen();
       return await core.outbox.replay(true);
     } finally {
       core.close();

@@ -67,6 +67,7 @@ export function failed(
   return {
     ...record,
     state: 'open',
+    openedAt: record.state == 'closed' ? now : record.openedAt ?? now,
     failures: record.failures + 1,
     openMs,
     retryAt: now + Math.max(retryAfterMs, Math.round(openMs * (0.5 + random() / 2))),

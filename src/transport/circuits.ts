@@ -31,19 +31,15 @@ export class Circuits {
     private readonly storage: Storage,
     private readonly channel: Channel,
     private readonly events: Emitter,
-    /** Called when an endpoint recovers, so that waiting orders can go. */
-    private readonly onRecovered: () => void,
+    /** Called when an endpoint recovers, with how long it was out, so that waiting orders can go. */
+    private readonly onRecovered: (outageMs: number) => void,
   ) {}
 
-  /**
-   * Loads the shared state. A circuit persisted as open is probed once now
-   * rather than trusted blindly: the outage may be long over.
-   */
-  async load(probeOpen: boolean): Promise<void> {
+  /** Loads the state shared by every context. */
+  async load(): Promise<void> {
     for (const record of await this.storage.all('endpoints')) {
       if (isEndpointRecord(record) && this.config.endpoints.some((e) => e.url == record.id)) this.records.set(record.id, record);
     }
-    if (probeOpen) this.probeOpen();
     this.schedule();
   }
 
@@ -139,11 +135,11 @@ export class Circuits {
   }
 
   private apply(record: EndpointRecord): void {
-    const before = this.records.get(record.id)?.state ?? 'closed';
+    const before = this.records.get(record.id);
     this.records.set(record.id, record);
-    if (before != record.state) {
+    if ((before?.state ?? 'closed') != record.state) {
       this.events.emit('endpoint:state', this.health().find((h) => h.url == record.id)!);
-      if (record.state == 'closed') this.onRecovered();
+      if (record.state == 'closed') this.onRecovered(record.updatedAt - (before?.openedAt ?? record.updatedAt));
     }
     this.schedule();
   }
