@@ -23,7 +23,16 @@ export function isMessage(m: unknown): m is Message {
       return isEndpointRecord(m.record);
     case 'order': {
       const e = m.event;
-      return isObject(e) && typeof e.id == 'string' && STATUSES.includes(e.status as never) && (e.result === undefined || isObject(e.result));
+      const r = (e as Record<string, unknown> | undefined)?.result as Record<string, unknown> | undefined;
+      const x = (e as Record<string, unknown> | undefined)?.error as Record<string, unknown> | undefined;
+      return (
+        isObject(e) &&
+        typeof e.id == 'string' &&
+        /^[\w-]{8,64}$/.test(e.id) &&
+        STATUSES.includes(e.status as never) &&
+        (r === undefined || (isObject(r) && typeof r.status == 'number' && typeof r.endpoint == 'string')) &&
+        (x === undefined || (isObject(x) && typeof x.code == 'string' && typeof x.message == 'string'))
+      );
     }
     case 'cart':
       return true;

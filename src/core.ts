@@ -28,8 +28,10 @@ export async function createCore(
   hooks: { onMessage?: (message: Message) => void; onRecovered?: (outageMs: number) => void; onWaiting?: () => void } = {},
 ): Promise<Core> {
   const events = new Emitter();
-  // Deferred, so that a listener added as soon as createSteadyCart resolves still hears a failure at start.
-  const storage = new Storage(config.namespace, (reason) => setTimeout(() => events.emit('storage:degraded', { reason })));
+  // Whatever happens while the instance is being built (storage degrading, a corrupt record) is
+  // told to the listeners its caller adds as soon as it has it: see Emitter.release.
+  events.hold();
+  const storage = new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }));
   const channel = new Channel(config.namespace, (message) => {
     if (message.t == 'endpoint') circuits.onRemote(message.record);
     else if (message.t == 'order') events.emit(`order:${message.event.status}`, message.event);

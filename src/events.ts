@@ -14,7 +14,26 @@ export class Emitter {
     return () => set!.delete(listener);
   }
 
+  /** Events emitted while the instance is being created, delivered once it has been handed out. */
+  private held: Array<() => void> | null = null;
+
+  /** Keeps events back until `release`. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Delivers what was held in the next task: after `await createSteadyCart()` has resumed its caller, who may subscribe. */
+  release(): void {
+    const held = this.held;
+    this.held = null;
+    if (held?.length) setTimeout(() => held.forEach((deliver) => deliver()));
+  }
+
   emit<K extends keyof SteadyCartEvents>(type: K, detail: SteadyCartEvents[K]): void {
+    if (this.held) {
+      this.held.push(() => this.emit(type, detail));
+      return;
+    }
     this.listeners.get(type)?.forEach((listener) => {
       try {
         (listener as Listener<K>)(detail);

@@ -58,20 +58,27 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   if (options && config.endpoints.length) await storage.put('meta', { id: 'config', value: JSON.parse(JSON.stringify(options)) }, 'relaxed');
   const sw = registerWorker(config, outbox, (state, reason) => {
     worker = state;
-    // Deferred, so that a listener added as soon as createSteadyCart resolves hears it.
-    setTimeout(() => events.emit('worker:state', { state, reason }));
+    events.emit('worker:state', { state, reason });
   });
   // A new worker waits while an order is in flight; it may take over once none is.
   events.on('order:confirmed', sw.activateWaiting);
   events.on('order:pending', sw.activateWaiting);
   if (config.retentionMs) triggers = startReplayTriggers(outbox, () => circuits.probeOpen());
+  events.release();
 
   const open = <T>(value: T): T => (closed ? fail('CLOSED', 'this steadycart instance is closed') : value);
   const id = (value: unknown) => (typeof value == 'string' ? value : fail('INVALID_OPTIONS', 'must be an outbox entry id', 'id'));
   return {
-    cart: new Proxy(cart, { get: (target, key) => open(Reflect.get(target, key, target)) }),
+    cart: {
+      get: async () => open(cart!).get(),
+      add: async (item) => open(cart!).add(item),
+      setQuantity: async (sku, qty) => open(cart!).setQuantity(sku, qty),
+      remove: async (sku) => open(cart!).remove(sku),
+      clear: async () => open(cart!).clear(),
+      subscribe: (listener) => open(cart!).subscribe(listener),
+    },
     outbox: {
-      list: () => open(outbox).list(),
+      list: async () => open(outbox).list(),
       retry: async (entry) => open(outbox).retry(id(entry)),
       discard: async (entry) => open(outbox).discard(id(entry)),
     },

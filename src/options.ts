@@ -99,10 +99,10 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
 
   let worker: Config['worker'] = null;
   const sw = o.serviceWorker ?? false;
-  if (typeof sw == 'string') worker = { url: sw, offlineShell: false };
+  if (typeof sw == 'string') worker = { url: text(sw, '', 'serviceWorker'), offlineShell: false };
   else if (isObject(sw)) {
     worker = {
-      url: text(sw.url, '', 'serviceWorker.url'),
+      url: text(sw.url ?? '', '', 'serviceWorker.url'),
       scope: sw.scope === undefined ? undefined : text(sw.scope, '', 'serviceWorker.scope'),
       offlineShell: bool(sw.offlineShell, false, 'serviceWorker.offlineShell'),
     };

@@ -43,6 +43,7 @@ export function toJsonBody(
           if (proto && Object.getPrototypeOf(proto)) fail(code, 'must be a plain object', path);
           for (const [key, item] of Object.entries(v)) {
             const at = path ? `${path}.${key}` : key;
+            if (isCardNumber(key)) fail('CARD_DATA', 'a key looks like a card number', at);
             if (isCardField(key, item)) fail('CARD_DATA', 'card data must never be stored or sent', at);
             // Undefined properties are dropped by JSON, as every shop expects.
             if (item !== undefined) visit(item, at);
@@ -56,5 +57,8 @@ export function toJsonBody(
     }
   };
   visit(value, root);
-  return JSON.stringify(value);
+  const body = JSON.stringify(value);
+  // Check exactly what is stored and sent: a getter or a proxy may answer differently the second time.
+  visit(JSON.parse(body), root);
+  return body;
 }

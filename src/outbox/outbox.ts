@@ -78,6 +78,7 @@ export class Outbox {
     if (expires !== undefined && !(typeof expires == 'number' && isFinite(expires))) fail('INVALID_OPTIONS', 'must be a time in ms or a Date', 'paymentTokenExpiresAt');
     const { signal } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_OPTIONS', 'must be an AbortSignal', 'signal');
+    if (typeof order != 'object' || order === null) fail('INVALID_ORDER', 'an order must be an object', '');
     if (!endpoints.length) fail('NO_ENDPOINTS', 'no checkout endpoint is configured', 'endpoints');
     const body = toJsonBody(order, allowCardLikeAt);
     if (signal?.aborted) fail('ABORTED', 'the signal was already aborted');

@@ -1,5 +1,6 @@
 import { openDB, type IDBPDatabase } from 'idb';
 import { isSteadyCartError } from '../errors';
+import { sleep } from '../time';
 import { MemoryStores } from './memory';
 import { migrations, type Schema, type StoreName, type Value } from './schema';
 
@@ -22,20 +23,22 @@ type DB = IDBPDatabase<Schema>;
 export function openDatabase(
   name: string,
   version = VERSION,
-  on: { blocked?: () => void; closed?: () => void } = {},
+  on: { blocked?: () => void; closed?: () => void; versionchange?: (db: DB) => Promise<void> } = {},
 ): Promise<DB> {
   let db: DB | undefined;
   const closed = () => {
     db?.close();
     on.closed?.();
   };
+  // Another context deletes or upgrades the database: keep what can be read first (it waits for us to close).
+  const blocking = () => (on.versionchange && db ? void on.versionchange(db).finally(closed) : closed());
   return openDB<Schema>(name, version, {
     upgrade(database, oldVersion, _newVersion, tx) {
       for (let v = oldVersion; v < version; v++) migrations[v]!(database, tx);
     },
     blocked: on.blocked,
     // A newer tab wants to upgrade or delete: let go at once so it is never wedged by us.
-    blocking: closed,
+    blocking,
     terminated: closed,
   }).then((opened) => (db = opened));
 }
@@ -150,6 +153,7 @@ export class Storage {
           closed: () => {
             if (this.db == opening) this.db = null;
           },
+          versionchange: (db) => this.degrade(new Error('another tab deleted or upgraded the database'), db),
         }).then((db) => {
           clearTimeout(timer);
           resolve(db);
@@ -165,14 +169,17 @@ export class Storage {
   private async run<T>(idb: (db: DB) => Promise<T>, memory: (m: MemoryStores) => T): Promise<T> {
     for (let retry = true; !this.memory; retry = false) {
       let db: DB | undefined;
+      let opening: Promise<DB> | undefined;
       try {
-        db = await this.open();
+        opening = this.open();
+        db = await opening;
         return await idb(db);
       } catch (error) {
         if (isSteadyCartError(error)) throw error;
         // The connection may have been closed under us (another tab upgraded or deleted the database): reopen once.
         if (db && retry) {
-          this.close();
+          // Only the connection that failed: another call may be using a newer one already.
+          if (this.db == opening) this.close();
           continue;
         }
         await this.degrade(error, db);
@@ -188,11 +195,25 @@ export class Storage {
   private degrade(error: unknown, db?: DB): Promise<void> {
     return (this.degrading ??= (async () => {
       const memory = new MemoryStores();
-      for (const store of db ? [...db.objectStoreNames] : []) {
+      const copy = async (from: DB) => {
+        for (const store of [...from.objectStoreNames]) for (const value of await from.getAll(store)) memory.put(store, value);
+      };
+      if (db) {
         try {
-          for (const value of await db!.getAll(store)) memory.put(store, value);
+          await copy(db);
         } catch {
-          // Unreadable: what is stored stays stored, for a later page.
+          // That connection is gone (closed by another call): a full disk still reads, so read with a fresh one
+          // (bounded: an open can queue behind a blocked upgrade).
+          try {
+            const fresh = await Promise.race([openDB<Schema>(this.name), sleep(1000).then(() => Promise.reject(new Error('timeout')))]);
+            try {
+              await copy(fresh);
+            } finally {
+              fresh.close();
+            }
+          } catch {
+            // Unreadable: what is stored stays stored, for a later page.
+          }
         }
       }
       this.close();

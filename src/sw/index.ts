@@ -58,6 +58,7 @@ export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: Ins
     }
     if (!stored) return 0;
     const core = await createCore(normalizeOptions({ ...stored, namespace, serviceWorker: false }));
+    core.events.release();
     try {
       // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
       await core.circuits.load();
@@ -80,7 +81,7 @@ export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: Ins
   });
 
   worker.addEventListener('message', (event) => {
-    if (ownPage(event) && (event.data as { type?: unknown } | null)?.type == 'SKIP_WAITING') worker.skipWaiting();
+    if (ownPage(event) && (event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') worker.skipWaiting();
   });
 
   worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.claim()));

@@ -20,7 +20,7 @@ export function installShell(worker: ServiceWorkerGlobalScope, cacheName: string
   worker.addEventListener('message', (event) => {
     const data = event.data as { type?: unknown; payload?: { urlsToCache?: unknown } } | null;
     const urls = data?.payload?.urlsToCache;
-    if (data?.type != 'CACHE_URLS' || !Array.isArray(urls) || !ownPage(event)) return;
+    if (data?.type !== 'CACHE_URLS' || !Array.isArray(urls) || !ownPage(event)) return;
     const sameOrigin = urls.filter((u): u is string => typeof u == 'string' && new URL(u, worker.location.href).origin == worker.location.origin);
     // One by one: a single URL that fails to load must not keep the others out.
     event.waitUntil(caches.open(cacheName).then((cache) => Promise.all(sameOrigin.map((url) => cache.add(url).catch(() => {})))));

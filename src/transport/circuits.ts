@@ -101,7 +101,9 @@ export class Circuits {
   /** Another context changed a circuit. */
   onRemote(record: EndpointRecord): void {
     const current = this.records.get(record.id);
-    if (this.config.endpoints.some((e) => e.url == record.id) && record.updatedAt > (current?.updatedAt ?? -1)) {
+    const now = Date.now();
+    const plausible = record.updatedAt <= now + 60_000 && record.retryAt <= now + this.config.tuning.maxOpenMs + 3_600_000;
+    if (plausible && this.config.endpoints.some((e) => e.url == record.id) && record.updatedAt > (current?.updatedAt ?? -1)) {
       this.apply(record);
     }
   }
