@@ -16,8 +16,8 @@ const KEEP_FINISHED_MS = 86_400_000;
 /** Replay backoff per entry: 1 s plus full jitter up to 5 min. */
 export const REPLAY_BASE_MS = 1000;
 export const REPLAY_CAP_MS = 300_000;
-/** Entries replayed at once. */
-const REPLAY_CONCURRENCY = 4;
+/** Entries replayed at once: the connections a browser opens to one host. */
+const REPLAY_CONCURRENCY = 6;
 /** Rounds of one drain, so that a drain always ends. */
 const DRAIN_PASSES = 5;
 
@@ -54,6 +54,7 @@ export function toEntry(r: OutboxRecord): OutboxEntry {
  */
 export class Outbox {
   private draining?: Promise<number>;
+  private forceNext = false;
 
   /** @internal */
   constructor(
@@ -130,7 +131,9 @@ export class Outbox {
     const record = await this.storage.update('outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: 0 } : r), 'relaxed');
     if (!record) fail('NOT_FOUND', 'no outbox entry has this id', 'id');
     await this.circuits.probeOpen();
-    await this.replay();
+    // This entry, now, even while another context drains the rest (waiting for it if that one is
+    // sending this very entry: its outcome is then the answer).
+    await withLock(this.storage, this.lockName(id), () => this.replayOne(id, true, this.reachable()), true);
     return toEntry((await this.storage.get('outbox', id)) ?? record!);
   }
 
@@ -153,9 +156,20 @@ export class Outbox {
    * Resolves with the number of entries still waiting.
    */
   replay(force = false): Promise<number> {
-    return (this.draining ??= withLock(this.storage, `${this.config.namespace}:replay`, () => this.drain(force))
+    if (this.draining) {
+      // A drain is under way: a forced one must still follow it, or its entries would wait for their backoff.
+      this.forceNext ||= force;
+      return this.draining;
+    }
+    return (this.draining = withLock(this.storage, `${this.config.namespace}:replay`, () => this.drain(force))
       .then((waiting) => waiting ?? 0)
-      .finally(() => (this.draining = undefined)));
+      .finally(() => {
+        this.draining = undefined;
+        if (this.forceNext) {
+          this.forceNext = false;
+          this.replay(true);
+        }
+      }));
   }
 
   /** Time of the next due replay, or `undefined` when nothing waits. */
@@ -188,12 +202,11 @@ export class Outbox {
       if (!due.length) break;
       // While every circuit is open, sending would only wait out each order's budget: only
       // what needs no request (expiry, a dead token) happens; an endpoint's recovery starts the next drain.
-      const reachable = () => this.config.endpoints.some((e) => this.circuits.permits(e) != 'no');
       const workers = Array.from({ length: REPLAY_CONCURRENCY }, async () => {
-        for (let id; (id = due.shift()); ) await withLock(this.storage, this.lockName(id), () => this.replayOne(id, force && !pass, reachable()));
+        for (let id; (id = due.shift()); ) await withLock(this.storage, this.lockName(id), () => this.replayOne(id, force && !pass, this.reachable()));
       });
       await Promise.all(workers);
-      if (!reachable()) break;
+      if (!this.reachable()) break;
     }
     return waiting;
   }
@@ -215,9 +228,9 @@ export class Outbox {
       return;
     }
 
+    // Announced, not stored: the entry's lock already keeps every other context off it, and one
+    // write per replayed order (its outcome) is what lets a drain keep pace with the network.
     record.status = 'sending';
-    record.updatedAt = now;
-    await this.storage.put('outbox', record, 'relaxed');
     this.emit(record);
     const outcome = await this.placer.place({
       record,
@@ -227,6 +240,11 @@ export class Outbox {
     });
     if (outcome.attempts) record.runs++;
     await this.settle(record, tokenDead && outcome.status == 'pending' && !record.domains.length ? needsPayment : outcome);
+  }
+
+  /** Whether any endpoint may be used now (or probed). */
+  private reachable(): boolean {
+    return this.config.endpoints.some((e) => this.circuits.permits(e) != 'no');
   }
 
   /** Every record; bad ones are quarantined on the way. */

@@ -7,6 +7,9 @@ import { isEndpointRecord } from '../storage/validate';
 import { closedCircuit, failed, latency, permits, succeeded } from './breaker';
 import { send, type Reply } from './http';
 
+/** Latency-only updates are shared at most this often. */
+const SHARE_MS = 1000;
+
 /** @internal Describes a reply that failed, for `lastError`. */
 export function describe(reply: Reply): ErrorInfo {
   const at = Date.now();
@@ -23,6 +26,8 @@ export function describe(reply: Reply): ErrorInfo {
 export class Circuits {
   private readonly records = new Map<string, EndpointRecord>();
   private readonly probing = new Map<string, Promise<boolean>>();
+  /** When each endpoint's record was last persisted and broadcast. */
+  private readonly shared = new Map<string, number>();
   private timer?: ReturnType<typeof setTimeout>;
   private closed = false;
 
@@ -131,7 +136,12 @@ export class Circuits {
   }
 
   private set(record: EndpointRecord): void {
+    const before = this.records.get(record.id);
     this.apply(record);
+    // A change of state is shared at once; a mere new latency sample at most once a second, so a
+    // busy drain does not write and broadcast a record per order.
+    if (before?.state == record.state && record.updatedAt - (this.shared.get(record.id) ?? 0) < SHARE_MS) return;
+    this.shared.set(record.id, record.updatedAt);
     this.storage.put('endpoints', record, 'relaxed').catch(() => {});
     this.channel.post({ t: 'endpoint', record });
   }

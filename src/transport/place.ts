@@ -137,8 +137,10 @@ export class Placer {
      * are asked too: a lookup is the only way out of the doubt, and cheap.
      */
     const reconcile = async (domain: string): Promise<Outcome | undefined> => {
-      for (const endpoint of endpoints) {
-        if (endpoint.domain != domain || stopped()) continue;
+      // Endpoints that are answering first: the one whose attempt just failed may be the slow one.
+      const asked = endpoints.filter((e) => e.domain == domain).sort((a, b) => +(circuits.permits(a) != 'yes') - +(circuits.permits(b) != 'yes'));
+      for (const endpoint of asked) {
+        if (stopped()) break;
         const reply = await request(endpoint, 'lookup', controller.signal);
         observe(endpoint, reply, false);
         const answer = classifyLookup(reply.status, reply.body);
