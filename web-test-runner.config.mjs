@@ -35,7 +35,7 @@ import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
 import { CHROMIUM_ARGS, paths, selectedBrowsers } from './test/runner/browsers.mjs';
 import { countReporter } from './test/runner/count-reporter.mjs';
-import { backendControl, fixturesMiddleware, headersMiddleware } from './test/runner/middleware.mjs';
+import { backendControl, fixturesMiddleware, headersMiddleware, securityFixturesMiddleware } from './test/runner/middleware.mjs';
 import { startWebKitDriver } from './test/runner/webkit-driver.mjs';
 
 const env = process.env;
@@ -105,7 +105,7 @@ export default {
   nodeResolve: true,
   // Explicit target: WebKitGTK's user agent claims an old Safari, so 'auto' would over-transpile.
   plugins: [esbuildPlugin({ ts: true, target: 'es2020' }), backend.plugin, ...ownedPlugins],
-  middleware: [headersMiddleware, fixturesMiddleware, backend.middleware],
+  middleware: [headersMiddleware, fixturesMiddleware, securityFixturesMiddleware, backend.middleware],
   browsers,
   concurrency: 1,
   concurrentBrowsers,

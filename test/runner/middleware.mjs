@@ -118,3 +118,146 @@ export const fixturesMiddleware = async (ctx, next) => {
   if (/^\/test\/sw-scope\/[\w-]+\/tab\.html$/.test(ctx.path)) ctx.path = '/test/fixtures/tab.html';
   await next();
 };
+
+/**
+ * Payment-page fixtures for test/browser/hardening/csp.test.ts, built at
+ * request time so that headers and integrity values always match the
+ * current dist/:
+ * - `/test/csp/page.html?options=<json>[&sdk=tampered][&policy=nonce|hash]`:
+ *   a page under a strict Content-Security-Policy (`default-src 'none'`,
+ *   scripts by nonce or by hash only, no `unsafe-eval`, `connect-src` limited
+ *   to the loopback endpoints named in `options`, `worker-src 'self'`,
+ *   `require-trusted-types-for 'script'; trusted-types steadycart`). It runs
+ *   a first inline script that records `securitypolicyviolation` events and
+ *   script load errors, then the SDK by script tag with the integrity value
+ *   from dist/sri.json, then test/fixtures/csp-app.js (both byte for byte,
+ *   below; by hash, the app script is inline);
+ * - `/test/csp/dist/{steadycart.iife.js,steadycart-sw.js,sri.json}` and
+ *   `/test/csp/app.js` (test/fixtures/csp-app.js): the files byte for byte,
+ *   as a merchant serves them. (The dev server's esbuild plugin re-emits every
+ *   .js it serves, /dist/ included, so /dist/*.js would fail its own SRI.)
+ * - `/test/csp/tampered/steadycart.iife.js`: the built bundle with one byte
+ *   changed (the page keeps the genuine integrity value: the browser must
+ *   refuse it).
+ * A dist/sri.json that does not match the bundle is answered with 500 and the
+ * reason, so that a stale build fails loudly instead of testing nothing.
+ * @param {Context} ctx
+ * @param {() => Promise<unknown>} next
+ */
+export const securityFixturesMiddleware = async (ctx, next) => {
+  if (ctx.path === '/test/csp/page.html') return cspPage(ctx);
+  const verbatim = /^\/test\/csp\/dist\/(steadycart\.iife\.js|steadycart-sw\.js|sri\.json)$/.exec(ctx.path);
+  if (verbatim || ctx.path === '/test/csp/app.js') {
+    const { readFile } = await import('node:fs/promises');
+    ctx.type = verbatim?.[1] === 'sri.json' ? 'application/json' : 'text/javascript';
+    ctx.body = verbatim ? await readDist(verbatim[1]) : await readFile(new URL('csp-app.js', FIXTURES));
+    return;
+  }
+  if (ctx.path === '/test/csp/tampered/steadycart.iife.js') {
+    const bundle = await readDist('steadycart.iife.js');
+    const at = bundle.indexOf('/*! steadycart');
+    if (at < 0) {
+      ctx.status = 500;
+      ctx.body = 'dist/steadycart.iife.js has no banner to tamper with';
+      return;
+    }
+    // One byte: the banner's "s" becomes "S". Still valid JavaScript, so only the integrity check can stop it.
+    const tampered = Buffer.from(bundle);
+    tampered[at + 4] = 0x53;
+    ctx.type = 'text/javascript';
+    ctx.body = tampered;
+    return;
+  }
+  await next();
+};
+
+const DIST = new URL('../../dist/', import.meta.url);
+const FIXTURES = new URL('../fixtures/', import.meta.url);
+
+/** @param {string} file */
+async function readDist(file) {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(new URL(file, DIST));
+}
+
+/** @param {Buffer | string} bytes */
+async function sha384(bytes) {
+  const { createHash } = await import('node:crypto');
+  return `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+}
+
+/** The first script of the page: records CSP violations and scripts that failed to load. */
+const GUARD = [
+  'window.cspViolations = []; window.scriptErrors = [];',
+  "addEventListener('securitypolicyviolation', function (e) { cspViolations.push({ directive: e.effectiveDirective || e.violatedDirective, blocked: e.blockedURI, sample: e.sample }); }, true);",
+  "addEventListener('error', function (e) { var t = e.target; if (t && t.tagName === 'SCRIPT') scriptErrors.push(t.src); }, true);",
+].join('\n');
+
+/** @param {Context} ctx */
+async function cspPage(ctx) {
+  const { readFile } = await import('node:fs/promises');
+  const { randomBytes } = await import('node:crypto');
+  const fail = (/** @type {number} */ status, /** @type {string} */ reason) => {
+    ctx.status = status;
+    ctx.type = 'text/plain';
+    ctx.body = reason;
+  };
+  /** @type {{ endpoints?: Array<{ url?: unknown }> }} */
+  let options;
+  try {
+    options = JSON.parse(String(ctx.query.options ?? '{}'));
+  } catch {
+    return fail(400, 'options must be JSON');
+  }
+  /** @type {string[]} */
+  const origins = [];
+  for (const endpoint of options.endpoints ?? []) {
+    let url;
+    try {
+      url = new URL(String(endpoint.url));
+    } catch {
+      return fail(400, `not a URL: ${endpoint.url}`);
+    }
+    // Test traffic stays on this machine.
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || !/^https?:$/.test(url.protocol)) return fail(400, `not a loopback endpoint: ${url}`);
+    origins.push(url.origin);
+  }
+  const sri = JSON.parse(String(await readDist('sri.json')));
+  const integrity = sri['steadycart.iife.js'];
+  const actual = await sha384(await readDist('steadycart.iife.js'));
+  if (integrity !== actual) return fail(500, `dist/sri.json (${integrity}) does not match dist/steadycart.iife.js (${actual}): run npm run build`);
+  const app = await readFile(new URL('csp-app.js', FIXTURES));
+  const appIntegrity = await sha384(app);
+  const tampered = ctx.query.sdk === 'tampered';
+  const byHash = ctx.query.policy === 'hash';
+  const nonce = randomBytes(18).toString('base64');
+  // By hash, the shop's script is inline (allowed by its own hash): WebKit's preload scanner
+  // checks a second external script against the policy without its integrity value and
+  // reports a violation for it, although the script then runs.
+  const appText = String(app);
+  const scriptSrc = byHash ? `'${await sha384(GUARD)}' '${integrity}' '${await sha384(appText)}'` : `'nonce-${nonce}'`;
+  const policy = [
+    "default-src 'none'",
+    `script-src ${scriptSrc}`,
+    "worker-src 'self'",
+    `connect-src ${origins.length ? [...new Set(origins)].join(' ') : "'none'"}`,
+    "base-uri 'none'",
+    "object-src 'none'",
+    "form-action 'none'",
+    "require-trusted-types-for 'script'",
+    'trusted-types steadycart',
+  ].join('; ');
+  const attrs = byHash ? '' : ` nonce="${nonce}"`;
+  const sdkSrc = tampered ? '/test/csp/tampered/steadycart.iife.js' : '/test/csp/dist/steadycart.iife.js';
+  ctx.set('Content-Security-Policy', policy);
+  ctx.type = 'text/html';
+  ctx.body = [
+    '<!doctype html>',
+    '<meta charset="utf-8" />',
+    '<title>steadycart under a strict CSP</title>',
+    `<script${attrs}>${GUARD}</script>`,
+    `<script src="${sdkSrc}" integrity="${integrity}" crossorigin="anonymous"${attrs}></script>`,
+    byHash ? `<script>${appText}</script>` : `<script src="/test/csp/app.js" integrity="${appIntegrity}" crossorigin="anonymous"${attrs}></script>`,
+    '',
+  ].join('\n');
+}

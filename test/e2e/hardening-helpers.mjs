@@ -1,0 +1,79 @@
+// @ts-check
+/**
+ * Shared pieces of the hardening end-to-end tests (storage-quota, chaos-soak):
+ * a static server for the repository on 127.0.0.1 that serves files byte for
+ * byte (so dist/ is exactly what a shop ships), and bounded polling.
+ */
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.map': 'application/json' };
+
+/**
+ * Serves the repository on 127.0.0.1 (an ephemeral port), letting workers
+ * under /dist/ control the whole origin. Loopback only.
+ * @returns {Promise<{ origin: string, close(): Promise<void> }>}
+ */
+export async function startStatic() {
+  const server = http.createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    try {
+      const body = await readFile(join(ROOT, path));
+      res.writeHead(200, {
+        'Content-Type': TYPES[/** @type {keyof typeof TYPES} */ (extname(path))] ?? 'application/octet-stream',
+        'Service-Worker-Allowed': '/',
+        'Cache-Control': 'no-store',
+      });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    origin: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Polls `check` until it returns a truthy value; throws after `ms`.
+ * @template T
+ * @param {() => T | Promise<T>} check
+ * @param {string} what
+ * @param {number} [ms]
+ * @returns {Promise<T>}
+ */
+export async function until(check, what, ms = 15_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The page that loads the built SDK by script tag, with `options`. */
+export const sdkPageUrl = (/** @type {string} */ origin, /** @type {object} */ options) =>
+  `${origin}/test/fixtures/hardening-page.html?options=${encodeURIComponent(JSON.stringify(options))}`;
+
+/**
+ * Opens the SDK page in `context` and waits for `window.sc`.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {string} url
+ */
+export async function openSdkPage(context, url) {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => /** @type {any} */ (window).sc);
+  return page;
+}

@@ -1,0 +1,192 @@
+// @ts-check
+/**
+ * Hardening, a full disk, end to end in Chromium: the DevTools protocol
+ * shrinks the origin's quota (`Storage.overrideQuotaForOrigin`) so that
+ * IndexedDB writes fail with QuotaExceededError, as on a phone whose storage
+ * is full. Invariant 8: checkout never breaks because of steadycart. The SDK
+ * says so (`storage:degraded`, `health().storage == 'memory'`), keeps
+ * placing orders online, and loses nothing: orders stored before the disk
+ * filled are still placed in this session (the SDK copies what it can still
+ * read into memory), each exactly once.
+ *
+ * Chromium only: no other engine lets a test shrink an origin's quota (Firefox
+ * has a browser-wide pref, WebKit nothing scriptable).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { startBackend } from '../backend/index.mjs';
+import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
+import { ensureBuilt, launchBrowser } from './helpers.mjs';
+import { openSdkPage, sdkPageUrl, startStatic, until } from './hardening-helpers.mjs';
+
+/** @typedef {import('playwright-core').Page} Page */
+
+describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 120_000 }, () => {
+  /** @type {import('playwright-core').Browser} */
+  let browser;
+  /** @type {Awaited<ReturnType<typeof startStatic>>} */
+  let site;
+  before(async () => {
+    ensureBuilt();
+    browser = await launchBrowser();
+    site = await startStatic();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  async function setup() {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
+    const context = await browser.newContext();
+    const options = {
+      endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
+      budgetMs: 600,
+      tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
+    };
+    /** @type {import('playwright-core').CDPSession[]} */
+    const sessions = [];
+    /**
+     * Shrinks the site's quota, through a page of the context. The override lasts
+     * while its DevTools session is attached, so the session stays open until cleanup.
+     */
+    const quota = async (/** @type {Page} */ page, /** @type {number} */ quotaSize) => {
+      const cdp = await context.newCDPSession(page);
+      sessions.push(cdp);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: site.origin, quotaSize });
+    };
+    const down = async () => {
+      await be.setFault('us', '503');
+      await be.setFault('eu', '503');
+    };
+    const up = async () => {
+      await be.setFault('us', 'healthy');
+      await be.setFault('eu', 'healthy');
+    };
+    return {
+      be,
+      context,
+      quota,
+      down,
+      up,
+      open: () => openSdkPage(context, sdkPageUrl(site.origin, options)),
+      cleanup: async () => {
+        for (const cdp of sessions) await cdp.detach().catch(() => {});
+        await context.close();
+        await be.close();
+      },
+    };
+  }
+
+  /** @param {Page} page @param {string} ref */
+  const place = (page, ref) => page.evaluate((ref) => /** @type {any} */ (window).sc.placeOrder({ orderRef: ref, total: 1250, payment: { token: 'pm_q' } }), ref);
+  /** @param {Page} page */
+  const events = (page, /** @type {string} */ type) => page.evaluate((type) => /** @type {any} */ (window).events.filter((/** @type {any} */ e) => e.type == type), type);
+  /** @param {Page} page */
+  const health = (page) => page.evaluate(() => /** @type {any} */ (window).sc.health());
+
+  test('the disk fills up between two visits: the next page degrades to memory, says so, and places the stored orders and a new one, each once', async () => {
+    // Chromium reads an origin's quota when its IndexedDB backing store opens, and keeps
+    // that store for the browser's lifetime: a quota override does not reach a store
+    // already open. So the disk fills between two runs of the browser on one profile,
+    // as on a phone whose storage filled up overnight.
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
+    const profile = mkdtempSync(join(tmpdir(), 'steadycart-quota-'));
+    const url = sdkPageUrl(site.origin, {
+      endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
+      budgetMs: 600,
+      tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
+    });
+    const launch = () => chromium.launchPersistentContext(profile, { executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+    /** @type {import('playwright-core').BrowserContext | undefined} */
+    let context;
+    try {
+      context = await launch();
+      const first = await openSdkPage(context, url);
+      await first.evaluate(() => /** @type {any} */ (window).sc.cart.add({ sku: 'mug', name: 'Mug', unitPrice: 1250, currency: 'EUR', qty: 1 }));
+      await be.setFault('us', '503');
+      await be.setFault('eu', '503');
+      /** @type {string[]} */
+      const ids = [];
+      for (const ref of ['before-1', 'before-2', 'before-3']) {
+        const r = await place(first, ref);
+        assert.equal(r.status, 'pending');
+        ids.push(r.id);
+      }
+      assert.equal((await health(first)).storage, 'indexeddb');
+      await context.close();
+
+      // Next run: the disk is full, 1 byte of quota for the origin, before the shop loads.
+      context = await launch();
+      const blank = context.pages()[0] ?? (await context.newPage());
+      await blank.goto(`${site.origin}/test/fixtures/blank.html`);
+      const cdp = await context.newCDPSession(blank);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: site.origin, quotaSize: 1 });
+      const page = await openSdkPage(context, url);
+      await until(async () => (await events(page, 'storage:degraded')).length > 0, 'storage:degraded');
+      const [degraded] = await events(page, 'storage:degraded');
+      assert.match(degraded.detail.reason, /quota/i, `the reason names the quota: ${degraded.detail.reason}`);
+      const h = await health(page);
+      assert.equal(h.storage, 'memory');
+      assert.match(String(h.storageError), /quota/i);
+      // What was stored before is still there, copied into memory: the orders and the cart.
+      const listed = await page.evaluate(() => /** @type {any} */ (window).sc.outbox.list());
+      assert.deepEqual(listed.map((/** @type {any} */ e) => e.id).sort(), [...ids].sort());
+      assert.equal(await page.evaluate(() => /** @type {any} */ (window).sc.cart.get().then((/** @type {any} */ c) => c.count)), 1);
+      // A new order while the backend is still down is kept (in memory), honestly pending.
+      const during = await place(page, 'during');
+      assert.equal(during.status, 'pending');
+      ids.push(during.id);
+
+      // Recovery: every order is placed, once, in this session.
+      await be.setFault('us', 'healthy');
+      await be.setFault('eu', 'healthy');
+      await until(() => ids.every((id) => be.charges(id) == 1), 'every order placed', 20_000);
+      const online = await place(page, 'online');
+      assert.equal(online.status, 'confirmed', 'online checkout works on a full disk');
+      await new Promise((r) => setTimeout(r, 500));
+      const ledger = be.ledger();
+      assert.equal(ledger.charges, 5);
+      assert.equal(ledger.duplicates, 0);
+      for (const id of ids) assert.equal(be.requests().filter((q) => q.key == id && q.route == 'checkout' && q.status == 201).length, 1, `${id} charged once`);
+      const statuses = await page.evaluate(() => /** @type {any} */ (window).sc.outbox.list().then((/** @type {any[]} */ l) => l.map((e) => e.status)));
+      assert.deepEqual(statuses, ['confirmed', 'confirmed', 'confirmed', 'confirmed', 'confirmed']);
+      await cdp.detach();
+    } finally {
+      await context?.close().catch(() => {});
+      await be.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+
+  test('a page that loads with the disk already full works in memory from the start: cart, checkout, and an outage', async () => {
+    const { be, quota, down, up, open, cleanup, context } = await setup();
+    try {
+      // Fill the disk before the first visit: open a blank page of the origin, shrink, then load the shop.
+      const blank = await context.newPage();
+      await blank.goto(`${site.origin}/test/fixtures/blank.html`);
+      await quota(blank, 1);
+      const page = await open();
+      await page.evaluate(() => /** @type {any} */ (window).sc.cart.add({ sku: 'mug', name: 'Mug', unitPrice: 1250, currency: 'EUR', qty: 2 }));
+      assert.equal(await page.evaluate(() => /** @type {any} */ (window).sc.cart.get().then((/** @type {any} */ c) => c.count)), 2);
+      const first = await place(page, 'full-1');
+      assert.equal(first.status, 'confirmed');
+      await until(async () => (await events(page, 'storage:degraded')).length > 0, 'storage:degraded');
+      assert.equal((await health(page)).storage, 'memory');
+      await down();
+      const queued = await place(page, 'full-2');
+      assert.equal(queued.status, 'pending');
+      await up();
+      await until(() => be.charges(queued.id) == 1, 'the queued order placed from memory', 20_000);
+      assert.equal(be.ledger().duplicates, 0);
+      assert.equal(be.ledger().charges, 2);
+      await blank.close();
+    } finally {
+      await cleanup();
+    }
+  });
+});
