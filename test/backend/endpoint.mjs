@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { corsHeaders, preflightHeaders } from './cors.mjs';
-import { HEALTHY, consumeFault, faultHits, normalizeFault } from './faults.mjs';
+import { HEALTHY, consumeFault, faultHits, normalizeFault, seededRandom } from './faults.mjs';
 import { listen, originOf, readBody, sendText, sleep } from './http-util.mjs';
 
 /** @typedef {import('./faults.mjs').Fault} Fault */
@@ -74,6 +74,8 @@ const json = (value) => JSON.stringify(value);
 export async function startEndpoint(spec, ctx) {
   const { name, domain, host, latencyMs } = spec;
   let fault = HEALTHY;
+  /** Draws of a fault with a `rate`, restarted from its seed whenever a fault is set. */
+  let draw = seededRandom(1);
   let closed = false;
   /** @type {http.Server | null} */
   let server = null;
@@ -171,6 +173,7 @@ export async function startEndpoint(spec, ctx) {
   function setFault(input) {
     if (closed) throw new Error(`endpoint ${name} is closed`);
     fault = normalizeFault(input);
+    draw = seededRandom(fault.seed ?? 1);
     // TOOLING.md trap: a POST sent on a reused keep-alive socket that closes
     // before any response byte is silently re-sent by Chromium. Close idle
     // sockets now; every answer carries Connection: close while the fault lasts.
@@ -183,6 +186,8 @@ export async function startEndpoint(spec, ctx) {
 
   /** @returns {Fault} */
   const take = () => {
+    // With a rate, a matching request is hit only when the seeded draw says so; a miss uses up no count.
+    if (fault.rate !== undefined && draw() >= fault.rate) return HEALTHY;
     const f = fault;
     fault = consumeFault(fault);
     return f;

@@ -19,12 +19,14 @@
  * @property {number} [ms]          slow, hold: delay added to the answer; lag: delay before the request is handled
  * @property {number} [status]      status: the HTTP status answered
  * @property {string} [retryAfter]  status: value of the Retry-After header
+ * @property {number} [rate]        probability (0 < rate <= 1) that a matching request is hit; absent: every one
+ * @property {number} [seed]        with rate: seed of the endpoint's random draws (uint32), so runs repeat
  */
 
 /**
  * What callers may pass: a kind, a status shorthand such as `'503'`, or an
  * object.
- * @typedef {string | number | { kind: string, count?: number, routes?: string[], ms?: number, status?: number | string, retryAfter?: string | number }} FaultInput
+ * @typedef {string | number | { kind: string, count?: number, routes?: string[], ms?: number, status?: number | string, retryAfter?: string | number, rate?: number, seed?: number }} FaultInput
  */
 
 /** @type {readonly Route[]} */
@@ -92,7 +94,7 @@ export function normalizeFault(input) {
   const spec = SPEC[kind];
   for (const name of Object.keys(f)) {
     if (name === 'kind' || f[name] === undefined) continue;
-    const allowed = spec.params.includes(name) || (name === 'count' && spec.counted) || name === 'routes';
+    const allowed = spec.params.includes(name) || ((name === 'count' || name === 'rate' || name === 'seed') && spec.counted) || name === 'routes';
     if (!allowed) throw new TypeError(`fault '${kind}' takes no '${name}'`);
   }
 
@@ -104,6 +106,17 @@ export function normalizeFault(input) {
       throw new TypeError(`fault count must be a positive integer, got ${JSON.stringify(f.count)}`);
     }
     out.count = /** @type {number} */ (f.count);
+  }
+  if (f.rate !== undefined || f.seed !== undefined) {
+    if (typeof f.rate !== 'number' || !(f.rate > 0 && f.rate <= 1)) {
+      throw new TypeError(`fault rate must be a number in (0, 1], got ${JSON.stringify(f.rate)}`);
+    }
+    const seed = f.seed ?? 1;
+    if (!Number.isInteger(seed) || /** @type {number} */ (seed) < 0 || /** @type {number} */ (seed) > 0xffffffff) {
+      throw new TypeError(`fault seed must be an integer from 0 to 2^32-1, got ${JSON.stringify(f.seed)}`);
+    }
+    out.rate = f.rate;
+    out.seed = /** @type {number} */ (seed);
   }
   if (kind === 'slow' || kind === 'hold' || kind === 'lag') {
     out.ms = checkMs(f.ms ?? DEFAULT_MS);
@@ -153,6 +166,23 @@ function checkMs(ms) {
     throw new TypeError(`fault ms must be a number between 0 and ${MAX_FAULT_MS}, got ${JSON.stringify(ms)}`);
   }
   return ms;
+}
+
+/**
+ * A seeded uniform random source in [0, 1) (mulberry32): the same seed gives
+ * the same draws, so a fault with a `rate` hits the same requests every run.
+ * @param {number} seed
+ * @returns {() => number}
+ */
+export function seededRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /**

@@ -528,6 +528,32 @@ describe('faults', () => {
     assert.equal((await post(url.us, 'n1', { a: 1 })).status, 201);
   });
 
+  test('rate: a seeded share of matching requests is hit, the same ones every time the fault is set', async () => {
+    /** Which of 100 POSTs answer 503 under `{ rate: 0.25, seed }`. */
+    const pattern = async (/** @type {number} */ seed) => {
+      await be.setFault('us', { kind: 'status', status: 503, rate: 0.25, seed });
+      const hit = [];
+      for (let i = 0; i < 100; i++) hit.push((await post(url.us, `r${seed}-${i}`, { i })).status === 503);
+      return hit;
+    };
+    const first = await pattern(7);
+    const hits = first.filter(Boolean).length;
+    assert.ok(hits > 10 && hits < 40, `about a quarter hit, got ${hits} of 100`);
+    assert.deepEqual(await pattern(7), first, 'same seed, same requests hit');
+    assert.notDeepEqual(await pattern(8), first, 'another seed, other requests');
+    // Health checks are not a default route of 'status': they draw nothing.
+    assert.equal((await req(`${url.us}/health`, { method: 'OPTIONS' })).status, 204);
+    // A count counts hits only. (Drops are read from the log: a client may also see an
+    // idle keep-alive socket that setting commit-drop closed.)
+    await be.setFault('us', { kind: 'commit-drop', rate: 0.5, seed: 3, count: 2 });
+    for (let i = 0; i < 40 && be.fault('us').kind !== 'healthy'; i++) await post(url.us, `rc${i}`, { i }).catch(() => {});
+    assert.equal(be.fault('us').kind, 'healthy');
+    assert.equal(be.requests().filter((e) => e.status === 'dropped').length, 2);
+    assert.throws(() => be.setFault('us', { kind: 'commit-drop', rate: 0 }), TypeError);
+    assert.throws(() => be.setFault('us', { kind: 'commit-drop', rate: 0.1, seed: -1 }), TypeError);
+    assert.throws(() => be.setFault('us', { kind: 'refuse', rate: 0.1 }), TypeError);
+  });
+
   test('routes: a fault only hits the listed requests', async () => {
     await be.setFault('us', { kind: 'status', status: 503, routes: ['lookup'] });
     assert.equal((await post(url.us, 'rt1', { a: 1 })).status, 201);

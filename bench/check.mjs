@@ -1,0 +1,108 @@
+// npm run bench:check: compares bench/results.json with DESIGN.md's targets,
+// one PASS/FAIL line per target; exits 1 when any target fails or lacks results.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BUDGETS } from './size.mjs';
+
+const SLACK_MS = 50;
+const HEALTHY_MS = 10;
+const SILENT_MS = 1500;
+const HERD_RATIO = 2;
+/** The healthy-path target is judged at this endpoint latency (a nearby region); the 0 ms figure is shown beside it. */
+const HEALTHY_LATENCY_MS = 25;
+
+const f1 = (v) => (Math.abs(v) < 10 ? v.toFixed(1) : String(Math.round(v)));
+const kb = (b) => `${b.toLocaleString('en-US')} B`;
+
+/** One `{ target, pass, detail }` per target; `pass` is null when the results lack that benchmark. */
+export function evaluate(results) {
+  const s = results.sections ?? {};
+  const lines = [];
+  const add = (target, section, judge) => {
+    if (!s[section]) return lines.push({ target, pass: null, detail: `no ${section} results: run \`npm run bench -- --only=${section}\`` });
+    const [pass, detail] = judge(s[section].data);
+    lines.push({ target, pass, detail });
+  };
+
+  for (const group of ['page', 'worker']) {
+    add(`size: ${group} bundle ≤ ${kb(BUDGETS[group])} min+gzip`, 'size', (d) => {
+      const r = d.rows.find((x) => x.group == group && x.budget);
+      return [r.gzip <= r.budget, `${kb(r.gzip)} (${r.gzip <= r.budget ? `${kb(r.budget - r.gzip)} left` : `over by ${kb(r.gzip - r.budget)}, ${((r.gzip / r.budget - 1) * 100).toFixed(0)}%`})`];
+    });
+  }
+
+  add(`healthy path: placeOrder adds ≤ ${HEALTHY_MS} ms median over plain fetch`, 'healthy', (d) => {
+    const at = (l) => d.runs.find((r) => r.latencyMs == l);
+    const real = at(HEALTHY_LATENCY_MS);
+    const none = at(0);
+    const whatif = real.stats.whatif ? `; without cache: 'no-store' +${f1(real.stats.whatif.added)} ms` : '';
+    return [real.stats.sdk.added <= HEALTHY_MS, `+${f1(real.stats.sdk.added)} ms at ${HEALTHY_LATENCY_MS} ms endpoint latency (+${f1(none.stats.sdk.added)} ms at 0 ms${whatif})`];
+  });
+
+  const failover = (d, ids, which, bound, label) => {
+    const parts = [];
+    let pass = true;
+    for (const id of ids) {
+      const sc = d.scenarios.find((x) => x.id == id);
+      const r = sc.rows.steadycart[which];
+      const ok = (r.outcomes.confirmed ?? 0) == sc.rows.steadycart.n && r.median <= bound;
+      pass &&= ok;
+      parts.push(`${label(sc)}: median ${f1(r.median)} ms, p95 ${f1(r.p95)} ms${(r.outcomes.confirmed ?? 0) == sc.rows.steadycart.n ? '' : ` (${JSON.stringify(r.outcomes)})`}`);
+    }
+    return [pass, `${parts.join('; ')} (bound ${f1(bound)} ms)`];
+  };
+  const where = (sc) => (sc.topology == 'cross' ? 'cross-domain' : 'same domain');
+  add(`failover: first endpoint refusing → confirmed within second's latency + ${SLACK_MS} ms`, 'failover', (d) =>
+    failover(d, ['refuse'], 'first', d.latencyMs + SLACK_MS, () => 'first order'),
+  );
+  add(`failover: first endpoint answering 503 → confirmed within second's latency + ${SLACK_MS} ms`, 'failover', (d) =>
+    failover(d, ['503', 'x-503'], 'first', d.latencyMs + SLACK_MS, (sc) => `first order, ${where(sc)}`),
+  );
+  add(`failover: first endpoint silent → first order within ${SILENT_MS} ms + second's latency`, 'failover', (d) =>
+    failover(d, ['silent'], 'first', SILENT_MS + d.latencyMs, () => 'first order'),
+  );
+  add('failover: first endpoint silent → no time lost on the next order', 'failover', (d) => {
+    const healthy = d.scenarios.find((x) => x.id == 'healthy').rows.steadycart.next.median;
+    // "No time lost": as fast as a next order with every endpoint healthy, within 10 ms of noise.
+    return failover(d, ['silent'], 'next', healthy + 10, () => `next order (healthy next order: ${f1(healthy)} ms, + 10 ms)`);
+  });
+
+  add('outbox: drains 1,000 orders faster than workbox-background-sync', 'drain', (d) => {
+    const { workbox: w, steadycart: sc, steadycart2: sc2 } = d.runs;
+    const done = sc.placed == sc.orders && w.placed == w.orders;
+    const s = (v) => (v / 1000).toFixed(1);
+    const each = (r) => (r.drainsMs ?? [r.drainMs]).map(s).join(', ');
+    return [
+      done && sc.drainMs < w.drainMs,
+      `median of ${sc.rounds ?? 1} drains: steadycart ${s(sc.drainMs)} s (${each(sc)}) vs Workbox ${s(w.drainMs)} s (${each(w)}), same single endpoint, ${(sc.drainMs / w.drainMs).toFixed(2)}x; steadycart with two regions ${s(sc2.drainMs)} s`,
+    ];
+  });
+  add('outbox: zero duplicates where workbox-background-sync sends duplicates', 'drain', (d) => {
+    const { workbox: w, steadycart: sc, steadycart2: sc2 } = d.runs;
+    return [sc.duplicates == 0 && sc2.duplicates == 0 && sc.placed == sc.orders, `steadycart ${sc.duplicates} of ${sc.orders} orders (and ${sc2.duplicates} of ${sc2.orders} with two regions), Workbox ${w.duplicates} of ${w.orders}`];
+  });
+
+  add(`herd: peak request rate < ${HERD_RATIO}x the steady rate`, 'herd', (d) => {
+    const sdk = Object.values(d.results).filter((r) => r.policy == 'steadycart');
+    const worst = sdk.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+    return [worst.ratio < HERD_RATIO, `${sdk.map((r) => `${r.ratio.toFixed(2)}x (outage ${r.outage}: ${r.outageRatio.toFixed(2)}x during, ${r.recoveryRatio.toFixed(2)}x after)`).join('; ')}`];
+  });
+  return lines;
+}
+
+export const format = ({ target, pass, detail }) => `${pass === null ? 'MISSING' : pass ? 'PASS' : 'FAIL'}  ${target}: ${detail}`;
+
+if (process.argv[1] == fileURLToPath(import.meta.url)) {
+  let results;
+  try {
+    results = JSON.parse(readFileSync(new URL('results.json', import.meta.url), 'utf8'));
+  } catch {
+    console.error('bench/results.json is missing: run `npm run bench` first');
+    process.exit(1);
+  }
+  const lines = evaluate(results);
+  for (const line of lines) console.log(format(line));
+  const failed = lines.filter((l) => l.pass !== true).length;
+  console.log(`${lines.length - failed} of ${lines.length} targets met${failed ? '; exit 1' : ''}`);
+  process.exit(failed ? 1 : 0);
+}

@@ -1,0 +1,87 @@
+// Size: min+gzip of the shipped bundles against their dependencies alone and
+// against the peer libraries a shop would otherwise assemble, every row built
+// the same way as the shipped bundles (rollup + node-resolve + esbuild +
+// terser with rollup.config.mjs's options, IIFE) and gzipped at level 9.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { rollup } from 'rollup';
+import esbuild from 'rollup-plugin-esbuild';
+import { ROOT, SNAPSHOT, table } from './lib.mjs';
+
+/** DESIGN.md's budgets, in bytes of gzip (as scripts/size.mjs). */
+export const BUDGETS = { page: 12_000, worker: 10_000 };
+
+const require = createRequire(join(ROOT, 'package.json'));
+const workboxProd = {
+  name: 'workbox-window-prod',
+  resolveId: (id) => (id == 'workbox-window' ? require.resolve('workbox-window/build/workbox-window.prod.mjs') : null),
+};
+const entry = (code) => ({ name: 'entry', resolveId: (id) => (id == 'entry' ? '\0entry' : null), load: (id) => (id == '\0entry' ? code : null) });
+
+/** `code` (an ES module) bundled and minified exactly like rollup.config.mjs's script-tag builds. */
+async function build(code) {
+  const bundle = await rollup({
+    input: 'entry',
+    plugins: [
+      entry(code),
+      workboxProd,
+      nodeResolve({ browser: true, rootDir: ROOT }),
+      esbuild({ target: 'es2020' }),
+      terser({ ecma: 2020, compress: { passes: 3, global_defs: { 'process.env.NODE_ENV': 'production' } }, format: { comments: /^!/ } }),
+    ],
+    onwarn: () => {},
+  });
+  const { output } = await bundle.generate({ format: 'iife', name: 'Measured' });
+  await bundle.close();
+  return Buffer.from(output[0].code);
+}
+
+/** Every export of each package (namespace re-exports: nothing can be shaken off). */
+const whole = (packages) => packages.map((p, i) => `export * as d${i} from ${JSON.stringify(p)};`).join('\n');
+
+/** What each row holds; `imports` rows keep only what the code really imports. */
+const ROWS = [
+  { group: 'page', name: 'steadycart page SDK, shipped (dist/steadycart.iife.js)', file: `${SNAPSHOT}/steadycart.iife.js`, budget: BUDGETS.page },
+  { group: 'page', name: 'its dependencies alone, whole packages: idb + ky + workbox-window (prod)', code: whole(['idb', 'ky', 'workbox-window']) },
+  { group: 'page', name: 'its dependencies alone, as the SDK imports them (openDB, ky, Workbox)', code: `export { openDB } from 'idb'; export { default as ky } from 'ky'; export { Workbox } from 'workbox-window';` },
+  { group: 'page', name: 'peer kit, whole packages: idb + ky + cockatiel + workbox-window', code: whole(['idb', 'ky', 'cockatiel', 'workbox-window']) },
+  {
+    group: 'page',
+    name: 'peer kit, as a shop would import it (openDB; ky; cockatiel retry, circuitBreaker, timeout, wrap; Workbox)',
+    code: `export { openDB } from 'idb'; export { default as ky } from 'ky'; export { retry, circuitBreaker, timeout, wrap, handleAll, handleWhen, ExponentialBackoff, ConsecutiveBreaker, TimeoutStrategy } from 'cockatiel'; export { Workbox } from 'workbox-window';`,
+  },
+  { group: 'worker', name: 'steadycart service worker, shipped (dist/steadycart-sw.js)', file: `${SNAPSHOT}/steadycart-sw.js`, budget: BUDGETS.worker },
+  { group: 'worker', name: 'its dependencies alone, whole packages: idb + ky + workbox-strategies', code: whole(['idb', 'ky', 'workbox-strategies']) },
+  { group: 'worker', name: 'its dependencies alone, as the worker imports them (openDB, ky, NetworkFirst)', code: `export { openDB } from 'idb'; export { default as ky } from 'ky'; export { NetworkFirst } from 'workbox-strategies';` },
+  { group: 'worker', name: 'peer kit, whole packages: workbox-background-sync + workbox-strategies', code: whole(['workbox-background-sync', 'workbox-strategies']) },
+  { group: 'worker', name: 'peer kit, as a shop would import it (BackgroundSyncPlugin, Queue; NetworkFirst, NetworkOnly)', code: `export { BackgroundSyncPlugin, Queue } from 'workbox-background-sync'; export { NetworkFirst, NetworkOnly } from 'workbox-strategies';` },
+];
+
+export async function run() {
+  const rows = [];
+  for (const r of ROWS) {
+    const bytes = r.file ? readFileSync(join(ROOT, r.file)) : await build(r.code);
+    rows.push({ group: r.group, name: r.name, budget: r.budget, min: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
+  }
+  return { rows };
+}
+
+const kB = (b) => `${(b / 1000).toFixed(1)} kB`;
+
+export function report(d) {
+  return [
+    'Bytes of the minified file and of its gzip (level 9). Shipped rows are the files `npm run build` made in dist/ (copied when the run started); every other row is built the same way here ' +
+      '(rollup, `@rollup/plugin-node-resolve` with `browser: true`, `rollup-plugin-esbuild` to es2020, `@rollup/plugin-terser` with rollup.config.mjs\'s options, IIFE, workbox-window\'s production build). ' +
+      '"Whole packages" re-exports every export (nothing can be tree-shaken: an upper bound); "as imported" keeps only the named imports. ' +
+      'The peer kits are the libraries a shop would assemble for the same job, before writing any glue code of its own: cockatiel for retry, timeouts and circuit breaking, ky and idb, workbox-window to register a worker; workbox-background-sync for the queue and workbox-strategies for an offline shell in the worker (workbox-background-sync brings its own idb 7).',
+    '',
+    table(
+      ['bundle', 'min', 'min+gzip', 'budget (gzip)'],
+      d.rows.map((r) => [r.budget ? `**${r.name}**` : r.name, r.min.toLocaleString('en-US'), r.gzip.toLocaleString('en-US'), r.budget ? `${kB(r.budget)}: ${r.gzip <= r.budget ? 'within' : `**over by ${(r.gzip - r.budget).toLocaleString('en-US')} B**`}` : '']),
+    ),
+  ].join('\n');
+}
