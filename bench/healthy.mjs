@@ -1,7 +1,7 @@
 // Healthy path: what write-ahead and bookkeeping add to an order, against a plain
 // fetch of the same request (same URL, headers and body), alternating, in one page.
 import { startBackend } from '../test/backend/index.mjs';
-import { WHATIF, launchBrowser, median, ms, openBenchPage, p95, progress, startStatic, table } from './lib.mjs';
+import { launchBrowser, median, ms, openBenchPage, p95, progress, startStatic, table } from './lib.mjs';
 
 const ORDERS = 200;
 const WARMUP = 10;
@@ -14,25 +14,22 @@ export const CLIENTS = {
   fetch: 'plain fetch',
   fetchNoStore: "plain fetch with `cache: 'no-store'`",
   sdk: 'steadycart placeOrder (shipped)',
-  whatif: `steadycart, what-if build without \`${WHATIF.remove.trim()}\` (not shipped)`,
 };
 
-async function measure(page, latencyMs, whatif) {
+async function measure(page, latencyMs) {
   const be = await startBackend({ endpoints: ['us:main', 'eu:main', 'backup:backup'].map((e) => e.split(':')).map(([name, domain]) => ({ name, domain, latencyMs })) });
   try {
     const endpoints = be.endpoints.map(({ url, domain }) => ({ url, domain }));
     // As a shop configures it: every endpoint, default budget and tuning. (The service
     // worker takes no part in placing an order, so it is left out.)
     const storage = await page.evaluate(([e, l]) => window.bench.create(`h${l}`, { endpoints: e, namespace: `healthy-${l}` }), [endpoints, latencyMs]);
-    if (whatif) await page.evaluate(([e, l]) => window.bench.create(`w${l}`, { endpoints: e, namespace: `whatif-${l}` }, 'SteadyCartWhatIf'), [endpoints, latencyMs]);
     const url = `${be.endpoints[0].url}/checkout`;
     const calls = {
       fetch: (ref) => page.evaluate(([u, o]) => window.bench.fetch(u, crypto.randomUUID(), JSON.stringify(o), { attemptHeader: true }), [url, order(ref)]),
       fetchNoStore: (ref) => page.evaluate(([u, o]) => window.bench.fetch(u, crypto.randomUUID(), JSON.stringify(o), { attemptHeader: true, cache: 'no-store' }), [url, order(ref)]),
       sdk: (ref) => page.evaluate(([o, l]) => window.bench.place(`h${l}`, o), [order(ref), latencyMs]),
-      whatif: (ref) => page.evaluate(([o, l]) => window.bench.place(`w${l}`, o), [order(ref), latencyMs]),
     };
-    const sides = Object.keys(calls).filter((c) => whatif || c != 'whatif');
+    const sides = Object.keys(calls);
     const times = Object.fromEntries(sides.map((s) => [s, []]));
     const preflights = Object.fromEntries(sides.map((s) => [s, 0]));
     const outcomes = new Set();
@@ -60,14 +57,14 @@ async function measure(page, latencyMs, whatif) {
   }
 }
 
-export async function run({ whatif }) {
+export async function run() {
   const site = await startStatic();
   const browser = await launchBrowser();
   try {
     const page = await openBenchPage(browser.context, site.origin);
     const runs = [];
-    for (const latencyMs of LATENCIES) runs.push(await measure(page, latencyMs, whatif));
-    return { orders: ORDERS, warmup: WARMUP, whatif, runs };
+    for (const latencyMs of LATENCIES) runs.push(await measure(page, latencyMs));
+    return { orders: ORDERS, warmup: WARMUP, runs };
   } finally {
     await browser.close();
     await site.close();
@@ -80,8 +77,7 @@ function explain(d) {
   if (sdk < 0.5) return ["steadycart's POSTs use the CORS preflight cache, as the plain fetch does; the `no-store` row shows what a preflight on every order would cost."];
   return [
     `Every steadycart order was preceded by a CORS preflight (${sdk.toFixed(2)} per order), as every \`no-store\` fetch was, while the plain fetch used the preflight cache: ` +
-      "the shipped SDK sends its POSTs with `cache: 'no-store'` (src/transport/http.ts), and Chromium does not use its CORS preflight cache for such requests, so every order pays an OPTIONS round trip despite the endpoint's `Access-Control-Max-Age`. " +
-      (d.whatif ? 'The what-if row is src/ built by esbuild with that one option removed (bench/lib.mjs `buildWhatIf`); it is not what ships, and is here only to attribute the cost.' : ''),
+      "something in the SDK's requests keeps Chromium from using its CORS preflight cache (as `cache: 'no-store'` does), so every order pays an OPTIONS round trip despite the endpoint's `Access-Control-Max-Age`.",
   ];
 }
 

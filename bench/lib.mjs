@@ -3,11 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
@@ -83,26 +80,8 @@ function chromiumVersion() {
   }
 }
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.map': 'application/json' };
-
-/** Serves the repository on 127.0.0.1; `Service-Worker-Allowed: /` lets a worker under /dist/ or /bench/ control the origin. */
-export async function startStatic() {
-  const server = http.createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    try {
-      const body = await readFile(join(ROOT, path));
-      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Service-Worker-Allowed': '/', 'Cache-Control': 'no-store' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    origin: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((r) => (server.closeAllConnections(), server.close(r))),
-  };
-}
+/** Serves the repository on 127.0.0.1, as the end-to-end tests do (workers under /dist/ or /bench/ may control the origin). */
+export { startStatic } from '../test/e2e/sdk-page.mjs';
 
 /** Bundles `entry` (one of bench/pages/*) for the browser into bench/out/`out`. */
 export async function buildPageScript(entry, out, format = 'iife') {
@@ -117,47 +96,6 @@ export async function buildPageScript(entry, out, format = 'iife') {
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'error',
   });
-}
-
-/** The one change the what-if build makes to src/, and where. */
-export const WHATIF = { file: 'src/transport/http.ts', remove: "cache: 'no-store', " };
-
-/**
- * Builds src/ as a script-tag bundle (global `SteadyCartWhatIf`) without
- * `cache: 'no-store'` on its requests: that option makes Chromium skip the CORS
- * preflight cache, so every order pays a preflight round trip. Used only to
- * attribute the healthy-path cost; nothing in src/ changes. Resolves with
- * whether the option was there to remove (if not, the row is left out).
- */
-export async function buildWhatIf() {
-  const require = createRequire(join(ROOT, 'package.json'));
-  let removed = false;
-  await esbuild.build({
-    entryPoints: [join(ROOT, 'src/index.ts')],
-    outfile: join(BUILD, 'steadycart-whatif.js'),
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    globalName: 'SteadyCartWhatIf',
-    platform: 'browser',
-    target: 'es2020',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'error',
-    plugins: [
-      {
-        name: 'whatif',
-        setup(build) {
-          build.onResolve({ filter: /^workbox-window$/ }, () => ({ path: require.resolve('workbox-window/build/workbox-window.prod.mjs') }));
-          build.onLoad({ filter: /src[\\/]transport[\\/]http\.ts$/ }, async (args) => {
-            const source = await readFile(args.path, 'utf8');
-            removed = source.includes(WHATIF.remove);
-            return { contents: source.replace(WHATIF.remove, ''), loader: 'ts' };
-          });
-        },
-      },
-    ],
-  });
-  return removed;
 }
 
 /** Opens the bench page (the shipped IIFE plus the baselines) and waits for both. */

@@ -12,7 +12,7 @@ import * as drain from './drain.mjs';
 import * as failover from './failover.mjs';
 import * as healthy from './healthy.mjs';
 import * as herd from './herd.mjs';
-import { ROOT, buildPageScript, buildWhatIf, launchBrowser, machine, progress, snapshotDist, srcFingerprint } from './lib.mjs';
+import { ROOT, buildPageScript, launchBrowser, machine, progress, snapshotDist, srcFingerprint } from './lib.mjs';
 import * as size from './size.mjs';
 
 const BENCHMARKS = {
@@ -62,10 +62,9 @@ for (let attempt = 1; !args.includes('--no-build'); attempt++) {
 }
 if (!existsSync(join(ROOT, 'dist/steadycart.iife.js'))) throw new Error('dist/ is missing: run npm run build');
 const bundles = snapshotDist();
-progress('building the bench pages (baselines, Workbox worker, what-if build) and the herd policy bundle');
+progress('building the bench pages (baselines, Workbox worker) and the herd policy bundle');
 await buildPageScript('bench/pages/clients.mjs', 'clients.js');
 await buildPageScript('bench/pages/workbox-sw.mjs', 'workbox-sw.js');
-const whatif = await buildWhatIf();
 await herd.buildPolicy();
 if (args.includes('--no-build')) source += ' (dist/ not rebuilt: --no-build)';
 else if (srcFingerprint() != source.slice(0, 12)) {
@@ -84,7 +83,7 @@ for (const name of only) {
   const { title, module } = BENCHMARKS[name];
   progress(`${title}: running`);
   const t = Date.now();
-  const data = await module.run({ whatif });
+  const data = await module.run();
   results.sections[name] = { command, only: `npm run bench -- --only=${name}`, at: new Date().toISOString(), durationMs: Date.now() - t, machine: facts, data };
   results.lastRun = { command, at: new Date().toISOString(), durationMs: Date.now() - started, machine: facts };
   // Written after every benchmark, so that a later failure keeps what is done.

@@ -16,10 +16,9 @@ const outcomeOf = (status) => (status >= 200 && status < 300 ? 'confirmed' : 'fa
 const instances = new Map();
 
 window.bench = {
-  /** `build`: the global of the SDK build to use (the shipped `SteadyCart`, or a what-if build). */
-  async create(name, options, build = 'SteadyCart') {
+  async create(name, options) {
     instances.get(name)?.close();
-    const sc = await window[build].createSteadyCart(options);
+    const sc = await window.SteadyCart.createSteadyCart(options);
     instances.set(name, sc);
     return sc.health().storage;
   },

@@ -29,7 +29,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBackend } from '../backend/index.mjs';
 import { ensureBuilt, launchBrowser } from './helpers.mjs';
-import { openSdkPage, sdkPageUrl, startStatic, until } from './hardening-helpers.mjs';
+import { openSdkPage, sdkPageUrl, startStatic, until } from './sdk-page.mjs';
 
 const SEED = Number(process.env.SOAK_SEED ?? 20261126) >>> 0;
 const TARGET = Math.max(300, Number(process.env.SOAK_ORDERS ?? 330));

@@ -2,44 +2,11 @@
 // tabs without ever double-charging, and keeps the page shell for offline reloads.
 // Chromium through playwright-core, against the fault backend on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
-import { extname, join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startBackend } from '../backend/index.mjs';
 import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.map': 'application/json' };
-
-/** Serves the repository on 127.0.0.1, letting workers under /dist/ control the whole origin. */
-async function startStatic() {
-  const server = http.createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    try {
-      const body = await readFile(join(ROOT, path));
-      res.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Service-Worker-Allowed': '/', 'Cache-Control': 'no-store' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
-}
-
-/** Polls until `check` is truthy; fails after `ms`. */
-async function until(check, what, ms = 15_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { openSdkPage, sdkPageUrl, startStatic, until } from './sdk-page.mjs';
 
 describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 }, () => {
   let browser;
@@ -64,12 +31,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       serviceWorker: { url: '/dist/steadycart-sw.js', scope: '/' },
       ...sdkOptions,
     };
-    const openPage = async () => {
-      const page = await context.newPage();
-      await page.goto(`${site.origin}/test/fixtures/e2e-page.html?options=${encodeURIComponent(JSON.stringify(options))}`);
-      await page.waitForFunction(() => window.ready && window.sc);
-      return page;
-    };
+    const openPage = () => openSdkPage(context, sdkPageUrl(site.origin, options));
     const workerReady = async (page) => page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     const cleanup = async () => {
       await context.close();

@@ -21,7 +21,7 @@ import { chromium } from 'playwright-core';
 import { startBackend } from '../backend/index.mjs';
 import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
 import { ensureBuilt, launchBrowser } from './helpers.mjs';
-import { openSdkPage, sdkPageUrl, startStatic, until } from './hardening-helpers.mjs';
+import { openSdkPage, sdkPageUrl, startStatic, until } from './sdk-page.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 

@@ -1,8 +1,10 @@
 // @ts-check
 /**
- * Shared pieces of the hardening end-to-end tests (storage-quota, chaos-soak):
- * a static server for the repository on 127.0.0.1 that serves files byte for
- * byte (so dist/ is exactly what a shop ships), and bounded polling.
+ * What the end-to-end tests of the SDK itself share (outbox-worker,
+ * storage-quota, chaos-soak; the benchmarks too): a static server for the
+ * repository on 127.0.0.1 that serves files byte for byte (so dist/ is
+ * exactly what a shop ships), the page that loads the built SDK by script
+ * tag, and bounded polling.
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -64,7 +66,7 @@ export async function until(check, what, ms = 15_000) {
 
 /** The page that loads the built SDK by script tag, with `options`. */
 export const sdkPageUrl = (/** @type {string} */ origin, /** @type {object} */ options) =>
-  `${origin}/test/fixtures/hardening-page.html?options=${encodeURIComponent(JSON.stringify(options))}`;
+  `${origin}/test/fixtures/sdk-page.html?options=${encodeURIComponent(JSON.stringify(options))}`;
 
 /**
  * Opens the SDK page in `context` and waits for `window.sc`.
