@@ -3,7 +3,7 @@ import type { Emitter } from '../events';
 import type { CartRecord, Storage } from '../storage';
 import type { Cart, CartItem, NewCartItem } from '../types';
 import { fail } from '../errors';
-import { isObject } from '../storage/validate';
+import { isObject, isTime } from '../storage/validate';
 import { addItem, checkItem, checkQty, checkSku, setItemQty, toCart } from './items';
 
 const EMPTY: CartRecord = { id: 'cart', items: [], rev: 0, updatedAt: 0 };
@@ -100,8 +100,7 @@ export class CartStore {
     if (valid.length != items.length || !Array.isArray(r.items)) {
       this.events.emit('storage:corrupt', { store: 'cart', reason: `${(Array.isArray(r.items) ? items.length : 1) - valid.length} malformed line(s) dropped` });
     }
-    const time = (v: unknown) => (typeof v == 'number' && isFinite(v) ? v : 0);
-    return { id: 'cart', items: valid, rev: time(r.rev), updatedAt: time(r.updatedAt) };
+    return { id: 'cart', items: valid, rev: isTime(r.rev) ? r.rev : 0, updatedAt: isTime(r.updatedAt) ? r.updatedAt : 0 };
   }
 
   private snapshot(): Cart {

@@ -23,7 +23,7 @@ type DB = IDBPDatabase<Schema>;
 export function openDatabase(
   name: string,
   version = VERSION,
-  on: { blocked?: () => void; closed?: () => void; versionchange?: (db: DB) => Promise<void> } = {},
+  on: { closed?: () => void; versionchange?: (db: DB) => Promise<void> } = {},
 ): Promise<DB> {
   let db: DB | undefined;
   const closed = () => {
@@ -36,7 +36,6 @@ export function openDatabase(
     upgrade(database, oldVersion, _newVersion, tx) {
       for (let v = oldVersion; v < version; v++) migrations[v]!(database, tx);
     },
-    blocked: on.blocked,
     // A newer tab wants to upgrade or delete: let go at once so it is never wedged by us.
     blocking,
     terminated: closed,
@@ -204,14 +203,17 @@ export class Storage {
         } catch {
           // That connection is gone (closed by another call): a full disk still reads, so read with a fresh one
           // (bounded: an open can queue behind a blocked upgrade).
+          const opening = openDatabase(this.name);
           try {
-            const fresh = await Promise.race([openDB<Schema>(this.name), sleep(1000).then(() => Promise.reject(new Error('timeout')))]);
+            const fresh = await Promise.race([opening, sleep(1000).then(() => Promise.reject(new Error('timeout')))]);
             try {
               await copy(fresh);
             } finally {
               fresh.close();
             }
           } catch {
+            // A connection that opens after we stopped waiting must not linger and block other tabs.
+            opening.then((late) => late.close(), () => {});
             // Unreadable: what is stored stays stored, for a later page.
           }
         }

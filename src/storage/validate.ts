@@ -12,7 +12,8 @@ export const STATUSES: OutboxStatus[] = ['sending', 'pending', 'confirmed', 'rej
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && v !== null && !Array.isArray(v);
 
-const isTime = (v: unknown) => typeof v == 'number' && isFinite(v);
+/** A finite number: a time, a count. */
+export const isTime = (v: unknown): v is number => typeof v == 'number' && isFinite(v);
 const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s == 'string');
 
 /** Why an outbox record cannot be trusted, or `undefined` when it can. */

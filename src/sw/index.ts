@@ -4,7 +4,7 @@
  */
 import { createCore } from '../core';
 import { normalizeOptions } from '../options';
-import { openDatabase } from '../storage';
+import { Storage } from '../storage';
 import type { SteadyCartOptions } from '../types';
 import { installShell } from './shell';
 
@@ -52,9 +52,10 @@ export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: Ins
   const replay = async (): Promise<number> => {
     let stored = options.config;
     if (!stored) {
-      const db = await openDatabase(namespace);
-      stored = ((await db.get('meta', 'config'))?.value ?? undefined) as SteadyCartOptions | undefined;
-      db.close();
+      // Through Storage, whose open is bounded: a blocked database must not hang the sync event.
+      const storage = new Storage(namespace, () => {});
+      stored = (await storage.get('meta', 'config'))?.value as SteadyCartOptions | undefined;
+      storage.close();
     }
     if (!stored) return 0;
     const core = await createCore(normalizeOptions({ ...stored, namespace, serviceWorker: false }));

@@ -42,9 +42,7 @@ export class Circuits {
 
   /** Loads the state shared by every context. */
   async load(): Promise<void> {
-    for (const record of await this.storage.all('endpoints')) {
-      if (isEndpointRecord(record) && this.config.endpoints.some((e) => e.url == record.id)) this.records.set(record.id, record);
-    }
+    for (const record of await this.storage.all('endpoints')) if (this.trusted(record)) this.records.set(record.id, record);
     this.schedule();
   }
 
@@ -105,12 +103,16 @@ export class Circuits {
 
   /** Another context changed a circuit. */
   onRemote(record: EndpointRecord): void {
-    const current = this.records.get(record.id);
+    // Stamped far in the future, a record would take the endpoint out of use and shadow every real
+    // update for the page's lifetime. (One loaded from storage is probed at load instead.)
     const now = Date.now();
     const plausible = record.updatedAt <= now + 60_000 && record.retryAt <= now + this.config.tuning.maxOpenMs + 3_600_000;
-    if (plausible && this.config.endpoints.some((e) => e.url == record.id) && record.updatedAt > (current?.updatedAt ?? -1)) {
-      this.apply(record);
-    }
+    if (plausible && this.trusted(record) && record.updatedAt > (this.records.get(record.id)?.updatedAt ?? -1)) this.apply(record);
+  }
+
+  /** Whether a record from storage or another context is well formed and for an endpoint of this configuration. */
+  private trusted(record: unknown): record is EndpointRecord {
+    return isEndpointRecord(record) && this.config.endpoints.some((e) => e.url == record.id);
   }
 
   health(): EndpointHealth[] {

@@ -87,7 +87,7 @@ export class Placer {
 
     const timeoutFor = (endpoint: Endpoint) => {
       const { p95 } = circuits.latency(endpoint);
-      const { attemptTimeoutMs, minAttemptTimeoutMs } = config.tuning;
+      const { attemptTimeoutMs, minAttemptTimeoutMs } = tuning;
       return Math.min(left(), p95 == null ? attemptTimeoutMs : Math.max(minAttemptTimeoutMs, p95 * 3));
     };
 
@@ -172,7 +172,7 @@ export class Placer {
       const second = attempt(hedge, 'hedge');
       return new Promise((resolve) => {
         const answers: Answer[] = [];
-        const settle = (answer: Answer, other: typeof first) => {
+        const arrive = (answer: Answer, other: typeof first) => {
           answers.push(answer);
           if (answers.length == 2) resolve(answers);
           else if (['done', 'refused', 'mismatch'].includes(classify(answer[1].status))) {
@@ -182,8 +182,8 @@ export class Placer {
             resolve([answer]);
           }
         };
-        first.answer.then((a) => settle(a, second));
-        second.answer.then((a) => settle(a, first));
+        first.answer.then((a) => arrive(a, second));
+        second.answer.then((a) => arrive(a, first));
       });
     };
 

@@ -6,32 +6,25 @@
  * pending, never shown as confirmed, and confirms it in place on recovery.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   addToCart,
   assertOneChargeEach,
   cartCount,
-  ensureBuilt,
   fillCheckout,
   gotoShop,
-  launchBrowser,
   ledger,
   openShop,
   outcomeOf,
   setFaultInPanel,
+  sharedBrowser,
   shot,
   submitOrder,
   tallShot,
   until,
 } from './helpers.mjs';
 
-/** @type {import('playwright-core').Browser} */
-let browser;
-before(async () => {
-  ensureBuilt();
-  browser = await launchBrowser();
-});
-after(() => browser?.close());
+const browser = sharedBrowser();
 
 /** Shop, add two products, go to checkout and fill it in. */
 async function readyToPay(page, demo, skus = ['pour-over', 'beans-harbor']) {
@@ -43,7 +36,7 @@ async function readyToPay(page, demo, skus = ['pour-over', 'beans-harbor']) {
 
 describe('failover and outages', () => {
   it('us refusing connections: the order is confirmed via eu and the dashboard shows the failover', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser);
+    const s = await openShop(browser());
     try {
       const { page, demo } = s;
       await readyToPay(page, demo);
@@ -69,7 +62,7 @@ describe('failover and outages', () => {
   });
 
   it('commit-then-drop on us: the order is confirmed and charged exactly once', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser);
+    const s = await openShop(browser());
     try {
       const { page, demo } = s;
       await readyToPay(page, demo, ['board-walnut']);
@@ -96,7 +89,7 @@ describe('failover and outages', () => {
   });
 
   it('every endpoint down: the shopper sees pending (never confirmed), then recovery confirms it in place', { timeout: 90_000 }, async () => {
-    const s = await openShop(browser);
+    const s = await openShop(browser());
     try {
       const { page, demo, context } = s;
       await readyToPay(page, demo, ['teapot-glass', 'towel-linen', 'plate-enamel']);

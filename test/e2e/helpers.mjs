@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startDemo } from '../../examples/demo-shop/server.mjs';
 
@@ -42,6 +43,23 @@ export function launchBrowser() {
     args: CHROME_ARGS,
     timeout: 30_000,
   });
+}
+
+/**
+ * One browser for a test file: built dist/ first if needed, launched before
+ * the file's tests and closed after them. Call at module level; the returned
+ * function gives the browser inside a test.
+ * @returns {() => import('playwright-core').Browser}
+ */
+export function sharedBrowser() {
+  /** @type {import('playwright-core').Browser | undefined} */
+  let browser;
+  before(async () => {
+    ensureBuilt();
+    browser = await launchBrowser();
+  });
+  after(() => browser?.close());
+  return () => /** @type {import('playwright-core').Browser} */ (browser);
 }
 
 /**

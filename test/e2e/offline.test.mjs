@@ -6,33 +6,26 @@
  * pending and is placed, once, when the browser is back online.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   addToCart,
   assertOneChargeEach,
   cartCount,
-  ensureBuilt,
   fillCheckout,
   gotoShop,
-  launchBrowser,
   ledger,
   openShop,
+  sharedBrowser,
   shot,
   submitOrder,
   waitForOfflineShell,
 } from './helpers.mjs';
 
-/** @type {import('playwright-core').Browser} */
-let browser;
-before(async () => {
-  ensureBuilt();
-  browser = await launchBrowser();
-});
-after(() => browser?.close());
+const browser = sharedBrowser();
 
 describe('offline', () => {
   it('a reload while offline shows the shop with the cart intact, and an order placed offline is placed once back online', { timeout: 90_000 }, async () => {
-    const s = await openShop(browser);
+    const s = await openShop(browser());
     try {
       const { page, context, demo } = s;
       // First visit, online: the worker installs and keeps the pages this tab loaded.

@@ -5,33 +5,26 @@
  * asks for payment again, and paying again places it, charged once.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   addToCart,
   assertOneChargeEach,
   cartCount,
-  ensureBuilt,
   fillCheckout,
   gotoShop,
-  launchBrowser,
   ledger,
   openShop,
   setFaultInPanel,
+  sharedBrowser,
   shot,
   submitOrder,
 } from './helpers.mjs';
 
-/** @type {import('playwright-core').Browser} */
-let browser;
-before(async () => {
-  ensureBuilt();
-  browser = await launchBrowser();
-});
-after(() => browser?.close());
+const browser = sharedBrowser();
 
 describe('payment outcomes', () => {
   it('a declined card: the shopper is told nothing was charged, and the cart stays', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser);
+    const s = await openShop(browser());
     try {
       const { page, demo } = s;
       await gotoShop(page, demo.url);
@@ -60,7 +53,7 @@ describe('payment outcomes', () => {
   });
 
   it('a payment token that expires while the order waits: needs-payment, then paying again places it once', { timeout: 90_000 }, async () => {
-    const s = await openShop(browser);
+    const s = await openShop(browser());
     try {
       const { page, demo } = s;
       await gotoShop(page, demo.url);

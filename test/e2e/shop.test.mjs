@@ -4,32 +4,25 @@
  * tabs whose carts stay in step, and the phone-sized layout.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   addToCart,
   assertOneChargeEach,
   cartCount,
-  ensureBuilt,
   fillCheckout,
   gotoShop,
-  launchBrowser,
   ledger,
   openShop,
+  sharedBrowser,
   shot,
   submitOrder,
 } from './helpers.mjs';
 
-/** @type {import('playwright-core').Browser} */
-let browser;
-before(async () => {
-  ensureBuilt();
-  browser = await launchBrowser();
-});
-after(() => browser?.close());
+const browser = sharedBrowser();
 
 describe('demo shop', () => {
   it('a normal order is confirmed by the us region with its order id, the cart empties, one charge', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser);
+    const s = await openShop(browser());
     try {
       const { page, demo } = s;
       // The SDK is loaded by script tag, with the integrity value from dist/sri.json.
@@ -67,7 +60,7 @@ describe('demo shop', () => {
   });
 
   it('two tabs keep their carts in step, and an order placed in one empties the other', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser);
+    const s = await openShop(browser());
     try {
       const { page: a, context, demo } = s;
       await gotoShop(a, demo.url);
@@ -103,7 +96,7 @@ describe('demo shop', () => {
   });
 
   it('the bundler example (import from \'steadycart\', bundled by esbuild) places an order too', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser, { viewport: { width: 900, height: 600 } });
+    const s = await openShop(browser(), { viewport: { width: 900, height: 600 } });
     try {
       const { page, demo } = s;
       await page.goto(demo.bundlerUrl);
@@ -122,7 +115,7 @@ describe('demo shop', () => {
   });
 
   it('works on a phone-sized viewport (375×740): shop, lab, checkout', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser, { viewport: { width: 375, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+    const s = await openShop(browser(), { viewport: { width: 375, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
     try {
       const { page, demo } = s;
       await gotoShop(page, demo.url);
