@@ -167,7 +167,11 @@ export class Circuits {
     const next = Math.min(...open.map((e) => this.record(e).retryAt));
     this.timer = setTimeout(() => {
       const now = Date.now();
-      open.forEach((e) => this.permits(e, now) == 'probe' && this.probe(e));
+      const due = open.filter((e) => this.permits(e, now) == 'probe');
+      due.forEach((e) => this.probe(e));
+      // Timers may fire a millisecond before Date.now() reaches their target (Firefox does): nothing
+      // was due yet, so wait again rather than never probe. (A probe reschedules when it settles.)
+      if (!due.length) this.schedule();
     }, Math.max(0, next - Date.now()));
   }
 }

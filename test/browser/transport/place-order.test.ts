@@ -306,6 +306,26 @@ describe('placeOrder: failover, hedging and circuits', () => {
     expect((await second.placeOrder(order('2'))).result!.endpoint).to.equal(be.url('us'));
   });
 
+  it('an open circuit is probed when due even where timers fire early (as Firefox\'s can), and closes on recovery', async () => {
+    const be = await startBackend();
+    // Nothing else sends traffic here (no outbox): only the circuit's own timer can find the recovery.
+    const sc = await sdk(be, ['us'], { outbox: false, budgetMs: 500, tuning: { openMs: 200, maxOpenMs: 400 } });
+    await be.fault('us', '503');
+    // Every timer of this page fires 5 ms before Date.now() reaches its target.
+    const setTimeoutBefore = globalThis.setTimeout;
+    globalThis.setTimeout = ((handler: TimerHandler, ms = 0, ...rest: unknown[]) =>
+      setTimeoutBefore(handler, Math.max(0, ms - 5), ...rest)) as typeof setTimeout;
+    try {
+      expect((await sc.placeOrder(order())).status).to.equal('failed');
+      expect(sc.health().endpoints[0]!.state).to.equal('open');
+      await be.fault('us', 'healthy');
+      await until(() => sc.health().endpoints[0]!.state == 'closed', 'the circuit to be probed and close', 5000);
+    } finally {
+      globalThis.setTimeout = setTimeoutBefore;
+    }
+    expect((await be.requestsTo('us')).map((q) => q.route)).to.include('health');
+  });
+
   it('health() reports each endpoint state, latency and last error', async () => {
     const be = await startBackend();
     await be.fault('us', '503');
