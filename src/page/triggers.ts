@@ -16,18 +16,21 @@ export function startReplayTriggers(
   outbox: Outbox,
   probeOpen: () => Promise<unknown>,
 ): { recovered(outageMs: number): void; stop(): void } {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Two timers: the next due entry's, re-armed after every replay, and a recovery's spread replay,
+  // which that re-arming must never cancel (or a recovery would wait for the longest backoff).
+  let dueTimer: ReturnType<typeof setTimeout> | undefined;
+  let recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const run = (force: boolean) => {
     if (stopped) return;
-    clearTimeout(timer);
+    clearTimeout(dueTimer);
     outbox
       .replay(force)
       .then(() => outbox.nextDue())
       .then((due) => {
         if (due !== undefined && !stopped) {
-          clearTimeout(timer);
-          timer = setTimeout(() => run(false), Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
+          clearTimeout(dueTimer);
+          dueTimer = setTimeout(() => run(false), Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
         }
       })
       .catch(() => {});
@@ -45,12 +48,13 @@ export function startReplayTriggers(
      * noticing the recovery together do not send their backlog together.
      */
     recovered(outageMs) {
-      clearTimeout(timer);
-      timer = setTimeout(forced, Math.random() * Math.min(MAX_SPREAD_MS, outageMs));
+      clearTimeout(recoveryTimer);
+      recoveryTimer = setTimeout(forced, Math.random() * Math.min(MAX_SPREAD_MS, outageMs));
     },
     stop() {
       stopped = true;
-      clearTimeout(timer);
+      clearTimeout(dueTimer);
+      clearTimeout(recoveryTimer);
       removeEventListener('online', online);
       document.removeEventListener('visibilitychange', visible);
     },
