@@ -33,21 +33,3 @@ export const sc = await window.SteadyCart.createSteadyCart({
 
 // For the curious (and the end-to-end tests): the instance, from the console.
 window.sc = sc;
-
-/**
- * Workaround (see examples/README.md, "Known SDK issues"): on a first visit
- * the SDK hands its worker every URL the page loaded, in one `cache.addAll`,
- * which rejects as a whole when a URL appears twice (a polled API, an image
- * shown twice), so the page may not be kept for offline use. Send the worker
- * the same message with this page's files, each once, and no API calls.
- */
-function keepThisPageOffline() {
-  const urls = new Set([location.href, location.origin + location.pathname, ...performance.getEntriesByType('resource').map((e) => e.name)]);
-  const shell = [...urls].filter((u) => {
-    const url = new URL(u);
-    return url.origin == location.origin && !url.pathname.startsWith('/__backend');
-  });
-  navigator.serviceWorker?.ready.then((reg) => reg.active?.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: shell } }));
-}
-if (document.readyState == 'complete') keepThisPageOffline();
-else addEventListener('load', keepThisPageOffline, { once: true });
