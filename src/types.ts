@@ -146,7 +146,13 @@ export interface OrderResult {
 
 /** Per-call options of `placeOrder`. */
 export interface PlaceOrderOptions {
-  /** When the payment token stops working (ms since the epoch or a Date); a replay after that moves the order to `needs-payment` instead of sending it. */
+  /**
+   * When the payment token stops working (ms since the epoch or a Date). No
+   * order is sent after it, not even later in this call (the call then ends
+   * `pending` with the error code `token-expired`); the order moves to
+   * `needs-payment` without a request, or after a lookup where it may have
+   * been processed.
+   */
   paymentTokenExpiresAt?: number | Date;
   /** Overrides the instance's `budgetMs` for this call. */
   budgetMs?: number;

@@ -23,6 +23,17 @@ const DRAIN_PASSES = 5;
 
 type Settlement = Omit<Outcome, 'status'> & { status: OutboxStatus };
 
+const tokenExpired = (record: OutboxRecord) => !!record.tokenExpiresAt && Date.now() >= record.tokenExpiresAt;
+const needsPayment = (): Settlement => ({ status: 'needs-payment', attempts: 0, error: { code: 'token-expired', message: 'the payment token expired', at: Date.now() } });
+
+/**
+ * How a replay ends: an order still waiting whose payment token died (before
+ * or during the run) and that no domain may have processed needs payment
+ * again (the placer sends no order with a dead token).
+ */
+const settlement = (record: OutboxRecord, outcome: Outcome): Settlement =>
+  outcome.status == 'pending' && tokenExpired(record) && !record.domains.length ? needsPayment() : outcome;
+
 const FINAL: OutboxStatus[] = ['confirmed', 'rejected', 'needs-payment', 'expired', 'failed'];
 
 /** @internal The public view of a record. */
@@ -219,9 +230,8 @@ export class Outbox {
       return this.settle(record, { status: 'expired', attempts: 0, error: { code: 'expired', message: 'kept past the outbox retention', at: now } });
     }
     // A dead payment token is never sent again; only a lookup may still find the order placed.
-    const tokenDead = !!record.tokenExpiresAt && now >= record.tokenExpiresAt;
-    const needsPayment: Settlement = { status: 'needs-payment', attempts: 0, error: { code: 'token-expired', message: 'the payment token expired', at: now } };
-    if (tokenDead && !record.domains.length) return this.settle(record, needsPayment);
+    const tokenDead = tokenExpired(record);
+    if (tokenDead && !record.domains.length) return this.settle(record, needsPayment());
     if (!send) {
       // Orphaned by a context that died mid-flight: nothing is in flight any more.
       if (record.status == 'sending') await this.settle(record, { status: 'pending', attempts: 0, error: record.lastError });
@@ -239,7 +249,7 @@ export class Outbox {
       lookupOnly: tokenDead,
     });
     if (outcome.attempts) record.runs++;
-    await this.settle(record, tokenDead && outcome.status == 'pending' && !record.domains.length ? needsPayment : outcome);
+    await this.settle(record, settlement(record, outcome));
   }
 
   /** Whether any endpoint may be used now (or probed). */

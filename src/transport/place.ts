@@ -72,6 +72,8 @@ export class Placer {
     run.signal?.addEventListener('abort', abort);
     const left = () => run.deadline - Date.now();
     const stopped = () => left() <= 0 || controller.signal.aborted;
+    // A dead payment token is never sent: once it expires (even mid-run), only lookups go out.
+    const payable = () => !run.lookupOnly && !(record.tokenExpiresAt && Date.now() >= record.tokenExpiresAt);
 
     // Domains where a POST may have been processed without a definite answer: while
     // any is set, no other domain may receive the order.
@@ -167,7 +169,7 @@ export class Placer {
       const { p95 } = circuits.latency(endpoint);
       const delay = p95 == null ? tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
       const early = await Promise.race([first.answer, sleep(delay, controller.signal)]);
-      if (early || stopped()) return [await first.answer];
+      if (early || stopped() || !payable()) return [await first.answer];
       tried.add(hedge.url);
       const second = attempt(hedge, 'hedge');
       return new Promise((resolve) => {
@@ -214,7 +216,7 @@ export class Placer {
         const outcome = await reconcile(domain);
         if (outcome) return outcome;
       }
-      while (!run.lookupOnly && !stopped()) {
+      while (payable() && !stopped()) {
         let endpoint: Endpoint | undefined;
         for (const e of endpoints) {
           if (!tried.has(e.url) && free(e.domain) && (await usable(e))) {
@@ -244,6 +246,8 @@ export class Placer {
           looked.clear();
           continue;
         }
+        // (Finding a usable endpoint may have taken a probe's time.)
+        if (!payable()) break;
         if (previous && previous.url != endpoint.url) {
           events.emit('failover', { id: record.id, from: previous.url, to: endpoint.url, reason: error?.message ?? '' });
         }
@@ -271,7 +275,9 @@ export class Placer {
         attempts,
         error: run.signal?.aborted
           ? { code: 'aborted', message: 'aborted by the caller', at }
-          : error ?? { code: 'unreachable', message: 'no endpoint could be reached', at },
+          : !run.lookupOnly && !payable()
+            ? { code: 'token-expired', message: 'the payment token expired', at }
+            : error ?? { code: 'unreachable', message: 'no endpoint could be reached', at },
       };
     } finally {
       // Only the domains still in doubt need a lookup before the order goes elsewhere.

@@ -142,9 +142,10 @@ describe('outbox', () => {
     const namespace = uniqueNamespace();
     const sc = await open(fast(be, namespace));
     await down(be);
-    const r = await sc.placeOrder(order('t'), { paymentTokenExpiresAt: Date.now() + 300 });
+    // The run ends (200 ms) before the token dies (800 ms): the order waits, then its token expires.
+    const r = await sc.placeOrder(order('t'), { paymentTokenExpiresAt: Date.now() + 800, budgetMs: 200 });
     expect(r.status).to.equal('pending');
-    await sleep(400);
+    await sleep(900);
     const before = (await be.requests()).length;
     await up(be);
     const event = new Promise<OrderEvent>((resolve) => sc.on('order:needs-payment', resolve));
@@ -160,13 +161,40 @@ describe('outbox', () => {
     const namespace = uniqueNamespace();
     const sc = await open(fast(be, namespace));
     await down(be);
-    const r = await sc.placeOrder(order('still-down'), { paymentTokenExpiresAt: Date.now() + 300 });
+    const r = await sc.placeOrder(order('still-down'), { paymentTokenExpiresAt: Date.now() + 800, budgetMs: 200 });
     expect(r.status).to.equal('pending');
-    await sleep(400);
+    await sleep(900);
     const sentBefore = (await be.requests()).filter((q) => q.key == r.id).length;
     const entry = await sc.outbox.retry(r.id);
     expect(entry.status).to.equal('needs-payment');
     expect((await be.requests()).filter((q) => q.key == r.id)).to.have.length(sentBefore);
+  });
+
+  it('a token that dies during the run is not sent after it died, even when the endpoint comes back in its budget: needs-payment, no charge', async () => {
+    const be = await startBackend();
+    const sc = await open(fast(be, uniqueNamespace(), { endpoints: be.sdk('us') }));
+    await be.fault('us', '503');
+    const expiresAt = Date.now() + 600;
+    // The backend recovers after the token died, while the run still has budget left to use it.
+    const recovery = sleep(900).then(() => be.fault('us', 'healthy'));
+    const r = await sc.placeOrder(order('dies'), { paymentTokenExpiresAt: expiresAt, budgetMs: 4000 });
+    expect(r.status).to.equal('pending');
+    expect(r.error).to.include({ code: 'token-expired' });
+    await recovery;
+    // The next replay asks for payment again, without a request (nothing was processed).
+    await until(async () => (await sc.outbox.list()).find((e) => e.id == r.id)!.status == 'needs-payment', 'needs-payment', 10_000);
+    expect(await be.charges(r.id)).to.equal(0);
+  });
+
+  it('an order whose token is already dead is never sent: pending, then needs-payment without a request', async () => {
+    const be = await startBackend();
+    const sc = await open(fast(be, uniqueNamespace()));
+    const r = await sc.placeOrder(order('dead'), { paymentTokenExpiresAt: Date.now() - 1 });
+    expect(r.status).to.equal('pending');
+    expect(r.attempts).to.equal(0);
+    expect(r.error).to.include({ code: 'token-expired' });
+    await until(async () => (await sc.outbox.list()).find((e) => e.id == r.id)!.status == 'needs-payment', 'needs-payment', 10_000);
+    expect((await be.requests()).filter((q) => q.key == r.id)).to.have.length(0);
   });
 
   it('an order whose outcome is in doubt when its token expires is looked up, never paid for twice', async () => {

@@ -317,7 +317,8 @@ describe('placeOrder: failover, hedging and circuits', () => {
       setTimeoutBefore(handler, Math.max(0, ms - 5), ...rest)) as typeof setTimeout;
     try {
       expect((await sc.placeOrder(order())).status).to.equal('failed');
-      expect(sc.health().endpoints[0]!.state).to.equal('open');
+      // (Open, or half-open while a probe of it is out.)
+      expect(sc.health().endpoints[0]!.state).to.be.oneOf(['open', 'half-open']);
       await be.fault('us', 'healthy');
       await until(() => sc.health().endpoints[0]!.state == 'closed', 'the circuit to be probed and close', 5000);
     } finally {
