@@ -8,7 +8,7 @@ import { isObject, outboxProblem, quarantined } from '../storage/validate';
 import type { Json, OrderEvent, OrderResult, OutboxEntry, OutboxStatus, PlaceOrderOptions } from '../types';
 import { backoff } from '../transport/backoff';
 import type { Circuits } from '../transport/circuits';
-import type { Outcome, Placer } from '../transport/place';
+import { tokenExpired, tokenExpiredError, type Outcome, type Placer } from '../transport/place';
 import { withLock } from './lock';
 
 /** Finished entries stay listed this long, so the shop can show how they ended. */
@@ -21,10 +21,12 @@ const REPLAY_CONCURRENCY = 6;
 /** Rounds of one drain, so that a drain always ends. */
 const DRAIN_PASSES = 5;
 
+/** @internal Background Sync tag of the replay, which the pages register and the worker answers. */
+export const syncTag = (namespace: string) => `${namespace}:replay`;
+
 type Settlement = Omit<Outcome, 'status'> & { status: OutboxStatus };
 
-const tokenExpired = (record: OutboxRecord) => !!record.tokenExpiresAt && Date.now() >= record.tokenExpiresAt;
-const needsPayment = (): Settlement => ({ status: 'needs-payment', attempts: 0, error: { code: 'token-expired', message: 'the payment token expired', at: Date.now() } });
+const needsPayment = (): Settlement => ({ status: 'needs-payment', attempts: 0, error: tokenExpiredError() });
 
 /**
  * How a replay ends: an order still waiting whose payment token died (before

@@ -1,10 +1,7 @@
 import { Workbox } from 'workbox-window';
 import type { Config } from '../options';
-import type { Outbox } from '../outbox/outbox';
+import { syncTag, type Outbox } from '../outbox/outbox';
 import type { Health } from '../types';
-
-/** Background Sync tag of the replay. @internal */
-export const syncTag = (namespace: string) => `${namespace}:replay`;
 
 let policy: { createScriptURL(url: string): unknown } | undefined;
 /** The worker URLs configured on this page: the only ones the policy admits. */

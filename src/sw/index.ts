@@ -4,6 +4,7 @@
  */
 import { createCore } from '../core';
 import { normalizeOptions } from '../options';
+import { syncTag } from '../outbox/outbox';
 import { Storage } from '../storage';
 import type { SteadyCartOptions } from '../types';
 import { installShell } from './shell';
@@ -72,7 +73,7 @@ export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: Ins
 
   worker.addEventListener('sync', (event) => {
     const sync = event as ExtendableEvent & { tag: string; lastChance: boolean };
-    if (sync.tag != `${namespace}:replay`) return;
+    if (sync.tag != syncTag(namespace)) return;
     sync.waitUntil(
       replay().then((waiting) => {
         // Rejecting asks the browser to fire the sync again later, with its own backoff.

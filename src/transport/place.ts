@@ -30,6 +30,12 @@ export interface Run {
   lookupOnly?: boolean;
 }
 
+/** @internal Whether the order's payment token has expired: no order may be sent for it any more. */
+export const tokenExpired = (record: OutboxRecord): boolean => !!record.tokenExpiresAt && Date.now() >= record.tokenExpiresAt;
+
+/** @internal Why an order with a dead token was not sent. */
+export const tokenExpiredError = (): ErrorInfo => ({ code: 'token-expired', message: 'the payment token expired', at: Date.now() });
+
 /** Never hedge sooner than this, however fast the endpoint usually is. */
 const MIN_HEDGE_MS = 100;
 /** Backoff between rounds of attempts within one run. */
@@ -73,7 +79,7 @@ export class Placer {
     const left = () => run.deadline - Date.now();
     const stopped = () => left() <= 0 || controller.signal.aborted;
     // A dead payment token is never sent: once it expires (even mid-run), only lookups go out.
-    const payable = () => !run.lookupOnly && !(record.tokenExpiresAt && Date.now() >= record.tokenExpiresAt);
+    const payable = () => !run.lookupOnly && !tokenExpired(record);
 
     // Domains where a POST may have been processed without a definite answer: while
     // any is set, no other domain may receive the order.
@@ -276,7 +282,7 @@ export class Placer {
         error: run.signal?.aborted
           ? { code: 'aborted', message: 'aborted by the caller', at }
           : !run.lookupOnly && !payable()
-            ? { code: 'token-expired', message: 'the payment token expired', at }
+            ? tokenExpiredError()
             : error ?? { code: 'unreachable', message: 'no endpoint could be reached', at },
       };
     } finally {

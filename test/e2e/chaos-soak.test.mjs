@@ -26,10 +26,11 @@
  * SOAK_SEED=<n> replays a schedule; SOAK_ORDERS=<n> changes the count (>= 300).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { startBackend } from '../backend/index.mjs';
-import { ensureBuilt, launchBrowser } from './helpers.mjs';
-import { openSdkPage, sdkPageUrl, startStatic, until } from './sdk-page.mjs';
+import { seededRandom } from '../backend/faults.mjs';
+import { sharedBrowser, until } from './helpers.mjs';
+import { openSdkPage, sdkPageUrl, sharedSite } from './sdk-page.mjs';
 
 const SEED = Number(process.env.SOAK_SEED ?? 20261126) >>> 0;
 const TARGET = Math.max(300, Number(process.env.SOAK_ORDERS ?? 330));
@@ -40,38 +41,15 @@ const RECOVERY_MS = 45_000;
 const IN_FLIGHT = 6;
 const FINAL = ['confirmed', 'rejected', 'failed', 'needs-payment', 'expired'];
 
-/** mulberry32: the same seed gives the same schedule. */
-function random(seed) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
-  /** @type {import('playwright-core').Browser} */
-  let browser;
-  /** @type {Awaited<ReturnType<typeof startStatic>>} */
-  let site;
-  before(async () => {
-    ensureBuilt();
-    browser = await launchBrowser();
-    site = await startStatic();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const browser = sharedBrowser();
+  const site = sharedSite();
 
   test(`${TARGET} orders under random faults, reloads mid-flight and offline flaps: every one settled as the ledger says, none lost, none duplicated`, { timeout: 175_000 }, async () => {
     const started = Date.now();
-    const rnd = random(SEED);
+    const rnd = seededRandom(SEED);
     const int = (/** @type {number} */ n) => Math.floor(rnd() * n);
     const be = await startBackend({
       endpoints: [
@@ -81,7 +59,7 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
       ],
       logLimit: 200_000,
     });
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     context.setDefaultTimeout(15_000);
     const options = {
       endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
@@ -89,7 +67,7 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
       tuning: { attemptTimeoutMs: 500, minAttemptTimeoutMs: 200, hedgeDelayMs: 300, openMs: 300, maxOpenMs: 2000 },
       serviceWorker: { url: '/dist/steadycart-sw.js', scope: '/' },
     };
-    const url = sdkPageUrl(site.origin, options);
+    const url = sdkPageUrl(site().origin, options);
     /** @type {Record<string, number>} */
     const faults = {};
     let reloads = 0;
@@ -165,7 +143,7 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
         } catch {
           reloadFailures++;
           // Offline at the wrong moment, say: load it again once connectivity is back.
-          await until(() => !offline, 'connectivity', 10_000).catch(() => {});
+          await until(() => !offline, { what: 'connectivity', timeout: 10_000 }).catch(() => {});
           await tab.page.goto(url, { timeout: 15_000 }).catch(() => {});
           await tab.page.waitForFunction(() => /** @type {any} */ (window).sc, null, { timeout: 15_000 }).catch(() => {});
         }

@@ -3,27 +3,18 @@
 // Chromium through playwright-core, against the fault backend on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { startBackend } from '../backend/index.mjs';
-import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
-import { openSdkPage, sdkPageUrl, startStatic, until } from './sdk-page.mjs';
+import { sharedBrowser, until } from './helpers.mjs';
+import { openSdkPage, sdkPageUrl, sharedSite } from './sdk-page.mjs';
 
 describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 }, () => {
-  let browser;
-  let site;
-  before(async () => {
-    browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    site = await startStatic();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const browser = sharedBrowser();
+  const site = sharedSite();
 
   /** A fresh profile (context), a backend, and a way to open SDK pages in it. */
   async function setup(sdkOptions = {}) {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     const options = {
       endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
       budgetMs: 800,
@@ -31,7 +22,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       serviceWorker: { url: '/dist/steadycart-sw.js', scope: '/' },
       ...sdkOptions,
     };
-    const openPage = () => openSdkPage(context, sdkPageUrl(site.origin, options));
+    const openPage = () => openSdkPage(context, sdkPageUrl(site().origin, options));
     const workerReady = async (page) => page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     const cleanup = async () => {
       await context.close();
@@ -53,7 +44,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       assert.equal((await be.ledger()).charges, 0);
       // Connectivity returns: the browser fires the sync the page registered, in the worker.
       await context.setOffline(false);
-      await until(() => be.charges(result.id) == 1, 'the worker to place the order');
+      await until(() => be.charges(result.id) == 1, { what: 'the worker to place the order' });
       const ledger = be.ledger();
       assert.equal(ledger.charges, 1);
       assert.equal(ledger.duplicates, 0);
@@ -86,7 +77,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       // by probing, and the worker is woken by a sync from the second tab's pending order.
       const second = await openPage();
       await second.evaluate(() => navigator.serviceWorker.ready.then((reg) => reg.sync?.register(`steadycart:replay`)));
-      await until(() => ids.every((id) => be.charges(id) == 1), 'every order placed');
+      await until(() => ids.every((id) => be.charges(id) == 1), { what: 'every order placed' });
       await new Promise((r) => setTimeout(r, 1500));
       for (const id of ids) {
         const sent = be.requests().filter((r) => r.key == id && r.route == 'checkout').length - sentBefore.get(id);
@@ -108,7 +99,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       await workerReady(page);
       await page.evaluate(() => window.sc.cart.add({ sku: 'mug', name: 'Mug', unitPrice: 1200, currency: 'EUR', qty: 2 }));
       // The page told the worker what it loaded; give the cache a moment to fill.
-      await until(() => page.evaluate(async () => (await caches.keys()).length > 0 && (await (await caches.open((await caches.keys())[0])).keys()).length >= 3), 'the shell to be cached');
+      await until(() => page.evaluate(async () => (await caches.keys()).length > 0 && (await (await caches.open((await caches.keys())[0])).keys()).length >= 3), { what: 'the shell to be cached' });
       await context.setOffline(true);
       await page.reload();
       await page.waitForFunction(() => window.ready && window.sc, null, { timeout: 10_000 });

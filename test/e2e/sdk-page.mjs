@@ -4,9 +4,10 @@
  * storage-quota, chaos-soak; the benchmarks too): a static server for the
  * repository on 127.0.0.1 that serves files byte for byte (so dist/ is
  * exactly what a shop ships), the page that loads the built SDK by script
- * tag, and bounded polling.
+ * tag.
  */
 import { readFile } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import http from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,21 +48,19 @@ export async function startStatic() {
 }
 
 /**
- * Polls `check` until it returns a truthy value; throws after `ms`.
- * @template T
- * @param {() => T | Promise<T>} check
- * @param {string} what
- * @param {number} [ms]
- * @returns {Promise<T>}
+ * The static server for a test file: started before the file's tests and
+ * closed after them. Call inside the file's `describe`; the returned
+ * function gives the server inside a test.
+ * @returns {() => { origin: string, close(): Promise<void> }}
  */
-export async function until(check, what, ms = 15_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function sharedSite() {
+  /** @type {{ origin: string, close(): Promise<void> } | undefined} */
+  let site;
+  before(async () => {
+    site = await startStatic();
+  });
+  after(() => site?.close());
+  return () => /** @type {{ origin: string, close(): Promise<void> }} */ (site);
 }
 
 /** The page that loads the built SDK by script tag, with `options`. */

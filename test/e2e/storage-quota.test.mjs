@@ -20,29 +20,18 @@ import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startBackend } from '../backend/index.mjs';
 import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
-import { ensureBuilt, launchBrowser } from './helpers.mjs';
-import { openSdkPage, sdkPageUrl, startStatic, until } from './sdk-page.mjs';
+import { sharedBrowser, until } from './helpers.mjs';
+import { openSdkPage, sdkPageUrl, sharedSite } from './sdk-page.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 
 describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 120_000 }, () => {
-  /** @type {import('playwright-core').Browser} */
-  let browser;
-  /** @type {Awaited<ReturnType<typeof startStatic>>} */
-  let site;
-  before(async () => {
-    ensureBuilt();
-    browser = await launchBrowser();
-    site = await startStatic();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-  });
+  const browser = sharedBrowser();
+  const site = sharedSite();
 
   async function setup() {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     const options = {
       endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
       budgetMs: 600,
@@ -57,7 +46,7 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
     const quota = async (/** @type {Page} */ page, /** @type {number} */ quotaSize) => {
       const cdp = await context.newCDPSession(page);
       sessions.push(cdp);
-      await cdp.send('Storage.overrideQuotaForOrigin', { origin: site.origin, quotaSize });
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: site().origin, quotaSize });
     };
     const down = async () => {
       await be.setFault('us', '503');
@@ -73,7 +62,7 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       quota,
       down,
       up,
-      open: () => openSdkPage(context, sdkPageUrl(site.origin, options)),
+      open: () => openSdkPage(context, sdkPageUrl(site().origin, options)),
       cleanup: async () => {
         for (const cdp of sessions) await cdp.detach().catch(() => {});
         await context.close();
@@ -96,7 +85,7 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
     // as on a phone whose storage filled up overnight.
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
     const profile = mkdtempSync(join(tmpdir(), 'steadycart-quota-'));
-    const url = sdkPageUrl(site.origin, {
+    const url = sdkPageUrl(site().origin, {
       endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
       budgetMs: 600,
       tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
@@ -123,11 +112,11 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       // Next run: the disk is full, 1 byte of quota for the origin, before the shop loads.
       context = await launch();
       const blank = context.pages()[0] ?? (await context.newPage());
-      await blank.goto(`${site.origin}/test/fixtures/blank.html`);
+      await blank.goto(`${site().origin}/test/fixtures/blank.html`);
       const cdp = await context.newCDPSession(blank);
-      await cdp.send('Storage.overrideQuotaForOrigin', { origin: site.origin, quotaSize: 1 });
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: site().origin, quotaSize: 1 });
       const page = await openSdkPage(context, url);
-      await until(async () => (await events(page, 'storage:degraded')).length > 0, 'storage:degraded');
+      await until(async () => (await events(page, 'storage:degraded')).length > 0, { what: 'storage:degraded' });
       const [degraded] = await events(page, 'storage:degraded');
       assert.match(degraded.detail.reason, /quota/i, `the reason names the quota: ${degraded.detail.reason}`);
       const h = await health(page);
@@ -145,7 +134,7 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       // Recovery: every order is placed, once, in this session.
       await be.setFault('us', 'healthy');
       await be.setFault('eu', 'healthy');
-      await until(() => ids.every((id) => be.charges(id) == 1), 'every order placed', 20_000);
+      await until(() => ids.every((id) => be.charges(id) == 1), { what: 'every order placed', timeout: 20_000 });
       const online = await place(page, 'online');
       assert.equal(online.status, 'confirmed', 'online checkout works on a full disk');
       await new Promise((r) => setTimeout(r, 500));
@@ -168,20 +157,20 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
     try {
       // Fill the disk before the first visit: open a blank page of the origin, shrink, then load the shop.
       const blank = await context.newPage();
-      await blank.goto(`${site.origin}/test/fixtures/blank.html`);
+      await blank.goto(`${site().origin}/test/fixtures/blank.html`);
       await quota(blank, 1);
       const page = await open();
       await page.evaluate(() => /** @type {any} */ (window).sc.cart.add({ sku: 'mug', name: 'Mug', unitPrice: 1250, currency: 'EUR', qty: 2 }));
       assert.equal(await page.evaluate(() => /** @type {any} */ (window).sc.cart.get().then((/** @type {any} */ c) => c.count)), 2);
       const first = await place(page, 'full-1');
       assert.equal(first.status, 'confirmed');
-      await until(async () => (await events(page, 'storage:degraded')).length > 0, 'storage:degraded');
+      await until(async () => (await events(page, 'storage:degraded')).length > 0, { what: 'storage:degraded' });
       assert.equal((await health(page)).storage, 'memory');
       await down();
       const queued = await place(page, 'full-2');
       assert.equal(queued.status, 'pending');
       await up();
-      await until(() => be.charges(queued.id) == 1, 'the queued order placed from memory', 20_000);
+      await until(() => be.charges(queued.id) == 1, { what: 'the queued order placed from memory', timeout: 20_000 });
       assert.equal(be.ledger().duplicates, 0);
       assert.equal(be.ledger().charges, 2);
       await blank.close();
