@@ -176,6 +176,13 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
       // ---- chaos: bounded by TARGET orders and CHAOS_MS.
       const chaosEnd = started + CHAOS_MS;
       let reloadDue = false;
+      let flapDue = false;
+      // Besides the random draws, a reload and a flap fall due at fixed shares of the orders, so that
+      // every run has several of each whatever its pace (the draws happen per tick, and a fast run has few).
+      const RELOAD_EVERY = Math.floor(TARGET / 8);
+      const FLAP_EVERY = Math.floor(TARGET / 5);
+      let reloadShares = 0;
+      let flapShares = 0;
       for (let tick = 0; calls.length < TARGET && Date.now() < chaosEnd && tick < 100_000; tick++) {
         if (rnd() < 0.25 && !chores.size) {
           const endpoint = be.endpoints[int(be.endpoints.length)].name;
@@ -185,12 +192,24 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
         }
         // A reload is due now and then; it happens in the busier tab once that has orders in flight: the point is to cut them.
         if (rnd() < 0.015) reloadDue = true;
+        if (calls.length >= (reloadShares + 1) * RELOAD_EVERY) {
+          reloadShares++;
+          reloadDue = true;
+        }
         const tab = tabs[0].busy == tabs[1].busy ? tabs[int(tabs.length)] : tabs[0].busy > tabs[1].busy ? tabs[0] : tabs[1];
         if (reloadDue && tab.ready && tab.busy && !offline) {
           reloadDue = false;
           track(chores, reload(tab));
         }
-        if (rnd() < 0.008 && !offline && !chores.size) track(chores, flap());
+        if (rnd() < 0.008) flapDue = true;
+        if (calls.length >= (flapShares + 1) * FLAP_EVERY) {
+          flapShares++;
+          flapDue = true;
+        }
+        if (flapDue && !offline && !chores.size) {
+          flapDue = false;
+          track(chores, flap());
+        }
         if (rnd() < 0.01 && !chores.size) track(chores, outage());
         for (const t of tabs) if (t.ready && t.busy < IN_FLIGHT && rnd() < 0.18) place(t);
         await sleep(40 + int(60));
