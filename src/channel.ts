@@ -1,5 +1,6 @@
 import type { EndpointRecord } from './storage';
-import { isEndpointRecord, isObject, STATUSES } from './storage/validate';
+import { STATUSES } from './outbox/statuses';
+import { isEndpointRecord, isObject } from './storage/validate';
 import type { OrderEvent } from './types';
 
 /** Messages between the tabs and the service worker of one origin. */

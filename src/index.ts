@@ -8,7 +8,7 @@ import { fail } from './errors';
 import { normalizeOptions } from './options';
 import { registerWorker } from './page/worker';
 import { startReplayTriggers } from './page/triggers';
-import { STATUSES } from './storage/validate';
+import { STATUSES } from './outbox/statuses';
 import type { Health, SteadyCart, SteadyCartOptions } from './types';
 
 export { SteadyCartError, isSteadyCartError, type ErrorCode } from './errors';

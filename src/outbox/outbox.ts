@@ -10,6 +10,7 @@ import { backoff } from '../transport/backoff';
 import type { Circuits } from '../transport/circuits';
 import { tokenExpired, tokenExpiredError, type Outcome, type Placer } from '../transport/place';
 import { withLock } from './lock';
+import { isFinal } from './statuses';
 
 /** Finished entries stay listed this long, so the shop can show how they ended. */
 const KEEP_FINISHED_MS = 86_400_000;
@@ -36,7 +37,6 @@ const needsPayment = (): Settlement => ({ status: 'needs-payment', attempts: 0, 
 const settlement = (record: OutboxRecord, outcome: Outcome): Settlement =>
   outcome.status == 'pending' && tokenExpired(record) && !record.domains.length ? needsPayment() : outcome;
 
-const FINAL: OutboxStatus[] = ['confirmed', 'rejected', 'needs-payment', 'expired', 'failed'];
 
 /** @internal The public view of a record. */
 export function toEntry(r: OutboxRecord): OutboxEntry {
@@ -204,7 +204,7 @@ export class Outbox {
       const due: string[] = [];
       waiting = 0;
       for (const r of records) {
-        if (FINAL.includes(r.status)) {
+        if (isFinal(r.status)) {
           if (r.updatedAt + KEEP_FINISHED_MS < now) await this.storage.delete('outbox', r.id);
         } else {
           waiting++;
@@ -227,7 +227,7 @@ export class Outbox {
   private async replayOne(id: string, force: boolean, send: boolean): Promise<void> {
     const record = await this.checked(await this.storage.get('outbox', id));
     const now = Date.now();
-    if (!record || FINAL.includes(record.status) || (record.status == 'pending' && !force && record.due > now)) return;
+    if (!record || isFinal(record.status) || (record.status == 'pending' && !force && record.due > now)) return;
     if (now >= record.createdAt + this.config.retentionMs) {
       return this.settle(record, { status: 'expired', attempts: 0, error: { code: 'expired', message: 'kept past the outbox retention', at: now } });
     }
@@ -278,7 +278,7 @@ export class Outbox {
     if (!isObject(raw) || typeof raw.id != 'string') return;
     let problem = outboxProblem(raw);
     let keepBody = true;
-    if (!problem && !FINAL.includes(raw.status as OutboxStatus)) {
+    if (!problem && !isFinal(raw.status as OutboxStatus)) {
       try {
         toJsonBody(JSON.parse(raw.body as string), this.config.allowCardLikeAt);
       } catch (error) {

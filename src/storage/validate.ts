@@ -1,4 +1,5 @@
 import type { OutboxStatus } from '../types';
+import { STATUSES } from '../outbox/statuses';
 import type { EndpointRecord, OutboxRecord } from './schema';
 
 /**
@@ -6,9 +7,6 @@ import type { EndpointRecord, OutboxRecord } from './schema';
  * context: a record written by an older build, by something else on the
  * origin, or tampered with, is never acted on as if it were ours.
  */
-
-/** Every outbox state. */
-export const STATUSES: OutboxStatus[] = ['sending', 'pending', 'confirmed', 'rejected', 'needs-payment', 'expired', 'failed'];
 
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v == 'object' && v !== null && !Array.isArray(v);
 
