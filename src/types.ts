@@ -112,10 +112,33 @@ export interface ServerResult {
   endpoint: string;
 }
 
+/**
+ * Why an order is not (yet) placed, as kept in results and outbox entries.
+ * - `network`: the request failed before an answer (refused, reset, offline); ambiguous.
+ * - `timeout`: no answer within the attempt's timeout; ambiguous.
+ * - `http`: the server answered a status that settles nothing yet (`status` says which).
+ * - `aborted`: the caller's `AbortSignal` fired.
+ * - `unreachable`: every endpoint was down or skipped; nothing was answered.
+ * - `token-expired`: the payment token expired before the order could be sent.
+ * - `expired`: the entry was kept past the outbox retention.
+ * - `corrupt`: the stored record could not be trusted and was quarantined.
+ * - `IDEMPOTENCY_MISMATCH`: the server saw this key with another body (422).
+ */
+export type FailureCode =
+  | 'network'
+  | 'timeout'
+  | 'http'
+  | 'aborted'
+  | 'unreachable'
+  | 'token-expired'
+  | 'expired'
+  | 'corrupt'
+  | 'IDEMPOTENCY_MISMATCH';
+
 /** A failure's description, as kept in results and the outbox. */
 export interface ErrorInfo {
-  /** `network`, `timeout`, `http`, `budget`, `aborted`, `unreachable`, `IDEMPOTENCY_MISMATCH`, ... */
-  code: string;
+  /** What went wrong: see {@link FailureCode}. */
+  code: FailureCode;
   message: string;
   /** HTTP status, when the failure was an answer. */
   status?: number;

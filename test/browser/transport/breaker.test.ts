@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { closedCircuit, failed, latency, permits, succeeded } from '../../../src/transport/breaker';
 
-const error = { code: 'network', message: 'x', at: 0 };
+const error = { code: 'network' as const, message: 'x', at: 0 };
 
 describe('circuit breaker', () => {
   it('opens on a failure, is probed when due, doubles its delay with each failed probe (capped), and closes on success', () => {
