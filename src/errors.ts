@@ -24,7 +24,9 @@ export type ErrorCode =
   /** The instance was closed. */
   | 'CLOSED'
   /** No outbox entry has this id. */
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  /** An instance was created outside a browser (for example during a server render); importing is always safe. */
+  | 'NOT_A_BROWSER';
 
 /**
  * Every error steadycart throws or reports. `path` names the offending field
