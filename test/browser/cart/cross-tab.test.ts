@@ -35,13 +35,35 @@ describe('cart across tabs', () => {
     }
   });
 
-  it('close() releases the channel: a closed instance hears no more changes', async () => {
+  it('close() releases the channel: its BroadcastChannel is closed and a closed instance hears no more changes', async () => {
     const namespace = uniqueNamespace();
-    const here = await open({ namespace });
+    // Every BroadcastChannel this page opens on the namespace, and whether it was closed: clearing the
+    // listeners (which close() also does) would hide a channel left open, so look at the channel itself.
+    const channels: Array<{ channel: BroadcastChannel; closed: boolean }> = [];
+    const Native = globalThis.BroadcastChannel;
+    globalThis.BroadcastChannel = class extends Native {
+      constructor(name: string) {
+        super(name);
+        if (name == namespace) channels.push({ channel: this, closed: false });
+      }
+      override close(): void {
+        const seen = channels.find((c) => c.channel == this);
+        if (seen) seen.closed = true;
+        super.close();
+      }
+    };
+    let here: Awaited<ReturnType<typeof open>>;
+    try {
+      here = await open({ namespace });
+    } finally {
+      globalThis.BroadcastChannel = Native;
+    }
+    expect(channels, 'the instance opened its channel').to.have.length.at.least(1);
     const { sc: there } = await openTab({ namespace });
     const seen: Cart[] = [];
     here.cart.subscribe((cart) => seen.push(cart));
     here.close();
+    expect(channels.map((c) => c.closed)).to.deep.equal(channels.map(() => true));
     await there.cart.add(item('late'));
     // A live third instance proves the message was sent.
     const { sc: witness } = await openTab({ namespace });
