@@ -132,7 +132,7 @@ export const fixturesMiddleware = async (ctx, next) => {
  *   script load errors, then the SDK by script tag with the integrity value
  *   from dist/sri.json, then test/fixtures/csp-app.js (both byte for byte,
  *   below; by hash, the app script is inline);
- * - `/test/csp/dist/{steadycart.iife.js,steadycart-sw.js,sri.json}` and
+ * - `/test/csp/dist/{steadycart.iife.js,steadycart-cart.iife.js,steadycart-sw.js,sri.json}` and
  *   `/test/csp/app.js` (test/fixtures/csp-app.js): the files byte for byte,
  *   as a merchant serves them. (The dev server's esbuild plugin re-emits every
  *   .js it serves, /dist/ included, so /dist/*.js would fail its own SRI.)
@@ -146,7 +146,7 @@ export const fixturesMiddleware = async (ctx, next) => {
  */
 export const securityFixturesMiddleware = async (ctx, next) => {
   if (ctx.path === '/test/csp/page.html') return cspPage(ctx);
-  const verbatim = /^\/test\/csp\/dist\/(steadycart\.iife\.js|steadycart-sw\.js|sri\.json)$/.exec(ctx.path);
+  const verbatim = /^\/test\/csp\/dist\/(steadycart\.iife\.js|steadycart-cart\.iife\.js|steadycart-sw\.js|sri\.json)$/.exec(ctx.path);
   if (verbatim || ctx.path === '/test/csp/app.js') {
     const { readFile } = await import('node:fs/promises');
     ctx.type = verbatim?.[1] === 'sri.json' ? 'application/json' : 'text/javascript';
