@@ -1,4 +1,4 @@
-// Builds the four bundles of steadycart into dist/, their types, and dist/sri.json.
+// Builds the bundles of steadycart into dist/, their types, and dist/sri.json.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -63,8 +63,12 @@ const types = (input, file) => ({
 export default [
   esm('src/index.ts', 'dist/steadycart.mjs'),
   esm('src/sw/index.ts', 'dist/sw.mjs'),
+  esm('src/cart/index.ts', 'dist/steadycart-cart.mjs'),
   standalone('src/index.ts', 'dist/steadycart.iife.js', 'SteadyCart'),
+  // The cart alone, for product pages: window.SteadyCartCart.
+  standalone('src/cart/index.ts', 'dist/steadycart-cart.iife.js', 'SteadyCartCart'),
   standalone('src/sw/standalone.ts', 'dist/steadycart-sw.js'),
   types('build/types/index.d.ts', 'dist/steadycart.d.ts'),
   types('build/types/sw/index.d.ts', 'dist/sw.d.ts'),
+  types('build/types/cart/index.d.ts', 'dist/steadycart-cart.d.ts'),
 ];

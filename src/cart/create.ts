@@ -1,0 +1,77 @@
+import { Channel } from '../channel';
+import { fail } from '../errors';
+import { Emitter } from '../events';
+import { Storage } from '../storage';
+import { isObject } from '../storage/validate';
+import { cartApi } from './api';
+import { CartStore } from './cart';
+import type { CartEvents, CartInstance, CartOptions } from './types';
+
+const EVENTS: Array<keyof CartEvents> = ['cart', 'storage:degraded', 'storage:corrupt'];
+
+/**
+ * @internal Throws `NOT_A_BROWSER` where there is no page (a server render,
+ * Node): importing an entry is safe there, creating an instance is not.
+ */
+export function assertBrowser(): void {
+  if (typeof document == 'undefined') fail('NOT_A_BROWSER', 'steadycart runs in a browser page, not on a server');
+}
+
+/**
+ * Opens the shopper's cart without the rest of steadycart: for product and
+ * category pages, which need the cart and nothing else (no endpoints, no
+ * outbox, no service worker). Same database and channel as
+ * `createSteadyCart`, so a change here reaches a checkout page using the full
+ * SDK at once, and the other way round. Falls back to memory, and says so in
+ * `health()` and a `storage:degraded` event, when IndexedDB is unusable.
+ *
+ * Rejects with `INVALID_OPTIONS` for a bad `namespace`, and with
+ * `NOT_A_BROWSER` outside a browser page.
+ *
+ * @example
+ * ```ts
+ * import { createCart } from 'steadycart/cart';
+ * const cart = await createCart();
+ * cart.subscribe(({ count }) => (badge.textContent = String(count)));
+ * addButton.onclick = () => cart.add({ sku: 'mug-1', name: 'Mug', unitPrice: 1200, currency: 'EUR' });
+ * ```
+ */
+export async function createCart(options: CartOptions = {}): Promise<CartInstance> {
+  assertBrowser();
+  if (!isObject(options)) fail('INVALID_OPTIONS', 'options must be an object', '');
+  const { namespace = 'steadycart' } = options;
+  if (typeof namespace != 'string' || !/^[\w.-]{1,64}$/.test(namespace)) fail('INVALID_OPTIONS', 'must be 1 to 64 letters, digits, _ . or -', 'namespace');
+
+  const events = new Emitter();
+  // Storage degrading while the cart opens is told to the listeners added right after: see Emitter.release.
+  events.hold();
+  const storage = new Storage(namespace, (reason) => events.emit('storage:degraded', { reason }));
+  let opened: CartStore | undefined;
+  // A change announced before the store exists is dropped on purpose: the store's first read comes after it.
+  const channel = new Channel(namespace, (message) => message.t == 'cart' && opened?.onRemoteChange());
+  const store = (opened = new CartStore(storage, channel, events));
+  await store.get();
+  events.release();
+
+  let closed = false;
+  const live = () => {
+    if (closed) fail('CLOSED', 'this cart is closed');
+  };
+  return {
+    ...cartApi(store, live),
+    health: () => ({ storage: storage.kind, storageError: storage.error, droppedMessages: channel.dropped }),
+    on(type, listener) {
+      if (!EVENTS.includes(type)) fail('INVALID_OPTIONS', 'is not a cart event', 'type');
+      if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
+      live();
+      return events.on(type, listener);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      channel.close();
+      storage.close();
+      events.clear();
+    },
+  };
+}
