@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { rawAll } from '../hardening/raw-idb';
 import { cleanup, open, openTab, rejection, uniqueNamespace, until } from '../helpers';
 
 const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
@@ -362,13 +363,21 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     expect((await sc.outbox.list())[0]!.status).to.equal('pending');
   });
 
-  it('a per-call budgetMs overrides the instance budget', async () => {
+  it('a per-call budgetMs overrides the instance budget: 700 ms against a silent server ends pending in seconds, not the instance\'s minute', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
-    await be.fault('us', 'silent');
-    const sc = await sdk(be, ['us'], { budgetMs: 60_000 });
+    // Silent on the POST only (the preflight passes), so the server sees the order it never answers.
+    await be.fault('us', { kind: 'silent', routes: ['checkout'] });
+    // An implementation that ignored the per-call budget would wait for the 30 s attempt timeout at
+    // least (and the instance's 60 s budget): 5 s is far from both, and far above 700 ms on a busy machine.
+    const sc = await sdk(be, ['us'], { budgetMs: 60_000, tuning: { attemptTimeoutMs: 30_000 } });
+    const started = Date.now();
     const r = await sc.placeOrder(order(), { budgetMs: 700 });
+    const elapsed = Date.now() - started;
     expect(r.status).to.equal('pending');
-    expect(r.elapsedMs).to.be.below(30_000);
+    expect(elapsed).to.be.below(5000);
+    // Nor did it give up early: the silent server had the whole budget (less a timer's early firing).
+    expect(elapsed).to.be.at.least(650);
+    expect(await posts(be)).to.have.length.at.least(1);
   });
 
   it('abort through a signal: pending, kept in the outbox, with an aborted error', async () => {
@@ -387,30 +396,24 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     expect((await rejection(sc.placeOrder(order(), { signal: already.signal }))).code).to.equal('ABORTED');
   });
 
-  it('write-ahead: the order, its key and its exact body are in IndexedDB before the first request leaves', async () => {
-    const be = await startBackend();
+  it('invariant 1: write-ahead: the order, its key and its exact body are committed as sending before the first response byte', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    // The server takes the POST and holds its answer for 30 s: nothing reaches the SDK meanwhile.
+    await be.fault('us', { kind: 'hold', ms: 30_000, count: 1 });
     const namespace = uniqueNamespace();
-    const sc = await open({ namespace, endpoints: be.sdk('us') });
-    const stored: unknown[] = [];
-    // Read with a raw connection of our own, at the moment the SDK announces the request.
-    sc.on('attempt', () => {
-      const request = indexedDB.open(namespace);
-      request.onsuccess = () => {
-        const get = request.result.transaction('outbox').objectStore('outbox').getAll();
-        get.onsuccess = () => {
-          stored.push(...get.result);
-          request.result.close();
-        };
-      };
-    });
+    const sc = await open({ namespace, endpoints: be.sdk('us'), budgetMs: 60_000, tuning: { attemptTimeoutMs: 60_000, hedge: false } });
     const o = order();
-    const r = await sc.placeOrder(o);
-    for (let i = 0; i < 100 && !stored.length; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    const [record] = stored as Array<{ id: string; body: string; status: string }>;
-    expect(record!.id).to.equal(r.id);
-    expect(record!.body).to.equal(JSON.stringify(o));
-    const [posted] = await posts(be);
-    expect(posted!.key).to.equal(r.id);
+    const controller = new AbortController();
+    const placing = sc.placeOrder(o, { signal: controller.signal });
+    const held = await until(async () => (await posts(be))[0], 'the POST to reach the server', 10_000);
+    // Read what is at rest with a raw connection of the test's own (no SDK code in the read path).
+    const stored = await rawAll<{ id: string; body: string; status: string }>(namespace, 'outbox');
+    expect(stored.map(({ id, body, status }) => ({ id, body, status }))).to.deep.equal([{ id: held!.key, body: JSON.stringify(o), status: 'sending' }]);
+    // Still no answer: the record was committed before any response byte could exist.
+    expect((await posts(be)).map((q) => q.status)).to.deep.equal([null]);
+    controller.abort();
+    const r = await placing;
+    expect(r).to.include({ id: held!.key, status: 'pending' });
   });
 
   it('card data is refused before anything is stored or sent, naming the JSON path', async () => {
