@@ -4,16 +4,19 @@
  * npm run size: what steadycart costs a merchant, in bytes over the wire.
  *
  * Measures, minified and minified + gzip (level 9):
- * - dist/steadycart.iife.js  the page SDK exactly as shipped (dependencies included)   [budgeted]
- * - dist/steadycart-sw.js    the standalone service worker exactly as shipped           [budgeted]
- * - dist/steadycart.mjs, dist/sw.mjs bundled with their dependencies and minified by
- *   esbuild, as a merchant's bundler would (for the record)
+ * - dist/steadycart-cart.iife.js  the cart alone (product pages), exactly as shipped   [limit = target]
+ * - dist/steadycart.iife.js       the page SDK exactly as shipped                      [limit, target]
+ * - dist/steadycart-sw.js         the standalone service worker exactly as shipped     [limit, target]
+ * - dist/steadycart-cart.mjs, dist/steadycart.mjs, dist/sw.mjs bundled with their
+ *   dependencies and minified by esbuild, as a merchant's bundler would (for the record)
  * - the dependencies alone (each one in package.json, then idb + ky + workbox-window's
  *   production build together, then all of them), bundled and minified the same
  *   way (for comparison)
  *
- * Exits 1 when a budgeted bundle's gzip size exceeds its budget (constants
- * below), or when dist/ is missing (run `npm run build` first).
+ * Every shipped bundle is reported against its DESIGN.md target. Exits 1 when a
+ * bundle's gzip size exceeds its hard limit (constants below), or when dist/ is
+ * missing (run `npm run build` first); a bundle within its limit but over its
+ * target is reported, not failed.
  *
  * Environment:
  *   SKIP_SIZE_FAIL=1   report an overrun as a warning and exit 0, so the rest of
@@ -26,24 +29,31 @@ import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 /*
- * Budgets, min+gzip bytes of the shipped files. DESIGN.md set 12 kB (page) and
- * 10 kB (worker); they were raised, as a recorded decision, when the features
- * the issues require measured more (commit "Size budgets: 19,000 B page,
- * 18,500 B worker"): the dependencies alone take 7.5 kB of the page bundle
- * (idb 1.3, ky 4.9, workbox-window 1.3) and 8.8 kB of the worker (idb, ky,
- * workbox-strategies 2.6 for the offline shell), leaving about 11 kB and 9 kB
- * for steadycart's own code. Lower them again as the code shrinks; never raise
- * them silently.
+ * Budgets, min+gzip bytes of the shipped files.
+ *
+ * Targets are DESIGN.md's: the cart alone 5,500 B, the page SDK 16,000 B, the
+ * worker 15,000 B (they replaced the first 12 kB / 10 kB, which proved too small
+ * for the fixed dependencies: ky alone is 4.1 kB of each bundle).
+ *
+ * Limits fail the build. The cart's limit is its target. The page and the worker
+ * are still over their targets (18.3 kB and 17.7 kB when the cart entry landed),
+ * so their limits stay the ones they meet today, 19,000 B and 18,500 B (commit
+ * "Size budgets: 19,000 B page, 18,500 B worker"): a regression still fails the
+ * build, and the targets are tracked by `npm run bench:check`. Once the size cuts
+ * land, the page and worker limits become their targets (set LIMIT = TARGET);
+ * never raise a limit silently.
  */
-/** gzip budget of dist/steadycart.iife.js, in bytes. */
-const PAGE_BUDGET_GZIP = 19_000;
-/** gzip budget of dist/steadycart-sw.js, in bytes. */
-const WORKER_BUDGET_GZIP = 18_500;
+/** @typedef {{ limit: number, target: number }} Budget */
+/** @type {Record<'cart' | 'page' | 'worker', Budget>} */
+export const BUDGETS = {
+  cart: { limit: 5_500, target: 5_500 },
+  page: { limit: 19_000, target: 16_000 },
+  worker: { limit: 18_500, target: 15_000 },
+};
 
 const require = createRequire(import.meta.url);
-// Paths below are relative to the repository root.
-process.chdir(fileURLToPath(new URL('..', import.meta.url)));
-const skipFail = process.env.SKIP_SIZE_FAIL === '1';
+/** The repository root: every path below is relative to it. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Same substitution as rollup.config.mjs: workbox-window's `module` field is its development build. */
 /** @type {esbuild.Plugin} */
@@ -64,7 +74,7 @@ const workboxProd = {
  */
 async function bundle(contents) {
   const out = await esbuild.build({
-    stdin: { contents, resolveDir: process.cwd(), loader: 'js' },
+    stdin: { contents, resolveDir: ROOT, loader: 'js' },
     bundle: true,
     minify: true,
     format: 'esm',
@@ -83,7 +93,7 @@ async function bundle(contents) {
 }
 
 /** Runtime dependencies, from package.json. */
-const DEPENDENCIES = Object.keys(JSON.parse(readFileSync('package.json', 'utf8')).dependencies ?? {}).sort();
+const DEPENDENCIES = Object.keys(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).dependencies ?? {}).sort();
 /** The page SDK's dependencies: the comparison the budget is argued from. */
 const PAGE_DEPENDENCIES = ['idb', 'ky', 'workbox-window'].filter((d) => DEPENDENCIES.includes(d));
 
@@ -103,7 +113,7 @@ const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length;
  * @property {string} name
  * @property {number} min
  * @property {number} gzip
- * @property {number} [budget]
+ * @property {Budget} [budget]
  */
 
 /** @param {string} path */
@@ -112,7 +122,7 @@ function shipped(path) {
   return readFileSync(path);
 }
 
-/** @param {string} name @param {Uint8Array} bytes @param {number} [budget] @returns {Row} */
+/** @param {string} name @param {Uint8Array} bytes @param {Budget} [budget] @returns {Row} */
 const row = (name, bytes, budget) => ({ name, min: bytes.length, gzip: gzipSize(bytes), budget });
 
 /**
@@ -127,8 +137,10 @@ function withDeps(path) {
 /** @returns {Promise<Row[]>} */
 async function measure() {
   return [
-    row('dist/steadycart.iife.js (page, shipped)', shipped('dist/steadycart.iife.js'), PAGE_BUDGET_GZIP),
-    row('dist/steadycart-sw.js (worker, shipped)', shipped('dist/steadycart-sw.js'), WORKER_BUDGET_GZIP),
+    row('dist/steadycart-cart.iife.js (cart alone, shipped)', shipped('dist/steadycart-cart.iife.js'), BUDGETS.cart),
+    row('dist/steadycart.iife.js (page, shipped)', shipped('dist/steadycart.iife.js'), BUDGETS.page),
+    row('dist/steadycart-sw.js (worker, shipped)', shipped('dist/steadycart-sw.js'), BUDGETS.worker),
+    row('dist/steadycart-cart.mjs + deps, minified', await withDeps('dist/steadycart-cart.mjs')),
     row('dist/steadycart.mjs + deps, minified', await withDeps('dist/steadycart.mjs')),
     row('dist/sw.mjs + deps, minified', await withDeps('dist/sw.mjs')),
     ...(await Promise.all(DEPENDENCIES.map(async (d) => row(`deps: ${d}${d === 'workbox-window' ? ' (prod)' : ''}`, await bundle(everything([d])))))),
@@ -140,36 +152,57 @@ async function measure() {
 /** @param {number} n */
 const fmt = (n) => n.toLocaleString('en-US');
 
-/** @param {Row[]} rows @returns {string[]} names of the bundles over budget */
+/**
+ * @param {Row[]} rows
+ * @returns {{ over: string[], missed: string[] }} bundles over their limit (fail), and over their target only (reported)
+ */
 function print(rows) {
   const w = Math.max(...rows.map((r) => r.name.length));
-  /** @param {string} name @param {string} min @param {string} gz @param {string} budget @param {string} verdict */
-  const line = (name, min, gz, budget, verdict) =>
-    `${name.padEnd(w)}  ${min.padStart(8)}  ${gz.padStart(8)}  ${budget.padStart(9)}  ${verdict}`.trimEnd();
-  console.log(line('bundle', 'min', 'min+gz', 'budget gz', ''));
+  /** @param {string} name @param {string} min @param {string} gz @param {string} target @param {string} limit @param {string} verdict */
+  const line = (name, min, gz, target, limit, verdict) =>
+    `${name.padEnd(w)}  ${min.padStart(8)}  ${gz.padStart(8)}  ${target.padStart(8)}  ${limit.padStart(8)}  ${verdict}`.trimEnd();
+  console.log(line('bundle', 'min', 'min+gz', 'target', 'limit', ''));
   /** @type {string[]} */
   const over = [];
+  /** @type {string[]} */
+  const missed = [];
   for (const r of rows) {
     let verdict = '';
-    if (r.budget !== undefined) {
-      const diff = r.gzip - r.budget;
-      verdict = diff > 0 ? `OVER by ${fmt(diff)}` : `ok (${fmt(-diff)} left)`;
-      if (diff > 0) over.push(`${r.name}: ${fmt(r.gzip)} B gzip > budget ${fmt(r.budget)} B`);
+    const b = r.budget;
+    if (b) {
+      const name = `${r.name}: ${fmt(r.gzip)} B gzip`;
+      if (r.gzip > b.limit) {
+        verdict = `FAIL: over the limit by ${fmt(r.gzip - b.limit)}`;
+        over.push(`${name} > limit ${fmt(b.limit)} B`);
+      } else if (r.gzip > b.target) {
+        verdict = `over target by ${fmt(r.gzip - b.target)} (within the limit)`;
+        missed.push(`${name} > target ${fmt(b.target)} B, by ${fmt(r.gzip - b.target)} B`);
+      } else verdict = `ok (${fmt(b.target - r.gzip)} left)`;
     }
-    console.log(line(r.name, fmt(r.min), fmt(r.gzip), r.budget === undefined ? '' : fmt(r.budget), verdict));
+    console.log(line(r.name, fmt(r.min), fmt(r.gzip), b ? fmt(b.target) : '', b ? fmt(b.limit) : '', verdict));
   }
-  console.log('(bytes; gzip level 9; budgets apply to the shipped files)');
-  return over;
+  console.log('(bytes; gzip level 9; targets are DESIGN.md\'s, limits fail the build; both apply to the shipped files)');
+  return { over, missed };
 }
 
-try {
-  const over = print(await measure());
+/** Measures, prints, and exits 1 over a limit (see the top of this file). */
+async function main() {
+  process.chdir(ROOT);
+  const skipFail = process.env.SKIP_SIZE_FAIL === '1';
+  const { over, missed } = print(await measure());
+  // Reported, not failed: these targets are tracked by `npm run bench:check` until they become limits.
+  for (const m of missed) console.error(`note: over target: ${m}`);
   if (over.length) {
-    for (const o of over) console.error(`${skipFail ? 'warning' : 'error'}: size budget exceeded: ${o}`);
+    for (const o of over) console.error(`${skipFail ? 'warning' : 'error'}: size limit exceeded: ${o}`);
     if (skipFail) console.error('SKIP_SIZE_FAIL=1: size overrun reported as a warning only.');
     else process.exit(1);
   }
-} catch (err) {
-  console.error(`size: ${/** @type {Error} */ (err)?.message ?? err}`);
-  process.exit(1);
+}
+
+// Imported (bench/size.mjs reads BUDGETS), it only defines; run, it measures.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(`size: ${/** @type {Error} */ (err)?.message ?? err}`);
+    process.exit(1);
+  });
 }
