@@ -12,7 +12,7 @@ import { backoff, retryAfterMs } from '../../src/transport/backoff';
 import { closedCircuit, failed, permits, succeeded } from '../../src/transport/breaker';
 import { classify } from '../../src/transport/classify';
 import { RetryBudget } from '../../src/transport/retry-budget';
-import type { CartItem } from '../../src/types';
+import type { CartItem, SteadyCartOptions } from '../../src/types';
 
 const params = { seed: 20261126, numRuns: 300 };
 
@@ -26,18 +26,180 @@ function withLuhn(digits: string): string {
   return digits + ((10 - (sum % 10)) % 10);
 }
 
+/** Valid options, every field optional, numbers anywhere in their documented ranges. */
+const validOptions: fc.Arbitrary<SteadyCartOptions> = fc
+  .record(
+    {
+      endpoints: fc.uniqueArray(
+        fc.record({ url: fc.constantFrom('https://us.example.com', 'https://eu.example.com/api/', 'http://127.0.0.1:8080', 'http://localhost:9', 'http://[::1]:9') }, { requiredKeys: ['url'] }),
+        { minLength: 1, maxLength: 3, selector: (e) => e.url },
+      ),
+      domain: fc.constantFrom('main', 'backup'),
+      budgetMs: fc.integer({ min: 100, max: 120_000 }),
+      paths: fc.record({ checkout: fc.constantFrom('/checkout', '/api/orders/'), health: fc.constantFrom<string | false>('/health', false) }, { requiredKeys: [] }),
+      outbox: fc.oneof(fc.constant(false as const), fc.record({ retentionMs: fc.integer({ min: 60_000, max: 30 * 86_400_000 }) }, { requiredKeys: [] })),
+      serviceWorker: fc.oneof(
+        fc.constant<SteadyCartOptions['serviceWorker']>('/sw.js'),
+        fc.record({ url: fc.constant('/sw.js'), scope: fc.constant('/shop/'), offlineShell: fc.boolean() }, { requiredKeys: ['url'] }),
+      ),
+      namespace: fc.stringMatching(/^[\w.-]{1,64}$/),
+      credentials: fc.constantFrom<RequestCredentials>('omit', 'same-origin', 'include'),
+      allowCardLikeAt: fc.array(fc.constantFrom('items[0].sku', 'ref')),
+      tuning: fc
+        .record({ min: fc.integer({ min: 50, max: 60_000 }), open: fc.integer({ min: 100, max: 600_000 }), hedge: fc.boolean(), tokens: fc.integer({ min: 1, max: 1000 }) })
+        .chain(({ min, open, hedge, tokens }) =>
+          fc.record({
+            minAttemptTimeoutMs: fc.constant(min),
+            attemptTimeoutMs: fc.integer({ min, max: 120_000 }),
+            hedgeDelayMs: fc.integer({ min: 10, max: 120_000 }),
+            hedge: fc.constant(hedge),
+            openMs: fc.constant(open),
+            maxOpenMs: fc.integer({ min: open, max: 3_600_000 }),
+            retryTokens: fc.constant(tokens),
+            retryTokenRatio: fc.double({ min: 0, max: 1000, noNaN: true }),
+          }, { requiredKeys: ['minAttemptTimeoutMs', 'attemptTimeoutMs', 'openMs', 'maxOpenMs'] }),
+        ),
+    },
+    { requiredKeys: ['endpoints'] },
+  )
+  .map(({ domain, endpoints, ...rest }) => ({ ...rest, endpoints: endpoints.map((e, i) => (i == 0 ? { ...e, domain } : e)) }) as SteadyCartOptions);
+
+/** Values that are not a number in [min, max]. */
+const notNumberIn = (min: number, max: number) =>
+  fc.oneof(
+    fc.double({ max: min, maxExcluded: true, noNaN: true }),
+    fc.double({ min: max, minExcluded: true, noNaN: true }),
+    fc.constantFrom<unknown>(NaN, null, '100', true, [], {}),
+  );
+/** Values that are not a non-empty string without spaces. */
+const notText = fc.oneof(fc.constantFrom<unknown>('', 'a b', ' ', 'tab\there', 1, null, true, {}), fc.string().map((t) => `${t} ${t}`));
+const notBoolean = fc.constantFrom<unknown>(0, 1, 'true', null, {}, []);
+const notObject = fc.constantFrom<unknown>(1, 'x', true, [], null);
+
+type Options = Record<string, unknown> & { endpoints: Array<Record<string, unknown>> };
+/** One field made invalid: which branch of the validation it takes, and the path the error must name. */
+interface BadField {
+  branch: string;
+  path: string;
+  apply(options: Options): unknown;
+}
+const set = (options: Options, path: string[], value: unknown): Options => {
+  let at: Record<string, unknown> = options;
+  for (const key of path.slice(0, -1)) at = (at[key] = typeof at[key] == 'object' && at[key] ? at[key] : {}) as Record<string, unknown>;
+  at[path.at(-1)!] = value;
+  return options;
+};
+const field = (branch: string, path: string[], values: fc.Arbitrary<unknown>): fc.Arbitrary<BadField> =>
+  values.map((value) => ({ branch, path: path.join('.'), apply: (o) => set(o, path, value) }));
+/** A field of the service worker given as an object (the rest of it valid). */
+const workerField = (key: string, values: fc.Arbitrary<unknown>): fc.Arbitrary<BadField> =>
+  values.map((value) => ({
+    branch: `serviceWorker.${key}`,
+    path: `serviceWorker.${key}`,
+    apply: (o) => set(o, ['serviceWorker'], { url: '/sw.js', ...(typeof o.serviceWorker == 'object' ? o.serviceWorker : {}), [key]: value }),
+  }));
+/** The endpoint list's branches: the last endpoint gets the bad value. */
+const endpointField = (branch: string, key: 'url' | 'domain' | null, values: fc.Arbitrary<unknown>): fc.Arbitrary<BadField> =>
+  values.map((value) => ({
+    branch,
+    path: 'endpoints[?]' + (key ? `.${key}` : ''),
+    apply(o) {
+      const i = o.endpoints.length - 1;
+      this.path = `endpoints[${i}]` + (key ? `.${key}` : '');
+      o.endpoints[i] = key ? { ...o.endpoints[i], [key]: value } : (value as never);
+      return o;
+    },
+  }));
+const TUNING_RANGES: Record<string, [number, number]> = {
+  minAttemptTimeoutMs: [50, 60_000],
+  hedgeDelayMs: [10, 120_000],
+  openMs: [100, 600_000],
+  retryTokens: [1, 1000],
+  retryTokenRatio: [0, 1000],
+};
+const badField: fc.Arbitrary<BadField> = fc.oneof(
+  notObject.filter((v) => v !== null).map((value): BadField => ({ branch: 'options', path: '', apply: () => value })),
+  field('endpoints', ['endpoints'], notObject.filter((v) => !Array.isArray(v) && v != null)),
+  endpointField('endpoint', null, notObject),
+  endpointField('url:absolute', 'url', fc.constantFrom<unknown>('/checkout', 'us.example.com', '', 42, null)),
+  endpointField('url:scheme', 'url', fc.constantFrom('http://pay.example.com', 'ftp://pay.example.com', 'ws://127.0.0.1:9', 'http://10.0.0.1')),
+  endpointField('url:extras', 'url', fc.constantFrom('https://a:b@pay.example.com', 'https://pay.example.com/?x=1', 'https://pay.example.com/#top', 'https://user@pay.example.com')),
+  endpointField('domain', 'domain', notText),
+  // A duplicate: the first endpoint's URL again, written differently.
+  fc.constant<BadField>({
+    branch: 'url:duplicate',
+    path: '',
+    apply(o) {
+      this.path = `endpoints[${o.endpoints.length}].url`;
+      o.endpoints.push({ url: `${String(o.endpoints[0]!.url).replace(/\/+$/, '')}/` });
+      return o;
+    },
+  }),
+  field('paths', ['paths'], notObject.filter((v) => v != null)),
+  field('paths.checkout', ['paths', 'checkout'], fc.constantFrom<unknown>('checkout', '/', '//', '/a b', '/x?y', 1, null)),
+  field('paths.health', ['paths', 'health'], fc.constantFrom<unknown>('health', '/a b', '/x#y', true, 1, null)),
+  field('outbox', ['outbox'], fc.constantFrom<unknown>(true, 1, 'on', [])),
+  field('outbox.retentionMs', ['outbox', 'retentionMs'], notNumberIn(60_000, 30 * 86_400_000)),
+  field('serviceWorker', ['serviceWorker'], fc.constantFrom<unknown>(true, 1, [])),
+  field('serviceWorker:string', ['serviceWorker'], fc.constantFrom('', 'a b.js', ' /sw.js')),
+  workerField('url', notText),
+  workerField('scope', notText),
+  workerField('offlineShell', notBoolean),
+  field('allowCardLikeAt', ['allowCardLikeAt'], fc.constantFrom<unknown>('ref', [1], ['ok', null], {})),
+  field('tuning', ['tuning'], notObject.filter((v) => v != null)),
+  field('tuning.hedge', ['tuning', 'hedge'], notBoolean),
+  ...Object.entries(TUNING_RANGES).map(([key, [min, max]]) =>
+    field(`tuning.${key}`, ['tuning', key], notNumberIn(min, max)).map((bad) => ({
+      ...bad,
+      // Keep the fields bounded by this one valid whatever it becomes.
+      apply: (o: Options) => bad.apply(set(set(o, ['tuning', 'attemptTimeoutMs'], 120_000), ['tuning', 'maxOpenMs'], 3_600_000)),
+    })),
+  ),
+  // Below the minimum attempt timeout given beside it; below the open interval given beside it.
+  fc.integer({ min: 50, max: 60_000 }).map((min): BadField => ({ branch: 'tuning.attemptTimeoutMs', path: 'tuning.attemptTimeoutMs', apply: (o) => set(set(o, ['tuning', 'minAttemptTimeoutMs'], min), ['tuning', 'attemptTimeoutMs'], min - 1) })),
+  fc.integer({ min: 100, max: 600_000 }).map((open): BadField => ({ branch: 'tuning.maxOpenMs', path: 'tuning.maxOpenMs', apply: (o) => set(set(o, ['tuning', 'openMs'], open), ['tuning', 'maxOpenMs'], open - 1) })),
+  field('budgetMs', ['budgetMs'], notNumberIn(100, 120_000)),
+  field('namespace', ['namespace'], fc.constantFrom<unknown>('', 'a b', 'x/y', 'x'.repeat(65), 1, null)),
+  field('credentials', ['credentials'], fc.constantFrom<unknown>('always', 'OMIT', '', 1, null)),
+);
+/** Every branch `badField` can take: each must be reached. */
+const BRANCHES = [
+  'options', 'endpoints', 'endpoint', 'url:absolute', 'url:scheme', 'url:extras', 'url:duplicate', 'domain', 'paths', 'paths.checkout', 'paths.health',
+  'outbox', 'outbox.retentionMs', 'serviceWorker', 'serviceWorker:string', 'serviceWorker.url', 'serviceWorker.scope', 'serviceWorker.offlineShell',
+  'allowCardLikeAt', 'tuning', 'tuning.hedge', ...Object.keys(TUNING_RANGES).map((k) => `tuning.${k}`), 'tuning.attemptTimeoutMs', 'tuning.maxOpenMs',
+  'budgetMs', 'namespace', 'credentials',
+];
+
 describe('properties', () => {
-  it('options: any input either normalizes or throws INVALID_OPTIONS with a path, never anything else', () => {
+  it('options: one bad field anywhere in valid options is refused with INVALID_OPTIONS at its exact path; every validation branch is reached', () => {
+    const reached = new Set<string>();
     fc.assert(
-      fc.property(fc.anything({ withNullPrototype: true, withBigInt: true, withDate: true }), (input) => {
+      fc.property(validOptions, badField, (options, bad) => {
+        const input = bad.apply(structuredClone(options) as unknown as Options);
+        let error: unknown;
         try {
-          const config = normalizeOptions({ endpoints: [{ url: 'https://a.example.com' }], ...(typeof input == 'object' && input ? input : { budgetMs: input }) } as never);
-          expect(config.budgetMs).to.be.within(100, 120_000);
-        } catch (error) {
-          expect(isSteadyCartError(error), String(error)).to.equal(true);
-          expect((error as { code: string }).code).to.equal('INVALID_OPTIONS');
-          expect((error as { path?: string }).path).to.be.a('string');
+          normalizeOptions(input as never);
+        } catch (e) {
+          error = e;
         }
+        expect(isSteadyCartError(error), `${bad.path} = ${fc.stringify(input)}`).to.equal(true);
+        expect(error).to.include({ code: 'INVALID_OPTIONS', path: bad.path });
+        reached.add(bad.branch);
+      }),
+      { ...params, numRuns: 1000 },
+    );
+    expect([...reached].sort()).to.deep.equal([...BRANCHES].sort());
+  });
+
+  it('options: valid options normalize to what was given, defaults where nothing was', () => {
+    fc.assert(
+      fc.property(validOptions, (options) => {
+        const config = normalizeOptions(options);
+        expect(config.endpoints.map((e) => e.url)).to.deep.equal(options.endpoints!.map((e) => e.url.replace(/\/+$/, '')));
+        expect(config.budgetMs).to.equal(options.budgetMs ?? 3000);
+        expect(config.namespace).to.equal(options.namespace ?? 'steadycart');
+        expect(config.tuning.hedge).to.equal(options.tuning?.hedge ?? true);
+        expect(config.retentionMs).to.equal(options.outbox === false ? 0 : (options.outbox?.retentionMs ?? 86_400_000));
       }),
       params,
     );

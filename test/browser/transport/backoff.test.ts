@@ -3,7 +3,7 @@ import { backoff, retryAfterMs } from '../../../src/transport/backoff';
 import { RetryBudget } from '../../../src/transport/retry-budget';
 
 describe('backoff and Retry-After', () => {
-  it('full jitter: a random delay between 0 and min(cap, base * 2^step)', () => {
+  it('invariant 6: full jitter: a random delay between 0 and min(cap, base * 2^step)', () => {
     expect(backoff(0, 100, 1000, () => 0.999)).to.equal(99);
     expect(backoff(3, 100, 1000, () => 0.5)).to.equal(400);
     expect(backoff(10, 100, 1000, () => 0.999)).to.equal(999);
@@ -24,7 +24,7 @@ describe('backoff and Retry-After', () => {
 });
 
 describe('retry budget (gRPC retryThrottling)', () => {
-  it('allows retries while more than half the tokens are left, and refills by the ratio on success', () => {
+  it('invariant 6: the retry budget allows retries while more than half the tokens are left, and refills by the ratio on success', () => {
     const budget = new RetryBudget(10, 0.5, 0.1, () => 0);
     for (let i = 0; i < 4; i++) budget.onFailure();
     expect(budget.canRetry()).to.equal(true);
