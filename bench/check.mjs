@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BUDGETS } from './size.mjs';
+import { STARTUP_RATIO } from './startup.mjs';
 
 const SLACK_MS = 50;
 const HEALTHY_MS = 10;
@@ -24,9 +25,10 @@ export function evaluate(results) {
     lines.push({ target, pass, detail });
   };
 
-  for (const group of ['page', 'worker']) {
+  for (const group of ['cart', 'page', 'worker']) {
     add(`size: ${group} bundle ≤ ${kb(BUDGETS[group])} min+gzip`, 'size', (d) => {
       const r = d.rows.find((x) => x.group == group && x.budget);
+      if (!r) return [false, `no ${group} row in the size results: run \`npm run bench -- --only=size\``];
       return [r.gzip <= r.budget, `${kb(r.gzip)} (${r.gzip <= r.budget ? `${kb(r.budget - r.gzip)} left` : `over by ${kb(r.gzip - r.budget)}, ${((r.gzip / r.budget - 1) * 100).toFixed(0)}%`})`];
     });
   }
@@ -86,6 +88,15 @@ export function evaluate(results) {
     const worst = sdk.reduce((a, b) => (b.ratio > a.ratio ? b : a));
     return [worst.ratio < HERD_RATIO, `${sdk.map((r) => `${r.ratio.toFixed(2)}x (outage ${r.outage}: ${r.outageRatio.toFixed(2)}x during, ${r.recoveryRatio.toFixed(2)}x after)`).join('; ')}`];
   });
+
+  for (const [id, label] of [['cart', 'steadycart/cart'], ['full', 'full SDK']]) {
+    add(`start-up: ${label} renders the cart count within ${STARTUP_RATIO}x plain idb (cold and warm)`, 'startup', (d) => {
+      const [cold, warm] = [d.stats.cold, d.stats.warm];
+      const pass = cold[id].ratio <= STARTUP_RATIO && warm[id].ratio <= STARTUP_RATIO;
+      const part = (name, m) => `${name} ${f1(m[id].median)} ms vs ${f1(m.idb.median)} ms, ${m[id].ratio.toFixed(2)}x`;
+      return [pass, `${part('cold', cold)}; ${part('warm', warm)} (medians)`];
+    });
+  }
   return lines;
 }
 

@@ -14,6 +14,7 @@ import * as healthy from './healthy.mjs';
 import * as herd from './herd.mjs';
 import { ROOT, buildPageScript, launchBrowser, machine, progress, snapshotDist, srcFingerprint } from './lib.mjs';
 import * as size from './size.mjs';
+import * as startup from './startup.mjs';
 
 const BENCHMARKS = {
   size: { title: '1. Size', module: size },
@@ -21,6 +22,7 @@ const BENCHMARKS = {
   failover: { title: '3. Failover', module: failover },
   drain: { title: '4. Outbox drain', module: drain },
   herd: { title: '5. Herd', module: herd },
+  startup: { title: '6. Start-up', module: startup },
 };
 const RESULTS_JSON = join(ROOT, 'bench/results.json');
 const RESULTS_MD = join(ROOT, 'bench/RESULTS.md');
@@ -62,10 +64,20 @@ for (let attempt = 1; !args.includes('--no-build'); attempt++) {
 }
 if (!existsSync(join(ROOT, 'dist/steadycart.iife.js'))) throw new Error('dist/ is missing: run npm run build');
 const bundles = snapshotDist();
-progress('building the bench pages (baselines, Workbox worker) and the herd policy bundle');
-await buildPageScript('bench/pages/clients.mjs', 'clients.js');
-await buildPageScript('bench/pages/workbox-sw.mjs', 'workbox-sw.js');
-await herd.buildPolicy();
+// What the chosen benchmarks load besides dist/: the baselines' page script, the Workbox worker, the herd's policy bundle.
+const needs = (...names) => names.some((name) => only.includes(name));
+if (needs('healthy', 'failover', 'drain')) {
+  progress('building the bench page script (baselines)');
+  await buildPageScript('bench/pages/clients.mjs', 'clients.js');
+}
+if (needs('drain')) {
+  progress('building the Workbox worker');
+  await buildPageScript('bench/pages/workbox-sw.mjs', 'workbox-sw.js');
+}
+if (needs('herd')) {
+  progress('building the herd policy bundle');
+  await herd.buildPolicy();
+}
 if (args.includes('--no-build')) source += ' (dist/ not rebuilt: --no-build)';
 else if (srcFingerprint() != source.slice(0, 12)) {
   source += ' (src/ changed while the bench was building: the builds may differ)';
