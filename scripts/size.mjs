@@ -24,6 +24,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -116,20 +117,21 @@ const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length;
  * @property {Budget} [budget]
  */
 
-/** @param {string} path */
+/** @param {string} path relative to the repository root */
 function shipped(path) {
-  if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first`);
-  return readFileSync(path);
+  if (!existsSync(join(ROOT, path))) throw new Error(`${path} is missing: run \`npm run build\` first`);
+  return readFileSync(join(ROOT, path));
 }
 
 /** @param {string} name @param {Uint8Array} bytes @param {Budget} [budget] @returns {Row} */
 const row = (name, bytes, budget) => ({ name, min: bytes.length, gzip: gzipSize(bytes), budget });
 
 /**
- * A built ES module bundled with the dependencies it imports, minified.
- * @param {string} path
+ * A built ES module bundled with the dependencies it imports and minified by
+ * esbuild: what a merchant's bundler ships (bench/size.mjs shows it too).
+ * @param {string} path relative to the repository root
  */
-function withDeps(path) {
+export function withDeps(path) {
   shipped(path); // fails clearly when not built
   return bundle(`export * from ${JSON.stringify(`./${path}`)};`);
 }
