@@ -4,12 +4,13 @@ import type { Emitter } from '../events';
 import { toJsonBody } from '../guard/json';
 import { number, type Config } from '../options';
 import type { OutboxRecord, Storage } from '../storage';
-import { isObject, outboxProblem, quarantined } from '../storage/validate';
 import type { Json, OrderEvent, OrderResult, OutboxEntry, OutboxStatus, PlaceOrderOptions } from '../types';
 import { backoff } from '../transport/backoff';
 import type { Circuits } from '../transport/circuits';
-import { tokenExpired, tokenExpiredError, type Outcome, type Placer } from '../transport/place';
+import type { Outcome, Placer } from '../transport/place';
 import { withLock } from './lock';
+import { tokenExpired, tokenExpiredError, whileTokenLives } from './payment-token';
+import { OutboxRecords } from './records';
 import { isFinal } from './statuses';
 
 /** Finished entries stay listed this long, so the shop can show how they ended. */
@@ -25,18 +26,59 @@ const DRAIN_PASSES = 5;
 /** @internal Background Sync tag of the replay, which the pages register and the worker answers. */
 export const syncTag = (namespace: string) => `${namespace}:replay`;
 
+/** How a run of an order ended, as the outbox stores it. */
 type Settlement = Omit<Outcome, 'status'> & { status: OutboxStatus };
 
 const needsPayment = (): Settlement => ({ status: 'needs-payment', attempts: 0, error: tokenExpiredError() });
 
 /**
- * How a replay ends: an order still waiting whose payment token died (before
- * or during the run) and that no domain may have processed needs payment
- * again (the placer sends no order with a dead token).
+ * How a run that ended with the order waiting is stored, under the token
+ * policy. When the token died during the run, the error says so (it is why
+ * nothing more was sent). On a replay, an order with a dead token that no
+ * domain may have processed needs payment again.
  */
-const settlement = (record: OutboxRecord, outcome: Outcome): Settlement =>
-  outcome.status == 'pending' && tokenExpired(record) && !record.domains.length ? needsPayment() : outcome;
+function underTokenPolicy(record: OutboxRecord, outcome: Outcome, run: { replay: boolean; tokenDeadAtStart: boolean; aborted: boolean }): Settlement {
+  if (outcome.status != 'pending' || run.aborted || !tokenExpired(record)) return outcome;
+  if (run.replay && !record.domains.length) return needsPayment();
+  return run.tokenDeadAtStart ? outcome : { ...outcome, error: tokenExpiredError() };
+}
 
+/**
+ * The replay loop of this context: `idle`, or `draining` (one drain under
+ * the replay lock), with at most one forced drain queued to follow it.
+ */
+type ReplayLoop = { state: 'idle' } | { state: 'draining'; drain: Promise<number>; forcedNext?: Promise<number> };
+
+/** How one entry is replayed. */
+interface ReplayOptions {
+  /** Replay it even before its backoff ends (the shopper asked, or connectivity just came back). */
+  ignoreBackoff: boolean;
+  /** Whether any endpoint may be used now; without one, only what needs no request happens (expiry, a dead token, an orphan). */
+  reachable: boolean;
+}
+
+/** What one drain pass does with a record. */
+type PassStep = 'forget' | 'keep' | 'replay' | 'wait';
+
+/**
+ * A drain pass's step for a record: a finished one is kept for the shop to
+ * see, then forgotten; a waiting one is replayed when due (with `forceAll`,
+ * at once), and so is a `sending` one whose lock is free, orphaned by a
+ * context that died mid-flight.
+ */
+function passStep(r: OutboxRecord, now: number, forceAll: boolean): PassStep {
+  if (isFinal(r.status)) return r.updatedAt + KEEP_FINISHED_MS < now ? 'forget' : 'keep';
+  return r.status == 'sending' || forceAll || r.due <= now ? 'replay' : 'wait';
+}
+
+/** Runs `task` on every item, at most `limit` at a time, in order of the list. */
+async function eachConcurrently<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 /** @internal The public view of a record. */
 export function toEntry(r: OutboxRecord): OutboxEntry {
@@ -66,8 +108,8 @@ export function toEntry(r: OutboxRecord): OutboxEntry {
  * Shared by the page and the service worker.
  */
 export class Outbox {
-  private draining?: Promise<number>;
-  private forceNext = false;
+  private loop: ReplayLoop = { state: 'idle' };
+  private readonly records: OutboxRecords;
 
   /** @internal */
   constructor(
@@ -79,47 +121,22 @@ export class Outbox {
     private readonly placer: Placer,
     /** Told when an order waits, so that it is replayed later (Background Sync, timers). */
     private readonly onWaiting: () => void = () => {},
-  ) {}
+  ) {
+    this.records = new OutboxRecords(storage, events, config.allowCardLikeAt);
+  }
 
   /** @internal `placeOrder`, see the instance's documentation. */
   async place(order: unknown, options: PlaceOrderOptions = {}): Promise<OrderResult> {
     const start = performance.now();
-    if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
-    const { endpoints, retentionMs, allowCardLikeAt } = this.config;
-    const budgetMs = number(options.budgetMs, this.config.budgetMs, 100, 120_000, 'budgetMs');
-    let expires = options.paymentTokenExpiresAt;
-    if (expires instanceof Date) expires = expires.getTime();
-    if (expires !== undefined && !(typeof expires == 'number' && isFinite(expires))) fail('INVALID_OPTIONS', 'must be a time in ms or a Date', 'paymentTokenExpiresAt');
-    const { signal } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_OPTIONS', 'must be an AbortSignal', 'signal');
-    if (typeof order != 'object' || order === null) fail('INVALID_ORDER', 'an order must be an object', '');
-    if (!endpoints.length) fail('NO_ENDPOINTS', 'no checkout endpoint is configured', 'endpoints');
-    const body = toJsonBody(order, allowCardLikeAt);
-    if (signal?.aborted) fail('ABORTED', 'the signal was already aborted');
-
-    const now = Date.now();
-    const first = endpoints.find((e) => this.circuits.permits(e) != 'no') ?? endpoints[0]!;
-    const record: OutboxRecord = {
-      id: crypto.randomUUID(),
-      body,
-      status: 'sending',
-      createdAt: now,
-      updatedAt: now,
-      attempts: 0,
-      runs: 0,
-      // The first domain is recorded with the write-ahead itself, which saves a write.
-      domains: [first.domain],
-      due: now,
-      tokenExpiresAt: expires as number | undefined,
-    };
-    const run = async () => {
-      if (retentionMs) await this.storage.put('outbox', record);
-      this.emit(record);
-      const outcome = await this.placer.place({ record, deadline: now + budgetMs, signal, fresh: true });
-      await this.settle(record, outcome.status == 'pending' && !retentionMs ? { ...outcome, status: 'failed' } : outcome);
-      return outcome;
-    };
-    const outcome = (await withLock(this.storage, this.lockName(record.id), run)) ?? (await run());
+    const { body, budgetMs, tokenExpiresAt, signal } = this.checkPlacement(order, options);
+    const record = this.newRecord(body, tokenExpiresAt);
+    const deadline = record.createdAt + budgetMs;
+    const outcome =
+      (await withLock(this.storage, this.lockName(record.id), () => this.placeLocked(record, deadline, signal), { wait: true })) ??
+      // The lock is named by this order's fresh key: no other context can hold it, so this happens
+      // only if the lease store misbehaves. The order is then not sent from here without its lock
+      // (a drain elsewhere would take it for an orphan and send it too): it waits for a replay.
+      (await this.unsent(record));
     return {
       id: record.id,
       status: record.status as OrderResult['status'],
@@ -132,7 +149,7 @@ export class Outbox {
 
   /** Every entry, oldest first, from every tab and the service worker. */
   async list(): Promise<OutboxEntry[]> {
-    return (await this.records()).sort((a, b) => a.createdAt - b.createdAt).map(toEntry);
+    return (await this.records.all()).sort((a, b) => a.createdAt - b.createdAt).map(toEntry);
   }
 
   /**
@@ -146,7 +163,8 @@ export class Outbox {
     await this.circuits.probeOpen();
     // This entry, now, even while another context drains the rest (waiting for it if that one is
     // sending this very entry: its outcome is then the answer).
-    await withLock(this.storage, this.lockName(id), () => this.replayOne(id, true, this.reachable()), true);
+    const replay = { ignoreBackoff: true, reachable: this.reachable() };
+    await withLock(this.storage, this.lockName(id), (lost) => this.replayOne(id, replay, lost), { wait: true });
     return toEntry((await this.storage.get('outbox', id)) ?? record!);
   }
 
@@ -157,7 +175,7 @@ export class Outbox {
   async discard(id: string): Promise<boolean> {
     const removed = await withLock(this.storage, this.lockName(id), async () => {
       const record = await this.storage.get('outbox', id);
-      if (record) await this.storage.delete('outbox', id);
+      if (record) await this.forget(id);
       return !!record;
     });
     return !!removed;
@@ -166,92 +184,152 @@ export class Outbox {
   /**
    * Replays what is due (with `force`, everything waiting: connectivity or an
    * endpoint just came back), unless another context is already doing it.
-   * Resolves with the number of entries still waiting.
+   * Resolves with the number of entries still waiting. While this context
+   * drains, a plain replay shares the drain under way; a forced one resolves
+   * after one forced drain that follows it (shared by every forced call made
+   * meanwhile), or its entries would wait for their backoff.
    */
   replay(force = false): Promise<number> {
-    if (this.draining) {
-      // A drain is under way: a forced one must still follow it, or its entries would wait for their backoff.
-      this.forceNext ||= force;
-      return this.draining;
-    }
-    return (this.draining = withLock(this.storage, `${this.config.namespace}:replay`, () => this.drain(force))
-      .then((waiting) => waiting ?? 0)
-      .finally(() => {
-        this.draining = undefined;
-        if (this.forceNext) {
-          this.forceNext = false;
-          this.replay(true);
-        }
-      }));
+    const loop = this.loop;
+    if (loop.state == 'idle') return this.startDrain(force);
+    if (!force) return loop.drain;
+    return (loop.forcedNext ??= loop.drain.then(
+      () => this.replay(true),
+      () => this.replay(true),
+    ));
   }
 
   /** Time of the next due replay, or `undefined` when nothing waits. */
   async nextDue(): Promise<number | undefined> {
-    const due = (await this.records()).filter((r) => r.status == 'pending').map((r) => r.due);
+    const due = (await this.records.all()).filter((r) => r.status == 'pending').map((r) => r.due);
     return due.length ? Math.min(...due) : undefined;
   }
 
   /** Whether any order is in flight, in any context. */
   async sending(): Promise<boolean> {
-    return (await this.records()).some((r) => r.status == 'sending');
+    return (await this.records.all()).some((r) => r.status == 'sending');
   }
 
-  private async drain(force: boolean): Promise<number> {
+  /** Checks `placeOrder`'s input; throws a typed error for bad input, before anything is stored. */
+  private checkPlacement(order: unknown, options: PlaceOrderOptions) {
+    if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
+    const budgetMs = number(options.budgetMs, this.config.budgetMs, 100, 120_000, 'budgetMs');
+    let expires = options.paymentTokenExpiresAt;
+    if (expires instanceof Date) expires = expires.getTime();
+    if (expires !== undefined && !(typeof expires == 'number' && isFinite(expires))) fail('INVALID_OPTIONS', 'must be a time in ms or a Date', 'paymentTokenExpiresAt');
+    const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_OPTIONS', 'must be an AbortSignal', 'signal');
+    if (typeof order != 'object' || order === null) fail('INVALID_ORDER', 'an order must be an object', '');
+    if (!this.config.endpoints.length) fail('NO_ENDPOINTS', 'no checkout endpoint is configured', 'endpoints');
+    const body = toJsonBody(order, this.config.allowCardLikeAt);
+    if (signal?.aborted) fail('ABORTED', 'the signal was already aborted');
+    return { body, budgetMs, tokenExpiresAt: expires as number | undefined, signal };
+  }
+
+  /** A new order's record, with its key minted now. */
+  private newRecord(body: string, tokenExpiresAt: number | undefined): OutboxRecord {
+    const now = Date.now();
+    const { endpoints } = this.config;
+    const first = endpoints.find((e) => this.circuits.permits(e) != 'no') ?? endpoints[0]!;
+    const record: OutboxRecord = {
+      id: crypto.randomUUID(),
+      body,
+      status: 'sending',
+      createdAt: now,
+      updatedAt: now,
+      attempts: 0,
+      runs: 0,
+      // The first domain is recorded with the write-ahead itself, which saves a write.
+      domains: [first.domain],
+      due: now,
+      tokenExpiresAt,
+    };
+    this.records.trust(record);
+    return record;
+  }
+
+  /** A new order, under its lock: write-ahead, then the first run, then its outcome stored. */
+  private async placeLocked(record: OutboxRecord, deadline: number, signal: AbortSignal | undefined): Promise<Outcome> {
+    const { retentionMs } = this.config;
+    if (retentionMs) await this.storage.put('outbox', record);
+    this.emit(record);
+    const outcome = await this.placer.place({ record, deadline, signal, fresh: true, mayOrder: whileTokenLives(record) });
+    const settlement = underTokenPolicy(record, outcome, { replay: false, tokenDeadAtStart: false, aborted: !!signal?.aborted });
+    await this.store(record, settlement.status == 'pending' && !retentionMs ? { ...settlement, status: 'failed' } : settlement);
+    return outcome;
+  }
+
+  /** See `place`: an order that could not take its own lock waits, stored, without a request. */
+  private async unsent(record: OutboxRecord): Promise<Outcome> {
+    const outcome: Outcome = { status: 'pending', attempts: 0, error: { code: 'unreachable', message: 'not sent: the order could not be locked', at: Date.now() } };
+    record.domains = [];
+    await this.store(record, this.config.retentionMs ? outcome : { ...outcome, status: 'failed' });
+    return outcome;
+  }
+
+  /** Starts a drain under the replay lock; the loop is `draining` until it ends. */
+  private startDrain(force: boolean): Promise<number> {
+    const drain = withLock(this.storage, `${this.config.namespace}:replay`, (lost) => this.drain(force, lost))
+      .then((waiting) => waiting ?? 0)
+      .finally(() => (this.loop = { state: 'idle' }));
+    this.loop = { state: 'draining', drain };
+    return drain;
+  }
+
+  /**
+   * Replays every due entry, six at a time, in up to `DRAIN_PASSES` passes
+   * (an entry's outcome may make another due). Stops at once if the replay
+   * lock is lost. Resolves with the number of entries still waiting.
+   */
+  private async drain(force: boolean, lost: AbortSignal): Promise<number> {
     let waiting = 0;
-    for (let pass = 0; pass < DRAIN_PASSES; pass++) {
+    for (let pass = 0; pass < DRAIN_PASSES && !lost.aborted; pass++) {
       const now = Date.now();
-      const records = await this.records();
       const due: string[] = [];
       waiting = 0;
-      for (const r of records) {
-        if (isFinal(r.status)) {
-          if (r.updatedAt + KEEP_FINISHED_MS < now) await this.storage.delete('outbox', r.id);
-        } else {
-          waiting++;
-          // A `sending` entry whose lock is free was orphaned by a context that died mid-flight.
-          if (r.status == 'sending' || (force && !pass) || r.due <= now) due.push(r.id);
-        }
+      for (const r of await this.records.all()) {
+        const step = passStep(r, now, force && !pass);
+        if (step == 'forget') await this.forget(r.id);
+        if (step == 'replay' || step == 'wait') waiting++;
+        if (step == 'replay') due.push(r.id);
       }
       if (!due.length) break;
       // While every circuit is open, sending would only wait out each order's budget: only
-      // what needs no request (expiry, a dead token) happens; an endpoint's recovery starts the next drain.
-      const workers = Array.from({ length: REPLAY_CONCURRENCY }, async () => {
-        for (let id; (id = due.shift()); ) await withLock(this.storage, this.lockName(id), () => this.replayOne(id, force && !pass, this.reachable()));
-      });
-      await Promise.all(workers);
+      // what needs no request happens (expiry, a dead token); an endpoint's recovery starts the next drain.
+      const ignoreBackoff = force && !pass;
+      await eachConcurrently(due, REPLAY_CONCURRENCY, (id) =>
+        lost.aborted ? Promise.resolve() : withLock(this.storage, this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry)),
+      );
       if (!this.reachable()) break;
     }
     return waiting;
   }
 
-  private async replayOne(id: string, force: boolean, send: boolean): Promise<void> {
-    const record = await this.checked(await this.storage.get('outbox', id));
+  /** Replays one entry, under its lock; `lost` fires if that lock is taken away meanwhile. */
+  private async replayOne(id: string, options: ReplayOptions, lost: AbortSignal): Promise<void> {
+    const record = await this.records.get(id);
     const now = Date.now();
-    if (!record || isFinal(record.status) || (record.status == 'pending' && !force && record.due > now)) return;
+    if (!record || isFinal(record.status) || (record.status == 'pending' && !options.ignoreBackoff && record.due > now)) return;
     if (now >= record.createdAt + this.config.retentionMs) {
-      return this.settle(record, { status: 'expired', attempts: 0, error: { code: 'expired', message: 'kept past the outbox retention', at: now } });
+      return this.store(record, { status: 'expired', attempts: 0, error: { code: 'expired', message: 'kept past the outbox retention', at: now } });
     }
     // A dead payment token is never sent again; only a lookup may still find the order placed.
-    const tokenDead = tokenExpired(record);
-    if (tokenDead && !record.domains.length) return this.settle(record, needsPayment());
-    if (!send) {
+    const tokenDeadAtStart = tokenExpired(record);
+    if (tokenDeadAtStart && !record.domains.length) return this.store(record, needsPayment());
+    if (!options.reachable) {
       // Orphaned by a context that died mid-flight: nothing is in flight any more.
-      if (record.status == 'sending') await this.settle(record, { status: 'pending', attempts: 0, error: record.lastError });
+      if (record.status == 'sending') await this.store(record, { status: 'pending', attempts: 0, error: record.lastError });
       return;
     }
-
     // Announced, not stored: the entry's lock already keeps every other context off it, and one
     // write per replayed order (its outcome) is what lets a drain keep pace with the network.
     record.status = 'sending';
     this.emit(record);
-    const outcome = await this.placer.place({
-      record,
-      deadline: now + this.config.budgetMs,
-      fresh: false,
-      lookupOnly: tokenDead,
-    });
+    const outcome = await this.placer.place({ record, deadline: now + this.config.budgetMs, fresh: false, signal: lost, mayOrder: whileTokenLives(record) });
     if (outcome.attempts) record.runs++;
-    await this.settle(record, settlement(record, outcome));
+    // The lock was taken away mid-run: the entry is another context's now; only a definite outcome is worth storing.
+    if (lost.aborted && outcome.status == 'pending') return;
+    await this.store(record, underTokenPolicy(record, outcome, { replay: true, tokenDeadAtStart, aborted: false }));
   }
 
   /** Whether any endpoint may be used now (or probed). */
@@ -259,42 +337,8 @@ export class Outbox {
     return this.config.endpoints.some((e) => this.circuits.permits(e) != 'no');
   }
 
-  /** Every record; bad ones are quarantined on the way. */
-  private async records(): Promise<OutboxRecord[]> {
-    const records: OutboxRecord[] = [];
-    for (const raw of await this.storage.all('outbox')) {
-      const record = await this.checked(raw);
-      if (record) records.push(record);
-    }
-    return records;
-  }
-
-  /**
-   * The record when it can be trusted. A malformed or tampered one (card
-   * data included) is quarantined as `failed`, reported, and never sent;
-   * one without a string id was not written by steadycart and is skipped.
-   */
-  private async checked(raw: unknown): Promise<OutboxRecord | undefined> {
-    if (!isObject(raw) || typeof raw.id != 'string') return;
-    let problem = outboxProblem(raw);
-    let keepBody = true;
-    if (!problem && !isFinal(raw.status as OutboxStatus)) {
-      try {
-        toJsonBody(JSON.parse(raw.body as string), this.config.allowCardLikeAt);
-      } catch (error) {
-        problem = (error as Error).message;
-        keepBody = false;
-      }
-    }
-    if (!problem) return raw as unknown as OutboxRecord;
-    const record = quarantined(keepBody ? raw : { ...raw, body: 'null' }, problem);
-    await this.storage.put('outbox', record, 'relaxed');
-    this.events.emit('storage:corrupt', { store: 'outbox', id: record.id, reason: problem });
-    return record;
-  }
-
   /** Stores how a run ended and tells every context. */
-  private async settle(record: OutboxRecord, outcome: Settlement): Promise<void> {
+  private async store(record: OutboxRecord, outcome: Settlement): Promise<void> {
     const now = Date.now();
     record.status = outcome.status;
     record.updatedAt = now;
@@ -306,6 +350,12 @@ export class Outbox {
     if (this.config.retentionMs) await this.storage.put('outbox', record, 'relaxed');
     this.emit(record);
     if (record.status == 'pending') this.onWaiting();
+  }
+
+  /** Removes an entry for good. */
+  private async forget(id: string): Promise<void> {
+    await this.storage.delete('outbox', id);
+    this.records.forget(id);
   }
 
   private emit(record: OutboxRecord): void {

@@ -2,21 +2,14 @@ import type { Channel } from '../channel';
 import type { Emitter } from '../events';
 import type { Config, Endpoint } from '../options';
 import type { EndpointRecord, Storage } from '../storage';
-import type { EndpointHealth, ErrorInfo } from '../types';
+import type { EndpointHealth } from '../types';
 import { isEndpointRecord } from '../storage/validate';
+import { replyError } from './classify';
 import { closedCircuit, failed, latency, permits, succeeded } from './breaker';
 import { send, type Reply } from './http';
 
 /** Latency-only updates are shared at most this often. */
 const SHARE_MS = 1000;
-
-/** @internal Describes a reply that failed, for `lastError`. */
-export function describe(reply: Reply): ErrorInfo {
-  const at = Date.now();
-  return reply.status
-    ? { code: 'http', message: `HTTP ${reply.status}`, status: reply.status, at }
-    : { code: reply.error ?? 'network', message: reply.error == 'timeout' ? 'no answer in time' : reply.error == 'aborted' ? 'aborted' : 'network error', at };
-}
 
 /**
  * @internal Circuit breakers of every endpoint, shared with the other tabs
@@ -48,28 +41,29 @@ export class Circuits {
 
   /** Probes every endpoint whose circuit is not closed, now; resolves once all have answered. */
   probeOpen(): Promise<unknown> {
-    return Promise.all(this.config.endpoints.filter((e) => this.record(e).state != 'closed').map((e) => this.probe(e)));
+    return Promise.all(this.config.endpoints.filter((e) => this.circuit(e).state != 'closed').map((e) => this.probe(e)));
   }
 
-  record(endpoint: Endpoint): EndpointRecord {
+  /** The endpoint's circuit as this context knows it (a closed one before any news). */
+  circuit(endpoint: Endpoint): EndpointRecord {
     return this.records.get(endpoint.url) ?? closedCircuit(endpoint.url, this.config.tuning.openMs);
   }
 
   permits(endpoint: Endpoint, now = Date.now()): 'yes' | 'probe' | 'no' {
-    return permits(this.record(endpoint), now);
+    return permits(this.circuit(endpoint), now);
   }
 
   /** Median and p95 latency of recent answers. */
   latency(endpoint: Endpoint): { median: number | null; p95: number | null } {
-    return latency(this.record(endpoint));
+    return latency(this.circuit(endpoint));
   }
 
   success(endpoint: Endpoint, latencyMs?: number): void {
-    this.set(succeeded(this.record(endpoint), Date.now(), this.config.tuning.openMs, latencyMs));
+    this.set(succeeded(this.circuit(endpoint), Date.now(), this.config.tuning.openMs, latencyMs));
   }
 
   failure(endpoint: Endpoint, reply: Reply): void {
-    this.set(failed(this.record(endpoint), describe(reply), Date.now(), this.config.tuning.maxOpenMs, reply.retryAfterMs));
+    this.set(failed(this.circuit(endpoint), replyError(reply), Date.now(), this.config.tuning.maxOpenMs, reply.retryAfterMs));
   }
 
   /**
@@ -82,7 +76,7 @@ export class Circuits {
     // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
     const running = this.probing.get(endpoint.url);
     if (running) return running;
-    this.set({ ...this.record(endpoint), state: 'half-open', retryAt: Date.now() + timeoutMs, updatedAt: Date.now() });
+    this.set({ ...this.circuit(endpoint), state: 'half-open', retryAt: Date.now() + timeoutMs, updatedAt: Date.now() });
     const probing = send(endpoint.url + (healthPath || `${checkoutPath}/${crypto.randomUUID()}`), {
       method: 'GET',
       timeoutMs,
@@ -93,7 +87,7 @@ export class Circuits {
       const ok = healthPath ? !!reply.status && reply.status < 300 : reply.status == 404;
       if (ok) this.success(endpoint);
       // Cut short by its caller, it proved nothing: due again at once, with no longer a wait.
-      else if (reply.error == 'aborted') this.set({ ...this.record(endpoint), state: 'open', retryAt: Date.now(), updatedAt: Date.now() });
+      else if (reply.error == 'aborted') this.set({ ...this.circuit(endpoint), state: 'open', retryAt: Date.now(), updatedAt: Date.now() });
       else this.failure(endpoint, reply);
       return ok;
     });
@@ -117,7 +111,7 @@ export class Circuits {
 
   health(): EndpointHealth[] {
     return this.config.endpoints.map((endpoint) => {
-      const r = this.record(endpoint);
+      const r = this.circuit(endpoint);
       const { median, p95 } = latency(r);
       return {
         url: endpoint.url,
@@ -162,9 +156,9 @@ export class Circuits {
   private schedule(): void {
     clearTimeout(this.timer);
     if (this.closed) return;
-    const open = this.config.endpoints.filter((e) => this.record(e).state != 'closed');
+    const open = this.config.endpoints.filter((e) => this.circuit(e).state != 'closed');
     if (!open.length) return;
-    const next = Math.min(...open.map((e) => this.record(e).retryAt));
+    const next = Math.min(...open.map((e) => this.circuit(e).retryAt));
     this.timer = setTimeout(() => {
       const now = Date.now();
       const due = open.filter((e) => this.permits(e, now) == 'probe');

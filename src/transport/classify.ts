@@ -1,3 +1,6 @@
+import type { ErrorInfo } from '../types';
+import type { Reply } from './http';
+
 /**
  * PROTOCOL.md's response table, in one place.
  * - `done`: 2xx, processed: confirmed.
@@ -39,4 +42,15 @@ export function classifyLookup(status: number | undefined, body: unknown): Looku
     return { kind: 'found', status: stored.status, body: stored.body ?? null };
   }
   return { kind: 'unknown' };
+}
+
+/**
+ * The `ErrorInfo` of a reply that settled nothing, for `lastError` and a
+ * circuit's last error: `http` with its status, or why there was no answer.
+ */
+export function replyError(reply: Reply): ErrorInfo {
+  const at = Date.now();
+  if (reply.status) return { code: 'http', message: `HTTP ${reply.status}`, status: reply.status, at };
+  const code = reply.error ?? 'network';
+  return { code, message: code == 'timeout' ? 'no answer in time' : code == 'aborted' ? 'aborted' : 'network error', at };
 }

@@ -4,8 +4,9 @@ import type { OutboxRecord } from '../storage';
 import { sleep } from '../time';
 import type { ErrorInfo, Json, ServerResult } from '../types';
 import { backoff } from './backoff';
-import { classify, classifyLookup } from './classify';
-import { describe, type Circuits } from './circuits';
+import { classify, classifyLookup, replyError } from './classify';
+import type { Circuits } from './circuits';
+import { decide, judge, type Situation } from './decide';
 import { send, type Reply } from './http';
 import type { RetryBudget } from './retry-budget';
 
@@ -26,15 +27,13 @@ export interface Run {
   signal?: AbortSignal;
   /** True for a new order, of which nothing has been sent yet. */
   fresh: boolean;
-  /** Only reconcile by lookup; send nothing (the payment token is dead). */
-  lookupOnly?: boolean;
+  /**
+   * Whether the order itself may still be sent, asked before every send
+   * (the outbox's payment-token policy). Lookups are always allowed: with
+   * `() => false` the run only reconciles. Default: always.
+   */
+  mayOrder?: () => boolean;
 }
-
-/** @internal Whether the order's payment token has expired: no order may be sent for it any more. */
-export const tokenExpired = (record: OutboxRecord): boolean => !!record.tokenExpiresAt && Date.now() >= record.tokenExpiresAt;
-
-/** @internal Why an order with a dead token was not sent. */
-export const tokenExpiredError = (): ErrorInfo => ({ code: 'token-expired', message: 'the payment token expired', at: Date.now() });
 
 /** Never hedge sooner than this, however fast the endpoint usually is. */
 const MIN_HEDGE_MS = 100;
@@ -43,15 +42,47 @@ const ROUND_BASE_MS = 100;
 const ROUND_CAP_MS = 1000;
 
 type Answer = [Endpoint, Reply];
+type Kind = 'order' | 'hedge' | 'lookup';
+
+/** A request under way, which its rival (a hedge) may abort. */
+interface Flight {
+  endpoint: Endpoint;
+  controller: AbortController;
+  start: number;
+  answer: Promise<Answer>;
+}
+
+/** What one run knows as it goes; passed from step to step. */
+interface RunState {
+  readonly run: Run;
+  readonly record: OutboxRecord;
+  /** Aborted when the run ends or its caller gives up: cancels every request of the run. */
+  readonly controller: AbortController;
+  /** Domains where a POST may have been processed without a definite answer. */
+  readonly ambiguous: Set<string>;
+  /** Endpoints tried (or probed in vain) in this round. */
+  readonly tried: Set<string>;
+  /** Ambiguous domains looked up in this round. */
+  readonly looked: Set<string>;
+  attempts: number;
+  round: number;
+  /** The longest `Retry-After` of a 409 in this round. */
+  retryAfterMs: number;
+  /** Where the previous order request went, to tell a failover. */
+  previous?: Endpoint;
+  /** Why the last request settled nothing. */
+  error?: ErrorInfo;
+}
 
 /**
  * @internal Places one order: picks endpoints by circuit state, hedges slow
  * attempts within a domain, retries and fails over as PROTOCOL.md allows,
  * and never lets an order reach a second idempotency domain after an
- * ambiguous failure unless a lookup in the first answered 404.
+ * ambiguous failure unless a lookup in the first answered 404. Read it top
+ * to bottom: `place`, then each step in the order the loop takes them.
  */
 export class Placer {
-  /** Requests this context sent per order still in doubt. */
+  /** Requests this context sent per order still in doubt (the Steadycart-Attempt count). */
   private readonly sent = new Map<string, number>();
 
   constructor(
@@ -64,232 +95,257 @@ export class Placer {
   ) {}
 
   async place(run: Run): Promise<Outcome> {
-    const outcome = await this.run(run);
-    if (outcome.status != 'pending') this.sent.delete(run.record.id);
-    return outcome;
-  }
-
-  private async run(run: Run): Promise<Outcome> {
-    const { record } = run;
-    const { config, circuits, budget, events, sent } = this;
-    const { endpoints, tuning } = config;
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    run.signal?.addEventListener('abort', abort);
-    const left = () => run.deadline - Date.now();
-    const stopped = () => left() <= 0 || controller.signal.aborted;
-    // A dead payment token is never sent: once it expires (even mid-run), only lookups go out.
-    const payable = () => !run.lookupOnly && !tokenExpired(record);
-
-    // Domains where a POST may have been processed without a definite answer: while
-    // any is set, no other domain may receive the order.
-    const ambiguous = new Set(run.fresh ? [] : record.domains);
-    const tried = new Set<string>();
-    const looked = new Set<string>();
-    const free = (domain: string) => [...ambiguous].every((d) => d == domain);
-    let attempts = 0;
-    let round = 0;
-    let hintMs = 0;
-    let previous: Endpoint | undefined;
-    let error: ErrorInfo | undefined;
-
-    const timeoutFor = (endpoint: Endpoint) => {
-      const { p95 } = circuits.latency(endpoint);
-      const { attemptTimeoutMs, minAttemptTimeoutMs } = tuning;
-      return Math.min(left(), p95 == null ? attemptTimeoutMs : Math.max(minAttemptTimeoutMs, p95 * 3));
+    const { record, signal } = run;
+    const state: RunState = {
+      run,
+      record,
+      controller: new AbortController(),
+      ambiguous: new Set(run.fresh ? [] : record.domains),
+      tried: new Set(),
+      looked: new Set(),
+      attempts: 0,
+      round: 0,
+      retryAfterMs: 0,
     };
-
-    const request = (endpoint: Endpoint, kind: 'order' | 'hedge' | 'lookup', signal: AbortSignal): Promise<Reply> => {
-      attempts++;
-      record.attempts++;
-      // Steadycart-Attempt counts what this context sent for the order (PROTOCOL.md), across its tries.
-      const n = (sent.get(record.id) ?? 0) + 1;
-      sent.set(record.id, n);
-      events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
-      const url = endpoint.url + config.checkoutPath;
-      return send(kind == 'lookup' ? `${url}/${record.id}` : url, {
-        method: kind == 'lookup' ? 'GET' : 'POST',
-        body: kind == 'lookup' ? undefined : record.body,
-        headers:
-          kind == 'lookup'
-            ? undefined
-            : { 'Content-Type': 'application/json', 'Idempotency-Key': record.id, 'Steadycart-Attempt': String(n) },
-        timeoutMs: timeoutFor(endpoint),
-        signal,
-        credentials: config.credentials,
-      });
-    };
-
-    /** Feeds a reply to the endpoint's circuit and the retry budget. */
-    const observe = (endpoint: Endpoint, reply: Reply, latency: boolean) => {
-      if (reply.error == 'aborted') return;
-      const verdict = classify(reply.status);
-      if (verdict == 'retry' || verdict == 'ambiguous') {
-        circuits.failure(endpoint, reply);
-        budget.onFailure();
-      } else {
-        circuits.success(endpoint, latency && verdict != 'busy' ? reply.ms : undefined);
-        if (verdict != 'busy') budget.onSuccess();
-      }
-    };
-
-    /** Whether an endpoint may be used now, probing it first when its open circuit is due. */
-    const usable = async (endpoint: Endpoint) => {
-      const permit = circuits.permits(endpoint);
-      return permit == 'yes' || (permit == 'probe' && (await circuits.probe(endpoint, timeoutFor(endpoint), controller.signal)));
-    };
-
-    /**
-     * Asks a domain whether it has processed the order: the stored outcome
-     * settles the order; a 404 frees it to go to other domains. Open circuits
-     * are asked too: a lookup is the only way out of the doubt, and cheap.
-     */
-    const reconcile = async (domain: string): Promise<Outcome | undefined> => {
-      // Endpoints that are answering first: the one whose attempt just failed may be the slow one.
-      const asked = endpoints.filter((e) => e.domain == domain).sort((a, b) => +(circuits.permits(a) != 'yes') - +(circuits.permits(b) != 'yes'));
-      for (const endpoint of asked) {
-        if (stopped()) break;
-        const reply = await request(endpoint, 'lookup', controller.signal);
-        observe(endpoint, reply, false);
-        const answer = classifyLookup(reply.status, reply.body);
-        if (answer.kind == 'absent') ambiguous.delete(domain);
-        if (answer.kind == 'found') return settle(endpoint, answer.status, answer.body as Json);
-        if (answer.kind != 'unknown') return;
-        error = describe(reply);
-      }
-    };
-
-    /**
-     * Sends the order to `endpoint`; past its slow threshold, also to the next
-     * endpoint of the same domain (same key, same bytes). The first definite
-     * answer wins and the other request is aborted.
-     */
-    const exchange = async (endpoint: Endpoint): Promise<Answer[]> => {
-      tried.add(endpoint.url);
-      const first = attempt(endpoint, 'order');
-      const hedge =
-        tuning.hedge &&
-        budget.canRetry() &&
-        endpoints.find((e) => e.domain == endpoint.domain && !tried.has(e.url) && circuits.permits(e) == 'yes');
-      if (!hedge) return [await first.answer];
-      const { p95 } = circuits.latency(endpoint);
-      const delay = p95 == null ? tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
-      const early = await Promise.race([first.answer, sleep(delay, controller.signal)]);
-      if (early || stopped() || !payable()) return [await first.answer];
-      tried.add(hedge.url);
-      const second = attempt(hedge, 'hedge');
-      return new Promise((resolve) => {
-        const answers: Answer[] = [];
-        const arrive = (answer: Answer, other: typeof first) => {
-          answers.push(answer);
-          if (answers.length == 2) resolve(answers);
-          else if (['done', 'refused', 'mismatch'].includes(classify(answer[1].status))) {
-            // The loser was past its slow threshold: that counts against its circuit.
-            if (performance.now() - other.start >= delay) circuits.failure(other.endpoint, { body: null, error: 'timeout', ms: 0 });
-            other.controller.abort();
-            resolve([answer]);
-          }
-        };
-        first.answer.then((a) => arrive(a, second));
-        second.answer.then((a) => arrive(a, first));
-      });
-    };
-
-    const attempt = (endpoint: Endpoint, kind: 'order' | 'hedge') => {
-      const own = new AbortController();
-      const stop = () => own.abort();
-      controller.signal.addEventListener('abort', stop);
-      const start = performance.now();
-      const answer = request(endpoint, kind, own.signal).then((reply): Answer => {
-        controller.signal.removeEventListener('abort', stop);
-        observe(endpoint, reply, true);
-        return [endpoint, reply];
-      });
-      return { endpoint, controller: own, start, answer };
-    };
-
-    /** The outcome of a definite answer (`undefined` for any other). */
-    const settle = (endpoint: Endpoint, status: number, body: Json): Outcome | undefined => {
-      const verdict = classify(status);
-      if (verdict == 'done' || verdict == 'refused') {
-        return { status: verdict == 'done' ? 'confirmed' : 'rejected', attempts, result: { status, body, endpoint: endpoint.url } };
-      }
-    };
-
+    const abort = () => state.controller.abort();
+    signal?.addEventListener('abort', abort);
     try {
-      // Reconcile first: where an earlier attempt was ambiguous, ask before sending again.
-      for (const domain of [...ambiguous]) {
-        const outcome = await reconcile(domain);
-        if (outcome) return outcome;
-      }
-      while (payable() && !stopped()) {
-        let endpoint: Endpoint | undefined;
-        for (const e of endpoints) {
-          if (!tried.has(e.url) && free(e.domain) && (await usable(e))) {
-            endpoint = e;
-            break;
-          }
-        }
-        if (!endpoint) {
-          // Held to a domain by an ambiguous failure while another domain may be up:
-          // only a 404 lookup in the first lets the order go elsewhere.
-          const pinned = [...ambiguous].find((d) => !looked.has(d));
-          if (pinned && endpoints.some((e) => !free(e.domain) && circuits.permits(e) != 'no')) {
-            looked.add(pinned);
-            const outcome = await reconcile(pinned);
-            if (outcome) return outcome;
-            continue;
-          }
-          // Every usable endpoint was tried: wait (backoff, Retry-After, or until a circuit is due), then go round again.
-          const now = Date.now();
-          const due = Math.min(...endpoints.filter((e) => free(e.domain)).map((e) => (circuits.permits(e, now) == 'no' ? circuits.record(e).retryAt - now : 0)));
-          const wait = Math.max(backoff(round, ROUND_BASE_MS, ROUND_CAP_MS), hintMs, due);
-          if (!budget.canRetry() || wait >= left()) break;
-          await sleep(wait, controller.signal);
-          round++;
-          hintMs = 0;
-          tried.clear();
-          looked.clear();
-          continue;
-        }
-        // (Finding a usable endpoint may have taken a probe's time.)
-        if (!payable()) break;
-        if (previous && previous.url != endpoint.url) {
-          events.emit('failover', { id: record.id, from: previous.url, to: endpoint.url, reason: error?.message ?? '' });
-        }
-        previous = endpoint;
-        if (!record.domains.includes(endpoint.domain)) {
-          // Write-ahead for a new domain: after a crash from here on, replay must look it up.
-          record.domains.push(endpoint.domain);
-          await this.persist(record);
-        }
-        for (const [e, reply] of await exchange(endpoint)) {
-          const outcome = reply.status && settle(e, reply.status, reply.body);
-          if (outcome) return outcome;
-          const verdict = classify(reply.status);
-          error = describe(reply);
-          if (verdict == 'mismatch') {
-            return { status: 'failed', attempts, error: { ...error, code: 'IDEMPOTENCY_MISMATCH', message: 'the server saw this key with another body' } };
-          }
-          if (verdict == 'busy') hintMs = Math.max(hintMs, reply.retryAfterMs ?? 0);
-          if (verdict != 'retry') ambiguous.add(e.domain);
-        }
-      }
-      const at = Date.now();
-      return {
-        status: 'pending',
-        attempts,
-        error: run.signal?.aborted
-          ? { code: 'aborted', message: 'aborted by the caller', at }
-          : !run.lookupOnly && !payable()
-            ? tokenExpiredError()
-            : error ?? { code: 'unreachable', message: 'no endpoint could be reached', at },
-      };
+      const outcome = (await this.reconcileDoubts(state)) ?? (await this.loop(state));
+      if (outcome.status != 'pending') this.sent.delete(record.id);
+      return outcome;
     } finally {
       // Only the domains still in doubt need a lookup before the order goes elsewhere.
-      record.domains = record.domains.filter((d) => ambiguous.has(d));
-      run.signal?.removeEventListener('abort', abort);
-      controller.abort();
+      record.domains = record.domains.filter((d) => state.ambiguous.has(d));
+      signal?.removeEventListener('abort', abort);
+      state.controller.abort();
     }
+  }
+
+  /** Where an earlier run was ambiguous, ask before sending again. */
+  private async reconcileDoubts(state: RunState): Promise<Outcome | undefined> {
+    for (const domain of [...state.ambiguous]) {
+      const outcome = await this.lookUp(state, domain);
+      if (outcome) return outcome;
+    }
+  }
+
+  /** Decides and makes moves until one settles the order or the run stops. */
+  private async loop(state: RunState): Promise<Outcome> {
+    for (;;) {
+      const move = decide(this.situation(state));
+      if (move.kind == 'stop') return this.pending(state);
+      if (move.kind == 'wait') {
+        await this.nextRound(state, move.ms);
+        continue;
+      }
+      if (move.kind == 'lookup') {
+        state.looked.add(move.domain);
+        const outcome = await this.lookUp(state, move.domain);
+        if (outcome) return outcome;
+        continue;
+      }
+      const endpoint = this.config.endpoints.find((e) => e.url == move.url)!;
+      if (move.kind == 'probe') {
+        if (!(await this.circuits.probe(endpoint, this.timeoutFor(state, endpoint), state.controller.signal))) state.tried.add(endpoint.url);
+        continue;
+      }
+      const outcome = await this.sendOrder(state, endpoint);
+      if (outcome) return outcome;
+    }
+  }
+
+  /** The facts `decide` needs, gathered now. */
+  private situation(state: RunState): Situation {
+    const now = Date.now();
+    return {
+      leftMs: state.run.deadline - now,
+      aborted: state.controller.signal.aborted,
+      mayOrder: this.mayOrder(state),
+      canRetry: this.budget.canRetry(),
+      endpoints: this.config.endpoints.map((e) => {
+        const permit = this.circuits.permits(e, now);
+        return { url: e.url, domain: e.domain, permit, dueInMs: permit == 'no' ? this.circuits.circuit(e).retryAt - now : 0, tried: state.tried.has(e.url) };
+      }),
+      ambiguous: [...state.ambiguous],
+      looked: [...state.looked],
+      backoffMs: backoff(state.round, ROUND_BASE_MS, ROUND_CAP_MS),
+      retryAfterMs: state.retryAfterMs,
+    };
+  }
+
+  /** Waits, then starts a new round in which every endpoint may be tried again. */
+  private async nextRound(state: RunState, ms: number): Promise<void> {
+    await sleep(ms, state.controller.signal);
+    state.round++;
+    state.retryAfterMs = 0;
+    state.tried.clear();
+    state.looked.clear();
+  }
+
+  /**
+   * Sends the order to `endpoint` (hedged), and settles it when an answer is
+   * definite; otherwise notes what the answers mean for the next move.
+   */
+  private async sendOrder(state: RunState, endpoint: Endpoint): Promise<Outcome | undefined> {
+    const { record } = state;
+    if (state.previous && state.previous.url != endpoint.url) {
+      this.events.emit('failover', { id: record.id, from: state.previous.url, to: endpoint.url, reason: state.error?.message ?? '' });
+    }
+    state.previous = endpoint;
+    if (!record.domains.includes(endpoint.domain)) {
+      // Write-ahead for a new domain: after a crash from here on, replay must look it up.
+      record.domains.push(endpoint.domain);
+      await this.persist(record);
+    }
+    for (const [e, reply] of await this.exchange(state, endpoint)) {
+      const move = judge(classify(reply.status));
+      if (move.kind == 'settle') return this.settled(state, e, move.status, reply.status!, reply.body);
+      state.error = replyError(reply);
+      if (move.kind == 'fail') {
+        return { status: 'failed', attempts: state.attempts, error: { ...state.error, code: 'IDEMPOTENCY_MISMATCH', message: 'the server saw this key with another body' } };
+      }
+      if (move.honourRetryAfter) state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs ?? 0);
+      if (move.pin) state.ambiguous.add(e.domain);
+    }
+  }
+
+  /**
+   * Sends the order to `endpoint`; past its slow threshold, also to the next
+   * endpoint of the same domain (same key, same bytes). The first definite
+   * answer wins and the other request is aborted.
+   */
+  private async exchange(state: RunState, endpoint: Endpoint): Promise<Answer[]> {
+    state.tried.add(endpoint.url);
+    const first = this.fly(state, endpoint, 'order');
+    const hedge = this.hedgeFor(state, endpoint);
+    if (!hedge) return [await first.answer];
+    const { p95 } = this.circuits.latency(endpoint);
+    const delay = p95 == null ? this.config.tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
+    const early = await Promise.race([first.answer, sleep(delay, state.controller.signal)]);
+    if (early || this.stopped(state) || !this.mayOrder(state)) return [await first.answer];
+    state.tried.add(hedge.url);
+    return this.race(first, this.fly(state, hedge, 'hedge'), delay);
+  }
+
+  /** The endpoint a slow order may be hedged to: the next untried, usable one of its domain. */
+  private hedgeFor(state: RunState, endpoint: Endpoint): Endpoint | undefined {
+    if (!this.config.tuning.hedge || !this.budget.canRetry()) return;
+    return this.config.endpoints.find((e) => e.domain == endpoint.domain && !state.tried.has(e.url) && this.circuits.permits(e) == 'yes');
+  }
+
+  /** Whether the run must send nothing more: its time is up or its caller gave up. */
+  private stopped(state: RunState): boolean {
+    return state.run.deadline <= Date.now() || state.controller.signal.aborted;
+  }
+
+  /** Whether the order itself may still be sent (the outbox's policy). */
+  private mayOrder(state: RunState): boolean {
+    return state.run.mayOrder?.() ?? true;
+  }
+
+  /** Both answers, or the first definite one (the loser, past its slow threshold, counts against its circuit). */
+  private race(first: Flight, second: Flight, delay: number): Promise<Answer[]> {
+    return new Promise((resolve) => {
+      const answers: Answer[] = [];
+      const arrive = (answer: Answer, other: Flight) => {
+        answers.push(answer);
+        if (answers.length == 2) resolve(answers);
+        else if (judge(classify(answer[1].status)).kind != 'continue') {
+          if (performance.now() - other.start >= delay) this.circuits.failure(other.endpoint, { body: null, error: 'timeout', ms: 0 });
+          other.controller.abort();
+          resolve([answer]);
+        }
+      };
+      first.answer.then((a) => arrive(a, second));
+      second.answer.then((a) => arrive(a, first));
+    });
+  }
+
+  /** Sends one order request, abortable on its own (by a rival) and with the run. */
+  private fly(state: RunState, endpoint: Endpoint, kind: 'order' | 'hedge'): Flight {
+    const own = new AbortController();
+    const stop = () => own.abort();
+    state.controller.signal.addEventListener('abort', stop);
+    const start = performance.now();
+    const answer = this.request(state, endpoint, kind, own.signal).then((reply): Answer => {
+      state.controller.signal.removeEventListener('abort', stop);
+      this.observe(endpoint, reply, true);
+      return [endpoint, reply];
+    });
+    return { endpoint, controller: own, start, answer };
+  }
+
+  /**
+   * Asks a domain whether it has processed the order: the stored outcome
+   * settles the order; a 404 frees it to go to other domains. Open circuits
+   * are asked too: a lookup is the only way out of the doubt, and cheap.
+   */
+  private async lookUp(state: RunState, domain: string): Promise<Outcome | undefined> {
+    // Endpoints that are answering first: the one whose attempt just failed may be the slow one.
+    const answering = (e: Endpoint) => +(this.circuits.permits(e) != 'yes');
+    const asked = this.config.endpoints.filter((e) => e.domain == domain).sort((a, b) => answering(a) - answering(b));
+    for (const endpoint of asked) {
+      if (this.stopped(state)) break;
+      const reply = await this.request(state, endpoint, 'lookup', state.controller.signal);
+      this.observe(endpoint, reply, false);
+      const answer = classifyLookup(reply.status, reply.body);
+      if (answer.kind == 'absent') state.ambiguous.delete(domain);
+      if (answer.kind == 'found') {
+        const move = judge(classify(answer.status));
+        return move.kind == 'settle' ? this.settled(state, endpoint, move.status, answer.status, answer.body as Json) : undefined;
+      }
+      if (answer.kind != 'unknown') return;
+      state.error = replyError(reply);
+    }
+  }
+
+  /** Sends one request of the run (an order, a hedge or a lookup); counts it and tells listeners. */
+  private request(state: RunState, endpoint: Endpoint, kind: Kind, signal: AbortSignal): Promise<Reply> {
+    const { record } = state;
+    state.attempts++;
+    record.attempts++;
+    // Steadycart-Attempt counts what this context sent for the order (PROTOCOL.md), across its runs.
+    const n = (this.sent.get(record.id) ?? 0) + 1;
+    this.sent.set(record.id, n);
+    this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
+    const url = endpoint.url + this.config.checkoutPath;
+    const init = { timeoutMs: this.timeoutFor(state, endpoint), signal, credentials: this.config.credentials };
+    if (kind == 'lookup') return send(`${url}/${record.id}`, { ...init, method: 'GET' });
+    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': record.id, 'Steadycart-Attempt': String(n) };
+    return send(url, { ...init, method: 'POST', body: record.body, headers });
+  }
+
+  /** An attempt's timeout: from the endpoint's observed latency, within the time left. */
+  private timeoutFor(state: RunState, endpoint: Endpoint): number {
+    const { p95 } = this.circuits.latency(endpoint);
+    const { attemptTimeoutMs, minAttemptTimeoutMs } = this.config.tuning;
+    return Math.min(state.run.deadline - Date.now(), p95 == null ? attemptTimeoutMs : Math.max(minAttemptTimeoutMs, p95 * 3));
+  }
+
+  /** Feeds a reply to the endpoint's circuit and the retry budget. */
+  private observe(endpoint: Endpoint, reply: Reply, withLatency: boolean): void {
+    if (reply.error == 'aborted') return;
+    const verdict = classify(reply.status);
+    if (verdict == 'retry' || verdict == 'ambiguous') {
+      this.circuits.failure(endpoint, reply);
+      this.budget.onFailure();
+    } else {
+      this.circuits.success(endpoint, withLatency && verdict != 'busy' ? reply.ms : undefined);
+      if (verdict != 'busy') this.budget.onSuccess();
+    }
+  }
+
+  /** The outcome of a definite answer. */
+  private settled(state: RunState, endpoint: Endpoint, status: 'confirmed' | 'rejected', http: number, body: Json): Outcome {
+    return { status, attempts: state.attempts, result: { status: http, body, endpoint: endpoint.url } };
+  }
+
+  /** The outcome of a run that ends with the order still waiting, and why. */
+  private pending(state: RunState): Outcome {
+    const at = Date.now();
+    const error: ErrorInfo = state.run.signal?.aborted
+      ? { code: 'aborted', message: 'aborted by the caller', at }
+      : state.error ?? { code: 'unreachable', message: 'no endpoint could be reached', at };
+    return { status: 'pending', attempts: state.attempts, error };
   }
 }

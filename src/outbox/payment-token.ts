@@ -1,0 +1,19 @@
+import type { OutboxRecord } from '../storage';
+import type { ErrorInfo } from '../types';
+
+/**
+ * The outbox's payment-token policy. A dead payment token is never sent: once
+ * it expires (even in the middle of a run) only lookups go out, and an order
+ * that no domain may have processed moves to `needs-payment`. The transport
+ * knows nothing of tokens; the outbox tells it, per run, whether the order may
+ * still be sent.
+ */
+
+/** Whether the order's payment token has expired: no order may be sent for it any more. */
+export const tokenExpired = (record: OutboxRecord): boolean => !!record.tokenExpiresAt && Date.now() >= record.tokenExpiresAt;
+
+/** Why an order with a dead token was not sent. */
+export const tokenExpiredError = (): ErrorInfo => ({ code: 'token-expired', message: 'the payment token expired', at: Date.now() });
+
+/** The `mayOrder` of a run for this record: only while its token lives. */
+export const whileTokenLives = (record: OutboxRecord) => (): boolean => !tokenExpired(record);

@@ -1,0 +1,105 @@
+import type { Verdict } from './classify';
+
+/**
+ * The pure decisions of one run of attempts for an order (see `Placer`):
+ * what to do with an answer, and where to go next. No I/O, no clock, no
+ * randomness: the caller gathers the facts, these say what they allow.
+ */
+
+/** What an endpoint looks like to the next decision. */
+export interface Candidate {
+  url: string;
+  domain: string;
+  /** Its circuit: usable, due a probe, or open. */
+  permit: 'yes' | 'probe' | 'no';
+  /** Time until its open circuit may be probed (0 unless `permit` is `no`). */
+  dueInMs: number;
+  /** Already tried (sent to, or probed in vain) in this round. */
+  tried: boolean;
+}
+
+/** The facts the next move depends on. */
+export interface Situation {
+  /** Time left in the run's budget. */
+  leftMs: number;
+  /** The caller gave up (its signal fired). */
+  aborted: boolean;
+  /** Whether an order may still be sent: the outbox's payment-token policy. */
+  mayOrder: boolean;
+  /** Whether the retry budget allows another round. */
+  canRetry: boolean;
+  /** Every endpoint, in the configured order. */
+  endpoints: readonly Candidate[];
+  /** Domains where a POST may have been processed without a definite answer. */
+  ambiguous: readonly string[];
+  /** Ambiguous domains already looked up in this round. */
+  looked: readonly string[];
+  /** This round's backoff before going round again. */
+  backoffMs: number;
+  /** The longest `Retry-After` of a 409 in this round. */
+  retryAfterMs: number;
+}
+
+/**
+ * The next move of a run:
+ * - `send`: the order to this endpoint (usable, in a domain the order may reach);
+ * - `probe`: this endpoint's open circuit is due: probe it, then decide again;
+ * - `lookup`: ask this ambiguous domain whether it has the order, since another domain could take it;
+ * - `wait`: every usable endpoint was tried: wait this long, then start a new round;
+ * - `stop`: the order stays pending (budget spent, caller gone, no order may be sent, or nothing to wait for).
+ */
+export type Move =
+  | { kind: 'send' | 'probe'; url: string }
+  | { kind: 'lookup'; domain: string }
+  | { kind: 'wait'; ms: number }
+  | { kind: 'stop' };
+
+/**
+ * Decides the next move. While any domain is ambiguous, only that domain may
+ * receive the order (DESIGN.md invariant 3): with two ambiguous domains, none.
+ */
+export function decide(s: Situation): Move {
+  if (s.aborted || s.leftMs <= 0 || !s.mayOrder) return { kind: 'stop' };
+  const free = (domain: string) => s.ambiguous.every((d) => d == domain);
+  const next = s.endpoints.find((e) => !e.tried && e.permit != 'no' && free(e.domain));
+  if (next) return { kind: next.permit == 'yes' ? 'send' : 'probe', url: next.url };
+  // Held to a domain by an ambiguous failure while another domain may be up: only a 404 lookup
+  // in the first lets the order go elsewhere.
+  const pinned = s.ambiguous.find((d) => !s.looked.includes(d));
+  if (pinned && s.endpoints.some((e) => !free(e.domain) && e.permit != 'no')) return { kind: 'lookup', domain: pinned };
+  // Every usable endpoint was tried: wait (backoff, Retry-After, or until a circuit is due), then go round again.
+  const dueMs = Math.min(...s.endpoints.filter((e) => free(e.domain)).map((e) => e.dueInMs));
+  const ms = Math.max(s.backoffMs, s.retryAfterMs, dueMs);
+  if (!s.canRetry || ms >= s.leftMs) return { kind: 'stop' };
+  return { kind: 'wait', ms };
+}
+
+/**
+ * What an answer to the order means for the run (PROTOCOL.md's table):
+ * - `settle`: definite; the order is confirmed or rejected;
+ * - `fail`: 422, the key was seen with another body; never retried;
+ * - `continue`: nothing settled; with `pin`, the answer's domain may have the
+ *   order (ambiguous, or still processing it), so it holds the order;
+ *   with `honourRetryAfter`, the next round waits at least the server's `Retry-After`.
+ */
+export type AnswerMove =
+  | { kind: 'settle'; status: 'confirmed' | 'rejected' }
+  | { kind: 'fail' }
+  | { kind: 'continue'; pin: boolean; honourRetryAfter: boolean };
+
+export function judge(verdict: Verdict): AnswerMove {
+  switch (verdict) {
+    case 'done':
+      return { kind: 'settle', status: 'confirmed' };
+    case 'refused':
+      return { kind: 'settle', status: 'rejected' };
+    case 'mismatch':
+      return { kind: 'fail' };
+    case 'busy':
+      return { kind: 'continue', pin: true, honourRetryAfter: true };
+    case 'retry':
+      return { kind: 'continue', pin: false, honourRetryAfter: false };
+    case 'ambiguous':
+      return { kind: 'continue', pin: true, honourRetryAfter: false };
+  }
+}
