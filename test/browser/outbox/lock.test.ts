@@ -1,0 +1,79 @@
+// The replay lock's IndexedDB lease (the path of engines without Web Locks,
+// forced here with `locks: null`), against a real database.
+import { expect } from 'chai';
+import { withLock } from '../../../src/outbox/lock';
+import { Storage } from '../../../src/storage';
+import { deleteDatabase, uniqueNamespace, until } from '../helpers';
+
+/** Renewal runs every third of the 10 s lease: a loss must be noticed within one period, with margin. */
+const NOTICE_MS = 8000;
+
+describe('withLock: the IndexedDB lease', function () {
+  this.timeout(20_000);
+  let namespace: string;
+  let storage: Storage;
+
+  beforeEach(() => {
+    namespace = uniqueNamespace();
+    storage = new Storage(namespace, () => {});
+  });
+  afterEach(async () => {
+    storage.close();
+    await deleteDatabase(namespace);
+  });
+
+  const lease = () => storage.get('leases', 'replay');
+
+  it('invariant 5: is held by one context at a time; a second taker gets nothing until it is released', async () => {
+    let second: string | undefined = 'not tried';
+    const first = await withLock(
+      storage,
+      'replay',
+      async () => {
+        second = await withLock(storage, 'replay', async () => 'second ran', { locks: null });
+        return 'first ran';
+      },
+      { locks: null },
+    );
+    expect(first).to.equal('first ran');
+    expect(second).to.equal(undefined);
+    expect(await withLock(storage, 'replay', async () => 'after release', { locks: null })).to.equal('after release');
+  });
+
+  it('invariant 5: a holder whose lease another context took over is told at once (lost fires), and stops', async () => {
+    let stoppedAt = -1;
+    const result = await withLock(
+      storage,
+      'replay',
+      async (lost) => {
+        // Another context takes the lease over, as after this one was frozen past its lease.
+        await storage.update('leases', 'replay', () => ({ id: 'replay', owner: 'another-context', until: Date.now() + 10_000 }));
+        const taken = Date.now();
+        // A bounded replay loop that checks `lost` between entries, as the outbox's drain does.
+        for (let entry = 0; entry < 100 && !lost.aborted; entry++) await new Promise((r) => setTimeout(r, 100));
+        stoppedAt = Date.now() - taken;
+        return lost.aborted;
+      },
+      { locks: null },
+    );
+    expect(result, 'lost fired').to.equal(true);
+    expect(stoppedAt).to.be.below(NOTICE_MS);
+    // The other context's lease is left alone when the loser lets go.
+    expect((await lease())?.owner).to.equal('another-context');
+  });
+
+  it('renewal keeps a lease that nobody took: lost does not fire, and the lease is extended', async () => {
+    const aborted = await withLock(
+      storage,
+      'replay',
+      async (lost) => {
+        const first = (await lease())!.until;
+        await until(async () => (await lease())!.until > first, 'the lease renewed', NOTICE_MS);
+        return lost.aborted;
+      },
+      { locks: null },
+    );
+    expect(aborted).to.equal(false);
+    expect((await lease())?.until).to.equal(0);
+  });
+});
