@@ -1,5 +1,4 @@
 import { openDB, type IDBPDatabase } from 'idb';
-import { isSteadyCartError } from '../errors';
 import { sleep } from '../time';
 import { MemoryStores } from './memory';
 import { migrations, type Schema, type StoreName, type Value } from './schema';
@@ -15,6 +14,23 @@ export const VERSION = migrations.length;
 const OPEN_TIMEOUT_MS = 3000;
 
 type DB = IDBPDatabase<Schema>;
+
+/**
+ * The `DOMException` names by which IndexedDB itself fails: full
+ * (`QuotaExceededError`), a connection closed under us (`InvalidStateError`
+ * on a new transaction, `AbortError` for one it cut short), broken
+ * (`UnknownError`), or upgraded past us (`VersionError`).
+ */
+const STORAGE_FAILURES = ['QuotaExceededError', 'InvalidStateError', 'UnknownError', 'VersionError', 'AbortError'];
+
+/**
+ * @internal Whether `error` is a failure of IndexedDB itself, which may switch
+ * a session to memory, rather than a bug in the code that uses storage (a
+ * `TypeError`, a `DataCloneError`), which must reach its caller.
+ */
+export function isStorageFailure(error: unknown): boolean {
+  return error instanceof DOMException && STORAGE_FAILURES.includes(error.name);
+}
 
 /**
  * Opens the database at `version`, running the migrations it lacks.
@@ -44,8 +60,9 @@ export function openDatabase(
 
 /**
  * @internal Record storage: IndexedDB when it works, memory when it does not.
- * Any failure of IndexedDB (missing, blocked, quota, closed under us, broken)
- * switches this instance to memory and reports why, once; checkout goes on.
+ * A failure of IndexedDB itself (missing, blocked, quota, closed under us,
+ * broken) switches this instance to memory and reports why, once; checkout
+ * goes on. Any other error reaches the caller and changes nothing.
  */
 export class Storage {
   private db: Promise<DB> | null = null;
@@ -65,15 +82,15 @@ export class Storage {
 
   /** Opens the database now, so that degradation is known before the first use. */
   async ready(): Promise<void> {
-    await this.run((db) => db.count('meta'), () => 0);
+    await this.withDatabase((db) => db.count('meta'), () => 0);
   }
 
   get<S extends StoreName>(store: S, id: string): Promise<Value<S> | undefined> {
-    return this.run((db) => db.get(store, id), (m) => m.get(store, id));
+    return this.withDatabase((db) => db.get(store, id), (m) => m.get(store, id));
   }
 
   all<S extends StoreName>(store: S): Promise<Value<S>[]> {
-    return this.run((db) => db.getAll(store), (m) => m.all(store));
+    return this.withDatabase((db) => db.getAll(store), (m) => m.all(store));
   }
 
   /**
@@ -83,7 +100,7 @@ export class Storage {
    * a replay finds again by lookup, a circuit, a lease).
    */
   put<S extends StoreName>(store: S, value: Value<S>, durability: Durability = 'strict'): Promise<void> {
-    return this.run(
+    return this.withDatabase(
       async (db) => {
         const tx = db.transaction(store, 'readwrite', { durability });
         await Promise.all([tx.store.put(value), tx.done]);
@@ -93,7 +110,7 @@ export class Storage {
   }
 
   delete(store: StoreName, id: string): Promise<void> {
-    return this.run(
+    return this.withDatabase(
       async (db) => {
         const tx = db.transaction(store, 'readwrite', { durability: 'strict' });
         await Promise.all([tx.store.delete(id), tx.done]);
@@ -114,7 +131,7 @@ export class Storage {
     change: (current: Value<S> | undefined) => Value<S> | undefined,
     durability: Durability = 'strict',
   ): Promise<Value<S> | undefined> {
-    return this.run(
+    return this.withDatabase(
       async (db) => {
         const tx = db.transaction(store, 'readwrite', { durability });
         const done = tx.done;
@@ -165,18 +182,30 @@ export class Storage {
     return this.db;
   }
 
-  private async run<T>(idb: (db: DB) => Promise<T>, memory: (m: MemoryStores) => T): Promise<T> {
+  /**
+   * Runs `idb` on the database, or `memory` once the session is in memory.
+   * A database that cannot open (missing, blocked, refused) degrades to memory,
+   * whatever the cause. Once open, only a storage failure (see
+   * `isStorageFailure`) degrades, after one retry on a fresh connection (it
+   * may have been closed under us); any other error is the caller's (a
+   * `SteadyCartError`, a bug) and is rethrown with the session left on
+   * IndexedDB.
+   */
+  private async withDatabase<T>(idb: (db: DB) => Promise<T>, memory: (m: MemoryStores) => T): Promise<T> {
     for (let retry = true; !this.memory; retry = false) {
-      let db: DB | undefined;
-      let opening: Promise<DB> | undefined;
+      const opening = this.open();
+      let db: DB;
       try {
-        opening = this.open();
         db = await opening;
+      } catch (error) {
+        await this.degrade(error);
+        break;
+      }
+      try {
         return await idb(db);
       } catch (error) {
-        if (isSteadyCartError(error)) throw error;
-        // The connection may have been closed under us (another tab upgraded or deleted the database): reopen once.
-        if (db && retry) {
+        if (!isStorageFailure(error)) throw error;
+        if (retry) {
           // Only the connection that failed: another call may be using a newer one already.
           if (this.db == opening) this.close();
           continue;
