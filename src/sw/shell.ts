@@ -11,9 +11,17 @@ const DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest'
  */
 export function installShell(worker: ServiceWorkerGlobalScope, cacheName: string, ownPage: (event: ExtendableMessageEvent) => boolean): void {
   const strategy = new NetworkFirst({ cacheName, networkTimeoutSeconds: 3 });
+  /** Whether `url` (relative to the worker) is of this origin; a malformed one is not, and never throws. */
+  const sameOrigin = (url: unknown): url is string => {
+    try {
+      return typeof url == 'string' && new URL(url, worker.location.href).origin == worker.location.origin;
+    } catch {
+      return false;
+    }
+  };
   worker.addEventListener('fetch', (event) => {
     const { request } = event;
-    if (request.method == 'GET' && new URL(request.url).origin == worker.location.origin && DESTINATIONS.includes(request.destination)) {
+    if (request.method == 'GET' && sameOrigin(request.url) && DESTINATIONS.includes(request.destination)) {
       event.respondWith(strategy.handle({ event, request }));
     }
   });
@@ -21,8 +29,8 @@ export function installShell(worker: ServiceWorkerGlobalScope, cacheName: string
     const data = event.data as { type?: unknown; payload?: { urlsToCache?: unknown } } | null;
     const urls = data?.payload?.urlsToCache;
     if (data?.type !== 'CACHE_URLS' || !Array.isArray(urls) || !ownPage(event)) return;
-    const sameOrigin = urls.filter((u): u is string => typeof u == 'string' && new URL(u, worker.location.href).origin == worker.location.origin);
+    const own = urls.filter(sameOrigin);
     // One by one: a single URL that fails to load must not keep the others out.
-    event.waitUntil(caches.open(cacheName).then((cache) => Promise.all(sameOrigin.map((url) => cache.add(url).catch(() => {})))));
+    event.waitUntil(caches.open(cacheName).then((cache) => Promise.all(own.map((url) => cache.add(url).catch(() => {})))));
   });
 }
