@@ -41,22 +41,41 @@ export function isMessage(m: unknown): m is Message {
   return false;
 }
 
+/** Messages kept while nothing listens yet (an instance being built); more than this is dropped and counted. */
+const EARLY_LIMIT = 256;
+
 /**
  * @internal The origin-wide channel shared by tabs and the service worker.
  * Degrades to a no-op where BroadcastChannel is missing.
+ *
+ * It hears the other contexts from the moment it is created. Until `listen`
+ * connects a handler (once the instance that owns it is built), valid
+ * messages are queued on purpose, and delivered in order by `listen`: a
+ * circuit another tab opened while this one's storage was still opening is
+ * not lost.
  */
 export class Channel {
   private readonly channel?: BroadcastChannel;
-  /** Messages dropped as malformed. */
+  private handler?: (message: Message) => void;
+  private early: Message[] = [];
+  /** Messages dropped: malformed, or beyond the start-up queue. */
   dropped = 0;
 
-  constructor(namespace: string, onMessage: (message: Message) => void) {
-    if (typeof BroadcastChannel != 'function') return;
-    this.channel = new BroadcastChannel(namespace);
-    this.channel.onmessage = ({ data }) => {
-      if (isMessage(data)) onMessage(data);
-      else this.dropped++;
-    };
+  /** With `onMessage`, listens at once (see `listen`). */
+  constructor(namespace: string, onMessage?: (message: Message) => void) {
+    if (typeof BroadcastChannel == 'function') {
+      this.channel = new BroadcastChannel(namespace);
+      this.channel.onmessage = ({ data }) => this.receive(data);
+    }
+    if (onMessage) this.listen(onMessage);
+  }
+
+  /** Delivers the messages queued so far, then every later one, to `onMessage`. */
+  listen(onMessage: (message: Message) => void): void {
+    this.handler = onMessage;
+    const early = this.early;
+    this.early = [];
+    early.forEach(onMessage);
   }
 
   post(message: Message): void {
@@ -69,5 +88,13 @@ export class Channel {
 
   close(): void {
     this.channel?.close();
+    this.early = [];
+  }
+
+  private receive(data: unknown): void {
+    if (!isMessage(data)) this.dropped++;
+    else if (this.handler) this.handler(data);
+    else if (this.early.length < EARLY_LIMIT) this.early.push(data);
+    else this.dropped++;
   }
 }

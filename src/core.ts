@@ -1,4 +1,4 @@
-import { Channel, type Message } from './channel';
+import { Channel } from './channel';
 import { Emitter } from './events';
 import type { Config } from './options';
 import { Outbox } from './outbox/outbox';
@@ -6,6 +6,20 @@ import { Storage } from './storage';
 import { Circuits } from './transport/circuits';
 import { Placer } from './transport/place';
 import { RetryBudget } from './transport/retry-budget';
+import type { Health } from './types';
+
+/** @internal What the caller connects with `Core.start`, once its own objects exist. */
+export interface CoreHooks {
+  /** Another context changed the cart. */
+  onRemoteCart?: () => void;
+  /** An endpoint recovered after an outage of `outageMs`: waiting orders may go. */
+  onRecovered?: (outageMs: number) => void;
+  /** An order waits in the outbox, to be replayed later. */
+  onWaiting?: () => void;
+}
+
+/** @internal The part of `health()` the engine knows: storage, the channel, the circuits and the retry budget. */
+export type CoreHealth = Omit<Health, 'worker' | 'lastReplayError'>;
 
 /** @internal The engine shared by the page and the service worker. */
 export interface Core {
@@ -16,34 +30,41 @@ export interface Core {
   circuits: Circuits;
   budget: RetryBudget;
   outbox: Outbox;
+  health(): CoreHealth;
+  /**
+   * Connects `hooks`, then delivers what other contexts said meanwhile (the
+   * channel queues it until now) and the events held since creation.
+   */
+  start(hooks?: CoreHooks): void;
   close(): void;
 }
 
 /**
- * @internal Wires storage, the cross-context channel, circuits, the placer
- * and the outbox. `onMessage` sees what the core itself does not handle.
+ * @internal Builds storage, the cross-context channel, circuits, the placer
+ * and the outbox, then opens storage and loads the shared circuit state.
+ * Nothing calls back into the caller before `start`: channel messages wait
+ * in the channel's queue and events are held; a recovery noticed before
+ * `start` is dropped on purpose, since every caller replays at start anyway.
+ *
+ * `opened` is storage the caller has already used (the worker reads its
+ * configuration through it first); it then reports degrading itself.
  */
-export async function createCore(
-  config: Config,
-  hooks: { onMessage?: (message: Message) => void; onRecovered?: (outageMs: number) => void; onWaiting?: () => void } = {},
-): Promise<Core> {
+export async function createCore(config: Config, opened?: Storage): Promise<Core> {
   const events = new Emitter();
   // Whatever happens while the instance is being built (storage degrading, a corrupt record) is
   // told to the listeners its caller adds as soon as it has it: see Emitter.release.
   events.hold();
-  const storage = new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }));
-  const channel = new Channel(config.namespace, (message) => {
-    if (message.t == 'endpoint') circuits.onRemote(message.record);
-    else if (message.t == 'order') events.emit(`order:${message.event.status}`, message.event);
-    hooks.onMessage?.(message);
-  });
-  await storage.ready();
+  const storage = opened ?? new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }));
+  const channel = new Channel(config.namespace);
+  let hooks: CoreHooks = {};
   const circuits = new Circuits(config, storage, channel, events, (outageMs) => hooks.onRecovered?.(outageMs));
   const budget = new RetryBudget(config.tuning.retryTokens, config.tuning.retryTokenRatio);
   const placer = new Placer(config, circuits, budget, events, async (record) => {
     if (config.retentionMs) await storage.put('outbox', record);
   });
-  const outbox = new Outbox(config, storage, channel, events, circuits, placer, hooks.onWaiting);
+  const outbox = new Outbox(config, storage, channel, events, circuits, placer, () => hooks.onWaiting?.());
+  await storage.ready();
+  await circuits.load();
   return {
     config,
     events,
@@ -52,6 +73,22 @@ export async function createCore(
     circuits,
     budget,
     outbox,
+    health: () => ({
+      storage: storage.kind,
+      storageError: storage.error,
+      endpoints: circuits.health(),
+      droppedMessages: channel.dropped,
+      retryTokens: budget.tokens,
+    }),
+    start(connect = {}) {
+      hooks = connect;
+      channel.listen((message) => {
+        if (message.t == 'endpoint') circuits.onRemote(message.record);
+        else if (message.t == 'order') events.emit(`order:${message.event.status}`, message.event);
+        else hooks.onRemoteCart?.();
+      });
+      events.release();
+    },
     close() {
       circuits.close();
       channel.close();
