@@ -1,4 +1,21 @@
+import { STATUSES } from './outbox/statuses';
 import type { SteadyCartEvents } from './types';
+
+/** The events other than `order:*`: the compiler checks this against the event map, both ways. */
+const NAMED: { [K in Exclude<keyof SteadyCartEvents, `order:${string}`>]: true } = {
+  cart: true,
+  attempt: true,
+  failover: true,
+  'endpoint:state': true,
+  'storage:degraded': true,
+  'storage:corrupt': true,
+  'worker:state': true,
+  'replay:error': true,
+};
+
+/** @internal Whether `type` names an event of {@link SteadyCartEvents}: one above, or `order:` with an outbox status. */
+export const isEventName = (type: unknown): type is keyof SteadyCartEvents =>
+  typeof type == 'string' && (Object.prototype.hasOwnProperty.call(NAMED, type) || STATUSES.some((status) => type == `order:${status}`));
 
 /** A listener of event `K`. */
 export type Listener<K extends keyof SteadyCartEvents> = (detail: SteadyCartEvents[K]) => void;

@@ -123,6 +123,9 @@ export interface ServerResult {
  * - `expired`: the entry was kept past the outbox retention.
  * - `corrupt`: the stored record could not be trusted and was quarantined.
  * - `IDEMPOTENCY_MISMATCH`: the server saw this key with another body (422).
+ * - `internal`: a replay stopped on an unexpected error (a browser API that
+ *   refused, a bug); `message` names it. Only in `replay:error` and
+ *   `health().lastReplayError`, never in an order's result.
  */
 export type FailureCode =
   | 'network'
@@ -133,7 +136,8 @@ export type FailureCode =
   | 'token-expired'
   | 'expired'
   | 'corrupt'
-  | 'IDEMPOTENCY_MISMATCH';
+  | 'IDEMPOTENCY_MISMATCH'
+  | 'internal';
 
 /** A failure's description, as kept in results and the outbox. */
 export interface ErrorInfo {
@@ -237,10 +241,16 @@ export interface Health {
   /** Service worker: `none` (not configured), `registering`, `active`, or `failed` (page-only replay). */
   worker: 'none' | 'registering' | 'active' | 'failed';
   endpoints: EndpointHealth[];
-  /** Messages from other tabs or the worker dropped as malformed. */
+  /** Messages from other tabs or the worker dropped as malformed (or, while the instance was starting, beyond its queue). */
   droppedMessages: number;
   /** Tokens left in the retry budget. */
   retryTokens: number;
+  /**
+   * Why the page's last replay of the outbox failed (also told by a
+   * `replay:error` event); absent once a later replay works. Waiting orders
+   * are replayed again by the next trigger.
+   */
+  lastReplayError?: ErrorInfo;
 }
 
 /** Detail of every `order:*` event. */
@@ -274,6 +284,12 @@ export interface SteadyCartEvents {
   'storage:corrupt': { store: 'outbox' | 'cart'; id?: string; reason: string };
   /** The service worker's state changed. */
   'worker:state': { state: Health['worker']; reason?: string };
+  /**
+   * A replay of the outbox by this page failed before it could finish (code
+   * `internal`); the waiting orders stay in the outbox and the next trigger
+   * replays them. Also kept as `health().lastReplayError`.
+   */
+  'replay:error': ErrorInfo;
 }
 
 /** `sc.cart`: the persistent cart shared by every tab. */

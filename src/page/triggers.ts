@@ -1,4 +1,5 @@
 import type { Outbox } from '../outbox/outbox';
+import type { ErrorInfo } from '../types';
 
 /** Bounds of the replay timer. */
 const MIN_TIMER_MS = 1000;
@@ -6,50 +7,78 @@ const MAX_TIMER_MS = 300_000;
 /** Longest spread of the replay after an endpoint recovers. */
 const MAX_SPREAD_MS = 30_000;
 
+/** @internal The page's replay triggers, from {@link startReplayTriggers}. */
+export interface ReplayTriggers {
+  /**
+   * An endpoint came back after `outageMs`: replay at a random moment within
+   * as long as the outage lasted (at most 30 s), so that every shop's pages
+   * noticing the recovery together do not send their backlog together.
+   */
+  recovered(outageMs: number): void;
+  /** Why the last replay failed; `undefined` once a later one works. */
+  readonly lastError: ErrorInfo | undefined;
+  stop(): void;
+}
+
+/** What a replay that threw is reported as: code `internal`, naming the error. */
+function replayError(error: unknown): ErrorInfo {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { code: 'internal', message: `the replay failed: ${message}`, at: Date.now() };
+}
+
 /**
  * @internal Replays the outbox from the page: right after load, when the
  * browser comes online (after probing the circuits that opened while it was
  * offline), when the tab becomes visible, when an endpoint recovers, and on a
- * timer while orders wait. Returns `stop`.
+ * timer while orders wait. A replay that fails is told to `onError` and kept
+ * as `lastError`; the next trigger tries again.
  */
 export function startReplayTriggers(
   outbox: Outbox,
   probeOpen: () => Promise<unknown>,
-): { recovered(outageMs: number): void; stop(): void } {
+  onError: (error: ErrorInfo) => void = () => {},
+): ReplayTriggers {
   // Two timers: the next due entry's, re-armed after every replay, and a recovery's spread replay,
   // which that re-arming must never cancel (or a recovery would wait for the longest backoff).
   let dueTimer: ReturnType<typeof setTimeout> | undefined;
   let recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
-  const run = (force: boolean) => {
+  let lastError: ErrorInfo | undefined;
+  /** Replays what is due; `forced`, everything waiting. Then arms the timer of the next due entry. */
+  const replay = (forced: boolean) => {
     if (stopped) return;
     clearTimeout(dueTimer);
     outbox
-      .replay(force)
+      .replay(forced)
       .then(() => outbox.nextDue())
-      .then((due) => {
-        if (due !== undefined && !stopped) {
-          clearTimeout(dueTimer);
-          dueTimer = setTimeout(() => run(false), Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
-        }
-      })
-      .catch(() => {});
+      .then(
+        (due) => {
+          lastError = undefined;
+          if (due !== undefined && !stopped) {
+            clearTimeout(dueTimer);
+            dueTimer = setTimeout(() => replay(false), Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
+          }
+        },
+        (error: unknown) => {
+          if (stopped) return;
+          lastError = replayError(error);
+          onError(lastError);
+        },
+      );
   };
-  const forced = () => run(true);
+  const forced = () => replay(true);
   const visible = () => document.visibilityState == 'visible' && forced();
   const online = () => probeOpen().finally(forced);
   addEventListener('online', online);
   document.addEventListener('visibilitychange', visible);
   setTimeout(forced);
   return {
-    /**
-     * An endpoint came back after `outageMs`: replay at a random moment within
-     * as long as the outage lasted (at most 30 s), so that every shop's pages
-     * noticing the recovery together do not send their backlog together.
-     */
     recovered(outageMs) {
       clearTimeout(recoveryTimer);
       recoveryTimer = setTimeout(forced, Math.random() * Math.min(MAX_SPREAD_MS, outageMs));
+    },
+    get lastError() {
+      return lastError;
     },
     stop() {
       stopped = true;

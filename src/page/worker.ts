@@ -1,4 +1,5 @@
 import { Workbox } from 'workbox-window';
+import type { Emitter } from '../events';
 import type { Config } from '../options';
 import { syncTag, type Outbox } from '../outbox/outbox';
 import type { Health } from '../types';
@@ -25,16 +26,26 @@ function scriptUrl(url: string): string {
   return policy!.createScriptURL(url) as string;
 }
 
+/** @internal The page's handle on its service worker, from {@link registerWorker}. */
+export interface WorkerHandle {
+  /** As `health().worker` reports it. */
+  readonly state: Health['worker'];
+  /** Asks the browser to wake the worker for a replay when connectivity returns (Background Sync, where it exists). */
+  sync(): void;
+}
+
 /**
- * @internal Registers the service worker with workbox-window. A waiting new
- * worker is activated only while no order is in flight; when registration
- * fails, the page replays by itself and says so.
+ * @internal Registers the service worker with workbox-window, reporting its
+ * state through `worker:state`. A waiting new worker is activated only while
+ * no order is in flight (checked again whenever an order settles); when
+ * registration fails, the page replays by itself and says so.
  */
-export function registerWorker(
-  config: Config,
-  outbox: Outbox,
-  setState: (state: Health['worker'], reason?: string) => void,
-): { sync(): void; activateWaiting(): void } {
+export function registerWorker(config: Config, outbox: Outbox, events: Emitter): WorkerHandle {
+  let state: Health['worker'] = 'none';
+  const setState = (next: Health['worker'], reason?: string) => {
+    state = next;
+    events.emit('worker:state', { state, reason });
+  };
   let registration: ServiceWorkerRegistration | undefined;
   let wb: Workbox | undefined;
   let waiting = false;
@@ -44,6 +55,9 @@ export function registerWorker(
       wb!.messageSkipWaiting();
     }
   };
+  // A new worker waits while an order is in flight; it may take over once none is.
+  events.on('order:confirmed', activateWaiting);
+  events.on('order:pending', activateWaiting);
   if (config.worker && typeof navigator != 'undefined' && navigator.serviceWorker) {
     const { url, scope, offlineShell } = config.worker;
     // The worker reads its namespace and whether to keep the offline shell from its own URL.
@@ -79,10 +93,11 @@ export function registerWorker(
     setState('failed', 'service workers are not available here');
   }
   return {
-    /** Asks the browser to wake the worker for a replay when connectivity returns (Background Sync, where it exists). */
+    get state() {
+      return state;
+    },
     sync() {
       (registration as { sync?: { register(tag: string): Promise<void> } } | undefined)?.sync?.register(syncTag(config.namespace)).catch(() => {});
     },
-    activateWaiting,
   };
 }

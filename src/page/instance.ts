@@ -1,0 +1,47 @@
+import { cartApi } from '../cart/api';
+import type { CartStore } from '../cart/cart';
+import type { Core } from '../core';
+import { fail } from '../errors';
+import { isEventName } from '../events';
+import type { SteadyCart } from '../types';
+import { outboxApi } from './outbox-api';
+import type { ReplayTriggers } from './triggers';
+import type { WorkerHandle } from './worker';
+
+/** @internal The parts of a page's instance, built and wired by `createSteadyCart`. */
+export interface PageParts {
+  core: Core;
+  cart: CartStore;
+  worker: WorkerHandle;
+  /** Absent when the outbox is off. */
+  triggers?: ReplayTriggers;
+}
+
+/**
+ * @internal The public instance over the page's parts. After `close`, every
+ * call throws `CLOSED`.
+ */
+export function steadyCart({ core, cart, worker, triggers }: PageParts): SteadyCart {
+  let closed = false;
+  const live = () => {
+    if (closed) fail('CLOSED', 'this steadycart instance is closed');
+  };
+  return {
+    cart: cartApi(cart, live),
+    outbox: outboxApi(core.outbox, live),
+    placeOrder: async (order, options) => (live(), core.outbox.place(order, options)),
+    health: () => ({ ...core.health(), worker: worker.state, lastReplayError: triggers?.lastError }),
+    on(type, listener) {
+      if (!isEventName(type)) fail('INVALID_OPTIONS', 'is not a steadycart event', 'type');
+      if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
+      live();
+      return core.events.on(type, listener);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      triggers?.stop();
+      core.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * A replay that fails is visible: a `replay:error` event and
+ * `health().lastReplayError`, cleared by the next replay that works.
+ */
+import { expect } from 'chai';
+import type { ErrorInfo } from '../../../src/index';
+import { cleanup, open, uniqueNamespace, until } from '../helpers';
+
+/** Makes Web Locks refuse every request, as a sandboxed frame's do (SecurityError); returns the undo. */
+function refuseLocks(): () => void {
+  const locks = navigator.locks;
+  Object.defineProperty(locks, 'request', {
+    configurable: true,
+    value: () => Promise.reject(new DOMException('locks are not allowed here', 'SecurityError')),
+  });
+  return () => delete (locks as { request?: unknown }).request;
+}
+
+describe('replay errors', () => {
+  afterEach(cleanup);
+
+  it('a failed replay emits replay:error and sets health().lastReplayError; the next replay that works clears it', async function () {
+    if (!navigator.locks) this.skip(); // No Web Locks in this engine: the lease fallback has no lock manager to fail.
+    const restore = refuseLocks();
+    try {
+      const sc = await open({ namespace: uniqueNamespace(), endpoints: [{ url: 'http://127.0.0.1:9' }] });
+      const errors: ErrorInfo[] = [];
+      sc.on('replay:error', (error) => errors.push(error));
+      // The load-time replay fails.
+      await until(() => errors.length > 0, 'replay:error');
+      expect(errors[0]!.code).to.equal('internal');
+      expect(errors[0]!.message).to.contain('locks are not allowed here');
+      expect(sc.health().lastReplayError).to.deep.equal(errors[0]);
+      restore();
+      // Coming online replays again, and this time it works.
+      dispatchEvent(new Event('online'));
+      await until(() => sc.health().lastReplayError === undefined, 'the error to clear');
+    } finally {
+      restore();
+    }
+  });
+});
