@@ -1,4 +1,5 @@
 import { fail } from './errors';
+import type { Storage } from './storage';
 import type { SteadyCartOptions, TuningOptions } from './types';
 
 /** @internal An endpoint after validation. */
@@ -141,4 +142,41 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
       retryTokenRatio: number(tuning.retryTokenRatio, 0.1, 0, 1000, 'tuning.retryTokenRatio'),
     },
   };
+}
+
+/** The meta record under which the pages keep the configuration for the service worker. */
+const CONFIG_ID = 'config';
+
+const isNumber = (v: unknown) => typeof v == 'number' && isFinite(v);
+const TUNING_NUMBERS: Array<Exclude<keyof TuningOptions, 'hedge'>> = ['attemptTimeoutMs', 'minAttemptTimeoutMs', 'hedgeDelayMs', 'openMs', 'maxOpenMs', 'retryTokens', 'retryTokenRatio'];
+
+/**
+ * Whether a stored value has the shape of a `Config` (as `normalizeOptions`
+ * made it): the raw options an older build stored, or anything else, are not
+ * replayed with.
+ */
+function isConfig(v: unknown): v is Config {
+  if (!isObject(v) || !isObject(v.tuning) || !Array.isArray(v.endpoints) || !Array.isArray(v.allowCardLikeAt)) return false;
+  return (
+    v.endpoints.every((e: unknown) => isObject(e) && typeof e.url == 'string' && typeof e.domain == 'string') &&
+    ['budgetMs', 'retentionMs'].every((k) => isNumber(v[k])) &&
+    ['checkoutPath', 'namespace', 'credentials'].every((k) => typeof v[k] == 'string') &&
+    (v.healthPath === false || typeof v.healthPath == 'string') &&
+    TUNING_NUMBERS.every((k) => isNumber((v.tuning as Record<string, unknown>)[k])) &&
+    typeof v.tuning.hedge == 'boolean'
+  );
+}
+
+/**
+ * @internal Keeps the normalized configuration for the service worker, which
+ * replays with it as it is, also after every page is closed.
+ */
+export function storeConfig(storage: Storage, config: Config): Promise<void> {
+  return storage.put('meta', { id: CONFIG_ID, value: config }, 'relaxed');
+}
+
+/** @internal The configuration the pages stored, or `undefined` when there is none of this build's shape. */
+export async function storedConfig(storage: Storage): Promise<Config | undefined> {
+  const value = (await storage.get('meta', CONFIG_ID))?.value;
+  return isConfig(value) ? value : undefined;
 }

@@ -1,8 +1,8 @@
 /**
  * The standalone steadycart service worker (`steadycart-sw.js`): serve it from
- * your origin and pass its URL as `serviceWorker`. It learns its
- * configuration from the pages.
+ * your origin and pass its URL as `serviceWorker`. It replays with the
+ * configuration the pages stored, so it carries no option normalization.
  */
-import { installSteadyCart } from './index';
+import { installWorker } from './install';
 
-installSteadyCart(self as unknown as ServiceWorkerGlobalScope);
+installWorker(self as unknown as ServiceWorkerGlobalScope);

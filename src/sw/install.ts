@@ -1,0 +1,68 @@
+import { createCore, type Core } from '../core';
+import { storedConfig, type Config } from '../options';
+import { syncTag } from '../outbox/outbox';
+import { Storage } from '../storage';
+import { installShell } from './shell';
+
+/** @internal `installSteadyCart`'s options once normalized. */
+export interface WorkerSetup {
+  /** The configuration to replay with; default: the one the pages stored, read afresh at every replay. */
+  config?: Config;
+  /** Default: the `namespace` query parameter of the worker's URL, else `steadycart`. */
+  namespace?: string;
+  /** Default: whether the worker's URL has the `offline` query parameter. */
+  offlineShell?: boolean;
+}
+
+/**
+ * @internal steadycart in a service worker, for both `installSteadyCart` and
+ * the standalone worker: replay on Background Sync, the offline shell, and
+ * activation of a waiting update when the pages allow it.
+ */
+export function installWorker(worker: ServiceWorkerGlobalScope, setup: WorkerSetup = {}): void {
+  const query = new URL(worker.location.href).searchParams;
+  const namespace = setup.namespace ?? query.get('namespace') ?? 'steadycart';
+  /** Messages come from this origin's pages; anything else is ignored. */
+  const ownPage = (event: ExtendableMessageEvent) => !event.origin || event.origin == worker.location.origin;
+  if (setup.offlineShell ?? query.has('offline')) installShell(worker, `${namespace}-shell`, ownPage);
+
+  /**
+   * Replays everything waiting; resolves with the number still waiting. One
+   * database connection per event: the stored configuration is read through
+   * the storage the replay then uses (whose open is bounded, so a blocked
+   * database does not hang the event).
+   */
+  const replay = async (): Promise<number> => {
+    const storage = new Storage(namespace, () => {});
+    let core: Core | undefined;
+    try {
+      const config = setup.config ?? (await storedConfig(storage));
+      if (!config) return 0;
+      core = await createCore({ ...config, namespace, worker: null }, storage);
+      core.start();
+      // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
+      await core.circuits.probeOpen();
+      return await core.outbox.replay(true);
+    } finally {
+      if (core) core.close();
+      else storage.close();
+    }
+  };
+
+  worker.addEventListener('sync', (event) => {
+    const sync = event as ExtendableEvent & { tag: string; lastChance: boolean };
+    if (sync.tag != syncTag(namespace)) return;
+    sync.waitUntil(
+      replay().then((waiting) => {
+        // Rejecting asks the browser to fire the sync again later, with its own backoff.
+        if (waiting && !sync.lastChance) throw new Error(`${waiting} orders still waiting`);
+      }),
+    );
+  });
+
+  worker.addEventListener('message', (event) => {
+    if (ownPage(event) && (event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') worker.skipWaiting();
+  });
+
+  worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.claim()));
+}
