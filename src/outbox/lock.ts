@@ -70,7 +70,12 @@ async function withLease<T>(storage: Storage, name: string, task: LockedTask<T>,
   const renew = () =>
     storage
       .update('leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: Date.now() + LEASE_MS } : undefined), 'relaxed')
-      .then((held) => held || lost.abort(new Error(`the lock ${name} was taken over by another context`)), () => {});
+      .then(
+        (held) => {
+          if (!held) lost.abort(new Error(`the lock ${name} was taken over by another context`));
+        },
+        () => {},
+      );
   const timer = setInterval(renew, RENEW_MS);
   try {
     return await task(lost.signal);

@@ -27,9 +27,9 @@ const DRAIN_PASSES = 5;
 export const syncTag = (namespace: string) => `${namespace}:replay`;
 
 /** How a run of an order ended, as the outbox stores it. */
-type Settlement = Omit<Outcome, 'status'> & { status: OutboxStatus };
+type StoredOutcome = Omit<Outcome, 'status'> & { status: OutboxStatus };
 
-const needsPayment = (): Settlement => ({ status: 'needs-payment', attempts: 0, error: tokenExpiredError() });
+const needsPayment = (): StoredOutcome => ({ status: 'needs-payment', attempts: 0, error: tokenExpiredError() });
 
 /**
  * How a run that ended with the order waiting is stored, under the token
@@ -37,7 +37,7 @@ const needsPayment = (): Settlement => ({ status: 'needs-payment', attempts: 0, 
  * nothing more was sent). On a replay, an order with a dead token that no
  * domain may have processed needs payment again.
  */
-function underTokenPolicy(record: OutboxRecord, outcome: Outcome, run: { replay: boolean; tokenDeadAtStart: boolean; aborted: boolean }): Settlement {
+function underTokenPolicy(record: OutboxRecord, outcome: Outcome, run: { replay: boolean; tokenDeadAtStart: boolean; aborted: boolean }): StoredOutcome {
   if (outcome.status != 'pending' || run.aborted || !tokenExpired(record)) return outcome;
   if (run.replay && !record.domains.length) return needsPayment();
   return run.tokenDeadAtStart ? outcome : { ...outcome, error: tokenExpiredError() };
@@ -338,7 +338,7 @@ export class Outbox {
   }
 
   /** Stores how a run ended and tells every context. */
-  private async store(record: OutboxRecord, outcome: Settlement): Promise<void> {
+  private async store(record: OutboxRecord, outcome: StoredOutcome): Promise<void> {
     const now = Date.now();
     record.status = outcome.status;
     record.updatedAt = now;

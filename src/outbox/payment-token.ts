@@ -10,7 +10,9 @@ import type { ErrorInfo } from '../types';
  */
 
 /** Whether the order's payment token has expired: no order may be sent for it any more. */
-export const tokenExpired = (record: OutboxRecord): boolean => !!record.tokenExpiresAt && Date.now() >= record.tokenExpiresAt;
+export function tokenExpired({ tokenExpiresAt }: OutboxRecord): boolean {
+  return !!tokenExpiresAt && Date.now() >= tokenExpiresAt;
+}
 
 /** Why an order with a dead token was not sent. */
 export const tokenExpiredError = (): ErrorInfo => ({ code: 'token-expired', message: 'the payment token expired', at: Date.now() });

@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../types';
+import type { ErrorInfo, FailureCode } from '../types';
 import type { Reply } from './http';
 
 /**
@@ -51,6 +51,6 @@ export function classifyLookup(status: number | undefined, body: unknown): Looku
 export function replyError(reply: Reply): ErrorInfo {
   const at = Date.now();
   if (reply.status) return { code: 'http', message: `HTTP ${reply.status}`, status: reply.status, at };
-  const code = reply.error ?? 'network';
+  const code: FailureCode = reply.error ?? 'network';
   return { code, message: code == 'timeout' ? 'no answer in time' : code == 'aborted' ? 'aborted' : 'network error', at };
 }
