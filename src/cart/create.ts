@@ -46,10 +46,10 @@ export async function createCart(options: CartOptions = {}): Promise<CartInstanc
   // Storage degrading while the cart opens is told to the listeners added right after: see Emitter.release.
   events.hold();
   const storage = new Storage(namespace, (reason) => events.emit('storage:degraded', { reason }));
-  let opened: CartStore | undefined;
-  // A change announced before the store exists is dropped on purpose: the store's first read comes after it.
-  const channel = new Channel(namespace, (message) => message.t == 'cart' && opened?.onRemoteChange());
-  const store = (opened = new CartStore(storage, channel, events));
+  const channel = new Channel(namespace);
+  const store = new CartStore(storage, channel, events);
+  // Changes other tabs announce while the cart opens are queued by the channel until now, then re-read.
+  channel.listen((message) => message.t == 'cart' && store.onRemoteChange());
   await store.get();
   events.release();
 
