@@ -108,6 +108,16 @@ export async function startBackend(
   return backend;
 }
 
+/** Sets `fault` (503 by default) on the named endpoints (`us` and `eu` by default): an outage of the main domain. */
+export async function down(be: TestBackend, fault: Fault = '503', names = ['us', 'eu']): Promise<void> {
+  for (const name of names) await be.fault(name, fault);
+}
+
+/** The named endpoints (`us` and `eu` by default) healthy again. */
+export async function up(be: TestBackend, names = ['us', 'eu']): Promise<void> {
+  for (const name of names) await be.fault(name, 'healthy');
+}
+
 /** Closes every backend a test started. */
 export async function closeBackends(): Promise<void> {
   await Promise.all([...running].map((b) => b.close().catch(() => {})));

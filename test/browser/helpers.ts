@@ -1,4 +1,17 @@
 import { createSteadyCart, type SteadyCart, type SteadyCartOptions } from '../../src/index';
+import type { TestBackend } from './backend';
+
+/** Short timeouts and circuit intervals, so that orders queue and recover in about a second. */
+export const QUICK_TUNING = { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 } as const;
+
+/** Options for an instance on `us` and `eu` whose orders queue quickly while the backend is down; `extra` overrides. */
+export const quickOptions = (be: TestBackend, namespace: string, extra: SteadyCartOptions = {}): SteadyCartOptions => ({
+  namespace,
+  endpoints: extra.endpoints ?? be.sdk('us', 'eu'),
+  budgetMs: 600,
+  tuning: QUICK_TUNING,
+  ...extra,
+});
 
 /** A namespace (database, channel, locks) of its own for one test. */
 export function uniqueNamespace(): string {

@@ -4,23 +4,17 @@
  * backend's control API is mounted at /__backend.
  */
 import { expect } from 'chai';
+import { rawOpen } from './hardening/raw-idb';
+import { deleteDatabase } from './helpers';
 
 describe('test runner smoke', () => {
   it('runs in a real engine with IndexedDB', async () => {
     expect(typeof indexedDB.open).to.equal('function');
     const name = `smoke-${crypto.randomUUID()}`;
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open(name, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore('s');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
+    const db = await rawOpen(name, 1, (db) => db.createObjectStore('s'));
     expect([...db.objectStoreNames]).to.deep.equal(['s']);
     db.close();
-    await new Promise<void>((resolve) => {
-      const del = indexedDB.deleteDatabase(name);
-      del.onsuccess = del.onerror = del.onblocked = () => resolve();
-    });
+    await deleteDatabase(name);
   });
 
   it('serves dist/ with Service-Worker-Allowed and no-store', async () => {

@@ -53,6 +53,21 @@ export async function rawAll<T = Record<string, unknown>>(namespace: string, sto
   }
 }
 
+/** One record of `store` by key, read with a raw connection (undefined when absent). */
+export async function rawGet<T = Record<string, unknown>>(namespace: string, store: string, key: IDBValidKey): Promise<T | undefined> {
+  const db = await rawOpen(namespace);
+  try {
+    if (!db.objectStoreNames.contains(store)) return undefined;
+    return await new Promise<T | undefined>((resolve, reject) => {
+      const request = db.transaction(store).objectStore(store).get(key);
+      request.onsuccess = () => resolve(request.result as T | undefined);
+      request.onerror = () => reject(request.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
 /** Everything at rest in the database, as one JSON string (to search for card data). */
 export async function rawDump(namespace: string): Promise<string> {
   const db = await rawOpen(namespace);

@@ -10,29 +10,15 @@
  * test/browser/storage/.)
  */
 import { expect } from 'chai';
-import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
+import type { SteadyCart } from '../../../src/index';
 import { VERSION } from '../../../src/storage';
-import { closeBackends, startBackend, type TestBackend } from '../backend';
-import { cleanup, item, open, uniqueNamespace, until } from '../helpers';
+import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
+import { cleanup, item, open, quickOptions, uniqueNamespace, until } from '../helpers';
 import { rawOpen } from './raw-idb';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
-const options = (be: TestBackend, namespace: string): SteadyCartOptions => ({
-  namespace,
-  endpoints: be.sdk('us', 'eu'),
-  budgetMs: 600,
-  tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
-});
-
-async function down(be: TestBackend) {
-  await be.fault('us', '503');
-  await be.fault('eu', '503');
-}
-async function up(be: TestBackend) {
-  await be.fault('us', 'healthy');
-  await be.fault('eu', 'healthy');
-}
+const options = (be: TestBackend, namespace: string) => quickOptions(be, namespace);
 
 /** An instance with `n` orders waiting in its outbox (the backend answers 503), and its storage events. */
 async function withWaitingOrders(be: TestBackend, namespace: string, n: number) {
@@ -105,7 +91,7 @@ describe('hardening: the database closed underneath', () => {
     }
   });
 
-  it('after the database went away, a new order is still written ahead (to memory) and placed exactly once after an outage', async () => {
+  it('invariant 8: after the database went away, a new order is still written ahead (to memory) and placed exactly once after an outage', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
     const { sc, degraded } = await withWaitingOrders(be, namespace, 0);

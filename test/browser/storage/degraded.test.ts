@@ -1,8 +1,24 @@
 import { expect } from 'chai';
+import { closeBackends, startBackend } from '../backend';
+import { rawOpen } from '../hardening/raw-idb';
 import { cleanup, item, open, openTab, uniqueNamespace, until } from '../helpers';
 
 describe('degraded storage', () => {
-  afterEach(cleanup);
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('invariant 8: without IndexedDB, orders are still placed online (once) and health() says storage is memory', async () => {
+    const be = await startBackend();
+    const { sc } = await openTab({ namespace: uniqueNamespace(), endpoints: be.sdk('us', 'eu') }, '&noIndexedDB');
+    expect(sc.health().storage).to.equal('memory');
+    const r = await sc.placeOrder({ orderRef: 'no-idb', items: [{ sku: 'mug', qty: 1 }], total: 1250 });
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.status).to.equal(201);
+    expect(await be.charges(r.id)).to.equal(1);
+    expect((await sc.outbox.list()).map((e) => [e.id, e.status])).to.deep.equal([[r.id, 'confirmed']]);
+  });
 
   it('without IndexedDB, the cart works in memory and says so through storage:degraded and health()', async () => {
     const { sc } = await openTab({ namespace: uniqueNamespace() }, '&noIndexedDB');
@@ -16,14 +32,7 @@ describe('degraded storage', () => {
   it('when the database cannot open (a newer version exists), it degrades to memory and emits storage:degraded', async () => {
     const namespace = uniqueNamespace();
     // Another build of the shop already upgraded this origin's database past our version.
-    await new Promise<void>((resolve, reject) => {
-      const request = indexedDB.open(namespace, 99);
-      request.onsuccess = () => {
-        request.result.close();
-        resolve();
-      };
-      request.onerror = () => reject(request.error);
-    });
+    (await rawOpen(namespace, 99)).close();
     const sc = await open({ namespace });
     // The event is delivered after createSteadyCart resolves, so a listener added right away hears it.
     const events: string[] = [];

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { openDatabase, VERSION } from '../../../src/storage';
+import { rawOpen } from '../hardening/raw-idb';
 import { cleanup, open, uniqueNamespace } from '../helpers';
 
 describe('storage migrations', () => {
@@ -40,11 +41,7 @@ describe('storage migrations', () => {
 
   it('a connection that never lets go cannot wedge checkout: after a bounded wait the SDK works in memory', async () => {
     const namespace = uniqueNamespace();
-    const stubborn = await new Promise<IDBDatabase>((resolve) => {
-      const request = indexedDB.open(namespace, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore('cart', { keyPath: 'id' });
-      request.onsuccess = () => resolve(request.result);
-    });
+    const stubborn = await rawOpen(namespace, 1, (db) => db.createObjectStore('cart', { keyPath: 'id' }));
     stubborn.onversionchange = () => {
       // Deliberately ignored: some other script on the page holds the database open.
     };
