@@ -100,10 +100,41 @@ export async function backendControl() {
 }
 
 /**
+ * Instrumentation of the versioned test worker, installed before the SDK's
+ * worker code: it counts `skipWaiting()` calls and `Cache#add` URLs, and
+ * answers a `__probe__` message (on the port sent with it) with both, once
+ * the work that earlier events handed to `waitUntil` has settled. A worker
+ * handles its messages in order, so a probe answered after a message proves
+ * what that message did, with no sleep.
+ */
+const WORKER_PROBE = `(() => {
+  let skips = 0;
+  const added = [];
+  const pending = [];
+  const skipWaiting = self.skipWaiting.bind(self);
+  self.skipWaiting = () => (skips++, skipWaiting());
+  const waitUntil = ExtendableEvent.prototype.waitUntil;
+  ExtendableEvent.prototype.waitUntil = function (promise) {
+    pending.push(Promise.resolve(promise).catch(() => {}));
+    return waitUntil.call(this, promise);
+  };
+  const add = Cache.prototype.add;
+  Cache.prototype.add = function (request) {
+    added.push(request instanceof Request ? request.url : String(request));
+    return add.call(this, request);
+  };
+  self.addEventListener('message', (event) => {
+    if (!event.data || event.data.type !== '__probe__' || !event.ports[0]) return;
+    const port = event.ports[0];
+    event.waitUntil(Promise.all(pending.splice(0)).then(() => port.postMessage({ skips, added: added.slice() })));
+  });
+})();`;
+
+/**
  * Dynamic fixtures for service worker tests:
  * - `/test/fixtures/versioned-sw` is a worker that differs by a byte on every
- *   fetch (it imports the built standalone worker), so every update check
- *   finds a new version: how a test makes a worker wait;
+ *   fetch (it imports the built standalone worker, after WORKER_PROBE), so
+ *   every update check finds a new version: how a test makes a worker wait;
  * - `/test/sw-scope/<namespace>/tab.html` serves the tab fixture from inside a
  *   test's own worker scope, so that the worker has a client to control.
  * @param {Context} ctx
@@ -112,7 +143,7 @@ export async function backendControl() {
 export const fixturesMiddleware = async (ctx, next) => {
   if (ctx.path === '/test/fixtures/versioned-sw') {
     ctx.type = 'text/javascript';
-    ctx.body = `importScripts('/dist/steadycart-sw.js');\n// version ${Date.now()}-${Math.random()}\n`;
+    ctx.body = `${WORKER_PROBE}\nimportScripts('/dist/steadycart-sw.js');\n// version ${Date.now()}-${Math.random()}\n`;
     return;
   }
   if (/^\/test\/sw-scope\/[\w-]+\/tab\.html$/.test(ctx.path)) ctx.path = '/test/fixtures/tab.html';
