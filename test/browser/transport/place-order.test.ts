@@ -153,7 +153,7 @@ describe('placeOrder: PROTOCOL.md responses', () => {
     });
   }
 
-  it('an ambiguous failure in domain A reaches domain B only after a lookup in A answered 404', async () => {
+  it('invariant 3: an ambiguous failure in domain A reaches domain B only after a lookup in A answered 404', async () => {
     const be = await startBackend();
     await be.fault('us', { kind: 'status', status: 500, routes: ['checkout'] });
     const sc = await sdk(be, ['us', 'backup']);
@@ -166,7 +166,7 @@ describe('placeOrder: PROTOCOL.md responses', () => {
   });
 
   for (const fault of ['refuse', 'silent', '500'] as const) {
-    it(`when domain A cannot be asked (${fault}), the order stays pending and never reaches domain B`, async () => {
+    it(`invariant 3: when domain A cannot be asked (${fault}), the order stays pending and never reaches domain B`, async () => {
       const be = await startBackend();
       await be.fault('us', fault);
       const sc = await sdk(be, ['us', 'backup'], { budgetMs: 2000, tuning: { attemptTimeoutMs: 600 } });
@@ -244,7 +244,7 @@ describe('placeOrder: failover, hedging and circuits', () => {
     expect((await be.ledger()).charges).to.equal(2);
   });
 
-  it('a hedged copy carries the same key and the same bytes', async () => {
+  it('invariant 2: a hedged copy carries the same key and the same bytes', async () => {
     const be = await startBackend();
     // Silent on the POST itself (the preflight passes), so the server sees the key it never answers.
     await be.fault('us', { kind: 'silent', routes: ['checkout'] });
@@ -350,7 +350,7 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     await closeBackends();
   });
 
-  it('honours the budget: resolves pending when it ends, not with a late success the caller never sees', async () => {
+  it('invariant 4: honours the budget: resolves pending when it ends, not with a late success the caller never sees', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
     await be.fault('us', { kind: 'slow', ms: 4000 });
     const sc = await sdk(be, ['us'], { budgetMs: 1000 });
