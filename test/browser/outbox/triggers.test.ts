@@ -1,69 +1,204 @@
 /**
- * When the page replays its outbox. The scheduling logic alone, driven with
- * a stand-in outbox that records its calls (the outbox itself is proven
- * against real backends in outbox.test.ts).
+ * When the page replays its outbox: the triggers driving a real outbox
+ * (createCore, real storage, a real backend). A recorder on `outbox.replay`
+ * says which replays ran and whether they were forced; the backend says what
+ * each one sent.
  */
 import { expect } from 'chai';
-import type { Outbox } from '../../../src/outbox/outbox';
-import { startReplayTriggers } from '../../../src/page/triggers';
-import { sleep, until } from '../helpers';
+import { createCore, type Core } from '../../../src/core';
+import { normalizeOptions } from '../../../src/options';
+import { startReplayTriggers, type ReplayTriggers } from '../../../src/page/triggers';
+import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
+import { createSchema, pendingRecord, rawPut } from '../hardening/raw-idb';
+import { cleanup, deleteDatabase, quickOptions, uniqueNamespace, until } from '../helpers';
 
-/** An outbox whose replays take `replayMs` and whose next entry is due in ten minutes. */
-function recordingOutbox(replayMs: number) {
-  const replays: boolean[] = [];
-  const outbox = {
-    async replay(force = false) {
-      replays.push(force);
-      await sleep(replayMs);
-      return 1;
-    },
-    async nextDue() {
-      return Date.now() + 600_000;
-    },
-  };
-  return { outbox: outbox as unknown as Outbox, replays };
+const order = (ref: string) => ({ orderRef: ref, total: 700, payment: { token: 'pm_t' } });
+
+/** Resolves after every timer of this page due within `ms` has fired (timers with a shorter delay, set earlier, fire first). */
+const afterTimers = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface Rig {
+  be: TestBackend;
+  namespace: string;
+  core: Core;
+  triggers: ReplayTriggers;
+  /** Every outbox.replay call, `true` when forced. */
+  replays: boolean[];
+  /** Calls of the circuit probe the `online` trigger runs first. */
+  probes: number;
+  /** Writes an order waiting in the outbox, due again only in 10 minutes: only a forced replay sends it. */
+  waiting(ref: string): Promise<string>;
 }
 
-describe('replay triggers', () => {
-  it('replays once right after start, forced', async () => {
-    const { outbox, replays } = recordingOutbox(0);
-    const triggers = startReplayTriggers(outbox, async () => {});
-    try {
-      await until(() => replays.length == 1, 'the first replay', 2000);
-      expect(replays).to.deep.equal([true]);
-    } finally {
-      triggers.stop();
+const rigs: Rig[] = [];
+
+/** A real core on `namespace` with `before` done to the backend and the store first, then the page's triggers on its outbox. */
+async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise<unknown> = async () => {}): Promise<Rig> {
+  const be = await startBackend();
+  const namespace = uniqueNamespace();
+  await createSchema(namespace);
+  const waiting = async (ref: string) => {
+    const record = pendingRecord(order(ref), { due: Date.now() + 600_000 });
+    await rawPut(namespace, 'outbox', [record]);
+    return record.id as string;
+  };
+  await before(be, waiting);
+  const core = await createCore(normalizeOptions(quickOptions(be, namespace)));
+  core.start();
+  const r = { be, namespace, core, replays: [] as boolean[], probes: 0, waiting } as Rig;
+  const replay = core.outbox.replay.bind(core.outbox);
+  core.outbox.replay = (force = false) => {
+    r.replays.push(force);
+    return replay(force);
+  };
+  r.triggers = startReplayTriggers(core.outbox, () => {
+    r.probes++;
+    return core.circuits.probeOpen();
+  });
+  rigs.push(r);
+  return r;
+}
+
+/** Waits for the load-time replay to have sent and settled `id`. */
+async function placed(r: Rig, id: string): Promise<void> {
+  await until(async () => (await r.be.charges(id)) == 1, `order ${id} placed`, 10_000);
+  await until(async () => (await r.core.outbox.list()).find((e) => e.id == id)?.status == 'confirmed', `order ${id} confirmed`);
+}
+
+/** Makes `document.visibilityState` read `state` and tells the page it changed. */
+function setVisibility(state: DocumentVisibilityState): void {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => state });
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+
+describe('replay triggers (real outbox)', () => {
+  afterEach(async () => {
+    for (const r of rigs.splice(0)) {
+      r.triggers.stop();
+      r.core.close();
+      await deleteDatabase(r.namespace);
     }
+    delete (document as { visibilityState?: unknown }).visibilityState;
+    await cleanup();
+    await closeBackends();
   });
 
-  it('a recovery during a replay still replays after it (the due timer re-armed by that replay does not cancel it)', async () => {
-    const { outbox, replays } = recordingOutbox(300);
-    const triggers = startReplayTriggers(outbox, async () => {});
+  it('replays once right after start, forced: a waiting order not due for 10 minutes is placed', async () => {
+    let id = '';
+    const r = await rig(async (_, waiting) => (id = await waiting('load')));
+    await placed(r, id);
+    expect(r.replays).to.deep.equal([true]);
+  });
+
+  it('online: probes the open circuits first, then replays forced and places what waits', async () => {
+    const r = await rig();
+    await until(() => r.replays.length == 1, 'the load-time replay');
+    const id = await r.waiting('online');
+    const probes = r.probes;
+    dispatchEvent(new Event('online'));
+    expect(r.probes, 'the probe runs at once').to.equal(probes + 1);
+    await placed(r, id);
+    expect(r.replays).to.deep.equal([true, true]);
+  });
+
+  it('visibilitychange: a tab that becomes visible replays forced at once; one that becomes hidden does not', async () => {
+    const r = await rig();
+    await until(() => r.replays.length == 1, 'the load-time replay');
+    const id = await r.waiting('visible');
+    setVisibility('hidden');
+    expect(r.replays).to.have.length(1);
+    setVisibility('visible');
+    expect(r.replays).to.deep.equal([true, true]);
+    await placed(r, id);
+  });
+
+  it('a waiting order is replayed again when it falls due, by the timer (not forced)', async () => {
+    const r = await rig((be) => down(be));
+    await until(() => r.replays.length == 1, 'the load-time replay');
+    const pending = await r.core.outbox.place(order('due'), { budgetMs: 200 });
+    expect(pending.status).to.equal('pending');
+    // A forced replay while still down: the order keeps waiting, and the due timer is armed after it.
+    setVisibility('visible');
+    await until(async () => r.replays.length == 2 && (await r.core.outbox.nextDue()) !== undefined, 'the replay that arms the due timer');
+    await up(r.be);
+    // Due after its backoff (about a second here): only the timer replays unforced.
+    await placed(r, pending.id);
+    expect(r.replays.slice(2)).to.include(false);
+  });
+
+  it('a recovery during a replay still replays after it', async () => {
+    let id = '';
+    const r = await rig(async (be, waiting) => {
+      // The load-time replay takes 300 ms at the server.
+      await be.fault('us', { kind: 'hold', ms: 300, count: 1 });
+      id = await waiting('slow');
+    });
+    await until(async () => (await r.be.requests()).some((q) => q.key == id && q.route == 'checkout'), 'the load-time replay to send');
+    // An endpoint recovers after a 1 s outage while that replay is still running: its spread
+    // replay is due 900 ms later, after that replay has ended and re-armed the due timer.
+    const random = Math.random;
+    Math.random = () => 0.9;
     try {
-      await until(() => replays.length == 1, 'the first replay', 2000);
-      // An endpoint recovers after a 1 s outage while that replay is still running; its spread
-      // replay is due 900 ms later, after that replay has ended and re-armed the due timer.
+      r.triggers.recovered(1000);
+    } finally {
+      Math.random = random;
+    }
+    await until(() => r.replays.length == 2, 'the recovery replay', 5000);
+    expect(r.replays).to.deep.equal([true, true]);
+  });
+
+  describe('stop()', () => {
+    it('removes the online trigger: no probe, no replay', async () => {
+      const r = await rig();
+      await until(() => r.replays.length == 1, 'the load-time replay');
+      r.triggers.stop();
+      dispatchEvent(new Event('online'));
+      // The listener runs synchronously inside dispatchEvent: had it stayed, the probe would have run.
+      expect(r.probes).to.equal(0);
+      expect(r.replays).to.have.length(1);
+    });
+
+    it('removes the visibilitychange trigger', async () => {
+      const r = await rig();
+      await until(() => r.replays.length == 1, 'the load-time replay');
+      r.triggers.stop();
+      setVisibility('visible');
+      expect(r.replays).to.have.length(1);
+    });
+
+    it('cancels a pending recovery replay', async () => {
+      const r = await rig();
+      await until(() => r.replays.length == 1, 'the load-time replay');
       const random = Math.random;
-      Math.random = () => 0.9;
+      Math.random = () => 0.5;
       try {
-        triggers.recovered(1000);
+        r.triggers.recovered(100);
       } finally {
         Math.random = random;
       }
-      await until(() => replays.length == 2, 'the recovery replay', 3000);
-      expect(replays).to.deep.equal([true, true]);
-    } finally {
-      triggers.stop();
-    }
-  });
+      r.triggers.stop();
+      // The recovery replay was due 50 ms after it was set; this timer, set later for 1 s, fires after it.
+      await afterTimers(1000);
+      expect(r.replays).to.have.length(1);
+    });
 
-  it('stop() cancels every pending replay', async () => {
-    const { outbox, replays } = recordingOutbox(0);
-    const triggers = startReplayTriggers(outbox, async () => {});
-    await until(() => replays.length == 1, 'the first replay', 2000);
-    triggers.recovered(50);
-    triggers.stop();
-    await sleep(400);
-    expect(replays).to.have.length(1);
+    it('cancels the timer of the next due entry', async () => {
+      const r = await rig();
+      await until(() => r.replays.length == 1, 'the load-time replay');
+      await down(r.be);
+      // An order that waits: the replay after it arms the due timer (at least 1 s ahead).
+      const pending = await r.core.outbox.place(order('timer'), { budgetMs: 200 });
+      expect(pending.status).to.equal('pending');
+      setVisibility('visible');
+      await until(async () => (await r.core.outbox.nextDue()) !== undefined && r.replays.length == 2, 'the replay that arms the due timer');
+      await afterTimers(0);
+      r.triggers.stop();
+      const due = (await r.core.outbox.nextDue())!;
+      await up(r.be);
+      // The due timer fires at most 300 s ahead and at the entry's due time here: wait past it.
+      await afterTimers(Math.max(1000, due - Date.now()) + 1000);
+      expect(r.replays).to.have.length(2);
+      expect(await r.be.charges(pending.id)).to.equal(0);
+    });
   });
 });
