@@ -10,9 +10,24 @@ export interface WorkerDeeds {
   added: string[];
 }
 
-export function probe(worker: ServiceWorker): Promise<WorkerDeeds> {
+/**
+ * The worker's answer, or `undefined` if it became redundant first (an engine
+ * may replace a waiting worker by a newer one at any time: it then handles no
+ * more messages). Fails after `timeoutMs` without either.
+ */
+export function probe(worker: ServiceWorker, timeoutMs = 10_000): Promise<WorkerDeeds | undefined> {
   const { port1, port2 } = new MessageChannel();
-  const answer = new Promise<WorkerDeeds>((resolve) => (port1.onmessage = ({ data }) => resolve(data as WorkerDeeds)));
-  worker.postMessage({ type: '__probe__' }, [port2]);
-  return answer;
+  return new Promise<WorkerDeeds | undefined>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer from the ${worker.state} worker in ${timeoutMs} ms`)), timeoutMs);
+    const done = (deeds: WorkerDeeds | undefined) => {
+      clearTimeout(timer);
+      worker.removeEventListener('statechange', redundant);
+      resolve(deeds);
+    };
+    const redundant = () => worker.state == 'redundant' && done(undefined);
+    worker.addEventListener('statechange', redundant);
+    port1.onmessage = ({ data }) => done(data as WorkerDeeds);
+    worker.postMessage({ type: '__probe__' }, [port2]);
+    redundant();
+  });
 }
