@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBackend } from '../backend/index.mjs';
 import { sharedBrowser, until } from './helpers.mjs';
-import { openSdkPage, sdkPageUrl, sharedSite } from './sdk-page.mjs';
+import { down, openSdkPage, quickOptions, sdkPageUrl, settled, sharedSite, up } from './sdk-page.mjs';
 
 describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 }, () => {
   const browser = sharedBrowser();
@@ -15,13 +15,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
   async function setup(sdkOptions = {}) {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
     const context = await browser().newContext();
-    const options = {
-      endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
-      budgetMs: 800,
-      tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
-      serviceWorker: { url: '/dist/steadycart-sw.js', scope: '/' },
-      ...sdkOptions,
-    };
+    const options = quickOptions(be, { budgetMs: 800, serviceWorker: { url: '/dist/steadycart-sw.js', scope: '/' }, ...sdkOptions });
     const openPage = () => openSdkPage(context, sdkPageUrl(site().origin, options));
     const workerReady = async (page) => page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     const cleanup = async () => {
@@ -62,8 +56,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
     try {
       const first = await openPage();
       await workerReady(first);
-      await be.setFault('us', '503');
-      await be.setFault('eu', '503');
+      await down(be);
       const ids = [];
       for (let i = 0; i < 5; i++) {
         const r = await first.evaluate((i) => window.sc.placeOrder({ orderRef: `race-${i}`, total: 100 + i, payment: { token: 'tok_2' } }), i);
@@ -71,14 +64,13 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
         ids.push(r.id);
       }
       const sentBefore = new Map(ids.map((id) => [id, be.requests().filter((r) => r.key == id && r.route == 'checkout').length]));
-      await be.setFault('us', 'healthy');
-      await be.setFault('eu', 'healthy');
+      await up(be);
       // Every context is eligible now: a second tab loads (replays at load), the first recovers
       // by probing, and the worker is woken by a sync from the second tab's pending order.
       const second = await openPage();
       await second.evaluate(() => navigator.serviceWorker.ready.then((reg) => reg.sync?.register(`steadycart:replay`)));
       await until(() => ids.every((id) => be.charges(id) == 1), { what: 'every order placed' });
-      await new Promise((r) => setTimeout(r, 1500));
+      await settled(second, be, ids, until);
       for (const id of ids) {
         const sent = be.requests().filter((r) => r.key == id && r.route == 'checkout').length - sentBefore.get(id);
         assert.equal(sent, 1, `order ${id} was sent ${sent} times after recovery`);

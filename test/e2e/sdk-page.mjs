@@ -63,6 +63,54 @@ export function sharedSite() {
   return () => /** @type {{ origin: string, close(): Promise<void> }} */ (site);
 }
 
+/** Short timeouts and circuit intervals, so that orders queue and recover in about a second. */
+export const QUICK_TUNING = Object.freeze({ attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 });
+
+/**
+ * SDK options for every endpoint of `be` with quick tuning and a short
+ * budget; `extra` overrides.
+ * @param {{ endpoints: Array<{ url: string, domain: string }> }} be
+ * @param {object} [extra]
+ */
+export const quickOptions = (be, extra = {}) => ({
+  endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
+  budgetMs: 600,
+  tuning: QUICK_TUNING,
+  ...extra,
+});
+
+/**
+ * Sets `fault` (503 by default) on `us` and `eu`: an outage of the main domain.
+ * @param {{ setFault(name: string, fault: string | object): Promise<void> }} be
+ */
+export async function down(be, fault = '503') {
+  for (const name of ['us', 'eu']) await be.setFault(name, fault);
+}
+
+/** `us` and `eu` healthy again. @param {{ setFault(name: string, fault: string): Promise<void> }} be */
+export async function up(be) {
+  for (const name of ['us', 'eu']) await be.setFault(name, 'healthy');
+}
+
+/**
+ * Resolves once the outbox `page` sees holds every entry confirmed and no
+ * request for `ids` is still in flight at the server: no context can send
+ * one of them again after that (a confirmed entry is never replayed), so what
+ * the server logged is final, with no sleep.
+ * @param {import('playwright-core').Page} page
+ * @param {{ requests(): Array<{ key: string | null, status: unknown }> }} be
+ * @param {string[]} ids
+ * @param {(check: () => unknown, options: { what: string, timeout?: number }) => Promise<unknown>} until
+ */
+export async function settled(page, be, ids, until) {
+  await until(
+    async () =>
+      (await page.evaluate(() => /** @type {any} */ (window).sc.outbox.list().then((/** @type {any[]} */ l) => l.every((e) => e.status == 'confirmed')))) &&
+      !be.requests().some((q) => q.key !== null && ids.includes(q.key) && q.status === null),
+    { what: 'every order confirmed and nothing in flight', timeout: 20_000 },
+  );
+}
+
 /** The page that loads the built SDK by script tag, with `options`. */
 export const sdkPageUrl = (/** @type {string} */ origin, /** @type {object} */ options) =>
   `${origin}/test/fixtures/sdk-page.html?options=${encodeURIComponent(JSON.stringify(options))}`;

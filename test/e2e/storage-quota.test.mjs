@@ -21,7 +21,7 @@ import { chromium } from 'playwright-core';
 import { startBackend } from '../backend/index.mjs';
 import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
 import { sharedBrowser, until } from './helpers.mjs';
-import { openSdkPage, sdkPageUrl, sharedSite } from './sdk-page.mjs';
+import { down, openSdkPage, quickOptions, sdkPageUrl, settled, sharedSite, up } from './sdk-page.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
 
@@ -32,11 +32,7 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
   async function setup() {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
     const context = await browser().newContext();
-    const options = {
-      endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
-      budgetMs: 600,
-      tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
-    };
+    const options = quickOptions(be);
     /** @type {import('playwright-core').CDPSession[]} */
     const sessions = [];
     /**
@@ -48,20 +44,10 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       sessions.push(cdp);
       await cdp.send('Storage.overrideQuotaForOrigin', { origin: site().origin, quotaSize });
     };
-    const down = async () => {
-      await be.setFault('us', '503');
-      await be.setFault('eu', '503');
-    };
-    const up = async () => {
-      await be.setFault('us', 'healthy');
-      await be.setFault('eu', 'healthy');
-    };
     return {
       be,
       context,
       quota,
-      down,
-      up,
       open: () => openSdkPage(context, sdkPageUrl(site().origin, options)),
       cleanup: async () => {
         for (const cdp of sessions) await cdp.detach().catch(() => {});
@@ -85,11 +71,7 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
     // as on a phone whose storage filled up overnight.
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
     const profile = mkdtempSync(join(tmpdir(), 'steadycart-quota-'));
-    const url = sdkPageUrl(site().origin, {
-      endpoints: be.endpoints.map(({ url, domain }) => ({ url, domain })),
-      budgetMs: 600,
-      tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 },
-    });
+    const url = sdkPageUrl(site().origin, quickOptions(be));
     const launch = () => chromium.launchPersistentContext(profile, { executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
     /** @type {import('playwright-core').BrowserContext | undefined} */
     let context;
@@ -97,8 +79,7 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       context = await launch();
       const first = await openSdkPage(context, url);
       await first.evaluate(() => /** @type {any} */ (window).sc.cart.add({ sku: 'mug', name: 'Mug', unitPrice: 1250, currency: 'EUR', qty: 1 }));
-      await be.setFault('us', '503');
-      await be.setFault('eu', '503');
+      await down(be);
       /** @type {string[]} */
       const ids = [];
       for (const ref of ['before-1', 'before-2', 'before-3']) {
@@ -132,12 +113,11 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       ids.push(during.id);
 
       // Recovery: every order is placed, once, in this session.
-      await be.setFault('us', 'healthy');
-      await be.setFault('eu', 'healthy');
+      await up(be);
       await until(() => ids.every((id) => be.charges(id) == 1), { what: 'every order placed', timeout: 20_000 });
       const online = await place(page, 'online');
       assert.equal(online.status, 'confirmed', 'online checkout works on a full disk');
-      await new Promise((r) => setTimeout(r, 500));
+      await settled(page, be, [...ids, online.id], until);
       const ledger = be.ledger();
       assert.equal(ledger.charges, 5);
       assert.equal(ledger.duplicates, 0);
@@ -153,7 +133,7 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
   });
 
   test('a page that loads with the disk already full works in memory from the start: cart, checkout, and an outage', async () => {
-    const { be, quota, down, up, open, cleanup, context } = await setup();
+    const { be, quota, open, cleanup, context } = await setup();
     try {
       // Fill the disk before the first visit: open a blank page of the origin, shrink, then load the shop.
       const blank = await context.newPage();
@@ -166,10 +146,10 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       assert.equal(first.status, 'confirmed');
       await until(async () => (await events(page, 'storage:degraded')).length > 0, { what: 'storage:degraded' });
       assert.equal((await health(page)).storage, 'memory');
-      await down();
+      await down(be);
       const queued = await place(page, 'full-2');
       assert.equal(queued.status, 'pending');
-      await up();
+      await up(be);
       await until(() => be.charges(queued.id) == 1, { what: 'the queued order placed from memory', timeout: 20_000 });
       assert.equal(be.ledger().duplicates, 0);
       assert.equal(be.ledger().charges, 2);
