@@ -260,7 +260,7 @@ describe('hardening: card data never stored or sent (invariant 7, end to end)', 
     expect(JSON.stringify((await be.ledger()).orders), 'what the server received').not.to.include(digits);
   }
 
-  it('a card number nested in arrays of objects is refused at its path', async () => {
+  it('invariant 7: a card number nested in arrays of objects is refused at its path, before anything is stored or sent', async () => {
     await refused(
       { ...order(), items: [{ sku: 'a', meta: { notes: ['gift', { cards: [{ label: 'mine', value: '5555-5555-5555-4444' }] }] } }] },
       'items[0].meta.notes[1].cards[0].value',
