@@ -13,9 +13,12 @@ const NAMED: { [K in Exclude<keyof SteadyCartEvents, `order:${string}`>]: true }
   'replay:error': true,
 };
 
-/** @internal Whether `type` names an event of {@link SteadyCartEvents}: one above, or `order:` with an outbox status. */
+/** The wildcard that hears every `order:` event. */
+const ORDER_ANY = 'order:*';
+
+/** @internal Whether `type` names an event of {@link SteadyCartEvents}: one above, `order:` with an outbox status, or `order:*`. */
 export const isEventName = (type: unknown): type is keyof SteadyCartEvents =>
-  typeof type == 'string' && (Object.prototype.hasOwnProperty.call(NAMED, type) || STATUSES.some((status) => type == `order:${status}`));
+  typeof type == 'string' && (Object.prototype.hasOwnProperty.call(NAMED, type) || type == ORDER_ANY || STATUSES.some((status) => type == `order:${status}`));
 
 /** A listener of event `K`. */
 export type Listener<K extends keyof SteadyCartEvents> = (detail: SteadyCartEvents[K]) => void;
@@ -51,9 +54,15 @@ export class Emitter {
       this.held.push(() => this.emit(type, detail));
       return;
     }
+    this.deliver(type, detail);
+    // `order:*` hears every order event, after the listeners of its status.
+    if (type.startsWith('order:') && type != ORDER_ANY) this.deliver(ORDER_ANY, detail);
+  }
+
+  private deliver(type: string, detail: unknown): void {
     this.listeners.get(type)?.forEach((listener) => {
       try {
-        (listener as Listener<K>)(detail);
+        (listener as (detail: unknown) => void)(detail);
       } catch (error) {
         // A shop's bug in a listener must not stop the order flow; surface it asynchronously.
         setTimeout(() => {

@@ -278,6 +278,8 @@ export interface SteadyCartEvents {
   'order:failed': OrderEvent;
   'order:needs-payment': OrderEvent;
   'order:expired': OrderEvent;
+  /** Every `order:` event above, whatever the status (the detail's `status` says which). */
+  'order:*': OrderEvent;
   /** IndexedDB is unusable; the SDK continues in memory. */
   'storage:degraded': { reason: string };
   /** A stored record was malformed or tampered with: it was quarantined (an order) or dropped (a cart line), never acted on. */
@@ -334,7 +336,7 @@ export interface SteadyCart {
   placeOrder(order: object, options?: PlaceOrderOptions): Promise<OrderResult>;
   /** A snapshot of storage, the service worker and every endpoint's circuit. */
   health(): Health;
-  /** Subscribes to an event; returns the unsubscribe function. */
+  /** Subscribes to an event (`order:*`: every order event); returns the unsubscribe function. */
   on<K extends keyof SteadyCartEvents>(type: K, listener: (detail: SteadyCartEvents[K]) => void): () => void;
   /** Releases connections, channels, timers and listeners. Later calls throw `CLOSED`. */
   close(): void;
