@@ -308,6 +308,12 @@ export interface CartApi {
   clear(): Promise<Cart>;
   /** Calls `listener` now, then after every change in any tab; returns the unsubscribe function. */
   subscribe(listener: (cart: Cart) => void): () => void;
+  /**
+   * The cart now, synchronously: the same object until the cart changes (in
+   * any tab), so it can feed `useSyncExternalStore` or any framework's render
+   * directly. Treat it as read-only.
+   */
+  snapshot(): Cart;
 }
 
 /** `sc.outbox`: orders waiting or recently finished, as every tab sees them. */

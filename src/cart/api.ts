@@ -13,5 +13,7 @@ export function cartApi(store: CartStore, live: () => void): CartApi {
     remove: async (sku) => (live(), store.remove(sku)),
     clear: async () => (live(), store.clear()),
     subscribe: (listener) => (live(), store.subscribe(listener)),
+    // Also after close: a framework may read once more while it unmounts.
+    snapshot: () => store.snapshot(),
   };
 }

@@ -21,6 +21,8 @@ const EMPTY: CartRecord = { id: 'cart', items: [], rev: 0, updatedAt: 0 };
  */
 export class CartStore {
   private record = EMPTY;
+  /** The public cart of `record`, made once per change: `snapshot()` hands out this same object until the next. */
+  private view = toCart(EMPTY.items, EMPTY.updatedAt);
 
   /** @internal */
   constructor(
@@ -103,8 +105,9 @@ export class CartStore {
     return { id: 'cart', items: valid, rev: isTime(r.rev) ? r.rev : 0, updatedAt: isTime(r.updatedAt) ? r.updatedAt : 0 };
   }
 
-  private snapshot(): Cart {
-    return toCart(this.record.items, this.record.updatedAt);
+  /** The newest cart seen, synchronously: the same object until the cart changes. */
+  snapshot(): Cart {
+    return this.view;
   }
 
   /** Keeps the newest record seen and tells subscribers when it is newer than what they had. */
@@ -112,8 +115,9 @@ export class CartStore {
     // The wall clock also counts: a database deleted by another tab starts its revisions again.
     if (record.rev > this.record.rev || record.updatedAt > this.record.updatedAt) {
       this.record = record;
-      this.events.emit('cart', this.snapshot());
+      this.view = toCart(record.items, record.updatedAt);
+      this.events.emit('cart', this.view);
     }
-    return toCart(record.items, record.updatedAt);
+    return record == this.record ? this.view : toCart(record.items, record.updatedAt);
   }
 }
