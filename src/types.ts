@@ -316,6 +316,14 @@ export interface CartApi {
   snapshot(): Cart;
 }
 
+/** What `outbox.snapshot()` returns: the same object until an entry changes. Treat it as read-only. */
+export interface OutboxSnapshot {
+  /** Every entry, oldest first, as `list()` gives them (an entry a replay is sending shows `sending`). */
+  readonly entries: readonly OutboxEntry[];
+  /** `false` until the outbox has been read once: the first `snapshot()` or `subscribe()` starts that read. */
+  readonly loaded: boolean;
+}
+
 /** `sc.outbox`: orders waiting or recently finished, as every tab sees them. */
 export interface OutboxApi {
   /** Every entry, oldest first. */
@@ -324,6 +332,14 @@ export interface OutboxApi {
   retry(id: string): Promise<OutboxEntry>;
   /** Removes an entry that is not in flight, so it is never replayed; `false` when there is none or it is in flight. */
   discard(id: string): Promise<boolean>;
+  /**
+   * The outbox now, synchronously: the same object until an entry changes,
+   * in any tab or the service worker. The first call starts reading the
+   * outbox (`loaded` is `false` until then); every later change is kept.
+   */
+  snapshot(): OutboxSnapshot;
+  /** Calls `listener` now, then after every change of {@link OutboxApi.snapshot}; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: OutboxSnapshot) => void): () => void;
 }
 
 /** A steadycart instance, from {@link createSteadyCart}. */

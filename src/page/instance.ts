@@ -5,6 +5,7 @@ import { fail } from '../errors';
 import { isEventName } from '../events';
 import type { SteadyCart } from '../types';
 import { outboxApi } from './outbox-api';
+import { outboxView } from './outbox-view';
 import type { ReplayTriggers } from './triggers';
 import type { WorkerHandle } from './worker';
 
@@ -26,9 +27,10 @@ export function steadyCart({ core, cart, worker, triggers }: PageParts): SteadyC
   const live = () => {
     if (closed) fail('CLOSED', 'this steadycart instance is closed');
   };
+  const view = outboxView(core.outbox, core.events);
   return {
     cart: cartApi(cart, live),
-    outbox: outboxApi(core.outbox, live),
+    outbox: outboxApi(core.outbox, view, live),
     placeOrder: async (order, options) => (live(), core.outbox.place(order, options)),
     health: () => ({ ...core.health(), worker: worker.state, lastReplayError: triggers?.lastError }),
     on(type, listener) {
@@ -41,6 +43,7 @@ export function steadyCart({ core, cart, worker, triggers }: PageParts): SteadyC
       if (closed) return;
       closed = true;
       triggers?.stop();
+      view.close();
       core.close();
     },
   };

@@ -1,6 +1,7 @@
 import { fail } from '../errors';
 import type { Outbox } from '../outbox/outbox';
 import type { OutboxApi } from '../types';
+import type { OutboxView } from './outbox-view';
 
 /** An outbox entry id from the caller, or `INVALID_OPTIONS` naming `id`. */
 function entryId(value: unknown): string {
@@ -8,13 +9,25 @@ function entryId(value: unknown): string {
 }
 
 /**
- * @internal The public outbox API over the outbox. `live` throws `CLOSED`
- * once the instance that owns it is closed.
+ * @internal The public outbox API over the outbox and its synchronous
+ * view. `live` throws `CLOSED` once the instance that owns it is closed.
  */
-export function outboxApi(outbox: Outbox, live: () => void): OutboxApi {
+export function outboxApi(outbox: Outbox, view: OutboxView, live: () => void): OutboxApi {
   return {
     list: async () => (live(), outbox.list()),
     retry: async (id) => (live(), outbox.retry(entryId(id))),
-    discard: async (id) => (live(), outbox.discard(entryId(id))),
+    async discard(id) {
+      live();
+      const removed = await outbox.discard(entryId(id));
+      view.refresh();
+      return removed;
+    },
+    // Also after close: a framework may read once more while it unmounts.
+    snapshot: () => view.snapshot(),
+    subscribe: (listener) => {
+      live();
+      if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
+      return view.subscribe(listener);
+    },
   };
 }

@@ -1,0 +1,99 @@
+import type { Emitter } from '../events';
+import type { Outbox } from '../outbox/outbox';
+import type { OrderEvent, OutboxEntry, OutboxSnapshot } from '../types';
+
+/** @internal The synchronous view behind `outbox.snapshot()` and `outbox.subscribe()`. */
+export interface OutboxView {
+  snapshot(): OutboxSnapshot;
+  subscribe(listener: (snapshot: OutboxSnapshot) => void): () => void;
+  /** Reads the outbox again (after a change no event announces, such as a discard). */
+  refresh(): void;
+  close(): void;
+}
+
+/** What a read of an entry shows, beyond its id (its order never changes). */
+const shown = (e: OutboxEntry) => JSON.stringify([e.status, e.updatedAt, e.attempts, e.result, e.lastError]);
+
+/**
+ * @internal One snapshot object, replaced only when an entry changes.
+ *
+ * Nothing is read until something asks (a page that never does pays
+ * nothing). From then on an `order:*` event of any context updates the
+ * entry it names at once, and the outbox is read again for what events do
+ * not carry (new entries, attempts, times, entries another context removed):
+ * one read at a time, and one more when a change came during it. A replay
+ * announces `sending` without storing it, so an entry stored `pending` shows
+ * `sending` until its next event.
+ */
+export function outboxView(outbox: Outbox, events: Emitter): OutboxView {
+  let current: OutboxSnapshot = { entries: [], loaded: false };
+  const listeners = new Set<(snapshot: OutboxSnapshot) => void>();
+  const sending = new Set<string>();
+  let off: (() => void) | undefined;
+  let closed = false;
+  let reading = false;
+  let again = false;
+
+  /** Replaces the snapshot when anything in it changed, keeping the objects of unchanged entries. */
+  const publish = (entries: OutboxEntry[]) => {
+    const before = new Map(current.entries.map((e) => [e.id, e]));
+    const next = entries.map((e) => {
+      const old = before.get(e.id);
+      return old && shown(old) == shown(e) ? old : e;
+    });
+    if (current.loaded && next.length == before.size && next.every((e, i) => e == current.entries[i])) return;
+    current = { entries: next, loaded: true };
+    listeners.forEach((listener) => listener(current));
+  };
+
+  const refresh = () => {
+    if (!off || closed) return;
+    if (reading) return void (again = true);
+    reading = true;
+    outbox
+      .list()
+      // A failed read keeps the last snapshot; the next change reads again.
+      .then((entries) => publish(entries.map((e) => (e.status == 'pending' && sending.has(e.id) ? { ...e, status: 'sending' as const } : e))), () => {})
+      .finally(() => {
+        reading = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
+  };
+
+  const onEvent = (event: OrderEvent) => {
+    if (event.status == 'sending') sending.add(event.id);
+    else sending.delete(event.id);
+    const i = current.entries.findIndex((e) => e.id == event.id);
+    if (i >= 0) {
+      const next = current.entries.slice();
+      next[i] = { ...next[i]!, status: event.status, result: event.result, lastError: event.error };
+      publish(next);
+    }
+    refresh();
+  };
+
+  const start = () => {
+    if (off || closed) return;
+    off = events.on('order:*', onEvent);
+    refresh();
+  };
+
+  return {
+    snapshot: () => (start(), current),
+    subscribe(listener) {
+      listeners.add(listener);
+      start();
+      listener(current);
+      return () => listeners.delete(listener);
+    },
+    refresh,
+    close() {
+      closed = true;
+      off?.();
+      listeners.clear();
+    },
+  };
+}
