@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 import { CartStore } from './cart/cart';
+import { assertBrowser } from './cart/create';
 import { createCore } from './core';
 import { normalizeOptions, storeConfig } from './options';
 import { steadyCart } from './page/instance';
@@ -16,7 +17,9 @@ export type * from './types';
 /**
  * Creates a steadycart instance: opens storage (or degrades to memory),
  * loads the cart and the shared endpoint state, and starts replaying waiting
- * orders. Throws `INVALID_OPTIONS` naming the first bad option.
+ * orders. Rejects with `INVALID_OPTIONS` naming the first bad option, and
+ * with `NOT_A_BROWSER` outside a browser page (a server render): importing
+ * steadycart is safe anywhere, creating an instance is not.
  *
  * @example
  * ```ts
@@ -32,6 +35,7 @@ export type * from './types';
  * ```
  */
 export async function createSteadyCart(options?: SteadyCartOptions): Promise<SteadyCart> {
+  assertBrowser();
   const config = normalizeOptions(options);
   const core = await createCore(config);
   const { events, outbox, circuits } = core;
