@@ -47,23 +47,36 @@ const standalone = (input, file, name) => ({
 });
 
 /** A module for the merchant's bundler: dependencies stay imports. */
-const esm = (input, file) => ({
+const esm = (input, file, { plugins = [], externals = [] } = {}) => ({
   input,
-  external,
+  external: [...external, ...externals],
   output: { file, format: 'es', sourcemap: true, banner },
-  plugins: [esbuild({ target }), integrity],
+  plugins: [...plugins, esbuild({ target }), integrity],
 });
 
-const types = (input, file) => ({
+const types = (input, file, { plugins = [], externals = [] } = {}) => ({
   input,
+  external: externals,
   output: { file, format: 'es' },
-  plugins: [dts()],
+  plugins: [...plugins, dts()],
 });
+
+/**
+ * steadycart/react imports the SDK as the package `steadycart` (its `../index`
+ * and `../types`), never a copy of it, and `react` from the page's own React.
+ */
+const reactEntry = {
+  name: 'steadycart-react-imports',
+  resolveId: (id, importer) => (importer && /[\\/](src|types)[\\/]react[\\/]/.test(importer) && /^\.\.\/(index|types)(\.d\.ts|\.ts)?$/.test(id) ? { id: 'steadycart', external: true } : null),
+};
+
+const reactBuild = { plugins: [reactEntry], externals: ['react', 'steadycart'] };
 
 export default [
   esm('src/index.ts', 'dist/steadycart.mjs'),
   esm('src/sw/index.ts', 'dist/sw.mjs'),
   esm('src/cart/index.ts', 'dist/steadycart-cart.mjs'),
+  esm('src/react/index.ts', 'dist/react.mjs', reactBuild),
   standalone('src/index.ts', 'dist/steadycart.iife.js', 'SteadyCart'),
   // The cart alone, for product pages: window.SteadyCartCart.
   standalone('src/cart/index.ts', 'dist/steadycart-cart.iife.js', 'SteadyCartCart'),
@@ -71,4 +84,5 @@ export default [
   types('build/types/index.d.ts', 'dist/steadycart.d.ts'),
   types('build/types/sw/index.d.ts', 'dist/sw.d.ts'),
   types('build/types/cart/index.d.ts', 'dist/steadycart-cart.d.ts'),
+  types('build/types/react/index.d.ts', 'dist/react.d.ts', reactBuild),
 ];

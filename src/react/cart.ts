@@ -1,0 +1,50 @@
+import { useMemo } from 'react';
+import type { Cart, NewCartItem } from '../types';
+import { useInstanceState, useStore } from './context';
+import { useSnapshot } from './snapshot';
+
+const EMPTY_CART: Cart = Object.freeze({ items: [], currency: null, count: 0, subtotal: 0, updatedAt: 0 });
+const emptyCart = () => EMPTY_CART;
+
+/** What {@link useCart} returns. */
+export interface CartState {
+  /** The cart, live in every tab; empty while `loading`. The same object until it changes. */
+  cart: Cart;
+  /** True until the stored cart has been read (always during a server render). */
+  loading: boolean;
+  /** Why the instance could not be created (for example `INVALID_OPTIONS`); the actions reject with it. */
+  error: unknown;
+  /** `cart.add`, once the instance is ready. */
+  add(item: NewCartItem): Promise<Cart>;
+  /** `cart.setQuantity`, once the instance is ready. */
+  setQuantity(sku: string, qty: number): Promise<Cart>;
+  /** `cart.remove`, once the instance is ready. */
+  remove(sku: string): Promise<Cart>;
+  /** `cart.clear`, once the instance is ready. */
+  clear(): Promise<Cart>;
+}
+
+/**
+ * The shopper's cart, live across tabs, and its actions.
+ *
+ * @example
+ * ```tsx
+ * const { cart, loading, add } = useCart();
+ * return <button disabled={loading} onClick={() => add(mug)}>Add ({cart.count})</button>;
+ * ```
+ */
+export function useCart(): CartState {
+  const store = useStore('useCart');
+  const state = useInstanceState(store);
+  const cart = useSnapshot(state.status == 'ready' ? state.instance : undefined, 'cart', emptyCart);
+  const actions = useMemo(
+    () => ({
+      add: async (item: NewCartItem) => (await store.ready()).cart.add(item),
+      setQuantity: async (sku: string, qty: number) => (await store.ready()).cart.setQuantity(sku, qty),
+      remove: async (sku: string) => (await store.ready()).cart.remove(sku),
+      clear: async () => (await store.ready()).cart.clear(),
+    }),
+    [store],
+  );
+  return { cart, loading: state.status == 'loading', error: state.status == 'failed' ? state.error : undefined, ...actions };
+}

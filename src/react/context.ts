@@ -1,0 +1,49 @@
+import { createContext, createElement, useContext, useEffect, useState, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
+import type { SteadyCartOptions } from '../types';
+import { InstanceStore, LOADING, type InstanceState } from './instance';
+
+const Context = createContext<InstanceStore | null>(null);
+
+/** Props of {@link SteadyCartProvider}. */
+export interface SteadyCartProviderProps {
+  /**
+   * The options of `createSteadyCart`. Read once, when the provider mounts:
+   * to start over with other options, give the provider a new `key`.
+   */
+  options?: SteadyCartOptions;
+  children?: ReactNode;
+}
+
+/**
+ * Creates one steadycart instance for the components below it and closes it
+ * when it unmounts. The children render at once: until IndexedDB has been
+ * opened (and always during a server render, where no instance is created)
+ * the hooks report `loading` with an empty cart and outbox, and actions such
+ * as `add` or `placeOrder` wait for the instance.
+ *
+ * @example
+ * ```tsx
+ * <SteadyCartProvider options={{ endpoints: [{ url: 'https://pay.example.com' }] }}>
+ *   <Shop />
+ * </SteadyCartProvider>
+ * ```
+ */
+export function SteadyCartProvider({ options, children }: SteadyCartProviderProps): ReactElement {
+  const [store] = useState(() => new InstanceStore(options));
+  useEffect(() => store.connect(), [store]);
+  return createElement(Context.Provider, { value: store }, children);
+}
+
+/** @internal The provider's store; throws outside a provider, naming the hook. */
+export function useStore(hook: string): InstanceStore {
+  const store = useContext(Context);
+  if (!store) throw new Error(`${hook}() must be called inside <SteadyCartProvider>`);
+  return store;
+}
+
+const serverState = (): InstanceState => LOADING;
+
+/** @internal The provider's instance state, `loading` on the server and while hydrating. */
+export function useInstanceState(store: InstanceStore): InstanceState {
+  return useSyncExternalStore(store.subscribe, store.get, serverState);
+}

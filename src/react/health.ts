@@ -1,0 +1,59 @@
+import { useCallback, useSyncExternalStore } from 'react';
+import type { Health, SteadyCart, SteadyCartEvents } from '../types';
+import { useInstanceState, useStore } from './context';
+
+/** The events after which `health()` may read differently. */
+const CHANGES: ReadonlyArray<keyof SteadyCartEvents> = ['endpoint:state', 'worker:state', 'storage:degraded', 'replay:error', 'order:*'];
+
+/** Per instance: its last `health()`, read again only after one of {@link CHANGES}. */
+const cache = new WeakMap<SteadyCart, { health: Health; stale: boolean }>();
+
+function subscribeHealth(sc: SteadyCart, onChange: () => void): () => void {
+  const offs = CHANGES.map((type) =>
+    sc.on(type, () => {
+      const cached = cache.get(sc);
+      if (cached) cached.stale = true;
+      onChange();
+    }),
+  );
+  return () => offs.forEach((off) => off());
+}
+
+function readHealth(sc: SteadyCart): Health {
+  let cached = cache.get(sc);
+  if (!cached || cached.stale) cache.set(sc, (cached = { health: sc.health(), stale: false }));
+  return cached.health;
+}
+
+const none = () => undefined;
+const nothing = () => () => {};
+
+/** What {@link useSteadyCartHealth} returns. */
+export interface HealthState {
+  /** `health()`, read again whenever a circuit, the worker or storage changes state or an order moves; `undefined` while `loading`. */
+  health: Health | undefined;
+  /** True until the instance is ready (always during a server render). */
+  loading: boolean;
+  /** Why the instance could not be created. */
+  error: unknown;
+}
+
+/**
+ * Storage, service worker and endpoint health, for a status badge or a
+ * support panel: `health.storage == 'memory'` means nothing survives a
+ * reload, an endpoint's `state == 'open'` that it is down.
+ *
+ * @example
+ * ```tsx
+ * const { health } = useSteadyCartHealth();
+ * if (health?.endpoints.every((e) => e.state == 'open')) return <p>The store is unreachable; orders are kept and placed later.</p>;
+ * ```
+ */
+export function useSteadyCartHealth(): HealthState {
+  const state = useInstanceState(useStore('useSteadyCartHealth'));
+  const sc = state.status == 'ready' ? state.instance : undefined;
+  const subscribe = useCallback((onChange: () => void) => subscribeHealth(sc!, onChange), [sc]);
+  const snapshot = useCallback(() => (sc ? readHealth(sc) : undefined), [sc]);
+  const health = useSyncExternalStore(sc ? subscribe : nothing, snapshot, none);
+  return { health, loading: state.status == 'loading', error: state.status == 'failed' ? state.error : undefined };
+}

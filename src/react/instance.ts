@@ -1,0 +1,70 @@
+import { createSteadyCart } from '../index';
+import type { SteadyCart, SteadyCartOptions } from '../types';
+
+/** Where the provider's instance is: being created, ready, or failed to be created. */
+export type InstanceState =
+  | { readonly status: 'loading' }
+  | { readonly status: 'ready'; readonly instance: SteadyCart }
+  | { readonly status: 'failed'; readonly error: unknown };
+
+/** The state on the server, and in the browser until the instance is ready. */
+export const LOADING: InstanceState = Object.freeze({ status: 'loading' });
+
+/**
+ * @internal The provider's instance, framework-free: created by `connect`
+ * (only ever called from an effect, so never during a server render), closed
+ * by the function `connect` returns, observable for `useSyncExternalStore`.
+ * Connecting again after a disconnect (React's Strict Mode does it) creates
+ * a new instance; one that finishes opening after its disconnect is closed.
+ */
+export class InstanceStore {
+  private state: InstanceState = LOADING;
+  private readonly listeners = new Set<() => void>();
+  private waiting: Array<{ resolve(sc: SteadyCart): void; reject(error: unknown): void }> = [];
+
+  constructor(private readonly options: SteadyCartOptions | undefined) {}
+
+  readonly get = (): InstanceState => this.state;
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** The instance once it is ready; rejects with the creation error if it failed. */
+  ready(): Promise<SteadyCart> {
+    const state = this.state;
+    if (state.status == 'ready') return Promise.resolve(state.instance);
+    if (state.status == 'failed') return Promise.reject(state.error);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  /** Creates the instance; returns the function that closes it. */
+  connect(): () => void {
+    let connected = true;
+    let opened: SteadyCart | undefined;
+    createSteadyCart(this.options).then(
+      (sc) => {
+        opened = sc;
+        if (connected) this.set({ status: 'ready', instance: sc });
+        else sc.close();
+      },
+      (error: unknown) => connected && this.set({ status: 'failed', error }),
+    );
+    return () => {
+      connected = false;
+      opened?.close();
+      if (this.state.status != 'loading') this.set(LOADING);
+    };
+  }
+
+  private set(state: InstanceState): void {
+    this.state = state;
+    if (state.status != 'loading') {
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const w of waiting) state.status == 'ready' ? w.resolve(state.instance) : w.reject(state.error);
+    }
+    this.listeners.forEach((listener) => listener());
+  }
+}

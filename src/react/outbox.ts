@@ -1,0 +1,51 @@
+import { useMemo } from 'react';
+import type { OutboxEntry, OutboxSnapshot } from '../types';
+import { useInstanceState, useStore } from './context';
+import { useSnapshot } from './snapshot';
+
+const EMPTY_OUTBOX: OutboxSnapshot = Object.freeze({ entries: Object.freeze([]), loaded: false });
+const emptyOutbox = () => EMPTY_OUTBOX;
+
+/** What {@link useOutbox} returns. */
+export interface OutboxState {
+  /** Every entry, oldest first, live in every tab; empty while `loading`. The same array until an entry changes. */
+  entries: readonly OutboxEntry[];
+  /** True until the outbox has been read (always during a server render). */
+  loading: boolean;
+  /** Why the instance could not be created; the actions reject with it. */
+  error: unknown;
+  /** `outbox.retry`: replays a waiting entry now (a "Try again" button). */
+  retry(id: string): Promise<OutboxEntry>;
+  /** `outbox.discard`: removes an entry that is not in flight. */
+  discard(id: string): Promise<boolean>;
+}
+
+/** @internal The outbox snapshot of the provider's instance. */
+export function useOutboxSnapshot(hook: string): { snapshot: OutboxSnapshot; loading: boolean; error: unknown } {
+  const state = useInstanceState(useStore(hook));
+  const snapshot = useSnapshot(state.status == 'ready' ? state.instance : undefined, 'outbox', emptyOutbox);
+  return { snapshot, loading: state.status == 'loading' || (state.status == 'ready' && !snapshot.loaded), error: state.status == 'failed' ? state.error : undefined };
+}
+
+/**
+ * The orders waiting or recently finished, as every tab sees them, and
+ * their actions.
+ *
+ * @example
+ * ```tsx
+ * const { entries, retry } = useOutbox();
+ * return entries.filter((e) => e.status == 'pending').map((e) => <button key={e.id} onClick={() => retry(e.id)}>Try again</button>);
+ * ```
+ */
+export function useOutbox(): OutboxState {
+  const store = useStore('useOutbox');
+  const { snapshot, loading, error } = useOutboxSnapshot('useOutbox');
+  const actions = useMemo(
+    () => ({
+      retry: async (id: string) => (await store.ready()).outbox.retry(id),
+      discard: async (id: string) => (await store.ready()).outbox.discard(id),
+    }),
+    [store],
+  );
+  return { entries: snapshot.entries, loading, error, ...actions };
+}

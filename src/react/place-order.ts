@@ -1,0 +1,92 @@
+import { useCallback, useState } from 'react';
+import type { OrderResult, OutboxEntry, OutboxStatus, PlaceOrderOptions } from '../types';
+import { useStore } from './context';
+import { useOutboxSnapshot } from './outbox';
+
+/** What {@link usePlaceOrder} returns. */
+export interface PlaceOrderState {
+  /**
+   * `placeOrder`, once the instance is ready. Rejects only for bad input
+   * (`INVALID_ORDER`, `CARD_DATA`...), as `placeOrder` does, and keeps that
+   * error in `error`.
+   */
+  placeOrder(order: object, options?: PlaceOrderOptions): Promise<OrderResult>;
+  /** The order followed: the one this hook placed last, else the `id` it was given. */
+  id: string | undefined;
+  /**
+   * The order's status now, live in every tab: `sending` while this hook's
+   * call is under way, then the outbox entry's status (`pending` until
+   * `confirmed`...). `undefined` before an order, and while the outbox is
+   * being read.
+   */
+  status: OutboxStatus | undefined;
+  /** The order's outbox entry, with the server's `result` once settled. */
+  entry: OutboxEntry | undefined;
+  /** What this hook's `placeOrder` resolved with (not across reloads: use `entry`). */
+  result: OrderResult | undefined;
+  /** What `placeOrder` rejected with, or why the instance could not be created. */
+  error: unknown;
+  /** True while this hook's `placeOrder` call is under way. */
+  placing: boolean;
+}
+
+/** One call of the hook's `placeOrder`, for the `id` the hook had then. */
+interface Placed {
+  given: string | undefined;
+  placing: boolean;
+  result?: OrderResult;
+  error?: unknown;
+}
+
+/**
+ * Places an order and follows its status live, also after a reload: give
+ * it the order's id (kept in the URL or `sessionStorage`) and it shows that
+ * order's status from the outbox. Never show `pending` as confirmed.
+ *
+ * @example
+ * ```tsx
+ * const { placeOrder, status, id } = usePlaceOrder(new URLSearchParams(location.search).get('order') ?? undefined);
+ * if (status == 'pending') return <p>Received; we will confirm it as soon as the store is reachable.</p>;
+ * if (status == 'confirmed') return <p>Thank you, your order is confirmed.</p>;
+ * return <button onClick={() => placeOrder(order).then((r) => history.replaceState(null, '', `?order=${r.id}`))}>Pay</button>;
+ * ```
+ */
+export function usePlaceOrder(id?: string): PlaceOrderState {
+  const store = useStore('usePlaceOrder');
+  const { snapshot, error: instanceError } = useOutboxSnapshot('usePlaceOrder');
+  const [placed, setPlaced] = useState<Placed | undefined>();
+  // A call made for another `id` than the one given now is not this order's.
+  const own = placed && placed.given === id ? placed : undefined;
+  const orderId = own?.result?.id ?? id;
+  const entry = orderId === undefined ? undefined : snapshot.entries.find((e) => e.id === orderId);
+
+  const placeOrder = useCallback(
+    async (order: object, options?: PlaceOrderOptions) => {
+      const call: Placed = { given: id, placing: true };
+      setPlaced(call);
+      try {
+        const result = await (await store.ready()).placeOrder(order, options);
+        setPlaced((now) => (now === call ? { given: id, placing: false, result } : now));
+        return result;
+      } catch (error) {
+        setPlaced((now) => (now === call ? { given: id, placing: false, error } : now));
+        throw error;
+      }
+    },
+    [store, id],
+  );
+
+  let status: OutboxStatus | undefined;
+  if (own?.placing) status = 'sending';
+  else if (entry) status = entry.status;
+  else if (own?.result) status = own.result.status;
+  return {
+    placeOrder,
+    id: orderId,
+    status,
+    entry,
+    result: own?.result,
+    error: own?.error ?? instanceError,
+    placing: !!own?.placing,
+  };
+}
