@@ -1,0 +1,168 @@
+import { expect } from 'chai';
+import { createCart } from '../../src/cart/index';
+import type { Cart, OrderEvent, OutboxSnapshot, SteadyCart } from '../../src/index';
+import { closeBackends, down, startBackend, up } from './backend';
+import { cleanup, deleteDatabase, item, open, openTab, quickOptions, rejection, uniqueNamespace, until } from './helpers';
+
+const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
+
+/** Every snapshot a subscriber was given, in order. */
+function record<T>(subscribe: (listener: (value: T) => void) => () => void): { seen: T[]; stop: () => void } {
+  const seen: T[] = [];
+  const stop = subscribe((value) => seen.push(value));
+  return { seen, stop };
+}
+
+/** The outbox snapshot once `ok` holds for it. */
+async function outboxWhen(sc: SteadyCart, ok: (snapshot: OutboxSnapshot) => boolean, what: string, timeoutMs?: number): Promise<OutboxSnapshot> {
+  await until(() => ok(sc.outbox.snapshot()), what, timeoutMs);
+  return sc.outbox.snapshot();
+}
+
+describe('synchronous snapshots (for useSyncExternalStore and any framework)', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('cart.snapshot() is the same object until the cart changes, in this tab or another', async () => {
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace });
+    const first = sc.cart.snapshot();
+    expect(first).to.include({ count: 0, currency: null });
+    expect(sc.cart.snapshot()).to.equal(first);
+    await sc.cart.get();
+    expect(sc.cart.snapshot(), 'reading the same cart again changes nothing').to.equal(first);
+
+    const added = await sc.cart.add(item('mug'));
+    const second = sc.cart.snapshot();
+    expect(second).not.to.equal(first);
+    expect(second).to.equal(added);
+    expect(second).to.include({ count: 1, currency: 'EUR', subtotal: 1250 });
+    expect(sc.cart.snapshot()).to.equal(second);
+
+    const { seen, stop } = record<Cart>((fn) => sc.cart.subscribe(fn));
+    expect(seen[0]).to.equal(second);
+    const { sc: other } = await openTab({ namespace });
+    await other.cart.add(item('tea', { qty: 2 }));
+    await until(() => seen.length == 2, 'the change from the other tab');
+    expect(sc.cart.snapshot()).to.equal(seen[1]);
+    expect(sc.cart.snapshot()).to.include({ count: 3 });
+    stop();
+  });
+
+  it('steadycart/cart has the same snapshot', async () => {
+    const namespace = uniqueNamespace();
+    const cart = await createCart({ namespace });
+    try {
+      const empty = cart.snapshot();
+      expect(cart.snapshot()).to.equal(empty);
+      await cart.add(item('mug'));
+      expect(cart.snapshot()).not.to.equal(empty);
+      expect(cart.snapshot()).to.equal(cart.snapshot());
+      expect(cart.snapshot().count).to.equal(1);
+    } finally {
+      cart.close();
+      await deleteDatabase(namespace);
+    }
+  });
+
+  it('outbox.snapshot() reads the outbox once asked, then is the same object until an entry changes, in any tab', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(quickOptions(be, namespace));
+    await down(be);
+    const queued = await sc.placeOrder(order('before'));
+    expect(queued.status).to.equal('pending');
+
+    const unread = sc.outbox.snapshot();
+    expect(unread).to.deep.equal({ entries: [], loaded: false });
+    expect(sc.outbox.snapshot()).to.equal(unread);
+    const { seen, stop } = record<OutboxSnapshot>((fn) => sc.outbox.subscribe(fn));
+    expect(seen).to.deep.equal([unread]);
+    const loaded = await outboxWhen(sc, (s) => s.loaded, 'the first read');
+    expect(loaded.entries.map((e) => [e.id, e.status])).to.deep.equal([[queued.id, 'pending']]);
+    expect(loaded.entries[0]!.order).to.deep.equal(order('before'));
+    expect(seen.at(-1)).to.equal(loaded);
+    // Nothing changes: the same object, however often it is read.
+    expect(sc.outbox.snapshot()).to.equal(loaded);
+    sc.cart.add(item('mug'));
+    await sc.outbox.list();
+    expect(sc.outbox.snapshot()).to.equal(loaded);
+
+    // An order placed in another tab shows here.
+    const { sc: other } = await openTab(quickOptions(be, namespace));
+    const there = await other.placeOrder(order('there'));
+    expect(there.status).to.equal('pending');
+    const both = await outboxWhen(sc, (s) => s.entries.length == 2, 'the order of the other tab');
+    expect(both.entries.map((e) => e.id)).to.deep.equal([queued.id, there.id]);
+    expect(both.entries[0], 'an entry that did not change keeps its object').to.equal(loaded.entries[0]);
+
+    // Recovery: both confirmed, live, without asking.
+    await up(be);
+    const done = await outboxWhen(sc, (s) => s.entries.every((e) => e.status == 'confirmed'), 'both confirmed', 15_000);
+    expect(done.entries.map((e) => e.result?.status)).to.deep.equal([201, 201]);
+    expect(seen.at(-1)).to.equal(sc.outbox.snapshot());
+
+    // A discard shows at once; after unsubscribing nothing more is delivered.
+    expect(await sc.outbox.discard(queued.id)).to.equal(true);
+    await until(() => sc.outbox.snapshot().entries.length == 1, 'the discarded entry gone');
+    const calls = seen.length;
+    stop();
+    await sc.outbox.discard(there.id);
+    await until(() => sc.outbox.snapshot().entries.length == 0, 'the second discard');
+    expect(seen.length).to.equal(calls);
+  });
+
+  it('a replay in flight shows as sending in the snapshot, then its outcome', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(quickOptions(be, namespace));
+    await down(be);
+    const { id } = await sc.placeOrder(order('replayed'));
+    await until(() => sc.outbox.snapshot().loaded, 'the first read');
+    const statuses: string[] = [];
+    sc.outbox.subscribe((s) => {
+      const status = s.entries.find((e) => e.id == id)?.status;
+      if (status && status != statuses.at(-1)) statuses.push(status);
+    });
+    await up(be);
+    // Storage keeps `pending` while a replay sends (it is only announced): the snapshot still says `sending`.
+    await sc.outbox.retry(id);
+    await until(() => statuses.at(-1) == 'confirmed', 'confirmed', 15_000);
+    expect(statuses).to.deep.equal(['pending', 'sending', 'confirmed']);
+  });
+
+  it("on('order:*') hears every order event with its status, after that status's own listeners, from every tab", async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(quickOptions(be, namespace));
+    const heard: string[] = [];
+    sc.on('order:confirmed', (e) => heard.push(`confirmed:${e.id}`));
+    const any: OrderEvent[] = [];
+    const off = sc.on('order:*', (e) => {
+      any.push(e);
+      heard.push(`*${e.status}:${e.id}`);
+    });
+    const placed = await sc.placeOrder(order('any'));
+    expect(placed.status).to.equal('confirmed');
+    expect(any.map((e) => e.status)).to.deep.equal(['sending', 'confirmed']);
+    expect(any[1]).to.include({ id: placed.id, status: 'confirmed' });
+    expect(any[1]!.result!.status).to.equal(201);
+    expect(heard.slice(-2)).to.deep.equal([`confirmed:${placed.id}`, `*confirmed:${placed.id}`]);
+
+    // From another tab: pending there, then confirmed by a replay.
+    const { sc: other } = await openTab(quickOptions(be, namespace));
+    await down(be);
+    const queued = await other.placeOrder(order('other'));
+    await until(() => any.some((e) => e.id == queued.id && e.status == 'pending'), 'pending from the other tab');
+    await up(be);
+    await until(() => any.some((e) => e.id == queued.id && e.status == 'confirmed'), 'confirmed from the other tab', 15_000);
+
+    off();
+    const count = any.length;
+    await sc.placeOrder(order('after'));
+    expect(any.length, 'unsubscribed').to.equal(count);
+    expect((await rejection(() => sc.on('order:anything' as 'order:*', () => {}))).code).to.equal('INVALID_OPTIONS');
+  });
+});
