@@ -37,6 +37,7 @@ import { CHROMIUM_ARGS, paths, selectedBrowsers } from './test/runner/browsers.m
 import { countReporter } from './test/runner/count-reporter.mjs';
 import { backendControl, fixturesMiddleware, headersMiddleware, securityFixturesMiddleware } from './test/runner/middleware.mjs';
 import { startWebKitDriver } from './test/runner/webkit-driver.mjs';
+import { reactAppBundle } from './test/browser/react/bundle-plugin.mjs';
 
 const env = process.env;
 /** The repository root, wherever the runner is started from. */
@@ -104,7 +105,7 @@ export default {
   files: [`${ROOT}test/browser/**/*.test.ts`],
   nodeResolve: true,
   // Explicit target: WebKitGTK's user agent claims an old Safari, so 'auto' would over-transpile.
-  plugins: [esbuildPlugin({ ts: true, target: 'es2020' }), backend.plugin, ...ownedPlugins],
+  plugins: [reactAppBundle(), esbuildPlugin({ ts: true, target: 'es2020' }), backend.plugin, ...ownedPlugins],
   middleware: [headersMiddleware, fixturesMiddleware, securityFixturesMiddleware, backend.middleware],
   browsers,
   concurrency: 1,

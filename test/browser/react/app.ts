@@ -1,0 +1,86 @@
+/**
+ * A small React shop on steadycart/react, bundled with React by esbuild for
+ * the browser tests (see bundle-plugin.mjs; served as app.bundle.js). Each
+ * hook's state is rendered into elements with a `data-test` attribute.
+ */
+import { createElement as h, StrictMode, useState, type ReactElement } from 'react';
+import { createRoot, hydrateRoot } from 'react-dom/client';
+import { renderToString } from 'react-dom/server';
+import { SteadyCartProvider, useCart, useOutbox, usePlaceOrder, useSteadyCartHealth } from '../../../src/react/index';
+import type { SteadyCartOptions } from '../../../src/index';
+
+/** Renders of each component, to prove that a steady state renders nothing more. */
+export const renders = { cart: 0, order: 0, outbox: 0, health: 0 };
+/** `[loading, count]` of every render of the cart, in order: the first paint must not wait for IndexedDB. */
+export const cartLog: Array<[boolean, number]> = [];
+
+const text = (test: string, value: unknown) => h('span', { 'data-test': test }, String(value));
+
+function CartView(): ReactElement {
+  renders.cart++;
+  const { cart, loading, add, remove } = useCart();
+  cartLog.push([loading, cart.count]);
+  return h(
+    'section',
+    null,
+    text('cart-loading', loading),
+    text('cart-count', cart.count),
+    text('cart-subtotal', cart.subtotal),
+    h('button', { 'data-test': 'add', onClick: () => void add({ sku: 'mug', name: 'Mug', unitPrice: 1200, currency: 'EUR' }) }, 'Add a mug'),
+    h('button', { 'data-test': 'remove', onClick: () => void remove('mug') }, 'Remove the mugs'),
+  );
+}
+
+function OrderView({ orderId }: { orderId?: string }): ReactElement {
+  renders.order++;
+  const { placeOrder, id, status, placing, entry, error } = usePlaceOrder(orderId);
+  const { cart } = useCart();
+  const [thrown, setThrown] = useState('');
+  const place = () =>
+    placeOrder({ items: cart.items.map(({ sku, qty }) => ({ sku, qty })), payment: { token: 'pm_react' } }).catch((e: Error) => setThrown(e.message));
+  return h(
+    'section',
+    null,
+    text('order-id', id ?? ''),
+    text('order-status', status ?? 'none'),
+    text('order-placing', placing),
+    text('order-result', entry?.result?.status ?? ''),
+    text('order-error', (error as { code?: string } | undefined)?.code ?? ''),
+    text('order-thrown', thrown),
+    h('button', { 'data-test': 'place', onClick: place }, 'Place the order'),
+    h('button', { 'data-test': 'place-bad', onClick: () => placeOrder({ payment: { card: { number: '4242424242424242' } } }).catch(() => {}) }, 'Place a bad order'),
+  );
+}
+
+function OutboxView(): ReactElement {
+  renders.outbox++;
+  const { entries, loading } = useOutbox();
+  return h('ul', { 'data-test': 'outbox', 'data-loading': String(loading) }, ...entries.map((e) => h('li', { key: e.id, 'data-id': e.id }, e.status)));
+}
+
+function HealthView(): ReactElement {
+  renders.health++;
+  const { health, loading } = useSteadyCartHealth();
+  return h('p', null, text('health-loading', loading), text('health-storage', health?.storage ?? ''), text('health-endpoints', health?.endpoints.map((e) => e.state).join(',') ?? ''));
+}
+
+/** The whole shop under one provider. */
+export function Shop({ options, orderId }: { options: SteadyCartOptions; orderId?: string }): ReactElement {
+  return h(SteadyCartProvider, { options }, h(CartView), h(OrderView, { orderId }), h(OutboxView), h(HealthView));
+}
+
+/** Mounts the shop (in Strict Mode, as development builds of apps do) and returns its unmount. */
+export function mount(container: Element, options: SteadyCartOptions, orderId?: string): () => void {
+  const root = createRoot(container);
+  root.render(h(StrictMode, null, h(Shop, { options, orderId })));
+  return () => root.unmount();
+}
+
+/** What a server sends for the shop. */
+export const serverHtml = (options: SteadyCartOptions): string => renderToString(h(Shop, { options }));
+
+/** Hydrates server HTML already in `container`; `onRecoverableError` hears any mismatch. */
+export function hydrate(container: Element, options: SteadyCartOptions, onRecoverableError: (error: unknown) => void): () => void {
+  const root = hydrateRoot(container, h(Shop, { options }), { onRecoverableError });
+  return () => root.unmount();
+}

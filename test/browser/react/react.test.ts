@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import { closeBackends, down, startBackend, up } from '../backend';
+import { cleanup, item, open, quickOptions, uniqueNamespace, until } from '../helpers';
+
+/** The React app of ./app.ts, bundled with React by ./bundle-plugin.mjs. */
+let app: typeof import('./app');
+
+let container: HTMLElement;
+let unmount: (() => void) | undefined;
+let consoleErrors: string[];
+const originalError = console.error;
+
+const read = (test: string) => container.querySelector(`[data-test="${test}"]`)?.textContent ?? null;
+const click = (test: string) => (container.querySelector(`[data-test="${test}"]`) as HTMLElement).click();
+const shows = (test: string, value: string, timeoutMs?: number) => until(() => read(test) == value, `${test} = ${value} (now ${read(test)})`, timeoutMs);
+const outboxItems = () => [...container.querySelectorAll('[data-test="outbox"] li')].map((li) => [li.getAttribute('data-id'), li.textContent]);
+
+describe('steadycart/react in a React app', () => {
+  before(async () => {
+    app = await import('/test/browser/react/app.bundle.js' as string);
+  });
+
+  beforeEach(() => {
+    container = document.createElement('div');
+    document.body.append(container);
+    // React reports an uncached getSnapshot, an update loop or a hydration mismatch through console.error.
+    consoleErrors = [];
+    console.error = (...args: unknown[]) => consoleErrors.push(args.map(String).join(' '));
+  });
+
+  afterEach(async () => {
+    unmount?.();
+    unmount = undefined;
+    container.remove();
+    console.error = originalError;
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('renders its children at once, loading, then the stored cart, live across tabs', async () => {
+    const namespace = uniqueNamespace();
+    const other = await open({ namespace });
+    await other.cart.add(item('tea'));
+    app.cartLog.length = 0;
+    unmount = app.mount(container, { namespace });
+    await shows('cart-loading', 'false');
+    expect(app.cartLog[0], 'the first render does not wait for IndexedDB').to.deep.equal([true, 0]);
+    expect(read('cart-count')).to.equal('1');
+    expect(read('health-storage')).to.equal('indexeddb');
+
+    click('add');
+    await shows('cart-count', '2');
+    expect(read('cart-subtotal')).to.equal(String(1250 + 1200));
+    // Another tab changes the cart: the app follows.
+    await other.cart.setQuantity('tea', 3);
+    await shows('cart-count', '4');
+    expect((await other.cart.get()).count).to.equal(4);
+    click('remove');
+    await shows('cart-count', '3');
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
+  it('a steady state renders nothing more: every snapshot is cached', async () => {
+    const namespace = uniqueNamespace();
+    const other = await open({ namespace });
+    unmount = app.mount(container, { namespace });
+    await shows('cart-loading', 'false');
+    await until(() => container.querySelector('[data-test="outbox"]')?.getAttribute('data-loading') == 'false', 'the outbox read');
+    const before = { ...app.renders };
+    // Reads that change nothing, in this tab and another, and two frames for React to act on anything.
+    await other.cart.get();
+    await other.outbox.list();
+    for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
+    expect(app.renders).to.deep.equal(before);
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
+  it('usePlaceOrder: pending while the store is down, confirmed live when it is back, also after a reload given the id', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const options = quickOptions(be, namespace);
+    unmount = app.mount(container, options);
+    await shows('cart-loading', 'false');
+    click('add');
+    await shows('cart-count', '1');
+    await down(be);
+    click('place');
+    await shows('order-placing', 'true');
+    expect(read('order-status')).to.equal('sending');
+    await shows('order-status', 'pending');
+    const id = read('order-id')!;
+    expect(id).to.match(/^[0-9a-f-]{36}$/);
+    await until(() => outboxItems().some(([entry, status]) => entry == id && status == 'pending'), 'the order pending in useOutbox');
+    await shows('health-endpoints', 'open,open');
+
+    // A reload: the page knows the order's id (from its URL, say) and nothing else.
+    unmount();
+    unmount = app.mount(container, options, id);
+    await shows('order-status', 'pending');
+    expect(read('order-id')).to.equal(id);
+    await up(be);
+    await shows('order-status', 'confirmed', 15_000);
+    expect(read('order-result')).to.equal('201');
+    await shows('health-endpoints', 'closed,closed', 15_000);
+    expect(await be.charges(id)).to.equal(1);
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
+  it('usePlaceOrder keeps the typed error of bad input, and sends nothing', async () => {
+    const be = await startBackend();
+    unmount = app.mount(container, quickOptions(be, uniqueNamespace()));
+    await shows('cart-loading', 'false');
+    click('place-bad');
+    await shows('order-error', 'CARD_DATA');
+    expect(read('order-status')).to.equal('none');
+    expect(read('order-placing')).to.equal('false');
+    expect(await be.requests()).to.deep.equal([]);
+  });
+
+  it('hydrates server-rendered HTML without a mismatch, then goes live', async () => {
+    const namespace = uniqueNamespace();
+    const other = await open({ namespace });
+    await other.cart.add(item('tea', { qty: 2 }));
+    const html = app.serverHtml({ namespace });
+    // The server's markup, as a server-rendered page arrives (test data only).
+    container.innerHTML = html;
+    expect(read('cart-loading')).to.equal('true');
+    expect(read('cart-count')).to.equal('0');
+    const mismatches: unknown[] = [];
+    unmount = app.hydrate(container, { namespace }, (error) => mismatches.push(error));
+    await shows('cart-count', '2');
+    expect(read('cart-loading')).to.equal('false');
+    expect(mismatches).to.deep.equal([]);
+    expect(consoleErrors).to.deep.equal([]);
+  });
+});
