@@ -1,5 +1,5 @@
 import { STATUSES } from './outbox/statuses';
-import type { SteadyCartEvents } from './types';
+import type { OrderEvent, OutboxStatus, SteadyCartEvents } from './types';
 
 /** The events other than `order:*`: the compiler checks this against the event map, both ways. */
 const NAMED: { [K in Exclude<keyof SteadyCartEvents, `order:${string}`>]: true } = {
@@ -15,6 +15,16 @@ const NAMED: { [K in Exclude<keyof SteadyCartEvents, `order:${string}`>]: true }
 
 /** The wildcard that hears every `order:` event. */
 const ORDER_ANY = 'order:*';
+
+/**
+ * @internal Subscribes `listener` to every `order:` event, which is what
+ * `on('order:*')` means (the emitter itself knows no wildcard, so the cart
+ * alone does not carry one); returns the unsubscribe function.
+ */
+export function onEveryOrder(events: Emitter, listener: (event: OrderEvent) => void): () => void {
+  const offs = STATUSES.map((status) => events.on<`order:${OutboxStatus}`>(`order:${status}`, listener));
+  return () => offs.forEach((off) => off());
+}
 
 /** @internal Whether `type` names an event of {@link SteadyCartEvents}: one above, `order:` with an outbox status, or `order:*`. */
 export const isEventName = (type: unknown): type is keyof SteadyCartEvents =>
@@ -54,15 +64,9 @@ export class Emitter {
       this.held.push(() => this.emit(type, detail));
       return;
     }
-    this.deliver(type, detail);
-    // `order:*` hears every order event, after the listeners of its status.
-    if (type.startsWith('order:') && type != ORDER_ANY) this.deliver(ORDER_ANY, detail);
-  }
-
-  private deliver(type: string, detail: unknown): void {
     this.listeners.get(type)?.forEach((listener) => {
       try {
-        (listener as (detail: unknown) => void)(detail);
+        (listener as Listener<K>)(detail);
       } catch (error) {
         // A shop's bug in a listener must not stop the order flow; surface it asynchronously.
         setTimeout(() => {

@@ -110,7 +110,7 @@ export class CartStore {
     return this.view;
   }
 
-  /** Keeps the newest record seen and tells subscribers when it is newer than what they had. */
+  /** Keeps the newest record seen, tells subscribers when it is newer than what they had, and returns the newest cart. */
   private publish(record: CartRecord): Cart {
     // The wall clock also counts: a database deleted by another tab starts its revisions again.
     if (record.rev > this.record.rev || record.updatedAt > this.record.updatedAt) {
@@ -118,6 +118,6 @@ export class CartStore {
       this.view = toCart(record.items, record.updatedAt);
       this.events.emit('cart', this.view);
     }
-    return record == this.record ? this.view : toCart(record.items, record.updatedAt);
+    return this.view;
   }
 }

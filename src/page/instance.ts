@@ -2,7 +2,7 @@ import { cartApi } from '../cart/api';
 import type { CartStore } from '../cart/cart';
 import type { Core } from '../core';
 import { fail } from '../errors';
-import { isEventName } from '../events';
+import { isEventName, onEveryOrder, type Listener } from '../events';
 import type { SteadyCart } from '../types';
 import { outboxApi } from './outbox-api';
 import { outboxView } from './outbox-view';
@@ -37,7 +37,7 @@ export function steadyCart({ core, cart, worker, triggers }: PageParts): SteadyC
       if (!isEventName(type)) fail('INVALID_OPTIONS', 'is not a steadycart event', 'type');
       if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
       live();
-      return core.events.on(type, listener);
+      return type == 'order:*' ? onEveryOrder(core.events, listener as Listener<'order:*'>) : core.events.on(type, listener);
     },
     close() {
       if (closed) return;

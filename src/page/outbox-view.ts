@@ -1,4 +1,4 @@
-import type { Emitter } from '../events';
+import { onEveryOrder, type Emitter } from '../events';
 import type { Outbox } from '../outbox/outbox';
 import type { OrderEvent, OutboxEntry, OutboxSnapshot } from '../types';
 
@@ -77,7 +77,7 @@ export function outboxView(outbox: Outbox, events: Emitter): OutboxView {
 
   const start = () => {
     if (off || closed) return;
-    off = events.on('order:*', onEvent);
+    off = onEveryOrder(events, onEvent);
     refresh();
   };
 
