@@ -22,7 +22,11 @@ export class InstanceStore {
   private readonly listeners = new Set<() => void>();
   private waiting: Array<{ resolve(sc: SteadyCart): void; reject(error: unknown): void }> = [];
 
-  constructor(private readonly options: SteadyCartOptions | undefined) {}
+  constructor(
+    private readonly options: SteadyCartOptions | undefined,
+    /** How instances are made (tests count them). */
+    private readonly create: (options?: SteadyCartOptions) => Promise<SteadyCart> = createSteadyCart,
+  ) {}
 
   readonly get = (): InstanceState => this.state;
 
@@ -43,7 +47,7 @@ export class InstanceStore {
   connect(): () => void {
     let connected = true;
     let opened: SteadyCart | undefined;
-    createSteadyCart(this.options).then(
+    this.create(this.options).then(
       (sc) => {
         opened = sc;
         if (connected) this.set({ status: 'ready', instance: sc });
