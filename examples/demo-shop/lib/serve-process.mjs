@@ -21,6 +21,7 @@ export const CLI = join(ROOT, 'dist/cli.mjs');
  * @property {number} [port]          default 0 (any free port)
  * @property {string} [ledger]        JSON-lines file: one line per handler execution
  * @property {number} [handlerDelayMs]
+ * @property {number} [leaseMs]       lease of a running handler (serve's default: 30 s)
  * @property {string[]} [corsOrigins]
  * @property {Record<string, string>} [env]  extra environment (e.g. STEADYCART_CRASH_AT)
  * @property {number} [startTimeoutMs] default 60 s (PGlite's first start is slow on a busy machine)
@@ -49,6 +50,7 @@ export function startServe(options) {
   if (options.region) args.push('--region', options.region);
   if (options.ledger) args.push('--ledger', options.ledger);
   if (options.handlerDelayMs !== undefined) args.push('--handler-delay-ms', String(options.handlerDelayMs));
+  if (options.leaseMs !== undefined) args.push('--lease-ms', String(options.leaseMs));
   for (const o of options.corsOrigins ?? []) args.push('--cors-origin', o);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let err = '';
