@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { SteadyCartServerError } from '../errors';
+import { errorJson } from '../http/respond';
+
+/** A Fetch handler: `createCheckoutHandler`'s result, or any `(Request) => Promise<Response>`. */
+export type FetchHandler = ((request: Request) => Promise<Response>) & { matches?: (pathname: string) => boolean };
+
+/** A request as Express and body parsers leave it: `originalUrl` under a mount path, `rawBody` when kept. */
+type NodeRequest = IncomingMessage & { originalUrl?: string; rawBody?: unknown };
+
+/** A Node listener; with Express, `next` receives the requests that are not the handler's routes. */
+export type NodeListener = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/** Options of {@link toNodeListener}. */
+export interface NodeListenerOptions {
+  /** Told about failures writing the answer (the client went away). */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Serves a Fetch handler from node:http or Express, passing the raw body
+ * bytes through untouched (the fingerprint is taken over them).
+ *
+ * Mount it before any body parser: `express.json()` in front of it consumes
+ * the body, and the handler then answers 500 (`BODY_CONSUMED`) unless the
+ * parser kept the exact bytes in `req.rawBody` (a `verify` callback can).
+ *
+ * @example
+ * ```ts
+ * http.createServer(toNodeListener(handler)).listen(8080);
+ * app.use(toNodeListener(handler)); // Express: other paths go on to `next`
+ * ```
+ */
+export function toNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
+  const onError = options.onError ?? (() => {});
+  return (req, res, next) => {
+    const nodeReq = req as NodeRequest;
+    const path = nodeReq.originalUrl ?? req.url ?? '/';
+    if (next && handler.matches && !handler.matches(new URL(path, 'http://localhost').pathname)) return next();
+    answer(handler, nodeReq, path)
+      .then((response) => send(res, response))
+      .catch((err) => {
+        onError(err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"error":"internal"}');
+      });
+  };
+}
+
+async function answer(handler: FetchHandler, req: NodeRequest, path: string): Promise<Response> {
+  const secure = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const url = new URL(path, `${secure}://${req.headers.host ?? 'localhost'}`);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(':')) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const method = req.method ?? 'GET';
+  let body: RequestInit['body'] = null;
+  if (method != 'GET' && method != 'HEAD') {
+    if (req.rawBody instanceof Uint8Array) body = req.rawBody;
+    else if (req.readableEnded) {
+      const err = new SteadyCartServerError('BODY_CONSUMED', 'a body parser read the request body before the checkout handler; mount the handler before it');
+      return errorJson(500, err.code.toLowerCase(), {}, { message: err.message });
+    } else body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
+  }
+  return handler(new Request(url, { method, headers, body, duplex: 'half' } as RequestInit));
+}
+
+async function send(res: ServerResponse, response: Response): Promise<void> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  headers['content-length'] = String(body.byteLength);
+  res.writeHead(response.status, headers);
+  res.end(body);
+}

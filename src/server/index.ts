@@ -1,0 +1,17 @@
+/**
+ * `steadycart/server`: the backend half of PROTOCOL.md for Node 20+.
+ * See docs/server.md.
+ */
+export { createCheckoutHandler, type CheckoutHandler } from './handler';
+export {
+  MIN_RETENTION_MS,
+  type CheckoutHandlerOptions,
+  type CorsOptions,
+  type HandlerContext,
+  type HandlerResult,
+  type OrderHandler,
+} from './options';
+export { SteadyCartServerError, isSteadyCartServerError, type ServerErrorCode } from './errors';
+export { memoryStore } from './store/memory';
+export type { IdempotencyStore, KeyRecord, Reservation, ReserveOptions, StoredOutcome } from './store/types';
+export { toNodeListener, type FetchHandler, type NodeListener, type NodeListenerOptions } from './adapters/node';
