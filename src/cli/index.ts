@@ -5,6 +5,7 @@
  */
 import { check } from './check/index';
 import { isCliError } from './errors';
+import { serve } from './serve/index';
 import { CHECK_HELP, MAIN_HELP, SERVE_HELP } from './usage';
 
 /** Writes to stdout and resolves once the text is handed to the OS (pipes included). */
@@ -22,6 +23,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await print(HELP[command]!);
     return 0;
   }
+  if (command === 'serve') return serve(rest);
   if (command === 'check') {
     let text = '';
     const code = await check(rest, (t) => (text = t));
