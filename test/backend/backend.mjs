@@ -120,7 +120,8 @@ export async function startBackend(options) {
   /** @param {import('./upstream.mjs').Execution} e */
   const executionId = (e) => `${e.domain}\n${e.key}\n${e.attempt}\n${e.region}`;
   const upstreamLedger = () => {
-    const executions = /** @type {NonNullable<typeof o.executions>} */ (o.executions)().filter((e) => !hidden.has(executionId(e)));
+    // Only orders that came through these fronts: an upstream may serve other clients too.
+    const executions = /** @type {NonNullable<typeof o.executions>} */ (o.executions)().filter((e) => bodies.has(e.key) && !hidden.has(executionId(e)));
     const { orders, reruns } = ordersFromExecutions(executions, {
       body: (key) => bodies.get(key),
       endpoint: (key, region) => (byName.has(region) ? region : (executedBy.get(key) ?? region)),
