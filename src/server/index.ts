@@ -15,3 +15,7 @@ export { SteadyCartServerError, isSteadyCartServerError, type ServerErrorCode } 
 export { memoryStore } from './store/memory';
 export type { IdempotencyStore, KeyRecord, Reservation, ReserveOptions, StoredOutcome } from './store/types';
 export { toNodeListener, type FetchHandler, type NodeListener, type NodeListenerOptions } from './adapters/node';
+export { pgliteStore, type PgliteStoreOptions } from './store/pglite';
+export { postgresStore, type PostgresStore, type PostgresStoreOptions, type PgQueryable } from './store/postgres';
+export { redisStore, type RedisStoreOptions, type RedisScriptClient, type RedisScriptOptions } from './store/redis';
+export type { SqlTableOptions } from './store/sql';

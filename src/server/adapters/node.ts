@@ -59,7 +59,7 @@ async function answer(handler: FetchHandler, req: NodeRequest, path: string): Pr
   const method = req.method ?? 'GET';
   let body: RequestInit['body'] = null;
   if (method != 'GET' && method != 'HEAD') {
-    if (req.rawBody instanceof Uint8Array) body = req.rawBody;
+    if (req.rawBody instanceof Uint8Array) body = new Uint8Array(req.rawBody);
     else if (req.readableEnded) {
       const err = new SteadyCartServerError('BODY_CONSUMED', 'a body parser read the request body before the checkout handler; mount the handler before it');
       return errorJson(500, err.code.toLowerCase(), {}, { message: err.message });
