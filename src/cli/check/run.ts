@@ -70,8 +70,10 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   const { result, placed } = await placeFirst(ctx);
   results.push(result);
   if (placed) {
-    results.push(...(await replay(ctx, placed)), await quotedKey(ctx, placed), await changedBody(ctx, placed), await storedLookup(ctx, placed));
-    if (ctx.regions.length) results.push(...(await regions(ctx, placed)));
+    const replays = await replay(ctx, placed);
+    results.push(...replays, await quotedKey(ctx, placed), await changedBody(ctx, placed), await storedLookup(ctx, placed));
+    const marksReplays = replays.some((r) => r.name === 'replay-header' && r.ok);
+    if (ctx.regions.length) results.push(...(await regions(ctx, placed, marksReplays)));
   } else {
     const why = 'the first order got no outcome (see order-answered)';
     for (const name of ['replay-identical', 'changed-body-422', 'lookup-stored-outcome']) results.push(must(name, false, `not run: ${why}`));
