@@ -30,6 +30,8 @@ Flags:
   --region NAME          this process's region, written in answers and the ledger (default local)
   --cors-origin ORIGIN   allow this page origin (repeatable); none: same-origin only
   --handler-delay-ms N   the payment handler takes N ms before the PSP step (default 0)
+  --lease-ms N           lease of a running handler, renewed while it runs; a crashed
+                         process's keys are taken over after it (default 30000)
   --ledger FILE          append one JSON line per handler execution, flushed to disk:
                            {"key","attempt","region","charged"}
   --help                 this text`;
