@@ -2,15 +2,22 @@
  * Flag parsing shared by the sub-commands: node:util's `parseArgs` with its
  * errors turned into usage errors, and typed value readers.
  */
+import { parseArgs } from 'node:util';
 import { CliError, usage } from './errors';
 
+/** The flags a command takes, as node:util's `parseArgs` describes them. */
+export type FlagSpecs = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+/** What {@link parseFlags} returns for `T`: typed `values` and the `positionals`. */
+export type ParsedFlags<T extends FlagSpecs> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
+
 /**
- * Runs node:util's `parseArgs` (strict) and turns its errors (unknown flag,
- * missing value) into usage errors.
+ * Parses `argv` with node:util's `parseArgs` (strict, positionals allowed);
+ * its errors (unknown flag, missing value) become usage errors.
  */
-export function asUsage<T>(parse: () => T): T {
+export function parseFlags<const T extends FlagSpecs>(argv: readonly string[], options: T): ParsedFlags<T> {
   try {
-    return parse();
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new CliError('USAGE', (err as Error).message);
   }

@@ -3,8 +3,7 @@
  * the outage drill for any merchant backend. Exit 0 when every required check
  * passes, 1 when one fails, 2 when the run could not be made.
  */
-import { parseArgs } from 'node:util';
-import { asUsage, httpUrlArg, intFlag, originArg, pathArg } from '../args';
+import { httpUrlArg, intFlag, originArg, parseFlags, pathArg } from '../args';
 import { usage } from '../errors';
 import { jsonReport, textReport } from './report';
 import { allRequiredPass } from './result';
@@ -14,22 +13,15 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Parses the flags of `check` (after the word `check`). */
 export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: boolean } {
-  const { values, positionals } = asUsage(() =>
-    parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        region: { type: 'string', multiple: true },
-        origin: { type: 'string' },
-        order: { type: 'string' },
-        json: { type: 'boolean' },
-        'timeout-ms': { type: 'string' },
-        'checkout-path': { type: 'string' },
-        'health-path': { type: 'string' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags(argv, {
+    region: { type: 'string', multiple: true },
+    origin: { type: 'string' },
+    order: { type: 'string' },
+    json: { type: 'boolean' },
+    'timeout-ms': { type: 'string' },
+    'checkout-path': { type: 'string' },
+    'health-path': { type: 'string' },
+  });
   if (positionals.length !== 1) usage(positionals.length ? `check takes one URL (got ${positionals.join(' ')})` : 'check needs the URL of a checkout backend');
   return {
     url: httpUrlArg('URL', positionals[0]!),

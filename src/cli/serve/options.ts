@@ -1,6 +1,5 @@
 /** The flags of `steadycart serve`, parsed and checked once. */
-import { parseArgs } from 'node:util';
-import { asUsage, intFlag, originArg } from '../args';
+import { intFlag, originArg, parseFlags } from '../args';
 import { usage } from '../errors';
 
 /** Where `serve` keeps idempotency records and the demo PSP's keys. */
@@ -50,23 +49,16 @@ export function describeStore(store: StoreSpec): string {
 
 /** Parses the flags of `serve` (after the word `serve`). */
 export function parseServeArgs(argv: readonly string[]): ServeOptions {
-  const { values, positionals } = asUsage(() =>
-    parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        store: { type: 'string' },
-        region: { type: 'string' },
-        'cors-origin': { type: 'string', multiple: true },
-        'handler-delay-ms': { type: 'string' },
-        'lease-ms': { type: 'string' },
-        ledger: { type: 'string' },
-      },
-    }),
-  );
+  const { values, positionals } = parseFlags(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    store: { type: 'string' },
+    region: { type: 'string' },
+    'cors-origin': { type: 'string', multiple: true },
+    'handler-delay-ms': { type: 'string' },
+    'lease-ms': { type: 'string' },
+    ledger: { type: 'string' },
+  });
   if (positionals.length) usage(`serve takes no arguments (got ${positionals.join(' ')})`);
   const region = values.region ?? 'local';
   if (!/^[\w.-]{1,64}$/.test(region)) usage(`--region must be 1-64 letters, digits, "_", "-" or "." (got "${region}")`);
