@@ -22,6 +22,8 @@ import { serviceUrl, tempDir } from './processes.mjs';
 const RUN_TIMEOUT_MS = 120_000;
 /** The handler holds each order this long, so that the burst sees the key running. */
 const HANDLER_DELAY_MS = 400;
+/** PGlite's first start (its initdb) takes over a minute on a busy 2-core machine. */
+const START_TIMEOUT_MS = 180_000;
 
 /**
  * @typedef {{ name: string, ok: boolean, required: boolean, evidence: string, skipped?: boolean }} Check
@@ -87,7 +89,7 @@ describe('check passes against serve', () => {
   async function serveRegions(store, regions) {
     const servers = [];
     for (let i = 0; i < regions; i++) {
-      const s = await startServe({ store, region: `r${i}`, handlerDelayMs: HANDLER_DELAY_MS, corsOrigins: [ORIGIN] });
+      const s = await startServe({ store, region: `r${i}`, handlerDelayMs: HANDLER_DELAY_MS, corsOrigins: [ORIGIN], startTimeoutMs: START_TIMEOUT_MS });
       after(() => s.stop());
       servers.push(s);
     }
@@ -99,17 +101,17 @@ describe('check passes against serve', () => {
     assertPasses(await checkJson([/** @type {string} */ (url), '--origin', ORIGIN]), { regions: false });
   });
 
-  test('PGlite store, one process', { timeout: 3 * 60_000 }, async () => {
+  test('PGlite store, one process', { timeout: 6 * 60_000 }, async () => {
     const [url] = await serveRegions(`pglite:${join(tempDir('check-pglite'), 'data')}`, 1);
     assertPasses(await checkJson([/** @type {string} */ (url), '--origin', ORIGIN]), { regions: false });
   });
 
-  test('PostgreSQL store, two regions', { timeout: 4 * 60_000 }, async () => {
+  test('PostgreSQL store, two regions', { timeout: 6 * 60_000 }, async () => {
     const [a, b] = await serveRegions(await serviceUrl('postgres'), 2);
     assertPasses(await checkJson([/** @type {string} */ (a), '--region', /** @type {string} */ (b), '--origin', ORIGIN]), { regions: true });
   });
 
-  test('Redis store, two regions', { timeout: 4 * 60_000 }, async () => {
+  test('Redis store, two regions', { timeout: 6 * 60_000 }, async () => {
     const [a, b] = await serveRegions(await serviceUrl('redis'), 2);
     assertPasses(await checkJson([/** @type {string} */ (a), '--region', /** @type {string} */ (b), '--origin', ORIGIN]), { regions: true });
   });

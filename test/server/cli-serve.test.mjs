@@ -103,19 +103,20 @@ describe('serve: the demo PSP and the ledger', () => {
     );
   });
 
-  test('a key the PSP saw before is not charged again: crash after the charge, restart, retry: charged true then false', { timeout: 3 * 60_000 }, async () => {
+  test('a key the PSP saw before is not charged again: crash after the charge, restart, retry: charged true then false', { timeout: 8 * 60_000 }, async () => {
     const dir = tempDir('serve-psp');
     const store = `pglite:${join(dir, 'data')}`;
     const ledger = join(dir, 'ledger.jsonl');
     const key = randomUUID();
     const body = demoOrder('ref-psp');
-    const victim = await startServe({ store, region: 'a', ledger, leaseMs: 1000, env: { STEADYCART_CRASH_AT: 'charged' } });
+    // PGlite's first start (its initdb) takes over a minute on a busy 2-core machine.
+    const victim = await startServe({ store, region: 'a', ledger, leaseMs: 1000, env: { STEADYCART_CRASH_AT: 'charged' }, startTimeoutMs: 180_000 });
     after(() => victim.kill());
     await assert.rejects(postOrder(victim.url, key, body), 'the process dies before answering');
     assert.equal((await victim.exited).signal, 'SIGKILL');
     assert.deepEqual(readLedger(ledger), [{ key, attempt: 1, region: 'a', charged: true }]);
 
-    const server = await startServe({ store, region: 'b', ledger, leaseMs: 1000 });
+    const server = await startServe({ store, region: 'b', ledger, leaseMs: 1000, startTimeoutMs: 180_000 });
     after(() => server.stop());
     /** @type {{ status: number, text: string } | null} */
     let answer = null;
