@@ -37,7 +37,7 @@ const STORES = {
 
 describe('kill -9 at three points, restart, retry', () => {
   for (const [name, storeFor] of Object.entries(STORES)) {
-    test(`${name}: at most one charge per key, never a 404 lookup, an identical replay`, { timeout: 4 * 60_000 }, async () => {
+    test(`${name}: at most one charge per key, never a 404 lookup, an identical replay`, { timeout: 12 * 60_000 }, async () => {
       const store = await storeFor();
       const ledger = join(tempDir('kill-ledger'), 'ledger.jsonl');
       /** @type {Record<string, { key: string, body: string }>} */

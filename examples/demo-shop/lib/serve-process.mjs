@@ -24,7 +24,8 @@ export const CLI = join(ROOT, 'dist/cli.mjs');
  * @property {number} [leaseMs]       lease of a running handler (serve's default: 30 s)
  * @property {string[]} [corsOrigins]
  * @property {Record<string, string>} [env]  extra environment (e.g. STEADYCART_CRASH_AT)
- * @property {number} [startTimeoutMs] default 60 s (PGlite's first start is slow on a busy machine)
+ * @property {number} [startTimeoutMs] default 180 s (PGlite's first start, initdb in WebAssembly, takes
+ *                                    seconds on an idle machine and over a minute on a saturated one)
  * @property {(line: string) => void} [log]  standard error of the process, line by line
  */
 
@@ -61,8 +62,16 @@ export function startServe(options) {
     if (err.length > 64_000) err = err.slice(-32_000);
     if (options.log) for (const line of String(d).split('\n')) if (line) options.log(line);
   });
+  // Never outlive the process that started it, whatever way that one ends.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
   /** @type {Promise<{ code: number | null, signal: string | null }>} */
-  const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise((r) =>
+    child.once('exit', (code, signal) => {
+      process.off('exit', orphanGuard);
+      r({ code, signal });
+    }),
+  );
 
   const wait = async (/** @type {NodeJS.Signals} */ signal, /** @type {number} */ graceMs) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -77,8 +86,8 @@ export function startServe(options) {
   return new Promise((resolveStart, rejectStart) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      rejectStart(new Error(`steadycart serve did not listen within ${options.startTimeoutMs ?? 60_000} ms: ${err.trim()}`));
-    }, options.startTimeoutMs ?? 60_000);
+      rejectStart(new Error(`steadycart serve did not listen within ${options.startTimeoutMs ?? 180_000} ms: ${err.trim()}`));
+    }, options.startTimeoutMs ?? 180_000);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d) => {
       out += d;
