@@ -52,7 +52,8 @@ export function createCheckoutHandler<Order = unknown>(options: CheckoutHandlerO
     return null;
   };
 
-  let lastSweep = 0;
+  // The first sweep comes one interval after start: a restart loop must not sweep on every start.
+  let lastSweep = Date.now();
   const sweepNow = (): void => {
     if (Date.now() - lastSweep < s.sweepEveryMs) return;
     lastSweep = Date.now();
