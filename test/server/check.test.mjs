@@ -19,7 +19,9 @@ import { ORIGIN, VARIANTS, startVariant } from './broken-backends.mjs';
 import { serviceUrl, tempDir } from './processes.mjs';
 
 /** A check run is a few dozen requests; this bounds a stuck one on a busy machine. */
-const RUN_TIMEOUT_MS = 120_000;
+const RUN_TIMEOUT_MS = 240_000;
+/** check's per-request timeout in these tests: generous, as PGlite's first queries crawl on a busy 2-core machine. */
+const REQUEST_TIMEOUT_MS = '60000';
 /** The handler holds each order this long, so that the burst sees the key running. */
 const HANDLER_DELAY_MS = 400;
 /** PGlite's first start (its initdb) takes over a minute on a busy 2-core machine. */
@@ -49,7 +51,7 @@ function runCheck(args) {
  * @param {string[]} args
  */
 async function checkJson(args) {
-  const run = await runCheck([...args, '--json']);
+  const run = await runCheck([...args, '--json', '--timeout-ms', REQUEST_TIMEOUT_MS]);
   /** @type {{ checks: Check[] }} */
   let parsed;
   try {
@@ -123,7 +125,7 @@ describe('check passes against serve', () => {
     after(() => server.stop());
     const file = join(dir, 'order.json');
     writeFileSync(file, JSON.stringify({ orderRef: 'merchant-42', lines: [{ sku: 'x', qty: 2 }], payment: { token: 'tok_ok' } }));
-    const run = await runCheck([server.url, '--order', file]);
+    const run = await runCheck([server.url, '--order', file, '--timeout-ms', REQUEST_TIMEOUT_MS]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout.trim().split('\n').at(-1) ?? '', /^PASS: \d+ of \d+ required checks passed/);
     // A declining order is a stored refusal: every rule still holds, and the report says it was one.

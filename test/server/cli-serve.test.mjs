@@ -162,8 +162,9 @@ describe('serve: flags', () => {
     }
   });
 
-  test('an unknown flag, a bad port, a bad store, a stray argument: exit 2 with one message', async () => {
-    for (const args of [['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--store', 'mysql://x'], ['extra'], ['--cors-origin', 'not a url']]) {
+  test('an unknown flag, a bad port, a bad store, a stray argument, an unwritable ledger: exit 2 with one message', async () => {
+    const noDir = join(tempDir('serve-flags'), 'missing', 'ledger.jsonl');
+    for (const args of [['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--store', 'mysql://x'], ['extra'], ['--cors-origin', 'not a url'], ['--store', 'memory', '--ledger', noDir]]) {
       const run = await runCli(['serve', ...args]);
       assert.equal(run.code, 2, `serve ${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, /^steadycart: .+\n$/, `serve ${args.join(' ')}`);

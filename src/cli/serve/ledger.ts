@@ -5,6 +5,7 @@
  * `kill -9`.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { CliError } from '../errors';
 
 /** One handler execution, as written to the ledger. */
 export interface LedgerEntry {
@@ -24,9 +25,14 @@ export interface Ledger {
 /** A ledger that records nothing (no `--ledger`). */
 export const noLedger: Ledger = { append: async () => {}, close: async () => {} };
 
-/** Opens (creates) FILE for appending. */
+/** Opens (creates) FILE for appending; a usage error when it cannot. */
 export async function openLedger(file: string): Promise<Ledger> {
-  const handle: FileHandle = await open(file, 'a');
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'a');
+  } catch (err) {
+    throw new CliError('USAGE', `--ledger ${file}: ${(err as Error).message}`);
+  }
   return {
     async append(entry) {
       // O_APPEND and one write(2) per line: concurrent executions never interleave.

@@ -20,7 +20,13 @@ const FIRST_CONNECT_TRIES = 5;
 /** Opens (and for SQL, migrates) the store; a `CliError` with code `STORE` when it cannot. */
 export async function openStore(spec: StoreSpec): Promise<OpenStore> {
   try {
-    return await open(spec);
+    const opened = await open(spec);
+    // Ready means answering: the first request must not wait for the store's warm-up.
+    await opened.store.ping().catch(async (err: unknown) => {
+      await opened.close().catch(() => {});
+      throw err;
+    });
+    return opened;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const driver = e.code === 'ERR_MODULE_NOT_FOUND' ? ` (install the optional dependency: npm i ${driverOf(spec)})` : '';
