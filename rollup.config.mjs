@@ -83,6 +83,6 @@ export default [
   types('build/types/index.d.ts', 'dist/steadycart.d.ts'),
   types('build/types/sw/index.d.ts', 'dist/sw.d.ts'),
   node('src/server/index.ts', 'dist/server.mjs', banner),
-  types('build/types/server/index.d.ts', 'dist/server.d.ts'),
+  { ...types('build/types/server/index.d.ts', 'dist/server.d.ts'), external: nodeExternal },
   node('src/cli/index.ts', 'dist/cli.mjs', '#!/usr/bin/env node'),
 ];

@@ -13,6 +13,8 @@ export interface CheckoutHandler {
   (request: Request): Promise<Response>;
   /** True when `pathname` is one of the handler's routes (adapters pass the rest on). */
   matches(pathname: string): boolean;
+  /** The path prefix of the routes (`''` or e.g. `/api`), for adapters that register routes. */
+  readonly prefix: string;
 }
 
 type Route = { name: 'checkout' } | { name: 'lookup'; key: string } | { name: 'health' } | null;
@@ -81,5 +83,5 @@ export function createCheckoutHandler<Order = unknown>(options: CheckoutHandlerO
       return errorJson(500, 'internal', headers);
     }
   };
-  return Object.assign(handler, { matches: (pathname: string) => route(pathname) != null });
+  return Object.assign(handler, { matches: (pathname: string) => route(pathname) != null, prefix: s.prefix });
 }

@@ -19,3 +19,10 @@ export { pgliteStore, type PgliteStoreOptions } from './store/pglite';
 export { postgresStore, type PostgresStore, type PostgresStoreOptions, type PgQueryable } from './store/postgres';
 export { redisStore, type RedisStoreOptions, type RedisScriptClient, type RedisScriptOptions } from './store/redis';
 export type { SqlTableOptions } from './store/sql';
+export {
+  fastifyCheckout,
+  type FastifyCheckoutOptions,
+  type FastifyInstanceLike,
+  type FastifyReplyLike,
+  type FastifyRequestLike,
+} from './adapters/fastify';

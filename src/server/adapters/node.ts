@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { SteadyCartServerError } from '../errors';
 import { errorJson } from '../http/respond';
+import { fromResponse, toRequest } from './fetch';
 
 /** A Fetch handler: `createCheckoutHandler`'s result, or any `(Request) => Promise<Response>`. */
 export type FetchHandler = ((request: Request) => Promise<Response>) & { matches?: (pathname: string) => boolean };
@@ -23,7 +24,7 @@ export interface NodeListenerOptions {
  * bytes through untouched (the fingerprint is taken over them).
  *
  * Mount it before any body parser: `express.json()` in front of it consumes
- * the body, and the handler then answers 500 (`BODY_CONSUMED`) unless the
+ * the body, and the handler then answers 500 (`body_consumed`) unless the
  * parser kept the exact bytes in `req.rawBody` (a `verify` callback can).
  *
  * @example
@@ -39,7 +40,11 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
     const path = nodeReq.originalUrl ?? req.url ?? '/';
     if (next && handler.matches && !handler.matches(new URL(path, 'http://localhost').pathname)) return next();
     answer(handler, nodeReq, path)
-      .then((response) => send(res, response))
+      .then(fromResponse)
+      .then(({ status, headers, body }) => {
+        res.writeHead(status, headers);
+        res.end(body);
+      })
       .catch((err) => {
         onError(err);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
@@ -48,31 +53,15 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
   };
 }
 
-async function answer(handler: FetchHandler, req: NodeRequest, path: string): Promise<Response> {
-  const secure = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  const url = new URL(path, `${secure}://${req.headers.host ?? 'localhost'}`);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(':')) continue;
-    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
+function answer(handler: FetchHandler, req: NodeRequest, path: string): Promise<Response> {
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const url = new URL(path, `${scheme}://${req.headers.host ?? 'localhost'}`);
   const method = req.method ?? 'GET';
-  let body: RequestInit['body'] = null;
-  if (method != 'GET' && method != 'HEAD') {
-    if (req.rawBody instanceof Uint8Array) body = new Uint8Array(req.rawBody);
-    else if (req.readableEnded) {
-      const err = new SteadyCartServerError('BODY_CONSUMED', 'a body parser read the request body before the checkout handler; mount the handler before it');
-      return errorJson(500, err.code.toLowerCase(), {}, { message: err.message });
-    } else body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
-  }
-  return handler(new Request(url, { method, headers, body, duplex: 'half' } as RequestInit));
-}
-
-async function send(res: ServerResponse, response: Response): Promise<void> {
-  const body = new Uint8Array(await response.arrayBuffer());
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => (headers[name] = value));
-  headers['content-length'] = String(body.byteLength);
-  res.writeHead(response.status, headers);
-  res.end(body);
+  let body: Uint8Array | ReadableStream<Uint8Array> | null = null;
+  if (req.rawBody instanceof Uint8Array) body = new Uint8Array(req.rawBody);
+  else if (req.readableEnded && method != 'GET' && method != 'HEAD') {
+    const err = new SteadyCartServerError('BODY_CONSUMED', 'a body parser read the request body before the checkout handler; mount the handler before it');
+    return Promise.resolve(errorJson(500, 'body_consumed', {}, { message: err.message }));
+  } else body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
+  return handler(toRequest(method, url, req.headers, body));
 }
