@@ -31,7 +31,7 @@ export const ORIGIN = 'http://shop.localhost:8080';
 export const VARIANTS = {
   correct: { fails: [], regions: true, delayMs: 400 },
   'no-422': { fails: ['changed-body-422', 'changed-body-422-while-running'] },
-  // A handler slow enough that the burst sees the key running.
+  // delayMs: the handler holds each order, and a contended one until its lookup (see holds()).
   'busy-before-mismatch': { fails: ['changed-body-422-while-running'], delayMs: 400 },
   'bare-lookup': { fails: ['lookup-stored-outcome'] },
   'lookup-404-running': { fails: ['lookup-while-running'], delayMs: 400 },
@@ -40,22 +40,10 @@ export const VARIANTS = {
 };
 
 /** @typedef {(request: Request) => Promise<Response>} FetchHandler */
+/** @typedef {ReturnType<typeof holds>} Holds */
 
-/**
- * A checkout handler on its own memory store, with a demo handler taking `delayMs`.
- * @param {number} delayMs
- * @returns {FetchHandler}
- */
-function checkoutHandler(delayMs) {
-  return createCheckoutHandler({
-    store: memoryStore(),
-    cors: { origins: [ORIGIN] },
-    handle: async (_order, { key }) => {
-      if (delayMs) await sleep(delayMs);
-      return { status: 201, body: { orderId: `ord_${randomUUID()}`, key, status: 'confirmed' } };
-    },
-  });
-}
+/** Longest a contended order is held waiting for a lookup of its key. */
+const HOLD_CAP_MS = 20_000;
 
 /** @param {Request} request */
 const keyOf = (request) => request.headers.get('idempotency-key');
@@ -63,6 +51,72 @@ const keyOf = (request) => request.headers.get('idempotency-key');
 const isCheckoutPost = (request) => request.method === 'POST' && new URL(request.url).pathname === '/checkout';
 /** @param {Request} request */
 const isLookup = (request) => request.method === 'GET' && new URL(request.url).pathname.startsWith('/checkout/');
+/** @param {Request} request */
+const lookupKeyOf = (request) => (isLookup(request) ? decodeURIComponent(new URL(request.url).pathname.slice('/checkout/'.length)) : null);
+
+/**
+ * Server-side holds, so that check's in-flight probes meet the key running
+ * however slow the machine: an order whose key gets another request while
+ * its handler runs (check's burst) is held until a lookup of that key has
+ * been answered (or {@link HOLD_CAP_MS}).
+ */
+function holds() {
+  /** @type {Map<string, { contended: boolean, release: () => void, released: Promise<void> }>} */
+  const running = new Map();
+  return {
+    /**
+     * In the handler: `minMs`, then, if the key was contended meanwhile, until its lookup is answered.
+     * @param {string} key
+     * @param {number} minMs
+     */
+    async hold(key, minMs) {
+      /** @type {() => void} */
+      let release = () => {};
+      const released = new Promise((r) => (release = () => r(undefined)));
+      const entry = { contended: false, release, released: released.then(() => {}) };
+      running.set(key, entry);
+      try {
+        await sleep(minMs);
+        if (entry.contended) await Promise.race([entry.released, sleep(HOLD_CAP_MS, undefined, { ref: false })]);
+      } finally {
+        running.delete(key);
+      }
+    },
+    /**
+     * The outermost wrapper: notes contention, and releases a key once a lookup of it is answered.
+     * @param {FetchHandler} inner
+     * @returns {FetchHandler}
+     */
+    observe(inner) {
+      return async (request) => {
+        const lookupKey = lookupKeyOf(request);
+        const key = isCheckoutPost(request) ? keyOf(request) : null;
+        const entry = key === null ? undefined : running.get(key);
+        if (entry) entry.contended = true;
+        const response = await inner(request);
+        if (lookupKey !== null) running.get(lookupKey)?.release();
+        return response;
+      };
+    },
+  };
+}
+
+/**
+ * A checkout handler on its own memory store, with a demo handler held by `holds` for at least `delayMs`.
+ * @param {number} delayMs
+ * @param {Holds} hold
+ * @returns {FetchHandler}
+ */
+function checkoutHandler(delayMs, hold) {
+  return createCheckoutHandler({
+    store: memoryStore(),
+    cors: { origins: [ORIGIN] },
+    handle: async (_order, { key }) => {
+      if (delayMs) await hold.hold(key, delayMs);
+      return { status: 201, body: { orderId: `ord_${randomUUID()}`, key, status: 'confirmed' } };
+    },
+  });
+}
 
 /**
  * The first body seen per key replaces any later one: a changed body is
@@ -197,9 +251,10 @@ export async function startVariant(name) {
   const spec = VARIANTS[name];
   if (!spec) throw new Error(`unknown variant ${name}`);
   const delayMs = spec.delayMs ?? 0;
+  const hold = holds();
   const wrap = WRAPPERS[name] ?? ((/** @type {FetchHandler} */ h) => h);
-  const shared = wrap(checkoutHandler(delayMs));
-  const handlers = spec.regions ? [shared, name === 'split-regions' ? checkoutHandler(delayMs) : shared] : [shared];
+  const shared = hold.observe(wrap(checkoutHandler(delayMs, hold)));
+  const handlers = spec.regions ? [shared, name === 'split-regions' ? checkoutHandler(delayMs, hold) : shared] : [shared];
   const servers = await Promise.all(handlers.map(serveOn));
   return { urls: servers.map((s) => s.url), close: async () => void (await Promise.all(servers.map((s) => s.close()))) };
 }
