@@ -25,3 +25,17 @@ export async function openRedis() {
   await client.connect();
   return { url: server.url, client, close: async () => (client.destroy(), await server.stop()) };
 }
+
+/**
+ * A gate a merchant handler waits on: the handler calls `enter()` and awaits
+ * `opened`; the test awaits `entered`, looks, then calls `open()`.
+ */
+export function gate() {
+  /** @type {() => void} */
+  let open = () => {};
+  const opened = new Promise((r) => (open = () => r(undefined)));
+  /** @type {() => void} */
+  let enter = () => {};
+  const entered = new Promise((r) => (enter = () => r(undefined)));
+  return { open, opened, enter, entered };
+}

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createCheckoutHandler, isSteadyCartServerError, memoryStore, postgresStore } from '../../dist/server.mjs';
-import { openPostgres } from './fixtures.mjs';
+import { gate, openPostgres } from './fixtures.mjs';
 
 /** @typedef {import('../../dist/server.mjs').IdempotencyStore} IdempotencyStore */
 /** @typedef {import('../../dist/server.mjs').HandlerResult} HandlerResult */
@@ -42,19 +42,6 @@ function merchant() {
       return next(order, ctx);
     },
   };
-}
-
-/** A gate a handler waits on until the test opens it. */
-function gate() {
-  /** @type {() => void} */
-  let open = () => {};
-  /** @type {Promise<void>} */
-  const opened = new Promise((r) => (open = r));
-  /** @type {() => void} */
-  let entered = () => {};
-  /** @type {Promise<void>} */
-  const reached = new Promise((r) => (entered = r));
-  return { open, opened, reached, entered };
 }
 
 /**
@@ -210,10 +197,10 @@ function rules(name, open) {
     it('422 wins over 409: another body while the first request is still running', async () => {
       const { m, h } = setup();
       const g = gate();
-      m.set(async () => (g.entered(), await g.opened, { status: 201, body: { ok: true } }));
+      m.set(async () => (g.enter(), await g.opened, { status: 201, body: { ok: true } }));
       const key = randomUUID();
       const first = post(h, { key });
-      await g.reached;
+      await g.entered;
       const busy = await post(h, { key });
       assert.equal(busy.status, 409);
       assert.ok(Number(busy.headers.get('retry-after')) >= 1, 'Retry-After on 409');
@@ -338,10 +325,10 @@ function rules(name, open) {
     it('lease: 30 s by default while the handler runs', async () => {
       const { m, h } = setup();
       const g = gate();
-      m.set(async () => (g.entered(), await g.opened, { status: 201, body: {} }));
+      m.set(async () => (g.enter(), await g.opened, { status: 201, body: {} }));
       const key = randomUUID();
       const running = post(h, { key });
-      await g.reached;
+      await g.entered;
       const rec = await store.read(key);
       const left = (rec?.leaseUntil ?? 0) - Date.now();
       assert.ok(left > 20_000 && left <= 30_500, `lease left ${left} ms`);

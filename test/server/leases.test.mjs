@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { createCheckoutHandler, memoryStore, pgliteStore, postgresStore, redisStore } from '../../dist/server.mjs';
-import { openPostgres, openRedis } from './fixtures.mjs';
+import { gate, openPostgres, openRedis } from './fixtures.mjs';
 import { tcpProxy } from './tcp-proxy.mjs';
 
 /** @typedef {import('../../dist/server.mjs').IdempotencyStore} IdempotencyStore */
@@ -35,16 +35,6 @@ const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms)
 const post = (h, key) => h(new Request('http://127.0.0.1/checkout', { method: 'POST', headers: { 'idempotency-key': key }, body: BODY }));
 /** @param {(request: Request) => Promise<Response>} h @param {string} key */
 const lookup = (h, key) => h(new Request(`http://127.0.0.1/checkout/${key}`));
-
-function gate() {
-  /** @type {() => void} */
-  let open = () => {};
-  const opened = new Promise((r) => (open = () => r(undefined)));
-  /** @type {() => void} */
-  let enter = () => {};
-  const entered = new Promise((r) => (enter = () => r(undefined)));
-  return { open, opened, enter, entered };
-}
 
 /**
  * POSTs until the answer is not 409 (the lease ended), at most `ms`.
