@@ -8,10 +8,13 @@
  *
  *   npm run build && node --test test/server/stores.test.mjs
  */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import pg from 'pg';
 import { memoryStore, pgliteStore, postgresStore, redisStore } from '../../dist/server.mjs';
 import { openPostgres, openRedis } from './fixtures.mjs';
 import { storeContract } from './store-contract.mjs';
@@ -48,3 +51,21 @@ storeContract(
   },
   { sweeps: false },
 );
+
+describe('postgresStore.migrate', () => {
+  it('creates a logged table, also when four processes migrate one empty database at once', async () => {
+    const pgs = await openPostgres();
+    const table = `migrate_${randomUUID().slice(0, 8)}`;
+    // Four pools: four connections racing, as four processes starting together would.
+    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: pgs.url, max: 1 }));
+    try {
+      await Promise.all(pools.map((pool) => postgresStore({ pool, table }).migrate()));
+      await postgresStore({ pool: pgs.pool, table }).migrate();
+      const { rows } = await pgs.pool.query('SELECT relpersistence FROM pg_class WHERE relname = $1', [table]);
+      assert.deepEqual(rows, [{ relpersistence: 'p' }], 'permanent (never UNLOGGED)');
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+      await pgs.close();
+    }
+  });
+});
