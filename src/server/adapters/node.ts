@@ -58,8 +58,9 @@ function answer(handler: FetchHandler, req: NodeRequest, path: string): Promise<
   const url = new URL(path, `${scheme}://${req.headers.host ?? 'localhost'}`);
   const method = req.method ?? 'GET';
   let body: Uint8Array | ReadableStream<Uint8Array> | null = null;
-  if (req.rawBody instanceof Uint8Array) body = new Uint8Array(req.rawBody);
-  else if (req.readableEnded && method != 'GET' && method != 'HEAD') {
+  if (method == 'GET' || method == 'HEAD') body = null;
+  else if (req.rawBody instanceof Uint8Array) body = new Uint8Array(req.rawBody);
+  else if (req.readableEnded) {
     const err = new SteadyCartServerError('BODY_CONSUMED', 'a body parser read the request body before the checkout handler; mount the handler before it');
     return Promise.resolve(errorJson(500, 'body_consumed', {}, { message: err.message }));
   } else body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
