@@ -357,3 +357,19 @@ rules('postgres', async () => {
   await store.migrate();
   return { store, close: () => pg.close() };
 });
+
+describe('checkout handler: sweeping', () => {
+  it('asks the store to sweep on POSTs, at most once per sweepEveryMs, the first time one interval after start', async () => {
+    const base = memoryStore();
+    let sweeps = 0;
+    const store = { ...base, sweep: () => (sweeps++, base.sweep()) };
+    const h = createCheckoutHandler({ store, sweepEveryMs: 1000, handle: async () => ({ status: 201, body: {} }) });
+    await post(h);
+    assert.equal(sweeps, 0, 'not at start');
+    await new Promise((r) => setTimeout(r, 1200));
+    await post(h);
+    await post(h);
+    await get(h, '/checkout/abc');
+    assert.equal(sweeps, 1);
+  });
+});
