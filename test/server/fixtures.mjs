@@ -5,8 +5,10 @@
  * throwaway ones started by test/runner/services.mjs. `close()` ends the
  * client and stops a server it started.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createClient } from 'redis';
+import { postgresStore, redisStore } from '../../dist/server.mjs';
 import { postgresUrl, redisUrl } from '../runner/services.mjs';
 
 /** A pg Pool on the test PostgreSQL. */
@@ -24,6 +26,27 @@ export async function openRedis() {
   client.on('error', () => {});
   await client.connect();
   return { url: server.url, client, close: async () => (client.destroy(), await server.stop()) };
+}
+
+/**
+ * A migrated PostgreSQL store on a table of its own (`{name}_xxxxxxxx`), so
+ * that test files sharing one database never meet.
+ * @param {string} name
+ */
+export async function openPostgresStore(name) {
+  const pg = await openPostgres();
+  const store = postgresStore({ pool: pg.pool, table: `${name}_${randomUUID().slice(0, 8)}` });
+  await store.migrate();
+  return { store, close: () => pg.close() };
+}
+
+/**
+ * A Redis store under a key prefix of its own.
+ * @param {string} name
+ */
+export async function openRedisStore(name) {
+  const redis = await openRedis();
+  return { store: redisStore({ client: redis.client, prefix: `${name}:${randomUUID().slice(0, 8)}:` }), close: () => redis.close() };
 }
 
 /**

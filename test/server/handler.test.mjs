@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createCheckoutHandler, isSteadyCartServerError, memoryStore, postgresStore } from '../../dist/server.mjs';
-import { gate, openPostgres } from './fixtures.mjs';
+import { createCheckoutHandler, isSteadyCartServerError, memoryStore } from '../../dist/server.mjs';
+import { gate, openPostgresStore } from './fixtures.mjs';
 
 /** @typedef {import('../../dist/server.mjs').IdempotencyStore} IdempotencyStore */
 /** @typedef {import('../../dist/server.mjs').HandlerResult} HandlerResult */
@@ -351,12 +351,7 @@ function rules(name, open) {
 
 rules('memory', async () => ({ store: memoryStore(), close: async () => {} }));
 
-rules('postgres', async () => {
-  const pg = await openPostgres();
-  const store = postgresStore({ pool: pg.pool, table: `handler_${randomUUID().slice(0, 8)}` });
-  await store.migrate();
-  return { store, close: () => pg.close() };
-});
+rules('postgres', () => openPostgresStore('handler'));
 
 describe('checkout handler: sweeping', () => {
   it('asks the store to sweep on POSTs, at most once per sweepEveryMs, the first time one interval after start', async () => {

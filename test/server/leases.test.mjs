@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { createCheckoutHandler, memoryStore, pgliteStore, postgresStore, redisStore } from '../../dist/server.mjs';
-import { gate, openPostgres, openRedis } from './fixtures.mjs';
+import { gate, openPostgres, openPostgresStore, openRedis, openRedisStore } from './fixtures.mjs';
 import { tcpProxy } from './tcp-proxy.mjs';
 
 /** @typedef {import('../../dist/server.mjs').IdempotencyStore} IdempotencyStore */
@@ -136,16 +136,8 @@ function leaseCases(name, open) {
 }
 
 leaseCases('memory', async () => ({ store: memoryStore(), close: async () => {} }));
-leaseCases('postgres', async () => {
-  const pgs = await openPostgres();
-  const store = postgresStore({ pool: pgs.pool, table: `leases_${randomUUID().slice(0, 8)}` });
-  await store.migrate();
-  return { store, close: () => pgs.close() };
-});
-leaseCases('redis', async () => {
-  const r = await openRedis();
-  return { store: redisStore({ client: r.client, prefix: `leases:${randomUUID().slice(0, 8)}:` }), close: () => r.close() };
-});
+leaseCases('postgres', () => openPostgresStore('leases'));
+leaseCases('redis', () => openRedisStore('leases'));
 
 /**
  * The connection-cut cases for one database behind the proxy. `open(port)`
@@ -193,18 +185,21 @@ function cutCases(name, open) {
       });
       assert.equal((await post(h, randomUUID())).status, 201);
       calls.length = 0;
-      return { h, calls, onReturn: (/** @type {() => void} */ fn) => (beforeReturn = fn) };
+      /** Cuts the connection in `direction` right when the handler returns; resolves once cut. */
+      const cutOnReturn = (/** @type {'reply' | 'request'} */ direction) =>
+        new Promise((resolve) => {
+          beforeReturn = () => {
+            beforeReturn = null;
+            void proxy.cut(direction).then(resolve);
+          };
+        });
+      return { h, calls, cutOnReturn };
     }
 
     it('the acknowledgement of a stored outcome is lost: 500, then the lookup and every retry give the stored outcome; the handler ran once', async () => {
-      const { h, calls, onReturn } = await setup(3000);
+      const { h, calls, cutOnReturn } = await setup(3000);
       const key = randomUUID();
-      /** @type {Promise<void> | undefined} */
-      let cutDone;
-      onReturn(() => {
-        cutDone = proxy.cut('reply');
-        onReturn(() => {});
-      });
+      const cutDone = cutOnReturn('reply');
       const r = await post(h, key);
       await cutDone;
       assert.equal(r.status, 500, 'ambiguous: the store did not acknowledge');
@@ -234,14 +229,9 @@ function cutCases(name, open) {
     });
 
     it('the completion never reaches the store: 500, the key is 409 until its lease ends, then attempt 2 stores the one outcome', async () => {
-      const { h, calls, onReturn } = await setup(1000);
+      const { h, calls, cutOnReturn } = await setup(1000);
       const key = randomUUID();
-      /** @type {Promise<void> | undefined} */
-      let cutDone;
-      onReturn(() => {
-        cutDone = proxy.cut('request');
-        onReturn(() => {});
-      });
+      const cutDone = cutOnReturn('request');
       const r = await post(h, key);
       await cutDone;
       assert.equal(r.status, 500);

@@ -30,7 +30,7 @@ const newKey = () => `k-${randomUUID()}`;
 /**
  * Runs the contract on the store made by `open`.
  * @param {string} name
- * @param {() => Promise<{ store: IdempotencyStore, cleanup: () => Promise<void> }>} open
+ * @param {() => Promise<{ store: IdempotencyStore, close: () => Promise<void> }>} open
  * @param {{ sweeps: boolean }} traits `sweeps`: sweep() deletes expired records (SQL, memory); Redis expires by TTL
  */
 export function storeContract(name, open, traits) {
@@ -38,11 +38,11 @@ export function storeContract(name, open, traits) {
     /** @type {IdempotencyStore} */
     let store;
     /** @type {() => Promise<void>} */
-    let cleanup = async () => {};
+    let close = async () => {};
     before(async () => {
-      ({ store, cleanup } = await open());
+      ({ store, close } = await open());
     });
-    after(() => cleanup());
+    after(() => close());
 
     /** @param {import('../../dist/server.mjs').Reservation} r */
     const owned = (r) => {

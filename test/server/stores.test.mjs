@@ -15,42 +15,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { memoryStore, pgliteStore, postgresStore, redisStore } from '../../dist/server.mjs';
-import { openPostgres, openRedis } from './fixtures.mjs';
+import { memoryStore, pgliteStore, postgresStore } from '../../dist/server.mjs';
+import { openPostgres, openPostgresStore, openRedisStore } from './fixtures.mjs';
 import { storeContract } from './store-contract.mjs';
 
-storeContract('memory', async () => ({ store: memoryStore(), cleanup: async () => {} }), { sweeps: true });
+storeContract('memory', async () => ({ store: memoryStore(), close: async () => {} }), { sweeps: true });
 
 storeContract(
   'pglite',
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'steadycart-pglite-'));
     const store = await pgliteStore({ dataDir: join(dir, 'db') });
-    return { store, cleanup: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) };
+    return { store, close: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) };
   },
   { sweeps: true },
 );
 
-storeContract(
-  'postgres',
-  async () => {
-    const pg = await openPostgres();
-    const store = postgresStore({ pool: pg.pool, table: `contract_${randomUUID().slice(0, 8)}` });
-    await store.migrate();
-    return { store, cleanup: () => pg.close() };
-  },
-  { sweeps: true },
-);
-
-storeContract(
-  'redis',
-  async () => {
-    const redis = await openRedis();
-    const store = redisStore({ client: redis.client, prefix: `contract:${randomUUID().slice(0, 8)}:` });
-    return { store, cleanup: () => redis.close() };
-  },
-  { sweeps: false },
-);
+storeContract('postgres', () => openPostgresStore('contract'), { sweeps: true });
+// Redis expires records by TTL: sweep() has nothing to delete.
+storeContract('redis', () => openRedisStore('contract'), { sweeps: false });
 
 describe('postgresStore.migrate', () => {
   it('creates a logged table, also when four processes migrate one empty database at once', async () => {
