@@ -3,8 +3,8 @@
  * `steadycart serve` as a process (node dist/cli.mjs serve): the one
  * `listening on` line with `--port 0`, the demo PSP and its ledger lines
  * (a charge, a replay that runs nothing, declines, a key the PSP has seen
- * before after a crash), SIGTERM finishing a request in flight, and the
- * flags' errors.
+ * before after a crash), its tables created by two processes at once,
+ * SIGTERM finishing a request in flight, and the flags' errors.
  *
  *   npm run build && node --test test/server/cli-serve.test.mjs
  */
@@ -14,8 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { CLI, readLedger, startServe } from '../../examples/demo-shop/lib/serve-process.mjs';
-import { demoOrder, lookup, postOrder, request, tempDir } from './processes.mjs';
+import { demoOrder, lookup, postOrder, request, serviceUrl, tempDir } from './processes.mjs';
 
 /** Polls for a condition, bounded (events over sleeps; a busy machine gets a generous margin). */
 async function until(/** @type {() => Promise<boolean> | boolean} */ ok, /** @type {string} */ what, timeoutMs = 20_000) {
@@ -132,6 +133,34 @@ describe('serve: the demo PSP and the ledger', () => {
     const found = await lookup(server.url, key);
     assert.equal(found.status, 200);
     assert.equal(found.text, `{"status":201,"body":${done.text}}`);
+  });
+});
+
+describe('serve: its own tables', () => {
+  test('two processes starting at once on an empty PostgreSQL database both get ready and share the key', { timeout: 3 * 60_000 }, async () => {
+    const base = await serviceUrl('postgres');
+    const database = `serve_${randomUUID().replaceAll('-', '')}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(base);
+    url.pathname = `/${database}`;
+    /** @type {Awaited<ReturnType<typeof startServe>>[]} */
+    let servers = [];
+    try {
+      servers = await Promise.all(['a', 'b'].map((region) => startServe({ store: url.href, region })));
+      const [a, b] = /** @type {[Awaited<ReturnType<typeof startServe>>, Awaited<ReturnType<typeof startServe>>]} */ (servers);
+      const key = randomUUID();
+      const placed = await postOrder(a.url, key, demoOrder('ref-tables'));
+      assert.equal(placed.status, 201, placed.text);
+      const found = await lookup(b.url, key);
+      assert.equal(found.text, `{"status":201,"body":${placed.text}}`);
+    } finally {
+      // Before the throwaway server goes (its stop hook was registered first).
+      await Promise.all(servers.map((s) => s.stop()));
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 });
 
