@@ -194,9 +194,11 @@ function rules(name, open) {
       assert.equal(m.calls.length, 1);
     });
 
-    it('422 wins over 409: another body while the first request is still running', async () => {
+    it('422 wins over 409: another body while the first request is still running', async (t) => {
       const { m, h } = setup();
       const g = gate();
+      // A failed assertion must not leave the handler (and its heartbeat) running forever.
+      t.after(() => g.open());
       m.set(async () => (g.enter(), await g.opened, { status: 201, body: { ok: true } }));
       const key = randomUUID();
       const first = post(h, { key });
@@ -322,9 +324,11 @@ function rules(name, open) {
       assert.equal((await post(day.h)).status, 201);
     });
 
-    it('lease: 30 s by default while the handler runs', async () => {
+    it('lease: 30 s by default while the handler runs', async (t) => {
       const { m, h } = setup();
       const g = gate();
+      // A failed assertion must not leave the handler (and its heartbeat) running forever.
+      t.after(() => g.open());
       m.set(async () => (g.enter(), await g.opened, { status: 201, body: {} }));
       const key = randomUUID();
       const running = post(h, { key });

@@ -72,8 +72,10 @@ function leaseCases(name, open) {
     });
     after(() => close());
 
-    it('a slow handler that heartbeats is not taken over, however long it runs past its lease', async () => {
+    it('a slow handler that heartbeats is not taken over, however long it runs past its lease', async (t) => {
       const g = gate();
+      // A failed assertion must not leave the handler (and its heartbeat) running forever.
+      t.after(() => g.open());
       let calls = 0;
       const h = createCheckoutHandler({
         store,
@@ -96,11 +98,13 @@ function leaseCases(name, open) {
       assert.equal(calls, 1);
     });
 
-    it('a process whose heartbeats stopped is taken over after its lease; its signal aborts and its late completion stores nothing', async () => {
+    it('a process whose heartbeats stopped is taken over after its lease; its signal aborts and its late completion stores nothing', async (t) => {
       // Two "processes" on one store; A loses its store connection for heartbeats.
       let cut = true;
       const aStore = { ...store, heartbeat: (/** @type {[string, string, number]} */ ...args) => (cut ? Promise.reject(new Error('connection lost')) : store.heartbeat(...args)) };
       const g = gate();
+      // A failed assertion must not leave the handler (and its heartbeat) running forever.
+      t.after(() => g.open());
       /** @type {AbortSignal | undefined} */
       let aSignal;
       const a = createCheckoutHandler({
