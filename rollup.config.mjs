@@ -1,7 +1,8 @@
-// Builds the bundles of steadycart into dist/, their types, and dist/sri.json.
+// Builds the browser bundles of steadycart into dist/, their types and dist/sri.json,
+// then the Node side: dist/server.mjs (steadycart/server), its types, and dist/cli.mjs.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
@@ -72,6 +73,20 @@ const reactEntry = {
 
 const reactBuild = { plugins: [reactEntry], externals: ['react', 'steadycart'] };
 
+/**
+ * Node 20 modules (steadycart/server, the steadycart command): node builtins and
+ * the optional peer dependencies stay imports, so a browser-only user installs none.
+ */
+const peers = Object.keys(pkg.peerDependencies ?? {});
+const nodeExternal = (id) =>
+  id.startsWith('node:') || builtinModules.includes(id) || [...external, ...peers].some((p) => id == p || id.startsWith(p + '/'));
+const node = (input, file, banner) => ({
+  input,
+  external: nodeExternal,
+  output: { file, format: 'es', sourcemap: true, banner },
+  plugins: [esbuild({ target: 'node20' })],
+});
+
 export default [
   esm('src/index.ts', 'dist/steadycart.mjs'),
   esm('src/sw/index.ts', 'dist/sw.mjs'),
@@ -85,4 +100,7 @@ export default [
   types('build/types/sw/index.d.ts', 'dist/sw.d.ts'),
   types('build/types/cart/index.d.ts', 'dist/steadycart-cart.d.ts'),
   types('build/types/react/index.d.ts', 'dist/react.d.ts', reactBuild),
+  node('src/server/index.ts', 'dist/server.mjs', banner),
+  { ...types('build/types/server/index.d.ts', 'dist/server.d.ts'), external: nodeExternal },
+  node('src/cli/index.ts', 'dist/cli.mjs', '#!/usr/bin/env node'),
 ];

@@ -36,6 +36,7 @@ import { webdriverLauncher } from '@web/test-runner-webdriver';
 import { CHROMIUM_ARGS, paths, selectedBrowsers } from './test/runner/browsers.mjs';
 import { countReporter } from './test/runner/count-reporter.mjs';
 import { backendControl, fixturesMiddleware, headersMiddleware, securityFixturesMiddleware } from './test/runner/middleware.mjs';
+import { serveBackends } from './test/runner/serve-backends.mjs';
 import { startWebKitDriver } from './test/runner/webkit-driver.mjs';
 import { reactAppBundle } from './test/browser/react/bundle-plugin.mjs';
 
@@ -98,6 +99,8 @@ for (const name of browsersWanted) {
 }
 
 const backend = await backendControl();
+// POST /__serve: fronts before `steadycart serve` on PostgreSQL (test/browser/server/).
+const served = serveBackends(backend.control);
 
 /** @type {import('@web/test-runner').TestRunnerConfig} */
 export default {
@@ -105,8 +108,8 @@ export default {
   files: [`${ROOT}test/browser/**/*.test.ts`],
   nodeResolve: true,
   // Explicit target: WebKitGTK's user agent claims an old Safari, so 'auto' would over-transpile.
-  plugins: [reactAppBundle(), esbuildPlugin({ ts: true, target: 'es2020' }), backend.plugin, ...ownedPlugins],
-  middleware: [headersMiddleware, fixturesMiddleware, securityFixturesMiddleware, backend.middleware],
+  plugins: [reactAppBundle(), esbuildPlugin({ ts: true, target: 'es2020' }), backend.plugin, served.plugin, ...ownedPlugins],
+  middleware: [headersMiddleware, fixturesMiddleware, securityFixturesMiddleware, backend.middleware, served.middleware],
   browsers,
   concurrency: 1,
   concurrentBrowsers,

@@ -12,6 +12,7 @@ import * as drain from './drain.mjs';
 import * as failover from './failover.mjs';
 import * as healthy from './healthy.mjs';
 import * as herd from './herd.mjs';
+import * as server from './server.mjs';
 import { ROOT, buildPageScript, launchBrowser, machine, progress, snapshotDist, srcFingerprint } from './lib.mjs';
 import * as size from './size.mjs';
 import * as startup from './startup.mjs';
@@ -23,6 +24,7 @@ const BENCHMARKS = {
   drain: { title: '4. Outbox drain', module: drain },
   herd: { title: '5. Herd', module: herd },
   startup: { title: '6. Start-up', module: startup },
+  server: { title: '7. Server', module: server },
 };
 const RESULTS_JSON = join(ROOT, 'bench/results.json');
 const RESULTS_MD = join(ROOT, 'bench/RESULTS.md');

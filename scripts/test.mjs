@@ -10,7 +10,12 @@
  *   typecheck  npm run typecheck                                   (stops on failure)
  *   build      npm run build                                       (stops on failure)
  *   size       npm run size                                        (stops on failure)
- *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs
+ *   services   a throwaway PostgreSQL and Redis on free loopback ports (test/runner/services.mjs;
+ *              as root on Debian, apt-get installs postgresql and redis-server when missing);
+ *              their URLs go to every later phase as STEADYCART_TEST_POSTGRES_URL and
+ *              STEADYCART_TEST_REDIS_URL, and both are stopped at the end, also on failure
+ *              and on SIGINT/SIGTERM                                (stops on failure)
+ *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs test/server/*.test.mjs
  *   e2e        node --test test/e2e/**\/*.test.mjs (playwright-core + Chromium), one file at a time
  *   browser    web-test-runner in Chromium, Firefox and WebKit; for WebKit this script
  *              starts Xvfb and WebKitWebDriver and stops both by PID at the end
@@ -34,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { requirements, selectedBrowsers, which } from '../test/runner/browsers.mjs';
 import { startWebKitDriver } from '../test/runner/webkit-driver.mjs';
+import { startPostgres, startRedis } from '../test/runner/services.mjs';
 
 const require = createRequire(import.meta.url);
 // Every path below is relative to the repository root.
@@ -54,6 +60,8 @@ const report = [];
 let current = null;
 /** @type {import('../test/runner/webkit-driver.mjs').WebKitDriver | null} */
 let webkit = null;
+/** @type {{ stop: () => Promise<void> }[]} PostgreSQL and Redis for the server tests */
+let services = [];
 let finished = false;
 
 /** @param {string} line */
@@ -92,7 +100,7 @@ function run(cmd, args, options) {
   });
 }
 
-/** Stops whatever this script started: the running child, then the WebKit stack. */
+/** Stops whatever this script started: the running child, the WebKit stack, then the test databases. */
 async function stopAll() {
   if (current && current.exitCode === null) {
     const child = current;
@@ -104,6 +112,9 @@ async function stopAll() {
   }
   if (webkit) await webkit.stop();
   webkit = null;
+  const started = services;
+  services = [];
+  await Promise.all(started.map((s) => s.stop().catch((err) => say(`stopping a test database: ${err?.message ?? err}`))));
 }
 
 /** @type {NodeJS.Signals | null} set on SIGINT/SIGTERM: no new phase starts */
@@ -121,6 +132,7 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
       finished = true;
       webkit?.stopSync();
       current?.kill('SIGKILL');
+      // services.mjs kills the test databases and removes their folders at exit.
       totals.failed += 1;
       printEnd();
       process.exit(sig === 'SIGINT' ? 130 : 143);
@@ -342,6 +354,23 @@ function printEnd() {
   console.log(`${totals.passed} passed, ${totals.failed} failed`);
 }
 
+/**
+ * Starts one PostgreSQL and one Redis for the node phase (and later ones) and
+ * exports their URLs; stopAll() stops them.
+ */
+async function startServices() {
+  const [pg, redis] = await Promise.allSettled([startPostgres(), startRedis()]);
+  for (const r of [pg, redis]) if (r.status == 'fulfilled') services.push(r.value);
+  if (pg.status == 'rejected' || redis.status == 'rejected') {
+    for (const r of [pg, redis]) if (r.status == 'rejected') say(`cannot start a test database: ${r.reason?.message ?? r.reason}`);
+    totals.failed += 1;
+    return { ok: false, hard: true, note: 'test databases did not start' };
+  }
+  process.env.STEADYCART_TEST_POSTGRES_URL = pg.value.url;
+  process.env.STEADYCART_TEST_REDIS_URL = redis.value.url;
+  return { ok: true, note: `${pg.value.url}, ${redis.value.url}` };
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -356,7 +385,8 @@ async function main() {
     totals.failed += 1;
     return;
   }
-  const nodeFiles = [...findFiles('test/backend', 'selftest.mjs'), ...findFiles('test/node', '.test.mjs')];
+  const serverFiles = findFiles('test/server', '.test.mjs');
+  const nodeFiles = [...findFiles('test/backend', 'selftest.mjs'), ...findFiles('test/node', '.test.mjs'), ...serverFiles];
   const e2eFiles = findFiles('test/e2e', '.test.mjs');
   // The e2e tests drive Chromium whatever BROWSERS says.
   const needed = /** @type {typeof engines} */ ([...new Set([...engines, ...(e2eFiles.length ? ['chromium'] : [])])]);
@@ -367,7 +397,8 @@ async function main() {
     ['typecheck', true, () => npmScript('typecheck', 5 * MIN)],
     ['build', true, () => npmScript('build', 5 * MIN)],
     ['size', true, () => npmScript('size', 2 * MIN)],
-    ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, [], 10 * MIN)],
+    ['services', serverFiles.length > 0, startServices],
+    ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, [], 20 * MIN)],
     // One file at a time: each e2e file drives its own Chromium.
     ['e2e', e2eFiles.length > 0, () => nodeTests('e2e', e2eFiles, ['--test-concurrency=1'], 15 * MIN)],
     ['browser', engines.length > 0, () => browserTests(engines)],

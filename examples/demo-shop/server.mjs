@@ -3,13 +3,16 @@
 /**
  * The steadycart demo: a shop on http://localhost:8080 that loads the SDK by
  * script tag (with its integrity value), the bundler example at /bundler/,
- * and three fault-injecting checkout endpoints (test/backend, PROTOCOL.md) on
- * their own 127.0.0.1 ports: two regions of the main API, "us" and "eu", and
- * a "backup" backend. The backend's control API is mounted at /__backend for
- * the shop's fault panel and dashboard.
+ * and three checkout endpoints on their own 127.0.0.1 ports: two regions of
+ * the main API, "us" and "eu", and a "backup" backend. Each endpoint is a
+ * fault-injecting front (test/backend) before `steadycart serve`, the real
+ * steadycart/server: us and eu share one idempotency store (one embedded
+ * PGlite by default; with STEADYCART_STORE=postgres://… or redis://…, two
+ * serve processes on that store), backup has its own. The fronts' control
+ * API is mounted at /__backend for the shop's fault panel and ledger.
  *
- *   node examples/demo-shop/server.mjs [--port 8080] [--endpoint-ports 8081,8082,8083]
- *   (or PORT=… ENDPOINT_PORTS=…); `npm start` builds the SDK first.
+ *   node examples/demo-shop/server.mjs [--port 8080] [--endpoint-ports 8081,8082,8083] [--data DIR]
+ *   (or PORT=… ENDPOINT_PORTS=… STEADYCART_STORE=…); `npm start` builds first.
  *
  * In tests: `const demo = await startDemo({ port: 0, endpointPorts: [0, 0, 0] })`.
  */
@@ -20,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createControlHandler } from '../../test/backend/index.mjs';
 import { buildBundlerExample } from './lib/bundler.mjs';
+import { startCheckoutBackend } from './lib/checkout-backend.mjs';
 import { loadSdkFiles } from './lib/sdk-files.mjs';
 import { contentSecurityPolicy, securityHeaders } from './lib/security.mjs';
 
@@ -57,6 +61,9 @@ const PAGES = {
  * @property {number} [port]              shop port on localhost; default 8080 (0: any free port)
  * @property {number[]} [endpointPorts]   us, eu, backup ports on 127.0.0.1; default 8081-8083 (0: free)
  * @property {string} [distDir]           the built SDK; default <repo>/dist
+ * @property {string} [store]             the main domain's store: `postgres://…` or `redis://…`; default
+ *                                        (and STEADYCART_STORE unset): one embedded PGlite
+ * @property {string} [dataDir]           PGlite's folder; default: a temporary one, removed on close
  * @property {(line: string) => void} [log]  request errors and notes; default silent
  */
 
@@ -67,6 +74,7 @@ const PAGES = {
  * @property {string} bundlerUrl
  * @property {{ name: string, domain: string, url: string, port: number, label: string }[]} endpoints
  * @property {string} backendUrl     the control API of this demo's backend, e.g. http://localhost:8080/__backend/b1
+ * @property {{ region: string, domain: string, fronts: string[], store: string, url: string }[]} servers  the serve processes
  * @property {number} port
  * @property {() => Promise<void>} close
  */
@@ -146,8 +154,11 @@ export async function startDemo(options = {}) {
   await listen(v6, port, '::1').then(() => servers.push(v6), () => {});
   for (const s of servers) s.keepAliveTimeout = 5_000;
 
+  /** @type {Awaited<ReturnType<typeof startCheckoutBackend>> | null} */
+  let checkout = null;
   const close = async () => {
     await control.closeAll();
+    await checkout?.close();
     await Promise.all(
       servers.map(
         (s) =>
@@ -161,20 +172,19 @@ export async function startDemo(options = {}) {
 
   try {
     const ports = options.endpointPorts ?? [8081, 8082, 8083];
-    const answer = await fetch(`http://127.0.0.1:${port}/__backend`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        endpoints: ENDPOINTS.map(({ name, domain, latencyMs }) => ({ name, domain, latencyMs })),
-        host: '127.0.0.1',
+    try {
+      checkout = await startCheckoutBackend({
+        endpoints: ENDPOINTS,
         ports,
-        orderRef: 'orderRef',
-      }),
-    });
-    const created = await answer.json();
-    if (!answer.ok) throw new Error(`could not start the checkout endpoints on ports ${ports.join(', ')}: ${created.error}`);
-    backendId = created.id;
-    const endpoints = created.endpoints.map((/** @type {any} */ e, /** @type {number} */ i) => ({ ...e, label: ENDPOINTS[i].label }));
+        store: options.store ?? (process.env.STEADYCART_STORE || undefined),
+        dataDir: options.dataDir,
+        log,
+      });
+    } catch (err) {
+      throw new Error(`could not start the checkout endpoints on ports ${ports.join(', ')}: ${/** @type {Error} */ (err).message}`);
+    }
+    backendId = control.adopt(checkout.backend);
+    const endpoints = checkout.backend.endpoints.map((e, i) => ({ ...e, label: ENDPOINTS[i].label }));
     csp = contentSecurityPolicy(endpoints.map((/** @type {{ url: string }} */ e) => new URL(e.url).origin));
     pageConfig = JSON.stringify({
       endpoints: endpoints.map((/** @type {any} */ e) => ({ name: e.name, domain: e.domain, url: e.url, label: e.label })),
@@ -187,6 +197,7 @@ export async function startDemo(options = {}) {
       bundlerUrl: `${base}/bundler/`,
       endpoints,
       backendUrl: `${base}/__backend/${backendId}`,
+      servers: checkout.servers,
       port,
       close,
     };
@@ -299,10 +310,13 @@ function notFoundPage() {
 function parseCli(argv) {
   const { values } = parseArgs({
     args: argv,
-    options: { port: { type: 'string' }, 'endpoint-ports': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { port: { type: 'string' }, 'endpoint-ports': { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
-    console.log('usage: node examples/demo-shop/server.mjs [--port 8080] [--endpoint-ports 8081,8082,8083]\n(env: PORT, ENDPOINT_PORTS)');
+    console.log(
+      'usage: node examples/demo-shop/server.mjs [--port 8080] [--endpoint-ports 8081,8082,8083] [--data DIR]\n' +
+        '(env: PORT, ENDPOINT_PORTS; STEADYCART_STORE=postgres://… or redis://… runs us and eu as two serve processes on that store)',
+    );
     process.exit(0);
   }
   const num = (/** @type {string} */ s, /** @type {string} */ what) => {
@@ -314,7 +328,7 @@ function parseCli(argv) {
   const endpointText = values['endpoint-ports'] ?? process.env.ENDPOINT_PORTS;
   const endpointPorts = endpointText ? endpointText.split(',').map((p) => num(p.trim(), 'endpoint ports')) : undefined;
   if (endpointPorts && endpointPorts.length !== 3) throw new Error('give three endpoint ports: us,eu,backup');
-  return { port: portText ? num(portText, 'port') : undefined, endpointPorts };
+  return { port: portText ? num(portText, 'port') : undefined, endpointPorts, dataDir: values.data };
 }
 
 async function main() {
@@ -330,9 +344,11 @@ async function main() {
   console.log(`  ${'Shop'.padEnd(w)} ${demo.url}`);
   console.log(`  ${'Checkout'.padEnd(w)} ${demo.checkoutUrl}`);
   console.log(`  ${'Bundler'.padEnd(w)} ${demo.bundlerUrl}`);
-  console.log(`\n  Checkout endpoints (fault-injecting PROTOCOL.md backend):`);
+  console.log(`\n  Checkout endpoints (fault-injecting fronts):`);
   for (const e of demo.endpoints) console.log(`  ${e.name.padEnd(w)} ${e.url}  domain ${e.domain}  ${e.label}`);
   console.log(`  ${'Control'.padEnd(w)} ${demo.backendUrl}`);
+  console.log(`\n  Behind them, steadycart serve:`);
+  for (const s of demo.servers) console.log(`  ${s.region.padEnd(w)} ${s.url}  for ${s.fronts.join(', ')}  store ${s.store}`);
   console.log(`\n  Break things with the fault panel beside the shop. Ctrl-C stops everything.\n`);
 
   let stopping = false;

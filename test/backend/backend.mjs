@@ -7,7 +7,8 @@ import { startEndpoint } from './endpoint.mjs';
 import { MAX_FAULT_MS } from './faults.mjs';
 import { isLoopbackHost } from './http-util.mjs';
 import { createRequestLog } from './log.mjs';
-import { createDomainStore, createLedger } from './store.mjs';
+import { countDuplicates, createDomainStore, createLedger } from './store.mjs';
+import { normalizeUpstream, ordersFromExecutions } from './upstream.mjs';
 
 /** @typedef {import('./faults.mjs').Fault} Fault */
 /** @typedef {import('./faults.mjs').FaultInput} FaultInput */
@@ -19,6 +20,9 @@ import { createDomainStore, createLedger } from './store.mjs';
  * @property {string} name        unique within the backend
  * @property {string} [domain]    idempotency domain; default: the name (its own domain)
  * @property {number} [latencyMs] added to every answer (a region's round trip); default 0
+ * @property {string | import('./upstream.mjs').Upstream} [upstream]  a real checkout backend behind
+ *   this endpoint (a loopback base URL or a Fetch handler): requests no fault answers are forwarded
+ *   to it, and it keeps the idempotency store (upstream.mjs)
  */
 
 /**
@@ -33,6 +37,9 @@ import { createDomainStore, createLedger } from './store.mjs';
  *   across keys (duplicate counting): a function, a top-level field name, or null; default: body.orderRef
  * @property {number} [processMs]     time a new key stays in progress before its commit; default 0
  * @property {number} [logLimit]      request-log entries kept; default 100000
+ * @property {() => readonly import('./upstream.mjs').Execution[]} [executions]  with upstreams: the
+ *   handler executions their own ledgers record (read on every `ledger()` call); the ledger is built
+ *   from these instead of from the built-in processor
  */
 
 /**
@@ -95,6 +102,38 @@ export async function startBackend(options) {
     signal: () => controller.signal,
     nextOrderId: () => `ord_${++seq}`,
     touch,
+    forwarded(key, endpoint, raw, fresh) {
+      if (!bodies.has(key)) bodies.set(key, parseOrNull(raw));
+      if (fresh || !executedBy.has(key)) executedBy.set(key, endpoint);
+    },
+  };
+
+  // With upstreams: what the front saw of each key, and executions hidden by reset().
+  /** @type {Map<string, unknown>} */
+  const bodies = new Map();
+  /** @type {Map<string, string>} */
+  const executedBy = new Map();
+  /** @type {Map<string, number>} */
+  const firstRead = new Map();
+  /** @type {Set<string>} */
+  let hidden = new Set();
+  /** @param {import('./upstream.mjs').Execution} e */
+  const executionId = (e) => `${e.domain}\n${e.key}\n${e.attempt}\n${e.region}`;
+  const upstreamLedger = () => {
+    // Only orders that came through these fronts: an upstream may serve other clients too.
+    const executions = /** @type {NonNullable<typeof o.executions>} */ (o.executions)().filter((e) => bodies.has(e.key) && !hidden.has(executionId(e)));
+    const { orders, reruns } = ordersFromExecutions(executions, {
+      body: (key) => bodies.get(key),
+      endpoint: (key, region) => (byName.has(region) ? region : (executedBy.get(key) ?? region)),
+      at(e) {
+        const id = executionId(e);
+        if (!firstRead.has(id)) firstRead.set(id, Date.now());
+        return /** @type {number} */ (firstRead.get(id));
+      },
+      orderRef: o.orderRef,
+    });
+    const charged = orders.filter((x) => x.charged);
+    return { orders, charges: charged.length, declines: orders.length - charged.length, duplicates: countDuplicates(charged), reruns };
   };
 
   /** @type {import('./endpoint.mjs').Endpoint[]} */
@@ -131,8 +170,8 @@ export async function startBackend(options) {
       return endpoint(name).setFault(fault);
     },
     fault: (name) => endpoint(name).fault(),
-    ledger: () => ledger.snapshot(),
-    charges: (key) => ledger.charges(key),
+    ledger: () => (o.executions ? upstreamLedger() : ledger.snapshot()),
+    charges: (key) => (o.executions ? upstreamLedger().orders.filter((x) => x.charged && x.key === key).length : ledger.charges(key)),
     requests: () => log.snapshot(),
     async reset() {
       touch();
@@ -141,6 +180,9 @@ export async function startBackend(options) {
       cancelInFlight('reset');
       stores = new Map();
       ledger.clear();
+      if (o.executions) hidden = new Set(o.executions().map(executionId));
+      bodies.clear();
+      executedBy.clear();
       log.clear();
       await Promise.all(started.map((ep) => ep.reset()));
     },
@@ -173,7 +215,12 @@ function normalizeOptions(options) {
     names.add(e.name);
     const domain = e.domain ?? e.name;
     if (typeof domain !== 'string' || domain === '') throw new TypeError(`endpoints[${i}].domain must be a non-empty string`);
-    return { name: e.name, domain, latencyMs: checkMs(e.latencyMs ?? 0, `endpoints[${i}].latencyMs`) };
+    return {
+      name: e.name,
+      domain,
+      latencyMs: checkMs(e.latencyMs ?? 0, `endpoints[${i}].latencyMs`),
+      upstream: normalizeUpstream(e.upstream, `endpoints[${i}].upstream`),
+    };
   });
   const ports = options.ports ?? [];
   if (!Array.isArray(ports) || ports.some((p) => p != null && (!Number.isInteger(p) || p < 0 || p > 65535))) {
@@ -187,6 +234,7 @@ function normalizeOptions(options) {
   }
   const requireKey = options.requireKey ?? true;
   if (typeof requireKey !== 'boolean') throw new TypeError('requireKey must be a boolean');
+  if (options.executions !== undefined && typeof options.executions !== 'function') throw new TypeError('executions must be a function');
   const logLimit = options.logLimit ?? 100_000;
   if (!Number.isSafeInteger(logLimit) || logLimit < 1) throw new TypeError('logLimit must be a positive integer');
   return {
@@ -201,7 +249,17 @@ function normalizeOptions(options) {
     orderRef: normalizeOrderRef(options.orderRef),
     processMs: checkMs(options.processMs ?? 0, 'processMs'),
     logLimit,
+    executions: options.executions,
   };
+}
+
+/** @param {Buffer} raw */
+function parseOrNull(raw) {
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /**

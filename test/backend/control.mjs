@@ -25,6 +25,7 @@ import { readBody, sendText } from './http-util.mjs';
  * @typedef {((req: IncomingMessage, res: ServerResponse, next?: () => void) => void) & {
  *   closeAll: () => Promise<void>,
  *   backends: () => string[],
+ *   adopt: (be: Backend) => string,
  * }} ControlHandler
  */
 
@@ -71,6 +72,18 @@ export function createControlHandler(options = {}) {
     await b.be.close();
   };
 
+  /**
+   * Registers a backend and returns its id.
+   * @param {Backend} be
+   */
+  const register = (be) => {
+    const id = `b${++seq}`;
+    backends.set(id, { be, used: Date.now() });
+    // Unref'd: the sweeper must never keep a test process alive.
+    sweeper ??= setInterval(sweep, Math.min(idleMs, 60_000)).unref();
+    return id;
+  };
+
   /** @param {string} id */
   const get = (id) => {
     const b = backends.get(id);
@@ -91,11 +104,7 @@ export function createControlHandler(options = {}) {
       if (method !== 'POST') throw new HttpError(405, 'POST to start a backend');
       if (backends.size >= maxBackends) throw new HttpError(429, `at most ${maxBackends} backends at once`);
       const be = await startBackend(/** @type {any} */ (await readJson(req)));
-      const newId = `b${++seq}`;
-      backends.set(newId, { be, used: Date.now() });
-      // Unref'd: the sweeper must never keep a test process alive.
-      sweeper ??= setInterval(sweep, Math.min(idleMs, 60_000)).unref();
-      return { id: newId, endpoints: be.endpoints };
+      return { id: register(be), endpoints: be.endpoints };
     }
     const be = get(id);
     const want = (/** @type {string} */ m, /** @type {number} */ n) => {
@@ -171,6 +180,15 @@ export function createControlHandler(options = {}) {
       },
       /** Ids of the open backends. */
       backends: () => [...backends.keys()],
+      /**
+       * Puts a backend started in this process (e.g. with Fetch-handler
+       * upstreams, which JSON cannot carry) under the control API; it is
+       * closed like the others. Returns its id.
+       */
+      adopt(/** @type {Backend} */ be) {
+        if (backends.size >= maxBackends) throw new RangeError(`at most ${maxBackends} backends at once`);
+        return register(be);
+      },
     },
   );
   return handler;

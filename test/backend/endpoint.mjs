@@ -7,6 +7,7 @@ import http from 'node:http';
 import { corsHeaders, preflightHeaders } from './cors.mjs';
 import { HEALTHY, consumeFault, faultHits, normalizeFault, seededRandom } from './faults.mjs';
 import { listen, originOf, readBody, sendText, sleep } from './http-util.mjs';
+import { FAULT_HEADER, forward } from './upstream.mjs';
 
 /** @typedef {import('./faults.mjs').Fault} Fault */
 /** @typedef {import('./faults.mjs').FaultInput} FaultInput */
@@ -31,6 +32,8 @@ import { listen, originOf, readBody, sendText, sleep } from './http-util.mjs';
  * @property {() => AbortSignal} signal  aborts on reset/close: cancels work in flight
  * @property {() => string} nextOrderId
  * @property {() => void} touch          records activity (idle detection)
+ * @property {(key: string, endpoint: string, raw: Buffer, fresh: boolean) => void} forwarded
+ *   with an upstream: a checkout POST was forwarded; `fresh` when its answer was a new stored outcome
  */
 
 /**
@@ -41,6 +44,7 @@ import { listen, originOf, readBody, sendText, sleep } from './http-util.mjs';
  * @property {string} urlHost     host written in the URL
  * @property {number} port        0: ephemeral
  * @property {number} latencyMs
+ * @property {import('./upstream.mjs').Upstream | null} upstream  the real backend behind this front, if any
  */
 
 /**
@@ -283,6 +287,7 @@ export async function startEndpoint(spec, ctx) {
       const status = /** @type {number} */ (f.status);
       return { status, text: json({ error: 'injected_fault', status }), headers: f.retryAfter ? { 'Retry-After': f.retryAfter } : {} };
     }
+    if (spec.upstream && route !== 'preflight') return viaUpstream(spec.upstream, route, f, req, raw, wait, signal);
     if (route === 'checkout') return checkout(f, req, raw, wait, signal);
     /** @type {Answer} */
     let answer;
@@ -291,6 +296,41 @@ export async function startEndpoint(spec, ctx) {
     else if (route === 'lookup') answer = lookup(lookupKey);
     else answer = other(req);
     // Decided on arrival; the answer then takes the round trip back.
+    await sleep(wait, signal);
+    return answer;
+  }
+
+  /**
+   * A request no fault answered, handed to the real backend behind the
+   * front. The upstream processes it at once; `slow` and `hold` then delay
+   * only the answer (the upstream cannot be held "in progress" from here),
+   * and `decline` is passed on in a header for an upstream that can realise
+   * it. An unreachable upstream is a 502, ambiguous as it would be behind a
+   * real proxy.
+   * @param {import('./upstream.mjs').Upstream} upstream
+   * @param {Route | 'other'} route
+   * @param {Fault} f
+   * @param {http.IncomingMessage} req
+   * @param {Buffer} raw
+   * @param {number} wait
+   * @param {AbortSignal} signal
+   * @returns {Promise<Answer>}
+   */
+  async function viaUpstream(upstream, route, f, req, raw, wait, signal) {
+    const key = route === 'checkout' ? header(req, 'idempotency-key') : null;
+    /** @type {Answer} */
+    let answer;
+    try {
+      answer = await forward(upstream, req, raw, signal, f.kind === 'decline' ? { [FAULT_HEADER]: 'decline' } : {});
+    } catch (err) {
+      if (signal.aborted) throw err;
+      answer = { status: 502, text: json({ error: 'upstream_unreachable', message: String(/** @type {Error} */ (err)?.message ?? err) }) };
+    }
+    if (key !== null) {
+      const s = answer.status;
+      const stored = (s >= 200 && s < 300) || (s >= 400 && s < 500 && ![400, 408, 409, 413, 422, 425, 429].includes(s));
+      ctx.forwarded(key, name, raw, stored && answer.headers?.['Idempotent-Replayed'] === undefined);
+    }
     await sleep(wait, signal);
     return answer;
   }

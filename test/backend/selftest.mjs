@@ -804,6 +804,108 @@ describe('control API', () => {
   });
 });
 
+describe('fault front (upstream)', () => {
+  /**
+   * A minimal real backend behind the front: one store for the domain, one
+   * execution per new key, a decline when the front passes one on.
+   */
+  function fakeUpstream() {
+    /** @type {Map<string, { body: string, status: number, text: string }>} */
+    const done = new Map();
+    /** @type {import('./upstream.mjs').Execution[]} */
+    const executions = [];
+    /** @type {string[]} */
+    const seen = [];
+    /** @param {Request} request */
+    const handler = async (request) => {
+      const url = new URL(request.url);
+      seen.push(`${request.method} ${url.pathname}`);
+      if (url.pathname === '/health') return Response.json({ ok: true });
+      if (request.method === 'GET') {
+        const rec = done.get(decodeURIComponent(url.pathname.slice('/checkout/'.length)));
+        return rec ? new Response(`{"status":${rec.status},"body":${rec.text}}`) : Response.json({ error: 'not_found' }, { status: 404 });
+      }
+      const key = /** @type {string} */ (request.headers.get('idempotency-key'));
+      const body = await request.text();
+      const rec = done.get(key);
+      if (rec) {
+        if (rec.body !== body) return Response.json({ error: 'mismatch' }, { status: 422 });
+        return new Response(rec.text, { status: rec.status, headers: { 'Idempotent-Replayed': 'true' } });
+      }
+      const declined = request.headers.get('steadycart-fault') === 'decline';
+      const out = { body, status: declined ? 402 : 201, text: JSON.stringify({ orderId: `ord_${done.size + 1}`, key }) };
+      done.set(key, out);
+      executions.push({ key, attempt: 1, region: 'main', charged: !declined, domain: 'main' });
+      return new Response(out.text, { status: out.status, headers: { 'Retry-After': '0' } });
+    };
+    return { handler, executions, seen };
+  }
+
+  /** @type {Backend} */
+  let be;
+  /** @type {ReturnType<typeof fakeUpstream>} */
+  let up;
+  before(async () => {
+    up = fakeUpstream();
+    be = await startBackend({
+      endpoints: [{ name: 'us', domain: 'main', upstream: up.handler }, { name: 'eu', domain: 'main', upstream: up.handler }],
+      executions: () => up.executions,
+    });
+  });
+  after(() => be.close());
+
+  test('unfaulted requests are processed by the upstream; the ledger comes from its executions, with the front\'s view of body and endpoint', async () => {
+    const { us, eu } = urlsOf(be);
+    const order = { orderRef: 'front-1', total: 5 };
+    const first = await post(us, 'fk-1', order);
+    assert.equal(first.status, 201);
+    assert.equal(first.headers.get('retry-after'), '0', 'upstream headers pass through');
+    assert.equal(first.headers.get('access-control-allow-origin'), '*', 'CORS is the front\'s');
+    const again = await post(eu, 'fk-1', order);
+    assert.equal(again.status, 201);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal((await req(`${eu}/checkout/fk-1`)).status, 200);
+    assert.equal((await req(`${us}/health`)).status, 200);
+    const l = be.ledger();
+    assert.equal(l.charges, 1);
+    assert.equal(at(l.orders).endpoint, 'us', 'the endpoint that received the fresh outcome');
+    assert.deepEqual(at(l.orders).body, order);
+    assert.equal(be.charges('fk-1'), 1);
+  });
+
+  test('faults stay in front: a 503 never reaches the upstream, commit-drop processes then drops, decline is passed on', async () => {
+    const { us } = urlsOf(be);
+    const before = up.seen.length;
+    await be.setFault('us', { kind: 'status', status: 503, count: 1 });
+    assert.equal((await post(us, 'fk-2', { n: 2 })).status, 503);
+    assert.equal(up.seen.length, before, 'the faulted request was answered by the front');
+
+    await be.setFault('us', 'commit-drop');
+    const dropped = await raw(portsOf(be).us, rawPost('fk-3', '{"n":3}'), TIMEOUT);
+    assert.equal(dropped.data, '');
+    assert.equal(dropped.closed, true);
+    await be.setFault('us', 'decline');
+    assert.equal((await post(us, 'fk-4', { n: 4 })).status, 402);
+    await be.setFault('us', 'healthy');
+    const l = be.ledger();
+    assert.deepEqual(l.orders.map((o) => [o.key, o.charged]), [['fk-1', true], ['fk-3', true], ['fk-4', false]]);
+    assert.equal(l.declines, 1);
+    assert.ok(be.requests().some((r) => r.key === 'fk-3' && r.status === 'dropped'));
+  });
+
+  test('reset hides earlier executions; an unreachable upstream is a 502', async () => {
+    await be.reset();
+    assert.equal(be.ledger().orders.length, 0);
+    const down = await startBackend({ endpoints: [{ name: 'x', upstream: 'http://127.0.0.1:9/' }] });
+    try {
+      assert.equal((await post(down.endpoints[0]?.url ?? '', 'fk-5', {})).status, 502);
+    } finally {
+      await down.close();
+    }
+    await assert.rejects(startBackend({ endpoints: [{ name: 'x', upstream: 'http://example.com/' }] }), /loopback/);
+  });
+});
+
 test('CLI: prints URLs, serves, stops cleanly on SIGTERM', async () => {
   const child = spawn(process.execPath, [`${HERE}cli.mjs`, '--endpoints', 'us:main:1,backup:backup', '--ports', '0,0', '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],

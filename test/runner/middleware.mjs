@@ -12,7 +12,7 @@
 /** @typedef {(ctx: Context, next: () => Promise<unknown>) => Promise<unknown>} Middleware */
 /** @typedef {import('node:http').IncomingMessage} IncomingMessage */
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
-/** @typedef {((req: IncomingMessage, res: ServerResponse) => void) & { closeAll(): Promise<void> }} ControlHandler */
+/** @typedef {import('../backend/control.mjs').ControlHandler} ControlHandler */
 
 export const BACKEND_PREFIX = '/__backend';
 
@@ -50,7 +50,7 @@ export const headersMiddleware = async (ctx, next) => {
  * /__backend answers 503 with `X-Steadycart-Backend: missing` and the reason,
  * and tests that need it can skip with that reason, instead of the whole
  * runner failing to start.
- * @returns {Promise<{ middleware: Middleware, plugin: { name: string, serverStop(): Promise<void> }, available: boolean, reason: string | null }>}
+ * @returns {Promise<{ middleware: Middleware, plugin: { name: string, serverStop(): Promise<void> }, available: boolean, reason: string | null, control: () => ControlHandler | null }>}
  */
 export async function backendControl() {
   /** @type {ControlHandler | null} */
@@ -96,6 +96,8 @@ export async function backendControl() {
     },
     available: !!handler,
     reason,
+    /** The control handler itself (null when the backend is missing), e.g. to adopt backends started here. */
+    control: () => handler,
   };
 }
 

@@ -1,0 +1,61 @@
+/**
+ * Flag parsing shared by the sub-commands: node:util's `parseArgs` with its
+ * errors turned into usage errors, and typed value readers.
+ */
+import { parseArgs } from 'node:util';
+import { CliError, usage } from './errors';
+
+/** The flags a command takes, as node:util's `parseArgs` describes them. */
+export type FlagSpecs = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+/** What {@link parseFlags} returns for `T`: typed `values` and the `positionals`. */
+export type ParsedFlags<T extends FlagSpecs> = ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
+
+/**
+ * Parses `argv` with node:util's `parseArgs` (strict, positionals allowed);
+ * its errors (unknown flag, missing value) become usage errors.
+ */
+export function parseFlags<const T extends FlagSpecs>(argv: readonly string[], options: T): ParsedFlags<T> {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CliError('USAGE', (err as Error).message);
+  }
+}
+
+/** A whole number within [min, max], or a usage error naming the flag. */
+export function intFlag(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) usage(`--${flag} must be a whole number from ${min} to ${max} (got "${value}")`);
+  return n;
+}
+
+/** An absolute http(s) URL without query or fragment, trailing slashes removed. */
+export function httpUrlArg(what: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return usage(`${what} must be an absolute URL such as https://staging.example.com (got "${value}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') usage(`${what} must be http: or https: (got "${value}")`);
+  if (url.search || url.hash || url.username || url.password) usage(`${what} must not carry credentials, a query or a fragment (got "${value}")`);
+  return url.href.replace(/\/+$/, '');
+}
+
+/** An origin (`scheme://host[:port]`), as a browser sends it in `Origin`. */
+export function originArg(what: string, value: string): string {
+  const url = httpUrlArg(what, value);
+  const origin = new URL(url).origin;
+  if (origin !== url) usage(`${what} must be an origin such as https://shop.example.com, without a path (got "${value}")`);
+  return origin;
+}
+
+/** A URL path starting with "/", no trailing slash. */
+export function pathArg(what: string, value: string): string {
+  if (!/^\/[^\s?#]*$/.test(value) || (value.length > 1 && value.endsWith('/'))) {
+    usage(`${what} must be a path such as /checkout (got "${value}")`);
+  }
+  return value;
+}

@@ -1,0 +1,81 @@
+/**
+ * CORS (PROTOCOL.md): a preflight from the shop's origin allows the SDK's
+ * three headers; every answer names the origin and exposes Retry-After;
+ * preflights should be cached (Access-Control-Max-Age).
+ */
+import { headerList, statusText, type Exchange } from './http';
+import type { CheckContext } from './context';
+import { must, should, type CheckResult } from './result';
+
+const SDK_HEADERS = ['content-type', 'idempotency-key', 'steadycart-attempt'];
+/** Answers quoted in evidence before "and N more". */
+const QUOTED = 3;
+
+/** `cors-preflight` and `cors-max-age`, on every URL. */
+export async function preflights(ctx: CheckContext, origin: string): Promise<CheckResult[]> {
+  const targets = [ctx.primary, ...ctx.regions];
+  const answers = await Promise.all(
+    targets.map((t) =>
+      ctx.prober.send({
+        label: 'CORS preflight',
+        method: 'OPTIONS',
+        url: t.checkout,
+        headers: { 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': SDK_HEADERS.join(', ') },
+      }),
+    ),
+  );
+  const problems = answers.map((x) => ({ x, wrong: preflightProblems(x, origin) }));
+  const bad = problems.filter((p) => p.wrong.length > 0);
+  const ages = answers.map((x) => x.headers['access-control-max-age']);
+  return [
+    must(
+      'cors-preflight',
+      bad.length === 0,
+      bad.length === 0
+        ? `OPTIONS from ${origin} allowed ${SDK_HEADERS.join(', ')} at ${answers.length} URL(s)`
+        : bad.map((p) => `OPTIONS ${p.x.probe.url} from ${origin}: ${p.wrong.join('; ')}`).join(' | '),
+    ),
+    should(
+      'cors-max-age',
+      ages.every((a) => a !== undefined && Number(a) > 0),
+      `Access-Control-Max-Age: ${ages.map((a) => a ?? 'absent').join(', ')}`,
+    ),
+  ];
+}
+
+function preflightProblems(x: Exchange, origin: string): string[] {
+  if (x.status === null || x.status < 200 || x.status >= 300) return [`answered ${statusText(x)}, not 2xx`];
+  const wrong: string[] = [];
+  const allowOrigin = x.headers['access-control-allow-origin'];
+  if (allowOrigin !== origin && allowOrigin !== '*') wrong.push(`Access-Control-Allow-Origin is ${allowOrigin ?? 'absent'}`);
+  const allowed = headerList(x, 'access-control-allow-headers');
+  const missing = allowed.includes('*') ? [] : SDK_HEADERS.filter((h) => !allowed.includes(h));
+  if (missing.length) wrong.push(`Access-Control-Allow-Headers lacks ${missing.join(', ')}`);
+  const methods = headerList(x, 'access-control-allow-methods');
+  if (methods.length && !methods.includes('post') && !methods.includes('*')) wrong.push(`Access-Control-Allow-Methods (${methods.join(', ')}) lacks POST`);
+  return wrong;
+}
+
+/** `cors-headers`: every answer seen so far names the origin and exposes Retry-After. */
+export function responseHeaders(exchanges: readonly Exchange[], origin: string): CheckResult {
+  const answered = exchanges.filter((x) => x.status !== null && x.probe.method !== 'OPTIONS');
+  const bad = answered
+    .map((x) => {
+      const wrong: string[] = [];
+      const allowOrigin = x.headers['access-control-allow-origin'];
+      if (allowOrigin !== origin && allowOrigin !== '*') wrong.push(`Access-Control-Allow-Origin ${allowOrigin ?? 'absent'}`);
+      const exposed = headerList(x, 'access-control-expose-headers');
+      if (!exposed.includes('retry-after') && !exposed.includes('*')) wrong.push('Retry-After not exposed');
+      return { x, wrong };
+    })
+    .filter((b) => b.wrong.length > 0);
+  const quoted = bad.slice(0, QUOTED).map((b) => `${b.x.probe.label} (${b.x.probe.method} ${b.x.status}): ${b.wrong.join(', ')}`);
+  const more = bad.length > QUOTED ? `; and ${bad.length - QUOTED} more` : '';
+  return must(
+    'cors-headers',
+    bad.length === 0,
+    bad.length === 0
+      ? `all ${answered.length} answers to requests from ${origin} allowed it and exposed Retry-After`
+      : `${bad.length} of ${answered.length} answers: ${quoted.join('; ')}${more}`,
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * The one way `check` talks to a backend: a bounded fetch that never follows
+ * redirects and records every exchange, so that each check can cite what it
+ * saw and the cross-cutting checks (CORS, no redirect) can look at them all.
+ */
+
+/** A request as `check` sends it. */
+export interface Probe {
+  /** Short label naming why it was sent, quoted in the evidence. */
+  label: string;
+  method: 'GET' | 'POST' | 'OPTIONS';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** One request and what came back (or how it failed). */
+export interface Exchange {
+  probe: Probe;
+  /** HTTP status, or null when no answer arrived (see `error`). */
+  status: number | null;
+  /** Response headers, lower-case names. */
+  headers: Record<string, string>;
+  /** The response body bytes (decoded from any content encoding). */
+  body: Buffer;
+  /** Why no answer arrived: `timeout after N ms` or the network error. */
+  error: string | null;
+  ms: number;
+}
+
+/** Sends probes with a per-request timeout and keeps every exchange. */
+export class Prober {
+  readonly exchanges: Exchange[] = [];
+
+  constructor(
+    private readonly timeoutMs: number,
+    /** Sent as `Origin` on every request when set (`--origin`). */
+    private readonly origin: string | null,
+  ) {}
+
+  /** Sends one probe; never throws: a failure is an exchange with `error`. */
+  async send(probe: Probe): Promise<Exchange> {
+    const started = performance.now();
+    const headers: Record<string, string> = { ...(this.origin ? { Origin: this.origin } : {}), ...probe.headers };
+    let exchange: Exchange;
+    try {
+      const res = await fetch(probe.url, {
+        method: probe.method,
+        headers,
+        ...(probe.body !== undefined ? { body: probe.body } : {}),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const body = Buffer.from(await res.arrayBuffer());
+      exchange = { probe, status: res.status, headers: Object.fromEntries(res.headers), body, error: null, ms: 0 };
+    } catch (err) {
+      exchange = { probe, status: null, headers: {}, body: Buffer.alloc(0), error: describeFailure(err, this.timeoutMs), ms: 0 };
+    }
+    exchange.ms = Math.round(performance.now() - started);
+    this.exchanges.push(exchange);
+    return exchange;
+  }
+}
+
+function describeFailure(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+}
+
+/** `201`, or `no answer (ECONNREFUSED)`: how an exchange is quoted. */
+export function statusText(x: Exchange): string {
+  return x.status === null ? `no answer (${x.error})` : String(x.status);
+}
+
+/** The first bytes of a body, for evidence. */
+export function excerpt(body: Buffer, max = 120): string {
+  const text = body.toString('utf8').replace(/\s+/g, ' ');
+  return text.length > max ? `${text.slice(0, max)}…` : text || '(empty body)';
+}
+
+/** The body parsed as JSON, or undefined when it is not JSON. */
+export function jsonOf(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A header's comma-separated values, trimmed and lower-cased. */
+export function headerList(x: Exchange, name: string): string[] {
+  return (x.headers[name] ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}

@@ -1,0 +1,53 @@
+/**
+ * Outcomes as PROTOCOL.md defines them: what a POST answered for a key, how
+ * a replay must match it, and how the lookup must wrap it.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { excerpt, jsonOf, statusText, type Exchange } from './http';
+
+/** A stored outcome as the first POST for a key answered it. */
+export interface Outcome {
+  status: number;
+  body: Buffer;
+}
+
+/** 2xx and every 4xx but 409 and 422 are outcomes: processed, stored, replayed. */
+export function isOutcomeStatus(status: number | null): status is number {
+  return status !== null && ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 409 && status !== 422));
+}
+
+/** The outcome an exchange carries, or null when it is not one. */
+export function outcomeOf(x: Exchange): Outcome | null {
+  return isOutcomeStatus(x.status) ? { status: x.status, body: x.body } : null;
+}
+
+/** `201 "{…}"`: an outcome quoted in evidence. */
+export const describeOutcome = (o: Outcome): string => `${o.status} ${excerpt(o.body)}`;
+
+/** True when an answer is the outcome again, status and body byte for byte. */
+export const sameOutcome = (x: Exchange, o: Outcome): boolean => x.status === o.status && x.body.equals(o.body);
+
+/** How an answer differs from the outcome, for evidence. */
+export function difference(x: Exchange, o: Outcome): string {
+  if (x.status !== o.status) return `answered ${statusText(x)} ${excerpt(x.body)} where the outcome is ${describeOutcome(o)}`;
+  return `same status ${o.status} but another body: ${excerpt(x.body)} vs ${excerpt(o.body)}`;
+}
+
+/**
+ * Checks a lookup answer against the outcome: 200 `{"status", "body"}` with
+ * the stored status and the stored body (compared as JSON). Null when it
+ * matches, else what is wrong.
+ */
+export function lookupMismatch(x: Exchange, o: Outcome): string | null {
+  if (x.status !== 200) return `lookup answered ${statusText(x)} ${excerpt(x.body)}, not 200`;
+  const wrapped = jsonOf(x.body) as { status?: unknown; body?: unknown } | undefined;
+  if (!wrapped || typeof wrapped !== 'object' || !('status' in wrapped) || !('body' in wrapped)) {
+    return `lookup answered 200 ${excerpt(x.body)}: not the {"status", "body"} wrapper`;
+  }
+  if (wrapped.status !== o.status) return `lookup says status ${JSON.stringify(wrapped.status)} where the POST answered ${o.status}`;
+  const posted = jsonOf(o.body);
+  if (posted === undefined || !isDeepStrictEqual(wrapped.body, posted)) {
+    return `lookup body ${excerpt(Buffer.from(JSON.stringify(wrapped.body)))} differs from the POST's ${excerpt(o.body)}`;
+  }
+  return null;
+}

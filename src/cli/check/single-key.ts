@@ -1,0 +1,84 @@
+/**
+ * The checks on one processed order: a key is required, the outcome replays
+ * byte for byte (also for the quoted key form), a changed body is 422, and
+ * the lookup answers the outcome wrapped, or 404 for a key never seen.
+ */
+import { CliError } from '../errors';
+import { excerpt, statusText } from './http';
+import { freshKey, lookup, postOrder, type CheckContext } from './context';
+import type { OrderBodies } from './order';
+import { describeOutcome, difference, lookupMismatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
+import { must, should, type CheckResult } from './result';
+import type { Target } from './target';
+
+/** An order placed with a key, and the outcome the backend answered. */
+export interface PlacedOrder {
+  key: string;
+  bodies: OrderBodies;
+  outcome: Outcome;
+}
+
+/**
+ * `lookup-unknown-404` on every URL. Also the reachability test: a URL that
+ * gives no answer at all stops the run (exit 2).
+ */
+export async function unknownKeyLookups(ctx: CheckContext, targets: readonly Target[]): Promise<CheckResult> {
+  const answers = await Promise.all(targets.map((t) => lookup(ctx, t, 'lookup of a never-used key', freshKey())));
+  const dead = answers.find((x) => x.status === null);
+  if (dead) throw new CliError('UNREACHABLE', `${dead.probe.url}: ${dead.error}`);
+  const wrong = answers.filter((x) => x.status !== 404);
+  const evidence = answers.map((x) => `GET ${x.probe.url}: ${statusText(x)}`).join('; ');
+  return must('lookup-unknown-404', wrong.length === 0, wrong.length ? `expected 404 for a key never used: ${evidence}` : evidence);
+}
+
+/** `key-required`: a POST without Idempotency-Key is 400. */
+export async function keyRequired(ctx: CheckContext): Promise<CheckResult> {
+  const x = await postOrder(ctx, ctx.primary, 'POST without a key', null, ctx.orders().body);
+  const note = x.status !== null && x.status >= 200 && x.status < 300 ? ' (the order was processed without a key)' : '';
+  return must('key-required', x.status === 400, `POST ${x.probe.url} without Idempotency-Key: ${statusText(x)} ${excerpt(x.body)}${note}`);
+}
+
+/** Places the first order: `order-answered`, and the order for the checks that follow. */
+export async function placeFirst(ctx: CheckContext): Promise<{ result: CheckResult; placed: PlacedOrder | null }> {
+  const key = freshKey();
+  const bodies = ctx.orders();
+  const x = await postOrder(ctx, ctx.primary, 'first order', key, bodies.body);
+  const outcome = outcomeOf(x);
+  if (!outcome) {
+    const evidence = `POST with a fresh key answered ${statusText(x)} ${excerpt(x.body)}: neither 2xx nor a refusal (4xx), so no outcome to replay`;
+    return { result: must('order-answered', false, evidence), placed: null };
+  }
+  const hint = outcome.status >= 400 ? ' (a refusal: is --order a valid order for this backend?)' : '';
+  return { result: must('order-answered', true, `POST with key ${key}: ${describeOutcome(outcome)}${hint}`), placed: { key, bodies, outcome } };
+}
+
+/** `replay-identical` and `replay-header`: the same key and body again. */
+export async function replay(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult[]> {
+  const x = await postOrder(ctx, ctx.primary, 'repeat', placed.key, placed.bodies.body, 2);
+  const same = sameOutcome(x, placed.outcome);
+  const flag = x.headers['idempotent-replayed'];
+  return [
+    must('replay-identical', same, same ? `repeat answered ${describeOutcome(placed.outcome)} again, byte for byte` : `repeat ${difference(x, placed.outcome)}`),
+    should('replay-header', flag === 'true', `Idempotent-Replayed on the repeat: ${flag === undefined ? 'absent' : JSON.stringify(flag)}`),
+  ];
+}
+
+/** `quoted-key`: the IETF draft's quoted form names the same key. */
+export async function quotedKey(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult> {
+  const x = await postOrder(ctx, ctx.primary, 'repeat with the quoted key', `"${placed.key}"`, placed.bodies.body, 3);
+  const same = sameOutcome(x, placed.outcome);
+  return should('quoted-key', same, same ? `Idempotency-Key: "${placed.key}" replayed the outcome` : `Idempotency-Key: "${placed.key}" ${difference(x, placed.outcome)}`);
+}
+
+/** `changed-body-422`: the same key with another body. */
+export async function changedBody(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult> {
+  const x = await postOrder(ctx, ctx.primary, 'changed body', placed.key, placed.bodies.changed);
+  return must('changed-body-422', x.status === 422, `same key, another body: ${statusText(x)} ${excerpt(x.body)}`);
+}
+
+/** `lookup-stored-outcome`: the lookup wraps the outcome. */
+export async function storedLookup(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult> {
+  const x = await lookup(ctx, ctx.primary, 'lookup of the processed key', placed.key);
+  const wrong = lookupMismatch(x, placed.outcome);
+  return must('lookup-stored-outcome', wrong === null, wrong ?? `GET ${x.probe.url}: 200 ${excerpt(x.body)}`);
+}

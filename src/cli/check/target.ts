@@ -1,0 +1,17 @@
+/** The URLs of one checkout endpoint, as PROTOCOL.md derives them from its base URL. */
+export interface Target {
+  /** The endpoint URL as given (no trailing slash). */
+  base: string;
+  /** `POST` here to place an order. */
+  checkout: string;
+  /** `GET` here for health. */
+  health: string;
+  /** The lookup URL of a key. */
+  lookup(key: string): string;
+}
+
+/** The endpoint at `base`, with its checkout and health paths. */
+export function targetOf(base: string, checkoutPath: string, healthPath: string): Target {
+  const checkout = base + checkoutPath;
+  return { base, checkout, health: base + healthPath, lookup: (key) => `${checkout}/${encodeURIComponent(key)}` };
+}

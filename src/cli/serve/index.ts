@@ -1,0 +1,92 @@
+/**
+ * `steadycart serve`: a reference checkout backend on node:http, for trials,
+ * drills and the demo. Prints `listening on http://HOST:PORT` once its store
+ * is ready; on SIGTERM (or SIGINT) it stops accepting connections, finishes
+ * the requests in flight, closes the store and exits 0.
+ */
+import http from 'node:http';
+import { createCheckoutHandler, toNodeListener, type IdempotencyStore } from '../../server/index';
+import { CliError } from '../errors';
+import { crasher, crashPointFromEnv, type CrashPoint } from './crash';
+import { demoHandler } from './demo-handler';
+import { noLedger, openLedger, type Ledger } from './ledger';
+import { parseServeArgs, type ServeOptions } from './options';
+import { demoPsp } from './psp';
+import { openStore } from './store';
+
+/** How long records (and the PSP's charged keys) are kept: the library's default. */
+const RETENTION_MS = 72 * 3600_000;
+/** Requests still running this long after SIGTERM have their connections cut. */
+const DRAIN_CAP_MS = 60_000;
+const DRAIN_POLL_MS = 50;
+
+/** Runs `serve` until SIGTERM/SIGINT; resolves to the exit status. */
+export async function serve(argv: readonly string[]): Promise<number> {
+  const options = parseServeArgs(argv);
+  const crash = crasher(crashPointFromEnv(process.env));
+  const ledger = options.ledger === null ? noLedger : await openLedger(options.ledger);
+  const opened = await openStore(options.store);
+  const server = http.createServer(listener(options, opened.store, ledger, crash));
+  try {
+    await listen(server, options.port, options.host);
+  } catch (err) {
+    await opened.close().catch(() => {});
+    await ledger.close();
+    throw new CliError('LISTEN', `cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`);
+  }
+  const { port } = server.address() as { port: number };
+  process.stdout.write(`listening on http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}\n`);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  process.stderr.write(`steadycart serve: ${signal}, finishing requests in flight\n`);
+  await drain(server);
+  await opened.close();
+  await ledger.close();
+  return 0;
+}
+
+/** The node:http listener: the checkout handler with the demo PSP, and the `stored` crash point. */
+function listener(o: ServeOptions, store: IdempotencyStore, ledger: Ledger, crash: (p: CrashPoint) => void) {
+  const handler = createCheckoutHandler({
+    store,
+    handle: demoHandler({ psp: demoPsp(store, RETENTION_MS), ledger, region: o.region, delayMs: o.handlerDelayMs, crash }),
+    retentionMs: RETENTION_MS,
+    leaseMs: o.leaseMs,
+    ...(o.corsOrigins.length ? { cors: { origins: o.corsOrigins } } : {}),
+    onError: (error, { key, phase }) => process.stderr.write(`steadycart serve: ${phase}${key ? ` (key ${key})` : ''}: ${(error as Error)?.message ?? error}\n`),
+  });
+  return toNodeListener(async (request: Request) => {
+    const response = await handler(request);
+    // The demo handler's own outcome (201 or 402, not a replay) is stored; the answer is not sent yet.
+    const fresh = (response.status === 201 || response.status === 402) && !response.headers.has('idempotent-replayed');
+    if (request.method === 'POST' && fresh) crash('stored');
+    return response;
+  });
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Stops accepting, lets every request in flight finish (closing each
+ * keep-alive connection as it goes idle), and cuts what is left after
+ * {@link DRAIN_CAP_MS}.
+ */
+async function drain(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const idle = setInterval(() => server.closeIdleConnections(), DRAIN_POLL_MS);
+  const cap = setTimeout(() => server.closeAllConnections(), DRAIN_CAP_MS);
+  await closed;
+  clearInterval(idle);
+  clearTimeout(cap);
+}

@@ -1,0 +1,82 @@
+/**
+ * Opens the store named by `--store`. The PostgreSQL and Redis drivers and
+ * PGlite are optional peer dependencies: each is imported only when asked
+ * for, so `--store memory` runs without any of them.
+ */
+import { mkdir } from 'node:fs/promises';
+import { memoryStore, pgliteStore, postgresStore, redisStore, type IdempotencyStore } from '../../server/index';
+import { CliError } from '../errors';
+import { describeStore, type StoreSpec } from './options';
+
+/** A store and how to let go of it (and of the connections opened for it). */
+export interface OpenStore {
+  store: IdempotencyStore;
+  close(): Promise<void>;
+}
+
+/** Redis tries this many times before the first connection counts as failed; later it retries for ever. */
+const FIRST_CONNECT_TRIES = 5;
+
+/** Opens (and for SQL, migrates) the store; a `CliError` with code `STORE` when it cannot. */
+export async function openStore(spec: StoreSpec): Promise<OpenStore> {
+  try {
+    const opened = await open(spec);
+    // Ready means answering: the first request must not wait for the store's warm-up.
+    await opened.store.ping().catch(async (err: unknown) => {
+      await opened.close().catch(() => {});
+      throw err;
+    });
+    return opened;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const driver = e.code === 'ERR_MODULE_NOT_FOUND' ? ` (install the optional dependency: npm i ${driverOf(spec)})` : '';
+    throw new CliError('STORE', `cannot open the store ${describeStore(spec)}: ${e.message}${driver}`);
+  }
+}
+
+function driverOf(spec: StoreSpec): string {
+  return spec.kind === 'pglite' ? '@electric-sql/pglite' : spec.kind === 'postgres' ? 'pg' : 'redis';
+}
+
+async function open(spec: StoreSpec): Promise<OpenStore> {
+  switch (spec.kind) {
+    case 'memory': {
+      const store = memoryStore();
+      return { store, close: () => store.close() };
+    }
+    case 'pglite': {
+      await mkdir(spec.dataDir, { recursive: true });
+      const store = await pgliteStore({ dataDir: spec.dataDir });
+      return { store, close: () => store.close() };
+    }
+    case 'postgres': {
+      const { default: pg } = await import('pg');
+      const pool = new pg.Pool({ connectionString: spec.url });
+      // An idle client losing its connection must not end the process: the next query reconnects.
+      pool.on('error', () => {});
+      try {
+        const store = postgresStore({ pool });
+        // Creates the table; safe when several processes start at once.
+        await store.migrate();
+        return { store, close: () => store.close().finally(() => pool.end()) };
+      } catch (err) {
+        await pool.end().catch(() => {});
+        throw err;
+      }
+    }
+    case 'redis': {
+      const { createClient } = await import('redis');
+      let connected = false;
+      const client = createClient({
+        url: spec.url,
+        socket: { reconnectStrategy: (tries, cause) => (!connected && tries >= FIRST_CONNECT_TRIES ? cause : Math.min(100 * 2 ** tries, 2000)) },
+      });
+      // Seen as a failing health route and failing requests; the client reconnects by itself.
+      client.on('error', () => {});
+      await client.connect();
+      connected = true;
+      const store = redisStore({ client });
+      return { store, close: () => store.close().finally(() => client.close()) };
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/** The help texts of the `steadycart` command. */
+
+export const MAIN_HELP = `steadycart: checkout backends that keep PROTOCOL.md
+
+Usage:
+  steadycart serve [flags]          a reference checkout backend (trials, drills, the demo)
+  steadycart check URL [flags]      check that a checkout backend keeps PROTOCOL.md
+  steadycart help [serve|check]     this text, or a command's flags
+
+Docs: docs/server.md`;
+
+export const SERVE_HELP = `Usage: steadycart serve [flags]
+
+A checkout backend speaking PROTOCOL.md (steadycart/server) with a demo
+payment handler that behaves like a PSP with idempotency keys: payment token
+tok_ok charges, tok_decline and any other token answer 402, and a key the
+PSP has seen before is not charged again. Prints exactly one line,
+"listening on http://HOST:PORT", once its store is ready. SIGTERM finishes
+requests in flight, then exits.
+
+Flags:
+  --port N               port to listen on; 0 picks a free one (default 8787)
+  --host HOST            address to bind (default 127.0.0.1)
+  --store SPEC           where idempotency records and the PSP's keys live:
+                           memory               this process only; forgets every key on exit
+                           pglite:DIR           embedded PostgreSQL in DIR (one process per DIR)
+                           postgres://...       a PostgreSQL server (tables created on start)
+                           redis://...          a Redis server
+                         default: pglite:.steadycart/data
+  --region NAME          this process's region, written in answers and the ledger (default local)
+  --cors-origin ORIGIN   allow this page origin (repeatable); none: same-origin only
+  --handler-delay-ms N   the payment handler takes N ms before the PSP step (default 0)
+  --lease-ms N           lease of a running handler, renewed while it runs; a crashed
+                         process's keys are taken over after it (default 30000)
+  --ledger FILE          append one JSON line per handler execution, flushed to disk:
+                           {"key","attempt","region","charged"}
+  --help                 this text`;
+
+export const CHECK_HELP = `Usage: steadycart check URL [--region URL]... [--origin ORIGIN] [--order FILE] [--json]
+
+Checks, one by one and with the evidence, that the checkout backend at URL
+keeps PROTOCOL.md: a key is required; a repeat replays the stored status and
+body; a changed body is 422 (also while the first request runs); 20
+concurrent requests with one key yield one outcome; lookups answer 404 only
+for unknown keys and 200 {status, body} for processed ones; with --region, the
+other endpoints of the same idempotency domain know the key at once and
+replay it; with --origin, CORS; the health route; no redirect. It places real
+test orders with fresh random keys: run it against staging.
+
+Flags:
+  --region URL           another endpoint of the same idempotency domain (repeatable)
+  --origin ORIGIN        the shop page's origin: check CORS as a browser there would
+  --order FILE           a JSON order valid for this backend (default: a demo-shop order, token tok_ok)
+  --json                 print {"checks": [{"name", "ok", "required", "evidence"}]}
+  --timeout-ms N         per-request timeout (default 10000)
+  --checkout-path PATH   default /checkout (lookups are PATH/KEY)
+  --health-path PATH     default /health
+  --help                 this text
+
+Exit status: 0 every required check passed; 1 a required check failed;
+2 the check could not run (unreachable URL, bad flags, unreadable order).
+Required checks are PROTOCOL.md's musts; its shoulds (quoted keys,
+Retry-After on 409, a replay header, max-age, health) are reported only.`;

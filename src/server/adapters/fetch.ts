@@ -1,0 +1,24 @@
+/** Builds the Fetch `Request` an adapter hands to the handler; the body bytes are passed as they came. */
+export function toRequest(
+  method: string,
+  url: URL,
+  rawHeaders: Record<string, string | string[] | undefined>,
+  body: Uint8Array | ReadableStream<Uint8Array> | null,
+): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(rawHeaders)) {
+    if (value === undefined || name.startsWith(':')) continue;
+    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const withBody = method != 'GET' && method != 'HEAD' && body != null;
+  return new Request(url, { method, headers, body: withBody ? body : null, duplex: 'half' } as RequestInit);
+}
+
+/** Status, headers and body bytes of a Fetch `Response`, for frameworks that write their own. */
+export async function fromResponse(response: Response): Promise<{ status: number; headers: Record<string, string>; body: Uint8Array }> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  headers['content-length'] = String(body.byteLength);
+  return { status: response.status, headers, body };
+}

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { SteadyCartServerError } from '../errors';
+import { errorJson } from '../http/respond';
+import { fromResponse, toRequest } from './fetch';
+
+/** A Fetch handler: `createCheckoutHandler`'s result, or any `(Request) => Promise<Response>`. */
+export type FetchHandler = ((request: Request) => Promise<Response>) & { matches?: (pathname: string) => boolean };
+
+/** A request as Express and body parsers leave it: `originalUrl` under a mount path, `rawBody` when kept. */
+type NodeRequest = IncomingMessage & { originalUrl?: string; rawBody?: unknown };
+
+/** A Node listener; with Express, `next` receives the requests that are not the handler's routes. */
+export type NodeListener = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
+
+/** Options of {@link toNodeListener}. */
+export interface NodeListenerOptions {
+  /** Told about failures writing the answer (the client went away). */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Serves a Fetch handler from node:http or Express, passing the raw body
+ * bytes through untouched (the fingerprint is taken over them).
+ *
+ * Mount it before any body parser: `express.json()` in front of it consumes
+ * the body, and the handler then answers 500 (`body_consumed`) unless the
+ * parser kept the exact bytes in `req.rawBody` (a `verify` callback can).
+ *
+ * @example
+ * ```ts
+ * http.createServer(toNodeListener(handler)).listen(8080);
+ * app.use(toNodeListener(handler)); // Express: other paths go on to `next`
+ * ```
+ */
+export function toNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
+  const onError = options.onError ?? (() => {});
+  return (req, res, next) => {
+    const nodeReq = req as NodeRequest;
+    const path = nodeReq.originalUrl ?? req.url ?? '/';
+    if (next && handler.matches && !handler.matches(new URL(path, 'http://localhost').pathname)) return next();
+    answer(handler, nodeReq, path)
+      .then(fromResponse)
+      .then(({ status, headers, body }) => {
+        res.writeHead(status, headers);
+        res.end(body);
+      })
+      .catch((err) => {
+        onError(err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"error":"internal"}');
+      });
+  };
+}
+
+function answer(handler: FetchHandler, req: NodeRequest, path: string): Promise<Response> {
+  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+  const url = new URL(path, `${scheme}://${req.headers.host ?? 'localhost'}`);
+  const method = req.method ?? 'GET';
+  let body: Uint8Array | ReadableStream<Uint8Array> | null = null;
+  if (method == 'GET' || method == 'HEAD') body = null;
+  else if (req.rawBody instanceof Uint8Array) body = new Uint8Array(req.rawBody);
+  else if (req.readableEnded) {
+    const err = new SteadyCartServerError('BODY_CONSUMED', 'a body parser read the request body before the checkout handler; mount the handler before it');
+    return Promise.resolve(errorJson(500, 'body_consumed', {}, { message: err.message }));
+  } else body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
+  return handler(toRequest(method, url, req.headers, body));
+}

@@ -1,0 +1,46 @@
+/**
+ * Stable error codes of `steadycart/server`. A code never changes meaning once
+ * published; match on `error.code`, not on the message.
+ */
+export type ServerErrorCode =
+  /** An option passed to `createCheckoutHandler` or a store is invalid. */
+  | 'INVALID_OPTIONS'
+  /** Another process (or another store in this one) holds the PGlite data directory. */
+  | 'STORE_LOCKED'
+  /** The store answered something it never should (a corrupt or foreign record). */
+  | 'STORE_CORRUPT'
+  /** A body parser consumed the request body before the checkout handler saw its bytes. */
+  | 'BODY_CONSUMED';
+
+/**
+ * Every error `steadycart/server` throws. Same shape as the SDK's
+ * `SteadyCartError`: a stable `code`, and the offending option where there is one.
+ *
+ * @example
+ * ```ts
+ * try { await pgliteStore({ dataDir }) }
+ * catch (e) { if (isSteadyCartServerError(e) && e.code === 'STORE_LOCKED') process.exit(75) }
+ * ```
+ */
+export class SteadyCartServerError extends Error {
+  override readonly name = 'SteadyCartServerError';
+  constructor(
+    /** Stable, machine-readable reason. */
+    readonly code: ServerErrorCode,
+    message: string,
+    /** The option at fault, for `INVALID_OPTIONS`. */
+    readonly option?: string,
+  ) {
+    super(option ? `${message} (option ${option})` : message);
+  }
+}
+
+/** True for any `steadycart/server` error, also one from another copy of the module. */
+export function isSteadyCartServerError(value: unknown): value is SteadyCartServerError {
+  return value instanceof SteadyCartServerError || (value as Error | null)?.name === 'SteadyCartServerError';
+}
+
+/** @internal Throws `INVALID_OPTIONS` naming `option`. */
+export const invalidOption = (option: string, message: string): never => {
+  throw new SteadyCartServerError('INVALID_OPTIONS', message, option);
+};

@@ -1,0 +1,87 @@
+import { corsHeaders, preflight } from './http/cors';
+import { errorJson } from './http/respond';
+import { health, lookUp } from './lookup';
+import { settings, type CheckoutHandlerOptions } from './options';
+import { placeOrder } from './place';
+
+/**
+ * A Fetch-standard request handler serving PROTOCOL.md. Mount it with an
+ * adapter (`toNodeListener`, `checkoutPlugin`) or hand it `Request`s directly
+ * (Hono, Bun, Deno, workers).
+ */
+export interface CheckoutHandler {
+  (request: Request): Promise<Response>;
+  /** True when `pathname` is one of the handler's routes (adapters pass the rest on). */
+  matches(pathname: string): boolean;
+  /** The path prefix of the routes (`''` or e.g. `/api`), for adapters that register routes. */
+  readonly prefix: string;
+}
+
+type Route = { name: 'checkout' } | { name: 'lookup'; key: string } | { name: 'health' } | null;
+
+/**
+ * Creates the checkout endpoint:
+ * - `POST {prefix}/checkout` places an order exactly once per `Idempotency-Key`;
+ * - `GET {prefix}/checkout/{key}` looks an order up;
+ * - `GET {prefix}/health` answers 2xx while the store does;
+ * - `OPTIONS` on each answers CORS preflights when `cors` is set.
+ *
+ * Throws `SteadyCartServerError` (`INVALID_OPTIONS`) for invalid options,
+ * e.g. a retention under 24 h.
+ *
+ * @example
+ * ```ts
+ * const handler = createCheckoutHandler({
+ *   store: await pgliteStore({ dataDir: './data/idempotency' }),
+ *   handle: async (order, { key }) => {
+ *     const charge = await psp.charge(order.payment.token, { idempotencyKey: key });
+ *     return { status: 201, body: { orderId: charge.id } };
+ *   },
+ * });
+ * http.createServer(toNodeListener(handler)).listen(8080);
+ * ```
+ */
+export function createCheckoutHandler<Order = unknown>(options: CheckoutHandlerOptions<Order>): CheckoutHandler {
+  const s = settings(options);
+  const checkoutPath = `${s.prefix}/checkout`;
+  const route = (pathname: string): Route => {
+    if (pathname == checkoutPath) return { name: 'checkout' };
+    if (pathname == `${s.prefix}/health`) return { name: 'health' };
+    if (pathname.startsWith(checkoutPath + '/')) {
+      const key = pathname.slice(checkoutPath.length + 1);
+      if (key && !key.includes('/')) return { name: 'lookup', key };
+    }
+    return null;
+  };
+
+  // The first sweep comes one interval after start: a restart loop must not sweep on every start.
+  let lastSweep = Date.now();
+  const sweepNow = (): void => {
+    if (Date.now() - lastSweep < s.sweepEveryMs) return;
+    lastSweep = Date.now();
+    s.store.sweep().catch((err) => s.onError(err, { phase: 'sweep' }));
+  };
+
+  const handler = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const origin = request.headers.get('origin');
+    const headers = corsHeaders(s.cors, origin);
+    const target = route(url.pathname);
+    if (!target) return errorJson(404, 'no_such_route', headers);
+    const method = request.method.toUpperCase();
+    if (method == 'OPTIONS') return preflight(s.cors, origin);
+    try {
+      if (target.name == 'checkout') {
+        if (method != 'POST') return errorJson(405, 'method_not_allowed', { ...headers, allow: 'POST, OPTIONS' });
+        sweepNow();
+        return await placeOrder(s, request, url.pathname, headers);
+      }
+      if (method != 'GET' && method != 'HEAD') return errorJson(405, 'method_not_allowed', { ...headers, allow: 'GET, OPTIONS' });
+      return target.name == 'health' ? await health(s, headers) : await lookUp(s, target.key, headers);
+    } catch (err) {
+      s.onError(err, { phase: 'request' });
+      return errorJson(500, 'internal', headers);
+    }
+  };
+  return Object.assign(handler, { matches: (pathname: string) => route(pathname) != null, prefix: s.prefix });
+}

@@ -1,0 +1,18 @@
+/** Headers every answer carries (CORS, when the request's origin is allowed). */
+export type BaseHeaders = Record<string, string>;
+
+/** A JSON answer whose body text is sent exactly as given. */
+export function rawJson(status: number, body: string, headers: BaseHeaders = {}): Response {
+  return new Response(body, {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  });
+}
+
+/** A JSON answer of the handler's own: `{ error, ...detail }`. */
+export function errorJson(status: number, error: string, headers: BaseHeaders = {}, detail: Record<string, unknown> = {}): Response {
+  return rawJson(status, JSON.stringify({ error, ...detail }), headers);
+}
+
+/** `Retry-After` in whole seconds, at least 1. */
+export const retryAfter = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));

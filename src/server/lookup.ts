@@ -1,0 +1,49 @@
+import { checkKey } from './http/key';
+import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
+import type { Settings } from './options';
+
+/**
+ * `GET {prefix}/checkout/{key}`: 200 `{status, body}` for a stored outcome,
+ * 409 while a record is running (also after its lease ended: the key was
+ * reserved, so it may have been processed), 404 only when there is no row.
+ */
+export async function lookUp(s: Settings, encodedKey: string, headers: BaseHeaders): Promise<Response> {
+  let key: string | null;
+  try {
+    key = checkKey(decodeURIComponent(encodedKey));
+  } catch {
+    key = null;
+  }
+  if (!key) return errorJson(400, 'idempotency_key_malformed', headers);
+  let record;
+  try {
+    record = await s.store.read(key);
+  } catch (err) {
+    s.onError(err, { key, phase: 'lookup' });
+    return errorJson(503, 'store_unavailable', { ...headers, 'retry-after': '1' });
+  }
+  if (!record) return errorJson(404, 'not_found', headers);
+  if (record.state == 'done' && record.outcome) {
+    // Built by hand so that the stored body text is sent unchanged.
+    return rawJson(200, `{"status":${record.outcome.status},"body":${record.outcome.body}}`, headers);
+  }
+  const left = record.leaseUntil - Date.now();
+  return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(left > 0 ? left : s.leaseMs) });
+}
+
+/** `GET {prefix}/health`: 200 while the store answers a ping within 2 s, else 503. */
+export async function health(s: Settings, headers: BaseHeaders): Promise<Response> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('store ping timed out')), 2000);
+  });
+  try {
+    await Promise.race([s.store.ping(), timeout]);
+    return rawJson(200, '{"ok":true}', headers);
+  } catch (err) {
+    s.onError(err, { phase: 'health' });
+    return errorJson(503, 'store_unavailable', headers);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,127 @@
+import { invalidOption } from './errors';
+import type { IdempotencyStore } from './store/types';
+
+/** What the merchant's handler returns: the HTTP answer for this order. */
+export interface HandlerResult {
+  /**
+   * HTTP status, 200-599. 2xx and 4xx (except 408, 425, 429) are stored and
+   * replayed; 408, 425, 429 and 503 release the key (nothing was processed);
+   * 500, 502, 504 and other 5xx keep the key for a retry with `attempt + 1`.
+   */
+  status: number;
+  /** Any JSON value; serialized once and replayed byte for byte. */
+  body: unknown;
+}
+
+/** What the merchant's handler is told besides the order. */
+export interface HandlerContext {
+  /**
+   * The idempotency key. Pass it to the payment provider as its idempotency
+   * key and keep a unique order row on it: a crashed attempt is run again
+   * with the same key, and only that keeps the charge single.
+   */
+  key: string;
+  /** 1 for the first run for this key, `n + 1` after a 5xx, a throw or a crash. */
+  attempt: number;
+  /** Aborts when this run lost its lease (another worker took the key over). */
+  signal: AbortSignal;
+}
+
+/** The merchant's order handler. `Order` is the parsed JSON body. */
+export type OrderHandler<Order = unknown> = (order: Order, context: HandlerContext) => Promise<HandlerResult>;
+
+/** Cross-origin settings, for storefronts on another origin than the API. */
+export interface CorsOptions {
+  /** Origins allowed, exactly as browsers send them (`https://shop.example.com`), or a predicate. */
+  origins: readonly string[] | ((origin: string) => boolean);
+  /** Send `Access-Control-Allow-Credentials: true` (cookies on checkout calls). Default false. */
+  credentials?: boolean;
+  /** `Access-Control-Max-Age` in seconds. Default 600. */
+  maxAgeSeconds?: number;
+  /** Request headers allowed besides Content-Type, Idempotency-Key and Steadycart-Attempt (e.g. `Authorization`). */
+  allowHeaders?: readonly string[];
+}
+
+/** Options of {@link createCheckoutHandler}. */
+export interface CheckoutHandlerOptions<Order = unknown> {
+  /** Where idempotency records live. Endpoints sharing one store form one idempotency domain. */
+  store: IdempotencyStore;
+  /** Runs the order; see {@link HandlerContext} for its duty towards `key`. */
+  handle: OrderHandler<Order>;
+  /** Path prefix of the routes, e.g. `/api` serves `/api/checkout`. Default `''`. */
+  prefix?: string;
+  /** How long outcomes are replayed, in ms. Default 72 h; never under 24 h (the SDK's outbox retention). */
+  retentionMs?: number;
+  /** Lease of a running handler in ms, renewed by a heartbeat every third of it. Default 30 s. */
+  leaseMs?: number;
+  /** Largest request body in bytes; larger ones are answered 413. Default 65,536. */
+  bodyLimit?: number;
+  /** Cross-origin settings; without them no CORS header is sent. */
+  cors?: CorsOptions;
+  /** JSON paths where a card-like number is legitimate (an order or gift-card reference), as in the SDK. */
+  allowCardLikeAt?: readonly string[];
+  /** How often expired records are swept (SQL stores), at most, in ms. Default 10 min. */
+  sweepEveryMs?: number;
+  /** Told about store and handler failures that the client only sees as a status. */
+  onError?: (error: unknown, context: { key?: string; phase: string }) => void;
+}
+
+/** The SDK keeps an order in its outbox for 24 h: a shorter retention could forget a key it replays. */
+export const MIN_RETENTION_MS = 24 * 3600_000;
+
+/** @internal Options with every default filled in and checked. */
+export interface Settings {
+  store: IdempotencyStore;
+  handle: OrderHandler<unknown>;
+  prefix: string;
+  retentionMs: number;
+  leaseMs: number;
+  bodyLimit: number;
+  cors: Required<Omit<CorsOptions, 'origins'>> & { allowed: (origin: string) => boolean } | null;
+  allowCardLikeAt: readonly string[];
+  sweepEveryMs: number;
+  onError: NonNullable<CheckoutHandlerOptions['onError']>;
+}
+
+const positive = (name: string, value: number | undefined, fallback: number, min = 1): number => {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < min) invalidOption(name, `must be a number >= ${min}`);
+  return v;
+};
+
+/** @internal Checks the options once; the rest of the code trusts {@link Settings}. */
+export function settings<Order>(options: CheckoutHandlerOptions<Order>): Settings {
+  if (!options || typeof options.store?.reserve != 'function') invalidOption('store', 'must be an IdempotencyStore');
+  if (typeof options.handle != 'function') invalidOption('handle', 'must be a function');
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  if (prefix && !/^\/[\w\-./~]*$/.test(prefix)) invalidOption('prefix', 'must be a path starting with "/"');
+  const retentionMs = positive('retentionMs', options.retentionMs, 72 * 3600_000);
+  if (retentionMs < MIN_RETENTION_MS) {
+    invalidOption('retentionMs', 'must be at least 24 h (86,400,000 ms), the SDK outbox retention');
+  }
+  const cors = options.cors;
+  let corsSettings: Settings['cors'] = null;
+  if (cors) {
+    const origins = cors.origins;
+    if (typeof origins != 'function' && !Array.isArray(origins)) invalidOption('cors.origins', 'must be a list of origins or a function');
+    const list = typeof origins == 'function' ? null : new Set(origins as readonly string[]);
+    corsSettings = {
+      allowed: list ? (o) => list.has(o) : (origins as (origin: string) => boolean),
+      credentials: cors.credentials ?? false,
+      maxAgeSeconds: positive('cors.maxAgeSeconds', cors.maxAgeSeconds, 600, 0),
+      allowHeaders: cors.allowHeaders ?? [],
+    };
+  }
+  return {
+    store: options.store,
+    handle: options.handle as OrderHandler<unknown>,
+    prefix,
+    retentionMs,
+    leaseMs: positive('leaseMs', options.leaseMs, 30_000, 10),
+    bodyLimit: positive('bodyLimit', options.bodyLimit, 65_536),
+    cors: corsSettings,
+    allowCardLikeAt: options.allowCardLikeAt ?? [],
+    sweepEveryMs: positive('sweepEveryMs', options.sweepEveryMs, 600_000),
+    onError: options.onError ?? (() => {}),
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * What each handler status means for the key (PROTOCOL.md, "Place an order"):
+ * stored and replayed, released because nothing was processed, or kept for a
+ * retry because it may have been processed.
+ */
+export type Disposition = 'store' | 'forget' | 'keep';
+
+/** Statuses that say "not processed, try later": the key is released. */
+const NOT_PROCESSED = new Set([408, 425, 429, 503]);
+
+/** The disposition of a handler status; anything but 2xx/4xx/5xx is a handler bug and kept like a throw. */
+export function disposition(status: number): Disposition {
+  if (NOT_PROCESSED.has(status)) return 'forget';
+  if (Number.isInteger(status) && ((status >= 200 && status < 300) || (status >= 400 && status < 500))) return 'store';
+  return 'keep';
+}

@@ -1,0 +1,108 @@
+import { toJsonBody } from '../guard/json';
+import { isSteadyCartError } from '../errors';
+import { readBody, BodyTooLarge } from './http/body';
+import { fingerprint } from './http/fingerprint';
+import { parseKeyHeader } from './http/key';
+import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
+import { holdLease } from './lease';
+import type { Settings } from './options';
+import { disposition } from './outcome';
+import type { StoredOutcome } from './store/types';
+
+/** The header that marks a stored outcome sent again. */
+export const REPLAYED = 'idempotent-replayed';
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** A stored outcome, sent again byte for byte. */
+const replay = (outcome: StoredOutcome, headers: BaseHeaders): Response =>
+  rawJson(outcome.status, outcome.body, { ...headers, [REPLAYED]: 'true' });
+
+/**
+ * `POST {prefix}/checkout`: validate, reserve the key, run the merchant's
+ * handler under a lease, then store, release or keep the key by its status.
+ */
+export async function placeOrder(s: Settings, request: Request, path: string, headers: BaseHeaders): Promise<Response> {
+  const key = parseKeyHeader(request.headers.get('idempotency-key'));
+  if (!key) {
+    const missing = request.headers.get('idempotency-key') == null;
+    return errorJson(400, missing ? 'idempotency_key_missing' : 'idempotency_key_malformed', headers);
+  }
+
+  let raw: Uint8Array;
+  try {
+    raw = await readBody(request, s.bodyLimit);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) return errorJson(413, 'body_too_large', headers, { limit: s.bodyLimit });
+    throw err;
+  }
+  let order: unknown;
+  try {
+    order = JSON.parse(decoder.decode(raw));
+  } catch {
+    return errorJson(400, 'body_not_json', headers);
+  }
+  try {
+    toJsonBody(order, s.allowCardLikeAt);
+  } catch (err) {
+    if (isSteadyCartError(err) && err.code == 'CARD_DATA') return errorJson(400, 'card_data', headers, { path: err.path });
+    return errorJson(400, 'body_not_json', headers);
+  }
+
+  const fp = fingerprint(request.method, path, raw);
+  let reservation;
+  try {
+    reservation = await s.store.reserve(key, fp, { leaseMs: s.leaseMs, retentionMs: s.retentionMs });
+  } catch (err) {
+    // Nothing ran: the handler is only called after a reservation the store acknowledged.
+    s.onError(err, { key, phase: 'reserve' });
+    return errorJson(503, 'store_unavailable', { ...headers, 'retry-after': '1' });
+  }
+  switch (reservation.kind) {
+    case 'mismatch':
+      return errorJson(422, 'idempotency_key_reused', headers);
+    case 'busy':
+      return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(reservation.retryAfterMs) });
+    case 'done':
+      return replay(reservation.outcome, headers);
+  }
+
+  const { owner, attempt } = reservation;
+  const lease = holdLease(s.store, key, owner, s.leaseMs, (err) => s.onError(err, { key, phase: 'heartbeat' }));
+  let status: number;
+  let body: string;
+  try {
+    const result = await s.handle(order, { key, attempt, signal: lease.signal });
+    status = result.status;
+    body = JSON.stringify(result.body ?? null);
+  } catch (err) {
+    s.onError(err, { key, phase: 'handler' });
+    status = 500;
+    body = JSON.stringify({ error: 'handler_failed' });
+  } finally {
+    lease.stop();
+  }
+
+  const what = disposition(status);
+  try {
+    if (what == 'store') {
+      if (await s.store.complete(key, owner, { status, body }, s.retentionMs)) return rawJson(status, body, headers);
+      // The lease was lost while the handler ran: whatever the owner now stored is the answer.
+      return await current(s, key, headers);
+    }
+    await s.store.release(key, owner, { forget: what == 'forget' });
+  } catch (err) {
+    // The write may or may not have committed: an ambiguous 500, resolved by a retry or a lookup.
+    s.onError(err, { key, phase: what == 'store' ? 'complete' : 'release' });
+    return errorJson(500, 'store_unavailable', headers);
+  }
+  if (what == 'keep' && (status < 500 || status > 599)) return errorJson(500, 'handler_failed', headers);
+  return rawJson(status, body, headers);
+}
+
+/** The answer for a key whose lease this request lost: the stored outcome, or 409. */
+async function current(s: Settings, key: string, headers: BaseHeaders): Promise<Response> {
+  const record = await s.store.read(key);
+  if (record?.state == 'done' && record.outcome) return replay(record.outcome, headers);
+  return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(s.leaseMs) });
+}

@@ -1,0 +1,280 @@
+// @ts-check
+/**
+ * Throwaway PostgreSQL and Redis servers for the server tests: each on a free
+ * 127.0.0.1 port, its data in a fresh temporary folder, stopped (and the folder
+ * removed) by `stop()`, at process exit, and on SIGINT/SIGTERM when nobody else
+ * handles those signals (scripts/test.mjs does, and calls `stop()` itself).
+ *
+ *   const pg = await startPostgres();   // { url: 'postgres://postgres@127.0.0.1:PORT/postgres', stop }
+ *   const redis = await startRedis();   // { url: 'redis://127.0.0.1:PORT', stop }
+ *
+ * `postgresUrl()` / `redisUrl()` use STEADYCART_TEST_POSTGRES_URL /
+ * STEADYCART_TEST_REDIS_URL when set (scripts/test.mjs starts one of each for
+ * the whole node phase) and otherwise start their own, so that
+ * `node --test test/server/x.test.mjs` works alone.
+ *
+ * Binaries: Debian's /usr/lib/postgresql/<version>/bin (initdb refuses root: as
+ * root, initdb and postgres run as the `postgres` user) and redis-server. When
+ * they are missing, `ensureServiceBinaries()` installs the Debian packages
+ * `postgresql` and `redis-server` as root with apt-get, and otherwise says what
+ * to install.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** @typedef {{ url: string, port: number, stop: () => Promise<void> }} Service */
+
+/** @type {Set<{ stopSync: () => void }>} every service still running */
+const running = new Set();
+let hooked = false;
+
+/** Stops everything still running, synchronously (process exit, signals). */
+function stopAllSync() {
+  for (const s of [...running]) s.stopSync();
+}
+
+function hookExit() {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', stopAllSync);
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    // A runner with its own handler (scripts/test.mjs) stops us itself.
+    if (process.listenerCount(sig) > 0) continue;
+    process.once(sig, () => {
+      stopAllSync();
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The newest Debian PostgreSQL bin folder, or the folder of `postgres` on PATH, or null. */
+function postgresBin() {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root)
+      .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions[0]) return join(root, versions[0], 'bin');
+  }
+  const found = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).stdout.trim();
+  return found ? found.replace(/\/initdb$/, '') : null;
+}
+
+const redisBin = () => spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || null;
+
+/**
+ * Makes sure PostgreSQL and Redis binaries exist; as root on Debian, installs
+ * the missing packages with apt-get (saying so). Throws with what to install otherwise.
+ * @param {(line: string) => void} [log]
+ */
+export function ensureServiceBinaries(log = (line) => console.error(`[services] ${line}`)) {
+  const missing = () => [...(postgresBin() ? [] : ['postgresql']), ...(redisBin() ? [] : ['redis-server'])];
+  let pkgs = missing();
+  if (pkgs.length === 0) return;
+  const canApt = process.getuid?.() === 0 && existsSync('/etc/debian_version');
+  if (canApt) {
+    log(`missing ${pkgs.join(' and ')}: installing as root with apt-get install -y ${pkgs.join(' ')}`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+    pkgs = missing();
+    if (pkgs.length === 0) return;
+  }
+  throw new Error(
+    `the server tests need ${pkgs.join(' and ')}: on Debian/Ubuntu, as root: apt-get install -y ${pkgs.join(' ')}` +
+      ' (elsewhere install PostgreSQL 13+ and Redis 6+), or set STEADYCART_TEST_POSTGRES_URL / STEADYCART_TEST_REDIS_URL',
+  );
+}
+
+/** uid and gid of the `postgres` user when running as root (initdb refuses root), else null. */
+function postgresUser() {
+  if (process.getuid?.() !== 0) return null;
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
+  if (!line) throw new Error('running as root, but there is no postgres user to run initdb as (apt-get install postgresql creates it)');
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/**
+ * Polls `probe` until it resolves true, the process exits, or `ms` pass.
+ * @param {() => Promise<boolean>} probe
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {() => string} log
+ */
+async function waitReady(probe, child, log, ms = 30_000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited before it was ready:\n${log()}`);
+    if (await probe().catch(() => false)) return;
+    await sleep(100);
+  }
+  throw new Error(`not ready after ${ms} ms:\n${log()}`);
+}
+
+/**
+ * A child process with its output kept for error messages, stopped by `stop`.
+ * @param {string} name
+ * @param {string} bin
+ * @param {string[]} args
+ * @param {string} dir folder removed when it stops
+ * @param {import('node:child_process').SpawnOptions} options
+ * @param {NodeJS.Signals} stopSignal
+ */
+function daemon(name, bin, args, dir, options, stopSignal) {
+  const child = spawn(bin, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (/** @type {Buffer} */ chunk) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const handle = {
+    child,
+    log: () => `${name}: ${output}`,
+    stopSync() {
+      running.delete(handle);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async stop() {
+      if (!running.has(handle)) return;
+      running.delete(handle);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(stopSignal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  running.add(handle);
+  hookExit();
+  return handle;
+}
+
+/**
+ * Starts a throwaway PostgreSQL (trust authentication, user `postgres`, on
+ * 127.0.0.1 only). Default settings otherwise: `fsync` and
+ * `synchronous_commit` on, as in production.
+ * @returns {Promise<Service>}
+ */
+export async function startPostgres() {
+  ensureServiceBinaries();
+  const bin = /** @type {string} */ (postgresBin());
+  const user = postgresUser();
+  const dir = mkdtempSync(join(tmpdir(), 'steadycart-pg-'));
+  const data = join(dir, 'data');
+  if (user) chownSync(dir, user.uid, user.gid);
+  const as = user ? { uid: user.uid, gid: user.gid } : {};
+  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], {
+    ...as,
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  if (init.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${init.stderr || init.stdout || init.error}`);
+  }
+  const port = await freePort();
+  const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
+  // SIGINT is PostgreSQL's fast shutdown.
+  const pg = daemon('postgres', join(bin, 'postgres'), args, dir, { ...as, cwd: dir }, 'SIGINT');
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  try {
+    const { default: Pg } = await import('pg');
+    await waitReady(
+      async () => {
+        const client = new Pg.Client({ connectionString: url });
+        client.on('error', () => {});
+        try {
+          await client.connect();
+          await client.query('SELECT 1');
+          return true;
+        } finally {
+          await client.end().catch(() => {});
+        }
+      },
+      pg.child,
+      pg.log,
+    );
+  } catch (err) {
+    await pg.stop();
+    throw err;
+  }
+  return { url, port, stop: () => pg.stop() };
+}
+
+/**
+ * Starts a throwaway Redis on 127.0.0.1: no snapshots, an append-only file
+ * fsynced every write (the settings docs/server.md asks for), no eviction.
+ * @returns {Promise<Service>}
+ */
+export async function startRedis() {
+  ensureServiceBinaries();
+  const dir = mkdtempSync(join(tmpdir(), 'steadycart-redis-'));
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
+  const redis = daemon('redis-server', /** @type {string} */ (redisBin()), args, dir, { cwd: dir }, 'SIGTERM');
+  try {
+    await waitReady(() => ping(port), redis.child, redis.log);
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => redis.stop() };
+}
+
+/** True when Redis on `port` answers PING. @param {number} port */
+function ping(port) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.setTimeout(1000, () => socket.destroy());
+    socket.on('error', () => resolve(false));
+    socket.on('close', () => resolve(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (d) => {
+      resolve(d.toString().startsWith('+PONG'));
+      socket.end();
+    });
+  });
+}
+
+/**
+ * The PostgreSQL URL of STEADYCART_TEST_POSTGRES_URL, or of a server started
+ * now; `stop` stops only what it started.
+ * @returns {Promise<Service | { url: string, stop: () => Promise<void> }>}
+ */
+export async function postgresUrl() {
+  const url = process.env.STEADYCART_TEST_POSTGRES_URL;
+  return url ? { url, stop: async () => {} } : startPostgres();
+}
+
+/**
+ * The Redis URL of STEADYCART_TEST_REDIS_URL, or of a server started now.
+ * @returns {Promise<Service | { url: string, stop: () => Promise<void> }>}
+ */
+export async function redisUrl() {
+  const url = process.env.STEADYCART_TEST_REDIS_URL;
+  return url ? { url, stop: async () => {} } : startRedis();
+}

@@ -1,0 +1,192 @@
+// @ts-check
+/**
+ * One suite against real node:http, Express, Fastify and Hono servers on
+ * 127.0.0.1, each serving createCheckoutHandler under the prefix /api through
+ * its adapter: raw body bytes reach the fingerprint untouched, replays, 422,
+ * lookup, health, CORS preflight, 400 and 413, and other paths left to the
+ * framework. Plus Express with a body parser mounted first.
+ *
+ *   npm run build && node --test test/server/adapters.test.mjs
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { serve } from '@hono/node-server';
+import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { createCheckoutHandler, fastifyCheckout, memoryStore, toNodeListener } from '../../dist/server.mjs';
+
+const ORIGIN = 'https://shop.example';
+/** Odd spacing and key order: a body parsed and serialized again would differ from these bytes. */
+const RAW = '{"payment":{"token":"tok_ok"} ,  "orderRef":"r-1","items":[ {"sku":"mug","qty":2} ]}';
+
+/** A handler on a fresh memory store, recording the orders it runs. */
+function checkout() {
+  const store = memoryStore();
+  /** @type {unknown[]} */
+  const orders = [];
+  const handler = createCheckoutHandler({
+    store,
+    prefix: '/api',
+    cors: { origins: [ORIGIN] },
+    handle: async (order) => (orders.push(order), { status: 201, body: { orderId: `o-${orders.length}` } }),
+  });
+  return { store, orders, handler };
+}
+
+/** @typedef {{ url: string, close: () => Promise<void> }} Running */
+
+/** @param {import('node:http').Server} server @returns {Promise<Running>} */
+function listen(server) {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r(undefined)))) });
+    }),
+  );
+}
+
+/** @type {Record<string, (handler: ReturnType<typeof checkout>['handler']) => Promise<Running>>} */
+const frameworks = {
+  'node:http': (handler) => listen(createServer(toNodeListener(handler))),
+  express: (handler) => {
+    const app = express();
+    app.use(toNodeListener(handler));
+    app.get('/other', (_req, res) => res.json({ from: 'express' }));
+    return listen(createServer(app));
+  },
+  fastify: async (handler) => {
+    const app = Fastify();
+    await app.register(fastifyCheckout, { handler });
+    app.get('/other', async () => ({ from: 'fastify' }));
+    // JSON parsing outside the plugin is untouched.
+    app.post('/echo', async (req) => ({ parsed: req.body }));
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    return { url: address, close: () => app.close() };
+  },
+  hono: async (handler) => {
+    const app = new Hono();
+    app.all('/api/*', (c) => handler(c.req.raw));
+    app.get('/other', (c) => c.json({ from: 'hono' }));
+    /** @type {import('node:http').Server} */
+    let server;
+    const port = await new Promise((resolve) => {
+      server = /** @type {import('node:http').Server} */ (serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port)));
+    });
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r(undefined)))) };
+  },
+};
+
+/**
+ * @param {string} url @param {string} key @param {string} [body]
+ * @param {Record<string, string>} [extra]
+ */
+const post = (url, key, body = RAW, extra = {}) =>
+  fetch(`${url}/api/checkout`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key, ...extra }, body });
+
+for (const [name, start] of Object.entries(frameworks)) {
+  describe(`adapter: ${name}`, () => {
+    /** @type {ReturnType<typeof checkout>} */
+    let c;
+    /** @type {Running} */
+    let server;
+    before(async () => {
+      c = checkout();
+      server = await start(c.handler);
+    });
+    after(() => server.close());
+
+    it('passes the raw body bytes untouched: the fingerprint is over exactly what was sent', async () => {
+      const key = randomUUID();
+      const r = await post(server.url, key);
+      assert.equal(r.status, 201);
+      assert.deepEqual(await r.json(), { orderId: 'o-1' });
+      const expected = createHash('sha256').update(`POST\n/api/checkout\n${RAW}`).digest('hex');
+      assert.equal((await c.store.read(key))?.fingerprint, expected);
+      assert.deepEqual(c.orders[0], JSON.parse(RAW));
+    });
+
+    it('replays byte for byte; the same JSON spaced differently is another body (422)', async () => {
+      const key = randomUUID();
+      const first = await post(server.url, key);
+      const text = await first.text();
+      const again = await post(server.url, key);
+      assert.equal(again.status, 201);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.equal(await again.text(), text);
+      assert.equal((await post(server.url, key, JSON.stringify(JSON.parse(RAW)))).status, 422);
+    });
+
+    it('looks up 200 {status, body} and 404; health 200', async () => {
+      const key = randomUUID();
+      const placed = await (await post(server.url, key)).text();
+      const found = await fetch(`${server.url}/api/checkout/${key}`);
+      assert.equal(found.status, 200);
+      assert.equal(await found.text(), `{"status":201,"body":${placed}}`);
+      assert.equal((await fetch(`${server.url}/api/checkout/${randomUUID()}`)).status, 404);
+      assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
+    });
+
+    it('answers a CORS preflight and exposes Retry-After', async () => {
+      const pre = await fetch(`${server.url}/api/checkout`, {
+        method: 'OPTIONS',
+        headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'idempotency-key' },
+      });
+      assert.equal(pre.status, 204);
+      assert.equal(pre.headers.get('access-control-allow-origin'), ORIGIN);
+      assert.match(pre.headers.get('access-control-allow-headers') ?? '', /Idempotency-Key/);
+      assert.equal(pre.headers.get('access-control-max-age'), '600');
+      const r = await post(server.url, randomUUID(), RAW, { origin: ORIGIN });
+      assert.match(r.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+    });
+
+    it('400 without a key, 413 above 64 kB', async () => {
+      const nokey = await fetch(`${server.url}/api/checkout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: RAW });
+      assert.equal(nokey.status, 400);
+      const big = await post(server.url, randomUUID(), JSON.stringify({ pad: 'x'.repeat(70_000) }));
+      assert.equal(big.status, 413);
+    });
+
+    if (name != 'node:http') {
+      it('leaves other paths to the framework', async () => {
+        const r = await fetch(`${server.url}/other`);
+        assert.deepEqual(await r.json(), { from: name });
+      });
+    }
+  });
+}
+
+describe('adapter: Express with a body parser mounted first', () => {
+  /** @type {Running[]} */
+  const servers = [];
+  after(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  it('express.json() before the handler: 500 body_consumed, never a fingerprint of re-serialized JSON', async () => {
+    const c = checkout();
+    const app = express();
+    app.use(express.json());
+    app.use(toNodeListener(c.handler));
+    const s = await listen(createServer(app));
+    servers.push(s);
+    const r = await post(s.url, randomUUID());
+    assert.equal(r.status, 500);
+    assert.equal((await r.json()).error, 'body_consumed');
+    assert.equal(c.orders.length, 0);
+  });
+
+  it('express.json() keeping the raw bytes in req.rawBody (verify): works, fingerprint over the raw bytes', async () => {
+    const c = checkout();
+    const app = express();
+    app.use(express.json({ verify: (req, _res, buf) => void (/** @type {any} */ (req).rawBody = buf) }));
+    app.use(toNodeListener(c.handler));
+    const s = await listen(createServer(app));
+    servers.push(s);
+    const key = randomUUID();
+    assert.equal((await post(s.url, key)).status, 201);
+    assert.equal((await c.store.read(key))?.fingerprint, createHash('sha256').update(`POST\n/api/checkout\n${RAW}`).digest('hex'));
+  });
+});

@@ -1,0 +1,260 @@
+// @ts-check
+/**
+ * Deliberately broken checkout backends, each breaking exactly one rule of
+ * PROTOCOL.md, for test/server/check.test.mjs: `steadycart check` must fail
+ * against each, naming the check for that rule. Every variant is the real
+ * `createCheckoutHandler` (dist/server.mjs) on a memory store behind a small
+ * Fetch wrapper that breaks the rule, served by node:http on 127.0.0.1; the
+ * variant `correct` has no wrapper and must pass.
+ *
+ *   correct               the handler as it is
+ *   no-422                a changed body for a known key replays the first outcome
+ *   busy-before-mismatch  a POST for a key still running is 409, whatever its body (409 before 422)
+ *   bare-lookup           the lookup answers the stored body bare, not {status, body}
+ *   lookup-404-running    the lookup answers 404 while the key is running
+ *   split-regions         two regions, each with its own store (not one domain)
+ *   no-expose             answers lack Access-Control-Expose-Headers (Retry-After unreadable)
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createCheckoutHandler, memoryStore, toNodeListener } from '../../dist/server.mjs';
+
+/** The page origin the CORS checks run from. */
+export const ORIGIN = 'http://shop.localhost:8080';
+
+/**
+ * The broken variants and the required checks each must fail: exactly
+ * these (plus `regions: true` when the variant is two URLs).
+ * @type {Record<string, { fails: string[], regions?: boolean, delayMs?: number }>}
+ */
+export const VARIANTS = {
+  correct: { fails: [], regions: true, delayMs: 400 },
+  'no-422': { fails: ['changed-body-422', 'changed-body-422-while-running'] },
+  // delayMs: the handler holds each order, and a contended one until its lookup (see holds()).
+  'busy-before-mismatch': { fails: ['changed-body-422-while-running'], delayMs: 400 },
+  'bare-lookup': { fails: ['lookup-stored-outcome'] },
+  'lookup-404-running': { fails: ['lookup-while-running'], delayMs: 400 },
+  'split-regions': { fails: ['region-lookup', 'region-replay'], regions: true },
+  'no-expose': { fails: ['cors-headers'] },
+};
+
+/** @typedef {(request: Request) => Promise<Response>} FetchHandler */
+/** @typedef {ReturnType<typeof holds>} Holds */
+
+/** Longest a contended order is held waiting for a lookup of its key. */
+const HOLD_CAP_MS = 20_000;
+
+/** @param {Request} request */
+const keyOf = (request) => request.headers.get('idempotency-key');
+/** @param {Request} request */
+const isCheckoutPost = (request) => request.method === 'POST' && new URL(request.url).pathname === '/checkout';
+/** @param {Request} request */
+const isLookup = (request) => request.method === 'GET' && new URL(request.url).pathname.startsWith('/checkout/');
+/** @param {Request} request */
+const lookupKeyOf = (request) => (isLookup(request) ? decodeURIComponent(new URL(request.url).pathname.slice('/checkout/'.length)) : null);
+
+/**
+ * Server-side holds, so that check's in-flight probes meet the key running
+ * however slow the machine: an order whose key gets another request while
+ * its handler runs (check's burst) is held until a lookup of that key has
+ * been answered (or {@link HOLD_CAP_MS}).
+ */
+function holds() {
+  /** @type {Map<string, { contended: boolean, release: () => void, released: Promise<void> }>} */
+  const running = new Map();
+  return {
+    /**
+     * In the handler: `minMs`, then, if the key was contended meanwhile, until its lookup is answered.
+     * @param {string} key
+     * @param {number} minMs
+     */
+    async hold(key, minMs) {
+      /** @type {() => void} */
+      let release = () => {};
+      const released = new Promise((r) => (release = () => r(undefined)));
+      const entry = { contended: false, release, released: released.then(() => {}) };
+      running.set(key, entry);
+      try {
+        await sleep(minMs);
+        if (entry.contended) await Promise.race([entry.released, sleep(HOLD_CAP_MS, undefined, { ref: false })]);
+      } finally {
+        running.delete(key);
+      }
+    },
+    /**
+     * The outermost wrapper: notes contention, and releases a key once a lookup of it is answered.
+     * @param {FetchHandler} inner
+     * @returns {FetchHandler}
+     */
+    observe(inner) {
+      return async (request) => {
+        const lookupKey = lookupKeyOf(request);
+        const key = isCheckoutPost(request) ? keyOf(request) : null;
+        const entry = key === null ? undefined : running.get(key);
+        if (entry) entry.contended = true;
+        const response = await inner(request);
+        if (lookupKey !== null) running.get(lookupKey)?.release();
+        return response;
+      };
+    },
+  };
+}
+
+/**
+ * A checkout handler on its own memory store, with a demo handler held by `holds` for at least `delayMs`.
+ * @param {number} delayMs
+ * @param {Holds} hold
+ * @returns {FetchHandler}
+ */
+function checkoutHandler(delayMs, hold) {
+  return createCheckoutHandler({
+    store: memoryStore(),
+    cors: { origins: [ORIGIN] },
+    handle: async (_order, { key }) => {
+      if (delayMs) await hold.hold(key, delayMs);
+      return { status: 201, body: { orderId: `ord_${randomUUID()}`, key, status: 'confirmed' } };
+    },
+  });
+}
+
+/**
+ * The first body seen per key replaces any later one: a changed body is
+ * replayed instead of refused.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function no422(inner) {
+  /** @type {Map<string, string>} */
+  const first = new Map();
+  return async (request) => {
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    const body = await request.text();
+    if (!first.has(key)) first.set(key, body);
+    return inner(new Request(request.url, { method: 'POST', headers: request.headers, body: first.get(key) }));
+  };
+}
+
+/**
+ * A key with a request in flight answers 409 before its body is compared.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function busyBeforeMismatch(inner) {
+  /** @type {Set<string>} */
+  const running = new Set();
+  return async (request) => {
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    if (running.has(key)) {
+      const cors = { 'Access-Control-Allow-Origin': request.headers.get('origin') ?? '*', 'Access-Control-Expose-Headers': 'Retry-After' };
+      return Response.json({ error: 'in_progress' }, { status: 409, headers: { 'Retry-After': '1', ...cors } });
+    }
+    running.add(key);
+    try {
+      return await inner(request);
+    } finally {
+      running.delete(key);
+    }
+  };
+}
+
+/**
+ * A response with another body, the same status and headers (length recomputed).
+ * @param {Response} response
+ * @param {string} body
+ */
+function withBody(response, body) {
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  return new Response(body, { status: response.status, headers });
+}
+
+/**
+ * The lookup's 200 carries the stored body bare.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function bareLookup(inner) {
+  return async (request) => {
+    const response = await inner(request);
+    if (!isLookup(request) || response.status !== 200) return response;
+    const { body } = await response.json();
+    return withBody(response, JSON.stringify(body));
+  };
+}
+
+/**
+ * The lookup says 404 where it should say 409 (in progress).
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function lookup404Running(inner) {
+  return async (request) => {
+    const response = await inner(request);
+    if (!isLookup(request) || response.status !== 409) return response;
+    const notFound = withBody(response, JSON.stringify({ error: 'not_found' }));
+    return new Response(notFound.body, { status: 404, headers: notFound.headers });
+  };
+}
+
+/**
+ * No Access-Control-Expose-Headers on any answer.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function noExpose(inner) {
+  return async (request) => {
+    const response = await inner(request);
+    const headers = new Headers(response.headers);
+    headers.delete('access-control-expose-headers');
+    return new Response(response.body, { status: response.status, headers });
+  };
+}
+
+/** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
+const WRAPPERS = {
+  'no-422': no422,
+  'busy-before-mismatch': busyBeforeMismatch,
+  'bare-lookup': bareLookup,
+  'lookup-404-running': lookup404Running,
+  'no-expose': noExpose,
+};
+
+/**
+ * Serves a Fetch handler on a free loopback port.
+ * @param {FetchHandler} handler
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ */
+async function serveOn(handler) {
+  const server = http.createServer(toNodeListener(handler));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * Starts a variant: one URL, or two for the variants with `regions` (the
+ * correct one shares one handler and store across both, split-regions does not).
+ * @param {keyof typeof VARIANTS} name
+ * @returns {Promise<{ urls: string[], close: () => Promise<void> }>}
+ */
+export async function startVariant(name) {
+  const spec = VARIANTS[name];
+  if (!spec) throw new Error(`unknown variant ${name}`);
+  const delayMs = spec.delayMs ?? 0;
+  const hold = holds();
+  const wrap = WRAPPERS[name] ?? ((/** @type {FetchHandler} */ h) => h);
+  const shared = hold.observe(wrap(checkoutHandler(delayMs, hold)));
+  const handlers = spec.regions ? [shared, name === 'split-regions' ? checkoutHandler(delayMs, hold) : shared] : [shared];
+  const servers = await Promise.all(handlers.map(serveOn));
+  return { urls: servers.map((s) => s.url), close: async () => void (await Promise.all(servers.map((s) => s.close()))) };
+}

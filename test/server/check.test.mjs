@@ -1,0 +1,177 @@
+// @ts-check
+/**
+ * `steadycart check` (node dist/cli.mjs check): it passes against `serve` on
+ * every store, with two regions where the store can be shared by two
+ * processes (PostgreSQL, Redis); it fails against each deliberately broken
+ * backend of broken-backends.mjs naming exactly the check for the rule that
+ * backend breaks; and it exits 2 when it cannot run.
+ *
+ *   npm run build && node --test test/server/check.test.mjs
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CLI, startServe } from '../../examples/demo-shop/lib/serve-process.mjs';
+import { ORIGIN, VARIANTS, startVariant } from './broken-backends.mjs';
+import { serviceUrl, tempDir } from './processes.mjs';
+
+/** A check run is a few dozen requests; this bounds a stuck one on a busy machine. */
+const RUN_TIMEOUT_MS = 240_000;
+/** check's per-request timeout in these tests: generous, as PGlite's first queries crawl on a busy 2-core machine. */
+const REQUEST_TIMEOUT_MS = '60000';
+/** serve's handler holds each order this long, so that the burst (20 requests sent at once) sees the key running. */
+const HANDLER_DELAY_MS = 1500;
+/** PGlite's first start (its initdb) takes over a minute on a busy 2-core machine. */
+const START_TIMEOUT_MS = 180_000;
+
+/**
+ * @typedef {{ name: string, ok: boolean, required: boolean, evidence: string, skipped?: boolean }} Check
+ * @typedef {{ code: number | null, stdout: string, stderr: string }} Run
+ */
+
+/**
+ * Runs `node dist/cli.mjs check ...args`.
+ * @param {string[]} args
+ * @returns {Promise<Run>}
+ */
+function runCheck(args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, 'check', ...args], { timeout: RUN_TIMEOUT_MS }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs `check --json` and returns the parsed checks with the exit status.
+ * @param {string[]} args
+ */
+async function checkJson(args) {
+  const run = await runCheck([...args, '--json', '--timeout-ms', REQUEST_TIMEOUT_MS]);
+  /** @type {{ checks: Check[] }} */
+  let parsed;
+  try {
+    parsed = JSON.parse(run.stdout);
+  } catch {
+    assert.fail(`check --json printed no JSON (exit ${run.code}): ${run.stdout}\n${run.stderr}`);
+  }
+  const failed = parsed.checks.filter((c) => c.required && !c.ok).map((c) => c.name);
+  const byName = Object.fromEntries(parsed.checks.map((c) => [c.name, c]));
+  return { code: run.code, checks: parsed.checks, failed, byName, run };
+}
+
+/** @param {Check[]} checks */
+const summary = (checks) => checks.map((c) => `${c.ok ? 'ok' : 'FAIL'} ${c.name}: ${c.evidence}`).join('\n');
+
+/**
+ * Asserts a passing run in which the burst saw the key running (so the
+ * in-flight checks were exercised, not passed for want of a 409).
+ * @param {Awaited<ReturnType<typeof checkJson>>} result
+ * @param {{ regions: boolean }} expect
+ */
+function assertPasses(result, expect) {
+  assert.deepEqual(result.failed, [], summary(result.checks));
+  assert.equal(result.code, 0, result.run.stderr);
+  for (const name of ['changed-body-422-while-running', 'lookup-while-running']) {
+    assert.match(result.byName[name].evidence, /after a 409/, `${name} was not exercised while the key ran: ${result.byName[name].evidence}`);
+  }
+  for (const name of ['region-lookup', 'region-replay']) assert.equal(!result.byName[name].skipped, expect.regions, name);
+  for (const name of ['cors-preflight', 'cors-headers']) assert.ok(!result.byName[name].skipped && result.byName[name].ok, name);
+}
+
+describe('check passes against serve', () => {
+  /**
+   * @param {string} store
+   * @param {number} regions  serve processes sharing the store
+   */
+  async function serveRegions(store, regions) {
+    const servers = [];
+    for (let i = 0; i < regions; i++) {
+      const s = await startServe({ store, region: `r${i}`, handlerDelayMs: HANDLER_DELAY_MS, corsOrigins: [ORIGIN], startTimeoutMs: START_TIMEOUT_MS });
+      after(() => s.stop());
+      servers.push(s);
+    }
+    return servers.map((s) => s.url);
+  }
+
+  test('memory store, one process', { timeout: 3 * 60_000 }, async () => {
+    const [url] = await serveRegions('memory', 1);
+    assertPasses(await checkJson([/** @type {string} */ (url), '--origin', ORIGIN]), { regions: false });
+  });
+
+  test('PGlite store, one process', { timeout: 6 * 60_000 }, async () => {
+    const [url] = await serveRegions(`pglite:${join(tempDir('check-pglite'), 'data')}`, 1);
+    assertPasses(await checkJson([/** @type {string} */ (url), '--origin', ORIGIN]), { regions: false });
+  });
+
+  test('PostgreSQL store, two regions', { timeout: 6 * 60_000 }, async () => {
+    const [a, b] = await serveRegions(await serviceUrl('postgres'), 2);
+    assertPasses(await checkJson([/** @type {string} */ (a), '--region', /** @type {string} */ (b), '--origin', ORIGIN]), { regions: true });
+  });
+
+  test('Redis store, two regions', { timeout: 6 * 60_000 }, async () => {
+    const [a, b] = await serveRegions(await serviceUrl('redis'), 2);
+    assertPasses(await checkJson([/** @type {string} */ (a), '--region', /** @type {string} */ (b), '--origin', ORIGIN]), { regions: true });
+  });
+
+  test('--order FILE: the merchant order is the one sent; the text report ends PASS', { timeout: 3 * 60_000 }, async () => {
+    const dir = tempDir('check-order');
+    const ledger = join(dir, 'ledger.jsonl');
+    const server = await startServe({ store: 'memory', ledger });
+    after(() => server.stop());
+    const file = join(dir, 'order.json');
+    writeFileSync(file, JSON.stringify({ orderRef: 'merchant-42', lines: [{ sku: 'x', qty: 2 }], payment: { token: 'tok_ok' } }));
+    const run = await runCheck([server.url, '--order', file, '--timeout-ms', REQUEST_TIMEOUT_MS]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout.trim().split('\n').at(-1) ?? '', /^PASS: \d+ of \d+ required checks passed/);
+    // A declining order is a stored refusal: every rule still holds, and the report says it was one.
+    writeFileSync(file, JSON.stringify({ orderRef: 'merchant-43', payment: { token: 'tok_decline' } }));
+    const declined = await checkJson([server.url, '--order', file]);
+    assert.deepEqual(declined.failed, [], summary(declined.checks));
+    assert.match(declined.byName['order-answered'].evidence, /^POST with key \S+: 402 .*a refusal/);
+  });
+});
+
+describe('check fails against a broken backend, naming the broken rule', () => {
+  for (const [name, spec] of Object.entries(VARIANTS)) {
+    const label = spec.fails.length ? `${name}: fails ${spec.fails.join(', ')} and nothing else` : `${name}: passes (the control)`;
+    test(label, { timeout: 3 * 60_000 }, async () => {
+      const variant = await startVariant(/** @type {keyof typeof VARIANTS} */ (name));
+      after(() => variant.close());
+      const [url, ...regions] = variant.urls;
+      const result = await checkJson([/** @type {string} */ (url), ...regions.flatMap((r) => ['--region', r]), '--origin', ORIGIN]);
+      assert.deepEqual(result.failed.sort(), [...spec.fails].sort(), summary(result.checks));
+      assert.equal(result.code, spec.fails.length ? 1 : 0);
+      if (spec.delayMs) {
+        // The probes met the key still running (the backend holds it until its lookup is answered).
+        assert.match(result.byName['lookup-while-running'].evidence, /^lookup after a 409 for the key: (409|404) /, result.byName['lookup-while-running'].evidence);
+      }
+    });
+  }
+});
+
+describe('check exits 2 when it cannot run', () => {
+  test('an unreachable URL', async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = http.createServer();
+    await new Promise((r) => probe.listen(0, '127.0.0.1', () => r(undefined)));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (probe.address());
+    await new Promise((r) => probe.close(r));
+    const run = await runCheck([`http://127.0.0.1:${port}`, '--json']);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, new RegExp(`127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+  });
+
+  test('bad flags, a bad URL, no URL, an unreadable order file', async () => {
+    for (const args of [['http://127.0.0.1:9', '--no-such-flag'], ['ftp://example.com'], [], ['http://127.0.0.1:9', '--order', join(tempDir('check-no-order'), 'missing.json')]]) {
+      const run = await runCheck(args);
+      assert.equal(run.code, 2, `check ${args.join(' ')}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /^steadycart: /, args.join(' '));
+    }
+  });
+});

@@ -1,0 +1,212 @@
+// @ts-check
+/**
+ * `steadycart serve` as a process (node dist/cli.mjs serve): the one
+ * `listening on` line with `--port 0`, the demo PSP and its ledger lines
+ * (a charge, a replay that runs nothing, declines, a key the PSP has seen
+ * before after a crash), its tables created by two processes at once,
+ * SIGTERM finishing a request in flight, and the flags' errors.
+ *
+ *   npm run build && node --test test/server/cli-serve.test.mjs
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { CLI, readLedger, startServe } from '../../examples/demo-shop/lib/serve-process.mjs';
+import { demoOrder, lookup, postOrder, request, serviceUrl, tempDir } from './processes.mjs';
+
+/** Polls for a condition, bounded (events over sleeps; a busy machine gets a generous margin). */
+async function until(/** @type {() => Promise<boolean> | boolean} */ ok, /** @type {string} */ what, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/**
+ * Runs the command to its end.
+ * @param {string[]} args
+ * @returns {Promise<{ code: number | null, stdout: string, stderr: string }>}
+ */
+function runCli(args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('serve: the listening line and --port 0', () => {
+  test('prints exactly one line, "listening on http://127.0.0.1:PORT", with a real port, and exits 0 on SIGTERM', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--store', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    after(() => child.kill('SIGKILL'));
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    await until(() => stdout.includes('\n'), 'the listening line');
+    const m = /^listening on http:\/\/127\.0\.0\.1:(\d+)\n$/.exec(stdout);
+    assert.ok(m, `stdout: ${JSON.stringify(stdout)}`);
+    const port = Number(m[1]);
+    assert.ok(port > 0 && port < 65_536);
+    // Ready means ready: the store answers right away.
+    const health = await request(`http://127.0.0.1:${port}/health`);
+    assert.equal(health.status, 200, health.text);
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, { code: 0, signal: null });
+    assert.equal(stdout, m[0], 'nothing else on standard output');
+  });
+
+  test('two processes with --port 0 get two ports', { timeout: 60_000 }, async () => {
+    const [a, b] = await Promise.all([startServe({ store: 'memory' }), startServe({ store: 'memory' })]);
+    after(() => Promise.all([a.stop(), b.stop()]));
+    assert.notEqual(a.port, b.port);
+  });
+});
+
+describe('serve: the demo PSP and the ledger', () => {
+  test('tok_ok charges once: a ledger line {key, attempt 1, region, charged true}; the replay runs nothing', { timeout: 60_000 }, async () => {
+    const ledger = join(tempDir('serve-ledger'), 'ledger.jsonl');
+    const server = await startServe({ store: 'memory', region: 'eu', ledger });
+    after(() => server.stop());
+    const key = randomUUID();
+    const body = demoOrder('ref-1');
+    const first = await postOrder(server.url, key, body);
+    assert.equal(first.status, 201, first.text);
+    const order = JSON.parse(first.text);
+    assert.equal(order.key, key);
+    assert.equal(order.status, 'confirmed');
+    assert.match(order.orderId, /^ord_/);
+    assert.deepEqual(readLedger(ledger), [{ key, attempt: 1, region: 'eu', charged: true }]);
+    const again = await postOrder(server.url, key, body);
+    assert.equal(again.status, 201);
+    assert.equal(again.text, first.text);
+    assert.equal(readLedger(ledger).length, 1, 'a replay runs no handler');
+  });
+
+  test('tok_decline and any other token answer 402 {error: card_declined}; their ledger lines say charged false', { timeout: 60_000 }, async () => {
+    const ledger = join(tempDir('serve-decline'), 'ledger.jsonl');
+    const server = await startServe({ store: 'memory', region: 'us', ledger });
+    after(() => server.stop());
+    const keys = [randomUUID(), randomUUID(), randomUUID()];
+    const tokens = ['tok_decline', 'tok_demo_abc123', ''];
+    for (const [i, key] of keys.entries()) {
+      const answer = await postOrder(server.url, key, demoOrder(`ref-${i}`, tokens[i]));
+      assert.equal(answer.status, 402, `token ${JSON.stringify(tokens[i])}: ${answer.text}`);
+      assert.equal(JSON.parse(answer.text).error, 'card_declined');
+    }
+    assert.deepEqual(
+      readLedger(ledger),
+      keys.map((key) => ({ key, attempt: 1, region: 'us', charged: false })),
+    );
+  });
+
+  test('a key the PSP saw before is not charged again: crash after the charge, restart, retry: charged true then false', { timeout: 8 * 60_000 }, async () => {
+    const dir = tempDir('serve-psp');
+    const store = `pglite:${join(dir, 'data')}`;
+    const ledger = join(dir, 'ledger.jsonl');
+    const key = randomUUID();
+    const body = demoOrder('ref-psp');
+    // PGlite's first start (its initdb) takes over a minute on a busy 2-core machine.
+    const victim = await startServe({ store, region: 'a', ledger, leaseMs: 1000, env: { STEADYCART_CRASH_AT: 'charged' }, startTimeoutMs: 180_000 });
+    after(() => victim.kill());
+    await assert.rejects(postOrder(victim.url, key, body), 'the process dies before answering');
+    assert.equal((await victim.exited).signal, 'SIGKILL');
+    assert.deepEqual(readLedger(ledger), [{ key, attempt: 1, region: 'a', charged: true }]);
+
+    const server = await startServe({ store, region: 'b', ledger, leaseMs: 1000, startTimeoutMs: 180_000 });
+    after(() => server.stop());
+    /** @type {{ status: number, text: string } | null} */
+    let answer = null;
+    await until(async () => (answer = await postOrder(server.url, key, body)).status !== 409, 'the dead owner\'s lease to end', 60_000);
+    const done = /** @type {{ status: number, text: string }} */ (/** @type {unknown} */ (answer));
+    assert.equal(done.status, 201, done.text);
+    assert.deepEqual(readLedger(ledger), [
+      { key, attempt: 1, region: 'a', charged: true },
+      { key, attempt: 2, region: 'b', charged: false },
+    ]);
+    // The same order id as the first run would have answered: one order row per key.
+    assert.equal(JSON.parse(done.text).key, key);
+    const found = await lookup(server.url, key);
+    assert.equal(found.status, 200);
+    assert.equal(found.text, `{"status":201,"body":${done.text}}`);
+  });
+});
+
+describe('serve: its own tables', () => {
+  test('two processes starting at once on an empty PostgreSQL database both get ready and share the key', { timeout: 3 * 60_000 }, async () => {
+    const base = await serviceUrl('postgres');
+    const database = `serve_${randomUUID().replaceAll('-', '')}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const url = new URL(base);
+    url.pathname = `/${database}`;
+    /** @type {Awaited<ReturnType<typeof startServe>>[]} */
+    let servers = [];
+    try {
+      servers = await Promise.all(['a', 'b'].map((region) => startServe({ store: url.href, region })));
+      const [a, b] = /** @type {[Awaited<ReturnType<typeof startServe>>, Awaited<ReturnType<typeof startServe>>]} */ (servers);
+      const key = randomUUID();
+      const placed = await postOrder(a.url, key, demoOrder('ref-tables'));
+      assert.equal(placed.status, 201, placed.text);
+      const found = await lookup(b.url, key);
+      assert.equal(found.text, `{"status":201,"body":${placed.text}}`);
+    } finally {
+      // Before the throwaway server goes (its stop hook was registered first).
+      await Promise.all(servers.map((s) => s.stop()));
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+});
+
+describe('serve: SIGTERM', () => {
+  test('finishes the request in flight, writes its ledger line, then exits 0 and refuses connections', { timeout: 60_000 }, async () => {
+    const ledger = join(tempDir('serve-term'), 'ledger.jsonl');
+    const server = await startServe({ store: 'memory', ledger, handlerDelayMs: 1500 });
+    after(() => server.kill());
+    const key = randomUUID();
+    const placing = postOrder(server.url, key, demoOrder('ref-term'));
+    // In flight: the key is reserved and the handler holds it.
+    await until(async () => (await lookup(server.url, key)).status === 409, 'the order to be running');
+    const stopped = server.stop();
+    const answer = await placing;
+    assert.equal(answer.status, 201, answer.text);
+    assert.deepEqual(await stopped, { code: 0, signal: null });
+    assert.deepEqual(readLedger(ledger), [{ key, attempt: 1, region: 'local', charged: true }]);
+    await assert.rejects(request(`${server.url}/health`), /ECONNREFUSED/);
+  });
+});
+
+describe('serve: flags', () => {
+  test('--help lists every flag and exits 0', async () => {
+    const run = await runCli(['serve', '--help']);
+    assert.equal(run.code, 0);
+    for (const flag of ['--port', '--host', '--store', '--region', '--cors-origin', '--handler-delay-ms', '--ledger', '--lease-ms']) {
+      assert.ok(run.stdout.includes(flag), `${flag} in the help`);
+    }
+  });
+
+  test('an unknown flag, a bad port, a bad store, a stray argument, an unwritable ledger: exit 2 with one message', async () => {
+    const noDir = join(tempDir('serve-flags'), 'missing', 'ledger.jsonl');
+    for (const args of [['--bogus'], ['--port', 'x'], ['--port', '70000'], ['--store', 'mysql://x'], ['extra'], ['--cors-origin', 'not a url'], ['--store', 'memory', '--ledger', noDir]]) {
+      const run = await runCli(['serve', ...args]);
+      assert.equal(run.code, 2, `serve ${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^steadycart: .+\n$/, `serve ${args.join(' ')}`);
+      assert.equal(run.stdout, '');
+    }
+  });
+
+  test('a port already taken: exit 1, nothing on standard output', { timeout: 60_000 }, async () => {
+    const first = await startServe({ store: 'memory' });
+    after(() => first.stop());
+    const run = await runCli(['serve', '--store', 'memory', '--port', String(first.port)]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /cannot listen .*EADDRINUSE/);
+    assert.equal(run.stdout, '');
+  });
+});

@@ -1,0 +1,374 @@
+// @ts-check
+/**
+ * createCheckoutHandler against PROTOCOL.md, rule by rule, on the memory store
+ * and on PostgreSQL (the handler's Fetch function called directly; the
+ * adapters have their own suite). Lease cases are in leases.test.mjs.
+ *
+ *   npm run build && node --test test/server/handler.test.mjs
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { createCheckoutHandler, isSteadyCartServerError, memoryStore } from '../../dist/server.mjs';
+import { gate, openPostgresStore } from './fixtures.mjs';
+
+/** @typedef {import('../../dist/server.mjs').IdempotencyStore} IdempotencyStore */
+/** @typedef {import('../../dist/server.mjs').HandlerResult} HandlerResult */
+/** @typedef {import('../../dist/server.mjs').HandlerContext} HandlerContext */
+
+const ORIGIN = 'https://shop.example';
+const ORDER = { orderRef: 'r-1', items: [{ sku: 'mug', qty: 2 }], totals: { total: 2400, currency: 'EUR' }, payment: { token: 'tok_ok' } };
+/** Spacing and key order the server must keep: the raw bytes are the fingerprint. */
+const RAW = '{ "orderRef":"r-1",  "items":[{"sku":"mug","qty":2}],"totals":{"total":2400,"currency":"EUR"},"payment":{"token":"tok_ok"} }';
+
+/**
+ * A merchant handler recording its calls; `next` decides each answer
+ * (default 201 with the attempt), and may wait on a gate.
+ */
+function merchant() {
+  /** @type {{ order: unknown, key: string, attempt: number, signal: AbortSignal }[]} */
+  const calls = [];
+  /** @type {(order: unknown, ctx: HandlerContext) => Promise<HandlerResult>} */
+  let next = async (_order, { attempt }) => ({ status: 201, body: { orderId: 'o-1', attempt } });
+  return {
+    calls,
+    /** @param {typeof next} fn */
+    set: (fn) => {
+      next = fn;
+    },
+    /** @type {(order: unknown, ctx: HandlerContext) => Promise<HandlerResult>} */
+    handle: (order, ctx) => {
+      calls.push({ order, ...ctx });
+      return next(order, ctx);
+    },
+  };
+}
+
+/**
+ * @param {(request: Request) => Promise<Response>} h
+ * @param {{ key?: string | null, body?: string | Uint8Array, path?: string, origin?: string, method?: string }} o
+ */
+function post(h, o = {}) {
+  /** @type {Record<string, string>} */
+  const headers = { 'content-type': 'application/json' };
+  if (o.key !== null) headers['idempotency-key'] = o.key ?? randomUUID();
+  if (o.origin) headers.origin = o.origin;
+  return h(new Request(`http://127.0.0.1${o.path ?? '/checkout'}`, { method: o.method ?? 'POST', headers, body: o.body ?? RAW }));
+}
+
+/** @param {(request: Request) => Promise<Response>} h @param {string} path @param {Record<string, string>} [headers] */
+const get = (h, path, headers = {}) => h(new Request(`http://127.0.0.1${path}`, { headers }));
+
+/**
+ * @param {string} name
+ * @param {() => Promise<{ store: IdempotencyStore, close: () => Promise<void> }>} open
+ */
+function rules(name, open) {
+  describe(`checkout handler rules: ${name}`, () => {
+    /** @type {IdempotencyStore} */
+    let store;
+    /** @type {() => Promise<void>} */
+    let close = async () => {};
+    before(async () => {
+      ({ store, close } = await open());
+    });
+    after(() => close());
+
+    /** @param {Partial<import('../../dist/server.mjs').CheckoutHandlerOptions>} [extra] */
+    const setup = (extra = {}) => {
+      const m = merchant();
+      const h = createCheckoutHandler({ store, handle: m.handle, cors: { origins: [ORIGIN], credentials: true }, ...extra });
+      return { m, h };
+    };
+
+    it('400 without an Idempotency-Key, and for a malformed one; the handler never runs', async () => {
+      const { m, h } = setup();
+      const missing = await post(h, { key: null });
+      assert.equal(missing.status, 400);
+      assert.equal((await missing.json()).error, 'idempotency_key_missing');
+      for (const bad of ['', 'has space', 'a/b', '"unclosed', '"a"b"', '""', 'x'.repeat(256), 'café']) {
+        const r = await post(h, { key: bad });
+        assert.equal(r.status, 400, `key ${JSON.stringify(bad)}`);
+        assert.equal((await r.json()).error, 'idempotency_key_malformed');
+      }
+      assert.equal(m.calls.length, 0);
+    });
+
+    it('accepts the bare key and the quoted form of the IETF draft as the same key', async () => {
+      const { m, h } = setup();
+      const key = randomUUID();
+      const first = await post(h, { key });
+      assert.equal(first.status, 201);
+      const quoted = await post(h, { key: `"${key}"` });
+      assert.equal(quoted.status, 201);
+      assert.equal(quoted.headers.get('idempotent-replayed'), 'true');
+      assert.equal(m.calls.length, 1);
+      assert.equal(m.calls[0]?.key, key);
+    });
+
+    it('400 for a body that is not JSON (or not UTF-8); nothing is stored', async () => {
+      const { m, h } = setup();
+      for (const body of ['not json', '{"a":', '', new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d])]) {
+        const key = randomUUID();
+        const r = await post(h, { key, body });
+        assert.equal(r.status, 400);
+        assert.equal((await r.json()).error, 'body_not_json');
+        assert.equal((await get(h, `/checkout/${key}`)).status, 404);
+      }
+      assert.equal(m.calls.length, 0);
+    });
+
+    it('400 for card data, naming the JSON path, with the SDK guard; an allowed path passes', async () => {
+      const { m, h } = setup();
+      const cases = [
+        [{ ...ORDER, payment: { cardNumber: '4242424242424242' } }, 'payment.cardNumber'],
+        [{ ...ORDER, payment: { token: 'tok_ok', cvc: '123' } }, 'payment.cvc'],
+        [{ ...ORDER, items: [{ sku: 'mug', note: '4111 1111 1111 1111' }] }, 'items[0].note'],
+      ];
+      for (const [order, path] of cases) {
+        const key = randomUUID();
+        const r = await post(h, { key, body: JSON.stringify(order) });
+        assert.equal(r.status, 400);
+        assert.deepEqual(await r.json(), { error: 'card_data', path });
+        assert.equal((await get(h, `/checkout/${key}`)).status, 404, 'nothing stored');
+      }
+      assert.equal(m.calls.length, 0);
+      const allowing = setup({ allowCardLikeAt: ['giftCard'] });
+      const ok = await post(allowing.h, { body: JSON.stringify({ ...ORDER, giftCard: '4242424242424242' }) });
+      assert.equal(ok.status, 201);
+    });
+
+    it('413 above the body limit (64 kB by default) without running the handler', async () => {
+      const { m, h } = setup();
+      const big = JSON.stringify({ ...ORDER, pad: 'x'.repeat(65_536) });
+      assert.equal((await post(h, { body: big })).status, 413);
+      const justUnder = JSON.stringify({ pad: 'x'.repeat(65_536 - 10) });
+      assert.equal(Buffer.byteLength(justUnder), 65_536);
+      assert.equal((await post(h, { body: justUnder })).status, 201);
+      assert.equal((await post(h, { body: justUnder.replace('"}', 'x"}') })).status, 413, 'one byte over');
+      const small = setup({ bodyLimit: 100 });
+      assert.equal((await post(small.h, { body: RAW })).status, 413);
+      assert.equal(m.calls.length, 1);
+      assert.equal(small.m.calls.length, 0);
+    });
+
+    it('stores a 2xx and replays it byte for byte with Idempotent-Replayed: true; the handler runs once', async () => {
+      const { m, h } = setup();
+      m.set(async () => ({ status: 201, body: { orderId: 'o-9', note: 'café ☕', n: 1.5 } }));
+      const key = randomUUID();
+      const first = await post(h, { key });
+      const firstText = await first.text();
+      assert.equal(first.status, 201);
+      assert.equal(first.headers.get('idempotent-replayed'), null);
+      for (let i = 0; i < 3; i++) {
+        const again = await post(h, { key });
+        assert.equal(again.status, 201);
+        assert.equal(await again.text(), firstText);
+        assert.equal(again.headers.get('idempotent-replayed'), 'true');
+        assert.match(again.headers.get('content-type') ?? '', /^application\/json/);
+      }
+      assert.equal(m.calls.length, 1);
+      assert.deepEqual(m.calls[0]?.order, ORDER);
+      assert.equal(m.calls[0]?.attempt, 1);
+    });
+
+    it('stores a 4xx refusal (402) and replays it', async () => {
+      const { m, h } = setup();
+      m.set(async () => ({ status: 402, body: { error: 'card_declined' } }));
+      const key = randomUUID();
+      assert.equal((await post(h, { key })).status, 402);
+      const again = await post(h, { key });
+      assert.equal(again.status, 402);
+      assert.deepEqual(await again.json(), { error: 'card_declined' });
+      assert.equal(m.calls.length, 1);
+    });
+
+    it('422 for the same key with another body, another path, after the outcome is stored', async () => {
+      const { m, h } = setup();
+      const key = randomUUID();
+      assert.equal((await post(h, { key })).status, 201);
+      // One byte more (a space) is another body.
+      assert.equal((await post(h, { key, body: RAW + ' ' })).status, 422);
+      const other = createCheckoutHandler({ store, handle: m.handle, prefix: '/v2' });
+      assert.equal((await post(other, { key, path: '/v2/checkout' })).status, 422, 'the path is part of the fingerprint');
+      assert.equal(m.calls.length, 1);
+    });
+
+    it('422 wins over 409: another body while the first request is still running', async (t) => {
+      const { m, h } = setup();
+      const g = gate();
+      // A failed assertion must not leave the handler (and its heartbeat) running forever.
+      t.after(() => g.open());
+      m.set(async () => (g.enter(), await g.opened, { status: 201, body: { ok: true } }));
+      const key = randomUUID();
+      const first = post(h, { key });
+      await g.entered;
+      const busy = await post(h, { key });
+      assert.equal(busy.status, 409);
+      assert.ok(Number(busy.headers.get('retry-after')) >= 1, 'Retry-After on 409');
+      const changed = await post(h, { key, body: RAW.replace('tok_ok', 'tok_other') });
+      assert.equal(changed.status, 422);
+      const lookup = await get(h, `/checkout/${key}`);
+      assert.equal(lookup.status, 409, 'lookup while in progress');
+      assert.ok(Number(lookup.headers.get('retry-after')) >= 1);
+      g.open();
+      assert.equal((await first).status, 201);
+      assert.equal(m.calls.length, 1);
+    });
+
+    for (const status of [408, 425, 429, 503]) {
+      it(`${status} releases the key: nothing stored, lookup 404, the next request runs attempt 1 again`, async () => {
+        const { m, h } = setup();
+        m.set(async () => ({ status, body: { error: 'try_later' } }));
+        const key = randomUUID();
+        const r = await post(h, { key });
+        assert.equal(r.status, status);
+        assert.deepEqual(await r.json(), { error: 'try_later' });
+        assert.equal((await get(h, `/checkout/${key}`)).status, 404);
+        m.set(async (_o, { attempt }) => ({ status: 201, body: { attempt } }));
+        const again = await post(h, { key });
+        assert.equal(again.status, 201);
+        assert.deepEqual(await again.json(), { attempt: 1 });
+        assert.equal(m.calls.length, 2);
+      });
+    }
+
+    for (const failure of [500, 502, 504, 'throw', 'a 302 from the handler']) {
+      it(`${failure} keeps the key with the lease ended: lookup 409, the next request runs attempt 2`, async () => {
+        const { m, h } = setup();
+        m.set(async () => {
+          if (failure == 'throw') throw new Error('PSP timeout');
+          return { status: typeof failure == 'number' ? failure : 302, body: { error: 'upstream' } };
+        });
+        const key = randomUUID();
+        const r = await post(h, { key });
+        assert.equal(r.status, typeof failure == 'number' ? failure : 500);
+        assert.equal((await get(h, `/checkout/${key}`)).status, 409, 'never 404 for a key that was reserved');
+        m.set(async (_o, { attempt }) => ({ status: 201, body: { attempt } }));
+        const again = await post(h, { key });
+        assert.equal(again.status, 201, 'no wait for a lease: it was ended');
+        assert.deepEqual(await again.json(), { attempt: 2 });
+        assert.deepEqual(
+          m.calls.map((c) => c.attempt),
+          [1, 2],
+        );
+      });
+    }
+
+    it('lookup: 200 {status, body} with the stored body unchanged, 404 only without a row, 400 for a malformed key', async () => {
+      const { m, h } = setup();
+      m.set(async () => ({ status: 402, body: { error: 'declined', detail: 'é' } }));
+      const key = randomUUID();
+      const placed = await (await post(h, { key })).text();
+      const r = await get(h, `/checkout/${key}`);
+      assert.equal(r.status, 200);
+      const text = await r.text();
+      assert.equal(text, `{"status":402,"body":${placed}}`);
+      assert.equal((await get(h, `/checkout/${randomUUID()}`)).status, 404);
+      assert.equal((await get(h, '/checkout/bad%20key')).status, 400);
+      assert.equal((await get(h, '/checkout/a/b')).status, 404, 'not a lookup route');
+    });
+
+    it('health answers 200 while the store pings, 503 when it does not', async () => {
+      const { h } = setup();
+      assert.equal((await get(h, '/health')).status, 200);
+      const down = { ...store, ping: async () => Promise.reject(new Error('down')) };
+      const sick = createCheckoutHandler({ store: down, handle: async () => ({ status: 201, body: {} }) });
+      assert.equal((await get(sick, '/health')).status, 503);
+    });
+
+    it('503 with Retry-After when the store cannot reserve; the handler never runs', async () => {
+      const { m } = setup();
+      const down = { ...store, reserve: async () => Promise.reject(new Error('connection refused')) };
+      const h = createCheckoutHandler({ store: down, handle: m.handle });
+      const r = await post(h);
+      assert.equal(r.status, 503);
+      assert.equal(r.headers.get('retry-after'), '1');
+      assert.equal(m.calls.length, 0);
+    });
+
+    it('CORS: a preflight from an allowed origin allows the three headers, credentials and a max-age; others get none', async () => {
+      const { h } = setup();
+      const pre = (/** @type {string} */ origin, /** @type {string} */ path) =>
+        h(new Request(`http://127.0.0.1${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,idempotency-key,steadycart-attempt' } }));
+      for (const path of ['/checkout', '/checkout/abc', '/health']) {
+        const r = await pre(ORIGIN, path);
+        assert.equal(r.status, 204);
+        assert.equal(r.headers.get('access-control-allow-origin'), ORIGIN);
+        const allowed = (r.headers.get('access-control-allow-headers') ?? '').toLowerCase();
+        for (const name of ['content-type', 'idempotency-key', 'steadycart-attempt']) assert.ok(allowed.includes(name), name);
+        assert.match(r.headers.get('access-control-allow-methods') ?? '', /POST/);
+        assert.equal(r.headers.get('access-control-allow-credentials'), 'true');
+        assert.equal(r.headers.get('access-control-max-age'), '600');
+      }
+      const foreign = await pre('https://evil.example', '/checkout');
+      assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+      const placed = await post(h, { origin: ORIGIN });
+      assert.equal(placed.headers.get('access-control-allow-origin'), ORIGIN);
+      assert.match(placed.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+      assert.equal((await post(h, { origin: 'https://evil.example' })).headers.get('access-control-allow-origin'), null);
+    });
+
+    it('retention: 72 h by default; under 24 h is refused with a typed error', async () => {
+      const { h } = setup();
+      const key = randomUUID();
+      await post(h, { key });
+      const rec = await store.read(key);
+      const hours = ((rec?.expiresAt ?? 0) - Date.now()) / 3600_000;
+      assert.ok(hours > 71.9 && hours <= 72.01, `retention ${hours} h`);
+      assert.throws(
+        () => createCheckoutHandler({ store, handle: async () => ({ status: 201, body: {} }), retentionMs: 23 * 3600_000 }),
+        (err) => isSteadyCartServerError(err) && err.code == 'INVALID_OPTIONS' && err.option == 'retentionMs',
+      );
+      const day = setup({ retentionMs: 24 * 3600_000 });
+      assert.equal((await post(day.h)).status, 201);
+    });
+
+    it('lease: 30 s by default while the handler runs', async (t) => {
+      const { m, h } = setup();
+      const g = gate();
+      // A failed assertion must not leave the handler (and its heartbeat) running forever.
+      t.after(() => g.open());
+      m.set(async () => (g.enter(), await g.opened, { status: 201, body: {} }));
+      const key = randomUUID();
+      const running = post(h, { key });
+      await g.entered;
+      const rec = await store.read(key);
+      const left = (rec?.leaseUntil ?? 0) - Date.now();
+      assert.ok(left > 20_000 && left <= 30_500, `lease left ${left} ms`);
+      g.open();
+      assert.equal((await running).status, 201);
+    });
+
+    it('routes: 404 elsewhere, 405 for a wrong method, the prefix honoured', async () => {
+      const { h } = setup();
+      assert.equal((await get(h, '/elsewhere')).status, 404);
+      assert.equal((await get(h, '/checkout')).status, 405);
+      assert.equal((await post(h, { path: '/health' })).status, 405);
+      const { h: api } = setup({ prefix: '/api' });
+      assert.equal((await post(api, { path: '/api/checkout' })).status, 201);
+      assert.equal((await post(api, { path: '/checkout' })).status, 404);
+      assert.equal((await get(api, '/api/health')).status, 200);
+    });
+  });
+}
+
+rules('memory', async () => ({ store: memoryStore(), close: async () => {} }));
+
+rules('postgres', () => openPostgresStore('handler'));
+
+describe('checkout handler: sweeping', () => {
+  it('asks the store to sweep on POSTs, at most once per sweepEveryMs, the first time one interval after start', async () => {
+    const base = memoryStore();
+    let sweeps = 0;
+    const store = { ...base, sweep: () => (sweeps++, base.sweep()) };
+    const h = createCheckoutHandler({ store, sweepEveryMs: 1000, handle: async () => ({ status: 201, body: {} }) });
+    await post(h);
+    assert.equal(sweeps, 0, 'not at start');
+    await new Promise((r) => setTimeout(r, 1200));
+    await post(h);
+    await post(h);
+    await get(h, '/checkout/abc');
+    assert.equal(sweeps, 1);
+  });
+});
