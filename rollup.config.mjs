@@ -43,7 +43,8 @@ const minify = terser({
 /** A bundle that carries its dependencies: what a merchant serves as it is. */
 const standalone = (input, file, name) => ({
   input,
-  output: { file, format: 'iife', name, sourcemap: true, banner },
+  // One file a merchant serves as it is: workbox-window's lazy import is inlined.
+  output: { file, format: 'iife', name, sourcemap: true, banner, inlineDynamicImports: true },
   plugins: [workboxProd, nodeResolve({ browser: true }), esbuild({ target }), minify, integrity],
 });
 

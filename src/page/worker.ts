@@ -1,4 +1,4 @@
-import { Workbox } from 'workbox-window';
+import type { Workbox } from 'workbox-window';
 import type { Emitter } from '../events';
 import type { Config } from '../options';
 import { syncTag, type Outbox } from '../outbox/outbox';
@@ -66,7 +66,10 @@ export function registerWorker(config: Config, outbox: Outbox, events: Emitter):
     if (offlineShell) query.set('offline', '1');
     const full = String(query) ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url;
     setState('registering');
+    // workbox-window is loaded only here: a page without a worker (or a server render) never loads it.
+    void (async () => {
     try {
+      const { Workbox } = await import('workbox-window');
       wb = new Workbox(scriptUrl(full), scope ? { scope } : {});
       wb.addEventListener('waiting', () => {
         waiting = true;
@@ -89,6 +92,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Emitter):
     } catch (error) {
       setState('failed', (error as Error).message);
     }
+    })();
   } else if (config.worker) {
     setState('failed', 'service workers are not available here');
   }
