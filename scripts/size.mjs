@@ -43,12 +43,19 @@ import * as esbuild from 'esbuild';
  * build, and the targets are tracked by `npm run bench:check`. Once the size cuts
  * land, the page and worker limits become their targets (set LIMIT = TARGET);
  * never raise a limit silently.
+ *
+ * The page limit was raised from 19,000 B to 21,000 B (commit "Size: page limit
+ * 21,000 B"): the page grew from 18,410 B to 20,567 B with the snapshots and the
+ * outbox view under steadycart/react (+0.5 kB), visible replay failures and the
+ * start-up wiring (+0.4 kB), and the transport and outbox split into readable
+ * steps with a pure decision function and validate-once records (+1.2 kB).
+ * The 16,000 B target stands and is reported as missed until the size cuts land.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 19_000, target: 16_000 },
+  page: { limit: 21_000, target: 16_000 },
   worker: { limit: 18_500, target: 15_000 },
 };
 
