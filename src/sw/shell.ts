@@ -10,7 +10,9 @@ const DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest'
  * already loaded (`CACHE_URLS`) so that the first visit is covered too.
  */
 export function installShell(worker: ServiceWorkerGlobalScope, cacheName: string, ownPage: (event: ExtendableMessageEvent) => boolean): void {
-  const strategy = new NetworkFirst({ cacheName, networkTimeoutSeconds: 3 });
+  // ignoreVary: a server that sends `Vary: Origin` (as `vite preview` does) would otherwise keep
+  // a page's scripts and styles from matching their cached copies, and an offline reload goes blank.
+  const strategy = new NetworkFirst({ cacheName, networkTimeoutSeconds: 3, matchOptions: { ignoreVary: true } });
   /** Whether `url` (relative to the worker) is of this origin; a malformed one is not, and never throws. */
   const sameOrigin = (url: unknown): url is string => {
     try {
