@@ -1,5 +1,5 @@
 import { createSteadyCart, type SteadyCart, type SteadyCartOptions } from '../../src/index';
-import type { TestBackend } from './backend';
+import { closeBackends, startBackend, type TestBackend } from './backend';
 
 /** Short timeouts and circuit intervals, so that orders queue and recover in about a second. */
 export const QUICK_TUNING = { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 } as const;
@@ -42,6 +42,31 @@ export async function openTab(
   const sc = await win.steadycart!;
   opened.push({ sc, frame, namespace: options.namespace ?? 'steadycart' });
   return { sc, frame };
+}
+
+/** What `freshInstance` gives each test: its backend, its namespace and an instance on them. */
+export interface FreshInstance {
+  be: TestBackend;
+  namespace: string;
+  sc: SteadyCart;
+}
+
+/**
+ * Before each test of the suite: a fresh backend, a namespace of its own and an
+ * instance on the backend's `regions`, handed to `use` (which may prepare more);
+ * after each: every instance closed and every backend stopped.
+ */
+export function freshInstance(regions: string[], use: (fresh: FreshInstance) => void | Promise<void>): void {
+  beforeEach(async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace, endpoints: be.sdk(...regions) });
+    await use({ be, namespace, sc });
+  });
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
 }
 
 /** Closes every instance and frame opened by the test and deletes their databases. */

@@ -9,8 +9,8 @@
  */
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
-import { closeBackends, startBackend, type TestBackend } from '../backend';
-import { cleanup, item, open, rejection, uniqueNamespace } from '../helpers';
+import type { TestBackend } from '../backend';
+import { freshInstance, item, open, rejection, uniqueNamespace } from '../helpers';
 import { rawAll, rawDump } from './raw-idb';
 
 const order = (ref = 'in-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
@@ -37,16 +37,7 @@ describe('hardening: bad input', () => {
   let be: TestBackend;
   let namespace: string;
   let sc: SteadyCart;
-
-  beforeEach(async () => {
-    be = await startBackend();
-    namespace = uniqueNamespace();
-    sc = await open({ namespace, endpoints: be.sdk('us', 'backup') });
-  });
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
-  });
+  freshInstance(['us', 'backup'], (fresh) => void ({ be, namespace, sc } = fresh));
 
   /** Nothing at rest in the outbox, nothing on the wire (preflights included). */
   async function nothingStoredOrSent(): Promise<void> {
@@ -221,17 +212,10 @@ describe('hardening: card data never stored or sent (invariant 7, end to end)', 
   let be: TestBackend;
   let namespace: string;
   let sc: SteadyCart;
-
-  beforeEach(async () => {
-    be = await startBackend();
-    namespace = uniqueNamespace();
-    sc = await open({ namespace, endpoints: be.sdk('us', 'backup') });
+  freshInstance(['us', 'backup'], async (fresh) => {
+    ({ be, namespace, sc } = fresh);
     // The schema exists and holds the page's configuration; nothing else.
     await sc.cart.get();
-  });
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
   });
 
   /** Ids of the clean orders placed by `fence` in this test: the only ones allowed at rest and on the wire. */
