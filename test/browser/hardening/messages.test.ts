@@ -12,8 +12,8 @@
  */
 import { expect } from 'chai';
 import type { OrderEvent, SteadyCart } from '../../../src/index';
-import { closeBackends, startBackend, type TestBackend } from '../backend';
-import { cleanup, open, openTab, uniqueNamespace, until } from '../helpers';
+import { closeBackends, type TestBackend } from '../backend';
+import { cleanup, freshInstance, openTab, uniqueNamespace, until } from '../helpers';
 import { probe, type WorkerDeeds } from '../sw/worker-probe';
 
 const ORDER_EVENTS = ['order:sending', 'order:pending', 'order:confirmed', 'order:rejected', 'order:failed', 'order:needs-payment', 'order:expired'] as const;
@@ -61,16 +61,7 @@ describe('hardening: BroadcastChannel messages', () => {
   let be: TestBackend;
   let namespace: string;
   let sc: SteadyCart;
-
-  beforeEach(async () => {
-    be = await startBackend();
-    namespace = uniqueNamespace();
-    sc = await open({ namespace, endpoints: be.sdk('us', 'eu') });
-  });
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
-  });
+  freshInstance(['us', 'eu'], (fresh) => void ({ be, namespace, sc } = fresh));
 
   it('malformed messages are dropped and counted in health().droppedMessages; nothing reaches a listener', async () => {
     const { orders, states } = record(sc);
