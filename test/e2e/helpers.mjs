@@ -97,6 +97,23 @@ export async function openShop(browser, contextOptions = {}) {
   };
 }
 
+/**
+ * Runs `steps` on a fresh shop (see `openShop`), then requires that no page
+ * error nor CSP/Trusted Types/SRI violation was seen; closes the shop either way.
+ * @param {import('playwright-core').Browser} browser
+ * @param {(shop: Awaited<ReturnType<typeof openShop>>) => Promise<void>} steps
+ * @param {import('playwright-core').BrowserContextOptions} [contextOptions]
+ */
+export async function withShop(browser, steps, contextOptions) {
+  const s = await openShop(browser, contextOptions);
+  try {
+    await steps(s);
+    assert.deepEqual(s.errors, []);
+  } finally {
+    await s.close();
+  }
+}
+
 /** Opens the shop and waits until steadycart is up (the cart badge is live and the worker active). */
 export async function gotoShop(page, url) {
   await page.goto(url);
@@ -129,6 +146,14 @@ export async function addToCart(page, skus) {
 /** The number of units in the cart, as steadycart stores it. */
 export async function cartCount(page) {
   return page.evaluate(() => /** @type {any} */ (window).sc.cart.get().then((/** @type {any} */ c) => c.count));
+}
+
+/** Shop, add `skus` to the cart, go to checkout and fill it in. */
+export async function readyToPay(page, demo, skus) {
+  await gotoShop(page, demo.url);
+  await addToCart(page, skus);
+  await page.goto(demo.checkoutUrl);
+  await fillCheckout(page);
 }
 
 export const SHOPPER = { email: 'ana@example.com', name: 'Ana Lima', line1: '12 Harbour Road', city: 'Portland', postalCode: '04101' };

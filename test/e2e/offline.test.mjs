@@ -7,27 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  addToCart,
-  assertOneChargeEach,
-  cartCount,
-  fillCheckout,
-  gotoShop,
-  ledger,
-  openShop,
-  sharedBrowser,
-  shot,
-  submitOrder,
-  waitForOfflineShell,
-} from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, sharedBrowser, shot, submitOrder, waitForOfflineShell, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
 describe('offline', () => {
   it('a reload while offline shows the shop with the cart intact, and an order placed offline is placed once back online', { timeout: 90_000 }, async () => {
-    const s = await openShop(browser());
-    try {
-      const { page, context, demo } = s;
+    await withShop(browser(), async ({ page, context, demo }) => {
       // First visit, online: the worker installs and keeps the pages this tab loaded.
       await page.goto(demo.checkoutUrl);
       await waitForOfflineShell(page);
@@ -61,9 +47,6 @@ describe('offline', () => {
       await context.setOffline(false);
       await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 45_000 });
       await assertOneChargeEach(demo, [result.key]);
-      assert.deepEqual(s.errors, []);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
