@@ -5,26 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  addToCart,
-  assertOneChargeEach,
-  cartCount,
-  fillCheckout,
-  gotoShop,
-  ledger,
-  openShop,
-  sharedBrowser,
-  shot,
-  submitOrder,
-} from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
 describe('demo shop', () => {
   it('a normal order is confirmed by the us region with its order id, the cart empties, one charge', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser());
-    try {
-      const { page, demo } = s;
+    await withShop(browser(), async ({ page, demo }) => {
       // The SDK is loaded by script tag, with the integrity value from dist/sri.json.
       const tag = page.locator('script[src="/steadycart.iife.js"]');
       await gotoShop(page, demo.url);
@@ -53,16 +40,11 @@ describe('demo shop', () => {
       const l = await assertOneChargeEach(demo, [result.key]);
       assert.equal(l.orders[0].endpoint, 'us', 'a healthy backend takes the order in the first region');
       assert.equal(l.orders[0].body.payment.token.startsWith('tok_demo_'), true, 'payment is a token, never card data');
-      assert.deepEqual(s.errors, []);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('two tabs keep their carts in step, and an order placed in one empties the other', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser());
-    try {
-      const { page: a, context, demo } = s;
+    await withShop(browser(), async ({ page: a, context, demo }) => {
       await gotoShop(a, demo.url);
       const b = await context.newPage();
       await gotoShop(b, demo.url);
@@ -89,16 +71,11 @@ describe('demo shop', () => {
       await a.locator('[data-cart-count][data-count="0"]').first().waitFor();
 
       await assertOneChargeEach(demo, [result.key]);
-      assert.deepEqual(s.errors, []);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('the bundler example (import from \'steadycart\', bundled by esbuild) places an order too', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser(), { viewport: { width: 900, height: 600 } });
-    try {
-      const { page, demo } = s;
+    await withShop(browser(), async ({ page, demo }) => {
       await page.goto(demo.bundlerUrl);
       await page.locator('#count').filter({ hasText: '0 in the cart' }).waitFor();
       await page.click('#add');
@@ -108,16 +85,11 @@ describe('demo shop', () => {
       const l = await ledger(demo);
       assert.equal(l.charges, 1);
       assert.equal(l.duplicates, 0);
-      assert.deepEqual(s.errors, []);
-    } finally {
-      await s.close();
-    }
+    }, { viewport: { width: 900, height: 600 } });
   });
 
   it('works on a phone-sized viewport (375×740): shop, lab, checkout', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser(), { viewport: { width: 375, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
-    try {
-      const { page, demo } = s;
+    await withShop(browser(), async ({ page, demo }) => {
       await gotoShop(page, demo.url);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
@@ -138,9 +110,6 @@ describe('demo shop', () => {
       assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
       await shot(page, 'phone-confirmed');
       await assertOneChargeEach(demo, [result.key]);
-      assert.deepEqual(s.errors, []);
-    } finally {
-      await s.close();
-    }
+    }, { viewport: { width: 375, height: 740 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   });
 });
