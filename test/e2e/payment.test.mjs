@@ -6,31 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  addToCart,
-  assertOneChargeEach,
-  cartCount,
-  fillCheckout,
-  gotoShop,
-  ledger,
-  openShop,
-  setFaultInPanel,
-  sharedBrowser,
-  shot,
-  submitOrder,
-} from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, readyToPay, setFaultInPanel, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
 describe('payment outcomes', () => {
   it('a declined card: the shopper is told nothing was charged, and the cart stays', { timeout: 60_000 }, async () => {
-    const s = await openShop(browser());
-    try {
-      const { page, demo } = s;
-      await gotoShop(page, demo.url);
-      await addToCart(page, ['tote-market']);
-      await page.goto(demo.checkoutUrl);
-      await fillCheckout(page);
+    await withShop(browser(), async ({ page, demo }) => {
+      await readyToPay(page, demo, ['tote-market']);
       for (const name of ['us', 'eu', 'backup']) await setFaultInPanel(page, name, 'decline');
 
       const result = await submitOrder(page);
@@ -46,16 +29,11 @@ describe('payment outcomes', () => {
       assert.equal(l.charges, 0);
       assert.equal(l.declines, 1);
       assert.equal(l.duplicates, 0);
-      assert.deepEqual(s.errors, []);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('a payment token that expires while the order waits: needs-payment, then paying again places it once', { timeout: 90_000 }, async () => {
-    const s = await openShop(browser());
-    try {
-      const { page, demo } = s;
+    await withShop(browser(), async ({ page, demo }) => {
       await gotoShop(page, demo.url);
       // A short-lived Demo Pay token (the lab offers 30 s; shorter here to keep the test quick).
       await page.evaluate(() => localStorage.setItem('demo:token-lifetime-ms', '1500'));
@@ -81,9 +59,6 @@ describe('payment outcomes', () => {
       const key = String(await page.locator('#checkout-main .outcome').getAttribute('data-order-key'));
       assert.notEqual(key, pending.key, 'paying again is a new order with its own key');
       await assertOneChargeEach(demo, [key]);
-      assert.deepEqual(s.errors, []);
-    } finally {
-      await s.close();
-    }
+    });
   });
 });
