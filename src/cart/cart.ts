@@ -113,7 +113,9 @@ export class CartStore {
   /** Keeps the newest record seen, tells subscribers when it is newer than what they had, and returns the newest cart. */
   private publish(record: CartRecord): Cart {
     // The wall clock also counts: a database deleted by another tab starts its revisions again.
-    if (record.rev > this.record.rev || record.updatedAt > this.record.updatedAt) {
+    // The first record read is always taken: a cleaned corrupt one may carry revision 0.
+    const first = this.record === EMPTY && record !== EMPTY;
+    if (first || record.rev > this.record.rev || record.updatedAt > this.record.updatedAt) {
       this.record = record;
       this.view = toCart(record.items, record.updatedAt);
       this.events.emit('cart', this.view);

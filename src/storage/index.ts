@@ -19,9 +19,10 @@ type DB = IDBPDatabase<Schema>;
  * The `DOMException` names by which IndexedDB itself fails: full
  * (`QuotaExceededError`), a connection closed under us (`InvalidStateError`
  * on a new transaction, `AbortError` for one it cut short), broken
- * (`UnknownError`), or upgraded past us (`VersionError`).
+ * (`UnknownError`), upgraded past us (`VersionError`), or not ours: a database
+ * of our name and version without our stores (`NotFoundError` on a transaction).
  */
-const STORAGE_FAILURES = ['QuotaExceededError', 'InvalidStateError', 'UnknownError', 'VersionError', 'AbortError'];
+const STORAGE_FAILURES = ['QuotaExceededError', 'InvalidStateError', 'UnknownError', 'VersionError', 'AbortError', 'NotFoundError'];
 
 /**
  * @internal Whether `error` is a failure of IndexedDB itself, which may switch
