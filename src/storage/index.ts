@@ -124,13 +124,15 @@ export class Storage {
    * Atomic read-modify-write of one record, in one transaction, so that
    * concurrent changes from other tabs are applied in turn, never lost.
    * `change` must be synchronous; returning `undefined` writes nothing;
-   * throwing aborts and rethrows.
+   * throwing aborts and rethrows. `also` are records of the same store
+   * written in the same transaction when `change` writes, and only then.
    */
   update<S extends StoreName>(
     store: S,
     id: string,
     change: (current: Value<S> | undefined) => Value<S> | undefined,
     durability: Durability = 'strict',
+    also: readonly Value<S>[] = [],
   ): Promise<Value<S> | undefined> {
     return this.withDatabase(
       async (db) => {
@@ -140,7 +142,7 @@ export class Storage {
         let next: Value<S> | undefined;
         try {
           next = change(await tx.store.get(id));
-          if (next) tx.store.put(next);
+          if (next) for (const value of [next, ...also]) tx.store.put(value);
         } catch (error) {
           tx.abort();
           throw error;
@@ -150,7 +152,7 @@ export class Storage {
       },
       (m) => {
         const next = change(m.get(store, id));
-        if (next) m.put(store, next);
+        if (next) for (const value of [next, ...also]) m.put(store, value);
         return next;
       },
     );
