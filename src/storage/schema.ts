@@ -33,6 +33,10 @@ export interface OutboxRecord {
   tokenExpiresAt?: number;
   lastError?: ErrorInfo;
   result?: ServerResult;
+  /** The `needs-payment` order this one pays again for (`outbox.resubmit`). */
+  replaces?: string;
+  /** The order that paid again for this one; set with that order's write-ahead, in one transaction. */
+  replacedBy?: string;
 }
 
 /** Circuit breaker and latency state of one endpoint, shared by every context. */

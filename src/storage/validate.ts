@@ -14,19 +14,24 @@ export const isObject = (v: unknown): v is Record<string, unknown> => typeof v =
 export const isTime = (v: unknown): v is number => typeof v == 'number' && isFinite(v);
 const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s == 'string');
 
+/** An outbox record's id: its idempotency key. */
+const ID = /^[\w-]{8,64}$/;
+
 /**
  * Why an outbox record's fields cannot be trusted, or `undefined` when they
  * can. Cheap: the body is only checked to be a string; what it holds (JSON,
  * no card data) is the reader's check, made once per record (src/outbox/records.ts).
  */
 export function outboxFieldProblem(r: Record<string, unknown>): string | undefined {
-  if (typeof r.id != 'string' || !/^[\w-]{8,64}$/.test(r.id)) return 'bad id';
+  if (typeof r.id != 'string' || !ID.test(r.id)) return 'bad id';
   if (typeof r.body != 'string') return 'no body';
   if (!STATUSES.includes(r.status as OutboxStatus)) return 'unknown status';
   const field = ['createdAt', 'updatedAt', 'attempts', 'runs', 'due'].find((k) => !isTime(r[k]));
   if (field) return `bad ${field}`;
   if (!isStrings(r.domains)) return 'bad domains';
   if (r.tokenExpiresAt !== undefined && !isTime(r.tokenExpiresAt)) return 'bad tokenExpiresAt';
+  const link = (['replaces', 'replacedBy'] as const).find((k) => r[k] !== undefined && !(typeof r[k] == 'string' && ID.test(r[k])));
+  if (link) return `bad ${link}`;
 }
 
 /** A quarantined copy of a bad record: kept for the shop to see, never sent. */
