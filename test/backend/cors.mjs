@@ -10,7 +10,8 @@
 /** @typedef {Record<string, string>} Headers */
 
 export const ALLOW_METHODS = 'GET, POST';
-export const ALLOW_HEADERS = 'Content-Type, Idempotency-Key, Steadycart-Attempt';
+/** The SDK's own headers, then W3C Trace Context (steadycart/otel) and Steadycart-Drill (drill mode). */
+export const ALLOW_HEADERS = 'Content-Type, Idempotency-Key, Steadycart-Attempt, traceparent, tracestate, Steadycart-Drill';
 export const MAX_AGE = '600';
 
 /**

@@ -220,6 +220,8 @@ export async function startEndpoint(spec, ctx) {
       attempt: Number.isFinite(attempt) ? attempt : null,
       status: null,
       origin: header(req, 'origin'),
+      traceparent: header(req, 'traceparent'),
+      drill: header(req, 'steadycart-drill'),
     });
     // Decided on arrival, so the dropped POST itself and anything else in
     // flight while the fault lasts closes its connection.

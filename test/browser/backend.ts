@@ -30,6 +30,10 @@ export interface LoggedRequest {
   key: string | null;
   attempt: string | null;
   status: number | string | null;
+  /** The W3C `traceparent` header it carried. */
+  traceparent: string | null;
+  /** The `Steadycart-Drill` header it carried. */
+  drill: string | null;
 }
 
 export interface Ledger {
