@@ -1,5 +1,6 @@
 import { fail } from './errors';
 import type { Storage } from './storage';
+import type { SendFetch } from './transport/http';
 import type { SteadyCartOptions, TuningOptions } from './types';
 
 /** @internal An endpoint after validation. */
@@ -22,6 +23,8 @@ export interface Config {
   credentials: RequestCredentials;
   allowCardLikeAt: string[];
   tuning: Required<TuningOptions>;
+  /** The `fetch` every request goes through (tracing, fault drills); default the global one. Never stored. */
+  fetch?: SendFetch;
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
@@ -172,7 +175,9 @@ function isConfig(v: unknown): v is Config {
  * replays with it as it is, also after every page is closed.
  */
 export function storeConfig(storage: Storage, config: Config): Promise<void> {
-  return storage.put('meta', { id: CONFIG_ID, value: config }, 'relaxed');
+  // A function cannot be stored (nor replayed by another context).
+  const { fetch: _fetch, ...stored } = config;
+  return storage.put('meta', { id: CONFIG_ID, value: stored }, 'relaxed');
 }
 
 /** @internal The configuration the pages stored, or `undefined` when there is none of this build's shape. */

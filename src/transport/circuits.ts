@@ -6,7 +6,7 @@ import type { EndpointHealth } from '../types';
 import { isEndpointRecord } from '../storage/validate';
 import { replyError } from './classify';
 import { closedCircuit, failed, latency, permits, succeeded } from './breaker';
-import { send, type Reply } from './http';
+import { CONTEXT, send, type Reply } from './http';
 
 /** Latency-only updates are shared at most this often. */
 const SHARE_MS = 1000;
@@ -72,7 +72,7 @@ export class Circuits {
    * contexts wait for the verdict instead of probing too.
    */
   probe(endpoint: Endpoint, timeoutMs = this.config.tuning.attemptTimeoutMs, signal = new AbortController().signal): Promise<boolean> {
-    const { healthPath, checkoutPath, credentials } = this.config;
+    const { healthPath, checkoutPath, credentials, fetch } = this.config;
     // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
     const running = this.probing.get(endpoint.url);
     if (running) return running;
@@ -82,6 +82,8 @@ export class Circuits {
       timeoutMs,
       signal,
       credentials,
+      request: { endpoint: endpoint.url, kind: 'health', attempt: 1, context: CONTEXT },
+      fetch,
     }).then((reply) => {
       this.probing.delete(endpoint.url);
       const ok = healthPath ? !!reply.status && reply.status < 300 : reply.status == 404;

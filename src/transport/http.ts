@@ -14,6 +14,24 @@ export interface Reply {
   ms: number;
 }
 
+/** @internal What a request is for: told to a custom `fetch` (and to the `headers` option). */
+export interface RequestInfo {
+  /** Base URL of the endpoint it goes to. */
+  endpoint: string;
+  kind: 'order' | 'lookup' | 'health';
+  /** The order's Steadycart-Attempt count in this context (lookups count too); 1 for a health probe. */
+  attempt: number;
+  /** Where the request leaves from. */
+  context: 'page' | 'worker';
+}
+
+/** @internal A `fetch` that also knows what its request is for (tracing, fault drills). */
+export type SendFetch = (request: Request, info: RequestInfo) => Promise<Response>;
+
+/** @internal Where this code runs: inside a service worker, or a page. */
+const workerScope = (globalThis as { ServiceWorkerGlobalScope?: abstract new () => object }).ServiceWorkerGlobalScope;
+export const CONTEXT: RequestInfo['context'] = workerScope && globalThis instanceof workerScope ? 'worker' : 'page';
+
 /**
  * ky with its own retry off (our policy decides), every status returned as an
  * answer, and redirects refused: a redirect of a payment POST to another
@@ -24,9 +42,20 @@ const http = ky.create({ retry: 0, throwHttpErrors: false, redirect: 'error' });
 /** @internal Sends one request; never throws. */
 export async function send(
   url: string,
-  init: { method: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; timeoutMs: number; signal: AbortSignal; credentials: RequestCredentials },
+  init: {
+    method: 'GET' | 'POST';
+    body?: string;
+    headers?: Record<string, string>;
+    timeoutMs: number;
+    signal: AbortSignal;
+    credentials: RequestCredentials;
+    request: RequestInfo;
+    /** The instance's `fetch`, when it has one; default the global `fetch`. */
+    fetch?: SendFetch;
+  },
 ): Promise<Reply> {
   const start = performance.now();
+  const custom = init.fetch;
   try {
     const response = await http(url, {
       method: init.method,
@@ -38,6 +67,8 @@ export async function send(
       timeout: Math.max(1, Math.round(init.timeoutMs)),
       signal: init.signal,
       credentials: init.credentials,
+      // ky always hands its fetch the Request it built (with our signal and timeout).
+      fetch: custom && ((input) => custom(input as Request, init.request)),
     });
     const text = await response.text();
     let body: Json = null;

@@ -7,7 +7,7 @@ import { backoff } from './backoff';
 import { classify, classifyLookup, replyError } from './classify';
 import type { Circuits } from './circuits';
 import { decide, judge, type Situation } from './decide';
-import { send, type Reply } from './http';
+import { CONTEXT, send, type Reply } from './http';
 import type { RetryBudget } from './retry-budget';
 
 /** How one run of attempts for an order ended. */
@@ -309,7 +309,8 @@ export class Placer {
     this.sent.set(record.id, n);
     this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
     const url = endpoint.url + this.config.checkoutPath;
-    const init = { timeoutMs: this.timeoutFor(state, endpoint), signal, credentials: this.config.credentials };
+    const request = { endpoint: endpoint.url, kind: kind == 'lookup' ? kind : 'order', attempt: n, context: CONTEXT } as const;
+    const init = { timeoutMs: this.timeoutFor(state, endpoint), signal, credentials: this.config.credentials, request, fetch: this.config.fetch };
     if (kind == 'lookup') return send(`${url}/${record.id}`, { ...init, method: 'GET' });
     const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': record.id, 'Steadycart-Attempt': String(n) };
     return send(url, { ...init, method: 'POST', body: record.body, headers });
