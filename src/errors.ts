@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'CLOSED'
   /** No outbox entry has this id. */
   | 'NOT_FOUND'
+  /** `outbox.resubmit` named an entry that is not in `needs-payment`, or that was already paid again. */
+  | 'NOT_RESUBMITTABLE'
   /** An instance was created outside a browser (for example during a server render); importing is always safe. */
   | 'NOT_A_BROWSER';
 

@@ -187,6 +187,16 @@ export interface PlaceOrderOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link OutboxApi.resubmit}: the new payment, and `placeOrder`'s per-call options for it. */
+export interface ResubmitOptions extends PlaceOrderOptions {
+  /**
+   * The new payment (a PSP token object, for example `{ token: 'pm_…' }`):
+   * it replaces the order's top-level `payment` field. Checked like an order
+   * (JSON, no card data); `paymentTokenExpiresAt` is this payment's expiry.
+   */
+  payment: object;
+}
+
 /** States of an outbox entry. */
 export type OutboxStatus =
   | 'sending'
@@ -212,6 +222,14 @@ export interface OutboxEntry {
   result?: ServerResult;
   /** Payment token expiry, when the page gave one. */
   paymentTokenExpiresAt?: number;
+  /** The `needs-payment` order this one pays again for (see {@link OutboxApi.resubmit}). */
+  replaces?: string;
+  /**
+   * The order that paid again for this one. Set only on a `needs-payment`
+   * entry, which stays `needs-payment` and is never sent again: show the
+   * shopper the order it names instead.
+   */
+  replacedBy?: string;
 }
 
 /** Circuit state of an endpoint. */
@@ -332,6 +350,29 @@ export interface OutboxApi {
   retry(id: string): Promise<OutboxEntry>;
   /** Removes an entry that is not in flight, so it is never replayed; `false` when there is none or it is in flight. */
   discard(id: string): Promise<boolean>;
+  /**
+   * Pays again for an order in `needs-payment` (its payment token expired
+   * before any backend processed it): places the same order with the new
+   * `payment` under a new idempotency key, as `placeOrder` does, and resolves
+   * as `placeOrder` does. The new entry's `replaces` names the old one and the
+   * old one's `replacedBy` the new one, both written with the new order's
+   * write-ahead in one transaction: the old order stays `needs-payment` and is
+   * never sent again, and it can be paid again only once, in any tab.
+   *
+   * Throws `NOT_FOUND` for an unknown id, `NOT_RESUBMITTABLE` when the entry
+   * is not in `needs-payment` or was already paid again, and as `placeOrder`
+   * does for bad input (`CARD_DATA`, `INVALID_OPTIONS`…).
+   *
+   * @example
+   * ```ts
+   * sc.on('order:needs-payment', async ({ id }) => {
+   *   const { token, expiresAt } = await askForPaymentAgain();
+   *   const result = await sc.outbox.resubmit(id, { payment: { token }, paymentTokenExpiresAt: expiresAt });
+   *   show(result); // confirmed, pending, rejected or failed, as from placeOrder
+   * });
+   * ```
+   */
+  resubmit(id: string, options: ResubmitOptions): Promise<OrderResult>;
   /**
    * The outbox now, synchronously: the same object until an entry changes,
    * in any tab or the service worker. The first call starts reading the

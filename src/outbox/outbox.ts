@@ -26,6 +26,9 @@ const DRAIN_PASSES = 5;
 /** @internal Background Sync tag of the replay, which the pages register and the worker answers. */
 export const syncTag = (namespace: string) => `${namespace}:replay`;
 
+/** @internal Commits a new order's record before its first request: see `Outbox.place`. */
+export type WriteAhead = (storage: Storage, record: OutboxRecord) => Promise<void>;
+
 /** How a run of an order ended, as the outbox stores it. */
 type StoredOutcome = Omit<Outcome, 'status'> & { status: OutboxStatus };
 
@@ -98,6 +101,8 @@ export function toEntry(r: OutboxRecord): OutboxEntry {
     lastError: r.lastError,
     result: r.result,
     paymentTokenExpiresAt: r.tokenExpiresAt,
+    replaces: r.replaces,
+    replacedBy: r.replacedBy,
   };
 }
 
@@ -125,18 +130,21 @@ export class Outbox {
     this.records = new OutboxRecords(storage, events, config.allowCardLikeAt);
   }
 
-  /** @internal `placeOrder`, see the instance's documentation. */
-  async place(order: unknown, options: PlaceOrderOptions = {}): Promise<OrderResult> {
+  /**
+   * @internal `placeOrder`, see the instance's documentation. `writeAhead`
+   * commits the new record under its lock (default: stores it).
+   */
+  async place(order: unknown, options: PlaceOrderOptions = {}, writeAhead: WriteAhead = (storage, record) => storage.put('outbox', record)): Promise<OrderResult> {
     const start = performance.now();
     const { body, budgetMs, tokenExpiresAt, signal } = this.checkPlacement(order, options);
     const record = this.newRecord(body, tokenExpiresAt);
     const deadline = record.createdAt + budgetMs;
     const outcome =
-      (await withLock(this.storage, this.lockName(record.id), () => this.placeLocked(record, deadline, signal), { wait: true })) ??
+      (await withLock(this.storage, this.lockName(record.id), () => this.placeLocked(record, deadline, signal, writeAhead), { wait: true })) ??
       // The lock is named by this order's fresh key: no other context can hold it, so this happens
       // only if the lease store misbehaves. The order is then not sent from here without its lock
       // (a drain elsewhere would take it for an orphan and send it too): it waits for a replay.
-      (await this.unsent(record));
+      (await this.unsent(record, writeAhead));
     return {
       id: record.id,
       status: record.status as OrderResult['status'],
@@ -150,6 +158,11 @@ export class Outbox {
   /** Every entry, oldest first, from every tab and the service worker. */
   async list(): Promise<OutboxEntry[]> {
     return (await this.records.all()).sort((a, b) => a.createdAt - b.createdAt).map(toEntry);
+  }
+
+  /** @internal The trusted record of an entry; none while the outbox is off. */
+  async record(id: string): Promise<OutboxRecord | undefined> {
+    return this.config.retentionMs ? this.records.get(id) : undefined;
   }
 
   /**
@@ -249,9 +262,9 @@ export class Outbox {
   }
 
   /** A new order, under its lock: write-ahead, then the first run, then its outcome stored. */
-  private async placeLocked(record: OutboxRecord, deadline: number, signal: AbortSignal | undefined): Promise<Outcome> {
+  private async placeLocked(record: OutboxRecord, deadline: number, signal: AbortSignal | undefined, writeAhead: WriteAhead): Promise<Outcome> {
     const { retentionMs } = this.config;
-    if (retentionMs) await this.storage.put('outbox', record);
+    if (retentionMs) await writeAhead(this.storage, record);
     this.emit(record);
     const outcome = await this.placer.place({ record, deadline, signal, fresh: true, mayOrder: whileTokenLives(record) });
     const settlement = underTokenPolicy(record, outcome, { replay: false, tokenDeadAtStart: false, aborted: !!signal?.aborted });
@@ -259,10 +272,11 @@ export class Outbox {
     return outcome;
   }
 
-  /** See `place`: an order that could not take its own lock waits, stored, without a request. */
-  private async unsent(record: OutboxRecord): Promise<Outcome> {
+  /** See `place`: an order that could not take its own lock waits, stored (through its write-ahead), without a request. */
+  private async unsent(record: OutboxRecord, writeAhead: WriteAhead): Promise<Outcome> {
     const outcome: Outcome = { status: 'pending', attempts: 0, error: { code: 'unreachable', message: 'not sent: the order could not be locked', at: Date.now() } };
     record.domains = [];
+    if (this.config.retentionMs) await writeAhead(this.storage, record);
     await this.store(record, this.config.retentionMs ? outcome : { ...outcome, status: 'failed' });
     return outcome;
   }

@@ -1,5 +1,6 @@
 import { fail } from '../errors';
 import type { Outbox } from '../outbox/outbox';
+import { resubmit } from '../outbox/resubmit';
 import type { OutboxApi } from '../types';
 import type { OutboxView } from './outbox-view';
 
@@ -21,6 +22,10 @@ export function outboxApi(outbox: Outbox, view: OutboxView, live: () => void): O
       const removed = await outbox.discard(entryId(id));
       view.refresh();
       return removed;
+    },
+    async resubmit(id, options) {
+      live();
+      return resubmit(outbox, entryId(id), options);
     },
     // Also after close: a framework may read once more while it unmounts.
     snapshot: () => view.snapshot(),

@@ -12,7 +12,7 @@ export interface OutboxView {
 }
 
 /** What a read of an entry shows, beyond its id (its order never changes). */
-const shown = (e: OutboxEntry) => JSON.stringify([e.status, e.updatedAt, e.attempts, e.result, e.lastError]);
+const shown = (e: OutboxEntry) => JSON.stringify([e.status, e.updatedAt, e.attempts, e.result, e.lastError, e.replacedBy]);
 
 /**
  * @internal One snapshot object, replaced only when an entry changes.

@@ -1,0 +1,56 @@
+import { fail } from '../errors';
+import type { OutboxRecord, Storage } from '../storage';
+import { isObject } from '../storage/validate';
+import type { OrderResult, ResubmitOptions } from '../types';
+import type { Outbox } from './outbox';
+
+/**
+ * Paying again (`outbox.resubmit`). An order in `needs-payment` was never
+ * processed by any backend (its token died before it was sent, or every
+ * domain that may have seen it answered a lookup with 404), so placing it
+ * again under a new key with a new payment cannot charge twice, provided the
+ * old order is never sent again and is paid again only once. Both hold by
+ * construction: `needs-payment` is final (no replay path sends a final
+ * entry), and the link that marks it paid again is written in the same
+ * transaction as the new order's write-ahead, only if no other context wrote
+ * one first. (Page-only: the service worker never pays again.)
+ */
+
+/** @internal `outbox.resubmit`, see the API's documentation. */
+export async function resubmit(outbox: Outbox, id: string, options: ResubmitOptions): Promise<OrderResult> {
+  if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
+  const old = await outbox.record(id);
+  if (!old) return fail('NOT_FOUND', 'no outbox entry has this id', 'id');
+  return outbox.place(paidAgain(old, options.payment), options, (storage, record) => writeAheadPaidAgain(storage, id, record));
+}
+
+/** Throws `NOT_RESUBMITTABLE` unless `record` may be paid again: in `needs-payment`, and not paid again already. */
+function assertResubmittable(record: OutboxRecord): void {
+  if (record.replacedBy) fail('NOT_RESUBMITTABLE', `this order was already paid again, as ${record.replacedBy}`, 'id');
+  if (record.status != 'needs-payment') fail('NOT_RESUBMITTABLE', `only an order in needs-payment can be paid again; this one is ${record.status}`, 'id');
+}
+
+/** The order of `record` with `payment` in place of its own top-level `payment` field. */
+function paidAgain(record: OutboxRecord, payment: unknown): object {
+  assertResubmittable(record);
+  if (typeof payment != 'object' || payment === null) fail('INVALID_OPTIONS', 'must be the new payment, an object', 'payment');
+  const order: unknown = JSON.parse(record.body);
+  if (!isObject(order)) fail('NOT_RESUBMITTABLE', 'only an order that is a JSON object can take a new payment', 'id');
+  return { ...(order as object), payment };
+}
+
+/**
+ * The write-ahead of `record`, the order that pays again for `oldId`: one
+ * transaction stores it (as `replaces` oldId) and marks the old one
+ * `replacedBy` it, or, should another context have paid again first (or the
+ * old one be gone), stores nothing and throws.
+ */
+async function writeAheadPaidAgain(storage: Storage, oldId: string, record: OutboxRecord): Promise<void> {
+  record.replaces = oldId;
+  const link = (old: OutboxRecord | undefined): OutboxRecord => {
+    if (!old) return fail('NOT_FOUND', 'no outbox entry has this id', 'id');
+    assertResubmittable(old);
+    return { ...old, replacedBy: record.id };
+  };
+  await storage.update('outbox', oldId, link, 'strict', [record]);
+}
