@@ -12,6 +12,7 @@ import { registerWorker } from './page/worker';
 import type { SteadyCart, SteadyCartOptions } from './types';
 
 export { SteadyCartError, isSteadyCartError, type ErrorCode } from './errors';
+export { orderStatusText } from './outbox/status-text';
 export type * from './types';
 
 /**
