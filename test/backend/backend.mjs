@@ -30,7 +30,8 @@ import { normalizeUpstream, ordersFromExecutions } from './upstream.mjs';
  * @property {EndpointOptions[]} endpoints
  * @property {string} [host]          loopback address only; default '127.0.0.1'
  * @property {number[]} [ports]       fixed port per endpoint; 0 or missing: ephemeral
- * @property {string} [checkoutPath]  default '/checkout'; lookup is `${checkoutPath}/${key}`
+ * @property {string} [checkoutPath]  default '/checkout'
+ * @property {string} [lookupPath]    template with `{key}` once; default `${checkoutPath}/{key}`
  * @property {string | false} [healthPath]  default '/health'; false: no health route
  * @property {boolean} [requireKey]   default true; false: a keyless POST is charged every time
  * @property {((body: any) => unknown) | string | null} [orderRef]  recognises one logical order
@@ -88,6 +89,7 @@ export async function startBackend(options) {
   /** @type {import('./endpoint.mjs').EndpointContext} */
   const ctx = {
     checkoutPath: o.checkoutPath,
+    lookupPath: o.lookupPath,
     healthPath: o.healthPath,
     requireKey: o.requireKey,
     processMs: o.processMs,
@@ -228,6 +230,10 @@ function normalizeOptions(options) {
   }
   const checkoutPath = (options.checkoutPath ?? '/checkout').replace(/\/+$/, '');
   if (!/^\/[^?#]*$/.test(checkoutPath)) throw new TypeError(`checkoutPath must be a path starting with /, got ${JSON.stringify(options.checkoutPath)}`);
+  const lookupPath = options.lookupPath ?? `${checkoutPath}/{key}`;
+  if (typeof lookupPath !== 'string' || !/^\/[^?#]*$/.test(lookupPath) || lookupPath.split('{key}').length !== 2) {
+    throw new TypeError(`lookupPath must be a path starting with / that holds {key} once, got ${JSON.stringify(options.lookupPath)}`);
+  }
   const healthPath = options.healthPath ?? '/health';
   if (healthPath !== false && (typeof healthPath !== 'string' || !/^\/[^?#]*$/.test(healthPath))) {
     throw new TypeError(`healthPath must be a path starting with / or false, got ${JSON.stringify(healthPath)}`);
@@ -244,6 +250,7 @@ function normalizeOptions(options) {
     endpoints,
     ports: ports.map((p) => p ?? 0),
     checkoutPath,
+    lookupPath,
     healthPath,
     requireKey,
     orderRef: normalizeOrderRef(options.orderRef),

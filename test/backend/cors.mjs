@@ -10,8 +10,11 @@
 /** @typedef {Record<string, string>} Headers */
 
 export const ALLOW_METHODS = 'GET, POST';
-/** The SDK's own headers, then W3C Trace Context (steadycart/otel) and Steadycart-Drill (drill mode). */
-export const ALLOW_HEADERS = 'Content-Type, Idempotency-Key, Steadycart-Attempt, traceparent, tracestate, Steadycart-Drill';
+/**
+ * The SDK's own headers, then W3C Trace Context (steadycart/otel), Steadycart-Drill (drill mode), and
+ * a bearer token and a CSRF token as a shop's `headers` option would add them.
+ */
+export const ALLOW_HEADERS = 'Content-Type, Idempotency-Key, Steadycart-Attempt, traceparent, tracestate, Steadycart-Drill, Authorization, X-Csrf-Token';
 export const MAX_AGE = '600';
 
 /**

@@ -22,6 +22,7 @@ import { FAULT_HEADER, forward } from './upstream.mjs';
  * What an endpoint shares with its backend.
  * @typedef {object} EndpointContext
  * @property {string} checkoutPath
+ * @property {string} lookupPath     template with `{key}` once
  * @property {string | false} healthPath
  * @property {boolean} requireKey
  * @property {number} processMs
@@ -207,7 +208,7 @@ export async function startEndpoint(spec, ctx) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const route = classify(req.method ?? '', path);
-    const lookupKey = route === 'lookup' ? decodeKey(path.slice(ctx.checkoutPath.length + 1)) : null;
+    const lookupKey = route === 'lookup' ? lookupKeyOf(path) : null;
     const key = route === 'lookup' ? lookupKey : header(req, 'idempotency-key');
     const attempt = Number.parseInt(header(req, 'steadycart-attempt') ?? '', 10);
     const entry = ctx.log.add({
@@ -220,6 +221,8 @@ export async function startEndpoint(spec, ctx) {
       attempt: Number.isFinite(attempt) ? attempt : null,
       status: null,
       origin: header(req, 'origin'),
+      authorization: header(req, 'authorization'),
+      csrf: header(req, 'x-csrf-token'),
       traceparent: header(req, 'traceparent'),
       drill: header(req, 'steadycart-drill'),
     });
@@ -444,9 +447,19 @@ export async function startEndpoint(spec, ctx) {
     if (method === 'POST' && path === ctx.checkoutPath) return 'checkout';
     const read = method === 'GET' || method === 'HEAD';
     if (read && ctx.healthPath !== false && path === ctx.healthPath) return 'health';
-    const rest = path.startsWith(`${ctx.checkoutPath}/`) ? path.slice(ctx.checkoutPath.length + 1) : '';
-    if (read && rest !== '' && !rest.includes('/') && decodeKey(rest) !== null) return 'lookup';
+    if (read && lookupKeyOf(path) !== null) return 'lookup';
     return 'other';
+  }
+
+  /**
+   * The key a lookup path names (`lookupPath` with `{key}` filled in), or null.
+   * @param {string} path
+   */
+  function lookupKeyOf(path) {
+    const [before = '', after = ''] = ctx.lookupPath.split('{key}');
+    if (!path.startsWith(before) || !path.endsWith(after)) return null;
+    const rest = path.slice(before.length, path.length - after.length);
+    return rest !== '' && !rest.includes('/') ? decodeKey(rest) : null;
   }
 
   return {

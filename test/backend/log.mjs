@@ -19,6 +19,8 @@
  * @property {number | null} attempt  Steadycart-Attempt header
  * @property {number | 'silent' | 'dropped' | 'refused' | 'aborted' | null} status
  * @property {string | null} origin   Origin header
+ * @property {string | null} authorization  Authorization header
+ * @property {string | null} csrf     X-Csrf-Token header
  * @property {string | null} traceparent  W3C traceparent header
  * @property {string | null} drill    Steadycart-Drill header
  */

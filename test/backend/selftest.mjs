@@ -352,7 +352,7 @@ describe('CORS', () => {
     assert.equal(r.status, 204);
     assert.equal(r.headers.get('access-control-allow-origin'), 'http://shop.test');
     assert.equal(r.headers.get('access-control-allow-methods'), 'GET, POST');
-    assert.equal(r.headers.get('access-control-allow-headers'), 'Content-Type, Idempotency-Key, Steadycart-Attempt, traceparent, tracestate, Steadycart-Drill');
+    assert.equal(r.headers.get('access-control-allow-headers'), 'Content-Type, Idempotency-Key, Steadycart-Attempt, traceparent, tracestate, Steadycart-Drill, Authorization, X-Csrf-Token');
     assert.equal(r.headers.get('access-control-max-age'), '600');
     assert.equal(r.headers.get('access-control-expose-headers'), 'Retry-After');
     assert.equal(r.headers.get('access-control-allow-private-network'), null);

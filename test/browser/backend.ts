@@ -30,6 +30,10 @@ export interface LoggedRequest {
   key: string | null;
   attempt: string | null;
   status: number | string | null;
+  /** The `Authorization` header it carried. */
+  authorization: string | null;
+  /** The `X-Csrf-Token` header it carried. */
+  csrf: string | null;
   /** The W3C `traceparent` header it carried. */
   traceparent: string | null;
   /** The `Steadycart-Drill` header it carried. */
@@ -75,7 +79,14 @@ async function call<T>(path: string, init?: { method: string; body?: unknown }):
  * domain `backup`.
  */
 export async function startBackend(
-  options: { endpoints?: Array<{ name: string; domain: string; latencyMs?: number }>; processMs?: number; healthPath?: string | false } = {},
+  options: {
+    endpoints?: Array<{ name: string; domain: string; latencyMs?: number }>;
+    processMs?: number;
+    checkoutPath?: string;
+    /** A template with `{key}`; default the checkout path, then `/{key}`. */
+    lookupPath?: string;
+    healthPath?: string | false;
+  } = {},
 ): Promise<TestBackend> {
   const { id, endpoints } = await call<{ id: string; endpoints: EndpointInfo[] }>('', {
     method: 'POST',
@@ -86,6 +97,8 @@ export async function startBackend(
         { name: 'backup', domain: 'backup' },
       ],
       processMs: options.processMs ?? 0,
+      checkoutPath: options.checkoutPath,
+      lookupPath: options.lookupPath,
       healthPath: options.healthPath ?? '/health',
     },
   });
