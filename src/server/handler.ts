@@ -3,6 +3,7 @@ import { errorJson } from './http/respond';
 import { health, lookUp } from './lookup';
 import { settings, type CheckoutHandlerOptions } from './options';
 import { placeOrder } from './place';
+import type { RequestTelemetry, RouteInfo } from './telemetry/types';
 
 /**
  * A Fetch-standard request handler serving PROTOCOL.md. Mount it with an
@@ -18,6 +19,9 @@ export interface CheckoutHandler {
 }
 
 type Route = { name: 'checkout' } | { name: 'lookup'; key: string } | { name: 'health' } | null;
+
+/** The key in a lookup's `url.path` never reaches telemetry. */
+const REDACTED = 'REDACTED';
 
 /**
  * Creates the checkout endpoint:
@@ -59,29 +63,41 @@ export function createCheckoutHandler<Order = unknown>(options: CheckoutHandlerO
   const sweepNow = (): void => {
     if (Date.now() - lastSweep < s.sweepEveryMs) return;
     lastSweep = Date.now();
-    s.store.sweep().catch((err) => s.onError(err, { phase: 'sweep' }));
+    s.store.sweep().catch((err) => {
+      s.onError(err, { phase: 'sweep' });
+      s.telemetry.storeError('sweep');
+    });
   };
+  const routeInfo = (target: NonNullable<Route>, pathname: string): RouteInfo =>
+    target.name == 'lookup' ? { template: `${checkoutPath}/{key}`, path: `${checkoutPath}/${REDACTED}` } : { template: pathname, path: pathname };
 
-  const handler = async (request: Request): Promise<Response> => {
-    const url = new URL(request.url);
+  const answer = async (request: Request, target: NonNullable<Route>, method: string, url: URL, t: RequestTelemetry): Promise<Response> => {
     const origin = request.headers.get('origin');
     const headers = corsHeaders(s.cors, origin);
-    const target = route(url.pathname);
-    if (!target) return errorJson(404, 'no_such_route', headers);
-    const method = request.method.toUpperCase();
     if (method == 'OPTIONS') return preflight(s.cors, origin);
     try {
       if (target.name == 'checkout') {
         if (method != 'POST') return errorJson(405, 'method_not_allowed', { ...headers, allow: 'POST, OPTIONS' });
         sweepNow();
-        return await placeOrder(s, request, url.pathname, headers);
+        return await placeOrder(s, request, url.pathname, headers, t);
       }
       if (method != 'GET' && method != 'HEAD') return errorJson(405, 'method_not_allowed', { ...headers, allow: 'GET, OPTIONS' });
-      return target.name == 'health' ? await health(s, headers) : await lookUp(s, target.key, headers);
+      return target.name == 'health' ? await health(s, headers, t) : await lookUp(s, target.key, headers, t);
     } catch (err) {
       s.onError(err, { phase: 'request' });
       return errorJson(500, 'internal', headers);
     }
+  };
+
+  const handler = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const target = route(url.pathname);
+    if (!target) return errorJson(404, 'no_such_route', corsHeaders(s.cors, request.headers.get('origin')));
+    const method = request.method.toUpperCase();
+    const t = await s.telemetry.request(request, method, routeInfo(target, url.pathname));
+    const response = await answer(request, target, method, url, t);
+    t.end(response.status);
+    return response;
   };
   return Object.assign(handler, { matches: (pathname: string) => route(pathname) != null, prefix: s.prefix });
 }

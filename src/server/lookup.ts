@@ -1,13 +1,14 @@
 import { checkKey } from './http/key';
 import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
 import type { Settings } from './options';
+import type { RequestTelemetry } from './telemetry/types';
 
 /**
  * `GET {prefix}/checkout/{key}`: 200 `{status, body}` for a stored outcome,
  * 409 while a record is running (also after its lease ended: the key was
  * reserved, so it may have been processed), 404 only when there is no row.
  */
-export async function lookUp(s: Settings, encodedKey: string, headers: BaseHeaders): Promise<Response> {
+export async function lookUp(s: Settings, encodedKey: string, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
   let key: string | null;
   try {
     key = checkKey(decodeURIComponent(encodedKey));
@@ -17,9 +18,10 @@ export async function lookUp(s: Settings, encodedKey: string, headers: BaseHeade
   if (!key) return errorJson(400, 'idempotency_key_malformed', headers);
   let record;
   try {
-    record = await s.store.read(key);
+    record = await t.step('read', () => s.store.read(key));
   } catch (err) {
     s.onError(err, { key, phase: 'lookup' });
+    t.storeError('read');
     return errorJson(503, 'store_unavailable', { ...headers, 'retry-after': '1' });
   }
   if (!record) return errorJson(404, 'not_found', headers);
@@ -32,16 +34,17 @@ export async function lookUp(s: Settings, encodedKey: string, headers: BaseHeade
 }
 
 /** `GET {prefix}/health`: 200 while the store answers a ping within 2 s, else 503. */
-export async function health(s: Settings, headers: BaseHeaders): Promise<Response> {
+export async function health(s: Settings, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error('store ping timed out')), 2000);
   });
   try {
-    await Promise.race([s.store.ping(), timeout]);
+    await t.step('ping', () => Promise.race([s.store.ping(), timeout]));
     return rawJson(200, '{"ok":true}', headers);
   } catch (err) {
     s.onError(err, { phase: 'health' });
+    t.storeError('ping');
     return errorJson(503, 'store_unavailable', headers);
   } finally {
     clearTimeout(timer);

@@ -1,5 +1,8 @@
 import { invalidOption } from './errors';
 import type { IdempotencyStore } from './store/types';
+import { loadTelemetry } from './telemetry/otel';
+import type { TelemetryOptions } from './telemetry/options';
+import { NO_TELEMETRY, type Telemetry } from './telemetry/types';
 
 /** What the merchant's handler returns: the HTTP answer for this order. */
 export interface HandlerResult {
@@ -64,6 +67,11 @@ export interface CheckoutHandlerOptions<Order = unknown> {
   sweepEveryMs?: number;
   /** Told about store and handler failures that the client only sees as a status. */
   onError?: (error: unknown, context: { key?: string; phase: string }) => void;
+  /**
+   * OpenTelemetry spans and metrics (see {@link TelemetryOptions}). Without
+   * it, `@opentelemetry/api` is never loaded.
+   */
+  telemetry?: TelemetryOptions;
 }
 
 /** The SDK keeps an order in its outbox for 24 h: a shorter retention could forget a key it replays. */
@@ -81,6 +89,7 @@ export interface Settings {
   allowCardLikeAt: readonly string[];
   sweepEveryMs: number;
   onError: NonNullable<CheckoutHandlerOptions['onError']>;
+  telemetry: Telemetry;
 }
 
 const positive = (name: string, value: number | undefined, fallback: number, min = 1): number => {
@@ -112,6 +121,7 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
       allowHeaders: cors.allowHeaders ?? [],
     };
   }
+  const onError = options.onError ?? (() => {});
   return {
     store: options.store,
     handle: options.handle as OrderHandler<unknown>,
@@ -122,6 +132,16 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
     cors: corsSettings,
     allowCardLikeAt: options.allowCardLikeAt ?? [],
     sweepEveryMs: positive('sweepEveryMs', options.sweepEveryMs, 600_000),
-    onError: options.onError ?? (() => {}),
+    onError,
+    telemetry: options.telemetry ? loadTelemetry(checkTelemetry(options.telemetry), NO_TELEMETRY, (err) => onError(err, { phase: 'telemetry' })) : NO_TELEMETRY,
   };
+}
+
+/** The telemetry option's providers must be what they claim to be. */
+function checkTelemetry(t: TelemetryOptions): TelemetryOptions {
+  if (typeof t != 'object' || t === null) invalidOption('telemetry', 'must be an object');
+  if (t.tracerProvider && typeof t.tracerProvider.getTracer != 'function') invalidOption('telemetry.tracerProvider', 'must be a TracerProvider');
+  if (t.meterProvider && typeof t.meterProvider.getMeter != 'function') invalidOption('telemetry.meterProvider', 'must be a MeterProvider');
+  if (t.propagator && typeof t.propagator.extract != 'function') invalidOption('telemetry.propagator', 'must be a TextMapPropagator');
+  return t;
 }

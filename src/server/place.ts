@@ -8,11 +8,15 @@ import { holdLease } from './lease';
 import type { Settings } from './options';
 import { disposition } from './outcome';
 import type { StoredOutcome } from './store/types';
+import type { Outcome, RequestTelemetry } from './telemetry/types';
 
 /** The header that marks a stored outcome sent again. */
 export const REPLAYED = 'idempotent-replayed';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** What releasing the key after the handler's run means, for telemetry. */
+const RELEASED: Record<'forget' | 'keep', Outcome> = { forget: 'released', keep: 'kept' };
 
 /** A stored outcome, sent again byte for byte. */
 const replay = (outcome: StoredOutcome, headers: BaseHeaders): Response =>
@@ -22,7 +26,7 @@ const replay = (outcome: StoredOutcome, headers: BaseHeaders): Response =>
  * `POST {prefix}/checkout`: validate, reserve the key, run the merchant's
  * handler under a lease, then store, release or keep the key by its status.
  */
-export async function placeOrder(s: Settings, request: Request, path: string, headers: BaseHeaders): Promise<Response> {
+export async function placeOrder(s: Settings, request: Request, path: string, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
   const key = parseKeyHeader(request.headers.get('idempotency-key'));
   if (!key) {
     const missing = request.headers.get('idempotency-key') == null;
@@ -52,27 +56,40 @@ export async function placeOrder(s: Settings, request: Request, path: string, he
   const fp = fingerprint(request.method, path, raw);
   let reservation;
   try {
-    reservation = await s.store.reserve(key, fp, { leaseMs: s.leaseMs, retentionMs: s.retentionMs });
+    reservation = await t.step(
+      'reserve',
+      () => s.store.reserve(key, fp, { leaseMs: s.leaseMs, retentionMs: s.retentionMs }),
+      (r) => ({ 'steadycart.reservation': r.kind }),
+    );
   } catch (err) {
     // Nothing ran: the handler is only called after a reservation the store acknowledged.
     s.onError(err, { key, phase: 'reserve' });
+    t.storeError('reserve');
     return errorJson(503, 'store_unavailable', { ...headers, 'retry-after': '1' });
   }
   switch (reservation.kind) {
     case 'mismatch':
+      t.outcome('key_mismatch');
       return errorJson(422, 'idempotency_key_reused', headers);
     case 'busy':
+      t.outcome('in_progress');
       return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(reservation.retryAfterMs) });
     case 'done':
+      t.outcome('replayed');
       return replay(reservation.outcome, headers);
   }
 
   const { owner, attempt } = reservation;
-  const lease = holdLease(s.store, key, owner, s.leaseMs, (err) => s.onError(err, { key, phase: 'heartbeat' }));
+  if (attempt > 1) t.takeover(attempt);
+  const lease = holdLease(s.store, key, owner, s.leaseMs, (err) => {
+    s.onError(err, { key, phase: 'heartbeat' });
+    t.storeError('heartbeat');
+  });
   let status: number;
   let body: string;
   try {
-    const result = await s.handle(order, { key, attempt, signal: lease.signal });
+    const context = { key, attempt, signal: lease.signal };
+    const result = await t.step('handler', () => s.handle(order, context), (r) => ({ 'steadycart.attempt': attempt, 'steadycart.handler.status': r.status }));
     status = result.status;
     body = JSON.stringify(result.body ?? null);
   } catch (err) {
@@ -86,14 +103,21 @@ export async function placeOrder(s: Settings, request: Request, path: string, he
   const what = disposition(status);
   try {
     if (what == 'store') {
-      if (await s.store.complete(key, owner, { status, body }, s.retentionMs)) return rawJson(status, body, headers);
+      if (await t.step('complete', () => s.store.complete(key, owner, { status, body }, s.retentionMs))) {
+        t.outcome('stored');
+        return rawJson(status, body, headers);
+      }
       // The lease was lost while the handler ran: whatever the owner now stored is the answer.
-      return await current(s, key, headers);
+      t.outcome('lease_lost');
+      return await current(s, key, headers, t);
     }
-    await s.store.release(key, owner, { forget: what == 'forget' });
+    await t.step('release', () => s.store.release(key, owner, { forget: what == 'forget' }));
+    t.outcome(RELEASED[what]);
   } catch (err) {
     // The write may or may not have committed: an ambiguous 500, resolved by a retry or a lookup.
-    s.onError(err, { key, phase: what == 'store' ? 'complete' : 'release' });
+    const operation = what == 'store' ? 'complete' : 'release';
+    s.onError(err, { key, phase: operation });
+    t.storeError(operation);
     return errorJson(500, 'store_unavailable', headers);
   }
   if (what == 'keep' && (status < 500 || status > 599)) return errorJson(500, 'handler_failed', headers);
@@ -101,8 +125,8 @@ export async function placeOrder(s: Settings, request: Request, path: string, he
 }
 
 /** The answer for a key whose lease this request lost: the stored outcome, or 409. */
-async function current(s: Settings, key: string, headers: BaseHeaders): Promise<Response> {
-  const record = await s.store.read(key);
+async function current(s: Settings, key: string, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
+  const record = await t.step('read', () => s.store.read(key));
   if (record?.state == 'done' && record.outcome) return replay(record.outcome, headers);
   return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(s.leaseMs) });
 }
