@@ -79,6 +79,7 @@ export async function createCore(config: Config, opened?: Storage): Promise<Core
       endpoints: circuits.health(),
       droppedMessages: channel.dropped,
       retryTokens: budget.tokens,
+      replayNeedsPage: config.replayNeedsPage,
     }),
     start(connect = {}) {
       hooks = connect;

@@ -44,6 +44,8 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   await cart.get();
   // The service worker replays with the pages' configuration, kept normalized, even after they close.
   if (config.endpoints.length) await storeConfig(core.storage, config);
+  // The worker cannot send orders whose headers only a page has: say why such an order waits.
+  if (config.replayNeedsPage) events.on('order:pending', ({ id }) => events.emit('replay:needs-page', { id, reason: 'headers' }));
   const worker = registerWorker(config, outbox, events);
   const triggers = config.retentionMs ? startReplayTriggers(outbox, () => circuits.probeOpen(), (error) => events.emit('replay:error', error)) : undefined;
   core.start({ onRemoteCart: () => cart.onRemoteChange(), onRecovered: (outageMs) => triggers?.recovered(outageMs), onWaiting: worker.sync });

@@ -1,21 +1,36 @@
 import { fail } from './errors';
 import type { Storage } from './storage';
+import { headerSet, type EndpointHeaders } from './transport/headers';
 import type { SendFetch } from './transport/http';
 import type { SteadyCartOptions, TuningOptions } from './types';
+
+/** @internal An endpoint's request paths, its own or the instance's. */
+export interface EndpointPaths {
+  checkout: string;
+  /** A template with `{key}` once. */
+  lookup: string;
+  health: string | false;
+}
 
 /** @internal An endpoint after validation. */
 export interface Endpoint {
   /** Base URL without a trailing slash. */
   url: string;
   domain: string;
+  paths: EndpointPaths;
+  /** The instance's `headers`, then the endpoint's. */
+  headers: EndpointHeaders;
 }
+
+/** @internal The URL that looks an order up on `endpoint`. */
+export const lookupUrl = (endpoint: Endpoint, key: string): string => endpoint.url + endpoint.paths.lookup.replace('{key}', encodeURIComponent(key));
 
 /** @internal Options with every default applied: the rest of the code never checks for `undefined`. */
 export interface Config {
   endpoints: Endpoint[];
   budgetMs: number;
-  checkoutPath: string;
-  healthPath: string | false;
+  /** Some endpoint's headers come from a function or are not storable: the service worker cannot send the orders. */
+  replayNeedsPage: boolean;
   /** 0 when the outbox is off. */
   retentionMs: number;
   worker: { url: string; scope?: string; offlineShell: boolean } | null;
@@ -25,6 +40,10 @@ export interface Config {
   tuning: Required<TuningOptions>;
   /** The `fetch` every request goes through (tracing, fault drills); default the global one. Never stored. */
   fetch?: SendFetch;
+  /** Told each new order's key synchronously, as `placeOrder` mints it (steadycart/otel). Never stored. */
+  onNewOrder?: (id: string) => void;
+  /** Drill mode: `sc.drill` exists. */
+  drill: boolean;
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
@@ -71,6 +90,21 @@ export function endpointUrl(value: unknown, path: string): string {
   return url!.href.replace(/\/+$/, '');
 }
 
+/** Paths as options give them: a lookup given nowhere follows the endpoint's checkout path. */
+type PathSet = Omit<EndpointPaths, 'lookup'> & { lookup?: string };
+
+/** `paths` at `path` over `base`: each path given replaces the base's. */
+function pathOptions(value: unknown, path: string, base: PathSet): PathSet {
+  if (value === undefined) return base;
+  if (!isObject(value)) fail('INVALID_OPTIONS', 'must be an object', path);
+  const v = value as Record<string, unknown>;
+  const checkout = text(v.checkout, base.checkout, path + '.checkout', PATH).replace(/\/+$/, '') || fail('INVALID_OPTIONS', 'must not be /', path + '.checkout');
+  const lookup = v.lookup === undefined ? base.lookup : text(v.lookup, '', path + '.lookup', PATH);
+  if (lookup !== undefined && lookup.split('{key}').length != 2) fail('INVALID_OPTIONS', 'must hold {key} once', path + '.lookup');
+  const health = v.health === false ? false : v.health === undefined ? base.health : text(v.health, '', path + '.health', PATH);
+  return { checkout, lookup, health };
+}
+
 /**
  * Validates options and applies defaults. Throws `INVALID_OPTIONS` naming the
  * first offending field.
@@ -79,23 +113,30 @@ export function endpointUrl(value: unknown, path: string): string {
 export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   if (!isObject(options)) fail('INVALID_OPTIONS', 'options must be an object', '');
   const o = options as Record<string, unknown>;
-  const list = o.endpoints ?? [];
-  if (!Array.isArray(list)) fail('INVALID_OPTIONS', 'must be an array', 'endpoints');
+  if (o.endpoints !== undefined && (!Array.isArray(o.endpoints) || !o.endpoints.length)) {
+    fail('INVALID_OPTIONS', 'must be a non-empty array (leave it out for a cart-only instance)', 'endpoints');
+  }
+  const base = pathOptions(o.paths, 'paths', { checkout: '/checkout', health: '/health' });
+  const baseHeaders = headerSet(o.headers, 'headers');
+  let replayNeedsPage = false;
   const seen = new Set<string>();
-  const endpoints = (list as unknown[]).map((e, i): Endpoint => {
+  const endpoints = ((o.endpoints ?? []) as unknown[]).map((value, i): Endpoint => {
     const p = `endpoints[${i}]`;
-    if (!isObject(e)) fail('INVALID_OPTIONS', 'must be an object', p);
-    const url = endpointUrl((e as Record<string, unknown>).url, p + '.url');
+    if (!isObject(value)) fail('INVALID_OPTIONS', 'must be an object', p);
+    const e = value as Record<string, unknown>;
+    const url = endpointUrl(e.url, p + '.url');
     if (seen.has(url)) fail('INVALID_OPTIONS', 'is listed twice', p + '.url');
     seen.add(url);
-    return { url, domain: text((e as Record<string, unknown>).domain, new URL(url).origin, p + '.domain') };
+    const own = headerSet(e.headers, p + '.headers');
+    replayNeedsPage ||= !own.storable || !baseHeaders.storable;
+    const { checkout, lookup, health } = pathOptions(e.paths, p + '.paths', base);
+    return {
+      url,
+      domain: text(e.domain, new URL(url).origin, p + '.domain'),
+      paths: { checkout, lookup: lookup ?? `${checkout}/{key}`, health },
+      headers: { fixed: { ...baseHeaders.fixed, ...own.fixed }, fns: [...baseHeaders.fns, ...own.fns] },
+    };
   });
-
-  const paths = o.paths ?? {};
-  if (!isObject(paths)) fail('INVALID_OPTIONS', 'must be an object', 'paths');
-  const p = paths as Record<string, unknown>;
-  const checkoutPath = text(p.checkout, '/checkout', 'paths.checkout', PATH).replace(/\/+$/, '') || fail('INVALID_OPTIONS', 'must not be /', 'paths.checkout');
-  const healthPath = p.health === false ? false : text(p.health, '/health', 'paths.health', PATH);
 
   const outbox = o.outbox ?? {};
   if (outbox !== false && !isObject(outbox)) fail('INVALID_OPTIONS', 'must be an object or false', 'outbox');
@@ -125,8 +166,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   return {
     endpoints,
     budgetMs: number(o.budgetMs, 3000, 100, 120_000, 'budgetMs'),
-    checkoutPath,
-    healthPath,
+    replayNeedsPage,
     retentionMs,
     worker,
     namespace: text(o.namespace, 'steadycart', 'namespace', /^[\w.-]{1,64}$/),
@@ -144,6 +184,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
       retryTokens: number(tuning.retryTokens, 10, 1, 1000, 'tuning.retryTokens'),
       retryTokenRatio: number(tuning.retryTokenRatio, 0.1, 0, 1000, 'tuning.retryTokenRatio'),
     },
+    drill: bool(o.drill, false, 'drill'),
   };
 }
 
@@ -153,6 +194,22 @@ const CONFIG_ID = 'config';
 const isNumber = (v: unknown) => typeof v == 'number' && isFinite(v);
 const TUNING_NUMBERS: Array<Exclude<keyof TuningOptions, 'hedge'>> = ['attemptTimeoutMs', 'minAttemptTimeoutMs', 'hedgeDelayMs', 'openMs', 'maxOpenMs', 'retryTokens', 'retryTokenRatio'];
 
+const isText = (v: unknown) => typeof v == 'string';
+
+/** Whether a stored endpoint is one the worker can send to: its paths, and static headers only. */
+function isEndpoint(e: unknown): boolean {
+  if (!isObject(e) || !isObject(e.paths) || !isObject(e.headers) || !isObject(e.headers.fixed)) return false;
+  const paths = e.paths as Record<string, unknown>;
+  const headers = e.headers as Record<string, unknown>;
+  return (
+    [e.url, e.domain, paths.checkout, paths.lookup].every(isText) &&
+    (paths.health === false || isText(paths.health)) &&
+    Object.values(headers.fixed as object).every(isText) &&
+    Array.isArray(headers.fns) &&
+    !headers.fns.length
+  );
+}
+
 /**
  * Whether a stored value has the shape of a `Config` (as `normalizeOptions`
  * made it): the raw options an older build stored, or anything else, are not
@@ -161,10 +218,10 @@ const TUNING_NUMBERS: Array<Exclude<keyof TuningOptions, 'hedge'>> = ['attemptTi
 function isConfig(v: unknown): v is Config {
   if (!isObject(v) || !isObject(v.tuning) || !Array.isArray(v.endpoints) || !Array.isArray(v.allowCardLikeAt)) return false;
   return (
-    v.endpoints.every((e: unknown) => isObject(e) && typeof e.url == 'string' && typeof e.domain == 'string') &&
+    v.endpoints.every(isEndpoint) &&
     ['budgetMs', 'retentionMs'].every((k) => isNumber(v[k])) &&
-    ['checkoutPath', 'namespace', 'credentials'].every((k) => typeof v[k] == 'string') &&
-    (v.healthPath === false || typeof v.healthPath == 'string') &&
+    ['namespace', 'credentials'].every((k) => typeof v[k] == 'string') &&
+    v.replayNeedsPage === false &&
     TUNING_NUMBERS.every((k) => isNumber((v.tuning as Record<string, unknown>)[k])) &&
     typeof v.tuning.hedge == 'boolean'
   );
@@ -175,12 +232,17 @@ function isConfig(v: unknown): v is Config {
  * replays with it as it is, also after every page is closed.
  */
 export function storeConfig(storage: Storage, config: Config): Promise<void> {
-  // A function cannot be stored (nor replayed by another context).
-  const { fetch: _fetch, ...stored } = config;
-  return storage.put('meta', { id: CONFIG_ID, value: stored }, 'relaxed');
+  // Functions cannot be stored, and headers the merchant did not mark storable must not be: with
+  // either, the configuration is kept without headers, marked as one the worker cannot replay with.
+  const { fetch: _fetch, onNewOrder: _onNewOrder, ...stored } = config;
+  const headers = (e: Endpoint) => ({ fixed: config.replayNeedsPage ? {} : e.headers.fixed, fns: [] });
+  return storage.put('meta', { id: CONFIG_ID, value: { ...stored, endpoints: config.endpoints.map((e) => ({ ...e, headers: headers(e) })) } }, 'relaxed');
 }
 
-/** @internal The configuration the pages stored, or `undefined` when there is none of this build's shape. */
+/**
+ * @internal The configuration the pages stored, or `undefined` when there is
+ * none of this build's shape, or when its orders need a page (`replayNeedsPage`).
+ */
 export async function storedConfig(storage: Storage): Promise<Config | undefined> {
   const value = (await storage.get('meta', CONFIG_ID))?.value;
   return isConfig(value) ? value : undefined;

@@ -10,15 +10,72 @@ export interface EndpointOptions {
    * Default: the endpoint's own origin, so every endpoint is its own domain.
    */
   domain?: string;
+  /** This endpoint's request paths; each one given overrides the instance's `paths`. */
+  paths?: PathOptions;
+  /**
+   * Extra request headers for this endpoint, sent after the instance's
+   * `headers` (a name in both takes this endpoint's value).
+   */
+  headers?: HeadersOption;
 }
 
-/** Request paths on every endpoint (PROTOCOL.md). */
+/** Request paths, on every endpoint or on one (PROTOCOL.md). */
 export interface PathOptions {
   /** Where orders are POSTed. Default `/checkout`. */
   checkout?: string;
+  /**
+   * Where an order is looked up by its key: a template in which `{key}`
+   * (once) stands for the idempotency key, for example `/orders/by-key/{key}`.
+   * Default: the checkout path, then `/{key}`.
+   */
+  lookup?: string;
   /** Health route for circuit probes, or `false` to probe with a lookup of a random key. Default `/health`. */
   health?: string | false;
 }
+
+/** What a `headers` function is told about the request it makes headers for. */
+export interface RequestContext {
+  /** Base URL of the endpoint the request goes to. */
+  endpoint: string;
+  /** `order`: the order's POST (a hedged copy too); `lookup`: a status lookup by key; `health`: a circuit probe. */
+  kind: 'order' | 'lookup' | 'health';
+  /** The order's `Steadycart-Attempt` count in this context, lookups included; 1 for a probe. */
+  attempt: number;
+  /** Whether a page or the service worker sends the request. */
+  context: 'page' | 'worker';
+}
+
+/**
+ * Makes a request's extra headers, called before every request (a bearer
+ * or CSRF token that expires is then fresh on each attempt). When it throws,
+ * rejects, takes longer than the attempt's timeout or returns a name
+ * steadycart sets itself, that request is not sent: the attempt fails with
+ * the code `headers` and the order stays in the outbox.
+ */
+export type HeadersFunction = (request: RequestContext) => HeadersInit | Promise<HeadersInit>;
+
+/** Static headers the merchant allows steadycart to keep in IndexedDB, so the service worker can send them too. */
+export interface StorableHeaders {
+  value: Record<string, string>;
+  /** `true`: kept with the configuration for the service worker's replays. */
+  storable: boolean;
+}
+
+/**
+ * Extra request headers (`Authorization`, a CSRF token, a shop id):
+ * - a plain object of static values, sent by pages only and never stored;
+ * - `{ value, storable: true }`: static values also kept in IndexedDB, so the
+ *   service worker replays with them;
+ * - a {@link HeadersFunction}, called for every request.
+ *
+ * With a function or unstored values on any endpoint, the service worker
+ * leaves waiting orders to a page (`health().replayNeedsPage`, the
+ * `replay:needs-page` event); a worker of the merchant's own given them in
+ * `installSteadyCart(self, { config })` sends them itself. `Idempotency-Key`,
+ * `Steadycart-Attempt` and `Content-Type` are steadycart's own and cannot be
+ * set here (`INVALID_OPTIONS` at creation for static values).
+ */
+export type HeadersOption = Record<string, string> | StorableHeaders | HeadersFunction;
 
 /** Fine-tuning for failover; the defaults suit most shops. */
 export interface TuningOptions {
@@ -46,8 +103,10 @@ export interface SteadyCartOptions {
   endpoints?: EndpointOptions[];
   /** Time `placeOrder` spends trying online before the order waits in the outbox. Default 3000 ms. */
   budgetMs?: number;
-  /** Request paths. */
+  /** Request paths on every endpoint. */
   paths?: PathOptions;
+  /** Extra request headers on every endpoint, for example `Authorization`. */
+  headers?: HeadersOption;
   /** Outbox settings, or `false` to never queue (an order that cannot be placed now then `failed`). */
   outbox?: { retentionMs?: number } | false;
   /**
@@ -123,6 +182,9 @@ export interface ServerResult {
  * - `expired`: the entry was kept past the outbox retention.
  * - `corrupt`: the stored record could not be trusted and was quarantined.
  * - `IDEMPOTENCY_MISMATCH`: the server saw this key with another body (422).
+ * - `headers`: the `headers` option gave no usable headers for a request
+ *   (its function threw or was too slow, or it named a header steadycart
+ *   sets itself); that request was not sent.
  * - `internal`: a replay stopped on an unexpected error (a browser API that
  *   refused, a bug); `message` names it. Only in `replay:error` and
  *   `health().lastReplayError`, never in an order's result.
@@ -137,6 +199,7 @@ export type FailureCode =
   | 'expired'
   | 'corrupt'
   | 'IDEMPOTENCY_MISMATCH'
+  | 'headers'
   | 'internal';
 
 /** A failure's description, as kept in results and the outbox. */
@@ -264,6 +327,13 @@ export interface Health {
   /** Tokens left in the retry budget. */
   retryTokens: number;
   /**
+   * `true` when a `headers` option is a function or not storable: the
+   * service worker cannot send this instance's orders, so an order left
+   * waiting is placed when a page of the shop is open (also told by a
+   * `replay:needs-page` event).
+   */
+  replayNeedsPage: boolean;
+  /**
    * Why the page's last replay of the outbox failed (also told by a
    * `replay:error` event); absent once a later replay works. Waiting orders
    * are replayed again by the next trigger.
@@ -310,6 +380,12 @@ export interface SteadyCartEvents {
    * replays them. Also kept as `health().lastReplayError`.
    */
   'replay:error': ErrorInfo;
+  /**
+   * An order was left waiting that only a page can place, since its
+   * requests need headers the service worker does not have (see
+   * `health().replayNeedsPage`): it goes when a page of the shop is open.
+   */
+  'replay:needs-page': { id: string; reason: 'headers' };
 }
 
 /** `sc.cart`: the persistent cart shared by every tab. */

@@ -1,6 +1,6 @@
 import type { Channel } from '../channel';
 import type { Emitter } from '../events';
-import type { Config, Endpoint } from '../options';
+import { lookupUrl, type Config, type Endpoint } from '../options';
 import type { EndpointRecord, Storage } from '../storage';
 import type { EndpointHealth } from '../types';
 import { isEndpointRecord } from '../storage/validate';
@@ -72,24 +72,26 @@ export class Circuits {
    * contexts wait for the verdict instead of probing too.
    */
   probe(endpoint: Endpoint, timeoutMs = this.config.tuning.attemptTimeoutMs, signal = new AbortController().signal): Promise<boolean> {
-    const { healthPath, checkoutPath, credentials, fetch } = this.config;
+    const { credentials, fetch } = this.config;
+    const { health } = endpoint.paths;
     // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
     const running = this.probing.get(endpoint.url);
     if (running) return running;
     this.set({ ...this.circuit(endpoint), state: 'half-open', retryAt: Date.now() + timeoutMs, updatedAt: Date.now() });
-    const probing = send(endpoint.url + (healthPath || `${checkoutPath}/${crypto.randomUUID()}`), {
+    const probing = send(health ? endpoint.url + health : lookupUrl(endpoint, crypto.randomUUID()), {
       method: 'GET',
       timeoutMs,
       signal,
       credentials,
       request: { endpoint: endpoint.url, kind: 'health', attempt: 1, context: CONTEXT },
       fetch,
+      extra: endpoint.headers,
     }).then((reply) => {
       this.probing.delete(endpoint.url);
-      const ok = healthPath ? !!reply.status && reply.status < 300 : reply.status == 404;
+      const ok = health ? !!reply.status && reply.status < 300 : reply.status == 404;
       if (ok) this.success(endpoint);
-      // Cut short by its caller, it proved nothing: due again at once, with no longer a wait.
-      else if (reply.error == 'aborted') this.set({ ...this.circuit(endpoint), state: 'open', retryAt: Date.now(), updatedAt: Date.now() });
+      // Cut short by its caller, or not sent (its headers failed), it proved nothing: due again at once, with no longer a wait.
+      else if (reply.error == 'aborted' || reply.error == 'headers') this.set({ ...this.circuit(endpoint), state: 'open', retryAt: Date.now(), updatedAt: Date.now() });
       else this.failure(endpoint, reply);
       return ok;
     });

@@ -52,5 +52,5 @@ export function replyError(reply: Reply): ErrorInfo {
   const at = Date.now();
   if (reply.status) return { code: 'http', message: `HTTP ${reply.status}`, status: reply.status, at };
   const code: FailureCode = reply.error ?? 'network';
-  return { code, message: code == 'timeout' ? 'no answer in time' : code == 'aborted' ? 'aborted' : 'network error', at };
+  return { code, message: reply.message ?? (code == 'timeout' ? 'no answer in time' : code == 'aborted' ? 'aborted' : 'network error'), at };
 }

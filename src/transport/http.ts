@@ -1,6 +1,7 @@
 import ky from 'ky';
-import type { Json } from '../types';
+import type { Json, RequestContext } from '../types';
 import { retryAfterMs } from './backoff';
+import { functionHeaders, HeadersFailure, type EndpointHeaders } from './headers';
 
 /** What one request produced: an HTTP answer, or why there was none. */
 export interface Reply {
@@ -8,22 +9,16 @@ export interface Reply {
   body: Json;
   /** From a `Retry-After` header. */
   retryAfterMs?: number;
-  /** Why there is no status: `timeout`, `aborted` or `network`. */
-  error?: 'timeout' | 'aborted' | 'network';
+  /** Why there is no status: `timeout`, `aborted`, `network`, or `headers` (not sent: the `headers` option failed). */
+  error?: 'timeout' | 'aborted' | 'network' | 'headers';
+  /** What went wrong with the `headers` option. */
+  message?: string;
   /** Time to the answer (or the failure). */
   ms: number;
 }
 
-/** @internal What a request is for: told to a custom `fetch` (and to the `headers` option). */
-export interface RequestInfo {
-  /** Base URL of the endpoint it goes to. */
-  endpoint: string;
-  kind: 'order' | 'lookup' | 'health';
-  /** The order's Steadycart-Attempt count in this context (lookups count too); 1 for a health probe. */
-  attempt: number;
-  /** Where the request leaves from. */
-  context: 'page' | 'worker';
-}
+/** @internal What a request is for: told to a custom `fetch` and to a `headers` function. */
+export type RequestInfo = RequestContext;
 
 /** @internal A `fetch` that also knows what its request is for (tracing, fault drills). */
 export type SendFetch = (request: Request, info: RequestInfo) => Promise<Response>;
@@ -45,7 +40,10 @@ export async function send(
   init: {
     method: 'GET' | 'POST';
     body?: string;
+    /** steadycart's own headers. */
     headers?: Record<string, string>;
+    /** The endpoint's `headers` option: its static values go under steadycart's own, its functions run in ky's `beforeRequest`. */
+    extra?: EndpointHeaders;
     timeoutMs: number;
     signal: AbortSignal;
     credentials: RequestCredentials;
@@ -56,6 +54,8 @@ export async function send(
 ): Promise<Reply> {
   const start = performance.now();
   const custom = init.fetch;
+  const fns = init.extra?.fns ?? [];
+  const timeout = Math.max(1, Math.round(init.timeoutMs));
   try {
     const response = await http(url, {
       method: init.method,
@@ -63,12 +63,16 @@ export async function send(
       // mode: Chromium skips its CORS preflight cache for 'no-store' requests.
       cache: init.method == 'GET' ? 'no-store' : undefined,
       body: init.body,
-      headers: init.headers,
-      timeout: Math.max(1, Math.round(init.timeoutMs)),
+      headers: { ...init.extra?.fixed, ...init.headers },
+      timeout,
       signal: init.signal,
       credentials: init.credentials,
       // ky always hands its fetch the Request it built (with our signal and timeout).
       fetch: custom && ((input) => custom(input as Request, init.request)),
+      // Called for every request, so a short-lived token is fresh on each attempt.
+      hooks: fns.length
+        ? { beforeRequest: [async (request) => (await functionHeaders(fns, init.request, timeout, init.signal)).forEach((value, name) => request.headers.set(name, value))] }
+        : undefined,
     });
     const text = await response.text();
     let body: Json = null;
@@ -79,7 +83,9 @@ export async function send(
     }
     return { status: response.status, body, retryAfterMs: retryAfterMs(response.headers.get('Retry-After')), ms: performance.now() - start };
   } catch (error) {
+    const ms = performance.now() - start;
+    if (error instanceof HeadersFailure) return { body: null, error: 'headers', message: error.message, ms };
     const name = (error as Error)?.name;
-    return { body: null, error: name == 'TimeoutError' ? 'timeout' : init.signal.aborted ? 'aborted' : 'network', ms: performance.now() - start };
+    return { body: null, error: name == 'TimeoutError' ? 'timeout' : init.signal.aborted ? 'aborted' : 'network', ms };
   }
 }

@@ -1,5 +1,5 @@
 import type { Emitter } from '../events';
-import type { Config, Endpoint } from '../options';
+import { lookupUrl, type Config, type Endpoint } from '../options';
 import type { OutboxRecord } from '../storage';
 import { sleep } from '../time';
 import type { ErrorInfo, Json, ServerResult } from '../types';
@@ -198,6 +198,11 @@ export class Placer {
       await this.persist(record);
     }
     for (const [e, reply] of await this.exchange(state, endpoint)) {
+      // Its headers could not be made: nothing left, so nothing is in doubt.
+      if (reply.error == 'headers') {
+        state.error = replyError(reply);
+        continue;
+      }
       const move = judge(classify(reply.status));
       if (move.kind == 'settle') return this.settled(state, e, move.status, reply.status!, reply.body);
       state.error = replyError(reply);
@@ -308,12 +313,12 @@ export class Placer {
     const n = (this.sent.get(record.id) ?? 0) + 1;
     this.sent.set(record.id, n);
     this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
-    const url = endpoint.url + this.config.checkoutPath;
     const request = { endpoint: endpoint.url, kind: kind == 'lookup' ? kind : 'order', attempt: n, context: CONTEXT } as const;
-    const init = { timeoutMs: this.timeoutFor(state, endpoint), signal, credentials: this.config.credentials, request, fetch: this.config.fetch };
-    if (kind == 'lookup') return send(`${url}/${record.id}`, { ...init, method: 'GET' });
+    const { credentials, fetch } = this.config;
+    const init = { timeoutMs: this.timeoutFor(state, endpoint), signal, credentials, request, fetch, extra: endpoint.headers };
+    if (kind == 'lookup') return send(lookupUrl(endpoint, record.id), { ...init, method: 'GET' });
     const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': record.id, 'Steadycart-Attempt': String(n) };
-    return send(url, { ...init, method: 'POST', body: record.body, headers });
+    return send(endpoint.url + endpoint.paths.checkout, { ...init, method: 'POST', body: record.body, headers });
   }
 
   /** An attempt's timeout: from the endpoint's observed latency, within the time left. */
@@ -325,7 +330,8 @@ export class Placer {
 
   /** Feeds a reply to the endpoint's circuit and the retry budget. */
   private observe(endpoint: Endpoint, reply: Reply, withLatency: boolean): void {
-    if (reply.error == 'aborted') return;
+    // Cut short, or never sent (its headers failed): nothing to learn about the endpoint.
+    if (reply.error == 'aborted' || reply.error == 'headers') return;
     const verdict = classify(reply.status);
     if (verdict == 'retry' || verdict == 'ambiguous') {
       this.circuits.failure(endpoint, reply);

@@ -1,0 +1,192 @@
+/**
+ * The `headers` option: per instance and per endpoint, static or a function
+ * called for every request; steadycart's own headers cannot be overridden;
+ * a function's headers never reach IndexedDB, and orders that need them
+ * wait for a page.
+ */
+import { expect } from 'chai';
+import type { RequestContext, SteadyCart, SteadyCartOptions } from '../../../src/index';
+import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { rawAll, rawDump } from '../hardening/raw-idb';
+import { createCore } from '../../../src/core';
+import { normalizeOptions } from '../../../src/options';
+import { cleanup, deleteDatabase, open, rejection, uniqueNamespace, until } from '../helpers';
+
+const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
+
+/** No hedging: each test knows exactly which requests leave. */
+const TUNING = { hedge: false, attemptTimeoutMs: 1500, openMs: 300, maxOpenMs: 1000 } as const;
+
+async function sdk(options: SteadyCartOptions): Promise<SteadyCart> {
+  return open({ namespace: uniqueNamespace(), budgetMs: 3000, tuning: TUNING, ...options });
+}
+
+/** A bearer token that changes on every call, and what each call was told. */
+function tokens() {
+  const calls: RequestContext[] = [];
+  const fn = (request: RequestContext) => {
+    calls.push(request);
+    return { Authorization: `Bearer t${calls.length}` };
+  };
+  return { calls, fn };
+}
+
+describe('headers', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('a function is called for every request: each attempt, and the failover to a second endpoint with its own headers, carries a fresh value', async () => {
+    const be = await startBackend();
+    await be.fault('us', '503');
+    const { calls, fn } = tokens();
+    const [us, backup] = be.sdk('us', 'backup');
+    const sc = await sdk({ headers: fn, endpoints: [us!, { ...backup!, headers: { 'X-Csrf-Token': 'csrf-backup' } }] });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('backup'));
+    const sent = (await be.requests()).filter((q) => q.route == 'checkout');
+    expect(sent.map((q) => [q.endpoint, q.authorization, q.csrf])).to.deep.equal([
+      ['us', 'Bearer t1', null],
+      ['backup', 'Bearer t2', 'csrf-backup'],
+    ]);
+    expect(calls).to.deep.equal([
+      { endpoint: be.url('us'), kind: 'order', attempt: 1, context: 'page' },
+      { endpoint: be.url('backup'), kind: 'order', attempt: 2, context: 'page' },
+    ]);
+  });
+
+  it('a lookup carries the headers too, with its kind', async () => {
+    const be = await startBackend();
+    await be.fault('us', 'commit-drop');
+    const { calls, fn } = tokens();
+    const sc = await sdk({ endpoints: be.sdk('us', 'backup'), headers: fn });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    const lookup = (await be.requests()).find((q) => q.route == 'lookup');
+    expect(lookup?.authorization).to.equal('Bearer t2');
+    expect(calls.map((c) => [c.kind, c.attempt])).to.deep.equal([
+      ['order', 1],
+      ['lookup', 2],
+    ]);
+  });
+
+  it('a circuit probe carries the headers too, on the health route or, without one, on a lookup of a random key', async () => {
+    const be = await startBackend();
+    const { calls, fn } = tokens();
+    const namespace = uniqueNamespace();
+    const [us, eu] = be.sdk('us', 'eu');
+    const core = await createCore(normalizeOptions({ namespace, headers: fn, endpoints: [us!, { ...eu!, paths: { health: false } }] }));
+    try {
+      const [onUs, onEu] = core.config.endpoints;
+      expect(await core.circuits.probe(onUs!)).to.equal(true);
+      expect(await core.circuits.probe(onEu!)).to.equal(true);
+    } finally {
+      core.close();
+      await deleteDatabase(namespace);
+    }
+    const probes = (await be.requests()).filter((q) => q.route != 'preflight').map((q) => [q.endpoint, q.route, q.authorization]);
+    expect(probes).to.deep.equal([
+      ['us', 'health', 'Bearer t1'],
+      ['eu', 'lookup', 'Bearer t2'],
+    ]);
+    expect(calls.map((c) => [c.kind, c.attempt, c.context])).to.deep.equal([
+      ['health', 1, 'page'],
+      ['health', 1, 'page'],
+    ]);
+  });
+
+  it('static headers of the instance and of an endpoint go on every request; the endpoint wins a name in both', async () => {
+    const be = await startBackend();
+    const [us] = be.sdk('us');
+    const sc = await sdk({ headers: { authorization: 'Bearer shop', 'X-Csrf-Token': 'csrf-shop' }, endpoints: [{ ...us!, headers: { Authorization: 'Bearer us' } }] });
+    expect((await sc.placeOrder(order())).status).to.equal('confirmed');
+    const [post] = (await be.requests()).filter((q) => q.route == 'checkout');
+    expect([post!.authorization, post!.csrf]).to.deep.equal(['Bearer us', 'csrf-shop']);
+  });
+
+  it('Idempotency-Key, Steadycart-Attempt and Content-Type cannot be overridden: INVALID_OPTIONS at creation for static values, in any case, naming the header', async () => {
+    const cases: Array<[SteadyCartOptions, string]> = [
+      [{ headers: { 'Idempotency-Key': 'k' } }, 'headers.Idempotency-Key'],
+      [{ headers: { value: { 'steadycart-attempt': '9' }, storable: true } }, 'headers.value.steadycart-attempt'],
+      [{ endpoints: [{ url: 'https://pay.example.com', headers: { 'CONTENT-TYPE': 'text/plain' } }] }, 'endpoints[0].headers.CONTENT-TYPE'],
+    ];
+    for (const [options, path] of cases) {
+      const error = await rejection(open({ namespace: uniqueNamespace(), ...options }));
+      expect(error, path).to.include({ code: 'INVALID_OPTIONS', path });
+    }
+    const bad: Array<[unknown, string]> = [
+      [{ 'Bad Name': 'x' }, 'headers.Bad Name'],
+      [{ 'X-Ok': 'a\r\nInjected: 1' }, 'headers.X-Ok'],
+      [{ 'X-Number': 1 }, 'headers.X-Number'],
+      ['Bearer x', 'headers'],
+      [{ value: 'x', storable: true }, 'headers.value'],
+    ];
+    for (const [headers, path] of bad) {
+      const error = await rejection(open({ namespace: uniqueNamespace(), headers: headers as SteadyCartOptions['headers'] }));
+      expect(error, path).to.include({ code: 'INVALID_OPTIONS', path });
+    }
+  });
+
+  it('a function that returns a reserved name, or throws: the request is not sent, the order waits with the error code headers', async () => {
+    const be = await startBackend();
+    const reserved = await sdk({ endpoints: be.sdk('us'), budgetMs: 600, headers: () => ({ 'Idempotency-Key': 'mine' }) });
+    const r = await reserved.placeOrder(order('reserved'));
+    expect(r.status).to.equal('pending');
+    expect(r.error).to.include({ code: 'headers' });
+    expect(r.error!.message).to.contain('idempotency-key');
+    const throwing = await sdk({
+      endpoints: be.sdk('us'),
+      budgetMs: 600,
+      headers: async () => {
+        throw new Error('token service down');
+      },
+    });
+    const t = await throwing.placeOrder(order('throwing'));
+    expect(t.status).to.equal('pending');
+    expect(t.error).to.include({ code: 'headers' });
+    expect(t.error!.message).to.contain('token service down');
+    expect((await be.requests()).filter((q) => q.route != 'preflight')).to.have.length(0);
+    // Nothing was sent, so nothing is in doubt and the endpoint's circuit stays closed.
+    expect(throwing.health().endpoints[0]!.state).to.equal('closed');
+  });
+
+  it("nothing of a function's headers or of unmarked static ones is in IndexedDB; health() and replay:needs-page say the worker leaves the order to a page", async () => {
+    const be = await startBackend();
+    await be.fault('us', '503');
+    const namespace = uniqueNamespace();
+    const needsPage: Array<{ id: string; reason: string }> = [];
+    const [us] = be.sdk('us');
+    const sc = await open({
+      namespace,
+      budgetMs: 600,
+      tuning: TUNING,
+      headers: () => ({ Authorization: 'Bearer secret-from-function' }),
+      endpoints: [{ ...us!, headers: { 'X-Csrf-Token': 'secret-static' } }],
+    });
+    sc.on('replay:needs-page', (detail) => needsPage.push(detail));
+    expect(sc.health().replayNeedsPage).to.equal(true);
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('pending');
+    await until(() => needsPage.length, 'replay:needs-page');
+    expect(needsPage[0]).to.deep.equal({ id: r.id, reason: 'headers' });
+    const sent = (await be.requests()).filter((q) => q.route == 'checkout');
+    expect(sent[0]).to.include({ authorization: 'Bearer secret-from-function', csrf: 'secret-static' });
+    const dump = await rawDump(namespace);
+    expect(dump).to.not.contain('secret-from-function');
+    expect(dump).to.not.contain('secret-static');
+    const config = (await rawAll<{ id: string; value: { replayNeedsPage: boolean } }>(namespace, 'meta')).find((m) => m.id == 'config');
+    expect(config?.value.replayNeedsPage).to.equal(true);
+  });
+
+  it('static headers marked storable are kept for the service worker, which can then replay: no replay:needs-page', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace, endpoints: be.sdk('us'), headers: { value: { 'X-Csrf-Token': 'shop-42' }, storable: true } });
+    expect(sc.health().replayNeedsPage).to.equal(false);
+    const config = (await rawAll<{ id: string; value: { replayNeedsPage: boolean; endpoints: Array<{ headers: unknown }> } }>(namespace, 'meta')).find((m) => m.id == 'config');
+    expect(config?.value.replayNeedsPage).to.equal(false);
+    expect(config?.value.endpoints[0]!.headers).to.deep.equal({ fixed: { 'x-csrf-token': 'shop-42' }, fns: [] });
+  });
+});
