@@ -233,7 +233,7 @@ export class Outbox {
     const { signal } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_OPTIONS', 'must be an AbortSignal', 'signal');
     if (typeof order != 'object' || order === null) fail('INVALID_ORDER', 'an order must be an object', '');
-    if (!this.config.endpoints.length) fail('NO_ENDPOINTS', 'no checkout endpoint is configured', 'endpoints');
+    if (!this.config.endpoints.length) fail('NO_ENDPOINTS', 'this instance is cart-only: it was created without endpoints, so it cannot place orders', 'endpoints');
     const body = toJsonBody(order, this.config.allowCardLikeAt);
     if (signal?.aborted) fail('ABORTED', 'the signal was already aborted');
     return { body, budgetMs, tokenExpiresAt: expires as number | undefined, signal };
