@@ -88,8 +88,19 @@ const node = (input, file, banner) => ({
   plugins: [esbuild({ target: 'node20' })],
 });
 
+/**
+ * The page SDK for bundlers. Drill mode is a chunk of its own
+ * (dist/steadycart-drill.mjs), loaded only by `drill: true`.
+ */
+const page = {
+  ...esm('src/index.ts', 'dist/steadycart.mjs'),
+  // The drill chunk imports what it shares with the SDK from steadycart.mjs itself.
+  preserveEntrySignatures: 'allow-extension',
+  output: { dir: 'dist', entryFileNames: 'steadycart.mjs', chunkFileNames: 'steadycart-[name].mjs', format: 'es', sourcemap: true, banner },
+};
+
 export default [
-  esm('src/index.ts', 'dist/steadycart.mjs'),
+  page,
   esm('src/sw/index.ts', 'dist/sw.mjs'),
   esm('src/cart/index.ts', 'dist/steadycart-cart.mjs'),
   esm('src/react/index.ts', 'dist/react.mjs', reactBuild),

@@ -11,6 +11,7 @@ const NAMED: { [K in Exclude<keyof SteadyCartEvents, `order:${string}`>]: true }
   'storage:corrupt': true,
   'worker:state': true,
   'replay:error': true,
+  drill: true,
   'replay:needs-page': true,
 };
 

@@ -14,6 +14,7 @@ import type { SteadyCart, SteadyCartOptions } from './types';
 export { SteadyCartError, isSteadyCartError, type ErrorCode } from './errors';
 export { orderStatusText } from './outbox/status-text';
 export type * from './types';
+export type * from './drill/types';
 
 /**
  * Creates a steadycart instance: opens storage (or degrades to memory),
@@ -51,5 +52,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   core.start({ onRemoteCart: () => cart.onRemoteChange(), onRecovered: (outageMs) => triggers?.recovered(outageMs), onWaiting: worker.sync });
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
   circuits.probeOpen();
-  return steadyCart({ core, cart, worker, triggers });
+  const sc = steadyCart({ core, cart, worker, triggers });
+  // Drill mode is its own chunk: a shop that does not ask for it never loads it.
+  return config.drill ? (await import('./drill/drill')).withDrill(sc, core) : sc;
 }

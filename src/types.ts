@@ -1,3 +1,5 @@
+import type { DrillApi, DrillEvent, DrillState, Drilled } from './drill/types';
+
 /** A JSON value: what an order, a cart item's `meta` and a server body may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -127,6 +129,11 @@ export interface SteadyCartOptions {
   allowCardLikeAt?: string[];
   /** Failover tuning. */
   tuning?: TuningOptions;
+  /**
+   * Drill mode: `true` adds `sc.drill`, to rehearse an outage in this page
+   * only (docs/drills.md). Default `false`: no drill can be started at all.
+   */
+  drill?: boolean;
 }
 
 /** A line of the cart. */
@@ -326,6 +333,8 @@ export interface Health {
   droppedMessages: number;
   /** Tokens left in the retry budget. */
   retryTokens: number;
+  /** The drill running in this page (drill mode only). */
+  drill?: DrillState;
   /**
    * `true` when a `headers` option is a function or not storable: the
    * service worker cannot send this instance's orders, so an order left
@@ -341,8 +350,8 @@ export interface Health {
   lastReplayError?: ErrorInfo;
 }
 
-/** Detail of every `order:*` event. */
-export interface OrderEvent {
+/** Detail of every `order:*` event (`drill: true` while a drill runs in this page). */
+export interface OrderEvent extends Drilled {
   id: string;
   status: OutboxStatus;
   result?: ServerResult;
@@ -354,11 +363,11 @@ export interface SteadyCartEvents {
   /** The cart changed, in this tab or another. */
   cart: Cart;
   /** A request for an order is about to leave. */
-  attempt: { id: string; endpoint: string; attempt: number; kind: 'order' | 'hedge' | 'lookup' };
+  attempt: { id: string; endpoint: string; attempt: number; kind: 'order' | 'hedge' | 'lookup' } & Drilled;
   /** An order moved on to another endpoint. */
-  failover: { id: string; from: string; to: string; reason: string };
+  failover: { id: string; from: string; to: string; reason: string } & Drilled;
   /** An endpoint's circuit changed state (in any tab). */
-  'endpoint:state': EndpointHealth;
+  'endpoint:state': EndpointHealth & Drilled;
   'order:sending': OrderEvent;
   'order:pending': OrderEvent;
   'order:confirmed': OrderEvent;
@@ -380,6 +389,8 @@ export interface SteadyCartEvents {
    * replays them. Also kept as `health().lastReplayError`.
    */
   'replay:error': ErrorInfo;
+  /** A drill started or ended in this page (drill mode only). */
+  drill: DrillEvent;
   /**
    * An order was left waiting that only a page can place, since its
    * requests need headers the service worker does not have (see
@@ -475,6 +486,8 @@ export interface SteadyCart {
   placeOrder(order: object, options?: PlaceOrderOptions): Promise<OrderResult>;
   /** A snapshot of storage, the service worker and every endpoint's circuit. */
   health(): Health;
+  /** Drill mode: present only on an instance created with `drill: true`. */
+  readonly drill?: DrillApi;
   /** Subscribes to an event (`order:*`: every order event); returns the unsubscribe function. */
   on<K extends keyof SteadyCartEvents>(type: K, listener: (detail: SteadyCartEvents[K]) => void): () => void;
   /** Releases connections, channels, timers and listeners. Later calls throw `CLOSED`. */

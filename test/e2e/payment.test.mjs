@@ -2,13 +2,43 @@
 /**
  * Payment outcomes, end to end in Chromium: a declined card is explained and
  * the cart kept; an order that waited longer than its payment token lives
- * asks for payment again, and paying again places it, charged once.
+ * asks for payment again, and paying again (outbox.resubmit, from the
+ * checkout's payment panel) places it under a new key, charged once, while
+ * the old order is never sent again.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, readyToPay, setFaultInPanel, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, readyToPay, setFaultInPanel, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
+
+/**
+ * Order POSTs with `key` that reached the demo's endpoints since `since`.
+ * @param {{ backendUrl: string }} demo
+ * @param {string} key
+ * @param {number} since
+ */
+async function postsWith(demo, key, since) {
+  const res = await fetch(`${demo.backendUrl}/requests`);
+  assert.equal(res.status, 200);
+  const requests = /** @type {Array<{ t: number, route: string, key: string | null }>} */ (await res.json());
+  return requests.filter((r) => r.route == 'checkout' && r.key == key && r.t >= since).length;
+}
+
+/**
+ * The outbox entries of `ids` as the page's steadycart lists them: status and links.
+ * @param {import('playwright-core').Page} page
+ * @param {string[]} ids
+ */
+function links(page, ids) {
+  return page.evaluate(async (wanted) => {
+    const entries = await /** @type {any} */ (window).sc.outbox.list();
+    return wanted.map((id) => {
+      const e = entries.find((x) => x.id == id);
+      return e && { status: e.status, replaces: e.replaces ?? null, replacedBy: e.replacedBy ?? null };
+    });
+  }, ids);
+}
 
 describe('payment outcomes', () => {
   it('a declined card: the shopper is told nothing was charged, and the cart stays', { timeout: 60_000 }, async () => {
@@ -32,7 +62,7 @@ describe('payment outcomes', () => {
     });
   });
 
-  it('a payment token that expires while the order waits: needs-payment, then paying again places it once', { timeout: 90_000 }, async () => {
+  it('a payment token that expires while the order waits: needs-payment, then "pay again" places it once under a new key, and the old order is never sent', { timeout: 120_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
       await gotoShop(page, demo.url);
       // A short-lived Demo Pay token (the lab offers 30 s; shorter here to keep the test quick).
@@ -49,15 +79,38 @@ describe('payment outcomes', () => {
 
       // The next replay finds the token dead: it only looks the order up (404), never sends it.
       await page.locator('#checkout-main .outcome[data-status="needs-payment"]').waitFor({ timeout: 50_000 });
-      assert.match(String(await page.locator('#checkout-main .outcome').textContent()), /nothing was charged/i);
+      const outcome = page.locator('#checkout-main .outcome');
+      assert.match(String(await outcome.textContent()), /nothing was charged/i);
+      // The payment panel: what paying again does, and the button that does it.
+      assert.match(String(await outcome.locator('.pay-again').textContent()), /new one-time token/);
       assert.equal((await ledger(demo)).charges, 0);
       await shot(page, 'needs-payment');
+      const needed = Date.now();
 
       await page.evaluate(() => localStorage.removeItem('demo:token-lifetime-ms'));
-      await page.getByRole('button', { name: 'Confirm payment with Demo Pay' }).click();
+      await page.getByRole('button', { name: 'Pay again with Demo Pay' }).click();
       await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 20_000 });
-      const key = String(await page.locator('#checkout-main .outcome').getAttribute('data-order-key'));
+      const key = (await outcomeOf(page)).key;
       assert.notEqual(key, pending.key, 'paying again is a new order with its own key');
+      assert.match(String(await outcome.textContent()), new RegExp(`paid again for ${pending.key.slice(0, 8)}`));
+      await shot(page, 'paid-again');
+      assert.deepEqual(await links(page, [pending.key, key]), [
+        { status: 'needs-payment', replaces: null, replacedBy: key },
+        { status: 'confirmed', replaces: pending.key, replacedBy: null },
+      ]);
+
+      // The old order stays as it was, however the outbox is replayed: the shopper's retry, a new page.
+      assert.equal(await page.evaluate(async (id) => (await /** @type {any} */ (window).sc.outbox.retry(id)).status, pending.key), 'needs-payment');
+      // Its page now shows the order that paid for it, and no page's banner asks for payment any more.
+      await page.goto(`${demo.checkoutUrl}?order=${pending.key}`);
+      await page.locator(`#checkout-main .outcome[data-order-key="${key}"][data-status="confirmed"]`).waitFor();
+      await gotoShop(page, demo.url);
+      assert.equal(await page.locator(`#order-banner [data-order-key="${pending.key}"]`).count(), 0);
+      assert.deepEqual(await links(page, [pending.key, key]), [
+        { status: 'needs-payment', replaces: null, replacedBy: key },
+        { status: 'confirmed', replaces: pending.key, replacedBy: null },
+      ]);
+      assert.equal(await postsWith(demo, pending.key, needed), 0, 'the old order is never sent again');
       await assertOneChargeEach(demo, [key]);
     });
   });

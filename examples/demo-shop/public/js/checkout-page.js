@@ -3,8 +3,10 @@
  * outcome is told as it is: `confirmed` with the store's order id; `pending`
  * as received but not confirmed, updated in place when the store confirms
  * (the `order:*` events reach every tab); `rejected` with the reason;
- * `needs-payment` asks for payment again; `failed` says so. The cart is
- * cleared only once the order is confirmed or safely kept in the outbox.
+ * `needs-payment` offers to pay again (`sc.outbox.resubmit`: the same order,
+ * a new Demo Pay token, a new key; the old order is never sent); `failed`
+ * says so. The cart is cleared only once the order is confirmed or safely
+ * kept in the outbox.
  */
 import { startCartBadge, totalsView } from './cart-drawer.js';
 import { PRODUCTS, imageUrl } from './catalogue.js';
@@ -171,11 +173,11 @@ function buildOrder(payment) {
 // ------------------------------------------------------------------ placing
 
 /**
+ * Places the cart's order.
  * @param {object} order
  * @param {number} expiresAt  the payment token's expiry
- * @param {boolean} fromCart  the order is the cart's content (not an earlier order paid again)
  */
-async function place(order, expiresAt, fromCart) {
+async function place(order, expiresAt) {
   placing = true;
   updateButton();
   formError.textContent = '';
@@ -201,22 +203,12 @@ async function place(order, expiresAt, fromCart) {
   placing = false;
   if (result.status == 'confirmed' || result.status == 'pending') {
     // Confirmed, or kept safely in the outbox: only now does the cart empty.
-    if (fromCart) {
-      await sc.cart.clear();
-      newOrderRef();
-    }
-    show({ id: result.id, status: result.status, result: result.result, error: result.error, order }, true);
-    // A replay (another tab, the service worker) may already have moved it on.
-    const now = (await sc.outbox.list()).find((e) => e.id == result.id);
-    if (now && shown?.id == now.id && now.status != shown.status) show(now);
+    await sc.cart.clear();
+    newOrderRef();
+    await showPlaced(result, order);
     return;
   }
   updateButton();
-  if (shown) {
-    // Paying again for an order that needed it: the outcome replaces the old one.
-    show({ id: result.id, status: result.status, result: result.result, error: result.error, order }, true);
-    return;
-  }
   const d = describe(result);
   formError.className = 'form-error notice-bad';
   replace(formError, h('strong', {}, d.title + '. '), d.text, result.status == 'rejected' ? ' You can try again.' : '');
@@ -230,7 +222,7 @@ form.addEventListener('submit', async (e) => {
   if (!validate()) return;
   formError.textContent = '';
   const payment = demoPayToken();
-  await place(buildOrder(payment), payment.expiresAt, true);
+  await place(buildOrder(payment), payment.expiresAt);
 });
 for (const f of FIELDS) document.getElementById(f.id).addEventListener('input', () => fieldError(f.id, ''));
 
@@ -253,9 +245,36 @@ function stepsView(status, orderId) {
   return null;
 }
 
+/** Shows an order just placed (or paid again for the order `replaces`), and where a replay may already have moved it on. */
+async function showPlaced(result, order, replaces) {
+  show({ id: result.id, status: result.status, result: result.result, error: result.error, order, replaces }, true);
+  // A replay (another tab, the service worker) may already have moved it on.
+  const now = (await sc.outbox.list()).find((e) => e.id == result.id);
+  if (now && shown?.id == now.id && now.status != shown.status) show(now);
+}
+
+/** The Demo Pay panel of an order that needs payment again: what paying again does. */
+function payAgainPanel(error) {
+  return h(
+    'div',
+    { class: 'pay-again' },
+    h(
+      'div',
+      { class: 'pay-option' },
+      h('span', { class: 'pay-mark', 'aria-hidden': 'true' }, 'DEMO'),
+      h('span', {}, h('strong', {}, 'Demo Pay'), h('br'), h('span', { class: 'muted' }, 'Paying again takes a new one-time token and places the same order under a new reference. The expired one is never sent.')),
+    ),
+    error ? h('p', { class: 'form-error notice-bad', role: 'alert' }, error) : null,
+  );
+}
+
+/**
+ * Shows `entry` in place of the form. `payAgainError` says why paying again
+ * failed (shown once, with the order that still needs payment).
+ */
 function show(entry, placedNow = false) {
   const first = !shown || shown.id != entry.id;
-  shown = { ...shown, ...entry };
+  shown = { ...(first ? {} : shown), ...entry, payAgainError: entry.payAgainError };
   claimOrder(entry.id);
   if (placedNow || first) history.replaceState(null, '', `/checkout?order=${encodeURIComponent(entry.id)}`);
   const d = describe(shown);
@@ -263,7 +282,7 @@ function show(entry, placedNow = false) {
   const heading = h('h2', { tabindex: '-1', id: 'outcome-title' }, d.title);
   const actions = [];
   if (shown.status == 'needs-payment') {
-    actions.push(h('button', { type: 'button', class: 'btn btn-primary', onclick: payAgain }, 'Confirm payment with Demo Pay'));
+    actions.push(h('button', { type: 'button', class: 'btn btn-primary', onclick: payAgain }, 'Pay again with Demo Pay'));
   }
   if (['rejected', 'failed', 'expired', 'needs-payment'].includes(shown.status) && shown.order?.items) {
     actions.push(h('button', { type: 'button', class: 'btn btn-secondary', onclick: restoreCart }, 'Put the items back in my cart'));
@@ -280,7 +299,18 @@ function show(entry, placedNow = false) {
       heading,
       h('p', {}, d.text),
       stepsView(shown.status, orderId),
-      h('p', { class: 'small muted' }, 'Reference ', h('span', { class: 'ref' }, shortKey(shown.id)), orderId ? ' · Order ' : '', orderId ? h('span', { class: 'ref' }, orderId) : '', ' · ', orderSummary(shown.order)),
+      shown.status == 'needs-payment' ? payAgainPanel(shown.payAgainError) : null,
+      h(
+        'p',
+        { class: 'small muted' },
+        'Reference ',
+        h('span', { class: 'ref' }, shortKey(shown.id)),
+        orderId ? ' · Order ' : '',
+        orderId ? h('span', { class: 'ref' }, orderId) : '',
+        shown.replaces ? [' · paid again for ', h('span', { class: 'ref' }, shortKey(shown.replaces))] : '',
+        ' · ',
+        orderSummary(shown.order),
+      ),
       h('div', { class: 'outcome-actions' }, actions),
     ),
   );
@@ -290,14 +320,38 @@ function show(entry, placedNow = false) {
   announce(shown.status == 'confirmed' ? `Order confirmed${orderId ? `: ${orderId}` : ''}.` : `${d.title}.`);
 }
 
+/**
+ * Pays again for the order shown (in `needs-payment`): a new Demo Pay token,
+ * and `sc.outbox.resubmit` places the same order with it under a new key.
+ */
 async function payAgain(event) {
   if (placing) return;
   const button = event.currentTarget;
   button.disabled = true;
   replace(button, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Placing your order…');
-  const payment = demoPayToken();
-  const order = { ...shown.order, payment: { method: 'demo_pay', token: payment.token }, placedAt: new Date().toISOString() };
-  await place(order, payment.expiresAt, false);
+  const old = shown;
+  const { token, expiresAt } = demoPayToken();
+  const payment = { method: 'demo_pay', token };
+  placing = true;
+  let result;
+  try {
+    result = await sc.outbox.resubmit(old.id, { payment, paymentTokenExpiresAt: expiresAt });
+  } catch (err) {
+    placing = false;
+    // Paid again already, in another tab: that order is the one to follow.
+    if (err?.code == 'NOT_RESUBMITTABLE' && (await followReplacement(old.id))) return;
+    show({ ...old, payAgainError: `The payment could not be made again: ${err?.message ?? err}` });
+    return;
+  }
+  placing = false;
+  await showPlaced(result, { ...old.order, payment }, old.id);
+}
+
+/** Shows the order that paid again for `id`, in this tab or another; false when there is none. */
+async function followReplacement(id) {
+  const next = (await sc.outbox.list()).find((e) => e.replaces == id);
+  if (next) show(next, true);
+  return !!next;
 }
 
 async function restoreCart() {
@@ -321,6 +375,8 @@ async function restoreCart() {
 for (const type of ORDER_EVENTS) {
   sc.on(type, (ev) => {
     if (shown && ev.id == shown.id && ev.status != shown.status) show({ id: ev.id, status: ev.status, result: ev.result ?? shown.result, error: ev.error });
+    // Another tab paid again for the order shown here.
+    else if (shown?.status == 'needs-payment' && ev.id != shown.id && !placing) followReplacement(shown.id);
   });
 }
 
@@ -338,7 +394,10 @@ sc.cart.subscribe((c) => {
 
 const wanted = new URLSearchParams(location.search).get('order');
 if (wanted) {
-  const entry = (await sc.outbox.list()).find((e) => e.id == wanted);
+  const entries = await sc.outbox.list();
+  const asked = entries.find((e) => e.id == wanted);
+  // An order paid again is followed by the one that replaced it.
+  const entry = (asked?.replacedBy && entries.find((e) => e.id == asked.replacedBy)) || asked;
   if (entry) show(entry);
   else history.replaceState(null, '', '/checkout');
 }

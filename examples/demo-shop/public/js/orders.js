@@ -1,8 +1,10 @@
 /**
  * How an order's state is told to the shopper, honestly: `pending` is never
- * shown as confirmed. Used by the checkout page and by the banner that every
- * page shows while an order waits, so that an update reaches the shopper in
- * whichever tab they are looking at.
+ * shown as confirmed. The words are steadycart's own (`orderStatusText`); the
+ * shop adds its titles, the store's order number and the reason of a refusal.
+ * Used by the checkout page and by the banner that every page shows while an
+ * order waits, so that an update reaches the shopper in whichever tab they
+ * are looking at.
  */
 import { h, replace, announce } from './dom.js';
 import { money } from './money.js';
@@ -10,6 +12,9 @@ import { sc } from './sdk.js';
 
 export const ORDER_EVENTS = ['order:sending', 'order:pending', 'order:confirmed', 'order:rejected', 'order:needs-payment', 'order:failed', 'order:expired'];
 const WAITING = ['sending', 'pending'];
+
+/** steadycart's shopper-facing text for each order state. */
+const { orderStatusText } = window.SteadyCart;
 
 /** "1a2b3c4d" from an idempotency key: enough to recognise an order. */
 export const shortKey = (id) => String(id).slice(0, 8);
@@ -42,7 +47,7 @@ export function describe(o) {
   switch (o.status) {
     case 'confirmed': {
       const id = orderIdOf(o.result);
-      return { tone: 'ok', chip: 'Confirmed', title: 'Order confirmed', text: `Thank you! The store has confirmed your order${id ? ` ${id}` : ''}. It will be packed and shipped shortly.` };
+      return { tone: 'ok', chip: 'Confirmed', title: 'Order confirmed', text: `${orderStatusText.confirmed}${id ? ` Your order number is ${id}.` : ''} It will be packed and shipped shortly.` };
     }
     case 'sending':
     case 'pending':
@@ -50,17 +55,17 @@ export function describe(o) {
         tone: 'wait',
         chip: o.status == 'sending' ? 'Sending now' : 'Not confirmed yet',
         title: 'Order received, waiting for the store',
-        text: 'We could not reach our store just now, so your order is saved safely on this device and will be sent automatically as soon as the store is reachable. It is not confirmed yet: this page updates by itself when it is. You will not be charged twice.',
+        text: `${orderStatusText.pending} It is saved on this device and sent automatically; this page updates by itself.`,
       };
     case 'rejected':
       return { tone: 'bad', chip: 'Not placed', title: o.result?.status == 402 ? 'Your payment was declined' : 'The store could not accept this order', text: refusalText(o.result) };
     case 'needs-payment':
-      return { tone: 'bad', chip: 'Payment needed', title: 'Please confirm your payment again', text: 'Your order waited longer than the payment authorisation lasts, so it was not sent and nothing was charged. Confirm the payment again and we will place it right away.' };
+      return { tone: 'bad', chip: 'Payment needed', title: 'Your payment authorisation expired', text: orderStatusText['needs-payment'] };
     case 'expired':
-      return { tone: 'bad', chip: 'Not placed', title: 'We could not place this order in time', text: 'We kept trying for a day but could not reach the store, so the order was cancelled on this device. If a charge appears anyway, contact us and we will refund it.' };
+      return { tone: 'bad', chip: 'Not placed', title: 'We could not place this order in time', text: orderStatusText.expired };
     case 'failed':
     default:
-      return { tone: 'bad', chip: 'Not placed', title: 'We could not place your order', text: 'The order was not placed and nothing was charged. Your cart is still here: please try again in a moment.' };
+      return { tone: 'bad', chip: 'Not placed', title: 'We could not place your order', text: `${orderStatusText.failed} Your cart is still here: please try again in a moment.` };
   }
 }
 
@@ -129,7 +134,8 @@ function renderBanner() {
 /** Watches the outbox and shows waiting orders (and how they end) on every page. */
 export async function startOrderBanner() {
   for (const e of await sc.outbox.list()) {
-    if (WAITING.includes(e.status) || e.status == 'needs-payment') watched.set(e.id, e);
+    // An order paid again (replacedBy) is over: the new one is told instead.
+    if (WAITING.includes(e.status) || (e.status == 'needs-payment' && !e.replacedBy)) watched.set(e.id, e);
   }
   renderBanner();
   addEventListener('online', renderBanner);
@@ -137,6 +143,11 @@ export async function startOrderBanner() {
   for (const type of ORDER_EVENTS) {
     sc.on(type, async (ev) => {
       const known = watched.get(ev.id);
+      if (!known && [...watched.values()].some((e) => e.status == 'needs-payment')) {
+        // Paid again, in this tab or another: the old order's banner goes.
+        const entry = (await sc.outbox.list()).find((e) => e.id == ev.id);
+        if (entry?.replaces && watched.delete(entry.replaces)) renderBanner();
+      }
       // An order is worth a banner once it waits; one settled at once is told by the page that placed it.
       if (!known && ev.status != 'pending') return;
       // The event carries the state; the outbox has the order itself.
