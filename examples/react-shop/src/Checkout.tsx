@@ -1,17 +1,7 @@
 import { useState } from 'react';
-import type { OutboxStatus } from 'steadycart';
+// steadycart's words for each state: never "confirmed" for an order that only waits.
+import { orderStatusText } from 'steadycart';
 import { useCart, usePlaceOrder } from 'steadycart/react';
-
-/** What to tell the shopper in each state: never "confirmed" for an order that only waits. */
-const SAY: Record<OutboxStatus, string> = {
-  sending: 'Placing your order…',
-  pending: 'We have received your order and will confirm it as soon as the store is reachable.',
-  confirmed: 'Thank you, your order is confirmed.',
-  rejected: 'The store refused this order.',
-  'needs-payment': 'Please enter your payment details again.',
-  expired: 'We could not place this order.',
-  failed: 'We could not place this order.',
-};
 
 /** The order of this checkout, kept in the URL so that a reload still follows it. */
 const orderInUrl = () => new URLSearchParams(location.search).get('order') ?? undefined;
@@ -39,7 +29,7 @@ export function Checkout() {
       </button>
       {status && (
         <p role="status" data-test="order-status" data-status={status}>
-          {SAY[status]}
+          {orderStatusText[status]}
           {entry?.result && status == 'confirmed' && <> Order {String((entry.result.body as { orderId?: string } | null)?.orderId ?? '')}</>}
         </p>
       )}
