@@ -23,6 +23,7 @@ export const CLI = join(ROOT, 'dist/cli.mjs');
  * @property {number} [handlerDelayMs]
  * @property {number} [leaseMs]       lease of a running handler (serve's default: 30 s)
  * @property {string[]} [corsOrigins]
+ * @property {boolean} [metrics]     serve GET /metrics (Prometheus text format)
  * @property {Record<string, string>} [env]  extra environment (e.g. STEADYCART_CRASH_AT)
  * @property {number} [startTimeoutMs] default 180 s (PGlite's first start, initdb in WebAssembly, takes
  *                                    seconds on an idle machine and over a minute on a saturated one)
@@ -53,6 +54,7 @@ export function startServe(options) {
   if (options.handlerDelayMs !== undefined) args.push('--handler-delay-ms', String(options.handlerDelayMs));
   if (options.leaseMs !== undefined) args.push('--lease-ms', String(options.leaseMs));
   for (const o of options.corsOrigins ?? []) args.push('--cors-origin', o);
+  if (options.metrics) args.push('--metrics');
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   let err = '';
   let out = '';
