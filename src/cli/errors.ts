@@ -14,7 +14,9 @@ export type CliErrorCode =
   /** `serve` could not open its store (driver missing, connection refused, directory locked). */
   | 'STORE'
   /** `serve` could not listen (port taken, address not local). */
-  | 'LISTEN';
+  | 'LISTEN'
+  /** `serve --metrics` could not load the OpenTelemetry packages it needs. */
+  | 'METRICS';
 
 /** An error the command reports as one line, without a stack trace. */
 export class CliError extends Error {

@@ -42,6 +42,6 @@ main(process.argv.slice(2)).then(
     if (isCliError(err)) process.stderr.write(`steadycart: ${err.message}\n`);
     else process.stderr.write(`steadycart: ${(err as Error)?.stack ?? String(err)}\n`);
     // 2: the command could not run (bad flags, unreachable URL); 1: serve failed to start.
-    process.exit(isCliError(err) && (err.code === 'STORE' || err.code === 'LISTEN') ? 1 : 2);
+    process.exit(isCliError(err) && (err.code === 'STORE' || err.code === 'LISTEN' || err.code === 'METRICS') ? 1 : 2);
   },
 );

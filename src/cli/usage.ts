@@ -34,6 +34,11 @@ Flags:
                          process's keys are taken over after it (default 30000)
   --ledger FILE          append one JSON line per handler execution, flushed to disk:
                            {"key","attempt","region","charged"}
+  --metrics              serve the checkout metrics (requests by status, replays, 409s,
+                         422s, lease takeovers, store errors, durations) at GET /metrics
+                         in Prometheus text format; needs the optional packages
+                         @opentelemetry/api, @opentelemetry/sdk-metrics and
+                         @opentelemetry/exporter-prometheus
   --help                 this text`;
 
 export const CHECK_HELP = `Usage: steadycart check URL [--region URL]... [--origin ORIGIN] [--order FILE] [--json]

@@ -20,6 +20,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace } f
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createCheckoutHandler, isSteadyCartServerError, memoryStore } from '../../dist/server.mjs';
+import { gate } from './fixtures.mjs';
 
 /** @typedef {import('@opentelemetry/sdk-trace-base').ReadableSpan} ReadableSpan */
 /** @typedef {import('../../dist/server.mjs').HandlerContext} HandlerContext */
@@ -167,13 +168,13 @@ describe('telemetry: the server span', () => {
   });
 
   test('a replay, a 409 and a 422 say so in steadycart.outcome; the replay runs no handler span', async () => {
-    /** @type {() => void} */
-    let open = () => {};
-    const held = new Promise((r) => (open = () => r(undefined)));
+    const held = gate();
     let calls = 0;
     const h = handlerWith(async () => {
-      calls++;
-      if (calls == 2) await held;
+      if (++calls == 2) {
+        held.enter();
+        await held.opened;
+      }
       return { status: 201, body: { n: calls } };
     });
     const key = randomUUID();
@@ -185,8 +186,7 @@ describe('telemetry: the server span', () => {
 
     const busyKey = randomUUID();
     const first = post(h, { key: busyKey });
-    // Wait for the held run's reservation (its span ends before the handler starts).
-    for (let i = 0; i < 200 && !exporter.getFinishedSpans().some((s) => s.name == 'steadycart.store.reserve'); i++) await new Promise((r) => setTimeout(r, 5));
+    await held.entered;
     exporter.reset();
     assert.equal((await post(h, { key: busyKey })).status, 409);
     assert.equal((await post(h, { key: busyKey, body: ORDER.replace('ref-telemetry', 'ref-other') })).status, 422);
@@ -195,7 +195,7 @@ describe('telemetry: the server span', () => {
       [409, 'in_progress'],
       [422, 'key_mismatch'],
     ]);
-    open();
+    held.open();
     assert.equal((await first).status, 201);
   });
 

@@ -10,6 +10,7 @@ import { CliError } from '../errors';
 import { crasher, crashPointFromEnv, type CrashPoint } from './crash';
 import { demoHandler } from './demo-handler';
 import { noLedger, openLedger, type Ledger } from './ledger';
+import { METRICS_PATH, openMetrics, type MetricsEndpoint } from './metrics';
 import { parseServeArgs, type ServeOptions } from './options';
 import { demoPsp } from './psp';
 import { openStore } from './store';
@@ -24,14 +25,16 @@ const DRAIN_POLL_MS = 50;
 export async function serve(argv: readonly string[]): Promise<number> {
   const options = parseServeArgs(argv);
   const crash = crasher(crashPointFromEnv(process.env));
+  const metrics = options.metrics ? await openMetrics() : null;
   const ledger = options.ledger === null ? noLedger : await openLedger(options.ledger);
   const opened = await openStore(options.store);
-  const server = http.createServer(listener(options, opened.store, ledger, crash));
+  const server = http.createServer(listener(options, opened.store, ledger, crash, metrics));
   try {
     await listen(server, options.port, options.host);
   } catch (err) {
     await opened.close().catch(() => {});
     await ledger.close();
+    await metrics?.close();
     throw new CliError('LISTEN', `cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`);
   }
   const { port } = server.address() as { port: number };
@@ -45,11 +48,15 @@ export async function serve(argv: readonly string[]): Promise<number> {
   await drain(server);
   await opened.close();
   await ledger.close();
+  await metrics?.close();
   return 0;
 }
 
-/** The node:http listener: the checkout handler with the demo PSP, and the `stored` crash point. */
-function listener(o: ServeOptions, store: IdempotencyStore, ledger: Ledger, crash: (p: CrashPoint) => void) {
+/**
+ * The node:http listener: the checkout handler with the demo PSP, the
+ * `stored` crash point, and `GET /metrics` with `--metrics`.
+ */
+function listener(o: ServeOptions, store: IdempotencyStore, ledger: Ledger, crash: (p: CrashPoint) => void, metrics: MetricsEndpoint | null): http.RequestListener {
   const handler = createCheckoutHandler({
     store,
     handle: demoHandler({ psp: demoPsp(store, RETENTION_MS), ledger, region: o.region, delayMs: o.handlerDelayMs, crash }),
@@ -57,14 +64,17 @@ function listener(o: ServeOptions, store: IdempotencyStore, ledger: Ledger, cras
     leaseMs: o.leaseMs,
     ...(o.corsOrigins.length ? { cors: { origins: o.corsOrigins } } : {}),
     onError: (error, { key, phase }) => process.stderr.write(`steadycart serve: ${phase}${key ? ` (key ${key})` : ''}: ${(error as Error)?.message ?? error}\n`),
+    ...(metrics ? { telemetry: { meterProvider: metrics.meterProvider } } : {}),
   });
-  return toNodeListener(async (request: Request) => {
+  const checkout = toNodeListener(async (request: Request) => {
     const response = await handler(request);
     // The demo handler's own outcome (201 or 402, not a replay) is stored; the answer is not sent yet.
     const fresh = (response.status === 201 || response.status === 402) && !response.headers.has('idempotent-replayed');
     if (request.method === 'POST' && fresh) crash('stored');
     return response;
   });
+  if (!metrics) return checkout;
+  return (req, res) => (new URL(req.url ?? '/', 'http://localhost').pathname === METRICS_PATH ? metrics.scrape(req, res) : checkout(req, res));
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

@@ -19,6 +19,8 @@ export interface ServeOptions {
   handlerDelayMs: number;
   leaseMs: number;
   ledger: string | null;
+  /** Serve the handler's metrics at `GET /metrics` (Prometheus text format). */
+  metrics: boolean;
 }
 
 /** The default store: embedded and durable, so a restart (or kill -9) forgets nothing. */
@@ -58,6 +60,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions {
     'handler-delay-ms': { type: 'string' },
     'lease-ms': { type: 'string' },
     ledger: { type: 'string' },
+    metrics: { type: 'boolean' },
   });
   if (positionals.length) usage(`serve takes no arguments (got ${positionals.join(' ')})`);
   const region = values.region ?? 'local';
@@ -72,5 +75,6 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions {
     handlerDelayMs: intFlag('handler-delay-ms', values['handler-delay-ms'], 0, 0, 3_600_000),
     leaseMs: intFlag('lease-ms', values['lease-ms'], 30_000, 100, 3_600_000),
     ledger: values.ledger ?? null,
+    metrics: values.metrics ?? false,
   };
 }

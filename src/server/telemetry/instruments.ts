@@ -31,24 +31,24 @@ export interface Instruments {
 
 /** Creates the instruments on `meter`. */
 export function createInstruments(meter: Meter): Instruments {
-  const counter = (name: string, description: string) => meter.createCounter(name, { description, unit: '{request}' });
+  const counter = (name: string, description: string, unit = '{request}') => meter.createCounter(name, { description, unit });
+  /** A counter without attributes starts at 0, so that a scrape shows it before its first event. */
+  const zeroed = (name: string, description: string, unit?: string) => {
+    const c = counter(name, description, unit);
+    c.add(0);
+    return c;
+  };
   const seconds = (name: string, description: string) =>
     meter.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } });
   return {
     duration: seconds('http.server.request.duration', 'Duration of HTTP server requests.'),
     requests: counter('steadycart.server.requests', 'Checkout, lookup and health requests answered, by status.'),
-    replays: counter('steadycart.server.replays', 'Stored outcomes sent again for a repeated idempotency key.'),
-    conflicts: counter('steadycart.server.conflicts', 'Orders answered 409: their key is still in progress.'),
-    mismatches: counter('steadycart.server.key_mismatches', 'Orders answered 422: their key was used with another body.'),
-    takeovers: meter.createCounter('steadycart.server.lease_takeovers', {
-      description: 'Keys run again after the lease of an earlier run ended (a crash, a 5xx, a throw).',
-      unit: '{run}',
-    }),
-    storeErrors: meter.createCounter('steadycart.server.store_errors', { description: 'Idempotency store calls that failed.', unit: '{error}' }),
-    handlerRuns: meter.createCounter('steadycart.server.handler.runs', {
-      description: "Runs of the merchant's order handler, by what became of the key.",
-      unit: '{run}',
-    }),
+    replays: zeroed('steadycart.server.replays', 'Stored outcomes sent again for a repeated idempotency key.'),
+    conflicts: zeroed('steadycart.server.conflicts', 'Orders answered 409: their key is still in progress.'),
+    mismatches: zeroed('steadycart.server.key_mismatches', 'Orders answered 422: their key was used with another body.'),
+    takeovers: zeroed('steadycart.server.lease_takeovers', 'Keys run again after the lease of an earlier run ended (a crash, a 5xx, a throw).', '{run}'),
+    storeErrors: counter('steadycart.server.store_errors', 'Idempotency store calls that failed.', '{error}'),
+    handlerRuns: counter('steadycart.server.handler.runs', "Runs of the merchant's order handler, by what became of the key.", '{run}'),
     handlerDuration: seconds('steadycart.server.handler.duration', "Duration of the merchant's order handler."),
   };
 }
