@@ -7,6 +7,7 @@ import { assertBrowser } from './cart/create';
 import { createCore } from './core';
 import { normalizeOptions, storeConfig } from './options';
 import { steadyCart } from './page/instance';
+import { INSTRUMENTATION, type Instrumentable } from './page/instrumentation';
 import { startReplayTriggers } from './page/triggers';
 import { registerWorker } from './page/worker';
 import type { SteadyCart, SteadyCartOptions } from './types';
@@ -52,7 +53,8 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   core.start({ onRemoteCart: () => cart.onRemoteChange(), onRecovered: (outageMs) => triggers?.recovered(outageMs), onWaiting: worker.sync });
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
   circuits.probeOpen();
-  const sc = steadyCart({ core, cart, worker, triggers });
+  const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers });
+  sc[INSTRUMENTATION] = config;
   // Drill mode is its own chunk: a shop that does not ask for it never loads it.
   return config.drill ? (await import('./drill/drill')).withDrill(sc, core) : sc;
 }

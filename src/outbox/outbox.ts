@@ -138,6 +138,7 @@ export class Outbox {
     const start = performance.now();
     const { body, budgetMs, tokenExpiresAt, signal } = this.checkPlacement(order, options);
     const record = this.newRecord(body, tokenExpiresAt);
+    this.config.onNewOrder?.(record.id);
     const deadline = record.createdAt + budgetMs;
     const outcome =
       (await withLock(this.storage, this.lockName(record.id), () => this.placeLocked(record, deadline, signal, writeAhead), { wait: true })) ??

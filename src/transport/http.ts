@@ -20,8 +20,8 @@ export interface Reply {
 /** @internal What a request is for: told to a custom `fetch` and to a `headers` function. */
 export type RequestInfo = RequestContext;
 
-/** @internal A `fetch` that also knows what its request is for (tracing, fault drills). */
-export type SendFetch = (request: Request, info: RequestInfo) => Promise<Response>;
+/** @internal A `fetch` that also knows what its request is for (tracing, fault drills), and its timeout. */
+export type SendFetch = (request: Request, info: RequestInfo & { timeoutMs: number }) => Promise<Response>;
 
 /** @internal Where this code runs: inside a service worker, or a page. */
 const workerScope = (globalThis as { ServiceWorkerGlobalScope?: abstract new () => object }).ServiceWorkerGlobalScope;
@@ -68,7 +68,7 @@ export async function send(
       signal: init.signal,
       credentials: init.credentials,
       // ky always hands its fetch the Request it built (with our signal and timeout).
-      fetch: custom && ((input) => custom(input as Request, init.request)),
+      fetch: custom && ((input) => custom(input as Request, { ...init.request, timeoutMs: init.timeoutMs })),
       // Called for every request, so a short-lived token is fresh on each attempt.
       hooks: fns.length
         ? { beforeRequest: [async (request) => (await functionHeaders(fns, init.request, timeout, init.signal)).forEach((value, name) => request.headers.set(name, value))] }
