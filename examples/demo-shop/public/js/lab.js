@@ -1,12 +1,14 @@
 /**
  * The resilience lab beside the shop: a fault panel per checkout endpoint
  * (through the backend's control API at /__backend, same origin), and a live
- * dashboard: each endpoint as the SDK sees it (`sc.health()`), the event log,
- * this browser's outbox, and the backend's ledger with its duplicate-charge
- * counter (which must stay 0).
+ * dashboard: each endpoint as the SDK sees it (`sc.health()`), live charts of
+ * the last five minutes (lab-charts.js), the event log, this browser's
+ * outbox, and the backend's ledger with its duplicate-charge counter (which
+ * must stay 0).
  */
 import { config, endpointName } from './config.js';
 import { h, icon, ICONS, replace } from './dom.js';
+import { createCharts } from './lab-charts.js';
 import { ORDER_EVENTS, orderIdOf, orderSummary, shortKey } from './orders.js';
 import { sc, TOKEN_LIFETIME_KEY, tokenLifetimeMs } from './sdk.js';
 
@@ -112,6 +114,8 @@ export function startLab() {
   const ledgerRows = h('ol', { class: 'rows', role: 'list', 'data-empty': 'No orders have reached the backend yet.' });
   const ledgerNote = h('p', { class: 'lab-note' });
 
+  const charts = createCharts({ sc, endpoints: config.endpoints, endpointName });
+
   const outboxRows = h('ol', { class: 'rows', role: 'list', 'data-empty': 'No orders in this browser yet.' });
   const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'off', 'aria-label': 'Event log' });
 
@@ -135,6 +139,7 @@ export function startLab() {
       meta,
       labStatus,
       section('lab-endpoints', 'Checkout endpoints', scenarioButtons, endpointList),
+      section('lab-charts', 'Last 5 minutes (this browser)', charts.element),
       section('lab-ledger', 'Backend ledger', h('dl', { class: 'stats' }, charges.el, declines.el, duplicates.el), ledgerRows, ledgerNote),
       section('lab-outbox', 'Outbox (this browser)', outboxRows),
       section(

@@ -1,0 +1,78 @@
+// @ts-check
+/**
+ * The lab's live charts, end to end in Chromium: an outage caused with the
+ * lab's fault panel shows up in them as an ops dashboard would show it. The
+ * us region refusing: one failover from us, one order confirmed quickly.
+ * Then every endpoint down: one pending order; then recovery: none pending
+ * (the peak stays 1) and a second, slower time to confirm.
+ *
+ *   npm run build && node --test test/e2e/lab-charts.test.mjs
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { addToCart, assertOneChargeEach, fillCheckout, gotoShop, readyToPay, setFaultInPanel, sharedBrowser, shot, submitOrder, tallShot, until, withShop } from './helpers.mjs';
+
+const browser = sharedBrowser();
+
+/**
+ * A chart's data attributes.
+ * @param {import('playwright-core').Page} page
+ * @param {string} name
+ * @returns {Promise<Record<string, string>>}
+ */
+const chart = (page, name) => page.locator(`#lab figure[data-chart="${name}"]`).evaluate((el) => ({ ...(/** @type {HTMLElement} */ (el).dataset) }));
+
+describe('lab: live charts', () => {
+  it('a failover, an outage and its recovery appear in the pending, time-to-confirm and failover charts', { timeout: 150_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await readyToPay(page, demo, ['pour-over']);
+      const before = await chart(page, 'pending');
+      assert.equal(before.now, '0');
+      assert.equal(before.peak, '0');
+      assert.equal((await chart(page, 'failovers')).total, '0');
+      assert.equal((await chart(page, 'time-to-confirm')).count, '0');
+
+      // The us region refuses: the order fails over to eu.
+      await setFaultInPanel(page, 'us', 'refuse');
+      const first = await submitOrder(page);
+      assert.equal(first.status, 'confirmed');
+      await page.locator('#lab figure[data-chart="failovers"][data-total="1"]').waitFor();
+      await page.locator('#lab figure[data-chart="failovers"] .chart-key[data-endpoint="us"][data-count="1"]').waitFor();
+      assert.equal(await page.locator('#lab figure[data-chart="failovers"] .chart-key[data-endpoint="eu"]').getAttribute('data-count'), '0');
+      assert.equal(await page.locator('#lab figure[data-chart="failovers"] rect.chart-bar[data-endpoint="us"]').count(), 1, 'one bar, in the current bucket');
+      await page.locator('#lab figure[data-chart="time-to-confirm"][data-count="1"]').waitFor();
+      const quick = Number((await chart(page, 'time-to-confirm')).lastMs);
+      assert.ok(quick > 0 && quick < 15_000, `confirmed through eu in ${quick} ms`);
+
+      // Every endpoint down: the next order waits in the outbox.
+      await gotoShop(page, demo.url);
+      await addToCart(page, ['beans-harbor']);
+      await page.goto(demo.checkoutUrl);
+      await fillCheckout(page);
+      await page.getByRole('button', { name: 'All down' }).click();
+      await until(async () => Object.values((await (await fetch(demo.backendUrl)).json()).faults).every((/** @type {any} */ f) => f.kind == 'refuse'), {
+        what: 'every endpoint refusing',
+      });
+      const waiting = await submitOrder(page, { timeout: 20_000 });
+      assert.ok(['pending', 'sending'].includes(waiting.status), waiting.status);
+      await page.locator('#lab figure[data-chart="pending"][data-now="1"][data-peak="1"]').waitFor();
+      assert.equal((await chart(page, 'pending')).state, 'waiting');
+      assert.equal(await page.locator('#lab figure[data-chart="pending"] path.chart-line').count(), 1);
+      await tallShot(page, 'lab-charts-outage', 1700);
+      await shot(page.locator('section[aria-labelledby="lab-charts"]'), 'lab-charts-outage-panel');
+
+      // Recovery: the order is confirmed in place; the charts say none pending, and how long it took.
+      await page.getByRole('button', { name: 'All healthy' }).click();
+      await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 45_000 });
+      await page.locator('#lab figure[data-chart="pending"][data-now="0"][data-peak="1"]').waitFor();
+      await page.locator('#lab figure[data-chart="time-to-confirm"][data-count="2"]').waitFor();
+      const after = await chart(page, 'time-to-confirm');
+      assert.ok(Number(after.lastMs) > quick, `the order that waited out the outage (${after.lastMs} ms) took longer than the failover (${quick} ms)`);
+      assert.equal(after.maxMs, after.lastMs);
+      assert.equal(await page.locator('#lab figure[data-chart="time-to-confirm"] .chart-mark').count(), 2);
+      await shot(page.locator('section[aria-labelledby="lab-charts"]'), 'lab-charts-recovered');
+
+      await assertOneChargeEach(demo, [first.key, waiting.key]);
+    });
+  });
+});
