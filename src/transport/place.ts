@@ -121,8 +121,15 @@ export class Placer {
     }
   }
 
-  /** Where an earlier run was ambiguous, ask before sending again. */
+  /**
+   * Where an earlier run was ambiguous and the order may not be sent again (its
+   * payment token died), ask: only a lookup can still find it placed. An order
+   * that may be sent goes without one: resent in the same domain, its key
+   * makes the server answer the stored outcome; before it may cross to another
+   * domain, `decide` asks for the lookup.
+   */
   private async reconcileDoubts(state: RunState): Promise<Outcome | undefined> {
+    if (this.mayOrder(state)) return;
     for (const domain of [...state.ambiguous]) {
       const outcome = await this.lookUp(state, domain);
       if (outcome) return outcome;
