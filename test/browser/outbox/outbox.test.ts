@@ -120,7 +120,7 @@ describe('outbox', () => {
     expect((tab!.frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
   });
 
-  it('invariant 1: a tab closed while its order is in flight: the next page load reconciles it by lookup; one charge, order:confirmed', async () => {
+  it('invariant 1: a tab closed while its order is in flight: the next page load resends it in the same domain, whose stored outcome settles it; one charge, order:confirmed', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
     // The server holds the POST for 3 s and commits then, whether or not the tab is still there.
