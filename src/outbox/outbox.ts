@@ -128,6 +128,8 @@ export class Outbox {
     private readonly onWaiting: () => void = () => {},
   ) {
     this.records = new OutboxRecords(storage, events, config.allowCardLikeAt);
+    // A waiting order is its own probe: an open circuit that falls due replays the outbox instead of a health request.
+    if (config.retentionMs) circuits.probeWith({ waiting: () => this.waiting(), replay: () => this.replay(true) });
   }
 
   /**
@@ -168,8 +170,8 @@ export class Outbox {
 
   /**
    * Replays a waiting entry now, ignoring its backoff; open circuits are
-   * probed first, since the shopper asks whether the store is back. Resolves
-   * with the entry as it then is.
+   * asked again first (the entry itself is their probe), since the shopper
+   * asks whether the store is back. Resolves with the entry as it then is.
    */
   async retry(id: string): Promise<OutboxEntry> {
     const record = await this.storage.update('outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: 0 } : r), 'relaxed');
@@ -217,6 +219,11 @@ export class Outbox {
   async nextDue(): Promise<number | undefined> {
     const due = (await this.records.all()).filter((r) => r.status == 'pending').map((r) => r.due);
     return due.length ? Math.min(...due) : undefined;
+  }
+
+  /** Whether any order waits to be sent (or is in flight), in any context. */
+  async waiting(): Promise<boolean> {
+    return (await this.records.all()).some((r) => r.status == 'pending' || r.status == 'sending');
   }
 
   /** Whether any order is in flight, in any context. */

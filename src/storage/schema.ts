@@ -55,6 +55,8 @@ export interface EndpointRecord {
   okAt?: number;
   /** When the circuit last opened (from closed). */
   openedAt?: number;
+  /** A server's `Retry-After`: no context probes before this time. */
+  notBefore?: number;
   lastError?: ErrorInfo;
   updatedAt: number;
 }

@@ -37,8 +37,19 @@ export function succeeded(record: EndpointRecord, now: number, baseOpenMs: numbe
     retryAt: 0,
     samples: latencyMs === undefined ? record.samples : [...record.samples, Math.round(latencyMs)].slice(-SAMPLES),
     okAt: now,
+    notBefore: undefined,
     updatedAt: now,
   };
+}
+
+/**
+ * The earliest time a server's `Retry-After` allows a probe (0 without one).
+ * Never later than the circuit's `retryAt`, which is checked wherever a
+ * record comes from, so a tampered value cannot keep an endpoint out of use.
+ */
+export function notBefore(record: EndpointRecord): number {
+  const t = record.notBefore;
+  return typeof t == 'number' && isFinite(t) ? Math.min(t, record.retryAt) : 0;
 }
 
 /**
@@ -50,7 +61,8 @@ export function succeeded(record: EndpointRecord, now: number, baseOpenMs: numbe
  * probe (capped at `maxOpenMs`), not with every failure seen while open (late
  * answers, lookups), so that a short outage is noticed within seconds. It is
  * jittered so that many clients do not probe in step, and never falls before
- * a server's `Retry-After`.
+ * a server's `Retry-After` (capped at `maxOpenMs`), which is also kept as
+ * `notBefore`: no context probes earlier, not even one asked to probe now.
  */
 export function failed(
   record: EndpointRecord,
@@ -64,13 +76,16 @@ export function failed(
     return { ...record, failures: 1, lastError: error, updatedAt: now };
   }
   const openMs = record.state == 'half-open' ? Math.min(maxOpenMs, record.openMs * 2) : record.openMs;
+  // The server's pace, within the cap: no context probes before it.
+  const serverMs = Math.min(maxOpenMs, retryAfterMs);
   return {
     ...record,
     state: 'open',
     openedAt: record.state == 'closed' ? now : record.openedAt ?? now,
     failures: record.failures + 1,
     openMs,
-    retryAt: now + Math.max(retryAfterMs, Math.round(openMs * (0.5 + random() / 2))),
+    retryAt: now + Math.max(serverMs, Math.round(openMs * (0.5 + random() / 2))),
+    notBefore: serverMs ? now + serverMs : record.notBefore,
     lastError: error,
     updatedAt: now,
   };

@@ -5,11 +5,22 @@ import type { EndpointRecord, Storage } from '../storage';
 import type { EndpointHealth } from '../types';
 import { isEndpointRecord } from '../storage/validate';
 import { replyError } from './classify';
-import { closedCircuit, failed, latency, permits, succeeded } from './breaker';
+import { closedCircuit, failed, latency, notBefore, permits, succeeded } from './breaker';
 import { CONTEXT, send, type Reply } from './http';
 
 /** Latency-only updates are shared at most this often. */
 const SHARE_MS = 1000;
+
+/**
+ * @internal What the circuits ask of the outbox, so that a waiting order is
+ * its own probe (DESIGN.md, "How a placeOrder call flows", step 8).
+ */
+export interface OrderProbe {
+  /** Whether any order waits to be sent, in any context. */
+  waiting(): Promise<boolean>;
+  /** Replays the waiting orders: the first one sent to a circuit due a probe claims it. */
+  replay(): Promise<unknown>;
+}
 
 /**
  * @internal Circuit breakers of every endpoint, shared with the other tabs
@@ -23,6 +34,7 @@ export class Circuits {
   private readonly shared = new Map<string, number>();
   private timer?: ReturnType<typeof setTimeout>;
   private closed = false;
+  private orders: OrderProbe = { waiting: async () => false, replay: async () => {} };
 
   constructor(
     private readonly config: Config,
@@ -39,9 +51,37 @@ export class Circuits {
     this.schedule();
   }
 
-  /** Probes every endpoint whose circuit is not closed, now; resolves once all have answered. */
-  probeOpen(): Promise<unknown> {
-    return Promise.all(this.config.endpoints.filter((e) => this.circuit(e).state != 'closed').map((e) => this.probe(e)));
+  /** Lets waiting orders probe open circuits instead of health requests (the outbox connects itself). */
+  probeWith(orders: OrderProbe): void {
+    this.orders = orders;
+  }
+
+  /**
+   * Asks every open circuit again now (connectivity came back, a page loaded,
+   * the shopper retries), never before a server's `Retry-After`. When orders
+   * wait, the circuits only fall due now: the replay that follows sends the
+   * first order as the probe. Otherwise each is probed with its health route;
+   * resolves once all have answered.
+   */
+  async probeOpen(): Promise<unknown> {
+    const now = Date.now();
+    const open = this.config.endpoints.filter((e) => this.circuit(e).state != 'closed' && notBefore(this.circuit(e)) <= now);
+    if (!open.length) return;
+    if (!(await this.orders.waiting())) return Promise.all(open.map((e) => this.probe(e)));
+    for (const e of open) {
+      const record = this.circuit(e);
+      // Half-open: another context's probe is out; its verdict comes to every context.
+      if (record.state == 'open') this.apply({ ...record, retryAt: Math.min(record.retryAt, Date.now()) });
+    }
+  }
+
+  /**
+   * An order is about to be sent to an endpoint due a probe: it is the probe.
+   * Half-open until its answer (or `timeoutMs`), so that the other contexts
+   * wait for the verdict instead of probing too.
+   */
+  claim(endpoint: Endpoint, timeoutMs: number): void {
+    this.set({ ...this.circuit(endpoint), state: 'half-open', retryAt: Date.now() + timeoutMs, updatedAt: Date.now() });
   }
 
   /** The endpoint's circuit as this context knows it (a closed one before any news). */
@@ -62,6 +102,7 @@ export class Circuits {
     this.set(succeeded(this.circuit(endpoint), Date.now(), this.config.tuning.openMs, latencyMs));
   }
 
+  /** A failed answer opens the circuit; a `Retry-After` (on 503 or 429) is its next probe time in every context, within `maxOpenMs`. */
   failure(endpoint: Endpoint, reply: Reply): void {
     this.set(failed(this.circuit(endpoint), replyError(reply), Date.now(), this.config.tuning.maxOpenMs, reply.retryAfterMs));
   }
@@ -77,7 +118,7 @@ export class Circuits {
     // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
     const running = this.probing.get(endpoint.url);
     if (running) return running;
-    this.set({ ...this.circuit(endpoint), state: 'half-open', retryAt: Date.now() + timeoutMs, updatedAt: Date.now() });
+    this.claim(endpoint, timeoutMs);
     const probing = send(health ? endpoint.url + health : lookupUrl(endpoint, crypto.randomUUID()), {
       method: 'GET',
       timeoutMs,
@@ -156,20 +197,25 @@ export class Circuits {
     this.schedule();
   }
 
-  /** Probes the next open circuit when it is due, while this instance lives. */
+  /**
+   * Probes the next open circuit when it is due, while this instance lives:
+   * with a waiting order when there is one (the replay sends it), else with
+   * the health route. A circuit still due after the replay (nothing was sent
+   * to it) gets the health probe.
+   */
   private schedule(): void {
     clearTimeout(this.timer);
     if (this.closed) return;
     const open = this.config.endpoints.filter((e) => this.circuit(e).state != 'closed');
     if (!open.length) return;
     const next = Math.min(...open.map((e) => this.circuit(e).retryAt));
-    this.timer = setTimeout(() => {
-      const now = Date.now();
-      const due = open.filter((e) => this.permits(e, now) == 'probe');
-      due.forEach((e) => this.probe(e));
+    this.timer = setTimeout(async () => {
+      const due = () => open.filter((e) => this.permits(e) == 'probe');
       // Timers may fire a millisecond before Date.now() reaches their target (Firefox does): nothing
       // was due yet, so wait again rather than never probe. (A probe reschedules when it settles.)
-      if (!due.length) this.schedule();
+      if (!due().length) return this.schedule();
+      if (await this.orders.waiting()) await this.orders.replay();
+      if (!this.closed) due().forEach((e) => this.probe(e));
     }, Math.max(0, next - Date.now()));
   }
 }

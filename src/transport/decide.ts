@@ -43,7 +43,7 @@ export interface Situation {
 /**
  * The next move of a run:
  * - `send`: the order to this endpoint (usable, in a domain the order may reach);
- * - `probe`: this endpoint's open circuit is due: probe it, then decide again;
+ * - `probe`: this endpoint's open circuit is due a probe: the order goes to it as the probe;
  * - `lookup`: ask this ambiguous domain whether it has the order, since another domain could take it;
  * - `wait`: every usable endpoint was tried: wait this long, then start a new round;
  * - `stop`: the order stays pending (budget spent, caller gone, no order may be sent, or nothing to wait for).

@@ -152,10 +152,8 @@ export class Placer {
         continue;
       }
       const endpoint = this.config.endpoints.find((e) => e.url == move.url)!;
-      if (move.kind == 'probe') {
-        if (!(await this.circuits.probe(endpoint, this.timeoutFor(state, endpoint), state.controller.signal))) state.tried.add(endpoint.url);
-        continue;
-      }
+      // A waiting order is its own probe: it goes to the circuit that is due one, with no health request first.
+      if (move.kind == 'probe') this.circuits.claim(endpoint, this.timeoutFor(state, endpoint));
       const outcome = await this.sendOrder(state, endpoint);
       if (outcome) return outcome;
     }
