@@ -153,9 +153,10 @@ describe('outbox', () => {
     const r = await sc.placeOrder(order('t'), { paymentTokenExpiresAt: expiresAt, budgetMs: 200 });
     expect(r.status).to.equal('pending');
     expect(r.error).to.not.include({ code: 'token-expired' });
+    // Listening from now: the replay of a due circuit (the order is its probe) may find the dead token first.
+    const event = new Promise<OrderEvent>((resolve) => sc.on('order:needs-payment', resolve));
     await tokenDead(expiresAt);
     await up(be);
-    const event = new Promise<OrderEvent>((resolve) => sc.on('order:needs-payment', resolve));
     const entry = await sc.outbox.retry(r.id);
     expect(entry.status).to.equal('needs-payment');
     expect((await event).id).to.equal(r.id);
@@ -253,11 +254,12 @@ describe('outbox', () => {
     await be.fault('old', '503');
     const [id] = await queue(first, 1);
     first.close();
+    const sentByFirst = (await be.requestsTo('old')).filter((q) => q.key == id).length;
     const second = await open(quickOptions(be, namespace, { endpoints: be.sdk('new') }));
     const confirmed = await new Promise<OrderEvent>((resolve) => second.on('order:confirmed', resolve));
     expect(confirmed.id).to.equal(id);
     expect(confirmed.result!.endpoint).to.equal(be.url('new'));
-    expect((await be.requestsTo('old')).filter((q) => q.key == id).length).to.equal(1);
+    expect((await be.requestsTo('old')).filter((q) => q.key == id).length).to.equal(sentByFirst);
   });
 
   it('retry(id) replays now; discard(id) removes a waiting entry for good; unknown ids are reported', async () => {

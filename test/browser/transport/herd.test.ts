@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import type { EndpointRecord } from '../../../src/storage';
+import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { rawAll } from '../hardening/raw-idb';
+import { cleanup, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
+
+/**
+ * Recovery without a stampede (DESIGN.md, "How a placeOrder call flows",
+ * steps 7 and 8), judged by what the test backend receives and by the state
+ * at rest: a waiting order is its own probe, a resend in the same domain
+ * needs no lookup, and a server's Retry-After paces every tab.
+ */
+
+const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
+
+/** Every request that reached `us` (preflights excluded), as `route status`. */
+const seen = async (be: TestBackend) => (await be.requestsTo('us')).map((r) => `${r.route} ${r.status}`);
+
+describe('herd: recovery without a stampede', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('a waiting order is its own probe: the circuit falls due and the order goes, with no GET /health before it', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us') }));
+    await be.fault('us', '503');
+    const placed = await sc.placeOrder(order('probe-1'));
+    expect(placed.status).to.equal('pending');
+    await be.fault('us', 'healthy');
+    // Nothing but the circuit's timer can send it now (no online, visibility or recovery trigger fires).
+    await until(async () => (await sc.outbox.list())[0]?.status == 'confirmed', 'the waiting order to be confirmed', 10_000);
+    const routes = await seen(be);
+    expect(routes.filter((r) => r.startsWith('health')), routes.join(', ')).to.deep.equal([]);
+    expect(routes.at(-1)).to.equal('checkout 201');
+    expect(await be.charges(placed.id)).to.equal(1);
+  });
+
+  it('health probes remain for a page with nothing waiting', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us') }));
+    await be.fault('us', '503');
+    const placed = await sc.placeOrder(order('probe-2'));
+    expect(await sc.outbox.discard(placed.id)).to.equal(true);
+    await be.fault('us', 'healthy');
+    await until(() => sc.health().endpoints[0]!.state == 'closed', 'the circuit to be probed and close', 10_000);
+    const routes = await seen(be);
+    expect(routes.at(-1)).to.equal('health 200');
+    expect(routes.filter((r) => r.startsWith('checkout 2'))).to.deep.equal([]);
+  });
+
+  it('no lookup before a resend in the same domain: after an ambiguous 500 the replay sends the order again and the key settles it', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us') }));
+    await be.fault('us', '500');
+    const placed = await sc.placeOrder(order('resend-1'));
+    expect(placed.status).to.equal('pending');
+    await be.fault('us', 'healthy');
+    await until(async () => (await sc.outbox.list())[0]?.status == 'confirmed', 'the order to be confirmed', 10_000);
+    const routes = await seen(be);
+    expect(routes.filter((r) => r.startsWith('lookup')), routes.join(', ')).to.deep.equal([]);
+    expect(routes[0]).to.equal('checkout 500');
+    expect(routes.at(-1)).to.equal('checkout 201');
+    expect(await be.charges(placed.id)).to.equal(1);
+  });
+
+  it('Retry-After: 10 on a 503 is persisted as the shared next-probe time, and a second tab honours it', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const namespace = uniqueNamespace();
+    // Probes would otherwise fall due within a second (openMs 300 ms): only the server's 10 s holds them off.
+    const options = quickOptions(be, namespace, { endpoints: be.sdk('us'), tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 30_000 } });
+    const sc = await open(options);
+    await be.fault('us', { kind: 'status', status: 503, retryAfter: '10' });
+    const before = Date.now();
+    expect((await sc.placeOrder(order('paced-1'))).status).to.equal('pending');
+    const after = Date.now();
+    const stored: EndpointRecord = await until(async () => {
+      const records = await rawAll<EndpointRecord>(namespace, 'endpoints');
+      return records.find((r) => r.id == be.url('us') && r.state == 'open' && r.notBefore);
+    }, 'the circuit at rest with its Retry-After').then((r) => r!);
+    expect(stored.notBefore).to.be.within(before + 10_000, after + 10_000);
+    expect(stored.retryAt).to.be.at.least(stored.notBefore!);
+    // A second tab starts from the record: it neither probes at load nor sends its own order to us.
+    const { sc: second } = await openTab(options);
+    expect(second.health().endpoints[0]!.retryAt).to.equal(stored.retryAt);
+    expect((await second.placeOrder(order('paced-2'))).status).to.equal('pending');
+    // Its load-time probe and the 300 ms circuit interval would both have sent by now without the server's pace.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await seen(be)).to.deep.equal(['checkout 503']);
+    expect(Date.now()).to.be.below(stored.notBefore!, 'the test ran past the Retry-After: the check above proves nothing');
+  });
+});
