@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { OrderResult, OutboxEntry, SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { syncTag } from '../../../src/outbox/outbox';
-import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
+import { down, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawGet, rawPut } from '../hardening/raw-idb';
-import { cleanup, open, openTab, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
+import { freshInstance, open, openTab, quickOptions, rejection, until } from '../helpers';
 
 /**
  * outbox.resubmit: paying again for a needs-payment order. Invariant 3 (no
@@ -41,19 +41,13 @@ async function expectLinked(sc: SteadyCart, oldId: string, newId: string): Promi
 describe('outbox.resubmit (invariant 3: paying again never charges twice)', () => {
   let be: TestBackend;
   let namespace: string;
+  /** For more tabs and pages on the same outbox. */
   let options: SteadyCartOptions;
   let sc: SteadyCart;
 
-  beforeEach(async () => {
-    be = await startBackend();
-    namespace = uniqueNamespace();
+  freshInstance(['us', 'eu'], (fresh) => {
+    ({ be, namespace, sc } = fresh);
     options = quickOptions(be, namespace);
-    sc = await open(options);
-  });
-
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
   });
 
   it('places the order again with the new payment under a new key, confirmed and charged once, linked both ways', async () => {
