@@ -16,6 +16,7 @@ export { SteadyCartError, isSteadyCartError, type ErrorCode } from './errors';
 export { orderStatusText } from './outbox/status-text';
 export type * from './types';
 export type * from './drill/types';
+export { SKIP_WAITING, isSkipWaiting, replaySyncTag, type SkipWaitingMessage } from './worker-protocol';
 
 /**
  * Creates a steadycart instance: opens storage (or degrades to memory),

@@ -1,8 +1,9 @@
 import type { Workbox } from 'workbox-window';
 import type { Emitter } from '../events';
 import type { Config } from '../options';
-import { syncTag, type Outbox } from '../outbox/outbox';
+import type { Outbox } from '../outbox/outbox';
 import type { Health } from '../types';
+import { replaySyncTag, SKIP_WAITING } from '../worker-protocol';
 
 let policy: { createScriptURL(url: string): unknown } | undefined;
 /** The worker URLs configured on this page: the only ones the policy admits. */
@@ -34,11 +35,19 @@ export interface WorkerHandle {
   sync(): void;
 }
 
+/** A registration's Background Sync, where the engine has it. */
+type WithSync = ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } };
+
 /**
- * @internal Registers the service worker with workbox-window, reporting its
- * state through `worker:state`. A waiting new worker is activated only while
- * no order is in flight (checked again whenever an order settles); when
- * registration fails, the page replays by itself and says so.
+ * @internal The page's side of its service worker. With `serviceWorker`
+ * configured, registers that worker with workbox-window, reporting its state
+ * through `worker:state`; without it, works with the merchant's own worker,
+ * the one that controls this page (`navigator.serviceWorker.ready`), which
+ * steadycart neither registers nor reports. Either way the page registers the
+ * replay's Background Sync on that worker when an order is left waiting, and
+ * lets a waiting new worker take over (`SKIP_WAITING`) only while no order
+ * is in flight (checked again whenever an order settles). When registration
+ * fails, the page replays by itself and says so.
  */
 export function registerWorker(config: Config, outbox: Outbox, events: Emitter): WorkerHandle {
   let state: Health['worker'] = 'none';
@@ -46,62 +55,87 @@ export function registerWorker(config: Config, outbox: Outbox, events: Emitter):
     state = next;
     events.emit('worker:state', { state, reason });
   };
-  let registration: ServiceWorkerRegistration | undefined;
-  let wb: Workbox | undefined;
+  const container = typeof navigator != 'undefined' ? navigator.serviceWorker : undefined;
+  /** Asks the waiting worker to take over; set once a registration is known. */
+  let skipWaiting: (() => void) | undefined;
   let waiting = false;
   const activateWaiting = async () => {
-    if (waiting && !(await outbox.sending())) {
+    if (waiting && skipWaiting && !(await outbox.sending())) {
       waiting = false;
-      wb!.messageSkipWaiting();
+      skipWaiting();
     }
   };
   // A new worker waits while an order is in flight; it may take over once none is.
   events.on('order:confirmed', activateWaiting);
   events.on('order:pending', activateWaiting);
-  if (config.worker && typeof navigator != 'undefined' && navigator.serviceWorker) {
-    const { url, scope, offlineShell } = config.worker;
-    // The worker reads its namespace and whether to keep the offline shell from its own URL.
-    const query = new URLSearchParams();
-    if (config.namespace != 'steadycart') query.set('namespace', config.namespace);
-    if (offlineShell) query.set('offline', '1');
-    const full = String(query) ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url;
-    setState('registering');
-    // workbox-window is loaded only here: a page without a worker (or a server render) never loads it.
-    void (async () => {
-    try {
-      const { Workbox } = await import('workbox-window');
-      wb = new Workbox(scriptUrl(full), scope ? { scope } : {});
-      wb.addEventListener('waiting', () => {
-        waiting = true;
-        activateWaiting();
-      });
-      wb.register({ immediate: true }).then(
-        (reg) => {
-          registration = reg;
-          setState('active');
-          // Keep what this page already loaded, so that the very first visit works offline too.
-          if (offlineShell) {
-            // Documents, scripts, styles and images only (not API calls), each once.
-            const assets = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => ['script', 'link', 'css', 'img'].includes(e.initiatorType));
-            const urls = [...new Set([location.href.split('#')[0]!, ...assets.map((e) => e.name)])].filter((u) => new URL(u).origin == location.origin);
-            wb!.active.then((sw) => sw.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: urls } }));
-          }
-        },
-        (error: Error) => setState('failed', error.message),
-      );
-    } catch (error) {
-      setState('failed', (error as Error).message);
-    }
-    })();
+  const offerWaiting = () => {
+    waiting = true;
+    void activateWaiting();
+  };
+
+  /** The registration to ask for Background Sync: `undefined` when there is none (it may also never settle: no worker controls the page yet). */
+  let registration: Promise<WithSync | undefined> = Promise.resolve(undefined);
+  if (config.worker && container) {
+    registration = registerConfigured(config, setState, offerWaiting, (skip) => (skipWaiting = skip));
   } else if (config.worker) {
     setState('failed', 'service workers are not available here');
+  } else if (container) {
+    // The merchant's own worker, registered by the merchant's page code: the one that controls this page.
+    registration = container.ready.then((reg) => {
+      skipWaiting = () => reg.waiting?.postMessage(SKIP_WAITING);
+      reg.addEventListener('updatefound', () => {
+        const next = reg.installing;
+        next?.addEventListener('statechange', () => next.state == 'installed' && reg.active && offerWaiting());
+      });
+      if (reg.waiting) offerWaiting();
+      return reg;
+    });
   }
   return {
     get state() {
       return state;
     },
     sync() {
-      (registration as { sync?: { register(tag: string): Promise<void> } } | undefined)?.sync?.register(syncTag(config.namespace)).catch(() => {});
+      registration.then((reg) => reg?.sync?.register(replaySyncTag(config.namespace))).catch(() => {});
     },
   };
+}
+
+/**
+ * The configured worker, registered with workbox-window (loaded only here: a
+ * page without a worker, or a server render, never loads it). Resolves with
+ * its registration, or `undefined` when registration failed.
+ */
+async function registerConfigured(
+  config: Config,
+  setState: (next: Health['worker'], reason?: string) => void,
+  onWaiting: () => void,
+  setSkip: (skip: () => void) => void,
+): Promise<WithSync | undefined> {
+  const { url, scope, offlineShell } = config.worker!;
+  // The worker reads its namespace and whether to keep the offline shell from its own URL.
+  const query = new URLSearchParams();
+  if (config.namespace != 'steadycart') query.set('namespace', config.namespace);
+  if (offlineShell) query.set('offline', '1');
+  const full = String(query) ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url;
+  setState('registering');
+  try {
+    const { Workbox } = await import('workbox-window');
+    const wb = new Workbox(scriptUrl(full), scope ? { scope } : {});
+    setSkip(() => wb.messageSkipWaiting());
+    wb.addEventListener('waiting', onWaiting);
+    const reg = await wb.register({ immediate: true });
+    setState('active');
+    // Keep what this page already loaded, so that the very first visit works offline too.
+    if (offlineShell) {
+      // Documents, scripts, styles and images only (not API calls), each once.
+      const assets = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => ['script', 'link', 'css', 'img'].includes(e.initiatorType));
+      const urls = [...new Set([location.href.split('#')[0]!, ...assets.map((e) => e.name)])].filter((u) => new URL(u).origin == location.origin);
+      void wb.active.then((sw) => sw.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: urls } }));
+    }
+    return reg;
+  } catch (error) {
+    setState('failed', (error as Error).message);
+    return undefined;
+  }
 }

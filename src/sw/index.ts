@@ -7,6 +7,7 @@ import type { SteadyCartOptions } from '../types';
 import { installWorker } from './install';
 
 export type { SteadyCartOptions } from '../types';
+export { SKIP_WAITING, isSkipWaiting, replaySyncTag, type SkipWaitingMessage } from '../worker-protocol';
 
 /** Options of {@link installSteadyCart}. */
 export interface InstallOptions {

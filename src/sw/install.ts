@@ -1,7 +1,7 @@
 import { createCore, type Core } from '../core';
 import { storedConfig, type Config } from '../options';
-import { syncTag } from '../outbox/outbox';
 import { Storage } from '../storage';
+import { isSkipWaiting, replaySyncTag } from '../worker-protocol';
 import { installShell } from './shell';
 
 /** @internal `installSteadyCart`'s options once normalized. */
@@ -51,7 +51,7 @@ export function installWorker(worker: ServiceWorkerGlobalScope, setup: WorkerSet
 
   worker.addEventListener('sync', (event) => {
     const sync = event as ExtendableEvent & { tag: string; lastChance: boolean };
-    if (sync.tag != syncTag(namespace)) return;
+    if (sync.tag != replaySyncTag(namespace)) return;
     sync.waitUntil(
       replay().then((waiting) => {
         // Rejecting asks the browser to fire the sync again later, with its own backoff.
@@ -61,7 +61,7 @@ export function installWorker(worker: ServiceWorkerGlobalScope, setup: WorkerSet
   });
 
   worker.addEventListener('message', (event) => {
-    if (ownPage(event) && (event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') worker.skipWaiting();
+    if (ownPage(event) && isSkipWaiting(event.data)) void worker.skipWaiting();
   });
 
   worker.addEventListener('activate', (event) => event.waitUntil(worker.clients.claim()));
