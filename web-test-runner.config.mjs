@@ -106,7 +106,8 @@ const served = serveBackends(backend.control);
 export default {
   rootDir: ROOT, // serves src/, test/ (incl. test/fixtures/) and dist/ (the built bundles)
   files: [`${ROOT}test/browser/**/*.test.ts`],
-  nodeResolve: true,
+  // `browser`: packages' browser builds (the OpenTelemetry SDKs' own would import Node's os and util).
+  nodeResolve: { browser: true },
   // Explicit target: WebKitGTK's user agent claims an old Safari, so 'auto' would over-transpile.
   plugins: [reactAppBundle(), esbuildPlugin({ ts: true, target: 'es2020' }), backend.plugin, served.plugin, ...ownedPlugins],
   middleware: [headersMiddleware, fixturesMiddleware, securityFixturesMiddleware, backend.middleware, served.middleware],
