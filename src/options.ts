@@ -1,8 +1,8 @@
 import { fail } from './errors';
 import type { Storage } from './storage';
-import { headerSet, type EndpointHeaders } from './transport/headers';
+import { RESERVED, type EndpointHeaders } from './transport/headers';
 import type { SendFetch } from './transport/http';
-import type { SteadyCartOptions, TuningOptions } from './types';
+import type { HeadersFunction, SteadyCartOptions, TuningOptions } from './types';
 
 /** @internal An endpoint's request paths, its own or the instance's. */
 export interface EndpointPaths {
@@ -90,6 +90,31 @@ export function endpointUrl(value: unknown, path: string): string {
   return url!.href.replace(/\/+$/, '');
 }
 
+/** One `headers` option once validated; `storable`: the service worker may have it (no function, static values marked storable or none). */
+type HeaderSet = EndpointHeaders & { storable: boolean };
+
+/** Validates a `headers` option (see `HeadersOption`), naming `path` or the header under it. */
+function headerSet(option: unknown, path: string): HeaderSet {
+  if (typeof option == 'function') return { fixed: {}, fns: [option as HeadersFunction], storable: false };
+  const o = (option ?? {}) as Record<string, unknown>;
+  const marked = typeof o.storable == 'boolean';
+  const at = marked ? path + '.value' : path;
+  const values = (marked ? o.value : o) as Record<string, unknown>;
+  if (!isObject(values)) fail('INVALID_OPTIONS', 'must be header values, { value, storable } or a function', at);
+  const fixed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (RESERVED.includes(name.toLowerCase())) fail('INVALID_OPTIONS', 'is set by steadycart itself', `${at}.${name}`);
+    try {
+      // Headers checks the name and the value as fetch will.
+      new Headers({ [name]: typeof value == 'string' ? value : '\0' });
+    } catch {
+      fail('INVALID_OPTIONS', 'must be a header name with a string value', `${at}.${name}`);
+    }
+    fixed[name.toLowerCase()] = value as string;
+  }
+  return { fixed, fns: [], storable: o.storable === true || !Object.keys(fixed).length };
+}
+
 /** Paths as options give them: a lookup given nowhere follows the endpoint's checkout path. */
 type PathSet = Omit<EndpointPaths, 'lookup'> & { lookup?: string };
 
@@ -114,7 +139,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   if (!isObject(options)) fail('INVALID_OPTIONS', 'options must be an object', '');
   const o = options as Record<string, unknown>;
   if (o.endpoints !== undefined && (!Array.isArray(o.endpoints) || !o.endpoints.length)) {
-    fail('INVALID_OPTIONS', 'must be a non-empty array (leave it out for a cart-only instance)', 'endpoints');
+    fail('INVALID_OPTIONS', 'must list endpoints (leave it out for a cart-only instance)', 'endpoints');
   }
   const base = pathOptions(o.paths, 'paths', { checkout: '/checkout', health: '/health' });
   const baseHeaders = headerSet(o.headers, 'headers');
@@ -196,17 +221,13 @@ const TUNING_NUMBERS: Array<Exclude<keyof TuningOptions, 'hedge'>> = ['attemptTi
 
 const isText = (v: unknown) => typeof v == 'string';
 
-/** Whether a stored endpoint is one the worker can send to: its paths, and static headers only. */
-function isEndpoint(e: unknown): boolean {
-  if (!isObject(e) || !isObject(e.paths) || !isObject(e.headers) || !isObject(e.headers.fixed)) return false;
-  const paths = e.paths as Record<string, unknown>;
-  const headers = e.headers as Record<string, unknown>;
+/** Whether a stored endpoint is one the worker can send to: its URL and paths, and static headers only. */
+function isEndpoint(value: unknown): boolean {
+  const { url, domain, paths = {}, headers = {} } = value as Record<string, Record<string, unknown>>;
   return (
-    [e.url, e.domain, paths.checkout, paths.lookup].every(isText) &&
+    [url, domain, paths.checkout, paths.lookup, ...Object.values(headers.fixed ?? 0)].every(isText) &&
     (paths.health === false || isText(paths.health)) &&
-    Object.values(headers.fixed as object).every(isText) &&
-    Array.isArray(headers.fns) &&
-    !headers.fns.length
+    !(headers.fns as unknown[] | undefined)?.length
   );
 }
 

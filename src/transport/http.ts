@@ -23,9 +23,8 @@ export type RequestInfo = RequestContext;
 /** @internal A `fetch` that also knows what its request is for (tracing, fault drills), and its timeout. */
 export type SendFetch = (request: Request, info: RequestInfo & { timeoutMs: number }) => Promise<Response>;
 
-/** @internal Where this code runs: inside a service worker, or a page. */
-const workerScope = (globalThis as { ServiceWorkerGlobalScope?: abstract new () => object }).ServiceWorkerGlobalScope;
-export const CONTEXT: RequestInfo['context'] = workerScope && globalThis instanceof workerScope ? 'worker' : 'page';
+/** @internal Where this code runs: a service worker has no document. */
+export const CONTEXT: RequestInfo['context'] = 'document' in globalThis ? 'page' : 'worker';
 
 /**
  * ky with its own retry off (our policy decides), every status returned as an
@@ -71,7 +70,7 @@ export async function send(
       fetch: custom && ((input) => custom(input as Request, { ...init.request, timeoutMs: init.timeoutMs })),
       // Called for every request, so a short-lived token is fresh on each attempt.
       hooks: fns.length
-        ? { beforeRequest: [async (request) => (await functionHeaders(fns, init.request, timeout, init.signal)).forEach((value, name) => request.headers.set(name, value))] }
+        ? { beforeRequest: [async (request) => (await functionHeaders(fns, init.request, timeout)).forEach((value, name) => request.headers.set(name, value))] }
         : undefined,
     });
     const text = await response.text();
