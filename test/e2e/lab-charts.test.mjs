@@ -2,9 +2,10 @@
 /**
  * The lab's live charts, end to end in Chromium: an outage caused with the
  * lab's fault panel shows up in them as an ops dashboard would show it. The
- * us region refusing: one failover from us, one order confirmed quickly.
- * Then every endpoint down: one pending order; then recovery: none pending
- * (the peak stays 1) and a second, slower time to confirm.
+ * us region refusing: one failover from us, one order confirmed quickly,
+ * the us circuit open. Then every endpoint down: one pending order; then
+ * recovery: none pending (the peak stays 1), a second, slower time to
+ * confirm, and the circuits' record of the outage.
  *
  *   npm run build && node --test test/e2e/lab-charts.test.mjs
  */
@@ -23,7 +24,7 @@ const browser = sharedBrowser();
 const chart = (page, name) => page.locator(`#lab figure[data-chart="${name}"]`).evaluate((el) => ({ ...(/** @type {HTMLElement} */ (el).dataset) }));
 
 describe('lab: live charts', () => {
-  it('a failover, an outage and its recovery appear in the pending, time-to-confirm and failover charts', { timeout: 150_000 }, async () => {
+  it('a failover, an outage and its recovery appear in the pending, time-to-confirm, failover and circuit charts', { timeout: 150_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
       await readyToPay(page, demo, ['pour-over']);
       const before = await chart(page, 'pending');
@@ -43,6 +44,9 @@ describe('lab: live charts', () => {
       await page.locator('#lab figure[data-chart="time-to-confirm"][data-count="1"]').waitFor();
       const quick = Number((await chart(page, 'time-to-confirm')).lastMs);
       assert.ok(quick > 0 && quick < 15_000, `confirmed through eu in ${quick} ms`);
+      await page.locator('#lab figure[data-chart="circuits"] .chart-key[data-endpoint="us"][data-state="open"]').waitFor();
+      assert.equal(await page.locator('#lab figure[data-chart="circuits"] .chart-key[data-endpoint="eu"]').getAttribute('data-state'), 'closed');
+      assert.ok((await page.locator('#lab figure[data-chart="circuits"] rect.lane.open[data-endpoint="us"]').count()) >= 1);
 
       // Every endpoint down: the next order waits in the outbox.
       await gotoShop(page, demo.url);
@@ -57,6 +61,7 @@ describe('lab: live charts', () => {
       assert.ok(['pending', 'sending'].includes(waiting.status), waiting.status);
       await page.locator('#lab figure[data-chart="pending"][data-now="1"][data-peak="1"]').waitFor();
       assert.equal((await chart(page, 'pending')).state, 'waiting');
+      await page.locator('#lab figure[data-chart="circuits"] .chart-key[data-endpoint="eu"][data-state="open"]').waitFor();
       assert.equal(await page.locator('#lab figure[data-chart="pending"] path.chart-line').count(), 1);
       await tallShot(page, 'lab-charts-outage', 1700);
       await shot(page.locator('section[aria-labelledby="lab-charts"]'), 'lab-charts-outage-panel');
@@ -70,6 +75,9 @@ describe('lab: live charts', () => {
       assert.ok(Number(after.lastMs) > quick, `the order that waited out the outage (${after.lastMs} ms) took longer than the failover (${quick} ms)`);
       assert.equal(after.maxMs, after.lastMs);
       assert.equal(await page.locator('#lab figure[data-chart="time-to-confirm"] .chart-mark').count(), 2);
+      // The circuits keep the outage on record: us open for seconds of the window.
+      const usOpenMs = Number(await page.locator('#lab figure[data-chart="circuits"] .chart-key[data-endpoint="us"]').getAttribute('data-open-ms'));
+      assert.ok(usOpenMs >= 1000, `us open ${usOpenMs} ms`);
       await shot(page.locator('section[aria-labelledby="lab-charts"]'), 'lab-charts-recovered');
 
       await assertOneChargeEach(demo, [first.key, waiting.key]);

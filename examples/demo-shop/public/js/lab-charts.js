@@ -8,7 +8,9 @@
  * - time to confirm: for each order confirmed in the window, the time from
  *   the shopper's click (the outbox entry's `createdAt`) to its confirmation;
  * - failovers per endpoint: the SDK's `failover` events, by the endpoint
- *   the order moved away from, in 30-second buckets.
+ *   the order moved away from, in 30-second buckets;
+ * - circuits: each endpoint's circuit (closed, half-open, open) as
+ *   `sc.health()` gives it, sampled with the pending orders.
  *
  * Inline SVG built with DOM APIs (no markup from data, strict CSP: colours
  * come from classes in lab.css). Each chart's figures are also in data
@@ -44,29 +46,38 @@ const tip = (text) => {
 const seconds = (ms) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 60_000).toFixed(1)} min`);
 const round1 = (n) => Math.round(n * 10) / 10;
 
-/** @typedef {{ pending: [number, number][], failovers: [number, string][] }} History */
+/**
+ * `samples`: [time, orders not confirmed, circuit states] where the states are
+ * one letter per endpoint in the lab's order (`c`losed, `h`alf-open, `o`pen).
+ * @typedef {{ samples: [number, number, string][], failovers: [number, string][] }} History
+ */
 
 /** The history kept across the shop's pages in this tab. */
 function load() {
   try {
     const v = JSON.parse(sessionStorage.getItem(STORE_KEY) || 'null');
-    if (v && Array.isArray(v.pending) && Array.isArray(v.failovers)) return /** @type {History} */ (v);
+    if (v && Array.isArray(v.samples) && Array.isArray(v.failovers)) return /** @type {History} */ (v);
   } catch {
     // A corrupt entry: start again.
   }
-  return { pending: [], failovers: [] };
+  return { samples: [], failovers: [] };
 }
 
-/** The chart card: a figure with a heading, the figure's value, the plot and its time axis. */
-function card(name, label) {
+/** A plot: an SVG of W × `height` units, stretched to the card's width. */
+const plotOf = (height = H, cls = 'chart-plot') => svg('svg', { viewBox: `0 0 ${W} ${height}`, preserveAspectRatio: 'none', class: cls, 'aria-hidden': 'true' });
+
+/**
+ * The chart card: a figure with a heading, the figure's value, the plot (or
+ * `body` holding plots) and its time axis.
+ */
+function card(name, label, plot = plotOf(), body = plot) {
   const value = h('span', { class: 'chart-value' }, '–');
-  const plot = svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', class: 'chart-plot', 'aria-hidden': 'true' });
   const legend = h('div', { class: 'chart-legend' });
   const figure = h(
     'figure',
     { class: 'chart', dataset: { chart: name } },
     h('figcaption', { class: 'chart-head' }, h('span', { class: 'chart-label' }, label), value),
-    plot,
+    body,
     h('div', { class: 'chart-axis', 'aria-hidden': 'true' }, h('span', {}, '5 min ago'), h('span', {}, 'now')),
     legend,
   );
@@ -90,23 +101,25 @@ export function createCharts({ sc, endpoints, endpointName }) {
   const pending = card('pending', 'Pending orders');
   const confirm = card('time-to-confirm', 'Time to confirm');
   const failovers = card('failovers', 'Failovers per endpoint');
-  const element = h(
-    'div',
-    { class: 'charts' },
-    pending.figure,
-    confirm.figure,
-    failovers.figure,
+  /** One lane per endpoint, named. */
+  const lanes = new Map(names.map((name) => [name, plotOf(10, 'lane-plot')]));
+  const circuits = card(
+    'circuits',
+    'Circuits',
+    undefined,
+    h('div', { class: 'lanes' }, [...lanes].map(([name, plot]) => h('div', { class: 'lane-row', dataset: { endpoint: name } }, h('span', { class: 'lane-name' }, name), plot))),
   );
+  const element = h('div', { class: 'charts' }, pending.figure, confirm.figure, failovers.figure, circuits.figure);
 
   const prune = (now) => {
     const from = now - WINDOW_MS;
-    history.pending = history.pending.filter(([t]) => t >= from - SAMPLE_MS);
+    history.samples = history.samples.filter(([t]) => t >= from - SAMPLE_MS);
     history.failovers = history.failovers.filter(([t]) => t >= from);
   };
 
   /** @param {number} now @param {number} count */
   function drawPending(now, count) {
-    const points = history.pending;
+    const points = history.samples;
     const peak = points.reduce((m, [, n]) => Math.max(m, n), 0);
     const top = Math.max(2, peak);
     const y = (n) => round1(H - 2 - (n / top) * (H - 6));
@@ -204,6 +217,52 @@ export function createCharts({ sc, endpoints, endpointName }) {
     );
   }
 
+  const STATE_OF = { c: 'closed', h: 'half-open', o: 'open' };
+
+  /** One lane per endpoint: a segment per run of one circuit state. @param {number} now */
+  function drawCircuits(now) {
+    /** @type {Map<string, { state: string, openMs: number }>} */
+    const summary = new Map();
+    names.forEach((name, i) => {
+      const shapes = [];
+      let openMs = 0;
+      let runStart = 0;
+      let runState = '';
+      const flush = (until) => {
+        if (!runState) return;
+        const x = Math.max(0, xOf(runStart, now));
+        const width = round1(Math.max(0.5, xOf(until, now) - x));
+        if (runState == 'o') openMs += until - Math.max(runStart, now - WINDOW_MS);
+        const state = STATE_OF[runState] ?? 'unknown';
+        shapes.push(svg('rect', { x, y: 0, width, height: 10, class: `lane ${state}`, 'data-endpoint': name, 'data-state': state }, tip(`${name} ${state}`)));
+      };
+      for (const [t, , states] of history.samples) {
+        const st = states[i] ?? '';
+        if (st == runState) continue;
+        flush(t);
+        runStart = t;
+        runState = st;
+      }
+      flush(now);
+      replace(/** @type {SVGElement} */ (lanes.get(name)), svg('rect', { x: 0, y: 0, width: W, height: 10, class: 'lane-track' }), ...shapes);
+      summary.set(name, { state: STATE_OF[runState] ?? 'unknown', openMs: Math.max(0, openMs) });
+    });
+    const open = [...summary].filter(([, v]) => v.state != 'closed').map(([n]) => n);
+    circuits.value.textContent = open.length ? `${open.join(', ')} not closed` : 'all closed';
+    circuits.figure.dataset.open = open.join(' ');
+    replace(
+      circuits.legend,
+      [...summary].map(([name, v]) =>
+        h(
+          'span',
+          { class: 'chart-key', dataset: { endpoint: name, state: v.state, openMs: String(Math.round(v.openMs)) } },
+          h('span', { class: `swatch lane ${v.state}` }),
+          `${name} ${v.state}${v.openMs >= 1000 ? ` · open ${seconds(v.openMs)}` : ''}`,
+        ),
+      ),
+    );
+  }
+
   let busy = false;
   /** Samples the outbox and redraws every chart. */
   async function refresh() {
@@ -213,14 +272,17 @@ export function createCharts({ sc, endpoints, endpointName }) {
       const entries = await sc.outbox.list();
       const now = Date.now();
       const count = entries.filter((e) => e.status == 'pending' || e.status == 'sending').length;
-      const last = history.pending.at(-1);
-      // One sample per change, and one per interval while it holds, so the line reaches "now".
-      if (!last || last[1] != count || now - last[0] >= SAMPLE_MS) history.pending.push([now, count]);
+      const health = sc.health().endpoints;
+      const states = names.map((name) => health.find((e) => endpointName(e.url) == name)?.state[0] ?? '-').join('');
+      const last = history.samples.at(-1);
+      // One sample per change, and one per interval while nothing changes, so the lines reach "now".
+      if (!last || last[1] != count || last[2] != states || now - last[0] >= SAMPLE_MS) history.samples.push([now, count, states]);
       prune(now);
       save();
       drawPending(now, count);
       drawConfirm(now, entries);
       drawFailovers(now);
+      drawCircuits(now);
     } finally {
       busy = false;
     }
@@ -232,6 +294,7 @@ export function createCharts({ sc, endpoints, endpointName }) {
     refresh();
   });
   sc.on('order:*', () => refresh());
+  sc.on('endpoint:state', () => refresh());
   setInterval(() => document.visibilityState == 'visible' && refresh(), SAMPLE_MS);
   refresh();
   return { element, refresh };
