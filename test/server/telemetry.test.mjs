@@ -308,15 +308,19 @@ describe('telemetry: nothing without the option', () => {
     assert.match(bundle, /import\('@opentelemetry\/api'\)/);
   });
 
-  test('a handler without telemetry serves orders without ever resolving @opentelemetry/api', async () => {
-    // A child process whose resolver refuses @opentelemetry/*: an import of it would fail the order.
-    const hooks = `export async function resolve(s, c, next) { if (s.startsWith('@opentelemetry/')) throw new Error('loaded ' + s); return next(s, c); }`;
+  /**
+   * Runs `createCheckoutHandler(options)` and one order in a child process
+   * whose resolver refuses @opentelemetry/* (as where it is not installed).
+   * @param {string} options  the options besides store and handle, as source text
+   */
+  const orderWithoutOtel = async (options) => {
+    const hooks = `export async function resolve(s, c, next) { if (s.startsWith('@opentelemetry/')) throw new Error('cannot load ' + s); return next(s, c); }`;
     const script = `
       import { register } from 'node:module';
       register(${JSON.stringify('data:text/javascript,' + encodeURIComponent(hooks))});
       const { createCheckoutHandler, memoryStore } = await import(${JSON.stringify(new URL('../../dist/server.mjs', import.meta.url).href)});
       const errors = [];
-      const h = createCheckoutHandler({ store: memoryStore(), handle: async () => ({ status: 201, body: {} }), onError: (e) => errors.push(String(e)) });
+      const h = createCheckoutHandler({ store: memoryStore(), handle: async () => ({ status: 201, body: {} }), onError: (e, { phase }) => errors.push(phase + ': ' + e.message), ...${options} });
       const res = await h(new Request('http://127.0.0.1/checkout', { method: 'POST', headers: { 'idempotency-key': 'k-1' }, body: '{}' }));
       let refused = false;
       try { await import('@opentelemetry/api'); } catch { refused = true; }
@@ -324,6 +328,14 @@ describe('telemetry: nothing without the option', () => {
     const out = await new Promise((resolve, reject) =>
       execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || String(err))) : resolve(stdout))),
     );
-    assert.deepEqual(JSON.parse(String(out)), { status: 201, errors: [], refused: true });
+    return JSON.parse(String(out));
+  };
+
+  test('a handler without telemetry serves orders without ever resolving @opentelemetry/api', async () => {
+    assert.deepEqual(await orderWithoutOtel('{}'), { status: 201, errors: [], refused: true });
+  });
+
+  test('with telemetry but no @opentelemetry/api to load, orders are served and onError says why, once', async () => {
+    assert.deepEqual(await orderWithoutOtel('{ telemetry: {} }'), { status: 201, errors: ['telemetry: cannot load @opentelemetry/api'], refused: true });
   });
 });
