@@ -3,6 +3,34 @@ import type { DrillApi, DrillEvent, DrillState, Drilled } from './drill/types';
 /** A JSON value: what an order, a cart item's `meta` and a server body may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** The keys of `T` that may be left out. */
+type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
+
+/**
+ * `T` where it is JSON as it is, `never` where it is not: a `Date`, a
+ * function, a class instance with methods, `undefined`, a `bigint` or a
+ * `symbol`. Unlike {@link Json}, it accepts interfaces (which have no index
+ * signature); `unknown` is left to the run-time check.
+ */
+export type JsonLike<T> = unknown extends T
+  ? T
+  : T extends string | number | boolean | null
+  ? T
+  : T extends Date | bigint | symbol | ((...args: never[]) => unknown)
+    ? never
+    : T extends readonly (infer U)[]
+      ? readonly JsonLike<U>[]
+      : T extends object
+        ? JsonShaped<T>
+        : never;
+
+/**
+ * An object whose every member is JSON: what `placeOrder` accepts (`TOrder
+ * extends JsonShaped<TOrder>`). An optional member may be left out (JSON
+ * drops it); a required one may not hold `undefined`.
+ */
+export type JsonShaped<T> = { [K in keyof T]: K extends OptionalKeys<T> ? JsonLike<Exclude<T[K], undefined>> | undefined : JsonLike<T[K]> };
+
 /** One checkout endpoint of the merchant's backend (PROTOCOL.md). */
 export interface EndpointOptions {
   /** Base URL, `https:` (plain `http:` only for localhost, 127.0.0.1 and [::1]). */
@@ -152,8 +180,8 @@ export interface CartItem {
   meta?: Json;
 }
 
-/** The input of `cart.add`: `qty` defaults to 1. */
-export type NewCartItem = Omit<CartItem, 'qty'> & { qty?: number };
+/** The input of `cart.add`: `qty` defaults to 1; `meta` may be of the shop's own JSON type (an interface too). */
+export type NewCartItem<TMeta = Json> = Omit<CartItem, 'qty' | 'meta'> & { qty?: number; meta?: TMeta };
 
 /** A snapshot of the cart. */
 export interface Cart {
@@ -169,11 +197,11 @@ export interface Cart {
 }
 
 /** The merchant server's answer that settled an order. */
-export interface ServerResult {
+export interface ServerResult<TBody = Json> {
   /** HTTP status (2xx confirmed, 4xx rejected), also when it came from a lookup. */
   status: number;
   /** The server's JSON body (`null` when empty or not JSON). */
-  body: Json;
+  body: TBody;
   /** URL of the endpoint that answered. */
   endpoint: string;
 }
@@ -220,26 +248,34 @@ export interface ErrorInfo {
   at: number;
 }
 
-/**
- * What `placeOrder` resolves with.
- * - `confirmed`: the server took the order (2xx, or a lookup found it).
- * - `pending`: not confirmed yet; kept in the outbox and placed later. Never show it as confirmed.
- * - `rejected`: the server refused it (a declined card, an invalid order); `result` says why.
- * - `failed`: can never succeed by waiting (a 422 key mismatch, or no outbox to keep it in).
- */
-export interface OrderResult {
+/** What every {@link OrderResult} has. */
+export interface OrderResultBase {
   /** The outbox entry's id, which is also the order's idempotency key. */
   id: string;
-  status: 'confirmed' | 'pending' | 'rejected' | 'failed';
-  /** The server's answer, for `confirmed` and `rejected`. */
-  result?: ServerResult;
   /** Requests sent for this order by this call (orders, hedges and lookups). */
   attempts: number;
   /** Time this call took. */
   elapsedMs: number;
-  /** Why the order is `pending` or `failed`. */
-  error?: ErrorInfo;
 }
+
+/**
+ * What `placeOrder` resolves with, by `status`:
+ * - `confirmed`: the server took the order (2xx, or a lookup found it);
+ *   `result.body` is its answer, of the type given as `TResponse` (which
+ *   steadycart does not check: it is the server's JSON as it came).
+ * - `pending`: not confirmed yet; kept in the outbox and placed later. Never show it as confirmed.
+ * - `rejected`: the server refused it (a declined card, an invalid order); `result` says why.
+ * - `failed`: can never succeed by waiting (a 422 key mismatch, or no outbox to keep it in).
+ */
+export type OrderResult<TResponse = Json> =
+  | (OrderResultBase & { status: 'confirmed'; result: ServerResult<TResponse>; error?: undefined })
+  | (OrderResultBase & { status: 'rejected'; result: ServerResult; error?: undefined })
+  | (OrderResultBase & {
+      status: 'pending' | 'failed';
+      result?: undefined;
+      /** Why the order is `pending` or `failed`. */
+      error?: ErrorInfo;
+    });
 
 /** Per-call options of `placeOrder`. */
 export interface PlaceOrderOptions {
@@ -277,13 +313,13 @@ export type OutboxStatus =
   | 'expired'
   | 'failed';
 
-/** An order as the outbox keeps it. */
-export interface OutboxEntry {
+/** An order as the outbox keeps it; `TOrder` is the shop's order type (not checked: the order as stored). */
+export interface OutboxEntry<TOrder = Json> {
   /** Idempotency key. */
   id: string;
   status: OutboxStatus;
   /** The order, as it was sent. */
-  order: Json;
+  order: TOrder;
   createdAt: number;
   updatedAt: number;
   /** Requests sent for this order, by every context. */
@@ -404,7 +440,7 @@ export interface CartApi {
   /** The cart as stored now. */
   get(): Promise<Cart>;
   /** Adds a line, or adds `qty` (default 1) to the line with the same SKU. Resolves once stored. */
-  add(item: NewCartItem): Promise<Cart>;
+  add<TMeta extends JsonShaped<TMeta> = Json>(item: NewCartItem<TMeta>): Promise<Cart>;
   /** Sets a line's quantity (1 to 999); `ITEM_NOT_FOUND` when the SKU is not in the cart. */
   setQuantity(sku: string, qty: number): Promise<Cart>;
   /** Removes a line; removing a SKU that is not there is not an error. */
@@ -422,9 +458,9 @@ export interface CartApi {
 }
 
 /** What `outbox.snapshot()` returns: the same object until an entry changes. Treat it as read-only. */
-export interface OutboxSnapshot {
+export interface OutboxSnapshot<TOrder = Json> {
   /** Every entry, oldest first, as `list()` gives them (an entry a replay is sending shows `sending`). */
-  readonly entries: readonly OutboxEntry[];
+  readonly entries: readonly OutboxEntry<TOrder>[];
   /** `false` until the outbox has been read once: the first `snapshot()` or `subscribe()` starts that read. */
   readonly loaded: boolean;
 }
@@ -432,9 +468,9 @@ export interface OutboxSnapshot {
 /** `sc.outbox`: orders waiting or recently finished, as every tab sees them. */
 export interface OutboxApi {
   /** Every entry, oldest first. */
-  list(): Promise<OutboxEntry[]>;
+  list<TOrder = Json>(): Promise<OutboxEntry<TOrder>[]>;
   /** Replays a `pending` entry now, ignoring its backoff; resolves with the entry as it then is. `NOT_FOUND` for an unknown id. */
-  retry(id: string): Promise<OutboxEntry>;
+  retry<TOrder = Json>(id: string): Promise<OutboxEntry<TOrder>>;
   /** Removes an entry that is not in flight, so it is never replayed; `false` when there is none or it is in flight. */
   discard(id: string): Promise<boolean>;
   /**
@@ -482,8 +518,18 @@ export interface SteadyCart {
    * in the outbox when it cannot finish now. Throws only for bad input
    * (`INVALID_ORDER`, `CARD_DATA`, `INVALID_OPTIONS`, `NO_ENDPOINTS`, `ABORTED`);
    * every other outcome resolves with a status.
+   *
+   * `TOrder` is inferred from the order, which must be JSON at compile time
+   * (a `Date` or a function member does not compile); `TResponse` is the
+   * type of the server's body in a confirmed result.
+   *
+   * @example
+   * ```ts
+   * const r = await sc.placeOrder<Order, Receipt>(order);
+   * if (r.status == 'confirmed') showReceipt(r.result.body); // a Receipt
+   * ```
    */
-  placeOrder(order: object, options?: PlaceOrderOptions): Promise<OrderResult>;
+  placeOrder<TOrder extends object & JsonShaped<TOrder>, TResponse = Json>(order: TOrder, options?: PlaceOrderOptions): Promise<OrderResult<TResponse>>;
   /** A snapshot of storage, the service worker and every endpoint's circuit. */
   health(): Health;
   /** Drill mode: present only on an instance created with `drill: true`. */

@@ -37,7 +37,7 @@ export class CartStore {
   }
 
   /** Adds a line, or adds `qty` (default 1) to the line with the same SKU. */
-  add(item: NewCartItem): Promise<Cart> {
+  add(item: NewCartItem<unknown>): Promise<Cart> {
     const line = checkItem(item);
     return this.change((items) => addItem(items, line));
   }

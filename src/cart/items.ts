@@ -23,7 +23,7 @@ export function checkSku(sku: unknown): string {
  * CARD_DATA for card data in `meta`) naming the field.
  * @internal
  */
-export function checkItem(input: NewCartItem): CartItem {
+export function checkItem(input: NewCartItem<unknown>): CartItem {
   if (typeof input != 'object' || input === null || Array.isArray(input)) fail('INVALID_ITEM', 'an item must be an object', '');
   const unknown = Object.keys(input).find((key) => !FIELDS.includes(key));
   if (unknown) fail('INVALID_ITEM', 'is not an item field', unknown);

@@ -155,7 +155,7 @@ export class Outbox {
       attempts: outcome.attempts,
       elapsedMs: Math.round(performance.now() - start),
       error: record.lastError,
-    };
+    } as OrderResult;
   }
 
   /** Every entry, oldest first, from every tab and the service worker. */

@@ -3,7 +3,7 @@ import type { CartStore } from '../cart/cart';
 import type { Core } from '../core';
 import { fail } from '../errors';
 import { isEventName, onEveryOrder, type Listener } from '../events';
-import type { SteadyCart } from '../types';
+import type { PlaceOrderOptions, SteadyCart } from '../types';
 import { outboxApi } from './outbox-api';
 import { outboxView } from './outbox-view';
 import type { ReplayTriggers } from './triggers';
@@ -31,7 +31,8 @@ export function steadyCart({ core, cart, worker, triggers }: PageParts): SteadyC
   return {
     cart: cartApi(cart, live),
     outbox: outboxApi(core.outbox, view, live),
-    placeOrder: async (order, options) => (live(), core.outbox.place(order, options)),
+    // The confirmed body is the server's JSON, typed as the caller's TResponse says.
+    placeOrder: (async (order: object, options?: PlaceOrderOptions) => (live(), core.outbox.place(order, options))) as SteadyCart['placeOrder'],
     health: () => ({ ...core.health(), worker: worker.state, lastReplayError: triggers?.lastError }),
     on(type, listener) {
       if (!isEventName(type)) fail('INVALID_OPTIONS', 'is not a steadycart event', 'type');

@@ -1,7 +1,7 @@
 import { fail } from '../errors';
 import type { Outbox } from '../outbox/outbox';
 import { resubmit } from '../outbox/resubmit';
-import type { OutboxApi } from '../types';
+import type { OutboxApi, OutboxEntry } from '../types';
 import type { OutboxView } from './outbox-view';
 
 /** An outbox entry id from the caller, or `INVALID_OPTIONS` naming `id`. */
@@ -9,14 +9,17 @@ function entryId(value: unknown): string {
   return typeof value == 'string' ? value : fail('INVALID_OPTIONS', 'must be an outbox entry id', 'id');
 }
 
+/** An entry whose `order` is of the type the caller names: the JSON the shop placed, as stored. */
+const typed = <TOrder>(entry: OutboxEntry): OutboxEntry<TOrder> => entry as OutboxEntry<TOrder>;
+
 /**
  * @internal The public outbox API over the outbox and its synchronous
  * view. `live` throws `CLOSED` once the instance that owns it is closed.
  */
 export function outboxApi(outbox: Outbox, view: OutboxView, live: () => void): OutboxApi {
   return {
-    list: async () => (live(), outbox.list()),
-    retry: async (id) => (live(), outbox.retry(entryId(id))),
+    list: async <TOrder>() => (live(), (await outbox.list()).map(typed<TOrder>)),
+    retry: async <TOrder>(id: string) => (live(), typed<TOrder>(await outbox.retry(entryId(id)))),
     async discard(id) {
       live();
       const removed = await outbox.discard(entryId(id));

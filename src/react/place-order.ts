@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import type { OrderResult, OutboxEntry, OutboxStatus, PlaceOrderOptions } from '../types';
+import type { OrderResult, OutboxEntry, OutboxStatus, PlaceOrderOptions, SteadyCart } from '../types';
 import { useStore } from './context';
 import { useOutboxSnapshot } from './outbox';
 
@@ -10,7 +10,7 @@ export interface PlaceOrderState {
    * (`INVALID_ORDER`, `CARD_DATA`...), as `placeOrder` does, and keeps that
    * error in `error`.
    */
-  placeOrder(order: object, options?: PlaceOrderOptions): Promise<OrderResult>;
+  placeOrder: SteadyCart['placeOrder'];
   /** The order followed: the one this hook placed last, else the `id` it was given. */
   id: string | undefined;
   /**
@@ -74,7 +74,7 @@ export function usePlaceOrder(id?: string): PlaceOrderState {
       }
     },
     [store, id],
-  );
+  ) as SteadyCart['placeOrder'];
 
   let status: OutboxStatus | undefined;
   if (own?.placing) status = 'sending';

@@ -101,7 +101,7 @@ describe('hardening: bad input', () => {
       ['cart.add(bad)', () => sc.cart.add({ sku: 'x' } as never)],
       ['cart.setQuantity(bad)', () => sc.cart.setQuantity('x', 0)],
       ['cart.remove(bad)', () => sc.cart.remove(42 as never)],
-      ['placeOrder(bad)', () => sc.placeOrder({ f: () => 1 })],
+      ['placeOrder(bad)', () => sc.placeOrder({ f: () => 1 } as never)],
       ['outbox.retry(bad)', () => sc.outbox.retry(42 as never)],
     ];
     const closed = await open({ namespace: uniqueNamespace() });
