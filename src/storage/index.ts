@@ -110,6 +110,17 @@ export class Storage {
     );
   }
 
+  /** Stores several records of one store in one transaction: one commit for all of them. */
+  putAll<S extends StoreName>(store: S, values: readonly Value<S>[], durability: Durability = 'strict'): Promise<void> {
+    return this.withDatabase(
+      async (db) => {
+        const tx = db.transaction(store, 'readwrite', { durability });
+        await Promise.all([...values.map((value) => tx.store.put(value)), tx.done]);
+      },
+      (m) => values.forEach((value) => m.put(store, value)),
+    );
+  }
+
   delete(store: StoreName, id: string): Promise<void> {
     return this.withDatabase(
       async (db) => {
