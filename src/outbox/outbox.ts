@@ -8,6 +8,7 @@ import type { Json, OrderEvent, OrderResult, OutboxEntry, OutboxStatus, PlaceOrd
 import { backoff } from '../transport/backoff';
 import type { Circuits } from '../transport/circuits';
 import type { Outcome, Placer } from '../transport/place';
+import { GroupCommit } from './group-commit';
 import { withLock } from './lock';
 import { tokenExpired, tokenExpiredError, whileTokenLives } from './payment-token';
 import { OutboxRecords } from './records';
@@ -18,8 +19,12 @@ const KEEP_FINISHED_MS = 86_400_000;
 /** Replay backoff per entry: 1 s plus full jitter up to 5 min. */
 export const REPLAY_BASE_MS = 1000;
 export const REPLAY_CAP_MS = 300_000;
-/** Entries replayed at once: the connections a browser opens to one host. */
-const REPLAY_CONCURRENCY = 6;
+/**
+ * Entries replayed at once. More than the six connections a browser opens to
+ * one host: while some orders wait for their lock, their read or their
+ * commit, others keep the connections busy.
+ */
+const REPLAY_CONCURRENCY = 16;
 /** Rounds of one drain, so that a drain always ends. */
 const DRAIN_PASSES = 5;
 
@@ -115,6 +120,8 @@ export function toEntry(r: OutboxRecord): OutboxEntry {
 export class Outbox {
   private loop: ReplayLoop = { state: 'idle' };
   private readonly records: OutboxRecords;
+  /** Outcomes and domain write-aheads, committed together while the store is busy. */
+  private readonly writes: GroupCommit;
 
   /** @internal */
   constructor(
@@ -128,6 +135,7 @@ export class Outbox {
     private readonly onWaiting: () => void = () => {},
   ) {
     this.records = new OutboxRecords(storage, events, config.allowCardLikeAt);
+    this.writes = new GroupCommit(storage);
     // A waiting order is its own probe: an open circuit that falls due replays the outbox instead of a health request.
     if (config.retentionMs) circuits.probeWith({ waiting: () => this.waiting(), replay: () => this.replay(true) });
   }
@@ -221,6 +229,11 @@ export class Outbox {
     return due.length ? Math.min(...due) : undefined;
   }
 
+  /** @internal The write-ahead of a new domain for an order (the placer's `persist`): on disk before the request leaves. */
+  async persist(record: OutboxRecord): Promise<void> {
+    if (this.config.retentionMs) await this.writes.put(record, 'strict');
+  }
+
   /** Whether any order waits to be sent (or is in flight), in any context. */
   async waiting(): Promise<boolean> {
     return (await this.records.all()).some((r) => r.status == 'pending' || r.status == 'sending');
@@ -299,7 +312,7 @@ export class Outbox {
   }
 
   /**
-   * Replays every due entry, six at a time, in up to `DRAIN_PASSES` passes
+   * Replays every due entry, `REPLAY_CONCURRENCY` at a time, in up to `DRAIN_PASSES` passes
    * (an entry's outcome may make another due). Stops at once if the replay
    * lock is lost. Resolves with the number of entries still waiting.
    */
@@ -369,7 +382,7 @@ export class Outbox {
     record.due = now + REPLAY_BASE_MS + backoff(record.runs, REPLAY_BASE_MS, REPLAY_CAP_MS);
     // Relaxed: should a power cut lose this write, the order is still in flight or pending on
     // disk, and its replay finds the outcome again by lookup.
-    if (this.config.retentionMs) await this.storage.put('outbox', record, 'relaxed');
+    if (this.config.retentionMs) await this.writes.put(record, 'relaxed');
     this.emit(record);
     if (record.status == 'pending') this.onWaiting();
   }
