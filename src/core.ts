@@ -59,9 +59,7 @@ export async function createCore(config: Config, opened?: Storage): Promise<Core
   let hooks: CoreHooks = {};
   const circuits = new Circuits(config, storage, channel, events, (outageMs) => hooks.onRecovered?.(outageMs));
   const budget = new RetryBudget(config.tuning.retryTokens, config.tuning.retryTokenRatio);
-  const placer = new Placer(config, circuits, budget, events, async (record) => {
-    if (config.retentionMs) await storage.put('outbox', record);
-  });
+  const placer: Placer = new Placer(config, circuits, budget, events, (record): Promise<void> => outbox.persist(record));
   const outbox = new Outbox(config, storage, channel, events, circuits, placer, () => hooks.onWaiting?.());
   await storage.ready();
   await circuits.load();
