@@ -176,13 +176,15 @@ export function createCharts({ sc, endpoints, endpointName }) {
 
   /** @param {number} now */
   function drawFailovers(now) {
-    const buckets = WINDOW_MS / BUCKET_MS;
-    const start = now - WINDOW_MS;
+    // Buckets on the clock's 30-second marks, so a bar stays put as the window slides.
+    const start = Math.floor((now - WINDOW_MS) / BUCKET_MS) * BUCKET_MS;
+    const buckets = Math.ceil((now - start) / BUCKET_MS);
     /** @type {Map<string, number>[]} */
     const counts = Array.from({ length: buckets }, () => new Map());
     /** @type {Map<string, number>} */
     const totals = new Map(names.map((n) => [n, 0]));
     for (const [t, from] of history.failovers) {
+      if (t < now - WINDOW_MS) continue;
       const i = Math.min(buckets - 1, Math.floor((t - start) / BUCKET_MS));
       if (i < 0) continue;
       counts[i].set(from, (counts[i].get(from) ?? 0) + 1);
@@ -191,7 +193,7 @@ export function createCharts({ sc, endpoints, endpointName }) {
     const peak = counts.reduce((m, c) => Math.max(m, [...c.values()].reduce((a, b) => a + b, 0)), 0);
     const top = Math.max(2, peak);
     const unit = (H - 6) / top;
-    const bw = W / buckets;
+    const bw = (BUCKET_MS / WINDOW_MS) * W;
     const bars = [];
     counts.forEach((bucket, i) => {
       let base = H - 2;
@@ -200,8 +202,9 @@ export function createCharts({ sc, endpoints, endpointName }) {
         if (!n) continue;
         const height = round1(n * unit);
         base = round1(base - height);
+        const x = Math.max(0, xOf(start + i * BUCKET_MS, now) + 2);
         bars.push(
-          svg('rect', { x: round1(i * bw + 2), y: base, width: round1(bw - 4), height, class: `chart-bar ${seriesOf(name)}`, 'data-endpoint': name, 'data-count': n }, tip(`${n} from ${name}`)),
+          svg('rect', { x: round1(x), y: base, width: round1(Math.min(bw - 4, W - x)), height, class: `chart-bar ${seriesOf(name)}`, 'data-endpoint': name, 'data-count': n }, tip(`${n} from ${name}`)),
         );
       }
     });
