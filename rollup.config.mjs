@@ -56,12 +56,29 @@ const esm = (input, file, { plugins = [], externals = [] } = {}) => ({
   plugins: [...plugins, esbuild({ target }), integrity],
 });
 
-const types = (input, file, { plugins = [], externals = [] } = {}) => ({
+const types = (input, file, { plugins = [], externals = [], banner } = {}) => ({
   input,
   external: externals,
-  output: { file, format: 'es' },
+  output: { file, format: 'es', banner },
   plugins: [...plugins, dts()],
 });
+
+/**
+ * Types of the script-tag bundles, so that `types` export conditions point at
+ * something true: each IIFE declares the global it defines, and the standalone
+ * worker exports nothing (it is served, never imported).
+ */
+const scriptTypes = {
+  name: 'script-types',
+  writeBundle() {
+    const global = (name, module) =>
+      `/** \`window.${name}\`, which \`${module}.iife.js\` defines when loaded by a script tag. */\n` +
+      `import type * as ${name}Module from './${module}.js';\ndeclare global {\n  var ${name}: typeof ${name}Module;\n}\nexport {};\n`;
+    writeFileSync('dist/steadycart.iife.d.ts', global('SteadyCart', 'steadycart'));
+    writeFileSync('dist/steadycart-cart.iife.d.ts', global('SteadyCartCart', 'steadycart-cart'));
+    writeFileSync('dist/steadycart-sw.d.ts', '/** The standalone service worker: serve it from your origin; it exports nothing. */\nexport {};\n');
+  },
+};
 
 /**
  * steadycart/react imports the SDK as the package `steadycart` (its `../index`
@@ -108,8 +125,9 @@ export default [
   // The cart alone, for product pages: window.SteadyCartCart.
   standalone('src/cart/index.ts', 'dist/steadycart-cart.iife.js', 'SteadyCartCart'),
   standalone('src/sw/standalone.ts', 'dist/steadycart-sw.js'),
-  types('build/types/index.d.ts', 'dist/steadycart.d.ts'),
-  types('build/types/sw/index.d.ts', 'dist/sw.d.ts'),
+  types('build/types/index.d.ts', 'dist/steadycart.d.ts', { plugins: [scriptTypes] }),
+  // ServiceWorkerGlobalScope and friends: a worker's project compiles these types with skipLibCheck: false too.
+  types('build/types/sw/index.d.ts', 'dist/sw.d.ts', { banner: '/// <reference lib="webworker" />' }),
   types('build/types/cart/index.d.ts', 'dist/steadycart-cart.d.ts'),
   types('build/types/react/index.d.ts', 'dist/react.d.ts', reactBuild),
   node('src/server/index.ts', 'dist/server.mjs', banner),

@@ -1,5 +1,7 @@
 /**
  * steadycart inside a service worker: `import { installSteadyCart } from 'steadycart/sw'`.
+ * Its types reference the WebWorker library (`ServiceWorkerGlobalScope`), so
+ * that a worker's own project compiles them with `skipLibCheck: false` too.
  * @packageDocumentation
  */
 import { normalizeOptions } from '../options';
