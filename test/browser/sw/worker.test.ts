@@ -44,8 +44,8 @@ describe('service worker', () => {
     expect(url.pathname).to.equal('/dist/steadycart-sw.js');
     expect(url.searchParams.get('namespace')).to.equal(namespace);
     // The standalone worker reads the pages' configuration from the shared database.
-    const stored = await rawGet<{ value: { endpoints: unknown } }>(namespace, 'meta', 'config');
-    expect(stored!.value.endpoints).to.deep.equal(be.sdk('us', 'eu'));
+    const stored = await rawGet<{ value: { endpoints: Array<{ url: string; domain: string }> } }>(namespace, 'meta', 'config');
+    expect(stored!.value.endpoints.map(({ url, domain }) => ({ url, domain }))).to.deep.equal(be.sdk('us', 'eu'));
   });
 
   it('when registration fails, the page says so and still places and replays orders by itself', async () => {
