@@ -10,6 +10,9 @@
  *   typecheck  npm run typecheck                                   (stops on failure)
  *   build      npm run build                                       (stops on failure)
  *   size       npm run size                                        (stops on failure)
+ *   package    the package as npm ships it: publint --strict, and attw --pack with the esm-only
+ *              profile (steadycart promises no CommonJS resolution); each counts 1 passed or
+ *              1 failed                                             (does not stop the run)
  *   services   a throwaway PostgreSQL and Redis on free loopback ports (test/runner/services.mjs;
  *              as root on Debian, apt-get installs postgresql and redis-server when missing);
  *              their URLs go to every later phase as STEADYCART_TEST_POSTGRES_URL and
@@ -269,6 +272,33 @@ function webTestRunnerBin() {
 
 // ---------------------------------------------------------------- phases
 
+/** The package checks: name, then the command (a binary of node_modules/.bin) and its arguments. */
+const PACKAGE_CHECKS = /** @type {const} */ ([
+  ['publint', ['publint', '--strict']],
+  ['attw', ['attw', '--pack', '.', '--profile', 'esm-only']],
+]);
+
+/**
+ * Lints the package as `npm pack` makes it (dist/ must be built): each check
+ * counts 1 passed or 1 failed, so a packaging mistake shows in the totals
+ * without hiding the tests after it.
+ */
+async function packageChecks() {
+  /** @type {string[]} */
+  const failed = [];
+  for (const [name, [bin, ...args]] of PACKAGE_CHECKS) {
+    const r = await run(join('node_modules', '.bin', bin), args, { timeoutMs: 3 * MIN });
+    if (r.code === 0) totals.passed += 1;
+    else {
+      totals.failed += 1;
+      failed.push(`${name} (${r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`})`);
+    }
+  }
+  const note = `${PACKAGE_CHECKS.length - failed.length} passed, ${failed.length} failed${failed.length ? `: ${failed.join(', ')}` : ''}`;
+  report.push(`package: ${note}`);
+  return { ok: failed.length === 0, note };
+}
+
 /**
  * Makes sure every engine needed is installed; as root on Debian, installs
  * the missing packages with apt-get.
@@ -397,6 +427,7 @@ async function main() {
     ['typecheck', true, () => npmScript('typecheck', 5 * MIN)],
     ['build', true, () => npmScript('build', 5 * MIN)],
     ['size', true, () => npmScript('size', 2 * MIN)],
+    ['package', true, packageChecks],
     ['services', serverFiles.length > 0, startServices],
     ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, [], 20 * MIN)],
     // One file at a time: each e2e file drives its own Chromium.
