@@ -6,10 +6,12 @@
  */
 import { expect } from 'chai';
 import type { RequestContext, SteadyCart, SteadyCartOptions } from '../../../src/index';
-import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { closeBackends, down, startBackend, up } from '../backend';
 import { rawAll, rawDump } from '../hardening/raw-idb';
 import { createCore } from '../../../src/core';
-import { normalizeOptions } from '../../../src/options';
+import { normalizeOptions, storeConfig, storedConfig } from '../../../src/options';
+import { syncTag } from '../../../src/outbox/outbox';
+import { Storage } from '../../../src/storage';
 import { cleanup, deleteDatabase, open, rejection, uniqueNamespace, until } from '../helpers';
 
 const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
@@ -188,5 +190,57 @@ describe('headers', () => {
     const config = (await rawAll<{ id: string; value: { replayNeedsPage: boolean; endpoints: Array<{ headers: unknown }> } }>(namespace, 'meta')).find((m) => m.id == 'config');
     expect(config?.value.replayNeedsPage).to.equal(false);
     expect(config?.value.endpoints[0]!.headers).to.deep.equal({ fixed: { 'x-csrf-token': 'shop-42' }, fns: [] });
+  });
+});
+
+describe('headers in the service worker', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+    for (const reg of await navigator.serviceWorker.getRegistrations()) {
+      if (reg.scope.includes('/test/sw-scope/')) await reg.unregister();
+    }
+  });
+
+  it('the stored configuration keeps storable static headers; one whose headers need a page is not replayed with at all', async () => {
+    const namespace = uniqueNamespace();
+    const storage = new Storage(namespace, () => {});
+    try {
+      await storage.ready();
+      const endpoints = [{ url: 'https://pay.example.com' }];
+      await storeConfig(storage, normalizeOptions({ namespace, endpoints, headers: { value: { 'X-Shop-Id': '42' }, storable: true } }));
+      expect((await storedConfig(storage))?.endpoints[0]!.headers).to.deep.equal({ fixed: { 'x-shop-id': '42' }, fns: [] });
+      await storeConfig(storage, normalizeOptions({ namespace, endpoints, headers: { 'X-Shop-Id': '42' } }));
+      expect(await storedConfig(storage)).to.equal(undefined);
+      await storeConfig(storage, normalizeOptions({ namespace, endpoints, headers: () => ({ 'X-Shop-Id': '42' }) }));
+      expect(await storedConfig(storage)).to.equal(undefined);
+    } finally {
+      storage.close();
+      await deleteDatabase(namespace);
+    }
+  });
+
+  it('with no page open, the worker places a waiting order with the storable headers (engines with Background Sync)', async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const serviceWorker = { url: '/dist/steadycart-sw.js', scope: `/test/sw-scope/${namespace}/` };
+    const sc = await open({ namespace, endpoints: be.sdk('us'), budgetMs: 600, tuning: TUNING, serviceWorker, headers: { value: { 'X-Csrf-Token': 'stored-42' }, storable: true } });
+    await until(() => sc.health().worker == 'active', 'the worker to be active', 10_000);
+    await down(be, '503', ['us']);
+    const r = await sc.placeOrder(order('worker'));
+    expect(r.status).to.equal('pending');
+    // No page instance is left: whatever places the order now is the worker. A fresh registration
+    // drops the sync the page registered while the endpoint was down (its retry could be minutes away).
+    sc.close();
+    await (await navigator.serviceWorker.getRegistration(serviceWorker.scope))!.unregister();
+    await up(be, ['us']);
+    const reg = await navigator.serviceWorker.register(`${serviceWorker.url}?namespace=${namespace}`, { scope: serviceWorker.scope });
+    await until(() => reg.active?.state == 'activated', 'the new worker to activate', 10_000);
+    expect(await be.charges(r.id), 'nothing placed it before the sync').to.equal(0);
+    await (reg as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }).sync.register(syncTag(namespace));
+    await until(async () => (await be.charges(r.id)) == 1, 'the worker to place the order', 15_000);
+    const posts = (await be.requests()).filter((q) => q.route == 'checkout');
+    expect(posts.at(-1)).to.include({ key: r.id, status: 201, csrf: 'stored-42' });
   });
 });
