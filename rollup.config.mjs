@@ -81,15 +81,19 @@ const scriptTypes = {
 };
 
 /**
- * steadycart/react imports the SDK as the package `steadycart` (its `../index`
- * and `../types`), never a copy of it, and `react` from the page's own React.
+ * A page add-on in src/<folder> (steadycart/react, steadycart/otel) imports the
+ * SDK as the package `steadycart` (its `../index` and `../types`), never a copy of it.
  */
-const reactEntry = {
-  name: 'steadycart-react-imports',
-  resolveId: (id, importer) => (importer && /[\\/](src|types)[\\/]react[\\/]/.test(importer) && /^\.\.\/(index|types)(\.d\.ts|\.ts)?$/.test(id) ? { id: 'steadycart', external: true } : null),
-};
+const sdkImports = (folder) => ({
+  name: `steadycart-${folder}-imports`,
+  resolveId: (id, importer) =>
+    importer && new RegExp(`[\\\\/](src|types)[\\\\/]${folder}[\\\\/]`).test(importer) && /^\.\.\/(index|types)(\.d\.ts|\.ts)?$/.test(id) ? { id: 'steadycart', external: true } : null,
+});
 
-const reactBuild = { plugins: [reactEntry], externals: ['react', 'steadycart'] };
+/** steadycart/react: `react` from the page's own React. */
+const reactBuild = { plugins: [sdkImports('react')], externals: ['react', 'steadycart'] };
+/** steadycart/otel: `@opentelemetry/api` (an optional peer dependency) from the page's own; no other bundle carries it. */
+const otelBuild = { plugins: [sdkImports('otel')], externals: ['@opentelemetry/api', 'steadycart'] };
 
 /**
  * Node 20 modules (steadycart/server, the steadycart command): node builtins and
@@ -121,6 +125,7 @@ export default [
   esm('src/sw/index.ts', 'dist/sw.mjs'),
   esm('src/cart/index.ts', 'dist/steadycart-cart.mjs'),
   esm('src/react/index.ts', 'dist/react.mjs', reactBuild),
+  esm('src/otel/index.ts', 'dist/otel.mjs', otelBuild),
   standalone('src/index.ts', 'dist/steadycart.iife.js', 'SteadyCart'),
   // The cart alone, for product pages: window.SteadyCartCart.
   standalone('src/cart/index.ts', 'dist/steadycart-cart.iife.js', 'SteadyCartCart'),
@@ -130,6 +135,7 @@ export default [
   types('build/types/sw/index.d.ts', 'dist/sw.d.ts', { banner: '/// <reference lib="webworker" />' }),
   types('build/types/cart/index.d.ts', 'dist/steadycart-cart.d.ts'),
   types('build/types/react/index.d.ts', 'dist/react.d.ts', reactBuild),
+  types('build/types/otel/index.d.ts', 'dist/otel.d.ts', otelBuild),
   node('src/server/index.ts', 'dist/server.mjs', banner),
   { ...types('build/types/server/index.d.ts', 'dist/server.d.ts'), external: nodeExternal },
   node('src/cli/index.ts', 'dist/cli.mjs', '#!/usr/bin/env node'),

@@ -143,6 +143,16 @@ export function withDeps(path) {
   return bundle(`export * from ${JSON.stringify(`./${path}`)};`);
 }
 
+/**
+ * A built ES module minified on its own, its imports left as imports: what a
+ * chunk or an add-on entry adds over what the page already loads.
+ * @param {string} path relative to the repository root
+ */
+async function minifiedAlone(path) {
+  const { code } = await esbuild.transform(shipped(path), { minify: true, format: 'esm', target: 'es2020', legalComments: 'none' });
+  return new TextEncoder().encode(code);
+}
+
 /** @returns {Promise<Row[]>} */
 async function measure() {
   return [
@@ -152,6 +162,8 @@ async function measure() {
     row('dist/steadycart-cart.mjs + deps, minified', await withDeps('dist/steadycart-cart.mjs')),
     row('dist/steadycart.mjs + deps, minified', await withDeps('dist/steadycart.mjs')),
     row('dist/sw.mjs + deps, minified', await withDeps('dist/sw.mjs')),
+    row('dist/steadycart-drill.mjs (drill: true only), minified', await minifiedAlone('dist/steadycart-drill.mjs')),
+    row('dist/otel.mjs (steadycart/otel, API external), minified', await minifiedAlone('dist/otel.mjs')),
     ...(await Promise.all(DEPENDENCIES.map(async (d) => row(`deps: ${d}${d === 'workbox-window' ? ' (prod)' : ''}`, await bundle(everything([d])))))),
     row(`deps: ${PAGE_DEPENDENCIES.join(' + ')}`, await bundle(everything(PAGE_DEPENDENCIES))),
     ...(DEPENDENCIES.length > PAGE_DEPENDENCIES.length ? [row(`deps: all ${DEPENDENCIES.length}`, await bundle(everything(DEPENDENCIES)))] : []),

@@ -1,0 +1,73 @@
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import type { SendFetch } from '../transport/http';
+import { ATTR, drillAttribute, httpAttributes } from './attributes';
+import type { OrderSpans } from './orders';
+import { setTraceHeaders } from './traceparent';
+
+/** What the request spans need from the instrumentation. */
+export interface RequestTracing {
+  tracer: Tracer;
+  orders: OrderSpans;
+  /** The idempotency domain of a configured endpoint. */
+  domainOf(endpoint: string): string | undefined;
+  drilling(): boolean;
+  /** Whether requests carry `traceparent`. */
+  propagate: boolean;
+}
+
+/**
+ * Why a request got no answer, as `error.type`: `network` (the browser's
+ * TypeError: refused, reset, offline, CORS), `timeout` (aborted when its
+ * timeout ran out) or `aborted` (its run or a faster rival ended it).
+ */
+export function failureType(error: unknown, elapsedMs: number, timeoutMs: number): 'network' | 'timeout' | 'aborted' {
+  if ((error as Error)?.name != 'AbortError' && (error as Error)?.name != 'TimeoutError') return 'network';
+  // The transport starts its timer as it calls this fetch: a timeout shows as the request's full time.
+  return elapsedMs >= timeoutMs - 5 ? 'timeout' : 'aborted';
+}
+
+/**
+ * A `fetch` around `next` that makes a CLIENT span of every request (HTTP
+ * semantic conventions) and sends its W3C trace context. A request of an
+ * order being placed is a child of its `placeOrder` span; a later request
+ * of an order left pending is a root span linked to it; a probe is a root span.
+ */
+export function tracedFetch(t: RequestTracing, next: SendFetch): SendFetch {
+  return async (request, info) => {
+    const key = request.headers.get('Idempotency-Key') ?? t.orders.keyIn(request.url);
+    const parent = key === undefined ? undefined : t.orders.callSpan(key);
+    const earlier = parent || key === undefined ? undefined : t.orders.pendingContext(key);
+    const attributes: Attributes = {
+      ...httpAttributes(request),
+      [ATTR.kind]: info.kind,
+      [ATTR.attempt]: info.attempt,
+      [ATTR.endpoint]: info.endpoint,
+      ...drillAttribute(t.drilling()),
+    };
+    const domain = t.domainOf(info.endpoint);
+    if (domain !== undefined) attributes[ATTR.domain] = domain;
+    if (key !== undefined) attributes[ATTR.orderId] = key;
+    const span = t.tracer.startSpan(
+      request.method,
+      { kind: SpanKind.CLIENT, attributes, links: earlier ? [{ context: earlier }] : [] },
+      parent ? trace.setSpan(context.active(), parent) : ROOT_CONTEXT,
+    );
+    if (t.propagate) setTraceHeaders(request.headers, span.spanContext());
+    const start = performance.now();
+    try {
+      const response = await next(request, info);
+      span.setAttribute(ATTR.status, response.status);
+      if (response.status >= 400) {
+        span.setAttribute(ATTR.errorType, String(response.status));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      return response;
+    } catch (error) {
+      span.setAttribute(ATTR.errorType, failureType(error, performance.now() - start, info.timeoutMs));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  };
+}
