@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
@@ -40,12 +41,21 @@ const minify = terser({
   format: { comments: /^!/ },
 });
 
+/**
+ * Drill mode is left out of the script-tag build (a single file cannot load its
+ * chunk later, and every page would carry it): there `drill: true` fails.
+ */
+const withoutDrill = {
+  name: 'steadycart-without-drill',
+  resolveId: (id, importer) => (id == './drill/drill' && importer?.endsWith('src/index.ts') ? fileURLToPath(new URL('src/drill/unavailable.ts', import.meta.url)) : null),
+};
+
 /** A bundle that carries its dependencies: what a merchant serves as it is. */
 const standalone = (input, file, name) => ({
   input,
   // One file a merchant serves as it is: workbox-window's lazy import is inlined.
   output: { file, format: 'iife', name, sourcemap: true, banner, inlineDynamicImports: true },
-  plugins: [workboxProd, nodeResolve({ browser: true }), esbuild({ target }), minify, integrity],
+  plugins: [withoutDrill, workboxProd, nodeResolve({ browser: true }), esbuild({ target }), minify, integrity],
 });
 
 /** A module for the merchant's bundler: dependencies stay imports. */
