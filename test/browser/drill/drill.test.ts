@@ -76,6 +76,21 @@ describe('drill mode: off unless asked for', () => {
     }
   });
 
+  it('the script-tag build leaves drill mode out: drill: true fails there with INVALID_OPTIONS', async () => {
+    const frame = document.createElement('iframe');
+    frame.srcdoc = '<script src="/dist/steadycart.iife.js"></script>';
+    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    document.body.append(frame);
+    await loaded;
+    try {
+      const { createSteadyCart } = (frame.contentWindow as Window & { SteadyCart: typeof import('../../../src/index') }).SteadyCart;
+      const error = await rejection(createSteadyCart({ namespace: uniqueNamespace(), drill: true }));
+      expect(error).to.include({ code: 'INVALID_OPTIONS', path: 'drill' });
+    } finally {
+      frame.remove();
+    }
+  });
+
   it('bad options fail with INVALID_OPTIONS naming the field, and nothing starts', async () => {
     const be = await startBackend();
     expect((await rejection(open({ namespace: uniqueNamespace(), drill: 'yes' as unknown as boolean }))).code).to.equal('INVALID_OPTIONS');
