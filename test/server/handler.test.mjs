@@ -287,7 +287,7 @@ function rules(name, open) {
       assert.equal(m.calls.length, 0);
     });
 
-    it('CORS: a preflight from an allowed origin allows the three headers, credentials and a max-age; others get none', async () => {
+    it('CORS: a preflight from an allowed origin allows the SDK headers (trace context and drill too), credentials and a max-age; others get none', async () => {
       const { h } = setup();
       const pre = (/** @type {string} */ origin, /** @type {string} */ path) =>
         h(new Request(`http://127.0.0.1${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,idempotency-key,steadycart-attempt' } }));
@@ -296,7 +296,7 @@ function rules(name, open) {
         assert.equal(r.status, 204);
         assert.equal(r.headers.get('access-control-allow-origin'), ORIGIN);
         const allowed = (r.headers.get('access-control-allow-headers') ?? '').toLowerCase();
-        for (const name of ['content-type', 'idempotency-key', 'steadycart-attempt']) assert.ok(allowed.includes(name), name);
+        for (const name of ['content-type', 'idempotency-key', 'steadycart-attempt', 'traceparent', 'tracestate', 'steadycart-drill']) assert.ok(allowed.includes(name), name);
         assert.match(r.headers.get('access-control-allow-methods') ?? '', /POST/);
         assert.equal(r.headers.get('access-control-allow-credentials'), 'true');
         assert.equal(r.headers.get('access-control-max-age'), '600');
