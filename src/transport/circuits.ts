@@ -200,8 +200,8 @@ export class Circuits {
   /**
    * Probes the next open circuit when it is due, while this instance lives:
    * with a waiting order when there is one (the replay sends it), else with
-   * the health route. A circuit still due after the replay (nothing was sent
-   * to it) gets the health probe.
+   * the health route (also when the replay settled every order without
+   * sending to it: a dead token, say).
    */
   private schedule(): void {
     clearTimeout(this.timer);
@@ -214,8 +214,9 @@ export class Circuits {
       // Timers may fire a millisecond before Date.now() reaches their target (Firefox does): nothing
       // was due yet, so wait again rather than never probe. (A probe reschedules when it settles.)
       if (!due().length) return this.schedule();
+      // An order still waiting after the replay is in flight (its own run probes) or waits for its lock's holder.
       if (await this.orders.waiting()) await this.orders.replay();
-      if (!this.closed) due().forEach((e) => this.probe(e));
+      if (!this.closed && !(await this.orders.waiting())) due().forEach((e) => this.probe(e));
     }, Math.max(0, next - Date.now()));
   }
 }
