@@ -2,13 +2,15 @@
 // one PASS/FAIL line per target; exits 1 when any target fails or lacks results.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { OUTAGES, TARGETS as HERD } from './herd.mjs';
 import { BUDGETS } from './size.mjs';
 import { STARTUP_RATIO } from './startup.mjs';
 
 const SLACK_MS = 50;
 const HEALTHY_MS = 10;
 const SILENT_MS = 1500;
-const HERD_RATIO = 2;
+/** DESIGN.md: the outbox drains at least this many times faster than workbox-background-sync. */
+const DRAIN_SPEEDUP = 2;
 /** Issue 10: the idempotency layer costs at most this much of the bare handler's p50 on loopback PostgreSQL. Reported, not gated on. */
 const SERVER_P50_RATIO = 1.3;
 /** The healthy-path target is judged at this endpoint latency (a nearby region); the 0 ms figure is shown beside it. */
@@ -70,14 +72,14 @@ export function evaluate(results) {
     return failover(d, ['silent'], 'next', healthy + 10, () => `next order (healthy next order: ${f1(healthy)} ms, + 10 ms)`);
   });
 
-  add('outbox: drains 1,000 orders faster than workbox-background-sync', 'drain', (d) => {
+  add(`outbox: drains 1,000 orders at least ${DRAIN_SPEEDUP}x faster than workbox-background-sync`, 'drain', (d) => {
     const { workbox: w, steadycart: sc, steadycart2: sc2 } = d.runs;
     const done = sc.placed == sc.orders && w.placed == w.orders;
     const s = (v) => (v / 1000).toFixed(1);
     const each = (r) => (r.drainsMs ?? [r.drainMs]).map(s).join(', ');
     return [
-      done && sc.drainMs < w.drainMs,
-      `median of ${sc.rounds ?? 1} drains: steadycart ${s(sc.drainMs)} s (${each(sc)}) vs Workbox ${s(w.drainMs)} s (${each(w)}), same single endpoint, ${(sc.drainMs / w.drainMs).toFixed(2)}x; steadycart with two regions ${s(sc2.drainMs)} s`,
+      done && sc.drainMs * DRAIN_SPEEDUP <= w.drainMs,
+      `median of ${sc.rounds ?? 1} drains: steadycart ${s(sc.drainMs)} s (${each(sc)}) vs Workbox ${s(w.drainMs)} s (${each(w)}), same single endpoint, ${(w.drainMs / sc.drainMs).toFixed(2)}x as fast (${(sc.drainMs / w.drainMs).toFixed(2)}x the time); steadycart with two regions ${s(sc2.drainMs)} s`,
     ];
   });
   add('outbox: zero duplicates where workbox-background-sync sends duplicates', 'drain', (d) => {
@@ -85,11 +87,25 @@ export function evaluate(results) {
     return [sc.duplicates == 0 && sc2.duplicates == 0 && sc.placed == sc.orders, `steadycart ${sc.duplicates} of ${sc.orders} orders (and ${sc2.duplicates} of ${sc2.orders} with two regions), Workbox ${w.duplicates} of ${w.orders}`];
   });
 
-  add(`herd: peak request rate < ${HERD_RATIO}x the steady rate`, 'herd', (d) => {
-    const sdk = Object.values(d.results).filter((r) => r.policy == 'steadycart');
-    const worst = sdk.reduce((a, b) => (b.ratio > a.ratio ? b : a));
-    return [worst.ratio < HERD_RATIO, `${sdk.map((r) => `${r.ratio.toFixed(2)}x (outage ${r.outage}: ${r.outageRatio.toFixed(2)}x during, ${r.recoveryRatio.toFixed(2)}x after)`).join('; ')}`];
-  });
+  // The herd targets (DESIGN.md), each over steadycart's rows of the outages it names.
+  const herd = (d, outages, judge) => {
+    const rows = outages.map((o) => d.results[`${o}/steadycart`]);
+    if (rows.some((r) => !r || r.orderRatio === undefined)) return [false, 'results from before issue 13 (no order-bearing figures): run `npm run bench -- --only=herd`'];
+    const parts = rows.map((r) => judge(r));
+    return [parts.every(([ok]) => ok), parts.map(([, text], i) => `${OUTAGES[outages[i]]}: ${text}`).join('; ')];
+  };
+  add(`herd: peak of order-bearing requests (order POSTs and lookups) < ${HERD.orderRatio}x the steady rate (503, refused)`, 'herd', (d) =>
+    herd(d, ['503', 'refused'], (r) => [r.orderRatio < HERD.orderRatio, `${r.orderRatio.toFixed(2)}x`]),
+  );
+  add(`herd: peak of all requests < ${HERD.allRatio}x the steady rate (503, refused)`, 'herd', (d) =>
+    herd(d, ['503', 'refused'], (r) => [r.ratio < HERD.allRatio, `${r.ratio.toFixed(2)}x (${r.outageRatio.toFixed(2)}x during, ${r.recoveryRatio.toFixed(2)}x after)`]),
+  );
+  add(`herd: with 503 and Retry-After, peak of all requests < ${HERD.retryAfterAllRatio}x the steady rate`, 'herd', (d) =>
+    herd(d, ['503-ra'], (r) => [r.ratio < HERD.retryAfterAllRatio, `${r.ratio.toFixed(2)}x (${r.outageRatio.toFixed(2)}x during, ${r.recoveryRatio.toFixed(2)}x after)`]),
+  );
+  add(`herd: median time from the recovery to a confirmed order ≤ ${HERD.recoveryMedianMs / 1000} s`, 'herd', (d) =>
+    herd(d, Object.keys(OUTAGES), (r) => [r.recoveryMedianMs !== null && r.recoveryMedianMs <= HERD.recoveryMedianMs, r.recoveryMedianMs === null ? "no order confirmed" : `${(r.recoveryMedianMs / 1000).toFixed(1)} s`]),
+  );
 
   for (const [id, label] of [['cart', 'steadycart/cart'], ['full', 'full SDK']]) {
     add(`start-up: ${label} renders the cart count within ${STARTUP_RATIO}x plain idb (cold and warm)`, 'startup', (d) => {
