@@ -162,7 +162,8 @@ describe('headers', () => {
     const [us] = be.sdk('us');
     const sc = await open({
       namespace,
-      budgetMs: 600,
+      // Time for a first contact's preflight (slow in Firefox) and a few 503s before the order waits.
+      budgetMs: 3000,
       tuning: TUNING,
       headers: () => ({ Authorization: 'Bearer secret-from-function' }),
       endpoints: [{ ...us!, headers: { 'X-Csrf-Token': 'secret-static' } }],
