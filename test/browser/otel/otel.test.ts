@@ -69,7 +69,8 @@ describe('steadycart/otel: spans', () => {
   it('a span per placeOrder, a CLIENT child per request with the HTTP attributes, and the traceparent the server received is the request span', async () => {
     const be = await startBackend();
     await be.fault('us', { kind: 'status', status: 503, count: 1, routes: ['checkout'] });
-    const { sc, spans } = await instrumented(be, ['us', 'eu', 'backup']);
+    // No hedge: on a slow machine a hedge to eu could answer first, and there would be no failover.
+    const { sc, spans } = await instrumented(be, ['us', 'eu', 'backup'], { tuning: { hedge: false } });
     const r = await sc.placeOrder(order('traced'));
     expect(r.status).to.equal('confirmed');
 
@@ -172,7 +173,7 @@ describe('steadycart/otel: metrics', () => {
 
   it('orders by status, failovers, circuit changes, call duration, outbox size and time from pending to confirmed', async () => {
     const be = await startBackend();
-    const { sc, metrics } = await instrumented(be, ['us', 'eu'], { tuning: QUICK_TUNING, budgetMs: 600 });
+    const { sc, metrics } = await instrumented(be, ['us', 'eu'], { tuning: { ...QUICK_TUNING, hedge: false }, budgetMs: 600 });
     await be.fault('us', { kind: 'status', status: 503, count: 1, routes: ['checkout'] });
     expect((await sc.placeOrder(order('m-1'))).status).to.equal('confirmed');
 
@@ -232,7 +233,7 @@ describe('steadycart/otel: what it never records, drills, and removal', () => {
 
   it('in a drill, spans and metrics say steadycart.drill, and the request carries both headers', async () => {
     const be = await startBackend();
-    const { sc, spans, metrics } = await instrumented(be, ['us', 'eu'], { tuning: QUICK_TUNING, drill: true });
+    const { sc, spans, metrics } = await instrumented(be, ['us', 'eu'], { tuning: { ...QUICK_TUNING, hedge: false }, drill: true });
     sc.drill!.start({ endpoint: be.url('us'), fault: '503', forMs: 60_000 });
     const drilled = await sc.placeOrder(order('drilled'));
     expect(drilled.status).to.equal('confirmed');
