@@ -36,7 +36,11 @@ const validOptions: fc.Arbitrary<SteadyCartOptions> = fc
       ),
       domain: fc.constantFrom('main', 'backup'),
       budgetMs: fc.integer({ min: 100, max: 120_000 }),
-      paths: fc.record({ checkout: fc.constantFrom('/checkout', '/api/orders/'), health: fc.constantFrom<string | false>('/health', false) }, { requiredKeys: [] }),
+      paths: fc.record(
+        { checkout: fc.constantFrom('/checkout', '/api/orders/'), lookup: fc.constantFrom('/orders/by-key/{key}', '/orders/{key}/status'), health: fc.constantFrom<string | false>('/health', false) },
+        { requiredKeys: [] },
+      ),
+      headers: fc.constantFrom<SteadyCartOptions['headers']>({ Authorization: 'Bearer t' }, { value: { 'X-Shop-Id': '42' }, storable: true }, { value: {}, storable: false }),
       outbox: fc.oneof(fc.constant(false as const), fc.record({ retentionMs: fc.integer({ min: 60_000, max: 30 * 86_400_000 }) }, { requiredKeys: [] })),
       serviceWorker: fc.oneof(
         fc.constant<SteadyCartOptions['serviceWorker']>('/sw.js'),
@@ -138,6 +142,21 @@ const badField: fc.Arbitrary<BadField> = fc.oneof(
   field('paths', ['paths'], notObject.filter((v) => v != null)),
   field('paths.checkout', ['paths', 'checkout'], fc.constantFrom<unknown>('checkout', '/', '//', '/a b', '/x?y', 1, null)),
   field('paths.health', ['paths', 'health'], fc.constantFrom<unknown>('health', '/a b', '/x#y', true, 1, null)),
+  field('paths.lookup', ['paths', 'lookup'], fc.constantFrom<unknown>('/orders', '/o/{key}/{key}', 'orders/{key}', '/a b/{key}', 1, null)),
+  field('endpoints:empty', ['endpoints'], fc.constant([])),
+  field('headers', ['headers'], fc.constantFrom<unknown>('Bearer t', 1, true, [])),
+  fc.constantFrom('Idempotency-Key', 'content-type', 'STEADYCART-ATTEMPT').map((name): BadField => ({ branch: 'headers:reserved', path: `headers.${name}`, apply: (o) => set(o, ['headers'], { [name]: 'x' }) })),
+  fc.constantFrom<unknown>(1, null, 'a\0b', 'a\r\nX-Injected: 1').map((value): BadField => ({ branch: 'headers:value', path: 'headers.X-Shop-Id', apply: (o) => set(o, ['headers'], { 'X-Shop-Id': value }) })),
+  fc.constantFrom<unknown>(1, 'x', { value: 'x', storable: true }).map((value): BadField => ({
+    branch: 'endpoint.headers',
+    path: '',
+    apply(o) {
+      const i = o.endpoints.length - 1;
+      this.path = `endpoints[${i}].headers` + (typeof value == 'object' ? '.value' : '');
+      o.endpoints[i] = { ...o.endpoints[i], headers: value };
+      return o;
+    },
+  })),
   field('outbox', ['outbox'], fc.constantFrom<unknown>(true, 1, 'on', [])),
   field('outbox.retentionMs', ['outbox', 'retentionMs'], notNumberIn(60_000, 30 * 86_400_000)),
   field('serviceWorker', ['serviceWorker'], fc.constantFrom<unknown>(true, 1, [])),
@@ -165,6 +184,7 @@ const badField: fc.Arbitrary<BadField> = fc.oneof(
 /** Every branch `badField` can take: each must be reached. */
 const BRANCHES = [
   'options', 'endpoints', 'endpoint', 'url:absolute', 'url:scheme', 'url:extras', 'url:duplicate', 'domain', 'paths', 'paths.checkout', 'paths.health',
+  'paths.lookup', 'endpoints:empty', 'headers', 'headers:reserved', 'headers:value', 'endpoint.headers',
   'outbox', 'outbox.retentionMs', 'serviceWorker', 'serviceWorker:string', 'serviceWorker.url', 'serviceWorker.scope', 'serviceWorker.offlineShell',
   'allowCardLikeAt', 'tuning', 'tuning.hedge', ...Object.keys(TUNING_RANGES).map((k) => `tuning.${k}`), 'tuning.attemptTimeoutMs', 'tuning.maxOpenMs',
   'budgetMs', 'namespace', 'credentials',
