@@ -11,7 +11,7 @@ export {
   type HandlerResult,
   type OrderHandler,
 } from './options';
-export type { TelemetryOptions } from './telemetry/options';
+export type { MeterProviderLike, TelemetryOptions, TextMapPropagatorLike, TracerProviderLike } from './telemetry/options';
 export { SteadyCartServerError, isSteadyCartServerError, type ServerErrorCode } from './errors';
 export { memoryStore } from './store/memory';
 export type { IdempotencyStore, KeyRecord, Reservation, ReserveOptions, StoredOutcome } from './store/types';

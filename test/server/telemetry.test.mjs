@@ -296,7 +296,7 @@ describe('telemetry: the server span', () => {
 });
 
 describe('telemetry: nothing without the option', () => {
-  test('dist/server.mjs imports OpenTelemetry only dynamically', () => {
+  test('dist/server.mjs imports OpenTelemetry only dynamically; dist/server.d.ts not at all', () => {
     const bundle = readFileSync(new URL('../../dist/server.mjs', import.meta.url), 'utf8');
     const staticImports = [...bundle.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
     assert.ok(staticImports.length > 0);
@@ -306,6 +306,8 @@ describe('telemetry: nothing without the option', () => {
       'only node builtins are static imports',
     );
     assert.match(bundle, /import\('@opentelemetry\/api'\)/);
+    // The types hold without the optional peer: the options are typed structurally.
+    assert.doesNotMatch(readFileSync(new URL('../../dist/server.d.ts', import.meta.url), 'utf8'), /@opentelemetry\/api'/);
   });
 
   /**

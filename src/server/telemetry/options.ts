@@ -1,4 +1,21 @@
-import type { MeterProvider, TextMapPropagator, TracerProvider } from '@opentelemetry/api';
+/**
+ * An OpenTelemetry `TracerProvider` (`@opentelemetry/api`), described by the
+ * one method the handler calls, so that these types hold without the
+ * optional peer dependency installed. Any SDK's provider fits.
+ */
+export interface TracerProviderLike {
+  getTracer(name: string, version?: string): unknown;
+}
+
+/** An OpenTelemetry `MeterProvider`, described by the one method the handler calls. */
+export interface MeterProviderLike {
+  getMeter(name: string, version?: string): unknown;
+}
+
+/** An OpenTelemetry `TextMapPropagator` (e.g. `W3CTraceContextPropagator`), by the method the handler calls. */
+export interface TextMapPropagatorLike {
+  extract(context: unknown, carrier: unknown, getter: unknown): unknown;
+}
 
 /**
  * OpenTelemetry for {@link createCheckoutHandler}: a server span per request
@@ -19,12 +36,12 @@ import type { MeterProvider, TextMapPropagator, TracerProvider } from '@opentele
  */
 export interface TelemetryOptions {
   /** Where spans go. Default: the global provider (`trace.getTracerProvider()`, a no-op until one is registered). */
-  tracerProvider?: TracerProvider;
+  tracerProvider?: TracerProviderLike;
   /** Where metrics go. Default: the global provider (`metrics.getMeterProvider()`). */
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProviderLike;
   /**
    * Reads the caller's trace context from the request headers. Default: the
    * global propagator (`propagation`), W3C Trace Context once an SDK is set up.
    */
-  propagator?: TextMapPropagator;
+  propagator?: TextMapPropagatorLike;
 }

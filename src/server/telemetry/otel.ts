@@ -1,10 +1,14 @@
 import type * as OtelApi from '@opentelemetry/api';
-import type { Attributes, Context, Span, TextMapGetter } from '@opentelemetry/api';
+import type { Attributes, Context, MeterProvider, Span, TextMapGetter, TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import { createInstruments } from './instruments';
-import type { TelemetryOptions } from './options';
+import type { MeterProviderLike, TelemetryOptions, TextMapPropagatorLike, TracerProviderLike } from './options';
 import type { Outcome, RequestTelemetry, RouteInfo, Step, StoreOperation, Telemetry } from './types';
 
 type Api = typeof OtelApi;
+
+/** The compiler checks that the API's own types fit the options' structural ones. */
+type Fits<Like, Real extends Like> = [Like, Real];
+export type ProvidersFit = [Fits<TracerProviderLike, TracerProvider>, Fits<MeterProviderLike, MeterProvider>, Fits<TextMapPropagatorLike, TextMapPropagator>];
 
 /** The instrumentation scope of every span and metric. */
 export const SCOPE = 'steadycart/server';
@@ -28,9 +32,10 @@ const errorType = (err: unknown): string => (err instanceof Error ? err.name || 
  * {@link loadTelemetry}).
  */
 export function otelTelemetry(api: Api, options: TelemetryOptions): Telemetry {
-  const tracer = (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer(SCOPE);
-  const meter = (options.meterProvider ?? api.metrics.getMeterProvider()).getMeter(SCOPE);
-  const propagator = options.propagator ?? api.propagation;
+  // The options are typed structurally (see options.ts); checked at run time by settings().
+  const tracer = ((options.tracerProvider as TracerProvider | undefined) ?? api.trace.getTracerProvider()).getTracer(SCOPE);
+  const meter = ((options.meterProvider as MeterProvider | undefined) ?? api.metrics.getMeterProvider()).getMeter(SCOPE);
+  const propagator = (options.propagator as TextMapPropagator | undefined) ?? api.propagation;
   const m = createInstruments(meter);
   const storeError = (operation: StoreOperation) => m.storeErrors.add(1, { 'steadycart.store.operation': operation });
 
