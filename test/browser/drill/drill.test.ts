@@ -43,10 +43,14 @@ async function normalTraffic(sc: SteadyCart, be: TestBackend, ref: string): Prom
   return r.id;
 }
 
+// Every test's instances, frames and backends go when it ends.
+afterEach(async () => {
+  await cleanup();
+  await closeBackends();
+});
+
 describe('drill mode: off unless asked for', () => {
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
+  afterEach(() => {
     localStorage.removeItem('steadycart:drill');
     sessionStorage.removeItem('steadycart:drill');
   });
@@ -114,11 +118,6 @@ describe('drill mode: off unless asked for', () => {
 });
 
 describe('drill mode: each fault against the reference backend', () => {
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
-  });
-
   const ON_ONE: Array<{ fault: DrillFault; options?: Partial<DrillOptions>; reaches: boolean }> = [
     { fault: 'refuse', reaches: false },
     { fault: 'silent', reaches: false },
@@ -188,11 +187,6 @@ describe('drill mode: each fault against the reference backend', () => {
 });
 
 describe('drill mode: the end of a drill', () => {
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
-  });
-
   it('its timer ends it: the waiting order is placed and traffic is normal again', async () => {
     const be = await startBackend();
     const sc = await drillable(be, ['us', 'eu'], { budgetMs: 600 });

@@ -60,12 +60,13 @@ async function instrumented(be: TestBackend, names: string[], options: SteadyCar
   return { ...t, sc, uninstrument };
 }
 
-describe('steadycart/otel: spans', () => {
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
-  });
+// Every test's instances, frames and backends go when it ends.
+afterEach(async () => {
+  await cleanup();
+  await closeBackends();
+});
 
+describe('steadycart/otel: spans', () => {
   it('a span per placeOrder, a CLIENT child per request with the HTTP attributes, and the traceparent the server received is the request span', async () => {
     const be = await startBackend();
     await be.fault('us', { kind: 'status', status: 503, count: 1, routes: ['checkout'] });
@@ -166,11 +167,6 @@ describe('steadycart/otel: spans', () => {
 });
 
 describe('steadycart/otel: metrics', () => {
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
-  });
-
   it('orders by status, failovers, circuit changes, call duration, outbox size and time from pending to confirmed', async () => {
     const be = await startBackend();
     const { sc, metrics } = await instrumented(be, ['us', 'eu'], { tuning: { ...QUICK_TUNING, hedge: false }, budgetMs: 600 });
@@ -202,11 +198,6 @@ describe('steadycart/otel: metrics', () => {
 });
 
 describe('steadycart/otel: what it never records, drills, and removal', () => {
-  afterEach(async () => {
-    await cleanup();
-    await closeBackends();
-  });
-
   it('no order body, header value or payment data becomes an attribute of any span, event, link or metric', async () => {
     const be = await startBackend();
     await be.fault('us', { kind: 'status', status: 503, count: 1, routes: ['checkout'] });
