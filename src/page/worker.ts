@@ -70,7 +70,8 @@ export function registerWorker(config: Config, outbox: Outbox, events: Emitter):
   events.on('order:pending', activateWaiting);
   const offerWaiting = () => {
     waiting = true;
-    void activateWaiting();
+    // After close() storage may refuse the check: the update then waits for the next page.
+    activateWaiting().catch(() => {});
   };
 
   /** The registration to ask for Background Sync: `undefined` when there is none (it may also never settle: no worker controls the page yet). */
