@@ -8,7 +8,10 @@
  * - dist/steadycart.iife.js       the page SDK exactly as shipped                      [limit, target]
  * - dist/steadycart-sw.js         the standalone service worker exactly as shipped     [limit, target]
  * - dist/steadycart-cart.mjs, dist/steadycart.mjs, dist/sw.mjs bundled with their
- *   dependencies and minified by esbuild, as a merchant's bundler would (for the record)
+ *   dependencies and minified by esbuild, as a merchant's bundler would (for the record;
+ *   esbuild, splitting nothing here, inlines the drill chunk into dist/steadycart.mjs)
+ * - dist/steadycart-drill.mjs (drill mode, loaded only with `drill: true`) and dist/otel.mjs
+ *   (steadycart/otel) minified alone, their imports left out: what each adds to a page
  * - the dependencies alone (each one in package.json, then idb + ky + workbox-window's
  *   production build together, then all of them), bundled and minified the same
  *   way (for comparison)
