@@ -74,7 +74,7 @@ function bool(value: unknown, fallback: boolean, path: string): boolean {
 
 const PATH = /^\/[^\s?#]*$/;
 
-/** @internal Validates an endpoint URL per PROTOCOL.md: https, or http on loopback only. */
+/** @internal Validates an endpoint URL per the wire contract: https, or http on loopback only. */
 export function endpointUrl(value: unknown, path: string): string {
   let url: URL | undefined;
   try {

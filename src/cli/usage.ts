@@ -1,17 +1,17 @@
 /** The help texts of the `steadycart` command. */
 
-export const MAIN_HELP = `steadycart: checkout backends that keep PROTOCOL.md
+export const MAIN_HELP = `steadycart: checkout backends that keep the wire contract
 
 Usage:
   steadycart serve [flags]          a reference checkout backend (trials, drills, the demo)
-  steadycart check URL [flags]      check that a checkout backend keeps PROTOCOL.md
+  steadycart check URL [flags]      check that a checkout backend keeps the wire contract
   steadycart help [serve|check]     this text, or a command's flags
 
 Docs: docs/server.md`;
 
 export const SERVE_HELP = `Usage: steadycart serve [flags]
 
-A checkout backend speaking PROTOCOL.md (steadycart/server) with a demo
+A checkout backend speaking the wire contract (steadycart/server) with a demo
 payment handler that behaves like a PSP with idempotency keys: payment token
 tok_ok charges, tok_decline and any other token answer 402, and a key the
 PSP has seen before is not charged again. Prints exactly one line,
@@ -44,7 +44,7 @@ Flags:
 export const CHECK_HELP = `Usage: steadycart check URL [--region URL]... [--origin ORIGIN] [--order FILE] [--json]
 
 Checks, one by one and with the evidence, that the checkout backend at URL
-keeps PROTOCOL.md: a key is required; a repeat replays the stored status and
+keeps the wire contract: a key is required; a repeat replays the stored status and
 body; a changed body is 422 (also while the first request runs); 20
 concurrent requests with one key yield one outcome; lookups answer 404 only
 for unknown keys and 200 {status, body} for processed ones; with --region, the
@@ -64,5 +64,5 @@ Flags:
 
 Exit status: 0 every required check passed; 1 a required check failed;
 2 the check could not run (unreachable URL, bad flags, unreadable order).
-Required checks are PROTOCOL.md's musts; its shoulds (quoted keys,
+Required checks are the wire contract's musts; its shoulds (quoted keys,
 Retry-After on 409, a replay header, max-age, health) are reported only.`;

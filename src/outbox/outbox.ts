@@ -329,8 +329,10 @@ export class Outbox {
         if (step == 'replay') due.push(r.id);
       }
       if (!due.length) break;
-      // While every circuit is open, sending would only wait out each order's budget: only
-      // what needs no request happens (expiry, a dead token); an endpoint's recovery starts the next drain.
+      // While every circuit is open for longer than an order's budget, sending would only wait it out:
+      // only what needs no request happens (expiry, a dead token); an endpoint's recovery starts the next
+      // drain. A circuit due within the budget (a blip: two dropped answers in a row) is waited for by
+      // each run, the first order sent being its probe, rather than skipping the rest of the pass.
       const ignoreBackoff = force && !pass;
       await eachConcurrently(due, REPLAY_CONCURRENCY, (id) =>
         lost.aborted ? Promise.resolve() : withLock(this.storage, this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry)),
@@ -364,12 +366,15 @@ export class Outbox {
     if (outcome.attempts) record.runs++;
     // The lock was taken away mid-run: the entry is another context's now; only a definite outcome is worth storing.
     if (lost.aborted && outcome.status == 'pending') return;
-    await this.store(record, underTokenPolicy(record, outcome, { replay: true, tokenDeadAtStart, aborted: false }));
+    // A run that sent nothing (another entry of the drain held the circuit's probe) learned nothing: the last error stands.
+    const learned = outcome.attempts || outcome.status != 'pending' ? outcome : { ...outcome, error: record.lastError ?? outcome.error };
+    await this.store(record, underTokenPolicy(record, learned, { replay: true, tokenDeadAtStart, aborted: false }));
   }
 
-  /** Whether any endpoint may be used now (or probed). */
+  /** Whether any endpoint may be used (or probed) now, or within one order's budget. */
   private reachable(): boolean {
-    return this.config.endpoints.some((e) => this.circuits.permits(e) != 'no');
+    const soon = Date.now() + this.config.budgetMs;
+    return this.config.endpoints.some((e) => this.circuits.permits(e) != 'no' || this.circuits.circuit(e).retryAt < soon);
   }
 
   /** Stores how a run ended and tells every context. */

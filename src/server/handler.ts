@@ -6,7 +6,7 @@ import { placeOrder } from './place';
 import type { RequestTelemetry, RouteInfo } from './telemetry/types';
 
 /**
- * A Fetch-standard request handler serving PROTOCOL.md. Mount it with an
+ * A Fetch-standard request handler serving the wire contract. Mount it with an
  * adapter (`toNodeListener`, `checkoutPlugin`) or hand it `Request`s directly
  * (Hono, Bun, Deno, workers).
  */

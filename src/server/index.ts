@@ -1,5 +1,5 @@
 /**
- * `steadycart/server`: the backend half of PROTOCOL.md for Node 20+.
+ * `steadycart/server`: the backend half of the wire contract for Node 20+.
  * See docs/server.md.
  */
 export { createCheckoutHandler, type CheckoutHandler } from './handler';

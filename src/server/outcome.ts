@@ -1,5 +1,5 @@
 /**
- * What each handler status means for the key (PROTOCOL.md, "Place an order"):
+ * What each handler status means for the key (docs/backend-contract.md, "Placing an order"):
  * stored and replayed, released because nothing was processed, or kept for a
  * retry because it may have been processed.
  */

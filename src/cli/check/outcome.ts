@@ -1,5 +1,5 @@
 /**
- * Outcomes as PROTOCOL.md defines them: what a POST answered for a key, how
+ * Outcomes as the wire contract defines them: what a POST answered for a key, how
  * a replay must match it, and how the lookup must wrap it.
  */
 import { isDeepStrictEqual } from 'node:util';

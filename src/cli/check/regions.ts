@@ -1,5 +1,5 @@
 /**
- * What an idempotency domain promises (PROTOCOL.md): a key seen by one of
+ * What an idempotency domain promises (docs/backend-contract.md): a key seen by one of
  * its endpoints is known to all, at once. The order placed at the first URL
  * must be found by a lookup at every `--region`, and replayed there.
  */

@@ -4,7 +4,7 @@ export interface CheckResult {
   name: string;
   /** True when the backend kept the rule (or the check did not apply: see `skipped`). */
   ok: boolean;
-  /** True for PROTOCOL.md's musts; false for its shoulds, which are reported only. */
+  /** True for the wire contract's musts; false for its shoulds, which are reported only. */
   required: boolean;
   /** What was sent and what came back, in words. */
   evidence: string;

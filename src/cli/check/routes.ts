@@ -3,7 +3,7 @@ import { statusText, type Exchange } from './http';
 import type { CheckContext } from './context';
 import { must, should, type CheckResult } from './result';
 
-/** `health`: GET {url}/health is 2xx at every URL (a should: PROTOCOL.md lets a backend have none). */
+/** `health`: GET {url}/health is 2xx at every URL (a should: the wire contract lets a backend have none). */
 export async function health(ctx: CheckContext): Promise<CheckResult> {
   const answers = await Promise.all([ctx.primary, ...ctx.regions].map((t) => ctx.prober.send({ label: 'health', method: 'GET', url: t.health })));
   const ok = answers.every((x) => x.status !== null && x.status >= 200 && x.status < 300);

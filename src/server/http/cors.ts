@@ -1,7 +1,7 @@
 import type { Settings } from '../options';
 import type { BaseHeaders } from './respond';
 
-/** The SDK's own request headers (PROTOCOL.md, CORS), then W3C Trace Context (steadycart/otel) and Steadycart-Drill (drill mode). */
+/** The SDK's own request headers (docs/backend-contract.md, CORS), then W3C Trace Context (steadycart/otel) and Steadycart-Drill (drill mode). */
 const SDK_HEADERS = ['Content-Type', 'Idempotency-Key', 'Steadycart-Attempt', 'traceparent', 'tracestate', 'Steadycart-Drill'];
 
 /** CORS headers for an answer to `origin`, or none when it is not allowed. */
