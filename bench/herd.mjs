@@ -365,6 +365,17 @@ class LegacySdkClient {
  * - a `Retry-After` is the circuit's next probe time (breaker.ts `failed`).
  */
 class SdkClient extends LegacySdkClient {
+  // outbox.ts `drain`: a circuit due within an order's budget counts as reachable (each run waits for it).
+  async drain(force) {
+    const reachable = () => this.p.permits(this.rec, this.sim.now) != 'no' || this.rec.retryAt < this.sim.now + this.p.config.budgetMs;
+    for (let pass = 0; pass < this.p.DRAIN_PASSES; pass++) {
+      const o = this.order;
+      const due = o && !this.locked && (o.status == 'sending' || (o.status == 'pending' && ((force && !pass) || o.due <= this.sim.now)));
+      if (!due) break;
+      await this.replayOne(force && !pass, reachable());
+      if (!reachable()) break;
+    }
+  }
   schedule() {
     if (this.probeTimer) this.probeTimer.cancelled = true;
     this.probeTimer = null;
