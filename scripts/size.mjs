@@ -16,7 +16,7 @@
  *   production build together, then all of them), bundled and minified the same
  *   way (for comparison)
  *
- * Every shipped bundle is reported against its DESIGN.md target. Exits 1 when a
+ * Every shipped bundle is reported against its target. Exits 1 when a
  * bundle's gzip size exceeds its hard limit (constants below), or when dist/ is
  * missing (run `npm run build` first); a bundle within its limit but over its
  * target is reported, not failed.
@@ -35,7 +35,7 @@ import * as esbuild from 'esbuild';
 /*
  * Budgets, min+gzip bytes of the shipped files.
  *
- * Targets are DESIGN.md's: the cart alone 5,500 B, the page SDK 16,000 B, the
+ * The targets: the cart alone 5,500 B, the page SDK 16,000 B, the
  * worker 15,000 B (they replaced the first 12 kB / 10 kB, which proved too small
  * for the fixed dependencies: ky alone is 4.1 kB of each bundle).
  *
@@ -205,7 +205,7 @@ function print(rows) {
     }
     console.log(line(r.name, fmt(r.min), fmt(r.gzip), b ? fmt(b.target) : '', b ? fmt(b.limit) : '', verdict));
   }
-  console.log('(bytes; gzip level 9; targets are DESIGN.md\'s, limits fail the build; both apply to the shipped files)');
+  console.log('(bytes; gzip level 9; targets are goals, limits fail the build; both apply to the shipped files)');
   return { over, missed };
 }
 

@@ -31,7 +31,7 @@ export type JsonLike<T> = unknown extends T
  */
 export type JsonShaped<T> = { [K in keyof T]: K extends OptionalKeys<T> ? JsonLike<Exclude<T[K], undefined>> | undefined : JsonLike<T[K]> };
 
-/** One checkout endpoint of the merchant's backend (PROTOCOL.md). */
+/** One checkout endpoint of the merchant's backend (docs/backend-contract.md). */
 export interface EndpointOptions {
   /** Base URL, `https:` (plain `http:` only for localhost, 127.0.0.1 and [::1]). */
   url: string;
@@ -49,7 +49,7 @@ export interface EndpointOptions {
   headers?: HeadersOption;
 }
 
-/** Request paths, on every endpoint or on one (PROTOCOL.md). */
+/** Request paths, on every endpoint or on one (docs/backend-contract.md). */
 export interface PathOptions {
   /** Where orders are POSTed. Default `/checkout`. */
   checkout?: string;

@@ -1,5 +1,5 @@
 /**
- * The card-data guard (PROTOCOL.md, "What is never sent or stored"): raw card
+ * The card-data guard (docs/backend-contract.md, "What is never sent or stored"): raw card
  * numbers, CVVs and track data must never reach IndexedDB or the wire.
  */
 

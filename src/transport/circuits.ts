@@ -13,7 +13,7 @@ const SHARE_MS = 1000;
 
 /**
  * @internal What the circuits ask of the outbox, so that a waiting order is
- * its own probe (DESIGN.md, "How a placeOrder call flows", step 8).
+ * its own probe (recovery without a stampede).
  */
 export interface OrderProbe {
   /** Whether any order waits to be sent, in any context. */

@@ -2,7 +2,7 @@ import type { ErrorInfo, FailureCode } from '../types';
 import type { Reply } from './http';
 
 /**
- * PROTOCOL.md's response table, in one place.
+ * The wire contract's response table (docs/backend-contract.md), in one place.
  * - `done`: 2xx, processed: confirmed.
  * - `refused`: other 4xx, processed and refused: rejected, never retried.
  * - `mismatch`: 422, the key was used with another body: failed, never retried.

@@ -56,7 +56,7 @@ export type Move =
 
 /**
  * Decides the next move. While any domain is ambiguous, only that domain may
- * receive the order (DESIGN.md invariant 3): with two ambiguous domains, none.
+ * receive the order (no double charge): with two ambiguous domains, none.
  */
 export function decide(s: Situation): Move {
   if (s.aborted || s.leftMs <= 0 || !s.mayOrder) return { kind: 'stop' };
@@ -75,7 +75,7 @@ export function decide(s: Situation): Move {
 }
 
 /**
- * What an answer to the order means for the run (PROTOCOL.md's table):
+ * What an answer to the order means for the run (the wire contract's table):
  * - `settle`: definite; the order is confirmed or rejected;
  * - `fail`: 422, the key was seen with another body; never retried;
  * - `continue`: nothing settled; with `pin`, the answer's domain may have the

@@ -76,7 +76,7 @@ interface RunState {
 
 /**
  * @internal Places one order: picks endpoints by circuit state, hedges slow
- * attempts within a domain, retries and fails over as PROTOCOL.md allows,
+ * attempts within a domain, retries and fails over as the wire contract allows,
  * and never lets an order reach a second idempotency domain after an
  * ambiguous failure unless a lookup in the first answered 404. Read it top
  * to bottom: `place`, then each step in the order the loop takes them.
@@ -314,7 +314,7 @@ export class Placer {
     const { record } = state;
     state.attempts++;
     record.attempts++;
-    // Steadycart-Attempt counts what this context sent for the order (PROTOCOL.md), across its runs.
+    // Steadycart-Attempt counts what this context sent for the order (docs/backend-contract.md), across its runs.
     const n = (this.sent.get(record.id) ?? 0) + 1;
     this.sent.set(record.id, n);
     this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * CORS headers as PROTOCOL.md asks of a cross-origin checkout endpoint.
+ * CORS headers as the wire contract asks of a cross-origin checkout endpoint.
  * Browser tests load pages from another origin (the test runner's), so every
  * answer, including errors and injected faults, must carry them or the page
  * would see an opaque network error instead of the status under test.

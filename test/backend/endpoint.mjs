@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * One checkout endpoint = one HTTP server on one loopback port, speaking
- * PROTOCOL.md, with a fault that can be switched at run time.
+ * the wire contract, with a fault that can be switched at run time.
  */
 import http from 'node:http';
 import { corsHeaders, preflightHeaders } from './cors.mjs';
@@ -179,7 +179,7 @@ export async function startEndpoint(spec, ctx) {
     if (closed) throw new Error(`endpoint ${name} is closed`);
     fault = normalizeFault(input);
     draw = seededRandom(fault.seed ?? 1);
-    // TOOLING.md trap: a POST sent on a reused keep-alive socket that closes
+    // Browser trap: a POST sent on a reused keep-alive socket that closes
     // before any response byte is silently re-sent by Chromium. Close idle
     // sockets now; every answer carries Connection: close while the fault lasts.
     if (fault.kind === 'commit-drop') server?.closeIdleConnections();
@@ -353,7 +353,7 @@ export async function startEndpoint(spec, ctx) {
   }
 
   /**
-   * POST {checkoutPath}: the idempotency rules of PROTOCOL.md.
+   * POST {checkoutPath}: the idempotency rules of the wire contract.
    * @param {Fault} f
    * @param {http.IncomingMessage} req
    * @param {Buffer} raw

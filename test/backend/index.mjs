@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * A fault-injecting checkout backend implementing PROTOCOL.md, for tests and
+ * A fault-injecting checkout backend implementing the wire contract, for tests and
  * benchmarks. Plain Node ESM, no dependencies. See README.md.
  */
 export { startBackend } from './backend.mjs';

@@ -7,7 +7,7 @@
 
 /**
  * One key in a domain's store. `body` is the raw request body: replays and
- * 422 decisions compare bytes, as PROTOCOL.md requires.
+ * 422 decisions compare bytes, as the wire contract requires.
  * @typedef {{ state: 'progress', body: Buffer }
  *   | { state: 'done', body: Buffer, status: number, text: string }} StoreRecord
  */

@@ -1,5 +1,5 @@
 /**
- * Browser-side handle on the fault-injecting PROTOCOL.md backend
+ * Browser-side handle on the fault-injecting backend of the wire contract
  * (test/backend), started per test through the test server's control API.
  * Its endpoints are real HTTP servers on 127.0.0.1 ports of their own.
  */

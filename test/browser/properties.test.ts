@@ -236,7 +236,7 @@ describe('properties', () => {
     );
   });
 
-  it('classification: total over every status, and the regions of PROTOCOL.md', () => {
+  it('classification: total over every status, and the regions of the wire contract', () => {
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 599 }), (status) => {
         const verdict = classify(status);

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Deliberately broken checkout backends, each breaking exactly one rule of
- * PROTOCOL.md, for test/server/check.test.mjs: `steadycart check` must fail
+ * the wire contract, for test/server/check.test.mjs: `steadycart check` must fail
  * against each, naming the check for that rule. Every variant is the real
  * `createCheckoutHandler` (dist/server.mjs) on a memory store behind a small
  * Fetch wrapper that breaks the rule, served by node:http on 127.0.0.1; the

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * createCheckoutHandler against PROTOCOL.md, rule by rule, on the memory store
+ * createCheckoutHandler against the wire contract, rule by rule, on the memory store
  * and on PostgreSQL (the handler's Fetch function called directly; the
  * adapters have their own suite). Lease cases are in leases.test.mjs.
  *

@@ -1,5 +1,5 @@
 /**
- * CORS (PROTOCOL.md): a preflight from the shop's origin allows the SDK's
+ * CORS (docs/backend-contract.md): a preflight from the shop's origin allows the SDK's
  * three headers; every answer names the origin and exposes Retry-After;
  * preflights should be cached (Access-Control-Max-Age).
  */

@@ -1,4 +1,4 @@
-/** The URLs of one checkout endpoint, as PROTOCOL.md derives them from its base URL. */
+/** The URLs of one checkout endpoint, as the wire contract derives them from its base URL. */
 export interface Target {
   /** The endpoint URL as given (no trailing slash). */
   base: string;

@@ -139,7 +139,7 @@ describe('outbox', () => {
     const confirmed = await new Promise<OrderEvent>((resolve) => next.on('order:confirmed', resolve));
     expect(confirmed.id).to.equal(id);
     const routes = (await be.requests()).filter((r) => r.key == id).map((r) => `${r.route} ${r.status}`);
-    // No lookup before a resend in the same domain (DESIGN.md step 7): the key makes the server answer the stored outcome.
+    // No lookup before a resend in the same domain: the key makes the server answer the stored outcome.
     expect(routes.filter((r) => r.startsWith('lookup'))).to.deep.equal([]);
     expect(routes.filter((r) => r.startsWith('checkout'))).to.have.length(2);
     expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });

@@ -139,7 +139,7 @@ describe('against serve on PostgreSQL: outbox recovery and drop-after-commit', f
     const confirmed = await new Promise<OrderEvent>((resolve) => next.on('order:confirmed', resolve));
     expect(confirmed.id).to.equal(id);
     const routes = (await be.requests()).filter((r) => r.key == id).map((r) => `${r.route} ${r.status}`);
-    // No lookup before a resend in the same domain (DESIGN.md step 7): the key makes serve answer the stored outcome.
+    // No lookup before a resend in the same domain: the key makes serve answer the stored outcome.
     expect(routes.filter((r) => r.startsWith('lookup'))).to.deep.equal([]);
     expect(routes.filter((r) => r.startsWith('checkout'))).to.have.length(2);
     await chargedOnceIn(be, id, 'us');

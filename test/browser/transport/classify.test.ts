@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { classify, classifyLookup } from '../../../src/transport/classify';
 
-describe('classification (PROTOCOL.md response table)', () => {
+describe('classification (response table of the wire contract)', () => {
   const table: Array<[number | undefined, string]> = [
     [200, 'done'],
     [201, 'done'],

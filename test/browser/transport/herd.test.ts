@@ -5,8 +5,7 @@ import { rawAll } from '../hardening/raw-idb';
 import { cleanup, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
 
 /**
- * Recovery without a stampede (DESIGN.md, "How a placeOrder call flows",
- * steps 7 and 8), judged by what the test backend receives and by the state
+ * Recovery without a stampede, judged by what the test backend receives and by the state
  * at rest: a waiting order is its own probe, a resend in the same domain
  * needs no lookup, and a server's Retry-After paces every tab.
  */

@@ -13,7 +13,7 @@ async function sdk(be: TestBackend, names: string[], options: SteadyCartOptions 
   return open({ namespace: uniqueNamespace(), endpoints: be.sdk(...names), ...options });
 }
 
-describe('placeOrder: PROTOCOL.md responses', () => {
+describe('placeOrder: the responses of the wire contract', () => {
   afterEach(async () => {
     await cleanup();
     await closeBackends();

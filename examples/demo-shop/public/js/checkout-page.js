@@ -185,7 +185,7 @@ async function place(order, expiresAt) {
   try {
     result = await sc.placeOrder(order, { paymentTokenExpiresAt: expiresAt });
   } catch (err) {
-    // Only bad input throws (PROTOCOL.md): say which field, never send it.
+    // Only bad input throws (docs/backend-contract.md): say which field, never send it.
     placing = false;
     updateButton();
     if (err?.code == 'CARD_DATA') {
