@@ -1,4 +1,4 @@
-// npm run bench:check: compares bench/results.json with DESIGN.md's targets,
+// npm run bench:check: compares bench/results.json with steadycart's targets,
 // one PASS/FAIL line per target; exits 1 when any target fails or lacks results.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { STARTUP_RATIO } from './startup.mjs';
 const SLACK_MS = 50;
 const HEALTHY_MS = 10;
 const SILENT_MS = 1500;
-/** DESIGN.md: the outbox drains at least this many times faster than workbox-background-sync. */
+/** Target: the outbox drains at least this many times faster than workbox-background-sync. */
 const DRAIN_SPEEDUP = 2;
 /** Issue 10: the idempotency layer costs at most this much of the bare handler's p50 on loopback PostgreSQL. Reported, not gated on. */
 const SERVER_P50_RATIO = 1.3;
@@ -87,7 +87,7 @@ export function evaluate(results) {
     return [sc.duplicates == 0 && sc2.duplicates == 0 && sc.placed == sc.orders, `steadycart ${sc.duplicates} of ${sc.orders} orders (and ${sc2.duplicates} of ${sc2.orders} with two regions), Workbox ${w.duplicates} of ${w.orders}`];
   });
 
-  // The herd targets (DESIGN.md), each over steadycart's rows of the outages it names.
+  // The herd targets, each over steadycart's rows of the outages it names.
   const herd = (d, outages, judge) => {
     const rows = outages.map((o) => d.results[`${o}/steadycart`]);
     if (rows.some((r) => !r || r.orderRatio === undefined)) return [false, 'results from before issue 13 (no order-bearing figures): run `npm run bench -- --only=herd`'];

@@ -157,7 +157,7 @@ function notes(d) {
   const xr = sc('x-refuse');
   if (xr?.first.outcomes.pending) {
     out.push(
-      '- Cross-domain, refused: steadycart keeps the first order `pending` (for a later replay; nothing was charged) while the naive loop places it on backup at once. That is DESIGN.md invariant 3: a refused connection is a network error, which the browser cannot tell from a reset after commit, so the order may not go to another domain until a lookup in the first says 404, and us cannot be asked. The naive loop is right here only by luck: the same loop double-charges on the drop below.',
+      '- Cross-domain, refused: steadycart keeps the first order `pending` (for a later replay; nothing was charged) while the naive loop places it on backup at once. That is the no-double-charge rule: a refused connection is a network error, which the browser cannot tell from a reset after commit, so the order may not go to another domain until a lookup in the first says 404, and us cannot be asked. The naive loop is right here only by luck: the same loop double-charges on the drop below.',
     );
   }
   const xd = sc('x-drop');

@@ -142,7 +142,7 @@ const before = (a, b) => a.t < b.t || (a.t == b.t && a.seq < b.seq);
 /**
  * The checkout backend: up before and after the outage. During it, every
  * request is answered 503 (`503`) or refused (`refused`: a network error, which
- * PROTOCOL.md makes ambiguous). Counts every request per second by kind.
+ * the wire contract makes ambiguous). Counts every request per second by kind.
  */
 class Server {
   buckets = new Map();
@@ -353,8 +353,7 @@ class LegacySdkClient {
 }
 
 /**
- * One shopper's page running steadycart now (DESIGN.md, "How a placeOrder call
- * flows", steps 7 and 8), as LegacySdkClient otherwise:
+ * One shopper's page running steadycart now, as LegacySdkClient otherwise:
  * - a waiting order is its own probe: when the circuit falls due, a client
  *   with an order waiting replays it (circuits.ts `schedule` → outbox
  *   `replay(true)`), and the order sent to a circuit due a probe claims it
@@ -559,7 +558,7 @@ export async function run() {
   };
 }
 
-/** The herd targets of DESIGN.md, as bench/check.mjs judges them. */
+/** steadycart's herd targets, as bench/check.mjs judges them. */
 export const TARGETS = { orderRatio: 2, allRatio: 3, retryAfterAllRatio: 2, recoveryMedianMs: 15_000 };
 
 /** Whether steadycart's row for `r.outage` meets its targets. */
@@ -580,9 +579,9 @@ function analysis(d) {
     `**steadycart misses targets here**: ${sdk.filter((r) => !meets(r)).map((r) => `${OUTAGES[r.outage]}: all requests ${f(r.ratio)}x, order-bearing ${f(r.orderRatio)}x, median recovery to confirmed ${ms(r.recoveryMedianMs)} ms`).join('; ')}. What the figures say:`,
     '',
     `1. A waiting order is its own probe, so every probe of a client with an order waiting is an order POST: the probes moved from "all requests" into "order-bearing". During the outage the ${d.clients.toLocaleString('en-US')} clients sent ${r503.outageKinds.order.toLocaleString('en-US')} order POSTs and ${r503.outageKinds.probe.toLocaleString('en-US')} health probes (503); before issue 13, ${d.results['503/legacy'].outageKinds.order.toLocaleString('en-US')} POSTs and ${d.results['503/legacy'].outageKinds.probe.toLocaleString('en-US')} probes. The busiest second is at the end of the outage, when all ${d.clients.toLocaleString('en-US')} orders wait.`,
-    `2. The floor under any policy that probes each open circuit at least every ${d.sdk.maxOpenMs / 1000} s (DESIGN.md's cap, which bounds a Retry-After too): with ${d.clients.toLocaleString('en-US')} orders waiting, at least ${floor.toFixed(0)} probes/s (${f(floor / steady)}x the steady rate of ${steady.toFixed(0)}/s), all of them orders by the rule above, on top of the new orders still arriving (1.0x): **${f(floor / steady + 1)}x** of order-bearing and of all requests, whatever the jitter. Under 2x order-bearing (or 2x all with Retry-After) needs each waiting client to probe less often than every ${(d.clients / steady).toFixed(0)} s.`,
+    `2. The floor under any policy that probes each open circuit at least every ${d.sdk.maxOpenMs / 1000} s (the breakers' cap, which bounds a Retry-After too): with ${d.clients.toLocaleString('en-US')} orders waiting, at least ${floor.toFixed(0)} probes/s (${f(floor / steady)}x the steady rate of ${steady.toFixed(0)}/s), all of them orders by the rule above, on top of the new orders still arriving (1.0x): **${f(floor / steady + 1)}x** of order-bearing and of all requests, whatever the jitter. Under 2x order-bearing (or 2x all with Retry-After) needs each waiting client to probe less often than every ${(d.clients / steady).toFixed(0)} s.`,
     `3. The median target pulls the other way: confirming half of the ${d.clients.toLocaleString('en-US')} waiting orders within 15 s of the recovery takes at least ${(d.clients / 2 / 15).toFixed(0)} order POSTs/s beside the new orders, ${f(d.clients / 2 / 15 / steady + 1)}x the steady rate. A median ≤ 15 s and an order-bearing peak < 2x cannot both hold for this herd; steadycart meets the median (${ms(r503.recoveryMedianMs)} ms for 503, ${ms(d.results['503-ra/steadycart'].recoveryMedianMs)} ms with Retry-After) and lowers every peak below the policy before issue 13 except order-bearing.`,
-    `4. What would meet the peaks, with its price: a probe interval for a waiting order that grows past ${(d.clients / steady).toFixed(0)} s instead of stopping at ${d.sdk.maxOpenMs / 1000} s, and first probes after tens of seconds instead of ${d.sdk.openMs / 1000} s; the median recovery would then be about half that interval, ${(d.clients / steady / 2).toFixed(0)} s or more. Both are design changes (DESIGN.md: "backing off to at most 30 s"), not made here.`,
+    `4. What would meet the peaks, with its price: a probe interval for a waiting order that grows past ${(d.clients / steady).toFixed(0)} s instead of stopping at ${d.sdk.maxOpenMs / 1000} s, and first probes after tens of seconds instead of ${d.sdk.openMs / 1000} s; the median recovery would then be about half that interval, ${(d.clients / steady / 2).toFixed(0)} s or more. Both are design changes (the breakers back off to at most 30 s), not made here.`,
   ];
 }
 
@@ -620,7 +619,7 @@ export function report(d) {
       `Each client is one page with one checkout endpoint and one order; every request (order POSTs, circuit probes, lookups) takes a ${d.rttMs} ms round trip and is counted when sent; CORS preflights are not counted. ` +
       `**Steady rate**: the mean request rate of normal traffic in the minute before the outage (one POST per order). **Peak**: the busiest 1 s window from the outage start to the end of the drain, of all requests and of order-bearing ones (order POSTs and lookups). ` +
       `**Recovery to confirmed**: the median, over the orders placed during the outage, of the time from the recovery (t = 120 s) to the order's confirmation. **Drained**: the last of them is confirmed, counted from the recovery. ` +
-      `Targets (DESIGN.md): order-bearing < ${TARGETS.orderRatio}x and all < ${TARGETS.allRatio}x for 503 and refused; all < ${TARGETS.retryAfterAllRatio}x with Retry-After; median recovery to confirmed ≤ ${TARGETS.recoveryMedianMs / 1000} s.`,
+      `Targets: order-bearing < ${TARGETS.orderRatio}x and all < ${TARGETS.allRatio}x for 503 and refused; all < ${TARGETS.retryAfterAllRatio}x with Retry-After; median recovery to confirmed ≤ ${TARGETS.recoveryMedianMs / 1000} s.`,
     '',
     `The steadycart models run the SDK's own \`backoff\`, \`failed\`/\`succeeded\`/\`permits\` (breaker.ts), \`RetryBudget\`, \`classify\`/\`classifyLookup\`, \`REPLAY_BASE_MS\`/\`REPLAY_CAP_MS\` and the option defaults (${JSON.stringify(d.sdk)}), bundled from src/ with esbuild; ` +
       `the constants src/ does not export (round backoff in place.ts, drain passes, timer bounds in triggers.ts) are read from the source text. Both follow the code: a new order tries within its 3 s budget, then waits \`pending\`; an open circuit falls due at its jittered \`retryAt\`, the interval doubling on every failed probe up to 30 s, never before a server's \`Retry-After\`. ` +

@@ -13,7 +13,7 @@ import esbuild from 'rollup-plugin-esbuild';
 import { BUDGETS as LIMITS, withDeps } from '../scripts/size.mjs';
 import { ROOT, SNAPSHOT, table } from './lib.mjs';
 
-/** DESIGN.md's targets, in bytes of gzip: the ones scripts/size.mjs reports (it also holds the build's hard limits). */
+/** steadycart's size targets, in bytes of gzip: the ones scripts/size.mjs reports (it also holds the build's hard limits). */
 export const BUDGETS = Object.fromEntries(Object.entries(LIMITS).map(([group, b]) => [group, b.target]));
 
 const require = createRequire(join(ROOT, 'package.json'));

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { ROOT, SNAPSHOT, launchBrowser, median, ms, p95, progress, sleep, startStatic, table } from './lib.mjs';
 
-/** DESIGN.md: at most this many times plain idb's time, cold and warm. */
+/** Target: at most this many times plain idb's time, cold and warm. */
 export const STARTUP_RATIO = 1.5;
 /** Page loads per client: each cold one in a browser with a new profile. */
 const COLD = 8;

@@ -7,7 +7,7 @@ import ky from 'ky';
 
 const now = () => performance.now();
 
-/** PROTOCOL.md headers; `attempt` adds Steadycart-Attempt, so the request is byte for byte the SDK's. */
+/** The wire contract's headers; `attempt` adds Steadycart-Attempt, so the request is byte for byte the SDK's. */
 const headers = (key, attempt) => ({ 'Content-Type': 'application/json', 'Idempotency-Key': key, ...(attempt ? { 'Steadycart-Attempt': '1' } : {}) });
 
 const outcomeOf = (status) => (status >= 200 && status < 300 ? 'confirmed' : 'failed');
