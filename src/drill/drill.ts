@@ -41,8 +41,9 @@ export function withDrill(sc: SteadyCart, core: Core): SteadyCart & { drill: Dri
     if (!drill) return;
     clearTimeout(timer);
     running = undefined;
-    events.emit('drill', { state: 'ended', drill, reason });
-    // Probes first: an endpoint the drill made look down is used again as soon as it answers.
+    events.emit('drill', { state: 'ended', drill: { ...drill }, reason });
+    // Probes first: an endpoint the drill made look down is used again as soon as it answers. A
+    // replay that fails here leaves its orders waiting for the page's next replay trigger.
     if (reason != 'replaced') circuits.probeOpen().then(() => outbox.replay(true)).catch(() => {});
   };
 
@@ -54,7 +55,7 @@ export function withDrill(sc: SteadyCart, core: Core): SteadyCart & { drill: Dri
         end('replaced');
         running = drill;
         timer = setTimeout(() => end('timer'), drill.endsAt - Date.now());
-        events.emit('drill', { state: 'started', drill });
+        events.emit('drill', { state: 'started', drill: { ...drill } });
         return { ...drill };
       },
       stop: () => end('stop'),
