@@ -311,8 +311,12 @@ class LegacySdkClient {
   replay(force) {
     return (this.draining ??= this.drain(force).finally(() => (this.draining = null)));
   }
+  /** Whether the circuit may be used now. */
+  reachable() {
+    return this.p.permits(this.rec, this.sim.now) != 'no';
+  }
   async drain(force) {
-    const reachable = () => this.p.permits(this.rec, this.sim.now) != 'no';
+    const reachable = () => this.reachable();
     for (let pass = 0; pass < this.p.DRAIN_PASSES; pass++) {
       const o = this.order;
       const due = o && !this.locked && (o.status == 'sending' || (o.status == 'pending' && ((force && !pass) || o.due <= this.sim.now)));
@@ -364,16 +368,9 @@ class LegacySdkClient {
  * - a `Retry-After` is the circuit's next probe time (breaker.ts `failed`).
  */
 class SdkClient extends LegacySdkClient {
-  // outbox.ts `drain`: a circuit due within an order's budget counts as reachable (each run waits for it).
-  async drain(force) {
-    const reachable = () => this.p.permits(this.rec, this.sim.now) != 'no' || this.rec.retryAt < this.sim.now + this.p.config.budgetMs;
-    for (let pass = 0; pass < this.p.DRAIN_PASSES; pass++) {
-      const o = this.order;
-      const due = o && !this.locked && (o.status == 'sending' || (o.status == 'pending' && ((force && !pass) || o.due <= this.sim.now)));
-      if (!due) break;
-      await this.replayOne(force && !pass, reachable());
-      if (!reachable()) break;
-    }
+  // outbox.ts `reachable`: a circuit due within an order's budget counts too (each run waits for it).
+  reachable() {
+    return super.reachable() || this.rec.retryAt < this.sim.now + this.p.config.budgetMs;
   }
   schedule() {
     if (this.probeTimer) this.probeTimer.cancelled = true;
