@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { createCore, type Core } from '../../../src/core';
+import type { SteadyCartOptions } from '../../../src/index';
 import { normalizeOptions } from '../../../src/options';
 import { startReplayTriggers, type ReplayTriggers } from '../../../src/page/triggers';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
@@ -32,8 +33,14 @@ interface Rig {
 
 const rigs: Rig[] = [];
 
+/**
+ * Circuits that stay open longer than an order's budget (600 ms) after a failure: a replay while the
+ * backend is down sends nothing (it would otherwise wait for a circuit due within the budget, and send).
+ */
+const SLOW_CIRCUITS: SteadyCartOptions = { tuning: { attemptTimeoutMs: 400, openMs: 4000, maxOpenMs: 8000 } };
+
 /** A real core on `namespace` with `before` done to the backend and the store first, then the page's triggers on its outbox. */
-async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise<unknown> = async () => {}): Promise<Rig> {
+async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise<unknown> = async () => {}, extra: SteadyCartOptions = {}): Promise<Rig> {
   const be = await startBackend();
   const namespace = uniqueNamespace();
   await createSchema(namespace);
@@ -43,7 +50,7 @@ async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise
     return record.id as string;
   };
   await before(be, waiting);
-  const core = await createCore(normalizeOptions(quickOptions(be, namespace)));
+  const core = await createCore(normalizeOptions(quickOptions(be, namespace, extra)));
   // Without the circuits' own order probe (test/browser/transport/herd.test.ts): here only the triggers replay.
   core.circuits.probeWith({ waiting: async () => false, replay: async () => {} });
   core.start();
@@ -115,7 +122,7 @@ describe('replay triggers (real outbox)', () => {
   });
 
   it('a waiting order is replayed again when it falls due, by the timer (not forced)', async () => {
-    const r = await rig((be) => down(be));
+    const r = await rig((be) => down(be), SLOW_CIRCUITS);
     await until(() => r.replays.length == 1, 'the load-time replay');
     const pending = await r.core.outbox.place(order('due'), { budgetMs: 200 });
     expect(pending.status).to.equal('pending');
@@ -185,7 +192,7 @@ describe('replay triggers (real outbox)', () => {
     });
 
     it('cancels the timer of the next due entry', async () => {
-      const r = await rig();
+      const r = await rig(undefined, SLOW_CIRCUITS);
       await until(() => r.replays.length == 1, 'the load-time replay');
       await down(r.be);
       // An order that waits: the replay after it arms the due timer (at least 1 s ahead).
