@@ -1,6 +1,7 @@
 import type { Channel } from '../channel';
 import type { Emitter } from '../events';
-import type { CartRecord, Storage } from '../storage';
+import type { BaseStorage } from '../storage/base';
+import type { CartRecord } from '../storage/schema';
 import type { Cart, CartItem, NewCartItem } from '../types';
 import { fail } from '../errors';
 import { isObject, isTime } from '../storage/validate';
@@ -26,7 +27,7 @@ export class CartStore {
 
   /** @internal */
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: BaseStorage,
     private readonly channel: Channel,
     private readonly events: Emitter,
   ) {}

@@ -1,7 +1,7 @@
 import { Channel } from '../channel';
 import { fail } from '../errors';
 import { Emitter } from '../events';
-import { Storage } from '../storage';
+import { BaseStorage } from '../storage/base';
 import { isObject } from '../storage/validate';
 import { cartApi } from './api';
 import { CartStore } from './cart';
@@ -45,7 +45,7 @@ export async function createCart(options: CartOptions = {}): Promise<CartInstanc
   const events = new Emitter();
   // Storage degrading while the cart opens is told to the listeners added right after: see Emitter.release.
   events.hold();
-  const storage = new Storage(namespace, (reason) => events.emit('storage:degraded', { reason }));
+  const storage = new BaseStorage(namespace, (reason) => events.emit('storage:degraded', { reason }));
   const channel = new Channel(namespace);
   const store = new CartStore(storage, channel, events);
   // Changes other tabs announce while the cart opens are queued by the channel until now, then re-read.

@@ -1,95 +1,18 @@
-import { openDB, type IDBPDatabase } from 'idb';
-import { sleep } from '../time';
-import { MemoryStores } from './memory';
-import { migrations, type Schema, type StoreName, type Value } from './schema';
+import type { IDBPObjectStore } from 'idb';
+import { BaseStorage, type Durability } from './base';
+import type { MemoryStores } from './memory';
+import type { Schema, StoreName, Value } from './schema';
 
+export { BaseStorage, isStorageFailure, openDatabase, VERSION, type Durability } from './base';
 export type { CartRecord, EndpointRecord, LeaseRecord, OutboxRecord, StoreName } from './schema';
 
-type Durability = 'strict' | 'relaxed';
-
-/** The schema version this build reads and writes. */
-export const VERSION = migrations.length;
-
-/** How long opening may take (an upgrade waits for old tabs to let go) before we give up on IndexedDB. */
-const OPEN_TIMEOUT_MS = 3000;
-
-type DB = IDBPDatabase<Schema>;
-
 /**
- * The `DOMException` names by which IndexedDB itself fails: full
- * (`QuotaExceededError`), a connection closed under us (`InvalidStateError`
- * on a new transaction, `AbortError` for one it cut short), broken
- * (`UnknownError`), upgraded past us (`VersionError`), or not ours: a database
- * of our name and version without our stores (`NotFoundError` on a transaction).
+ * @internal Record storage with plain writes: {@link BaseStorage} (reads,
+ * atomic updates, the fall back to memory) plus `all`, `put`, `putAll` and
+ * `delete`, which the outbox, the circuits and the service worker use and the
+ * cart does not.
  */
-const STORAGE_FAILURES = ['QuotaExceededError', 'InvalidStateError', 'UnknownError', 'VersionError', 'AbortError', 'NotFoundError'];
-
-/**
- * @internal Whether `error` is a failure of IndexedDB itself, which may switch
- * a session to memory, rather than a bug in the code that uses storage (a
- * `TypeError`, a `DataCloneError`), which must reach its caller.
- */
-export function isStorageFailure(error: unknown): boolean {
-  return error instanceof DOMException && STORAGE_FAILURES.includes(error.name);
-}
-
-/**
- * Opens the database at `version`, running the migrations it lacks.
- * @internal Exported for migration tests.
- */
-export function openDatabase(
-  name: string,
-  version = VERSION,
-  on: { closed?: () => void; versionchange?: (db: DB) => Promise<void> } = {},
-): Promise<DB> {
-  let db: DB | undefined;
-  const closed = () => {
-    db?.close();
-    on.closed?.();
-  };
-  // Another context deletes or upgrades the database: keep what can be read first (it waits for us to close).
-  const blocking = () => (on.versionchange && db ? void on.versionchange(db).finally(closed) : closed());
-  return openDB<Schema>(name, version, {
-    upgrade(database, oldVersion, _newVersion, tx) {
-      for (let v = oldVersion; v < version; v++) migrations[v]!(database, tx);
-    },
-    // A newer tab wants to upgrade or delete: let go at once so it is never wedged by us.
-    blocking,
-    terminated: closed,
-  }).then((opened) => (db = opened));
-}
-
-/**
- * @internal Record storage: IndexedDB when it works, memory when it does not.
- * A failure of IndexedDB itself (missing, blocked, quota, closed under us,
- * broken) switches this instance to memory and reports why, once; checkout
- * goes on. Any other error reaches the caller and changes nothing.
- */
-export class Storage {
-  private db: Promise<DB> | null = null;
-  private memory: MemoryStores | null = null;
-  private degrading?: Promise<void>;
-  /** Why storage degraded to memory. */
-  error?: string;
-
-  constructor(
-    private readonly name: string,
-    private readonly onDegraded: (reason: string) => void,
-  ) {}
-
-  get kind(): 'indexeddb' | 'memory' {
-    return this.memory ? 'memory' : 'indexeddb';
-  }
-
-  /** Opens the database now, so that degradation is known before the first use. */
-  async ready(): Promise<void> {
-    await this.withDatabase((db) => db.count('meta'), () => 0);
-  }
-
-  get<S extends StoreName>(store: S, id: string): Promise<Value<S> | undefined> {
-    return this.withDatabase((db) => db.get(store, id), (m) => m.get(store, id));
-  }
-
+export class Storage extends BaseStorage {
   all<S extends StoreName>(store: S): Promise<Value<S>[]> {
     return this.withDatabase((db) => db.getAll(store), (m) => m.all(store));
   }
@@ -101,170 +24,28 @@ export class Storage {
    * a replay finds again by lookup, a circuit, a lease).
    */
   put<S extends StoreName>(store: S, value: Value<S>, durability: Durability = 'strict'): Promise<void> {
-    return this.withDatabase(
-      async (db) => {
-        const tx = db.transaction(store, 'readwrite', { durability });
-        await Promise.all([tx.store.put(value), tx.done]);
-      },
-      (m) => m.put(store, value),
-    );
+    return this.putAll(store, [value], durability);
   }
 
   /** Stores several records of one store in one transaction: one commit for all of them. */
   putAll<S extends StoreName>(store: S, values: readonly Value<S>[], durability: Durability = 'strict'): Promise<void> {
-    return this.withDatabase(
-      async (db) => {
-        const tx = db.transaction(store, 'readwrite', { durability });
-        await Promise.all([...values.map((value) => tx.store.put(value)), tx.done]);
-      },
-      (m) => values.forEach((value) => m.put(store, value)),
-    );
+    return this.write(store, durability, (s) => values.map((value) => s.put(value)), (m) => values.forEach((value) => m.put(store, value)));
   }
 
   delete(store: StoreName, id: string): Promise<void> {
-    return this.withDatabase(
-      async (db) => {
-        const tx = db.transaction(store, 'readwrite', { durability: 'strict' });
-        await Promise.all([tx.store.delete(id), tx.done]);
-      },
-      (m) => m.delete(store, id),
-    );
+    return this.write(store, 'strict', (s) => [s.delete(id)], (m) => m.delete(store, id));
   }
 
-  /**
-   * Atomic read-modify-write of one record, in one transaction, so that
-   * concurrent changes from other tabs are applied in turn, never lost.
-   * `change` must be synchronous; returning `undefined` writes nothing;
-   * throwing aborts and rethrows. `also` are records of the same store
-   * written in the same transaction when `change` writes, and only then.
-   */
-  update<S extends StoreName>(
+  /** One readwrite transaction on `store` running the requests `idb` makes, resolved once it commits. */
+  private write<S extends StoreName>(
     store: S,
-    id: string,
-    change: (current: Value<S> | undefined) => Value<S> | undefined,
-    durability: Durability = 'strict',
-    also: readonly Value<S>[] = [],
-  ): Promise<Value<S> | undefined> {
-    return this.withDatabase(
-      async (db) => {
-        const tx = db.transaction(store, 'readwrite', { durability });
-        const done = tx.done;
-        done.catch(() => {});
-        let next: Value<S> | undefined;
-        try {
-          next = change(await tx.store.get(id));
-          if (next) for (const value of [next, ...also]) tx.store.put(value);
-        } catch (error) {
-          tx.abort();
-          throw error;
-        }
-        await done;
-        return next;
-      },
-      (m) => {
-        const next = change(m.get(store, id));
-        if (next) for (const value of [next, ...also]) m.put(store, value);
-        return next;
-      },
-    );
-  }
-
-  close(): void {
-    this.db?.then((db) => db.close(), () => {});
-    this.db = null;
-  }
-
-  private open(): Promise<DB> {
-    if (!this.db) {
-      const opening = new Promise<DB>((resolve, reject) => {
-        // Blocked by a connection that never lets go, or queued behind such an open: give up in bounded time.
-        const timer = setTimeout(() => reject(new Error('IndexedDB did not open in time (blocked by another tab?)')), OPEN_TIMEOUT_MS);
-        openDatabase(this.name, VERSION, {
-          closed: () => {
-            if (this.db == opening) this.db = null;
-          },
-          versionchange: (db) => this.degrade(new Error('another tab deleted or upgraded the database'), db),
-        }).then((db) => {
-          clearTimeout(timer);
-          resolve(db);
-          // Opened after we gave up waiting: nobody will use it.
-          opening.catch(() => db.close());
-        }, reject);
-      });
-      this.db = opening;
-    }
-    return this.db;
-  }
-
-  /**
-   * Runs `idb` on the database, or `memory` once the session is in memory.
-   * A database that cannot open (missing, blocked, refused) degrades to memory,
-   * whatever the cause. Once open, only a storage failure (see
-   * `isStorageFailure`) degrades, after one retry on a fresh connection (it
-   * may have been closed under us); any other error is the caller's (a
-   * `SteadyCartError`, a bug) and is rethrown with the session left on
-   * IndexedDB.
-   */
-  private async withDatabase<T>(idb: (db: DB) => Promise<T>, memory: (m: MemoryStores) => T): Promise<T> {
-    for (let retry = true; !this.memory; retry = false) {
-      const opening = this.open();
-      let db: DB;
-      try {
-        db = await opening;
-      } catch (error) {
-        await this.degrade(error);
-        break;
-      }
-      try {
-        return await idb(db);
-      } catch (error) {
-        if (!isStorageFailure(error)) throw error;
-        if (retry) {
-          // Only the connection that failed: another call may be using a newer one already.
-          if (this.db == opening) this.close();
-          continue;
-        }
-        await this.degrade(error, db);
-      }
-    }
-    return memory(this.memory!);
-  }
-
-  /**
-   * Switches to memory, first copying what can still be read (a full disk
-   * still reads), so that orders stored before keep being replayed now.
-   */
-  private degrade(error: unknown, db?: DB): Promise<void> {
-    return (this.degrading ??= (async () => {
-      const memory = new MemoryStores();
-      const copy = async (from: DB) => {
-        for (const store of [...from.objectStoreNames]) for (const value of await from.getAll(store)) memory.put(store, value);
-      };
-      if (db) {
-        try {
-          await copy(db);
-        } catch {
-          // That connection is gone (closed by another call): a full disk still reads, so read with a fresh one
-          // (bounded: an open can queue behind a blocked upgrade).
-          const opening = openDatabase(this.name);
-          try {
-            const fresh = await Promise.race([opening, sleep(1000).then(() => Promise.reject(new Error('timeout')))]);
-            try {
-              await copy(fresh);
-            } finally {
-              fresh.close();
-            }
-          } catch {
-            // A connection that opens after we stopped waiting must not linger and block other tabs.
-            opening.then((late) => late.close(), () => {});
-            // Unreadable: what is stored stays stored, for a later page.
-          }
-        }
-      }
-      this.close();
-      this.memory = memory;
-      this.error = (error as Error)?.message || String(error);
-      this.onDegraded(this.error);
-    })());
+    durability: Durability,
+    idb: (s: IDBPObjectStore<Schema, [S], S, 'readwrite'>) => Promise<unknown>[],
+    memory: (m: MemoryStores) => void,
+  ): Promise<void> {
+    return this.withDatabase(async (db) => {
+      const tx = db.transaction(store, 'readwrite', { durability });
+      await Promise.all([...idb(tx.store), tx.done]);
+    }, memory);
   }
 }
