@@ -10,6 +10,10 @@
  * - dist/steadycart-cart.mjs, dist/steadycart.mjs, dist/sw.mjs bundled with their
  *   dependencies and minified by esbuild, as a merchant's bundler would (for the record;
  *   esbuild, splitting nothing here, inlines the drill chunk into dist/steadycart.mjs)
+ * - dist/steadycart.mjs as a splitting bundler ships it (esbuild, `splitting: true`): the
+ *   entry chunk and the chunks it imports statically, which is all a page loads when it
+ *   configures no service worker and no drill (workbox-window and drill mode are dynamic
+ *   imports, loaded only by `serviceWorker` and `drill: true`)
  * - dist/steadycart-drill.mjs (drill mode, loaded only with `drill: true`) and dist/otel.mjs
  *   (steadycart/otel) minified alone, their imports left out: what each adds to a page
  * - the dependencies alone (each one in package.json, then idb + ky + workbox-window's
@@ -156,6 +160,54 @@ async function minifiedAlone(path) {
   return new TextEncoder().encode(code);
 }
 
+/**
+ * What a page loads of a built ES module when its bundler splits dynamic
+ * imports into chunks: the entry chunk and every chunk it imports statically
+ * (concatenated, so gzip sees them as one stream: a slight underestimate of
+ * separate files).
+ * @param {string} path relative to the repository root
+ */
+export async function staticPart(path) {
+  shipped(path);
+  const out = await esbuild.build({
+    entryPoints: [join(ROOT, path)],
+    bundle: true,
+    splitting: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    legalComments: 'none',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    plugins: [workboxProd],
+    outdir: join(ROOT, 'node_modules/.cache/size'),
+    metafile: true,
+    write: false,
+    logLevel: 'error',
+  });
+  const outputs = out.metafile.outputs;
+  const entry = Object.keys(outputs).find((name) => outputs[name]?.entryPoint);
+  if (!entry) throw new Error(`esbuild produced no entry chunk for ${path}`);
+  /** @type {string[]} */
+  const loaded = [];
+  /** @param {string} name */
+  const visit = (name) => {
+    if (loaded.includes(name)) return;
+    loaded.push(name);
+    for (const i of outputs[name]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(entry);
+  const files = new Map(out.outputFiles.map((f) => [f.path, f.contents]));
+  const parts = loaded.map((name) => files.get(join(ROOT, name)) ?? new Uint8Array());
+  const total = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    total.set(p, offset);
+    offset += p.length;
+  }
+  return total;
+}
+
 /** @returns {Promise<Row[]>} */
 async function measure() {
   return [
@@ -164,6 +216,7 @@ async function measure() {
     row('dist/steadycart-sw.js (worker, shipped)', shipped('dist/steadycart-sw.js'), BUDGETS.worker),
     row('dist/steadycart-cart.mjs + deps, minified', await withDeps('dist/steadycart-cart.mjs')),
     row('dist/steadycart.mjs + deps, minified', await withDeps('dist/steadycart.mjs')),
+    row('dist/steadycart.mjs + deps, split: no service worker, no drill', await staticPart('dist/steadycart.mjs')),
     row('dist/sw.mjs + deps, minified', await withDeps('dist/sw.mjs')),
     row('dist/steadycart-drill.mjs (drill: true only), minified', await minifiedAlone('dist/steadycart-drill.mjs')),
     row('dist/otel.mjs (steadycart/otel, API external), minified', await minifiedAlone('dist/otel.mjs')),
