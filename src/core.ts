@@ -87,6 +87,8 @@ export async function createCore(config: Config, opened?: Storage): Promise<Core
         else hooks.onRemoteCart?.();
       });
       events.release();
+      // From now on a waiting order is its own probe: a circuit that falls due replays the outbox.
+      if (config.retentionMs) circuits.probeWith({ waiting: () => outbox.waiting(), replay: () => outbox.replay(true) });
     },
     close() {
       circuits.close();
