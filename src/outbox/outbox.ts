@@ -136,8 +136,6 @@ export class Outbox {
   ) {
     this.records = new OutboxRecords(storage, events, config.allowCardLikeAt);
     this.writes = new GroupCommit(storage);
-    // A waiting order is its own probe: an open circuit that falls due replays the outbox instead of a health request.
-    if (config.retentionMs) circuits.probeWith({ waiting: () => this.waiting(), replay: () => this.replay(true) });
   }
 
   /**

@@ -51,7 +51,7 @@ export class Circuits {
     this.schedule();
   }
 
-  /** Lets waiting orders probe open circuits instead of health requests (the outbox connects itself). */
+  /** Lets waiting orders probe open circuits instead of health requests (the core connects the outbox at start, once events reach the caller). */
   probeWith(orders: OrderProbe): void {
     this.orders = orders;
   }

@@ -51,9 +51,9 @@ async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise
   };
   await before(be, waiting);
   const core = await createCore(normalizeOptions(quickOptions(be, namespace, extra)));
+  core.start();
   // Without the circuits' own order probe (test/browser/transport/herd.test.ts): here only the triggers replay.
   core.circuits.probeWith({ waiting: async () => false, replay: async () => {} });
-  core.start();
   const r = { be, namespace, core, replays: [] as boolean[], probes: 0, waiting } as Rig;
   const replay = core.outbox.replay.bind(core.outbox);
   core.outbox.replay = (force = false) => {
