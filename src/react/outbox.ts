@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { OutboxEntry, OutboxSnapshot } from '../types';
+import type { OrderResult, OutboxEntry, OutboxSnapshot, ResubmitOptions } from '../types';
 import { useInstanceState, useStore } from './context';
 import { useSnapshot } from './snapshot';
 
@@ -18,6 +18,8 @@ export interface OutboxState {
   retry(id: string): Promise<OutboxEntry>;
   /** `outbox.discard`: removes an entry that is not in flight. */
   discard(id: string): Promise<boolean>;
+  /** `outbox.resubmit`: pays again for a `needs-payment` order under a new key (a "Pay again" button). */
+  resubmit(id: string, options: ResubmitOptions): Promise<OrderResult>;
 }
 
 /** @internal The outbox snapshot of the provider's instance. */
@@ -44,6 +46,7 @@ export function useOutbox(): OutboxState {
     () => ({
       retry: async (id: string) => (await store.ready()).outbox.retry(id),
       discard: async (id: string) => (await store.ready()).outbox.discard(id),
+      resubmit: async (id: string, options: ResubmitOptions) => (await store.ready()).outbox.resubmit(id, options),
     }),
     [store],
   );
