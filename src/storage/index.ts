@@ -1,7 +1,5 @@
-import type { IDBPObjectStore } from 'idb';
 import { BaseStorage, type Durability } from './base';
-import type { MemoryStores } from './memory';
-import type { Schema, StoreName, Value } from './schema';
+import type { StoreName, Value } from './schema';
 
 export { BaseStorage, isStorageFailure, openDatabase, VERSION, type Durability } from './base';
 export type { CartRecord, EndpointRecord, LeaseRecord, OutboxRecord, StoreName } from './schema';
@@ -24,28 +22,33 @@ export class Storage extends BaseStorage {
    * a replay finds again by lookup, a circuit, a lease).
    */
   put<S extends StoreName>(store: S, value: Value<S>, durability: Durability = 'strict'): Promise<void> {
-    return this.putAll(store, [value], durability);
+    return this.withDatabase(
+      async (db) => {
+        const tx = db.transaction(store, 'readwrite', { durability });
+        await Promise.all([tx.store.put(value), tx.done]);
+      },
+      (m) => m.put(store, value),
+    );
   }
 
   /** Stores several records of one store in one transaction: one commit for all of them. */
   putAll<S extends StoreName>(store: S, values: readonly Value<S>[], durability: Durability = 'strict'): Promise<void> {
-    return this.write(store, durability, (s) => values.map((value) => s.put(value)), (m) => values.forEach((value) => m.put(store, value)));
+    return this.withDatabase(
+      async (db) => {
+        const tx = db.transaction(store, 'readwrite', { durability });
+        await Promise.all([...values.map((value) => tx.store.put(value)), tx.done]);
+      },
+      (m) => values.forEach((value) => m.put(store, value)),
+    );
   }
 
   delete(store: StoreName, id: string): Promise<void> {
-    return this.write(store, 'strict', (s) => [s.delete(id)], (m) => m.delete(store, id));
-  }
-
-  /** One readwrite transaction on `store` running the requests `idb` makes, resolved once it commits. */
-  private write<S extends StoreName>(
-    store: S,
-    durability: Durability,
-    idb: (s: IDBPObjectStore<Schema, [S], S, 'readwrite'>) => Promise<unknown>[],
-    memory: (m: MemoryStores) => void,
-  ): Promise<void> {
-    return this.withDatabase(async (db) => {
-      const tx = db.transaction(store, 'readwrite', { durability });
-      await Promise.all([...idb(tx.store), tx.done]);
-    }, memory);
+    return this.withDatabase(
+      async (db) => {
+        const tx = db.transaction(store, 'readwrite', { durability: 'strict' });
+        await Promise.all([tx.store.delete(id), tx.done]);
+      },
+      (m) => m.delete(store, id),
+    );
   }
 }
