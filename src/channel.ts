@@ -1,6 +1,6 @@
 import type { EndpointRecord } from './storage';
 import { STATUSES } from './outbox/statuses';
-import { isEndpointRecord, isObject } from './storage/validate';
+import { isEndpointRecord, isId, isObject } from './storage/validate';
 import type { OrderEvent } from './types';
 
 /** Messages between the tabs and the service worker of one origin. */
@@ -28,8 +28,7 @@ export function isMessage(m: unknown): m is Message {
       const x = (e as Record<string, unknown> | undefined)?.error as Record<string, unknown> | undefined;
       return (
         isObject(e) &&
-        typeof e.id == 'string' &&
-        /^[\w-]{8,64}$/.test(e.id) &&
+        isId(e.id) &&
         STATUSES.includes(e.status as never) &&
         (r === undefined || (isObject(r) && typeof r.status == 'number' && typeof r.endpoint == 'string')) &&
         (x === undefined || (isObject(x) && typeof x.code == 'string' && typeof x.message == 'string'))

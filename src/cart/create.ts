@@ -14,7 +14,7 @@ const EVENTS: Array<keyof CartEvents> = ['cart', 'storage:degraded', 'storage:co
  * Node): importing an entry is safe there, creating an instance is not.
  */
 export function assertBrowser(): void {
-  if (typeof document == 'undefined') fail('NOT_A_BROWSER', 'steadycart runs in a browser page, not on a server');
+  if (typeof document == 'undefined') fail('NOT_A_BROWSER', 'steadycart needs a browser page');
 }
 
 /**

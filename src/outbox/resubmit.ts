@@ -26,16 +26,16 @@ export async function resubmit(outbox: Outbox, id: string, options: ResubmitOpti
 
 /** Throws `NOT_RESUBMITTABLE` unless `record` may be paid again: in `needs-payment`, and not paid again already. */
 function assertResubmittable(record: OutboxRecord): void {
-  if (record.replacedBy) fail('NOT_RESUBMITTABLE', `this order was already paid again, as ${record.replacedBy}`, 'id');
-  if (record.status != 'needs-payment') fail('NOT_RESUBMITTABLE', `only an order in needs-payment can be paid again; this one is ${record.status}`, 'id');
+  if (record.replacedBy) fail('NOT_RESUBMITTABLE', `was paid again already, as ${record.replacedBy}`, 'id');
+  if (record.status != 'needs-payment') fail('NOT_RESUBMITTABLE', `is ${record.status}, not needs-payment`, 'id');
 }
 
 /** The order of `record` with `payment` in place of its own top-level `payment` field. */
 function paidAgain(record: OutboxRecord, payment: unknown): object {
   assertResubmittable(record);
-  if (typeof payment != 'object' || payment === null) fail('INVALID_OPTIONS', 'must be the new payment, an object', 'payment');
+  if (typeof payment != 'object' || payment === null) fail('INVALID_OPTIONS', 'must be an object', 'payment');
   const order: unknown = JSON.parse(record.body);
-  if (!isObject(order)) fail('NOT_RESUBMITTABLE', 'only an order that is a JSON object can take a new payment', 'id');
+  if (!isObject(order)) fail('NOT_RESUBMITTABLE', 'the order is not a JSON object', 'id');
   return { ...(order as object), payment };
 }
 

@@ -15,7 +15,7 @@ export const isTime = (v: unknown): v is number => typeof v == 'number' && isFin
 const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s == 'string');
 
 /** An outbox record's id: its idempotency key. */
-const ID = /^[\w-]{8,64}$/;
+export const isId = (v: unknown): v is string => typeof v == 'string' && /^[\w-]{8,64}$/.test(v);
 
 /**
  * Why an outbox record's fields cannot be trusted, or `undefined` when they
@@ -23,14 +23,14 @@ const ID = /^[\w-]{8,64}$/;
  * no card data) is the reader's check, made once per record (src/outbox/records.ts).
  */
 export function outboxFieldProblem(r: Record<string, unknown>): string | undefined {
-  if (typeof r.id != 'string' || !ID.test(r.id)) return 'bad id';
+  if (!isId(r.id)) return 'bad id';
   if (typeof r.body != 'string') return 'no body';
   if (!STATUSES.includes(r.status as OutboxStatus)) return 'unknown status';
   const field = ['createdAt', 'updatedAt', 'attempts', 'runs', 'due'].find((k) => !isTime(r[k]));
   if (field) return `bad ${field}`;
   if (!isStrings(r.domains)) return 'bad domains';
   if (r.tokenExpiresAt !== undefined && !isTime(r.tokenExpiresAt)) return 'bad tokenExpiresAt';
-  const link = (['replaces', 'replacedBy'] as const).find((k) => r[k] !== undefined && !(typeof r[k] == 'string' && ID.test(r[k])));
+  const link = (['replaces', 'replacedBy'] as const).find((k) => r[k] !== undefined && !isId(r[k]));
   if (link) return `bad ${link}`;
 }
 
