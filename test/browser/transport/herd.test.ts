@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { EndpointRecord } from '../../../src/storage';
-import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { closeBackends, startBackend, type Fault, type TestBackend } from '../backend';
 import { rawAll } from '../hardening/raw-idb';
 import { cleanup, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
 
@@ -15,6 +15,28 @@ const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }]
 /** Every request that reached `us` (preflights excluded), as `route status`. */
 const seen = async (be: TestBackend) => (await be.requestsTo('us')).map((r) => `${r.route} ${r.status}`);
 
+/** A page on `us` alone, whose order went pending while `us` answered `fault`. */
+async function waitingOrder(fault: Fault, ref: string) {
+  const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+  const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us') }));
+  await be.fault('us', fault);
+  const placed = await sc.placeOrder(order(ref));
+  expect(placed.status).to.equal('pending');
+  return { be, sc, placed };
+}
+
+/**
+ * As `waitingOrder`, then `us` recovers and the order is confirmed with no
+ * trigger but the circuit's own timer (no online, visibility or recovery event
+ * fires): what reached `us`, and the order's charges.
+ */
+async function recovered(fault: Fault, ref: string) {
+  const { be, sc, placed } = await waitingOrder(fault, ref);
+  await be.fault('us', 'healthy');
+  await until(async () => (await sc.outbox.list())[0]?.status == 'confirmed', 'the waiting order to be confirmed', 10_000);
+  return { routes: await seen(be), charges: await be.charges(placed.id) };
+}
+
 describe('herd: recovery without a stampede', () => {
   afterEach(async () => {
     await cleanup();
@@ -22,25 +44,14 @@ describe('herd: recovery without a stampede', () => {
   });
 
   it('a waiting order is its own probe: the circuit falls due and the order goes, with no GET /health before it', async () => {
-    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
-    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us') }));
-    await be.fault('us', '503');
-    const placed = await sc.placeOrder(order('probe-1'));
-    expect(placed.status).to.equal('pending');
-    await be.fault('us', 'healthy');
-    // Nothing but the circuit's timer can send it now (no online, visibility or recovery trigger fires).
-    await until(async () => (await sc.outbox.list())[0]?.status == 'confirmed', 'the waiting order to be confirmed', 10_000);
-    const routes = await seen(be);
+    const { routes, charges } = await recovered('503', 'probe-1');
     expect(routes.filter((r) => r.startsWith('health')), routes.join(', ')).to.deep.equal([]);
     expect(routes.at(-1)).to.equal('checkout 201');
-    expect(await be.charges(placed.id)).to.equal(1);
+    expect(charges).to.equal(1);
   });
 
   it('health probes remain for a page with nothing waiting', async () => {
-    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
-    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us') }));
-    await be.fault('us', '503');
-    const placed = await sc.placeOrder(order('probe-2'));
+    const { be, sc, placed } = await waitingOrder('503', 'probe-2');
     expect(await sc.outbox.discard(placed.id)).to.equal(true);
     await be.fault('us', 'healthy');
     await until(() => sc.health().endpoints[0]!.state == 'closed', 'the circuit to be probed and close', 10_000);
@@ -50,18 +61,11 @@ describe('herd: recovery without a stampede', () => {
   });
 
   it('no lookup before a resend in the same domain: after an ambiguous 500 the replay sends the order again and the key settles it', async () => {
-    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
-    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us') }));
-    await be.fault('us', '500');
-    const placed = await sc.placeOrder(order('resend-1'));
-    expect(placed.status).to.equal('pending');
-    await be.fault('us', 'healthy');
-    await until(async () => (await sc.outbox.list())[0]?.status == 'confirmed', 'the order to be confirmed', 10_000);
-    const routes = await seen(be);
+    const { routes, charges } = await recovered('500', 'resend-1');
     expect(routes.filter((r) => r.startsWith('lookup')), routes.join(', ')).to.deep.equal([]);
     expect(routes[0]).to.equal('checkout 500');
     expect(routes.at(-1)).to.equal('checkout 201');
-    expect(await be.charges(placed.id)).to.equal(1);
+    expect(charges).to.equal(1);
   });
 
   it('Retry-After: 10 on a 503 is persisted as the shared next-probe time, and a second tab honours it', async () => {
