@@ -1,15 +1,15 @@
 import type { Channel } from '../channel';
 import { fail } from '../errors';
 import type { Emitter } from '../events';
-import { toJsonBody } from '../guard/json';
-import { number, type Config } from '../options';
+import type { Config } from '../options';
 import type { OutboxRecord, Storage } from '../storage';
-import type { Json, OrderEvent, OrderResult, OutboxEntry, OutboxStatus, PlaceOrderOptions } from '../types';
+import type { Json, OrderEvent, OrderResult, OutboxEntry, OutboxStatus } from '../types';
 import { backoff } from '../transport/backoff';
 import type { Circuits } from '../transport/circuits';
 import type { Outcome, Placer } from '../transport/place';
 import { GroupCommit } from './group-commit';
 import { withLock } from './lock';
+import type { Placement } from './placement';
 import { tokenExpired, tokenExpiredError, whileTokenLives } from './payment-token';
 import { OutboxRecords } from './records';
 import { isFinal } from './statuses';
@@ -139,12 +139,11 @@ export class Outbox {
   }
 
   /**
-   * @internal `placeOrder`, see the instance's documentation. `writeAhead`
-   * commits the new record under its lock (default: stores it).
+   * @internal `placeOrder`, see the instance's documentation, with its input
+   * checked (`checkPlacement`, page-only). `writeAhead` commits the new record
+   * under its lock (default: stores it).
    */
-  async place(order: unknown, options: PlaceOrderOptions = {}, writeAhead: WriteAhead = (storage, record) => storage.put('outbox', record)): Promise<OrderResult> {
-    const start = performance.now();
-    const { body, budgetMs, tokenExpiresAt, signal } = this.checkPlacement(order, options);
+  async place({ start, body, budgetMs, tokenExpiresAt, signal }: Placement, writeAhead: WriteAhead = (storage, record) => storage.put('outbox', record)): Promise<OrderResult> {
     const record = this.newRecord(body, tokenExpiresAt);
     this.config.onNewOrder?.(record.id);
     const deadline = record.createdAt + budgetMs;
@@ -240,22 +239,6 @@ export class Outbox {
   /** Whether any order is in flight, in any context. */
   async sending(): Promise<boolean> {
     return (await this.records.all()).some((r) => r.status == 'sending');
-  }
-
-  /** Checks `placeOrder`'s input; throws a typed error for bad input, before anything is stored. */
-  private checkPlacement(order: unknown, options: PlaceOrderOptions) {
-    if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
-    const budgetMs = number(options.budgetMs, this.config.budgetMs, 100, 120_000, 'budgetMs');
-    let expires = options.paymentTokenExpiresAt;
-    if (expires instanceof Date) expires = expires.getTime();
-    if (expires !== undefined && !(typeof expires == 'number' && isFinite(expires))) fail('INVALID_OPTIONS', 'must be a time in ms or a Date', 'paymentTokenExpiresAt');
-    const { signal } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_OPTIONS', 'must be an AbortSignal', 'signal');
-    if (typeof order != 'object' || order === null) fail('INVALID_ORDER', 'an order must be an object', '');
-    if (!this.config.endpoints.length) fail('NO_ENDPOINTS', 'this instance is cart-only: it was created without endpoints, so it cannot place orders', 'endpoints');
-    const body = toJsonBody(order, this.config.allowCardLikeAt);
-    if (signal?.aborted) fail('ABORTED', 'the signal was already aborted');
-    return { body, budgetMs, tokenExpiresAt: expires as number | undefined, signal };
   }
 
   /** A new order's record, with its key minted now. */

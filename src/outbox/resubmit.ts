@@ -1,8 +1,10 @@
 import { fail } from '../errors';
+import type { Config } from '../options';
 import type { OutboxRecord, Storage } from '../storage';
 import { isObject } from '../storage/validate';
 import type { OrderResult, ResubmitOptions } from '../types';
 import type { Outbox } from './outbox';
+import { checkPlacement } from './placement';
 
 /**
  * Paying again (`outbox.resubmit`). An order in `needs-payment` was never
@@ -17,11 +19,11 @@ import type { Outbox } from './outbox';
  */
 
 /** @internal `outbox.resubmit`, see the API's documentation. */
-export async function resubmit(outbox: Outbox, id: string, options: ResubmitOptions): Promise<OrderResult> {
+export async function resubmit(outbox: Outbox, config: Config, id: string, options: ResubmitOptions): Promise<OrderResult> {
   if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
   const old = await outbox.record(id);
   if (!old) return fail('NOT_FOUND', 'no outbox entry has this id', 'id');
-  return outbox.place(paidAgain(old, options.payment), options, (storage, record) => writeAheadPaidAgain(storage, id, record));
+  return outbox.place(checkPlacement(config, paidAgain(old, options.payment), options), (storage, record) => writeAheadPaidAgain(storage, id, record));
 }
 
 /** Throws `NOT_RESUBMITTABLE` unless `record` may be paid again: in `needs-payment`, and not paid again already. */

@@ -3,6 +3,7 @@ import type { CartStore } from '../cart/cart';
 import type { Core } from '../core';
 import { fail } from '../errors';
 import { isEventName, onEveryOrder, type Listener } from '../events';
+import { checkPlacement } from '../outbox/placement';
 import type { PlaceOrderOptions, SteadyCart } from '../types';
 import { outboxApi } from './outbox-api';
 import { outboxView } from './outbox-view';
@@ -30,9 +31,9 @@ export function steadyCart({ core, cart, worker, triggers }: PageParts): SteadyC
   const view = outboxView(core.outbox, core.events);
   return {
     cart: cartApi(cart, live),
-    outbox: outboxApi(core.outbox, view, live),
+    outbox: outboxApi(core.outbox, core.config, view, live),
     // The confirmed body is the server's JSON, typed as the caller's TResponse says.
-    placeOrder: (async (order: object, options?: PlaceOrderOptions) => (live(), core.outbox.place(order, options))) as SteadyCart['placeOrder'],
+    placeOrder: (async (order: object, options?: PlaceOrderOptions) => (live(), core.outbox.place(checkPlacement(core.config, order, options)))) as SteadyCart['placeOrder'],
     health: () => ({ ...core.health(), worker: worker.state, lastReplayError: triggers?.lastError }),
     on(type, listener) {
       if (!isEventName(type)) fail('INVALID_OPTIONS', 'is not a steadycart event', 'type');

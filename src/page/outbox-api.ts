@@ -1,4 +1,5 @@
 import { fail } from '../errors';
+import type { Config } from '../options';
 import type { Outbox } from '../outbox/outbox';
 import { resubmit } from '../outbox/resubmit';
 import type { OutboxApi, OutboxEntry } from '../types';
@@ -16,7 +17,7 @@ const typed = <TOrder>(entry: OutboxEntry): OutboxEntry<TOrder> => entry as Outb
  * @internal The public outbox API over the outbox and its synchronous
  * view. `live` throws `CLOSED` once the instance that owns it is closed.
  */
-export function outboxApi(outbox: Outbox, view: OutboxView, live: () => void): OutboxApi {
+export function outboxApi(outbox: Outbox, config: Config, view: OutboxView, live: () => void): OutboxApi {
   return {
     list: async <TOrder>() => (live(), (await outbox.list()).map(typed<TOrder>)),
     retry: async <TOrder>(id: string) => (live(), typed<TOrder>(await outbox.retry(entryId(id)))),
@@ -28,7 +29,7 @@ export function outboxApi(outbox: Outbox, view: OutboxView, live: () => void): O
     },
     async resubmit(id, options) {
       live();
-      return resubmit(outbox, entryId(id), options);
+      return resubmit(outbox, config, entryId(id), options);
     },
     // Also after close: a framework may read once more while it unmounts.
     snapshot: () => view.snapshot(),

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createCore, type Core } from '../../../src/core';
 import { normalizeOptions } from '../../../src/options';
+import { checkPlacement } from '../../../src/outbox/placement';
 import { closeBackends, startBackend } from '../backend';
 import { cleanup, deleteDatabase, quickOptions, uniqueNamespace } from '../helpers';
 
@@ -27,7 +28,7 @@ describe('outbox drain', () => {
     core.start();
     await be.fault('us', '503');
     const ids: string[] = [];
-    for (const ref of ['b0', 'b1', 'b2']) ids.push((await core.outbox.place(order(ref), { budgetMs: 100 })).id);
+    for (const ref of ['b0', 'b1', 'b2']) ids.push((await core.outbox.place(checkPlacement(core.config, order(ref), { budgetMs: 100 }))).id);
     expect(core.circuits.permits(core.config.endpoints[0]!)).to.equal('no');
     await be.fault('us', 'healthy');
     // Right away, while the circuit is still open: the drain waits for it to fall due, then sends.

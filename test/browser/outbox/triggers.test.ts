@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { createCore, type Core } from '../../../src/core';
 import type { SteadyCartOptions } from '../../../src/index';
 import { normalizeOptions } from '../../../src/options';
+import { checkPlacement } from '../../../src/outbox/placement';
 import { startReplayTriggers, type ReplayTriggers } from '../../../src/page/triggers';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawPut } from '../hardening/raw-idb';
@@ -124,7 +125,7 @@ describe('replay triggers (real outbox)', () => {
   it('a waiting order is replayed again when it falls due, by the timer (not forced)', async () => {
     const r = await rig((be) => down(be), SLOW_CIRCUITS);
     await until(() => r.replays.length == 1, 'the load-time replay');
-    const pending = await r.core.outbox.place(order('due'), { budgetMs: 200 });
+    const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('due'), { budgetMs: 200 }));
     expect(pending.status).to.equal('pending');
     // A forced replay while still down: the order keeps waiting, and the due timer is armed after it.
     setVisibility('visible');
@@ -196,7 +197,7 @@ describe('replay triggers (real outbox)', () => {
       await until(() => r.replays.length == 1, 'the load-time replay');
       await down(r.be);
       // An order that waits: the replay after it arms the due timer (at least 1 s ahead).
-      const pending = await r.core.outbox.place(order('timer'), { budgetMs: 200 });
+      const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('timer'), { budgetMs: 200 }));
       expect(pending.status).to.equal('pending');
       setVisibility('visible');
       await until(async () => (await r.core.outbox.nextDue()) !== undefined && r.replays.length == 2, 'the replay that arms the due timer');
