@@ -33,7 +33,8 @@ export interface Config {
   replayNeedsPage: boolean;
   /** 0 when the outbox is off. */
   retentionMs: number;
-  worker: { url: string; scope?: string; offlineShell: boolean } | null;
+  /** The configured worker; `null`: the one that controls the page, if any; `false`: none at all (`serviceWorker: false`). */
+  worker: { url: string; scope?: string; offlineShell: boolean } | null | false;
   namespace: string;
   credentials: RequestCredentials;
   allowCardLikeAt: string[];
@@ -167,7 +168,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   if (outbox !== false && !isObject(outbox)) fail('INVALID_OPTIONS', 'must be an object or false', 'outbox');
   const retentionMs = outbox === false ? 0 : number((outbox as Record<string, unknown>).retentionMs, 86_400_000, 60_000, 30 * 86_400_000, 'outbox.retentionMs');
 
-  let worker: Config['worker'] = null;
+  let worker: Config['worker'] = o.serviceWorker === false ? false : null;
   const sw = o.serviceWorker ?? false;
   if (typeof sw == 'string') worker = { url: text(sw, '', 'serviceWorker'), offlineShell: false };
   else if (isObject(sw)) {

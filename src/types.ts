@@ -140,10 +140,14 @@ export interface SteadyCartOptions {
   /** Outbox settings, or `false` to never queue (an order that cannot be placed now then `failed`). */
   outbox?: { retentionMs?: number } | false;
   /**
-   * URL of the steadycart service worker (for example `/steadycart-sw.js`),
-   * or `false` (default) for page-only operation. With `offlineShell`, the
-   * worker also keeps this origin's pages and assets so that a reload while
-   * offline still shows the shop and its cart.
+   * URL of the steadycart service worker (for example `/steadycart-sw.js`).
+   * Left out, steadycart works with the shop's own worker that controls the
+   * page, if any: it registers the replay's Background Sync on it and lets a
+   * waiting update take over (`SKIP_WAITING`) only while no order is in
+   * flight. `false`: page-only operation, and steadycart leaves every worker
+   * alone (no sync, no `SKIP_WAITING`; for a shop that prompts before an
+   * update). With `offlineShell`, the worker also keeps this origin's pages
+   * and assets so that a reload while offline still shows the shop and its cart.
    */
   serviceWorker?: string | false | { url: string; scope?: string; offlineShell?: boolean };
   /**

@@ -41,13 +41,14 @@ type WithSync = ServiceWorkerRegistration & { sync?: { register(tag: string): Pr
 /**
  * @internal The page's side of its service worker. With `serviceWorker`
  * configured, registers that worker with workbox-window, reporting its state
- * through `worker:state`; without it, works with the merchant's own worker,
+ * through `worker:state`; left out, works with the merchant's own worker,
  * the one that controls this page (`navigator.serviceWorker.ready`), which
  * steadycart neither registers nor reports. Either way the page registers the
  * replay's Background Sync on that worker when an order is left waiting, and
  * lets a waiting new worker take over (`SKIP_WAITING`) only while no order
  * is in flight (checked again whenever an order settles). When registration
- * fails, the page replays by itself and says so.
+ * fails, the page replays by itself and says so. With `serviceWorker: false`
+ * the page leaves every worker alone and replays by itself.
  */
 export function registerWorker(config: Config, outbox: Outbox, events: Emitter): WorkerHandle {
   let state: Health['worker'] = 'none';
@@ -80,7 +81,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Emitter):
     registration = registerConfigured(config, setState, offerWaiting, (skip) => (skipWaiting = skip));
   } else if (config.worker) {
     setState('failed', 'service workers are not available here');
-  } else if (container) {
+  } else if (container && config.worker === null) {
     // The merchant's own worker, registered by the merchant's page code: the one that controls this page.
     registration = container.ready.then((reg) => {
       skipWaiting = () => reg.waiting?.postMessage(SKIP_WAITING);
@@ -113,7 +114,7 @@ async function registerConfigured(
   onWaiting: () => void,
   setSkip: (skip: () => void) => void,
 ): Promise<WithSync | undefined> {
-  const { url, scope, offlineShell } = config.worker!;
+  const { url, scope, offlineShell } = config.worker as Exclude<Config['worker'], null | false>;
   // The worker reads its namespace and whether to keep the offline shell from its own URL.
   const query = new URLSearchParams();
   if (config.namespace != 'steadycart') query.set('namespace', config.namespace);

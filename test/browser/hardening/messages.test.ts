@@ -166,16 +166,17 @@ describe('hardening: service worker messages', () => {
   /**
    * A registration of the steadycart worker whose active worker controls a
    * tab (`waitingWorker`: with a newer version waiting; the versioned fixture
-   * differs on every fetch). Registered by the test itself, not by the SDK:
-   * the SDK page would activate a waiting worker by itself as soon as no
-   * order is in flight.
+   * differs on every fetch). Registered by the test itself, not by the SDK,
+   * and the tab's instance has `serviceWorker: false`: otherwise it would
+   * take the worker that controls it as the shop's own and activate a waiting
+   * worker by itself as soon as no order is in flight.
    */
   async function controlledWorker(namespace: string, offline = false): Promise<ServiceWorkerRegistration> {
     const scope = `/test/sw-scope/${namespace}/`;
     const reg = await navigator.serviceWorker.register(`/test/fixtures/versioned-sw?namespace=${namespace}${offline ? '&offline=1' : ''}`, { scope });
     await until(() => reg.active?.state == 'activated', 'the first worker to activate', 10_000);
     // A client for the active worker (it claims clients when it activates), so that an update has to wait.
-    const { frame } = await openTab({ namespace }, '', `${scope}tab.html`);
+    const { frame } = await openTab({ namespace, serviceWorker: false }, '', `${scope}tab.html`);
     await until(() => (frame.contentWindow as Window).navigator.serviceWorker.controller, 'the tab to be controlled', 10_000);
     return reg;
   }
