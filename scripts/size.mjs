@@ -57,13 +57,23 @@ import * as esbuild from 'esbuild';
  * start-up wiring (+0.4 kB), and the transport and outbox split into readable
  * steps with a pure decision function and validate-once records (+1.2 kB).
  * The 16,000 B target stands and is reported as missed until the size cuts land.
+ *
+ * The page limit was raised again, to 23,500 B, and the worker's to 19,500 B
+ * (commit "Size: page limit 23,500 B, worker 19,500 B"): request headers and
+ * per-endpoint paths (+1.0 kB page, +0.5 kB worker), paying again and the
+ * order status texts (+0.5 kB page), the waiting order as its own probe and
+ * the group-committed drain (+0.4 kB each), working with the shop's own
+ * worker, and the hooks steadycart/otel and drill mode need (+0.2 kB page),
+ * less the cuts made since (cart 5,534 -> 5,416 B, page -80 B, worker -360 B)
+ * took the page from 20,567 B to 23,020 B and the worker from 18,293 B to
+ * 19,139 B. The targets stand and are reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 21_000, target: 16_000 },
-  worker: { limit: 18_500, target: 15_000 },
+  page: { limit: 23_500, target: 16_000 },
+  worker: { limit: 19_500, target: 15_000 },
 };
 
 const require = createRequire(import.meta.url);
