@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createCart } from '../../src/cart/index';
 import type { Cart, OrderEvent, OutboxSnapshot, SteadyCart } from '../../src/index';
 import { closeBackends, down, startBackend, up } from './backend';
-import { cleanup, deleteDatabase, item, open, openTab, quickOptions, rejection, uniqueNamespace, until } from './helpers';
+import { cleanup, deleteDatabase, item, open, openTab, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from './helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -70,8 +70,12 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
   it('outbox.snapshot() reads the outbox once asked, then is the same object until an entry changes, in any tab', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    const sc = await open(quickOptions(be, namespace));
-    await down(be);
+    // 503s with Retry-After: 8 (within maxOpenMs): no context probes a circuit before then, neither when it
+    // falls due nor the other tab at load, so nothing replays the waiting order as the probe (which would
+    // show it `sending`, a real change) and the other tab's order, no circuit usable within its budget, waits.
+    const options = quickOptions(be, namespace, { tuning: { ...QUICK_TUNING, maxOpenMs: 10_000 } });
+    const sc = await open(options);
+    await down(be, { kind: 'status', status: 503, retryAfter: '8' });
     const queued = await sc.placeOrder(order('before'));
     expect(queued.status).to.equal('pending');
 
@@ -91,16 +95,16 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
     expect(sc.outbox.snapshot()).to.equal(loaded);
 
     // An order placed in another tab shows here.
-    const { sc: other } = await openTab(quickOptions(be, namespace));
+    const { sc: other } = await openTab(options);
     const there = await other.placeOrder(order('there'));
     expect(there.status).to.equal('pending');
     const both = await outboxWhen(sc, (s) => s.entries.length == 2, 'the order of the other tab');
     expect(both.entries.map((e) => e.id)).to.deep.equal([queued.id, there.id]);
     expect(both.entries[0], 'an entry that did not change keeps its object').to.equal(loaded.entries[0]);
 
-    // Recovery: both confirmed, live, without asking.
+    // Recovery once the Retry-After has passed (the first order is the probe): both confirmed, live, without asking.
     await up(be);
-    const done = await outboxWhen(sc, (s) => s.entries.every((e) => e.status == 'confirmed'), 'both confirmed', 15_000);
+    const done = await outboxWhen(sc, (s) => s.entries.every((e) => e.status == 'confirmed'), 'both confirmed', 20_000);
     expect(done.entries.map((e) => e.result?.status)).to.deep.equal([201, 201]);
     expect(seen.at(-1)).to.equal(sc.outbox.snapshot());
 
