@@ -202,10 +202,13 @@ async function place(order, expiresAt) {
   }
   placing = false;
   if (result.status == 'confirmed' || result.status == 'pending') {
-    // Confirmed, or kept safely in the outbox: only now does the cart empty.
+    // Shown before anything else is awaited, so that every later event of this order (a replay
+    // may settle a pending one at once) updates the page. Confirmed, or kept safely in the
+    // outbox: only now does the cart empty.
+    const showing = showPlaced(result, order);
     await sc.cart.clear();
     newOrderRef();
-    await showPlaced(result, order);
+    await showing;
     return;
   }
   updateButton();
