@@ -92,6 +92,24 @@ const workboxProd = {
 };
 
 /**
+ * How a merchant's bundler builds for the browser: esbuild, ESM, minified, es2020.
+ * @type {esbuild.BuildOptions & { write: false }}
+ */
+const BUNDLER = {
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2020',
+  legalComments: 'none',
+  // As rollup.config.mjs does: Workbox modules branch on NODE_ENV; measure their production paths.
+  define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [workboxProd],
+  write: false,
+  logLevel: 'error',
+};
+
+/**
  * Bundles `contents` (an ES module) with its dependencies and minifies it, as
  * a merchant's bundler would.
  * @param {string} contents
@@ -99,18 +117,8 @@ const workboxProd = {
  */
 async function bundle(contents) {
   const out = await esbuild.build({
+    ...BUNDLER,
     stdin: { contents, resolveDir: ROOT, loader: 'js' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2020',
-    legalComments: 'none',
-    // As rollup.config.mjs does: Workbox modules branch on NODE_ENV; measure their production paths.
-    define: { 'process.env.NODE_ENV': '"production"' },
-    plugins: [workboxProd],
-    write: false,
-    logLevel: 'error',
   });
   const file = out.outputFiles[0];
   if (!file) throw new Error('esbuild produced no output');
@@ -180,20 +188,11 @@ async function minifiedAlone(path) {
 export async function staticPart(path) {
   shipped(path);
   const out = await esbuild.build({
+    ...BUNDLER,
     entryPoints: [join(ROOT, path)],
-    bundle: true,
     splitting: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2020',
-    legalComments: 'none',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    plugins: [workboxProd],
     outdir: join(ROOT, 'node_modules/.cache/size'),
     metafile: true,
-    write: false,
-    logLevel: 'error',
   });
   const outputs = out.metafile.outputs;
   const entry = Object.keys(outputs).find((name) => outputs[name]?.entryPoint);
