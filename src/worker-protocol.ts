@@ -3,8 +3,6 @@
  * merchant's own worker (or its build) can speak it: the Background Sync tag
  * of the replay and the message that lets a waiting worker take over.
  */
-import { syncTag } from './outbox/outbox';
-
 /**
  * The Background Sync tag under which the pages ask the service worker to
  * replay the outbox: `steadycart:replay` (`<namespace>:replay` with another
@@ -18,7 +16,7 @@ import { syncTag } from './outbox/outbox';
  * ```
  */
 export function replaySyncTag(namespace = 'steadycart'): string {
-  return syncTag(namespace);
+  return `${namespace}:replay`;
 }
 
 /**

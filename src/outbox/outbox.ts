@@ -28,9 +28,6 @@ const REPLAY_CONCURRENCY = 16;
 /** Rounds of one drain, so that a drain always ends. */
 const DRAIN_PASSES = 5;
 
-/** @internal Background Sync tag of the replay, which the pages register and the worker answers. */
-export const syncTag = (namespace: string) => `${namespace}:replay`;
-
 /** @internal Commits a new order's record before its first request: see `Outbox.place`. */
 export type WriteAhead = (storage: Storage, record: OutboxRecord) => Promise<void>;
 
@@ -232,13 +229,18 @@ export class Outbox {
   }
 
   /** Whether any order waits to be sent (or is in flight), in any context. */
-  async waiting(): Promise<boolean> {
-    return (await this.records.all()).some((r) => r.status == 'pending' || r.status == 'sending');
+  waiting(): Promise<boolean> {
+    return this.anyIn(['pending', 'sending']);
   }
 
   /** Whether any order is in flight, in any context. */
-  async sending(): Promise<boolean> {
-    return (await this.records.all()).some((r) => r.status == 'sending');
+  sending(): Promise<boolean> {
+    return this.anyIn(['sending']);
+  }
+
+  /** Whether any entry, from any context, is in one of `statuses`. */
+  private async anyIn(statuses: readonly OutboxStatus[]): Promise<boolean> {
+    return (await this.records.all()).some((r) => statuses.includes(r.status));
   }
 
   /** A new order's record, with its key minted now. */

@@ -17,14 +17,11 @@ export interface Reply {
   ms: number;
 }
 
-/** @internal What a request is for: told to a custom `fetch` and to a `headers` function. */
-export type RequestInfo = RequestContext;
-
 /** @internal A `fetch` that also knows what its request is for (tracing, fault drills), and its timeout. */
-export type SendFetch = (request: Request, info: RequestInfo & { timeoutMs: number }) => Promise<Response>;
+export type SendFetch = (request: Request, info: RequestContext & { timeoutMs: number }) => Promise<Response>;
 
 /** @internal Where this code runs: a service worker has no document. */
-export const CONTEXT: RequestInfo['context'] = 'document' in globalThis ? 'page' : 'worker';
+export const CONTEXT: RequestContext['context'] = 'document' in globalThis ? 'page' : 'worker';
 
 /**
  * ky with its own retry off (our policy decides), every status returned as an
@@ -46,7 +43,8 @@ export async function send(
     timeoutMs: number;
     signal: AbortSignal;
     credentials: RequestCredentials;
-    request: RequestInfo;
+    /** What the request is for: told to the instance's `fetch` and to `headers` functions. */
+    request: RequestContext;
     /** The instance's `fetch`, when it has one; default the global `fetch`. */
     fetch?: SendFetch;
   },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { OrderResult, OutboxEntry, SteadyCart, SteadyCartOptions } from '../../../src/index';
-import { syncTag } from '../../../src/outbox/outbox';
+import { replaySyncTag } from '../../../src/worker-protocol';
 import { down, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawGet, rawPut } from '../hardening/raw-idb';
 import { freshInstance, open, openTab, quickOptions, rejection, until } from '../helpers';
@@ -159,7 +159,7 @@ describe('outbox.resubmit (invariant 3: paying again never charges twice)', () =
       const reg = await navigator.serviceWorker.register(`/dist/steadycart-sw.js?namespace=${namespace}`, { scope });
       try {
         await until(() => reg.active?.state == 'activated', 'the worker to activate', 10_000);
-        await (reg as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }).sync.register(syncTag(namespace));
+        await (reg as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }).sync.register(replaySyncTag(namespace));
         await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', marker.id))?.status == 'confirmed', "the worker's pass", 15_000);
       } finally {
         await reg.unregister();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
-import { syncTag } from '../../../src/outbox/outbox';
+import { replaySyncTag } from '../../../src/worker-protocol';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { rawGet } from '../hardening/raw-idb';
 import { probe } from './worker-probe';
@@ -83,7 +83,7 @@ describe('service worker', () => {
     const reg = await navigator.serviceWorker.register(`${url}?namespace=${namespace}`, { scope });
     await until(() => reg.active?.state == 'activated', 'the new worker to activate', 10_000);
     expect(await be.charges(r.id), 'nothing replayed it before the sync').to.equal(0);
-    await (reg as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }).sync.register(syncTag(namespace));
+    await (reg as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }).sync.register(replaySyncTag(namespace));
     await until(async () => (await be.charges(r.id)) == 1, 'the worker to place the order', 15_000);
     await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', r.id))?.status == 'confirmed', 'the worker to settle the record', 10_000);
     expect((await be.ledger()).duplicates).to.equal(0);

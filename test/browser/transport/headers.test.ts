@@ -10,7 +10,7 @@ import { closeBackends, down, startBackend, up } from '../backend';
 import { rawAll, rawDump } from '../hardening/raw-idb';
 import { createCore } from '../../../src/core';
 import { normalizeOptions, storeConfig, storedConfig } from '../../../src/options';
-import { syncTag } from '../../../src/outbox/outbox';
+import { replaySyncTag } from '../../../src/worker-protocol';
 import { Storage } from '../../../src/storage';
 import { cleanup, deleteDatabase, open, rejection, uniqueNamespace, until } from '../helpers';
 
@@ -239,7 +239,7 @@ describe('headers in the service worker', () => {
     const reg = await navigator.serviceWorker.register(`${serviceWorker.url}?namespace=${namespace}`, { scope: serviceWorker.scope });
     await until(() => reg.active?.state == 'activated', 'the new worker to activate', 10_000);
     expect(await be.charges(r.id), 'nothing placed it before the sync').to.equal(0);
-    await (reg as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }).sync.register(syncTag(namespace));
+    await (reg as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }).sync.register(replaySyncTag(namespace));
     await until(async () => (await be.charges(r.id)) == 1, 'the worker to place the order', 15_000);
     const posts = (await be.requests()).filter((q) => q.route == 'checkout');
     expect(posts.at(-1)).to.include({ key: r.id, status: 201, csrf: 'stored-42' });
