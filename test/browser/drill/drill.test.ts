@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import type { DrillEvent, DrillFault, DrillOptions, SteadyCart, SteadyCartEvents, SteadyCartOptions } from '../../../src/index';
+import type { DrillEvent, DrillOptions, SteadyCart, SteadyCartEvents, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, startBackend, type LoggedRequest, type TestBackend } from '../backend';
 import { cleanup, open, openTab, QUICK_TUNING, rejection, sleep, uniqueNamespace, until } from '../helpers';
+import { ON_ONE_ENDPOINT } from './faults';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
@@ -118,16 +119,7 @@ describe('drill mode: off unless asked for', () => {
 });
 
 describe('drill mode: each fault against the reference backend', () => {
-  const ON_ONE: Array<{ fault: DrillFault; options?: Partial<DrillOptions>; reaches: boolean }> = [
-    { fault: 'refuse', reaches: false },
-    { fault: 'silent', reaches: false },
-    // Longer than the attempt timeout: us takes the order, its answer comes too late.
-    { fault: 'slow', options: { slowMs: 1500 }, reaches: true },
-    { fault: '503', options: { retryAfterSeconds: 2 }, reaches: false },
-    { fault: 'drop-after-commit', reaches: true },
-  ];
-
-  for (const { fault, options, reaches } of ON_ONE) {
+  for (const { fault, options, reaches } of ON_ONE_ENDPOINT) {
     it(`${fault} on one endpoint: confirmed through the other, charged once, every request and event says drill; stop() returns to normal traffic`, async () => {
       const be = await startBackend();
       const sc = await drillable(be);

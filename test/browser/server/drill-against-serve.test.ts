@@ -5,7 +5,8 @@
  * behind, and that stopping it returns the page to normal traffic.
  */
 import { expect } from 'chai';
-import type { DrillFault, DrillOptions, SteadyCart } from '../../../src/index';
+import type { SteadyCart } from '../../../src/index';
+import { ON_ONE_ENDPOINT } from '../drill/faults';
 import { cleanup, open, QUICK_TUNING, uniqueNamespace, until } from '../helpers';
 import { closeServedBackends, startServedBackend, type ServedBackend } from './serve-backend';
 
@@ -31,17 +32,7 @@ describe('drill mode against serve on PostgreSQL: each fault charges once and le
     await closeServedBackends();
   });
 
-  // `sent`: whether the drilled request reaches serve in us (else the drill answers for it, and eu confirms).
-  const FAULTS: Array<{ fault: DrillFault; options?: Partial<DrillOptions>; sent: boolean }> = [
-    { fault: 'refuse', sent: false },
-    { fault: 'silent', sent: false },
-    // Longer than the attempt timeout: serve in us takes the order, its answer arrives too late.
-    { fault: 'slow', options: { slowMs: 1500 }, sent: true },
-    { fault: '503', options: { retryAfterSeconds: 2 }, sent: false },
-    { fault: 'drop-after-commit', sent: true },
-  ];
-
-  for (const { fault, options, sent } of FAULTS) {
+  for (const { fault, options, reaches } of ON_ONE_ENDPOINT) {
     it(`${fault} drilled on us: confirmed, one charge in serve's ledger, nothing pending; after stop() the next order goes to us`, async () => {
       const be = await startServedBackend();
       const sc = await drillable(be);
@@ -54,7 +45,7 @@ describe('drill mode against serve on PostgreSQL: each fault charges once and le
       await chargedOnce(be, drilled.id);
       // The drill really acted: us never ran the order, or ran it and its answer was lost on the way.
       const ran = (await be.ledger()).orders.filter((o) => o.key == drilled.id).map((o) => o.endpoint);
-      expect(ran).to.deep.equal([sent ? 'us' : 'eu']);
+      expect(ran).to.deep.equal([reaches ? 'us' : 'eu']);
       // Never charged in the second domain: us and eu share serve's store, backup does not.
       expect((await be.ledger()).orders.filter((o) => o.key == drilled.id && o.endpoint == 'backup')).to.deep.equal([]);
 
