@@ -134,7 +134,11 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
     // Storage keeps `pending` while a replay sends (it is only announced): the snapshot still says `sending`.
     await sc.outbox.retry(id);
     await until(() => statuses.at(-1) == 'confirmed', 'confirmed', 15_000);
-    expect(statuses).to.deep.equal(['pending', 'sending', 'confirmed']);
+    // Before the retry, a due circuit may already have sent the waiting order as its probe (then it
+    // was `sending` when subscribed, maybe `pending` again after): whatever came first, the last
+    // replay shows as `sending` until its outcome.
+    expect(['pending', 'sending']).to.include(statuses[0]);
+    expect(statuses.slice(-2)).to.deep.equal(['sending', 'confirmed']);
   });
 
   it("on('order:*') hears every order event with its status, from every tab, beside the status's own listeners", async () => {
