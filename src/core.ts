@@ -91,6 +91,7 @@ export async function createCore(config: Config, opened?: Storage): Promise<Core
       if (config.retentionMs) circuits.probeWith({ waiting: () => outbox.waiting(), replay: () => outbox.replay(true) });
     },
     close() {
+      outbox.close();
       circuits.close();
       channel.close();
       storage.close();

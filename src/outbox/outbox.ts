@@ -116,6 +116,8 @@ export function toEntry(r: OutboxRecord): OutboxEntry {
  */
 export class Outbox {
   private loop: ReplayLoop = { state: 'idle' };
+  /** Set by `close`: a closed instance starts no replay and sends no more entries of one under way. */
+  private closed = false;
   private readonly records: OutboxRecords;
   /** Outcomes and domain write-aheads, committed together while the store is busy. */
   private readonly writes: GroupCommit;
@@ -217,6 +219,16 @@ export class Outbox {
     ));
   }
 
+  /**
+   * @internal Stops this context's replays: none starts any more, and a drain
+   * under way sends no further entry (requests already out finish and are
+   * recorded). Another context's IndexedDB lease would not keep it off a
+   * closed instance's entries when this one holds a Web Lock.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
   /** Time of the next due replay, or `undefined` when nothing waits. */
   async nextDue(): Promise<number | undefined> {
     const due = (await this.records.all()).filter((r) => r.status == 'pending').map((r) => r.due);
@@ -287,6 +299,7 @@ export class Outbox {
 
   /** Starts a drain under the replay lock; the loop is `draining` until it ends. */
   private startDrain(force: boolean): Promise<number> {
+    if (this.closed) return Promise.resolve(0);
     const drain = withLock(this.storage, `${this.config.namespace}:replay`, (lost) => this.drain(force, lost))
       .then((waiting) => waiting ?? 0)
       .finally(() => (this.loop = { state: 'idle' }));
@@ -301,7 +314,7 @@ export class Outbox {
    */
   private async drain(force: boolean, lost: AbortSignal): Promise<number> {
     let waiting = 0;
-    for (let pass = 0; pass < DRAIN_PASSES && !lost.aborted; pass++) {
+    for (let pass = 0; pass < DRAIN_PASSES && !lost.aborted && !this.closed; pass++) {
       const now = Date.now();
       const due: string[] = [];
       waiting = 0;
@@ -318,7 +331,7 @@ export class Outbox {
       // each run, the first order sent being its probe, rather than skipping the rest of the pass.
       const ignoreBackoff = force && !pass;
       await eachConcurrently(due, REPLAY_CONCURRENCY, (id) =>
-        lost.aborted ? Promise.resolve() : withLock(this.storage, this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry)),
+        lost.aborted || this.closed ? Promise.resolve() : withLock(this.storage, this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry)),
       );
       if (!this.reachable()) break;
     }

@@ -215,7 +215,7 @@ export class Circuits {
       // was due yet, so wait again rather than never probe. (A probe reschedules when it settles.)
       if (!due().length) return this.schedule();
       // An order still waiting after the replay is in flight (its own run probes) or waits for its lock's holder.
-      if (await this.orders.waiting()) await this.orders.replay();
+      if ((await this.orders.waiting()) && !this.closed) await this.orders.replay();
       if (!this.closed && !(await this.orders.waiting())) due().forEach((e) => this.probe(e));
     }, Math.max(0, next - Date.now()));
   }

@@ -102,8 +102,11 @@ describe('outbox', () => {
     const here = await open(quickOptions(be, namespace));
     await down(be);
     const ids = await queue(here, 4);
-    const postsBefore = await postsPerKey(be);
+    // Closed first, and counted once nothing of it is in flight: a probe this page sent just before
+    // (a waiting order is its circuit's own probe) is its last request, not a second replayer's.
     here.close();
+    await until(async () => (await be.requests()).every((r) => r.status !== null), 'no request in flight');
+    const postsBefore = await postsPerKey(be);
     await up(be);
     const opened = await Promise.all(Array.from({ length: tabs }, () => openTab(quickOptions(be, namespace), query)));
     await until(async () => (await opened[0]!.sc.outbox.list()).every((e) => e.status == 'confirmed'), 'all confirmed', 15_000);
