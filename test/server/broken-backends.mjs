@@ -14,6 +14,8 @@
  *   lookup-404-running    the lookup answers 404 while the key is running
  *   split-regions         two regions, each with its own store (not one domain)
  *   no-expose             answers lack Access-Control-Expose-Headers (Retry-After unreadable)
+ *   no-trace-headers      preflights allow only the SDK's three headers (not traceparent,
+ *                         tracestate, Steadycart-Drill): the advisory `cors-tracing` fails
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -25,8 +27,9 @@ export const ORIGIN = 'http://shop.localhost:8080';
 
 /**
  * The broken variants and the required checks each must fail: exactly
- * these (plus `regions: true` when the variant is two URLs).
- * @type {Record<string, { fails: string[], regions?: boolean, delayMs?: number }>}
+ * these (plus `regions: true` when the variant is two URLs); `warns`: the
+ * advisory checks it fails among those the test watches (`cors-tracing`).
+ * @type {Record<string, { fails: string[], warns?: string[], regions?: boolean, delayMs?: number }>}
  */
 export const VARIANTS = {
   correct: { fails: [], regions: true, delayMs: 400 },
@@ -37,6 +40,7 @@ export const VARIANTS = {
   'lookup-404-running': { fails: ['lookup-while-running'], delayMs: 400 },
   'split-regions': { fails: ['region-lookup', 'region-replay'], regions: true },
   'no-expose': { fails: ['cors-headers'] },
+  'no-trace-headers': { fails: [], warns: ['cors-tracing'] },
 };
 
 /** @typedef {(request: Request) => Promise<Response>} FetchHandler */
@@ -213,6 +217,21 @@ function noExpose(inner) {
   };
 }
 
+/**
+ * Preflights allow only Content-Type, Idempotency-Key and Steadycart-Attempt.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function noTraceHeaders(inner) {
+  return async (request) => {
+    const response = await inner(request);
+    if (request.method !== 'OPTIONS') return response;
+    const headers = new Headers(response.headers);
+    headers.set('access-control-allow-headers', 'Content-Type, Idempotency-Key, Steadycart-Attempt');
+    return new Response(response.body, { status: response.status, headers });
+  };
+}
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
   'no-422': no422,
@@ -220,6 +239,7 @@ const WRAPPERS = {
   'bare-lookup': bareLookup,
   'lookup-404-running': lookup404Running,
   'no-expose': noExpose,
+  'no-trace-headers': noTraceHeaders,
 };
 
 /**

@@ -80,7 +80,7 @@ function assertPasses(result, expect) {
     assert.match(result.byName[name].evidence, /after a 409/, `${name} was not exercised while the key ran: ${result.byName[name].evidence}`);
   }
   for (const name of ['region-lookup', 'region-replay']) assert.equal(!result.byName[name].skipped, expect.regions, name);
-  for (const name of ['cors-preflight', 'cors-headers']) assert.ok(!result.byName[name].skipped && result.byName[name].ok, name);
+  for (const name of ['cors-preflight', 'cors-headers', 'cors-tracing']) assert.ok(!result.byName[name].skipped && result.byName[name].ok, name);
 }
 
 describe('check passes against serve', () => {
@@ -138,7 +138,11 @@ describe('check passes against serve', () => {
 
 describe('check fails against a broken backend, naming the broken rule', () => {
   for (const [name, spec] of Object.entries(VARIANTS)) {
-    const label = spec.fails.length ? `${name}: fails ${spec.fails.join(', ')} and nothing else` : `${name}: passes (the control)`;
+    const label = spec.fails.length
+      ? `${name}: fails ${spec.fails.join(', ')} and nothing else`
+      : spec.warns
+        ? `${name}: passes, with the advisory ${spec.warns.join(', ')} failed`
+        : `${name}: passes (the control)`;
     test(label, { timeout: 3 * 60_000 }, async () => {
       const variant = await startVariant(/** @type {keyof typeof VARIANTS} */ (name));
       after(() => variant.close());
@@ -146,6 +150,8 @@ describe('check fails against a broken backend, naming the broken rule', () => {
       const result = await checkJson([/** @type {string} */ (url), ...regions.flatMap((r) => ['--region', r]), '--origin', ORIGIN]);
       assert.deepEqual(result.failed.sort(), [...spec.fails].sort(), summary(result.checks));
       assert.equal(result.code, spec.fails.length ? 1 : 0);
+      const warns = spec.warns ?? [];
+      assert.equal(result.byName['cors-tracing'].ok, !warns.includes('cors-tracing'), result.byName['cors-tracing'].evidence);
       if (spec.delayMs) {
         // The probes met the key still running (the backend holds it until its lookup is answered).
         assert.match(result.byName['lookup-while-running'].evidence, /^lookup after a 409 for the key: (409|404) /, result.byName['lookup-while-running'].evidence);

@@ -1,32 +1,37 @@
 /**
  * CORS (docs/backend-contract.md): a preflight from the shop's origin allows the SDK's
  * three headers; every answer names the origin and exposes Retry-After;
- * preflights should be cached (Access-Control-Max-Age).
+ * preflights should be cached (Access-Control-Max-Age) and should allow the
+ * headers of steadycart/otel and drill mode.
  */
 import { headerList, statusText, type Exchange } from './http';
 import type { CheckContext } from './context';
 import { must, should, type CheckResult } from './result';
 
 const SDK_HEADERS = ['content-type', 'idempotency-key', 'steadycart-attempt'];
+/** Sent only by steadycart/otel (W3C trace context) and drill mode: advisory. */
+const TRACING_HEADERS = ['traceparent', 'tracestate', 'steadycart-drill'];
 /** Answers quoted in evidence before "and N more". */
 const QUOTED = 3;
 
-/** `cors-preflight` and `cors-max-age`, on every URL. */
+/** `cors-preflight`, `cors-max-age` and `cors-tracing`, on every URL. */
 export async function preflights(ctx: CheckContext, origin: string): Promise<CheckResult[]> {
-  const targets = [ctx.primary, ...ctx.regions];
-  const answers = await Promise.all(
-    targets.map((t) =>
-      ctx.prober.send({
-        label: 'CORS preflight',
-        method: 'OPTIONS',
-        url: t.checkout,
-        headers: { 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': SDK_HEADERS.join(', ') },
-      }),
-    ),
-  );
-  const problems = answers.map((x) => ({ x, wrong: preflightProblems(x, origin) }));
-  const bad = problems.filter((p) => p.wrong.length > 0);
+  const ask = (label: string, headers: string[]) =>
+    Promise.all(
+      [ctx.primary, ...ctx.regions].map((t) =>
+        ctx.prober.send({
+          label,
+          method: 'OPTIONS',
+          url: t.checkout,
+          headers: { 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': headers.join(', ') },
+        }),
+      ),
+    );
+  const answers = await ask('CORS preflight', SDK_HEADERS);
+  const bad = answers.map((x) => ({ x, wrong: preflightProblems(x, origin, SDK_HEADERS) })).filter((p) => p.wrong.length > 0);
   const ages = answers.map((x) => x.headers['access-control-max-age']);
+  const tracing = await ask('CORS preflight (trace context, drills)', [...SDK_HEADERS, ...TRACING_HEADERS]);
+  const untraced = tracing.map((x) => ({ x, wrong: preflightProblems(x, origin, TRACING_HEADERS) })).filter((p) => p.wrong.length > 0);
   return [
     must(
       'cors-preflight',
@@ -40,16 +45,24 @@ export async function preflights(ctx: CheckContext, origin: string): Promise<Che
       ages.every((a) => a !== undefined && Number(a) > 0),
       `Access-Control-Max-Age: ${ages.map((a) => a ?? 'absent').join(', ')}`,
     ),
+    should(
+      'cors-tracing',
+      untraced.length === 0,
+      untraced.length === 0
+        ? `OPTIONS from ${origin} allowed ${TRACING_HEADERS.join(', ')} (steadycart/otel, drill mode) at ${tracing.length} URL(s)`
+        : untraced.map((p) => `OPTIONS ${p.x.probe.url}: ${p.wrong.join('; ')} (needed by steadycart/otel and drill mode only)`).join(' | '),
+    ),
   ];
 }
 
-function preflightProblems(x: Exchange, origin: string): string[] {
+/** What is wrong with a preflight's answer for a POST with `headers`. */
+function preflightProblems(x: Exchange, origin: string, headers: readonly string[]): string[] {
   if (x.status === null || x.status < 200 || x.status >= 300) return [`answered ${statusText(x)}, not 2xx`];
   const wrong: string[] = [];
   const allowOrigin = x.headers['access-control-allow-origin'];
   if (allowOrigin !== origin && allowOrigin !== '*') wrong.push(`Access-Control-Allow-Origin is ${allowOrigin ?? 'absent'}`);
   const allowed = headerList(x, 'access-control-allow-headers');
-  const missing = allowed.includes('*') ? [] : SDK_HEADERS.filter((h) => !allowed.includes(h));
+  const missing = allowed.includes('*') ? [] : headers.filter((h) => !allowed.includes(h));
   if (missing.length) wrong.push(`Access-Control-Allow-Headers lacks ${missing.join(', ')}`);
   const methods = headerList(x, 'access-control-allow-methods');
   if (methods.length && !methods.includes('post') && !methods.includes('*')) wrong.push(`Access-Control-Allow-Methods (${methods.join(', ')}) lacks POST`);

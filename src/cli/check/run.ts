@@ -47,6 +47,7 @@ export const CHECK_NAMES = [
   'cors-preflight',
   'cors-headers',
   'cors-max-age',
+  'cors-tracing',
   'health',
   'no-redirect',
 ] as const;
@@ -87,7 +88,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   results.push(await health(ctx));
   // These two look back at every exchange of the run.
   if (options.origin) results.push(responseHeaders(ctx.prober.exchanges, options.origin));
-  else for (const name of ['cors-preflight', 'cors-headers', 'cors-max-age']) results.push(skipped(name, 'no --origin given (a same-origin backend needs no CORS)'));
+  else for (const name of ['cors-preflight', 'cors-headers', 'cors-max-age', 'cors-tracing']) results.push(skipped(name, 'no --origin given (a same-origin backend needs no CORS)'));
   results.push(noRedirect(ctx.prober.exchanges));
 
   const rank = (name: string) => (CHECK_NAMES as readonly string[]).indexOf(name);
