@@ -6,7 +6,7 @@ import type { EndpointHealth } from '../types';
 import { isEndpointRecord } from '../storage/validate';
 import { replyError } from './classify';
 import { closedCircuit, failed, latency, notBefore, permits, succeeded } from './breaker';
-import { CONTEXT, send, type Reply } from './http';
+import { send, type Reply } from './http';
 
 /** Latency-only updates are shared at most this often. */
 const SHARE_MS = 1000;
@@ -78,10 +78,11 @@ export class Circuits {
   /**
    * An order is about to be sent to an endpoint due a probe: it is the probe.
    * Half-open until its answer (or `timeoutMs`), so that the other contexts
-   * wait for the verdict instead of probing too.
+   * wait for the verdict instead of probing too. (`open` with 0 ms: due again at once.)
    */
-  claim(endpoint: Endpoint, timeoutMs: number): void {
-    this.set({ ...this.circuit(endpoint), state: 'half-open', retryAt: Date.now() + timeoutMs, updatedAt: Date.now() });
+  claim(endpoint: Endpoint, timeoutMs: number, state: 'half-open' | 'open' = 'half-open'): void {
+    const now = Date.now();
+    this.set({ ...this.circuit(endpoint), state, retryAt: now + timeoutMs, updatedAt: now });
   }
 
   /** The endpoint's circuit as this context knows it (a closed one before any news). */
@@ -113,26 +114,18 @@ export class Circuits {
    * contexts wait for the verdict instead of probing too.
    */
   probe(endpoint: Endpoint, timeoutMs = this.config.tuning.attemptTimeoutMs, signal = new AbortController().signal): Promise<boolean> {
-    const { credentials, fetch } = this.config;
     const { health } = endpoint.paths;
     // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
     const running = this.probing.get(endpoint.url);
     if (running) return running;
     this.claim(endpoint, timeoutMs);
-    const probing = send(health ? endpoint.url + health : lookupUrl(endpoint, crypto.randomUUID()), {
-      method: 'GET',
-      timeoutMs,
-      signal,
-      credentials,
-      request: { endpoint: endpoint.url, kind: 'health', attempt: 1, context: CONTEXT },
-      fetch,
-      extra: endpoint.headers,
-    }).then((reply) => {
+    const url = health ? endpoint.url + health : lookupUrl(endpoint, crypto.randomUUID());
+    const probing = send(this.config, endpoint, url, 'health', 1, timeoutMs, signal).then((reply) => {
       this.probing.delete(endpoint.url);
       const ok = health ? !!reply.status && reply.status < 300 : reply.status == 404;
       if (ok) this.success(endpoint);
       // Cut short by its caller, or not sent (its headers failed), it proved nothing: due again at once, with no longer a wait.
-      else if (reply.error == 'aborted' || reply.error == 'headers') this.set({ ...this.circuit(endpoint), state: 'open', retryAt: Date.now(), updatedAt: Date.now() });
+      else if (reply.error == 'aborted' || reply.error == 'headers') this.claim(endpoint, 0, 'open');
       else this.failure(endpoint, reply);
       return ok;
     });

@@ -87,19 +87,14 @@ export type AnswerMove =
   | { kind: 'fail' }
   | { kind: 'continue'; pin: boolean; honourRetryAfter: boolean };
 
-export function judge(verdict: Verdict): AnswerMove {
-  switch (verdict) {
-    case 'done':
-      return { kind: 'settle', status: 'confirmed' };
-    case 'refused':
-      return { kind: 'settle', status: 'rejected' };
-    case 'mismatch':
-      return { kind: 'fail' };
-    case 'busy':
-      return { kind: 'continue', pin: true, honourRetryAfter: true };
-    case 'retry':
-      return { kind: 'continue', pin: false, honourRetryAfter: false };
-    case 'ambiguous':
-      return { kind: 'continue', pin: true, honourRetryAfter: false };
-  }
-}
+const MOVES: Record<Verdict, AnswerMove> = {
+  done: { kind: 'settle', status: 'confirmed' },
+  refused: { kind: 'settle', status: 'rejected' },
+  mismatch: { kind: 'fail' },
+  busy: { kind: 'continue', pin: true, honourRetryAfter: true },
+  retry: { kind: 'continue', pin: false, honourRetryAfter: false },
+  ambiguous: { kind: 'continue', pin: true, honourRetryAfter: false },
+};
+
+/** What an answer of this verdict means for the run. */
+export const judge = (verdict: Verdict): AnswerMove => MOVES[verdict];

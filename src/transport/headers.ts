@@ -22,7 +22,7 @@ export async function functionHeaders(fns: readonly HeadersFunction[], info: Req
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     for (const fn of fns) {
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(reject, ms, new Error('took longer than the attempt timeout'))));
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(reject, ms, new Error('timed out'))));
       new Headers(await Promise.race([fn(info), late])).forEach((value, name) => {
         if (RESERVED.includes(name)) throw new Error(`${name} is set by steadycart itself`);
         headers.set(name, value);

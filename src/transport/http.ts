@@ -1,7 +1,8 @@
 import ky from 'ky';
+import type { Config, Endpoint } from '../options';
 import type { Json, RequestContext } from '../types';
 import { retryAfterMs } from './backoff';
-import { functionHeaders, HeadersFailure, type EndpointHeaders } from './headers';
+import { functionHeaders, HeadersFailure } from './headers';
 
 /** What one request produced: an HTTP answer, or why there was none. */
 export interface Reply {
@@ -30,45 +31,44 @@ export const CONTEXT: RequestContext['context'] = 'document' in globalThis ? 'pa
  */
 const http = ky.create({ retry: 0, throwHttpErrors: false, redirect: 'error' });
 
-/** @internal Sends one request; never throws. */
+/**
+ * @internal Sends one request to `endpoint` and never throws: the order's
+ * POST (with its key and `Steadycart-Attempt`) when `order` is given, else a
+ * GET (a lookup or a probe).
+ */
 export async function send(
+  config: Pick<Config, 'credentials' | 'fetch'>,
+  endpoint: Endpoint,
   url: string,
-  init: {
-    method: 'GET' | 'POST';
-    body?: string;
-    /** steadycart's own headers. */
-    headers?: Record<string, string>;
-    /** The endpoint's `headers` option: its static values go under steadycart's own, its functions run in ky's `beforeRequest`. */
-    extra?: EndpointHeaders;
-    timeoutMs: number;
-    signal: AbortSignal;
-    credentials: RequestCredentials;
-    /** What the request is for: told to the instance's `fetch` and to `headers` functions. */
-    request: RequestContext;
-    /** The instance's `fetch`, when it has one; default the global `fetch`. */
-    fetch?: SendFetch;
-  },
+  kind: RequestContext['kind'],
+  attempt: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+  order?: { id: string; body: string },
 ): Promise<Reply> {
   const start = performance.now();
-  const custom = init.fetch;
-  const fns = init.extra?.fns ?? [];
-  const timeout = Math.max(1, Math.round(init.timeoutMs));
+  const custom = config.fetch;
+  // What the request is for: told to the instance's `fetch` and to `headers` functions.
+  const request: RequestContext = { endpoint: endpoint.url, kind, attempt, context: CONTEXT };
+  // The endpoint's `headers` option: its static values go under steadycart's own, its functions run in ky's `beforeRequest`.
+  const fns = endpoint.headers?.fns ?? [];
+  const timeout = Math.max(1, Math.round(timeoutMs));
   try {
     const response = await http(url, {
-      method: init.method,
+      method: order ? 'POST' : 'GET',
       // Lookups and probes must never be answered from the HTTP cache. POSTs keep the default
       // mode: Chromium skips its CORS preflight cache for 'no-store' requests.
-      cache: init.method == 'GET' ? 'no-store' : undefined,
-      body: init.body,
-      headers: { ...init.extra?.fixed, ...init.headers },
+      cache: order ? undefined : 'no-store',
+      body: order?.body,
+      headers: { ...endpoint.headers?.fixed, ...(order && { 'Content-Type': 'application/json', 'Idempotency-Key': order.id, 'Steadycart-Attempt': '' + attempt }) },
       timeout,
-      signal: init.signal,
-      credentials: init.credentials,
+      signal,
+      credentials: config.credentials,
       // ky always hands its fetch the Request it built (with our signal and timeout).
-      fetch: custom && ((input) => custom(input as Request, { ...init.request, timeoutMs: init.timeoutMs })),
+      fetch: custom && ((input) => custom(input as Request, { ...request, timeoutMs })),
       // Called for every request, so a short-lived token is fresh on each attempt.
       hooks: fns.length
-        ? { beforeRequest: [async (request) => (await functionHeaders(fns, init.request, timeout)).forEach((value, name) => request.headers.set(name, value))] }
+        ? { beforeRequest: [async (r) => (await functionHeaders(fns, request, timeout)).forEach((value, name) => r.headers.set(name, value))] }
         : undefined,
     });
     const text = await response.text();
@@ -82,7 +82,6 @@ export async function send(
   } catch (error) {
     const ms = performance.now() - start;
     if (error instanceof HeadersFailure) return { body: null, error: 'headers', message: error.message, ms };
-    const name = (error as Error)?.name;
-    return { body: null, error: name == 'TimeoutError' ? 'timeout' : init.signal.aborted ? 'aborted' : 'network', ms };
+    return { body: null, error: (error as Error)?.name == 'TimeoutError' ? 'timeout' : signal.aborted ? 'aborted' : 'network', ms };
   }
 }

@@ -7,7 +7,7 @@ import { backoff } from './backoff';
 import { classify, classifyLookup, replyError } from './classify';
 import type { Circuits } from './circuits';
 import { decide, judge, type Situation } from './decide';
-import { CONTEXT, send, type Reply } from './http';
+import { send, type Reply } from './http';
 import type { RetryBudget } from './retry-budget';
 
 /** How one run of attempts for an order ended. */
@@ -129,7 +129,7 @@ export class Placer {
    * domain, `decide` asks for the lookup.
    */
   private async reconcileDoubts(state: RunState): Promise<Outcome | undefined> {
-    if (this.mayOrder(state)) return;
+    if (mayOrder(state)) return;
     for (const domain of [...state.ambiguous]) {
       const outcome = await this.lookUp(state, domain);
       if (outcome) return outcome;
@@ -140,9 +140,9 @@ export class Placer {
   private async loop(state: RunState): Promise<Outcome> {
     for (;;) {
       const move = decide(this.situation(state));
-      if (move.kind == 'stop') return this.pending(state);
+      if (move.kind == 'stop') return pending(state);
       if (move.kind == 'wait') {
-        await this.nextRound(state, move.ms);
+        await nextRound(state, move.ms);
         continue;
       }
       if (move.kind == 'lookup') {
@@ -165,7 +165,7 @@ export class Placer {
     return {
       leftMs: state.run.deadline - now,
       aborted: state.controller.signal.aborted,
-      mayOrder: this.mayOrder(state),
+      mayOrder: mayOrder(state),
       canRetry: this.budget.canRetry(),
       endpoints: this.config.endpoints.map((e) => {
         const permit = this.circuits.permits(e, now);
@@ -176,15 +176,6 @@ export class Placer {
       backoffMs: backoff(state.round, ROUND_BASE_MS, ROUND_CAP_MS),
       retryAfterMs: state.retryAfterMs,
     };
-  }
-
-  /** Waits, then starts a new round in which every endpoint may be tried again. */
-  private async nextRound(state: RunState, ms: number): Promise<void> {
-    await sleep(ms, state.controller.signal);
-    state.round++;
-    state.retryAfterMs = 0;
-    state.tried.clear();
-    state.looked.clear();
   }
 
   /**
@@ -209,10 +200,10 @@ export class Placer {
         continue;
       }
       const move = judge(classify(reply.status));
-      if (move.kind == 'settle') return this.settled(state, e, move.status, reply.status!, reply.body);
+      if (move.kind == 'settle') return settled(state, e, move.status, reply.status!, reply.body);
       state.error = replyError(reply);
       if (move.kind == 'fail') {
-        return { status: 'failed', attempts: state.attempts, error: { ...state.error, code: 'IDEMPOTENCY_MISMATCH', message: 'the server saw this key with another body' } };
+        return { status: 'failed', attempts: state.attempts, error: { ...state.error, code: 'IDEMPOTENCY_MISMATCH', message: 'key used with another body' } };
       }
       if (move.honourRetryAfter) state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs ?? 0);
       if (move.pin) state.ambiguous.add(e.domain);
@@ -232,7 +223,7 @@ export class Placer {
     const { p95 } = this.circuits.latency(endpoint);
     const delay = p95 == null ? this.config.tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
     const early = await Promise.race([first.answer, sleep(delay, state.controller.signal)]);
-    if (early || this.stopped(state) || !this.mayOrder(state)) return [await first.answer];
+    if (early || stopped(state) || !mayOrder(state)) return [await first.answer];
     state.tried.add(hedge.url);
     return this.race(first, this.fly(state, hedge, 'hedge'), delay);
   }
@@ -241,16 +232,6 @@ export class Placer {
   private hedgeFor(state: RunState, endpoint: Endpoint): Endpoint | undefined {
     if (!this.config.tuning.hedge || !this.budget.canRetry()) return;
     return this.config.endpoints.find((e) => e.domain == endpoint.domain && !state.tried.has(e.url) && this.circuits.permits(e) == 'yes');
-  }
-
-  /** Whether the run must send nothing more: its time is up or its caller gave up. */
-  private stopped(state: RunState): boolean {
-    return state.run.deadline <= Date.now() || state.controller.signal.aborted;
-  }
-
-  /** Whether the order itself may still be sent (the outbox's policy). */
-  private mayOrder(state: RunState): boolean {
-    return state.run.mayOrder?.() ?? true;
   }
 
   /** Both answers, or the first definite one (the loser, past its slow threshold, counts against its circuit). */
@@ -295,14 +276,14 @@ export class Placer {
     const answering = (e: Endpoint) => +(this.circuits.permits(e) != 'yes');
     const asked = this.config.endpoints.filter((e) => e.domain == domain).sort((a, b) => answering(a) - answering(b));
     for (const endpoint of asked) {
-      if (this.stopped(state)) break;
+      if (stopped(state)) break;
       const reply = await this.request(state, endpoint, 'lookup', state.controller.signal);
       this.observe(endpoint, reply, false);
       const answer = classifyLookup(reply.status, reply.body);
       if (answer.kind == 'absent') state.ambiguous.delete(domain);
       if (answer.kind == 'found') {
         const move = judge(classify(answer.status));
-        return move.kind == 'settle' ? this.settled(state, endpoint, move.status, answer.status, answer.body as Json) : undefined;
+        return move.kind == 'settle' ? settled(state, endpoint, move.status, answer.status, answer.body as Json) : undefined;
       }
       if (answer.kind != 'unknown') return;
       state.error = replyError(reply);
@@ -318,12 +299,10 @@ export class Placer {
     const n = (this.sent.get(record.id) ?? 0) + 1;
     this.sent.set(record.id, n);
     this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
-    const request = { endpoint: endpoint.url, kind: kind == 'lookup' ? kind : 'order', attempt: n, context: CONTEXT } as const;
-    const { credentials, fetch } = this.config;
-    const init = { timeoutMs: this.timeoutFor(state, endpoint), signal, credentials, request, fetch, extra: endpoint.headers };
-    if (kind == 'lookup') return send(lookupUrl(endpoint, record.id), { ...init, method: 'GET' });
-    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': record.id, 'Steadycart-Attempt': String(n) };
-    return send(endpoint.url + endpoint.paths.checkout, { ...init, method: 'POST', body: record.body, headers });
+    const timeoutMs = this.timeoutFor(state, endpoint);
+    return kind == 'lookup'
+      ? send(this.config, endpoint, lookupUrl(endpoint, record.id), kind, n, timeoutMs, signal)
+      : send(this.config, endpoint, endpoint.url + endpoint.paths.checkout, 'order', n, timeoutMs, signal, record);
   }
 
   /** An attempt's timeout: from the endpoint's observed latency, within the time left. */
@@ -346,18 +325,33 @@ export class Placer {
       if (verdict != 'busy') this.budget.onSuccess();
     }
   }
+}
 
-  /** The outcome of a definite answer. */
-  private settled(state: RunState, endpoint: Endpoint, status: 'confirmed' | 'rejected', http: number, body: Json): Outcome {
-    return { status, attempts: state.attempts, result: { status: http, body, endpoint: endpoint.url } };
-  }
+/** Whether the run must send nothing more: its time is up or its caller gave up. */
+const stopped = (state: RunState): boolean => state.run.deadline <= Date.now() || state.controller.signal.aborted;
 
-  /** The outcome of a run that ends with the order still waiting, and why. */
-  private pending(state: RunState): Outcome {
-    const at = Date.now();
-    const error: ErrorInfo = state.run.signal?.aborted
-      ? { code: 'aborted', message: 'aborted by the caller', at }
-      : state.error ?? { code: 'unreachable', message: 'no endpoint could be reached', at };
-    return { status: 'pending', attempts: state.attempts, error };
-  }
+/** Whether the order itself may still be sent (the outbox's policy). */
+const mayOrder = (state: RunState): boolean => state.run.mayOrder?.() ?? true;
+
+/** Waits, then starts a new round in which every endpoint may be tried again. */
+async function nextRound(state: RunState, ms: number): Promise<void> {
+  await sleep(ms, state.controller.signal);
+  state.round++;
+  state.retryAfterMs = 0;
+  state.tried.clear();
+  state.looked.clear();
+}
+
+/** The outcome of a definite answer. */
+const settled = (state: RunState, endpoint: Endpoint, status: 'confirmed' | 'rejected', http: number, body: Json): Outcome => ({
+  status,
+  attempts: state.attempts,
+  result: { status: http, body, endpoint: endpoint.url },
+});
+
+/** The outcome of a run that ends with the order still waiting, and why. */
+function pending(state: RunState): Outcome {
+  const at = Date.now();
+  const error: ErrorInfo = state.run.signal?.aborted ? { code: 'aborted', message: 'aborted by the caller', at } : state.error ?? { code: 'unreachable', message: 'no endpoint reached', at };
+  return { status: 'pending', attempts: state.attempts, error };
 }
