@@ -44,6 +44,13 @@ export function evaluate(results) {
     return [real.stats.sdk.added <= HEALTHY_MS, `+${f1(real.stats.sdk.added)} ms at ${HEALTHY_LATENCY_MS} ms endpoint latency (+${f1(none.stats.sdk.added)} ms at 0 ms)`];
   });
 
+  add(`healthy path with headers ≤ ${HEALTHY_MS} ms over plain fetch, median`, 'healthy', (d) => {
+    const at = (l) => d.runs.find((r) => r.latencyMs == l)?.stats.sdkHeaders;
+    const [real, none] = [at(HEALTHY_LATENCY_MS), at(0)];
+    if (!real || !none) return [false, 'no `headers` row in the healthy results: run `npm run bench -- --only=healthy`'];
+    return [real.added <= HEALTHY_MS, `+${f1(real.added)} ms at ${HEALTHY_LATENCY_MS} ms endpoint latency (+${f1(none.added)} ms at 0 ms)`];
+  });
+
   const failover = (d, ids, which, bound, label) => {
     const parts = [];
     let pass = true;
