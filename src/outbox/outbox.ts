@@ -1,89 +1,14 @@
-import type { Channel } from '../channel';
 import { fail } from '../errors';
-import type { Emitter } from '../events';
-import type { Config } from '../options';
 import type { OutboxRecord, Storage } from '../storage';
-import type { Json, OrderEvent, OrderResult, OutboxEntry, OutboxStatus } from '../types';
-import { backoff } from '../transport/backoff';
-import type { Circuits } from '../transport/circuits';
-import type { Outcome, Placer } from '../transport/place';
-import { GroupCommit } from './group-commit';
+import type { Json, OrderResult, OutboxEntry } from '../types';
+import type { Outcome } from '../transport/place';
 import { withLock } from './lock';
 import type { Placement } from './placement';
-import { tokenExpired, tokenExpiredError, whileTokenLives } from './payment-token';
-import { OutboxRecords } from './records';
-import { isFinal } from './statuses';
-
-/** Finished entries stay listed this long, so the shop can show how they ended. */
-const KEEP_FINISHED_MS = 86_400_000;
-/** Replay backoff per entry: 1 s plus full jitter up to 5 min. */
-export const REPLAY_BASE_MS = 1000;
-export const REPLAY_CAP_MS = 300_000;
-/**
- * Entries replayed at once. More than the six connections a browser opens to
- * one host: while some orders wait for their lock, their read or their
- * commit, others keep the connections busy.
- */
-const REPLAY_CONCURRENCY = 16;
-/** Rounds of one drain, so that a drain always ends. */
-const DRAIN_PASSES = 5;
+import { whileTokenLives } from './payment-token';
+import { OutboxReplay, underTokenPolicy } from './replay';
 
 /** @internal Commits a new order's record before its first request: see `Outbox.place`. */
 export type WriteAhead = (storage: Storage, record: OutboxRecord) => Promise<void>;
-
-/** How a run of an order ended, as the outbox stores it. */
-type StoredOutcome = Omit<Outcome, 'status'> & { status: OutboxStatus };
-
-const needsPayment = (): StoredOutcome => ({ status: 'needs-payment', attempts: 0, error: tokenExpiredError() });
-
-/**
- * How a run that ended with the order waiting is stored, under the token
- * policy. When the token died during the run, the error says so (it is why
- * nothing more was sent). On a replay, an order with a dead token that no
- * domain may have processed needs payment again.
- */
-function underTokenPolicy(record: OutboxRecord, outcome: Outcome, run: { replay: boolean; tokenDeadAtStart: boolean; aborted: boolean }): StoredOutcome {
-  if (outcome.status != 'pending' || run.aborted || !tokenExpired(record)) return outcome;
-  if (run.replay && !record.domains.length) return needsPayment();
-  return run.tokenDeadAtStart ? outcome : { ...outcome, error: tokenExpiredError() };
-}
-
-/**
- * The replay loop of this context: `idle`, or `draining` (one drain under
- * the replay lock), with at most one forced drain queued to follow it.
- */
-type ReplayLoop = { state: 'idle' } | { state: 'draining'; drain: Promise<number>; forcedNext?: Promise<number> };
-
-/** How one entry is replayed. */
-interface ReplayOptions {
-  /** Replay it even before its backoff ends (the shopper asked, or connectivity just came back). */
-  ignoreBackoff: boolean;
-  /** Whether any endpoint may be used now; without one, only what needs no request happens (expiry, a dead token, an orphan). */
-  reachable: boolean;
-}
-
-/** What one drain pass does with a record. */
-type PassStep = 'forget' | 'keep' | 'replay' | 'wait';
-
-/**
- * A drain pass's step for a record: a finished one is kept for the shop to
- * see, then forgotten; a waiting one is replayed when due (with `forceAll`,
- * at once), and so is a `sending` one whose lock is free, orphaned by a
- * context that died mid-flight.
- */
-function passStep(r: OutboxRecord, now: number, forceAll: boolean): PassStep {
-  if (isFinal(r.status)) return r.updatedAt + KEEP_FINISHED_MS < now ? 'forget' : 'keep';
-  return r.status == 'sending' || forceAll || r.due <= now ? 'replay' : 'wait';
-}
-
-/** Runs `task` on every item, at most `limit` at a time, in order of the list. */
-async function eachConcurrently<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** @internal The public view of a record. */
 export function toEntry(r: OutboxRecord): OutboxEntry {
@@ -109,34 +34,12 @@ export function toEntry(r: OutboxRecord): OutboxEntry {
 }
 
 /**
- * The write-ahead outbox: every order is committed here before its first
- * request, leaves `sending`/`pending` only on a definite outcome, and is
- * replayed, exactly once across every tab and the service worker, until then.
- * Shared by the page and the service worker.
+ * The write-ahead outbox of a page: every order is committed here before its
+ * first request, then replayed until its outcome is definite (the replay, in
+ * `OutboxReplay`, is all the service worker carries). Placing orders and the
+ * entry API are page-only.
  */
-export class Outbox {
-  private loop: ReplayLoop = { state: 'idle' };
-  /** Set by `close`: a closed instance starts no replay and sends no more entries of one under way. */
-  private closed = false;
-  private readonly records: OutboxRecords;
-  /** Outcomes and domain write-aheads, committed together while the store is busy. */
-  private readonly writes: GroupCommit;
-
-  /** @internal */
-  constructor(
-    private readonly config: Config,
-    private readonly storage: Storage,
-    private readonly channel: Channel,
-    private readonly events: Emitter,
-    private readonly circuits: Circuits,
-    private readonly placer: Placer,
-    /** Told when an order waits, so that it is replayed later (Background Sync, timers). */
-    private readonly onWaiting: () => void = () => {},
-  ) {
-    this.records = new OutboxRecords(storage, events, config.allowCardLikeAt);
-    this.writes = new GroupCommit(storage);
-  }
-
+export class Outbox extends OutboxReplay {
   /**
    * @internal `placeOrder`, see the instance's documentation, with its input
    * checked (`checkPlacement`, page-only). `writeAhead` commits the new record
@@ -201,58 +104,15 @@ export class Outbox {
     return !!removed;
   }
 
-  /**
-   * Replays what is due (with `force`, everything waiting: connectivity or an
-   * endpoint just came back), unless another context is already doing it.
-   * Resolves with the number of entries still waiting. While this context
-   * drains, a plain replay shares the drain under way; a forced one resolves
-   * after one forced drain that follows it (shared by every forced call made
-   * meanwhile), or its entries would wait for their backoff.
-   */
-  replay(force = false): Promise<number> {
-    const loop = this.loop;
-    if (loop.state == 'idle') return this.startDrain(force);
-    if (!force) return loop.drain;
-    return (loop.forcedNext ??= loop.drain.then(
-      () => this.replay(true),
-      () => this.replay(true),
-    ));
-  }
-
-  /**
-   * @internal Stops this context's replays: none starts any more, and a drain
-   * under way sends no further entry (requests already out finish and are
-   * recorded). Another context's IndexedDB lease would not keep it off a
-   * closed instance's entries when this one holds a Web Lock.
-   */
-  close(): void {
-    this.closed = true;
-  }
-
   /** Time of the next due replay, or `undefined` when nothing waits. */
   async nextDue(): Promise<number | undefined> {
     const due = (await this.records.all()).filter((r) => r.status == 'pending').map((r) => r.due);
     return due.length ? Math.min(...due) : undefined;
   }
 
-  /** @internal The write-ahead of a new domain for an order (the placer's `persist`): on disk before the request leaves. */
-  async persist(record: OutboxRecord): Promise<void> {
-    if (this.config.retentionMs) await this.writes.put(record, 'strict');
-  }
-
-  /** Whether any order waits to be sent (or is in flight), in any context. */
-  waiting(): Promise<boolean> {
-    return this.anyIn(['pending', 'sending']);
-  }
-
   /** Whether any order is in flight, in any context. */
   sending(): Promise<boolean> {
     return this.anyIn(['sending']);
-  }
-
-  /** Whether any entry, from any context, is in one of `statuses`. */
-  private async anyIn(statuses: readonly OutboxStatus[]): Promise<boolean> {
-    return (await this.records.all()).some((r) => statuses.includes(r.status));
   }
 
   /** A new order's record, with its key minted now. */
@@ -295,112 +155,5 @@ export class Outbox {
     if (this.config.retentionMs) await writeAhead(this.storage, record);
     await this.store(record, this.config.retentionMs ? outcome : { ...outcome, status: 'failed' });
     return outcome;
-  }
-
-  /** Starts a drain under the replay lock; the loop is `draining` until it ends. */
-  private startDrain(force: boolean): Promise<number> {
-    if (this.closed) return Promise.resolve(0);
-    const drain = withLock(this.storage, `${this.config.namespace}:replay`, (lost) => this.drain(force, lost))
-      .then((waiting) => waiting ?? 0)
-      .finally(() => (this.loop = { state: 'idle' }));
-    this.loop = { state: 'draining', drain };
-    return drain;
-  }
-
-  /**
-   * Replays every due entry, `REPLAY_CONCURRENCY` at a time, in up to `DRAIN_PASSES` passes
-   * (an entry's outcome may make another due). Stops at once if the replay
-   * lock is lost. Resolves with the number of entries still waiting.
-   */
-  private async drain(force: boolean, lost: AbortSignal): Promise<number> {
-    let waiting = 0;
-    for (let pass = 0; pass < DRAIN_PASSES && !lost.aborted && !this.closed; pass++) {
-      const now = Date.now();
-      const due: string[] = [];
-      waiting = 0;
-      for (const r of await this.records.all()) {
-        const step = passStep(r, now, force && !pass);
-        if (step == 'forget') await this.forget(r.id);
-        if (step == 'replay' || step == 'wait') waiting++;
-        if (step == 'replay') due.push(r.id);
-      }
-      if (!due.length) break;
-      // While every circuit is open for longer than an order's budget, sending would only wait it out:
-      // only what needs no request happens (expiry, a dead token); an endpoint's recovery starts the next
-      // drain. A circuit due within the budget (a blip: two dropped answers in a row) is waited for by
-      // each run, the first order sent being its probe, rather than skipping the rest of the pass.
-      const ignoreBackoff = force && !pass;
-      await eachConcurrently(due, REPLAY_CONCURRENCY, (id) =>
-        lost.aborted || this.closed ? Promise.resolve() : withLock(this.storage, this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry)),
-      );
-      if (!this.reachable()) break;
-    }
-    return waiting;
-  }
-
-  /** Replays one entry, under its lock; `lost` fires if that lock is taken away meanwhile. */
-  private async replayOne(id: string, options: ReplayOptions, lost: AbortSignal): Promise<void> {
-    const record = await this.records.get(id);
-    const now = Date.now();
-    if (!record || isFinal(record.status) || (record.status == 'pending' && !options.ignoreBackoff && record.due > now)) return;
-    if (now >= record.createdAt + this.config.retentionMs) {
-      return this.store(record, { status: 'expired', attempts: 0, error: { code: 'expired', message: 'kept past the outbox retention', at: now } });
-    }
-    // A dead payment token is never sent again; only a lookup may still find the order placed.
-    const tokenDeadAtStart = tokenExpired(record);
-    if (tokenDeadAtStart && !record.domains.length) return this.store(record, needsPayment());
-    if (!options.reachable) {
-      // Orphaned by a context that died mid-flight: nothing is in flight any more.
-      if (record.status == 'sending') await this.store(record, { status: 'pending', attempts: 0, error: record.lastError });
-      return;
-    }
-    // Announced, not stored: the entry's lock already keeps every other context off it, and one
-    // write per replayed order (its outcome) is what lets a drain keep pace with the network.
-    record.status = 'sending';
-    this.emit(record);
-    const outcome = await this.placer.place({ record, deadline: now + this.config.budgetMs, fresh: false, signal: lost, mayOrder: whileTokenLives(record) });
-    if (outcome.attempts) record.runs++;
-    // The lock was taken away mid-run: the entry is another context's now; only a definite outcome is worth storing.
-    if (lost.aborted && outcome.status == 'pending') return;
-    // A run that sent nothing (another entry of the drain held the circuit's probe) learned nothing: the last error stands.
-    const learned = outcome.attempts || outcome.status != 'pending' ? outcome : { ...outcome, error: record.lastError ?? outcome.error };
-    await this.store(record, underTokenPolicy(record, learned, { replay: true, tokenDeadAtStart, aborted: false }));
-  }
-
-  /** Whether any endpoint may be used (or probed) now, or within one order's budget. */
-  private reachable(): boolean {
-    const soon = Date.now() + this.config.budgetMs;
-    return this.config.endpoints.some((e) => this.circuits.permits(e) != 'no' || this.circuits.circuit(e).retryAt < soon);
-  }
-
-  /** Stores how a run ended and tells every context. */
-  private async store(record: OutboxRecord, outcome: StoredOutcome): Promise<void> {
-    const now = Date.now();
-    record.status = outcome.status;
-    record.updatedAt = now;
-    record.result = outcome.result;
-    record.lastError = outcome.error;
-    record.due = now + REPLAY_BASE_MS + backoff(record.runs, REPLAY_BASE_MS, REPLAY_CAP_MS);
-    // Relaxed: should a power cut lose this write, the order is still in flight or pending on
-    // disk, and its replay finds the outcome again by lookup.
-    if (this.config.retentionMs) await this.writes.put(record, 'relaxed');
-    this.emit(record);
-    if (record.status == 'pending') this.onWaiting();
-  }
-
-  /** Removes an entry for good. */
-  private async forget(id: string): Promise<void> {
-    await this.storage.delete('outbox', id);
-    this.records.forget(id);
-  }
-
-  private emit(record: OutboxRecord): void {
-    const event: OrderEvent = { id: record.id, status: record.status, result: record.result, error: record.lastError };
-    this.events.emit(`order:${event.status}`, event);
-    this.channel.post({ t: 'order', event });
-  }
-
-  private lockName(id: string): string {
-    return `${this.config.namespace}:order:${id}`;
   }
 }
