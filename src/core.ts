@@ -2,6 +2,7 @@ import { Channel } from './channel';
 import { Emitter } from './events';
 import type { Config } from './options';
 import { Outbox } from './outbox/outbox';
+import { OutboxReplay } from './outbox/replay';
 import { Storage } from './storage';
 import { Circuits } from './transport/circuits';
 import { Placer } from './transport/place';
@@ -21,15 +22,15 @@ export interface CoreHooks {
 /** @internal The part of `health()` the engine knows: storage, the channel, the circuits and the retry budget. */
 export type CoreHealth = Omit<Health, 'worker' | 'lastReplayError'>;
 
-/** @internal The engine shared by the page and the service worker. */
-export interface Core {
+/** @internal The engine shared by the page and the service worker, with the page's `Outbox` or the worker's `OutboxReplay`. */
+export interface Core<O extends OutboxReplay = Outbox> {
   config: Config;
   events: Emitter;
   storage: Storage;
   channel: Channel;
   circuits: Circuits;
   budget: RetryBudget;
-  outbox: Outbox;
+  outbox: O;
   health(): CoreHealth;
   /**
    * Connects `hooks`, then delivers what other contexts said meanwhile (the
@@ -39,9 +40,15 @@ export interface Core {
   close(): void;
 }
 
+/** @internal A page's engine: see {@link buildCore}. */
+export const createCore = (config: Config, opened?: Storage): Promise<Core> => buildCore(Outbox, config, opened);
+
+/** @internal The service worker's engine, whose outbox only replays (it never places an order): see {@link buildCore}. */
+export const createWorkerCore = (config: Config, opened?: Storage): Promise<Core<OutboxReplay>> => buildCore(OutboxReplay, config, opened);
+
 /**
- * @internal Builds storage, the cross-context channel, circuits, the placer
- * and the outbox, then opens storage and loads the shared circuit state.
+ * Builds storage, the cross-context channel, circuits, the placer
+ * and the outbox (a `Box`), then opens storage and loads the shared circuit state.
  * Nothing calls back into the caller before `start`: channel messages wait
  * in the channel's queue and events are held; a recovery noticed before
  * `start` is dropped on purpose, since every caller replays at start anyway.
@@ -49,7 +56,7 @@ export interface Core {
  * `opened` is storage the caller has already used (the worker reads its
  * configuration through it first); it then reports degrading itself.
  */
-export async function createCore(config: Config, opened?: Storage): Promise<Core> {
+async function buildCore<O extends OutboxReplay>(Box: new (...args: ConstructorParameters<typeof OutboxReplay>) => O, config: Config, opened?: Storage): Promise<Core<O>> {
   const events = new Emitter();
   // Whatever happens while the instance is being built (storage degrading, a corrupt record) is
   // told to the listeners its caller adds as soon as it has it: see Emitter.release.
@@ -60,7 +67,7 @@ export async function createCore(config: Config, opened?: Storage): Promise<Core
   const circuits = new Circuits(config, storage, channel, events, (outageMs) => hooks.onRecovered?.(outageMs));
   const budget = new RetryBudget(config.tuning.retryTokens, config.tuning.retryTokenRatio);
   const placer: Placer = new Placer(config, circuits, budget, events, (record): Promise<void> => outbox.persist(record));
-  const outbox = new Outbox(config, storage, channel, events, circuits, placer, () => hooks.onWaiting?.());
+  const outbox = new Box(config, storage, channel, events, circuits, placer, () => hooks.onWaiting?.());
   await storage.ready();
   await circuits.load();
   return {
