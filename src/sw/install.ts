@@ -1,5 +1,6 @@
-import { createCore, type Core } from '../core';
+import { createWorkerCore, type Core } from '../core';
 import { storedConfig, type Config } from '../options';
+import type { OutboxReplay } from '../outbox/replay';
 import { Storage } from '../storage';
 import { isSkipWaiting, replaySyncTag } from '../worker-protocol';
 import { installShell } from './shell';
@@ -34,11 +35,11 @@ export function installWorker(worker: ServiceWorkerGlobalScope, setup: WorkerSet
    */
   const replay = async (): Promise<number> => {
     const storage = new Storage(namespace, () => {});
-    let core: Core | undefined;
+    let core: Core<OutboxReplay> | undefined;
     try {
       const config = setup.config ?? (await storedConfig(storage));
       if (!config) return 0;
-      core = await createCore({ ...config, namespace, worker: null }, storage);
+      core = await createWorkerCore({ ...config, namespace, worker: null }, storage);
       core.start();
       // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
       await core.circuits.probeOpen();
