@@ -13,12 +13,11 @@ export interface EndpointHeaders {
 export class HeadersFailure extends Error {}
 
 /**
- * @internal The headers the functions give for one request, each within
- * `ms`. Throws `HeadersFailure` when a function throws, rejects, is too
- * slow, or gives a reserved or malformed header.
+ * @internal Sets on `headers` (the request's) what the functions give for
+ * one request, each within `ms`. Throws `HeadersFailure` when a function
+ * throws, rejects, is too slow, or gives a reserved or malformed header.
  */
-export async function functionHeaders(fns: readonly HeadersFunction[], info: RequestContext, ms: number): Promise<Headers> {
-  const headers = new Headers();
+export async function functionHeaders(fns: readonly HeadersFunction[], info: RequestContext, ms: number, headers: Headers): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     for (const fn of fns) {
@@ -33,5 +32,4 @@ export async function functionHeaders(fns: readonly HeadersFunction[], info: Req
     clearTimeout(timer);
     throw new HeadersFailure(`headers: ${(error as Error)?.message ?? error}`);
   }
-  return headers;
 }

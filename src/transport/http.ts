@@ -68,7 +68,7 @@ export async function send(
       fetch: custom && ((input) => custom(input as Request, { ...request, timeoutMs })),
       // Called for every request, so a short-lived token is fresh on each attempt.
       hooks: fns.length
-        ? { beforeRequest: [async (r) => (await functionHeaders(fns, request, timeout)).forEach((value, name) => r.headers.set(name, value))] }
+        ? { beforeRequest: [(r) => functionHeaders(fns, request, timeout, r.headers)] }
         : undefined,
     });
     const text = await response.text();
