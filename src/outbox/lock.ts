@@ -72,7 +72,7 @@ async function withLease<T>(storage: Storage, name: string, task: LockedTask<T>,
       .update('leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: Date.now() + LEASE_MS } : undefined), 'relaxed')
       .then(
         (held) => {
-          if (!held) lost.abort(new Error(`the lock ${name} was taken over by another context`));
+          if (!held) lost.abort();
         },
         () => {},
       );

@@ -22,13 +22,7 @@ export class Storage extends BaseStorage {
    * a replay finds again by lookup, a circuit, a lease).
    */
   put<S extends StoreName>(store: S, value: Value<S>, durability: Durability = 'strict'): Promise<void> {
-    return this.withDatabase(
-      async (db) => {
-        const tx = db.transaction(store, 'readwrite', { durability });
-        await Promise.all([tx.store.put(value), tx.done]);
-      },
-      (m) => m.put(store, value),
-    );
+    return this.putAll(store, [value], durability);
   }
 
   /** Stores several records of one store in one transaction: one commit for all of them. */

@@ -21,7 +21,7 @@ export interface WorkerSetup {
  * activation of a waiting update when the pages allow it.
  */
 export function installWorker(worker: ServiceWorkerGlobalScope, setup: WorkerSetup = {}): void {
-  const query = new URL(worker.location.href).searchParams;
+  const query = new URLSearchParams(worker.location.search);
   const namespace = setup.namespace ?? query.get('namespace') ?? 'steadycart';
   /** Messages come from this origin's pages; anything else is ignored. */
   const ownPage = (event: ExtendableMessageEvent) => !event.origin || event.origin == worker.location.origin;
