@@ -15,12 +15,12 @@ export class MemoryStores {
   }
 
   get<S extends StoreName>(name: S, id: string): Value<S> | undefined {
-    const value = this.store(name).get(id);
-    return value === undefined ? undefined : (structuredClone(value) as Value<S>);
+    // structuredClone(undefined) is undefined: a missing record stays missing.
+    return structuredClone(this.store(name).get(id)) as Value<S> | undefined;
   }
 
   all<S extends StoreName>(name: S): Value<S>[] {
-    return [...this.store(name).values()].map((v) => structuredClone(v) as Value<S>);
+    return structuredClone([...this.store(name).values()]) as Value<S>[];
   }
 
   put<S extends StoreName>(name: S, value: Value<S>): void {
