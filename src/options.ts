@@ -1,5 +1,6 @@
 import { fail } from './errors';
 import type { Storage } from './storage';
+import { isObject, isTime } from './storage/validate';
 import { RESERVED, type EndpointHeaders } from './transport/headers';
 import type { SendFetch } from './transport/http';
 import type { HeadersFunction, SteadyCartOptions, TuningOptions } from './types';
@@ -47,10 +48,21 @@ export interface Config {
   drill: boolean;
 }
 
-const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+/**
+ * The tuning numbers: name, default, minimum (a number, or the tuning field
+ * read before that bounds it) and maximum, read in this order.
+ */
+const TUNING: ReadonlyArray<[Exclude<keyof TuningOptions, 'hedge'>, number, number | 'minAttemptTimeoutMs' | 'openMs', number]> = [
+  ['minAttemptTimeoutMs', 400, 50, 60_000],
+  ['attemptTimeoutMs', 1500, 'minAttemptTimeoutMs', 120_000],
+  ['hedgeDelayMs', 1000, 10, 120_000],
+  ['openMs', 2000, 100, 600_000],
+  ['maxOpenMs', 30_000, 'openMs', 3_600_000],
+  ['retryTokens', 10, 1, 1000],
+  ['retryTokenRatio', 0.1, 0, 1000],
+];
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v == 'object' && v !== null && !Array.isArray(v);
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 
 /** @internal A finite number within bounds, else INVALID_OPTIONS naming `path`. */
 export function number(value: unknown, fallback: number, min: number, max: number, path: string): number {
@@ -85,9 +97,9 @@ export function endpointUrl(value: unknown, path: string): string {
   }
   const { protocol, hostname, username, password, search, hash } = url!;
   if (protocol != 'https:' && !(protocol == 'http:' && LOOPBACK.includes(hostname))) {
-    fail('INVALID_OPTIONS', 'must use https: (http: only for localhost)', path);
+    fail('INVALID_OPTIONS', 'must be https: (http: on localhost)', path);
   }
-  if (username || password || search || hash) fail('INVALID_OPTIONS', 'must not carry credentials, a query or a fragment', path);
+  if (username || password || search || hash) fail('INVALID_OPTIONS', 'must have no credentials, query or fragment', path);
   return url!.href.replace(/\/+$/, '');
 }
 
@@ -101,7 +113,7 @@ function headerSet(option: unknown, path: string): HeaderSet {
   const marked = typeof o.storable == 'boolean';
   const at = marked ? path + '.value' : path;
   const values = (marked ? o.value : o) as Record<string, unknown>;
-  if (!isObject(values)) fail('INVALID_OPTIONS', 'must be header values, { value, storable } or a function', at);
+  if (!isObject(values)) fail('INVALID_OPTIONS', 'must be headers, { value, storable } or a function', at);
   const fixed: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (RESERVED.includes(name.toLowerCase())) fail('INVALID_OPTIONS', 'is set by steadycart itself', `${at}.${name}`);
@@ -140,7 +152,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   if (!isObject(options)) fail('INVALID_OPTIONS', 'options must be an object', '');
   const o = options as Record<string, unknown>;
   if (o.endpoints !== undefined && (!Array.isArray(o.endpoints) || !o.endpoints.length)) {
-    fail('INVALID_OPTIONS', 'must list endpoints (leave it out for a cart-only instance)', 'endpoints');
+    fail('INVALID_OPTIONS', 'must list endpoints (none: leave it out, cart-only)', 'endpoints');
   }
   const base = pathOptions(o.paths, 'paths', { checkout: '/checkout', health: '/health' });
   const baseHeaders = headerSet(o.headers, 'headers');
@@ -183,11 +195,10 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   const allow = o.allowCardLikeAt ?? [];
   if (!Array.isArray(allow) || allow.some((a) => typeof a != 'string')) fail('INVALID_OPTIONS', 'must be an array of JSON paths', 'allowCardLikeAt');
 
-  const t = o.tuning ?? {};
+  const t = (o.tuning ?? {}) as Record<string, unknown>;
   if (!isObject(t)) fail('INVALID_OPTIONS', 'must be an object', 'tuning');
-  const tuning = t as Record<string, unknown>;
-  const minAttemptTimeoutMs = number(tuning.minAttemptTimeoutMs, 400, 50, 60_000, 'tuning.minAttemptTimeoutMs');
-  const openMs = number(tuning.openMs, 2000, 100, 600_000, 'tuning.openMs');
+  const tuning = { hedge: bool(t.hedge, true, 'tuning.hedge') } as Required<TuningOptions>;
+  for (const [name, fallback, min, max] of TUNING) tuning[name] = number(t[name], fallback, typeof min == 'string' ? tuning[min] : min, max, 'tuning.' + name);
 
   return {
     endpoints,
@@ -198,18 +209,9 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
     namespace: text(o.namespace, 'steadycart', 'namespace', /^[\w.-]{1,64}$/),
     credentials: ['omit', 'same-origin', 'include'].includes(o.credentials as string) || o.credentials === undefined
       ? ((o.credentials as RequestCredentials) ?? 'same-origin')
-      : fail('INVALID_OPTIONS', "must be 'omit', 'same-origin' or 'include'", 'credentials'),
+      : fail('INVALID_OPTIONS', 'must be omit, same-origin or include', 'credentials'),
     allowCardLikeAt: allow as string[],
-    tuning: {
-      attemptTimeoutMs: number(tuning.attemptTimeoutMs, 1500, minAttemptTimeoutMs, 120_000, 'tuning.attemptTimeoutMs'),
-      minAttemptTimeoutMs,
-      hedgeDelayMs: number(tuning.hedgeDelayMs, 1000, 10, 120_000, 'tuning.hedgeDelayMs'),
-      hedge: bool(tuning.hedge, true, 'tuning.hedge'),
-      openMs,
-      maxOpenMs: number(tuning.maxOpenMs, 30_000, openMs, 3_600_000, 'tuning.maxOpenMs'),
-      retryTokens: number(tuning.retryTokens, 10, 1, 1000, 'tuning.retryTokens'),
-      retryTokenRatio: number(tuning.retryTokenRatio, 0.1, 0, 1000, 'tuning.retryTokenRatio'),
-    },
+    tuning,
     drill: bool(o.drill, false, 'drill'),
   };
 }
@@ -217,10 +219,9 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
 /** The meta record under which the pages keep the configuration for the service worker. */
 const CONFIG_ID = 'config';
 
-const isNumber = (v: unknown) => typeof v == 'number' && isFinite(v);
-const TUNING_NUMBERS: Array<Exclude<keyof TuningOptions, 'hedge'>> = ['attemptTimeoutMs', 'minAttemptTimeoutMs', 'hedgeDelayMs', 'openMs', 'maxOpenMs', 'retryTokens', 'retryTokenRatio'];
-
 const isText = (v: unknown) => typeof v == 'string';
+/** The tuning numbers a stored configuration must hold (the worker does not carry their bounds). */
+const TUNING_NUMBERS = ['attemptTimeoutMs', 'minAttemptTimeoutMs', 'hedgeDelayMs', 'openMs', 'maxOpenMs', 'retryTokens', 'retryTokenRatio'];
 
 /** Whether a stored endpoint is one the worker can send to: its URL and paths, and static headers only. */
 function isEndpoint(value: unknown): boolean {
@@ -241,10 +242,10 @@ function isConfig(v: unknown): v is Config {
   if (!isObject(v) || !isObject(v.tuning) || !Array.isArray(v.endpoints) || !Array.isArray(v.allowCardLikeAt)) return false;
   return (
     v.endpoints.every(isEndpoint) &&
-    ['budgetMs', 'retentionMs'].every((k) => isNumber(v[k])) &&
+    ['budgetMs', 'retentionMs'].every((k) => isTime(v[k])) &&
     ['namespace', 'credentials'].every((k) => typeof v[k] == 'string') &&
     v.replayNeedsPage === false &&
-    TUNING_NUMBERS.every((k) => isNumber((v.tuning as Record<string, unknown>)[k])) &&
+    TUNING_NUMBERS.every((k) => isTime((v.tuning as Record<string, unknown>)[k])) &&
     typeof v.tuning.hedge == 'boolean'
   );
 }
