@@ -1,7 +1,7 @@
 import { fail } from './errors';
 import type { Storage } from './storage';
 import { isObject, isTime } from './storage/validate';
-import { RESERVED, type EndpointHeaders } from './transport/headers';
+import { headerSetter, RESERVED, type EndpointHeaders } from './transport/headers';
 import type { SendFetch } from './transport/http';
 import type { HeadersFunction, SteadyCartOptions, TuningOptions } from './types';
 
@@ -108,7 +108,7 @@ type HeaderSet = EndpointHeaders & { storable: boolean };
 
 /** Validates a `headers` option (see `HeadersOption`), naming `path` or the header under it. */
 function headerSet(option: unknown, path: string): HeaderSet {
-  if (typeof option == 'function') return { fixed: {}, fns: [option as HeadersFunction], storable: false };
+  if (typeof option == 'function') return { fixed: {}, fns: [headerSetter(option as HeadersFunction)], storable: false };
   const o = (option ?? {}) as Record<string, unknown>;
   const marked = typeof o.storable == 'boolean';
   const at = marked ? path + '.value' : path;

@@ -2,7 +2,7 @@ import ky from 'ky';
 import type { Config, Endpoint } from '../options';
 import type { Json, RequestContext } from '../types';
 import { retryAfterMs } from './backoff';
-import { functionHeaders, HeadersFailure } from './headers';
+import { HeadersFailure } from './headers';
 
 /** What one request produced: an HTTP answer, or why there was none. */
 export interface Reply {
@@ -68,7 +68,13 @@ export async function send(
       fetch: custom && ((input) => custom(input as Request, { ...request, timeoutMs })),
       // Called for every request, so a short-lived token is fresh on each attempt.
       hooks: fns.length
-        ? { beforeRequest: [(r) => functionHeaders(fns, request, timeout, r.headers)] }
+        ? {
+            beforeRequest: [
+              async (r) => {
+                for (const set of fns) await set(request, timeout, r.headers);
+              },
+            ],
+          }
         : undefined,
     });
     const text = await response.text();
