@@ -2,24 +2,17 @@
 // then the Node side: dist/server.mjs (steadycart/server), its types, and dist/cli.mjs.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { builtinModules, createRequire } from 'node:module';
+import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
 import esbuild from 'rollup-plugin-esbuild';
 
-const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync('./package.json', 'utf8'));
 const external = Object.keys(pkg.dependencies);
 const banner = `/*! steadycart ${pkg.version} | MIT */`;
 const target = 'es2020';
-
-/** workbox-window's `module` field is its development build; ship the production one. */
-const workboxProd = {
-  name: 'workbox-window-prod',
-  resolveId: (id) => (id == 'workbox-window' ? require.resolve('workbox-window/build/workbox-window.prod.mjs') : null),
-};
 
 /** Records the sha384 of every bundle in dist/sri.json, for `integrity` attributes. */
 const sri = {};
@@ -55,13 +48,13 @@ const standalone = (input, file, name) => ({
   input,
   // One file a merchant serves as it is: workbox-window's lazy import is inlined.
   output: { file, format: 'iife', name, sourcemap: true, banner, inlineDynamicImports: true },
-  plugins: [withoutDrill, workboxProd, nodeResolve({ browser: true }), esbuild({ target }), minify, integrity],
+  plugins: [withoutDrill, nodeResolve({ browser: true }), esbuild({ target }), minify, integrity],
 });
 
-/** A module for the merchant's bundler: dependencies stay imports. */
+/** A module for the merchant's bundler: dependencies stay imports (a file of one too, such as workbox-window's production build). */
 const esm = (input, file, { plugins = [], externals = [] } = {}) => ({
   input,
-  external: [...external, ...externals],
+  external: (id) => [...external, ...externals].some((d) => id == d || id.startsWith(d + '/')),
   output: { file, format: 'es', sourcemap: true, banner },
   plugins: [...plugins, esbuild({ target }), integrity],
 });

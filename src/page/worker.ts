@@ -122,7 +122,8 @@ async function registerConfigured(
   const full = String(query) ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url;
   setState('registering');
   try {
-    const { Workbox } = await import('workbox-window');
+    // Its ES2015+ production build: the package's `module` field is the larger ES5 one.
+    const { Workbox } = await import('workbox-window/build/workbox-window.prod.mjs');
     const wb = new Workbox(scriptUrl(full), scope ? { scope } : {});
     setSkip(() => wb.messageSkipWaiting());
     wb.addEventListener('waiting', onWaiting);
