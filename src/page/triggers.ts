@@ -22,8 +22,8 @@ export interface ReplayTriggers {
 
 /** What a replay that threw is reported as: code `internal`, naming the error. */
 function replayError(error: unknown): ErrorInfo {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return { code: 'internal', message: `the replay failed: ${message}`, at: Date.now() };
+  // An Error reads as `${name}: ${message}`; String() also takes a symbol.
+  return { code: 'internal', message: 'the replay failed: ' + String(error), at: Date.now() };
 }
 
 /**
