@@ -101,7 +101,7 @@ export class CartStore {
       }
     }
     if (valid.length != items.length || !Array.isArray(r.items)) {
-      this.events.emit('storage:corrupt', { store: 'cart', reason: `${(Array.isArray(r.items) ? items.length : 1) - valid.length} malformed line(s) dropped` });
+      this.events.emit('storage:corrupt', { store: 'cart', reason: `${(Array.isArray(r.items) ? items.length : 1) - valid.length} bad line(s) dropped` });
     }
     return { id: 'cart', items: valid, rev: isTime(r.rev) ? r.rev : 0, updatedAt: isTime(r.updatedAt) ? r.updatedAt : 0 };
   }

@@ -24,13 +24,13 @@ export function checkSku(sku: unknown): string {
  * @internal
  */
 export function checkItem(input: NewCartItem<unknown>): CartItem {
-  if (typeof input != 'object' || input === null || Array.isArray(input)) fail('INVALID_ITEM', 'an item must be an object', '');
+  if (typeof input != 'object' || input === null || Array.isArray(input)) fail('INVALID_ITEM', 'must be an object', '');
   const unknown = Object.keys(input).find((key) => !FIELDS.includes(key));
   if (unknown) fail('INVALID_ITEM', 'is not an item field', unknown);
   const { sku, name, unitPrice, currency, qty = 1, meta } = input;
   if (typeof name != 'string' || !name) fail('INVALID_ITEM', 'must be a non-empty string', 'name');
-  if (!Number.isSafeInteger(unitPrice) || unitPrice < 0) fail('INVALID_ITEM', 'must be a non-negative integer in minor units', 'unitPrice');
-  if (typeof currency != 'string' || !/^[A-Z]{3}$/.test(currency)) fail('INVALID_ITEM', 'must be an ISO 4217 code such as EUR', 'currency');
+  if (!Number.isSafeInteger(unitPrice) || unitPrice < 0) fail('INVALID_ITEM', 'must be whole minor units, 0 or more', 'unitPrice');
+  if (typeof currency != 'string' || !/^[A-Z]{3}$/.test(currency)) fail('INVALID_ITEM', 'must be ISO 4217, such as EUR', 'currency');
   const item: CartItem = { sku: checkSku(sku), name, unitPrice, currency, qty: checkQty(qty) };
   if (meta !== undefined) item.meta = JSON.parse(toJsonBody(meta, [], 'INVALID_ITEM', 'meta'));
   return item;

@@ -80,7 +80,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Emitter):
   if (config.worker && container) {
     registration = registerConfigured(config, setState, offerWaiting, (skip) => (skipWaiting = skip));
   } else if (config.worker) {
-    setState('failed', 'service workers are not available here');
+    setState('failed', 'no service workers here');
   } else if (container && config.worker === null) {
     // The merchant's own worker, registered by the merchant's page code: the one that controls this page.
     registration = container.ready.then((reg) => {
