@@ -73,7 +73,7 @@ export function number(value: unknown, fallback: number, min: number, max: numbe
   return value as number;
 }
 
-function text(value: unknown, fallback: string, path: string, pattern = /^\S+$/): string {
+function text<T extends string | false | undefined>(value: unknown, fallback: T, path: string, pattern = /^\S+$/): string | T {
   if (value === undefined) return fallback;
   if (typeof value != 'string' || !pattern.test(value)) fail('INVALID_OPTIONS', 'must be a non-empty string without spaces', path);
   return value as string;
@@ -137,9 +137,9 @@ function pathOptions(value: unknown, path: string, base: PathSet): PathSet {
   if (!isObject(value)) fail('INVALID_OPTIONS', 'must be an object', path);
   const v = value as Record<string, unknown>;
   const checkout = text(v.checkout, base.checkout, path + '.checkout', PATH).replace(/\/+$/, '') || fail('INVALID_OPTIONS', 'must not be /', path + '.checkout');
-  const lookup = v.lookup === undefined ? base.lookup : text(v.lookup, '', path + '.lookup', PATH);
+  const lookup = text(v.lookup, base.lookup, path + '.lookup', PATH);
   if (lookup !== undefined && lookup.split('{key}').length != 2) fail('INVALID_OPTIONS', 'must hold {key} once', path + '.lookup');
-  const health = v.health === false ? false : v.health === undefined ? base.health : text(v.health, '', path + '.health', PATH);
+  const health = v.health === false ? false : text(v.health, base.health, path + '.health', PATH);
   return { checkout, lookup, health };
 }
 
@@ -186,7 +186,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   else if (isObject(sw)) {
     worker = {
       url: text(sw.url ?? '', '', 'serviceWorker.url'),
-      scope: sw.scope === undefined ? undefined : text(sw.scope, '', 'serviceWorker.scope'),
+      scope: text(sw.scope, undefined, 'serviceWorker.scope'),
       offlineShell: bool(sw.offlineShell, false, 'serviceWorker.offlineShell'),
     };
   }
