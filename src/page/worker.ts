@@ -1,3 +1,4 @@
+/// <reference path="./workbox-window.d.ts" />
 import type { Workbox } from 'workbox-window';
 import type { Emitter } from '../events';
 import type { Config } from '../options';
