@@ -67,20 +67,27 @@ import * as esbuild from 'esbuild';
  * less the cuts made since (cart 5,534 -> 5,416 B, page -80 B, worker -360 B)
  * took the page from 20,567 B to 23,020 B and the worker from 18,293 B to
  * 19,139 B. The targets stand and are reported as missed.
+ *
+ * Lowered to 22,700 B (page) and 18,200 B (worker), the shipped figures plus
+ * under 200 B, after the cuts that took the page from 23,034 B to 22,522 B and
+ * the worker from 19,146 B to 18,026 B (the worker builds a replay-only outbox;
+ * header functions are wrapped where options are normalized; one request
+ * builder for orders, lookups and probes; table-driven tuning checks): a
+ * regression fails the build again. The targets stand and are reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_500, target: 16_000 },
-  worker: { limit: 19_500, target: 15_000 },
+  page: { limit: 22_700, target: 16_000 },
+  worker: { limit: 18_200, target: 15_000 },
 };
 
 const require = createRequire(import.meta.url);
 /** The repository root: every path below is relative to it. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Same substitution as rollup.config.mjs: workbox-window's `module` field is its development build. */
+/** For the dependency rows: the build of workbox-window the page imports (src/page/worker.ts), not the package's ES5 `module` build. */
 /** @type {esbuild.Plugin} */
 const workboxProd = {
   name: 'workbox-window-prod',
