@@ -68,19 +68,22 @@ import * as esbuild from 'esbuild';
  * took the page from 20,567 B to 23,020 B and the worker from 18,293 B to
  * 19,139 B. The targets stand and are reported as missed.
  *
- * Lowered to 22,700 B (page) and 18,200 B (worker), the shipped figures plus
- * under 200 B, after the cuts that took the page from 23,034 B to 22,522 B and
- * the worker from 19,146 B to 18,026 B (the worker builds a replay-only outbox;
+ * Lowered to 22,900 B (page) and 18,400 B (worker), the shipped figures plus
+ * under 200 B, after the cuts that took the page from 23,034 B to 22,737 B and
+ * the worker from 19,146 B to 18,225 B (the worker builds a replay-only outbox;
  * header functions are wrapped where options are normalized; one request
  * builder for orders, lookups and probes; table-driven tuning checks): a
- * regression fails the build again. The targets stand and are reported as missed.
+ * regression fails the build again. The placer stays a class whose steps are
+ * named methods (a version with its steps as closures inside one function was
+ * 215 B smaller in the page and 199 B in the worker, and is what the code-health
+ * work had taken apart). The targets stand and are reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 22_700, target: 16_000 },
-  worker: { limit: 18_200, target: 15_000 },
+  page: { limit: 22_900, target: 16_000 },
+  worker: { limit: 18_400, target: 15_000 },
 };
 
 const require = createRequire(import.meta.url);

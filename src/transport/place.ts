@@ -6,7 +6,7 @@ import type { ErrorInfo, Json, ServerResult } from '../types';
 import { backoff } from './backoff';
 import { classify, classifyLookup, replyError } from './classify';
 import type { Circuits } from './circuits';
-import { decide, judge } from './decide';
+import { decide, judge, type Situation } from './decide';
 import { send, type Reply } from './http';
 import type { RetryBudget } from './retry-budget';
 
@@ -52,11 +52,34 @@ interface Flight {
   answer: Promise<Answer>;
 }
 
+/** What one run knows as it goes; passed from step to step. */
+interface RunState {
+  readonly run: Run;
+  readonly record: OutboxRecord;
+  /** Aborted when the run ends or its caller gives up: cancels every request of the run. */
+  readonly controller: AbortController;
+  /** Domains where a POST may have been processed without a definite answer. */
+  readonly ambiguous: Set<string>;
+  /** Endpoints tried (or probed in vain) in this round. */
+  readonly tried: Set<string>;
+  /** Ambiguous domains looked up in this round. */
+  readonly looked: Set<string>;
+  attempts: number;
+  round: number;
+  /** The longest `Retry-After` of a 409 in this round. */
+  retryAfterMs: number;
+  /** Where the previous order request went, to tell a failover. */
+  previous?: Endpoint;
+  /** Why the last request settled nothing. */
+  error?: ErrorInfo;
+}
+
 /**
  * @internal Places one order: picks endpoints by circuit state, hedges slow
  * attempts within a domain, retries and fails over as the wire contract allows,
  * and never lets an order reach a second idempotency domain after an
- * ambiguous failure unless a lookup in the first answered 404.
+ * ambiguous failure unless a lookup in the first answered 404. Read it top
+ * to bottom: `place`, then each step in the order the loop takes them.
  */
 export class Placer {
   /** Requests this context sent per order still in doubt (the Steadycart-Attempt count). */
@@ -71,253 +94,264 @@ export class Placer {
     private readonly persist: (record: OutboxRecord) => Promise<void>,
   ) {}
 
-  /**
-   * One run: what it knows lives in the locals below, and each step is a
-   * local function (so the minifier can shorten every name). Read it top to
-   * bottom: the run's state, then each step in the order the loop takes them,
-   * then the run itself.
-   */
   async place(run: Run): Promise<Outcome> {
-    const { config, circuits, budget, events, sent } = this;
-    const { endpoints, tuning } = config;
-    const { record, signal, deadline } = run;
-    /** Aborted when the run ends or its caller gives up: cancels every request of the run. */
-    const controller = new AbortController();
-    const ended = controller.signal;
-    /** Domains where a POST may have been processed without a definite answer. */
-    const ambiguous = new Set(run.fresh ? [] : record.domains);
-    /** Endpoints tried (or probed in vain) in this round. */
-    const tried = new Set<string>();
-    /** Ambiguous domains looked up in this round. */
-    const looked = new Set<string>();
-    let attempts = 0;
-    let round = 0;
-    /** The longest `Retry-After` of a 409 in this round. */
-    let retryAfterMs = 0;
-    /** Where the previous order request went, to tell a failover. */
-    let previous: Endpoint | undefined;
-    /** Why the last request settled nothing. */
-    let error: ErrorInfo | undefined;
-
-    /** Whether the run must send nothing more: its time is up or its caller gave up. */
-    const stopped = () => deadline <= Date.now() || ended.aborted;
-    /** Whether the order itself may still be sent (the outbox's policy). */
-    const mayOrder = () => run.mayOrder?.() ?? true;
-
-    /** The outcome of a definite answer. */
-    const settled = (endpoint: Endpoint, status: 'confirmed' | 'rejected', http: number, body: Json): Outcome => ({
-      status,
-      attempts,
-      result: { status: http, body, endpoint: endpoint.url },
-    });
-
-    /** An attempt's timeout: from the endpoint's observed latency, within the time left. */
-    const timeoutFor = (endpoint: Endpoint) => {
-      const { p95 } = circuits.latency(endpoint);
-      return Math.min(deadline - Date.now(), p95 == null ? tuning.attemptTimeoutMs : Math.max(tuning.minAttemptTimeoutMs, p95 * 3));
+    const { record, signal } = run;
+    const state: RunState = {
+      run,
+      record,
+      controller: new AbortController(),
+      ambiguous: new Set(run.fresh ? [] : record.domains),
+      tried: new Set(),
+      looked: new Set(),
+      attempts: 0,
+      round: 0,
+      retryAfterMs: 0,
     };
-
-    /** Feeds a reply to the endpoint's circuit and the retry budget. */
-    const observe = (endpoint: Endpoint, reply: Reply, withLatency: boolean) => {
-      // Cut short, or never sent (its headers failed): nothing to learn about the endpoint.
-      if (reply.error == 'aborted' || reply.error == 'headers') return;
-      const verdict = classify(reply.status);
-      if (verdict == 'retry' || verdict == 'ambiguous') {
-        circuits.failure(endpoint, reply);
-        budget.onFailure();
-      } else {
-        circuits.success(endpoint, withLatency && verdict != 'busy' ? reply.ms : undefined);
-        if (verdict != 'busy') budget.onSuccess();
-      }
-    };
-
-    /** Sends one request of the run (an order, a hedge or a lookup); counts it and tells listeners. */
-    const request = (endpoint: Endpoint, kind: Kind, cancel: AbortSignal): Promise<Reply> => {
-      attempts++;
-      record.attempts++;
-      // Steadycart-Attempt counts what this context sent for the order (docs/backend-contract.md), across its runs.
-      const n = (sent.get(record.id) ?? 0) + 1;
-      sent.set(record.id, n);
-      events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
-      const timeoutMs = timeoutFor(endpoint);
-      return kind == 'lookup'
-        ? send(config, endpoint, lookupUrl(endpoint, record.id), kind, n, timeoutMs, cancel)
-        : send(config, endpoint, endpoint.url + endpoint.paths.checkout, 'order', n, timeoutMs, cancel, record);
-    };
-
-    /**
-     * Asks a domain whether it has processed the order: the stored outcome
-     * settles the order; a 404 frees it to go to other domains. Open circuits
-     * are asked too: a lookup is the only way out of the doubt, and cheap.
-     */
-    const lookUp = async (domain: string): Promise<Outcome | undefined> => {
-      // Endpoints that are answering first: the one whose attempt just failed may be the slow one.
-      const answering = (e: Endpoint) => +(circuits.permits(e) != 'yes');
-      for (const endpoint of endpoints.filter((e) => e.domain == domain).sort((a, b) => answering(a) - answering(b))) {
-        if (stopped()) break;
-        const reply = await request(endpoint, 'lookup', ended);
-        observe(endpoint, reply, false);
-        const answer = classifyLookup(reply.status, reply.body);
-        if (answer.kind == 'absent') ambiguous.delete(domain);
-        if (answer.kind == 'found') {
-          const move = judge(classify(answer.status));
-          return move.kind == 'settle' ? settled(endpoint, move.status, answer.status, answer.body as Json) : undefined;
-        }
-        if (answer.kind != 'unknown') return;
-        error = replyError(reply);
-      }
-    };
-
-    /** Sends one order request, abortable on its own (by a rival) and with the run. */
-    const fly = (endpoint: Endpoint, kind: 'order' | 'hedge'): Flight => {
-      const own = new AbortController();
-      const stop = () => own.abort();
-      ended.addEventListener('abort', stop);
-      const start = performance.now();
-      const answer = request(endpoint, kind, own.signal).then((reply): Answer => {
-        ended.removeEventListener('abort', stop);
-        observe(endpoint, reply, true);
-        return [endpoint, reply];
-      });
-      return { endpoint, controller: own, start, answer };
-    };
-
-    /** Both answers, or the first definite one (the loser, past its slow threshold, counts against its circuit). */
-    const race = (first: Flight, second: Flight, delay: number) =>
-      new Promise<Answer[]>((resolve) => {
-        const answers: Answer[] = [];
-        const arrive = (answer: Answer, other: Flight) => {
-          answers.push(answer);
-          if (answers.length == 2) resolve(answers);
-          else if (judge(classify(answer[1].status)).kind != 'continue') {
-            if (performance.now() - other.start >= delay) circuits.failure(other.endpoint, { body: null, error: 'timeout', ms: 0 });
-            other.controller.abort();
-            resolve([answer]);
-          }
-        };
-        first.answer.then((a) => arrive(a, second));
-        second.answer.then((a) => arrive(a, first));
-      });
-
-    /**
-     * Sends the order to `endpoint`; past its slow threshold, also to the next
-     * untried, usable endpoint of the same domain (same key, same bytes). The
-     * first definite answer wins and the other request is aborted.
-     */
-    const exchange = async (endpoint: Endpoint): Promise<Answer[]> => {
-      tried.add(endpoint.url);
-      const first = fly(endpoint, 'order');
-      const hedge = tuning.hedge && budget.canRetry() && endpoints.find((e) => e.domain == endpoint.domain && !tried.has(e.url) && circuits.permits(e) == 'yes');
-      if (!hedge) return [await first.answer];
-      const { p95 } = circuits.latency(endpoint);
-      const delay = p95 == null ? tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
-      const early = await Promise.race([first.answer, sleep(delay, ended)]);
-      if (early || stopped() || !mayOrder()) return [await first.answer];
-      tried.add(hedge.url);
-      return race(first, fly(hedge, 'hedge'), delay);
-    };
-
-    /**
-     * Sends the order to `endpoint` (hedged), and settles it when an answer is
-     * definite; otherwise notes what the answers mean for the next move.
-     */
-    const sendOrder = async (endpoint: Endpoint): Promise<Outcome | undefined> => {
-      if (previous && previous.url != endpoint.url) {
-        events.emit('failover', { id: record.id, from: previous.url, to: endpoint.url, reason: error?.message ?? '' });
-      }
-      previous = endpoint;
-      if (!record.domains.includes(endpoint.domain)) {
-        // Write-ahead for a new domain: after a crash from here on, replay must look it up.
-        record.domains.push(endpoint.domain);
-        await this.persist(record);
-      }
-      for (const [e, reply] of await exchange(endpoint)) {
-        // Its headers could not be made: nothing left, so nothing is in doubt.
-        if (reply.error == 'headers') {
-          error = replyError(reply);
-          continue;
-        }
-        const move = judge(classify(reply.status));
-        if (move.kind == 'settle') return settled(e, move.status, reply.status!, reply.body);
-        error = replyError(reply);
-        if (move.kind == 'fail') return { status: 'failed', attempts, error: { ...error, code: 'IDEMPOTENCY_MISMATCH', message: 'key used with another body' } };
-        if (move.honourRetryAfter) retryAfterMs = Math.max(retryAfterMs, reply.retryAfterMs ?? 0);
-        if (move.pin) ambiguous.add(e.domain);
-      }
-    };
-
-    /** Decides and makes moves until one settles the order or the run stops. */
-    const loop = async (): Promise<Outcome> => {
-      for (;;) {
-        const now = Date.now();
-        // The facts `decide` needs, gathered now.
-        const move = decide({
-          leftMs: deadline - now,
-          aborted: ended.aborted,
-          mayOrder: mayOrder(),
-          canRetry: budget.canRetry(),
-          endpoints: endpoints.map((e) => {
-            const permit = circuits.permits(e, now);
-            return { url: e.url, domain: e.domain, permit, dueInMs: permit == 'no' ? circuits.circuit(e).retryAt - now : 0, tried: tried.has(e.url) };
-          }),
-          ambiguous: [...ambiguous],
-          looked: [...looked],
-          backoffMs: backoff(round, ROUND_BASE_MS, ROUND_CAP_MS),
-          retryAfterMs,
-        });
-        if (move.kind == 'stop') {
-          // The order stays waiting, and this says why.
-          const at = Date.now();
-          const why: ErrorInfo = signal?.aborted ? { code: 'aborted', message: 'aborted by the caller', at } : error ?? { code: 'unreachable', message: 'no endpoint reached', at };
-          return { status: 'pending', attempts, error: why };
-        }
-        let outcome: Outcome | undefined;
-        if (move.kind == 'wait') {
-          // Then a new round, in which every endpoint may be tried again.
-          await sleep(move.ms, ended);
-          round++;
-          retryAfterMs = 0;
-          tried.clear();
-          looked.clear();
-        } else if (move.kind == 'lookup') {
-          looked.add(move.domain);
-          outcome = await lookUp(move.domain);
-        } else {
-          const endpoint = endpoints.find((e) => e.url == move.url)!;
-          // A waiting order is its own probe: it goes to the circuit that is due one, with no health request first.
-          if (move.kind == 'probe') circuits.claim(endpoint, timeoutFor(endpoint));
-          outcome = await sendOrder(endpoint);
-        }
-        if (outcome) return outcome;
-      }
-    };
-
-    /**
-     * Where an earlier run was ambiguous and the order may not be sent again (its
-     * payment token died), ask first: only a lookup can still find it placed. An
-     * order that may be sent goes without one: resent in the same domain, its
-     * key makes the server answer the stored outcome; before it may cross to
-     * another domain, `decide` asks for the lookup.
-     */
-    const reconcileDoubts = async (): Promise<Outcome | undefined> => {
-      if (mayOrder()) return;
-      for (const domain of [...ambiguous]) {
-        const outcome = await lookUp(domain);
-        if (outcome) return outcome;
-      }
-    };
-
-    const abort = () => controller.abort();
+    const abort = () => state.controller.abort();
     signal?.addEventListener('abort', abort);
     try {
-      const outcome = (await reconcileDoubts()) ?? (await loop());
-      if (outcome.status != 'pending') sent.delete(record.id);
+      const outcome = (await this.reconcileDoubts(state)) ?? (await this.loop(state));
+      if (outcome.status != 'pending') this.sent.delete(record.id);
       return outcome;
     } finally {
       // Only the domains still in doubt need a lookup before the order goes elsewhere.
-      record.domains = record.domains.filter((d) => ambiguous.has(d));
+      record.domains = record.domains.filter((d) => state.ambiguous.has(d));
       signal?.removeEventListener('abort', abort);
-      controller.abort();
+      state.controller.abort();
     }
   }
+
+  /**
+   * Where an earlier run was ambiguous and the order may not be sent again (its
+   * payment token died), ask: only a lookup can still find it placed. An order
+   * that may be sent goes without one: resent in the same domain, its key
+   * makes the server answer the stored outcome; before it may cross to another
+   * domain, `decide` asks for the lookup.
+   */
+  private async reconcileDoubts(state: RunState): Promise<Outcome | undefined> {
+    if (mayOrder(state)) return;
+    for (const domain of [...state.ambiguous]) {
+      const outcome = await this.lookUp(state, domain);
+      if (outcome) return outcome;
+    }
+  }
+
+  /** Decides and makes moves until one settles the order or the run stops. */
+  private async loop(state: RunState): Promise<Outcome> {
+    for (;;) {
+      const move = decide(this.situation(state));
+      if (move.kind == 'stop') return pending(state);
+      if (move.kind == 'wait') {
+        await nextRound(state, move.ms);
+        continue;
+      }
+      if (move.kind == 'lookup') {
+        state.looked.add(move.domain);
+        const outcome = await this.lookUp(state, move.domain);
+        if (outcome) return outcome;
+        continue;
+      }
+      const endpoint = this.config.endpoints.find((e) => e.url == move.url)!;
+      // A waiting order is its own probe: it goes to the circuit that is due one, with no health request first.
+      if (move.kind == 'probe') this.circuits.claim(endpoint, this.timeoutFor(state, endpoint));
+      const outcome = await this.sendOrder(state, endpoint);
+      if (outcome) return outcome;
+    }
+  }
+
+  /** The facts `decide` needs, gathered now. */
+  private situation(state: RunState): Situation {
+    const now = Date.now();
+    return {
+      leftMs: state.run.deadline - now,
+      aborted: state.controller.signal.aborted,
+      mayOrder: mayOrder(state),
+      canRetry: this.budget.canRetry(),
+      endpoints: this.config.endpoints.map((e) => {
+        const permit = this.circuits.permits(e, now);
+        return { url: e.url, domain: e.domain, permit, dueInMs: permit == 'no' ? this.circuits.circuit(e).retryAt - now : 0, tried: state.tried.has(e.url) };
+      }),
+      ambiguous: [...state.ambiguous],
+      looked: [...state.looked],
+      backoffMs: backoff(state.round, ROUND_BASE_MS, ROUND_CAP_MS),
+      retryAfterMs: state.retryAfterMs,
+    };
+  }
+
+  /**
+   * Sends the order to `endpoint` (hedged), and settles it when an answer is
+   * definite; otherwise notes what the answers mean for the next move.
+   */
+  private async sendOrder(state: RunState, endpoint: Endpoint): Promise<Outcome | undefined> {
+    const { record } = state;
+    if (state.previous && state.previous.url != endpoint.url) {
+      this.events.emit('failover', { id: record.id, from: state.previous.url, to: endpoint.url, reason: state.error?.message ?? '' });
+    }
+    state.previous = endpoint;
+    if (!record.domains.includes(endpoint.domain)) {
+      // Write-ahead for a new domain: after a crash from here on, replay must look it up.
+      record.domains.push(endpoint.domain);
+      await this.persist(record);
+    }
+    for (const [e, reply] of await this.exchange(state, endpoint)) {
+      // Its headers could not be made: nothing left, so nothing is in doubt.
+      if (reply.error == 'headers') {
+        state.error = replyError(reply);
+        continue;
+      }
+      const move = judge(classify(reply.status));
+      if (move.kind == 'settle') return settled(state, e, move.status, reply.status!, reply.body);
+      state.error = replyError(reply);
+      if (move.kind == 'fail') {
+        return { status: 'failed', attempts: state.attempts, error: { ...state.error, code: 'IDEMPOTENCY_MISMATCH', message: 'key used with another body' } };
+      }
+      if (move.honourRetryAfter) state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs ?? 0);
+      if (move.pin) state.ambiguous.add(e.domain);
+    }
+  }
+
+  /**
+   * Sends the order to `endpoint`; past its slow threshold, also to the next
+   * endpoint of the same domain (same key, same bytes). The first definite
+   * answer wins and the other request is aborted.
+   */
+  private async exchange(state: RunState, endpoint: Endpoint): Promise<Answer[]> {
+    state.tried.add(endpoint.url);
+    const first = this.fly(state, endpoint, 'order');
+    const hedge = this.hedgeFor(state, endpoint);
+    if (!hedge) return [await first.answer];
+    const { p95 } = this.circuits.latency(endpoint);
+    const delay = p95 == null ? this.config.tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
+    const early = await Promise.race([first.answer, sleep(delay, state.controller.signal)]);
+    if (early || stopped(state) || !mayOrder(state)) return [await first.answer];
+    state.tried.add(hedge.url);
+    return this.race(first, this.fly(state, hedge, 'hedge'), delay);
+  }
+
+  /** The endpoint a slow order may be hedged to: the next untried, usable one of its domain. */
+  private hedgeFor(state: RunState, endpoint: Endpoint): Endpoint | undefined {
+    if (!this.config.tuning.hedge || !this.budget.canRetry()) return;
+    return this.config.endpoints.find((e) => e.domain == endpoint.domain && !state.tried.has(e.url) && this.circuits.permits(e) == 'yes');
+  }
+
+  /** Both answers, or the first definite one (the loser, past its slow threshold, counts against its circuit). */
+  private race(first: Flight, second: Flight, delay: number): Promise<Answer[]> {
+    return new Promise((resolve) => {
+      const answers: Answer[] = [];
+      const arrive = (answer: Answer, other: Flight) => {
+        answers.push(answer);
+        if (answers.length == 2) resolve(answers);
+        else if (judge(classify(answer[1].status)).kind != 'continue') {
+          if (performance.now() - other.start >= delay) this.circuits.failure(other.endpoint, { body: null, error: 'timeout', ms: 0 });
+          other.controller.abort();
+          resolve([answer]);
+        }
+      };
+      first.answer.then((a) => arrive(a, second));
+      second.answer.then((a) => arrive(a, first));
+    });
+  }
+
+  /** Sends one order request, abortable on its own (by a rival) and with the run. */
+  private fly(state: RunState, endpoint: Endpoint, kind: 'order' | 'hedge'): Flight {
+    const own = new AbortController();
+    const stop = () => own.abort();
+    state.controller.signal.addEventListener('abort', stop);
+    const start = performance.now();
+    const answer = this.request(state, endpoint, kind, own.signal).then((reply): Answer => {
+      state.controller.signal.removeEventListener('abort', stop);
+      this.observe(endpoint, reply, true);
+      return [endpoint, reply];
+    });
+    return { endpoint, controller: own, start, answer };
+  }
+
+  /**
+   * Asks a domain whether it has processed the order: the stored outcome
+   * settles the order; a 404 frees it to go to other domains. Open circuits
+   * are asked too: a lookup is the only way out of the doubt, and cheap.
+   */
+  private async lookUp(state: RunState, domain: string): Promise<Outcome | undefined> {
+    // Endpoints that are answering first: the one whose attempt just failed may be the slow one.
+    const answering = (e: Endpoint) => +(this.circuits.permits(e) != 'yes');
+    const asked = this.config.endpoints.filter((e) => e.domain == domain).sort((a, b) => answering(a) - answering(b));
+    for (const endpoint of asked) {
+      if (stopped(state)) break;
+      const reply = await this.request(state, endpoint, 'lookup', state.controller.signal);
+      this.observe(endpoint, reply, false);
+      const answer = classifyLookup(reply.status, reply.body);
+      if (answer.kind == 'absent') state.ambiguous.delete(domain);
+      if (answer.kind == 'found') {
+        const move = judge(classify(answer.status));
+        return move.kind == 'settle' ? settled(state, endpoint, move.status, answer.status, answer.body as Json) : undefined;
+      }
+      if (answer.kind != 'unknown') return;
+      state.error = replyError(reply);
+    }
+  }
+
+  /** Sends one request of the run (an order, a hedge or a lookup); counts it and tells listeners. */
+  private request(state: RunState, endpoint: Endpoint, kind: Kind, signal: AbortSignal): Promise<Reply> {
+    const { record } = state;
+    state.attempts++;
+    record.attempts++;
+    // Steadycart-Attempt counts what this context sent for the order (docs/backend-contract.md), across its runs.
+    const n = (this.sent.get(record.id) ?? 0) + 1;
+    this.sent.set(record.id, n);
+    this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
+    const timeoutMs = this.timeoutFor(state, endpoint);
+    return kind == 'lookup'
+      ? send(this.config, endpoint, lookupUrl(endpoint, record.id), kind, n, timeoutMs, signal)
+      : send(this.config, endpoint, endpoint.url + endpoint.paths.checkout, 'order', n, timeoutMs, signal, record);
+  }
+
+  /** An attempt's timeout: from the endpoint's observed latency, within the time left. */
+  private timeoutFor(state: RunState, endpoint: Endpoint): number {
+    const { p95 } = this.circuits.latency(endpoint);
+    const { attemptTimeoutMs, minAttemptTimeoutMs } = this.config.tuning;
+    return Math.min(state.run.deadline - Date.now(), p95 == null ? attemptTimeoutMs : Math.max(minAttemptTimeoutMs, p95 * 3));
+  }
+
+  /** Feeds a reply to the endpoint's circuit and the retry budget. */
+  private observe(endpoint: Endpoint, reply: Reply, withLatency: boolean): void {
+    // Cut short, or never sent (its headers failed): nothing to learn about the endpoint.
+    if (reply.error == 'aborted' || reply.error == 'headers') return;
+    const verdict = classify(reply.status);
+    if (verdict == 'retry' || verdict == 'ambiguous') {
+      this.circuits.failure(endpoint, reply);
+      this.budget.onFailure();
+    } else {
+      this.circuits.success(endpoint, withLatency && verdict != 'busy' ? reply.ms : undefined);
+      if (verdict != 'busy') this.budget.onSuccess();
+    }
+  }
+}
+
+/** Whether the run must send nothing more: its time is up or its caller gave up. */
+const stopped = (state: RunState): boolean => state.run.deadline <= Date.now() || state.controller.signal.aborted;
+
+/** Whether the order itself may still be sent (the outbox's policy). */
+const mayOrder = (state: RunState): boolean => state.run.mayOrder?.() ?? true;
+
+/** Waits, then starts a new round in which every endpoint may be tried again. */
+async function nextRound(state: RunState, ms: number): Promise<void> {
+  await sleep(ms, state.controller.signal);
+  state.round++;
+  state.retryAfterMs = 0;
+  state.tried.clear();
+  state.looked.clear();
+}
+
+/** The outcome of a definite answer. */
+const settled = (state: RunState, endpoint: Endpoint, status: 'confirmed' | 'rejected', http: number, body: Json): Outcome => ({
+  status,
+  attempts: state.attempts,
+  result: { status: http, body, endpoint: endpoint.url },
+});
+
+/** The outcome of a run that ends with the order still waiting, and why. */
+function pending(state: RunState): Outcome {
+  const at = Date.now();
+  const error: ErrorInfo = state.run.signal?.aborted ? { code: 'aborted', message: 'aborted by the caller', at } : state.error ?? { code: 'unreachable', message: 'no endpoint reached', at };
+  return { status: 'pending', attempts: state.attempts, error };
 }
