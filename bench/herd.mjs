@@ -1,6 +1,6 @@
 // Herd: 10,000 clients through a 60 s outage and the recovery, in virtual time.
 // steadycart's retry policy is modelled on src/transport/place.ts, circuits.ts,
-// src/outbox/outbox.ts and src/page/triggers.ts, and runs the SDK's own policy
+// src/outbox/replay.ts and src/page/triggers.ts, and runs the SDK's own policy
 // code (backoff, the breaker, the retry budget, classification, the replay
 // constants and the option defaults), bundled from src/ with esbuild at run time.
 // Compared with the policy before issue 13 (a health probe, then the order; a
@@ -54,11 +54,11 @@ export async function buildPolicy() {
         "export { closedCircuit, failed, permits, succeeded } from './src/transport/breaker';",
         "export { RetryBudget } from './src/transport/retry-budget';",
         "export { classify, classifyLookup } from './src/transport/classify';",
-        "export { REPLAY_BASE_MS, REPLAY_CAP_MS } from './src/outbox/outbox';",
+        "export { REPLAY_BASE_MS, REPLAY_CAP_MS } from './src/outbox/replay';",
         "export { normalizeOptions } from './src/options';",
         constant('src/transport/place.ts', 'ROUND_BASE_MS'),
         constant('src/transport/place.ts', 'ROUND_CAP_MS'),
-        constant('src/outbox/outbox.ts', 'DRAIN_PASSES'),
+        constant('src/outbox/replay.ts', 'DRAIN_PASSES'),
         constant('src/page/triggers.ts', 'MIN_TIMER_MS'),
         constant('src/page/triggers.ts', 'MAX_TIMER_MS'),
         constant('src/page/triggers.ts', 'MAX_SPREAD_MS'),
