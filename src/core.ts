@@ -69,7 +69,8 @@ async function buildCore<O extends OutboxReplay>(Box: new (...args: ConstructorP
   const placer: Placer = new Placer(config, circuits, budget, events, (record): Promise<void> => outbox.persist(record));
   const outbox = new Box(config, storage, channel, events, circuits, placer, () => hooks.onWaiting?.());
   await storage.ready();
-  await circuits.load();
+  // A cart-only instance (no endpoints) has no circuit to know: a product page skips the read.
+  if (config.endpoints.length) await circuits.load();
   return {
     config,
     events,
