@@ -78,11 +78,16 @@ export class Circuits {
   /**
    * An order is about to be sent to an endpoint due a probe: it is the probe.
    * Half-open until its answer (or `timeoutMs`), so that the other contexts
-   * wait for the verdict instead of probing too. (`open` with 0 ms: due again at once.)
+   * wait for the verdict instead of probing too.
    */
-  claim(endpoint: Endpoint, timeoutMs: number, state: 'half-open' | 'open' = 'half-open'): void {
+  claim(endpoint: Endpoint, timeoutMs: number): void {
+    this.due(endpoint, 'half-open', timeoutMs);
+  }
+
+  /** Sets the endpoint's circuit to `state`, due a probe in `inMs`. */
+  private due(endpoint: Endpoint, state: 'half-open' | 'open', inMs: number): void {
     const now = Date.now();
-    this.set({ ...this.circuit(endpoint), state, retryAt: now + timeoutMs, updatedAt: now });
+    this.set({ ...this.circuit(endpoint), state, retryAt: now + inMs, updatedAt: now });
   }
 
   /** The endpoint's circuit as this context knows it (a closed one before any news). */
@@ -125,7 +130,7 @@ export class Circuits {
       const ok = health ? !!reply.status && reply.status < 300 : reply.status == 404;
       if (ok) this.success(endpoint);
       // Cut short by its caller, or not sent (its headers failed), it proved nothing: due again at once, with no longer a wait.
-      else if (reply.error == 'aborted' || reply.error == 'headers') this.claim(endpoint, 0, 'open');
+      else if (reply.error == 'aborted' || reply.error == 'headers') this.due(endpoint, 'open', 0);
       else this.failure(endpoint, reply);
       return ok;
     });
