@@ -59,13 +59,18 @@ export async function send(
       // Lookups and probes must never be answered from the HTTP cache. POSTs keep the default
       // mode: Chromium skips its CORS preflight cache for 'no-store' requests.
       cache: order ? undefined : 'no-store',
-      body: order?.body,
       headers: { ...endpoint.headers?.fixed, ...(order && { 'Content-Type': 'application/json', 'Idempotency-Key': order.id, 'Steadycart-Attempt': '' + attempt }) },
       timeout,
       signal,
       credentials: config.credentials,
-      // ky always hands its fetch the Request it built (with our signal and timeout).
-      fetch: custom && ((input) => custom(input as Request, { ...request, timeoutMs })),
+      // ky always hands its fetch the Request it built (with our signal and timeout). The order's
+      // body joins it only here: ky clones every request before sending it (for retries, off here),
+      // and a cloned body is a teed stream, which costs the page's main thread about a millisecond
+      // per order to clone and more to upload (bench/RESULTS.md, drain).
+      fetch: (input) => {
+        const built = order ? new Request(input as Request, { body: order.body }) : (input as Request);
+        return custom ? custom(built, { ...request, timeoutMs }) : fetch(built);
+      },
       // Called for every request, so a short-lived token is fresh on each attempt.
       hooks: fns.length
         ? {
