@@ -182,7 +182,7 @@ export class OutboxReplay {
       if (!due.length) break;
       // While every circuit is open for longer than an order's budget, sending would only wait it out:
       // only what needs no request happens (expiry, a dead token); an endpoint's recovery starts the next
-      // drain. A circuit due within the budget (a blip: two dropped answers in a row) is waited for by
+      // drain. A circuit due within the budget (a blip: three dropped answers in a row) is waited for by
       // each run, the first order sent being its probe, rather than skipping the rest of the pass.
       const ignoreBackoff = force && !pass;
       await eachConcurrently(due, REPLAY_CONCURRENCY, (id) =>

@@ -5,6 +5,13 @@ import type { ErrorInfo } from '../types';
 const SAMPLES = 20;
 /** A failure this soon after a success is taken as a blip: see `failed`. */
 const BLIP_MS = 5000;
+/**
+ * Failures in a row that a blip may be: two. Sixteen replays in flight with
+ * one answer in twenty dropped see two drops in a row about twice per
+ * thousand orders, and each would stop the drain for a probe delay; three in
+ * a row, about once per eight drains (bench/RESULTS.md, drain).
+ */
+export const BLIP_FAILURES = 2;
 
 /** @internal A fresh, closed circuit. */
 export const closedCircuit = (id: string, openMs: number): EndpointRecord => ({
@@ -53,10 +60,10 @@ export function notBefore(record: EndpointRecord): number {
 }
 
 /**
- * A failure opens the circuit, with one exception: a single network error or
- * 5xx within seconds of a success, on an endpoint that is answering (a
- * dropped connection among hundreds of answers while the outbox drains), is
- * a blip and opens it only if the next request fails too. Silence (a
+ * A failure opens the circuit, with one exception: up to `BLIP_FAILURES`
+ * network errors or 5xx in a row within seconds of a success, on an endpoint
+ * that is answering (dropped connections among hundreds of answers while the
+ * outbox drains), are a blip; the next failure in a row opens it. Silence (a
  * timeout) and a `Retry-After` always open it at once. The probe delay doubles with every failed
  * probe (capped at `maxOpenMs`), not with every failure seen while open (late
  * answers, lookups), so that a short outage is noticed within seconds. It is
@@ -72,8 +79,8 @@ export function failed(
   retryAfterMs = 0,
   random: () => number = Math.random,
 ): EndpointRecord {
-  if (record.state == 'closed' && !record.failures && error.code != 'timeout' && !retryAfterMs && now - (record.okAt ?? -BLIP_MS) < BLIP_MS) {
-    return { ...record, failures: 1, lastError: error, updatedAt: now };
+  if (record.state == 'closed' && record.failures < BLIP_FAILURES && error.code != 'timeout' && !retryAfterMs && now - (record.okAt ?? -BLIP_MS) < BLIP_MS) {
+    return { ...record, failures: record.failures + 1, lastError: error, updatedAt: now };
   }
   const openMs = record.state == 'half-open' ? Math.min(maxOpenMs, record.openMs * 2) : record.openMs;
   // The server's pace, within the cap: no context probes before it.

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { closedCircuit, failed, latency, permits, succeeded } from '../../../src/transport/breaker';
+import { BLIP_FAILURES, closedCircuit, failed, latency, permits, succeeded } from '../../../src/transport/breaker';
 
 const error = { code: 'network' as const, message: 'x', at: 0 };
 
@@ -27,12 +27,19 @@ describe('circuit breaker', () => {
     expect(permits(r, 0)).to.equal('yes');
   });
 
-  it('a single network error or 5xx right after an answer is a blip; a second in a row, silence or Retry-After open it', () => {
+  it('up to two network errors or 5xx in a row right after an answer are a blip; a third in a row, silence or Retry-After open it', () => {
+    expect(BLIP_FAILURES).to.equal(2);
     const answering = succeeded(closedCircuit('u', 2000), 1000, 2000, 5);
     const blip = failed(answering, { code: 'network', message: 'x', at: 2000 }, 2000, 30_000);
     expect(blip).to.include({ state: 'closed', failures: 1 });
-    expect(failed(blip, error, 2100, 30_000).state).to.equal('open');
-    expect(succeeded(blip, 2100, 2000).failures).to.equal(0);
+    const second = failed(blip, { code: 'http', status: 503, message: 'x', at: 2050 }, 2050, 30_000);
+    expect(second).to.include({ state: 'closed', failures: 2 });
+    expect(failed(second, error, 2100, 30_000)).to.include({ state: 'open', failures: 3 });
+    expect(succeeded(second, 2100, 2000).failures).to.equal(0);
+    // A success between failures starts the count again.
+    expect(failed(succeeded(second, 2100, 2000, 5), error, 2200, 30_000)).to.include({ state: 'closed', failures: 1 });
+    // A timeout is never a blip, even after one.
+    expect(failed(blip, { code: 'timeout', message: 'x', at: 2100 }, 2100, 30_000).state).to.equal('open');
     expect(failed(answering, { code: 'timeout', message: 'x', at: 2000 }, 2000, 30_000).state).to.equal('open');
     expect(failed(answering, { code: 'http', status: 503, message: 'x', at: 2000 }, 2000, 30_000, 1000).state).to.equal('open');
     // Long after the last answer, one failure is enough.
