@@ -32,6 +32,8 @@ export class Circuits {
   private readonly probing = new Map<string, Promise<boolean>>();
   /** When each endpoint's record was last persisted and broadcast. */
   private readonly shared = new Map<string, number>();
+  /** Resolved, and replaced, when a circuit closes: see `closing`. */
+  private closes?: { promise: Promise<void>; resolve: () => void };
   private timer?: ReturnType<typeof setTimeout>;
   private closed = false;
   private orders: OrderProbe = { waiting: async () => false, replay: async () => {} };
@@ -88,6 +90,21 @@ export class Circuits {
   private due(endpoint: Endpoint, state: 'half-open' | 'open', inMs: number): void {
     const now = Date.now();
     this.set({ ...this.circuit(endpoint), state, retryAt: now + inMs, updatedAt: now });
+  }
+
+  /**
+   * Settles when a circuit next closes in this context (an answer here, or
+   * another context's news), so that runs waiting for a probe's verdict go
+   * at once instead of when their wait ends: a drain whose first order was
+   * the probe would otherwise send its next ones one by one until then.
+   */
+  closing(): Promise<void> {
+    if (!this.closes) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.closes = { promise, resolve };
+    }
+    return this.closes.promise;
   }
 
   /** The endpoint's circuit as this context knows it (a closed one before any news). */
@@ -190,7 +207,11 @@ export class Circuits {
     this.records.set(record.id, record);
     if ((before?.state ?? 'closed') != record.state) {
       this.events.emit('endpoint:state', this.health().find((h) => h.url == record.id)!);
-      if (record.state == 'closed') this.onRecovered(record.updatedAt - (before?.openedAt ?? record.updatedAt));
+      if (record.state == 'closed') {
+        this.closes?.resolve();
+        this.closes = undefined;
+        this.onRecovered(record.updatedAt - (before?.openedAt ?? record.updatedAt));
+      }
     }
     this.schedule();
   }

@@ -142,7 +142,7 @@ export class Placer {
       const move = decide(this.situation(state));
       if (move.kind == 'stop') return pending(state);
       if (move.kind == 'wait') {
-        await nextRound(state, move.ms);
+        await nextRound(state, move.ms, this.circuits.closing());
         continue;
       }
       if (move.kind == 'lookup') {
@@ -333,9 +333,9 @@ const stopped = (state: RunState): boolean => state.run.deadline <= Date.now() |
 /** Whether the order itself may still be sent (the outbox's policy). */
 const mayOrder = (state: RunState): boolean => state.run.mayOrder?.() ?? true;
 
-/** Waits, then starts a new round in which every endpoint may be tried again. */
-async function nextRound(state: RunState, ms: number): Promise<void> {
-  await sleep(ms, state.controller.signal);
+/** Waits (or until a circuit closes), then starts a new round in which every endpoint may be tried again. */
+async function nextRound(state: RunState, ms: number, closing: Promise<void>): Promise<void> {
+  await Promise.race([sleep(ms, state.controller.signal), closing]);
   state.round++;
   state.retryAfterMs = 0;
   state.tried.clear();
