@@ -50,7 +50,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   // The worker cannot send orders whose headers only a page has: say why such an order waits.
   if (config.replayNeedsPage) events.on('order:pending', ({ id }) => events.emit('replay:needs-page', { id, reason: 'headers' }));
   const worker = registerWorker(config, outbox, events);
-  const triggers = config.retentionMs ? startReplayTriggers(outbox, () => circuits.probeOpen(), (error) => events.emit('replay:error', error)) : undefined;
+  const triggers = config.retentionMs ? startReplayTriggers(outbox, () => circuits.probeOpen(true), (error) => events.emit('replay:error', error)) : undefined;
   core.start({ onRemoteCart: () => cart.onRemoteChange(), onRecovered: (outageMs) => triggers?.recovered(outageMs), onWaiting: worker.sync });
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
   circuits.probeOpen();

@@ -42,7 +42,7 @@ export function installWorker(worker: ServiceWorkerGlobalScope, setup: WorkerSet
       core = await createWorkerCore({ ...config, namespace, worker: null }, storage);
       core.start();
       // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
-      await core.circuits.probeOpen();
+      await core.circuits.probeOpen(true);
       return await core.outbox.replay(true);
     } finally {
       if (core) core.close();

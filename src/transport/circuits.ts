@@ -63,12 +63,16 @@ export class Circuits {
    * the shopper retries), never before a server's `Retry-After`. When orders
    * wait, the circuits only fall due now: the replay that follows sends the
    * first order as the probe. Otherwise each is probed with its health route;
-   * resolves once all have answered.
+   * resolves once all have answered. With `reconnected` (the device was
+   * offline), each probe interval starts again from its base: it grew with
+   * the device's own outage, and a first probe that fails as the network
+   * comes up should be followed within seconds, not after up to 30 s.
    */
-  async probeOpen(): Promise<unknown> {
+  async probeOpen(reconnected = false): Promise<unknown> {
     const now = Date.now();
     const open = this.config.endpoints.filter((e) => this.circuit(e).state != 'closed' && notBefore(this.circuit(e)) <= now);
     if (!open.length) return;
+    if (reconnected) for (const e of open) this.apply({ ...this.circuit(e), openMs: this.config.tuning.openMs });
     if (!(await this.orders.waiting())) return Promise.all(open.map((e) => this.probe(e)));
     for (const e of open) {
       const record = this.circuit(e);

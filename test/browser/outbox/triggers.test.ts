@@ -63,7 +63,7 @@ async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise
   };
   r.triggers = startReplayTriggers(core.outbox, () => {
     r.probes++;
-    return core.circuits.probeOpen();
+    return core.circuits.probeOpen(true);
   });
   rigs.push(r);
   return r;
@@ -109,6 +109,27 @@ describe('replay triggers (real outbox)', () => {
     expect(r.probes, 'the probe runs at once').to.equal(probes + 1);
     await placed(r, id);
     expect(r.replays).to.deep.equal([true, true]);
+  });
+
+  it('online: open circuits start their probe interval again from its base, so a probe that fails as the network comes up is followed within seconds', async () => {
+    const r = await rig(async () => {}, { tuning: { attemptTimeoutMs: 400, openMs: 1000, maxOpenMs: 30_000 } });
+    await until(() => r.replays.length == 1, 'the load-time replay');
+    const endpoints = r.core.config.endpoints;
+    await down(r.be, 'refuse');
+    // Failed probes while the device was offline: each doubled the interval, to 8 s.
+    const network = { body: null, error: 'network' as const, ms: 1 };
+    for (const e of endpoints) {
+      r.core.circuits.failure(e, network);
+      for (let i = 0; i < 3; i++) {
+        r.core.circuits.claim(e, 100);
+        r.core.circuits.failure(e, network);
+      }
+      expect(r.core.circuits.circuit(e)).to.include({ state: 'open', openMs: 8000 });
+    }
+    dispatchEvent(new Event('online'));
+    await until(() => r.replays.length == 2, 'the replay after the probes');
+    // Each probe failed (the backend refuses): the interval doubled from its base (1 s), not from 8 s.
+    for (const e of endpoints) expect(r.core.circuits.circuit(e)).to.include({ state: 'open', openMs: 2000 });
   });
 
   it('visibilitychange: a tab that becomes visible replays forced at once; one that becomes hidden does not', async () => {
