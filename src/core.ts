@@ -15,8 +15,8 @@ export interface CoreHooks {
   onRemoteCart?: () => void;
   /** An endpoint recovered after an outage of `outageMs`: waiting orders may go. */
   onRecovered?: (outageMs: number) => void;
-  /** An order waits in the outbox, to be replayed later. */
-  onWaiting?: () => void;
+  /** An order waits in the outbox, to be replayed later: when it is `due`, or as soon as it may be. */
+  onWaiting?: (due: number) => void;
 }
 
 /** @internal The part of `health()` the engine knows: storage, the channel, the circuits and the retry budget. */
@@ -67,7 +67,7 @@ async function buildCore<O extends OutboxReplay>(Box: new (...args: ConstructorP
   const circuits = new Circuits(config, storage, channel, events, (outageMs) => hooks.onRecovered?.(outageMs));
   const budget = new RetryBudget(config.tuning.retryTokens, config.tuning.retryTokenRatio);
   const placer: Placer = new Placer(config, circuits, budget, events, (record): Promise<void> => outbox.persist(record));
-  const outbox = new Box(config, storage, channel, events, circuits, placer, () => hooks.onWaiting?.());
+  const outbox = new Box(config, storage, channel, events, circuits, placer, (due) => hooks.onWaiting?.(due));
   await storage.ready();
   // A cart-only instance (no endpoints) has no circuit to know: a product page skips the read.
   if (config.endpoints.length) await circuits.load();

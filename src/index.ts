@@ -51,7 +51,15 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   if (config.replayNeedsPage) events.on('order:pending', ({ id }) => events.emit('replay:needs-page', { id, reason: 'headers' }));
   const worker = registerWorker(config, outbox, events);
   const triggers = config.retentionMs ? startReplayTriggers(outbox, () => circuits.probeOpen(true), (error) => events.emit('replay:error', error)) : undefined;
-  core.start({ onRemoteCart: () => cart.onRemoteChange(), onRecovered: (outageMs) => triggers?.recovered(outageMs), onWaiting: worker.sync });
+  core.start({
+    onRemoteCart: () => cart.onRemoteChange(),
+    onRecovered: (outageMs) => triggers?.recovered(outageMs),
+    // Background Sync where there is a worker, and the page's own timer, so that a waiting order is replayed when due.
+    onWaiting: (due) => {
+      worker.sync();
+      triggers?.waiting(due);
+    },
+  });
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
   circuits.probeOpen();
   const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers });

@@ -102,8 +102,8 @@ export class OutboxReplay {
     private readonly events: Emitter,
     protected readonly circuits: Circuits,
     protected readonly placer: Placer,
-    /** Told when an order waits, so that it is replayed later (Background Sync, timers). */
-    private readonly onWaiting: () => void = () => {},
+    /** Told when an order waits, and until when, so that it is replayed later (Background Sync, timers). */
+    private readonly onWaiting: (due: number) => void = () => {},
   ) {
     this.records = new OutboxRecords(storage, events, config.allowCardLikeAt);
     this.writes = new GroupCommit(storage);
@@ -240,7 +240,7 @@ export class OutboxReplay {
     // disk, and its replay finds the outcome again by lookup.
     if (this.config.retentionMs) await this.writes.put(record, 'relaxed');
     this.emit(record);
-    if (record.status == 'pending') this.onWaiting();
+    if (record.status == 'pending') this.onWaiting(record.due);
   }
 
   /** Removes an entry for good. */

@@ -15,6 +15,8 @@ export interface ReplayTriggers {
    * noticing the recovery together do not send their backlog together.
    */
   recovered(outageMs: number): void;
+  /** An order was left waiting until `due`: the replay timer fires by then (this only ever brings it forward). */
+  waiting(due: number): void;
   /** Why the last replay failed; `undefined` once a later one works. */
   readonly lastError: ErrorInfo | undefined;
   stop(): void;
@@ -41,6 +43,8 @@ export function startReplayTriggers(
   // Two timers: the next due entry's, re-armed after every replay, and a recovery's spread replay,
   // which that re-arming must never cancel (or a recovery would wait for the longest backoff).
   let dueTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the replay timer fires (Infinity when none is armed). */
+  let dueAt = Infinity;
   let recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let lastError: ErrorInfo | undefined;
@@ -48,16 +52,14 @@ export function startReplayTriggers(
   const replay = (forced: boolean) => {
     if (stopped) return;
     clearTimeout(dueTimer);
+    dueAt = Infinity;
     outbox
       .replay(forced)
       .then(() => outbox.nextDue())
       .then(
         (due) => {
           lastError = undefined;
-          if (due !== undefined && !stopped) {
-            clearTimeout(dueTimer);
-            dueTimer = setTimeout(() => replay(false), Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
-          }
+          if (due !== undefined) arm(due);
         },
         (error: unknown) => {
           if (stopped) return;
@@ -65,6 +67,13 @@ export function startReplayTriggers(
           onError(lastError);
         },
       );
+  };
+  /** Arms the replay timer for `due`, within its bounds. */
+  const arm = (due: number) => {
+    if (stopped) return;
+    clearTimeout(dueTimer);
+    dueAt = due;
+    dueTimer = setTimeout(() => replay(false), Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
   };
   const forced = () => replay(true);
   const visible = () => document.visibilityState == 'visible' && forced();
@@ -76,6 +85,9 @@ export function startReplayTriggers(
     recovered(outageMs) {
       clearTimeout(recoveryTimer);
       recoveryTimer = setTimeout(forced, Math.random() * Math.min(MAX_SPREAD_MS, outageMs));
+    },
+    waiting(due) {
+      if (due < dueAt) arm(due);
     },
     get lastError() {
       return lastError;

@@ -204,6 +204,21 @@ describe('outbox', () => {
     expect(await be.charges(r.id)).to.equal(0);
   });
 
+  it('an order left waiting while its circuits stay closed (the server still processing it) is replayed by the page when due, with no other trigger', async () => {
+    const be = await startBackend();
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), budgetMs: 300 }));
+    // 409: the server is still processing the key. An answer, so the circuit stays closed: no circuit
+    // timer will replay this order, and no page event (online, visible) comes in this test.
+    await be.fault('us', { kind: 'status', status: 409 });
+    const r = await sc.placeOrder(order('processing'));
+    expect(r.status).to.equal('pending');
+    expect(sc.health().endpoints[0]).to.include({ state: 'closed' });
+    await be.fault('us', 'healthy');
+    // Due within 1 s plus its backoff (at most 2 s after one run): the page's replay timer sends it.
+    await until(async () => (await sc.outbox.list()).find((e) => e.id == r.id)!.status == 'confirmed', 'confirmed by the timer', 10_000);
+    expect(await be.charges(r.id)).to.equal(1);
+  });
+
   it('an order whose token is already dead is never sent: pending, then needs-payment without a request', async () => {
     const be = await startBackend();
     const sc = await open(quickOptions(be, uniqueNamespace()));
