@@ -32,8 +32,9 @@ export class Circuits {
   private readonly probing = new Map<string, Promise<boolean>>();
   /** When each endpoint's record was last persisted and broadcast. */
   private readonly shared = new Map<string, number>();
-  /** Resolved, and replaced, when a circuit closes: see `closing`. */
-  private closes?: { promise: Promise<void>; resolve: () => void };
+  /** Resolved (by `wake`), and replaced, when a circuit closes: see `closing`. */
+  private closes?: Promise<void>;
+  private wake = () => {};
   private timer?: ReturnType<typeof setTimeout>;
   private closed = false;
   private orders: OrderProbe = { waiting: async () => false, replay: async () => {} };
@@ -103,12 +104,7 @@ export class Circuits {
    * the probe would otherwise send its next ones one by one until then.
    */
   closing(): Promise<void> {
-    if (!this.closes) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.closes = { promise, resolve };
-    }
-    return this.closes.promise;
+    return (this.closes ??= new Promise<void>((resolve) => (this.wake = resolve)));
   }
 
   /** The endpoint's circuit as this context knows it (a closed one before any news). */
@@ -212,7 +208,7 @@ export class Circuits {
     if ((before?.state ?? 'closed') != record.state) {
       this.events.emit('endpoint:state', this.health().find((h) => h.url == record.id)!);
       if (record.state == 'closed') {
-        this.closes?.resolve();
+        this.wake();
         this.closes = undefined;
         this.onRecovered(record.updatedAt - (before?.openedAt ?? record.updatedAt));
       }
