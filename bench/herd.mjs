@@ -365,7 +365,8 @@ class LegacySdkClient {
  *   nothing waits, or when the circuit is still due after the replay;
  * - no lookup before a resend in the same domain (one endpoint, one domain
  *   here: no lookup at all);
- * - a `Retry-After` is the circuit's next probe time (breaker.ts `failed`).
+ * - a `Retry-After` is the circuit's next probe time (breaker.ts `failed`);
+ * - an order left waiting arms the page's replay timer for when it is due.
  */
 class SdkClient extends LegacySdkClient {
   // outbox.ts `reachable`: a circuit due within an order's budget counts too (each run waits for it).
@@ -387,6 +388,25 @@ class SdkClient extends LegacySdkClient {
   }
   claim(timeoutMs) {
     this.set({ ...this.rec, state: 'half-open', retryAt: this.sim.now + timeoutMs, updatedAt: this.sim.now });
+  }
+  runTriggers(force) {
+    // triggers.ts `replay` clears the due timer; the replay re-arms it when it ends.
+    if (this.dueTimer) this.dueTimer.cancelled = true;
+    this.dueTimer = null;
+    super.runTriggers(force);
+  }
+  // outbox `store` → triggers.ts `waiting`: an order left waiting brings the page's replay timer forward to when it is due.
+  settle(outcome) {
+    super.settle(outcome);
+    const o = this.order;
+    if (o.status != 'pending' || (this.dueTimer && !this.dueTimer.cancelled && this.dueAt <= o.due)) return;
+    if (this.dueTimer) this.dueTimer.cancelled = true;
+    this.dueAt = o.due;
+    const delay = Math.min(this.p.MAX_TIMER_MS, Math.max(this.p.MIN_TIMER_MS, o.due - this.sim.now));
+    this.dueTimer = this.sim.at(this.sim.now + delay, () => {
+      this.dueTimer = null;
+      this.runTriggers(false);
+    });
   }
   async place(deadline) {
     const { p, sim } = this;
