@@ -6,10 +6,10 @@ const SAMPLES = 20;
 /** A failure this soon after a success is taken as a blip: see `failed`. */
 const BLIP_MS = 5000;
 /**
- * Failures in a row that a blip may be: two. Sixteen replays in flight with
- * one answer in twenty dropped see two drops in a row about twice per
- * thousand orders, and each would stop the drain for a probe delay; three in
- * a row, about once per eight drains (bench/RESULTS.md, drain).
+ * Failures in a row that a blip may be: two. A drain of a thousand orders
+ * with one answer in twenty dropped sees two drops in a row two or three
+ * times, and each would stop it for a probe delay; three in a row, about
+ * once in eight such drains (the drain of bench/RESULTS.md).
  */
 export const BLIP_FAILURES = 2;
 

@@ -65,8 +65,8 @@ export async function send(
       credentials: config.credentials,
       // ky always hands its fetch the Request it built (with our signal and timeout). The order's
       // body joins it only here: ky clones every request before sending it (for retries, off here),
-      // and a cloned body is a teed stream, which costs the page's main thread about a millisecond
-      // per order to clone and more to upload (bench/RESULTS.md, drain).
+      // and a cloned body is a teed stream: in a Chromium profile of the outbox drain, cloning it and
+      // uploading it cost the page's main thread over a millisecond each per order.
       fetch: (input) => {
         const built = order ? new Request(input as Request, { body: order.body }) : (input as Request);
         return custom ? custom(built, { ...request, timeoutMs }) : fetch(built);
