@@ -350,9 +350,12 @@ class LegacySdkClient {
       const o = this.order;
       if (o?.status != 'pending') return;
       if (this.replayTimer) this.replayTimer.cancelled = true;
-      const delay = Math.min(this.p.MAX_TIMER_MS, Math.max(this.p.MIN_TIMER_MS, o.due - this.sim.now));
-      this.replayTimer = this.sim.at(this.sim.now + delay, () => this.runTriggers(false));
+      this.replayTimer = this.sim.at(this.timerAt(o.due), () => this.runTriggers(false));
     });
+  }
+  /** When the page's replay timer for an entry due at `due` fires (triggers.ts bounds it to 1 s … 5 min). */
+  timerAt(due) {
+    return this.sim.now + Math.min(this.p.MAX_TIMER_MS, Math.max(this.p.MIN_TIMER_MS, due - this.sim.now));
   }
 }
 
@@ -402,8 +405,7 @@ class SdkClient extends LegacySdkClient {
     if (o.status != 'pending' || (this.dueTimer && !this.dueTimer.cancelled && this.dueAt <= o.due)) return;
     if (this.dueTimer) this.dueTimer.cancelled = true;
     this.dueAt = o.due;
-    const delay = Math.min(this.p.MAX_TIMER_MS, Math.max(this.p.MIN_TIMER_MS, o.due - this.sim.now));
-    this.dueTimer = this.sim.at(this.sim.now + delay, () => {
+    this.dueTimer = this.sim.at(this.timerAt(o.due), () => {
       this.dueTimer = null;
       this.runTriggers(false);
     });
