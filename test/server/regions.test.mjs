@@ -75,8 +75,9 @@ for (const kind of /** @type {const} */ (['postgres', 'redis'])) {
         assert.equal(wrong.length, 0, `${wrong.length} keys without exactly one execution, e.g. ${wrong[0]}: ${runs.get(wrong[0] ?? '') ?? 0}`);
         assert.equal(lines.length, KEYS, 'no execution for a key outside the test');
         assert.ok(lines.every((l) => l.charged === true), 'each key charged once, at its one execution');
+        // Which region runs a key is a race, and a busy machine may let one region win every key
+        // (seen: 1000 / 0): the split is printed, not asserted. Both regions answer 16 of each key's POSTs either way.
         const byRegion = names.map((n) => lines.filter((l) => l.region === n).length);
-        assert.ok(byRegion.every((c) => c > 0), `both regions executed orders: ${byRegion.join(' / ')}`);
 
         // A lookup right after the first answer, in the other region: never 404.
         const missing = during.filter((d) => d.answer.status === 404);
