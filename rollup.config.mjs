@@ -80,6 +80,7 @@ const scriptTypes = {
     writeFileSync('dist/steadycart.iife.d.ts', global('SteadyCart', 'steadycart'));
     writeFileSync('dist/steadycart-cart.iife.d.ts', global('SteadyCartCart', 'steadycart-cart'));
     writeFileSync('dist/steadycart-sw.d.ts', '/** The standalone service worker: serve it from your origin; it exports nothing. */\nexport {};\n');
+    writeFileSync('dist/steadycart-sw-shell.d.ts', '/** The standalone worker\'s offline shell: serve it next to steadycart-sw.js; it is loaded by the worker, never imported. */\nexport {};\n');
   },
 };
 
@@ -133,6 +134,8 @@ export default [
   // The cart alone, for product pages: window.SteadyCartCart.
   standalone('src/cart/index.ts', 'dist/steadycart-cart.iife.js', 'SteadyCartCart'),
   standalone('src/sw/standalone.ts', 'dist/steadycart-sw.js'),
+  // The offline shell, which the standalone worker loads with importScripts only when its pages use it.
+  standalone('src/sw/shell-script.ts', 'dist/steadycart-sw-shell.js', 'SteadyCartShell'),
   types('build/types/index.d.ts', 'dist/steadycart.d.ts', { plugins: [scriptTypes] }),
   // ServiceWorkerGlobalScope and friends: a worker's project compiles these types with skipLibCheck: false too.
   types('build/types/sw/index.d.ts', 'dist/sw.d.ts', { banner: '/// <reference lib="webworker" />' }),

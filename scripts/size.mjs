@@ -7,6 +7,7 @@
  * - dist/steadycart-cart.iife.js  the cart alone (product pages), exactly as shipped   [limit = target]
  * - dist/steadycart.iife.js       the page SDK exactly as shipped                      [limit, target]
  * - dist/steadycart-sw.js         the standalone service worker exactly as shipped     [limit, target]
+ * - dist/steadycart-sw-shell.js   its offline shell, loaded only with offlineShell      [limit = target]
  * - dist/steadycart-cart.mjs, dist/steadycart.mjs, dist/sw.mjs bundled with their
  *   dependencies and minified by esbuild, as a merchant's bundler would (for the record;
  *   esbuild, splitting nothing here, inlines the drill chunk into dist/steadycart.mjs)
@@ -77,14 +78,28 @@ import * as esbuild from 'esbuild';
  * named methods (a version with its steps as closures inside one function was
  * 215 B smaller in the page and 199 B in the worker, and is what the code-health
  * work had taken apart). The targets stand and are reported as missed.
+ *
+ * The worker's limit was lowered to 16,300 B (commit "Worker: the offline shell
+ * is a file of its own"): the standalone worker no longer carries the offline
+ * shell's Workbox strategy, which it now loads from dist/steadycart-sw-shell.js
+ * only when its pages use `offlineShell`; that took it from 18,345 B to 16,147 B.
+ * Its 15,000 B target is still missed, by 1,147 B.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
   page: { limit: 22_900, target: 16_000 },
-  worker: { limit: 18_400, target: 15_000 },
+  worker: { limit: 16_300, target: 15_000 },
 };
+
+/**
+ * The standalone worker's offline shell, a file of its own that the worker loads
+ * only when its pages use `offlineShell` (commit "Worker: the offline shell is a
+ * file of its own"). No target of its own: its limit is its size when it was
+ * split off (2,787 B) plus about 100 B.
+ */
+const SHELL = { limit: 2_900, target: 2_900 };
 
 const require = createRequire(import.meta.url);
 /** The repository root: every path below is relative to it. */
@@ -233,6 +248,7 @@ async function measure() {
     row('dist/steadycart-cart.iife.js (cart alone, shipped)', shipped('dist/steadycart-cart.iife.js'), BUDGETS.cart),
     row('dist/steadycart.iife.js (page, shipped)', shipped('dist/steadycart.iife.js'), BUDGETS.page),
     row('dist/steadycart-sw.js (worker, shipped)', shipped('dist/steadycart-sw.js'), BUDGETS.worker),
+    row('dist/steadycart-sw-shell.js (its offline shell, loaded only with offlineShell)', shipped('dist/steadycart-sw-shell.js'), SHELL),
     row('dist/steadycart-cart.mjs + deps, minified', await withDeps('dist/steadycart-cart.mjs')),
     row('dist/steadycart.mjs + deps, minified', await withDeps('dist/steadycart.mjs')),
     row('dist/steadycart.mjs + deps, split: no service worker, no drill', await staticPart('dist/steadycart.mjs')),

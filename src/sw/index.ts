@@ -7,6 +7,7 @@
 import { normalizeOptions } from '../options';
 import type { SteadyCartOptions } from '../types';
 import { installWorker } from './install';
+import { installShell } from './shell';
 
 export type { SteadyCartOptions } from '../types';
 export { SKIP_WAITING, isSkipWaiting, replaySyncTag, type SkipWaitingMessage } from '../worker-protocol';
@@ -46,5 +47,5 @@ export interface InstallOptions {
  */
 export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: InstallOptions = {}): void {
   const { config, namespace, offlineShell } = options;
-  installWorker(worker, { config: config && normalizeOptions({ ...config, serviceWorker: false }), namespace, offlineShell });
+  installWorker(worker, installShell, { config: config && normalizeOptions({ ...config, serviceWorker: false }), namespace, offlineShell });
 }

@@ -3,7 +3,9 @@ import { storedConfig, type Config } from '../options';
 import type { OutboxReplay } from '../outbox/replay';
 import { Storage } from '../storage';
 import { isSkipWaiting, replaySyncTag } from '../worker-protocol';
-import { installShell } from './shell';
+
+/** @internal Installs the offline shell (`installShell`, or the standalone worker's loader of it). */
+export type ShellInstaller = (worker: ServiceWorkerGlobalScope, cacheName: string, ownPage: (event: ExtendableMessageEvent) => boolean) => void;
 
 /** @internal `installSteadyCart`'s options once normalized. */
 export interface WorkerSetup {
@@ -18,9 +20,10 @@ export interface WorkerSetup {
 /**
  * @internal steadycart in a service worker, for both `installSteadyCart` and
  * the standalone worker: replay on Background Sync, the offline shell, and
- * activation of a waiting update when the pages allow it.
+ * activation of a waiting update when the pages allow it. The shell comes in
+ * through `installShell`, so that the standalone worker can load it only when used.
  */
-export function installWorker(worker: ServiceWorkerGlobalScope, setup: WorkerSetup = {}): void {
+export function installWorker(worker: ServiceWorkerGlobalScope, installShell: ShellInstaller, setup: WorkerSetup = {}): void {
   const query = new URLSearchParams(worker.location.search);
   const namespace = setup.namespace ?? query.get('namespace') ?? 'steadycart';
   /** Messages come from this origin's pages; anything else is ignored. */

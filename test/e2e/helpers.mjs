@@ -31,7 +31,7 @@ export const CHROME_ARGS = CHROMIUM_ARGS;
 
 /** dist/ is built by `npm test` before this phase; alone, build it once (bounded). */
 export function ensureBuilt() {
-  const needed = ['steadycart.iife.js', 'steadycart-sw.js', 'sri.json', 'steadycart.mjs'];
+  const needed = ['steadycart.iife.js', 'steadycart-sw.js', 'steadycart-sw-shell.js', 'sri.json', 'steadycart.mjs'];
   if (needed.every((f) => existsSync(join(ROOT, 'dist', f)))) return;
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 5 * 60_000 });
   if (r.status !== 0) throw new Error('npm run build failed: the e2e tests need dist/');

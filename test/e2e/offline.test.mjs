@@ -117,7 +117,7 @@ async function varyOriginSite() {
     const headers = { Vary: 'Origin', 'Service-Worker-Allowed': '/', 'Cache-Control': 'no-cache' };
     const own = VARY_FILES[/** @type {keyof typeof VARY_FILES} */ (path)];
     if (own) return res.writeHead(200, { ...headers, 'Content-Type': own[0] }).end(own[1]);
-    if (path == '/dist/steadycart.iife.js' || path == '/dist/steadycart-sw.js') {
+    if (path == '/dist/steadycart.iife.js' || path == '/dist/steadycart-sw.js' || path == '/dist/steadycart-sw-shell.js') {
       return res.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' }).end(await readFile(new URL(`../..${path}`, import.meta.url)));
     }
     res.writeHead(404, headers).end();

@@ -136,7 +136,8 @@ const WORKER_PROBE = `(() => {
  * Dynamic fixtures for service worker tests:
  * - `/test/fixtures/versioned-sw` is a worker that differs by a byte on every
  *   fetch (it imports the built standalone worker, after WORKER_PROBE), so
- *   every update check finds a new version: how a test makes a worker wait;
+ *   every update check finds a new version: how a test makes a worker wait
+ *   (`/test/fixtures/steadycart-sw-shell.js` is dist's, for its offline shell);
  * - `/test/sw-scope/<namespace>/tab.html` serves the tab fixture from inside a
  *   test's own worker scope, so that the worker has a client to control.
  * @param {Context} ctx
@@ -148,6 +149,8 @@ export const fixturesMiddleware = async (ctx, next) => {
     ctx.body = `${WORKER_PROBE}\nimportScripts('/dist/steadycart-sw.js');\n// version ${Date.now()}-${Math.random()}\n`;
     return;
   }
+  // The standalone worker loads its offline shell from next to the worker's own URL: here, that of versioned-sw.
+  if (ctx.path === '/test/fixtures/steadycart-sw-shell.js') ctx.path = '/dist/steadycart-sw-shell.js';
   if (/^\/test\/sw-scope\/[\w-]+\/tab\.html$/.test(ctx.path)) ctx.path = '/test/fixtures/tab.html';
   await next();
 };

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Served at the site root: the worker's scope must cover the whole shop. */
-const FILES = ['steadycart.iife.js', 'steadycart.iife.js.map', 'steadycart-sw.js', 'steadycart-sw.js.map'];
+const FILES = ['steadycart.iife.js', 'steadycart.iife.js.map', 'steadycart-sw.js', 'steadycart-sw.js.map', 'steadycart-sw-shell.js', 'steadycart-sw-shell.js.map'];
 
 /**
  * @typedef {object} SdkFiles

@@ -1,6 +1,8 @@
 /**
  * The offline shell's CACHE_URLS message: a malformed URL in the list is
- * skipped, never thrown, and the other URLs are still kept.
+ * skipped, never thrown, and the other URLs are still kept. The standalone
+ * worker loads the shell's script (dist/steadycart-sw-shell.js, next to it)
+ * only when its pages use the offline shell.
  */
 import { expect } from 'chai';
 import { cleanup, open, uniqueNamespace, until } from '../helpers';
@@ -13,7 +15,23 @@ describe('offline shell', () => {
     await cleanup();
     if (scope) await (await navigator.serviceWorker.getRegistration(scope))?.unregister();
     if (cacheName) await caches.delete(cacheName);
+    scope = cacheName = undefined;
   });
+
+  // /test/csp/dist/ serves the worker as built but no shell script beside it: a worker
+  // that asked for the shell there could not start.
+  for (const offlineShell of [false, true]) {
+    it(`the standalone worker ${offlineShell ? 'with' : 'without'} the offline shell, served without its shell script: ${offlineShell ? 'fails to install and is reported failed' : 'never asks for it and runs'}`, async () => {
+      const namespace = uniqueNamespace();
+      scope = `/test/sw-scope/${namespace}/`;
+      const sc = await open({ namespace, serviceWorker: { url: '/test/csp/dist/steadycart-sw.js', scope, offlineShell } });
+      const expected = offlineShell ? 'failed' : 'active';
+      await until(() => sc.health().worker == expected, `the worker to be ${expected}`, 10_000);
+      const registration = await navigator.serviceWorker.getRegistration(scope);
+      if (offlineShell) expect(registration?.active ?? null).to.equal(null);
+      else await until(() => registration?.active, 'the registration to have its active worker', 10_000);
+    });
+  }
 
   it('a malformed URL among CACHE_URLS is skipped and the valid ones are cached', async () => {
     const namespace = uniqueNamespace();
