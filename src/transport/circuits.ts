@@ -32,7 +32,7 @@ export class Circuits {
   private readonly probing = new Map<string, Promise<boolean>>();
   /** When each endpoint's record was last persisted and broadcast. */
   private readonly shared = new Map<string, number>();
-  /** Resolved (by `wake`), and replaced, when a circuit closes: see `closing`. */
+  /** Resolved by `wake` (which also clears it) when a circuit closes or falls due: see `closing`. */
   private closes?: Promise<void>;
   private wake = () => {};
   private timer?: ReturnType<typeof setTimeout>;
@@ -78,8 +78,10 @@ export class Circuits {
     for (const e of open) {
       const record = this.circuit(e);
       // Half-open: another context's probe is out; its verdict comes to every context.
-      if (record.state == 'open') this.apply({ ...record, retryAt: Math.min(record.retryAt, Date.now()) });
+      if (record.state == 'open') this.apply({ ...record, retryAt: Math.min(record.retryAt, now) });
     }
+    // Runs waiting for these circuits' probe time (the interval grew while the device was offline) go now.
+    this.wake();
   }
 
   /**
@@ -99,12 +101,14 @@ export class Circuits {
 
   /**
    * Settles when a circuit next closes in this context (an answer here, or
-   * another context's news), so that runs waiting for a probe's verdict go
-   * at once instead of when their wait ends: a drain whose first order was
-   * the probe would otherwise send its next ones one by one until then.
+   * another context's news), or when `probeOpen` makes the open ones due, so
+   * that runs waiting for a probe's verdict, or for its time, go at once
+   * instead of when their wait ends: a drain whose first order was the probe
+   * would otherwise send its next ones one by one until then, and one that
+   * began while the device was offline would wait out the interval it had.
    */
   closing(): Promise<void> {
-    return (this.closes ??= new Promise<void>((resolve) => (this.wake = resolve)));
+    return (this.closes ??= new Promise<void>((resolve) => (this.wake = () => resolve((this.closes = undefined)))));
   }
 
   /** The endpoint's circuit as this context knows it (a closed one before any news). */
@@ -209,7 +213,6 @@ export class Circuits {
       this.events.emit('endpoint:state', this.health().find((h) => h.url == record.id)!);
       if (record.state == 'closed') {
         this.wake();
-        this.closes = undefined;
         this.onRecovered(record.updatedAt - (before?.openedAt ?? record.updatedAt));
       }
     }

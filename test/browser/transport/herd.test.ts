@@ -93,4 +93,22 @@ describe('herd: recovery without a stampede', () => {
     expect(await seen(be)).to.deep.equal(['checkout 503']);
     expect(Date.now()).to.be.below(stored.notBefore!, 'the test ran past the Retry-After: the check above proves nothing');
   });
+
+  it('back online, an order whose run waits for its open circuit goes at once, not when the probe interval it had ends', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    // An interval of 20 s (due within 10 to 20 s) and a budget that outlasts it: the run waits in its round for the probe time.
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), budgetMs: 40_000, tuning: { attemptTimeoutMs: 400, openMs: 20_000, maxOpenMs: 30_000 } }));
+    await be.fault('us', 'refuse');
+    const placing = sc.placeOrder(order('online-1'));
+    const circuit = await until(() => (sc.health().endpoints[0]!.state == 'open' ? sc.health().endpoints[0] : undefined), 'the circuit to open', 10_000);
+    const due = circuit!.retryAt!;
+    expect(due - Date.now()).to.be.above(5_000);
+    await be.fault('us', 'healthy');
+    // The page's online trigger makes the open circuit due now; the waiting run must not sleep until `due`.
+    dispatchEvent(new Event('online'));
+    const placed = await placing;
+    expect(placed.status).to.equal('confirmed');
+    expect(Date.now(), 'confirmed before the old probe time').to.be.below(due);
+    expect(await be.charges(placed.id)).to.equal(1);
+  });
 });
