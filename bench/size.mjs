@@ -61,8 +61,9 @@ const ROWS = [
   },
   { group: 'worker', name: 'steadycart service worker, shipped (dist/steadycart-sw.js)', file: `${SNAPSHOT}/steadycart-sw.js`, budget: BUDGETS.worker },
   { group: 'worker', name: 'its offline shell, a file the worker loads only with offlineShell (dist/steadycart-sw-shell.js)', file: `${SNAPSHOT}/steadycart-sw-shell.js` },
-  { group: 'worker', name: 'its dependencies alone, whole packages: idb + ky + workbox-strategies', code: whole(['idb', 'ky', 'workbox-strategies']) },
-  { group: 'worker', name: 'its dependencies alone, as the worker imports them (openDB, ky, NetworkFirst)', code: `export { openDB } from 'idb'; export { default as ky } from 'ky'; export { NetworkFirst } from 'workbox-strategies';` },
+  { group: 'worker', name: 'its dependencies and its shell\'s alone, whole packages: idb + ky + workbox-strategies', code: whole(['idb', 'ky', 'workbox-strategies']) },
+  { group: 'worker', name: 'its dependencies alone, as the worker imports them (openDB, ky)', code: `export { openDB } from 'idb'; export { default as ky } from 'ky';` },
+  { group: 'worker', name: 'the same with its shell\'s (openDB, ky; NetworkFirst)', code: `export { openDB } from 'idb'; export { default as ky } from 'ky'; export { NetworkFirst } from 'workbox-strategies';` },
   { group: 'worker', name: 'peer kit, whole packages: workbox-background-sync + workbox-strategies', code: whole(['workbox-background-sync', 'workbox-strategies']) },
   { group: 'worker', name: 'peer kit, as a shop would import it (BackgroundSyncPlugin, Queue; NetworkFirst, NetworkOnly)', code: `export { BackgroundSyncPlugin, Queue } from 'workbox-background-sync'; export { NetworkFirst, NetworkOnly } from 'workbox-strategies';` },
 ];
