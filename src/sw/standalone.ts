@@ -11,9 +11,13 @@ const worker = self as unknown as ServiceWorkerGlobalScope & { SteadyCartShell?:
 // Only a worker whose pages asked for the offline shell loads it (and its Workbox
 // strategy), at start, as `importScripts` must be; a missing file fails the install.
 installWorker(worker, (...args) => {
-  const url = new URL('steadycart-sw-shell.js', worker.location.href).href;
-  // Served with `require-trusted-types-for 'script'`, the worker may load only a
-  // trusted URL: the `steadycart` policy, which yields this one URL and no other.
-  importScripts(worker.trustedTypes ? worker.trustedTypes.createPolicy('steadycart', { createScriptURL: () => url }).createScriptURL(url) : url);
+  let url = new URL('steadycart-sw-shell.js', worker.location.href).href;
+  // Served with `require-trusted-types-for 'script'`, the worker may load only a trusted
+  // URL: the `steadycart` policy, which yields this one URL and no other. Where a CSP
+  // does not allow that name, the plain URL is tried (and refused only if trust is required).
+  try {
+    url = worker.trustedTypes!.createPolicy('steadycart', { createScriptURL: () => url }).createScriptURL(url);
+  } catch {}
+  importScripts(url);
   worker.SteadyCartShell!.installShell(...args);
 });

@@ -172,6 +172,9 @@ export const fixturesMiddleware = async (ctx, next) => {
  *   `/test/csp/app.js` (test/fixtures/csp-app.js): the files byte for byte,
  *   as a merchant serves them. (The dev server's esbuild plugin re-emits every
  *   .js it serves, /dist/ included, so /dist/*.js would fail its own SRI.)
+ * - `/test/csp/tt-{required,other}/{steadycart-sw.js,steadycart-sw-shell.js}`: the
+ *   standalone worker and its shell with a worker CSP that requires Trusted Types
+ *   and allows `steadycart`, or that allows only another policy name;
  * - `/test/csp/tampered/steadycart.iife.js`: the built bundle with one byte
  *   changed (the page keeps the genuine integrity value: the browser must
  *   refuse it).
@@ -187,6 +190,15 @@ export const securityFixturesMiddleware = async (ctx, next) => {
     const { readFile } = await import('node:fs/promises');
     ctx.type = verbatim?.[1] === 'sri.json' ? 'application/json' : 'text/javascript';
     ctx.body = verbatim ? await readDist(verbatim[1]) : await readFile(new URL('csp-app.js', FIXTURES));
+    return;
+  }
+  // The standalone worker and its shell under a worker CSP: `required` demands Trusted Types
+  // and allows the `steadycart` policy; `other` allows only another policy name, demanding nothing.
+  const workerCsp = /^\/test\/csp\/tt-(required|other)\/(steadycart-sw\.js|steadycart-sw-shell\.js)$/.exec(ctx.path);
+  if (workerCsp) {
+    ctx.type = 'text/javascript';
+    ctx.set('Content-Security-Policy', workerCsp[1] === 'required' ? "require-trusted-types-for 'script'; trusted-types steadycart" : 'trusted-types other');
+    ctx.body = await readDist(/** @type {string} */ (workerCsp[2]));
     return;
   }
   if (ctx.path === '/test/csp/tampered/steadycart.iife.js') {
