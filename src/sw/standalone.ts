@@ -13,8 +13,9 @@ const worker = self as unknown as ServiceWorkerGlobalScope & { SteadyCartShell?:
 installWorker(worker, (...args) => {
   let url = new URL('steadycart-sw-shell.js', worker.location.href).href;
   // Served with `require-trusted-types-for 'script'`, the worker may load only a trusted
-  // URL: the `steadycart` policy, which yields this one URL and no other. Where a CSP
-  // does not allow that name, the plain URL is tried (and refused only if trust is required).
+  // URL: the `steadycart` policy, which yields this one URL and no other. Where the browser
+  // has no Trusted Types, or a CSP does not allow that name, the plain URL is used (and
+  // refused only where trusted URLs are required).
   try {
     url = worker.trustedTypes!.createPolicy('steadycart', { createScriptURL: () => url }).createScriptURL(url);
   } catch {}
