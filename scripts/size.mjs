@@ -84,12 +84,17 @@ import * as esbuild from 'esbuild';
  * shell's Workbox strategy, which it now loads from dist/steadycart-sw-shell.js
  * only when its pages use `offlineShell`; that took it from 18,345 B to 16,147 B.
  * Its 15,000 B target is still missed, by 1,147 B.
+ *
+ * The page's limit was raised from 22,900 B to 22,950 B (commit "Outbox: a
+ * closed instance's runs send nothing more"): the page stood at 22,900 B
+ * exactly, and that fix (a run of a closed instance that slept through a round
+ * sent its order when it woke, which the next replayer then sent again) adds 8 B.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 22_900, target: 16_000 },
+  page: { limit: 22_950, target: 16_000 },
   worker: { limit: 16_300, target: 15_000 },
 };
 

@@ -36,7 +36,8 @@ export class Circuits {
   private closes?: Promise<void>;
   private wake = () => {};
   private timer?: ReturnType<typeof setTimeout>;
-  private closed = false;
+  /** @internal Set by `close`: runs of this context send nothing more. */
+  closed = false;
   private orders: OrderProbe = { waiting: async () => false, replay: async () => {} };
 
   constructor(
@@ -193,6 +194,8 @@ export class Circuits {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    // Runs waiting for a round stop now rather than send when it ends.
+    this.wake();
   }
 
   private set(record: EndpointRecord): void {

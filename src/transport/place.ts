@@ -164,7 +164,8 @@ export class Placer {
     const now = Date.now();
     return {
       leftMs: state.run.deadline - now,
-      aborted: state.controller.signal.aborted,
+      // A closed instance's runs stop at their next move: its storage can no longer record what they send.
+      aborted: state.controller.signal.aborted || this.circuits.closed,
       mayOrder: mayOrder(state),
       canRetry: this.budget.canRetry(),
       endpoints: this.config.endpoints.map((e) => {

@@ -111,4 +111,22 @@ describe('herd: recovery without a stampede', () => {
     expect(Date.now(), 'confirmed before the old probe time').to.be.below(due);
     expect(await be.charges(placed.id)).to.equal(1);
   });
+
+  it('a closed instance sends nothing more: a run waiting for its circuit stops at the close instead of sending when the probe falls due', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), budgetMs: 20_000, tuning: { attemptTimeoutMs: 400, openMs: 3000, maxOpenMs: 30_000 } }));
+    await be.fault('us', 'refuse');
+    const placing = sc.placeOrder(order('closed-1')).then(
+      (r) => r.status,
+      () => 'threw',
+    );
+    const circuit = await until(() => (sc.health().endpoints[0]!.state == 'open' ? sc.health().endpoints[0] : undefined), 'the circuit to open', 10_000);
+    const due = circuit!.retryAt!;
+    await be.fault('us', 'healthy');
+    sc.close();
+    await placing;
+    // Past the probe time the run had: nothing reached the backend after the close (its storage could not have recorded it).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now()) + 500));
+    expect((await seen(be)).filter((r) => r.startsWith('checkout 2'))).to.deep.equal([]);
+  });
 });
