@@ -11,6 +11,18 @@ describe('offline shell', () => {
   let scope: string | undefined;
   let cacheName: string | undefined;
 
+  /** A page with the offline shell on the worker at `url`, in a scope of its own, once that worker is active. */
+  async function activeShellWorker(url: string) {
+    const namespace = uniqueNamespace();
+    scope = `/test/sw-scope/${namespace}/`;
+    cacheName = `${namespace}-shell`;
+    const sc = await open({ namespace, serviceWorker: { url, scope, offlineShell: true } });
+    await until(() => sc.health().worker == 'active', 'the worker to be active', 10_000);
+    const registration = (await navigator.serviceWorker.getRegistration(scope))!;
+    const worker = (await until(() => registration.active, 'the worker to activate', 10_000))!;
+    return { namespace, worker, cacheName };
+  }
+
   afterEach(async () => {
     await cleanup();
     if (scope) await (await navigator.serviceWorker.getRegistration(scope))?.unregister();
@@ -37,29 +49,17 @@ describe('offline shell', () => {
   // policy where the worker's CSP allows it, and by its plain URL where it allows only other names.
   for (const csp of ['required', 'other']) {
     it(`the standalone worker loads its shell under a worker CSP that ${csp == 'required' ? 'requires Trusted Types and allows the steadycart policy' : 'allows only another policy name'}`, async () => {
-      const namespace = uniqueNamespace();
-      scope = `/test/sw-scope/${namespace}/`;
-      cacheName = `${namespace}-shell`;
-      const sc = await open({ namespace, serviceWorker: { url: `/test/csp/tt-${csp}/steadycart-sw.js`, scope, offlineShell: true } });
-      await until(() => sc.health().worker == 'active', 'the worker to be active', 10_000);
+      const { namespace, worker, cacheName } = await activeShellWorker(`/test/csp/tt-${csp}/steadycart-sw.js`);
       // The shell runs: it keeps what the page asks it to.
-      const registration = (await navigator.serviceWorker.getRegistration(scope))!;
-      const worker = (await until(() => registration.active, 'the worker to activate', 10_000))!;
       const url = `/test/fixtures/blank.html?${namespace}`;
       worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: [url] } });
-      const cached = await until(async () => (await caches.open(cacheName!)).match(url), 'the URL to be cached', 10_000);
+      const cached = await until(async () => (await caches.open(cacheName)).match(url), 'the URL to be cached', 10_000);
       expect(cached?.ok).to.equal(true);
     });
   }
 
   it('a malformed URL among CACHE_URLS is skipped and the valid ones are cached', async () => {
-    const namespace = uniqueNamespace();
-    scope = `/test/sw-scope/${namespace}/`;
-    cacheName = `${namespace}-shell`;
-    const sc = await open({ namespace, serviceWorker: { url: '/dist/steadycart-sw.js', scope, offlineShell: true } });
-    await until(() => sc.health().worker == 'active', 'the worker to be active', 10_000);
-    const registration = (await navigator.serviceWorker.getRegistration(scope))!;
-    const worker = (await until(() => registration.active, 'the worker to activate', 10_000))!;
+    const { namespace, worker, cacheName } = await activeShellWorker('/dist/steadycart-sw.js');
     const good = `/test/fixtures/blank.html?${namespace}`;
     worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: ['http://[', good] } });
     const cache = await caches.open(cacheName);
