@@ -224,7 +224,7 @@ export class Placer {
     const { p95 } = this.circuits.latency(endpoint);
     const delay = p95 == null ? this.config.tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
     const early = await Promise.race([first.answer, sleep(delay, state.controller.signal)]);
-    if (early || stopped(state) || !mayOrder(state)) return [await first.answer];
+    if (early || this.stopped(state) || !mayOrder(state)) return [await first.answer];
     state.tried.add(hedge.url);
     return this.race(first, this.fly(state, hedge, 'hedge'), delay);
   }
@@ -277,7 +277,7 @@ export class Placer {
     const answering = (e: Endpoint) => +(this.circuits.permits(e) != 'yes');
     const asked = this.config.endpoints.filter((e) => e.domain == domain).sort((a, b) => answering(a) - answering(b));
     for (const endpoint of asked) {
-      if (stopped(state)) break;
+      if (this.stopped(state)) break;
       const reply = await this.request(state, endpoint, 'lookup', state.controller.signal);
       this.observe(endpoint, reply, false);
       const answer = classifyLookup(reply.status, reply.body);
@@ -289,6 +289,11 @@ export class Placer {
       if (answer.kind != 'unknown') return;
       state.error = replyError(reply);
     }
+  }
+
+  /** Whether the run must send nothing more: its time is up, its caller gave up or the instance closed. */
+  private stopped(state: RunState): boolean {
+    return state.run.deadline <= Date.now() || state.controller.signal.aborted || this.circuits.closed;
   }
 
   /** Sends one request of the run (an order, a hedge or a lookup); counts it and tells listeners. */
@@ -327,9 +332,6 @@ export class Placer {
     }
   }
 }
-
-/** Whether the run must send nothing more: its time is up or its caller gave up. */
-const stopped = (state: RunState): boolean => state.run.deadline <= Date.now() || state.controller.signal.aborted;
 
 /** Whether the order itself may still be sent (the outbox's policy). */
 const mayOrder = (state: RunState): boolean => state.run.mayOrder?.() ?? true;

@@ -130,4 +130,18 @@ describe('herd: recovery without a stampede', () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now()) + 500));
     expect((await seen(be)).filter((r) => r.startsWith('checkout 2'))).to.deep.equal([]);
   });
+
+  it('a closed instance sends no hedge: an order slow to answer when the instance closes is not copied to the next endpoint', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
+    await be.fault('us', { kind: 'lag', ms: 3000 });
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us', 'eu'), budgetMs: 5000, tuning: { hedgeDelayMs: 1000, attemptTimeoutMs: 4000 } }));
+    const sent = new Promise((resolve) => sc.on('attempt', resolve));
+    const placing = sc.placeOrder(order('closed-2'));
+    await sent;
+    sc.close();
+    // Past the hedge delay, and past the slow answer itself.
+    await placing.catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await be.requestsTo('eu')).map((r) => r.route)).to.not.include('checkout');
+  });
 });
