@@ -125,7 +125,7 @@ export function ms(v) {
 }
 
 /** Columns of words, aligned left; every other column holds figures, aligned right. */
-const TEXT_COLUMNS = new Set(['client', 'policy', 'bundle', 'queue', 'outage', 'first endpoint', 'first: outcome', 'next: outcome']);
+const TEXT_COLUMNS = new Set(['knob', 'client', 'policy', 'bundle', 'queue', 'outage', 'first endpoint', 'first: outcome', 'next: outcome']);
 
 /** A Markdown table. */
 export function table(head, rows) {
