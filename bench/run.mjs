@@ -138,7 +138,8 @@ function markdown(results) {
       out.push(`Not run yet: \`npm run bench -- --only=${name}\`.`, '');
       continue;
     }
-    const other = s.machine.source != m.source ? `, **another source: src/ ${s.machine.source} at ${s.machine.commit}**` : '';
+    // The fingerprint alone: a note such as "dist/ not rebuilt" does not make the source another.
+    const other = s.machine.source.slice(0, 12) != m.source.slice(0, 12) ? `, **another source: src/ ${s.machine.source} at ${s.machine.commit}**` : '';
     out.push(`Made by \`${s.command}\` at ${s.at} (${(s.durationMs / 1000).toFixed(0)} s${other}); this table alone: \`${s.only}\`.`, '');
     out.push(module.report(s.data), '');
   }
