@@ -540,6 +540,12 @@ export interface SteadyCart {
   readonly drill?: DrillApi;
   /** Subscribes to an event (`order:*`: every order event); returns the unsubscribe function. */
   on<K extends keyof SteadyCartEvents>(type: K, listener: (detail: SteadyCartEvents[K]) => void): () => void;
-  /** Releases connections, channels, timers and listeners. Later calls throw `CLOSED`. */
+  /**
+   * Releases connections, channels, timers and listeners. Later calls throw
+   * `CLOSED`. An order whose request is already under way settles with that
+   * request's answer; nothing more is sent for it from this instance (no
+   * hedge, retry or lookup), and if it still waits, the next instance or the
+   * service worker places it.
+   */
   close(): void;
 }
