@@ -22,12 +22,13 @@
  * 205 s with all three at once, with no failure in 3 runs, nor in a fourth
  * with one core kept busy by another process (215 s). WTR_CONCURRENT_BROWSERS=1
  * runs them one after another, for the most timing margin on a slower machine.
- * WebKit must run one file at a time anyway: with concurrency > 1, @web/test-runner-webdriver runs test files
- * in iframes of one page instead of as top-level pages, which breaks service
- * worker tests. That launcher reads the *global* `concurrency`, so it stays 1
- * and the puppeteer launchers take WTR_CONCURRENCY as their own. More than
- * one file at a time in Chromium/Firefox also shares one browser profile
- * (IndexedDB, service workers, locks) between files running at once.
+ * WebKit must run one file at a time anyway: with concurrency > 1,
+ * @web/test-runner-webdriver runs test files in iframes of one page instead
+ * of as top-level pages, which breaks service worker tests. That launcher
+ * reads the *global* `concurrency`, so it stays 1 and the puppeteer launchers
+ * take WTR_CONCURRENCY as their own. More than one file at a time in
+ * Chromium/Firefox also shares one browser profile (IndexedDB, service
+ * workers, locks) between files running at once.
  */
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
