@@ -592,7 +592,8 @@ export async function run() {
   }
   const knobs = [];
   for (const knob of KNOBS) {
-    const r = await simulate(p, 'steadycart', knob.outage, knob);
+    // The defaults are the table's own steadycart row: not simulated again.
+    const r = knob.tuning || knob.retryAfterS ? await simulate(p, 'steadycart', knob.outage, knob) : results[`${knob.outage}/steadycart`];
     knobs.push({ ...knob, ...r, series: undefined });
     progress(`  herd: ${knob.label}: peak ${r.ratio.toFixed(2)}x steady (order-bearing ${r.orderRatio.toFixed(2)}x), median recovery to confirmed ${ms(r.recoveryMedianMs)} ms`);
   }

@@ -49,6 +49,8 @@ setTimeout(() => {
 // Everything measured is built now, once: dist/ is copied and src/ bundled before any benchmark
 // runs, so that edits to src/ or a rebuild of dist/ during the run cannot mix builds.
 let source = srcFingerprint();
+/** A run's src/ fingerprint, without the notes `source` may carry after it. */
+const fingerprint = (source) => source.slice(0, 12);
 for (let attempt = 1; !args.includes('--no-build'); attempt++) {
   progress('building the SDK (npm run build)');
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
@@ -81,7 +83,7 @@ if (needs('herd')) {
   await herd.buildPolicy();
 }
 if (args.includes('--no-build')) source += ' (dist/ not rebuilt: --no-build)';
-else if (srcFingerprint() != source.slice(0, 12)) {
+else if (srcFingerprint() != fingerprint(source)) {
   source += ' (src/ changed while the bench was building: the builds may differ)';
   progress(`warning: ${source}`);
 }
@@ -139,7 +141,7 @@ function markdown(results) {
       continue;
     }
     // The fingerprint alone: a note such as "dist/ not rebuilt" does not make the source another.
-    const other = s.machine.source.slice(0, 12) != m.source.slice(0, 12) ? `, **another source: src/ ${s.machine.source} at ${s.machine.commit}**` : '';
+    const other = fingerprint(s.machine.source) != fingerprint(m.source) ? `, **another source: src/ ${s.machine.source} at ${s.machine.commit}**` : '';
     out.push(`Made by \`${s.command}\` at ${s.at} (${(s.durationMs / 1000).toFixed(0)} s${other}); this table alone: \`${s.only}\`.`, '');
     out.push(module.report(s.data), '');
   }

@@ -164,8 +164,7 @@ export class Placer {
     const now = Date.now();
     return {
       leftMs: state.run.deadline - now,
-      // A closed instance's runs stop at their next move: its storage can no longer record what they send.
-      aborted: state.controller.signal.aborted || this.circuits.closed,
+      aborted: this.stopped(state),
       mayOrder: mayOrder(state),
       canRetry: this.budget.canRetry(),
       endpoints: this.config.endpoints.map((e) => {
@@ -291,7 +290,10 @@ export class Placer {
     }
   }
 
-  /** Whether the run must send nothing more: its time is up, its caller gave up or the instance closed. */
+  /**
+   * Whether the run must send nothing more: its time is up, its caller gave up
+   * or the instance closed (whose storage can no longer record what it sends).
+   */
   private stopped(state: RunState): boolean {
     return state.run.deadline <= Date.now() || state.controller.signal.aborted || this.circuits.closed;
   }
