@@ -543,9 +543,10 @@ export interface SteadyCart {
   /**
    * Releases connections, channels, timers and listeners. Later calls throw
    * `CLOSED`. An order whose request is already under way settles with that
-   * request's answer; nothing more is sent for it from this instance (no
-   * hedge, retry or lookup), and if it still waits, the next instance or the
-   * service worker places it.
+   * request's answer, which is stored as usual (on a connection opened for
+   * that write and closed after it: a closed instance holds none); nothing
+   * more is sent for it from this instance (no hedge, retry or lookup), and
+   * if it still waits, the next instance or the service worker places it.
    */
   close(): void;
 }

@@ -73,6 +73,8 @@ export class BaseStorage {
   private db: Promise<DB> | null = null;
   private memory: MemoryStores | null = null;
   private degrading?: Promise<void>;
+  /** Set by `close`: a later use (an answer that arrives after it) opens a connection of its own and closes it when done. */
+  private closed = false;
   /** Why storage degraded to memory. */
   error?: string;
 
@@ -132,11 +134,19 @@ export class BaseStorage {
     );
   }
 
+  /** Lets go of the database for good: nothing stored is lost, and no connection stays open (see `closed`). */
   close(): void {
+    this.closed = true;
+    this.release();
+  }
+
+  /** Closes the current connection; the next use opens another. */
+  private release(): void {
     this.db?.then((db) => db.close(), () => {});
     this.db = null;
   }
 
+  /** The shared connection; once closed, a new one for each use. */
   private open(): Promise<DB> {
     if (!this.db) {
       const opening = new Promise<DB>((resolve, reject) => {
@@ -154,6 +164,7 @@ export class BaseStorage {
           opening.catch(() => db.close());
         }, reject);
       });
+      if (this.closed) return opening;
       this.db = opening;
     }
     return this.db;
@@ -184,10 +195,12 @@ export class BaseStorage {
         if (!isStorageFailure(error)) throw error;
         if (retry) {
           // Only the connection that failed: another call may be using a newer one already.
-          if (this.db == opening) this.close();
+          if (this.db == opening) this.release();
           continue;
         }
         await this.degrade(error, db);
+      } finally {
+        if (this.closed) db.close();
       }
     }
     return memory(this.memory!);
@@ -224,7 +237,7 @@ export class BaseStorage {
           }
         }
       }
-      this.close();
+      this.release();
       this.memory = memory;
       this.error = (error as Error)?.message || String(error);
       this.onDegraded(this.error);

@@ -38,15 +38,20 @@ export async function rawPut(namespace: string, store: string, values: unknown[]
   }
 }
 
-/** Every record of `store`, read with a raw connection. */
+/**
+ * Every record of `store`, read with a raw connection. Resolves once the
+ * transaction is over, so that the connection is closed at once, not merely
+ * closing (a closing connection still counts as open to a deletion).
+ */
 export async function rawAll<T = Record<string, unknown>>(namespace: string, store: string): Promise<T[]> {
   const db = await rawOpen(namespace);
   try {
     if (!db.objectStoreNames.contains(store)) return [];
     return await new Promise<T[]>((resolve, reject) => {
-      const request = db.transaction(store).objectStore(store).getAll();
-      request.onsuccess = () => resolve(request.result as T[]);
-      request.onerror = () => reject(request.error);
+      const tx = db.transaction(store);
+      const request = tx.objectStore(store).getAll();
+      tx.oncomplete = () => resolve(request.result as T[]);
+      tx.onerror = tx.onabort = () => reject(tx.error ?? request.error);
     });
   } finally {
     db.close();

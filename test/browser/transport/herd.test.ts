@@ -150,4 +150,27 @@ describe('herd: recovery without a stampede', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await be.requestsTo('eu')).map((r) => r.route)).to.not.include('checkout');
   });
+
+  it('a closed instance keeps no database connection: the answer that arrives after the close is stored, and deleting the database is not blocked', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    await be.fault('us', { kind: 'lag', ms: 1000 });
+    const namespace = uniqueNamespace();
+    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), budgetMs: 5000, tuning: { attemptTimeoutMs: 4000 } }));
+    const sent = new Promise((resolve) => sc.on('attempt', resolve));
+    const placing = sc.placeOrder(order('closed-3'));
+    await sent;
+    sc.close();
+    const result = await placing;
+    expect(result.status).to.equal('confirmed');
+    // Nothing lost: the outcome reached the database after the close.
+    await until(async () => (await rawAll<{ id: string; status: string }>(namespace, 'outbox')).find((r) => r.id == result.id)?.status == 'confirmed', 'the outcome to be stored', 5000);
+    // A connection still open would be asked to let go first, and the deletion would report `blocked`.
+    const deletion = await new Promise<string>((resolve) => {
+      const request = indexedDB.deleteDatabase(namespace);
+      request.onblocked = () => resolve('blocked');
+      request.onsuccess = () => resolve('deleted');
+      request.onerror = () => resolve(`error: ${request.error?.name}`);
+    });
+    expect(deletion).to.equal('deleted');
+  });
 });
