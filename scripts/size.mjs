@@ -89,13 +89,23 @@ import * as esbuild from 'esbuild';
  * closed instance's runs send nothing more"): the page stood at 22,900 B
  * exactly, and that fix (a run of a closed instance that slept through a round
  * sent its order when it woke, which the next replayer then sent again) adds 8 B.
+ *
+ * The worker's limit was lowered to 16,000 B and the page's raised to 23,100 B
+ * (commit "Worker: no fall back to memory and no IndexedDB lease"): the
+ * worker no longer carries what it can never use, the memory that storage
+ * falls back to (a worker replaying from memory would find nothing to send) and
+ * the lease that stands in for Web Locks (the worker replays on Background
+ * Sync, and every engine that fires it has Web Locks). The page and the cart
+ * now pass both in, which costs the page 80 B (22,933 -> 23,013 B) and the
+ * cart 40 B (5,427 -> 5,467 B); the worker went from 16,190 B to 15,841 B.
+ * Both targets stand and are reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 22_950, target: 16_000 },
-  worker: { limit: 16_300, target: 15_000 },
+  page: { limit: 23_100, target: 16_000 },
+  worker: { limit: 16_000, target: 15_000 },
 };
 
 /**

@@ -3,7 +3,7 @@ import { Emitter } from './events';
 import type { Config } from './options';
 import { Outbox } from './outbox/outbox';
 import { OutboxReplay } from './outbox/replay';
-import { Storage } from './storage';
+import { readIntoMemory, Storage, type ToMemory } from './storage';
 import { Circuits } from './transport/circuits';
 import { Placer } from './transport/place';
 import { RetryBudget } from './transport/retry-budget';
@@ -40,10 +40,13 @@ export interface Core<O extends OutboxReplay = Outbox> {
   close(): void;
 }
 
-/** @internal A page's engine: see {@link buildCore}. */
-export const createCore = (config: Config, opened?: Storage): Promise<Core> => buildCore(Outbox, config, opened);
+/** @internal A page's engine, whose storage falls back to memory: see {@link buildCore}. */
+export const createCore = (config: Config): Promise<Core> => buildCore(Outbox, config, undefined, readIntoMemory);
 
-/** @internal The service worker's engine, whose outbox only replays (it never places an order): see {@link buildCore}. */
+/**
+ * @internal The service worker's engine, whose outbox only replays (it never
+ * places an order) and whose storage has no fall back to memory: see {@link buildCore}.
+ */
 export const createWorkerCore = (config: Config, opened?: Storage): Promise<Core<OutboxReplay>> => buildCore(OutboxReplay, config, opened);
 
 /**
@@ -54,14 +57,20 @@ export const createWorkerCore = (config: Config, opened?: Storage): Promise<Core
  * `start` is dropped on purpose, since every caller replays at start anyway.
  *
  * `opened` is storage the caller has already used (the worker reads its
- * configuration through it first); it then reports degrading itself.
+ * configuration through it first); otherwise storage is made here, falling
+ * back to memory with `toMemory` (see `BaseStorage`).
  */
-async function buildCore<O extends OutboxReplay>(Box: new (...args: ConstructorParameters<typeof OutboxReplay>) => O, config: Config, opened?: Storage): Promise<Core<O>> {
+async function buildCore<O extends OutboxReplay>(
+  Box: new (...args: ConstructorParameters<typeof OutboxReplay>) => O,
+  config: Config,
+  opened?: Storage,
+  toMemory?: ToMemory,
+): Promise<Core<O>> {
   const events = new Emitter();
   // Whatever happens while the instance is being built (storage degrading, a corrupt record) is
   // told to the listeners its caller adds as soon as it has it: see Emitter.release.
   events.hold();
-  const storage = opened ?? new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }));
+  const storage = opened ?? new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }), toMemory);
   const channel = new Channel(config.namespace);
   let hooks: CoreHooks = {};
   const circuits = new Circuits(config, storage, channel, events, (outageMs) => hooks.onRecovered?.(outageMs));

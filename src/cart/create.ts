@@ -2,6 +2,7 @@ import { Channel } from '../channel';
 import { fail } from '../errors';
 import { Emitter } from '../events';
 import { BaseStorage } from '../storage/base';
+import { readIntoMemory } from '../storage/memory';
 import { isObject } from '../storage/validate';
 import { cartApi } from './api';
 import { CartStore } from './cart';
@@ -45,7 +46,7 @@ export async function createCart(options: CartOptions = {}): Promise<CartInstanc
   const events = new Emitter();
   // Storage degrading while the cart opens is told to the listeners added right after: see Emitter.release.
   events.hold();
-  const storage = new BaseStorage(namespace, (reason) => events.emit('storage:degraded', { reason }));
+  const storage = new BaseStorage(namespace, (reason) => events.emit('storage:degraded', { reason }), readIntoMemory);
   const channel = new Channel(namespace);
   const store = new CartStore(storage, channel, events);
   // Changes other tabs announce while the cart opens are queued by the channel until now, then re-read.

@@ -2,7 +2,7 @@ import { fail } from '../errors';
 import type { OutboxRecord, Storage } from '../storage';
 import type { Json, OrderResult, OutboxEntry } from '../types';
 import type { Outcome } from '../transport/place';
-import { withLock } from './lock';
+import { withLease } from './lease';
 import type { Placement } from './placement';
 import { whileTokenLives } from './payment-token';
 import { OutboxReplay, underTokenPolicy } from './replay';
@@ -40,6 +40,8 @@ export function toEntry(r: OutboxRecord): OutboxEntry {
  * entry API are page-only.
  */
 export class Outbox extends OutboxReplay {
+  protected override readonly lease = withLease;
+
   /**
    * @internal `placeOrder`, see the instance's documentation, with its input
    * checked (`checkPlacement`, page-only). `writeAhead` commits the new record
@@ -50,7 +52,7 @@ export class Outbox extends OutboxReplay {
     this.config.onNewOrder?.(record.id);
     const deadline = record.createdAt + budgetMs;
     const outcome =
-      (await withLock(this.storage, this.lockName(record.id), () => this.placeLocked(record, deadline, signal, writeAhead), { wait: true })) ??
+      (await this.lock(this.lockName(record.id), () => this.placeLocked(record, deadline, signal, writeAhead), true)) ??
       // The lock is named by this order's fresh key: no other context can hold it, so this happens
       // only if the lease store misbehaves. The order is then not sent from here without its lock
       // (a drain elsewhere would take it for an orphan and send it too): it waits for a replay.
@@ -87,7 +89,7 @@ export class Outbox extends OutboxReplay {
     // This entry, now, even while another context drains the rest (waiting for it if that one is
     // sending this very entry: its outcome is then the answer).
     const replay = { ignoreBackoff: true, reachable: this.reachable() };
-    await withLock(this.storage, this.lockName(id), (lost) => this.replayOne(id, replay, lost), { wait: true });
+    await this.lock(this.lockName(id), (lost) => this.replayOne(id, replay, lost), true);
     return toEntry((await this.storage.get('outbox', id)) ?? record!);
   }
 
@@ -96,7 +98,7 @@ export class Outbox extends OutboxReplay {
    * there is none or it is in flight. A discarded order is never replayed.
    */
   async discard(id: string): Promise<boolean> {
-    const removed = await withLock(this.storage, this.lockName(id), async () => {
+    const removed = await this.lock(this.lockName(id), async () => {
       const record = await this.storage.get('outbox', id);
       if (record) await this.forget(id);
       return !!record;

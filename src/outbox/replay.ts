@@ -7,7 +7,8 @@ import { backoff } from '../transport/backoff';
 import type { Circuits } from '../transport/circuits';
 import type { Outcome, Placer } from '../transport/place';
 import { GroupCommit } from './group-commit';
-import { withLock } from './lock';
+import type { Lease } from './lease';
+import { withLock, type LockedTask } from './lock';
 import { tokenExpired, tokenExpiredError, whileTokenLives } from './payment-token';
 import { OutboxRecords } from './records';
 import { isFinal } from './statuses';
@@ -93,6 +94,8 @@ export class OutboxReplay {
   protected readonly records: OutboxRecords;
   /** Outcomes and domain write-aheads, committed together while the store is busy. */
   private readonly writes: GroupCommit;
+  /** The lock where Web Locks are missing: none in the service worker (see `LockOptions.lease`); the page's `Outbox` has the IndexedDB lease. */
+  protected readonly lease?: Lease;
 
   /** @internal */
   constructor(
@@ -155,7 +158,7 @@ export class OutboxReplay {
   /** Starts a drain under the replay lock; the loop is `draining` until it ends. */
   private startDrain(force: boolean): Promise<number> {
     if (this.closed) return Promise.resolve(0);
-    const drain = withLock(this.storage, `${this.config.namespace}:replay`, (lost) => this.drain(force, lost))
+    const drain = this.lock(`${this.config.namespace}:replay`, (lost) => this.drain(force, lost))
       .then((waiting) => waiting ?? 0)
       .finally(() => (this.loop = { state: 'idle' }));
     this.loop = { state: 'draining', drain };
@@ -190,7 +193,7 @@ export class OutboxReplay {
       // each run, the first order sent being its probe, rather than skipping the rest of the pass.
       const ignoreBackoff = force && !pass;
       await eachConcurrently(due, REPLAY_CONCURRENCY, (id) =>
-        lost.aborted || this.closed ? Promise.resolve() : withLock(this.storage, this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry)),
+        lost.aborted || this.closed ? Promise.resolve() : this.lock(this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry)),
       );
       if (!this.reachable()) break;
     }
@@ -257,6 +260,11 @@ export class OutboxReplay {
     const event: OrderEvent = { id: record.id, status: record.status, result: record.result, error: record.lastError };
     this.events.emit(`order:${event.status}`, event);
     this.channel.post({ t: 'order', event });
+  }
+
+  /** Runs `task` under the lock `name`, shared by every tab and the worker: see `withLock`. */
+  protected lock<T>(name: string, task: LockedTask<T>, wait?: boolean): Promise<T | undefined> {
+    return withLock(this.storage, name, task, { wait, lease: this.lease });
   }
 
   protected lockName(id: string): string {

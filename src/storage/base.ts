@@ -1,6 +1,5 @@
 import { openDB, type IDBPDatabase } from 'idb';
-import { sleep } from '../time';
-import { MemoryStores } from './memory';
+import type { MemoryStores, ToMemory } from './memory';
 import { migrations, type Schema, type StoreName, type Value } from './schema';
 
 /** How soon a write counts as done: `strict` waits until it is on disk. */
@@ -65,6 +64,11 @@ export function openDatabase(
  * broken) switches this instance to memory and reports why, once; checkout
  * goes on. Any other error reaches the caller and changes nothing.
  *
+ * The fall back to memory is `toMemory` (`readIntoMemory`), which pages pass.
+ * The service worker passes none: memory would hold nothing to replay, so
+ * there such a failure reaches the caller, and the sync event that woke the
+ * worker fails and is fired again later by the browser.
+ *
  * This is what the cart needs (reads and atomic updates); `Storage` in
  * `./index` adds the plain writes the outbox, circuits and worker use, so the
  * cart-only bundle does not carry them.
@@ -81,6 +85,7 @@ export class BaseStorage {
   constructor(
     private readonly name: string,
     private readonly onDegraded: (reason: string) => void,
+    private readonly toMemory?: ToMemory,
   ) {}
 
   get kind(): 'indexeddb' | 'memory' {
@@ -156,7 +161,8 @@ export class BaseStorage {
           closed: () => {
             if (this.db == opening) this.db = null;
           },
-          versionchange: (db) => this.degrade(new Error('another tab deleted or upgraded the database'), db),
+          // Without a fall back, the connection is simply let go.
+          versionchange: this.toMemory && ((db) => this.degrade(new Error('another tab deleted or upgraded the database'), db)),
         }).then((db) => {
           clearTimeout(timer);
           resolve(db);
@@ -186,6 +192,8 @@ export class BaseStorage {
       try {
         db = await opening;
       } catch (error) {
+        // Without a fall back, the next use tries to open again.
+        if (this.db == opening) this.db = null;
         await this.degrade(error);
         break;
       }
@@ -206,41 +214,15 @@ export class BaseStorage {
     return memory(this.memory!);
   }
 
-  /**
-   * Switches to memory, first copying what can still be read (a full disk
-   * still reads), so that orders stored before keep being replayed now.
-   */
+  /** Switches to memory (see `toMemory`); without a fall back, throws `error`. */
   private degrade(error: unknown, db?: DB): Promise<void> {
-    return (this.degrading ??= (async () => {
-      const memory = new MemoryStores();
-      const copy = async (from: DB) => {
-        for (const store of [...from.objectStoreNames]) for (const value of await from.getAll(store)) memory.put(store, value);
-      };
-      if (db) {
-        try {
-          await copy(db);
-        } catch {
-          // That connection is gone (closed by another call): a full disk still reads, so read with a fresh one
-          // (bounded: an open can queue behind a blocked upgrade).
-          const opening = openDatabase(this.name);
-          try {
-            const fresh = await Promise.race([opening, sleep(1000).then(() => Promise.reject(new Error('timeout')))]);
-            try {
-              await copy(fresh);
-            } finally {
-              fresh.close();
-            }
-          } catch {
-            // A connection that opens after we stopped waiting must not linger and block other tabs.
-            opening.then((late) => late.close(), () => {});
-            // Unreadable: what is stored stays stored, for a later page.
-          }
-        }
-      }
+    const toMemory = this.toMemory;
+    if (!toMemory) throw error;
+    return (this.degrading ??= toMemory(this.name, db).then((memory) => {
       this.release();
       this.memory = memory;
       this.error = (error as Error)?.message || String(error);
       this.onDegraded(this.error);
-    })());
+    }));
   }
 }

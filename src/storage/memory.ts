@@ -1,3 +1,5 @@
+import { sleep } from '../time';
+import { openDatabase, type DB } from './base';
 import type { StoreName, Value } from './schema';
 
 /**
@@ -31,3 +33,40 @@ export class MemoryStores {
     this.store(name).delete(id);
   }
 }
+
+/** @internal How a storage falls back to memory: see {@link readIntoMemory}. */
+export type ToMemory = (name: string, db?: DB) => Promise<MemoryStores>;
+
+/**
+ * @internal A page's fall back to memory: memory holding what can still be
+ * read of the database `name` (a full disk still reads), through `db` or a
+ * fresh connection, so that orders stored before keep being replayed now.
+ */
+export const readIntoMemory: ToMemory = async (name, db) => {
+  const memory = new MemoryStores();
+  const copy = async (from: DB) => {
+    for (const store of [...from.objectStoreNames]) for (const value of await from.getAll(store)) memory.put(store, value);
+  };
+  if (db) {
+    try {
+      await copy(db);
+    } catch {
+      // That connection is gone (closed by another call): read with a fresh one
+      // (bounded: an open can queue behind a blocked upgrade).
+      const opening = openDatabase(name);
+      try {
+        const fresh = await Promise.race([opening, sleep(1000).then(() => Promise.reject(new Error('timeout')))]);
+        try {
+          await copy(fresh);
+        } finally {
+          fresh.close();
+        }
+      } catch {
+        // A connection that opens after we stopped waiting must not linger and block other tabs.
+        opening.then((late) => late.close(), () => {});
+        // Unreadable: what is stored stays stored, for a later page.
+      }
+    }
+  }
+  return memory;
+};

@@ -1,6 +1,7 @@
 // The replay lock's IndexedDB lease (the path of engines without Web Locks,
 // forced here with `locks: null`), against a real database.
 import { expect } from 'chai';
+import { withLease } from '../../../src/outbox/lease';
 import { withLock } from '../../../src/outbox/lock';
 import { Storage } from '../../../src/storage';
 import { deleteDatabase, uniqueNamespace, until } from '../helpers';
@@ -30,14 +31,14 @@ describe('withLock: the IndexedDB lease', function () {
       storage,
       'replay',
       async () => {
-        second = await withLock(storage, 'replay', async () => 'second ran', { locks: null });
+        second = await withLock(storage, 'replay', async () => 'second ran', { locks: null, lease: withLease });
         return 'first ran';
       },
-      { locks: null },
+      { locks: null, lease: withLease },
     );
     expect(first).to.equal('first ran');
     expect(second).to.equal(undefined);
-    expect(await withLock(storage, 'replay', async () => 'after release', { locks: null })).to.equal('after release');
+    expect(await withLock(storage, 'replay', async () => 'after release', { locks: null, lease: withLease })).to.equal('after release');
   });
 
   it('invariant 5: a holder whose lease another context took over is told at once (lost fires), and stops', async () => {
@@ -54,7 +55,7 @@ describe('withLock: the IndexedDB lease', function () {
         stoppedAt = Date.now() - taken;
         return lost.aborted;
       },
-      { locks: null },
+      { locks: null, lease: withLease },
     );
     expect(result, 'lost fired').to.equal(true);
     expect(stoppedAt).to.be.below(NOTICE_MS);
@@ -71,7 +72,7 @@ describe('withLock: the IndexedDB lease', function () {
         await until(async () => (await lease())!.until > first, 'the lease renewed', NOTICE_MS);
         return lost.aborted;
       },
-      { locks: null },
+      { locks: null, lease: withLease },
     );
     expect(aborted).to.equal(false);
     expect((await lease())?.until).to.equal(0);

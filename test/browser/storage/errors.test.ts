@@ -5,9 +5,9 @@
  * IndexedDB.
  */
 import { expect } from 'chai';
-import { Storage } from '../../../src/storage';
+import { readIntoMemory, Storage, VERSION } from '../../../src/storage';
 import { deleteDatabase, rejection, uniqueNamespace } from '../helpers';
-import { rawAll } from '../hardening/raw-idb';
+import { rawAll, rawOpen } from '../hardening/raw-idb';
 
 describe('storage errors', () => {
   let namespace: string;
@@ -17,7 +17,7 @@ describe('storage errors', () => {
   beforeEach(async () => {
     namespace = uniqueNamespace();
     degraded = [];
-    storage = new Storage(namespace, (reason) => degraded.push(reason));
+    storage = new Storage(namespace, (reason) => degraded.push(reason), readIntoMemory);
     await storage.ready();
   });
 
@@ -61,5 +61,43 @@ describe('storage errors', () => {
     expect(degraded[0]).to.contain('the disk is full');
     // What was stored before is still there, copied to memory.
     expect(await storage.get('meta', 'before')).to.deep.equal({ id: 'before', value: 'kept' });
+  });
+
+  describe('without a fall back to memory (the service worker\'s storage)', () => {
+    it('a storage failure reaches the caller, after one retry, and the session stays on IndexedDB', async () => {
+      const bare = new Storage(namespace, (reason) => degraded.push(reason));
+      try {
+        let calls = 0;
+        const error = await rejection(
+          bare.update('cart', 'cart', () => {
+            calls++;
+            throw new DOMException('the disk is full', 'QuotaExceededError');
+          }),
+        );
+        expect(error.name).to.equal('QuotaExceededError');
+        expect(calls, 'tried on a fresh connection once more').to.equal(2);
+        expect(bare.kind).to.equal('indexeddb');
+        expect(degraded).to.deep.equal([]);
+        // Nothing switched: the next write is on disk, read back by another connection.
+        await bare.put('meta', { id: 'after', value: 2 });
+        expect(await rawAll(namespace, 'meta')).to.deep.include({ id: 'after', value: 2 });
+      } finally {
+        bare.close();
+      }
+    });
+
+    it('a database it cannot open (upgraded past this build) is an error, not an empty memory', async () => {
+      storage.close();
+      const newer = await rawOpen(namespace, VERSION + 1);
+      newer.close();
+      const bare = new Storage(namespace, (reason) => degraded.push(reason));
+      try {
+        const error = await rejection(bare.all('outbox'));
+        expect(error.name).to.equal('VersionError');
+        expect(degraded).to.deep.equal([]);
+      } finally {
+        bare.close();
+      }
+    });
   });
 });

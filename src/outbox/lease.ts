@@ -1,0 +1,52 @@
+import type { Storage } from '../storage';
+import { sleep } from '../time';
+import type { LockedTask } from './lock';
+
+/** A lease outlives a context that died holding it by at most this long. */
+export const LEASE_MS = 10_000;
+/** A held lease is renewed this often, which is also how soon its loss is noticed. */
+const RENEW_MS = LEASE_MS / 3;
+
+/** @internal A lock taken without Web Locks: see {@link withLease}. */
+export type Lease = <T>(storage: Storage, name: string, task: LockedTask<T>, wait: boolean) => Promise<T | undefined>;
+
+/**
+ * @internal The lock as a lease in IndexedDB, for engines without Web Locks:
+ * taken when free or expired, renewed while held, released at the end.
+ */
+export const withLease: Lease = async (storage, name, task, wait) => {
+  // One owner per holding, so that even this context cannot take a lock twice.
+  const owner = Math.random().toString(36).slice(2);
+  const take = () =>
+    storage.update('leases', name, (lease) =>
+      // A lease is honoured only while it is plausible: a malformed one, or one dated beyond a
+      // lease's length (a wrong clock, a tampered record), must not stop every replay for good.
+      !lease || !(typeof lease.until == 'number' && lease.until >= Date.now() && lease.until <= Date.now() + LEASE_MS) || lease.owner == owner
+        ? { id: name, owner, until: Date.now() + LEASE_MS }
+        : undefined,
+      'relaxed',
+    );
+  for (const end = Date.now() + (wait ? LEASE_MS : 0); !(await take()); await sleep(100)) {
+    if (Date.now() >= end) return undefined;
+  }
+  const lost = new AbortController();
+  // Renewal extends only our own lease. Should another owner hold it (it expired while this context
+  // was frozen, and another context took it), the lock is lost, even if that one has let go since:
+  // two contexts may have worked at once, so this one stops. A storage failure proves nothing: retried.
+  const renew = () =>
+    storage
+      .update('leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: Date.now() + LEASE_MS } : undefined), 'relaxed')
+      .then(
+        (held) => {
+          if (!held) lost.abort();
+        },
+        () => {},
+      );
+  const timer = setInterval(renew, RENEW_MS);
+  try {
+    return await task(lost.signal);
+  } finally {
+    clearInterval(timer);
+    await storage.update('leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: 0 } : undefined), 'relaxed').catch(() => {});
+  }
+};
