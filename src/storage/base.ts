@@ -216,9 +216,8 @@ export class BaseStorage {
 
   /** Switches to memory (see `toMemory`); without a fall back, throws `error`. */
   private degrade(error: unknown, db?: DB): Promise<void> {
-    const toMemory = this.toMemory;
-    if (!toMemory) throw error;
-    return (this.degrading ??= toMemory(this.name, db).then((memory) => {
+    if (!this.toMemory) throw error;
+    return (this.degrading ??= this.toMemory(this.name, db).then((memory) => {
       this.release();
       this.memory = memory;
       this.error = (error as Error)?.message || String(error);

@@ -39,18 +39,19 @@ export async function rawPut(namespace: string, store: string, values: unknown[]
 }
 
 /**
- * Every record of `store`, read with a raw connection. Resolves once the
- * transaction is over, so that the connection is closed at once, not merely
- * closing (a closing connection still counts as open to a deletion).
+ * One read of `store` with a raw connection (`absent` when there is no such
+ * store). Resolves once the transaction is over, so that the connection is
+ * closed at once, not merely closing (a closing connection still counts as
+ * open to a deletion).
  */
-export async function rawAll<T = Record<string, unknown>>(namespace: string, store: string): Promise<T[]> {
+async function rawRead<T>(namespace: string, store: string, read: (store: IDBObjectStore) => IDBRequest, absent: T): Promise<T> {
   const db = await rawOpen(namespace);
   try {
-    if (!db.objectStoreNames.contains(store)) return [];
-    return await new Promise<T[]>((resolve, reject) => {
+    if (!db.objectStoreNames.contains(store)) return absent;
+    return await new Promise<T>((resolve, reject) => {
       const tx = db.transaction(store);
-      const request = tx.objectStore(store).getAll();
-      tx.oncomplete = () => resolve(request.result as T[]);
+      const request = read(tx.objectStore(store));
+      tx.oncomplete = () => resolve(request.result as T);
       tx.onerror = tx.onabort = () => reject(tx.error ?? request.error);
     });
   } finally {
@@ -58,19 +59,14 @@ export async function rawAll<T = Record<string, unknown>>(namespace: string, sto
   }
 }
 
+/** Every record of `store`, read with a raw connection. */
+export function rawAll<T = Record<string, unknown>>(namespace: string, store: string): Promise<T[]> {
+  return rawRead<T[]>(namespace, store, (s) => s.getAll(), []);
+}
+
 /** One record of `store` by key, read with a raw connection (undefined when absent). */
-export async function rawGet<T = Record<string, unknown>>(namespace: string, store: string, key: IDBValidKey): Promise<T | undefined> {
-  const db = await rawOpen(namespace);
-  try {
-    if (!db.objectStoreNames.contains(store)) return undefined;
-    return await new Promise<T | undefined>((resolve, reject) => {
-      const request = db.transaction(store).objectStore(store).get(key);
-      request.onsuccess = () => resolve(request.result as T | undefined);
-      request.onerror = () => reject(request.error);
-    });
-  } finally {
-    db.close();
-  }
+export function rawGet<T = Record<string, unknown>>(namespace: string, store: string, key: IDBValidKey): Promise<T | undefined> {
+  return rawRead<T | undefined>(namespace, store, (s) => s.get(key), undefined);
 }
 
 /** Everything at rest in the database, as one JSON string (to search for card data). */

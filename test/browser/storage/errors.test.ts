@@ -64,40 +64,35 @@ describe('storage errors', () => {
   });
 
   describe('without a fall back to memory (the service worker\'s storage)', () => {
+    let bare: Storage;
+    // Opens nothing until its first use.
+    beforeEach(() => (bare = new Storage(namespace, (reason) => degraded.push(reason))));
+    afterEach(() => bare.close());
+
     it('a storage failure reaches the caller, after one retry, and the session stays on IndexedDB', async () => {
-      const bare = new Storage(namespace, (reason) => degraded.push(reason));
-      try {
-        let calls = 0;
-        const error = await rejection(
-          bare.update('cart', 'cart', () => {
-            calls++;
-            throw new DOMException('the disk is full', 'QuotaExceededError');
-          }),
-        );
-        expect(error.name).to.equal('QuotaExceededError');
-        expect(calls, 'tried on a fresh connection once more').to.equal(2);
-        expect(bare.kind).to.equal('indexeddb');
-        expect(degraded).to.deep.equal([]);
-        // Nothing switched: the next write is on disk, read back by another connection.
-        await bare.put('meta', { id: 'after', value: 2 });
-        expect(await rawAll(namespace, 'meta')).to.deep.include({ id: 'after', value: 2 });
-      } finally {
-        bare.close();
-      }
+      let calls = 0;
+      const error = await rejection(
+        bare.update('cart', 'cart', () => {
+          calls++;
+          throw new DOMException('the disk is full', 'QuotaExceededError');
+        }),
+      );
+      expect(error.name).to.equal('QuotaExceededError');
+      expect(calls, 'tried on a fresh connection once more').to.equal(2);
+      expect(bare.kind).to.equal('indexeddb');
+      expect(degraded).to.deep.equal([]);
+      // Nothing switched: the next write is on disk, read back by another connection.
+      await bare.put('meta', { id: 'after', value: 2 });
+      expect(await rawAll(namespace, 'meta')).to.deep.include({ id: 'after', value: 2 });
     });
 
     it('a database it cannot open (upgraded past this build) is an error, not an empty memory', async () => {
       storage.close();
       const newer = await rawOpen(namespace, VERSION + 1);
       newer.close();
-      const bare = new Storage(namespace, (reason) => degraded.push(reason));
-      try {
-        const error = await rejection(bare.all('outbox'));
-        expect(error.name).to.equal('VersionError');
-        expect(degraded).to.deep.equal([]);
-      } finally {
-        bare.close();
-      }
+      const error = await rejection(bare.all('outbox'));
+      expect(error.name).to.equal('VersionError');
+      expect(degraded).to.deep.equal([]);
     });
   });
 });
