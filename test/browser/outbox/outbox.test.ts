@@ -151,12 +151,13 @@ describe('outbox', () => {
   it('a payment token that expired while waiting moves the order to needs-payment without a request', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    // As below: one POST with time to get its 503, and no probe before the token dies, so nothing is ambiguous.
-    const sc = await open(quickOptions(be, namespace, { tuning: { attemptTimeoutMs: 2000, openMs: 10_000, maxOpenMs: 10_000 } }));
+    // As below: each POST has time to get its 503 (a run cut short by its budget would leave the last one
+    // ambiguous, and only a lookup decides an ambiguous order), and no probe falls due before the token dies.
+    const sc = await open(quickOptions(be, namespace, { budgetMs: 2000, tuning: { attemptTimeoutMs: 2000, openMs: 10_000, maxOpenMs: 10_000 } }));
     await down(be);
-    // The run ends (200 ms) long before the token dies (3 s): the order waits, then its token expires.
+    // Both circuits open on their 503s, so the run ends before the token dies (3 s): the order waits, then its token expires.
     const expiresAt = Date.now() + TOKEN_LIFE_MS;
-    const r = await sc.placeOrder(order('t'), { paymentTokenExpiresAt: expiresAt, budgetMs: 200 });
+    const r = await sc.placeOrder(order('t'), { paymentTokenExpiresAt: expiresAt });
     expect(r.status).to.equal('pending');
     expect(r.error).to.not.include({ code: 'token-expired' });
     // Listening from now: the replay of a due circuit (the order is its probe) may find the dead token first.
