@@ -250,3 +250,20 @@ export async function until(fn, { timeout = WAIT_MS, every = 100, what = 'condit
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/**
+ * Takes a browser context offline, and resolves once its service workers are
+ * offline too. Playwright emulates offline in a worker only once it has
+ * attached to it: until then a worker woken by Background Sync (which the
+ * page registers as soon as an order waits) would still reach `url`.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {string} url  any URL the worker could reach while online (a backend's)
+ */
+export async function goOffline(context, url) {
+  await context.setOffline(true);
+  await until(() => context.serviceWorkers().length, { what: 'the service worker to be attached' });
+  for (const worker of context.serviceWorkers()) {
+    const offline = () => worker.evaluate((u) => fetch(u, { mode: 'no-cors', cache: 'no-store' }).then(() => false, () => true), url);
+    await until(offline, { what: 'the service worker to be offline' });
+  }
+}

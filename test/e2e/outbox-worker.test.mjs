@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBackend } from '../backend/index.mjs';
-import { sharedBrowser, until } from './helpers.mjs';
+import { goOffline, sharedBrowser, until } from './helpers.mjs';
 import { down, openSdkPage, quickOptions, sdkPageUrl, settled, sharedSite, up } from './sdk-page.mjs';
 
 describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 }, () => {
@@ -30,7 +30,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
     try {
       const page = await openPage();
       await workerReady(page);
-      await context.setOffline(true);
+      await goOffline(context, be.endpoints[0].url);
       const result = await page.evaluate(() => window.sc.placeOrder({ orderRef: 'sync-1', total: 500, payment: { token: 'tok_1' } }));
       assert.equal(result.status, 'pending');
       await page.close();

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { build } from 'esbuild';
 import { startBackend } from '../backend/index.mjs';
-import { sharedBrowser, until } from './helpers.mjs';
+import { goOffline, sharedBrowser, until } from './helpers.mjs';
 import { openSdkPage, quickOptions, sdkPageUrl, sharedSite } from './sdk-page.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -73,7 +73,7 @@ describe("the merchant's own Workbox worker with installSteadyCart, end to end (
       assert.ok(precached.includes('/test/fixtures/sdk-page.html'), `Workbox precached the page: ${precached}`);
       assert.equal(await page.evaluate(() => /** @type {any} */ (window).sc.health().worker), 'none', 'steadycart registered no worker of its own');
 
-      await context.setOffline(true);
+      await goOffline(context, be.endpoints[0].url);
       const result = await page.evaluate(() => /** @type {any} */ (window).sc.placeOrder({ orderRef: 'own-1', total: 700, payment: { token: 'tok_own' } }));
       assert.equal(result.status, 'pending');
       await page.close();
