@@ -99,13 +99,23 @@ import * as esbuild from 'esbuild';
  * now pass both in, which costs the page 79 B (22,933 -> 23,012 B) and the
  * cart 39 B (5,427 -> 5,466 B); the worker went from 16,190 B to 15,840 B.
  * Both targets stand and are reported as missed.
+ *
+ * The worker's limit was lowered to 15,500 B and the page's raised to 23,200 B
+ * (commit "Worker: no hedging, no events and no health detail"): the worker's
+ * replays send one request at a time (no one waits on them, so a hedge only
+ * adds load to a recovering backend), its events go nowhere (its pages learn
+ * of orders through the channel) and it no longer builds the `health()` and
+ * `endpoint:state` detail no one asks it for. The page keeps all three, in
+ * modules of its own (transport/hedge.ts, page/health.ts), which costs it
+ * 79 B (23,012 -> 23,091 B); the worker went from 15,840 B to 15,403 B.
+ * Both targets stand and are reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_100, target: 16_000 },
-  worker: { limit: 16_000, target: 15_000 },
+  page: { limit: 23_200, target: 16_000 },
+  worker: { limit: 15_500, target: 15_000 },
 };
 
 /**

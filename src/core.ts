@@ -1,37 +1,35 @@
 import { Channel } from './channel';
-import { Emitter } from './events';
+import { Emitter, SILENT, type Events } from './events';
 import type { Config } from './options';
 import { Outbox } from './outbox/outbox';
 import { OutboxReplay } from './outbox/replay';
 import { readIntoMemory, Storage, type ToMemory } from './storage';
 import { Circuits } from './transport/circuits';
+import { HedgingPlacer } from './transport/hedge';
 import { Placer } from './transport/place';
 import { RetryBudget } from './transport/retry-budget';
-import type { Health } from './types';
 
 /** @internal What the caller connects with `Core.start`, once its own objects exist. */
 export interface CoreHooks {
   /** Another context changed the cart. */
   onRemoteCart?: () => void;
+  /** An endpoint's circuit changed state. */
+  onState?: (url: string) => void;
   /** An endpoint recovered after an outage of `outageMs`: waiting orders may go. */
   onRecovered?: (outageMs: number) => void;
   /** An order waits in the outbox, to be replayed later: when it is `due`, or as soon as it may be. */
   onWaiting?: (due: number) => void;
 }
 
-/** @internal The part of `health()` the engine knows: storage, the channel, the circuits and the retry budget. */
-export type CoreHealth = Omit<Health, 'worker' | 'lastReplayError'>;
-
 /** @internal The engine shared by the page and the service worker, with the page's `Outbox` or the worker's `OutboxReplay`. */
 export interface Core<O extends OutboxReplay = Outbox> {
   config: Config;
-  events: Emitter;
+  events: Events;
   storage: Storage;
   channel: Channel;
   circuits: Circuits;
   budget: RetryBudget;
   outbox: O;
-  health(): CoreHealth;
   /**
    * Connects `hooks`, then delivers what other contexts said meanwhile (the
    * channel queues it until now) and the events held since creation.
@@ -40,18 +38,25 @@ export interface Core<O extends OutboxReplay = Outbox> {
   close(): void;
 }
 
-/** @internal A page's engine, whose storage falls back to memory: see {@link buildCore}. */
-export const createCore = (config: Config): Promise<Core> => buildCore(Outbox, config, undefined, readIntoMemory);
-
 /**
- * @internal The service worker's engine, whose outbox only replays (it never
- * places an order) and whose storage has no fall back to memory: see {@link buildCore}.
+ * @internal A page's engine: its outbox takes new orders, its placer
+ * hedges, its events reach the shop's listeners and its storage falls back
+ * to memory. See {@link buildCore}.
  */
-export const createWorkerCore = (config: Config, opened?: Storage): Promise<Core<OutboxReplay>> => buildCore(OutboxReplay, config, opened);
+export const createCore = (config: Config): Promise<Core> => buildCore(Outbox, HedgingPlacer, new Emitter(), config, undefined, readIntoMemory);
 
 /**
- * Builds storage, the cross-context channel, circuits, the placer
- * and the outbox (a `Box`), then opens storage and loads the shared circuit state.
+ * @internal The service worker's engine: its outbox only replays (it never
+ * places an order), one request at a time, no one hears its events (pages
+ * learn of orders through the channel) and its storage has no fall back to
+ * memory. See {@link buildCore}.
+ */
+export const createWorkerCore = (config: Config, opened?: Storage): Promise<Core<OutboxReplay>> => buildCore(OutboxReplay, Placer, SILENT, config, opened);
+
+/**
+ * Builds storage, the cross-context channel, circuits, the placer (a
+ * `Place`) and the outbox (a `Box`), which emit into `events`, then opens
+ * storage and loads the shared circuit state.
  * Nothing calls back into the caller before `start`: channel messages wait
  * in the channel's queue and events are held; a recovery noticed before
  * `start` is dropped on purpose, since every caller replays at start anyway.
@@ -62,20 +67,24 @@ export const createWorkerCore = (config: Config, opened?: Storage): Promise<Core
  */
 async function buildCore<O extends OutboxReplay>(
   Box: new (...args: ConstructorParameters<typeof OutboxReplay>) => O,
+  Place: typeof Placer,
+  events: Events,
   config: Config,
   opened?: Storage,
   toMemory?: ToMemory,
 ): Promise<Core<O>> {
-  const events = new Emitter();
   // Whatever happens while the instance is being built (storage degrading, a corrupt record) is
   // told to the listeners its caller adds as soon as it has it: see Emitter.release.
   events.hold();
   const storage = opened ?? new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }), toMemory);
   const channel = new Channel(config.namespace);
   let hooks: CoreHooks = {};
-  const circuits = new Circuits(config, storage, channel, events, (outageMs) => hooks.onRecovered?.(outageMs));
+  const circuits = new Circuits(config, storage, channel, (url, outageMs) => {
+    hooks.onState?.(url);
+    if (outageMs != null) hooks.onRecovered?.(outageMs);
+  });
   const budget = new RetryBudget(config.tuning.retryTokens, config.tuning.retryTokenRatio);
-  const placer: Placer = new Placer(config, circuits, budget, events, (record): Promise<void> => outbox.persist(record));
+  const placer: Placer = new Place(config, circuits, budget, events, (record): Promise<void> => outbox.persist(record));
   const outbox = new Box(config, storage, channel, events, circuits, placer, (due) => hooks.onWaiting?.(due));
   await storage.ready();
   // A cart-only instance (no endpoints) has no circuit to know: a product page skips the read.
@@ -88,14 +97,6 @@ async function buildCore<O extends OutboxReplay>(
     circuits,
     budget,
     outbox,
-    health: () => ({
-      storage: storage.kind,
-      storageError: storage.error,
-      endpoints: circuits.health(),
-      droppedMessages: channel.dropped,
-      retryTokens: budget.tokens,
-      replayNeedsPage: config.replayNeedsPage,
-    }),
     start(connect = {}) {
       hooks = connect;
       channel.listen((message) => {

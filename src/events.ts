@@ -16,7 +16,7 @@ const ORDER_ANY = 'order:*';
  * `on('order:*')` means (the emitter itself knows no wildcard, so the cart
  * alone does not carry one); returns the unsubscribe function.
  */
-export function onEveryOrder(events: Emitter, listener: (event: OrderEvent) => void): () => void {
+export function onEveryOrder(events: Events, listener: (event: OrderEvent) => void): () => void {
   const offs = STATUSES.map((status) => events.on<`order:${OutboxStatus}`>(`order:${status}`, listener));
   return () => offs.forEach((off) => off());
 }
@@ -75,3 +75,9 @@ export class Emitter {
     this.listeners.clear();
   }
 }
+
+/** @internal What the engine's parts emit into: the page's {@link Emitter}, or the service worker's {@link SILENT}. */
+export type Events = Pick<Emitter, 'on' | 'emit' | 'hold' | 'release' | 'clear'>;
+
+/** @internal The service worker's events, which no one hears: its pages learn of orders through the channel. */
+export const SILENT: Events = { on: () => () => {}, emit() {}, hold() {}, release() {}, clear() {} };

@@ -6,6 +6,7 @@ import { CartStore } from './cart/cart';
 import { assertBrowser } from './cart/create';
 import { createCore } from './core';
 import { normalizeOptions, storeConfig } from './options';
+import { endpointHealth } from './page/health';
 import { steadyCart } from './page/instance';
 import { INSTRUMENTATION, type Instrumentable } from './page/instrumentation';
 import { startReplayTriggers } from './page/triggers';
@@ -53,6 +54,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   const triggers = config.retentionMs ? startReplayTriggers(outbox, () => circuits.probeOpen(true), (error) => events.emit('replay:error', error)) : undefined;
   core.start({
     onRemoteCart: () => cart.onRemoteChange(),
+    onState: (url) => events.emit('endpoint:state', endpointHealth(core).find((h) => h.url == url)!),
     onRecovered: (outageMs) => triggers?.recovered(outageMs),
     // Background Sync where there is a worker, and the page's own timer, so that a waiting order is replayed when due.
     onWaiting: (due) => {

@@ -115,7 +115,7 @@ export interface TuningOptions {
   minAttemptTimeoutMs?: number;
   /** Send a hedged copy to the next endpoint of the same domain past this delay when there is no latency history. Default 1000 ms. Set `hedge: false` to disable. */
   hedgeDelayMs?: number;
-  /** Whether to hedge at all. Default true. */
+  /** Whether pages hedge at all (the service worker's background replays never do). Default true. */
   hedge?: boolean;
   /** First delay before an open circuit is probed again; doubles up to `maxOpenMs`. Default 2000 ms. */
   openMs?: number;

@@ -1,5 +1,5 @@
 import type { Channel } from '../channel';
-import type { Emitter } from '../events';
+import type { Events } from '../events';
 import type { BaseStorage } from '../storage/base';
 import type { CartRecord } from '../storage/schema';
 import type { Cart, CartItem, NewCartItem } from '../types';
@@ -29,7 +29,7 @@ export class CartStore {
   constructor(
     private readonly storage: BaseStorage,
     private readonly channel: Channel,
-    private readonly events: Emitter,
+    private readonly events: Events,
   ) {}
 
   /** The cart as stored now. */

@@ -1,6 +1,6 @@
 import type { Core } from '../core';
 import { fail } from '../errors';
-import type { Emitter } from '../events';
+import type { Events } from '../events';
 import type { SteadyCart } from '../types';
 import { drillFetch } from './fetch';
 import { drillState } from './options';
@@ -10,10 +10,10 @@ import type { DrillApi, DrillEvent, DrillState } from './types';
 const DRILLED = /^(attempt|failover|endpoint:state|order:)/;
 
 /** Adds `drill: true` to the detail of every {@link DRILLED} event emitted while `drilling()`. */
-function tagEvents(events: Emitter, drilling: () => boolean): void {
+function tagEvents(events: Events, drilling: () => boolean): void {
   // Every detail is an object (the event map says so); only the type is checked here.
   const emit = events.emit.bind(events) as (type: string, detail: object) => void;
-  events.emit = ((type: string, detail: object) => emit(type, drilling() && DRILLED.test(type) ? { ...detail, drill: true } : detail)) as Emitter['emit'];
+  events.emit = ((type: string, detail: object) => emit(type, drilling() && DRILLED.test(type) ? { ...detail, drill: true } : detail)) as Events['emit'];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Emitter } from '../events';
+import type { Events } from '../events';
 import { toJsonBody } from '../guard/json';
 import type { OutboxRecord, Storage } from '../storage';
 import { isObject, outboxFieldProblem, quarantined } from '../storage/validate';
@@ -23,7 +23,7 @@ export class OutboxRecords {
 
   constructor(
     private readonly storage: Storage,
-    private readonly events: Emitter,
+    private readonly events: Events,
     private readonly allowCardLikeAt: readonly string[],
   ) {}
 

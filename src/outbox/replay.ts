@@ -1,5 +1,5 @@
 import type { Channel } from '../channel';
-import type { Emitter } from '../events';
+import type { Events } from '../events';
 import type { Config } from '../options';
 import type { OutboxRecord, Storage } from '../storage';
 import type { OrderEvent, OutboxStatus } from '../types';
@@ -102,7 +102,7 @@ export class OutboxReplay {
     protected readonly config: Config,
     protected readonly storage: Storage,
     private readonly channel: Channel,
-    private readonly events: Emitter,
+    private readonly events: Events,
     protected readonly circuits: Circuits,
     protected readonly placer: Placer,
     /** Told when an order waits, and until when, so that it is replayed later (Background Sync, timers). */

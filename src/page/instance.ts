@@ -5,6 +5,7 @@ import { fail } from '../errors';
 import { isEventName, onEveryOrder, type Listener } from '../events';
 import { checkPlacement } from '../outbox/placement';
 import type { PlaceOrderOptions, SteadyCart } from '../types';
+import { endpointHealth } from './health';
 import { outboxApi } from './outbox-api';
 import { outboxView } from './outbox-view';
 import type { ReplayTriggers } from './triggers';
@@ -34,7 +35,16 @@ export function steadyCart({ core, cart, worker, triggers }: PageParts): SteadyC
     outbox: outboxApi(core.outbox, core.config, view, live),
     // The confirmed body is the server's JSON, typed as the caller's TResponse says.
     placeOrder: (async (order: object, options?: PlaceOrderOptions) => (live(), core.outbox.place(checkPlacement(core.config, order, options)))) as SteadyCart['placeOrder'],
-    health: () => ({ ...core.health(), worker: worker.state, lastReplayError: triggers?.lastError }),
+    health: () => ({
+      storage: core.storage.kind,
+      storageError: core.storage.error,
+      worker: worker.state,
+      endpoints: endpointHealth(core),
+      droppedMessages: core.channel.dropped,
+      retryTokens: core.budget.tokens,
+      replayNeedsPage: core.config.replayNeedsPage,
+      lastReplayError: triggers?.lastError,
+    }),
     on(type, listener) {
       if (!isEventName(type)) fail('INVALID_OPTIONS', 'is not a steadycart event', 'type');
       if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');

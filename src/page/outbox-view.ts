@@ -1,4 +1,4 @@
-import { onEveryOrder, type Emitter } from '../events';
+import { onEveryOrder, type Events } from '../events';
 import type { Outbox } from '../outbox/outbox';
 import type { OrderEvent, OutboxEntry, OutboxSnapshot } from '../types';
 
@@ -25,7 +25,7 @@ const shown = (e: OutboxEntry) => JSON.stringify([e.status, e.updatedAt, e.attem
  * announces `sending` without storing it, so an entry stored `pending` shows
  * `sending` until its next event.
  */
-export function outboxView(outbox: Outbox, events: Emitter): OutboxView {
+export function outboxView(outbox: Outbox, events: Events): OutboxView {
   let current: OutboxSnapshot = { entries: [], loaded: false };
   const listeners = new Set<(snapshot: OutboxSnapshot) => void>();
   const sending = new Set<string>();

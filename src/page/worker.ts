@@ -1,6 +1,6 @@
 /// <reference path="./workbox-window.d.ts" />
 import type { Workbox } from 'workbox-window';
-import type { Emitter } from '../events';
+import type { Events } from '../events';
 import type { Config } from '../options';
 import type { Outbox } from '../outbox/outbox';
 import type { Health } from '../types';
@@ -51,7 +51,7 @@ type WithSync = ServiceWorkerRegistration & { sync?: { register(tag: string): Pr
  * fails, the page replays by itself and says so. With `serviceWorker: false`
  * the page leaves every worker alone and replays by itself.
  */
-export function registerWorker(config: Config, outbox: Outbox, events: Emitter): WorkerHandle {
+export function registerWorker(config: Config, outbox: Outbox, events: Events): WorkerHandle {
   let state: Health['worker'] = 'none';
   const setState = (next: Health['worker'], reason?: string) => {
     state = next;

@@ -1,8 +1,6 @@
 import type { Channel } from '../channel';
-import type { Emitter } from '../events';
 import { lookupUrl, type Config, type Endpoint } from '../options';
 import type { EndpointRecord, Storage } from '../storage';
-import type { EndpointHealth } from '../types';
 import { isEndpointRecord } from '../storage/validate';
 import { replyError } from './classify';
 import { closedCircuit, failed, latency, notBefore, permits, succeeded } from './breaker';
@@ -44,9 +42,11 @@ export class Circuits {
     private readonly config: Config,
     private readonly storage: Storage,
     private readonly channel: Channel,
-    private readonly events: Emitter,
-    /** Called when an endpoint recovers, with how long it was out, so that waiting orders can go. */
-    private readonly onRecovered: (outageMs: number) => void,
+    /**
+     * Called when an endpoint's circuit changes state; when it closes, with
+     * how long the endpoint was out, so that waiting orders can go.
+     */
+    private readonly onState: (url: string, outageMs?: number) => void,
   ) {}
 
   /** Loads the state shared by every context. */
@@ -174,23 +174,6 @@ export class Circuits {
     return isEndpointRecord(record) && this.config.endpoints.some((e) => e.url == record.id);
   }
 
-  health(): EndpointHealth[] {
-    return this.config.endpoints.map((endpoint) => {
-      const r = this.circuit(endpoint);
-      const { median, p95 } = latency(r);
-      return {
-        url: endpoint.url,
-        domain: endpoint.domain,
-        state: r.state,
-        latencyMs: median,
-        p95Ms: p95,
-        failures: r.failures,
-        retryAt: r.state == 'closed' ? undefined : r.retryAt,
-        lastError: r.lastError,
-      };
-    });
-  }
-
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
@@ -213,11 +196,9 @@ export class Circuits {
     const before = this.records.get(record.id);
     this.records.set(record.id, record);
     if ((before?.state ?? 'closed') != record.state) {
-      this.events.emit('endpoint:state', this.health().find((h) => h.url == record.id)!);
-      if (record.state == 'closed') {
-        this.wake();
-        this.onRecovered(record.updatedAt - (before?.openedAt ?? record.updatedAt));
-      }
+      const closed = record.state == 'closed';
+      if (closed) this.wake();
+      this.onState(record.id, closed ? record.updatedAt - (before?.openedAt ?? record.updatedAt) : undefined);
     }
     this.schedule();
   }

@@ -1,4 +1,4 @@
-import type { Emitter } from '../events';
+import type { Events } from '../events';
 import { lookupUrl, type Config, type Endpoint } from '../options';
 import type { OutboxRecord } from '../storage';
 import { sleep } from '../time';
@@ -35,25 +35,24 @@ export interface Run {
   mayOrder?: () => boolean;
 }
 
-/** Never hedge sooner than this, however fast the endpoint usually is. */
-const MIN_HEDGE_MS = 100;
 /** Backoff between rounds of attempts within one run. */
 const ROUND_BASE_MS = 100;
 const ROUND_CAP_MS = 1000;
 
-type Answer = [Endpoint, Reply];
+/** @internal An endpoint and its reply. */
+export type Answer = [Endpoint, Reply];
 type Kind = 'order' | 'hedge' | 'lookup';
 
-/** A request under way, which its rival (a hedge) may abort. */
-interface Flight {
+/** @internal A request under way, which its rival (a hedge) may abort. */
+export interface Flight {
   endpoint: Endpoint;
   controller: AbortController;
   start: number;
   answer: Promise<Answer>;
 }
 
-/** What one run knows as it goes; passed from step to step. */
-interface RunState {
+/** @internal What one run knows as it goes; passed from step to step. */
+export interface RunState {
   readonly run: Run;
   readonly record: OutboxRecord;
   /** Aborted when the run ends or its caller gives up: cancels every request of the run. */
@@ -75,21 +74,22 @@ interface RunState {
 }
 
 /**
- * @internal Places one order: picks endpoints by circuit state, hedges slow
- * attempts within a domain, retries and fails over as the wire contract allows,
- * and never lets an order reach a second idempotency domain after an
- * ambiguous failure unless a lookup in the first answered 404. Read it top
- * to bottom: `place`, then each step in the order the loop takes them.
+ * @internal Places one order: picks endpoints by circuit state, retries and
+ * fails over as the wire contract allows, and never lets an order reach a
+ * second idempotency domain after an ambiguous failure unless a lookup in
+ * the first answered 404. Read it top to bottom: `place`, then each step in
+ * the order the loop takes them. It sends one request at a time: the page's
+ * `HedgingPlacer` (hedge.ts) adds hedges, where a shopper waits.
  */
 export class Placer {
   /** Requests this context sent per order still in doubt (the Steadycart-Attempt count). */
   private readonly sent = new Map<string, number>();
 
   constructor(
-    private readonly config: Config,
-    private readonly circuits: Circuits,
-    private readonly budget: RetryBudget,
-    private readonly events: Emitter,
+    protected readonly config: Config,
+    protected readonly circuits: Circuits,
+    protected readonly budget: RetryBudget,
+    private readonly events: Events,
     /** Persists the record (the domains it may have reached) before a request leaves for a new domain. */
     private readonly persist: (record: OutboxRecord) => Promise<void>,
   ) {}
@@ -210,50 +210,14 @@ export class Placer {
     }
   }
 
-  /**
-   * Sends the order to `endpoint`; past its slow threshold, also to the next
-   * endpoint of the same domain (same key, same bytes). The first definite
-   * answer wins and the other request is aborted.
-   */
-  private async exchange(state: RunState, endpoint: Endpoint): Promise<Answer[]> {
+  /** Sends the order to `endpoint`; resolves with the answers that came back (one here). */
+  protected async exchange(state: RunState, endpoint: Endpoint): Promise<Answer[]> {
     state.tried.add(endpoint.url);
-    const first = this.fly(state, endpoint, 'order');
-    const hedge = this.hedgeFor(state, endpoint);
-    if (!hedge) return [await first.answer];
-    const { p95 } = this.circuits.latency(endpoint);
-    const delay = p95 == null ? this.config.tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
-    const early = await Promise.race([first.answer, sleep(delay, state.controller.signal)]);
-    if (early || this.stopped(state) || !mayOrder(state)) return [await first.answer];
-    state.tried.add(hedge.url);
-    return this.race(first, this.fly(state, hedge, 'hedge'), delay);
-  }
-
-  /** The endpoint a slow order may be hedged to: the next untried, usable one of its domain. */
-  private hedgeFor(state: RunState, endpoint: Endpoint): Endpoint | undefined {
-    if (!this.config.tuning.hedge || !this.budget.canRetry()) return;
-    return this.config.endpoints.find((e) => e.domain == endpoint.domain && !state.tried.has(e.url) && this.circuits.permits(e) == 'yes');
-  }
-
-  /** Both answers, or the first definite one (the loser, past its slow threshold, counts against its circuit). */
-  private race(first: Flight, second: Flight, delay: number): Promise<Answer[]> {
-    return new Promise((resolve) => {
-      const answers: Answer[] = [];
-      const arrive = (answer: Answer, other: Flight) => {
-        answers.push(answer);
-        if (answers.length == 2) resolve(answers);
-        else if (judge(classify(answer[1].status)).kind != 'continue') {
-          if (performance.now() - other.start >= delay) this.circuits.failure(other.endpoint, { body: null, error: 'timeout', ms: 0 });
-          other.controller.abort();
-          resolve([answer]);
-        }
-      };
-      first.answer.then((a) => arrive(a, second));
-      second.answer.then((a) => arrive(a, first));
-    });
+    return [await this.fly(state, endpoint, 'order').answer];
   }
 
   /** Sends one order request, abortable on its own (by a rival) and with the run. */
-  private fly(state: RunState, endpoint: Endpoint, kind: 'order' | 'hedge'): Flight {
+  protected fly(state: RunState, endpoint: Endpoint, kind: 'order' | 'hedge'): Flight {
     const own = new AbortController();
     const stop = () => own.abort();
     state.controller.signal.addEventListener('abort', stop);
@@ -294,7 +258,7 @@ export class Placer {
    * Whether the run must send nothing more: its time is up, its caller gave up
    * or the instance closed (whose storage can no longer record what it sends).
    */
-  private stopped(state: RunState): boolean {
+  protected stopped(state: RunState): boolean {
     return state.run.deadline <= Date.now() || state.controller.signal.aborted || this.circuits.closed;
   }
 
@@ -335,8 +299,8 @@ export class Placer {
   }
 }
 
-/** Whether the order itself may still be sent (the outbox's policy). */
-const mayOrder = (state: RunState): boolean => state.run.mayOrder?.() ?? true;
+/** @internal Whether the order itself may still be sent (the outbox's policy). */
+export const mayOrder = (state: RunState): boolean => state.run.mayOrder?.() ?? true;
 
 /** Waits (or until a circuit closes), then starts a new round in which every endpoint may be tried again. */
 async function nextRound(state: RunState, ms: number, closing: Promise<void>): Promise<void> {

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { replaySyncTag } from '../../../src/worker-protocol';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
-import { rawGet } from '../hardening/raw-idb';
+import { pendingRecord, rawGet, rawPut } from '../hardening/raw-idb';
 import { probe } from './worker-probe';
-import { cleanup, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, openTab, QUICK_TUNING, quickOptions, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 990, payment: { token: 'pm_2' } });
 
@@ -87,6 +87,29 @@ describe('service worker', () => {
     await until(async () => (await be.charges(r.id)) == 1, 'the worker to place the order', 15_000);
     await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', r.id))?.status == 'confirmed', 'the worker to settle the record', 10_000);
     expect((await be.ledger()).duplicates).to.equal(0);
+  });
+
+  it('the worker replays one request at a time: a slow answer is waited for, never hedged to the same domain (engines with Background Sync)', async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // us and eu share a domain, so a page would hedge the slow POST to eu after 1 s (hedgeDelayMs: no latency
+    // history); the attempt timeout outlasts the slow answer, so no timeout (and retry) sends a second request either.
+    const sc = await open(options(be, namespace, { budgetMs: 10_000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 8000, minAttemptTimeoutMs: 8000 } }));
+    await activeWorker(sc);
+    // The page stored its configuration for the worker; no SDK instance is left in any page now.
+    sc.close();
+    // A waiting order written as the outbox stores one: no page registered a sync for it, so the one
+    // fired below is the only replay.
+    const waiting = pendingRecord(order('unhedged'));
+    await rawPut(namespace, 'outbox', [waiting]);
+    await be.fault('us', { kind: 'slow', ms: 1500, routes: ['checkout'] });
+    const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`)) as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } };
+    await reg.sync.register(replaySyncTag(namespace));
+    await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status == 'confirmed', 'the worker to settle the record', 15_000);
+    const posts = (await be.requests()).filter((q) => q.key == waiting.id && q.route == 'checkout');
+    expect(posts.map((q) => q.endpoint)).to.deep.equal(['us']);
+    expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
   it('a waiting new worker is not activated while an order is in flight, and is once none is', async () => {

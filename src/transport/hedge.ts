@@ -1,0 +1,54 @@
+import type { Endpoint } from '../options';
+import { sleep } from '../time';
+import { classify } from './classify';
+import { judge } from './decide';
+import { mayOrder, Placer, type Answer, type Flight, type RunState } from './place';
+
+/** Never hedge sooner than this, however fast the endpoint usually is. */
+const MIN_HEDGE_MS = 100;
+
+/**
+ * @internal The page's placer: past an endpoint's slow threshold, the order
+ * also goes to the next endpoint of the same domain (same key, same bytes),
+ * and the first definite answer wins. A hedge buys latency for a shopper who
+ * waits; the service worker's background replays have none, so they send one
+ * request at a time (`Placer`) and add no second one to a recovering backend.
+ */
+export class HedgingPlacer extends Placer {
+  protected override async exchange(state: RunState, endpoint: Endpoint): Promise<Answer[]> {
+    state.tried.add(endpoint.url);
+    const first = this.fly(state, endpoint, 'order');
+    const hedge = this.hedgeFor(state, endpoint);
+    if (!hedge) return [await first.answer];
+    const { p95 } = this.circuits.latency(endpoint);
+    const delay = p95 == null ? this.config.tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
+    const early = await Promise.race([first.answer, sleep(delay, state.controller.signal)]);
+    if (early || this.stopped(state) || !mayOrder(state)) return [await first.answer];
+    state.tried.add(hedge.url);
+    return this.race(first, this.fly(state, hedge, 'hedge'), delay);
+  }
+
+  /** The endpoint a slow order may be hedged to: the next untried, usable one of its domain. */
+  private hedgeFor(state: RunState, endpoint: Endpoint): Endpoint | undefined {
+    if (!this.config.tuning.hedge || !this.budget.canRetry()) return;
+    return this.config.endpoints.find((e) => e.domain == endpoint.domain && !state.tried.has(e.url) && this.circuits.permits(e) == 'yes');
+  }
+
+  /** Both answers, or the first definite one (the loser, past its slow threshold, counts against its circuit). */
+  private race(first: Flight, second: Flight, delay: number): Promise<Answer[]> {
+    return new Promise((resolve) => {
+      const answers: Answer[] = [];
+      const arrive = (answer: Answer, other: Flight) => {
+        answers.push(answer);
+        if (answers.length == 2) resolve(answers);
+        else if (judge(classify(answer[1].status)).kind != 'continue') {
+          if (performance.now() - other.start >= delay) this.circuits.failure(other.endpoint, { body: null, error: 'timeout', ms: 0 });
+          other.controller.abort();
+          resolve([answer]);
+        }
+      };
+      first.answer.then((a) => arrive(a, second));
+      second.answer.then((a) => arrive(a, first));
+    });
+  }
+}
