@@ -44,7 +44,9 @@ describe('headers', () => {
     await be.fault('us', '503');
     const { calls, fn } = tokens();
     const [us, backup] = be.sdk('us', 'backup');
-    const sc = await sdk({ headers: fn, endpoints: [us!, { ...backup!, headers: { 'X-Csrf-Token': 'csrf-backup' } }] });
+    // us's circuit opens on its 503: no probe of it may fall due (and call the function) before the checks.
+    const tuning = { ...TUNING, openMs: 60_000, maxOpenMs: 60_000 };
+    const sc = await sdk({ headers: fn, endpoints: [us!, { ...backup!, headers: { 'X-Csrf-Token': 'csrf-backup' } }], tuning });
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
     expect(r.result!.endpoint).to.equal(be.url('backup'));
@@ -63,7 +65,8 @@ describe('headers', () => {
     const be = await startBackend();
     await be.fault('us', 'commit-drop');
     const { calls, fn } = tokens();
-    const sc = await sdk({ endpoints: be.sdk('us', 'backup'), headers: fn });
+    // Should us's circuit open on the dropped answer, no probe of it may fall due (and call the function) before the checks.
+    const sc = await sdk({ endpoints: be.sdk('us', 'backup'), headers: fn, tuning: { ...TUNING, openMs: 60_000, maxOpenMs: 60_000 } });
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
     const lookup = (await be.requests()).find((q) => q.route == 'lookup');

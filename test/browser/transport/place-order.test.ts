@@ -53,7 +53,9 @@ describe('placeOrder: the responses of the wire contract', () => {
     const sc = await sdk(be, ['us']);
     for (const ref of ['p1', 'p2', 'p3']) expect((await sc.placeOrder(order(ref))).status).to.equal('confirmed');
     const preflights = async (name: string) => (await be.requests()).filter((q) => q.endpoint == name && q.route == 'preflight').length;
-    expect(await preflights('us')).to.be.at.most(await preflights('eu'));
+    // A new origin costs one preflight at least, which eu may have been spared: its port may be one the
+    // engine cached a preflight for in an earlier test of this page. Without the cache, us would cost three.
+    expect(await preflights('us')).to.be.at.most(Math.max(1, await preflights('eu')));
   });
 
   for (const status of [400, 401, 403, 404]) {
