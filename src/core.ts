@@ -58,8 +58,10 @@ export const createWorkerCore = (config: Config, opened?: Storage): Promise<Core
  * `Place`) and the outbox (a `Box`), which emit into `events`, then opens
  * storage and loads the shared circuit state.
  * Nothing calls back into the caller before `start`: channel messages wait
- * in the channel's queue and events are held; a recovery noticed before
- * `start` is dropped on purpose, since every caller replays at start anyway.
+ * in the channel's queue and events are held. A circuit's change of state
+ * reaches the hooks only from `start` on: loading the circuits changes none,
+ * and a recovery noticed before would be dropped on purpose anyway, since
+ * every caller replays at start.
  *
  * `opened` is storage the caller has already used (the worker reads its
  * configuration through it first); otherwise storage is made here, falling
