@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, sharedBrowser, shot, submitOrder, until, waitForOfflineShell, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, goOffline, gotoShop, ledger, sharedBrowser, shot, submitOrder, until, waitForOfflineShell, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -25,7 +25,8 @@ describe('offline', () => {
       await waitForOfflineShell(page);
       await addToCart(page, ['mug-oat', 'mug-oat', 'planter-terra']);
 
-      await context.setOffline(true);
+      // The worker too: it must not place the order this test then places while offline.
+      await goOffline(context, demo.endpoints[0].url);
       await page.reload();
       await gotoShop(page, demo.url).catch(() => {}); // already there; waits for the catalogue
       await page.locator('[data-cart-count][data-count="3"]').first().waitFor();
