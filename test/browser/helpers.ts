@@ -84,10 +84,16 @@ export async function cleanup(): Promise<void> {
   await Promise.all([...names].map((name) => deleteDatabase(name)));
 }
 
-export function deleteDatabase(name: string): Promise<void> {
+/**
+ * Deletes the database `name`; resolves with how that went: `blocked` when a
+ * connection was still open (it is deleted once that closes), never rejects.
+ */
+export function deleteDatabase(name: string): Promise<'deleted' | 'blocked' | `error: ${string}`> {
   return new Promise((resolve) => {
     const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+    request.onblocked = () => resolve('blocked');
+    request.onsuccess = () => resolve('deleted');
+    request.onerror = () => resolve(`error: ${request.error?.name}`);
   });
 }
 

@@ -15,7 +15,7 @@
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
-import { sleep, uniqueNamespace, until } from '../helpers';
+import { deleteDatabase, sleep, uniqueNamespace, until } from '../helpers';
 
 interface Violation {
   directive: string;
@@ -83,10 +83,7 @@ describe('hardening: strict CSP, Subresource Integrity and Trusted Types', () =>
       win[0].remove();
     }
     for (const s of scopes.splice(0)) await (await navigator.serviceWorker.getRegistration(s))?.unregister();
-    await new Promise<void>((resolve) => {
-      const request = indexedDB.deleteDatabase(namespace);
-      request.onsuccess = request.onerror = request.onblocked = () => resolve();
-    });
+    await deleteDatabase(namespace);
     await closeBackends();
   });
 

@@ -6,6 +6,9 @@ import { withLock } from '../../../src/outbox/lock';
 import { Storage } from '../../../src/storage';
 import { deleteDatabase, uniqueNamespace, until } from '../helpers';
 
+/** The IndexedDB lease, as in engines without Web Locks. */
+const LEASE = { locks: null, lease: withLease } as const;
+
 /** Renewal runs every third of the 10 s lease: a loss must be noticed within one period, with margin. */
 const NOTICE_MS = 8000;
 
@@ -31,14 +34,14 @@ describe('withLock: the IndexedDB lease', function () {
       storage,
       'replay',
       async () => {
-        second = await withLock(storage, 'replay', async () => 'second ran', { locks: null, lease: withLease });
+        second = await withLock(storage, 'replay', async () => 'second ran', LEASE);
         return 'first ran';
       },
-      { locks: null, lease: withLease },
+      LEASE,
     );
     expect(first).to.equal('first ran');
     expect(second).to.equal(undefined);
-    expect(await withLock(storage, 'replay', async () => 'after release', { locks: null, lease: withLease })).to.equal('after release');
+    expect(await withLock(storage, 'replay', async () => 'after release', LEASE)).to.equal('after release');
   });
 
   it('invariant 5: a holder whose lease another context took over is told at once (lost fires), and stops', async () => {
@@ -55,7 +58,7 @@ describe('withLock: the IndexedDB lease', function () {
         stoppedAt = Date.now() - taken;
         return lost.aborted;
       },
-      { locks: null, lease: withLease },
+      LEASE,
     );
     expect(result, 'lost fired').to.equal(true);
     expect(stoppedAt).to.be.below(NOTICE_MS);
@@ -72,7 +75,7 @@ describe('withLock: the IndexedDB lease', function () {
         await until(async () => (await lease())!.until > first, 'the lease renewed', NOTICE_MS);
         return lost.aborted;
       },
-      { locks: null, lease: withLease },
+      LEASE,
     );
     expect(aborted).to.equal(false);
     expect((await lease())?.until).to.equal(0);

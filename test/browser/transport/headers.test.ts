@@ -18,6 +18,8 @@ const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }]
 
 /** No hedging: each test knows exactly which requests leave. */
 const TUNING = { hedge: false, attemptTimeoutMs: 1500, openMs: 300, maxOpenMs: 1000 } as const;
+/** The same, with an opened circuit shut for a minute: no probe of it (which calls a headers function too) falls due during the test. */
+const NO_PROBE = { ...TUNING, openMs: 60_000, maxOpenMs: 60_000 } as const;
 
 async function sdk(options: SteadyCartOptions): Promise<SteadyCart> {
   return open({ namespace: uniqueNamespace(), budgetMs: 3000, tuning: TUNING, ...options });
@@ -45,8 +47,7 @@ describe('headers', () => {
     const { calls, fn } = tokens();
     const [us, backup] = be.sdk('us', 'backup');
     // us's circuit opens on its 503: no probe of it may fall due (and call the function) before the checks.
-    const tuning = { ...TUNING, openMs: 60_000, maxOpenMs: 60_000 };
-    const sc = await sdk({ headers: fn, endpoints: [us!, { ...backup!, headers: { 'X-Csrf-Token': 'csrf-backup' } }], tuning });
+    const sc = await sdk({ headers: fn, endpoints: [us!, { ...backup!, headers: { 'X-Csrf-Token': 'csrf-backup' } }], tuning: NO_PROBE });
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
     expect(r.result!.endpoint).to.equal(be.url('backup'));
@@ -66,7 +67,7 @@ describe('headers', () => {
     await be.fault('us', 'commit-drop');
     const { calls, fn } = tokens();
     // Should us's circuit open on the dropped answer, no probe of it may fall due (and call the function) before the checks.
-    const sc = await sdk({ endpoints: be.sdk('us', 'backup'), headers: fn, tuning: { ...TUNING, openMs: 60_000, maxOpenMs: 60_000 } });
+    const sc = await sdk({ endpoints: be.sdk('us', 'backup'), headers: fn, tuning: NO_PROBE });
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
     const lookup = (await be.requests()).find((q) => q.route == 'lookup');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { EndpointRecord } from '../../../src/storage';
 import { closeBackends, startBackend, type Fault, type TestBackend } from '../backend';
 import { rawAll } from '../hardening/raw-idb';
-import { cleanup, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
+import { cleanup, deleteDatabase, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
 
 /**
  * Recovery without a stampede, judged by what the test backend receives and by the state
@@ -165,12 +165,6 @@ describe('herd: recovery without a stampede', () => {
     // Nothing lost: the outcome reached the database after the close.
     await until(async () => (await rawAll<{ id: string; status: string }>(namespace, 'outbox')).find((r) => r.id == result.id)?.status == 'confirmed', 'the outcome to be stored', 5000);
     // A connection still open would be asked to let go first, and the deletion would report `blocked`.
-    const deletion = await new Promise<string>((resolve) => {
-      const request = indexedDB.deleteDatabase(namespace);
-      request.onblocked = () => resolve('blocked');
-      request.onsuccess = () => resolve('deleted');
-      request.onerror = () => resolve(`error: ${request.error?.name}`);
-    });
-    expect(deletion).to.equal('deleted');
+    expect(await deleteDatabase(namespace)).to.equal('deleted');
   });
 });
