@@ -51,8 +51,11 @@ describe('outbox', () => {
   it('lists pending orders in every tab; when the backend recovers they are placed exactly once and every tab hears it', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    const here = await open(quickOptions(be, namespace));
-    const { sc: there } = await openTab(quickOptions(be, namespace));
+    // Time for every 503 to arrive (a slow one must not time out: the last error is checked), and circuits
+    // not due again within the budget (so no run ends with an attempt cut short), but due soon after it.
+    const options = quickOptions(be, namespace, { budgetMs: 2000, tuning: { attemptTimeoutMs: 2000, openMs: 5000, maxOpenMs: 5000 } });
+    const here = await open(options);
+    const { sc: there } = await openTab(options);
     await down(be);
     const ids = await queue(here, 3);
     const listed = await there.outbox.list();

@@ -105,6 +105,8 @@ describe('service worker', () => {
     await rawPut(namespace, 'outbox', [waiting]);
     await be.fault('us', { kind: 'slow', ms: 1500, routes: ['checkout'] });
     const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`)) as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } };
+    // A sync registers only on an activated worker, which the page's 'active' may precede.
+    await until(() => reg.active?.state == 'activated', 'the worker to activate', 10_000);
     await reg.sync.register(replaySyncTag(namespace));
     await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status == 'confirmed', 'the worker to settle the record', 15_000);
     const posts = (await be.requests()).filter((q) => q.key == waiting.id && q.route == 'checkout');
