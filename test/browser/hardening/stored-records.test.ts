@@ -132,7 +132,10 @@ describe('hardening: corrupted and foreign outbox records', () => {
 
     const { sc } = await openWatched(options(be, namespace));
     await until(async () => (await be.charges(redirected.id as string)) == 1, 'the order to be placed at a configured endpoint', 15_000);
-    const entry = (await sc.outbox.list()).find((e) => e.id == redirected.id)!;
+    // The charge is counted when the backend commits; the answer reaches the outbox a moment later.
+    const stored = async () => (await sc.outbox.list()).find((e) => e.id == redirected.id)!;
+    await until(async () => (await stored()).status != 'sending', 'the answer to reach the outbox', 5_000);
+    const entry = await stored();
     expect(entry.status).to.equal('confirmed');
     expect([be.url('us'), be.url('eu')]).to.include(entry.result!.endpoint);
     expect(sc.health().endpoints.map((e) => e.url)).to.deep.equal([be.url('us'), be.url('eu')]);
