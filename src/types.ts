@@ -366,7 +366,7 @@ export interface Health {
   /** `memory` when IndexedDB is missing or broken: the SDK works but nothing survives a reload. */
   storage: 'indexeddb' | 'memory';
   storageError?: string;
-  /** Service worker: `none` (not configured), `registering`, `active`, or `failed` (page-only replay). */
+  /** Service worker: `none` (not configured), `registering` (until a worker is active: on a first visit, until it has installed), `active`, or `failed` (page-only replay). */
   worker: 'none' | 'registering' | 'active' | 'failed';
   endpoints: EndpointHealth[];
   /** Messages from other tabs or the worker dropped as malformed (or, while the instance was starting, beyond its queue). */

@@ -128,7 +128,10 @@ async function registerConfigured(
     const wb = new Workbox(scriptUrl(full), scope ? { scope } : {});
     setSkip(() => wb.messageSkipWaiting());
     wb.addEventListener('waiting', onWaiting);
-    const reg = await wb.register({ immediate: true });
+    // Typed optional only for a second register() call, which this is not.
+    const reg = (await wb.register({ immediate: true }))!;
+    // A first visit's worker is still installing: Background Sync refuses a registration with no active worker.
+    await activated(reg);
     setState('active');
     // Keep what this page already loaded, so that the very first visit works offline too.
     if (offlineShell) {
@@ -142,4 +145,17 @@ async function registerConfigured(
     setState('failed', (error as Error).message);
     return undefined;
   }
+}
+
+/**
+ * Resolves once the registration has an active worker: at once on a return
+ * visit (an update waiting behind it changes nothing), after install and
+ * activation on the first. Rejects when that first worker fails to install.
+ */
+function activated(reg: ServiceWorkerRegistration): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => (reg.active ? resolve() : reg.installing || reg.waiting || reject(new Error('the service worker did not install')));
+    (reg.installing ?? reg.waiting)?.addEventListener('statechange', check);
+    check();
+  });
 }

@@ -70,6 +70,29 @@ export function freshInstance(regions: string[], use: (fresh: FreshInstance) => 
 }
 
 /** Closes every instance and frame opened by the test and deletes their databases. */
+/** Worker scopes handed out by {@link workerScope}, for {@link unregisterWorkers}. */
+const workerScopes = new Set<string>();
+
+/**
+ * A service worker scope of the test's own. Registrations are shared by every
+ * test file of the origin, and files run side by side: a test unregisters its
+ * own scopes ({@link unregisterWorkers}), never every one.
+ */
+export function workerScope(namespace: string): string {
+  const scope = `/test/sw-scope/${namespace}/`;
+  workerScopes.add(scope);
+  return scope;
+}
+
+/** Unregisters the workers of the scopes {@link workerScope} handed out in this file, and no other. */
+export async function unregisterWorkers(): Promise<void> {
+  for (const scope of workerScopes) {
+    const reg = await navigator.serviceWorker.getRegistration(scope);
+    // getRegistration matches by prefix: a broader scope is not this test's.
+    if (reg?.scope == new URL(scope, location.href).href) await reg.unregister();
+  }
+}
+
 export async function cleanup(): Promise<void> {
   const names = new Set<string>();
   for (const { sc, frame, namespace } of opened.splice(0)) {

@@ -132,12 +132,19 @@ const WORKER_PROBE = `(() => {
   });
 })();`;
 
+/** With `?installMs=<ms>` in its URL, the test worker takes that long to install: a first visit whose worker is not active yet. */
+const SLOW_INSTALL = `self.addEventListener('install', (event) => {
+  const ms = Number(new URL(location.href).searchParams.get('installMs'));
+  if (ms) event.waitUntil(new Promise((resolve) => setTimeout(resolve, ms)));
+});`;
+
 /**
  * Dynamic fixtures for service worker tests:
  * - `/test/fixtures/versioned-sw` is a worker that differs by a byte on every
  *   fetch (it imports the built standalone worker, after WORKER_PROBE), so
  *   every update check finds a new version: how a test makes a worker wait
  *   (`/test/fixtures/steadycart-sw-shell.js` is dist's, for its offline shell);
+ *   with `?installMs=<ms>` it takes that long to install (SLOW_INSTALL);
  * - `/test/sw-scope/<namespace>/tab.html` serves the tab fixture from inside a
  *   test's own worker scope, so that the worker has a client to control.
  * @param {Context} ctx
@@ -146,7 +153,7 @@ const WORKER_PROBE = `(() => {
 export const fixturesMiddleware = async (ctx, next) => {
   if (ctx.path === '/test/fixtures/versioned-sw') {
     ctx.type = 'text/javascript';
-    ctx.body = `${WORKER_PROBE}\nimportScripts('/dist/steadycart-sw.js');\n// version ${Date.now()}-${Math.random()}\n`;
+    ctx.body = `${WORKER_PROBE}\n${SLOW_INSTALL}\nimportScripts('/dist/steadycart-sw.js');\n// version ${Date.now()}-${Math.random()}\n`;
     return;
   }
   // The standalone worker loads its offline shell from next to the worker's own URL: here, that of versioned-sw.

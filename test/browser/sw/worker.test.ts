@@ -4,19 +4,13 @@ import { replaySyncTag } from '../../../src/worker-protocol';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { pendingRecord, rawGet, rawPut } from '../hardening/raw-idb';
 import { probe } from './worker-probe';
-import { cleanup, open, openTab, QUICK_TUNING, quickOptions, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, openTab, QUICK_TUNING, quickOptions, uniqueNamespace, unregisterWorkers, until, workerScope } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 990, payment: { token: 'pm_2' } });
 
 /** A scope of its own per test: registrations are shared by every test file of the origin. */
 function worker(namespace: string, script = '/dist/steadycart-sw.js'): SteadyCartOptions['serviceWorker'] {
-  return { url: script, scope: `/test/sw-scope/${namespace}/` };
-}
-
-async function unregisterAll(): Promise<void> {
-  for (const reg of await navigator.serviceWorker.getRegistrations()) {
-    if (reg.scope.includes('/test/sw-scope/')) await reg.unregister();
-  }
+  return { url: script, scope: workerScope(namespace) };
 }
 
 const options = (be: TestBackend, namespace: string, extra: SteadyCartOptions = {}): SteadyCartOptions =>
@@ -30,7 +24,7 @@ describe('service worker', () => {
   afterEach(async () => {
     await cleanup();
     await closeBackends();
-    await unregisterAll();
+    await unregisterWorkers();
   });
 
   it('registers the standalone worker (health and worker:state say so) and hands it the configuration', async () => {
@@ -77,7 +71,7 @@ describe('service worker', () => {
     expect(r.status).to.equal('pending');
     // No SDK instance is left in any page: whatever replays now is the worker.
     first.close();
-    await unregisterAll();
+    await unregisterWorkers();
     await up(be);
     const { url, scope } = worker(namespace) as { url: string; scope: string };
     const reg = await navigator.serviceWorker.register(`${url}?namespace=${namespace}`, { scope });
@@ -86,6 +80,23 @@ describe('service worker', () => {
     await (reg as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }).sync.register(replaySyncTag(namespace));
     await until(async () => (await be.charges(r.id)) == 1, 'the worker to place the order', 15_000);
     await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', r.id))?.status == 'confirmed', 'the worker to settle the record', 10_000);
+    expect((await be.ledger()).duplicates).to.equal(0);
+  });
+
+  it('an order left waiting before the worker of a first visit is active gets its Background Sync once the worker is (engines with Background Sync)', async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await down(be);
+    // The worker takes 4 s to install, so the order below is left waiting while no worker is active: a sync registered then is refused.
+    const sc = await open(options(be, namespace, { serviceWorker: worker(namespace, '/test/fixtures/versioned-sw?installMs=4000') }));
+    const r = await sc.placeOrder(order('first-visit'));
+    expect(r.status).to.equal('pending');
+    expect(sc.health().worker, 'no worker is active yet').to.equal('registering');
+    // No page replays it from here: only the worker, woken by the sync the page registers once it is active, can place it.
+    sc.close();
+    await up(be);
+    await until(async () => (await be.charges(r.id)) == 1, 'the worker to place the order', 20_000);
     expect((await be.ledger()).duplicates).to.equal(0);
   });
 
@@ -118,14 +129,15 @@ describe('service worker', () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
     // Each fetch of this script differs by a byte, so every update check finds a new version.
-    const tabOptions = options(be, namespace, { serviceWorker: worker(namespace, '/test/fixtures/versioned-sw'), budgetMs: 8000, tuning: { attemptTimeoutMs: 6000 } });
+    const tabOptions = options(be, namespace, { serviceWorker: worker(namespace, '/test/fixtures/versioned-sw'), budgetMs: 12_000, tuning: { attemptTimeoutMs: 10_000 } });
     // A page inside the worker's scope, so that the worker has a client and an update has to wait.
     const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
     await activeWorker(sc);
     const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
     await until(() => reg.active, 'the first worker to activate', 10_000);
     const first = reg.active!;
-    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
+    // Held long enough for the update to install and answer the probe on a busy machine: the checks below need the order in flight.
+    await be.fault('us', { kind: 'hold', ms: 6000, count: 1 });
     const placing = sc.placeOrder(order('in-flight'));
     await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
     await reg.update();

@@ -12,7 +12,7 @@ import { createCore } from '../../../src/core';
 import { normalizeOptions, storeConfig, storedConfig } from '../../../src/options';
 import { replaySyncTag } from '../../../src/worker-protocol';
 import { Storage } from '../../../src/storage';
-import { cleanup, deleteDatabase, open, rejection, uniqueNamespace, until } from '../helpers';
+import { cleanup, deleteDatabase, open, rejection, uniqueNamespace, unregisterWorkers, until, workerScope } from '../helpers';
 
 const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
@@ -202,9 +202,7 @@ describe('headers in the service worker', () => {
   afterEach(async () => {
     await cleanup();
     await closeBackends();
-    for (const reg of await navigator.serviceWorker.getRegistrations()) {
-      if (reg.scope.includes('/test/sw-scope/')) await reg.unregister();
-    }
+    await unregisterWorkers();
   });
 
   it('the stored configuration keeps storable static headers; one whose headers need a page is not replayed with at all', async () => {
@@ -229,7 +227,7 @@ describe('headers in the service worker', () => {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    const serviceWorker = { url: '/dist/steadycart-sw.js', scope: `/test/sw-scope/${namespace}/` };
+    const serviceWorker = { url: '/dist/steadycart-sw.js', scope: workerScope(namespace) };
     const sc = await open({ namespace, endpoints: be.sdk('us'), budgetMs: 600, tuning: TUNING, serviceWorker, headers: { value: { 'X-Csrf-Token': 'stored-42' }, storable: true } });
     await until(() => sc.health().worker == 'active', 'the worker to be active', 10_000);
     await down(be, '503', ['us']);
