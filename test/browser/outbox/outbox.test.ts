@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { OrderEvent, SteadyCart } from '../../../src/index';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
-import { cleanup, open, openTab, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, openTab, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -210,7 +210,8 @@ describe('outbox', () => {
 
   it('an order left waiting while its circuits stay closed (the server still processing it) is replayed by the page when due, with no other trigger', async () => {
     const be = await startBackend();
-    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), budgetMs: 300 }));
+    // Every attempt waits 2 s for its answer: one timed out on a busy machine would open the circuit.
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), budgetMs: 2000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 2000, minAttemptTimeoutMs: 2000 } }));
     // 409: the server is still processing the key. An answer, so the circuit stays closed: no circuit
     // timer will replay this order, and no page event (online, visible) comes in this test.
     await be.fault('us', { kind: 'status', status: 409 });

@@ -83,8 +83,9 @@ describe("the merchant's own service worker", () => {
 
   it('an update of the merchant worker waits while an order is in flight, and takes over once none is', async () => {
     const be = await startBackend();
-    const { reg, first, sc } = await controlledTab(be, { budgetMs: 8000, tuning: { attemptTimeoutMs: 6000 } });
-    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
+    const { reg, first, sc } = await controlledTab(be, { budgetMs: 12_000, tuning: { attemptTimeoutMs: 10_000 } });
+    // Held long enough for the update to install and answer the probe on a busy machine: the checks below need the order in flight.
+    await be.fault('us', { kind: 'hold', ms: 6000, count: 1 });
     const placing = sc.placeOrder(order('own-in-flight'));
     await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
     await reg.update();
