@@ -12,6 +12,7 @@
 import { expect } from 'chai';
 import type { SteadyCart } from '../../../src/index';
 import { VERSION } from '../../../src/storage';
+import { isFinal } from '../../../src/outbox/statuses';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { cleanup, item, open, quickOptions, uniqueNamespace, until } from '../helpers';
 import { rawOpen } from './raw-idb';
@@ -44,7 +45,12 @@ async function nothingLost(be: TestBackend, sc: SteadyCart, ids: string[]): Prom
   const r = await sc.placeOrder(order('after'));
   expect(r.status).to.equal('confirmed');
   expect(await be.ledger()).to.include({ charges: ids.length + 1, duplicates: 0 });
-  const listed = await sc.outbox.list();
+  // A charge counts when the backend commits; its answer reaches the outbox a moment later.
+  let listed = await sc.outbox.list();
+  await until(async () => {
+    listed = await sc.outbox.list();
+    return ids.every((id) => listed.some((e) => e.id == id && isFinal(e.status)));
+  }, 'every stored order to settle in the outbox', 10_000);
   for (const id of ids) expect(listed.find((e) => e.id == id)?.status, id).to.equal('confirmed');
 }
 

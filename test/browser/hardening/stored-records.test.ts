@@ -9,6 +9,7 @@
  */
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartEvents, SteadyCartOptions } from '../../../src/index';
+import { isFinal } from '../../../src/outbox/statuses';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
 import { cleanup, item, open, openTab, sleep, uniqueNamespace, until } from '../helpers';
 import { createSchema, pendingRecord, rawAll, rawDump, rawOpen, rawPut } from './raw-idb';
@@ -134,7 +135,7 @@ describe('hardening: corrupted and foreign outbox records', () => {
     await until(async () => (await be.charges(redirected.id as string)) == 1, 'the order to be placed at a configured endpoint', 15_000);
     // The charge is counted when the backend commits; the answer reaches the outbox a moment later.
     const stored = async () => (await sc.outbox.list()).find((e) => e.id == redirected.id)!;
-    await until(async () => (await stored()).status != 'sending', 'the answer to reach the outbox', 5_000);
+    await until(async () => isFinal((await stored()).status), 'the answer to reach the outbox', 5_000);
     const entry = await stored();
     expect(entry.status).to.equal('confirmed');
     expect([be.url('us'), be.url('eu')]).to.include(entry.result!.endpoint);
