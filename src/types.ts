@@ -111,7 +111,7 @@ export type HeadersOption = Record<string, string> | StorableHeaders | HeadersFu
 export interface TuningOptions {
   /** Attempt timeout for an endpoint with no latency history. Default 1500 ms. */
   attemptTimeoutMs?: number;
-  /** Never time an attempt out sooner than this, whatever the history. Default 400 ms. */
+  /** Never time an attempt out sooner than this, whatever the history. Default 400 ms. An attempt the order's budget ends sooner teaches its circuit nothing. */
   minAttemptTimeoutMs?: number;
   /** Send a hedged copy to the next endpoint of the same domain past this delay when there is no latency history. Default 1000 ms. Set `hedge: false` to disable. */
   hedgeDelayMs?: number;

@@ -64,7 +64,8 @@ export function notBefore(record: EndpointRecord): number {
  * network errors or 5xx in a row within seconds of a success, on an endpoint
  * that is answering (dropped connections among hundreds of answers while the
  * outbox drains), are a blip; the next failure in a row opens it. Silence (a
- * timeout) and a `Retry-After` always open it at once. The probe delay doubles with every failed
+ * timeout; never one the order's budget cut short, see `Placer.observe`) and a
+ * `Retry-After` always open it at once. The probe delay doubles with every failed
  * probe (capped at `maxOpenMs`), not with every failure seen while open (late
  * answers, lookups), so that a short outage is noticed within seconds. It is
  * jittered so that many clients do not probe in step, and never falls before

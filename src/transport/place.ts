@@ -286,8 +286,9 @@ export class Placer {
 
   /** Feeds a reply to the endpoint's circuit and the retry budget. */
   private observe(endpoint: Endpoint, reply: Reply, withLatency: boolean): void {
-    // Cut short, or never sent (its headers failed): nothing to learn about the endpoint.
-    if (reply.error == 'aborted' || reply.error == 'headers') return;
+    // Cut short, or never sent (its headers failed): nothing to learn about the endpoint. Nor from
+    // silence shorter than any attempt is given: the order's budget ended it, not the endpoint.
+    if (reply.error == 'aborted' || reply.error == 'headers' || (reply.error == 'timeout' && reply.ms < this.config.tuning.minAttemptTimeoutMs)) return;
     const verdict = classify(reply.status);
     if (verdict == 'retry' || verdict == 'ambiguous') {
       this.circuits.failure(endpoint, reply);

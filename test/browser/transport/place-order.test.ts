@@ -246,6 +246,21 @@ describe('placeOrder: failover, hedging and circuits', () => {
     expect((await be.ledger()).charges).to.equal(2);
   });
 
+  it('silence cut short by the order budget, before any attempt would time out, leaves the circuit closed; a full attempt of silence opens it', async () => {
+    const be = await startBackend();
+    await be.fault('us', 'silent');
+    const sc = await sdk(be, ['us'], { tuning: { minAttemptTimeoutMs: 600, attemptTimeoutMs: 800, hedge: false } });
+    // 100 ms of budget: the attempt ends long before the 600 ms any attempt is given. The endpoint proved nothing.
+    const cut = await sc.placeOrder(order('cut'), { budgetMs: 100 });
+    expect(cut.status).to.equal('pending');
+    expect(cut.error).to.include({ code: 'timeout' });
+    expect(sc.health().endpoints[0]!.state).to.equal('closed');
+    // Control: 800 ms of silence, a whole attempt, opens it.
+    const full = await sc.placeOrder(order('full'), { budgetMs: 2000 });
+    expect(full.status).to.equal('pending');
+    expect(sc.health().endpoints[0]!.state).to.not.equal('closed');
+  });
+
   it('invariant 2: a hedged copy carries the same key and the same bytes', async () => {
     const be = await startBackend();
     // Silent on the POST itself (the preflight passes), so the server sees the key it never answers.
