@@ -31,15 +31,18 @@ async function settledOnce(sc: SteadyCart, be: TestBackend, ids: string[]): Prom
   expect((await be.ledger()).duplicates).to.equal(0);
 }
 
-/** Normal traffic again: every circuit closed, and a new order confirmed by the first endpoint, without the drill header. */
+/**
+ * Normal traffic again: every circuit closed, and a new order sent first to the first endpoint and
+ * confirmed (on a busy machine, possibly by its hedge to the second), without the drill header.
+ */
 async function normalTraffic(sc: SteadyCart, be: TestBackend, ref: string): Promise<string> {
   expect(sc.health().drill).to.equal(undefined);
   await until(() => sc.health().endpoints.every((e) => e.state == 'closed'), 'every circuit closed', 15_000);
   const r = await sc.placeOrder(order(ref));
   expect(r.status).to.equal('confirmed');
-  expect(r.result!.endpoint).to.equal(be.url('us'));
   const sent = await requestsFor(be, r.id);
-  expect(sent).to.not.be.empty;
+  expect(sent[0]?.endpoint).to.equal('us');
+  expect([be.url('us'), be.url('eu')]).to.include(r.result!.endpoint);
   expect(sent.map((q) => q.drill)).to.deep.equal(sent.map(() => null));
   return r.id;
 }
