@@ -69,7 +69,6 @@ export function freshInstance(regions: string[], use: (fresh: FreshInstance) => 
   });
 }
 
-/** Closes every instance and frame opened by the test and deletes their databases. */
 /** Worker scopes handed out by {@link workerScope}, for {@link unregisterWorkers}. */
 const workerScopes = new Set<string>();
 
@@ -93,6 +92,7 @@ export async function unregisterWorkers(): Promise<void> {
   }
 }
 
+/** Closes every instance and frame opened by the test and deletes their databases. */
 export async function cleanup(): Promise<void> {
   const names = new Set<string>();
   for (const { sc, frame, namespace } of opened.splice(0)) {
