@@ -10,7 +10,7 @@
  * test/browser/storage/.)
  */
 import { expect } from 'chai';
-import type { SteadyCart } from '../../../src/index';
+import type { OutboxEntry, SteadyCart } from '../../../src/index';
 import { VERSION } from '../../../src/storage';
 import { isFinal } from '../../../src/outbox/statuses';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
@@ -46,7 +46,7 @@ async function nothingLost(be: TestBackend, sc: SteadyCart, ids: string[]): Prom
   expect(r.status).to.equal('confirmed');
   expect(await be.ledger()).to.include({ charges: ids.length + 1, duplicates: 0 });
   // A charge counts when the backend commits; its answer reaches the outbox a moment later.
-  let listed = await sc.outbox.list();
+  let listed: OutboxEntry[] = [];
   await until(async () => {
     listed = await sc.outbox.list();
     return ids.every((id) => listed.some((e) => e.id == id && isFinal(e.status)));

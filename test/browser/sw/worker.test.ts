@@ -116,8 +116,7 @@ describe('service worker', () => {
     await rawPut(namespace, 'outbox', [waiting]);
     await be.fault('us', { kind: 'slow', ms: 1500, routes: ['checkout'] });
     const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`)) as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } };
-    // A sync registers only on an activated worker, which the page's 'active' may precede.
-    await until(() => reg.active?.state == 'activated', 'the worker to activate', 10_000);
+    // The page said 'active' only once the registration had an active worker: a sync registers on it.
     await reg.sync.register(replaySyncTag(namespace));
     await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status == 'confirmed', 'the worker to settle the record', 15_000);
     const posts = (await be.requests()).filter((q) => q.key == waiting.id && q.route == 'checkout');
@@ -133,8 +132,8 @@ describe('service worker', () => {
     // A page inside the worker's scope, so that the worker has a client and an update has to wait.
     const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
     await activeWorker(sc);
+    // 'active' means the registration has an active worker.
     const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
-    await until(() => reg.active, 'the first worker to activate', 10_000);
     const first = reg.active!;
     // Held long enough for the update to install and answer the probe on a busy machine: the checks below need the order in flight.
     await be.fault('us', { kind: 'hold', ms: 6000, count: 1 });
