@@ -79,7 +79,7 @@ export function createCheckoutHandler<Order = unknown>(options: CheckoutHandlerO
       if (target.name == 'checkout') {
         if (method != 'POST') return errorJson(405, 'method_not_allowed', { ...headers, allow: 'POST, OPTIONS' });
         sweepNow();
-        return await placeOrder(s, request, url.pathname, headers, t);
+        return await placeOrder(s, request, headers, t);
       }
       if (method != 'GET' && method != 'HEAD') return errorJson(405, 'method_not_allowed', { ...headers, allow: 'GET, OPTIONS' });
       return target.name == 'health' ? await health(s, headers, t) : await lookUp(s, target.key, headers, t);

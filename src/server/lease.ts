@@ -2,37 +2,55 @@ import type { IdempotencyStore } from './store/types';
 
 /** A running handler's hold on a key: renewed every third of the lease until stopped. */
 export interface Lease {
-  /** Aborts once the store says another owner holds the key. */
+  /** Aborts once the lease is lost, or may have lapsed because no heartbeat reached the store in time. */
   readonly signal: AbortSignal;
   stop(): void;
 }
 
 /**
- * Starts the heartbeat for `owner`'s lease on `key`. A heartbeat that fails
- * (store unreachable) is reported and retried at the next beat; one the store
+ * Starts the heartbeat for `owner`'s lease on `key`, reserved by a request
+ * sent at `reservedAt` (`performance.now()`). A heartbeat that fails (store
+ * unreachable) is reported and retried at the next beat; one the store
  * refuses means the lease was lost, and aborts `signal`.
+ *
+ * The store's lease starts when it runs a write, which is after the write was
+ * sent: so the lease certainly holds until `leaseMs` after the last
+ * acknowledged write was sent. A sixth of the lease before that moment with no
+ * newer acknowledgement (a partition, a hung heartbeat), `signal` aborts too,
+ * before another process may take the key over.
  */
 export function holdLease(
   store: IdempotencyStore,
   key: string,
   owner: string,
   leaseMs: number,
+  reservedAt: number,
   onError: (error: unknown) => void,
 ): Lease {
   const controller = new AbortController();
+  let expiry: ReturnType<typeof setTimeout> | undefined;
   let busy = false;
-  const timer = setInterval(() => {
-    if (busy || controller.signal.aborted) return;
+  const stop = () => {
+    clearInterval(beat);
+    clearTimeout(expiry);
+  };
+  const lose = (why: string) => {
+    stop();
+    controller.abort(new Error(`lease on ${key} ${why}`));
+  };
+  const heldFrom = (sentAt: number) => {
+    clearTimeout(expiry);
+    expiry = setTimeout(lose, sentAt + (leaseMs * 5) / 6 - performance.now(), 'may have lapsed: no heartbeat reached the store in time');
+  };
+  const beat = setInterval(() => {
+    if (busy) return;
     busy = true;
+    const sentAt = performance.now();
     store
       .heartbeat(key, owner, leaseMs)
-      .then((held) => {
-        if (!held) {
-          clearInterval(timer);
-          controller.abort(new Error(`lease on ${key} lost to another owner`));
-        }
-      }, onError)
+      .then((held) => (held ? !controller.signal.aborted && heldFrom(sentAt) : lose('lost to another owner')), onError)
       .finally(() => (busy = false));
   }, Math.max(5, Math.floor(leaseMs / 3)));
-  return { signal: controller.signal, stop: () => clearInterval(timer) };
+  heldFrom(reservedAt);
+  return { signal: controller.signal, stop };
 }

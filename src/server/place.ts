@@ -26,7 +26,7 @@ const replay = (outcome: StoredOutcome, headers: BaseHeaders): Response =>
  * `POST {prefix}/checkout`: validate, reserve the key, run the merchant's
  * handler under a lease, then store, release or keep the key by its status.
  */
-export async function placeOrder(s: Settings, request: Request, path: string, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
+export async function placeOrder(s: Settings, request: Request, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
   const key = parseKeyHeader(request.headers.get('idempotency-key'));
   if (!key) {
     const missing = request.headers.get('idempotency-key') == null;
@@ -53,7 +53,8 @@ export async function placeOrder(s: Settings, request: Request, path: string, he
     return errorJson(400, 'body_not_json', headers);
   }
 
-  const fp = fingerprint(request.method, path, raw);
+  const fp = fingerprint(raw);
+  const reservedAt = performance.now();
   let reservation;
   try {
     reservation = await t.step(
@@ -81,7 +82,7 @@ export async function placeOrder(s: Settings, request: Request, path: string, he
 
   const { owner, attempt } = reservation;
   if (attempt > 1) t.takeover(attempt);
-  const lease = holdLease(s.store, key, owner, s.leaseMs, (err) => {
+  const lease = holdLease(s.store, key, owner, s.leaseMs, reservedAt, (err) => {
     s.onError(err, { key, phase: 'heartbeat' });
     t.storeError('heartbeat');
   });
@@ -91,7 +92,10 @@ export async function placeOrder(s: Settings, request: Request, path: string, he
     const context = { key, attempt, signal: lease.signal };
     const result = await t.step('handler', () => s.handle(order, context), (r) => ({ 'steadycart.attempt': attempt, 'steadycart.handler.status': r.status }));
     status = result.status;
-    body = JSON.stringify(result.body ?? null);
+    // JSON.stringify gives no text for a function or a symbol: a handler bug, treated like a throw.
+    const text: unknown = JSON.stringify(result.body ?? null);
+    if (typeof text != 'string') throw new TypeError(`the handler's body for status ${status} is not JSON`);
+    body = text;
   } catch (err) {
     s.onError(err, { key, phase: 'handler' });
     status = 500;
@@ -111,7 +115,11 @@ export async function placeOrder(s: Settings, request: Request, path: string, he
       t.outcome('lease_lost');
       return await current(s, key, headers, t);
     }
-    await t.step('release', () => s.store.release(key, owner, { forget: what == 'forget' }));
+    if (!(await t.step('release', () => s.store.release(key, owner, { forget: what == 'forget' })))) {
+      // The lease was lost while the handler ran: this run's "not processed" may be false, since another owner ran the key.
+      t.outcome('lease_lost');
+      return await current(s, key, headers, t);
+    }
     t.outcome(RELEASED[what]);
   } catch (err) {
     // The write may or may not have committed: an ambiguous 500, resolved by a retry or a lookup.

@@ -98,7 +98,7 @@ function leaseCases(name, open) {
       assert.equal(calls, 1);
     });
 
-    it('a process whose heartbeats stopped is taken over after its lease; its signal aborts and its late completion stores nothing', async (t) => {
+    it('a process whose heartbeats stopped is taken over after its lease; its signal aborts first, and its late completion stores nothing', async (t) => {
       // Two "processes" on one store; A loses its store connection for heartbeats.
       let cut = true;
       const aStore = { ...store, heartbeat: (/** @type {[string, string, number]} */ ...args) => (cut ? Promise.reject(new Error('connection lost')) : store.heartbeat(...args)) };
@@ -118,23 +118,77 @@ function leaseCases(name, open) {
         },
       });
       const bCalls = /** @type {number[]} */ ([]);
-      const b = createCheckoutHandler({ store, leaseMs: 500, handle: async (_o, { attempt }) => (bCalls.push(attempt), { status: 201, body: { by: 'B', attempt } }) });
+      /** Whether A's signal had aborted when B's handler started. @type {boolean[]} */
+      const aAbortedWhenBRan = [];
+      const b = createCheckoutHandler({
+        store,
+        leaseMs: 500,
+        handle: async (_o, { attempt }) => (bCalls.push(attempt), aAbortedWhenBRan.push(!!aSignal?.aborted), { status: 201, body: { by: 'B', attempt } }),
+      });
       const key = randomUUID();
       const fromA = post(a, key);
       await g.entered;
+      // No heartbeat reaches the store: A learns it may have lost the key before anyone may take it.
+      assert.ok(aSignal && (await aborted(aSignal, 10_000)), "A's signal aborts while its store is cut off");
       const taken = await postUntilTaken(b, key);
       assert.equal(taken.status, 201);
       assert.deepEqual(await taken.json(), { by: 'B', attempt: 2 });
       assert.deepEqual(bCalls, [2]);
-      // A's store is back: its next heartbeat learns the lease is lost.
+      assert.deepEqual(aAbortedWhenBRan, [true], "A's signal had aborted before B's run began");
       cut = false;
-      assert.ok(aSignal && (await aborted(aSignal, 10_000)), "A's signal aborts");
       g.open();
       const late = await fromA;
       assert.equal(late.status, 201);
       assert.deepEqual(await late.json(), { by: 'B', attempt: 2 }, "A answers B's stored outcome");
       const found = await lookup(b, key);
       assert.deepEqual(await found.json(), { status: 201, body: { by: 'B', attempt: 2 } });
+    });
+
+    it('a heartbeat that hangs: the signal aborts within the lease, before another process may take the key', async (t) => {
+      const hung = { ...store, heartbeat: () => new Promise(() => {}) };
+      const g = gate();
+      t.after(() => g.open());
+      /** @type {AbortSignal | undefined} */
+      let signal;
+      const a = createCheckoutHandler({
+        store: /** @type {IdempotencyStore} */ (hung),
+        leaseMs: 600,
+        handle: async (_o, ctx) => ((signal = ctx.signal), g.enter(), await g.opened, { status: 201, body: { by: 'A' } }),
+      });
+      const key = randomUUID();
+      const fromA = post(a, key);
+      await g.entered;
+      assert.ok(signal && (await aborted(signal, 10_000)), 'aborted although no heartbeat ever answered');
+      assert.match(String(signal.reason?.message), /may have lapsed/);
+      g.open();
+      // Nobody took the key over: A's completion still stores its outcome.
+      assert.equal((await fromA).status, 201);
+      assert.deepEqual(await (await lookup(a, key)).json(), { status: 201, body: { by: 'A' } });
+    });
+
+    it('a run that lost its lease and then answers 503 replays the new owner\'s stored outcome, never "not processed"', async (t) => {
+      let cut = true;
+      const aStore = { ...store, heartbeat: (/** @type {[string, string, number]} */ ...args) => (cut ? Promise.reject(new Error('connection lost')) : store.heartbeat(...args)) };
+      const g = gate();
+      t.after(() => g.open());
+      const a = createCheckoutHandler({
+        store: aStore,
+        leaseMs: 500,
+        // What a handler told to stop would answer: nothing done here, try later.
+        handle: async () => (g.enter(), await g.opened, { status: 503, body: { error: 'aborted' } }),
+      });
+      const b = createCheckoutHandler({ store, leaseMs: 500, handle: async (_o, { attempt }) => ({ status: 201, body: { by: 'B', attempt } }) });
+      const key = randomUUID();
+      const fromA = post(a, key);
+      await g.entered;
+      const taken = await postUntilTaken(b, key);
+      assert.equal(taken.status, 201);
+      cut = false;
+      g.open();
+      const late = await fromA;
+      assert.equal(late.status, 201, 'the stored outcome, not 503: the order was processed');
+      assert.deepEqual(await late.json(), { by: 'B', attempt: 2 });
+      assert.equal(late.headers.get('idempotent-replayed'), 'true');
     });
   });
 }
