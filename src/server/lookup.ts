@@ -29,7 +29,8 @@ export async function lookUp(s: Settings, encodedKey: string, headers: BaseHeade
     // Built by hand so that the stored body text is sent unchanged.
     return rawJson(200, `{"status":${record.outcome.status},"body":${record.outcome.body}}`, headers);
   }
-  const left = record.leaseUntil - Date.now();
+  // The store's own clock where it tells it: this process's clock may be skewed from the database's.
+  const left = record.leaseLeftMs ?? record.leaseUntil - Date.now();
   return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(left > 0 ? left : s.leaseMs) });
 }
 

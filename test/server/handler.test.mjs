@@ -183,15 +183,34 @@ function rules(name, open) {
       assert.equal(m.calls.length, 1);
     });
 
-    it('422 for the same key with another body, another path, after the outcome is stored', async () => {
+    it('422 for the same key with another body after the outcome is stored; the same body on another path of the domain replays', async () => {
       const { m, h } = setup();
       const key = randomUUID();
-      assert.equal((await post(h, { key })).status, 201);
+      const first = await post(h, { key });
+      assert.equal(first.status, 201);
       // One byte more (a space) is another body.
       assert.equal((await post(h, { key, body: RAW + ' ' })).status, 422);
+      // Another endpoint of the same domain serving the checkout under a prefix: the same order, replayed.
       const other = createCheckoutHandler({ store, handle: m.handle, prefix: '/v2' });
-      assert.equal((await post(other, { key, path: '/v2/checkout' })).status, 422, 'the path is part of the fingerprint');
+      const there = await post(other, { key, path: '/v2/checkout' });
+      assert.equal(there.status, 201);
+      assert.equal(there.headers.get('idempotent-replayed'), 'true');
+      assert.equal(await there.text(), await first.text());
       assert.equal(m.calls.length, 1);
+    });
+
+    it('a handler body that is not JSON (a function) is a handler bug: 500, the key kept, nothing stored', async () => {
+      const { m, h } = setup();
+      m.set(async () => ({ status: 201, body: /** @type {any} */ (() => 'not json') }));
+      const key = randomUUID();
+      const r = await post(h, { key });
+      assert.equal(r.status, 500);
+      assert.deepEqual(await r.json(), { error: 'handler_failed' });
+      assert.equal((await get(h, `/checkout/${key}`)).status, 409, 'kept: it may have charged');
+      m.set(async (_o, { attempt }) => ({ status: 201, body: { attempt } }));
+      const again = await post(h, { key });
+      assert.equal(again.status, 201);
+      assert.deepEqual(await again.json(), { attempt: 2 });
     });
 
     it('422 wins over 409: another body while the first request is still running', async (t) => {

@@ -63,6 +63,8 @@ export function storeContract(name, open, traits) {
         { key, fingerprint: FP_A, state: 'running', owner: r.owner, attempt: 1 },
       );
       assert.ok(rec.leaseUntil > start + 50_000 && rec.leaseUntil < Date.now() + 70_000, `leaseUntil ${rec.leaseUntil}`);
+      // By the store's own clock, which the lookup's Retry-After uses: this process's clock may be skewed.
+      assert.ok(rec.leaseLeftMs !== undefined && rec.leaseLeftMs > 50_000 && rec.leaseLeftMs <= 60_000, `leaseLeftMs ${rec.leaseLeftMs}`);
       assert.ok(rec.expiresAt > start + 3_000_000, `expiresAt ${rec.expiresAt}`);
     });
 

@@ -38,8 +38,9 @@ export function memoryStore(): IdempotencyStore {
       return { kind: 'acquired', owner, attempt };
     },
     async read(key) {
-      const r = live(key, Date.now());
-      return r ? { ...r, ...(r.outcome ? { outcome: { ...r.outcome } } : {}) } : null;
+      const now = Date.now();
+      const r = live(key, now);
+      return r ? { ...r, leaseLeftMs: Math.max(0, r.leaseUntil - now), ...(r.outcome ? { outcome: { ...r.outcome } } : {}) } : null;
     },
     async heartbeat(key, owner, leaseMs) {
       const r = held(key, owner);

@@ -94,6 +94,7 @@ export function redisStore(options: RedisStoreOptions): IdempotencyStore {
         state: state == 'done' ? 'done' : 'running',
         owner: owner || null,
         leaseUntil: Number(leaseTtl) > 0 ? clock + Number(leaseTtl) : 0,
+        leaseLeftMs: Math.max(0, Number(leaseTtl)),
         attempt: Number(attempt),
         expiresAt: Number(recordTtl) > 0 ? clock + Number(recordTtl) : Number.MAX_SAFE_INTEGER,
       };

@@ -66,6 +66,7 @@ function statements(t: string) {
     read: `
       SELECT key, fingerprint, state, owner, attempt, status, body,
              coalesce(extract(epoch FROM lease_until) * 1000, 0)::float8 AS lease_until,
+             coalesce(greatest(0, extract(epoch FROM lease_until - now()) * 1000), 0)::float8 AS lease_left_ms,
              (extract(epoch FROM expires_at) * 1000)::float8 AS expires_at
       FROM ${t} WHERE key = $1 AND expires_at > now()`,
     heartbeat: `
@@ -101,6 +102,7 @@ interface ReadRow {
   status: number | null;
   body: string | null;
   lease_until: number;
+  lease_left_ms: number;
   expires_at: number;
 }
 
@@ -148,6 +150,7 @@ export function sqlStore(client: SqlClient, table: string, close: () => Promise<
         state: row.state == 'done' ? 'done' : 'running',
         owner: row.owner,
         leaseUntil: row.lease_until,
+        leaseLeftMs: row.lease_left_ms,
         attempt: row.attempt,
         expiresAt: row.expires_at,
       };

@@ -19,7 +19,7 @@ export interface StoredOutcome {
 /** What the store knows of a key. */
 export interface KeyRecord {
   key: string;
-  /** Hex SHA-256 of method, path and raw body of the request that reserved the key. */
+  /** Hex SHA-256 of the raw body of the request that reserved the key. */
   fingerprint: string;
   /** `running`: a handler holds (or held, until `leaseUntil`) the key; `done`: `outcome` is stored. */
   state: 'running' | 'done';
@@ -27,6 +27,11 @@ export interface KeyRecord {
   owner: string | null;
   /** Lease end, ms since the epoch; 0 when no lease is held. */
   leaseUntil: number;
+  /**
+   * Time left on the lease in ms, by the store's own clock (0 when none is
+   * held). When absent, `leaseUntil` minus this process's clock is used.
+   */
+  leaseLeftMs?: number;
   /** Handler runs started for this key so far (1 after the first reservation). */
   attempt: number;
   /** Present when `state` is `done`. */
