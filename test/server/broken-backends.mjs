@@ -16,6 +16,11 @@
  *   no-expose             answers lack Access-Control-Expose-Headers (Retry-After unreadable)
  *   no-trace-headers      preflights allow only the SDK's three headers (not traceparent,
  *                         tracestate, Steadycart-Drill): the advisory `cors-tracing` fails
+ *   runs-each-request     no reservation (check, then act): a key's concurrent requests all
+ *                         run a deterministic handler, so their answers are identical but
+ *                         unmarked; later ones replay, marked
+ *   rate-limited          conforming, behind a rate limiter that answers every third order
+ *                         POST and lookup 429 with Retry-After: 1: must pass
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -41,6 +46,8 @@ export const VARIANTS = {
   'split-regions': { fails: ['region-lookup', 'region-replay'], regions: true },
   'no-expose': { fails: ['cors-headers'] },
   'no-trace-headers': { fails: [], warns: ['cors-tracing'] },
+  'runs-each-request': { fails: ['burst-one-outcome'] },
+  'rate-limited': { fails: [] },
 };
 
 /** @typedef {(request: Request) => Promise<Response>} FetchHandler */
@@ -232,8 +239,53 @@ function noTraceHeaders(inner) {
   };
 }
 
+/**
+ * No reservation: the key is checked, then the handler runs. Requests for a
+ * key that arrive together all run it; a deterministic handler gives each the
+ * same 201. Once stored, the outcome is replayed marked `Idempotent-Replayed`.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function runsEachRequest(inner) {
+  /** @type {Map<string, { body: string, text: string }>} */
+  const stored = new Map();
+  return async (request) => {
+    const origin = { 'Access-Control-Allow-Origin': request.headers.get('origin') ?? '*', 'Access-Control-Expose-Headers': 'Retry-After' };
+    const looked = lookupKeyOf(request);
+    const found = looked === null ? undefined : stored.get(looked);
+    if (found) return new Response(`{"status":201,"body":${found.text}}`, { status: 200, headers: { 'Content-Type': 'application/json', ...origin } });
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    const body = await request.text();
+    const done = stored.get(key);
+    if (done && done.body !== body) return Response.json({ error: 'idempotency_key_reused' }, { status: 422, headers: origin });
+    if (done) return new Response(done.text, { status: 201, headers: { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true', ...origin } });
+    await sleep(200); // the handler's run
+    const text = JSON.stringify({ orderId: `ord_${key}`, key, status: 'confirmed' });
+    if (!stored.has(key)) stored.set(key, { body, text });
+    return new Response(text, { status: 201, headers: { 'Content-Type': 'application/json', ...origin } });
+  };
+}
+
+/**
+ * A rate limiter in front: every third order POST or lookup is 429 with
+ * `Retry-After: 1`, never reaching the backend (nothing processed).
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function rateLimited(inner) {
+  let n = 0;
+  return async (request) => {
+    if ((!isCheckoutPost(request) && !isLookup(request)) || ++n % 3) return inner(request);
+    const origin = { 'Access-Control-Allow-Origin': request.headers.get('origin') ?? '*', 'Access-Control-Expose-Headers': 'Retry-After' };
+    return Response.json({ error: 'rate_limited' }, { status: 429, headers: { 'Retry-After': '1', ...origin } });
+  };
+}
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
+  'runs-each-request': runsEachRequest,
+  'rate-limited': rateLimited,
   'no-422': no422,
   'busy-before-mismatch': busyBeforeMismatch,
   'bare-lookup': bareLookup,

@@ -21,8 +21,14 @@ interface InFlightProbes {
   pending: number;
 }
 
-/** Runs the burst and returns `burst-one-outcome`, `busy-retry-after` and the two in-flight checks. */
-export async function burst(ctx: CheckContext): Promise<CheckResult[]> {
+/**
+ * Runs the burst and returns `burst-one-outcome`, `busy-retry-after` and the
+ * two in-flight checks. `marksReplays`: the backend marked a replay
+ * `Idempotent-Replayed: true`; then each unmarked outcome in the burst is a
+ * run of the order, and more than one is a second run, even when a
+ * deterministic handler gave every run the same body.
+ */
+export async function burst(ctx: CheckContext, marksReplays: boolean): Promise<CheckResult[]> {
   const key = freshKey();
   const bodies = ctx.orders();
   let pending = BURST_SIZE;
@@ -57,7 +63,7 @@ export async function burst(ctx: CheckContext): Promise<CheckResult[]> {
   const busy = answers.filter((x) => x.status === 409);
   const counts = tally(answers);
   return [
-    oneOutcome(answers, outcome, counts),
+    oneOutcome(answers, outcome, counts, marksReplays),
     busy.length === 0
       ? should('busy-retry-after', true, 'no 409 in the burst: nothing to check')
       : should(
@@ -88,13 +94,17 @@ function tally(answers: readonly Exchange[]): string {
   return [...by].map(([s, n]) => `${n}x ${s}`).join(', ');
 }
 
-function oneOutcome(answers: readonly Exchange[], outcome: Outcome | null, counts: string): CheckResult {
+function oneOutcome(answers: readonly Exchange[], outcome: Outcome | null, counts: string, marksReplays: boolean): CheckResult {
   const head = `${BURST_SIZE} concurrent POSTs, one key: ${counts}`;
   if (!outcome) return must('burst-one-outcome', false, `${head}; no outcome for the key, even after ${FOLLOW_UPS} repeats`);
   const odd = answers.filter((x) => x.status !== 409 && !sameOutcome(x, outcome));
   const distinct = new Set(answers.filter((x) => isOutcomeStatus(x.status)).map((x) => `${x.status} ${x.body.toString('base64')}`));
-  if (odd.length === 0) return must('burst-one-outcome', true, `${head}; every answer was 409 or the one outcome ${describeOutcome(outcome)}`);
-  return must('burst-one-outcome', false, `${head}; ${distinct.size} different outcomes; e.g. one ${difference(odd[0]!, outcome)}`);
+  if (odd.length) return must('burst-one-outcome', false, `${head}; ${distinct.size} different outcomes; e.g. one ${difference(odd[0]!, outcome)}`);
+  const runs = answers.filter((x) => isOutcomeStatus(x.status) && x.headers['idempotent-replayed'] !== 'true').length;
+  if (marksReplays && runs > 1) {
+    return must('burst-one-outcome', false, `${head}; ${runs} answers not marked Idempotent-Replayed, as this backend marks its replays: the order ran ${runs} times`);
+  }
+  return must('burst-one-outcome', true, `${head}; every answer was 409 or the one outcome ${describeOutcome(outcome)}`);
 }
 
 function changedWhileRunning(p: InFlightProbes, seenRunning: boolean): CheckResult {

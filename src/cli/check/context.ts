@@ -16,21 +16,44 @@ export interface CheckContext {
 /** A fresh random key per logical order, as the SDK mints them. */
 export const freshKey = (): string => randomUUID();
 
-/** POSTs an order body with a key (omitted when null), as the SDK sends it. */
-export function postOrder(ctx: CheckContext, target: Target, label: string, key: string | null, body: string, attempt = 1): Promise<Exchange> {
-  return ctx.prober.send({
-    label,
-    method: 'POST',
-    url: target.checkout,
-    headers: {
-      'Content-Type': 'application/json',
-      ...(key === null ? {} : { 'Idempotency-Key': key }),
-      'Steadycart-Attempt': String(attempt),
-    },
-    body,
-  });
+/** The contract's "not processed; try later" answers: asked again, as the SDK would. */
+export const TRY_LATER: readonly number[] = [408, 425, 429, 503];
+/** At most this many sends per probe, each try-later answer waited out (its `Retry-After`, capped). */
+const TRIES = 5;
+const TRY_LATER_WAIT_CAP_MS = 2000;
+const TRY_LATER_WAIT_MS = 250;
+
+/**
+ * Sends until the answer is not a try-later one (a rate limiter's 429, a
+ * 503 while a store recovers), at most `TRIES` times: a conforming backend
+ * may shed load, and that is not a wrong answer. `send` gets the attempt number.
+ */
+async function patiently(first: number, send: (attempt: number) => Promise<Exchange>): Promise<Exchange> {
+  for (let attempt = first; ; attempt++) {
+    const x = await send(attempt);
+    if (x.status === null || !TRY_LATER.includes(x.status) || attempt - first == TRIES - 1) return x;
+    const retryAfterMs = Number(x.headers['retry-after']) * 1000;
+    await new Promise((r) => setTimeout(r, Math.min(TRY_LATER_WAIT_CAP_MS, retryAfterMs >= 0 ? retryAfterMs : TRY_LATER_WAIT_MS)));
+  }
 }
 
-/** Looks a key up. */
+/** POSTs an order body with a key (omitted when null), as the SDK sends it; a try-later answer is sent again. */
+export function postOrder(ctx: CheckContext, target: Target, label: string, key: string | null, body: string, attempt = 1): Promise<Exchange> {
+  return patiently(attempt, (n) =>
+    ctx.prober.send({
+      label,
+      method: 'POST',
+      url: target.checkout,
+      headers: {
+        'Content-Type': 'application/json',
+        ...(key === null ? {} : { 'Idempotency-Key': key }),
+        'Steadycart-Attempt': String(n),
+      },
+      body,
+    }),
+  );
+}
+
+/** Looks a key up; a try-later answer is asked again. */
 export const lookup = (ctx: CheckContext, target: Target, label: string, key: string): Promise<Exchange> =>
-  ctx.prober.send({ label, method: 'GET', url: target.lookup(key) });
+  patiently(1, () => ctx.prober.send({ label, method: 'GET', url: target.lookup(key) }));

@@ -11,9 +11,12 @@ export interface Outcome {
   body: Buffer;
 }
 
-/** 2xx and every 4xx but 409 and 422 are outcomes: processed, stored, replayed. */
+/** Not outcomes among the 4xx: in progress (409), another body (422), not processed (408, 425, 429). */
+const NOT_OUTCOMES = [408, 409, 422, 425, 429];
+
+/** 2xx and every other 4xx are outcomes: processed, stored, replayed. */
 export function isOutcomeStatus(status: number | null): status is number {
-  return status !== null && ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 409 && status !== 422));
+  return status !== null && ((status >= 200 && status < 300) || (status >= 400 && status < 500 && !NOT_OUTCOMES.includes(status)));
 }
 
 /** The outcome an exchange carries, or null when it is not one. */

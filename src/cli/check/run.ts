@@ -69,11 +69,12 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   results.push(await keyRequired(ctx));
 
   const { result, placed } = await placeFirst(ctx);
+  let marksReplays = false;
   results.push(result);
   if (placed) {
     const replays = await replay(ctx, placed);
     results.push(...replays, await quotedKey(ctx, placed), await changedBody(ctx, placed), await storedLookup(ctx, placed));
-    const marksReplays = replays.some((r) => r.name === 'replay-header' && r.ok);
+    marksReplays = replays.some((r) => r.name === 'replay-header' && r.ok);
     if (ctx.regions.length) results.push(...(await regions(ctx, placed, marksReplays)));
   } else {
     const why = 'the first order got no outcome (see order-answered)';
@@ -83,7 +84,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   }
   if (!ctx.regions.length) for (const name of ['region-lookup', 'region-replay']) results.push(skipped(name, 'no --region given'));
 
-  results.push(...(await burst(ctx)));
+  results.push(...(await burst(ctx, marksReplays)));
   if (options.origin) results.push(...(await preflights(ctx, options.origin)));
   results.push(await health(ctx));
   // These two look back at every exchange of the run.
