@@ -253,6 +253,12 @@ export async function startEndpoint(spec, ctx) {
         // Processed (and committed) like a healthy server; the answer is lost.
         sock.destroy();
         entry.status = 'dropped';
+      } else if (f.kind === 'stall') {
+        // Processed like a healthy server; the head of the answer is sent, its body never.
+        res.writeHead(answer.status, { ...corsHeaders(req), ...answer.headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(answer.text ?? '')), 'Cache-Control': 'no-store' });
+        res.flushHeaders();
+        hanging.add(sock);
+        entry.status = 'stalled';
       } else {
         const closeConn = dropMode || fault.kind === 'commit-drop';
         sendText(res, answer.status, answer.text, {

@@ -7,7 +7,7 @@
  */
 
 /** @typedef {'checkout' | 'lookup' | 'health' | 'preflight'} Route */
-/** @typedef {'healthy' | 'refuse' | 'silent' | 'slow' | 'lag' | 'status' | 'commit-drop' | 'decline' | 'hold'} FaultKind */
+/** @typedef {'healthy' | 'refuse' | 'silent' | 'slow' | 'lag' | 'status' | 'commit-drop' | 'stall' | 'decline' | 'hold'} FaultKind */
 
 /**
  * A normalised fault. `count` is the number of matching requests still to be
@@ -33,7 +33,7 @@
 export const ROUTES = Object.freeze(['checkout', 'lookup', 'health', 'preflight']);
 
 /** @type {readonly FaultKind[]} */
-export const FAULT_KINDS = Object.freeze(['healthy', 'refuse', 'silent', 'slow', 'lag', 'status', 'commit-drop', 'decline', 'hold']);
+export const FAULT_KINDS = Object.freeze(['healthy', 'refuse', 'silent', 'slow', 'lag', 'status', 'commit-drop', 'stall', 'decline', 'hold']);
 
 /** Upper bound for any injected delay, so no test can hang forever by mistake. */
 export const MAX_FAULT_MS = 600_000;
@@ -56,6 +56,8 @@ const SPEC = {
   lag: { routes: ANSWERED, fixedRoutes: false, params: ['ms'], counted: true },
   status: { routes: ANSWERED, fixedRoutes: false, params: ['status', 'retryAfter'], counted: true },
   'commit-drop': { routes: CHECKOUT, fixedRoutes: false, params: [], counted: true },
+  // A proxy whose upstream died mid-answer: the status line and headers arrive, the body never does.
+  stall: { routes: ANSWERED, fixedRoutes: false, params: [], counted: true },
   // A refusal and a hold only mean something for a checkout POST.
   decline: { routes: CHECKOUT, fixedRoutes: true, params: [], counted: true },
   hold: { routes: CHECKOUT, fixedRoutes: true, params: ['ms'], counted: true },

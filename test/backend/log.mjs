@@ -4,7 +4,8 @@
 /**
  * `status` is the status answered, or what happened instead: `'silent'`
  * (never answered), `'dropped'` (connection destroyed after processing, by
- * a commit-drop fault), `'refused'` (connection cut by a refuse fault while
+ * a commit-drop fault), `'stalled'` (status and headers sent, the body never,
+ * by a stall fault), `'refused'` (connection cut by a refuse fault while
  * the request was in flight), `'aborted'` (client gone, or the backend was
  * reset/closed, before the answer), or null while still being processed.
  * Connections refused by a closed listener never reach the process, so
@@ -17,7 +18,7 @@
  * @property {import('./faults.mjs').Route | 'other'} route
  * @property {string | null} key      Idempotency-Key header, or the looked-up key
  * @property {number | null} attempt  Steadycart-Attempt header
- * @property {number | 'silent' | 'dropped' | 'refused' | 'aborted' | null} status
+ * @property {number | 'silent' | 'dropped' | 'stalled' | 'refused' | 'aborted' | null} status
  * @property {string | null} origin   Origin header
  * @property {string | null} authorization  Authorization header
  * @property {string | null} csrf     X-Csrf-Token header

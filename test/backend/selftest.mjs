@@ -456,6 +456,16 @@ describe('faults', () => {
     assert.equal(r.data, '');
   });
 
+  test('stall: commits and sends the head of the answer, never its body', async () => {
+    await be.setFault('us', 'stall');
+    const r = await post(url.us, 'st1', '{"orderRef":"st"}', {}, AbortSignal.timeout(500));
+    assert.equal(r.status, 201, 'the status line and headers arrive');
+    // The body never does: only the request's own signal ends the read.
+    await assert.rejects(r.text(), { name: 'TimeoutError' });
+    assert.equal(be.charges('st1'), 1, 'committed');
+    assert.equal(at(be.requests()).status, 'stalled');
+  });
+
   test('commit-drop: commits, then closes with zero response bytes; a retry replays', async () => {
     await be.setFault('us', 'commit-drop');
     const r = await raw(port.us, rawPost('d1', '{"orderRef":"d"}'), TIMEOUT);

@@ -15,6 +15,7 @@ export type Fault =
   | 'refuse'
   | 'silent'
   | 'commit-drop'
+  | 'stall'
   | 'decline'
   | '503'
   | '429'
