@@ -53,6 +53,9 @@ export async function send(
   // The endpoint's `headers` option: its static values go under steadycart's own, its functions run in ky's `beforeRequest`.
   const fns = endpoint.headers?.fns ?? [];
   const timeout = Math.max(1, Math.round(timeoutMs));
+  // One timer for the whole exchange: ky's own timeout ends when the headers arrive, and a
+  // body that never follows them (a proxy whose upstream died) would hold the order for ever.
+  const timer = AbortSignal.timeout(timeout);
   try {
     const response = await http(url, {
       method: order ? 'POST' : 'GET',
@@ -60,8 +63,8 @@ export async function send(
       // mode: Chromium skips its CORS preflight cache for 'no-store' requests.
       cache: order ? undefined : 'no-store',
       headers: { ...endpoint.headers?.fixed, ...(order && { 'Content-Type': 'application/json', 'Idempotency-Key': order.id, 'Steadycart-Attempt': '' + attempt }) },
-      timeout,
-      signal,
+      timeout: false,
+      signal: AbortSignal.any([signal, timer]),
       credentials: config.credentials,
       // ky always hands its fetch the Request it built (with our signal and timeout). The order's
       // body joins it only here: ky clones every request before sending it (for retries, off here),
@@ -93,6 +96,6 @@ export async function send(
   } catch (error) {
     const ms = performance.now() - start;
     if (error instanceof HeadersFailure) return { body: null, error: 'headers', message: error.message, ms };
-    return { body: null, error: (error as Error)?.name == 'TimeoutError' ? 'timeout' : signal.aborted ? 'aborted' : 'network', ms };
+    return { body: null, error: signal.aborted ? 'aborted' : timer.aborted ? 'timeout' : 'network', ms };
   }
 }

@@ -109,6 +109,8 @@ export class Placer {
     };
     const abort = () => state.controller.abort();
     signal?.addEventListener('abort', abort);
+    // Aborted while the order waited for its lock or its write-ahead: no event will come.
+    if (signal?.aborted) abort();
     try {
       const outcome = (await this.reconcileDoubts(state)) ?? (await this.loop(state));
       if (outcome.status != 'pending') this.sent.delete(record.id);

@@ -413,6 +413,35 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     expect((await rejection(sc.placeOrder(order(), { signal: already.signal }))).code).to.equal('ABORTED');
   });
 
+  it('aborted while the order is being written ahead: pending with an aborted error, nothing sent', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const sc = await sdk(be, ['us']);
+    const controller = new AbortController();
+    const placing = sc.placeOrder(order(), { signal: controller.signal });
+    // The call has checked its input; the abort lands while it takes its lock and writes ahead.
+    controller.abort();
+    const r = await placing;
+    expect(r.status).to.equal('pending');
+    expect(r.error!.code).to.equal('aborted');
+    expect(await posts(be)).to.have.length(0);
+    expect((await sc.outbox.list())[0]).to.deep.include({ id: r.id, status: 'pending' });
+  });
+
+  it('an answer whose body never follows its headers times out like silence: the retry gets the stored outcome; one charge', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    // The first POST commits and sends its status line and headers, then nothing.
+    await be.fault('us', { kind: 'stall', count: 1, routes: ['checkout'] });
+    const sc = await sdk(be, ['us'], { budgetMs: 5000, tuning: { attemptTimeoutMs: 800 } });
+    // A transport whose timer stopped at the headers would wait for ever: give up well before the test does.
+    const r = await Promise.race([sc.placeOrder(order()), new Promise<'hung'>((done) => setTimeout(done, 12_000, 'hung'))]);
+    expect(r).to.not.equal('hung');
+    if (r == 'hung') return;
+    expect(r.status).to.equal('confirmed');
+    const seen = (await posts(be)).map((q) => q.status);
+    expect(seen).to.deep.equal(['stalled', 201]);
+    expect(await be.charges(r.id)).to.equal(1);
+  });
+
   it('invariant 1: write-ahead: the order, its key and its exact body are committed as sending before the first response byte', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
     // The server takes the POST and holds its answer for 30 s: nothing reaches the SDK meanwhile.
