@@ -124,6 +124,38 @@ describe('service worker', () => {
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
+  it('a sync that fires while another context holds the replay lock stays registered: the orders still wait (engines with Background Sync)', async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(options(be, namespace));
+    await activeWorker(sc);
+    sc.close();
+    const waiting = pendingRecord(order('behind-a-drain'));
+    await rawPut(namespace, 'outbox', [waiting]);
+    // A page draining the outbox: it holds the replay lock, as long as this test says.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holding = new Promise<void>((taken) => void navigator.locks.request(`${namespace}:replay`, () => (taken(), held)));
+    await holding;
+    try {
+      type SyncRegistration = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void>; getTags(): Promise<string[]> } };
+      const reg = (await navigator.serviceWorker.getRegistration(workerScope(namespace))) as SyncRegistration;
+      const tag = replaySyncTag(namespace);
+      await reg.sync.register(tag);
+      // The sync fires at once (online) and finds the lock taken. Resolving it would drop the
+      // registration, and nothing would replay the order if that page closed mid-drain.
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline) {
+        expect(await reg.sync.getTags(), 'the sync is still registered').to.include(tag);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(await be.charges(waiting.id as string), 'nobody replayed it behind the lock').to.equal(0);
+    } finally {
+      release();
+    }
+  });
+
   it('a waiting new worker is not activated while an order is in flight, and is once none is', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
