@@ -22,7 +22,7 @@ export interface InstallOptions {
    * endpoints.
    */
   config?: SteadyCartOptions;
-  /** Namespace, when the pages use another than `steadycart`. Default: the `namespace` query parameter of the worker's URL. */
+  /** Namespace, when the pages use another than `steadycart`. Default: `config.namespace`, else the `namespace` query parameter of the worker's URL. */
   namespace?: string;
   /**
    * Serve same-origin pages and their assets network-first with a cache
@@ -47,5 +47,5 @@ export interface InstallOptions {
  */
 export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: InstallOptions = {}): void {
   const { config, namespace, offlineShell } = options;
-  installWorker(worker, installShell, { config: config && normalizeOptions({ ...config, serviceWorker: false }), namespace, offlineShell });
+  installWorker(worker, installShell, { config: config && normalizeOptions({ ...config, serviceWorker: false }), namespace: namespace ?? config?.namespace, offlineShell });
 }
