@@ -39,9 +39,14 @@ export async function withLock<T>(storage: Storage, name: string, task: LockedTa
   if (locks) {
     const signal = wait ? AbortSignal.timeout(LEASE_MS) : undefined;
     const never = new AbortController().signal;
-    return locks.request(name, { ifAvailable: !wait, signal }, (lock) => (lock ? task(never) : undefined)).catch((error) => {
-      // Waited a lease's length in vain; anything else is the task's own failure.
+    let started = false;
+    return locks.request(name, { ifAvailable: !wait, signal }, (lock) => (lock ? ((started = true), task(never)) : undefined)).catch((error) => {
+      // The task's own failure.
+      if (started) throw error;
+      // Waited a lease's length in vain.
       if (signal?.aborted) return undefined;
+      // Refused by the lock manager, as in a sandboxed frame, whose storage is its own memory: the lease is enough there.
+      if (options.lease && storage.kind == 'memory') return options.lease(storage, name, task, wait);
       throw error;
     });
   }

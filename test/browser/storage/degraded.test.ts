@@ -20,6 +20,25 @@ describe('degraded storage', () => {
     expect((await sc.outbox.list()).map((e) => [e.id, e.status])).to.deep.equal([[r.id, 'confirmed']]);
   });
 
+  it('as in a sandboxed frame (no IndexedDB, Web Locks refusing every request), orders are placed and replayed under the in-memory lease', async () => {
+    const be = await startBackend();
+    const { sc } = await openTab({ namespace: uniqueNamespace(), endpoints: be.sdk('us', 'eu') }, '&noIndexedDB&refuseLocks');
+    expect(sc.health().storage).to.equal('memory');
+    const r = await sc.placeOrder({ orderRef: 'sandboxed', items: [{ sku: 'mug', qty: 1 }], total: 1250 });
+    expect(r.status).to.equal('confirmed');
+    expect(await be.charges(r.id)).to.equal(1);
+    // And a replay: an order left waiting is placed once the backend is back.
+    await be.fault('us', 'refuse');
+    await be.fault('eu', 'refuse');
+    const waiting = await sc.placeOrder({ orderRef: 'sandboxed-later', total: 990 }, { budgetMs: 500 });
+    expect(waiting.status).to.equal('pending');
+    await be.fault('us', 'healthy');
+    await be.fault('eu', 'healthy');
+    expect((await sc.outbox.retry(waiting.id)).status).to.equal('confirmed');
+    expect(await be.charges(waiting.id)).to.equal(1);
+    expect(sc.health().lastReplayError).to.equal(undefined);
+  });
+
   it('without IndexedDB, the cart works in memory and says so through storage:degraded and health()', async () => {
     const { sc } = await openTab({ namespace: uniqueNamespace() }, '&noIndexedDB');
     expect(sc.health().storage).to.equal('memory');
