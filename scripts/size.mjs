@@ -109,12 +109,21 @@ import * as esbuild from 'esbuild';
  * modules of its own (transport/hedge.ts, page/health.ts), which costs it
  * 79 B (23,012 -> 23,091 B); the worker went from 15,840 B to 15,403 B.
  * Both targets stand and are reported as missed.
+ *
+ * The page's limit was raised from 23,200 B to 23,300 B (commit "Size: page
+ * limit 23,300 B, for three fixes"): the page stood at 23,179 B, and three
+ * fixes of orders that hung or broke take it to 23,232 B: one timer for a
+ * whole exchange (an answer whose body never followed its headers held the
+ * order for ever; +15 B), an abort that landed before the run started (with
+ * it), and the in-memory lease where Web Locks refuse (a sandboxed frame's
+ * placeOrder always rejected; +38 B). Both targets stand and are reported
+ * as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_200, target: 16_000 },
+  page: { limit: 23_300, target: 16_000 },
   worker: { limit: 15_500, target: 15_000 },
 };
 
