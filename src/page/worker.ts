@@ -1,6 +1,6 @@
 /// <reference path="./workbox-window.d.ts" />
 import type { Workbox } from 'workbox-window';
-import type { Events } from '../events';
+import { onEveryOrder, type Events } from '../events';
 import type { Config } from '../options';
 import type { Outbox } from '../outbox/outbox';
 import type { Health } from '../types';
@@ -61,19 +61,21 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   /** Asks the waiting worker to take over; set once a registration is known. */
   let skipWaiting: (() => void) | undefined;
   let waiting = false;
-  const activateWaiting = async () => {
-    if (waiting && skipWaiting && !(await outbox.sending())) {
-      waiting = false;
-      skipWaiting();
-    }
-  };
-  // A new worker waits while an order is in flight; it may take over once none is.
-  events.on('order:confirmed', activateWaiting);
-  events.on('order:pending', activateWaiting);
+  const activateWaiting = () =>
+    // After close() storage may refuse the check: the update then waits for the next page.
+    waiting &&
+    skipWaiting &&
+    outbox.sending().then((busy) => {
+      if (!busy && waiting) {
+        waiting = false;
+        skipWaiting!();
+      }
+    }, () => {});
+  // A new worker waits while an order is in flight; it may take over once none is, whatever its outcome.
+  onEveryOrder(events, activateWaiting);
   const offerWaiting = () => {
     waiting = true;
-    // After close() storage may refuse the check: the update then waits for the next page.
-    activateWaiting().catch(() => {});
+    activateWaiting();
   };
 
   /** The registration to ask for Background Sync: `undefined` when there is none (it may also never settle: no worker controls the page yet). */

@@ -182,4 +182,25 @@ describe('service worker', () => {
     await until(() => reg.active != first, 'the new worker to take over', 10_000);
     expect(reg.waiting).to.equal(null);
   });
+
+  it('a waiting new worker takes over once the order in flight settles whatever its outcome: here, refused', async () => {
+    // Every answer of this endpoint takes 6 s: long enough for the update to install and wait behind the order.
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main', latencyMs: 6000 }] });
+    const namespace = uniqueNamespace();
+    const tabOptions = options(be, namespace, { endpoints: be.sdk('us'), serviceWorker: worker(namespace, '/test/fixtures/versioned-sw'), budgetMs: 20_000, tuning: { attemptTimeoutMs: 15_000, minAttemptTimeoutMs: 15_000 } });
+    const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
+    await activeWorker(sc);
+    const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
+    const first = reg.active!;
+    await be.fault('us', 'decline');
+    const placing = sc.placeOrder(order('declined-in-flight'));
+    await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
+    await reg.update();
+    const waiting = (await until(() => reg.waiting, 'the new worker to wait', 10_000))!;
+    expect((await probe(waiting))?.skips).to.equal(0);
+    expect((await sc.outbox.list())[0]?.status, 'still in flight when the worker answered').to.equal('sending');
+    expect((await placing).status).to.equal('rejected');
+    await until(() => reg.active != first, 'the new worker to take over', 10_000);
+    expect(reg.waiting).to.equal(null);
+  });
 });
