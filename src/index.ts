@@ -63,7 +63,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
     },
   });
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
-  circuits.probeOpen();
+  circuits.probeOpen().catch(() => {});
   const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers });
   sc[INSTRUMENTATION] = config;
   // Drill mode is its own chunk: a shop that does not ask for it never loads it.

@@ -77,7 +77,7 @@ export function startReplayTriggers(
   };
   const forced = () => replay(true);
   const visible = () => document.visibilityState == 'visible' && forced();
-  const online = () => probeOpen().finally(forced);
+  const online = () => probeOpen().then(forced, forced);
   addEventListener('online', online);
   document.addEventListener('visibilitychange', visible);
   setTimeout(forced);

@@ -220,9 +220,13 @@ export class Circuits {
       // Timers may fire a millisecond before Date.now() reaches their target (Firefox does): nothing
       // was due yet, so wait again rather than never probe. (A probe reschedules when it settles.)
       if (!due().length) return this.schedule();
-      // An order still waiting after the replay is in flight (its own run probes) or waits for its lock's holder.
-      if ((await this.orders.waiting()) && !this.closed) await this.orders.replay();
-      if (!this.closed && !(await this.orders.waiting())) due().forEach((e) => this.probe(e));
+      try {
+        // An order still waiting after the replay is in flight (its own run probes) or waits for its lock's holder.
+        if ((await this.orders.waiting()) && !this.closed) await this.orders.replay();
+        if (!this.closed && !(await this.orders.waiting())) due().forEach((e) => this.probe(e));
+      } catch {
+        // Storage or the lock manager refused: the page's replay triggers report that, and replay again.
+      }
     }, Math.max(0, next - Date.now()));
   }
 }
