@@ -118,12 +118,19 @@ import * as esbuild from 'esbuild';
  * it), and the in-memory lease where Web Locks refuse (a sandboxed frame's
  * placeOrder always rejected; +38 B). Both targets stand and are reported
  * as missed.
+ *
+ * The page's limit was raised from 23,300 B to 23,400 B (commit "Storage: an
+ * order copied into memory is in doubt in every domain"): a page that fell
+ * back to memory replayed its copy of an order that another context had
+ * meanwhile sent to a domain, and could send it to another domain with no
+ * lookup, a double charge. The fix costs 76 B (23,236 -> 23,312 B). The
+ * target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_300, target: 16_000 },
+  page: { limit: 23_400, target: 16_000 },
   worker: { limit: 15_500, target: 15_000 },
 };
 

@@ -3,7 +3,7 @@ import { Emitter, SILENT, type Events } from './events';
 import type { Config } from './options';
 import { Outbox } from './outbox/outbox';
 import { OutboxReplay } from './outbox/replay';
-import { readIntoMemory, Storage, type ToMemory } from './storage';
+import { readIntoMemory, Storage, type MemoryStores, type ToMemory } from './storage';
 import { Circuits } from './transport/circuits';
 import { HedgingPlacer } from './transport/hedge';
 import { Placer } from './transport/place';
@@ -43,7 +43,21 @@ export interface Core<O extends OutboxReplay = Outbox> {
  * hedges, its events reach the shop's listeners and its storage falls back
  * to memory. See {@link buildCore}.
  */
-export const createCore = (config: Config): Promise<Core> => buildCore(Outbox, HedgingPlacer, new Emitter(), config, undefined, readIntoMemory);
+export const createCore = (config: Config): Promise<Core> => buildCore(Outbox, HedgingPlacer, new Emitter(), config, undefined, (name, db) => readIntoMemory(name, db).then(doubtCopies(config)));
+
+/**
+ * Other contexts go on with the database after this page fell back to
+ * memory, and may send a copied order to a domain this copy never hears of:
+ * so each copied order counts as possibly placed in every configured domain,
+ * and reaches another only after a lookup there said it is not (invariant 3).
+ */
+const doubtCopies =
+  ({ endpoints }: Config) =>
+  (memory: MemoryStores): MemoryStores => {
+    // A malformed record is left as it is, for the reader's checks to quarantine. (A domain listed twice is harmless.)
+    for (const order of memory.all('outbox')) if (Array.isArray(order.domains)) memory.put('outbox', { ...order, domains: [...order.domains, ...endpoints.map((e) => e.domain)] });
+    return memory;
+  };
 
 /**
  * @internal The service worker's engine: its outbox only replays (it never

@@ -2,7 +2,7 @@ import { BaseStorage, type Durability } from './base';
 import type { StoreName, Value } from './schema';
 
 export { BaseStorage, isStorageFailure, openDatabase, VERSION, type Durability } from './base';
-export { readIntoMemory, type ToMemory } from './memory';
+export { readIntoMemory, type MemoryStores, type ToMemory } from './memory';
 export type { CartRecord, EndpointRecord, LeaseRecord, OutboxRecord, StoreName } from './schema';
 
 /**

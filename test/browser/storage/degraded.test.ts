@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { closeBackends, startBackend } from '../backend';
-import { rawOpen } from '../hardening/raw-idb';
+import { pendingRecord, rawOpen, rawPut } from '../hardening/raw-idb';
 import { cleanup, item, open, openTab, uniqueNamespace, until } from '../helpers';
 
 describe('degraded storage', () => {
@@ -37,6 +37,39 @@ describe('degraded storage', () => {
     expect((await sc.outbox.retry(waiting.id)).status).to.equal('confirmed');
     expect(await be.charges(waiting.id)).to.equal(1);
     expect(sc.health().lastReplayError).to.equal(undefined);
+  });
+
+  it('invariant 3 in memory: an order copied from the database as this tab degrades may have been placed by another context, so it reaches another domain only after a lookup', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const [us, backup] = be.sdk('us', 'backup');
+    const sc = await open({ namespace, endpoints: [us!, backup!], budgetMs: 2000 });
+    // An order waiting in the database, which another context is about to send: it holds the order's lock.
+    const record = pendingRecord({ orderRef: 'copied', total: 990, payment: { token: 'pm_copy' } });
+    const key = record.id as string;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await new Promise<void>((taken) => void navigator.locks.request(`${namespace}:order:${key}`, () => (taken(), held)));
+    await rawPut(namespace, 'outbox', [record]);
+    // A newer build of the shop upgrades the database: this tab goes on in memory, with a copy of it.
+    (await rawOpen(namespace, 99)).close();
+    await until(() => sc.health().storage == 'memory', 'the tab to degrade');
+    // Meanwhile another context, on the database, placed the order in domain main; its answer was lost, and us went down.
+    const placed = await fetch(`${us!.url}/checkout`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key }, body: record.body as string });
+    expect(placed.status).to.equal(201);
+    await be.fault('us', 'refuse');
+    // That context tells every tab us's circuit is open, and that its server asked for 20 s of quiet (Retry-After).
+    const channel = new BroadcastChannel(namespace);
+    const quietUntil = Date.now() + 20_000;
+    channel.postMessage({ t: 'endpoint', record: { id: us!.url, state: 'open', failures: 3, openMs: 20_000, retryAt: quietUntil, notBefore: quietUntil, samples: [], updatedAt: Date.now() } });
+    channel.close();
+    await until(() => sc.health().endpoints[0]!.state == 'open', "the news of us's circuit");
+    release();
+    const entry = await sc.outbox.retry(key);
+    // main cannot be asked (us refuses), so the order may not go to backup: it waits, charged once.
+    expect(entry.status).to.equal('pending');
+    expect((await be.requestsTo('backup')).filter((q) => q.route == 'checkout')).to.have.length(0);
+    expect(await be.charges(key)).to.equal(1);
   });
 
   it('without IndexedDB, the cart works in memory and says so through storage:degraded and health()', async () => {
