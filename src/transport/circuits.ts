@@ -184,9 +184,9 @@ export class Circuits {
   private set(record: EndpointRecord): void {
     const before = this.records.get(record.id);
     this.apply(record);
-    // A change of state is shared at once; a mere new latency sample at most once a second, so a
-    // busy drain does not write and broadcast a record per order.
-    if (before?.state == record.state && record.updatedAt - (this.shared.get(record.id) ?? 0) < SHARE_MS) return;
+    // A change of state, or of a server's pace (Retry-After), is shared at once; a mere new latency
+    // sample at most once a second, so a busy drain does not write and broadcast a record per order.
+    if (before?.state == record.state && before.notBefore == record.notBefore && record.updatedAt - (this.shared.get(record.id) ?? 0) < SHARE_MS) return;
     this.shared.set(record.id, record.updatedAt);
     this.storage.put('endpoints', record, 'relaxed').catch(() => {});
     this.channel.post({ t: 'endpoint', record });

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import type { EndpointRecord } from '../../../src/storage';
+import { Channel } from '../../../src/channel';
+import { normalizeOptions } from '../../../src/options';
+import { Storage, type EndpointRecord } from '../../../src/storage';
+import { Circuits } from '../../../src/transport/circuits';
 import { closeBackends, startBackend, type Fault, type TestBackend } from '../backend';
 import { rawAll } from '../hardening/raw-idb';
 import { cleanup, deleteDatabase, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
@@ -107,6 +110,38 @@ describe('herd: recovery without a stampede', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await seen(be)).to.deep.equal(['checkout 503']);
     expect(Date.now()).to.be.below(stored.notBefore!, 'the test ran past the Retry-After: the check above proves nothing');
+  });
+
+  it('a Retry-After that reaches an already open circuit within a second of its last share still reaches every tab', async () => {
+    const namespace = uniqueNamespace();
+    const config = normalizeOptions({ namespace, endpoints: [{ url: 'http://127.0.0.1:9', domain: 'main' }] });
+    const endpoint = config.endpoints[0]!;
+    // Two contexts' circuits on one database and one channel name, as two tabs have them.
+    const [a, b] = [0, 1].map(() => {
+      const storage = new Storage(namespace, () => {});
+      const channel = new Channel(namespace);
+      const circuits = new Circuits(config, storage, channel, () => {});
+      channel.listen((message) => message.t == 'endpoint' && circuits.onRemote(message.record));
+      return { storage, channel, circuits };
+    });
+    try {
+      // A network error opens the circuit (a change of state, shared at once) ...
+      a!.circuits.failure(endpoint, { body: null, error: 'network', ms: 5 });
+      await until(() => b!.circuits.circuit(endpoint).state == 'open', 'the other tab to hear of the open circuit');
+      // ... and at once a lookup to it is answered 503 with Retry-After: 20 s. The state stays open.
+      const before = Date.now();
+      a!.circuits.failure(endpoint, { status: 503, body: null, retryAfterMs: 20_000, ms: 5 });
+      expect(a!.circuits.circuit(endpoint).notBefore).to.be.at.least(before + 20_000);
+      await until(() => (b!.circuits.circuit(endpoint).notBefore ?? 0) >= before + 20_000, "the other tab to hear of the server's pace", 5000);
+      const stored = await until(async () => (await rawAll<EndpointRecord>(namespace, 'endpoints')).find((r) => (r.notBefore ?? 0) >= before + 20_000), 'the pace at rest');
+      expect(stored!.state).to.equal('open');
+    } finally {
+      for (const { storage, channel, circuits } of [a!, b!]) {
+        circuits.close();
+        channel.close();
+        storage.close();
+      }
+    }
   });
 
   it('back online, an order whose run waits for its open circuit goes at once, not when the probe interval it had ends', async () => {
