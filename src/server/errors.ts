@@ -9,7 +9,10 @@ export type ServerErrorCode =
   | 'STORE_LOCKED'
   /** The store answered something it never should (a corrupt or foreign record). */
   | 'STORE_CORRUPT'
-  /** A body parser consumed the request body before the checkout handler saw its bytes. */
+  /**
+   * A body parser consumed the request body before the checkout handler saw
+   * its bytes. Never thrown: `toNodeListener` answers such a request 500 `body_consumed`.
+   */
   | 'BODY_CONSUMED';
 
 /**

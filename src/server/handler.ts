@@ -7,7 +7,7 @@ import type { RequestTelemetry, RouteInfo } from './telemetry/types';
 
 /**
  * A Fetch-standard request handler serving the wire contract. Mount it with an
- * adapter (`toNodeListener`, `checkoutPlugin`) or hand it `Request`s directly
+ * adapter (`toNodeListener`, `fastifyCheckout`) or hand it `Request`s directly
  * (Hono, Bun, Deno, workers).
  */
 export interface CheckoutHandler {

@@ -41,7 +41,11 @@ export interface CorsOptions {
   credentials?: boolean;
   /** `Access-Control-Max-Age` in seconds. Default 600. */
   maxAgeSeconds?: number;
-  /** Request headers allowed besides Content-Type, Idempotency-Key and Steadycart-Attempt (e.g. `Authorization`). */
+  /**
+   * Request headers allowed besides those always allowed: Content-Type,
+   * Idempotency-Key, Steadycart-Attempt, `traceparent` and `tracestate`
+   * (steadycart/otel) and Steadycart-Drill (drill mode). For example `Authorization`.
+   */
   allowHeaders?: readonly string[];
 }
 
@@ -98,6 +102,13 @@ const positive = (name: string, value: number | undefined, fallback: number, min
   return v;
 };
 
+/** A list option: absent is empty; anything but an array of strings is refused, never spread (a string would be, letter by letter). */
+const strings = (name: string, value: readonly string[] | undefined, what: string): readonly string[] => {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((v) => typeof v != 'string')) invalidOption(name, `must be an array of ${what}`);
+  return value;
+};
+
 /** @internal Checks the options once; the rest of the code trusts {@link Settings}. */
 export function settings<Order>(options: CheckoutHandlerOptions<Order>): Settings {
   if (!options || typeof options.store?.reserve != 'function') invalidOption('store', 'must be an IdempotencyStore');
@@ -112,13 +123,15 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
   let corsSettings: Settings['cors'] = null;
   if (cors) {
     const origins = cors.origins;
-    if (typeof origins != 'function' && !Array.isArray(origins)) invalidOption('cors.origins', 'must be a list of origins or a function');
+    if (typeof origins != 'function' && (!Array.isArray(origins) || origins.some((o) => typeof o != 'string'))) {
+      invalidOption('cors.origins', 'must be an array of origins (strings) or a function');
+    }
     const list = typeof origins == 'function' ? null : new Set(origins as readonly string[]);
     corsSettings = {
       allowed: list ? (o) => list.has(o) : (origins as (origin: string) => boolean),
       credentials: cors.credentials ?? false,
       maxAgeSeconds: positive('cors.maxAgeSeconds', cors.maxAgeSeconds, 600, 0),
-      allowHeaders: cors.allowHeaders ?? [],
+      allowHeaders: strings('cors.allowHeaders', cors.allowHeaders, 'header names'),
     };
   }
   const onError = options.onError ?? (() => {});
@@ -130,7 +143,7 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
     leaseMs: positive('leaseMs', options.leaseMs, 30_000, 10),
     bodyLimit: positive('bodyLimit', options.bodyLimit, 65_536),
     cors: corsSettings,
-    allowCardLikeAt: options.allowCardLikeAt ?? [],
+    allowCardLikeAt: strings('allowCardLikeAt', options.allowCardLikeAt, 'JSON paths'),
     sweepEveryMs: positive('sweepEveryMs', options.sweepEveryMs, 600_000),
     onError,
     telemetry: options.telemetry ? loadTelemetry(checkTelemetry(options.telemetry), NO_TELEMETRY, (err) => onError(err, { phase: 'telemetry' })) : NO_TELEMETRY,

@@ -16,7 +16,7 @@ import { serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
-import { createCheckoutHandler, fastifyCheckout, memoryStore, toNodeListener } from '../../dist/server.mjs';
+import { createCheckoutHandler, fastifyCheckout, isSteadyCartServerError, memoryStore, toNodeListener } from '../../dist/server.mjs';
 
 const ORIGIN = 'https://shop.example';
 /** Odd spacing and key order: a body parsed and serialized again would differ from these bytes. */
@@ -157,6 +157,25 @@ for (const [name, start] of Object.entries(frameworks)) {
     }
   });
 }
+
+describe('adapters: a bad argument is INVALID_OPTIONS where it is passed', () => {
+  /** @param {string} option */
+  const invalid = (option) => (/** @type {unknown} */ err) => isSteadyCartServerError(err) && err.code == 'INVALID_OPTIONS' && err.option == option;
+
+  it('toNodeListener without a handler throws at once, not in the request listener (which would end the process)', () => {
+    for (const handler of [undefined, null, {}, 'handler']) assert.throws(() => toNodeListener(/** @type {any} */ (handler)), invalid('handler'));
+    assert.throws(() => toNodeListener(checkout().handler, /** @type {any} */ ({ onError: 'log' })), invalid('onError'));
+  });
+
+  it('fastifyCheckout without a handler from createCheckoutHandler fails registration', async () => {
+    for (const options of [{}, { handler: async () => new Response() }]) {
+      const app = Fastify();
+      app.register(fastifyCheckout, /** @type {any} */ (options));
+      await assert.rejects(app.ready(), invalid('handler'));
+      await app.close();
+    }
+  });
+});
 
 describe('adapter: Express with a body parser mounted first', () => {
   /** @type {Running[]} */

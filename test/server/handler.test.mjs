@@ -376,6 +376,24 @@ rules('memory', async () => ({ store: memoryStore(), close: async () => {} }));
 
 rules('postgres', () => openPostgresStore('handler'));
 
+describe('checkout handler: list options', () => {
+  /** @param {string} option */
+  const invalid = (option) => (/** @type {unknown} */ err) => isSteadyCartServerError(err) && err.code == 'INVALID_OPTIONS' && err.option == option;
+  /** @param {Record<string, unknown>} extra */
+  const create = (extra) => () => createCheckoutHandler(/** @type {any} */ ({ store: memoryStore(), handle: async () => ({ status: 201, body: {} }), ...extra }));
+
+  it('cors.origins, cors.allowHeaders and allowCardLikeAt must be arrays of strings: anything else is INVALID_OPTIONS naming it', () => {
+    assert.throws(create({ cors: { origins: ORIGIN } }), invalid('cors.origins'));
+    assert.throws(create({ cors: { origins: [ORIGIN, 1] } }), invalid('cors.origins'));
+    // A string would be spread letter by letter into Access-Control-Allow-Headers.
+    assert.throws(create({ cors: { origins: [ORIGIN], allowHeaders: 'Authorization' } }), invalid('cors.allowHeaders'));
+    assert.throws(create({ cors: { origins: [ORIGIN], allowHeaders: [null] } }), invalid('cors.allowHeaders'));
+    assert.throws(create({ allowCardLikeAt: 'giftCards[*].reference' }), invalid('allowCardLikeAt'));
+    assert.throws(create({ allowCardLikeAt: [{}] }), invalid('allowCardLikeAt'));
+    create({ cors: { origins: (/** @type {string} */ o) => o == ORIGIN, allowHeaders: ['Authorization'] }, allowCardLikeAt: ['giftCards[*].reference'] })();
+  });
+});
+
 describe('checkout handler: sweeping', () => {
   it('asks the store to sweep on POSTs, at most once per sweepEveryMs, the first time one interval after start', async () => {
     const base = memoryStore();

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { memoryStore, pgliteStore, postgresStore } from '../../dist/server.mjs';
+import { isSteadyCartServerError, memoryStore, pgliteStore, postgresStore } from '../../dist/server.mjs';
 import { openPostgres, openPostgresStore, openRedisStore } from './fixtures.mjs';
 import { storeContract } from './store-contract.mjs';
 
@@ -34,6 +34,15 @@ storeContract(
 storeContract('postgres', () => openPostgresStore('contract'), { sweeps: true });
 // Redis expires records by TTL: sweep() has nothing to delete.
 storeContract('redis', () => openRedisStore('contract'), { sweeps: false });
+
+describe('postgresStore options', () => {
+  it('without a pool (or with something that is not one) is INVALID_OPTIONS naming pool, at once rather than at migrate', () => {
+    const invalid = (/** @type {unknown} */ err) => isSteadyCartServerError(err) && err.code == 'INVALID_OPTIONS' && err.option == 'pool';
+    for (const options of [undefined, {}, { pool: {} }, { pool: { query: 'SELECT 1' } }]) {
+      assert.throws(() => postgresStore(/** @type {any} */ (options)), invalid);
+    }
+  });
+});
 
 describe('postgresStore.migrate', () => {
   it('creates a logged table, also when four processes migrate one empty database at once', async () => {

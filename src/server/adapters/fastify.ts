@@ -1,3 +1,4 @@
+import { invalidOption } from '../errors';
 import type { CheckoutHandler } from '../handler';
 import { fromResponse, toRequest } from './fetch';
 
@@ -44,7 +45,9 @@ export interface FastifyCheckoutOptions {
  * ```
  */
 export async function fastifyCheckout(instance: FastifyInstanceLike, options: FastifyCheckoutOptions): Promise<void> {
-  const { handler } = options;
+  const handler = options?.handler;
+  // Its `prefix` gives the routes: a plain Fetch function has none.
+  if (typeof handler != 'function' || typeof handler.prefix != 'string') invalidOption('handler', 'must be the handler from createCheckoutHandler');
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   const serve = async (request: FastifyRequestLike, reply: FastifyReplyLike) => {

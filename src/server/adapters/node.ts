@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { SteadyCartServerError } from '../errors';
+import { invalidOption, SteadyCartServerError } from '../errors';
 import { errorJson } from '../http/respond';
 import { fromResponse, toRequest } from './fetch';
 
@@ -34,7 +34,10 @@ export interface NodeListenerOptions {
  * ```
  */
 export function toNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
-  const onError = options.onError ?? (() => {});
+  // Checked now: inside the listener, a bad handler would throw out of the request event and end the process.
+  if (typeof handler != 'function') invalidOption('handler', 'must be a Fetch handler (createCheckoutHandler\'s result)');
+  if (options?.onError !== undefined && typeof options.onError != 'function') invalidOption('onError', 'must be a function');
+  const onError = options?.onError ?? (() => {});
   return (req, res, next) => {
     const nodeReq = req as NodeRequest;
     const path = nodeReq.originalUrl ?? req.url ?? '/';

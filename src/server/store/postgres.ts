@@ -1,3 +1,4 @@
+import { invalidOption } from '../errors';
 import { migrateSql, sqlStore, tableName, type SqlClient, type SqlTableOptions } from './sql';
 import type { IdempotencyStore } from './types';
 
@@ -31,8 +32,10 @@ export interface PostgresStore extends IdempotencyStore {
  * ```
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
+  const pool = options?.pool;
+  // Checked here, not at the first query, so that a missing pool fails where it is passed.
+  if (!pool || typeof pool.query != 'function') invalidOption('pool', 'must be a pg Pool (or Client)');
   const table = tableName(options);
-  const pool = options.pool;
   const client: SqlClient = {
     async query<Row>(text: string, params: readonly unknown[]) {
       const r = await pool.query(text, [...params]);
