@@ -33,6 +33,16 @@ const errorCode = (error: unknown): string => {
   return typeof code == 'string' ? code : typeof name == 'string' ? name : 'Error';
 };
 
+/** The options, checked before anything is wrapped: a provider without its method would otherwise throw a bare TypeError. */
+function checkOptions(options: InstrumentOptions): InstrumentOptions {
+  const invalid = (path: string, message: string) => new SteadyCartError('INVALID_OPTIONS', message, path);
+  if (typeof options != 'object' || options === null) throw invalid('options', 'must be an object');
+  if (options.tracerProvider && typeof options.tracerProvider.getTracer != 'function') throw invalid('tracerProvider', 'must be a TracerProvider');
+  if (options.meterProvider && typeof options.meterProvider.getMeter != 'function') throw invalid('meterProvider', 'must be a MeterProvider');
+  if (options.traceparent !== undefined && typeof options.traceparent != 'boolean') throw invalid('traceparent', 'must be true or false');
+  return options;
+}
+
 /**
  * Instruments a steadycart instance of this page with OpenTelemetry: a span
  * per `placeOrder` call, a CLIENT span per request (children of the order's
@@ -43,7 +53,9 @@ const errorCode = (error: unknown): string => {
  * value or payment data ever becomes an attribute.
  *
  * Returns the function that removes the instrumentation again. Throws
- * `INVALID_OPTIONS` when `sc` is not an instance of steadycart's page SDK.
+ * `INVALID_OPTIONS` when `sc` is not an instance of steadycart's page SDK,
+ * or naming the option (`tracerProvider`, `meterProvider`, `traceparent`)
+ * that is not what it claims to be.
  *
  * @example
  * ```ts
@@ -54,6 +66,7 @@ const errorCode = (error: unknown): string => {
 export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () => void {
   const hook = (sc as Instrumentable | null | undefined)?.[INSTRUMENTATION];
   if (!hook) throw new SteadyCartError('INVALID_OPTIONS', 'must be an instance from createSteadyCart', 'sc');
+  checkOptions(options);
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('steadycart');
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('steadycart');
   let active = true;

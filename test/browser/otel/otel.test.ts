@@ -3,7 +3,7 @@ import { MeterProvider, MetricReader, type DataPoint, type Histogram, type Resou
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
-import { instrument } from '../../../src/otel/index';
+import { instrument, type InstrumentOptions } from '../../../src/otel/index';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
 import { cleanup, open, QUICK_TUNING, rejection, uniqueNamespace, until } from '../helpers';
 
@@ -269,5 +269,21 @@ describe('steadycart/otel: what it never records, drills, and removal', () => {
     for (const value of [undefined, {}, { placeOrder() {} }]) {
       expect((await rejection(() => instrument(value as unknown as SteadyCart))).code).to.equal('INVALID_OPTIONS');
     }
+  });
+
+  it('instrument() with a provider that is not one throws INVALID_OPTIONS naming it, and wraps nothing', async () => {
+    const sc = await open({ namespace: uniqueNamespace() });
+    const placeOrder = sc.placeOrder;
+    const bad: Array<[unknown, string]> = [
+      [{ tracerProvider: {} }, 'tracerProvider'],
+      [{ meterProvider: { getTracer() {} } }, 'meterProvider'],
+      [{ traceparent: 'yes' }, 'traceparent'],
+      [null, 'options'],
+    ];
+    for (const [options, path] of bad) {
+      const error = await rejection(() => instrument(sc, options as InstrumentOptions));
+      expect([error.name, error.code, error.path]).to.deep.equal(['SteadyCartError', 'INVALID_OPTIONS', path]);
+    }
+    expect(sc.placeOrder).to.equal(placeOrder);
   });
 });
