@@ -11,6 +11,7 @@ import { steadyCart } from './page/instance';
 import { INSTRUMENTATION, type Instrumentable } from './page/instrumentation';
 import { startReplayTriggers } from './page/triggers';
 import { registerWorker } from './page/worker';
+import type { DrillApi } from './drill/types';
 import type { SteadyCart, SteadyCartOptions } from './types';
 
 export { SteadyCartError, isSteadyCartError, type ErrorCode } from './errors';
@@ -19,6 +20,19 @@ export type * from './types';
 export type * from './drill/types';
 export { SKIP_WAITING, isSkipWaiting, replaySyncTag, type SkipWaitingMessage } from './worker-protocol';
 
+/**
+ * Creates a steadycart instance in drill mode (docs/drills.md). With
+ * `drill: true` written as a literal, the instance is typed with its
+ * `drill` API, so `sc.drill.start(...)` compiles without a check; a `drill`
+ * typed as `boolean` gets the general signature, where `sc.drill` may be absent.
+ *
+ * @example
+ * ```ts
+ * const sc = await createSteadyCart({ endpoints, drill: true }); // staging builds only
+ * sc.drill.start({ endpoint: 'https://pay-us.staging.example.com', fault: 'refuse', forMs: 120_000 });
+ * ```
+ */
+export function createSteadyCart(options: SteadyCartOptions & { drill: true }): Promise<SteadyCart & { readonly drill: DrillApi }>;
 /**
  * Creates a steadycart instance: opens storage (or degrades to memory),
  * loads the cart and the shared endpoint state, and starts replaying waiting
@@ -39,6 +53,7 @@ export { SKIP_WAITING, isSkipWaiting, replaySyncTag, type SkipWaitingMessage } f
  * const result = await sc.placeOrder(order, { paymentTokenExpiresAt });
  * ```
  */
+export function createSteadyCart(options?: SteadyCartOptions): Promise<SteadyCart>;
 export async function createSteadyCart(options?: SteadyCartOptions): Promise<SteadyCart> {
   assertBrowser();
   const config = normalizeOptions(options);
