@@ -137,7 +137,12 @@ export interface SteadyCartOptions {
   paths?: PathOptions;
   /** Extra request headers on every endpoint, for example `Authorization`. */
   headers?: HeadersOption;
-  /** Outbox settings, or `false` to never queue (an order that cannot be placed now then `failed`). */
+  /**
+   * Outbox settings, or `false` to never queue (an order that cannot be placed
+   * now then `failed`). `retentionMs`: how long a waiting order is kept and
+   * replayed before it is `expired`, 60,000 ms (1 min) to 30 days. Default 24 h
+   * (86,400,000 ms).
+   */
   outbox?: { retentionMs?: number } | false;
   /**
    * URL of the steadycart service worker (for example `/steadycart-sw.js`).
@@ -350,9 +355,12 @@ export interface EndpointHealth {
   url: string;
   domain: string;
   state: CircuitState;
-  /** Smoothed latency of recent answers, `null` before the first. */
+  /**
+   * Median latency in ms of the last 20 answers this endpoint gave to orders
+   * (lookups and 409 "in progress" answers are not counted), `null` before the first.
+   */
   latencyMs: number | null;
-  /** 95th percentile of recent answers, `null` before enough samples. */
+  /** 95th percentile of the same samples, `null` before 5 of them. */
   p95Ms: number | null;
   /** Consecutive failures. */
   failures: number;
@@ -520,8 +528,8 @@ export interface SteadyCart {
    * Places an order: tries online within the budget, failing over across
    * endpoints and domains without ever risking a double charge, and keeps it
    * in the outbox when it cannot finish now. Throws only for bad input
-   * (`INVALID_ORDER`, `CARD_DATA`, `INVALID_OPTIONS`, `NO_ENDPOINTS`, `ABORTED`);
-   * every other outcome resolves with a status.
+   * (`INVALID_ORDER`, `CARD_DATA`, `INVALID_OPTIONS`, `NO_ENDPOINTS`, `ABORTED`)
+   * and after `close()` (`CLOSED`); every other outcome resolves with a status.
    *
    * `TOrder` is inferred from the order, which must be JSON at compile time
    * (a `Date` or a function member does not compile); `TResponse` is the
