@@ -21,11 +21,8 @@ export interface RequestTracing {
  * timeout ran out) or `aborted` (its run or a faster rival ended it).
  */
 export function failureType(error: unknown, elapsedMs: number, timeoutMs: number): 'network' | 'timeout' | 'aborted' {
-  const name = (error as Error)?.name;
-  // The transport's timer aborts with its TimeoutError.
-  if (name == 'TimeoutError') return 'timeout';
-  if (name != 'AbortError') return 'network';
-  // An engine that rejects with a plain AbortError: a timeout shows as the request's full time.
+  if ((error as Error)?.name != 'AbortError' && (error as Error)?.name != 'TimeoutError') return 'network';
+  // The transport starts its timer as it calls this fetch: a timeout shows as the request's full time.
   return elapsedMs >= timeoutMs - 5 ? 'timeout' : 'aborted';
 }
 

@@ -53,9 +53,10 @@ export async function send(
   // The endpoint's `headers` option: its static values go under steadycart's own, its functions run in ky's `beforeRequest`.
   const fns = endpoint.headers?.fns ?? [];
   const timeout = Math.max(1, Math.round(timeoutMs));
-  // One timer for the whole exchange: ky's own timeout ends when the headers arrive, and a
-  // body that never follows them (a proxy whose upstream died) would hold the order for ever.
-  const timer = AbortSignal.timeout(timeout);
+  // One timer from the fetch to the end of the body: ky's own timeout ends when the headers
+  // arrive, and a body that never follows them (a proxy whose upstream died) would hold the order for ever.
+  const timer = new AbortController();
+  let timing: ReturnType<typeof setTimeout> | undefined;
   try {
     const response = await http(url, {
       method: order ? 'POST' : 'GET',
@@ -64,13 +65,14 @@ export async function send(
       cache: order ? undefined : 'no-store',
       headers: { ...endpoint.headers?.fixed, ...(order && { 'Content-Type': 'application/json', 'Idempotency-Key': order.id, 'Steadycart-Attempt': '' + attempt }) },
       timeout: false,
-      signal: AbortSignal.any([signal, timer]),
+      signal: AbortSignal.any([signal, timer.signal]),
       credentials: config.credentials,
       // ky always hands its fetch the Request it built (with our signal and timeout). The order's
       // body joins it only here: ky clones every request before sending it (for retries, off here),
       // and a cloned body is a teed stream: in a Chromium profile of the outbox drain, cloning it and
       // uploading it cost the page's main thread over a millisecond each per order.
       fetch: (input) => {
+        timing = setTimeout(() => timer.abort(), timeout);
         const built = order ? new Request(input as Request, { body: order.body }) : (input as Request);
         return custom ? custom(built, { ...request, timeoutMs }) : fetch(built);
       },
@@ -96,6 +98,8 @@ export async function send(
   } catch (error) {
     const ms = performance.now() - start;
     if (error instanceof HeadersFailure) return { body: null, error: 'headers', message: error.message, ms };
-    return { body: null, error: signal.aborted ? 'aborted' : timer.aborted ? 'timeout' : 'network', ms };
+    return { body: null, error: signal.aborted ? 'aborted' : timer.signal.aborted ? 'timeout' : 'network', ms };
+  } finally {
+    clearTimeout(timing);
   }
 }
