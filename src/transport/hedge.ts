@@ -25,7 +25,7 @@ export class HedgingPlacer extends Placer {
     const early = await Promise.race([first.answer, sleep(delay, state.controller.signal)]);
     if (early || this.stopped(state) || !mayOrder(state)) return [await first.answer];
     state.tried.add(hedge.url);
-    return this.race(first, this.fly(state, hedge, 'hedge'), delay);
+    return this.race(first, this.fly(state, hedge, 'hedge'));
   }
 
   /** The endpoint a slow order may be hedged to: the next untried, usable one of its domain. */
@@ -34,15 +34,20 @@ export class HedgingPlacer extends Placer {
     return this.config.endpoints.find((e) => e.domain == endpoint.domain && !state.tried.has(e.url) && this.circuits.permits(e) == 'yes');
   }
 
-  /** Both answers, or the first definite one (the loser, past its slow threshold, counts against its circuit). */
-  private race(first: Flight, second: Flight, delay: number): Promise<Answer[]> {
+  /**
+   * Both answers, or the first definite one. A first flight the hedge beat,
+   * past its slow threshold, counts against its circuit; a hedge the first
+   * flight beat does not: it only started later, and its endpoint may just
+   * be farther away.
+   */
+  private race(first: Flight, second: Flight): Promise<Answer[]> {
     return new Promise((resolve) => {
       const answers: Answer[] = [];
       const arrive = (answer: Answer, other: Flight) => {
         answers.push(answer);
         if (answers.length == 2) resolve(answers);
         else if (judge(classify(answer[1].status)).kind != 'continue') {
-          if (performance.now() - other.start >= delay) this.circuits.failure(other.endpoint, { body: null, error: 'timeout', ms: 0 });
+          if (other == first) this.circuits.failure(first.endpoint, { body: null, error: 'timeout', ms: 0 });
           other.controller.abort();
           resolve([answer]);
         }

@@ -47,7 +47,6 @@ type Kind = 'order' | 'hedge' | 'lookup';
 export interface Flight {
   endpoint: Endpoint;
   controller: AbortController;
-  start: number;
   answer: Promise<Answer>;
 }
 
@@ -223,13 +222,12 @@ export class Placer {
     const own = new AbortController();
     const stop = () => own.abort();
     state.controller.signal.addEventListener('abort', stop);
-    const start = performance.now();
     const answer = this.request(state, endpoint, kind, own.signal).then((reply): Answer => {
       state.controller.signal.removeEventListener('abort', stop);
       this.observe(endpoint, reply, true);
       return [endpoint, reply];
     });
-    return { endpoint, controller: own, start, answer };
+    return { endpoint, controller: own, answer };
   }
 
   /**

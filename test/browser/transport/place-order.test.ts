@@ -288,6 +288,30 @@ describe('placeOrder: failover, hedging and circuits', () => {
     expect((await be.ledger()).charges).to.equal(1);
   });
 
+  it('a hedge that the first endpoint beat counts nothing against its own circuit; a first endpoint the hedge beat does', async () => {
+    // us is near, eu farther away (400 ms), one domain.
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main', latencyMs: 400 }] });
+    const sc = await sdk(be, ['us', 'eu'], { budgetMs: 5000 });
+    // A history for us: its p95 is a few ms, so a slow us order is hedged after 100 ms.
+    for (let i = 0; i < 6; i++) expect((await sc.placeOrder(order(`warm-${i}`))).status).to.equal('confirmed');
+    const state = (name: string) => sc.health().endpoints.find((e) => e.url == be.url(name))!.state;
+    // us answers after 300 ms: the hedge to eu goes at 100 ms and would answer at 500 ms. us wins.
+    await be.fault('us', { kind: 'slow', ms: 300, count: 1 });
+    const attempts: string[] = [];
+    sc.on('attempt', (e) => attempts.push(`${e.kind} ${e.endpoint}`));
+    const won = await sc.placeOrder(order('us-wins'));
+    expect(won.result!.endpoint).to.equal(be.url('us'));
+    expect(attempts).to.deep.equal([`order ${be.url('us')}`, `hedge ${be.url('eu')}`]);
+    expect(state('eu'), 'eu only started later').to.equal('closed');
+    expect(state('us')).to.equal('closed');
+    // The order reaches us only after 2 s (a slow path): the hedge wins, and us, past its slow threshold, counts as slow.
+    await be.fault('us', { kind: 'lag', ms: 2000, count: 1 });
+    const beaten = await sc.placeOrder(order('eu-wins'));
+    expect(beaten.result!.endpoint).to.equal(be.url('eu'));
+    expect(state('us')).to.equal('open');
+    expect((await be.ledger()).duplicates).to.equal(0);
+  });
+
   it('another tab skips an endpoint this tab found dead, sending it no request', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
