@@ -29,27 +29,31 @@ export async function pgliteStore(options: PgliteStoreOptions): Promise<Idempote
   const dir = resolve(options.dataDir);
   mkdirSync(dir, { recursive: true });
   const lock = lockFile(`${dir}.lock`, `the PGlite data directory ${dir}`);
+  let db: import('@electric-sql/pglite').PGlite | undefined;
   try {
     const { PGlite } = await import('@electric-sql/pglite');
-    const db = await PGlite.create(dir);
+    const opened = await PGlite.create(dir);
+    db = opened;
     const client: SqlClient = {
       async query<Row>(text: string, params: readonly unknown[]) {
-        const r = await db.query<Row>(text, params as unknown[]);
+        const r = await opened.query<Row>(text, params as unknown[]);
         return { rows: r.rows, count: r.affectedRows ?? r.rows.length };
       },
       async exec(text) {
-        await db.exec(text);
+        await opened.exec(text);
       },
     };
     await migrateSql(client, table);
     return sqlStore(client, table, async () => {
       try {
-        if (!db.closed) await db.close();
+        if (!opened.closed) await opened.close();
       } finally {
         lock.release();
       }
     });
   } catch (err) {
+    // A database that opened but could not be migrated is closed too, not left running in this process.
+    await db?.close().catch(() => {});
     lock.release();
     throw err;
   }
