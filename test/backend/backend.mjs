@@ -3,6 +3,7 @@
  * startBackend: several endpoints (HTTP servers) grouped into idempotency
  * domains, one global ledger and request log, faults per endpoint.
  */
+import { setMaxListeners } from 'node:events';
 import { startEndpoint } from './endpoint.mjs';
 import { MAX_FAULT_MS } from './faults.mjs';
 import { isLoopbackHost } from './http-util.mjs';
@@ -79,7 +80,16 @@ export async function startBackend(options) {
   let stores = new Map();
   const ledger = createLedger();
   const log = createRequestLog(o.logLimit);
-  let controller = new AbortController();
+  /**
+   * Cancels the work in flight on reset and close. Every request waiting out its latency listens
+   * to it, so a busy backend (the chaos soak) has far more than Node's default of 10 listeners.
+   */
+  const inFlight = () => {
+    const c = new AbortController();
+    setMaxListeners(0, c.signal);
+    return c;
+  };
+  let controller = inFlight();
   let seq = 0;
   let last = Date.now();
   const touch = () => {
@@ -162,7 +172,7 @@ export async function startBackend(options) {
   /** @param {string} why */
   const cancelInFlight = (why) => {
     controller.abort(Object.assign(new Error(`backend ${why}`), { code: why }));
-    controller = new AbortController();
+    controller = inFlight();
   };
 
   return {
