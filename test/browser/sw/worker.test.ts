@@ -156,51 +156,34 @@ describe('service worker', () => {
     }
   });
 
-  it('a waiting new worker is not activated while an order is in flight, and is once none is', async () => {
-    const be = await startBackend();
-    const namespace = uniqueNamespace();
-    // Each fetch of this script differs by a byte, so every update check finds a new version.
-    const tabOptions = options(be, namespace, { serviceWorker: worker(namespace, '/test/fixtures/versioned-sw'), budgetMs: 12_000, tuning: { attemptTimeoutMs: 10_000 } });
-    // A page inside the worker's scope, so that the worker has a client and an update has to wait.
-    const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
-    await activeWorker(sc);
-    // 'active' means the registration has an active worker.
-    const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
-    const first = reg.active!;
-    // Held long enough for the update to install and answer the probe on a busy machine: the checks below need the order in flight.
-    await be.fault('us', { kind: 'hold', ms: 6000, count: 1 });
-    const placing = sc.placeOrder(order('in-flight'));
-    await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
-    await reg.update();
-    const waiting = (await until(() => reg.waiting, 'the new worker to wait', 10_000))!;
-    // The waiting worker has handled every SKIP_WAITING posted so far (see probe): none, while the order is still in flight.
-    expect((await probe(waiting))?.skips).to.equal(0);
-    expect((await sc.outbox.list())[0]?.status, 'still in flight when the worker answered').to.equal('sending');
-    expect(reg.active).to.equal(first);
-    expect(reg.waiting).to.be.ok;
-    expect((await placing).status).to.equal('confirmed');
-    await until(() => reg.active != first, 'the new worker to take over', 10_000);
-    expect(reg.waiting).to.equal(null);
-  });
-
-  it('a waiting new worker takes over once the order in flight settles whatever its outcome: here, refused', async () => {
-    // Every answer of this endpoint takes 6 s: long enough for the update to install and wait behind the order.
-    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main', latencyMs: 6000 }] });
-    const namespace = uniqueNamespace();
-    const tabOptions = options(be, namespace, { endpoints: be.sdk('us'), serviceWorker: worker(namespace, '/test/fixtures/versioned-sw'), budgetMs: 20_000, tuning: { attemptTimeoutMs: 15_000, minAttemptTimeoutMs: 15_000 } });
-    const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
-    await activeWorker(sc);
-    const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
-    const first = reg.active!;
-    await be.fault('us', 'decline');
-    const placing = sc.placeOrder(order('declined-in-flight'));
-    await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
-    await reg.update();
-    const waiting = (await until(() => reg.waiting, 'the new worker to wait', 10_000))!;
-    expect((await probe(waiting))?.skips).to.equal(0);
-    expect((await sc.outbox.list())[0]?.status, 'still in flight when the worker answered').to.equal('sending');
-    expect((await placing).status).to.equal('rejected');
-    await until(() => reg.active != first, 'the new worker to take over', 10_000);
-    expect(reg.waiting).to.equal(null);
-  });
+  for (const outcome of ['confirmed', 'rejected'] as const) {
+    it(`a waiting new worker is not activated while an order is in flight, and is once none is (the order ${outcome})`, async () => {
+      // Every answer takes 6 s: long enough for the update to install and answer the probe on a busy machine,
+      // while the checks below need the order in flight.
+      const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main', latencyMs: 6000 }] });
+      const namespace = uniqueNamespace();
+      // Each fetch of this worker script differs by a byte, so every update check finds a new version.
+      const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
+      const tabOptions = options(be, namespace, { endpoints: be.sdk('us'), serviceWorker, budgetMs: 20_000, tuning: { attemptTimeoutMs: 15_000, minAttemptTimeoutMs: 15_000 } });
+      // A page inside the worker's scope, so that the worker has a client and an update has to wait.
+      const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
+      await activeWorker(sc);
+      // 'active' means the registration has an active worker.
+      const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
+      const first = reg.active!;
+      // An update is offered again whenever an order settles, whatever its outcome.
+      if (outcome == 'rejected') await be.fault('us', 'decline');
+      const placing = sc.placeOrder(order(`in-flight-${outcome}`));
+      await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
+      await reg.update();
+      const waiting = (await until(() => reg.waiting, 'the new worker to wait', 10_000))!;
+      // The waiting worker has handled every SKIP_WAITING posted so far (see probe): none, while the order is still in flight.
+      expect((await probe(waiting))?.skips).to.equal(0);
+      expect((await sc.outbox.list())[0]?.status, 'still in flight when the worker answered').to.equal('sending');
+      expect(reg.active).to.equal(first);
+      expect((await placing).status).to.equal(outcome);
+      await until(() => reg.active != first, 'the new worker to take over', 10_000);
+      expect(reg.waiting).to.equal(null);
+    });
+  }
 });
