@@ -61,8 +61,8 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   /** Asks the waiting worker to take over; set once a registration is known. */
   let skipWaiting: (() => void) | undefined;
   let waiting = false;
+  // After close() storage may refuse the check: the update then waits for the next page.
   const activateWaiting = () =>
-    // After close() storage may refuse the check: the update then waits for the next page.
     waiting &&
     skipWaiting &&
     outbox.sending().then((busy) => {

@@ -67,7 +67,7 @@ export async function send(
       timeout: false,
       signal: AbortSignal.any([signal, timer.signal]),
       credentials: config.credentials,
-      // ky always hands its fetch the Request it built (with our signal and timeout). The order's
+      // ky always hands its fetch the Request it built (with our signal). The order's
       // body joins it only here: ky clones every request before sending it (for retries, off here),
       // and a cloned body is a teed stream: in a Chromium profile of the outbox drain, cloning it and
       // uploading it cost the page's main thread over a millisecond each per order.
