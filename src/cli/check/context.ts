@@ -17,7 +17,7 @@ export interface CheckContext {
 export const freshKey = (): string => randomUUID();
 
 /** The contract's "not processed; try later" answers: asked again, as the SDK would. */
-export const TRY_LATER: readonly number[] = [408, 425, 429, 503];
+const TRY_LATER: readonly number[] = [408, 425, 429, 503];
 /** At most this many sends per probe, each try-later answer waited out (its `Retry-After`, capped). */
 const TRIES = 5;
 const TRY_LATER_WAIT_CAP_MS = 2000;
