@@ -71,6 +71,18 @@ const RELISTEN_GAP_MS = 100;
 const json = (value) => JSON.stringify(value);
 
 /**
+ * Ports for endpoints given none (port 0), taken in turn from a range below
+ * the kernel's ephemeral ports (32768-60999 on Linux), so never one handed
+ * out before in this process: a `refuse` fault closes its endpoint's
+ * listener, and a port freed that way, were it ephemeral, could be given to
+ * another backend started meanwhile (browser test files run side by side),
+ * which would then answer the refused endpoint's requests.
+ */
+const OWN_PORTS = { first: 20_000, end: 32_000 };
+let nextPort = OWN_PORTS.first + Math.floor(Math.random() * (OWN_PORTS.end - OWN_PORTS.first));
+const PORT_TRIES = 50;
+
+/**
  * Starts an endpoint listening.
  * @param {EndpointSpec} spec
  * @param {EndpointContext} ctx
@@ -96,10 +108,27 @@ export async function startEndpoint(spec, ctx) {
   /** @type {WeakSet<Socket>} */
   const cut = new WeakSet();
 
-  const port = await listenWithRetry(spec.port, 1).then((s) => {
+  const port = await listenOnOwnPort(spec.port).then((s) => {
     server = s;
     return /** @type {{ port: number }} */ (s.address()).port;
   });
+
+  /**
+   * Listens on `p`, or for 0 on the next free port of {@link OWN_PORTS}.
+   * @param {number} p
+   */
+  async function listenOnOwnPort(p) {
+    if (p !== 0) return listenWithRetry(p, 1);
+    for (let i = 1; ; i++) {
+      const candidate = nextPort;
+      nextPort = nextPort + 1 >= OWN_PORTS.end ? OWN_PORTS.first : nextPort + 1;
+      try {
+        return await listenWithRetry(candidate, 1);
+      } catch (err) {
+        if (i >= PORT_TRIES || /** @type {NodeJS.ErrnoException} */ (err).code !== 'EADDRINUSE') throw err;
+      }
+    }
+  }
 
   /**
    * @param {number} p
