@@ -58,7 +58,7 @@ export async function send(
   const timer = new AbortController();
   let timing: ReturnType<typeof setTimeout> | undefined;
   try {
-    const response = await http(url, {
+    const exchange = http(url, {
       method: order ? 'POST' : 'GET',
       // Lookups and probes must never be answered from the HTTP cache. POSTs keep the default
       // mode: Chromium skips its CORS preflight cache for 'no-store' requests.
@@ -86,8 +86,17 @@ export async function send(
             ],
           }
         : undefined,
-    });
-    const text = await response.text();
+    }).then(async (response) => [response, await response.text()] as const);
+    // Raced against the timer and the caller's signal as well as aborted by them: under load, WebKit
+    // was seen to lose such an abort on its way through the combined signal, and the order then
+    // waited for the answer however long it took, or for ever (ky's own timeout races too).
+    const [response, text] = await Promise.race([
+      exchange,
+      new Promise<never>((_, reject) => {
+        timer.signal.onabort = reject;
+        signal.addEventListener('abort', reject);
+      }),
+    ]);
     let body: Json = null;
     try {
       body = text ? JSON.parse(text) : null;
