@@ -115,7 +115,8 @@ export class OutboxReplay {
   /**
    * Replays what is due (with `force`, everything waiting: connectivity or an
    * endpoint just came back), unless another context is already doing it.
-   * Resolves with the number of entries still waiting. While this context
+   * Resolves with the number of entries still waiting (when another context
+   * drains, 1 if any waits). While this context
    * drains, a plain replay shares the drain under way; a forced one resolves
    * after one forced drain that follows it (shared by every forced call made
    * meanwhile), or its entries would wait for their backoff.
@@ -159,7 +160,8 @@ export class OutboxReplay {
   private startDrain(force: boolean): Promise<number> {
     if (this.closed) return Promise.resolve(0);
     const drain = this.lock(`${this.config.namespace}:replay`, (lost) => this.drain(force, lost))
-      .then((waiting) => waiting ?? 0)
+      // Another context drains (it holds the lock): what waits still waits, and the caller (the worker's sync) must know it.
+      .then(async (waiting) => waiting ?? +(await this.waiting()))
       .finally(() => (this.loop = { state: 'idle' }));
     this.loop = { state: 'draining', drain };
     return drain;

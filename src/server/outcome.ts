@@ -5,7 +5,7 @@
  */
 export type Disposition = 'store' | 'forget' | 'keep';
 
-/** Statuses that say "not processed, try later": the key is released. */
+/** Statuses that say "not processed, try later": the key is released (and `steadycart check` asks again). */
 const NOT_PROCESSED = new Set([408, 425, 429, 503]);
 
 /** The disposition of a handler status; anything but 2xx/4xx/5xx is a handler bug and kept like a throw. */

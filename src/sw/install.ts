@@ -46,9 +46,9 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
       core.start();
       // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
       await core.circuits.probeOpen(true);
-      // A page draining holds the replay lock: the orders still wait, and this sync must stay
-      // registered (rejected, retried by the browser) in case that page closes before it is done.
-      return (await core.outbox.replay(true)) || +(await core.outbox.waiting());
+      // Also while a page drains (it holds the replay lock): this sync must then stay registered
+      // (rejected, retried by the browser) in case that page closes before it is done.
+      return await core.outbox.replay(true);
     } finally {
       if (core) core.close();
       else storage.close();

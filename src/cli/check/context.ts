@@ -1,5 +1,6 @@
 /** What every check of one `check` run shares. */
 import { randomUUID } from 'node:crypto';
+import { disposition } from '../../server/outcome';
 import type { Exchange, Prober } from './http';
 import type { OrderSource } from './order';
 import type { Target } from './target';
@@ -16,8 +17,6 @@ export interface CheckContext {
 /** A fresh random key per logical order, as the SDK mints them. */
 export const freshKey = (): string => randomUUID();
 
-/** The contract's "not processed; try later" answers: asked again, as the SDK would. */
-const TRY_LATER: readonly number[] = [408, 425, 429, 503];
 /** At most this many sends per probe, each try-later answer waited out (its `Retry-After`, capped). */
 const TRIES = 5;
 const TRY_LATER_WAIT_CAP_MS = 2000;
@@ -31,7 +30,8 @@ const TRY_LATER_WAIT_MS = 250;
 async function patiently(first: number, send: (attempt: number) => Promise<Exchange>): Promise<Exchange> {
   for (let attempt = first; ; attempt++) {
     const x = await send(attempt);
-    if (x.status === null || !TRY_LATER.includes(x.status) || attempt - first == TRIES - 1) return x;
+    // The contract's "not processed; try later" answers (the ones the server half releases the key for): asked again, as the SDK would.
+    if (x.status === null || disposition(x.status) != 'forget' || attempt - first == TRIES - 1) return x;
     const retryAfterMs = Number(x.headers['retry-after']) * 1000;
     await new Promise((r) => setTimeout(r, Math.min(TRY_LATER_WAIT_CAP_MS, retryAfterMs >= 0 ? retryAfterMs : TRY_LATER_WAIT_MS)));
   }

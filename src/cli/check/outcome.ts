@@ -3,6 +3,7 @@
  * a replay must match it, and how the lookup must wrap it.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { disposition } from '../../server/outcome';
 import { excerpt, jsonOf, statusText, type Exchange } from './http';
 
 /** A stored outcome as the first POST for a key answered it. */
@@ -11,12 +12,12 @@ export interface Outcome {
   body: Buffer;
 }
 
-/** Not outcomes among the 4xx: in progress (409), another body (422), not processed (408, 425, 429). */
-const NOT_OUTCOMES = [408, 409, 422, 425, 429];
-
-/** 2xx and every other 4xx are outcomes: processed, stored, replayed. */
+/**
+ * What a server stores and replays (2xx and 4xx but "not processed": 408, 425,
+ * 429) is an outcome, except the contract's own 409 (in progress) and 422 (another body).
+ */
 export function isOutcomeStatus(status: number | null): status is number {
-  return status !== null && ((status >= 200 && status < 300) || (status >= 400 && status < 500 && !NOT_OUTCOMES.includes(status)));
+  return status !== null && status !== 409 && status !== 422 && disposition(status) == 'store';
 }
 
 /** The outcome an exchange carries, or null when it is not one. */
