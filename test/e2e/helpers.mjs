@@ -209,6 +209,18 @@ export async function ledger(demo) {
 }
 
 /**
+ * Sets `fault` on every endpoint of the demo's backend, through its control API.
+ * @param {{ backendUrl: string, endpoints: Array<{ name: string }> }} demo
+ * @param {string} fault
+ */
+export async function setDemoFaults(demo, fault) {
+  for (const { name } of demo.endpoints) {
+    const res = await fetch(`${demo.backendUrl}/fault`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name, fault }) });
+    assert.equal(res.status, 200, await res.text());
+  }
+}
+
+/**
  * The ledger must hold exactly one charge per order key given, nothing else,
  * and no duplicate charge.
  * @param {{ backendUrl: string }} demo
@@ -256,6 +268,12 @@ export async function until(fn, { timeout = WAIT_MS, every = 100, what = 'condit
  * offline too. Playwright emulates offline in a worker only once it has
  * attached to it: until then a worker woken by Background Sync (which the
  * page registers as soon as an order waits) would still reach `url`.
+ *
+ * The emulation leaks: some requests of a page that a service worker with a
+ * fetch handler controls still reach the network (beside the browser suite,
+ * 4 runs in 60 of own-worker.test.mjs had an order's sixth attempt charged;
+ * Playwright issue #2311). A test that needs nothing to arrive while offline
+ * has its endpoints refuse connections as well, as they would with the network down.
  * @param {import('playwright-core').BrowserContext} context
  * @param {string} url  any URL the worker could reach while online (a backend's)
  */
