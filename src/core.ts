@@ -8,6 +8,7 @@ import { Circuits } from './transport/circuits';
 import { HedgingPlacer } from './transport/hedge';
 import { Placer } from './transport/place';
 import { RetryBudget } from './transport/retry-budget';
+import type { OutboxStatus } from './types';
 
 /** @internal What the caller connects with `Core.start`, once its own objects exist. */
 export interface CoreHooks {
@@ -19,6 +20,8 @@ export interface CoreHooks {
   onRecovered?: (outageMs: number) => void;
   /** An order waits in the outbox, to be replayed later: when it is `due`, or as soon as it may be. */
   onWaiting?: (due: number) => void;
+  /** Another context's order reached `status`. */
+  onRemoteOrder?: (status: OutboxStatus) => void;
 }
 
 /** @internal The engine shared by the page and the service worker, with the page's `Outbox` or the worker's `OutboxReplay`. */
@@ -117,7 +120,10 @@ async function buildCore<O extends OutboxReplay>(
       hooks = connect;
       channel.listen((message) => {
         if (message.t == 'endpoint') circuits.onRemote(message.record);
-        else if (message.t == 'order') events.emit(`order:${message.event.status}`, message.event);
+        else if (message.t == 'order') {
+          events.emit(`order:${message.event.status}`, message.event);
+          hooks.onRemoteOrder?.(message.event.status);
+        }
         else hooks.onRemoteCart?.();
       });
       events.release();

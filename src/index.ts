@@ -12,6 +12,7 @@ import { INSTRUMENTATION, type Instrumentable } from './page/instrumentation';
 import { startReplayTriggers } from './page/triggers';
 import { registerWorker } from './page/worker';
 import type { DrillApi } from './drill/types';
+import { isFinal } from './outbox/statuses';
 import type { SteadyCart, SteadyCartOptions } from './types';
 
 export { SteadyCartError, isSteadyCartError, type ErrorCode } from './errors';
@@ -76,6 +77,8 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
       worker.sync();
       triggers?.waiting(due);
     },
+    // Should the tab that sent or queued it close or crash, this one replays it: checked once its budget is spent.
+    onRemoteOrder: (status) => isFinal(status) || triggers?.waiting(Date.now() + config.budgetMs),
   });
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
   circuits.probeOpen().catch(() => {});

@@ -155,6 +155,26 @@ describe('outbox', () => {
     expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
   });
 
+  it('a tab closed while its order is in flight, with another tab open: that tab resends it once the budget is spent, without a reload; one charge', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // The server holds the POST for 2 s and commits then, whether or not the tab is still there.
+    await be.fault('us', { kind: 'hold', ms: 2000, count: 1 });
+    const options = quickOptions(be, namespace, { budgetMs: 3000, tuning: { attemptTimeoutMs: 2500 } });
+    const staying = await open(options);
+    const { sc: doomed, frame } = await openTab(options);
+    const sending = new Promise<OrderEvent>((resolve) => doomed.on('order:sending', resolve));
+    void doomed.placeOrder(order('orphan')).catch(() => {});
+    const { id } = await sending;
+    await until(async () => (await be.requests()).some((q) => q.key == id && q.route == 'checkout' && q.status === null), 'the POST held at the server');
+    frame.remove();
+    // Nothing else wakes the tab that stays: it is visible throughout, online, and no circuit opened.
+    await until(async () => (await staying.outbox.list()).find((e) => e.id == id)?.status == 'confirmed', 'the order confirmed by the tab that stays', 12_000);
+    const routes = (await be.requests()).filter((r) => r.key == id).map((r) => r.route);
+    expect(routes).to.deep.equal(['checkout', 'checkout']);
+    expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
+  });
+
   it('a payment token that expired while waiting moves the order to needs-payment without a request', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
