@@ -206,7 +206,13 @@ export class Placer {
       if (move.kind == 'fail') {
         return { status: 'failed', attempts: state.attempts, error: { ...state.error, code: 'IDEMPOTENCY_MISMATCH', message: 'key used with another body' } };
       }
-      if (move.honourRetryAfter) state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs ?? 0);
+      if (move.honourRetryAfter) {
+        state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs ?? 0);
+        // Still processing it: the domain's endpoints share one store, so none is asked again, nor is
+        // the domain looked up, before the wait (the wire contract: wait, then ask the same domain).
+        for (const d of this.config.endpoints) if (d.domain == e.domain) state.tried.add(d.url);
+        state.looked.add(e.domain);
+      }
       if (move.pin) state.ambiguous.add(e.domain);
     }
   }

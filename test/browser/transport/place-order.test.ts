@@ -142,6 +142,21 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect((await be.ledger()).charges).to.equal(1);
   });
 
+  it('409 in a domain of two endpoints: after it, neither the other endpoint nor a lookup is asked before the Retry-After; one charge', async () => {
+    const be = await startBackend();
+    // us holds the first POST 2.5 s, past its 500 ms timeout; eu, asked next, shares its store: 409 in progress.
+    await be.fault('us', { kind: 'hold', ms: 2500, count: 1 });
+    const sc = await sdk(be, ['us', 'eu', 'backup'], { budgetMs: 8000, tuning: { attemptTimeoutMs: 500, openMs: 200, hedge: false } });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    const sent = (await be.requests()).filter((q) => q.key == r.id);
+    const busy = sent.flatMap((q, i) => (q.status == 409 && sent[i + 1] ? [[q, sent[i + 1]!] as const] : []));
+    expect(busy).to.not.deep.equal([]);
+    for (const [answer, next] of busy) expect(next.t - answer.t, `${next.route} to ${next.endpoint} after the 409 from ${answer.endpoint}`).to.be.at.least(950);
+    expect(sent.filter((q) => q.endpoint == 'backup')).to.deep.equal([]);
+    expect((await be.ledger()).charges).to.equal(1);
+  });
+
   for (const status of [500, 502, 504]) {
     it(`${status}: ambiguous, so it retries in the same domain only; one charge`, async () => {
       const be = await startBackend();
