@@ -3,6 +3,7 @@
  * (test/backend), started per test through the test server's control API.
  * Its endpoints are real HTTP servers on 127.0.0.1 ports of their own.
  */
+import { settledWithin } from './bounded';
 
 export interface EndpointInfo {
   name: string;
@@ -138,5 +139,5 @@ export async function up(be: TestBackend, names = ['us', 'eu']): Promise<void> {
 
 /** Closes every backend a test started. */
 export async function closeBackends(): Promise<void> {
-  await Promise.all([...running].map((b) => b.close().catch(() => {})));
+  await Promise.all([...running].map((b) => settledWithin(b.close().catch(() => {}), `closing the backend on ${b.url(b.endpoints[0]!.name)}`)));
 }

@@ -1,5 +1,6 @@
 import { createSteadyCart, type SteadyCart, type SteadyCartOptions } from '../../src/index';
 import { closeBackends, startBackend, type TestBackend } from './backend';
+import { settledWithin } from './bounded';
 
 /** Short timeouts and circuit intervals, so that orders queue and recover in about a second. */
 export const QUICK_TUNING = { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 } as const;
@@ -104,7 +105,7 @@ export async function cleanup(): Promise<void> {
     frame?.remove();
     names.add(namespace);
   }
-  await Promise.all([...names].map((name) => deleteDatabase(name)));
+  await Promise.all([...names].map((name) => settledWithin(deleteDatabase(name), `deleting database ${name}`)));
 }
 
 /**
