@@ -123,8 +123,7 @@ async function buildCore<O extends OutboxReplay>(
         else if (message.t == 'order') {
           events.emit(`order:${message.event.status}`, message.event);
           hooks.onRemoteOrder?.(message.event.status);
-        }
-        else hooks.onRemoteCart?.();
+        } else hooks.onRemoteCart?.();
       });
       events.release();
       // From now on a waiting order is its own probe: a circuit that falls due replays the outbox.
