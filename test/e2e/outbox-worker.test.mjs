@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBackend } from '../backend/index.mjs';
 import { goOffline, sharedBrowser, until } from './helpers.mjs';
-import { down, openSdkPage, quickOptions, sdkPageUrl, settled, sharedSite, up } from './sdk-page.mjs';
+import { down, openSdkPage, QUICK_TUNING, quickOptions, sdkPageUrl, settled, sharedSite, up } from './sdk-page.mjs';
 
 describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 }, () => {
   const browser = sharedBrowser();
@@ -52,18 +52,18 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
   });
 
   test('two tabs and the worker, all replaying at once: one charge per order, each sent once', async () => {
-    const { be, openPage, workerReady, cleanup } = await setup();
+    // Attempts that never time out on a busy machine, and no hedge: every send after the recovery is a replayer's.
+    const { be, openPage, workerReady, cleanup } = await setup({ budgetMs: 10_000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 5000, minAttemptTimeoutMs: 5000, hedge: false } });
     try {
       const first = await openPage();
       await workerReady(first);
       await down(be);
       const ids = [];
       for (let i = 0; i < 5; i++) {
-        const r = await first.evaluate((i) => window.sc.placeOrder({ orderRef: `race-${i}`, total: 100 + i, payment: { token: 'tok_2' } }), i);
+        const r = await first.evaluate((i) => window.sc.placeOrder({ orderRef: `race-${i}`, total: 100 + i, payment: { token: 'tok_2' } }, { budgetMs: 800 }), i);
         assert.equal(r.status, 'pending');
         ids.push(r.id);
       }
-      const sentBefore = new Map(ids.map((id) => [id, be.requests().filter((r) => r.key == id && r.route == 'checkout').length]));
       await up(be);
       // Every context is eligible now: a second tab loads (replays at load), the first recovers
       // by probing, and the worker is woken by a sync from the second tab's pending order.
@@ -72,8 +72,10 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       await until(() => ids.every((id) => be.charges(id) == 1), { what: 'every order placed' });
       await settled(second, be, ids, until);
       for (const id of ids) {
-        const sent = be.requests().filter((r) => r.key == id && r.route == 'checkout').length - sentBefore.get(id);
-        assert.equal(sent, 1, `order ${id} was sent ${sent} times after recovery`);
+        // Answered, rather than sent after some moment: an open circuit's probe may send an order while
+        // the endpoints come back, and get a 503 for it.
+        const sent = be.requests().filter((r) => r.key == id && r.route == 'checkout' && r.status == 201).length;
+        assert.equal(sent, 1, `order ${id} was answered ${sent} times after recovery`);
       }
       assert.equal(be.ledger().charges, 5);
       assert.equal(be.ledger().duplicates, 0);

@@ -122,10 +122,10 @@ describe('drill mode: off unless asked for', () => {
 });
 
 describe('drill mode: each fault against the reference backend', () => {
-  for (const { fault, options, attemptTimeoutMs, reaches } of ON_ONE_ENDPOINT) {
+  for (const { fault, options, tuning, reaches } of ON_ONE_ENDPOINT) {
     it(`${fault} on one endpoint: confirmed through the other, charged once, every request and event says drill; stop() returns to normal traffic`, async () => {
       const be = await startBackend();
-      const sc = await drillable(be, undefined, { tuning: { ...QUICK_TUNING, attemptTimeoutMs: attemptTimeoutMs ?? QUICK_TUNING.attemptTimeoutMs }, budgetMs: 6000 });
+      const sc = await drillable(be, undefined, { tuning: { ...QUICK_TUNING, ...tuning }, budgetMs: 6000 });
       const attempts = record(sc, 'attempt');
       const drills = record(sc, 'drill');
       const started = sc.drill!.start({ endpoint: be.url('us'), fault, forMs: 60_000, ...options });

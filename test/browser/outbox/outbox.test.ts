@@ -160,7 +160,8 @@ describe('outbox', () => {
     const namespace = uniqueNamespace();
     // The server holds the POST for 2 s and commits then, whether or not the tab is still there.
     await be.fault('us', { kind: 'hold', ms: 2000, count: 1 });
-    const options = quickOptions(be, namespace, { budgetMs: 3000, tuning: { attemptTimeoutMs: 2500 } });
+    // No hedge: the doomed tab would otherwise send the order to eu too, should it live past the hedge delay.
+    const options = quickOptions(be, namespace, { budgetMs: 3000, tuning: { attemptTimeoutMs: 2500, hedge: false } });
     const staying = await open(options);
     const { sc: doomed, frame } = await openTab(options);
     const sending = new Promise<OrderEvent>((resolve) => doomed.on('order:sending', resolve));

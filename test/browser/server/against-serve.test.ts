@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import type { OrderEvent, SteadyCart, SteadyCartOptions } from '../../../src/index';
-import { cleanup, open, openTab, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, openTab, uniqueNamespace, until } from '../helpers';
 import { closeServedBackends, startServedBackend, type ServedBackend } from './serve-backend';
 
 /** A demo order serve's PSP charges (tok_ok). */
@@ -128,11 +128,12 @@ describe('against serve on PostgreSQL: outbox recovery and drop-after-commit', f
     const namespace = uniqueNamespace();
     // serve processes the order at once; the front holds the answer back 1.5 s, past the tab's life.
     await be.fault('us', { kind: 'hold', ms: 1500, count: 1 });
-    const { sc: doomed, frame } = await openTab(fast(be, namespace, { budgetMs: 10_000, tuning: { attemptTimeoutMs: 5000 } }));
+    const { sc: doomed, frame } = await openTab(fast(be, namespace, { budgetMs: 10_000, tuning: { attemptTimeoutMs: 5000, hedge: false } }));
     const sending = new Promise<OrderEvent>((resolve) => doomed.on('order:sending', resolve));
     void doomed.placeOrder(order('in-flight')).catch(() => {});
     const { id } = await sending;
-    await sleep(200);
+    // The tab goes once the front holds its POST, before any answer.
+    await until(async () => (await be.requests()).some((q) => q.key == id && q.route == 'checkout' && q.status === null), 'the POST held at the front');
     frame.remove();
     await until(async () => (await be.charges(id)) == 1, 'serve charged it', 10_000);
     const next = await open(fast(be, namespace));
@@ -147,11 +148,16 @@ describe('against serve on PostgreSQL: outbox recovery and drop-after-commit', f
 
   it('an order in doubt after every answer was dropped is looked up, never paid for twice', async () => {
     const be = await startServedBackend();
-    const sc = await open(fast(be, uniqueNamespace(), { endpoints: be.sdk('us') }));
+    // Attempts and the retry's lookup have time to reach serve on PostgreSQL on a busy machine too.
+    const sc = await open(fast(be, uniqueNamespace(), { endpoints: be.sdk('us'), budgetMs: 5000, tuning: { attemptTimeoutMs: 1500, minAttemptTimeoutMs: 1500, hedge: false } }));
     await be.fault('us', 'commit-drop');
-    const r = await sc.placeOrder(order('doubt'), { paymentTokenExpiresAt: Date.now() + 200, budgetMs: 400 });
+    // The token outlives the run (1.5 s), so its first POST reaches serve; then it dies.
+    const expiresAt = Date.now() + 3000;
+    const r = await sc.placeOrder(order('doubt'), { paymentTokenExpiresAt: expiresAt, budgetMs: 1500 });
     expect(r.status).to.equal('pending');
-    await sleep(300);
+    await until(async () => (await be.charges(r.id)) == 1, 'serve charged it', 5000);
+    // A POST sent just before the token died may arrive up to a second later on a busy machine.
+    await until(() => Date.now() > expiresAt + 1200, 'the payment token to die', 10_000);
     await be.fault('us', 'healthy');
     const posts = async () => (await be.requests()).filter((q) => q.key == r.id && q.route == 'checkout').length;
     const before = await posts();

@@ -5,7 +5,7 @@
  * behind, and that stopping it returns the page to normal traffic.
  */
 import { expect } from 'chai';
-import type { SteadyCart } from '../../../src/index';
+import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { ON_ONE_ENDPOINT } from '../drill/faults';
 import { cleanup, open, QUICK_TUNING, uniqueNamespace, until } from '../helpers';
 import { closeServedBackends, startServedBackend, type ServedBackend } from './serve-backend';
@@ -13,8 +13,8 @@ import { closeServedBackends, startServedBackend, type ServedBackend } from './s
 /** A demo order serve's PSP charges (tok_ok). */
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'tok_ok' } });
 
-const drillable = (be: ServedBackend, attemptTimeoutMs: number = QUICK_TUNING.attemptTimeoutMs): Promise<SteadyCart> =>
-  open({ namespace: uniqueNamespace(), endpoints: be.sdk('us', 'eu', 'backup'), tuning: { ...QUICK_TUNING, attemptTimeoutMs }, budgetMs: 8000, drill: true });
+const drillable = (be: ServedBackend, tuning: SteadyCartOptions['tuning'] = {}): Promise<SteadyCart> =>
+  open({ namespace: uniqueNamespace(), endpoints: be.sdk('us', 'eu', 'backup'), tuning: { ...QUICK_TUNING, ...tuning }, budgetMs: 8000, drill: true });
 
 /** Serve's ledger holds exactly one charged execution of `key`, no rerun and no duplicate. */
 async function chargedOnce(be: ServedBackend, key: string): Promise<void> {
@@ -32,10 +32,10 @@ describe('drill mode against serve on PostgreSQL: each fault charges once and le
     await closeServedBackends();
   });
 
-  for (const { fault, options, attemptTimeoutMs, reaches } of ON_ONE_ENDPOINT) {
+  for (const { fault, options, tuning, reaches } of ON_ONE_ENDPOINT) {
     it(`${fault} drilled on us: confirmed, one charge in serve's ledger, nothing pending; after stop() the next order goes to us first`, async () => {
       const be = await startServedBackend();
-      const sc = await drillable(be, attemptTimeoutMs);
+      const sc = await drillable(be, tuning);
       sc.drill!.start({ endpoint: be.url('us'), fault, forMs: 60_000, ...options });
 
       const drilled = await sc.placeOrder(order(`drill-${fault}`));

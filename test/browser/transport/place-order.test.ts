@@ -304,14 +304,15 @@ describe('placeOrder: failover, hedging and circuits', () => {
   });
 
   it('a hedge that the first endpoint beat counts nothing against its own circuit; a first endpoint the hedge beat does', async () => {
-    // us is near, eu farther away (400 ms), one domain.
-    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main', latencyMs: 400 }] });
-    const sc = await sdk(be, ['us', 'eu'], { budgetMs: 5000 });
+    // us is near, eu far away (1 s a request: 2 s with its preflight), one domain. Attempts time out after
+    // 3 s, and every margin below is a second or more, for a busy machine.
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main', latencyMs: 1000 }] });
+    const sc = await sdk(be, ['us', 'eu'], { budgetMs: 10_000, tuning: { minAttemptTimeoutMs: 3000, attemptTimeoutMs: 3000 } });
     // A history for us: its p95 is a few ms, so a slow us order is hedged after 100 ms.
     for (let i = 0; i < 6; i++) expect((await sc.placeOrder(order(`warm-${i}`))).status).to.equal('confirmed');
     const state = (name: string) => sc.health().endpoints.find((e) => e.url == be.url(name))!.state;
-    // us answers after 300 ms: the hedge to eu goes at 100 ms and would answer at 500 ms. us wins.
-    await be.fault('us', { kind: 'slow', ms: 300, count: 1 });
+    // us answers after 800 ms; the hedge to eu, sent at 100 ms, would answer at about 2.1 s. us wins.
+    await be.fault('us', { kind: 'slow', ms: 800, count: 1 });
     const attempts: string[] = [];
     sc.on('attempt', (e) => attempts.push(`${e.kind} ${e.endpoint}`));
     const won = await sc.placeOrder(order('us-wins'));
@@ -319,8 +320,9 @@ describe('placeOrder: failover, hedging and circuits', () => {
     expect(attempts).to.deep.equal([`order ${be.url('us')}`, `hedge ${be.url('eu')}`]);
     expect(state('eu'), 'eu only started later').to.equal('closed');
     expect(state('us')).to.equal('closed');
-    // The order reaches us only after 2 s (a slow path): the hedge wins, and us, past its slow threshold, counts as slow.
-    await be.fault('us', { kind: 'lag', ms: 2000, count: 1 });
+    // The order reaches us only after 6 s (a slow path): the hedge (sent once us's p95, now 800 ms, has
+    // passed) answers within about 2 s of it and wins, and us, past its slow threshold, counts as slow.
+    await be.fault('us', { kind: 'lag', ms: 6000, count: 1 });
     const beaten = await sc.placeOrder(order('eu-wins'));
     expect(beaten.result!.endpoint).to.equal(be.url('eu'));
     expect(state('us')).to.equal('open');
