@@ -80,7 +80,10 @@ describe('drill mode: off unless asked for', () => {
       expect(sc.health().drill).to.equal(undefined);
       const r = await sc.placeOrder(order('not-drilled'));
       expect(r.status).to.equal('confirmed');
-      expect((await requestsFor(be, r.id)).map((q) => q.drill)).to.deep.equal([null]);
+      // Without the drill header (a busy machine may send the order twice: each time without it).
+      const sent = await requestsFor(be, r.id);
+      expect(sent).to.not.deep.equal([]);
+      expect(sent.map((q) => q.drill)).to.deep.equal(sent.map(() => null));
     }
   });
 

@@ -263,14 +263,15 @@ describe('outbox', () => {
   it('an order whose outcome is in doubt when its token expires is looked up, never paid for twice', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us') }));
+    // Attempts of 1.5 s: the POST reaches the server before its attempt ends, on a busy machine too.
+    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), tuning: { ...QUICK_TUNING, attemptTimeoutMs: 1500, minAttemptTimeoutMs: 1500 } }));
     // Committed, but every answer is lost: the order is pending and in doubt.
     await be.fault('us', 'commit-drop');
-    // The token outlives the run (400 ms) by far, so its first POST surely went out; then it dies.
+    // The token outlives the run (1.5 s), so its first POST reached the server; then it dies.
     const expiresAt = Date.now() + TOKEN_LIFE_MS;
-    const r = await sc.placeOrder(order('doubt'), { paymentTokenExpiresAt: expiresAt, budgetMs: 400 });
+    const r = await sc.placeOrder(order('doubt'), { paymentTokenExpiresAt: expiresAt, budgetMs: 1500 });
     expect(r.status).to.equal('pending');
-    expect(await be.charges(r.id)).to.equal(1);
+    await until(async () => (await be.charges(r.id)) == 1, 'the server charged it');
     await tokenDead(expiresAt);
     await be.fault('us', 'healthy');
     const posts = async () => (await be.requests()).filter((q) => q.key == r.id && q.route == 'checkout').length;
