@@ -1,5 +1,5 @@
 import { createSteadyCart, type SteadyCart, type SteadyCartOptions } from '../../src/index';
-import { closeBackends, startBackend, type TestBackend } from './backend';
+import { closeBackends, startBackend, type LoggedRequest, type TestBackend } from './backend';
 import { settledWithin } from './bounded';
 
 /** Short timeouts and circuit intervals, so that orders queue and recover in about a second. */
@@ -122,6 +122,10 @@ export function deleteDatabase(name: string): Promise<'deleted' | 'blocked' | `e
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once the server (or the fault front before it) holds a POST of order `id`, not answered yet. */
+export const postHeld = (be: { requests(): Promise<LoggedRequest[]> }, id: string) =>
+  until(async () => (await be.requests()).some((q) => q.key == id && q.route == 'checkout' && q.status === null), 'the POST held at the server');
 
 /** Polls `check` until it returns a truthy value, failing after `timeoutMs`. */
 export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<T> {

@@ -273,17 +273,33 @@ export async function until(fn, { timeout = WAIT_MS, every = 100, what = 'condit
  * controls still reach the network (beside the browser suite, 4 runs in 60
  * of own-worker.test.mjs had an order's sixth attempt charged; a fresh-clone
  * CI run saw it once in outbox-worker.test.mjs, whose worker has no fetch
- * handler; Playwright issue #2311). A test that needs nothing to arrive
- * while offline has its endpoints refuse connections as well, as they would
- * with the network down.
+ * handler; Playwright issue #2311). So the endpoints refuse connections as
+ * well (`refuse`, called once the worker is seen offline), as they would with
+ * the network down, until {@link goOnline}.
  * @param {import('playwright-core').BrowserContext} context
  * @param {string} url  any URL the worker could reach while online (a backend's)
+ * @param {() => Promise<unknown>} refuse  sets every endpoint of the backend refusing connections
  */
-export async function goOffline(context, url) {
+export async function goOffline(context, url, refuse) {
   await context.setOffline(true);
   await until(() => context.serviceWorkers().length, { what: 'the service worker to be attached' });
   for (const worker of context.serviceWorkers()) {
     const offline = () => worker.evaluate((u) => fetch(u, { mode: 'no-cors', cache: 'no-store' }).then(() => false, () => true), url);
     await until(offline, { what: 'the service worker to be offline' });
   }
+  await refuse();
+}
+
+/**
+ * Connectivity returns after {@link goOffline}: the endpoints answer again
+ * (`heal`), then the context goes online. Resolves with the time it did:
+ * what arrives from then on was sent online.
+ * @param {import('playwright-core').BrowserContext} context
+ * @param {() => Promise<unknown>} heal  sets every endpoint of the backend healthy
+ */
+export async function goOnline(context, heal) {
+  await heal();
+  const online = Date.now();
+  await context.setOffline(false);
+  return online;
 }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, cartCount, fillCheckout, goOffline, gotoShop, ledger, setDemoFaults, sharedBrowser, shot, submitOrder, until, waitForOfflineShell, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, goOffline, goOnline, gotoShop, ledger, setDemoFaults, sharedBrowser, shot, submitOrder, until, waitForOfflineShell, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -26,8 +26,7 @@ describe('offline', () => {
       await addToCart(page, ['mug-oat', 'mug-oat', 'planter-terra']);
 
       // The worker too: it must not place the order this test then places while offline.
-      await goOffline(context, demo.endpoints[0].url);
-      await setDemoFaults(demo, 'refuse'); // what leaks through the emulation (see goOffline) is refused
+      await goOffline(context, demo.endpoints[0].url, () => setDemoFaults(demo, 'refuse'));
       await page.reload();
       await gotoShop(page, demo.url).catch(() => {}); // already there; waits for the catalogue
       await page.locator('[data-cart-count][data-count="3"]').first().waitFor();
@@ -50,8 +49,7 @@ describe('offline', () => {
       await shot(page, 'offline-pending');
 
       // Back online: replayed (by the page or the worker), confirmed in place, charged once.
-      await setDemoFaults(demo, 'healthy');
-      await context.setOffline(false);
+      await goOnline(context, () => setDemoFaults(demo, 'healthy'));
       await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 45_000 });
       await assertOneChargeEach(demo, [result.key]);
     });

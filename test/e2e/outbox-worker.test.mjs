@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBackend } from '../backend/index.mjs';
-import { goOffline, sharedBrowser, until } from './helpers.mjs';
+import { goOffline, goOnline, sharedBrowser, until } from './helpers.mjs';
 import { down, openSdkPage, QUICK_TUNING, quickOptions, sdkPageUrl, settled, sharedSite, up } from './sdk-page.mjs';
 
 describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 }, () => {
@@ -30,17 +30,14 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
     try {
       const page = await openPage();
       await workerReady(page);
-      await goOffline(context, be.endpoints[0].url);
-      await down(be, 'refuse'); // what leaks through the emulation (see goOffline) is refused
+      await goOffline(context, be.endpoints[0].url, () => down(be, 'refuse'));
       const result = await page.evaluate(() => window.sc.placeOrder({ orderRef: 'sync-1', total: 500, payment: { token: 'tok_1' } }));
       assert.equal(result.status, 'pending');
       await page.close();
       assert.equal(context.pages().length, 0, 'no tab is left to replay');
       assert.equal((await be.ledger()).charges, 0, `nothing is charged while offline: ${JSON.stringify(be.requests())}`);
       // Connectivity returns: the browser fires the sync the page registered, in the worker.
-      await up(be);
-      const online = Date.now();
-      await context.setOffline(false);
+      const online = await goOnline(context, () => up(be));
       await until(() => be.charges(result.id) == 1, { what: 'the worker to place the order' });
       const ledger = be.ledger();
       assert.equal(ledger.charges, 1);

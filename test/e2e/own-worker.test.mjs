@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { build } from 'esbuild';
 import { startBackend } from '../backend/index.mjs';
-import { goOffline, sharedBrowser, until } from './helpers.mjs';
+import { goOffline, goOnline, sharedBrowser, until } from './helpers.mjs';
 import { down, openSdkPage, quickOptions, sdkPageUrl, sharedSite, up } from './sdk-page.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -73,8 +73,7 @@ describe("the merchant's own Workbox worker with installSteadyCart, end to end (
       assert.ok(precached.includes('/test/fixtures/sdk-page.html'), `Workbox precached the page: ${precached}`);
       assert.equal(await page.evaluate(() => /** @type {any} */ (window).sc.health().worker), 'none', 'steadycart registered no worker of its own');
 
-      await goOffline(context, be.endpoints[0].url);
-      await down(be, 'refuse'); // what leaks through the emulation (see goOffline) is refused
+      await goOffline(context, be.endpoints[0].url, () => down(be, 'refuse'));
       const result = await page.evaluate(() => /** @type {any} */ (window).sc.placeOrder({ orderRef: 'own-1', total: 700, payment: { token: 'tok_own' } }));
       assert.equal(result.status, 'pending');
       await page.close();
@@ -82,9 +81,7 @@ describe("the merchant's own Workbox worker with installSteadyCart, end to end (
       assert.equal(be.ledger().charges, 0, `nothing is charged while offline: ${JSON.stringify(be.requests())}`);
 
       // Connectivity returns: the browser fires the sync the page registered, in the shop's worker.
-      await up(be);
-      const online = Date.now();
-      await context.setOffline(false);
+      const online = await goOnline(context, () => up(be));
       await until(() => be.charges(result.id) == 1, { what: "the shop's worker to place the order" });
       assert.equal(context.pages().length, 0, 'nothing but the worker could have sent it');
       const ledger = be.ledger();

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { OrderEvent, SteadyCart } from '../../../src/index';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
-import { cleanup, open, openTab, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, openTab, postHeld, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -142,7 +142,7 @@ describe('outbox', () => {
     void doomed.placeOrder(order('in-flight')).catch(() => {});
     const { id } = await sending;
     // The tab goes once the server holds its POST, before any answer.
-    await until(async () => (await be.requests()).some((q) => q.key == id && q.route == 'checkout' && q.status === null), 'the POST held at the server');
+    await postHeld(be, id);
     frame.remove();
     await until(async () => (await be.charges(id)) == 1, 'the server commit', 10_000);
     const next = await open(quickOptions(be, namespace));
@@ -167,7 +167,7 @@ describe('outbox', () => {
     const sending = new Promise<OrderEvent>((resolve) => doomed.on('order:sending', resolve));
     void doomed.placeOrder(order('orphan')).catch(() => {});
     const { id } = await sending;
-    await until(async () => (await be.requests()).some((q) => q.key == id && q.route == 'checkout' && q.status === null), 'the POST held at the server');
+    await postHeld(be, id);
     frame.remove();
     // Nothing else wakes the tab that stays: it is visible throughout, online, and no circuit opened.
     await until(async () => (await staying.outbox.list()).find((e) => e.id == id)?.status == 'confirmed', 'the order confirmed by the tab that stays', 12_000);

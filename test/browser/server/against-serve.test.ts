@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import type { OrderEvent, SteadyCart, SteadyCartOptions } from '../../../src/index';
-import { cleanup, open, openTab, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, openTab, postHeld, uniqueNamespace, until } from '../helpers';
 import { closeServedBackends, startServedBackend, type ServedBackend } from './serve-backend';
 
 /** A demo order serve's PSP charges (tok_ok). */
@@ -133,7 +133,7 @@ describe('against serve on PostgreSQL: outbox recovery and drop-after-commit', f
     void doomed.placeOrder(order('in-flight')).catch(() => {});
     const { id } = await sending;
     // The tab goes once the front holds its POST, before any answer.
-    await until(async () => (await be.requests()).some((q) => q.key == id && q.route == 'checkout' && q.status === null), 'the POST held at the front');
+    await postHeld(be, id);
     frame.remove();
     await until(async () => (await be.charges(id)) == 1, 'serve charged it', 10_000);
     // Its resend is answered from serve's store in time on a busy machine too: no second resend.
