@@ -135,12 +135,21 @@ import * as esbuild from 'esbuild';
  * its limit, after this session's other fixes (15,419 B before them); the
  * race takes it to 15,532 B, and the page to 23,347 B. Both targets stand
  * and are reported as missed.
+ *
+ * The page's limit was raised from 23,400 B to 23,450 B (commit "Size: page
+ * limit 23,450 B, for older Safari and a lookup's 409"): the page stood at
+ * 23,398 B. Building ES2022 rather than ES2020 (what ky already needs) saved
+ * 19 B (page), 7 B (worker) and 6 B (cart); then requests and locks no longer
+ * use `AbortSignal.any` and `AbortSignal.timeout` (every order failed in
+ * Safari before 17.4, and placeOrder threw before 16; +23 B), and a lookup's
+ * 409 waits for its Retry-After (+9 B): 23,411 B, worker 15,589 B. Both
+ * targets stand and are reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_400, target: 16_000 },
+  page: { limit: 23_450, target: 16_000 },
   worker: { limit: 15_600, target: 15_000 },
 };
 
