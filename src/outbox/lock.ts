@@ -37,18 +37,27 @@ export async function withLock<T>(storage: Storage, name: string, task: LockedTa
   const { wait = false } = options;
   const locks = options.locks !== undefined ? options.locks : typeof navigator != 'undefined' ? navigator.locks : undefined;
   if (locks) {
-    const signal = wait ? AbortSignal.timeout(LEASE_MS) : undefined;
-    const never = new AbortController().signal;
+    // A timer rather than `AbortSignal.timeout`, which Safari has only from 16.
+    const waited = new AbortController();
+    const timer = wait ? setTimeout(() => waited.abort(), LEASE_MS) : undefined;
     let started = false;
-    return locks.request(name, { ifAvailable: !wait, signal }, (lock) => (lock ? ((started = true), task(never)) : undefined)).catch((error) => {
-      // The task's own failure.
-      if (started) throw error;
-      // Waited a lease's length in vain.
-      if (signal?.aborted) return undefined;
-      // Refused by the lock manager, as in a sandboxed frame, whose storage is its own memory: the lease is enough there.
-      if (options.lease && storage.kind == 'memory') return options.lease(storage, name, task, wait);
-      throw error;
-    });
+    return locks
+      .request(name, { ifAvailable: !wait, signal: wait ? waited.signal : undefined }, (lock) => {
+        if (!lock) return undefined;
+        started = true;
+        // Web Locks are never taken away: with its timer cleared, the task's `lost` never fires.
+        clearTimeout(timer);
+        return task(waited.signal);
+      })
+      .catch((error) => {
+        // The task's own failure.
+        if (started) throw error;
+        // Waited a lease's length in vain.
+        if (waited.signal.aborted) return undefined;
+        // Refused by the lock manager, as in a sandboxed frame, whose storage is its own memory: the lease is enough there.
+        if (options.lease && storage.kind == 'memory') return options.lease(storage, name, task, wait);
+        throw error;
+      });
   }
   return options.lease!(storage, name, task, wait);
 }

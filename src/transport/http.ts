@@ -55,8 +55,13 @@ export async function send(
   const timeout = Math.max(1, Math.round(timeoutMs));
   // One timer from the fetch to the end of the body: ky's own timeout ends when the headers
   // arrive, and a body that never follows them (a proxy whose upstream died) would hold the order for ever.
+  // The caller's abort stops it too: one signal for the request, without `AbortSignal.any`, which
+  // Safari has only from 17.4 (`signal.aborted`, read first, then tells the two apart).
   const timer = new AbortController();
+  const stop = () => timer.abort();
   let timing: ReturnType<typeof setTimeout> | undefined;
+  signal.addEventListener('abort', stop);
+  if (signal.aborted) stop();
   try {
     const exchange = http(url, {
       method: order ? 'POST' : 'GET',
@@ -65,14 +70,14 @@ export async function send(
       cache: order ? undefined : 'no-store',
       headers: { ...endpoint.headers?.fixed, ...(order && { 'Content-Type': 'application/json', 'Idempotency-Key': order.id, 'Steadycart-Attempt': '' + attempt }) },
       timeout: false,
-      signal: AbortSignal.any([signal, timer.signal]),
+      signal: timer.signal,
       credentials: config.credentials,
       // ky always hands its fetch the Request it built (with our signal). The order's
       // body joins it only here: ky clones every request before sending it (for retries, off here),
       // and a cloned body is a teed stream: in a Chromium profile of the outbox drain, cloning it and
       // uploading it cost the page's main thread over a millisecond each per order.
       fetch: (input) => {
-        timing = setTimeout(() => timer.abort(), timeout);
+        timing = setTimeout(stop, timeout);
         const built = order ? new Request(input as Request, { body: order.body }) : (input as Request);
         return custom ? custom(built, { ...request, timeoutMs }) : fetch(built);
       },
@@ -87,16 +92,10 @@ export async function send(
           }
         : undefined,
     }).then(async (response) => [response, await response.text()] as const);
-    // Raced against the timer and the caller's signal as well as aborted by them: under load, WebKit
-    // was seen to lose such an abort on its way through the combined signal, and the order then
-    // waited for the answer however long it took, or for ever (ky's own timeout races too).
-    const [response, text] = await Promise.race([
-      exchange,
-      new Promise<never>((_, reject) => {
-        timer.signal.onabort = reject;
-        signal.addEventListener('abort', reject);
-      }),
-    ]);
+    // Raced against the abort as well as aborted by it: under load, WebKit was seen to lose such an
+    // abort on its way to the fetch, and the order then waited for the answer however long it took,
+    // or for ever (ky's own timeout races too).
+    const [response, text] = await Promise.race([exchange, new Promise<never>((_, reject) => (timer.signal.onabort = reject))]);
     let body: Json = null;
     try {
       body = text ? JSON.parse(text) : null;
@@ -110,5 +109,6 @@ export async function send(
     return { body: null, error: signal.aborted ? 'aborted' : timer.signal.aborted ? 'timeout' : 'network', ms };
   } finally {
     clearTimeout(timing);
+    signal.removeEventListener('abort', stop);
   }
 }
