@@ -207,7 +207,7 @@ export class Placer {
         return { status: 'failed', attempts: state.attempts, error: { ...state.error, code: 'IDEMPOTENCY_MISMATCH', message: 'key used with another body' } };
       }
       if (move.honourRetryAfter) {
-        state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs ?? 0);
+        holdOff(state, reply);
         // Still processing it: the domain's endpoints share one store, so none is asked again, nor is
         // the domain looked up, before the wait (the wire contract: wait, then ask the same domain).
         for (const d of this.config.endpoints) if (d.domain == e.domain) state.tried.add(d.url);
@@ -251,6 +251,8 @@ export class Placer {
       this.observe(endpoint, reply, false);
       const answer = classifyLookup(reply.status, reply.body);
       if (answer.kind == 'absent') state.ambiguous.delete(domain);
+      // Still processing it: the next round waits for the server's `Retry-After`, as after a POST's 409.
+      if (answer.kind == 'busy') holdOff(state, reply);
       if (answer.kind == 'found') {
         const move = judge(classify(answer.status));
         return move.kind == 'settle' ? settled(state, endpoint, move.status, answer.status, answer.body as Json) : undefined;
@@ -308,6 +310,11 @@ export class Placer {
 
 /** @internal Whether the order itself may still be sent (the outbox's policy). */
 export const mayOrder = (state: RunState): boolean => state.run.mayOrder?.() ?? true;
+
+/** A 409's `Retry-After`: the longest of the round is waited before the next one. */
+const holdOff = (state: RunState, reply: Reply): void => {
+  state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs ?? 0);
+};
 
 /** Waits (or until a circuit closes), then starts a new round in which every endpoint may be tried again. */
 async function nextRound(state: RunState, ms: number, closing: Promise<void>): Promise<void> {

@@ -157,6 +157,23 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect((await be.ledger()).charges).to.equal(1);
   });
 
+  it('409 to a lookup: the domain is asked again only after the Retry-After, and no other domain meanwhile; one charge', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
+    // us holds the first POST 2.5 s, past its 500 ms timeout: before backup may have the order, main is
+    // looked up, and answers 409 in progress (Retry-After: 1).
+    await be.fault('us', { kind: 'hold', ms: 2500, count: 1 });
+    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 8000, tuning: { attemptTimeoutMs: 500, openMs: 200, hedge: false } });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    const sent = (await be.requests()).filter((q) => q.key == r.id);
+    const busy = sent.findIndex((q) => q.route == 'lookup' && q.status == 409);
+    expect(busy, 'a lookup answered 409').to.be.at.least(0);
+    const next = sent[busy + 1]!;
+    expect(next.t - sent[busy]!.t, `${next.route} to ${next.endpoint} after the lookup's 409`).to.be.at.least(950);
+    expect(sent.filter((q) => q.endpoint == 'backup')).to.deep.equal([]);
+    expect((await be.ledger()).charges).to.equal(1);
+  });
+
   for (const status of [500, 502, 504]) {
     it(`${status}: ambiguous, so it retries in the same domain only; one charge`, async () => {
       const be = await startBackend();
