@@ -95,9 +95,38 @@ for (const name of browsersWanted) {
         'webkitgtk:browserOptions': { binary: paths.miniBrowser(), args: ['--automation'] },
       },
     });
+    retryNavigation(launcher);
   }
   labels.set(launcher, name);
   browsers.push(launcher);
+}
+
+/**
+ * WebKitWebDriver has been seen (twice in some thirty suite runs) to hang on
+ * the navigation that starts a test file until webdriverio aborted the `url`
+ * command; @web/test-runner-webdriver leaves that rejection unhandled, which
+ * stops the whole runner and loses every engine's results. The navigation is
+ * tried once more; if that fails too, it is logged and left to
+ * `testsStartTimeout`, which fails that one file.
+ * @param {any} launcher a webdriverLauncher (its session manager is made on first use)
+ */
+function retryNavigation(launcher) {
+  const createManager = launcher.createDriverManager.bind(launcher);
+  launcher.createDriverManager = async () => {
+    const manager = await createManager();
+    const navigate = manager.startSession.bind(manager);
+    manager.startSession = async (/** @type {string} */ id, /** @type {string} */ url) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await navigate(id, url);
+        } catch (error) {
+          console.log(`[webkit] navigation to a test file failed (attempt ${attempt} of 2): ${error instanceof Error ? error.message : error}`);
+          if (attempt == 2) return;
+        }
+      }
+    };
+    return manager;
+  };
 }
 
 const backend = await backendControl();
