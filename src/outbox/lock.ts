@@ -45,9 +45,9 @@ export async function withLock<T>(storage: Storage, name: string, task: LockedTa
       .request(name, { ifAvailable: !wait, signal: wait ? waited.signal : undefined }, (lock) => {
         if (!lock) return undefined;
         started = true;
-        // Web Locks are never taken away: with its timer cleared, the task's `lost` never fires.
         clearTimeout(timer);
-        return task(waited.signal);
+        // Web Locks are never taken away: the task's `lost` never fires (not even if the wait's timer just did).
+        return task(new AbortController().signal);
       })
       .catch((error) => {
         // The task's own failure.
