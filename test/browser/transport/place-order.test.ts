@@ -485,6 +485,20 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     expect((await sc.outbox.list())[0]).to.deep.include({ id: r.id, status: 'pending' });
   });
 
+  it('aborted while a new domain is written ahead: pending with an aborted error, nothing sent there', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
+    await be.fault('us', { kind: 'status', status: 503, routes: ['checkout'] });
+    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 5000 });
+    const controller = new AbortController();
+    // Told of the failover just before backup's domain is written ahead: the abort lands during that write.
+    sc.on('failover', () => controller.abort());
+    const r = await sc.placeOrder(order(), { signal: controller.signal });
+    expect(r.status).to.equal('pending');
+    expect(r.error!.code).to.equal('aborted');
+    expect(await be.requestsTo('backup')).to.deep.equal([]);
+    expect((await be.ledger()).charges).to.equal(0);
+  });
+
   it('an answer whose body never follows its headers times out like silence: the retry gets the stored outcome; one charge', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
     // The first POST commits and sends its status line and headers, then nothing.
