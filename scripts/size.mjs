@@ -144,13 +144,22 @@ import * as esbuild from 'esbuild';
  * Safari before 17.4, and placeOrder threw before 16; +23 B), and a lookup's
  * 409 waits for its Retry-After (+9 B): 23,411 B, worker 15,589 B. Both
  * targets stand and are reported as missed.
+ *
+ * The worker's limit was raised from 15,600 B to 15,650 B (commit "Transport:
+ * a closed instance probes nothing; a token that dies during a write-ahead
+ * stops the order"): three fixes of requests that left when they should not
+ * (an order sent after its caller aborted during a new domain's write-ahead,
+ * +7 B; the same when its payment token died then, and a health probe sent
+ * by an instance already closed, +10 B) took the worker from 15,588 B to
+ * 15,605 B, and the page from 23,411 B to 23,426 B. Both targets stand and
+ * are reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
   page: { limit: 23_450, target: 16_000 },
-  worker: { limit: 15_600, target: 15_000 },
+  worker: { limit: 15_650, target: 15_000 },
 };
 
 /**
