@@ -193,8 +193,8 @@ export class Placer {
       // Write-ahead for a new domain: after a crash from here on, replay must look it up.
       record.domains.push(endpoint.domain);
       await this.persist(record);
-      // Stopped during that write (the caller gave up, the instance closed, the budget ran out): it does not leave.
-      if (this.stopped(state)) return;
+      // Stopped during that write (the caller gave up, the instance closed, the budget or the payment token ran out): it does not leave.
+      if (this.stopped(state) || !mayOrder(state)) return;
     }
     for (const [e, reply] of await this.exchange(state, endpoint)) {
       // Its headers could not be made: nothing left, so nothing is in doubt.

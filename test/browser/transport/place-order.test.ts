@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
 import { rawAll } from '../hardening/raw-idb';
-import { cleanup, open, openTab, rejection, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, openTab, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
@@ -382,6 +382,21 @@ describe('placeOrder: failover, hedging and circuits', () => {
     expect((await second.placeOrder(order('2'))).result!.endpoint).to.equal(be.url('us'));
   });
 
+  it('an instance closed as soon as it is made (as React\'s Strict Mode does) sends no probe of a circuit persisted as open', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const options = { namespace, endpoints: be.sdk('us', 'eu') };
+    await be.fault('us', '503');
+    const first = await open(options);
+    expect((await first.placeOrder(order())).result!.endpoint).to.equal(be.url('eu'));
+    first.close();
+    const second = await open(options);
+    second.close();
+    // Its load-time probe would leave within milliseconds (see the test above).
+    await sleep(1000);
+    expect((await be.requestsTo('us')).map((q) => q.route)).to.deep.equal(['checkout']);
+  });
+
   it('an open circuit is probed when due even where timers fire early (as Firefox\'s can), and closes on recovery', async () => {
     const be = await startBackend();
     // Nothing else sends traffic here (no outbox): only the circuit's own timer can find the recovery.
@@ -497,6 +512,21 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     expect(r.error!.code).to.equal('aborted');
     expect(await be.requestsTo('backup')).to.deep.equal([]);
     expect((await be.ledger()).charges).to.equal(0);
+  });
+
+  it('a payment token that dies while a new domain is written ahead: the order does not leave, and waits with the token error', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
+    await be.fault('us', { kind: 'status', status: 503, routes: ['checkout'] });
+    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 5000 });
+    // Alive for us's 503, then dead by the end of the failover's listener, just before backup's domain is written ahead.
+    const paymentTokenExpiresAt = Date.now() + 500;
+    sc.on('failover', () => {
+      while (Date.now() <= paymentTokenExpiresAt);
+    });
+    const r = await sc.placeOrder(order(), { paymentTokenExpiresAt });
+    expect(r.status).to.equal('pending');
+    expect(r.error!.code).to.equal('token-expired');
+    expect(await be.requestsTo('backup')).to.deep.equal([]);
   });
 
   it('an answer whose body never follows its headers times out like silence: the retry gets the stored outcome; one charge', async () => {
