@@ -9,6 +9,19 @@ const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }]
 /** Only the order POSTs, in arrival order. */
 const posts = async (be: TestBackend) => (await be.requests()).filter((r) => r.route == 'checkout');
 
+/**
+ * Options for a new page whose namespace has us's circuit persisted as open: a first
+ * instance's order met us's 503 and went to eu. us still answers 503.
+ */
+async function persistedOpen(be: TestBackend): Promise<SteadyCartOptions> {
+  const options = { namespace: uniqueNamespace(), endpoints: be.sdk('us', 'eu') };
+  await be.fault('us', '503');
+  const first = await open(options);
+  expect((await first.placeOrder(order())).result!.endpoint).to.equal(be.url('eu'));
+  first.close();
+  return options;
+}
+
 async function sdk(be: TestBackend, names: string[], options: SteadyCartOptions = {}): Promise<SteadyCart> {
   return open({ namespace: uniqueNamespace(), endpoints: be.sdk(...names), ...options });
 }
@@ -368,12 +381,7 @@ describe('placeOrder: failover, hedging and circuits', () => {
 
   it('a new page starts informed: a circuit persisted as open is probed once at load, not trusted blindly', async () => {
     const be = await startBackend();
-    const namespace = uniqueNamespace();
-    const options = { namespace, endpoints: be.sdk('us', 'eu') };
-    await be.fault('us', '503');
-    const first = await open(options);
-    expect((await first.placeOrder(order())).result!.endpoint).to.equal(be.url('eu'));
-    first.close();
+    const options = await persistedOpen(be);
     await be.fault('us', 'healthy');
     const second = await open(options);
     // The probe may finish before or after createSteadyCart resolves: watch the state, not an event.
@@ -384,13 +392,7 @@ describe('placeOrder: failover, hedging and circuits', () => {
 
   it('an instance closed as soon as it is made (as React\'s Strict Mode does) sends no probe of a circuit persisted as open', async () => {
     const be = await startBackend();
-    const namespace = uniqueNamespace();
-    const options = { namespace, endpoints: be.sdk('us', 'eu') };
-    await be.fault('us', '503');
-    const first = await open(options);
-    expect((await first.placeOrder(order())).result!.endpoint).to.equal(be.url('eu'));
-    first.close();
-    const second = await open(options);
+    const second = await open(await persistedOpen(be));
     second.close();
     // Its load-time probe would leave within milliseconds (see the test above).
     await sleep(1000);
