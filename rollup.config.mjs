@@ -9,12 +9,13 @@ import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
 import esbuild from 'rollup-plugin-esbuild';
 
-const pkg = JSON.parse(readFileSync('./package.json', 'utf8'));
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const external = Object.keys(pkg.dependencies);
 const banner = `/*! steadycart ${pkg.version} | MIT */`;
 // ES2022: what ky 1.14 itself needs (private methods, Object.hasOwn), so no browser is lost by not
 // lowering our own syntax below it. Class fields stay constructor assignments (tsconfig.json).
-const target = 'es2022';
+// Exported, with the minifier's options, for bench/size.mjs, which builds its comparison rows the same way.
+export const target = 'es2022';
 
 /** Records the sha384 of every bundle in dist/sri.json, for `integrity` attributes. */
 const sri = {};
@@ -30,11 +31,12 @@ const integrity = {
 };
 
 // Workbox modules branch on process.env.NODE_ENV: ship their production paths only.
-const minify = terser({
+export const terserOptions = {
   ecma: 2020,
   compress: { passes: 3, global_defs: { 'process.env.NODE_ENV': 'production' } },
   format: { comments: /^!/ },
-});
+};
+const minify = terser(terserOptions);
 
 /**
  * Drill mode is left out of the script-tag build (a single file cannot load its

@@ -10,6 +10,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { rollup } from 'rollup';
 import esbuild from 'rollup-plugin-esbuild';
+import { target, terserOptions } from '../rollup.config.mjs';
 import { BUDGETS as LIMITS, withDeps } from '../scripts/size.mjs';
 import { ROOT, SNAPSHOT, table } from './lib.mjs';
 
@@ -31,8 +32,8 @@ async function build(code) {
       entry(code),
       workboxProd,
       nodeResolve({ browser: true, rootDir: ROOT }),
-      esbuild({ target: 'es2022' }),
-      terser({ ecma: 2020, compress: { passes: 3, global_defs: { 'process.env.NODE_ENV': 'production' } }, format: { comments: /^!/ } }),
+      esbuild({ target }),
+      terser(terserOptions),
     ],
     onwarn: () => {},
   });
@@ -82,7 +83,7 @@ const kB = (b) => `${(b / 1000).toFixed(1)} kB`;
 export function report(d) {
   return [
     'Bytes of the minified file and of its gzip (level 9). Shipped rows are the files `npm run build` made in dist/ (copied when the run started); every other row is built the same way here ' +
-      '(rollup, `@rollup/plugin-node-resolve` with `browser: true`, `rollup-plugin-esbuild` to es2022, `@rollup/plugin-terser` with rollup.config.mjs\'s options, IIFE, workbox-window\'s production build), ' +
+      `(rollup, \`@rollup/plugin-node-resolve\` with \`browser: true\`, \`rollup-plugin-esbuild\` to ${target}, \`@rollup/plugin-terser\` with rollup.config.mjs's options, IIFE, workbox-window's production build), ` +
       'except the "bundler consumer" rows: the ES module a merchant\'s bundler imports (dist/*.mjs), bundled with its dependencies and minified by esbuild (ESM, es2020), as `npm run size` measures it. ' +
       '"Whole packages" re-exports every export (nothing can be tree-shaken: an upper bound); "as imported" keeps only the named imports. ' +
       'The peer kits are the libraries a shop would assemble for the same job, before writing any glue code of its own: cockatiel for retry, timeouts and circuit breaking, ky and idb, workbox-window to register a worker; workbox-background-sync for the queue and workbox-strategies for an offline shell in the worker (workbox-background-sync brings its own idb 7).',
