@@ -47,12 +47,22 @@ const withoutDrill = {
   resolveId: (id, importer) => (id == './drill/drill' && importer?.endsWith('src/index.ts') ? fileURLToPath(new URL('src/drill/unavailable.ts', import.meta.url)) : null),
 };
 
+/**
+ * The standalone worker's build: `STANDALONE_WORKER` (src/build-flags.ts) is
+ * true there, so the code that only the pages' own options need is left out.
+ */
+const standaloneWorker = {
+  name: 'steadycart-standalone-worker',
+  resolveId: (id) => (/(^|\/)build-flags$/.test(id) ? '\0build-flags' : null),
+  load: (id) => (id == '\0build-flags' ? 'export const STANDALONE_WORKER = true;' : null),
+};
+
 /** A bundle that carries its dependencies: what a merchant serves as it is. */
-const standalone = (input, file, name) => ({
+const standalone = (input, file, name, plugins = []) => ({
   input,
   // One file a merchant serves as it is: workbox-window's lazy import is inlined.
   output: { file, format: 'iife', name, sourcemap: true, banner, inlineDynamicImports: true },
-  plugins: [withoutDrill, nodeResolve({ browser: true }), esbuild({ target }), minify, integrity],
+  plugins: [...plugins, withoutDrill, nodeResolve({ browser: true }), esbuild({ target }), minify, integrity],
 });
 
 /** A module for the merchant's bundler: dependencies stay imports (a file of one too, such as workbox-window's production build). */
@@ -137,7 +147,7 @@ export default [
   standalone('src/index.ts', 'dist/steadycart.iife.js', 'SteadyCart'),
   // The cart alone, for product pages: window.SteadyCartCart.
   standalone('src/cart/index.ts', 'dist/steadycart-cart.iife.js', 'SteadyCartCart'),
-  standalone('src/sw/standalone.ts', 'dist/steadycart-sw.js'),
+  standalone('src/sw/standalone.ts', 'dist/steadycart-sw.js', undefined, [standaloneWorker]),
   // The offline shell, which the standalone worker loads with importScripts only when its pages use it.
   standalone('src/sw/shell-script.ts', 'dist/steadycart-sw-shell.js', 'SteadyCartShell'),
   types('build/types/index.d.ts', 'dist/steadycart.d.ts', { plugins: [scriptTypes] }),

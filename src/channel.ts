@@ -1,3 +1,4 @@
+import { STANDALONE_WORKER } from './build-flags';
 import type { EndpointRecord } from './storage';
 import { STATUSES } from './outbox/statuses';
 import { isEndpointRecord, isId, isObject } from './storage/validate';
@@ -23,6 +24,8 @@ export function isMessage(m: unknown): m is Message {
     case 'endpoint':
       return isEndpointRecord(m.record);
     case 'order': {
+      // News of orders is for the pages' listeners: the standalone worker has none, and drops it unread.
+      if (STANDALONE_WORKER) return false;
       const e = m.event;
       const r = (e as Record<string, unknown> | undefined)?.result as Record<string, unknown> | undefined;
       const x = (e as Record<string, unknown> | undefined)?.error as Record<string, unknown> | undefined;

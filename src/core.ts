@@ -1,3 +1,4 @@
+import { STANDALONE_WORKER } from './build-flags';
 import { Channel } from './channel';
 import { Emitter, SILENT, type Events } from './events';
 import type { Config } from './options';
@@ -120,7 +121,8 @@ async function buildCore<O extends OutboxReplay>(
       hooks = connect;
       channel.listen((message) => {
         if (message.t == 'endpoint') circuits.onRemote(message.record);
-        else if (message.t == 'order') {
+        // (The standalone worker's channel drops news of orders.)
+        else if (!STANDALONE_WORKER && message.t == 'order') {
           events.emit(`order:${message.event.status}`, message.event);
           hooks.onRemoteOrder?.(message.event.status);
         } else hooks.onRemoteCart?.();

@@ -1,3 +1,4 @@
+import { STANDALONE_WORKER } from '../build-flags';
 import type { Events } from '../events';
 import { toJsonBody } from '../guard/json';
 import type { OutboxRecord, Storage } from '../storage';
@@ -62,7 +63,7 @@ export class OutboxRecords {
     // A body that failed the card guard is not kept.
     const record = quarantined(body?.scrub ? { ...raw, body: 'null' } : raw, problem);
     await this.storage.put('outbox', record, 'relaxed');
-    this.events.emit('storage:corrupt', { store: 'outbox', id: record.id, reason: problem });
+    if (!STANDALONE_WORKER) this.events.emit('storage:corrupt', { store: 'outbox', id: record.id, reason: problem });
     return record;
   }
 

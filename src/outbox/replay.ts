@@ -1,3 +1,4 @@
+import { STANDALONE_WORKER } from '../build-flags';
 import type { Channel } from '../channel';
 import type { Events } from '../events';
 import type { Config } from '../options';
@@ -260,7 +261,8 @@ export class OutboxReplay {
 
   protected emit(record: OutboxRecord): void {
     const event: OrderEvent = { id: record.id, status: record.status, result: record.result, error: record.lastError };
-    this.events.emit(`order:${event.status}`, event);
+    // The pages hear of the standalone worker's orders on the channel alone.
+    if (!STANDALONE_WORKER) this.events.emit(`order:${event.status}`, event);
     this.channel.post({ t: 'order', event });
   }
 

@@ -1,4 +1,5 @@
 import ky from 'ky';
+import { STANDALONE_WORKER } from '../build-flags';
 import type { Config, Endpoint } from '../options';
 import type { Json, RequestContext } from '../types';
 import { retryAfterMs } from './backoff';
@@ -47,7 +48,8 @@ export async function send(
   order?: { id: string; body: string },
 ): Promise<Reply> {
   const start = performance.now();
-  const custom = config.fetch;
+  // Neither exists in a stored configuration: the standalone worker carries none of their code.
+  const custom = STANDALONE_WORKER ? undefined : config.fetch;
   // What the request is for: told to the instance's `fetch` and to `headers` functions.
   const request: RequestContext = { endpoint: endpoint.url, kind, attempt, context: CONTEXT };
   // The endpoint's `headers` option: its static values go under steadycart's own, its functions run in ky's `beforeRequest`.
@@ -82,7 +84,7 @@ export async function send(
         return custom ? custom(built, { ...request, timeoutMs }) : fetch(built);
       },
       // Called for every request, so a short-lived token is fresh on each attempt.
-      hooks: fns.length
+      hooks: !STANDALONE_WORKER && fns.length
         ? {
             beforeRequest: [
               async (r) => {
@@ -105,7 +107,7 @@ export async function send(
     return { status: response.status, body, retryAfterMs: retryAfterMs(response.headers.get('Retry-After')), ms: performance.now() - start };
   } catch (error) {
     const ms = performance.now() - start;
-    if (error instanceof HeadersFailure) return { body: null, error: 'headers', message: error.message, ms };
+    if (!STANDALONE_WORKER && error instanceof HeadersFailure) return { body: null, error: 'headers', message: error.message, ms };
     return { body: null, error: signal.aborted ? 'aborted' : timer.signal.aborted ? 'timeout' : 'network', ms };
   } finally {
     clearTimeout(timing);

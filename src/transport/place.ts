@@ -1,3 +1,4 @@
+import { STANDALONE_WORKER } from '../build-flags';
 import type { Events } from '../events';
 import { lookupUrl, type Config, type Endpoint } from '../options';
 import type { OutboxRecord } from '../storage';
@@ -185,7 +186,8 @@ export class Placer {
    */
   private async sendOrder(state: RunState, endpoint: Endpoint): Promise<Outcome | undefined> {
     const { record } = state;
-    if (state.previous && state.previous.url != endpoint.url) {
+    // No one hears the standalone worker's events: it builds none.
+    if (!STANDALONE_WORKER && state.previous && state.previous.url != endpoint.url) {
       this.events.emit('failover', { id: record.id, from: state.previous.url, to: endpoint.url, reason: state.error?.message ?? '' });
     }
     state.previous = endpoint;
@@ -198,7 +200,7 @@ export class Placer {
     }
     for (const [e, reply] of await this.exchange(state, endpoint)) {
       // Its headers could not be made: nothing left, so nothing is in doubt.
-      if (reply.error == 'headers') {
+      if (!STANDALONE_WORKER && reply.error == 'headers') {
         state.error = replyError(reply);
         continue;
       }
@@ -280,7 +282,7 @@ export class Placer {
     // Steadycart-Attempt counts what this context sent for the order (docs/backend-contract.md), across its runs.
     const n = (this.sent.get(record.id) ?? 0) + 1;
     this.sent.set(record.id, n);
-    this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
+    if (!STANDALONE_WORKER) this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
     const timeoutMs = this.timeoutFor(state, endpoint);
     return kind == 'lookup'
       ? send(this.config, endpoint, lookupUrl(endpoint, record.id), kind, n, timeoutMs, signal)
