@@ -1,4 +1,5 @@
 import { openDB, type IDBPDatabase } from 'idb';
+import { STANDALONE_WORKER } from '../build-flags';
 import type { MemoryStores, ToMemory } from './memory';
 import { migrations, type Schema, type StoreName, type Value } from './schema';
 
@@ -31,6 +32,13 @@ const STORAGE_FAILURES = ['QuotaExceededError', 'InvalidStateError', 'UnknownErr
 export function isStorageFailure(error: unknown): boolean {
   return error instanceof DOMException && STORAGE_FAILURES.includes(error.name);
 }
+
+/**
+ * @internal The memory arm of a `withDatabase` call, as each call writes it:
+ * none in the standalone worker, which has no fall back to memory, so its
+ * bundle carries none of them.
+ */
+export const inMemory = <T>(arm: (m: MemoryStores) => T): ((m: MemoryStores) => T) | undefined => (STANDALONE_WORKER ? undefined : arm);
 
 /**
  * Opens the database at `version`, running the migrations it lacks.
@@ -94,11 +102,11 @@ export class BaseStorage {
 
   /** Opens the database now, so that degradation is known before the first use. */
   async ready(): Promise<void> {
-    await this.withDatabase((db) => db.count('meta'), () => 0);
+    await this.withDatabase((db) => db.count('meta'), inMemory(() => 0));
   }
 
   get<S extends StoreName>(store: S, id: string): Promise<Value<S> | undefined> {
-    return this.withDatabase((db) => db.get(store, id), (m) => m.get(store, id));
+    return this.withDatabase((db) => db.get(store, id), inMemory((m) => m.get(store, id)));
   }
 
   /**
@@ -131,11 +139,11 @@ export class BaseStorage {
         await done;
         return next;
       },
-      (m) => {
+      inMemory((m) => {
         const next = change(m.get(store, id));
         if (next) for (const value of [next, ...also]) m.put(store, value);
         return next;
-      },
+      }),
     );
   }
 
@@ -162,7 +170,7 @@ export class BaseStorage {
             if (this.db == opening) this.db = null;
           },
           // Without a fall back, the connection is simply let go.
-          versionchange: this.toMemory && ((db) => this.degrade(new Error('another tab deleted or upgraded the database'), db)),
+          versionchange: !STANDALONE_WORKER && this.toMemory ? ((db) => this.degrade(new Error('another tab deleted or upgraded the database'), db)) : undefined,
         }).then((db) => {
           clearTimeout(timer);
           resolve(db);
@@ -185,7 +193,7 @@ export class BaseStorage {
    * `SteadyCartError`, a bug) and is rethrown with the session left on
    * IndexedDB.
    */
-  protected async withDatabase<T>(idb: (db: DB) => Promise<T>, memory: (m: MemoryStores) => T): Promise<T> {
+  protected async withDatabase<T>(idb: (db: DB) => Promise<T>, memory: ((m: MemoryStores) => T) | undefined): Promise<T> {
     for (let retry = true; !this.memory; retry = false) {
       const opening = this.open();
       let db: DB;
@@ -211,12 +219,13 @@ export class BaseStorage {
         if (this.closed) db.close();
       }
     }
-    return memory(this.memory!);
+    // In memory only where there is a fall back: then every call has its memory arm.
+    return memory!(this.memory!);
   }
 
   /** Switches to memory (see `toMemory`); without a fall back, throws `error`. */
   private degrade(error: unknown, db?: DB): Promise<void> {
-    if (!this.toMemory) throw error;
+    if (STANDALONE_WORKER || !this.toMemory) throw error;
     return (this.degrading ??= this.toMemory(this.name, db).then((memory) => {
       this.release();
       this.memory = memory;

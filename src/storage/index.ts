@@ -1,4 +1,4 @@
-import { BaseStorage, type Durability } from './base';
+import { BaseStorage, inMemory, type Durability } from './base';
 import type { StoreName, Value } from './schema';
 
 export { BaseStorage, isStorageFailure, openDatabase, VERSION, type Durability } from './base';
@@ -13,7 +13,7 @@ export type { CartRecord, EndpointRecord, LeaseRecord, OutboxRecord, StoreName }
  */
 export class Storage extends BaseStorage {
   all<S extends StoreName>(store: S): Promise<Value<S>[]> {
-    return this.withDatabase((db) => db.getAll(store), (m) => m.all(store));
+    return this.withDatabase((db) => db.getAll(store), inMemory((m) => m.all(store)));
   }
 
   /**
@@ -33,7 +33,7 @@ export class Storage extends BaseStorage {
         const tx = db.transaction(store, 'readwrite', { durability });
         await Promise.all([...values.map((value) => tx.store.put(value)), tx.done]);
       },
-      (m) => values.forEach((value) => m.put(store, value)),
+      inMemory((m) => values.forEach((value) => m.put(store, value))),
     );
   }
 
@@ -43,7 +43,7 @@ export class Storage extends BaseStorage {
         const tx = db.transaction(store, 'readwrite', { durability: 'strict' });
         await Promise.all([tx.store.delete(id), tx.done]);
       },
-      (m) => m.delete(store, id),
+      inMemory((m) => m.delete(store, id)),
     );
   }
 }
