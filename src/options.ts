@@ -1,6 +1,6 @@
 import { fail } from './errors';
 import type { Storage } from './storage';
-import { isObject, isTime } from './storage/validate';
+import { isObject } from './storage/validate';
 import { headerSetter, RESERVED, type EndpointHeaders } from './transport/headers';
 import type { SendFetch } from './transport/http';
 import type { HeadersFunction, SteadyCartOptions, TuningOptions } from './types';
@@ -219,36 +219,14 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
 /** The meta record under which the pages keep the configuration for the service worker. */
 const CONFIG_ID = 'config';
 
-const isText = (v: unknown) => typeof v == 'string';
-/** The tuning numbers a stored configuration must hold (the worker does not carry their bounds). */
-const TUNING_NUMBERS = ['attemptTimeoutMs', 'minAttemptTimeoutMs', 'hedgeDelayMs', 'openMs', 'maxOpenMs', 'retryTokens', 'retryTokenRatio'];
-
-/** Whether a stored endpoint is one the worker can send to: its URL and paths, and static headers only. */
-function isEndpoint(value: unknown): boolean {
-  const { url, domain, paths = {}, headers = {} } = value as Record<string, Record<string, unknown>>;
-  return (
-    [url, domain, paths.checkout, paths.lookup, ...Object.values(headers.fixed ?? 0)].every(isText) &&
-    (paths.health === false || isText(paths.health)) &&
-    !(headers.fns as unknown[] | undefined)?.length
-  );
-}
-
 /**
- * Whether a stored value has the shape of a `Config` (as `normalizeOptions`
- * made it): the raw options an older build stored, or anything else, are not
- * replayed with.
+ * @internal The format of the stored configuration, which the worker replays
+ * with as it is, unchecked (it carries no option validation): raised with every
+ * change to what `Config` holds, so that a worker never replays with a
+ * configuration another build's pages stored, nor with anything else found
+ * under its id. test/browser/sw/config.test.ts pins it to the shape.
  */
-function isConfig(v: unknown): v is Config {
-  if (!isObject(v) || !isObject(v.tuning) || !Array.isArray(v.endpoints) || !Array.isArray(v.allowCardLikeAt)) return false;
-  return (
-    v.endpoints.every(isEndpoint) &&
-    ['budgetMs', 'retentionMs'].every((k) => isTime(v[k])) &&
-    ['namespace', 'credentials'].every((k) => typeof v[k] == 'string') &&
-    v.replayNeedsPage === false &&
-    TUNING_NUMBERS.every((k) => isTime((v.tuning as Record<string, unknown>)[k])) &&
-    typeof v.tuning.hedge == 'boolean'
-  );
-}
+export const CONFIG_FORMAT = 1;
 
 /**
  * @internal Keeps the normalized configuration for the service worker, which
@@ -259,14 +237,15 @@ export function storeConfig(storage: Storage, config: Config): Promise<void> {
   // either, the configuration is kept without headers, marked as one the worker cannot replay with.
   const { fetch: _fetch, onNewOrder: _onNewOrder, ...stored } = config;
   const headers = (e: Endpoint) => ({ fixed: config.replayNeedsPage ? {} : e.headers.fixed, fns: [] });
-  return storage.put('meta', { id: CONFIG_ID, value: { ...stored, endpoints: config.endpoints.map((e) => ({ ...e, headers: headers(e) })) } }, 'relaxed');
+  return storage.put('meta', { id: CONFIG_ID, format: CONFIG_FORMAT, value: { ...stored, endpoints: config.endpoints.map((e) => ({ ...e, headers: headers(e) })) } }, 'relaxed');
 }
 
 /**
  * @internal The configuration the pages stored, or `undefined` when there is
- * none of this build's shape, or when its orders need a page (`replayNeedsPage`).
+ * none of this build's format, or when its orders need a page (`replayNeedsPage`).
  */
 export async function storedConfig(storage: Storage): Promise<Config | undefined> {
-  const value = (await storage.get('meta', CONFIG_ID))?.value;
-  return isConfig(value) ? value : undefined;
+  const stored = await storage.get('meta', CONFIG_ID);
+  const config = stored?.value as Config | undefined;
+  return stored?.format === CONFIG_FORMAT && config?.replayNeedsPage === false ? config : undefined;
 }

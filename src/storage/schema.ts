@@ -72,6 +72,8 @@ export interface LeaseRecord {
 export interface MetaRecord {
   id: string;
   value: unknown;
+  /** The format of `value`, where it has one (the stored configuration's `CONFIG_FORMAT`). */
+  format?: number;
 }
 
 /** The database schema: every read and write is checked against it. */

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
+import { CONFIG_FORMAT } from '../../../src/options';
 import { replaySyncTag } from '../../../src/worker-protocol';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { pendingRecord, rawGet, rawPut } from '../hardening/raw-idb';
@@ -121,6 +122,35 @@ describe('service worker', () => {
     await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status == 'confirmed', 'the worker to settle the record', 15_000);
     const posts = (await be.requests()).filter((q) => q.key == waiting.id && q.route == 'checkout');
     expect(posts.map((q) => q.endpoint)).to.deep.equal(['us']);
+    expect(await be.charges(waiting.id as string)).to.equal(1);
+  });
+
+  it('the worker replays with a stored configuration of its own format only: not with another build\'s (engines with Background Sync)', async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(options(be, namespace));
+    await activeWorker(sc);
+    sc.close();
+    type Stored = { id: string; format: number; value: unknown };
+    const config = (await rawGet<Stored>(namespace, 'meta', 'config'))!;
+    expect(config.format, 'the format the pages stored').to.equal(CONFIG_FORMAT);
+    // The same configuration, as pages of another build would have stored it.
+    await rawPut(namespace, 'meta', [{ ...config, format: CONFIG_FORMAT + 1 }]);
+    const waiting = pendingRecord(order('other-format'));
+    await rawPut(namespace, 'outbox', [waiting]);
+    type SyncRegistration = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void>; getTags(): Promise<string[]> } };
+    const reg = (await navigator.serviceWorker.getRegistration(workerScope(namespace))) as SyncRegistration;
+    const tag = replaySyncTag(namespace);
+    await reg.sync.register(tag);
+    // The sync ends (it is no longer registered) having found no configuration to replay with.
+    await until(async () => !(await reg.sync.getTags()).includes(tag), 'the sync to end', 10_000);
+    expect(await be.charges(waiting.id as string), 'sent with another build\'s configuration').to.equal(0);
+    expect((await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status).to.equal('pending');
+    // Stored again in this build's format, the same configuration is replayed with.
+    await rawPut(namespace, 'meta', [config]);
+    await reg.sync.register(tag);
+    await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status == 'confirmed', 'the worker to settle the record', 15_000);
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
