@@ -6,7 +6,7 @@
  * Measures, minified and minified + gzip (level 9):
  * - dist/steadycart-cart.iife.js  the cart alone (product pages), exactly as shipped   [limit = target]
  * - dist/steadycart.iife.js       the page SDK exactly as shipped                      [limit, target]
- * - dist/steadycart-sw.js         the standalone service worker exactly as shipped     [limit, target]
+ * - dist/steadycart-sw.js         the standalone service worker exactly as shipped     [limit = target]
  * - dist/steadycart-sw-shell.js   its offline shell, loaded only with offlineShell      [limit = target]
  * - dist/steadycart-cart.mjs, dist/steadycart.mjs, dist/sw.mjs bundled with their
  *   dependencies and minified by esbuild, as a merchant's bundler would (for the record;
@@ -153,13 +153,20 @@ import * as esbuild from 'esbuild';
  * by an instance already closed, +10 B) took the worker from 15,588 B to
  * 15,605 B, and the page from 23,411 B to 23,426 B. Both targets stand and
  * are reported as missed.
+ *
+ * The worker's limit was lowered from 15,650 B to its target, 15,000 B (commit
+ * "Size: worker limit = target, 15,000 B"): the standalone worker builds with
+ * `STANDALONE_WORKER` (src/build-flags.ts) and so leaves out what only the
+ * pages' own options need (15,605 -> 15,255 B), has no memory arms in its
+ * storage (15,130 B), and trusts the stored configuration by its format rather
+ * than checking its shape field by field (14,917 B).
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
   page: { limit: 23_450, target: 16_000 },
-  worker: { limit: 15_650, target: 15_000 },
+  worker: { limit: 15_000, target: 15_000 },
 };
 
 /**
