@@ -52,7 +52,7 @@ export class Outbox extends OutboxReplay {
     this.config.onNewOrder?.(record.id);
     const deadline = record.createdAt + budgetMs;
     const outcome =
-      (await this.lock(this.lockName(record.id), () => this.placeLocked(record, deadline, signal, writeAhead), true)) ??
+      (await this.lock(this.lockName(record.id), (lost) => this.placeLocked(record, deadline, signal, writeAhead, lost), true)) ??
       // The lock is named by this order's fresh key: no other context can hold it, so this happens
       // only if the lease store misbehaves. The order is then not sent from here without its lock
       // (a drain elsewhere would take it for an orphan and send it too): it waits for a replay.
@@ -139,12 +139,23 @@ export class Outbox extends OutboxReplay {
     return record;
   }
 
-  /** A new order, under its lock: write-ahead, then the first run, then its outcome stored. */
-  private async placeLocked(record: OutboxRecord, deadline: number, signal: AbortSignal | undefined, writeAhead: WriteAhead): Promise<Outcome> {
+  /**
+   * A new order, under its lock: write-ahead, then the first run, then its
+   * outcome stored. `lost` fires if the lock is taken away meanwhile.
+   */
+  private async placeLocked(record: OutboxRecord, deadline: number, signal: AbortSignal | undefined, writeAhead: WriteAhead, lost: AbortSignal): Promise<Outcome> {
     const { retentionMs } = this.config;
     if (retentionMs) await writeAhead(this.storage, record);
     this.emit(record);
-    const outcome = await this.placer.place({ record, deadline, signal, fresh: true, mayOrder: whileTokenLives(record) });
+    const outcome = await this.placer.place({ record, deadline, signal, fresh: true, mayOrder: whileTokenLives(record), lost });
+    // The lock was taken away mid-run (this tab was frozen past its lease, and a replay elsewhere took the
+    // order): the entry is that context's now, and only a definite outcome is worth storing over its own.
+    // The caller hears that the order waits.
+    if (lost.aborted && outcome.status == 'pending') {
+      record.status = 'pending';
+      record.lastError = outcome.error;
+      return outcome;
+    }
     const settlement = underTokenPolicy(record, outcome, { replay: false, tokenDeadAtStart: false, aborted: !!signal?.aborted });
     await this.store(record, settlement.status == 'pending' && !retentionMs ? { ...settlement, status: 'failed' } : settlement);
     return outcome;

@@ -34,6 +34,8 @@ export interface Run {
    * `() => false` the run only reconciles. Default: always.
    */
   mayOrder?: () => boolean;
+  /** Fires when the order's lock is taken away (a lease another context took over): nothing more is sent. */
+  lost?: AbortSignal;
 }
 
 /** Backoff between rounds of attempts within one run. */
@@ -267,11 +269,12 @@ export class Placer {
   }
 
   /**
-   * Whether the run must send nothing more: its time is up, its caller gave up
-   * or the instance closed (whose storage can no longer record what it sends).
+   * Whether the run must send nothing more: its time is up, its caller gave up,
+   * the instance closed (whose storage can no longer record what it sends) or
+   * the order's lock was taken away.
    */
   protected stopped(state: RunState): boolean {
-    return state.run.deadline <= Date.now() || state.controller.signal.aborted || this.circuits.closed;
+    return state.run.deadline <= Date.now() || state.controller.signal.aborted || this.circuits.closed || !!state.run.lost?.aborted;
   }
 
   /** Sends one request of the run (an order, a hedge or a lookup); counts it and tells listeners. */

@@ -132,6 +132,32 @@ describe('outbox', () => {
     expect((tab!.frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
   });
 
+  it('invariant 5: a tab frozen past its new order\'s lease (no Web Locks) sends nothing more once another context took the order over, and stores no stale outcome over that one', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // Both endpoints swallow order POSTs: the run is still waiting for its first answer when its lease is taken.
+    await be.fault('us', { kind: 'silent', routes: ['checkout'] });
+    await be.fault('eu', { kind: 'silent', routes: ['checkout'] });
+    const patient = quickOptions(be, namespace, { budgetMs: 12_000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 5000, minAttemptTimeoutMs: 5000, hedge: false } });
+    const { sc, frame } = await openTab(patient, '&noLocks');
+    expect((frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
+    const sending = new Promise<OrderEvent>((resolve) => sc.on('order:sending', resolve));
+    const placing = sc.placeOrder(order('frozen'));
+    const { id } = await sending;
+    // Another context takes the order's lease over, as after this tab was frozen past it, and settles the order.
+    await rawPut(namespace, 'leases', [{ id: `${namespace}:order:${id}`, owner: 'another-context', until: Date.now() + 10_000 }]);
+    const record = (await rawAll<{ id: string }>(namespace, 'outbox')).find((r) => r.id == id)!;
+    const result = { status: 201, body: { orderId: 'placed-elsewhere' }, endpoint: be.url('us') };
+    await rawPut(namespace, 'outbox', [{ ...record, status: 'confirmed', result, updatedAt: Date.now() }]);
+    const r = await placing;
+    // This tab noticed (its lease renewal found another owner) and stopped: the shopper is told the order waits.
+    expect(r.status).to.equal('pending');
+    const stored = (await rawAll<{ id: string; status: string }>(namespace, 'outbox')).find((e) => e.id == id)!;
+    expect(stored.status, 'the other context\'s outcome, not overwritten').to.equal('confirmed');
+    // Nothing after the POST under way when the lease was taken: no lookup, no other endpoint.
+    expect((await be.requests()).filter((q) => q.key == id).map((q) => `${q.endpoint} ${q.route}`)).to.deep.equal(['us checkout']);
+  });
+
   it('invariant 1: a tab closed while its order is in flight: the next page load resends it in the same domain, whose stored outcome settles it; one charge, order:confirmed', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
