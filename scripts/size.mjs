@@ -160,12 +160,20 @@ import * as esbuild from 'esbuild';
  * pages' own options need (15,605 -> 15,255 B), has no memory arms in its
  * storage (15,130 B), and trusts the stored configuration by its format rather
  * than checking its shape field by field (14,917 B).
+ *
+ * The page's limit was raised from 23,450 B to 23,550 B (commit "Size: page
+ * limit 23,550 B, for a lost lease and slow headers functions"): the page
+ * stood at 23,433 B. A new order whose IndexedDB lease another context took
+ * over (engines without Web Locks) kept sending and then stored its stale
+ * outcome over that context's (+53 B); and a `headers` function's time came on
+ * top of its attempt's timeout and counted as the endpoint's latency (+26 B):
+ * 23,512 B, worker 14,932 B. The page's target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_450, target: 16_000 },
+  page: { limit: 23_550, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 
