@@ -80,7 +80,8 @@ export interface RequestContext {
  * or CSRF token that expires is then fresh on each attempt). When it throws,
  * rejects, takes longer than the attempt's timeout or returns a name
  * steadycart sets itself, that request is not sent: the attempt fails with
- * the code `headers` and the order stays in the outbox.
+ * the code `headers` and the order stays in the outbox. Its time counts within
+ * the attempt's timeout, not in the endpoint's latency.
  */
 export type HeadersFunction = (request: RequestContext) => HeadersInit | Promise<HeadersInit>;
 
