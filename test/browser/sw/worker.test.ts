@@ -21,6 +21,17 @@ async function activeWorker(sc: SteadyCart): Promise<void> {
   await until(() => sc.health().worker == 'active', 'the worker to be active', 10_000);
 }
 
+/** A page stores its configuration and has its worker active, then closes: whatever replays from then on is the worker. */
+async function workerAlone(be: TestBackend, namespace: string): Promise<void> {
+  const sc = await open(options(be, namespace));
+  await activeWorker(sc);
+  sc.close();
+}
+
+/** The test worker's registration, with Background Sync (engines that have it). */
+type SyncRegistration = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void>; getTags(): Promise<string[]> } };
+const syncRegistration = async (namespace: string) => (await navigator.serviceWorker.getRegistration(workerScope(namespace))) as SyncRegistration;
+
 describe('service worker', () => {
   afterEach(async () => {
     await cleanup();
@@ -129,9 +140,7 @@ describe('service worker', () => {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    const sc = await open(options(be, namespace));
-    await activeWorker(sc);
-    sc.close();
+    await workerAlone(be, namespace);
     type Stored = { id: string; format: number; value: unknown };
     const config = (await rawGet<Stored>(namespace, 'meta', 'config'))!;
     expect(config.format, 'the format the pages stored').to.equal(CONFIG_FORMAT);
@@ -139,8 +148,7 @@ describe('service worker', () => {
     await rawPut(namespace, 'meta', [{ ...config, format: CONFIG_FORMAT + 1 }]);
     const waiting = pendingRecord(order('other-format'));
     await rawPut(namespace, 'outbox', [waiting]);
-    type SyncRegistration = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void>; getTags(): Promise<string[]> } };
-    const reg = (await navigator.serviceWorker.getRegistration(workerScope(namespace))) as SyncRegistration;
+    const reg = await syncRegistration(namespace);
     const tag = replaySyncTag(namespace);
     await reg.sync.register(tag);
     // The sync ends (it is no longer registered) having found no configuration to replay with.
@@ -158,9 +166,7 @@ describe('service worker', () => {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    const sc = await open(options(be, namespace));
-    await activeWorker(sc);
-    sc.close();
+    await workerAlone(be, namespace);
     const waiting = pendingRecord(order('behind-a-drain'));
     await rawPut(namespace, 'outbox', [waiting]);
     // A page draining the outbox: it holds the replay lock, as long as this test says.
@@ -169,8 +175,7 @@ describe('service worker', () => {
     const holding = new Promise<void>((taken) => void navigator.locks.request(`${namespace}:replay`, () => (taken(), held)));
     await holding;
     try {
-      type SyncRegistration = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void>; getTags(): Promise<string[]> } };
-      const reg = (await navigator.serviceWorker.getRegistration(workerScope(namespace))) as SyncRegistration;
+      const reg = await syncRegistration(namespace);
       const tag = replaySyncTag(namespace);
       await reg.sync.register(tag);
       // The sync fires at once (online) and finds the lock taken. Resolving it would drop the
