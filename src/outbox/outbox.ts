@@ -134,6 +134,7 @@ export class Outbox extends OutboxReplay {
       domains: [first.domain],
       due: now,
       tokenExpiresAt,
+      allowCardLikeAt: this.config.allowCardLikeAt,
     };
     this.records.trust(record);
     return record;

@@ -84,7 +84,8 @@ export class OutboxRecords {
     }
     if (!final) {
       try {
-        toJsonBody(order, this.allowCardLikeAt);
+        // Against the paths allowed when the order was placed (see OutboxRecord.allowCardLikeAt).
+        toJsonBody(order, record.allowCardLikeAt ?? this.allowCardLikeAt);
       } catch (error) {
         return { problem: (error as Error).message, scrub: true };
       }

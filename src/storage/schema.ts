@@ -37,6 +37,14 @@ export interface OutboxRecord {
   replaces?: string;
   /** The order that paid again for this one; set with that order's write-ahead, in one transaction. */
   replacedBy?: string;
+  /**
+   * The `allowCardLikeAt` paths the body was checked with when the order was
+   * placed. A reader checks the body against these, so that a context with
+   * another list (a tab still on the page before a path was added) does not
+   * take a legitimate order for tampered storage. Absent in records written
+   * before it was kept: the reader's own list then applies.
+   */
+  allowCardLikeAt?: string[];
 }
 
 /** Circuit breaker and latency state of one endpoint, shared by every context. */

@@ -30,6 +30,7 @@ export function outboxFieldProblem(r: Record<string, unknown>): string | undefin
   if (field) return `bad ${field}`;
   if (!isStrings(r.domains)) return 'bad domains';
   if (r.tokenExpiresAt !== undefined && !isTime(r.tokenExpiresAt)) return 'bad tokenExpiresAt';
+  if (r.allowCardLikeAt !== undefined && !isStrings(r.allowCardLikeAt)) return 'bad allowCardLikeAt';
   const link = (['replaces', 'replacedBy'] as const).find((k) => r[k] !== undefined && !isId(r[k]));
   if (link) return `bad ${link}`;
 }

@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartEvents, SteadyCartOptions } from '../../../src/index';
 import { isFinal } from '../../../src/outbox/statuses';
-import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { cleanup, item, open, openTab, sleep, uniqueNamespace, until } from '../helpers';
 import { createSchema, pendingRecord, rawAll, rawDump, rawOpen, rawPut } from './raw-idb';
 
@@ -59,6 +59,7 @@ describe('hardening: corrupted and foreign outbox records', () => {
       ['domains holding a non-string', pendingRecord(order('b8'), { domains: [{ url: 'http://evil' }] })],
       ['a token expiry that is not a number', pendingRecord(order('b9'), { tokenExpiresAt: 'soon' })],
       ['a due time that is missing', pendingRecord(order('b10'), { due: undefined })],
+      ['allowed paths that are not a list of paths', pendingRecord(order('b12'), { allowCardLikeAt: 'payment.pan' })],
       ['a body that is a JSON string of something else', pendingRecord(order('b11'), { body: JSON.stringify({ orderRef: 'b11', card: { number: '4111111111111111' } }) })],
     ];
     await rawPut(namespace, 'outbox', [good, ...bad.map(([, r]) => r)]);
@@ -108,6 +109,26 @@ describe('hardening: corrupted and foreign outbox records', () => {
     for (const entry of await sc.outbox.list()) expect(entry).to.include({ status: 'failed' });
     await sleep(300);
     expect((await be.requests()).filter((r) => r.route == 'checkout' || r.route == 'lookup')).to.have.length(0);
+  });
+
+  it('an order placed with a path its page allows is not taken for tampered storage by a context whose list lacks that path: it waits, and is placed once', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const gift = { ...order('gift'), giftCards: [{ reference: '4111111111111111' }] };
+    const withPath = await open(options(be, namespace, { allowCardLikeAt: ['giftCards[*].reference'] }));
+    await down(be);
+    const r = await withPath.placeOrder(gift);
+    expect(r.status).to.equal('pending');
+    withPath.close();
+    // A tab still running the page from before the path was added reads the outbox.
+    const { sc: before, corrupt } = await openWatched(options(be, namespace));
+    const entry = (await before.outbox.list()).find((e) => e.id == r.id)!;
+    expect(entry.status, 'not quarantined').to.equal('pending');
+    expect(entry.order).to.deep.equal(gift);
+    expect(corrupt).to.deep.equal([]);
+    await up(be);
+    expect((await before.outbox.retry(r.id)).status).to.equal('confirmed');
+    expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
   });
 
   it('a tampered record with url/endpoint fields is replayed only to the configured endpoints: an evil backend receives nothing', async () => {
