@@ -81,7 +81,7 @@ export interface RequestContext {
  * rejects, takes longer than the attempt's timeout or returns a name
  * steadycart sets itself, that request is not sent: the attempt fails with
  * the code `headers` and the order stays in the outbox. Its time counts within
- * the attempt's timeout, not in the endpoint's latency.
+ * the attempt's timeout, and in the latency from which later timeouts are set.
  */
 export type HeadersFunction = (request: RequestContext) => HeadersInit | Promise<HeadersInit>;
 

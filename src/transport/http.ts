@@ -47,8 +47,7 @@ export async function send(
   signal: AbortSignal,
   order?: { id: string; body: string },
 ): Promise<Reply> {
-  // Reset when the request leaves: time spent in `headers` functions is neither the endpoint's latency nor its fault.
-  let start = performance.now();
+  const start = performance.now();
   let sent = false;
   // Neither exists in a stored configuration: the standalone worker carries none of their code.
   const custom = STANDALONE_WORKER ? undefined : config.fetch;
@@ -58,8 +57,9 @@ export async function send(
   const fns = endpoint.headers?.fns ?? [];
   const timeout = Math.max(1, Math.round(timeoutMs));
   // One timer from the start (`headers` functions included, so an attempt never outlasts its
-  // timeout) to the end of the body: ky's own timeout ends when the headers arrive, and a body
-  // that never follows them (a proxy whose upstream died) would hold the order for ever.
+  // timeout, and their time counts in the latency that sets the next timeouts) to the end of the
+  // body: ky's own timeout ends when the headers arrive, and a body that never follows them (a
+  // proxy whose upstream died) would hold the order for ever.
   // The caller's abort stops it too: one signal for the request, without `AbortSignal.any`, which
   // Safari has only from 17.4 (`signal.aborted`, read first, then tells the two apart).
   const timer = new AbortController();
@@ -82,7 +82,8 @@ export async function send(
       // and a cloned body is a teed stream: in a Chromium profile of the outbox drain, cloning it and
       // uploading it cost the page's main thread over a millisecond each per order.
       fetch: (input) => {
-        start = performance.now();
+        // ky calls this once the `headers` functions are done, even after the attempt ended meanwhile.
+        if (timer.signal.aborted) throw new Error('attempt over');
         sent = true;
         const built = order ? new Request(input as Request, { body: order.body }) : (input as Request);
         return custom ? custom(built, { ...request, timeoutMs }) : fetch(built);
@@ -113,7 +114,7 @@ export async function send(
     const ms = performance.now() - start;
     if (!STANDALONE_WORKER && error instanceof HeadersFailure) return { body: null, error: 'headers', message: error.message, ms };
     // The time ran out while the `headers` functions ran: nothing was sent.
-    if (!STANDALONE_WORKER && !sent && !signal.aborted && timer.signal.aborted) return { body: null, error: 'headers', message: 'headers: timed out', ms };
+    if (!STANDALONE_WORKER && fns.length && !sent && !signal.aborted && timer.signal.aborted) return { body: null, error: 'headers', message: 'headers: timed out', ms };
     return { body: null, error: signal.aborted ? 'aborted' : timer.signal.aborted ? 'timeout' : 'network', ms };
   } finally {
     clearTimeout(timing);
