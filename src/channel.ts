@@ -60,7 +60,7 @@ export class Channel {
   private readonly channel?: BroadcastChannel;
   private handler?: (message: Message) => void;
   private early: Message[] = [];
-  /** Messages dropped: malformed, or beyond the start-up queue. */
+  /** Messages dropped: malformed, beyond the start-up queue, or (in the standalone worker) news of orders. */
   dropped = 0;
 
   /** With `onMessage`, listens at once (see `listen`). */

@@ -151,10 +151,10 @@ export class Outbox extends OutboxReplay {
     const outcome = await this.placer.place({ record, deadline, signal, fresh: true, mayOrder: whileTokenLives(record), lost });
     // The lock was taken away mid-run (this tab was frozen past its lease, and a replay elsewhere took the
     // order): the entry is that context's now, and only a definite outcome is worth storing over its own.
-    // The caller hears that the order waits.
-    if (lost.aborted && outcome.status == 'pending') {
-      record.status = 'pending';
-      record.lastError = outcome.error;
+    // The caller hears how that context left it.
+    if (lost.aborted && outcome.status == 'pending' && retentionMs) {
+      const { status = 'pending', result, lastError = outcome.error } = (await this.records.get(record.id)) ?? {};
+      Object.assign(record, { status, result, lastError });
       return outcome;
     }
     const settlement = underTokenPolicy(record, outcome, { replay: false, tokenDeadAtStart: false, aborted: !!signal?.aborted });
