@@ -168,12 +168,20 @@ import * as esbuild from 'esbuild';
  * outcome over that context's (+53 B); and a `headers` function's time came on
  * top of its attempt's timeout and counted as the endpoint's latency (+26 B):
  * 23,512 B, worker 14,932 B. The page's target stands and is reported as missed.
+ *
+ * The page's limit was raised from 23,550 B to 23,600 B (commit "Size: page
+ * limit 23,600 B, for an order's own allowCardLikeAt and two review fixes"):
+ * an order now keeps the paths it was placed with, so that a tab on an older
+ * page no longer quarantines (and loses) it (+20 B); a new order whose lease
+ * was lost reports what the context that took it over stored, and ky's late
+ * call to fetch after an attempt ended is refused (+50 B): 23,582 B, worker
+ * 14,964 B. The page's target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_550, target: 16_000 },
+  page: { limit: 23_600, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 
