@@ -223,7 +223,7 @@ export class OutboxReplay {
     // write per replayed order (its outcome) is what lets a drain keep pace with the network.
     record.status = 'sending';
     this.emit(record);
-    const outcome = await this.placer.place({ record, deadline: now + this.config.budgetMs, fresh: false, signal: lost, mayOrder: whileTokenLives(record) });
+    const outcome = await this.placer.place({ record, deadline: now + this.config.budgetMs, fresh: false, lost, mayOrder: whileTokenLives(record) });
     if (outcome.attempts) record.runs++;
     // The lock was taken away mid-run: the entry is another context's now; only a definite outcome is worth storing.
     if (lost.aborted && outcome.status == 'pending') return;

@@ -25,6 +25,7 @@ export interface Run {
   /** The order's record; `attempts` and `domains` are kept up to date in it. */
   record: OutboxRecord;
   deadline: number;
+  /** The caller's: it gives up on the order. */
   signal?: AbortSignal;
   /** True for a new order, of which nothing has been sent yet. */
   fresh: boolean;
@@ -34,7 +35,7 @@ export interface Run {
    * `() => false` the run only reconciles. Default: always.
    */
   mayOrder?: () => boolean;
-  /** Fires when the order's lock is taken away (a lease another context took over): nothing more is sent. */
+  /** Fires when the order's lock is taken away (a lease another context took over): the run stops as at the caller's abort. */
   lost?: AbortSignal;
 }
 
@@ -97,7 +98,8 @@ export class Placer {
   ) {}
 
   async place(run: Run): Promise<Outcome> {
-    const { record, signal } = run;
+    const { record } = run;
+    const stops = [run.signal, run.lost];
     const state: RunState = {
       run,
       record,
@@ -110,9 +112,9 @@ export class Placer {
       retryAfterMs: 0,
     };
     const abort = () => state.controller.abort();
-    signal?.addEventListener('abort', abort);
-    // Aborted while the order waited for its lock or its write-ahead: no event will come.
-    if (signal?.aborted) abort();
+    for (const stop of stops) stop?.addEventListener('abort', abort);
+    // Aborted (or the lock lost) while the order waited for its lock or its write-ahead: no event will come.
+    if (stops.some((stop) => stop?.aborted)) abort();
     try {
       const outcome = (await this.reconcileDoubts(state)) ?? (await this.loop(state));
       if (outcome.status != 'pending') this.sent.delete(record.id);
@@ -120,7 +122,7 @@ export class Placer {
     } finally {
       // Only the domains still in doubt need a lookup before the order goes elsewhere.
       record.domains = record.domains.filter((d) => state.ambiguous.has(d));
-      signal?.removeEventListener('abort', abort);
+      for (const stop of stops) stop?.removeEventListener('abort', abort);
       state.controller.abort();
     }
   }
@@ -274,7 +276,7 @@ export class Placer {
    * the order's lock was taken away.
    */
   protected stopped(state: RunState): boolean {
-    return state.run.deadline <= Date.now() || state.controller.signal.aborted || this.circuits.closed || !!state.run.lost?.aborted;
+    return state.run.deadline <= Date.now() || state.controller.signal.aborted || this.circuits.closed;
   }
 
   /** Sends one request of the run (an order, a hedge or a lookup); counts it and tells listeners. */
