@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
 import { cleanup, open, uniqueNamespace } from '../helpers';
+import { abortedSlowOrder } from '../transport/abort-scenario';
 
 const order = (ref = 'old-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
@@ -49,14 +50,6 @@ describe('an engine without AbortSignal.any and AbortSignal.timeout', () => {
   });
 
   it('stops at the caller\'s abort: pending, with an aborted error, long before the slow answer', async () => {
-    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
-    await be.fault('us', { kind: 'slow', ms: 5000 });
-    const sc = await sdk(be, ['us'], { budgetMs: 10_000 });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    const r = await sc.placeOrder(order(), { signal: controller.signal });
-    expect(r.status).to.equal('pending');
-    expect(r.error!.code).to.equal('aborted');
-    expect(r.elapsedMs).to.be.below(5000);
+    await abortedSlowOrder((be) => sdk(be, ['us'], { budgetMs: 10_000 }), order());
   });
 });

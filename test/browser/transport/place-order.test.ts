@@ -3,6 +3,7 @@ import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
 import { rawAll } from '../hardening/raw-idb';
 import { cleanup, open, openTab, rejection, sleep, uniqueNamespace, until } from '../helpers';
+import { abortedSlowOrder } from './abort-scenario';
 
 const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
@@ -473,15 +474,7 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
   });
 
   it('abort through a signal: pending, kept in the outbox, with an aborted error', async () => {
-    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
-    await be.fault('us', { kind: 'slow', ms: 5000 });
-    const sc = await sdk(be, ['us'], { budgetMs: 10_000 });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    const r = await sc.placeOrder(order(), { signal: controller.signal });
-    expect(r.status).to.equal('pending');
-    expect(r.error!.code).to.equal('aborted');
-    expect(r.elapsedMs).to.be.below(5000);
+    const { sc } = await abortedSlowOrder((be) => sdk(be, ['us'], { budgetMs: 10_000 }), order());
     expect((await sc.outbox.list())[0]!.status).to.equal('pending');
     const already = new AbortController();
     already.abort();
