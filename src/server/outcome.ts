@@ -5,6 +5,9 @@
  */
 export type Disposition = 'store' | 'forget' | 'keep';
 
+/** Statuses the wire contract keeps for the layer itself: 409 (still in progress) and 422 (the key with another body). */
+export const CONTRACT_STATUSES: readonly number[] = [409, 422];
+
 /** Statuses that say "not processed, try later": the key is released (and `steadycart check` asks again). */
 const NOT_PROCESSED = new Set([408, 425, 429, 503]);
 

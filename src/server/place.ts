@@ -6,7 +6,7 @@ import { parseKeyHeader } from './http/key';
 import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
 import { holdLease } from './lease';
 import type { Settings } from './options';
-import { disposition } from './outcome';
+import { CONTRACT_STATUSES, disposition } from './outcome';
 import type { StoredOutcome } from './store/types';
 import type { Outcome, RequestTelemetry } from './telemetry/types';
 
@@ -92,6 +92,8 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
     const context = { key, attempt, signal: lease.signal };
     const result = await t.step('handler', () => s.handle(order, context), (r) => ({ 'steadycart.attempt': attempt, 'steadycart.handler.status': r.status }));
     status = result.status;
+    // Replayed, the contract's own statuses would tell the SDK to wait for ever (409) or that the key was misused (422).
+    if (CONTRACT_STATUSES.includes(status)) throw new TypeError(`the handler answered ${status}, which the wire contract keeps for itself: refuse an order with another 4xx`);
     // JSON.stringify gives no text for a function or a symbol: a handler bug, treated like a throw.
     const text: unknown = JSON.stringify(result.body ?? null);
     if (typeof text != 'string') throw new TypeError(`the handler's body for status ${status} is not JSON`);
@@ -104,7 +106,12 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
     lease.stop();
   }
 
-  const what = disposition(status);
+  let what = disposition(status);
+  // An earlier run of this key ended without an outcome (attempt > 1) and may have charged: this run's
+  // "not processed" speaks for itself only. The key is kept, so that a lookup never answers 404, and the
+  // answer is ambiguous, so that the SDK does not take the order to another domain.
+  const inDoubt = what == 'forget' && attempt > 1;
+  if (inDoubt) what = 'keep';
   try {
     if (what == 'store') {
       if (await t.step('complete', () => s.store.complete(key, owner, { status, body }, s.retentionMs))) {
@@ -128,6 +135,7 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
     t.storeError(operation);
     return errorJson(500, 'store_unavailable', headers);
   }
+  if (inDoubt) return errorJson(500, 'in_doubt', headers);
   if (what == 'keep' && (status < 500 || status > 599)) return errorJson(500, 'handler_failed', headers);
   return rawJson(status, body, headers);
 }

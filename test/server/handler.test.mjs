@@ -274,6 +274,56 @@ function rules(name, open) {
       });
     }
 
+    it('a "not processed" answer after a run that may have charged keeps the key: 500 in_doubt, lookup 409 (never 404), attempt 3 stores', async () => {
+      const { m, h } = setup();
+      // Run 1 charged, then failed before answering; run 2's payment provider limits its rate.
+      m.set(async () => {
+        throw new Error('order row not written after the charge');
+      });
+      const key = randomUUID();
+      assert.equal((await post(h, { key })).status, 500);
+      m.set(async () => ({ status: 503, body: { error: 'psp_rate_limited' } }));
+      const second = await post(h, { key });
+      assert.equal(second.status, 500, 'ambiguous: a 503 would let the SDK take the order to another domain');
+      assert.deepEqual(await second.json(), { error: 'in_doubt' });
+      assert.equal((await get(h, `/checkout/${key}`)).status, 409, 'a 404 would free the order for another domain');
+      m.set(async (_o, { attempt }) => ({ status: 201, body: { attempt } }));
+      const third = await post(h, { key });
+      assert.equal(third.status, 201);
+      assert.deepEqual(await third.json(), { attempt: 3 });
+    });
+
+    for (const status of [409, 422]) {
+      it(`a handler answering ${status} (the contract's own) is a handler bug: 500, the key kept, onError told`, async () => {
+        /** @type {unknown[]} */
+        const errors = [];
+        const { m, h } = setup({ onError: (error) => errors.push(error) });
+        m.set(async () => ({ status, body: { error: 'invalid_order' } }));
+        const key = randomUUID();
+        const r = await post(h, { key });
+        assert.equal(r.status, 500, 'stored, it would be replayed as in progress (409) or as a misused key (422)');
+        assert.deepEqual(await r.json(), { error: 'handler_failed' });
+        assert.match(String(errors[0]), new RegExp(`answered ${status}`));
+        assert.equal((await get(h, `/checkout/${key}`)).status, 409, 'kept, not stored');
+      });
+    }
+
+    it('a 204 is stored and replayed without a body; the lookup carries null', async () => {
+      const { m, h } = setup();
+      m.set(async () => ({ status: 204, body: null }));
+      const key = randomUUID();
+      const first = await post(h, { key });
+      assert.equal(first.status, 204);
+      assert.equal(await first.text(), '');
+      const again = await post(h, { key });
+      assert.equal(again.status, 204, 'the stored 204, not a 500 from the replay');
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      const lookup = await get(h, `/checkout/${key}`);
+      assert.equal(lookup.status, 200);
+      assert.deepEqual(await lookup.json(), { status: 204, body: null });
+      assert.equal(m.calls.length, 1);
+    });
+
     it('lookup: 200 {status, body} with the stored body unchanged, 404 only without a row, 400 for a malformed key', async () => {
       const { m, h } = setup();
       m.set(async () => ({ status: 402, body: { error: 'declined', detail: 'é' } }));

@@ -3,7 +3,7 @@
  * a replay must match it, and how the lookup must wrap it.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { disposition } from '../../server/outcome';
+import { CONTRACT_STATUSES, disposition } from '../../server/outcome';
 import { excerpt, jsonOf, statusText, type Exchange } from './http';
 
 /** A stored outcome as the first POST for a key answered it. */
@@ -17,7 +17,7 @@ export interface Outcome {
  * 429) is an outcome, except the contract's own 409 (in progress) and 422 (another body).
  */
 export function isOutcomeStatus(status: number | null): status is number {
-  return status !== null && status !== 409 && status !== 422 && disposition(status) == 'store';
+  return status !== null && !CONTRACT_STATUSES.includes(status) && disposition(status) == 'store';
 }
 
 /** The outcome an exchange carries, or null when it is not one. */
