@@ -30,7 +30,9 @@ export function holdLease(
   const controller = new AbortController();
   let expiry: ReturnType<typeof setTimeout> | undefined;
   let busy = false;
+  let stopped = false;
   const stop = () => {
+    stopped = true;
     clearInterval(beat);
     clearTimeout(expiry);
   };
@@ -48,7 +50,8 @@ export function holdLease(
     const sentAt = performance.now();
     store
       .heartbeat(key, owner, leaseMs)
-      .then((held) => (held ? !controller.signal.aborted && heldFrom(sentAt) : lose('lost to another owner')), onError)
+      // A beat answered after the run ended (or the lease was lost) changes nothing: no timer is armed again.
+      .then((held) => stopped || (held ? heldFrom(sentAt) : lose('lost to another owner')), onError)
       .finally(() => (busy = false));
   }, Math.max(5, Math.floor(leaseMs / 3)));
   heldFrom(reservedAt);

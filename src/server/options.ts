@@ -134,7 +134,14 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
       allowHeaders: strings('cors.allowHeaders', cors.allowHeaders, 'header names'),
     };
   }
-  const onError = options.onError ?? (() => {});
+  // A report that throws (a logger down) must not change the answer, nor end the process from a timer's callback.
+  const onError: Settings['onError'] = (error, context) => {
+    try {
+      options.onError?.(error, context);
+    } catch {
+      // Nothing else to tell it to.
+    }
+  };
   return {
     store: options.store,
     handle: options.handle as OrderHandler<unknown>,

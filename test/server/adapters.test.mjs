@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
 import express from 'express';
@@ -157,6 +158,62 @@ for (const [name, start] of Object.entries(frameworks)) {
     }
   });
 }
+
+/**
+ * Sends `request` as raw bytes (requests fetch would refuse to send) and resolves with the status line's code.
+ * @param {string} url @param {string} request
+ */
+function rawStatus(url, request) {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+    let text = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('data', (chunk) => (text += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+  });
+}
+
+describe('toNodeListener: a malformed request is answered, never an exception out of the listener', () => {
+  for (const name of ['node:http', 'express']) {
+    it(`${name}: \`GET //\`, a bad Host header and TRACE are answered 400, 400 and 500; the server still places orders`, async () => {
+      /** @type {unknown[]} */
+      const errors = [];
+      const c = checkout();
+      const listener = toNodeListener(c.handler, { onError: (err) => errors.push(err) });
+      const app = name == 'express' ? express().use(listener) : listener;
+      const s = await listen(createServer(app));
+      try {
+        assert.equal(await rawStatus(s.url, 'GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'), 400);
+        assert.equal(await rawStatus(s.url, 'GET /api/health HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n'), 400);
+        assert.equal(await rawStatus(s.url, 'TRACE /api/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'), 500);
+        assert.equal(errors.length, 1, 'the refused method is reported');
+        assert.equal((await post(s.url, randomUUID())).status, 201, 'the process lives on');
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  it('an onError that throws changes nothing: the answer is still sent', async () => {
+    const s = await listen(
+      createServer(
+        toNodeListener(checkout().handler, {
+          onError: () => {
+            throw new Error('logger down');
+          },
+        }),
+      ),
+    );
+    try {
+      assert.equal(await rawStatus(s.url, 'TRACE /api/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'), 500);
+      assert.equal((await post(s.url, randomUUID())).status, 201);
+    } finally {
+      await s.close();
+    }
+  });
+});
 
 describe('adapters: a bad argument is INVALID_OPTIONS where it is passed', () => {
   /** @param {string} option */

@@ -193,6 +193,26 @@ function leaseCases(name, open) {
   });
 }
 
+describe('leases: a heartbeat answered after the run ended', () => {
+  it('changes nothing: the finished run\'s signal never aborts, however the late beat is answered', async () => {
+    const store = memoryStore();
+    const beat = gate();
+    const slowBeats = { ...store, heartbeat: async (/** @type {[string, string, number]} */ ...args) => (beat.enter(), await beat.opened, store.heartbeat(...args)) };
+    /** @type {AbortSignal | undefined} */
+    let signal;
+    const h = createCheckoutHandler({
+      store: slowBeats,
+      leaseMs: 3000,
+      // Returns while a heartbeat is out: the run ends before the store answers it.
+      handle: async (_o, ctx) => ((signal = ctx.signal), await beat.entered, { status: 201, body: { ok: true } }),
+    });
+    assert.equal((await post(h, randomUUID())).status, 201);
+    // The key is done now, so the store refuses the beat (not held): the old code read that as a lost lease.
+    beat.open();
+    assert.equal(await aborted(/** @type {AbortSignal} */ (signal), 200), false);
+  });
+});
+
 leaseCases('memory', async () => ({ store: memoryStore(), close: async () => {} }));
 leaseCases('postgres', () => openPostgresStore('leases'));
 leaseCases('redis', () => openRedisStore('leases'));

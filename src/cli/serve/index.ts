@@ -74,7 +74,7 @@ function listener(o: ServeOptions, store: IdempotencyStore, ledger: Ledger, cras
     return response;
   });
   if (!metrics) return checkout;
-  return (req, res) => (new URL(req.url ?? '/', 'http://localhost').pathname === METRICS_PATH ? metrics.scrape(req, res) : checkout(req, res));
+  return (req, res) => ((req.url ?? '/').split('?')[0] === METRICS_PATH ? metrics.scrape(req, res) : checkout(req, res));
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

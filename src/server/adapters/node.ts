@@ -37,12 +37,25 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
   // Checked now: inside the listener, a bad handler would throw out of the request event and end the process.
   if (typeof handler != 'function') invalidOption('handler', 'must be a Fetch handler (createCheckoutHandler\'s result)');
   if (options?.onError !== undefined && typeof options.onError != 'function') invalidOption('onError', 'must be a function');
-  const onError = options?.onError ?? (() => {});
+  const onError = (error: unknown) => {
+    try {
+      options?.onError?.(error);
+    } catch {
+      // A report that throws must not end the process from a promise's callback.
+    }
+  };
   return (req, res, next) => {
     const nodeReq = req as NodeRequest;
-    const path = nodeReq.originalUrl ?? req.url ?? '/';
-    if (next && handler.matches && !handler.matches(new URL(path, 'http://localhost').pathname)) return next();
-    answer(handler, nodeReq, path)
+    let url: URL;
+    try {
+      url = requestUrl(nodeReq);
+    } catch {
+      // The path and the Host header are the client's (`GET //`, `Host: a b`): its error, never an exception out of the listener.
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return void res.end('{"error":"bad_request"}');
+    }
+    if (next && handler.matches && !handler.matches(url.pathname)) return next();
+    answer(handler, nodeReq, url)
       .then(fromResponse)
       .then(({ status, headers, body }) => {
         res.writeHead(status, headers);
@@ -56,16 +69,21 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
   };
 }
 
-function answer(handler: FetchHandler, req: NodeRequest, path: string): Promise<Response> {
+/** The request's URL; throws for a malformed path or Host header. */
+function requestUrl(req: NodeRequest): URL {
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  const url = new URL(path, `${scheme}://${req.headers.host ?? 'localhost'}`);
+  return new URL(req.originalUrl ?? req.url ?? '/', `${scheme}://${req.headers.host || 'localhost'}`);
+}
+
+/** Async, so that whatever it throws (a method `Request` refuses, such as TRACE) becomes a 500, not an uncaught exception. */
+async function answer(handler: FetchHandler, req: NodeRequest, url: URL): Promise<Response> {
   const method = req.method ?? 'GET';
   let body: Uint8Array | ReadableStream<Uint8Array> | null = null;
   if (method == 'GET' || method == 'HEAD') body = null;
   else if (req.rawBody instanceof Uint8Array) body = new Uint8Array(req.rawBody);
   else if (req.readableEnded) {
     const err = new SteadyCartServerError('BODY_CONSUMED', 'a body parser read the request body before the checkout handler; mount the handler before it');
-    return Promise.resolve(errorJson(500, 'body_consumed', {}, { message: err.message }));
+    return errorJson(500, 'body_consumed', {}, { message: err.message });
   } else body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
   return handler(toRequest(method, url, req.headers, body));
 }
