@@ -1,3 +1,4 @@
+import { STANDALONE_WORKER } from '../build-flags';
 import type { OutboxRecord } from '../storage';
 import type { ErrorInfo } from '../types';
 
@@ -17,5 +18,8 @@ export function tokenExpired({ tokenExpiresAt }: OutboxRecord): boolean {
 /** Why an order with a dead token was not sent. */
 export const tokenExpiredError = (): ErrorInfo => ({ code: 'token-expired', message: 'the payment token expired', at: Date.now() });
 
-/** The `mayOrder` of a run for this record: only while its token lives. */
-export const whileTokenLives = (record: OutboxRecord) => (): boolean => !tokenExpired(record);
+/**
+ * The `mayOrder` of a run for this record: only while its token lives, and
+ * never for a page's memory copy of it (`copied`, which the standalone worker never has).
+ */
+export const whileTokenLives = (record: OutboxRecord) => (): boolean => !tokenExpired(record) && (STANDALONE_WORKER || !record.copied);

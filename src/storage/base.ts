@@ -47,7 +47,7 @@ export const inMemory = <T>(arm: (m: MemoryStores) => T): ((m: MemoryStores) => 
 export function openDatabase(
   name: string,
   version = VERSION,
-  on: { closed?: () => void; versionchange?: (db: DB) => Promise<void> } = {},
+  on: { closed?: () => void; versionchange?: (db: DB, deleted: boolean) => Promise<void> } = {},
 ): Promise<DB> {
   let db: DB | undefined;
   const closed = () => {
@@ -55,7 +55,7 @@ export function openDatabase(
     on.closed?.();
   };
   // Another context deletes or upgrades the database: keep what can be read first (it waits for us to close).
-  const blocking = () => (on.versionchange && db ? void on.versionchange(db).finally(closed) : closed());
+  const blocking = (_: number, next: number | null) => (!STANDALONE_WORKER && on.versionchange && db ? void on.versionchange(db, next == null).finally(closed) : closed());
   return openDB<Schema>(name, version, {
     upgrade(database, oldVersion, _newVersion, tx) {
       for (let v = oldVersion; v < version; v++) migrations[v]!(database, tx);
@@ -170,7 +170,7 @@ export class BaseStorage {
             if (this.db == opening) this.db = null;
           },
           // Without a fall back, the connection is simply let go.
-          versionchange: !STANDALONE_WORKER && this.toMemory ? ((db) => this.degrade(new Error('another tab deleted or upgraded the database'), db)) : undefined,
+          versionchange: !STANDALONE_WORKER && this.toMemory ? ((db, deleted) => this.degrade(new Error('another tab deleted or upgraded the database'), db, deleted)) : undefined,
         }).then((db) => {
           clearTimeout(timer);
           resolve(db);
@@ -224,9 +224,9 @@ export class BaseStorage {
   }
 
   /** Switches to memory (see `toMemory`); without a fall back, throws `error`. */
-  private degrade(error: unknown, db?: DB): Promise<void> {
+  private degrade(error: unknown, db?: DB, deleted?: boolean): Promise<void> {
     if (STANDALONE_WORKER || !this.toMemory) throw error;
-    return (this.degrading ??= this.toMemory(this.name, db).then((memory) => {
+    return (this.degrading ??= this.toMemory(this.name, db, deleted).then((memory) => {
       this.release();
       this.memory = memory;
       this.error = (error as Error)?.message || String(error);

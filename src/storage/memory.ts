@@ -35,7 +35,7 @@ export class MemoryStores {
 }
 
 /** @internal How a storage falls back to memory: see {@link readIntoMemory}. */
-export type ToMemory = (name: string, db?: DB) => Promise<MemoryStores>;
+export type ToMemory = (name: string, db?: DB, deleted?: boolean) => Promise<MemoryStores>;
 
 /**
  * @internal A page's fall back to memory: memory holding what can still be

@@ -28,6 +28,12 @@ export interface OutboxRecord {
    * domain; a domain leaves only when a lookup there answers 404.
    */
   domains: string[];
+  /**
+   * Set only on a page's memory copy of an order read from the database as
+   * the page fell back to memory: other contexts may send it from the
+   * database meanwhile, so this copy is only looked up, never sent.
+   */
+  copied?: boolean;
   /** Not replayed before this time (backoff). */
   due: number;
   tokenExpiresAt?: number;

@@ -72,6 +72,50 @@ describe('degraded storage', () => {
     expect(await be.charges(key)).to.equal(1);
   });
 
+  /**
+   * An order waiting in the database that this tab copies as it falls back to memory (its lock is held
+   * meanwhile, as by another context about to send it); `degrade` makes the tab fall back.
+   */
+  async function copiedOrder(orderRef: string, degrade: (namespace: string) => Promise<void>) {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const [us, backup] = be.sdk('us', 'backup');
+    const sc = await open({ namespace, endpoints: [us!, backup!], budgetMs: 2000 });
+    const record = pendingRecord({ orderRef, total: 990, payment: { token: 'pm_copy' } });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await new Promise<void>((taken) => void navigator.locks.request(`${namespace}:order:${record.id}`, () => (taken(), held)));
+    await rawPut(namespace, 'outbox', [record]);
+    await degrade(namespace);
+    await until(() => sc.health().storage == 'memory', 'the tab to degrade');
+    release();
+    return { be, sc, key: record.id as string };
+  }
+
+  it('invariant 3 in memory: a copied order is only looked up from this tab, never sent, since its copy in the database may go to any domain meanwhile', async () => {
+    // A newer build of the shop upgrades the database: contexts on that build go on with the order.
+    const { be, sc, key } = await copiedOrder('copied-upgraded', async (namespace) => (await rawOpen(namespace, 99)).close());
+    const entry = await sc.outbox.retry(key);
+    expect(entry.status).to.equal('pending');
+    const requests = [...(await be.requestsTo('us')), ...(await be.requestsTo('backup'))].map((q) => q.route);
+    expect(requests, 'looked up').to.include('lookup');
+    expect(requests, 'never sent from the copy').to.not.include('checkout');
+    expect(await be.charges(key)).to.equal(0);
+  });
+
+  it('nothing lost in memory: when the database was deleted, the copy is the only one, and is placed once', async () => {
+    const { be, sc, key } = await copiedOrder('copied-deleted', (namespace) =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.deleteDatabase(namespace);
+        request.onsuccess = () => resolve();
+        request.onerror = () => reject(request.error);
+      }),
+    );
+    const entry = await sc.outbox.retry(key);
+    expect(entry.status).to.equal('confirmed');
+    expect(await be.charges(key)).to.equal(1);
+  });
+
   it('without IndexedDB, the cart works in memory and says so through storage:degraded and health()', async () => {
     const { sc } = await openTab({ namespace: uniqueNamespace() }, '&noIndexedDB');
     expect(sc.health().storage).to.equal('memory');
