@@ -153,8 +153,9 @@ export class Outbox extends OutboxReplay {
     // order): the entry is that context's now, and only a definite outcome is worth storing over its own.
     // The caller hears how that context left it.
     if (lost.aborted && outcome.status == 'pending' && retentionMs) {
-      const { status = 'pending', result, lastError = outcome.error } = (await this.records.get(record.id)) ?? {};
-      Object.assign(record, { status, result, lastError });
+      const { status, result, lastError = outcome.error } = (await this.records.get(record.id)) ?? {};
+      // Still on its way there (a replay announces its run, it does not store it): waiting, as far as this caller knows.
+      Object.assign(record, { status: ['confirmed', 'rejected', 'failed'].includes(status!) ? status : 'pending', result, lastError });
       return outcome;
     }
     const settlement = underTokenPolicy(record, outcome, { replay: false, tokenDeadAtStart: false, aborted: !!signal?.aborted });

@@ -132,10 +132,14 @@ describe('outbox', () => {
     expect((tab!.frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
   });
 
-  it('invariant 5: a tab frozen past its new order\'s lease (no Web Locks) sends nothing more once another context took the order over, and stores no stale outcome over that one', async () => {
+  /**
+   * A tab without Web Locks places an order that both endpoints swallow; while its first POST waits, another
+   * context takes the order's lease over (as after this tab was frozen past it) and, with `settle`, stores
+   * an outcome. Resolves with what the caller was told.
+   */
+  async function frozenPastLease(settle?: (record: Record<string, unknown>, be: TestBackend) => Record<string, unknown>) {
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    // Both endpoints swallow order POSTs: the run is still waiting for its first answer when its lease is taken.
     await be.fault('us', { kind: 'silent', routes: ['checkout'] });
     await be.fault('eu', { kind: 'silent', routes: ['checkout'] });
     const patient = quickOptions(be, namespace, { budgetMs: 12_000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 5000, minAttemptTimeoutMs: 5000, hedge: false } });
@@ -144,18 +148,31 @@ describe('outbox', () => {
     const sending = new Promise<OrderEvent>((resolve) => sc.on('order:sending', resolve));
     const placing = sc.placeOrder(order('frozen'));
     const { id } = await sending;
-    // Another context takes the order's lease over, as after this tab was frozen past it, and settles the order.
     await rawPut(namespace, 'leases', [{ id: `${namespace}:order:${id}`, owner: 'another-context', until: Date.now() + 10_000 }]);
     const record = (await rawAll<{ id: string }>(namespace, 'outbox')).find((r) => r.id == id)!;
-    const result = { status: 201, body: { orderId: 'placed-elsewhere' }, endpoint: be.url('us') };
-    await rawPut(namespace, 'outbox', [{ ...record, status: 'confirmed', result, updatedAt: Date.now() }]);
+    if (settle) await rawPut(namespace, 'outbox', [settle(record, be)]);
     const r = await placing;
-    // This tab noticed (its lease renewal found another owner) and stopped: the shopper is told how the other context left it.
-    expect(r).to.deep.include({ status: 'confirmed', result });
-    const stored = (await rawAll<{ id: string; status: string }>(namespace, 'outbox')).find((e) => e.id == id)!;
-    expect(stored.status, 'the other context\'s outcome, not overwritten').to.equal('confirmed');
     // Nothing after the POST under way when the lease was taken: no lookup, no other endpoint.
     expect((await be.requests()).filter((q) => q.key == id).map((q) => `${q.endpoint} ${q.route}`)).to.deep.equal(['us checkout']);
+    const stored = (await rawAll<{ id: string; status: string }>(namespace, 'outbox')).find((e) => e.id == id)!;
+    return { be, r, stored };
+  }
+
+  it('invariant 5: a tab frozen past its new order\'s lease (no Web Locks) sends nothing more once another context took the order over, and stores no stale outcome over that one', async () => {
+    let result: unknown;
+    const { r, stored } = await frozenPastLease((record, be) => {
+      result = { status: 201, body: { orderId: 'placed-elsewhere' }, endpoint: be.url('us') };
+      return { ...record, status: 'confirmed', result, updatedAt: Date.now() };
+    });
+    // This tab noticed (its lease renewal found another owner) and stopped: the shopper is told how the other context left it.
+    expect(r).to.deep.include({ status: 'confirmed', result });
+    expect(stored.status, 'the other context\'s outcome, not overwritten').to.equal('confirmed');
+  });
+
+  it('invariant 5: when the context that took the order over is still sending it, the frozen tab\'s caller is told pending, never a status outside OrderResult', async () => {
+    const { r, stored } = await frozenPastLease();
+    expect(stored.status, 'as this tab wrote it ahead: the other context announces its run, it does not store it').to.equal('sending');
+    expect(r.status).to.equal('pending');
   });
 
   it('invariant 1: a tab closed while its order is in flight: the next page load resends it in the same domain, whose stored outcome settles it; one charge, order:confirmed', async () => {
