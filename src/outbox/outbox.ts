@@ -106,9 +106,14 @@ export class Outbox extends OutboxReplay {
     return !!removed;
   }
 
-  /** Time of the next due replay, or `undefined` when nothing waits. */
+  /**
+   * Time of the next due replay, or `undefined` when nothing waits. An entry
+   * in flight is asked after again within a budget: should the context that
+   * sends it die (a tab closed during a long `placeOrder`), it is an orphan
+   * to replay, and nothing else may come to wake this page.
+   */
   async nextDue(): Promise<number | undefined> {
-    const due = (await this.records.all()).filter((r) => r.status == 'pending').map((r) => r.due);
+    const due = (await this.records.all()).flatMap((r) => (r.status == 'pending' ? r.due : r.status == 'sending' ? Date.now() + this.config.budgetMs : []));
     return due.length ? Math.min(...due) : undefined;
   }
 

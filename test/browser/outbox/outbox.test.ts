@@ -219,6 +219,27 @@ describe('outbox', () => {
     expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
   });
 
+  it('a tab closed while its order is in flight under a longer budget of its own: the tab that stays keeps asking after the order, and resends it; one charge', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // The server holds the POST for 5 s and commits then, whether or not the tab is still there.
+    await be.fault('us', { kind: 'hold', ms: 5000, count: 1 });
+    const options = quickOptions(be, namespace, { budgetMs: 2000, tuning: { attemptTimeoutMs: 15_000, hedge: false } });
+    const staying = await open(options);
+    const { sc: doomed, frame } = await openTab(options);
+    const sending = new Promise<OrderEvent>((resolve) => doomed.on('order:sending', resolve));
+    // The shopper's call has 20 s, ten times the instance's budget.
+    void doomed.placeOrder(order('long-orphan'), { budgetMs: 20_000 }).catch(() => {});
+    const { id } = await sending;
+    await postHeld(be, id);
+    // The tab that stays looked at the order once its own budget was spent, and found it still in flight.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    frame.remove();
+    // Nothing else wakes the tab that stays: it is visible throughout, online, and no circuit opened.
+    await until(async () => (await staying.outbox.list()).find((e) => e.id == id)?.status == 'confirmed', 'the order confirmed by the tab that stays', 15_000);
+    expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
+  });
+
   it('a payment token that expired while waiting moves the order to needs-payment without a request', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
