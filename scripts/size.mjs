@@ -176,12 +176,21 @@ import * as esbuild from 'esbuild';
  * was lost reports what the context that took it over stored, and ky's late
  * call to fetch after an attempt ended is refused (+50 B): 23,582 B, worker
  * 14,964 B. The page's target stands and is reported as missed.
+ *
+ * The page's limit was raised from 23,600 B to 23,650 B (commit "Size: page
+ * limit 23,650 B, for three outbox fixes"): a page in memory only looks up the
+ * orders it copied from the database, unless the database was deleted, and a
+ * frozen tab's caller hears pending rather than sending (+37 B together); a
+ * page keeps asking after an order in flight in another tab, so that a tab
+ * closed mid-order leaves no orphan (+11 B): 23,640 B, cart 5,471 B, worker
+ * 14,965 B.
+ * The page's target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_600, target: 16_000 },
+  page: { limit: 23_650, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 
