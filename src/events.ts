@@ -25,6 +25,21 @@ export function onEveryOrder(events: Events, listener: (event: OrderEvent) => vo
 export const isEventName = (type: unknown): type is keyof SteadyCartEvents =>
   typeof type == 'string' && ((NAMED as readonly string[]).includes(type) || type == ORDER_ANY || STATUSES.some((status) => type == `order:${status}`));
 
+/**
+ * @internal Calls a shop's `listener` with `detail`. A shop's bug in a listener
+ * must stop neither the checkout nor the other listeners: what it throws is
+ * surfaced asynchronously, as an uncaught error of the page.
+ */
+export function tell<T>(listener: (detail: T) => void, detail: T): void {
+  try {
+    listener(detail);
+  } catch (error) {
+    setTimeout(() => {
+      throw error;
+    });
+  }
+}
+
 /** A listener of event `K`. */
 export type Listener<K extends keyof SteadyCartEvents> = (detail: SteadyCartEvents[K]) => void;
 
@@ -59,16 +74,7 @@ export class Emitter {
       this.held.push(() => this.emit(type, detail));
       return;
     }
-    this.listeners.get(type)?.forEach((listener) => {
-      try {
-        (listener as Listener<K>)(detail);
-      } catch (error) {
-        // A shop's bug in a listener must not stop the order flow; surface it asynchronously.
-        setTimeout(() => {
-          throw error;
-        });
-      }
-    });
+    this.listeners.get(type)?.forEach((listener) => tell(listener as Listener<K>, detail));
   }
 
   clear(): void {

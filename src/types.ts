@@ -460,7 +460,11 @@ export interface CartApi {
   remove(sku: string): Promise<Cart>;
   /** Empties the cart. */
   clear(): Promise<Cart>;
-  /** Calls `listener` now, then after every change in any tab; returns the unsubscribe function. */
+  /**
+   * Calls `listener` now, then after every change in any tab; returns the
+   * unsubscribe function. What a listener throws stops no other listener: it
+   * is surfaced asynchronously, as an uncaught error of the page.
+   */
   subscribe(listener: (cart: Cart) => void): () => void;
   /**
    * The cart now, synchronously: the same object until the cart changes (in
@@ -515,7 +519,11 @@ export interface OutboxApi {
    * outbox (`loaded` is `false` until then); every later change is kept.
    */
   snapshot(): OutboxSnapshot;
-  /** Calls `listener` now, then after every change of {@link OutboxApi.snapshot}; returns the unsubscribe function. */
+  /**
+   * Calls `listener` now, then after every change of {@link OutboxApi.snapshot};
+   * returns the unsubscribe function. What a listener throws stops no other
+   * listener: it is surfaced asynchronously, as an uncaught error of the page.
+   */
   subscribe(listener: (snapshot: OutboxSnapshot) => void): () => void;
 }
 

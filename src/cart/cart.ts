@@ -1,5 +1,5 @@
 import type { Channel } from '../channel';
-import type { Events } from '../events';
+import { tell, type Events } from '../events';
 import type { BaseStorage } from '../storage/base';
 import type { CartRecord } from '../storage/schema';
 import type { Cart, CartItem, NewCartItem } from '../types';
@@ -68,7 +68,7 @@ export class CartStore {
   subscribe(listener: (cart: Cart) => void): () => void {
     if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
     const off = this.events.on('cart', listener);
-    listener(this.snapshot());
+    tell(listener, this.snapshot());
     return off;
   }
 

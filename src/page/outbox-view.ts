@@ -1,4 +1,4 @@
-import { onEveryOrder, type Events } from '../events';
+import { onEveryOrder, tell, type Events } from '../events';
 import type { Outbox } from '../outbox/outbox';
 import type { OrderEvent, OutboxEntry, OutboxSnapshot } from '../types';
 
@@ -43,7 +43,7 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
     });
     if (current.loaded && next.length == before.size && next.every((e, i) => e == current.entries[i])) return;
     current = { entries: next, loaded: true };
-    listeners.forEach((listener) => listener(current));
+    listeners.forEach((listener) => tell(listener, current));
   };
 
   const refresh = () => {
@@ -86,7 +86,7 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
     subscribe(listener) {
       listeners.add(listener);
       start();
-      listener(current);
+      tell(listener, current);
       return () => listeners.delete(listener);
     },
     refresh,

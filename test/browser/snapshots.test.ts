@@ -141,6 +141,27 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
     expect(statuses.slice(-2)).to.deep.equal(['sending', 'confirmed']);
   });
 
+  it('a subscriber that throws stops neither subscribe() nor the other subscribers, of the cart and of the outbox', async () => {
+    const be = await startBackend();
+    // In a frame: what a throwing listener throws is surfaced there, as an uncaught error of that page.
+    const { sc, frame } = await openTab(quickOptions(be, uniqueNamespace()));
+    const errors: unknown[] = [];
+    frame.contentWindow!.addEventListener('error', (e) => (e.preventDefault(), errors.push(e.error)));
+    const buggy = () => {
+      throw new Error('a bug in the shop');
+    };
+    expect(() => sc.cart.subscribe(buggy)).to.not.throw();
+    expect(() => sc.outbox.subscribe(buggy)).to.not.throw();
+    const cart = record(sc.cart.subscribe);
+    const outbox = record(sc.outbox.subscribe);
+    await sc.cart.add(item('mug'));
+    expect(cart.seen.at(-1)!.count, 'the cart listener after the buggy one').to.equal(1);
+    const r = await sc.placeOrder(order('told'));
+    await until(() => outbox.seen.some((snapshot) => snapshot.entries.some((e) => e.id == r.id && e.status == 'confirmed')), 'the outbox listener after the buggy one told');
+    await until(() => errors.length >= 3, 'the errors surfaced');
+    expect(String(errors[0])).to.include('a bug in the shop');
+  });
+
   it("on('order:*') hears every order event with its status, from every tab, beside the status's own listeners", async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
