@@ -185,12 +185,18 @@ import * as esbuild from 'esbuild';
  * closed mid-order leaves no orphan (+11 B): 23,640 B, cart 5,471 B, worker
  * 14,965 B.
  * The page's target stands and is reported as missed.
+ *
+ * The page's limit was raised from 23,650 B to 23,700 B (commit "Size: page
+ * limit 23,700 B, for listeners that throw"): a subscriber of the cart or of
+ * the outbox that throws no longer makes subscribe() throw nor keeps the other
+ * subscribers from hearing a change (+32 B): 23,672 B, cart 5,470 B, worker
+ * 14,965 B. The page's target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_650, target: 16_000 },
+  page: { limit: 23_700, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 
