@@ -92,7 +92,8 @@ export function failed(
     openedAt: record.state == 'closed' ? now : record.openedAt ?? now,
     failures: record.failures + 1,
     openMs,
-    retryAt: now + Math.max(serverMs, Math.round(openMs * (0.5 + random() / 2))),
+    // Nor does a later failure without one (a 502 from a proxy, a dropped connection, a lookup) undercut it.
+    retryAt: Math.max(now + Math.max(serverMs, Math.round(openMs * (0.5 + random() / 2))), notBefore(record)),
     notBefore: serverMs ? now + serverMs : record.notBefore,
     lastError: error,
     updatedAt: now,

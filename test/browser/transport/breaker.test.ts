@@ -53,6 +53,17 @@ describe('circuit breaker', () => {
     expect(open(0, 10_000)).to.equal(10_000);
   });
 
+  it("a later failure without Retry-After (a proxy's 502, a dropped connection, a lookup) keeps the server's pace", () => {
+    let r = failed(closedCircuit('u', 2000), error, 0, 30_000, 20_000, () => 1);
+    expect(r.retryAt).to.equal(20_000);
+    r = failed(r, error, 1000, 30_000, 0, () => 1);
+    expect(r.retryAt, 'no probe before the Retry-After').to.equal(20_000);
+    expect(permits(r, 19_999)).to.equal('no');
+    // Past it, a failed probe waits its usual, doubled, interval.
+    r = failed({ ...r, state: 'half-open' }, error, 21_000, 30_000, 0, () => 1);
+    expect(r.retryAt).to.equal(25_000);
+  });
+
   it('keeps the last 20 latencies and reports median and p95 once there are 5', () => {
     let r = closedCircuit('u', 2000);
     for (const ms of [10, 20, 30, 40]) r = succeeded(r, 0, 2000, ms);
