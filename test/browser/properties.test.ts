@@ -9,7 +9,7 @@ import { isCardNumber } from '../../src/guard/card-data';
 import { toJsonBody } from '../../src/guard/json';
 import { normalizeOptions } from '../../src/options';
 import { backoff, retryAfterMs } from '../../src/transport/backoff';
-import { BLIP_FAILURES, closedCircuit, failed, permits, succeeded } from '../../src/transport/breaker';
+import { BLIP_FAILURES, closedCircuit, failed, notBefore, permits, succeeded } from '../../src/transport/breaker';
 import { classify } from '../../src/transport/classify';
 import { RetryBudget } from '../../src/transport/retry-budget';
 import type { CartItem, SteadyCartOptions } from '../../src/types';
@@ -277,7 +277,9 @@ describe('properties', () => {
             // A server's Retry-After is honoured up to the 30 s cap (maxOpenMs), never beyond.
             const serverMs = Math.min(s.retryAfter, 30_000);
             expect(r.retryAt).to.be.at.least(now + serverMs);
-            expect(r.retryAt).to.be.at.most(now + Math.max(serverMs, r.openMs));
+            // Nor before an earlier Retry-After, which a failure without one does not undercut.
+            expect(r.retryAt).to.be.at.least(notBefore(before));
+            expect(r.retryAt).to.be.at.most(Math.max(now + Math.max(serverMs, r.openMs), notBefore(before)));
             expect(permits(r, now)).to.equal(r.retryAt <= now ? 'probe' : 'no');
           } else {
             r = succeeded(r, now, 2000, s.latency);
