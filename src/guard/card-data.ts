@@ -25,12 +25,17 @@ export function isCardField(name: string, value: unknown): boolean {
 /**
  * @internal True for a string or number of 13-19 digits (spaces or dashes
  * allowed between digit groups) starting with 2-6 that passes the Luhn check.
+ * Whitespace around a string (pasted) counts as none. A number of 17 digits or
+ * more is past 2^53 and has lost its last digits (a 17-19 digit card number
+ * sent as a JS number): with no Luhn check possible, its length and first
+ * digit are enough.
  */
 export function isCardNumber(value: string | number): boolean {
   const text = String(value);
-  if (!/^[2-6]\d*(?:[ -]\d+)*$/.test(text)) return false;
-  const digits = text.replace(/[ -]/g, '');
+  if (!/^\s*[2-6]\d*(?:[ -]\d+)*\s*$/.test(text)) return false;
+  const digits = text.replace(/\D/g, '');
   if (digits.length < 13 || digits.length > 19) return false;
+  if (digits.length > 16 && typeof value == 'number') return true;
   let sum = 0;
   for (let i = digits.length - 1, double = false; i >= 0; i--, double = !double) {
     let d = +digits[i]! * (double ? 2 : 1);

@@ -9,6 +9,15 @@ describe('card-data guard', () => {
     }
   });
 
+  it('recognises one pasted with whitespace around it, and a 17-19 digit one sent as a JS number (its last digits lost)', () => {
+    for (const n of [' 4111111111111111', '4111 1111 1111 1111 ', '4111111111111111\n', '\u00a05555555555554444\t', 6212345678901234567, 62123456789012345]) {
+      expect(isCardNumber(n), JSON.stringify(n)).to.equal(true);
+    }
+    expect(() => toJsonBody({ payment: { pan: 6212345678901234567 } })).to.throw().with.property('code', 'CARD_DATA');
+    // Other long numbers are not card numbers, whatever their last digits.
+    for (const n of [12345678901234567, 71234567890123456789, ' 4111111111111112 ']) expect(isCardNumber(n), String(n)).to.equal(false);
+  });
+
   it('lets through what is not a card number', () => {
     for (const n of [
       '4111111111111112', // Luhn fails
