@@ -62,8 +62,9 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   const { events, outbox, circuits } = core;
   const cart = new CartStore(core.storage, core.channel, events);
   await cart.get();
-  // The service worker replays with the pages' configuration, kept normalized, even after they close.
-  if (config.endpoints.length) await storeConfig(core.storage, config);
+  // The service worker replays with the pages' configuration, kept normalized, even after they close;
+  // not with a page's that keeps no orders (`outbox: false`): the worker would take every order for expired.
+  if (config.endpoints.length && config.retentionMs) await storeConfig(core.storage, config);
   // The worker cannot send orders whose headers only a page has: say why such an order waits.
   if (config.replayNeedsPage) events.on('order:pending', ({ id }) => events.emit('replay:needs-page', { id, reason: 'headers' }));
   const worker = registerWorker(config, outbox, events);
@@ -73,6 +74,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
     onState: (url) => events.emit('endpoint:state', endpointHealth(core).find((h) => h.url == url)!),
     onRecovered: (outageMs) => triggers?.recovered(outageMs),
     // Background Sync where there is a worker, and the page's own timer, so that a waiting order is replayed when due.
+    // (An order in flight has its sync too, below: should its tab close before any answer, the worker is woken for it.)
     onWaiting: (due) => {
       worker.sync();
       triggers?.waiting(due);
@@ -80,6 +82,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
     // Should the tab that sent or queued it close or crash, this one replays it: checked once its budget is spent.
     onRemoteOrder: (status) => isFinal(status) || triggers?.waiting(Date.now() + config.budgetMs),
   });
+  if (config.retentionMs) events.on('order:sending', () => worker.sync());
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
   circuits.probeOpen().catch(() => {});
   const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers });

@@ -20,6 +20,17 @@ describe('worker configuration', () => {
     expect(stored?.value).to.deep.equal(normalizeOptions(options));
   });
 
+  it('a page without an outbox stores no configuration: the worker goes on with the one of the pages that keep orders', async () => {
+    const namespace = uniqueNamespace();
+    const endpoints = [{ url: 'http://127.0.0.1:9/', domain: 'main' }];
+    await open({ namespace, endpoints });
+    // A "buy now" widget on the same origin and namespace, which keeps no orders.
+    await open({ namespace, endpoints, outbox: false });
+    const stored = (await rawAll<{ id: string; value: { retentionMs: number } }>(namespace, 'meta')).find((r) => r.id == 'config');
+    // With 0, the worker would take every waiting order for expired and tell every tab so.
+    expect(stored?.value.retentionMs).to.equal(86_400_000);
+  });
+
   it('the stored format names the shape of the configuration: a change to what it holds needs a new CONFIG_FORMAT', async () => {
     // The worker replays with a stored configuration only of its own build's format (src/options.ts):
     // should this shape change while CONFIG_FORMAT stays, a worker could replay with another build's.

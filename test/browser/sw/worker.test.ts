@@ -112,6 +112,22 @@ describe('service worker', () => {
     expect((await be.ledger()).duplicates).to.equal(0);
   });
 
+  it('an order in flight has its Background Sync from the start: should its tab close before any answer, the worker is woken for it (engines with Background Sync)', async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(options(be, namespace, { budgetMs: 10_000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 9000, hedge: false } }));
+    await activeWorker(sc);
+    // The order's POST gets no answer: it is in flight, never pending, for as long as the tab lives.
+    await be.fault('us', { kind: 'silent', routes: ['checkout'] });
+    const sending = new Promise((resolve) => sc.on('order:sending', resolve));
+    void sc.placeOrder(order('in-flight')).catch(() => {});
+    await sending;
+    const reg = await syncRegistration(namespace);
+    // A sync that fires now finds the order locked by this tab, and stays registered for a later try.
+    await until(async () => (await reg.sync.getTags()).includes(replaySyncTag(namespace)), 'a sync registered for the order in flight', 5000);
+  });
+
   it('the worker replays one request at a time: a slow answer is waited for, never hedged to the same domain (engines with Background Sync)', async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
