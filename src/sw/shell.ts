@@ -4,6 +4,16 @@ import { NetworkFirst } from 'workbox-strategies';
 const DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest'];
 
 /**
+ * Keeps a whole answer (200) unless its server said not to store it
+ * (`Cache-Control: no-store`: an account page, a server-rendered cart, an
+ * order's status), which must not be shown again from the cache, offline or
+ * to the next person at the same browser.
+ */
+const storable = {
+  cacheWillUpdate: async ({ response }: { response: Response }) => (response.status == 200 && !/no-store/i.test(response.headers.get('cache-control') ?? '') ? response : null),
+};
+
+/**
  * @internal The offline shell: same-origin pages and their assets are served
  * network-first (after 3 s without an answer, from the cache), so a reload
  * while offline still shows the shop and its cart. Pages send the URLs they
@@ -12,7 +22,7 @@ const DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest'
 export function installShell(worker: ServiceWorkerGlobalScope, cacheName: string, ownPage: (event: ExtendableMessageEvent) => boolean): void {
   // ignoreVary: a server that sends `Vary: Origin` (as `vite preview` does) would otherwise keep
   // a page's scripts and styles from matching their cached copies, and an offline reload goes blank.
-  const strategy = new NetworkFirst({ cacheName, networkTimeoutSeconds: 3, matchOptions: { ignoreVary: true } });
+  const strategy = new NetworkFirst({ cacheName, networkTimeoutSeconds: 3, matchOptions: { ignoreVary: true }, plugins: [storable] });
   /** Whether `url` (relative to the worker) is of this origin; a malformed one is not, and never throws. */
   const sameOrigin = (url: unknown): url is string => {
     try {
@@ -32,7 +42,7 @@ export function installShell(worker: ServiceWorkerGlobalScope, cacheName: string
     const urls = data?.payload?.urlsToCache;
     if (data?.type !== 'CACHE_URLS' || !Array.isArray(urls) || !ownPage(event)) return;
     const own = urls.filter(sameOrigin);
-    // One by one: a single URL that fails to load must not keep the others out.
-    event.waitUntil(caches.open(cacheName).then((cache) => Promise.all(own.map((url) => cache.add(url).catch(() => {})))));
+    // One by one, through the strategy (so the same answers are kept): a URL that fails to load must not keep the others out.
+    event.waitUntil(Promise.all(own.map((url) => strategy.handle({ event, request: new Request(url, { credentials: 'same-origin' }) }).catch(() => {}))));
   });
 }

@@ -27,12 +27,15 @@ export const BACKEND_PREFIX = '/__backend';
  */
 export const headersMiddleware = async (ctx, next) => {
   const res = ctx.res;
-  const noStore = ctx.path.startsWith('/dist/') || ctx.path.startsWith('/test/');
+  // `?cacheable`: a page the offline shell may keep (it keeps nothing marked no-store).
+  const cacheable = ctx.querystring.split('&').includes('cacheable');
+  const noStore = (ctx.path.startsWith('/dist/') || ctx.path.startsWith('/test/')) && !cacheable;
   const writeHead = res.writeHead;
   res.writeHead = /** @type {typeof res.writeHead} */ (
     function (/** @type {any[]} */ ...args) {
       if (!res.headersSent) {
         res.setHeader('Service-Worker-Allowed', '/');
+        if (cacheable) res.setHeader('Cache-Control', 'no-cache');
         if (noStore) {
           res.setHeader('Cache-Control', 'no-store');
           res.removeHeader('ETag');

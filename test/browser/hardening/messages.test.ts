@@ -246,8 +246,8 @@ describe('hardening: service worker messages', () => {
       const cached = (await caches.has(cacheName)) ? (await (await caches.open(cacheName)).keys()).map((r) => r.url) : [];
       expect(cached.filter((u) => new URL(u).origin != location.origin)).to.deep.equal([]);
       // The worker still answers: a proper message is still handled.
-      worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: ['/test/fixtures/tab.html'] } });
-      await until(async () => (await caches.open(cacheName).then((c) => c.match('/test/fixtures/tab.html'))) !== undefined, 'a same-origin URL to be cached', 10_000);
+      worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: ['/test/fixtures/tab.html?cacheable'] } });
+      await until(async () => (await caches.open(cacheName).then((c) => c.match('/test/fixtures/tab.html?cacheable'))) !== undefined, 'a same-origin URL to be cached', 10_000);
       expect(worker.state, 'the worker that handled the messages is still the active one').to.equal('activated');
     } finally {
       await caches.delete(`${namespace}-shell`);

@@ -1,6 +1,7 @@
 /**
  * The offline shell's CACHE_URLS message: a malformed URL in the list is
- * skipped, never thrown, and the other URLs are still kept. The standalone
+ * skipped, never thrown, and the other URLs are still kept; nothing marked
+ * `Cache-Control: no-store` is kept, whether asked for or fetched. The standalone
  * worker loads the shell's script (dist/steadycart-sw-shell.js, next to it)
  * only when its pages use the offline shell.
  */
@@ -51,7 +52,7 @@ describe('offline shell', () => {
     it(`the standalone worker loads its shell under a worker CSP that ${csp == 'required' ? 'requires Trusted Types and allows the steadycart policy' : 'allows only another policy name'}`, async () => {
       const { namespace, worker, cacheName } = await activeShellWorker(`/test/csp/tt-${csp}/steadycart-sw.js`);
       // The shell runs: it keeps what the page asks it to.
-      const url = `/test/fixtures/blank.html?${namespace}`;
+      const url = `/test/fixtures/blank.html?cacheable&${namespace}`;
       worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: [url] } });
       const cached = await until(async () => (await caches.open(cacheName)).match(url), 'the URL to be cached', 10_000);
       expect(cached?.ok).to.equal(true);
@@ -60,10 +61,33 @@ describe('offline shell', () => {
 
   it('a malformed URL among CACHE_URLS is skipped and the valid ones are cached', async () => {
     const { namespace, worker, cacheName } = await activeShellWorker('/dist/steadycart-sw.js');
-    const good = `/test/fixtures/blank.html?${namespace}`;
+    const good = `/test/fixtures/blank.html?cacheable&${namespace}`;
     worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: ['http://[', good] } });
     const cache = await caches.open(cacheName);
     const cached = await until(() => cache.match(good), 'the valid URL to be cached', 10_000);
     expect(cached?.ok).to.equal(true);
+  });
+
+  it('keeps nothing its server marked no-store (an account page, an order status), asked for or fetched through it; a cacheable page is kept', async () => {
+    const { namespace, worker, cacheName } = await activeShellWorker('/dist/steadycart-sw.js');
+    // This harness serves test pages with Cache-Control: no-store, and with no-cache under ?cacheable.
+    const personal = `/test/fixtures/blank.html?${namespace}`;
+    const shell = `/test/fixtures/blank.html?cacheable&${namespace}`;
+    worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: [personal, shell] } });
+    const cache = await caches.open(cacheName);
+    await until(() => cache.match(shell), 'the cacheable page to be kept', 10_000);
+    // A page of the scope, fetched through the shell as a document.
+    const frame = document.createElement('iframe');
+    frame.src = `${scope}tab.html?options=${encodeURIComponent(JSON.stringify({ namespace }))}`;
+    document.body.append(frame);
+    await until(() => frame.contentDocument?.readyState == 'complete' && frame.contentWindow?.location.pathname.endsWith('/tab.html'), 'the page to load', 10_000);
+    frame.remove();
+    // (A status, not the Response: a failed assertion on the Response itself never reached the runner.)
+    expect((await cache.match(personal))?.status, 'asked for').to.equal(undefined);
+    expect((await cache.match(frame.src))?.status, 'fetched').to.equal(undefined);
+    // Of what this harness serves no-store (test/), only the cacheable page; the sources (src/, cacheable) the frame loaded are kept.
+    const kept = (await cache.keys()).map((r) => new URL(r.url).pathname);
+    expect(kept.filter((path) => path.startsWith('/test/'))).to.deep.equal(['/test/fixtures/blank.html']);
+    expect(kept).to.include('/src/index.ts');
   });
 });
