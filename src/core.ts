@@ -50,19 +50,22 @@ export interface Core<O extends OutboxReplay = Outbox> {
 export const createCore = (config: Config): Promise<Core> => buildCore(Outbox, HedgingPlacer, new Emitter(), config, undefined, (name, db, deleted) => readIntoMemory(name, db).then(doubtCopies(config, deleted)));
 
 /**
- * Other contexts go on with the database after this page fell back to
- * memory, and may send a copied order to any domain, which this copy never
- * hears of: each copied order counts as possibly placed in every configured
- * domain (invariant 3), and is only looked up from here, never sent, since
- * its other copy may be sent to another domain at any time. Unless the
- * database was deleted: then this copy is the only one, and is sent once a
- * lookup in every other domain said it is not there.
+ * Other contexts may go on with the database after this page fell back to
+ * memory, and send a copied order to a domain this copy never hears of: so
+ * each copied order counts as possibly placed in every configured domain,
+ * and reaches another only after a lookup there said it is not (invariant 3).
+ * After an upgrade by a newer build (`deleted` false), a page of that build
+ * is on the database and replays the order from there, with the domains it
+ * knows: this copy is then only looked up, never sent, which the lookups
+ * alone could not make safe (the other copy may go to another domain at any
+ * time). After a deletion this copy is the only one; after a storage failure
+ * (a full disk) every page falls back alike, and one must send it.
  */
 const doubtCopies =
   ({ endpoints }: Config, deleted?: boolean) =>
   (memory: MemoryStores): MemoryStores => {
     // A malformed record is left as it is, for the reader's checks to quarantine. (A domain listed twice is harmless.)
-    for (const order of memory.all('outbox')) if (Array.isArray(order.domains)) memory.put('outbox', { ...order, domains: [...order.domains, ...endpoints.map((e) => e.domain)], copied: !deleted });
+    for (const order of memory.all('outbox')) if (Array.isArray(order.domains)) memory.put('outbox', { ...order, domains: [...order.domains, ...endpoints.map((e) => e.domain)], copied: deleted === false });
     return memory;
   };
 
