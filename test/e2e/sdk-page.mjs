@@ -28,7 +28,8 @@ export async function startStatic() {
       res.writeHead(200, {
         'Content-Type': TYPES[/** @type {keyof typeof TYPES} */ (extname(path))] ?? 'application/octet-stream',
         'Service-Worker-Allowed': '/',
-        'Cache-Control': 'no-store',
+        // Fetched afresh every time, and still kept by the offline shell (which keeps nothing no-store).
+        'Cache-Control': 'no-cache',
       });
       res.end(body);
     } catch {

@@ -81,6 +81,8 @@ describe('offline shell', () => {
     frame.src = `${scope}tab.html?options=${encodeURIComponent(JSON.stringify({ namespace }))}`;
     document.body.append(frame);
     await until(() => frame.contentDocument?.readyState == 'complete' && frame.contentWindow?.location.pathname.endsWith('/tab.html'), 'the page to load', 10_000);
+    // Its instance lets go of the database first (a removed frame's connection can outlive it, and block cleanup's deletion).
+    (await (frame.contentWindow as Window & { steadycart: Promise<{ close(): void }> }).steadycart).close();
     frame.remove();
     // (A status, not the Response: a failed assertion on the Response itself never reached the runner.)
     expect((await cache.match(personal))?.status, 'asked for').to.equal(undefined);
