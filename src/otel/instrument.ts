@@ -34,6 +34,15 @@ const errorCode = (error: unknown): string => {
 };
 
 /** The options, checked before anything is wrapped: a provider without its method would otherwise throw a bare TypeError. */
+/** Runs telemetry that must never change what the shop's call returns or throws. */
+const quietly = (record: () => void): void => {
+  try {
+    record();
+  } catch {
+    // The order's outcome stands; only its telemetry is lost.
+  }
+};
+
 function checkOptions(options: InstrumentOptions): InstrumentOptions {
   const invalid = (path: string, message: string) => new SteadyCartError('INVALID_OPTIONS', message, path);
   if (typeof options != 'object' || options === null) throw invalid('options', 'must be an object');
@@ -109,15 +118,19 @@ export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () 
     }
     const budget = placeOptions?.budgetMs;
     const budgetMs = typeof budget == 'number' ? budget : hook.budgetMs;
+    let result: OrderResult;
     try {
-      const result = await call;
-      orders.end(span, id, { result, budgetMs });
-      measure.placed(result.status, result.elapsedMs / 1000, drillAttribute(drill));
-      return result;
+      result = await call;
     } catch (error) {
-      orders.end(span, id, { thrown: errorCode(error), budgetMs });
+      quietly(() => orders.end(span, id, { thrown: errorCode(error), budgetMs }));
       throw error;
     }
+    // A telemetry SDK that throws here must not turn a settled order into a throw: the shop could place it again.
+    quietly(() => {
+      orders.end(span, id, { result, budgetMs });
+      measure.placed(result.status, result.elapsedMs / 1000, drillAttribute(drill));
+    });
+    return result;
   };
   const tracedPlaceOrder = traced as unknown as SteadyCart['placeOrder'];
   sc.placeOrder = tracedPlaceOrder;

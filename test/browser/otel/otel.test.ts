@@ -266,6 +266,37 @@ describe('steadycart/otel: what it never records, drills, and removal', () => {
     expect((await be.requests()).find((q) => q.key == untraced.id)!.traceparent).to.equal(null);
   });
 
+  it('a telemetry SDK that throws as an order settles leaves placeOrder\'s result alone: a confirmed order is never reported as a throw', async () => {
+    const be = await startBackend();
+    const sc = await open({ namespace: uniqueNamespace(), endpoints: be.sdk('us') });
+    const t = telemetry();
+    // A meter whose instruments throw when they record (a broken exporter or a shop's own wrapper).
+    const broken = {
+      getMeter: (...args: Parameters<typeof t.meterProvider.getMeter>) => {
+        const meter = t.meterProvider.getMeter(...args);
+        const throwing = <I extends object>(instrument: I): I =>
+          new Proxy(instrument, {
+            get: (target, key) =>
+              key == 'add' || key == 'record'
+                ? () => {
+                    throw new Error('exporter down');
+                  }
+                : Reflect.get(target, key),
+          });
+        return new Proxy(meter, {
+          get: (target, key) => {
+            const value = Reflect.get(target, key) as unknown;
+            return typeof value == 'function' && (key == 'createCounter' || key == 'createHistogram') ? (...a: unknown[]) => throwing(value.apply(target, a) as object) : value;
+          },
+        });
+      },
+    } as unknown as typeof t.meterProvider;
+    instrument(sc, { tracerProvider: t.tracerProvider, meterProvider: broken });
+    const r = await sc.placeOrder(order('told'));
+    expect(r.status).to.equal('confirmed');
+    expect(await be.charges(r.id)).to.equal(1);
+  });
+
   it('instrument() of anything but an instance throws INVALID_OPTIONS', async () => {
     for (const value of [undefined, {}, { placeOrder() {} }]) {
       expect((await rejection(() => instrument(value as unknown as SteadyCart))).code).to.equal('INVALID_OPTIONS');
