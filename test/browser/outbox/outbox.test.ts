@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { OrderEvent, SteadyCart } from '../../../src/index';
+import type { OrderEvent, SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
 import { cleanup, open, openTab, postHeld, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
@@ -198,45 +198,47 @@ describe('outbox', () => {
     expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
   });
 
-  it('a tab closed while its order is in flight, with another tab open: that tab resends it once the budget is spent, without a reload; one charge', async () => {
+  /**
+   * A tab places an order whose POST the server holds for `holdMs` (and commits then, whether or not the tab is
+   * still there), while another tab on the same `options` stays open; once the server holds the POST, `wait`
+   * passes and the tab closes. Resolves when the tab that stays has the order confirmed, though nothing else
+   * wakes it: it is visible throughout, online, and no circuit opened.
+   */
+  async function orphanedOrder(ref: string, holdMs: number, tuning: (be: TestBackend, namespace: string) => SteadyCartOptions, call = {}, waitMs = 0) {
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    // The server holds the POST for 2 s and commits then, whether or not the tab is still there.
-    await be.fault('us', { kind: 'hold', ms: 2000, count: 1 });
-    // No hedge: the doomed tab would otherwise send the order to eu too, should it live past the hedge delay.
-    const options = quickOptions(be, namespace, { budgetMs: 3000, tuning: { attemptTimeoutMs: 2500, hedge: false } });
+    await be.fault('us', { kind: 'hold', ms: holdMs, count: 1 });
+    const options = tuning(be, namespace);
     const staying = await open(options);
     const { sc: doomed, frame } = await openTab(options);
     const sending = new Promise<OrderEvent>((resolve) => doomed.on('order:sending', resolve));
-    void doomed.placeOrder(order('orphan')).catch(() => {});
+    void doomed.placeOrder(order(ref), call).catch(() => {});
     const { id } = await sending;
     await postHeld(be, id);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
     frame.remove();
-    // Nothing else wakes the tab that stays: it is visible throughout, online, and no circuit opened.
-    await until(async () => (await staying.outbox.list()).find((e) => e.id == id)?.status == 'confirmed', 'the order confirmed by the tab that stays', 12_000);
+    await until(async () => (await staying.outbox.list()).find((e) => e.id == id)?.status == 'confirmed', 'the order confirmed by the tab that stays', 15_000);
+    return { be, id };
+  }
+
+  it('a tab closed while its order is in flight, with another tab open: that tab resends it once the budget is spent, without a reload; one charge', async () => {
+    // No hedge: the doomed tab would otherwise send the order to eu too, should it live past the hedge delay.
+    const { be, id } = await orphanedOrder('orphan', 2000, (be, namespace) => quickOptions(be, namespace, { budgetMs: 3000, tuning: { attemptTimeoutMs: 2500, hedge: false } }));
     const routes = (await be.requests()).filter((r) => r.key == id).map((r) => r.route);
     expect(routes).to.deep.equal(['checkout', 'checkout']);
     expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
   });
 
   it('a tab closed while its order is in flight under a longer budget of its own: the tab that stays keeps asking after the order, and resends it; one charge', async () => {
-    const be = await startBackend();
-    const namespace = uniqueNamespace();
-    // The server holds the POST for 5 s and commits then, whether or not the tab is still there.
-    await be.fault('us', { kind: 'hold', ms: 5000, count: 1 });
-    const options = quickOptions(be, namespace, { budgetMs: 2000, tuning: { attemptTimeoutMs: 15_000, hedge: false } });
-    const staying = await open(options);
-    const { sc: doomed, frame } = await openTab(options);
-    const sending = new Promise<OrderEvent>((resolve) => doomed.on('order:sending', resolve));
-    // The shopper's call has 20 s, ten times the instance's budget.
-    void doomed.placeOrder(order('long-orphan'), { budgetMs: 20_000 }).catch(() => {});
-    const { id } = await sending;
-    await postHeld(be, id);
-    // The tab that stays looked at the order once its own budget was spent, and found it still in flight.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    frame.remove();
-    // Nothing else wakes the tab that stays: it is visible throughout, online, and no circuit opened.
-    await until(async () => (await staying.outbox.list()).find((e) => e.id == id)?.status == 'confirmed', 'the order confirmed by the tab that stays', 15_000);
+    // The shopper's call has 20 s, ten times the instance's budget; the tab that stays looks at the order once
+    // its own budget is spent, finds it still in flight, and the tab closes after that.
+    const { be } = await orphanedOrder(
+      'long-orphan',
+      5000,
+      (be, namespace) => quickOptions(be, namespace, { budgetMs: 2000, tuning: { attemptTimeoutMs: 15_000, hedge: false } }),
+      { budgetMs: 20_000 },
+      3000,
+    );
     expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
   });
 
