@@ -43,6 +43,21 @@ export function isSteadyCartServerError(value: unknown): value is SteadyCartServ
   return value instanceof SteadyCartServerError || (value as Error | null)?.name === 'SteadyCartServerError';
 }
 
+/**
+ * @internal The merchant's `report` callback (an `onError`), made safe to call
+ * from anywhere: what it throws is dropped. A logger that is down must not
+ * change an answer, nor end the process from a timer's or a promise's callback.
+ */
+export const quietly =
+  <A extends unknown[]>(report: ((...args: A) => void) | undefined) =>
+  (...args: A): void => {
+    try {
+      report?.(...args);
+    } catch {
+      // Nothing else to tell it to.
+    }
+  };
+
 /** @internal Throws `INVALID_OPTIONS` naming `option`. */
 export const invalidOption = (option: string, message: string): never => {
   throw new SteadyCartServerError('INVALID_OPTIONS', message, option);

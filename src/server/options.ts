@@ -1,4 +1,4 @@
-import { invalidOption } from './errors';
+import { invalidOption, quietly } from './errors';
 import type { IdempotencyStore } from './store/types';
 import { loadTelemetry } from './telemetry/otel';
 import type { TelemetryOptions } from './telemetry/options';
@@ -134,14 +134,7 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
       allowHeaders: strings('cors.allowHeaders', cors.allowHeaders, 'header names'),
     };
   }
-  // A report that throws (a logger down) must not change the answer, nor end the process from a timer's callback.
-  const onError: Settings['onError'] = (error, context) => {
-    try {
-      options.onError?.(error, context);
-    } catch {
-      // Nothing else to tell it to.
-    }
-  };
+  const onError: Settings['onError'] = quietly(options.onError);
   return {
     store: options.store,
     handle: options.handle as OrderHandler<unknown>,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { invalidOption, SteadyCartServerError } from '../errors';
+import { invalidOption, quietly, SteadyCartServerError } from '../errors';
 import { errorJson } from '../http/respond';
 import { fromResponse, toRequest } from './fetch';
 
@@ -37,13 +37,7 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
   // Checked now: inside the listener, a bad handler would throw out of the request event and end the process.
   if (typeof handler != 'function') invalidOption('handler', 'must be a Fetch handler (createCheckoutHandler\'s result)');
   if (options?.onError !== undefined && typeof options.onError != 'function') invalidOption('onError', 'must be a function');
-  const onError = (error: unknown) => {
-    try {
-      options?.onError?.(error);
-    } catch {
-      // A report that throws must not end the process from a promise's callback.
-    }
-  };
+  const onError = quietly(options?.onError);
   return (req, res, next) => {
     const nodeReq = req as NodeRequest;
     let url: URL;
