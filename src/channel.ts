@@ -56,31 +56,37 @@ const EARLY_LIMIT = 256;
  * circuit another tab opened while this one's storage was still opening is
  * not lost.
  */
-export class Channel {
+export class Channel<M extends { t: string } = Message> {
   private readonly channel?: BroadcastChannel;
-  private handler?: (message: Message) => void;
-  private early: Message[] = [];
+  private handler?: (message: M) => void;
+  private early: M[] = [];
   /** Messages dropped: malformed, beyond the start-up queue, or (in the standalone worker) news of orders. */
   dropped = 0;
 
-  /** With `onMessage`, listens at once (see `listen`). */
-  constructor(namespace: string, onMessage?: (message: Message) => void) {
+  /**
+   * `check` is what this context reads off the channel: `isMessage` for the
+   * SDK; the cart-only entry reads only news of the cart, so its bundle
+   * carries none of the other checks.
+   */
+  constructor(
+    namespace: string,
+    private readonly check: (m: unknown) => m is M,
+  ) {
     if (typeof BroadcastChannel == 'function') {
       this.channel = new BroadcastChannel(namespace);
       this.channel.onmessage = ({ data }) => this.receive(data);
     }
-    if (onMessage) this.listen(onMessage);
   }
 
   /** Delivers the messages queued so far, then every later one, to `onMessage`. */
-  listen(onMessage: (message: Message) => void): void {
+  listen(onMessage: (message: M) => void): void {
     this.handler = onMessage;
     const early = this.early;
     this.early = [];
     early.forEach(onMessage);
   }
 
-  post(message: Message): void {
+  post(message: M): void {
     try {
       this.channel?.postMessage(message);
     } catch {
@@ -94,7 +100,7 @@ export class Channel {
   }
 
   private receive(data: unknown): void {
-    if (!isMessage(data)) this.dropped++;
+    if (!this.check(data)) this.dropped++;
     else if (this.handler) this.handler(data);
     else if (this.early.length < EARLY_LIMIT) this.early.push(data);
     else this.dropped++;

@@ -1,5 +1,5 @@
 import { STANDALONE_WORKER } from './build-flags';
-import { Channel } from './channel';
+import { Channel, isMessage } from './channel';
 import { Emitter, SILENT, type Events } from './events';
 import type { Config } from './options';
 import { Outbox } from './outbox/outbox';
@@ -103,7 +103,7 @@ async function buildCore<O extends OutboxReplay>(
   // told to the listeners its caller adds as soon as it has it: see Emitter.release.
   events.hold();
   const storage = opened ?? new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }), toMemory);
-  const channel = new Channel(config.namespace);
+  const channel = new Channel(config.namespace, isMessage);
   let hooks: CoreHooks = {};
   const circuits = new Circuits(config, storage, channel, (url, outageMs) => {
     hooks.onState?.(url);

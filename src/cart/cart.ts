@@ -1,4 +1,3 @@
-import type { Channel } from '../channel';
 import { tell, type Events } from '../events';
 import type { BaseStorage } from '../storage/base';
 import type { CartRecord } from '../storage/schema';
@@ -28,7 +27,7 @@ export class CartStore {
   /** @internal */
   constructor(
     private readonly storage: BaseStorage,
-    private readonly channel: Channel,
+    private readonly channel: { post(message: { t: 'cart' }): void },
     private readonly events: Events,
   ) {}
 

@@ -11,6 +11,13 @@ import type { CartEvents, CartInstance, CartOptions } from './types';
 const EVENTS: Array<keyof CartEvents> = ['cart', 'storage:degraded', 'storage:corrupt'];
 
 /**
+ * News on the channel as the cart alone reads it: it acts on its own kind,
+ * `cart`, which carries nothing, and leaves the rest (circuits, orders) to the
+ * full SDK, which checks them; so this bundle carries none of those checks.
+ */
+const isNews = (m: unknown): m is { t: string } => isObject(m) && typeof m.t == 'string';
+
+/**
  * @internal Throws `NOT_A_BROWSER` where there is no page (a server render,
  * Node): importing an entry is safe there, creating an instance is not.
  */
@@ -47,7 +54,7 @@ export async function createCart(options: CartOptions = {}): Promise<CartInstanc
   // Storage degrading while the cart opens is told to the listeners added right after: see Emitter.release.
   events.hold();
   const storage = new BaseStorage(namespace, (reason) => events.emit('storage:degraded', { reason }), readIntoMemory);
-  const channel = new Channel(namespace);
+  const channel = new Channel(namespace, isNews);
   const store = new CartStore(storage, channel, events);
   // Changes other tabs announce while the cart opens are queued by the channel until now, then re-read.
   channel.listen((message) => message.t == 'cart' && store.onRemoteChange());

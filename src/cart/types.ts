@@ -12,7 +12,12 @@ export interface CartOptions {
 /** The events a cart-only instance emits, with the full SDK's details. */
 export type CartEvents = Pick<SteadyCartEvents, 'cart' | 'storage:degraded' | 'storage:corrupt'>;
 
-/** `health()` of a cart-only instance: the storage part of the full SDK's {@link Health}. */
+/**
+ * `health()` of a cart-only instance: the storage part of the full SDK's
+ * {@link Health}. The cart reads only news of the cart off the channel, so its
+ * `droppedMessages` counts what is no message at all, not a checkout's
+ * malformed news of circuits or orders (the checkout counts those).
+ */
 export type CartHealth = Pick<Health, 'storage' | 'storageError' | 'droppedMessages'>;
 
 /**

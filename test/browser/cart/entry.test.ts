@@ -120,6 +120,25 @@ describe('steadycart/cart: the cart alone, for product pages', () => {
     expect(seen[0]!.count, 'the first snapshot, given at once').to.equal(3);
   });
 
+  it('reads only news of the cart: the checkout\'s news passes it by, what is not news at all is counted as dropped', async () => {
+    const namespace = uniqueNamespace();
+    const product = await cartHere(namespace);
+    const seen = watch(product.subscribe);
+    const forger = new BroadcastChannel(namespace);
+    try {
+      // The full SDK's own kinds, even malformed ones, are not the cart's to judge; posted first, so delivered first.
+      for (const m of [{ t: 'endpoint', record: 'open' }, { t: 'order' }, { t: 'order', event: { id: 'abcdefgh', status: 'confirmed' } }]) forger.postMessage(m);
+      const junk = [null, 42, 'cart', {}, { t: 5 }, ['cart']];
+      for (const m of junk) forger.postMessage(m);
+      await until(() => product.health().droppedMessages >= junk.length, 'the junk to be counted');
+      expect(product.health().droppedMessages).to.equal(junk.length);
+      expect(seen, 'no change of the cart was made up').to.have.length(1);
+      expect((await product.add(item('still-works'))).count).to.equal(1);
+    } finally {
+      forger.close();
+    }
+  });
+
   it('other namespaces are other carts', async () => {
     const [a, b] = [uniqueNamespace(), uniqueNamespace()];
     const product = await cartHere(a);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Channel } from '../../../src/channel';
+import { Channel, isMessage } from '../../../src/channel';
 import { normalizeOptions } from '../../../src/options';
 import { Storage, type EndpointRecord } from '../../../src/storage';
 import { Circuits } from '../../../src/transport/circuits';
@@ -119,7 +119,7 @@ describe('herd: recovery without a stampede', () => {
     // Two contexts' circuits on one database and one channel name, as two tabs have them.
     const [a, b] = [0, 1].map(() => {
       const storage = new Storage(namespace, () => {});
-      const channel = new Channel(namespace);
+      const channel = new Channel(namespace, isMessage);
       const circuits = new Circuits(config, storage, channel, () => {});
       channel.listen((message) => message.t == 'endpoint' && circuits.onRemote(message.record));
       return { storage, channel, circuits };
