@@ -33,7 +33,8 @@ function replayError(error: unknown): ErrorInfo {
  * browser comes online (after probing the circuits that opened while it was
  * offline), when the tab becomes visible, when an endpoint recovers, and on a
  * timer while orders wait. A replay that fails is told to `onError` and kept
- * as `lastError`; the next trigger tries again.
+ * as `lastError`; the next trigger tries again, and the timer within seconds
+ * (doubling while it keeps failing, up to 5 minutes).
  */
 export function startReplayTriggers(
   outbox: Outbox,
@@ -48,6 +49,8 @@ export function startReplayTriggers(
   let recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let lastError: ErrorInfo | undefined;
+  /** Replays that failed in a row: the next try waits 2 s, 4 s, 8 s ... up to the timer's bound. */
+  let failures = 0;
   /** Replays what is due; `forced`, everything waiting. Then arms the timer of the next due entry. */
   const replay = (forced: boolean) => {
     if (stopped) return;
@@ -59,12 +62,15 @@ export function startReplayTriggers(
       .then(
         (due) => {
           lastError = undefined;
+          failures = 0;
           if (due !== undefined) arm(due);
         },
         (error: unknown) => {
           if (stopped) return;
           lastError = replayError(error);
           onError(lastError);
+          // What waits must not wait for the next event (a visit, coming online): try again on the timer.
+          arm(Date.now() + 1000 * 2 ** ++failures);
         },
       );
   };

@@ -4,7 +4,8 @@
  */
 import { expect } from 'chai';
 import type { ErrorInfo } from '../../../src/index';
-import { cleanup, open, uniqueNamespace, until } from '../helpers';
+import { closeBackends, down, startBackend, up } from '../backend';
+import { cleanup, open, quickOptions, uniqueNamespace, until } from '../helpers';
 
 /** Makes Web Locks refuse every request, as a sandboxed frame's do (SecurityError); returns the undo. */
 function refuseLocks(): () => void {
@@ -17,7 +18,10 @@ function refuseLocks(): () => void {
 }
 
 describe('replay errors', () => {
-  afterEach(cleanup);
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
 
   it('a failed replay emits replay:error and sets health().lastReplayError; the next replay that works clears it', async function () {
     if (!navigator.locks) this.skip(); // No Web Locks in this engine: the lease fallback has no lock manager to fail.
@@ -35,6 +39,31 @@ describe('replay errors', () => {
       // Coming online replays again, and this time it works.
       dispatchEvent(new Event('online'));
       await until(() => sc.health().lastReplayError === undefined, 'the error to clear');
+    } finally {
+      restore();
+    }
+  });
+
+  it('after a failed replay the page tries again on its own: an order waiting is placed without any other event', async function () {
+    if (!navigator.locks) this.skip(); // No Web Locks in this engine: the lease fallback has no lock manager to fail.
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await down(be);
+    const first = await open(quickOptions(be, namespace));
+    const placed = await first.placeOrder({ orderRef: 'waits', total: 1 });
+    expect(placed.status).to.equal('pending');
+    first.close();
+    await up(be);
+    const restore = refuseLocks();
+    try {
+      const sc = await open(quickOptions(be, namespace));
+      const errors: ErrorInfo[] = [];
+      sc.on('replay:error', (error) => errors.push(error));
+      await until(() => errors.length > 0, 'the load-time replay to fail');
+      restore();
+      // No event follows (no online, no visibility change, no new order): only the page's own timer can place it.
+      await until(async () => (await sc.outbox.list()).find((e) => e.id == placed.id)?.status == 'confirmed', 'the waiting order confirmed', 10_000);
+      await until(() => sc.health().lastReplayError === undefined, 'the error to clear once that replay ends');
     } finally {
       restore();
     }
