@@ -164,7 +164,7 @@ export class BaseStorage {
     if (!this.db) {
       const opening = new Promise<DB>((resolve, reject) => {
         // Blocked by a connection that never lets go, or queued behind such an open: give up in bounded time.
-        const timer = setTimeout(() => reject(new Error('IndexedDB open blocked or too slow')), OPEN_TIMEOUT_MS);
+        const timer = setTimeout(() => reject(new Error('IndexedDB open timed out')), OPEN_TIMEOUT_MS);
         openDatabase(this.name, VERSION, {
           closed: () => {
             if (this.db == opening) this.db = null;

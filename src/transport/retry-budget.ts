@@ -24,7 +24,8 @@ export class RetryBudget {
   /** Tokens left now. */
   get tokens(): number {
     const now = this.now();
-    this.level = Math.min(this.max, this.level + ((now - this.at) / 1000) * this.refillPerSecond);
+    // A clock set back refills nothing, and takes nothing either.
+    this.level = Math.min(this.max, this.level + (Math.max(0, now - this.at) / 1000) * this.refillPerSecond);
     this.at = now;
     return this.level;
   }

@@ -52,4 +52,15 @@ describe('retry budget (gRPC retryThrottling)', () => {
     now = 1_000_000;
     expect(budget.tokens).to.equal(10);
   });
+
+  it('a clock set back (the shopper fixes the time) leaves the retry budget as it was', () => {
+    let now = 1_000_000;
+    const budget = new RetryBudget(10, 0.1, 0.1, () => now);
+    budget.onFailure();
+    now = 1_000_000 - 3_600_000;
+    expect(budget.tokens).to.equal(9);
+    expect(budget.canRetry()).to.equal(true);
+    now += 10_000;
+    expect(budget.tokens).to.be.closeTo(10, 1e-9);
+  });
 });
