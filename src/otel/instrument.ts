@@ -33,7 +33,6 @@ const errorCode = (error: unknown): string => {
   return typeof code == 'string' ? code : typeof name == 'string' ? name : 'Error';
 };
 
-/** The options, checked before anything is wrapped: a provider without its method would otherwise throw a bare TypeError. */
 /** Runs telemetry that must never change what the shop's call returns or throws. */
 const quietly = (record: () => void): void => {
   try {
@@ -43,6 +42,10 @@ const quietly = (record: () => void): void => {
   }
 };
 
+/** Instances instrumented now: a second `instrument()` would report every order, request and metric twice. */
+const instrumented = new WeakSet<object>();
+
+/** The options, checked before anything is wrapped: a provider without its method would otherwise throw a bare TypeError. */
 function checkOptions(options: InstrumentOptions): InstrumentOptions {
   const invalid = (path: string, message: string) => new SteadyCartError('INVALID_OPTIONS', message, path);
   if (typeof options != 'object' || options === null) throw invalid('options', 'must be an object');
@@ -62,8 +65,8 @@ function checkOptions(options: InstrumentOptions): InstrumentOptions {
  * value or payment data ever becomes an attribute.
  *
  * Returns the function that removes the instrumentation again. Throws
- * `INVALID_OPTIONS` when `sc` is not an instance of steadycart's page SDK,
- * or naming the option (`tracerProvider`, `meterProvider`, `traceparent`)
+ * `INVALID_OPTIONS` when `sc` is not an instance of steadycart's page SDK or
+ * is instrumented already (everything would be reported twice), or naming the option (`tracerProvider`, `meterProvider`, `traceparent`)
  * that is not what it claims to be.
  *
  * @example
@@ -76,6 +79,8 @@ export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () 
   const hook = (sc as Instrumentable | null | undefined)?.[INSTRUMENTATION];
   if (!hook) throw new SteadyCartError('INVALID_OPTIONS', 'must be an instance from createSteadyCart', 'sc');
   checkOptions(options);
+  if (instrumented.has(sc)) throw new SteadyCartError('INVALID_OPTIONS', 'is instrumented already: call the function the first instrument() returned before instrumenting it again', 'sc');
+  instrumented.add(sc);
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('steadycart');
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('steadycart');
   let active = true;
@@ -157,6 +162,7 @@ export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () 
   return () => {
     if (!active) return;
     active = false;
+    instrumented.delete(sc);
     offs.forEach((off) => off());
     measure.close();
     // Put back what is still ours; a layer added on top since then passes through (inactive).

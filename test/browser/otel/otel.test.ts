@@ -303,6 +303,22 @@ describe('steadycart/otel: what it never records, drills, and removal', () => {
     }
   });
 
+  it('instrument() twice throws INVALID_OPTIONS and wraps nothing more: one span per order; after uninstrument() it may instrument again', async () => {
+    const be = await startBackend();
+    const { sc, uninstrument, tracerProvider, meterProvider, spans } = await instrumented(be, ['us']);
+    const placeOrder = sc.placeOrder;
+    const error = await rejection(() => instrument(sc, { tracerProvider, meterProvider }));
+    expect([error.code, error.path]).to.deep.equal(['INVALID_OPTIONS', 'sc']);
+    expect(sc.placeOrder, 'not wrapped twice').to.equal(placeOrder);
+    await sc.placeOrder(order('once'));
+    expect(orderSpans(spans())).to.have.length(1);
+    uninstrument();
+    const again = instrument(sc, { tracerProvider, meterProvider });
+    await sc.placeOrder(order('again'));
+    expect(orderSpans(spans())).to.have.length(2);
+    again();
+  });
+
   it('instrument() with a provider that is not one throws INVALID_OPTIONS naming it, and wraps nothing', async () => {
     const sc = await open({ namespace: uniqueNamespace() });
     const placeOrder = sc.placeOrder;
