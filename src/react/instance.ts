@@ -1,4 +1,4 @@
-import { createSteadyCart } from '../index';
+import { createSteadyCart, SteadyCartError } from '../index';
 import type { SteadyCart, SteadyCartOptions } from '../types';
 
 /** Where the provider's instance is: being created, ready, or failed to be created. */
@@ -21,6 +21,9 @@ export class InstanceStore {
   private state: InstanceState = LOADING;
   private readonly listeners = new Set<() => void>();
   private waiting: Array<{ resolve(sc: SteadyCart): void; reject(error: unknown): void }> = [];
+  /** Connections not yet closed: none once the provider has unmounted. */
+  private connections = 0;
+  private connectedOnce = false;
 
   constructor(
     private readonly options: SteadyCartOptions | undefined,
@@ -35,18 +38,26 @@ export class InstanceStore {
     return () => this.listeners.delete(listener);
   };
 
-  /** The instance once it is ready; rejects with the creation error if it failed. */
+  /**
+   * The instance once it is ready; rejects with the creation error if it
+   * failed, and with `CLOSED` once the provider has unmounted without a new
+   * instance (a call never waits for ever).
+   */
   ready(): Promise<SteadyCart> {
     const state = this.state;
     if (state.status == 'ready') return Promise.resolve(state.instance);
     if (state.status == 'failed') return Promise.reject(state.error);
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+    const ready = new Promise<SteadyCart>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    if (this.connectedOnce && !this.connections) this.releaseWaiting();
+    return ready;
   }
 
   /** Creates the instance; returns the function that closes it. */
   connect(): () => void {
     let connected = true;
     let opened: SteadyCart | undefined;
+    this.connections++;
+    this.connectedOnce = true;
     this.create(this.options).then(
       (sc) => {
         opened = sc;
@@ -56,10 +67,27 @@ export class InstanceStore {
       (error: unknown) => connected && this.set({ status: 'failed', error }),
     );
     return () => {
+      if (!connected) return;
       connected = false;
+      this.connections--;
       opened?.close();
       if (this.state.status != 'loading') this.set(LOADING);
+      this.releaseWaiting();
     };
+  }
+
+  /**
+   * Rejects with `CLOSED` what waits for an instance, unless a connection is
+   * made by then: React's Strict Mode connects again at once (in the same
+   * commit), an unmounted provider never does.
+   */
+  private releaseWaiting(): void {
+    setTimeout(() => {
+      if (this.connections) return;
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const w of waiting) w.reject(new SteadyCartError('CLOSED', 'the SteadyCartProvider unmounted'));
+    });
   }
 
   private set(state: InstanceState): void {

@@ -53,6 +53,20 @@ describe('steadycart/react: the provider instance', () => {
     expect((await rejection(ready.cart.get())).code).to.equal('CLOSED');
   });
 
+  it('a call waiting for an instance when the provider unmounts is rejected with CLOSED, and so is one made after', async () => {
+    const s = store({});
+    const disconnect = s.connect();
+    const waiting = s.ready();
+    disconnect();
+    expect((await rejection(waiting)).code).to.equal('CLOSED');
+    expect((await rejection(s.ready())).code).to.equal('CLOSED');
+    // Mounted again (Strict Mode, or the same store reused): ready() waits for the new instance.
+    const again = s.connect();
+    const sc = await s.ready();
+    expect(s.get()).to.deep.equal({ status: 'ready', instance: sc });
+    again();
+  });
+
   it('bad options: failed, with the typed error, and ready() rejects with it', async () => {
     const s = store({ budgetMs: -1 });
     const waiting = s.ready();
