@@ -11,7 +11,9 @@ export type Message =
   /** An endpoint's circuit or latency changed. */
   | { t: 'endpoint'; record: EndpointRecord }
   /** An order changed state. */
-  | { t: 'order'; event: OrderEvent };
+  | { t: 'order'; event: OrderEvent }
+  /** The outbox changed in a way no order event tells (an entry was discarded): read it again. */
+  | { t: 'outbox' };
 
 /**
  * Shape check of a message from another context: anything malformed is
@@ -20,12 +22,13 @@ export type Message =
  */
 export function isMessage(m: unknown): m is Message {
   if (!isObject(m)) return false;
+  // The standalone worker acts on circuits only: news of orders, the cart and the outbox is for
+  // the pages (their listeners and views), and it drops it unread.
+  if (STANDALONE_WORKER) return m.t == 'endpoint' && isEndpointRecord(m.record);
   switch (m.t) {
     case 'endpoint':
       return isEndpointRecord(m.record);
     case 'order': {
-      // News of orders is for the pages' listeners: the standalone worker has none, and drops it unread.
-      if (STANDALONE_WORKER) return false;
       const e = m.event;
       const r = (e as Record<string, unknown> | undefined)?.result as Record<string, unknown> | undefined;
       const x = (e as Record<string, unknown> | undefined)?.error as Record<string, unknown> | undefined;
@@ -38,6 +41,7 @@ export function isMessage(m: unknown): m is Message {
       );
     }
     case 'cart':
+    case 'outbox':
       return true;
   }
   return false;
@@ -60,7 +64,7 @@ export class Channel<M extends { t: string } = Message> {
   private readonly channel?: BroadcastChannel;
   private handler?: (message: M) => void;
   private early: M[] = [];
-  /** Messages dropped: malformed, beyond the start-up queue, or (in the standalone worker) news of orders. */
+  /** Messages dropped: malformed, beyond the start-up queue, or (in the standalone worker) news for pages only. */
   dropped = 0;
 
   /**

@@ -23,6 +23,8 @@ export interface CoreHooks {
   onWaiting?: (due: number) => void;
   /** Another context's order reached `status`. */
   onRemoteOrder?: (status: OutboxStatus) => void;
+  /** Another context discarded an outbox entry. */
+  onRemoteOutbox?: () => void;
 }
 
 /** @internal The engine shared by the page and the service worker, with the page's `Outbox` or the worker's `OutboxReplay`. */
@@ -127,11 +129,13 @@ async function buildCore<O extends OutboxReplay>(
       hooks = connect;
       channel.listen((message) => {
         if (message.t == 'endpoint') circuits.onRemote(message.record);
-        // (The standalone worker's channel drops news of orders.)
-        else if (!STANDALONE_WORKER && message.t == 'order') {
+        // (The standalone worker's channel delivers nothing else.)
+        else if (STANDALONE_WORKER) return;
+        else if (message.t == 'order') {
           events.emit(`order:${message.event.status}`, message.event);
           hooks.onRemoteOrder?.(message.event.status);
-        } else hooks.onRemoteCart?.();
+        } else if (message.t == 'cart') hooks.onRemoteCart?.();
+        else hooks.onRemoteOutbox?.();
       });
       events.release();
       // From now on a waiting order is its own probe: a circuit that falls due replays the outbox.

@@ -9,6 +9,7 @@ import { normalizeOptions, storeConfig } from './options';
 import { endpointHealth } from './page/health';
 import { steadyCart } from './page/instance';
 import { INSTRUMENTATION, type Instrumentable } from './page/instrumentation';
+import { outboxView } from './page/outbox-view';
 import { startReplayTriggers } from './page/triggers';
 import { registerWorker } from './page/worker';
 import type { DrillApi } from './drill/types';
@@ -68,6 +69,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   // The worker cannot send orders whose headers only a page has: say why such an order waits.
   if (config.replayNeedsPage) events.on('order:pending', ({ id }) => events.emit('replay:needs-page', { id, reason: 'headers' }));
   const worker = registerWorker(config, outbox, events);
+  const view = outboxView(outbox, events);
   const triggers = config.retentionMs ? startReplayTriggers(outbox, () => circuits.probeOpen(true), (error) => events.emit('replay:error', error)) : undefined;
   core.start({
     onRemoteCart: () => cart.onRemoteChange(),
@@ -81,11 +83,12 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
     },
     // Should the tab that sent or queued it close or crash, this one replays it: checked once its budget is spent.
     onRemoteOrder: (status) => isFinal(status) || triggers?.waiting(Date.now() + config.budgetMs),
+    onRemoteOutbox: view.refresh,
   });
   if (config.retentionMs) events.on('order:sending', () => worker.sync());
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
   circuits.probeOpen().catch(() => {});
-  const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers });
+  const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers, view });
   sc[INSTRUMENTATION] = config;
   // Drill mode is its own chunk: a shop that does not ask for it never loads it.
   return config.drill ? (await import('./drill/drill')).withDrill(sc, core) : sc;

@@ -96,6 +96,7 @@ export class Outbox extends OutboxReplay {
   /**
    * Removes an entry that is not being sent right now; resolves `false` when
    * there is none or it is in flight. A discarded order is never replayed.
+   * Other tabs' outbox views hear of it and read the outbox again.
    */
   async discard(id: string): Promise<boolean> {
     const removed = await this.lock(this.lockName(id), async () => {
@@ -103,6 +104,7 @@ export class Outbox extends OutboxReplay {
       if (record) await this.forget(id);
       return !!record;
     });
+    if (removed) this.channel.post({ t: 'outbox' });
     return !!removed;
   }
 

@@ -102,7 +102,7 @@ export class OutboxReplay {
   constructor(
     protected readonly config: Config,
     protected readonly storage: Storage,
-    private readonly channel: Channel,
+    protected readonly channel: Channel,
     private readonly events: Events,
     protected readonly circuits: Circuits,
     protected readonly placer: Placer,

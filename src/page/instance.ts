@@ -7,7 +7,7 @@ import { checkPlacement } from '../outbox/placement';
 import type { PlaceOrderOptions, SteadyCart } from '../types';
 import { endpointHealth } from './health';
 import { outboxApi } from './outbox-api';
-import { outboxView } from './outbox-view';
+import type { OutboxView } from './outbox-view';
 import type { ReplayTriggers } from './triggers';
 import type { WorkerHandle } from './worker';
 
@@ -18,18 +18,18 @@ export interface PageParts {
   worker: WorkerHandle;
   /** Absent when the outbox is off. */
   triggers?: ReplayTriggers;
+  view: OutboxView;
 }
 
 /**
  * @internal The public instance over the page's parts. After `close`, every
  * call throws `CLOSED`.
  */
-export function steadyCart({ core, cart, worker, triggers }: PageParts): SteadyCart {
+export function steadyCart({ core, cart, worker, triggers, view }: PageParts): SteadyCart {
   let closed = false;
   const live = () => {
     if (closed) fail('CLOSED', 'this steadycart instance is closed');
   };
-  const view = outboxView(core.outbox, core.events);
   return {
     cart: cartApi(cart, live),
     outbox: outboxApi(core.outbox, core.config, view, live),

@@ -118,6 +118,22 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
     expect(seen.length).to.equal(calls);
   });
 
+  it('a discard in one tab shows in every other tab\'s outbox snapshot, with no other news', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await down(be);
+    const sc = await open(quickOptions(be, namespace));
+    const { sc: other } = await openTab(quickOptions(be, namespace));
+    const queued = await sc.placeOrder(order('discarded elsewhere'));
+    expect(queued.status).to.equal('pending');
+    sc.outbox.subscribe(() => {});
+    await outboxWhen(sc, (s) => s.entries.length == 1, 'the waiting order shown');
+    // Not while a replay sends it (discard says false then): the backend is down, so that is soon over.
+    await until(() => other.outbox.discard(queued.id), 'the discard');
+    // The backend stays down: no order event follows that could make this tab read the outbox again.
+    await outboxWhen(sc, (s) => s.entries.length == 0, 'the entry discarded in the other tab gone here');
+  });
+
   it('a replay in flight shows as sending in the snapshot, then its outcome', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
