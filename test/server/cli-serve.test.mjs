@@ -182,6 +182,22 @@ describe('serve: SIGTERM', () => {
   });
 });
 
+describe('serve: SIGTERM after the client gave up', () => {
+  test('a request whose client disconnected still finishes and writes its ledger line before the process exits', { timeout: 60_000 }, async () => {
+    const ledger = join(tempDir('serve-term-gone'), 'ledger.jsonl');
+    const server = await startServe({ store: 'memory', ledger, handlerDelayMs: 1500 });
+    after(() => server.kill());
+    const key = randomUUID();
+    // The client waits 300 ms (an SDK attempt's timeout) and hangs up: the handler runs on.
+    const placing = postOrder(server.url, key, demoOrder('ref-gone'), undefined, 300);
+    await assert.rejects(placing, /no answer/);
+    await until(async () => (await lookup(server.url, key)).status === 409, 'the order to be running');
+    // No connection is open now: only the handler in flight may keep the process.
+    assert.deepEqual(await server.stop(), { code: 0, signal: null });
+    assert.deepEqual(readLedger(ledger), [{ key, attempt: 1, region: 'local', charged: true }]);
+  });
+});
+
 describe('serve: flags', () => {
   test('--help lists every flag and exits 0', async () => {
     const run = await runCli(['serve', '--help']);

@@ -90,8 +90,9 @@ export function request(url, init = {}) {
  * @param {string} key
  * @param {string} body
  * @param {http.Agent | undefined} [agent]
+ * @param {number} [timeoutMs] how long to wait for the answer (default 30 s)
  */
-export const postOrder = (base, key, body, agent) => request(`${base}/checkout`, { method: 'POST', headers: { 'Idempotency-Key': key }, body, agent });
+export const postOrder = (base, key, body, agent, timeoutMs) => request(`${base}/checkout`, { method: 'POST', headers: { 'Idempotency-Key': key }, body, agent, timeoutMs });
 
 /**
  * GET {base}/checkout/{key}.

@@ -28,7 +28,8 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const metrics = options.metrics ? await openMetrics() : null;
   const ledger = options.ledger === null ? noLedger : await openLedger(options.ledger);
   const opened = await openStore(options.store);
-  const server = http.createServer(listener(options, opened.store, ledger, crash, metrics));
+  const running = { handlers: 0 };
+  const server = http.createServer(listener(options, opened.store, ledger, crash, metrics, running));
   try {
     await listen(server, options.port, options.host);
   } catch (err) {
@@ -45,18 +46,31 @@ export async function serve(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   process.stderr.write(`steadycart serve: ${signal}, finishing requests in flight\n`);
-  await drain(server);
+  await drain(server, running);
   await opened.close();
   await ledger.close();
   await metrics?.close();
   return 0;
 }
 
+/** Checkout handler runs under way: a run outlives its connection when the client hangs up. */
+interface Running {
+  handlers: number;
+}
+
 /**
  * The node:http listener: the checkout handler with the demo PSP, the
- * `stored` crash point, and `GET /metrics` with `--metrics`.
+ * `stored` crash point, and `GET /metrics` with `--metrics`. Counts the
+ * handler runs under way in `running`.
  */
-function listener(o: ServeOptions, store: IdempotencyStore, ledger: Ledger, crash: (p: CrashPoint) => void, metrics: MetricsEndpoint | null): http.RequestListener {
+function listener(
+  o: ServeOptions,
+  store: IdempotencyStore,
+  ledger: Ledger,
+  crash: (p: CrashPoint) => void,
+  metrics: MetricsEndpoint | null,
+  running: Running,
+): http.RequestListener {
   const handler = createCheckoutHandler({
     store,
     handle: demoHandler({ psp: demoPsp(store, RETENTION_MS), ledger, region: o.region, delayMs: o.handlerDelayMs, crash }),
@@ -67,7 +81,13 @@ function listener(o: ServeOptions, store: IdempotencyStore, ledger: Ledger, cras
     ...(metrics ? { telemetry: { meterProvider: metrics.meterProvider } } : {}),
   });
   const checkout = toNodeListener(async (request: Request) => {
-    const response = await handler(request);
+    running.handlers++;
+    let response: Response;
+    try {
+      response = await handler(request);
+    } finally {
+      running.handlers--;
+    }
     // The demo handler's own outcome (201 or 402, not a replay) is stored; the answer is not sent yet.
     const fresh = (response.status === 201 || response.status === 402) && !response.headers.has('idempotent-replayed');
     if (request.method === 'POST' && fresh) crash('stored');
@@ -89,14 +109,17 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 
 /**
  * Stops accepting, lets every request in flight finish (closing each
- * keep-alive connection as it goes idle), and cuts what is left after
- * {@link DRAIN_CAP_MS}.
+ * keep-alive connection as it goes idle) and every handler run end, also
+ * one whose client hung up (its charge and ledger line come before the store
+ * closes), and cuts what is left after {@link DRAIN_CAP_MS}.
  */
-async function drain(server: http.Server): Promise<void> {
+async function drain(server: http.Server, running: Running): Promise<void> {
+  const end = Date.now() + DRAIN_CAP_MS;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   const idle = setInterval(() => server.closeIdleConnections(), DRAIN_POLL_MS);
   const cap = setTimeout(() => server.closeAllConnections(), DRAIN_CAP_MS);
   await closed;
   clearInterval(idle);
   clearTimeout(cap);
+  while (running.handlers > 0 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
 }
