@@ -207,12 +207,18 @@ import * as esbuild from 'esbuild';
  * standalone worker now reads only news of circuits off the channel (14,959 B),
  * and the cart alone only news of the cart (5,223 B). The page's target stands
  * and is reported as missed.
+ *
+ * The page's limit was raised from 23,800 B to 23,850 B (commit "Outbox: while
+ * every circuit is open, the page's timer waits for an endpoint in reach"):
+ * the timer read the whole outbox every second during an outage; it now waits
+ * until an endpoint is in reach (+30 B): 23,812 B, worker 14,983 B. The page's
+ * target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_800, target: 16_000 },
+  page: { limit: 23_850, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

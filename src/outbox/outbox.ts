@@ -112,10 +112,15 @@ export class Outbox extends OutboxReplay {
    * Time of the next due replay, or `undefined` when nothing waits. An entry
    * in flight is asked after again within a budget: should the context that
    * sends it die (a tab closed during a long `placeOrder`), it is an orphan
-   * to replay, and nothing else may come to wake this page.
+   * to replay, and nothing else may come to wake this page. A waiting order
+   * is not due before an endpoint is in reach (`reachAt`): while every
+   * circuit is open, the page does not read the outbox every second for
+   * nothing. (The circuit that falls due replays it too, its order the probe,
+   * and what has expired meanwhile is told then.)
    */
   async nextDue(): Promise<number | undefined> {
-    const due = (await this.records.all()).flatMap((r) => (r.status == 'pending' ? r.due : r.status == 'sending' ? Date.now() + this.config.budgetMs : []));
+    const reach = this.reachAt();
+    const due = (await this.records.all()).flatMap((r) => (r.status == 'pending' ? Math.max(r.due, reach) : r.status == 'sending' ? Date.now() + this.config.budgetMs : []));
     return due.length ? Math.min(...due) : undefined;
   }
 

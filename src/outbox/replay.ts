@@ -234,8 +234,13 @@ export class OutboxReplay {
 
   /** Whether any endpoint may be used (or probed) now, or within one order's budget. */
   protected reachable(): boolean {
-    const soon = Date.now() + this.config.budgetMs;
-    return this.config.endpoints.some((e) => this.circuits.permits(e) != 'no' || this.circuits.circuit(e).retryAt < soon);
+    return this.reachAt() <= Date.now();
+  }
+
+  /** When an endpoint is next in reach: now while one may be used or probed, else one order's budget before the first circuit falls due. */
+  protected reachAt(): number {
+    const now = Date.now();
+    return Math.min(...this.config.endpoints.map((e) => (this.circuits.permits(e, now) == 'no' ? this.circuits.circuit(e).retryAt - this.config.budgetMs : now)));
   }
 
   /** Stores how a run ended and tells every context. */

@@ -157,6 +157,24 @@ describe('replay triggers (real outbox)', () => {
     expect(r.replays.slice(2)).to.include(false);
   });
 
+  it('while every circuit is open, the timer waits for an endpoint in reach instead of reading the outbox every second', async () => {
+    // Circuits open for 15 to 30 s after a failure.
+    const r = await rig((be) => down(be), { tuning: { attemptTimeoutMs: 400, openMs: 30_000, maxOpenMs: 60_000 } });
+    await until(() => r.replays.length == 1, 'the load-time replay');
+    const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('waits'), { budgetMs: 200 }));
+    expect(pending.status).to.equal('pending');
+    setVisibility('visible');
+    await until(() => r.replays.length == 2, 'the replay that arms the timer');
+    const endpoints = r.core.config.endpoints;
+    for (const e of endpoints) expect(r.core.circuits.circuit(e).state).to.equal('open');
+    const reach = Math.min(...endpoints.map((e) => r.core.circuits.circuit(e).retryAt)) - r.core.config.budgetMs;
+    expect(await r.core.outbox.nextDue(), 'due once an endpoint is in reach, not after its backoff of 1 to 3 s').to.be.at.least(reach);
+    // Past the order's own backoff: no replay until then.
+    await afterTimers(5000);
+    expect(Date.now()).to.be.below(reach, 'the circuits closed before the check: it proves nothing');
+    expect(r.replays).to.deep.equal([true, true]);
+  });
+
   it('a recovery during a replay still replays after it', async () => {
     let id = '';
     const r = await rig(async (be, waiting) => {
