@@ -6,7 +6,7 @@
  * only when its pages use the offline shell.
  */
 import { expect } from 'chai';
-import { cleanup, open, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, sleep, uniqueNamespace, until } from '../helpers';
 
 describe('offline shell', () => {
   let scope: string | undefined;
@@ -58,6 +58,38 @@ describe('offline shell', () => {
       expect(cached?.ok).to.equal(true);
     });
   }
+
+  it('only a page its worker did not control as it loaded (the first visit) asks it to keep what it loaded', async () => {
+    const { namespace } = await activeShellWorker('/dist/steadycart-sw.js');
+    /** The messages a tab at `src`, with the worker at `workerScope`, posted to that worker once it is active there. */
+    const messagesOf = async (src: string, workerScope: string) => {
+      const frame = document.createElement('iframe');
+      const options = { namespace, serviceWorker: { url: '/dist/steadycart-sw.js', scope: workerScope, offlineShell: true } };
+      frame.src = `${src}?spyWorkerMessages&options=${encodeURIComponent(JSON.stringify(options))}`;
+      document.body.append(frame);
+      await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+      type Tab = Window & { steadycart?: Promise<{ health(): { worker: string }; close(): void }>; workerMessages?: Array<{ type?: string }> };
+      const win = frame.contentWindow as Tab;
+      const instance = await (await until(() => win.steadycart, 'the frame\'s instance', 10_000))!;
+      await until(() => instance.health().worker == 'active', 'its worker active', 10_000);
+      // The list is posted as the worker is found active: give it a moment.
+      await sleep(500);
+      const controlled = !!frame.contentWindow!.navigator.serviceWorker.controller;
+      const types = (win.workerMessages ?? []).map((m) => m?.type);
+      instance.close();
+      frame.remove();
+      return { controlled, types };
+    };
+    // A first visit: a worker of its own is installed for it, and it sends what it loaded.
+    const firstScope = `/test/sw-scope/${namespace}-first/`;
+    try {
+      expect(await messagesOf('/test/fixtures/tab.html', firstScope)).to.deep.equal({ controlled: false, types: ['CACHE_URLS'] });
+    } finally {
+      await (await navigator.serviceWorker.getRegistration(firstScope))?.unregister();
+    }
+    // A page of the active worker's scope: loaded through it (and its shell) already.
+    expect(await messagesOf(`${scope}tab.html`, scope!)).to.deep.equal({ controlled: true, types: [] });
+  });
 
   it('a malformed URL among CACHE_URLS is skipped and the valid ones are cached', async () => {
     const { namespace, worker, cacheName } = await activeShellWorker('/dist/steadycart-sw.js');
