@@ -37,7 +37,9 @@ export interface EndpointOptions {
   url: string;
   /**
    * Idempotency domain: endpoints that share one idempotency-key store.
-   * Default: the endpoint's own origin, so every endpoint is its own domain.
+   * Default: the endpoint's URL's origin, so every endpoint on an origin of
+   * its own is its own domain; endpoints on one origin (different base paths)
+   * share one unless each is given its own.
    */
   domain?: string;
   /** This endpoint's request paths; each one given overrides the instance's `paths`. */
@@ -559,7 +561,7 @@ export interface SteadyCart {
   on<K extends keyof SteadyCartEvents>(type: K, listener: (detail: SteadyCartEvents[K]) => void): () => void;
   /**
    * Releases connections, channels, timers and listeners. Later calls throw
-   * `CLOSED`. An order whose request is already under way settles with that
+   * `CLOSED`, except `snapshot()` and `health()`. An order whose request is already under way settles with that
    * request's answer, which is stored as usual (on a connection opened for
    * that write and closed after it: a closed instance holds none); nothing
    * more is sent for it from this instance (no hedge, retry or lookup), and

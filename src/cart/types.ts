@@ -30,6 +30,6 @@ export interface CartInstance extends CartApi {
   health(): CartHealth;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends keyof CartEvents>(type: K, listener: (detail: CartEvents[K]) => void): () => void;
-  /** Releases the database connection, the channel and the listeners. Later calls throw `CLOSED`. */
+  /** Releases the database connection, the channel and the listeners. Later calls throw `CLOSED`, except `snapshot()` and `health()`. */
   close(): void;
 }
