@@ -16,6 +16,7 @@ import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { CLI, readLedger, startServe } from '../../examples/demo-shop/lib/serve-process.mjs';
+import { tcpProxy } from './tcp-proxy.mjs';
 import { demoOrder, lookup, postOrder, request, serviceUrl, tempDir } from './processes.mjs';
 
 /** Polls for a condition, bounded (events over sleeps; a busy machine gets a generous margin). */
@@ -195,6 +196,26 @@ describe('serve: SIGTERM after the client gave up', () => {
     // No connection is open now: only the handler in flight may keep the process.
     assert.deepEqual(await server.stop(), { code: 0, signal: null });
     assert.deepEqual(readLedger(ledger), [{ key, attempt: 1, region: 'local', charged: true }]);
+  });
+});
+
+describe('serve: Redis goes away', () => {
+  test('orders and /health answer 503 at once (not hang) while Redis is unreachable, and SIGTERM still exits 0 promptly', { timeout: 90_000 }, async () => {
+    const redis = new URL(await serviceUrl('redis'));
+    const proxy = await tcpProxy(Number(redis.port));
+    after(() => proxy.close());
+    const server = await startServe({ store: `redis://127.0.0.1:${proxy.port}` });
+    after(() => server.kill());
+    assert.equal((await postOrder(server.url, randomUUID(), demoOrder('ref-up'))).status, 201);
+    // Redis unreachable: connections cut, new ones refused.
+    await proxy.close();
+    const answer = await postOrder(server.url, randomUUID(), demoOrder('ref-down'), undefined, 5000);
+    assert.equal(answer.status, 503, answer.text);
+    assert.equal(JSON.parse(answer.text).error, 'store_unavailable');
+    assert.equal((await request(`${server.url}/health`, { timeoutMs: 5000 })).status, 503);
+    const started = Date.now();
+    assert.deepEqual(await server.stop(), { code: 0, signal: null });
+    assert.ok(Date.now() - started < 10_000, 'exited within the stop grace');
   });
 });
 

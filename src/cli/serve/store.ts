@@ -70,13 +70,17 @@ async function open(spec: StoreSpec): Promise<OpenStore> {
       const client = createClient({
         url: spec.url,
         socket: { reconnectStrategy: (tries, cause) => (!connected && tries >= FIRST_CONNECT_TRIES ? cause : Math.min(100 * 2 ** tries, 2000)) },
+        // While Redis is away a command fails at once (503 store_unavailable: the SDK may fail over)
+        // rather than wait in the client's queue, and the checkout request with it, until Redis is back.
+        disableOfflineQueue: true,
       });
       // Seen as a failing health route and failing requests; the client reconnects by itself.
       client.on('error', () => {});
       await client.connect();
       connected = true;
       const store = redisStore({ client });
-      return { store, close: () => store.close().finally(() => client.close()) };
+      // A client still reconnecting has nothing to finish: let it go at once (close() would wait for Redis).
+      return { store, close: () => store.close().finally(() => (client.isReady ? client.close() : client.destroy())) };
     }
   }
 }
