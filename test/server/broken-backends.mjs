@@ -21,6 +21,14 @@
  *                         unmarked; later ones replay, marked
  *   rate-limited          conforming, behind a rate limiter that answers every third order
  *                         POST and lookup 429 with Retry-After: 1: must pass
+ *   jsonb-replay          conforming: a replay answers the stored JSON re-serialized, keys
+ *                         reordered and spaced (as from a PostgreSQL jsonb column): must pass
+ *   no-health             conforming, with no health route: GET /health is a bare 404 with no
+ *                         CORS headers (the contract lets a backend have none): must pass,
+ *                         the advisory `health` failed
+ *   sheds-burst           conforming, behind a limiter that answers 429 (no Retry-After) to a
+ *                         POST whose key has one in flight, each first POST taking 2 s: the
+ *                         burst's other 19 end on 429 after check's five tries: must pass
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -33,7 +41,7 @@ export const ORIGIN = 'http://shop.localhost:8080';
 /**
  * The broken variants and the required checks each must fail: exactly
  * these (plus `regions: true` when the variant is two URLs); `warns`: the
- * advisory checks it fails among those the test watches (`cors-tracing`).
+ * advisory checks it fails among those the test watches (`cors-tracing`, `health`).
  * @type {Record<string, { fails: string[], warns?: string[], regions?: boolean, delayMs?: number }>}
  */
 export const VARIANTS = {
@@ -44,10 +52,13 @@ export const VARIANTS = {
   'bare-lookup': { fails: ['lookup-stored-outcome'] },
   'lookup-404-running': { fails: ['lookup-while-running'], delayMs: 400 },
   'split-regions': { fails: ['region-lookup', 'region-replay'], regions: true },
-  'no-expose': { fails: ['cors-headers'] },
+  'no-expose': { fails: ['cors-headers'], warns: ['health'] },
   'no-trace-headers': { fails: [], warns: ['cors-tracing'] },
   'runs-each-request': { fails: ['burst-one-outcome'] },
   'rate-limited': { fails: [] },
+  'jsonb-replay': { fails: [] },
+  'no-health': { fails: [], warns: ['health'] },
+  'sheds-burst': { fails: [] },
 };
 
 /** @typedef {(request: Request) => Promise<Response>} FetchHandler */
@@ -282,8 +293,64 @@ function rateLimited(inner) {
   };
 }
 
+/**
+ * Replays the stored body as the same JSON written another way: keys in
+ * reverse order, with spaces. PROTOCOL.md asks for the stored status and body,
+ * not for its bytes.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function jsonbReplay(inner) {
+  /** @param {unknown} v @returns {unknown} */
+  const reorder = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reorder(x)])) : v);
+  return async (request) => {
+    const response = await inner(request);
+    if (!response.headers.has('idempotent-replayed')) return response;
+    const text = JSON.stringify(reorder(JSON.parse(await response.text())), null, 1);
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    return new Response(text, { status: response.status, headers });
+  };
+}
+
+/**
+ * No health route: a framework's bare 404, without CORS headers.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function noHealth(inner) {
+  return async (request) => (new URL(request.url).pathname === '/health' ? new Response('Not Found', { status: 404 }) : inner(request));
+}
+
+/**
+ * A per-key concurrency limiter: a POST whose key has one in flight is 429
+ * (nothing processed), and each POST that gets through takes 2 s (a slow PSP).
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function shedsBurst(inner) {
+  /** @type {Set<string>} */
+  const inFlight = new Set();
+  return async (request) => {
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    const origin = { 'Access-Control-Allow-Origin': request.headers.get('origin') ?? '*', 'Access-Control-Expose-Headers': 'Retry-After' };
+    if (inFlight.has(key)) return Response.json({ error: 'busy' }, { status: 429, headers: origin });
+    inFlight.add(key);
+    try {
+      await sleep(2000);
+      return await inner(request);
+    } finally {
+      inFlight.delete(key);
+    }
+  };
+}
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
+  'no-health': noHealth,
+  'sheds-burst': shedsBurst,
+  'jsonb-replay': jsonbReplay,
   'runs-each-request': runsEachRequest,
   'rate-limited': rateLimited,
   'no-422': no422,

@@ -151,7 +151,7 @@ describe('check fails against a broken backend, naming the broken rule', () => {
       assert.deepEqual(result.failed.sort(), [...spec.fails].sort(), summary(result.checks));
       assert.equal(result.code, spec.fails.length ? 1 : 0);
       const warns = spec.warns ?? [];
-      assert.equal(result.byName['cors-tracing'].ok, !warns.includes('cors-tracing'), result.byName['cors-tracing'].evidence);
+      for (const advisory of ['cors-tracing', 'health']) assert.equal(result.byName[advisory].ok, !warns.includes(advisory), result.byName[advisory].evidence);
       if (spec.delayMs) {
         // The probes met the key still running (the backend holds it until its lookup is answered).
         assert.match(result.byName['lookup-while-running'].evidence, /^lookup after a 409 for the key: (409|404) /, result.byName['lookup-while-running'].evidence);
@@ -173,7 +173,12 @@ describe('check exits 2 when it cannot run', () => {
     assert.match(run.stderr, new RegExp(`127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
   });
 
-  test('bad flags, a bad URL, no URL, an unreadable order file', async () => {
+  test('bad flags, a bad URL (a bare ? or # too: requests would go elsewhere), no URL, an unreadable order file', async () => {
+    for (const args of [['http://127.0.0.1:9/pay?'], ['http://127.0.0.1:9/pay#'], ['http://127.0.0.1:9', '--region', 'http://127.0.0.1:9/?']]) {
+      const run = await runCheck(args);
+      assert.equal(run.code, 2, `check ${args.join(' ')}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /must not carry credentials, a query or a fragment/, args.join(' '));
+    }
     for (const args of [['http://127.0.0.1:9', '--no-such-flag'], ['ftp://example.com'], [], ['http://127.0.0.1:9', '--order', join(tempDir('check-no-order'), 'missing.json')]]) {
       const run = await runCheck(args);
       assert.equal(run.code, 2, `check ${args.join(' ')}: ${run.stdout}${run.stderr}`);

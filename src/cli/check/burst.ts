@@ -6,7 +6,7 @@
  */
 import { excerpt, statusText, type Exchange } from './http';
 import { freshKey, lookup, postOrder, type CheckContext } from './context';
-import { describeOutcome, difference, isOutcomeStatus, outcomeOf, sameOutcome, type Outcome } from './outcome';
+import { describeOutcome, difference, isOutcomeStatus, isTryLater, outcomeOf, sameOutcome, type Outcome } from './outcome';
 import { must, should, type CheckResult } from './result';
 
 export const BURST_SIZE = 20;
@@ -97,14 +97,15 @@ function tally(answers: readonly Exchange[]): string {
 function oneOutcome(answers: readonly Exchange[], outcome: Outcome | null, counts: string, marksReplays: boolean): CheckResult {
   const head = `${BURST_SIZE} concurrent POSTs, one key: ${counts}`;
   if (!outcome) return must('burst-one-outcome', false, `${head}; no outcome for the key, even after ${FOLLOW_UPS} repeats`);
-  const odd = answers.filter((x) => x.status !== 409 && !sameOutcome(x, outcome));
+  // 409 (still running) and a try-later answer (not processed: a limiter shedding the burst) are no outcome.
+  const odd = answers.filter((x) => x.status !== 409 && !isTryLater(x) && !sameOutcome(x, outcome));
   const distinct = new Set(answers.filter((x) => isOutcomeStatus(x.status)).map((x) => `${x.status} ${x.body.toString('base64')}`));
   if (odd.length) return must('burst-one-outcome', false, `${head}; ${distinct.size} different outcomes; e.g. one ${difference(odd[0]!, outcome)}`);
   const runs = answers.filter((x) => isOutcomeStatus(x.status) && x.headers['idempotent-replayed'] !== 'true').length;
   if (marksReplays && runs > 1) {
     return must('burst-one-outcome', false, `${head}; ${runs} answers not marked Idempotent-Replayed, as this backend marks its replays: the order ran ${runs} times`);
   }
-  return must('burst-one-outcome', true, `${head}; every answer was 409 or the one outcome ${describeOutcome(outcome)}`);
+  return must('burst-one-outcome', true, `${head}; every answer was 409, try-later or the one outcome ${describeOutcome(outcome)}`);
 }
 
 function changedWhileRunning(p: InFlightProbes, seenRunning: boolean): CheckResult {

@@ -1,6 +1,7 @@
 /** What every check of one `check` run shares. */
 import { randomUUID } from 'node:crypto';
 import { disposition } from '../../server/outcome';
+import { retryAfterMs } from '../../transport/backoff';
 import type { Exchange, Prober } from './http';
 import type { OrderSource } from './order';
 import type { Target } from './target';
@@ -32,8 +33,9 @@ async function patiently(first: number, send: (attempt: number) => Promise<Excha
     const x = await send(attempt);
     // The contract's "not processed; try later" answers (the ones the server half releases the key for): asked again, as the SDK would.
     if (x.status === null || disposition(x.status) != 'forget' || attempt - first == TRIES - 1) return x;
-    const retryAfterMs = Number(x.headers['retry-after']) * 1000;
-    await new Promise((r) => setTimeout(r, Math.min(TRY_LATER_WAIT_CAP_MS, retryAfterMs >= 0 ? retryAfterMs : TRY_LATER_WAIT_MS)));
+    // Seconds or an HTTP date, as the SDK reads it.
+    const header = x.headers['retry-after'];
+    await new Promise((r) => setTimeout(r, Math.min(TRY_LATER_WAIT_CAP_MS, retryAfterMs(Array.isArray(header) ? header[0] : header) ?? TRY_LATER_WAIT_MS)));
   }
 }
 

@@ -69,19 +69,24 @@ function preflightProblems(x: Exchange, origin: string, headers: readonly string
   return wrong;
 }
 
-/** `cors-headers`: every answer seen so far names the origin and exposes Retry-After. */
+/** What an answer to a request from `origin` lacks for the page to read it (none: an empty list). */
+export function answerCorsProblems(x: Exchange, origin: string): string[] {
+  const wrong: string[] = [];
+  const allowOrigin = x.headers['access-control-allow-origin'];
+  if (allowOrigin !== origin && allowOrigin !== '*') wrong.push(`Access-Control-Allow-Origin ${allowOrigin ?? 'absent'}`);
+  const exposed = headerList(x, 'access-control-expose-headers');
+  if (!exposed.includes('retry-after') && !exposed.includes('*')) wrong.push('Retry-After not exposed');
+  return wrong;
+}
+
+/**
+ * `cors-headers`: every checkout and lookup answer seen so far names the
+ * origin and exposes Retry-After. The health route's answers are the
+ * `health` check's (a should: the contract lets a backend have none).
+ */
 export function responseHeaders(exchanges: readonly Exchange[], origin: string): CheckResult {
-  const answered = exchanges.filter((x) => x.status !== null && x.probe.method !== 'OPTIONS');
-  const bad = answered
-    .map((x) => {
-      const wrong: string[] = [];
-      const allowOrigin = x.headers['access-control-allow-origin'];
-      if (allowOrigin !== origin && allowOrigin !== '*') wrong.push(`Access-Control-Allow-Origin ${allowOrigin ?? 'absent'}`);
-      const exposed = headerList(x, 'access-control-expose-headers');
-      if (!exposed.includes('retry-after') && !exposed.includes('*')) wrong.push('Retry-After not exposed');
-      return { x, wrong };
-    })
-    .filter((b) => b.wrong.length > 0);
+  const answered = exchanges.filter((x) => x.status !== null && x.probe.method !== 'OPTIONS' && x.probe.label !== 'health');
+  const bad = answered.map((x) => ({ x, wrong: answerCorsProblems(x, origin) })).filter((b) => b.wrong.length > 0);
   const quoted = bad.slice(0, QUOTED).map((b) => `${b.x.probe.label} (${b.x.probe.method} ${b.x.status}): ${b.wrong.join(', ')}`);
   const more = bad.length > QUOTED ? `; and ${bad.length - QUOTED} more` : '';
   return must(

@@ -28,8 +28,21 @@ export function outcomeOf(x: Exchange): Outcome | null {
 /** `201 "{…}"`: an outcome quoted in evidence. */
 export const describeOutcome = (o: Outcome): string => `${o.status} ${excerpt(o.body)}`;
 
-/** True when an answer is the outcome again, status and body byte for byte. */
-export const sameOutcome = (x: Exchange, o: Outcome): boolean => x.status === o.status && x.body.equals(o.body);
+/**
+ * True when an answer is the outcome again: the same status and the same body,
+ * byte for byte or as equal JSON. PROTOCOL.md asks for the stored status and
+ * body, which the SDK reads as JSON: a backend that keeps it in a `jsonb`
+ * column and writes it back with its keys in another order conforms.
+ */
+export const sameOutcome = (x: Exchange, o: Outcome): boolean => x.status === o.status && (x.body.equals(o.body) || sameJson(x.body, o.body));
+
+function sameJson(a: Buffer, b: Buffer): boolean {
+  const [p, q] = [jsonOf(a), jsonOf(b)];
+  return p !== undefined && q !== undefined && isDeepStrictEqual(p, q);
+}
+
+/** A "not processed; try later" answer (408, 425, 429, 503): no outcome, and none to compare. */
+export const isTryLater = (x: Exchange): boolean => x.status !== null && disposition(x.status) == 'forget';
 
 /** How an answer differs from the outcome, for evidence. */
 export function difference(x: Exchange, o: Outcome): string {

@@ -86,7 +86,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
 
   results.push(...(await burst(ctx, marksReplays)));
   if (options.origin) results.push(...(await preflights(ctx, options.origin)));
-  results.push(await health(ctx));
+  results.push(await health(ctx, options.origin ?? undefined));
   // These two look back at every exchange of the run.
   if (options.origin) results.push(responseHeaders(ctx.prober.exchanges, options.origin));
   else for (const name of ['cors-preflight', 'cors-headers', 'cors-max-age', 'cors-tracing']) results.push(skipped(name, 'no --origin given (a same-origin backend needs no CORS)'));
