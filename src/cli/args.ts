@@ -40,7 +40,8 @@ export function httpUrlArg(what: string, value: string): string {
     return usage(`${what} must be an absolute URL such as https://staging.example.com (got "${value}")`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') usage(`${what} must be http: or https: (got "${value}")`);
-  if (url.search || url.hash || url.username || url.password) usage(`${what} must not carry credentials, a query or a fragment (got "${value}")`);
+  // `value`, not `url.search`/`url.hash`: those are empty for a bare "?" or "#", which href keeps.
+  if (/[?#]/.test(value) || url.username || url.password) usage(`${what} must not carry credentials, a query or a fragment (got "${value}")`);
   return url.href.replace(/\/+$/, '');
 }
 

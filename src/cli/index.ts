@@ -11,16 +11,20 @@ import { CHECK_HELP, MAIN_HELP, SERVE_HELP } from './usage';
 /** Writes to stdout and resolves once the text is handed to the OS (pipes included). */
 const print = (text: string) => new Promise<void>((resolve) => process.stdout.write(`${text}\n`, () => resolve()));
 
-const HELP: Record<string, string> = { serve: SERVE_HELP, check: CHECK_HELP };
+const HELP = new Map([
+  ['serve', SERVE_HELP],
+  ['check', CHECK_HELP],
+]);
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    await print(HELP[rest[0] ?? ''] ?? MAIN_HELP);
+    await print(HELP.get(rest[0] ?? '') ?? MAIN_HELP);
     return 0;
   }
-  if (command in HELP && (rest.includes('--help') || rest.includes('-h'))) {
-    await print(HELP[command]!);
+  const help = HELP.get(command);
+  if (help && (rest.includes('--help') || rest.includes('-h'))) {
+    await print(help);
     return 0;
   }
   if (command === 'serve') return serve(rest);

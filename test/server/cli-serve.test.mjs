@@ -238,6 +238,25 @@ describe('serve: flags', () => {
     }
   });
 
+  test('a store URL the URL parser refuses (an unencoded / in the password): exit 1 naming the store kind, the password never printed', { timeout: 60_000 }, async () => {
+    const run = await runCli(['serve', '--store', 'postgres://u:pa/ss@127.0.0.1:9/db']);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^steadycart: cannot open the store postgres:\/\/…: /);
+    assert.ok(!run.stderr.includes('pa/ss'), run.stderr);
+  });
+
+  test('a command name that is an object property (toString, constructor) is an unknown command: exit 2', async () => {
+    for (const args of [['toString', '--help'], ['constructor', '-h']]) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stdout}`);
+      assert.match(run.stderr, /unknown command/);
+    }
+    const help = await runCli(['help', 'constructor']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /serve/);
+    assert.ok(!help.stdout.includes('native code'), help.stdout);
+  });
+
   test('a port already taken: exit 1, nothing on standard output', { timeout: 60_000 }, async () => {
     const first = await startServe({ store: 'memory' });
     after(() => first.stop());

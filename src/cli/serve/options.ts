@@ -44,7 +44,13 @@ export function parseStoreSpec(spec: string): StoreSpec {
 export function describeStore(store: StoreSpec): string {
   if (store.kind === 'memory') return 'memory';
   if (store.kind === 'pglite') return `pglite:${store.dataDir}`;
-  const url = new URL(store.url);
+  let url: URL;
+  try {
+    url = new URL(store.url);
+  } catch {
+    // The driver may read what URL cannot (an unencoded "/" in the password): name the kind only.
+    return `${store.kind}://…`;
+  }
   if (url.password) url.password = '***';
   return url.href;
 }
