@@ -160,6 +160,34 @@ describe('check fails against a broken backend, naming the broken rule', () => {
   }
 });
 
+describe('check reads at most 1 MiB of an answer', () => {
+  test('a backend that answers every request with a 4 MiB body is cut and reported, not read whole', { timeout: 2 * 60_000 }, async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(201, { 'Content-Type': 'application/json' });
+      // 64 writes of 64 KiB: bounded, and four times the cap.
+      let left = 64;
+      const more = () => {
+        while (left > 0) {
+          left--;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('error', () => {});
+      more();
+    });
+    await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+    after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+    // Its first request (a lookup that it is reachable) gets no answer it can read: it cannot run.
+    const run = await runCheck([`http://127.0.0.1:${port}`, '--json']);
+    assert.equal(run.code, 2, run.stdout);
+    assert.match(run.stderr, /^steadycart: .*a body of more than 1 MiB, cut\n$/);
+  });
+});
+
 describe('check exits 2 when it cannot run', () => {
   test('an unreachable URL', async () => {
     // A port that was free a moment ago: nothing listens there.

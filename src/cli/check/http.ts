@@ -28,6 +28,21 @@ export interface Exchange {
   ms: number;
 }
 
+/** The most of an answer's body `check` reads: a backend streaming without end must not exhaust its memory. */
+const MAX_BODY_BYTES = 1 << 20;
+
+/** Reads a body of at most {@link MAX_BODY_BYTES}; throws (and cancels the stream) past it. */
+async function readCapped(res: Response): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw new Error(`a body of more than ${MAX_BODY_BYTES / (1 << 20)} MiB, cut`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Sends probes with a per-request timeout and keeps every exchange. */
 export class Prober {
   readonly exchanges: Exchange[] = [];
@@ -51,7 +66,7 @@ export class Prober {
         redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      const body = Buffer.from(await res.arrayBuffer());
+      const body = await readCapped(res);
       exchange = { probe, status: res.status, headers: Object.fromEntries(res.headers), body, error: null, ms: 0 };
     } catch (err) {
       exchange = { probe, status: null, headers: {}, body: Buffer.alloc(0), error: describeFailure(err, this.timeoutMs), ms: 0 };
