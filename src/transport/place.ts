@@ -325,9 +325,14 @@ const holdOff = (state: RunState, reply: Reply): void => {
   state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs ?? 0);
 };
 
-/** Waits (or until a circuit closes), then starts a new round in which every endpoint may be tried again. */
+/**
+ * Waits (or until a circuit closes, unless the wait is a 409's `Retry-After`:
+ * the key is still running there, whatever another circuit does), then
+ * starts a new round in which every endpoint may be tried again.
+ */
 async function nextRound(state: RunState, ms: number, closing: Promise<void>): Promise<void> {
-  await Promise.race([sleep(ms, state.controller.signal), closing]);
+  const wait = sleep(ms, state.controller.signal);
+  await (state.retryAfterMs ? wait : Promise.race([wait, closing]));
   state.round++;
   state.retryAfterMs = 0;
   state.tried.clear();

@@ -188,6 +188,34 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect((await be.ledger()).charges).to.equal(1);
   });
 
+  it('409: a circuit that closes during its Retry-After (another tab\'s news) does not cut the wait short; one charge', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
+    // us holds the first POST 2.5 s, past its 500 ms timeout: asked again, it answers 409 (Retry-After: 1).
+    await be.fault('us', { kind: 'hold', ms: 2500, count: 1 });
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace, endpoints: be.sdk('us', 'backup'), budgetMs: 8000, tuning: { attemptTimeoutMs: 500, openMs: 200, hedge: false } });
+    // Another tab's news, as the channel carries it: backup's circuit open, then closed again.
+    const channel = new BroadcastChannel(namespace);
+    const backup = (state: 'open' | 'closed') => ({ id: be.url('backup'), state, failures: state == 'open' ? 3 : 0, openMs: 60_000, retryAt: Date.now() + 60_000, samples: [], updatedAt: Date.now() });
+    channel.postMessage({ t: 'endpoint', record: backup('open') });
+    await until(() => sc.health().endpoints[1]!.state == 'open', 'backup open here');
+    try {
+      const placing = sc.placeOrder(order());
+      const busy = await until(async () => (await posts(be)).find((q) => q.status == 409), 'the 409', 10_000);
+      channel.postMessage({ t: 'endpoint', record: backup('closed') });
+      await until(() => sc.health().endpoints[1]!.state == 'closed', 'backup closed here');
+      const r = await placing;
+      expect(r.status).to.equal('confirmed');
+      const sent = (await be.requests()).filter((q) => q.key == r.id);
+      const next = sent[sent.findIndex((q) => q.t == busy!.t && q.status == 409) + 1]!;
+      expect(next.t - busy!.t, `${next.route} to ${next.endpoint} after the 409`).to.be.at.least(950);
+      expect(sent.filter((q) => q.endpoint == 'backup')).to.deep.equal([]);
+      expect((await be.ledger()).charges).to.equal(1);
+    } finally {
+      channel.close();
+    }
+  });
+
   for (const status of [500, 502, 504]) {
     it(`${status}: ambiguous, so it retries in the same domain only; one charge`, async () => {
       const be = await startBackend();
