@@ -166,11 +166,16 @@ describe('serve: its own tables', () => {
 });
 
 describe('serve: SIGTERM', () => {
-  test('finishes the request in flight, writes its ledger line, then exits 0 and refuses connections', { timeout: 60_000 }, async () => {
-    const ledger = join(tempDir('serve-term'), 'ledger.jsonl');
+  /** A server whose handler takes 1.5 s, writing `ledger.jsonl` in a fresh folder, and a fresh key. */
+  async function slowServer(/** @type {string} */ folder) {
+    const ledger = join(tempDir(folder), 'ledger.jsonl');
     const server = await startServe({ store: 'memory', ledger, handlerDelayMs: 1500 });
     after(() => server.kill());
-    const key = randomUUID();
+    return { ledger, server, key: randomUUID() };
+  }
+
+  test('finishes the request in flight, writes its ledger line, then exits 0 and refuses connections', { timeout: 60_000 }, async () => {
+    const { ledger, server, key } = await slowServer('serve-term');
     const placing = postOrder(server.url, key, demoOrder('ref-term'));
     // In flight: the key is reserved and the handler holds it.
     await until(async () => (await lookup(server.url, key)).status === 409, 'the order to be running');
@@ -181,14 +186,9 @@ describe('serve: SIGTERM', () => {
     assert.deepEqual(readLedger(ledger), [{ key, attempt: 1, region: 'local', charged: true }]);
     await assert.rejects(request(`${server.url}/health`), /ECONNREFUSED/);
   });
-});
 
-describe('serve: SIGTERM after the client gave up', () => {
   test('a request whose client disconnected still finishes and writes its ledger line before the process exits', { timeout: 60_000 }, async () => {
-    const ledger = join(tempDir('serve-term-gone'), 'ledger.jsonl');
-    const server = await startServe({ store: 'memory', ledger, handlerDelayMs: 1500 });
-    after(() => server.kill());
-    const key = randomUUID();
+    const { ledger, server, key } = await slowServer('serve-term-gone');
     // The client waits 300 ms (an SDK attempt's timeout) and hangs up: the handler runs on.
     const placing = postOrder(server.url, key, demoOrder('ref-gone'), undefined, 300);
     await assert.rejects(placing, /no answer/);
