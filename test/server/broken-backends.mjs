@@ -295,8 +295,8 @@ function rateLimited(inner) {
 
 /**
  * Replays the stored body as the same JSON written another way: keys in
- * reverse order, with spaces. PROTOCOL.md asks for the stored status and body,
- * not for its bytes.
+ * reverse order, with spaces. The contract asks for the stored status and
+ * body, as JSON, not for its bytes (docs/backend-contract.md).
  * @param {FetchHandler} inner
  * @returns {FetchHandler}
  */

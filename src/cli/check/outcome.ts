@@ -30,9 +30,10 @@ export const describeOutcome = (o: Outcome): string => `${o.status} ${excerpt(o.
 
 /**
  * True when an answer is the outcome again: the same status and the same body,
- * byte for byte or as equal JSON. PROTOCOL.md asks for the stored status and
+ * byte for byte or as equal JSON. The contract asks for the stored status and
  * body, which the SDK reads as JSON: a backend that keeps it in a `jsonb`
- * column and writes it back with its keys in another order conforms.
+ * column and writes it back with its keys in another order conforms
+ * (docs/backend-contract.md, "What you must store").
  */
 export const sameOutcome = (x: Exchange, o: Outcome): boolean => x.status === o.status && (x.body.equals(o.body) || sameJson(x.body, o.body));
 
