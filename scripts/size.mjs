@@ -215,12 +215,19 @@ import * as esbuild from 'esbuild';
  * its worker controlled as it loaded no longer asks the offline shell to
  * fetch what it loaded again (+16 B): 23,828 B. The page's target stands and
  * is reported as missed.
+ *
+ * The page's limit was raised from 23,850 B to 23,950 B (commit "Storage: a
+ * run in flight as a page falls back to memory keeps its order's copy marks"):
+ * a 409's Retry-After is no longer cut short by a circuit closing (+8 B:
+ * 23,836 B), and the memory copy of an order keeps its marks when a run that
+ * was in flight writes its record back (+63 B): 23,899 B. The page's target
+ * stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_850, target: 16_000 },
+  page: { limit: 23_950, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

@@ -1,5 +1,5 @@
 import { BaseStorage, inMemory, type Durability } from './base';
-import type { StoreName, Value } from './schema';
+import type { OutboxRecord, StoreName, Value } from './schema';
 
 export { BaseStorage, isStorageFailure, openDatabase, VERSION, type Durability } from './base';
 export { readIntoMemory, type MemoryStores, type ToMemory } from './memory';
@@ -26,14 +26,25 @@ export class Storage extends BaseStorage {
     return this.putAll(store, [value], durability);
   }
 
-  /** Stores several records of one store in one transaction: one commit for all of them. */
+  /**
+   * Stores several records of one store in one transaction: one commit for
+   * all of them. In memory, a page's copy of an order (core.ts) keeps its
+   * marks (in doubt in every domain, maybe only to be looked up) when a run
+   * that was in flight as storage fell back writes its own record back.
+   */
   putAll<S extends StoreName>(store: S, values: readonly Value<S>[], durability: Durability = 'strict'): Promise<void> {
     return this.withDatabase(
       async (db) => {
         const tx = db.transaction(store, 'readwrite', { durability });
         await Promise.all([...values.map((value) => tx.store.put(value)), tx.done]);
       },
-      inMemory((m) => values.forEach((value) => m.put(store, value))),
+      inMemory((m) =>
+        values.forEach((value) => {
+          const kept = m.get(store, value.id) as Partial<OutboxRecord> | undefined;
+          const record = value as OutboxRecord;
+          m.put(store, kept?.domains ? { ...value, copied: kept.copied || record.copied, domains: [...new Set([...kept.domains, ...record.domains])] } : value);
+        }),
+      ),
     );
   }
 

@@ -106,6 +106,32 @@ describe('hardening: the database closed underneath', () => {
     }
   });
 
+  it('an order in flight as a newer build upgrades the database is, once its run ends, only looked up from memory too', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open({ ...options(be, namespace), budgetMs: 3000 });
+    const degraded: string[] = [];
+    sc.on('storage:degraded', (e) => degraded.push(e.reason));
+    // No order POST is answered or processed: the run keeps trying until its budget ends, pending.
+    await down(be, { kind: 'silent', routes: ['checkout'] });
+    const placing = sc.placeOrder(order('in-flight'));
+    await until(async () => (await be.requests()).some((q) => q.route == 'checkout'), 'the order to be sent');
+    const newer = await rawOpen(namespace, VERSION + 1, (db) => db.createObjectStore('added-by-v-next', { keyPath: 'id' }));
+    try {
+      await until(() => degraded.length > 0, 'storage:degraded after the upgrade', 5000);
+      const r = await placing;
+      expect(r.status).to.equal('pending');
+      // The run wrote its record back to memory as it ended: still a copy, left to the newer build.
+      await up(be);
+      const before = (await be.requests()).length;
+      expect((await sc.outbox.retry(r.id)).status).to.equal('pending');
+      const after = (await be.requests()).slice(before).filter((q) => q.key == r.id);
+      expect(after.map((q) => q.route)).to.include('lookup').and.not.include('checkout');
+    } finally {
+      newer.close();
+    }
+  });
+
   it('invariant 8: after the database went away, a new order is still written ahead (to memory) and placed exactly once after an outage', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
