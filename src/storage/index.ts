@@ -28,9 +28,11 @@ export class Storage extends BaseStorage {
 
   /**
    * Stores several records of one store in one transaction: one commit for
-   * all of them. In memory, a page's copy of an order (core.ts) keeps its
-   * marks (in doubt in every domain, maybe only to be looked up) when a run
-   * that was in flight as storage fell back writes its own record back.
+   * all of them. In memory, a page's lookup-only copy of an order (core.ts:
+   * the database was upgraded by a newer build) stays one, in doubt in every
+   * domain, when a run that was in flight as storage fell back writes its own
+   * record back. (Every other record is stored as written: a run's domains
+   * shrink as lookups answer 404.)
    */
   putAll<S extends StoreName>(store: S, values: readonly Value<S>[], durability: Durability = 'strict'): Promise<void> {
     return this.withDatabase(
@@ -42,7 +44,7 @@ export class Storage extends BaseStorage {
         values.forEach((value) => {
           const kept = m.get(store, value.id) as Partial<OutboxRecord> | undefined;
           const record = value as OutboxRecord;
-          m.put(store, kept?.domains ? { ...value, copied: kept.copied || record.copied, domains: [...new Set([...kept.domains, ...record.domains])] } : value);
+          m.put(store, kept?.copied && Array.isArray(kept.domains) ? { ...value, copied: true, domains: [...new Set([...kept.domains, ...record.domains])] } : value);
         }),
       ),
     );

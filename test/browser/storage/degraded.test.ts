@@ -20,6 +20,22 @@ describe('degraded storage', () => {
     expect((await sc.outbox.list()).map((e) => [e.id, e.status])).to.deep.equal([[r.id, 'confirmed']]);
   });
 
+  it('in memory, an order keeps only the domains still in doubt, as on IndexedDB: one that met 503 there and no answer elsewhere goes back to the second', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
+    const { sc } = await openTab({ namespace: uniqueNamespace(), endpoints: be.sdk('us', 'backup'), budgetMs: 1500, tuning: { attemptTimeoutMs: 400, openMs: 60_000, maxOpenMs: 60_000 } }, '&noIndexedDB');
+    expect(sc.health().storage).to.equal('memory');
+    // main says "not processed"; backup takes the order and never answers: in doubt in backup only.
+    await be.fault('us', '503');
+    await be.fault('backup', { kind: 'silent', routes: ['checkout'] });
+    const r = await sc.placeOrder({ orderRef: 'in-doubt-in-backup', total: 1250 });
+    expect(r.status).to.equal('pending');
+    // Now main is away and backup answers: the order may go back to backup, its only domain in doubt.
+    await be.fault('us', 'refuse');
+    await be.fault('backup', 'healthy');
+    expect((await sc.outbox.retry(r.id)).status).to.equal('confirmed');
+    expect(await be.charges(r.id)).to.equal(1);
+  });
+
   it('as in a sandboxed frame (no IndexedDB, Web Locks refusing every request), orders are placed and replayed under the in-memory lease', async () => {
     const be = await startBackend();
     const { sc } = await openTab({ namespace: uniqueNamespace(), endpoints: be.sdk('us', 'eu') }, '&noIndexedDB&refuseLocks');
