@@ -80,7 +80,6 @@ export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () 
   if (!hook) throw new SteadyCartError('INVALID_OPTIONS', 'must be an instance from createSteadyCart', 'sc');
   checkOptions(options);
   if (instrumented.has(sc)) throw new SteadyCartError('INVALID_OPTIONS', 'is instrumented already: call the function the first instrument() returned before instrumenting it again', 'sc');
-  instrumented.add(sc);
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer('steadycart');
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('steadycart');
   let active = true;
@@ -159,6 +158,8 @@ export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () 
     }),
   ];
 
+  // Only now: a provider or a closed instance that threw above must not leave `sc` marked for good.
+  instrumented.add(sc);
   return () => {
     if (!active) return;
     active = false;

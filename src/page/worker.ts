@@ -118,14 +118,15 @@ async function registerConfigured(
   setSkip: (skip: () => void) => void,
 ): Promise<WithSync | undefined> {
   const { url, scope, offlineShell } = config.worker as Exclude<Config['worker'], null | false>;
-  // A page that a worker controlled as it loaded came through the shell already: only another (the
-  // first visit) asks the worker to fetch what it loaded, rather than every page view loading twice.
-  const uncontrolled = !navigator.serviceWorker.controller;
   // The worker reads its namespace and whether to keep the offline shell from its own URL.
   const query = new URLSearchParams();
   if (config.namespace != 'steadycart') query.set('namespace', config.namespace);
   if (offlineShell) query.set('offline', '1');
   const full = String(query) ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url;
+  // A page that this very worker (this URL, its shell flag included) controlled as it loaded came
+  // through the shell already: only another (a first visit, an older worker) asks it to fetch what
+  // it loaded, rather than every page view loading twice.
+  const throughShell = navigator.serviceWorker.controller?.scriptURL == new URL(full, location.href).href;
   setState('registering');
   try {
     // Its ES2015+ production build: the package's `module` field is the larger ES5 one.
@@ -139,7 +140,7 @@ async function registerConfigured(
     await activated(reg);
     setState('active');
     // Keep what this page already loaded, so that the very first visit works offline too.
-    if (offlineShell && uncontrolled) {
+    if (offlineShell && !throughShell) {
       // Documents, scripts, styles and images only (not API calls), each once.
       const assets = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => ['script', 'link', 'css', 'img'].includes(e.initiatorType));
       const urls = [...new Set([location.href.split('#')[0]!, ...assets.map((e) => e.name)])].filter((u) => new URL(u).origin == location.origin);

@@ -68,7 +68,7 @@ export interface RunState {
   readonly looked: Set<string>;
   attempts: number;
   round: number;
-  /** The longest `Retry-After` of a 409 in this round. */
+  /** The longest `Retry-After` of a 409 in this round: at least 1 once a 409 came (the key still running in a domain). */
   retryAfterMs: number;
   /** Where the previous order request went, to tell a failover. */
   previous?: Endpoint;
@@ -148,7 +148,7 @@ export class Placer {
       const move = decide(this.situation(state));
       if (move.kind == 'stop') return pending(state);
       if (move.kind == 'wait') {
-        await nextRound(state, move.ms, this.circuits.closing());
+        await nextRound(state, move.ms, this.circuits);
         continue;
       }
       if (move.kind == 'lookup') {
@@ -320,19 +320,20 @@ export class Placer {
 /** @internal Whether the order itself may still be sent (the outbox's policy). */
 export const mayOrder = (state: RunState): boolean => state.run.mayOrder?.() ?? true;
 
-/** A 409's `Retry-After`: the longest of the round is waited before the next one. */
+/** A 409: the longest `Retry-After` of the round is waited before the next one (1 ms without one: the round met a 409). */
 const holdOff = (state: RunState, reply: Reply): void => {
-  state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs ?? 0);
+  state.retryAfterMs = Math.max(state.retryAfterMs, reply.retryAfterMs || 1);
 };
 
 /**
- * Waits (or until a circuit closes, unless the wait is a 409's `Retry-After`:
- * the key is still running there, whatever another circuit does), then
- * starts a new round in which every endpoint may be tried again.
+ * Waits, or until a circuit closes (its endpoint may take the order now),
+ * unless the round met a 409: the key is still running there, whatever
+ * another circuit does. Closing this context ends any wait. Then starts a
+ * new round in which every endpoint may be tried again.
  */
-async function nextRound(state: RunState, ms: number, closing: Promise<void>): Promise<void> {
-  const wait = sleep(ms, state.controller.signal);
-  await (state.retryAfterMs ? wait : Promise.race([wait, closing]));
+async function nextRound(state: RunState, ms: number, circuits: Circuits): Promise<void> {
+  const waited = sleep(ms, state.controller.signal).then(() => true);
+  while (!(await Promise.race([waited, circuits.closing().then(() => !state.retryAfterMs || circuits.closed)])));
   state.round++;
   state.retryAfterMs = 0;
   state.tried.clear();

@@ -8,6 +8,7 @@ import { excerpt, statusText, type Exchange } from './http';
 import { freshKey, lookup, postOrder, type CheckContext } from './context';
 import { describeOutcome, difference, isOutcomeStatus, isTryLater, outcomeOf, sameOutcome, type Outcome } from './outcome';
 import { must, should, type CheckResult } from './result';
+import { retryAfterMs } from '../../transport/backoff';
 
 export const BURST_SIZE = 20;
 /** Sequential repeats to learn the outcome when every burst answer was 409. */
@@ -81,8 +82,9 @@ async function followUp(ctx: CheckContext, key: string, body: string): Promise<O
   for (let i = 0; i < FOLLOW_UPS; i++) {
     const x = await postOrder(ctx, ctx.primary, 'repeat after an all-409 burst', key, body, 2 + i);
     const o = outcomeOf(x);
-    if (o || x.status !== 409) return o;
-    const wait = Math.min(FOLLOW_UP_WAIT_CAP_MS, Number(x.headers['retry-after'] ?? 0) * 1000 || 200);
+    // Still running (409) or shed (a try-later answer after its own tries): ask again.
+    if (o || (x.status !== 409 && !isTryLater(x))) return o;
+    const wait = Math.min(FOLLOW_UP_WAIT_CAP_MS, retryAfterMs(x.headers['retry-after']) || 200);
     await new Promise((r) => setTimeout(r, wait));
   }
   return null;

@@ -319,6 +319,22 @@ describe('steadycart/otel: what it never records, drills, and removal', () => {
     again();
   });
 
+  it('instrument() that throws part way (a meter provider that throws) leaves the instance free to be instrumented again', async () => {
+    const be = await startBackend();
+    const { sc, uninstrument, tracerProvider, meterProvider, spans } = await instrumented(be, ['us']);
+    uninstrument();
+    const broken = {
+      getMeter: () => {
+        throw new Error('meter provider down');
+      },
+    };
+    expect(() => instrument(sc, { tracerProvider, meterProvider: broken as unknown as InstrumentOptions['meterProvider'] })).to.throw('meter provider down');
+    const again = instrument(sc, { tracerProvider, meterProvider });
+    await sc.placeOrder(order('after a failed instrument'));
+    expect(orderSpans(spans())).to.have.length(1);
+    again();
+  });
+
   it('instrument() with a provider that is not one throws INVALID_OPTIONS naming it, and wraps nothing', async () => {
     const sc = await open({ namespace: uniqueNamespace() });
     const placeOrder = sc.placeOrder;
