@@ -91,6 +91,34 @@ describe('offline shell', () => {
     expect(await messagesOf(`${scope}tab.html`, scope!)).to.deep.equal({ controlled: true, types: [] });
   });
 
+  it('a page loaded under the worker from before the shell was turned on sends what it loaded once the worker with the shell takes over', async () => {
+    // The shop's worker so far: no offline shell.
+    const namespace = uniqueNamespace();
+    scope = `/test/sw-scope/${namespace}/`;
+    cacheName = `${namespace}-shell`;
+    const before = await open({ namespace, serviceWorker: { url: '/dist/steadycart-sw.js', scope } });
+    await until(() => before.health().worker == 'active', 'the worker without the shell to be active', 10_000);
+    before.close();
+    // A page of its scope, loaded under it, with offlineShell turned on.
+    const frame = document.createElement('iframe');
+    const options = { namespace, serviceWorker: { url: '/dist/steadycart-sw.js', scope, offlineShell: true } };
+    frame.src = `${scope}tab.html?spyWorkerMessages&options=${encodeURIComponent(JSON.stringify(options))}`;
+    document.body.append(frame);
+    await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    type Tab = Window & { steadycart?: Promise<{ close(): void }>; workerMessages?: Array<{ type?: string }> };
+    const win = frame.contentWindow as Tab;
+    const loadedUnder = win.navigator.serviceWorker.controller?.scriptURL ?? '';
+    expect(new URL(loadedUnder).search, 'loaded under the worker without the shell').to.equal(`?namespace=${namespace}`);
+    const instance = await (await until(() => win.steadycart, 'the frame\'s instance', 10_000))!;
+    try {
+      // The worker with the shell installs, takes over (no order is in flight), and is sent the list.
+      await until(() => (win.workerMessages ?? []).some((m) => m?.type == 'CACHE_URLS'), 'CACHE_URLS', 15_000);
+    } finally {
+      instance.close();
+      frame.remove();
+    }
+  });
+
   it('a malformed URL among CACHE_URLS is skipped and the valid ones are cached', async () => {
     const { namespace, worker, cacheName } = await activeShellWorker('/dist/steadycart-sw.js');
     const good = `/test/fixtures/blank.html?cacheable&${namespace}`;
