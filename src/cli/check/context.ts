@@ -1,8 +1,8 @@
 /** What every check of one `check` run shares. */
 import { randomUUID } from 'node:crypto';
-import { disposition } from '../../server/outcome';
 import { retryAfterMs } from '../../transport/backoff';
 import type { Exchange, Prober } from './http';
+import { isTryLater } from './outcome';
 import type { OrderSource } from './order';
 import type { Target } from './target';
 
@@ -32,10 +32,9 @@ async function patiently(first: number, send: (attempt: number) => Promise<Excha
   for (let attempt = first; ; attempt++) {
     const x = await send(attempt);
     // The contract's "not processed; try later" answers (the ones the server half releases the key for): asked again, as the SDK would.
-    if (x.status === null || disposition(x.status) != 'forget' || attempt - first == TRIES - 1) return x;
+    if (!isTryLater(x) || attempt - first == TRIES - 1) return x;
     // Seconds or an HTTP date, as the SDK reads it.
-    const header = x.headers['retry-after'];
-    await new Promise((r) => setTimeout(r, Math.min(TRY_LATER_WAIT_CAP_MS, retryAfterMs(Array.isArray(header) ? header[0] : header) ?? TRY_LATER_WAIT_MS)));
+    await new Promise((r) => setTimeout(r, Math.min(TRY_LATER_WAIT_CAP_MS, retryAfterMs(x.headers['retry-after']) ?? TRY_LATER_WAIT_MS)));
   }
 }
 
