@@ -12,10 +12,12 @@
  *   load, an uncaught error, a failing hook, a timeout) counts as 1 failed.
  *
  * The JSON:
- * { browsers: { chromium: { passed, failed, skipped, files, firstFileMs, wallMs } },
+ * { browsers: { chromium: { passed, failed, skipped, files, firstFileMs, wallMs, slowest, slowestTests } },
  *   total: { passed, failed, skipped }, failures: [{ browser, file, test, error }] }
  * firstFileMs is the first file's start-to-finish time (includes the cold
- * start of the browser); wallMs spans that browser's first start to last finish.
+ * start of the browser); wallMs spans that browser's first start to last finish;
+ * slowest lists that browser's files ({ file, ms }), longest first, and
+ * slowestTests its twenty longest tests ({ test, ms }): where the suite's time goes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
@@ -45,6 +47,8 @@ export function countReporter(options = {}) {
   const timing = new Map();
   /** @type {Map<string, number>} session id -> time it started initializing */
   const sessionStart = new Map();
+  /** @type {Map<string, number>} session id -> its start-to-finish time */
+  const sessionMs = new Map();
   let rootDir = process.cwd();
   let runStart = Date.now();
 
@@ -53,8 +57,12 @@ export function countReporter(options = {}) {
 
   /** @param {TestSession[]} sessions */
   function write(sessions) {
-    /** @type {Record<string, Counts & { files: number, firstFileMs?: number, wallMs?: number }>} */
+    /** @type {Record<string, Counts & { files: number, firstFileMs?: number, wallMs?: number, slowest?: { file: string, ms: number }[], slowestTests?: { test: string, ms: number }[] }>} */
     const browsers = {};
+    /** @type {Map<string, { file: string, ms: number }[]>} */
+    const durations = new Map();
+    /** @type {Map<string, { test: string, ms: number }[]>} */
+    const tests = new Map();
     const total = { passed: 0, failed: 0, skipped: 0 };
     /** @type {{ browser: string, file: string, test: string, error: string }[]} */
     const failures = [];
@@ -64,10 +72,18 @@ export function countReporter(options = {}) {
       const file = relative(rootDir, session.testFile);
       const failedBefore = c.failed;
       c.files++;
+      const ms = sessionMs.get(session.id);
+      if (ms !== undefined) durations.set(name, [...(durations.get(name) ?? []), { file, ms }]);
       // A test failed by a hook carries no error of its own: the session has it.
       const sessionError = session.errors?.[0]?.message;
       if (session.testResults) {
-        walk(session.testResults, [], c, (test, error) => failures.push({ browser: name, file, test, error: error ?? sessionError ?? 'failed' }));
+        walk(
+          session.testResults,
+          [],
+          c,
+          (test, error) => failures.push({ browser: name, file, test, error: error ?? sessionError ?? 'failed' }),
+          (test, ms) => tests.set(name, [...(tests.get(name) ?? []), { test: `${file}: ${test}`, ms }]),
+        );
       }
       if (session.passed !== true && c.failed === failedBefore) {
         // Failed without a failing test: count the file itself once.
@@ -85,6 +101,8 @@ export function countReporter(options = {}) {
         c.firstFileMs = t.firstFileMs;
         c.wallMs = t.end - t.start;
       }
+      c.slowest = (durations.get(name) ?? []).sort((a, b) => b.ms - a.ms);
+      c.slowestTests = (tests.get(name) ?? []).sort((a, b) => b.ms - a.ms).slice(0, 20);
     }
     mkdirSync(dirname(outFile), { recursive: true });
     writeFileSync(outFile, JSON.stringify({ browsers, total, failures }, null, 2) + '\n');
@@ -108,6 +126,8 @@ export function countReporter(options = {}) {
           if (!t) timing.set(name, (t = { start: runStart, end: now }));
           t.end = now;
           t.firstFileMs ??= now - (sessionStart.get(s.id) ?? t.start);
+          const started = sessionStart.get(s.id);
+          if (started !== undefined) sessionMs.set(s.id, now - started);
         }
       });
     },
@@ -126,10 +146,12 @@ export function countReporter(options = {}) {
  * @param {string[]} path   names of the enclosing suites
  * @param {Counts} c
  * @param {(test: string, error: string | undefined) => void} onFail
+ * @param {(test: string, ms: number) => void} onTimed
  */
-function walk(suite, path, c, onFail) {
+function walk(suite, path, c, onFail, onTimed) {
   const here = suite.name ? [...path, suite.name] : path;
   for (const t of suite.tests ?? []) {
+    if (t.duration !== undefined) onTimed([...here, t.name].join(' > '), t.duration);
     if (t.skipped) c.skipped++;
     else if (t.passed) c.passed++;
     else {
@@ -137,5 +159,5 @@ function walk(suite, path, c, onFail) {
       onFail([...here, t.name].join(' > '), t.error?.message);
     }
   }
-  for (const s of suite.suites ?? []) walk(s, here, c, onFail);
+  for (const s of suite.suites ?? []) walk(s, here, c, onFail, onTimed);
 }
