@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -243,6 +244,25 @@ describe('serve: flags', () => {
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /^steadycart: cannot open the store postgres:\/\/…: /);
     assert.ok(!run.stderr.includes('pa/ss'), run.stderr);
+  });
+
+  test('a PostgreSQL host that accepts connections and never answers: exit 1 naming the store, in the 10 s connect timeout, not minutes later', { timeout: 60_000 }, async () => {
+    /** @type {import('node:net').Socket[]} */
+    const held = [];
+    const silent = net.createServer((socket) => held.push(socket));
+    await new Promise((r) => silent.listen(0, '127.0.0.1', () => r(undefined)));
+    try {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (silent.address());
+      // runCli stops the command after 30 s: a serve without the timeout would still be waiting.
+      const run = await runCli(['serve', '--port', '0', '--store', `postgres://u@127.0.0.1:${port}/db`]);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /^steadycart: cannot open the store postgres:\/\/u@127\.0\.0\.1:\d+\/db: .*timeout/i);
+      assert.equal(run.stdout, '');
+      assert.ok(held.length > 0, 'serve connected to the silent host');
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((r) => silent.close(() => r(undefined)));
+    }
   });
 
   test('a command name that is an object property (toString, constructor) is an unknown command: exit 2', async () => {

@@ -16,6 +16,12 @@ export interface OpenStore {
 
 /** Redis tries this many times before the first connection counts as failed; later it retries for ever. */
 const FIRST_CONNECT_TRIES = 5;
+/**
+ * How long a PostgreSQL connection, or a wait for a free one, may take. Without it a database host
+ * that does not answer holds the start for minutes and every checkout request for as long; with it
+ * the start fails with a message and a request gets 503 store_unavailable (the SDK may fail over).
+ */
+const PG_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Opens (and for SQL, migrates) the store; a `CliError` with code `STORE` when it cannot. */
 export async function openStore(spec: StoreSpec): Promise<OpenStore> {
@@ -51,7 +57,7 @@ async function open(spec: StoreSpec): Promise<OpenStore> {
     }
     case 'postgres': {
       const { default: pg } = await import('pg');
-      const pool = new pg.Pool({ connectionString: spec.url });
+      const pool = new pg.Pool({ connectionString: spec.url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
       // An idle client losing its connection must not end the process: the next query reconnects.
       pool.on('error', () => {});
       try {
