@@ -210,7 +210,7 @@ describe('hardening: service worker messages', () => {
         // A worker already redundant is not asked, and the replacements get more tries (each is bounded by until()).
         let deeds: WorkerDeeds | undefined;
         for (let tries = 0; !deeds && tries < 12; tries++) {
-          const waiting = (await until(() => reg.waiting?.state == 'installed' && reg.waiting, 'a worker waiting', 10_000))!;
+          const waiting = (await until(() => (reg.waiting?.state == 'installed' ? reg.waiting : null), 'a worker waiting', 10_000))!;
           waiting.postMessage(message);
           deeds = await probe(waiting);
         }
