@@ -43,7 +43,8 @@ async function withWaitingOrders(be: TestBackend, namespace: string, n: number, 
 async function nothingLost(be: TestBackend, sc: SteadyCart, ids: string[]): Promise<void> {
   await up(be);
   await until(async () => (await Promise.all(ids.map((id) => be.charges(id)))).every((c) => c == 1), 'every stored order to be placed', 15_000);
-  const r = await sc.placeOrder(order('after'));
+  // A budget of its own: the instance's quick one could run out on a busy machine's slow first answer.
+  const r = await sc.placeOrder(order('after'), { budgetMs: 10_000 });
   expect(r.status).to.equal('confirmed');
   expect(await be.ledger()).to.include({ charges: ids.length + 1, duplicates: 0 });
   // A charge counts when the backend commits; its answer reaches the outbox a moment later.

@@ -26,6 +26,8 @@ interface Rig {
   triggers: ReplayTriggers;
   /** Every outbox.replay call, `true` when forced. */
   replays: boolean[];
+  /** How many of those calls have ended. */
+  replaysEnded: number;
   /** Calls of the circuit probe the `online` trigger runs first. */
   probes: number;
   /** Writes an order waiting in the outbox, due again only in 10 minutes: only a forced replay sends it. */
@@ -55,11 +57,11 @@ async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise
   core.start();
   // Without the circuits' own order probe (test/browser/transport/herd.test.ts): here only the triggers replay.
   core.circuits.probeWith({ waiting: async () => false, replay: async () => {} });
-  const r = { be, namespace, core, replays: [] as boolean[], probes: 0, waiting } as Rig;
+  const r = { be, namespace, core, replays: [] as boolean[], replaysEnded: 0, probes: 0, waiting } as Rig;
   const replay = core.outbox.replay.bind(core.outbox);
   core.outbox.replay = (force = false) => {
     r.replays.push(force);
-    return replay(force);
+    return replay(force).finally(() => r.replaysEnded++);
   };
   r.triggers = startReplayTriggers(core.outbox, () => {
     r.probes++;
@@ -239,7 +241,8 @@ describe('replay triggers (real outbox)', () => {
       const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('timer'), { budgetMs: 200 }));
       expect(pending.status).to.equal('pending');
       setVisibility('visible');
-      await until(async () => (await r.core.outbox.nextDue()) !== undefined && r.replays.length == 2, 'the replay that arms the due timer');
+      // Ended, not only begun: a busy machine may still have it sending the order when the backend comes up.
+      await until(async () => (await r.core.outbox.nextDue()) !== undefined && r.replays.length == 2 && r.replaysEnded == 2, 'the replay that arms the due timer');
       await afterTimers(0);
       r.triggers.stop();
       const due = (await r.core.outbox.nextDue())!;
