@@ -73,7 +73,7 @@ export function countReporter(options = {}) {
       const failedBefore = c.failed;
       c.files++;
       const ms = sessionMs.get(session.id);
-      if (ms !== undefined) durations.set(name, [...(durations.get(name) ?? []), { file, ms }]);
+      if (ms !== undefined) append(durations, name, { file, ms });
       // A test failed by a hook carries no error of its own: the session has it.
       const sessionError = session.errors?.[0]?.message;
       if (session.testResults) {
@@ -82,7 +82,7 @@ export function countReporter(options = {}) {
           [],
           c,
           (test, error) => failures.push({ browser: name, file, test, error: error ?? sessionError ?? 'failed' }),
-          (test, ms) => tests.set(name, [...(tests.get(name) ?? []), { test: `${file}: ${test}`, ms }]),
+          (test, ms) => append(tests, name, { test: `${file}: ${test}`, ms }),
         );
       }
       if (session.passed !== true && c.failed === failedBefore) {
@@ -125,9 +125,10 @@ export function countReporter(options = {}) {
           let t = timing.get(name);
           if (!t) timing.set(name, (t = { start: runStart, end: now }));
           t.end = now;
-          t.firstFileMs ??= now - (sessionStart.get(s.id) ?? t.start);
-          const started = sessionStart.get(s.id);
-          if (started !== undefined) sessionMs.set(s.id, now - started);
+          // A first file whose start was missed started with the run.
+          const ms = now - (sessionStart.get(s.id) ?? t.start);
+          t.firstFileMs ??= ms;
+          sessionMs.set(s.id, ms);
         }
       });
     },
@@ -139,6 +140,18 @@ export function countReporter(options = {}) {
       write(sessions);
     },
   };
+}
+
+/**
+ * @template T
+ * @param {Map<string, T[]>} lists
+ * @param {string} key
+ * @param {T} item
+ */
+function append(lists, key, item) {
+  const list = lists.get(key);
+  if (list) list.push(item);
+  else lists.set(key, [item]);
 }
 
 /**
