@@ -230,12 +230,11 @@ async function npmScript(script, timeoutMs) {
 
 /**
  * Check phases run at once, as one phase: it fails (and stops the run) if any of them does.
- * @param {(() => Promise<{ ok: boolean, hard?: boolean, note?: string }>)[]} bodies
- * @param {string[]} names  the name of each, for the note
+ * @param {[string, () => Promise<{ ok: boolean, hard?: boolean, note?: string }>][]} parts  each one's name (for the note) and body
  */
-async function together(bodies, names) {
-  const results = await Promise.all(bodies.map((body) => body()));
-  const failed = results.flatMap((r, i) => (r.ok ? [] : [`${names[i]}: ${r.note ?? 'failed'}`]));
+async function together(parts) {
+  const results = await Promise.all(parts.map(([, body]) => body()));
+  const failed = results.flatMap((r, i) => (r.ok ? [] : [`${parts[i]?.[0]}: ${r.note ?? 'failed'}`]));
   if (failed.length == 0) return { ok: true };
   return { ok: false, hard: results.some((r) => !r.ok && r.hard), note: failed.join('; ') };
 }
@@ -439,7 +438,7 @@ async function main() {
   const steps = [
     ['browsers', true, () => checkBrowsers(needed)],
     // At once: neither needs the other, and each keeps one core busy.
-    ['typecheck + build', true, () => together([() => npmScript('typecheck', 5 * MIN), () => npmScript('build', 5 * MIN)], ['typecheck', 'build'])],
+    ['typecheck + build', true, () => together([['typecheck', () => npmScript('typecheck', 5 * MIN)], ['build', () => npmScript('build', 5 * MIN)]])],
     ['size', true, () => npmScript('size', 2 * MIN)],
     ['package', true, packageChecks],
     ['services', serverFiles.length > 0, startServices],

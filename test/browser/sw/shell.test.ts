@@ -24,6 +24,18 @@ describe('offline shell', () => {
     return { namespace, worker, cacheName };
   }
 
+  type ShellTab = Window & { steadycart?: Promise<{ health(): { worker: string }; close(): void }>; workerMessages?: Array<{ type?: string }> };
+
+  /** Loads a tab at `src` with the offline shell on the worker at `workerScope`, recording what it posts to its worker. */
+  async function shellTab(src: string, namespace: string, workerScope: string): Promise<{ frame: HTMLIFrameElement; win: ShellTab }> {
+    const frame = document.createElement('iframe');
+    const options = { namespace, serviceWorker: { url: '/dist/steadycart-sw.js', scope: workerScope, offlineShell: true } };
+    frame.src = `${src}?spyWorkerMessages&options=${encodeURIComponent(JSON.stringify(options))}`;
+    document.body.append(frame);
+    await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    return { frame, win: frame.contentWindow as ShellTab };
+  }
+
   afterEach(async () => {
     await cleanup();
     if (scope) await (await navigator.serviceWorker.getRegistration(scope))?.unregister();
@@ -63,13 +75,7 @@ describe('offline shell', () => {
     const { namespace } = await activeShellWorker('/dist/steadycart-sw.js');
     /** The messages a tab at `src`, with the worker at `workerScope`, posted to that worker once it is active there. */
     const messagesOf = async (src: string, workerScope: string) => {
-      const frame = document.createElement('iframe');
-      const options = { namespace, serviceWorker: { url: '/dist/steadycart-sw.js', scope: workerScope, offlineShell: true } };
-      frame.src = `${src}?spyWorkerMessages&options=${encodeURIComponent(JSON.stringify(options))}`;
-      document.body.append(frame);
-      await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
-      type Tab = Window & { steadycart?: Promise<{ health(): { worker: string }; close(): void }>; workerMessages?: Array<{ type?: string }> };
-      const win = frame.contentWindow as Tab;
+      const { frame, win } = await shellTab(src, namespace, workerScope);
       const instance = await (await until(() => win.steadycart, 'the frame\'s instance', 10_000))!;
       await until(() => instance.health().worker == 'active', 'its worker active', 10_000);
       // The list is posted as the worker is found active: give it a moment.
@@ -100,13 +106,7 @@ describe('offline shell', () => {
     await until(() => before.health().worker == 'active', 'the worker without the shell to be active', 10_000);
     before.close();
     // A page of its scope, loaded under it, with offlineShell turned on.
-    const frame = document.createElement('iframe');
-    const options = { namespace, serviceWorker: { url: '/dist/steadycart-sw.js', scope, offlineShell: true } };
-    frame.src = `${scope}tab.html?spyWorkerMessages&options=${encodeURIComponent(JSON.stringify(options))}`;
-    document.body.append(frame);
-    await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
-    type Tab = Window & { steadycart?: Promise<{ close(): void }>; workerMessages?: Array<{ type?: string }> };
-    const win = frame.contentWindow as Tab;
+    const { frame, win } = await shellTab(`${scope}tab.html`, namespace, scope);
     const loadedUnder = win.navigator.serviceWorker.controller?.scriptURL ?? '';
     expect(new URL(loadedUnder).search, 'loaded under the worker without the shell').to.equal(`?namespace=${namespace}`);
     const instance = await (await until(() => win.steadycart, 'the frame\'s instance', 10_000))!;
