@@ -152,7 +152,8 @@ describe('replay triggers (real outbox)', () => {
     expect(pending.status).to.equal('pending');
     // A forced replay while still down: the order keeps waiting, and the due timer is armed after it.
     setVisibility('visible');
-    await until(async () => r.replays.length == 2 && (await r.core.outbox.nextDue()) !== undefined, 'the replay that arms the due timer');
+    // Ended, not only begun: a busy machine may still have it sending the order when the backend comes up.
+    await until(async () => r.replays.length == 2 && r.replaysEnded == 2 && (await r.core.outbox.nextDue()) !== undefined, 'the replay that arms the due timer');
     await up(r.be);
     // Due after its backoff (about a second here): only the timer replays unforced.
     await placed(r, pending.id);
