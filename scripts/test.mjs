@@ -166,8 +166,9 @@ function findFiles(dir, suffix) {
 }
 
 /**
- * The node files that take longest, longest first (seconds each in a CI run on
- * 2 cores, three files at once): `node --test` starts files in the order given,
+ * The node files that take longest, longest first (about this many seconds
+ * each in a CI run on 2 cores, three files at once, summed from the run's TAP
+ * suites): `node --test` starts files in the order given,
  * and a long file started last would keep the phase running alone at its end.
  */
 const LONG_NODE_FILES = [

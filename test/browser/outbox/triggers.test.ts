@@ -71,6 +71,14 @@ async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise
   return r;
 }
 
+/**
+ * Resolves once the second replay (a forced one, the order still waiting) has ended and armed the
+ * due timer. Ended, not only begun: a busy machine may still have it sending the order when the
+ * backend comes up.
+ */
+const secondReplayEnded = (r: Rig) =>
+  until(async () => r.replays.length == 2 && r.replaysEnded == 2 && (await r.core.outbox.nextDue()) !== undefined, 'the replay that arms the due timer');
+
 /** Waits for the load-time replay to have sent and settled `id`. */
 async function placed(r: Rig, id: string): Promise<void> {
   await until(async () => (await r.be.charges(id)) == 1, `order ${id} placed`, 10_000);
@@ -152,8 +160,7 @@ describe('replay triggers (real outbox)', () => {
     expect(pending.status).to.equal('pending');
     // A forced replay while still down: the order keeps waiting, and the due timer is armed after it.
     setVisibility('visible');
-    // Ended, not only begun: a busy machine may still have it sending the order when the backend comes up.
-    await until(async () => r.replays.length == 2 && r.replaysEnded == 2 && (await r.core.outbox.nextDue()) !== undefined, 'the replay that arms the due timer');
+    await secondReplayEnded(r);
     await up(r.be);
     // Due after its backoff (about a second here): only the timer replays unforced.
     await placed(r, pending.id);
@@ -242,8 +249,7 @@ describe('replay triggers (real outbox)', () => {
       const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('timer'), { budgetMs: 200 }));
       expect(pending.status).to.equal('pending');
       setVisibility('visible');
-      // Ended, not only begun: a busy machine may still have it sending the order when the backend comes up.
-      await until(async () => (await r.core.outbox.nextDue()) !== undefined && r.replays.length == 2 && r.replaysEnded == 2, 'the replay that arms the due timer');
+      await secondReplayEnded(r);
       await afterTimers(0);
       r.triggers.stop();
       const due = (await r.core.outbox.nextDue())!;
