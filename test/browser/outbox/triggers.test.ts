@@ -171,7 +171,9 @@ describe('replay triggers (real outbox)', () => {
     // Circuits open for 15 to 30 s after a failure.
     const r = await rig((be) => down(be), { tuning: { attemptTimeoutMs: 400, openMs: 30_000, maxOpenMs: 60_000 } });
     await until(() => r.replays.length == 1, 'the load-time replay');
-    const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('waits'), { budgetMs: 200 }));
+    // Time for both 503s to arrive on a busy machine (an attempt cut short by the budget opens no circuit);
+    // the run still ends at once once both circuits are open, for far longer than the budget.
+    const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('waits'), { budgetMs: 3000 }));
     expect(pending.status).to.equal('pending');
     setVisibility('visible');
     await until(() => r.replays.length == 2, 'the replay that arms the timer');
