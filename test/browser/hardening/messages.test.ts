@@ -14,7 +14,7 @@ import { expect } from 'chai';
 import type { OrderEvent, SteadyCart } from '../../../src/index';
 import { closeBackends, type TestBackend } from '../backend';
 import { cleanup, freshInstance, openTab, uniqueNamespace, until } from '../helpers';
-import { probe, type WorkerDeeds } from '../sw/worker-probe';
+import { probe, probeWaiting } from '../sw/worker-probe';
 
 const ORDER_EVENTS = ['order:sending', 'order:pending', 'order:confirmed', 'order:rejected', 'order:failed', 'order:needs-payment', 'order:expired'] as const;
 
@@ -203,19 +203,10 @@ describe('hardening: service worker messages', () => {
         [{ type: 'SKIP_WAITING' }],
         { type: 'SKIP_WAITING ' },
       ]) {
-        // The worker handles its messages in order: the probe's answer comes after this one was handled.
-        // (Firefox checks for updates again by itself and may replace the waiting worker by a newer
-        // one, which then gets the message again.)
-        // Seen once in WebKit on a busy machine: five waiting workers in a row gone redundant before answering.
-        // A worker already redundant is not asked, and the replacements get more tries (each is bounded by until()).
-        let deeds: WorkerDeeds | undefined;
-        for (let tries = 0; !deeds && tries < 12; tries++) {
-          const waiting = (await until(() => (reg.waiting?.state == 'installed' ? reg.waiting : null), 'a worker waiting', 10_000))!;
-          waiting.postMessage(message);
-          deeds = await probe(waiting);
-        }
-        expect(deeds, 'a waiting worker that answered').to.be.ok;
-        expect(deeds!.skips, `skipWaiting() calls after ${JSON.stringify(message)}`).to.equal(0);
+        // The worker handles its messages in order: the probe's answer comes after this one was handled
+        // (a replacement of the waiting worker gets the message again).
+        const deeds = await probeWaiting(reg, (waiting) => waiting.postMessage(message));
+        expect(deeds.skips, `skipWaiting() calls after ${JSON.stringify(message)}`).to.equal(0);
         expect(reg.active == first, `the old worker still active after ${JSON.stringify(message)}`).to.equal(true);
       }
       // Positive control: the message the page sends does activate it.

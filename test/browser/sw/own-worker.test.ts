@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { isSkipWaiting, replaySyncTag, SKIP_WAITING } from '../../../src/index';
 import { closeBackends, down, startBackend, type TestBackend } from '../backend';
-import { probe } from './worker-probe';
+import { probeWaiting } from './worker-probe';
 import { cleanup, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 1250, payment: { token: 'pm_own' } });
@@ -39,19 +39,6 @@ describe("the merchant's own service worker", () => {
     return { namespace, reg, first, sc, frame };
   }
 
-  /**
-   * What the waiting worker has done so far. Firefox may check for an update
-   * once more by itself, replacing the waiting worker by a newer version: the
-   * newest one is asked then (a bounded number of times).
-   */
-  async function waitingDeeds(reg: ServiceWorkerRegistration) {
-    for (let i = 0; i < 5; i++) {
-      const waiting = (await until(() => reg.waiting, 'the update to wait', 10_000))!;
-      const deeds = await probe(waiting);
-      if (deeds) return deeds;
-    }
-    throw new Error('the waiting worker was replaced five times');
-  }
 
   it('the sync tag and the handshake message are public: `<namespace>:replay` and SKIP_WAITING', () => {
     expect(replaySyncTag()).to.equal('steadycart:replay');
@@ -90,7 +77,7 @@ describe("the merchant's own service worker", () => {
     await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
     await reg.update();
     // The waiting worker has handled every message posted so far: no SKIP_WAITING while the order is in flight.
-    expect((await waitingDeeds(reg)).skips).to.equal(0);
+    expect((await probeWaiting(reg)).skips).to.equal(0);
     expect((await sc.outbox.list())[0]?.status, 'still in flight when the worker answered').to.equal('sending');
     expect(first.state, 'the first worker still in charge').to.equal('activated');
     expect(reg.waiting).to.be.ok;

@@ -1,3 +1,5 @@
+import { until } from '../helpers';
+
 /**
  * Asks a test worker (/test/fixtures/versioned-sw, instrumented by
  * WORKER_PROBE in test/runner/middleware.mjs) what it has done so far: its
@@ -30,4 +32,21 @@ export function probe(worker: ServiceWorker, timeoutMs = 10_000): Promise<Worker
     worker.postMessage({ type: '__probe__' }, [port2]);
     redundant();
   });
+}
+
+/**
+ * The deeds of the worker waiting in `reg`, after `before` (a message to it,
+ * say) has been handled. An engine may replace a waiting worker by a newer
+ * version at any time (Firefox checks for updates again by itself; a busy
+ * WebKit was seen to replace five in a row): a worker already redundant is not
+ * asked, and its replacement is, up to 12 of them (each wait bounded by until()).
+ */
+export async function probeWaiting(reg: ServiceWorkerRegistration, before: (waiting: ServiceWorker) => void = () => {}): Promise<WorkerDeeds> {
+  for (let tries = 0; tries < 12; tries++) {
+    const waiting = (await until(() => (reg.waiting?.state == 'installed' ? reg.waiting : null), 'a worker waiting', 10_000))!;
+    before(waiting);
+    const deeds = await probe(waiting);
+    if (deeds) return deeds;
+  }
+  throw new Error('the waiting worker was replaced 12 times');
 }
