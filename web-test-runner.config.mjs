@@ -93,36 +93,39 @@ for (const name of browsersWanted) {
         'wdio:enforceWebDriverClassic': true,
         // @ts-ignore vendor capability
         'webkitgtk:browserOptions': { binary: paths.miniBrowser(), args: ['--automation'] },
+        // The driver ends a hung page load itself, as a `timeout` error, at the
+        // runner's testsStartTimeout (see logFailedNavigation).
+        timeouts: { pageLoad: 60_000 },
       },
     });
-    retryNavigation(launcher);
+    logFailedNavigation(launcher);
   }
   labels.set(launcher, name);
   browsers.push(launcher);
 }
 
 /**
- * WebKitWebDriver has been seen (twice in some thirty suite runs) to hang on
- * the navigation that starts a test file until webdriverio aborted the `url`
- * command; @web/test-runner-webdriver leaves that rejection unhandled, which
- * stops the whole runner and loses every engine's results. The navigation is
- * tried once more; if that fails too, it is logged and left to
- * `testsStartTimeout`, which fails that one file.
+ * WebKitWebDriver has been seen (three times in some forty suite runs) to
+ * hang on the navigation that starts a test file until webdriverio aborted
+ * the `url` command after 120 s; @web/test-runner-webdriver leaves that
+ * rejection unhandled, which stops the whole runner and loses every engine's
+ * results. So the rejection is caught and logged, nothing more: by then the
+ * runner's own `testsStartTimeout` (60 s) has already decided that file (its
+ * tests started, or it failed), and navigating again would reload whatever
+ * page the runner has moved on to (a retry here once interrupted the next
+ * file). The `pageLoad` timeout above makes the driver itself give up first.
  * @param {any} launcher a webdriverLauncher (its session manager is made on first use)
  */
-function retryNavigation(launcher) {
+function logFailedNavigation(launcher) {
   const createManager = launcher.createDriverManager.bind(launcher);
   launcher.createDriverManager = async () => {
     const manager = await createManager();
     const navigate = manager.startSession.bind(manager);
     manager.startSession = async (/** @type {string} */ id, /** @type {string} */ url) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await navigate(id, url);
-        } catch (error) {
-          console.log(`[webkit] navigation to a test file failed (attempt ${attempt} of 2): ${error instanceof Error ? error.message : error}`);
-          if (attempt == 2) return;
-        }
+      try {
+        return await navigate(id, url);
+      } catch (error) {
+        console.log(`[webkit] navigation to a test file failed: ${error instanceof Error ? error.message : error}`);
       }
     };
     return manager;
