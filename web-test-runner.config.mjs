@@ -109,11 +109,12 @@ for (const name of browsersWanted) {
  * hang on the navigation that starts a test file until webdriverio aborted
  * the `url` command after 120 s; @web/test-runner-webdriver leaves that
  * rejection unhandled, which stops the whole runner and loses every engine's
- * results. So the rejection is caught and logged, nothing more: by then the
- * runner's own `testsStartTimeout` (60 s) has already decided that file (its
- * tests started, or it failed), and navigating again would reload whatever
- * page the runner has moved on to (a retry here once interrupted the next
- * file). The `pageLoad` timeout above makes the driver itself give up first.
+ * results. So the rejection is caught and logged, nothing more. A retry
+ * cannot help: the hang outlasts `testsStartTimeout` (60 s), which decides
+ * the file (its tests started, or it failed), and navigating again reloads
+ * whatever page the runner has moved on to (a retry here once interrupted
+ * the next file that way). The `pageLoad` timeout above makes the driver
+ * end such a load at 60 s, not its default 300 s.
  * @param {any} launcher a webdriverLauncher (its session manager is made on first use)
  */
 function logFailedNavigation(launcher) {
