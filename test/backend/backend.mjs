@@ -59,6 +59,9 @@ import { normalizeUpstream, ordersFromExecutions } from './upstream.mjs';
  *   throws at once on an unknown endpoint or invalid fault; takes effect for the
  *   next request; the promise settles when a re-listen (after refuse) is done
  * @property {(name: string) => Fault} fault
+ * @property {(name: string, held: boolean) => void} hold  true: the endpoint's checkout POSTs wait, their
+ *   key in progress, until it is called with false (or reset); the fault still decides their answer.
+ *   Not behind an upstream (the upstream answers at once)
  * @property {() => LedgerSnapshot} ledger
  * @property {(key: string) => number} charges  committed 2xx outcomes of this key, all domains
  * @property {() => RequestLogEntry[]} requests
@@ -182,6 +185,10 @@ export async function startBackend(options) {
       return endpoint(name).setFault(fault);
     },
     fault: (name) => endpoint(name).fault(),
+    hold(name, held) {
+      touch();
+      endpoint(name).hold(held);
+    },
     ledger: () => (o.executions ? upstreamLedger() : ledger.snapshot()),
     charges: (key) => (o.executions ? upstreamLedger().orders.filter((x) => x.charged && x.key === key).length : ledger.charges(key)),
     requests: () => log.snapshot(),

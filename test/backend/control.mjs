@@ -124,6 +124,13 @@ export function createControlHandler(options = {}) {
         await be.setFault(name, fault);
         return { ok: true };
       }
+      case 'hold': {
+        want('POST', 2);
+        const { name, held } = /** @type {any} */ (await readJson(req)) ?? {};
+        if (typeof held !== 'boolean') throw new HttpError(400, 'hold needs { name, held: boolean }');
+        be.hold(name, held);
+        return { ok: true };
+      }
       case 'ledger':
         want('GET', 2);
         return be.ledger();

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { corsHeaders, preflightHeaders } from './cors.mjs';
 import { HEALTHY, consumeFault, faultHits, normalizeFault, seededRandom } from './faults.mjs';
-import { listen, originOf, readBody, sendText, sleep } from './http-util.mjs';
+import { listen, originOf, readBody, sendText, sleep, untilSettled } from './http-util.mjs';
 import { FAULT_HEADER, forward } from './upstream.mjs';
 
 /** @typedef {import('./faults.mjs').Fault} Fault */
@@ -56,7 +56,8 @@ import { FAULT_HEADER, forward } from './upstream.mjs';
  * @property {number} port
  * @property {(fault: FaultInput | Fault) => Promise<void>} setFault  throws synchronously on an invalid fault; resolves once it is in effect
  * @property {() => Fault} fault
- * @property {() => Promise<void>} reset   healthy again; silent requests still hanging are cut
+ * @property {() => Promise<void>} reset   healthy again; silent requests still hanging are cut, held ones released
+ * @property {(held: boolean) => void} hold  true: checkout POSTs wait (their key in progress) until false
  * @property {() => Promise<void>} close
  */
 
@@ -104,6 +105,25 @@ export async function startEndpoint(spec, ctx) {
   /** Connections holding a silent request (cut on reset). */
   /** @type {Set<Socket>} */
   const hanging = new Set();
+  /**
+   * While set, checkout POSTs wait on it with their key in progress, until
+   * `hold(false)`: an order kept in flight for exactly as long as a test
+   * needs, on any machine, instead of for a fixed delay.
+   * @type {{ released: Promise<void>, release: () => void } | null}
+   */
+  let held = null;
+  /** @param {boolean} on */
+  const hold = (on) => {
+    if (on) {
+      if (held) return;
+      /** @type {() => void} */
+      let release = () => {};
+      held = { released: new Promise((r) => (release = r)), release };
+    } else {
+      held?.release();
+      held = null;
+    }
+  };
   /** Connections cut by a refuse fault: their requests are logged as 'refused'. */
   /** @type {WeakSet<Socket>} */
   const cut = new WeakSet();
@@ -429,6 +449,7 @@ export async function startEndpoint(spec, ctx) {
     try {
       // The key stays "in progress" for the whole wait; the commit happens
       // whether or not the client is still connected, as on a real server.
+      if (held) await untilSettled(held.released, signal);
       await sleep(wait + ctx.processMs, signal);
     } catch (err) {
       if (key !== null) store.abandon(key);
@@ -504,8 +525,10 @@ export async function startEndpoint(spec, ctx) {
     port,
     setFault,
     fault: () => fault,
+    hold,
     reset() {
       fault = HEALTHY;
+      hold(false);
       for (const sock of hanging) sock.destroy();
       return sync();
     },

@@ -64,6 +64,24 @@ export function sleep(ms, signal) {
 }
 
 /**
+ * Resolves when `promise` does, or rejects with the signal's reason once it aborts.
+ * @param {Promise<void>} promise
+ * @param {AbortSignal} signal
+ * @returns {Promise<void>}
+ */
+export function untilSettled(promise, signal) {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
+/**
  * Sends a JSON text (already serialised, so replays are byte-identical).
  * @param {ServerResponse} res
  * @param {number} status

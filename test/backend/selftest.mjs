@@ -64,6 +64,14 @@ function post(base, key, body, headers = {}, signal = AbortSignal.timeout(TIMEOU
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Polls `check` every 10 ms until it is true; fails after 10 s.
+ * @param {() => boolean} check
+ */
+async function until(check) {
+  for (const end = Date.now() + 10_000; !check(); await wait(10)) if (Date.now() > end) throw new Error('condition not met in time');
+}
+
+/**
  * `promise`, or `fallback` after `ms`; the timer is cleared so it never
  * keeps the test process alive.
  * @template T, F
@@ -616,6 +624,25 @@ describe('faults', () => {
     assert.equal(second.headers.get('retry-after'), '1');
     assert.equal((await first).status, 201);
     assert.equal(be.charges('h1'), 1);
+  });
+
+  test('hold: checkout POSTs wait until released, key in progress, and the fault still answers', async () => {
+    be.hold('us', true);
+    await be.setFault('us', { kind: 'decline', count: 1 });
+    assert.equal((await req(`${url.us}/health`)).status, 200, 'only checkout POSTs are held');
+    let settled = false;
+    const first = post(url.us, 'g1', { a: 1 }).finally(() => (settled = true));
+    await until(() => be.requests().some((r) => r.key === 'g1'));
+    const second = await post(url.eu, 'g1', { a: 1 });
+    assert.equal(second.status, 409, 'the held key is in progress');
+    await wait(200);
+    assert.equal(settled, false, 'still held');
+    be.hold('us', false);
+    assert.equal((await first).status, 402);
+    assert.equal(be.ledger().declines, 1);
+    be.hold('us', true);
+    await be.reset();
+    assert.equal((await post(url.us, 'g2', { a: 1 })).status, 201, 'reset releases the hold');
   });
 
   test('decline: stores and answers 402 card_declined; counted as a decline, not a charge', async () => {

@@ -55,6 +55,12 @@ export interface TestBackend {
   sdk(...names: string[]): Array<{ url: string; domain: string }>;
   url(name: string): string;
   fault(name: string, fault: Fault): Promise<void>;
+  /**
+   * `true`: the endpoint's checkout POSTs wait, their key in progress, until
+   * `hold(name, false)`; the fault still decides their answer. An order kept
+   * in flight exactly as long as a test needs, instead of for a fixed delay.
+   */
+  hold(name: string, held: boolean): Promise<void>;
   ledger(): Promise<Ledger>;
   requests(): Promise<LoggedRequest[]>;
   /** Requests that reached one endpoint (preflights excluded). */
@@ -114,6 +120,7 @@ export async function startBackend(
     sdk: (...names) => (names.length ? names.map(byName) : endpoints).map(({ url, domain }) => ({ url, domain })),
     url: (name) => byName(name).url,
     fault: (name, fault) => call(`/${id}/fault`, { method: 'POST', body: { name, fault } }),
+    hold: (name, held) => call(`/${id}/hold`, { method: 'POST', body: { name, held } }),
     ledger: () => call(`/${id}/ledger`),
     requests: () => call(`/${id}/requests`),
     requestsTo: async (name) => (await call<LoggedRequest[]>(`/${id}/requests`)).filter((r) => r.endpoint == name && r.route != 'preflight'),
