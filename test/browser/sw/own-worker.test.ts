@@ -71,8 +71,8 @@ describe("the merchant's own service worker", () => {
   it('an update of the merchant worker waits while an order is in flight, and takes over once none is', async () => {
     const be = await startBackend();
     const { reg, first, sc } = await controlledTab(be, { budgetMs: 12_000, tuning: { attemptTimeoutMs: 10_000 } });
-    // Held long enough for the update to install and answer the probe on a busy machine: the checks below need the order in flight.
-    await be.fault('us', { kind: 'hold', ms: 6000, count: 1 });
+    // Held until the checks below, which need the order in flight, are done: however long the update takes.
+    await be.hold('us', true);
     const placing = sc.placeOrder(order('own-in-flight'));
     await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
     await reg.update();
@@ -81,6 +81,7 @@ describe("the merchant's own service worker", () => {
     expect((await sc.outbox.list())[0]?.status, 'still in flight when the worker answered').to.equal('sending');
     expect(first.state, 'the first worker still in charge').to.equal('activated');
     expect(reg.waiting).to.be.ok;
+    await be.hold('us', false);
     expect((await placing).status).to.equal('confirmed');
     await until(() => first.state == 'redundant', 'the update to take over', 10_000);
     expect(reg.waiting).to.equal(null);

@@ -209,9 +209,9 @@ describe('service worker', () => {
 
   for (const outcome of ['confirmed', 'rejected'] as const) {
     it(`a waiting new worker is not activated while an order is in flight, and is once none is (the order ${outcome})`, async () => {
-      // Every answer takes 6 s: long enough for the update to install and answer the probe on a busy machine,
-      // while the checks below need the order in flight.
-      const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main', latencyMs: 6000 }] });
+      const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+      // Held until the checks below, which need the order in flight, are done: however long the update takes.
+      await be.hold('us', true);
       const namespace = uniqueNamespace();
       // Each fetch of this worker script differs by a byte, so every update check finds a new version.
       const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
@@ -232,6 +232,7 @@ describe('service worker', () => {
       expect((await probe(waiting))?.skips).to.equal(0);
       expect((await sc.outbox.list())[0]?.status, 'still in flight when the worker answered').to.equal('sending');
       expect(reg.active).to.equal(first);
+      await be.hold('us', false);
       expect((await placing).status).to.equal(outcome);
       await until(() => reg.active != first, 'the new worker to take over', 10_000);
       expect(reg.waiting).to.equal(null);
