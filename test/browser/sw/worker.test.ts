@@ -4,7 +4,7 @@ import { CONFIG_FORMAT } from '../../../src/options';
 import { replaySyncTag } from '../../../src/worker-protocol';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { pendingRecord, rawGet, rawPut } from '../hardening/raw-idb';
-import { probe } from './worker-probe';
+import { probeWaiting } from './worker-probe';
 import { cleanup, open, openTab, QUICK_TUNING, quickOptions, uniqueNamespace, unregisterWorkers, until, workerScope } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 990, payment: { token: 'pm_2' } });
@@ -227,9 +227,8 @@ describe('service worker', () => {
       const placing = sc.placeOrder(order(`in-flight-${outcome}`));
       await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
       await reg.update();
-      const waiting = (await until(() => reg.waiting, 'the new worker to wait', 10_000))!;
-      // The waiting worker has handled every SKIP_WAITING posted so far (see probe): none, while the order is still in flight.
-      expect((await probe(waiting))?.skips).to.equal(0);
+      // The waiting worker has handled every SKIP_WAITING posted so far (see probeWaiting): none, while the order is still in flight.
+      expect((await probeWaiting(reg)).skips).to.equal(0);
       expect((await sc.outbox.list())[0]?.status, 'still in flight when the worker answered').to.equal('sending');
       expect(reg.active).to.equal(first);
       await be.hold('us', false);
