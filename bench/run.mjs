@@ -49,8 +49,6 @@ setTimeout(() => {
 // Everything measured is built now, once: dist/ is copied and src/ bundled before any benchmark
 // runs, so that edits to src/ or a rebuild of dist/ during the run cannot mix builds.
 let source = srcFingerprint();
-/** A run's src/ fingerprint, without the notes `source` may carry after it. */
-const fingerprint = (source) => source.slice(0, 12);
 for (let attempt = 1; !args.includes('--no-build'); attempt++) {
   progress('building the SDK (npm run build)');
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
@@ -146,4 +144,9 @@ function markdown(results) {
     out.push(module.report(s.data), '');
   }
   return out.join('\n');
+}
+
+/** A run's src/ fingerprint, without the notes `source` may carry after it. (A declaration: `--report` uses it before this line runs.) */
+function fingerprint(source) {
+  return source.slice(0, 12);
 }
