@@ -2,7 +2,9 @@
 // with steadycart/cart's script-tag build, with the full SDK's, and with a plain
 // idb `openDB` + `get` (the least any IndexedDB cart can do), cold (a new browser
 // profile: no database yet, nothing cached) and warm (the same profile, a cart of
-// three lines stored), side by side in one run, taking turns.
+// three lines stored), side by side in one run, taking turns; warm again with
+// the script served as a versioned asset (from the HTTP cache, with the
+// browser's compiled code), for comparison only.
 //   node bench/startup.mjs [--no-build]   this benchmark alone (through run.mjs: build, measure, write RESULTS.md)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,8 @@ const COLD = 8;
 /** A cold page loads this long after its browser started: a shopper's browser is running before the first visit to a shop. */
 const SETTLE_MS = 1000;
 const WARM = 30;
+/** Loads of each cached page before it is timed: the browser keeps a script's compiled code from its second run on. */
+const CACHE_WARMUP = 3;
 /** Lines in the warm cart; every warm page must render this count. */
 const LINES = [1, 2, 3].map((i) => ({ sku: `sku-${i}`, name: `Item ${i}`, unitPrice: 1000 * i, currency: 'EUR', qty: i }));
 const COUNT = LINES.reduce((n, l) => n + l.qty, 0);
@@ -63,12 +67,12 @@ export const CLIENTS = {
  * script tag (so its download, parse and run count); `render` puts the count
  * in the page and stops the clock on the first call.
  */
-const page = ({ script, code }) => `<!doctype html>
+const page = ({ script, code }, cached = false) => `<!doctype html>
 <meta charset="utf-8" />
 <title>product page</title>
 <script>window.t0 = performance.now();</script>
 <header>Cart (<span id="count">…</span>)</header>
-<script src="${script}"></script>
+<script src="${script}${cached ? '?immutable' : ''}"></script>
 <script>
   window.loadedMs = performance.now() - t0;
   function render(count, storage) {
@@ -91,12 +95,15 @@ async function buildPages() {
     target: 'es2020',
     logLevel: 'error',
   });
-  for (const [id, client] of Object.entries(CLIENTS)) writeFileSync(join(ROOT, OUT, `${id}.html`), page(client));
+  for (const [id, client] of Object.entries(CLIENTS)) {
+    writeFileSync(join(ROOT, OUT, `${id}.html`), page(client));
+    writeFileSync(join(ROOT, OUT, `${id}-cached.html`), page(client, true));
+  }
 }
 
-/** Loads `id`'s page in `tab` and waits for its first render. */
-async function load(tab, origin, id) {
-  await tab.goto(`${origin}/${OUT}/${id}.html`);
+/** Loads `id`'s page in `tab` (the one with the cached script for mode `cached`) and waits for its first render. */
+async function load(tab, origin, id, mode) {
+  await tab.goto(`${origin}/${OUT}/${id}${mode == 'cached' ? '-cached' : ''}.html`);
   await tab.waitForFunction(() => window.startup, null, { timeout: 30_000 });
   return tab.evaluate(() => window.startup);
 }
@@ -112,7 +119,7 @@ export async function run() {
   const loadBefore = os.loadavg()[0];
   await buildPages();
   const site = await startStatic();
-  const samples = { cold: {}, warm: {} };
+  const samples = { cold: {}, warm: {}, cached: {} };
   for (const mode of Object.keys(samples)) for (const id of Object.keys(CLIENTS)) samples[mode][id] = [];
   const check = (mode, id, s, count) => {
     if (s.count != count || s.storage != 'indexeddb') throw new Error(`${mode} ${id}: rendered ${s.count} (${s.storage}), expected ${count} (indexeddb)`);
@@ -126,21 +133,25 @@ export async function run() {
         try {
           const tab = await browser.context.newPage();
           await sleep(SETTLE_MS);
-          check('cold', id, await load(tab, site.origin, id), 0);
+          check('cold', id, await load(tab, site.origin, id, 'cold'), 0);
         } finally {
           await browser.close();
         }
       }
     }
-    progress(`  warm: ${WARM} page loads per client in one profile, a cart of ${LINES.length} lines stored`);
+    progress(`  warm: ${WARM} page loads per client in one profile, a cart of ${LINES.length} lines stored, and as many with the script cached`);
     const browser = await launchBrowser();
     try {
       const tab = await browser.context.newPage();
       for (const [id, client] of Object.entries(CLIENTS)) {
-        await load(tab, site.origin, id);
+        await load(tab, site.origin, id, 'warm');
         await tab.evaluate(client.fill, LINES);
+        for (let i = 0; i < CACHE_WARMUP; i++) await load(tab, site.origin, id, 'cached');
       }
-      for (let round = 0; round < WARM; round++) for (const id of rotation(round)) check('warm', id, await load(tab, site.origin, id), COUNT);
+      // Each client's two pages one after the other, the cached one first every other round.
+      for (let round = 0; round < WARM; round++) {
+        for (const id of rotation(round)) for (const mode of round % 2 ? ['cached', 'warm'] : ['warm', 'cached']) check(mode, id, await load(tab, site.origin, id, mode), COUNT);
+      }
     } finally {
       await browser.close();
     }
@@ -161,11 +172,13 @@ export async function run() {
 
 export function report(d) {
   const rows = [];
-  for (const mode of ['cold', 'warm']) {
+  for (const mode of ['cold', 'warm', 'cached']) {
+    // (Results from before the cached rows have none.)
+    if (!d.stats[mode]) continue;
     for (const [id, client] of Object.entries(CLIENTS)) {
       const s = d.stats[mode][id];
       rows.push([
-        id == 'idb' ? `**${mode}**` : '',
+        id == 'idb' ? `**${mode == 'cached' ? 'warm, script cached' : mode}**` : '',
         id == 'cart' ? `**${client.name}**` : client.name,
         ms(s.median),
         ms(s.p95),
@@ -176,10 +189,13 @@ export function report(d) {
     }
   }
   return [
-    `A product page's time from its first script to the cart count in the page (ms, \`performance.now()\` in the page): the library's script tag (served by the local static server with \`no-store\`, so downloaded, parsed and run every time), then opening the database and reading the cart. ` +
+    `A product page's time from its first script to the cart count in the page (ms, \`performance.now()\` in the page): the library's script tag (served by the local static server with \`no-cache\` and no validator, so downloaded, parsed and run every time), then opening the database and reading the cart. ` +
       `Cold: a new Chromium profile on disk for every page load, the page loaded ${SETTLE_MS / 1000} s after the browser started (no database yet: the page creates it; the count is 0). Warm: one profile, every page loaded ${d.warm} times after its cart was filled with ${d.lines} lines (the count is checked). ` +
       'Clients take turns in a rotating order; each has its own database. "script run" is when the library\'s script tag finished (download, parse, run). ' +
       `The full SDK runs as a product page would use it for its cart: no endpoints, defaults otherwise. Target: at most ${STARTUP_RATIO}x plain idb, cold and warm.` +
+      (d.stats.cached
+        ? ` "Warm, script cached" (not judged): the same warm pages, each load right beside its uncached one, with every script served as a versioned asset (\`Cache-Control: public, max-age=31536000, immutable\`) and loaded ${CACHE_WARMUP} times before the timed loads, so the browser runs it from its HTTP cache with the code it compiled before, as for a shop that serves the script under a versioned URL.`
+        : '') +
       (d.load ? ` Load average (1 min) when the run started and ended: ${d.load.map((l) => l.toFixed(1)).join(' and ')}, on ${d.cores} cores.` : ''),
     '',
     table(['mode', 'client', 'median ms', 'p95 ms', 'script run ms (median)', 'vs plain idb (median)', 'page loads'], rows),

@@ -17,19 +17,22 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/ja
 
 /**
  * Serves the repository on 127.0.0.1 (an ephemeral port), letting workers
- * under /dist/ control the whole origin. Loopback only.
+ * under /dist/ control the whole origin. Loopback only. A request whose
+ * query is `?immutable` is answered as a versioned asset that never changes
+ * (the start-up benchmark's cached script).
  * @returns {Promise<{ origin: string, close(): Promise<void> }>}
  */
 export async function startStatic() {
   const server = http.createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
     try {
       const body = await readFile(join(ROOT, path));
       res.writeHead(200, {
         'Content-Type': TYPES[/** @type {keyof typeof TYPES} */ (extname(path))] ?? 'application/octet-stream',
         'Service-Worker-Allowed': '/',
         // Fetched afresh every time, and still kept by the offline shell (which keeps nothing no-store).
-        'Cache-Control': 'no-cache',
+        'Cache-Control': url.search == '?immutable' ? 'public, max-age=31536000, immutable' : 'no-cache',
       });
       res.end(body);
     } catch {
