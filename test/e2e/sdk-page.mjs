@@ -31,7 +31,8 @@ export async function startStatic() {
       res.writeHead(200, {
         'Content-Type': TYPES[/** @type {keyof typeof TYPES} */ (extname(path))] ?? 'application/octet-stream',
         'Service-Worker-Allowed': '/',
-        // Fetched afresh every time, and still kept by the offline shell (which keeps nothing no-store).
+        // Fetched afresh every time, and still kept by the offline shell (which keeps nothing no-store);
+        // an `?immutable` asset is kept as a shop keeps a versioned script.
         'Cache-Control': url.search == '?immutable' ? 'public, max-age=31536000, immutable' : 'no-cache',
       });
       res.end(body);
