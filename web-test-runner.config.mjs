@@ -115,6 +115,11 @@ for (const name of browsersWanted) {
  * whatever page the runner has moved on to (a retry here once interrupted
  * the next file that way). The `pageLoad` timeout above makes the driver
  * end such a load at 60 s, not its default 300 s.
+ *
+ * The same hang was seen once on the navigation to about:blank that ends a
+ * file, after every one of its tests had reported: the runner then failed a
+ * file whose tests all passed. That navigation's failure (webdriverio's `url`
+ * command) is logged too; any other failure to stop the file still fails it.
  * @param {any} launcher a webdriverLauncher (its session manager is made on first use)
  */
 function logFailedNavigation(launcher) {
@@ -126,11 +131,27 @@ function logFailedNavigation(launcher) {
       try {
         return await navigate(id, url);
       } catch (error) {
-        console.log(`[webkit] navigation to a test file failed: ${error instanceof Error ? error.message : error}`);
+        console.log(`[webkit] navigation to a test file failed: ${message(error)}`);
+      }
+    };
+    const stop = manager.stopSession.bind(manager);
+    manager.stopSession = async (/** @type {string} */ id) => {
+      try {
+        return await stop(id);
+      } catch (error) {
+        if (!/when running "url"/.test(message(error))) throw error;
+        console.log(`[webkit] navigation away from a finished test file failed: ${message(error)}`);
+        manager.urlMap.delete(id);
+        return { testCoverage: undefined };
       }
     };
     return manager;
   };
+}
+
+/** @param {unknown} error */
+function message(error) {
+  return error instanceof Error ? error.message : String(error);
 }
 
 const backend = await backendControl();
