@@ -38,7 +38,12 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       assert.equal((await be.ledger()).charges, 0, `nothing is charged while offline: ${JSON.stringify(be.requests())}`);
       // Connectivity returns: the browser fires the sync the page registered, in the worker.
       const online = await goOnline(context, () => up(be));
-      await until(() => be.charges(result.id) == 1, { what: 'the worker to place the order' });
+      await until(() => be.charges(result.id) == 1, { what: 'the worker to place the order' }).catch(async (error) => {
+        // Seen once in CI: say what the backend got since, and whether the sync is still registered
+        // (the browser retries a rejected one minutes later), to tell a sync that never fired from one that failed.
+        const tags = await Promise.all(context.serviceWorkers().map((w) => w.evaluate(() => self.registration.sync?.getTags()).catch((e) => `unreadable: ${e.message}`)));
+        throw new Error(`${error.message}; requests since online: ${JSON.stringify(be.requests().filter((r) => r.t >= online))}; sync tags: ${JSON.stringify(tags)}`);
+      });
       const ledger = be.ledger();
       assert.equal(ledger.charges, 1);
       assert.equal(ledger.duplicates, 0);
