@@ -37,6 +37,14 @@ export const terserOptions = {
   format: { comments: /^!/ },
 };
 const minify = terser(terserOptions);
+/**
+ * A page's script-tag bundles keep the parentheses around their wrapper
+ * function (and any other function called at once): V8 then compiles it as it
+ * reads it, instead of pre-parsing the whole bundle and parsing it again when
+ * the call comes. A few bytes for milliseconds of every uncached page load. A
+ * service worker's script is compiled once, when installed: there the bytes matter more.
+ */
+const minifyPageScript = terser({ ...terserOptions, format: { ...terserOptions.format, wrap_iife: true } });
 
 /**
  * Drill mode is left out of the script-tag build (a single file cannot load its
@@ -58,11 +66,11 @@ const standaloneWorker = {
 };
 
 /** A bundle that carries its dependencies: what a merchant serves as it is. */
-const standalone = (input, file, name, plugins = []) => ({
+const standalone = (input, file, name, plugins = [], minifier = minify) => ({
   input,
   // One file a merchant serves as it is: workbox-window's lazy import is inlined.
   output: { file, format: 'iife', name, sourcemap: true, banner, inlineDynamicImports: true },
-  plugins: [...plugins, withoutDrill, nodeResolve({ browser: true }), esbuild({ target }), minify, integrity],
+  plugins: [...plugins, withoutDrill, nodeResolve({ browser: true }), esbuild({ target }), minifier, integrity],
 });
 
 /** A module for the merchant's bundler: dependencies stay imports (a file of one too, such as workbox-window's production build). */
@@ -144,7 +152,7 @@ export default [
   esm('src/cart/index.ts', 'dist/steadycart-cart.mjs'),
   esm('src/react/index.ts', 'dist/react.mjs', reactBuild),
   esm('src/otel/index.ts', 'dist/otel.mjs', otelBuild),
-  standalone('src/index.ts', 'dist/steadycart.iife.js', 'SteadyCart'),
+  standalone('src/index.ts', 'dist/steadycart.iife.js', 'SteadyCart', [], minifyPageScript),
   // The cart alone, for product pages: window.SteadyCartCart.
   standalone('src/cart/index.ts', 'dist/steadycart-cart.iife.js', 'SteadyCartCart'),
   standalone('src/sw/standalone.ts', 'dist/steadycart-sw.js', undefined, [standaloneWorker]),
