@@ -222,6 +222,11 @@ import * as esbuild from 'esbuild';
  * 23,836 B), and the memory copy of an order keeps its marks when a run that
  * was in flight writes its record back (+63 B): 23,899 B. The page's target
  * stands and is reported as missed.
+ *
+ * The page bundle keeps the parentheses around its wrapper function (commit
+ * "Build: the page's script-tag bundle keeps its wrapper function in
+ * parentheses"), so that V8 compiles it as it reads it: its script tag ran
+ * about 3 ms faster uncached, for 14 B (23,925 -> 23,939 B, within the limit).
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
