@@ -115,16 +115,19 @@ export class OutboxReplay {
 
   /**
    * Replays what is due (with `force`, everything waiting: connectivity or an
-   * endpoint just came back), unless another context is already doing it.
+   * endpoint just came back), unless another context is already doing it:
+   * with `wait` (the service worker's sync), once that context's drain ends,
+   * up to a lease's length, so that entries a tab closed mid-drain left are
+   * not left for the browser's next sync, minutes later.
    * Resolves with the number of entries still waiting (when another context
    * drains, 1 if any waits). While this context
    * drains, a plain replay shares the drain under way; a forced one resolves
    * after one forced drain that follows it (shared by every forced call made
    * meanwhile), or its entries would wait for their backoff.
    */
-  replay(force = false): Promise<number> {
+  replay(force = false, wait?: boolean): Promise<number> {
     const loop = this.loop;
-    if (loop.state == 'idle') return this.startDrain(force);
+    if (loop.state == 'idle') return this.startDrain(force, wait);
     if (!force) return loop.drain;
     return (loop.forcedNext ??= loop.drain.then(
       () => this.replay(true),
@@ -158,9 +161,9 @@ export class OutboxReplay {
   }
 
   /** Starts a drain under the replay lock; the loop is `draining` until it ends. */
-  private startDrain(force: boolean): Promise<number> {
+  private startDrain(force: boolean, wait?: boolean): Promise<number> {
     if (this.closed) return Promise.resolve(0);
-    const drain = this.lock(`${this.config.namespace}:replay`, (lost) => this.drain(force, lost))
+    const drain = this.lock(`${this.config.namespace}:replay`, (lost) => this.drain(force, lost), wait)
       // Another context drains (it holds the lock): what waits still waits, and the caller (the worker's sync) must know it.
       .then(async (waiting) => waiting ?? +(await this.waiting()))
       .finally(() => (this.loop = { state: 'idle' }));

@@ -46,9 +46,9 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
       core.start();
       // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
       await core.circuits.probeOpen(true);
-      // Also while a page drains (it holds the replay lock): this sync must then stay registered
-      // (rejected, retried by the browser) in case that page closes before it is done.
-      return await core.outbox.replay(true);
+      // While a page drains (it holds the replay lock), after its drain: should the page close before it
+      // is done, what it left goes now. Still waiting then, this sync stays registered (rejected, retried by the browser).
+      return await core.outbox.replay(true, true);
     } finally {
       if (core) core.close();
       else storage.close();

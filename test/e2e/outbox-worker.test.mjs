@@ -91,6 +91,56 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
     }
   });
 
+  test('a tab closed in the middle of its drain: the worker, woken meanwhile, places what it left at once, not at the browser’s next sync', async () => {
+    // Attempts that outlast the test's moves (the tab's POSTs are never answered), and no hedge to eu.
+    const { be, context, openPage, workerReady, cleanup } = await setup({ budgetMs: 10_000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 5000, minAttemptTimeoutMs: 5000, hedge: false } });
+    const replayLock = (page) => page.evaluate(() => navigator.locks.query().then(({ held = [], pending = [] }) => ({ held: held.filter((l) => l.name == 'steadycart:replay').length, pending: pending.filter((l) => l.name == 'steadycart:replay').length })));
+    try {
+      const first = await openPage();
+      await workerReady(first);
+      await down(be);
+      const ids = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await first.evaluate((i) => window.sc.placeOrder({ orderRef: `left-${i}`, total: 100 + i, payment: { token: 'tok_3' } }, { budgetMs: 800 }), i);
+        assert.equal(r.status, 'pending');
+        ids.push(r.id);
+      }
+      // The syncs those orders registered have fired and failed (the endpoints were down), and nothing replays now.
+      await until(async () => (await replayLock(first)).held == 0, { what: 'no replay under way' });
+      await first.close();
+      // Wherever the next tab sends its first order (a circuit it probes with it, the other endpoint), that POST hangs.
+      for (const name of ['us', 'eu']) await be.setFault(name, { kind: 'silent', count: 1, routes: ['checkout'] });
+      // A tab replays at load: it holds the replay lock while that POST hangs, and the other orders wait for it.
+      const page = await openPage();
+      const cdp = await context.newCDPSession(page);
+      const registrations = new Map();
+      cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations: list }) => list.forEach((r) => registrations.set(r.scopeURL, r.registrationId)));
+      await cdp.send('ServiceWorker.enable');
+      await until(() => be.requests().some((r) => ids.includes(r.key) && r.status == 'silent'), { what: 'the tab to send an order' });
+      assert.equal((await replayLock(page)).held, 1, 'the tab drains');
+      // The browser wakes the worker meanwhile (as on any sync: connectivity, or one more order's registration).
+      await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: site().origin, registrationId: registrations.get(`${site().origin}/`), tag: 'steadycart:replay', lastChance: false });
+      await until(async () => (await replayLock(page)).pending == 1, { what: 'the worker to wait for the tab’s drain' });
+      const closed = Date.now();
+      await page.close();
+      // Left by the tab: at least the order whose POST hangs (the tab places the others itself if it gets to them).
+      const left = ids.filter((id) => !be.requests().some((r) => r.key == id && r.status == 201));
+      assert.ok(left.length >= 1, 'the tab left an order');
+      await until(() => ids.every((id) => be.charges(id) == 1), { what: 'the worker to place what the tab left' });
+      // Nothing but the worker could have sent those: no page has been open since.
+      assert.equal(context.pages().length, 0);
+      for (const id of ids) {
+        const answered = be.requests().filter((r) => r.key == id && r.route == 'checkout' && r.status == 201);
+        assert.equal(answered.length, 1, JSON.stringify(answered));
+        if (left.includes(id)) assert.ok(answered[0].t >= closed, 'placed after the tab closed');
+      }
+      assert.equal(be.ledger().charges, 3);
+      assert.equal(be.ledger().duplicates, 0);
+    } finally {
+      await cleanup();
+    }
+  });
+
   test('with the offline shell, a reload while offline still shows the page and its cart', async () => {
     const { openPage, workerReady, context, cleanup } = await setup({ serviceWorker: { url: '/dist/steadycart-sw.js', scope: '/', offlineShell: true } });
     try {

@@ -178,14 +178,14 @@ describe('service worker', () => {
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
-  it('a sync that fires while another context holds the replay lock stays registered: the orders still wait (engines with Background Sync)', async function () {
+  it('a sync that fires while another context holds the replay lock waits for it, still registered, then replays what it left (engines with Background Sync)', async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
     const namespace = uniqueNamespace();
     await workerAlone(be, namespace);
     const waiting = pendingRecord(order('behind-a-drain'));
     await rawPut(namespace, 'outbox', [waiting]);
-    // A page draining the outbox: it holds the replay lock, as long as this test says.
+    // A page draining the outbox: it holds the replay lock, as long as this test says (within the worker's wait, a lease's length).
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     const holding = new Promise<void>((taken) => void navigator.locks.request(`${namespace}:replay`, () => (taken(), held)));
@@ -194,9 +194,10 @@ describe('service worker', () => {
       const reg = await syncRegistration(namespace);
       const tag = replaySyncTag(namespace);
       await reg.sync.register(tag);
-      // The sync fires at once (online) and finds the lock taken. Resolving it would drop the
-      // registration, and nothing would replay the order if that page closed mid-drain.
-      const deadline = Date.now() + 5000;
+      // The sync fires at once (online), finds the lock taken and waits for it. Should the lock's holder
+      // close mid-drain, what it left is replayed then, rather than at the browser's next sync minutes later.
+      await until(async () => (await navigator.locks.query()).pending?.some((l) => l.name == `${namespace}:replay`), 'the worker to wait for the lock', 5000);
+      const deadline = Date.now() + 3000;
       while (Date.now() < deadline) {
         expect(await reg.sync.getTags(), 'the sync is still registered').to.include(tag);
         await new Promise((r) => setTimeout(r, 250));
@@ -205,6 +206,7 @@ describe('service worker', () => {
     } finally {
       release();
     }
+    await until(async () => (await be.charges(waiting.id as string)) == 1, 'the worker to replay it once the lock is free', 10_000);
   });
 
   for (const outcome of ['confirmed', 'rejected'] as const) {
