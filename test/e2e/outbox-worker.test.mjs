@@ -11,6 +11,21 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
   const browser = sharedBrowser();
   const site = sharedSite();
 
+  /** Attempts that never time out on a busy machine (5 s), a 10 s budget, and no hedge. */
+  const PATIENT = { budgetMs: 10_000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 5000, minAttemptTimeoutMs: 5000, hedge: false } };
+
+  /** Takes both endpoints down and places `count` orders from `page`, each left `pending`; resolves with their ids. */
+  async function queuedWhileDown(page, be, prefix, count) {
+    await down(be);
+    const ids = [];
+    for (let i = 0; i < count; i++) {
+      const r = await page.evaluate(([ref, total]) => window.sc.placeOrder({ orderRef: ref, total, payment: { token: 'tok_2' } }, { budgetMs: 800 }), [`${prefix}-${i}`, 100 + i]);
+      assert.equal(r.status, 'pending');
+      ids.push(r.id);
+    }
+    return ids;
+  }
+
   /** A fresh profile (context), a backend, and a way to open SDK pages in it. */
   async function setup(sdkOptions = {}) {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
@@ -58,17 +73,11 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
 
   test('two tabs and the worker, all replaying at once: one charge per order, each sent once', async () => {
     // Attempts that never time out on a busy machine, and no hedge: every send after the recovery is a replayer's.
-    const { be, openPage, workerReady, cleanup } = await setup({ budgetMs: 10_000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 5000, minAttemptTimeoutMs: 5000, hedge: false } });
+    const { be, openPage, workerReady, cleanup } = await setup(PATIENT);
     try {
       const first = await openPage();
       await workerReady(first);
-      await down(be);
-      const ids = [];
-      for (let i = 0; i < 5; i++) {
-        const r = await first.evaluate((i) => window.sc.placeOrder({ orderRef: `race-${i}`, total: 100 + i, payment: { token: 'tok_2' } }, { budgetMs: 800 }), i);
-        assert.equal(r.status, 'pending');
-        ids.push(r.id);
-      }
+      const ids = await queuedWhileDown(first, be, 'race', 5);
       await up(be);
       // Every context is eligible now: a second tab loads (replays at load), the first recovers
       // by probing, and the worker is woken by a sync from the second tab's pending order.
@@ -93,18 +102,12 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
 
   test('a tab closed in the middle of its drain: the worker, woken meanwhile, places what it left at once, not at the browser’s next sync', async () => {
     // Attempts that outlast the test's moves (the tab's POSTs are never answered), and no hedge to eu.
-    const { be, context, openPage, workerReady, cleanup } = await setup({ budgetMs: 10_000, tuning: { ...QUICK_TUNING, attemptTimeoutMs: 5000, minAttemptTimeoutMs: 5000, hedge: false } });
+    const { be, context, openPage, workerReady, cleanup } = await setup(PATIENT);
     const replayLock = (page) => page.evaluate(() => navigator.locks.query().then(({ held = [], pending = [] }) => ({ held: held.filter((l) => l.name == 'steadycart:replay').length, pending: pending.filter((l) => l.name == 'steadycart:replay').length })));
     try {
       const first = await openPage();
       await workerReady(first);
-      await down(be);
-      const ids = [];
-      for (let i = 0; i < 3; i++) {
-        const r = await first.evaluate((i) => window.sc.placeOrder({ orderRef: `left-${i}`, total: 100 + i, payment: { token: 'tok_3' } }, { budgetMs: 800 }), i);
-        assert.equal(r.status, 'pending');
-        ids.push(r.id);
-      }
+      const ids = await queuedWhileDown(first, be, 'left', 3);
       // The syncs those orders registered have fired and failed (the endpoints were down), and nothing replays now.
       await until(async () => (await replayLock(first)).held == 0, { what: 'no replay under way' });
       await first.close();
