@@ -115,10 +115,10 @@ export class OutboxReplay {
 
   /**
    * Replays what is due (with `force`, everything waiting: connectivity or an
-   * endpoint just came back), unless another context is already doing it:
-   * with `wait` (the service worker's sync), once that context's drain ends,
-   * up to a lease's length, so that entries a tab closed mid-drain left are
-   * not left for the browser's next sync, minutes later.
+   * endpoint just came back), unless another context is already doing it.
+   * With `wait` (the service worker's sync), it waits for that context's
+   * drain to end, up to a lease's length, then replays: what a tab that
+   * closed mid-drain left is not left for the browser's next sync, minutes later.
    * Resolves with the number of entries still waiting (when another context
    * drains, 1 if any waits). While this context
    * drains, a plain replay shares the drain under way; a forced one resolves
