@@ -3,6 +3,7 @@
 // committing. steadycart's outbox against workbox-background-sync's Queue
 // replaying the same orders in a real service worker.
 import { startBackend } from '../test/backend/index.mjs';
+import { syncDispatcher } from '../test/e2e/background-sync.mjs';
 import { SNAPSHOT, launchBrowser, median, ms, openBenchPage, p95, progress, sleep, startStatic, table } from './lib.mjs';
 
 export const ORDERS = 1000;
@@ -55,10 +56,7 @@ async function workbox(site, drop) {
   const browser = await launchBrowser();
   try {
     const page = await browser.context.newPage();
-    const cdp = await browser.context.newCDPSession(page);
-    const registrations = new Map();
-    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations: list }) => list.forEach((r) => registrations.set(r.scopeURL, r.registrationId)));
-    await cdp.send('ServiceWorker.enable');
+    const fireSync = await syncDispatcher(browser.context, page);
     await page.goto(`${site.origin}/bench/pages/workbox.html`);
     await page.evaluate(() => window.ready.then(() => true));
     const sw = browser.context.serviceWorkers().find((w) => w.url().includes('workbox-sw')) ?? (await browser.context.waitForEvent('serviceworker'));
@@ -81,7 +79,7 @@ async function workbox(site, drop) {
       else if (Date.now() - idleSince >= 20) {
         dispatched++;
         idleSince = 0;
-        await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: site.origin, registrationId: registrations.get(`${site.origin}/bench/`), tag: 'workbox-background-sync:orders', lastChance: false });
+        await fireSync(`${site.origin}/bench/`, 'workbox-background-sync:orders');
       }
       return false;
     });

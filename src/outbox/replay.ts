@@ -164,7 +164,7 @@ export class OutboxReplay {
   private startDrain(force: boolean, wait?: boolean): Promise<number> {
     if (this.closed) return Promise.resolve(0);
     const drain = this.lock(`${this.config.namespace}:replay`, (lost) => this.drain(force, lost), wait)
-      // Another context drains (it holds the lock): what waits still waits, and the caller (the worker's sync) must know it.
+      // Another context drains (it holds the lock, or held it for all of a wait): what waits still waits, and the caller (the worker's sync) must know it.
       .then(async (waiting) => waiting ?? +(await this.waiting()))
       .finally(() => (this.loop = { state: 'idle' }));
     this.loop = { state: 'draining', drain };

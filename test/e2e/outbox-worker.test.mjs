@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startBackend } from '../backend/index.mjs';
+import { syncDispatcher } from './background-sync.mjs';
 import { goOffline, goOnline, sharedBrowser, until } from './helpers.mjs';
 import { down, openSdkPage, QUICK_TUNING, quickOptions, sdkPageUrl, settled, sharedSite, up } from './sdk-page.mjs';
 
@@ -115,14 +116,11 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       for (const name of ['us', 'eu']) await be.setFault(name, { kind: 'silent', count: 1, routes: ['checkout'] });
       // A tab replays at load: it holds the replay lock while that POST hangs, and the other orders wait for it.
       const page = await openPage();
-      const cdp = await context.newCDPSession(page);
-      const registrations = new Map();
-      cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations: list }) => list.forEach((r) => registrations.set(r.scopeURL, r.registrationId)));
-      await cdp.send('ServiceWorker.enable');
+      const fireSync = await syncDispatcher(context, page);
       await until(() => be.requests().some((r) => ids.includes(r.key) && r.status == 'silent'), { what: 'the tab to send an order' });
       assert.equal((await replayLock(page)).held, 1, 'the tab drains');
       // The browser wakes the worker meanwhile (as on any sync: connectivity, or one more order's registration).
-      await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: site().origin, registrationId: registrations.get(`${site().origin}/`), tag: 'steadycart:replay', lastChance: false });
+      await fireSync(`${site().origin}/`, 'steadycart:replay');
       await until(async () => (await replayLock(page)).pending == 1, { what: 'the worker to wait for the tab’s drain' });
       const closed = Date.now();
       await page.close();
