@@ -1,3 +1,4 @@
+import { STANDALONE_WORKER } from '../build-flags';
 import { fail } from '../errors';
 import { isCardField, isCardNumber } from './card-data';
 
@@ -7,6 +8,10 @@ import { isCardField, isCardNumber } from './card-data';
  * never returns a body that would need either.
  *
  * `code` lets the cart reuse the check with its own error code.
+ *
+ * The standalone worker checks only bodies it parsed from storage, which are
+ * JSON by construction: there only the card checks can fail, so it carries
+ * no other, and gets no body back.
  * @internal
  */
 export function toJsonBody(
@@ -20,7 +25,7 @@ export function toJsonBody(
     switch (typeof v) {
       case 'string':
       case 'number':
-        if (typeof v == 'number' && !isFinite(v)) fail(code, 'numbers must be finite', path);
+        if (!STANDALONE_WORKER && typeof v == 'number' && !isFinite(v)) fail(code, 'numbers must be finite', path);
         // `[*]` lets one allowed path cover every element of an array.
         if (isCardNumber(v) && !allowCardLikeAt.includes(path) && !allowCardLikeAt.includes(path.replace(/\[\d+\]/g, '[*]'))) {
           fail('CARD_DATA', 'looks like a card number; send a payment token instead', path);
@@ -30,20 +35,20 @@ export function toJsonBody(
         return;
       case 'object': {
         if (v === null) return;
-        if (seen.has(v)) fail(code, 'must not contain a cycle', path);
+        if (!STANDALONE_WORKER && seen.has(v)) fail(code, 'must not contain a cycle', path);
         seen.add(v);
         if (Array.isArray(v)) {
           v.forEach((item, i) => {
-            if (item === undefined) fail(code, 'undefined is not JSON', `${path}[${i}]`);
+            if (!STANDALONE_WORKER && item === undefined) fail(code, 'undefined is not JSON', `${path}[${i}]`);
             visit(item, `${path}[${i}]`);
           });
         } else {
           // A plain object's prototype is some realm's Object.prototype (an iframe's too), or null.
           const proto = Object.getPrototypeOf(v);
-          if (proto && Object.getPrototypeOf(proto)) fail(code, 'must be a plain object', path);
+          if (!STANDALONE_WORKER && proto && Object.getPrototypeOf(proto)) fail(code, 'must be a plain object', path);
           for (const [key, item] of Object.entries(v)) {
             const at = path ? `${path}.${key}` : key;
-            if (isCardNumber(key)) fail('CARD_DATA', 'a key looks like a card number', at);
+            if (isCardNumber(key)) fail('CARD_DATA', 'looks like a card number; send a payment token instead', at);
             if (isCardField(key, item)) fail('CARD_DATA', 'card data must never be stored or sent', at);
             // Undefined properties are dropped by JSON, as every shop expects.
             if (item !== undefined) visit(item, at);
@@ -53,10 +58,11 @@ export function toJsonBody(
         return;
       }
       default:
-        fail(code, `${typeof v} is not JSON`, path);
+        if (!STANDALONE_WORKER) fail(code, `${typeof v} is not JSON`, path);
     }
   };
   visit(value, root);
+  if (STANDALONE_WORKER) return '';
   const body = JSON.stringify(value);
   // Check exactly what is stored and sent: a getter or a proxy may answer differently the second time.
   visit(JSON.parse(body), root);
