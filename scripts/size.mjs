@@ -231,12 +231,25 @@ import * as esbuild from 'esbuild';
  * A worker woken by a sync while a page drains waits for that drain and then
  * replays what the page left (commit "Worker: a sync that fires while a page
  * drains waits for that drain"): page 23,942 B (+3 B), worker 14,995 B (-1 B).
+ *
+ * The standalone worker, which checks only bodies it parsed from storage,
+ * carries the card checks alone, not the JSON ones (commit "Worker: the
+ * standalone worker's card guard leaves out the JSON checks"): worker
+ * 14,995 -> 14,880 B; one message for a card number as a key or a value,
+ * page 23,932 B, cart 5,216 B.
+ *
+ * The page's limit was raised from 23,950 B to 24,050 B (commit "Card guard:
+ * a barcode under a product-code field is not a card number"): one EAN-13 in
+ * ten passes the Luhn check, so a shop sending GTINs as SKUs had about one
+ * order line in ten refused. The exception costs the page 70 B (24,002 B),
+ * the cart 57 B (5,273 B) and the worker 55 B (14,935 B). The page's target
+ * stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 23_950, target: 16_000 },
+  page: { limit: 24_050, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

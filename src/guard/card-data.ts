@@ -12,15 +12,27 @@ const CARD_FIELDS = new Set(
   ).split(' '),
 );
 
+/** A field name lower-case with its separators removed, as the name checks compare it. */
+const bare = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
 /** @internal True for a card-data field name holding a value (an empty or null field is harmless). */
 export function isCardField(name: string, value: unknown): boolean {
   return (
-    CARD_FIELDS.has(name.toLowerCase().replace(/[^a-z0-9]/g, '')) &&
+    CARD_FIELDS.has(bare(name)) &&
     value !== null &&
     value !== '' &&
     (typeof value == 'string' || typeof value == 'number')
   );
 }
+
+/**
+ * @internal True for a field named as a product code: a SKU, a barcode
+ * (GTIN, EAN, UPC, ISBN) or a manufacturer's part number, in the usual
+ * spellings, one or several (`skus`), with a length after it (`gtin13`). Its
+ * values are not card numbers: one EAN-13 in ten passes the Luhn check, and
+ * most start with 2 to 6.
+ */
+export const isProductCodeField = (name: string): boolean => /(sku|gtin|ean|upc|isbn|mpn|barcode)s?\d*$/.test(bare(name));
 
 /**
  * @internal True for a string or number of 13-19 digits (spaces or dashes

@@ -1,10 +1,11 @@
 import { STANDALONE_WORKER } from '../build-flags';
 import { fail } from '../errors';
-import { isCardField, isCardNumber } from './card-data';
+import { isCardField, isCardNumber, isProductCodeField } from './card-data';
 
 /**
  * Checks that `value` is plain JSON and holds no card data, then serializes
- * it once. Throws `INVALID_ORDER` or `CARD_DATA` (with the JSON path) and
+ * it once. A product code (see `isProductCodeField`), or a list of them, is
+ * not taken for a card number. Throws `INVALID_ORDER` or `CARD_DATA` (with the JSON path) and
  * never returns a body that would need either.
  *
  * `code` lets the cart reuse the check with its own error code.
@@ -21,13 +22,13 @@ export function toJsonBody(
   root = '',
 ): string {
   const seen = new Set<object>();
-  const visit = (v: unknown, path: string): void => {
+  const visit = (v: unknown, path: string, productCode?: boolean): void => {
     switch (typeof v) {
       case 'string':
       case 'number':
         if (!STANDALONE_WORKER && typeof v == 'number' && !isFinite(v)) fail(code, 'numbers must be finite', path);
         // `[*]` lets one allowed path cover every element of an array.
-        if (isCardNumber(v) && !allowCardLikeAt.includes(path) && !allowCardLikeAt.includes(path.replace(/\[\d+\]/g, '[*]'))) {
+        if (!productCode && isCardNumber(v) && !allowCardLikeAt.includes(path) && !allowCardLikeAt.includes(path.replace(/\[\d+\]/g, '[*]'))) {
           fail('CARD_DATA', 'looks like a card number; send a payment token instead', path);
         }
         return;
@@ -40,7 +41,7 @@ export function toJsonBody(
         if (Array.isArray(v)) {
           v.forEach((item, i) => {
             if (!STANDALONE_WORKER && item === undefined) fail(code, 'undefined is not JSON', `${path}[${i}]`);
-            visit(item, `${path}[${i}]`);
+            visit(item, `${path}[${i}]`, productCode);
           });
         } else {
           // A plain object's prototype is some realm's Object.prototype (an iframe's too), or null.
@@ -51,7 +52,7 @@ export function toJsonBody(
             if (isCardNumber(key)) fail('CARD_DATA', 'looks like a card number; send a payment token instead', at);
             if (isCardField(key, item)) fail('CARD_DATA', 'card data must never be stored or sent', at);
             // Undefined properties are dropped by JSON, as every shop expects.
-            if (item !== undefined) visit(item, at);
+            if (item !== undefined) visit(item, at, isProductCodeField(key));
           }
         }
         seen.delete(v);

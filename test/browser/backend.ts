@@ -43,7 +43,8 @@ export interface LoggedRequest {
 }
 
 export interface Ledger {
-  orders: Array<{ key: string; domain: string; endpoint: string; status: number; charged: boolean }>;
+  /** `body`: the order as the backend parsed it. */
+  orders: Array<{ key: string; domain: string; endpoint: string; status: number; charged: boolean; body: unknown }>;
   charges: number;
   declines: number;
   duplicates: number;

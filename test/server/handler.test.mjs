@@ -151,6 +151,17 @@ function rules(name, open) {
       assert.equal(ok.status, 201);
     });
 
+    it('takes an EAN-13 under a product-code field for a barcode, as the SDK does, even where it passes the Luhn check', async () => {
+      const { m, h } = setup();
+      const order = { ...ORDER, items: [{ sku: '4006381300063', qty: 1 }, { sku: 'mug', ean: '5000010712714', qty: 1 }] };
+      const r = await post(h, { body: JSON.stringify(order) });
+      assert.equal(r.status, 201);
+      assert.deepEqual(m.calls.map((c) => c.order), [order]);
+      // The same code under another name is still taken for a card number.
+      const elsewhere = await post(h, { body: JSON.stringify({ ...ORDER, note: '4006381300063' }) });
+      assert.deepEqual(await elsewhere.json(), { error: 'card_data', path: 'note' });
+    });
+
     it('413 above the body limit (64 kB by default) without running the handler', async () => {
       const { m, h } = setup();
       const big = JSON.stringify({ ...ORDER, pad: 'x'.repeat(65_536) });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isCardField, isCardNumber } from '../../../src/guard/card-data';
+import { isCardField, isCardNumber, isProductCodeField } from '../../../src/guard/card-data';
 import { toJsonBody } from '../../../src/guard/json';
 
 describe('card-data guard', () => {
@@ -76,6 +76,38 @@ describe('card-data guard', () => {
     expect(() => toJsonBody(order, ['giftCards[*].reference'])).not.to.throw();
     expect(() => toJsonBody(order, ['giftCards[0].reference'])).not.to.throw();
     expect(() => toJsonBody(order, ['giftCards[1].reference'])).to.throw();
+  });
+
+  // Barcodes whose GS1 check digit is right and which also pass the Luhn check (one in ten does):
+  // EAN-13 from Germany (400-440) and the UK (50), a GTIN-14 case code.
+  const EAN = ['4006381300063', '5000010712714'] as const;
+  const GTIN14 = '30614141000044';
+
+  it('takes the barcodes it would otherwise refuse for what they are under a product-code field, in the usual spellings', () => {
+    for (const code of [...EAN, GTIN14]) expect(isCardNumber(code), code).to.equal(true);
+    for (const name of ['sku', 'SKU', 'variant_sku', 'productSku', 'gtin', 'gtin13', 'GTIN-14', 'ean', 'EAN13', 'eans', 'upc', 'isbn', 'mpn', 'barcode', 'barcodes', 'skus']) {
+      expect(isProductCodeField(name), name).to.equal(true);
+    }
+    for (const name of ['number', 'ref', 'reference', 'cardNumber', 'pan', 'skuNote', 'code', 'id']) expect(isProductCodeField(name), name).to.equal(false);
+    const order = { items: [{ sku: EAN[0], gtin13: EAN[1], qty: 1 }, { sku: 'mug', gtins: [GTIN14, +EAN[0]] }], payment: { token: 'tok' } };
+    expect(JSON.parse(toJsonBody(order))).to.deep.equal(order);
+  });
+
+  it('checks everything else under a product-code field: an object there is no product code, nor is a card-data field name', () => {
+    const refused = (order: unknown, path: string) => {
+      let error: (Error & { code?: string; path?: string }) | undefined;
+      try {
+        toJsonBody(order);
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(error?.code, path).to.equal('CARD_DATA');
+      expect(error?.path).to.equal(path);
+    };
+    refused({ items: [{ sku: { number: '4111111111111111' } }] }, 'items[0].sku.number');
+    refused({ skus: [{ pan: 'x' }] }, 'skus[0].pan');
+    refused({ items: [{ sku: 'mug', ref: EAN[0] }] }, 'items[0].ref');
+    refused({ sku: 'mug', [EAN[0]]: 1 }, EAN[0]);
   });
 
   it('serializes valid JSON once, dropping undefined properties like JSON.stringify', () => {

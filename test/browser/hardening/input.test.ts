@@ -307,6 +307,14 @@ describe('hardening: card data never stored or sent (invariant 7, end to end)', 
     expect(dump).not.to.include('"cvc"');
   });
 
+  it('a barcode under a product-code field is placed as it is (one in ten passes the Luhn check); the same digits elsewhere are refused', async () => {
+    await refused({ ...order(), items: [{ sku: 'mug', ref: '5000010712714' }] }, 'items[0].ref', '5000010712714');
+    const lines = [{ sku: '4006381300063', qty: 1 }, { sku: 'mug', gtin14: '30614141000044', qty: 2 }];
+    const r = await sc.placeOrder({ ...order('barcodes'), items: lines });
+    expect(r.status).to.equal('confirmed');
+    expect((await be.ledger()).orders.find((o) => o.key == r.id)?.body).to.deep.include({ items: lines });
+  });
+
   it('an allowed path is the only exception: the same number elsewhere in the order is still refused', async () => {
     const allowed = await open({ namespace: uniqueNamespace(), endpoints: be.sdk('us'), allowCardLikeAt: ['giftCards[*].reference'] });
     const ok = await allowed.placeOrder({ ...order('gift'), giftCards: [{ reference: '4111111111111111' }] });

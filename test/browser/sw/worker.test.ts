@@ -178,6 +178,25 @@ describe('service worker', () => {
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
+  it('the worker replays a stored order whose lines carry barcodes, and quarantines one that holds a card number, unsent (engines with Background Sync)', async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await workerAlone(be, namespace);
+    // EAN-13 and GTIN-14 codes that pass the Luhn check, as one barcode in ten does.
+    const barcodes = pendingRecord({ ...order('barcodes'), items: [{ sku: '4006381300063', qty: 1 }, { sku: 'mug', gtin14: '30614141000044', qty: 2 }] });
+    const tampered = pendingRecord({ ...order('tampered'), items: [{ sku: 'mug', note: '4111 1111 1111 1111' }] });
+    await rawPut(namespace, 'outbox', [barcodes, tampered]);
+    await (await syncRegistration(namespace)).sync.register(replaySyncTag(namespace));
+    await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', barcodes.id as string))?.status == 'confirmed', 'the worker to place the order with barcodes', 15_000);
+    expect(await be.charges(barcodes.id as string)).to.equal(1);
+    const quarantined = await rawGet<{ status: string; body: string; lastError: { code: string } }>(namespace, 'outbox', tampered.id as string);
+    expect(quarantined).to.deep.include({ status: 'failed' });
+    expect(quarantined!.lastError.code).to.equal('corrupt');
+    expect(quarantined!.body, 'scrubbed').not.to.include('4111 1111');
+    expect((await be.requests()).filter((q) => q.key == tampered.id), 'nothing of it sent').to.deep.equal([]);
+  });
+
   it('a sync that fires while another context holds the replay lock waits for it, still registered, then replays what it left (engines with Background Sync)', async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
