@@ -2,6 +2,18 @@ import { expect } from 'chai';
 import { isCardField, isCardNumber, isProductCodeField } from '../../../src/guard/card-data';
 import { toJsonBody } from '../../../src/guard/json';
 
+/** Asserts that `toJsonBody` refuses `order` with CARD_DATA at `path`. */
+function refusedAt(order: unknown, path: string): void {
+  let error: (Error & { code?: string; path?: string }) | undefined;
+  try {
+    toJsonBody(order);
+  } catch (e) {
+    error = e as Error;
+  }
+  expect(error?.code, path).to.equal('CARD_DATA');
+  expect(error?.path).to.equal(path);
+}
+
 describe('card-data guard', () => {
   it('recognises Luhn-valid 13-19 digit card numbers starting 2-6, with spaces or dashes between groups', () => {
     for (const n of ['4111111111111111', '4111 1111 1111 1111', '4111-1111-1111-1111', '5555555555554444', '378282246310005', '6011111111111117', '2223003122003222', 4111111111111111, '4222222222222']) {
@@ -59,16 +71,7 @@ describe('card-data guard', () => {
       [{ card_number: 'tok' }, 'card_number'],
       [['4111-1111-1111-1111'], '[0]'],
     ];
-    for (const [order, path] of cases) {
-      let error: (Error & { code?: string; path?: string }) | undefined;
-      try {
-        toJsonBody(order);
-      } catch (e) {
-        error = e as Error;
-      }
-      expect(error?.code, path).to.equal('CARD_DATA');
-      expect(error?.path).to.equal(path);
-    }
+    for (const [order, path] of cases) refusedAt(order, path);
   });
 
   it('allows a card-like number at an explicitly allowed path (with [*] for any index)', () => {
@@ -94,20 +97,10 @@ describe('card-data guard', () => {
   });
 
   it('checks everything else under a product-code field: an object there is no product code, nor is a card-data field name', () => {
-    const refused = (order: unknown, path: string) => {
-      let error: (Error & { code?: string; path?: string }) | undefined;
-      try {
-        toJsonBody(order);
-      } catch (e) {
-        error = e as Error;
-      }
-      expect(error?.code, path).to.equal('CARD_DATA');
-      expect(error?.path).to.equal(path);
-    };
-    refused({ items: [{ sku: { number: '4111111111111111' } }] }, 'items[0].sku.number');
-    refused({ skus: [{ pan: 'x' }] }, 'skus[0].pan');
-    refused({ items: [{ sku: 'mug', ref: EAN[0] }] }, 'items[0].ref');
-    refused({ sku: 'mug', [EAN[0]]: 1 }, EAN[0]);
+    refusedAt({ items: [{ sku: { number: '4111111111111111' } }] }, 'items[0].sku.number');
+    refusedAt({ skus: [{ pan: 'x' }] }, 'skus[0].pan');
+    refusedAt({ items: [{ sku: 'mug', ref: EAN[0] }] }, 'items[0].ref');
+    refusedAt({ sku: 'mug', [EAN[0]]: 1 }, EAN[0]);
   });
 
   it('serializes valid JSON once, dropping undefined properties like JSON.stringify', () => {
