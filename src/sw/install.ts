@@ -2,7 +2,15 @@ import { createWorkerCore, type Core } from '../core';
 import { storedConfig, type Config } from '../options';
 import type { OutboxReplay } from '../outbox/replay';
 import { Storage } from '../storage';
+import { sleep } from '../time';
 import { isSkipWaiting, replaySyncTag } from '../worker-protocol';
+
+/**
+ * How long a sync keeps replaying while the endpoints are down: Chromium ends
+ * a sync event after 3 minutes (and counts it failed), so the wait stops well
+ * before, with time left for the run under way.
+ */
+const SYNC_WAIT_MS = 120_000;
 
 /** @internal Installs the offline shell (`installShell`, or the standalone worker's loader of it). */
 export type ShellInstaller = (worker: ServiceWorkerGlobalScope, cacheName: string, ownPage: (event: ExtendableMessageEvent) => boolean) => void;
@@ -47,8 +55,17 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
       // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
       await core.circuits.probeOpen(true);
       // While a page drains (it holds the replay lock), after its drain: should the page close before it
-      // is done, what it left goes now. Still waiting then, this sync stays registered (rejected, retried by the browser).
-      return await core.outbox.replay(true, true);
+      // is done, what it left goes now.
+      let waiting = await core.outbox.replay(true, true);
+      // No endpoint took them (their circuits opened): the core's circuits replay them as each falls due, an
+      // order its own probe, for as long as a sync may run; the browser fires the next sync only minutes later.
+      // Still waiting then, this sync stays registered (rejected, retried by the browser).
+      const end = Date.now() + SYNC_WAIT_MS;
+      while (waiting && Date.now() < end && config.endpoints.some((e) => core!.circuits.circuit(e).state != 'closed')) {
+        await sleep(1000);
+        waiting = +(await core.outbox.waiting());
+      }
+      return waiting;
     } finally {
       if (core) core.close();
       else storage.close();

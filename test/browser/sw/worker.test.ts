@@ -178,6 +178,31 @@ describe('service worker', () => {
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
+  it('a sync that finds the endpoints down keeps replaying as their circuits fall due, so an outage of seconds ends within it (engines with Background Sync)', async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await workerAlone(be, namespace);
+    await down(be);
+    const waiting = pendingRecord(order('outage-of-seconds'));
+    await rawPut(namespace, 'outbox', [waiting]);
+    const id = waiting.id as string;
+    const posts = async () => (await be.requests()).filter((q) => q.key == id && q.route == 'checkout').length;
+    const reg = await syncRegistration(namespace);
+    const tag = replaySyncTag(namespace);
+    await reg.sync.register(tag);
+    // The sync's first replay ends with the order waiting (its run recorded)...
+    await until(async () => ((await rawGet<{ runs: number }>(namespace, 'outbox', id))?.runs ?? 0) >= 1, 'the first replay to end', 10_000);
+    // ...and the worker goes on: each circuit that falls due (1 s at most here) has the order as its probe.
+    const sent = await posts();
+    await until(async () => (await posts()) >= sent + 2, 'the worker to keep replaying after its first replay', 10_000);
+    expect(await be.charges(id)).to.equal(0);
+    await up(be);
+    await until(async () => (await be.charges(id)) == 1, 'the worker to place the order once the endpoints answer', 10_000);
+    await until(async () => !(await reg.sync.getTags()).includes(tag), 'the sync to end, done', 10_000);
+    expect((await be.ledger()).duplicates).to.equal(0);
+  });
+
   it('the worker replays a stored order whose lines carry barcodes, and quarantines one that holds a card number, unsent (engines with Background Sync)', async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
