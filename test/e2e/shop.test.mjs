@@ -40,6 +40,11 @@ describe('demo shop', () => {
       const l = await assertOneChargeEach(demo, [result.key]);
       assert.equal(l.orders[0].endpoint, 'us', 'a healthy backend takes the order in the first region');
       assert.equal(l.orders[0].body.payment.token.startsWith('tok_demo_'), true, 'payment is a token, never card data');
+      // Both barcodes pass the Luhn check: under `gtin`, they are product codes, not card numbers.
+      assert.deepEqual(
+        l.orders[0].body.items.map((/** @type {{ sku: string, gtin: string }} */ i) => [i.sku, i.gtin]),
+        [['kettle-goose', '2004102000072'], ['mug-oat', '2004100000074']],
+      );
     });
   });
 

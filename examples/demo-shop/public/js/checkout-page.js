@@ -158,7 +158,7 @@ function buildOrder(payment) {
   const shipping = shippingFor(cart.subtotal);
   return {
     orderRef: orderRef(),
-    items: cart.items.map(({ sku, name, qty, unitPrice }) => ({ sku, name, qty, unitPrice })),
+    items: cart.items.map(({ sku, name, qty, unitPrice, meta }) => ({ sku, gtin: meta?.gtin, name, qty, unitPrice })),
     currency: cart.currency,
     subtotal: cart.subtotal,
     shipping,
