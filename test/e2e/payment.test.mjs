@@ -1,14 +1,15 @@
 // @ts-check
 /**
  * Payment outcomes, end to end in Chromium: a declined card is explained and
- * the cart kept; an order that waited longer than its payment token lives
+ * the cart kept; a waiting order declined later gives its lines back to the
+ * cart; an order that waited longer than its payment token lives
  * asks for payment again, and paying again (outbox.resubmit, from the
  * checkout's payment panel) places it under a new key, charged once, while
  * the old order is never sent again.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, readyToPay, setFaultInPanel, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, readyToPay, setDemoFaults, setFaultInPanel, sharedBrowser, shot, submitOrder, until, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -59,6 +60,26 @@ describe('payment outcomes', () => {
       assert.equal(l.charges, 0);
       assert.equal(l.declines, 1);
       assert.equal(l.duplicates, 0);
+    });
+  });
+
+  it('an order that waited, then was declined: "put the items back" refills the cart, each line with its image and barcode', { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await readyToPay(page, demo, ['kettle-goose', 'mug-oat']);
+      await setDemoFaults(demo, 'refuse');
+      const waited = await submitOrder(page);
+      assert.equal(waited.status, 'pending');
+      assert.equal(await cartCount(page), 0, 'a waiting order has taken the cart');
+      await setDemoFaults(demo, 'decline');
+      await page.evaluate((id) => /** @type {any} */ (window).sc.outbox.retry(id), waited.key);
+      await page.getByText('Put the items back in my cart').click();
+      await until(async () => (await cartCount(page)) == 2, { what: 'the cart to be refilled' });
+      const lines = await page.evaluate(async () => (await /** @type {any} */ (window).sc.cart.get()).items.map((/** @type {any} */ i) => [i.sku, i.meta]));
+      assert.deepEqual(lines, [
+        ['kettle-goose', { image: 'kettle', gtin: '2004102000072' }],
+        ['mug-oat', { image: 'mug', gtin: '2004100000074' }],
+      ]);
+      assert.equal((await ledger(demo)).charges, 0);
     });
   });
 

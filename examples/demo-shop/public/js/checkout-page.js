@@ -9,7 +9,7 @@
  * kept in the outbox.
  */
 import { startCartBadge, totalsView } from './cart-drawer.js';
-import { PRODUCTS, imageUrl } from './catalogue.js';
+import { PRODUCTS, cartItem, imageUrl } from './catalogue.js';
 import { h, icon, ICONS, replace, announce } from './dom.js';
 import { startLab } from './lab.js';
 import { money, shippingFor } from './money.js';
@@ -359,8 +359,10 @@ async function followReplacement(id) {
 
 async function restoreCart() {
   for (const i of shown.order.items) {
+    // An order's lines carry no meta: the catalogue gives the line its image and barcode back.
+    const product = PRODUCTS.find((p) => p.sku == i.sku);
     try {
-      await sc.cart.add({ sku: i.sku, name: i.name, unitPrice: i.unitPrice, currency: shown.order.currency, qty: i.qty, meta: i.meta ?? undefined });
+      await sc.cart.add({ sku: i.sku, name: i.name, unitPrice: i.unitPrice, currency: shown.order.currency, qty: i.qty, meta: product && cartItem(product).meta });
     } catch {
       // Already there, or over the quantity limit: what is in the cart stays.
     }
