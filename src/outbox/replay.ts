@@ -150,14 +150,18 @@ export class OutboxReplay {
     if (this.config.retentionMs) await this.writes.put(record, 'strict');
   }
 
-  /** Whether any order waits to be sent (or is in flight), in any context. */
-  waiting(): Promise<boolean> {
-    return this.anyIn(['pending', 'sending']);
+  /**
+   * Whether any order waits to be sent (or is in flight), in any context;
+   * with `domain`, one that may go there (not held to another domain by an
+   * ambiguous failure).
+   */
+  waiting(domain?: string): Promise<boolean> {
+    return this.anyIn(['pending', 'sending'], domain);
   }
 
-  /** Whether any entry, from any context, is in one of `statuses`. */
-  protected async anyIn(statuses: readonly OutboxStatus[]): Promise<boolean> {
-    return (await this.records.all()).some((r) => statuses.includes(r.status));
+  /** Whether any entry, from any context, is in one of `statuses` (and, with `domain`, may go there). */
+  protected async anyIn(statuses: readonly OutboxStatus[], domain?: string): Promise<boolean> {
+    return (await this.records.all()).some((r) => statuses.includes(r.status) && (!domain || r.domains.every((d) => d == domain)));
   }
 
   /** Starts a drain under the replay lock; the loop is `draining` until it ends. */

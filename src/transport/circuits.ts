@@ -14,8 +14,8 @@ const SHARE_MS = 1000;
  * its own probe (recovery without a stampede).
  */
 export interface OrderProbe {
-  /** Whether any order waits to be sent, in any context. */
-  waiting(): Promise<boolean>;
+  /** Whether any order waits to be sent, in any context; with `domain`, one that may go there. */
+  waiting(domain?: string): Promise<boolean>;
   /** Replays the waiting orders: the first one sent to a circuit due a probe claims it. */
   replay(): Promise<unknown>;
 }
@@ -208,8 +208,10 @@ export class Circuits {
   /**
    * Probes the next open circuit when it is due, while this instance lives:
    * with a waiting order when there is one (the replay sends it), else with
-   * the health route (also when the replay settled every order without
-   * sending to it: a dead token, say).
+   * the health route: when none waits, when the replay settled every order
+   * without sending to it (a dead token, say), and when every waiting order
+   * is held to another domain by an ambiguous failure (left due, the circuit
+   * would fire this timer again at once, and the replay with it).
    */
   private schedule(): void {
     clearTimeout(this.timer);
@@ -225,7 +227,7 @@ export class Circuits {
       try {
         // An order still waiting after the replay is in flight (its own run probes) or waits for its lock's holder.
         if ((await this.orders.waiting()) && !this.closed) await this.orders.replay();
-        if (!this.closed && !(await this.orders.waiting())) due().forEach((e) => this.probe(e));
+        for (const e of due()) if (!this.closed && !(await this.orders.waiting(e.domain))) void this.probe(e);
       } catch {
         // Storage or the lock manager refused: the page's replay triggers report that, and replay again.
       }

@@ -78,6 +78,32 @@ describe('herd: recovery without a stampede', () => {
     expect(routes.filter((r) => r.startsWith('checkout 2'))).to.deep.equal([]);
   });
 
+  it('a circuit no waiting order may use (each is held to another domain) gets health probes, and the replay does not spin', async () => {
+    // `us` refuses: the first order may have reached it (a network error is ambiguous), so it is held to
+    // `us`'s domain. The second goes on to `backup`, whose 503 opens that circuit too; then it is discarded.
+    const be = await startBackend();
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us', 'backup') }));
+    await be.fault('us', 'refuse');
+    await be.fault('backup', '503');
+    const held = await sc.placeOrder(order('held-to-us'));
+    const other = await sc.placeOrder(order('discarded'));
+    expect([held.status, other.status]).to.deep.equal(['pending', 'pending']);
+    expect(sc.health().endpoints.map((e) => e.state)).to.deep.equal(['open', 'open']);
+    expect(await sc.outbox.discard(other.id)).to.equal(true);
+    const sent: string[] = [];
+    sc.on('attempt', (e) => sent.push(e.kind));
+    const start = (await be.requestsTo('backup')).length;
+    // Before, every failed lookup at `us` re-armed the timer for `backup`, still due and never probed, at 0 ms:
+    // hundreds of lookups in these seconds. Now `backup` is asked its health, and every request keeps a circuit's pace.
+    await until(async () => (await be.requestsTo('backup')).slice(start).filter((r) => r.route == 'health').length >= 2, 'backup to be probed twice', 10_000);
+    expect(sent.length, sent.join(', ')).to.be.below(20);
+    await be.fault('backup', 'healthy');
+    await until(() => sc.health().endpoints[1]!.state == 'closed', 'backup to be probed and close', 10_000);
+    expect((await be.requestsTo('backup')).filter((r) => r.route == 'checkout' && r.key == held.id), 'the held order never went to backup').to.deep.equal([]);
+    await be.fault('us', 'healthy');
+    await until(async () => (await be.charges(held.id)) == 1, 'the held order to be placed on us', 10_000);
+  });
+
   it('no lookup before a resend in the same domain: after an ambiguous 500 the replay sends the order again and the key settles it', async () => {
     const { routes, charges } = await recovered('500', 'resend-1');
     expect(routes.filter((r) => r.startsWith('lookup')), routes.join(', ')).to.deep.equal([]);
