@@ -104,16 +104,18 @@ async function buildCore<O extends OutboxReplay>(
   // Whatever happens while the instance is being built (storage degrading, a corrupt record) is
   // told to the listeners its caller adds as soon as it has it: see Emitter.release.
   events.hold();
-  const storage = opened ?? new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }), toMemory);
+  // The standalone worker always passes its storage in, and connects no hooks.
+  const storage = STANDALONE_WORKER ? opened! : (opened ?? new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }), toMemory));
   const channel = new Channel(config.namespace, isMessage);
   let hooks: CoreHooks = {};
   const circuits = new Circuits(config, storage, channel, (url, outageMs) => {
+    if (STANDALONE_WORKER) return;
     hooks.onState?.(url);
     if (outageMs != null) hooks.onRecovered?.(outageMs);
   });
   const budget = new RetryBudget(config.tuning.retryTokens, config.tuning.retryTokenRatio);
   const placer: Placer = new Place(config, circuits, budget, events, (record): Promise<void> => outbox.persist(record));
-  const outbox = new Box(config, storage, channel, events, circuits, placer, (due) => hooks.onWaiting?.(due));
+  const outbox = new Box(config, storage, channel, events, circuits, placer, STANDALONE_WORKER ? undefined : (due) => hooks.onWaiting?.(due));
   await storage.ready();
   // A cart-only instance (no endpoints) has no circuit to know: a product page skips the read.
   if (config.endpoints.length) await circuits.load();

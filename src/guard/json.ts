@@ -10,9 +10,9 @@ import { isCardField, isCardNumber, isProductCodeField } from './card-data';
  *
  * `code` lets the cart reuse the check with its own error code.
  *
- * The standalone worker checks only bodies it parsed from storage, which are
- * JSON by construction: there only the card checks can fail, so it carries
- * no other, and gets no body back.
+ * The standalone worker checks only bodies it parsed from storage: there
+ * only the card checks and a number out of range (`1e400` parses as
+ * Infinity) can fail, so it carries no other, and gets no body back.
  * @internal
  */
 export function toJsonBody(
@@ -26,7 +26,7 @@ export function toJsonBody(
     switch (typeof v) {
       case 'string':
       case 'number':
-        if (!STANDALONE_WORKER && typeof v == 'number' && !isFinite(v)) fail(code, 'numbers must be finite', path);
+        if (typeof v == 'number' && !isFinite(v)) fail(code, 'numbers must be finite', path);
         // `[*]` lets one allowed path cover every element of an array.
         if (!productCode && isCardNumber(v) && !allowCardLikeAt.includes(path) && !allowCardLikeAt.includes(path.replace(/\[\d+\]/g, '[*]'))) {
           fail('CARD_DATA', 'looks like a card number; send a payment token instead', path);
@@ -36,8 +36,10 @@ export function toJsonBody(
         return;
       case 'object': {
         if (v === null) return;
-        if (!STANDALONE_WORKER && seen.has(v)) fail(code, 'must not contain a cycle', path);
-        seen.add(v);
+        if (!STANDALONE_WORKER) {
+          if (seen.has(v)) fail(code, 'must not contain a cycle', path);
+          seen.add(v);
+        }
         if (Array.isArray(v)) {
           v.forEach((item, i) => {
             if (!STANDALONE_WORKER && item === undefined) fail(code, 'undefined is not JSON', `${path}[${i}]`);
@@ -55,7 +57,7 @@ export function toJsonBody(
             if (item !== undefined) visit(item, at, isProductCodeField(key));
           }
         }
-        seen.delete(v);
+        if (!STANDALONE_WORKER) seen.delete(v);
         return;
       }
       default:

@@ -6,9 +6,9 @@ import { sleep } from '../time';
 import { isSkipWaiting, replaySyncTag } from '../worker-protocol';
 
 /**
- * How long a sync keeps replaying while the endpoints are down: Chromium ends
- * a sync event after 3 minutes (and counts it failed), so the wait stops well
- * before, with time left for the run under way.
+ * How long a sync may keep replaying while the endpoints are down, from the
+ * event's start: Chromium ends a sync event after 3 minutes (and counts it
+ * failed), so the wait stops well before, with time left for the runs under way.
  */
 const SYNC_WAIT_MS = 120_000;
 
@@ -45,6 +45,7 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
    * database does not hang the event).
    */
   const replay = async (): Promise<number> => {
+    const end = Date.now() + SYNC_WAIT_MS;
     const storage = new Storage(namespace, () => {});
     let core: Core<OutboxReplay> | undefined;
     try {
@@ -59,11 +60,13 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
       let waiting = await core.outbox.replay(true, true);
       // No endpoint took them (their circuits opened): the core's circuits replay them as each falls due, an
       // order its own probe, for as long as a sync may run; the browser fires the next sync only minutes later.
-      // Still waiting then, this sync stays registered (rejected, retried by the browser).
-      const end = Date.now() + SYNC_WAIT_MS;
-      while (waiting && Date.now() < end && config.endpoints.some((e) => core!.circuits.circuit(e).state != 'closed')) {
+      // Once every circuit has closed again, what still waits goes at once, after the replay under way (closing
+      // the core would cut that one short). Still waiting at the end, this sync stays registered (rejected,
+      // retried by the browser).
+      const open = () => config.endpoints.some((e) => core!.circuits.circuit(e).state != 'closed');
+      while (waiting && Date.now() < end && open()) {
         await sleep(1000);
-        waiting = +(await core.outbox.waiting());
+        waiting = open() ? +(await core.outbox.waiting()) : await core.outbox.replay(true);
       }
       return waiting;
     } finally {
