@@ -117,7 +117,7 @@ export function evaluate(results) {
   for (const [id, label] of [['cart', 'steadycart/cart'], ['full', 'full SDK']]) {
     add(`start-up: ${label} renders the cart count within ${STARTUP_RATIO}x plain idb (cold and warm)`, 'startup', (d) => {
       const [cold, warm] = [d.stats.cold, d.stats.warm];
-      // From the stored medians, so that results stored before `startupRatio` existed are judged alike.
+      // From the stored medians (see `startupRatio`).
       const ratio = (m) => startupRatio(m[id].median, m.idb.median);
       const pass = ratio(cold) <= STARTUP_RATIO && ratio(warm) <= STARTUP_RATIO;
       const part = (name, m) => `${name} ${f1(m[id].median)} ms vs ${f1(m.idb.median)} ms, ${ratio(m).toFixed(2)}x`;

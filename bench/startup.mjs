@@ -173,7 +173,6 @@ export async function run() {
       const times = list.map((s) => s.ms);
       stats[mode][id] = { n: list.length, median: median(times), p95: p95(times), loaded: median(list.map((s) => s.loadedMs)) };
     }
-    for (const id of Object.keys(CLIENTS)) stats[mode][id].ratio = startupRatio(stats[mode][id].median, stats[mode].idb.median);
   }
   return { cold: COLD, warm: WARM, lines: LINES.length, stats, load: [loadBefore, os.loadavg()[0]], cores: os.cpus().length };
 }

@@ -256,7 +256,10 @@ import * as esbuild from 'esbuild';
  * "Worker: the sync's wait ends 2 minutes after the event began"): page
  * 24,016 B (+14 B); worker 15,051 B, brought back within its limit to
  * 14,969 B by leaving out of the standalone worker the cycle tracking its
- * guard cannot need and the hooks no one connects there.
+ * guard cannot need and the hooks no one connects there. The circuits' timer
+ * then asks the outbox per domain only when orders waited (commit "Review:
+ * the circuits' timer reads the outbox per domain only when orders waited"):
+ * page 24,027 B, worker 14,980 B.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */

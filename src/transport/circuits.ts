@@ -226,8 +226,10 @@ export class Circuits {
       if (!due().length) return this.schedule();
       try {
         // An order still waiting after the replay is in flight (its own run probes) or waits for its lock's holder.
-        if ((await this.orders.waiting()) && !this.closed) await this.orders.replay();
-        for (const e of due()) if (!this.closed && !(await this.orders.waiting(e.domain))) void this.probe(e);
+        const waiting = await this.orders.waiting();
+        if (waiting && !this.closed) await this.orders.replay();
+        // Asked per domain only when orders waited: otherwise every circuit still due gets its health probe.
+        for (const e of due()) if (!this.closed && !(waiting && (await this.orders.waiting(e.domain)))) void this.probe(e);
       } catch {
         // Storage or the lock manager refused: the page's replay triggers report that, and replay again.
       }
