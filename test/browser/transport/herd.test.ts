@@ -88,7 +88,8 @@ describe('herd: recovery without a stampede', () => {
     const held = await sc.placeOrder(order('held-to-us'));
     const other = await sc.placeOrder(order('discarded'));
     expect([held.status, other.status]).to.deep.equal(['pending', 'pending']);
-    expect(sc.health().endpoints.map((e) => e.state)).to.deep.equal(['open', 'open']);
+    // A first 503 or two may be taken for a blip: the second order's replays go on until backup's circuit opens.
+    await until(() => sc.health().endpoints.every((e) => e.state == 'open'), 'both circuits to open', 10_000);
     expect(await sc.outbox.discard(other.id)).to.equal(true);
     const sent: string[] = [];
     sc.on('attempt', (e) => sent.push(e.kind));
