@@ -40,7 +40,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { requirements, selectedBrowsers, which } from '../test/runner/browsers.mjs';
+import { firefoxRequirement, minFirefoxMajor, requirements, selectedBrowsers, which } from '../test/runner/browsers.mjs';
 import { startWebKitDriver } from '../test/runner/webkit-driver.mjs';
 import { startPostgres, startRedis } from '../test/runner/services.mjs';
 
@@ -338,14 +338,17 @@ async function packageChecks() {
  * @param {import('../test/runner/browsers.mjs').BrowserName[]} engines
  */
 async function checkBrowsers(engines) {
-  const missing = () => engines.flatMap((b) => requirements(b)).filter((r) => !r.ok);
+  const minFirefox = engines.includes('firefox') ? await minFirefoxMajor() : null;
+  // Firefox also needs to be new enough; installing its package upgrades an old one.
+  const needs = (/** @type {typeof engines[number]} */ b) => (b === 'firefox' ? [firefoxRequirement(minFirefox)] : requirements(b));
+  const missing = () => engines.flatMap(needs).filter((r) => !r.ok);
   let gaps = missing();
   if (gaps.length === 0) return { ok: true, note: engines.join(', ') };
 
   const pkgs = [...new Set(gaps.filter((g) => !g.overridden && g.pkg).map((g) => /** @type {string} */ (g.pkg)))];
   const canApt = process.getuid?.() === 0 && existsSync('/etc/debian_version') && which('apt-get') !== null;
   if (canApt && gaps.every((g) => !g.overridden && g.pkg)) {
-    say(`missing ${gaps.map((g) => g.what).join(', ')}: installing as root with apt-get: ${pkgs.join(' ')}`);
+    say(`missing ${gaps.map((g) => (g.problem ? `a newer ${g.what}` : g.what)).join(', ')}: installing as root with apt-get: ${pkgs.join(' ')}`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const up = await run('apt-get', ['update'], { env, timeoutMs: 10 * MIN });
     const inst = up.code === 0 ? await run('apt-get', ['install', '-y', ...pkgs], { env, timeoutMs: 20 * MIN }) : up;
@@ -354,11 +357,13 @@ async function checkBrowsers(engines) {
   }
   say('cannot run the browser tests; provide:');
   for (const g of gaps) {
-    if (g.overridden) say(`  ${g.what}: ${g.envVar}=${g.path} is not an executable; fix ${g.envVar} or unset it to use the Debian package ${g.pkg}`);
+    if (g.problem && g.overridden) say(`  ${g.what}: ${g.problem}; point ${g.envVar} at a newer one, or unset it to use the Debian package ${g.pkg}`);
+    else if (g.problem) say(`  ${g.what}: ${g.problem}; upgrade the Debian package '${g.pkg}'${g.envVar ? ` or set ${g.envVar} to a newer one` : ''}`);
+    else if (g.overridden) say(`  ${g.what}: ${g.envVar}=${g.path} is not an executable; fix ${g.envVar} or unset it to use the Debian package ${g.pkg}`);
     else say(`  ${g.what}: not found at ${g.path}; install the Debian package '${g.pkg}'${g.envVar ? ` or set ${g.envVar} to its binary` : ''}`);
   }
   if (pkgs.length) say(`  as root on Debian: apt-get update && apt-get install -y ${pkgs.join(' ')}`);
-  const usable = engines.filter((b) => requirements(b).every((r) => r.ok));
+  const usable = engines.filter((b) => needs(b).every((r) => r.ok));
   if (usable.length) say(`  or run only the engines present: BROWSERS=${usable.join(',')} npm test`);
   totals.failed += 1;
   return { ok: false, hard: true, note: 'browsers missing' };

@@ -11,6 +11,7 @@
  *                                                                (Debian: webkit2gtk-driver)
  *             Xvfb on PATH                                       (Debian: xvfb)
  */
+import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -98,6 +99,7 @@ function findMiniBrowser() {
  * @property {string | null} pkg      Debian package that provides the default path
  * @property {string | null} envVar   env var that overrides the path
  * @property {boolean} overridden     the path came from envVar (so installing pkg will not help)
+ * @property {string} [problem]  why a binary that is there cannot be used (too old)
  */
 
 /**
@@ -133,6 +135,44 @@ export function requirements(browser, env = process.env) {
         req('Xvfb', null, which('Xvfb', env) ?? '/usr/bin/Xvfb', 'xvfb', env),
       ];
   }
+}
+
+/**
+ * The oldest Firefox the browser tests can drive: the major version that the
+ * puppeteer-core in the tree targets. It drives Firefox over WebDriver BiDi and
+ * sends commands older releases reject on every new page (Firefox 140 ESR:
+ * "unknown command emulation.setScreenOrientationOverride"), so an old
+ * firefox-esr would fail every test file. `null` when it cannot be read.
+ * @returns {Promise<number | null>}
+ */
+export async function minFirefoxMajor() {
+  try {
+    const { PUPPETEER_REVISIONS } = await import('puppeteer-core/internal/revisions.js');
+    const major = Number(/(\d+)\./.exec(String(PUPPETEER_REVISIONS.firefox))?.[1]);
+    return major > 0 ? major : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Firefox's requirement with its version checked against `minMajor`: not ok,
+ * with a `problem`, when the binary reports an older major version.
+ * @param {number | null} minMajor
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {Requirement}
+ */
+export function firefoxRequirement(minMajor, env = process.env) {
+  const r = requirements('firefox', env)[0];
+  if (!r.ok || !minMajor) return r;
+  let major = NaN;
+  try {
+    major = Number(/Firefox (\d+)\./.exec(execFileSync(r.path, ['--version'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] }))?.[1]);
+  } catch {
+    // It would not say: the test runner tries it as it is.
+  }
+  if (!(major < minMajor)) return r;
+  return { ...r, ok: false, problem: `${r.path} is Firefox ${major}; the browser tests drive Firefox ${minMajor} or newer` };
 }
 
 /** Paths used by the config. */
