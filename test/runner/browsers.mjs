@@ -13,7 +13,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * Chromium's flags for every suite here (browser tests, end-to-end tests,
@@ -139,7 +141,8 @@ export function requirements(browser, env = process.env) {
 
 /**
  * The oldest Firefox the browser tests can drive: the major version that the
- * puppeteer-core in the tree targets. It drives Firefox over WebDriver BiDi and
+ * puppeteer-core of @web/test-runner-chrome (web-test-runner.config.mjs
+ * launches Firefox with it) targets. It drives Firefox over WebDriver BiDi and
  * sends commands older releases reject on every new page (Firefox 140 ESR:
  * "unknown command emulation.setScreenOrientationOverride"), so an old
  * firefox-esr would fail every test file. `null` when it cannot be read.
@@ -147,7 +150,9 @@ export function requirements(browser, env = process.env) {
  */
 export async function minFirefoxMajor() {
   try {
-    const { PUPPETEER_REVISIONS } = await import('puppeteer-core/internal/revisions.js');
+    const launcher = createRequire(import.meta.url).resolve('@web/test-runner-chrome');
+    const revisions = createRequire(launcher).resolve('puppeteer-core/internal/revisions.js');
+    const { PUPPETEER_REVISIONS } = await import(pathToFileURL(revisions).href);
     const major = Number(/(\d+)\./.exec(String(PUPPETEER_REVISIONS.firefox))?.[1]);
     return major > 0 ? major : null;
   } catch {
