@@ -259,7 +259,10 @@ import * as esbuild from 'esbuild';
  * guard cannot need and the hooks no one connects there. The circuits' timer
  * then asks the outbox per domain only when orders waited (commit "Review:
  * the circuits' timer reads the outbox per domain only when orders waited"):
- * page 24,027 B, worker 14,980 B.
+ * page 24,027 B, worker 14,980 B. It then reads the outbox once for every
+ * due circuit instead of once per circuit (commit "Review: the circuits'
+ * timer reads the outbox once after its replay"): page 24,038 B (+11 B),
+ * worker 14,990 B (+10 B).
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */

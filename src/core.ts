@@ -141,7 +141,7 @@ async function buildCore<O extends OutboxReplay>(
       });
       events.release();
       // From now on a waiting order is its own probe: a circuit that falls due replays the outbox.
-      if (config.retentionMs) circuits.probeWith({ waiting: (domain) => outbox.waiting(domain), replay: () => outbox.replay(true) });
+      if (config.retentionMs) circuits.probeWith({ waiting: () => outbox.waiting(), replay: () => outbox.replay(true) });
     },
     close() {
       outbox.close();

@@ -151,17 +151,19 @@ export class OutboxReplay {
   }
 
   /**
-   * Whether any order waits to be sent (or is in flight), in any context;
-   * with `domain`, one that may go there (not held to another domain by an
-   * ambiguous failure).
+   * `false` when no order waits to be sent (or is in flight), in any
+   * context; else which domains a waiting order may go to: those it is not
+   * held away from by an ambiguous failure. One read of the outbox, however
+   * many domains are asked.
    */
-  waiting(domain?: string): Promise<boolean> {
-    return this.anyIn(['pending', 'sending'], domain);
+  async waiting(): Promise<false | ((domain: string) => boolean)> {
+    const held = (await this.records.all()).flatMap((r) => (isFinal(r.status) ? [] : [r.domains]));
+    return !!held.length && ((domain) => held.some((domains) => domains.every((d) => d == domain)));
   }
 
-  /** Whether any entry, from any context, is in one of `statuses` (and, with `domain`, may go there). */
-  protected async anyIn(statuses: readonly OutboxStatus[], domain?: string): Promise<boolean> {
-    return (await this.records.all()).some((r) => statuses.includes(r.status) && (!domain || r.domains.every((d) => d == domain)));
+  /** Whether any entry, from any context, is in one of `statuses`. */
+  protected async anyIn(statuses: readonly OutboxStatus[]): Promise<boolean> {
+    return (await this.records.all()).some((r) => statuses.includes(r.status));
   }
 
   /** Starts a drain under the replay lock; the loop is `draining` until it ends. */
@@ -169,7 +171,7 @@ export class OutboxReplay {
     if (this.closed) return Promise.resolve(0);
     const drain = this.lock(`${this.config.namespace}:replay`, (lost) => this.drain(force, lost), wait)
       // Another context drains (it holds the lock, or held it for all of a wait): what waits still waits, and the caller (the worker's sync) must know it.
-      .then(async (waiting) => waiting ?? +(await this.waiting()))
+      .then(async (waiting) => waiting ?? +!!(await this.waiting()))
       .finally(() => (this.loop = { state: 'idle' }));
     this.loop = { state: 'draining', drain };
     return drain;

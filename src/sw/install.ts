@@ -66,7 +66,7 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
       const open = () => config.endpoints.some((e) => core!.circuits.circuit(e).state != 'closed');
       while (waiting && Date.now() < end && open()) {
         await sleep(1000);
-        waiting = open() ? +(await core.outbox.waiting()) : await core.outbox.replay(true);
+        waiting = open() ? +!!(await core.outbox.waiting()) : await core.outbox.replay(true);
       }
       return waiting;
     } finally {

@@ -14,8 +14,11 @@ const SHARE_MS = 1000;
  * its own probe (recovery without a stampede).
  */
 export interface OrderProbe {
-  /** Whether any order waits to be sent, in any context; with `domain`, one that may go there. */
-  waiting(domain?: string): Promise<boolean>;
+  /**
+   * `false` when no order waits to be sent, in any context; else which
+   * domains a waiting order may go to (not held to another by an ambiguous failure).
+   */
+  waiting(): Promise<false | ((domain: string) => boolean)>;
   /** Replays the waiting orders: the first one sent to a circuit due a probe claims it. */
   replay(): Promise<unknown>;
 }
@@ -228,8 +231,9 @@ export class Circuits {
         // An order still waiting after the replay is in flight (its own run probes) or waits for its lock's holder.
         const waiting = await this.orders.waiting();
         if (waiting && !this.closed) await this.orders.replay();
-        // Asked per domain only when orders waited: otherwise every circuit still due gets its health probe.
-        for (const e of due()) if (!this.closed && !(waiting && (await this.orders.waiting(e.domain)))) void this.probe(e);
+        // Read again only when orders waited (otherwise every circuit still due gets its health probe), once for every circuit.
+        const mayGo = waiting && (await this.orders.waiting());
+        for (const e of due()) if (!this.closed && !(mayGo && mayGo(e.domain))) void this.probe(e);
       } catch {
         // Storage or the lock manager refused: the page's replay triggers report that, and replay again.
       }
