@@ -100,7 +100,16 @@ const scriptTypes = {
     const global = (name, module) =>
       `/** \`window.${name}\`, which \`${module}.iife.js\` defines when loaded by a script tag. */\n` +
       `import type * as ${name}Module from './${module}.js';\ndeclare global {\n  var ${name}: typeof ${name}Module;\n}\nexport {};\n`;
-    writeFileSync('dist/steadycart.iife.d.ts', global('SteadyCart', 'steadycart'));
+    // The script-tag bundle has no drill mode (drill: true rejects with INVALID_OPTIONS): its type says so.
+    writeFileSync(
+      'dist/steadycart.iife.d.ts',
+      global('SteadyCart', 'steadycart').replace(
+        'typeof SteadyCartModule;',
+        "Omit<typeof SteadyCartModule, 'createSteadyCart'> & {\n" +
+          '    /** `createSteadyCart` of the package, without drill mode (in the ES module build only). */\n' +
+          "    createSteadyCart(options?: SteadyCartModule.SteadyCartOptions & { drill?: false }): Promise<SteadyCartModule.SteadyCart>;\n  };",
+      ),
+    );
     writeFileSync('dist/steadycart-cart.iife.d.ts', global('SteadyCartCart', 'steadycart-cart'));
     writeFileSync('dist/steadycart-sw.d.ts', '/** The standalone service worker: serve it from your origin; it exports nothing. */\nexport {};\n');
     writeFileSync('dist/steadycart-sw-shell.d.ts', '/** The standalone worker\'s offline shell: serve it next to steadycart-sw.js; it is loaded by the worker, never imported. */\nexport {};\n');

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { Cart, NewCartItem } from '../types';
+import type { Cart, Json, JsonShaped, NewCartItem } from '../types';
 import { useInstanceState, useStore } from './context';
 import { useSnapshot } from './snapshot';
 
@@ -14,8 +14,8 @@ export interface CartState {
   loading: boolean;
   /** Why the instance could not be created (for example `INVALID_OPTIONS`); the actions reject with it. */
   error: unknown;
-  /** `cart.add`, once the instance is ready. */
-  add(item: NewCartItem): Promise<Cart>;
+  /** `cart.add`, once the instance is ready; a line's `meta` takes your own JSON type, as there. */
+  add<TMeta extends JsonShaped<TMeta> = Json>(item: NewCartItem<TMeta>): Promise<Cart>;
   /** `cart.setQuantity`, once the instance is ready. */
   setQuantity(sku: string, qty: number): Promise<Cart>;
   /** `cart.remove`, once the instance is ready. */
@@ -39,7 +39,7 @@ export function useCart(): CartState {
   const cart = useSnapshot(state.status == 'ready' ? state.instance : undefined, 'cart', emptyCart);
   const actions = useMemo(
     () => ({
-      add: async (item: NewCartItem) => (await store.ready()).cart.add(item),
+      add: async <TMeta extends JsonShaped<TMeta> = Json>(item: NewCartItem<TMeta>) => (await store.ready()).cart.add(item),
       setQuantity: async (sku: string, qty: number) => (await store.ready()).cart.setQuantity(sku, qty),
       remove: async (sku: string) => (await store.ready()).cart.remove(sku),
       clear: async () => (await store.ready()).cart.clear(),
