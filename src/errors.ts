@@ -17,7 +17,11 @@ export type ErrorCode =
   | 'CARD_DATA'
   /** `placeOrder` was called while no endpoint is configured. */
   | 'NO_ENDPOINTS'
-  /** The server answered 422: this key was used before with another body. */
+  /**
+   * The server answered 422: this key was used before with another body.
+   * Never thrown: the order ends `failed`, with this code in `result.error.code`
+   * (see `FailureCode`).
+   */
   | 'IDEMPOTENCY_MISMATCH'
   /** The caller's `AbortSignal` fired. */
   | 'ABORTED'

@@ -11,7 +11,8 @@
  *
  * @example
  * ```ts
- * const registration = await navigator.serviceWorker.ready;
+ * // Background Sync is not in TypeScript's DOM types: hence the cast.
+ * const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } };
  * await registration.sync?.register(replaySyncTag()); // what the page already does for you
  * ```
  */

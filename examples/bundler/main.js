@@ -1,7 +1,7 @@
 // The same SDK through a bundler: `import ... from 'steadycart'` resolves
 // through the package's "exports" (dist/steadycart.mjs) and esbuild bundles
 // its dependencies. See examples/demo-shop/lib/bundler.mjs for the build.
-import { createSteadyCart } from 'steadycart';
+import { createSteadyCart, orderStatusText } from 'steadycart';
 
 const config = JSON.parse(document.querySelector('meta[name="demo-config"]').content);
 const $ = (id) => document.getElementById(id);
@@ -35,7 +35,7 @@ $('place').addEventListener('click', async () => {
     r.status == 'confirmed' ? `Confirmed: order ${r.result.body.orderId}.`
     : r.status == 'pending' ? 'Received, not confirmed yet: it will be sent when the store is reachable.'
     : r.status == 'rejected' ? `Refused by the store (HTTP ${r.result.status}); nothing was charged.`
-    : 'Could not be placed; nothing was charged.',
+    : orderStatusText[r.status], // failed or needs-payment: only what is true (a failed order may have been charged)
   );
 });
 

@@ -35,7 +35,8 @@ const REDACTED = 'REDACTED';
  *
  * @example
  * ```ts
- * const handler = createCheckoutHandler({
+ * interface MyOrder { payment: { token: string } } // the body your pages send
+ * const handler = createCheckoutHandler<MyOrder>({
  *   store: await pgliteStore({ dataDir: './data/idempotency' }),
  *   handle: async (order, { key }) => {
  *     const charge = await psp.charge(order.payment.token, { idempotencyKey: key });
