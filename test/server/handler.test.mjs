@@ -99,12 +99,18 @@ function rules(name, open) {
       const missing = await post(h, { key: null });
       assert.equal(missing.status, 400);
       assert.equal((await missing.json()).error, 'idempotency_key_missing');
-      for (const bad of ['', 'has space', 'a/b', '"unclosed', '"a"b"', '""', 'x'.repeat(256), 'café']) {
+      // '.' and '..' fit the characters, but a URL path resolves them away: their lookup could only answer 404.
+      for (const bad of ['', 'has space', 'a/b', '"unclosed', '"a"b"', '""', 'x'.repeat(256), 'café', '.', '..', '".."']) {
         const r = await post(h, { key: bad });
         assert.equal(r.status, 400, `key ${JSON.stringify(bad)}`);
         assert.equal((await r.json()).error, 'idempotency_key_malformed');
       }
       assert.equal(m.calls.length, 0);
+      // Dots among other characters are keys like any other, placed and looked up.
+      for (const key of ['...', '.a', 'a..b']) {
+        assert.equal((await post(h, { key })).status, 201, `key ${key}`);
+        assert.equal((await get(h, `/checkout/${key}`)).status, 200, `lookup of ${key}`);
+      }
     });
 
     it('accepts the bare key and the quoted form of the IETF draft as the same key', async () => {

@@ -1,5 +1,9 @@
-/** Key characters: URL-safe, so that the lookup path `{checkout}/{key}` carries any key unchanged. */
-const KEY = /^[A-Za-z0-9._~:-]{1,255}$/;
+/**
+ * Key characters: URL-safe, so that the lookup path `{checkout}/{key}` carries
+ * any key unchanged. `.` and `..` alone are not keys: a URL path resolves them
+ * away (`/checkout/..` is `/`), so their lookup could only answer 404.
+ */
+const KEY = /^(?!\.\.?$)[A-Za-z0-9._~:-]{1,255}$/;
 
 /**
  * The idempotency key of an `Idempotency-Key` header: the bare form the SDK
