@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream';
 import { invalidOption } from '../errors';
 import type { CheckoutHandler } from '../handler';
-import { fromResponse, toRequest } from './fetch';
+import { fromResponse, toRequest, unreadBodyCloses } from './fetch';
 
 /** The parts of a Fastify request the plugin reads. */
 export interface FastifyRequestLike {
@@ -8,6 +9,8 @@ export interface FastifyRequestLike {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body?: unknown;
+  /** The node:http request. */
+  raw: { complete: boolean };
 }
 
 /** The parts of a Fastify reply the plugin writes. */
@@ -20,11 +23,7 @@ export interface FastifyReplyLike {
 /** The parts of a Fastify instance the plugin uses. */
 export interface FastifyInstanceLike {
   removeAllContentTypeParsers(): void;
-  addContentTypeParser(
-    type: string,
-    options: { parseAs: 'buffer' },
-    parser: (request: unknown, body: Uint8Array, done: (err: Error | null, body?: Uint8Array) => void) => void,
-  ): void;
+  addContentTypeParser(type: string, parser: (request: unknown, payload: Readable, done: (err: Error | null, body?: unknown) => void) => void): void;
   route(options: { method: string[]; url: string; handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown> }): void;
 }
 
@@ -36,8 +35,10 @@ export interface FastifyCheckoutOptions {
 
 /**
  * A Fastify plugin serving the checkout routes. Inside its own encapsulated
- * context it replaces the body parsers with one that keeps the raw bytes, so
- * the rest of the app keeps Fastify's JSON parsing.
+ * context it replaces the body parsers with one that hands the raw body stream
+ * to the handler, so the rest of the app keeps Fastify's JSON parsing. The
+ * handler reads the bytes itself, so its own `bodyLimit` applies (Fastify's
+ * does not), and a body over it gets the handler's 413, with CORS headers.
  *
  * @example
  * ```ts
@@ -49,15 +50,18 @@ export async function fastifyCheckout(instance: FastifyInstanceLike, options: Fa
   // Its `prefix` gives the routes: a plain Fetch function has none.
   if (typeof handler != 'function' || typeof handler.prefix != 'string') invalidOption('handler', 'must be the handler from createCheckoutHandler');
   instance.removeAllContentTypeParsers();
-  instance.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // Without `parseAs`, Fastify neither reads the body nor applies its own `bodyLimit`: the handler does both.
+  instance.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   const serve = async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
     const url = new URL(request.url, `http://${request.headers.host ?? 'localhost'}`);
-    const body = request.body instanceof Uint8Array ? request.body : null;
+    const body = request.body instanceof Readable ? (Readable.toWeb(request.body) as ReadableStream<Uint8Array>) : null;
     const { status, headers, body: bytes } = await fromResponse(await handler(toRequest(request.method, url, request.headers, body)));
-    return reply.code(status).headers(headers).send(bytes);
+    return reply.code(status).headers(unreadBodyCloses(request.raw, headers)).send(bytes);
   };
   const base = `${handler.prefix}/checkout`;
-  for (const url of [base, `${base}/:key`, `${handler.prefix}/health`]) {
+  // A wildcard, not `/:key`: Fastify answers 414 itself for a parameter over its `maxParamLength`
+  // (100 by default), and a key may have 255 characters. The handler matches the path itself.
+  for (const url of [base, `${base}/*`, `${handler.prefix}/health`]) {
     instance.route({ method: ['GET', 'POST', 'OPTIONS'], url, handler: serve });
   }
 }

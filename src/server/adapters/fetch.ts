@@ -22,3 +22,12 @@ export async function fromResponse(response: Response): Promise<{ status: number
   headers['content-length'] = String(body.byteLength);
   return { status: response.status, headers, body };
 }
+
+/**
+ * @internal The headers of an answer sent before the request's body was all received
+ * (a 413, say): `connection: close`, so that the client sends its next request
+ * on a new connection rather than on one that still carries this body's rest.
+ */
+export function unreadBodyCloses(req: { complete: boolean }, headers: Record<string, string>): Record<string, string> {
+  return req.complete ? headers : { ...headers, connection: 'close' };
+}

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { invalidOption, quietly, SteadyCartServerError } from '../errors';
 import { errorJson } from '../http/respond';
-import { fromResponse, toRequest } from './fetch';
+import { fromResponse, toRequest, unreadBodyCloses } from './fetch';
 
 /** A Fetch handler: `createCheckoutHandler`'s result, or any `(Request) => Promise<Response>`. */
 export type FetchHandler = ((request: Request) => Promise<Response>) & { matches?: (pathname: string) => boolean };
@@ -52,7 +52,7 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
     answer(handler, nodeReq, url)
       .then(fromResponse)
       .then(({ status, headers, body }) => {
-        res.writeHead(status, headers);
+        res.writeHead(status, unreadBodyCloses(req, headers));
         res.end(body);
       })
       .catch((err) => {
