@@ -41,7 +41,7 @@ Flags:
                          @opentelemetry/exporter-prometheus
   --help                 this text`;
 
-export const CHECK_HELP = `Usage: steadycart check URL [--region URL]... [--origin ORIGIN] [--order FILE] [--json]
+export const CHECK_HELP = `Usage: steadycart check URL [--region URL]... [--origin ORIGIN] [--order FILE] [--header "Name: value"]... [--json]
 
 Checks, one by one and with the evidence, that the checkout backend at URL
 keeps the wire contract: a key is required; a repeat replays the stored status and
@@ -58,11 +58,20 @@ Flags:
   --order FILE           a JSON order valid for this backend (default: a demo-shop order, token tok_ok)
   --json                 print {"checks": [{"name", "ok", "required", "evidence"}]}
   --timeout-ms N         per-request timeout (default 10000)
-  --checkout-path PATH   default /checkout (lookups are PATH/KEY)
+  --header "Name: value" a header the backend wants on every request, as the SDK's
+                         headers option sends it (repeatable; e.g. "Authorization: Bearer
+                         abc"): sent on every request but preflights, which name it in
+                         Access-Control-Request-Headers, as a browser's do
+  --checkout-path PATH   default /checkout
+  --lookup-path TEMPLATE the lookup path, with {key} once, as the SDK's paths.lookup
+                         (default: the checkout path, then /{key})
   --health-path PATH     default /health
   --help                 this text
 
 Exit status: 0 every required check passed; 1 a required check failed;
 2 the check could not run (unreachable URL, bad flags, unreadable order).
 Required checks are the wire contract's musts; its shoulds (quoted keys,
-Retry-After on 409, a replay header, max-age, health) are reported only.`;
+Retry-After on 409, a replay header, max-age, health) are reported only.
+"skip" is no verdict: the check did not apply (no --region, no --origin) or
+the run could not bring its case about (the order finished before the
+changed body was answered, so "while running" is not verified).`;

@@ -29,6 +29,16 @@
  *   sheds-burst           conforming, behind a limiter that answers 429 (no Retry-After) to a
  *                         POST whose key has one in flight, each first POST taking 2 s: the
  *                         burst's other 19 end on 429 after check's five tries: must pass
+ *   late-422              conforming as far as check can tell: a changed body is answered (422)
+ *                         only once its key's run has finished, so the burst's 422 says nothing
+ *                         of the running case: must pass, changed-body-422-while-running
+ *                         reported as not verified (skipped)
+ *   hides-contended-outcome  the outcome of a key that had concurrent requests is answered
+ *                         500 to every POST (the lookup still finds it): the burst gets no
+ *                         outcome, and one repeat ends on a 500
+ *   empty-outcome         conforming: the handler answers 204 with no body (stored as null)
+ *   methods-without-post  conforming: preflights' Access-Control-Allow-Methods lists GET and
+ *                         OPTIONS only (POST is CORS-safelisted: browsers allow it anyway)
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -41,11 +51,21 @@ export const ORIGIN = 'http://shop.localhost:8080';
 /**
  * The broken variants and the required checks each must fail: exactly
  * these (plus `regions: true` when the variant is two URLs); `warns`: the
- * advisory checks it fails among those the test watches (`cors-tracing`, `health`).
- * @type {Record<string, { fails: string[], warns?: string[], regions?: boolean, delayMs?: number }>}
+ * advisory checks it fails among those the test watches (`cors-tracing`, `health`);
+ * `skips`: checks it must report without a verdict (`skipped`); `evidence`:
+ * what those checks' evidence must match. `delayMs`: the handler holds each
+ * order that long and a contended one until its lookup (see holds()); with
+ * `holds: false`, just that long.
+ * @typedef {{ fails: string[], warns?: string[], skips?: string[], evidence?: Record<string, RegExp>, regions?: boolean, delayMs?: number, holds?: false, answer?: 'empty' }} VariantSpec
+ * @type {Record<string, VariantSpec>}
  */
 export const VARIANTS = {
-  correct: { fails: [], regions: true, delayMs: 400 },
+  correct: {
+    fails: [],
+    regions: true,
+    delayMs: 400,
+    evidence: { 'replay-identical': /again, byte for byte$/, 'changed-body-422-while-running': /: 422 .*the lookup sent once it was answered said 409: the key was still running$/ },
+  },
   'no-422': { fails: ['changed-body-422', 'changed-body-422-while-running'] },
   // delayMs: the handler holds each order, and a contended one until its lookup (see holds()).
   'busy-before-mismatch': { fails: ['changed-body-422-while-running'], delayMs: 400 },
@@ -56,9 +76,23 @@ export const VARIANTS = {
   'no-trace-headers': { fails: [], warns: ['cors-tracing'] },
   'runs-each-request': { fails: ['burst-one-outcome'] },
   'rate-limited': { fails: [] },
-  'jsonb-replay': { fails: [] },
+  'jsonb-replay': { fails: [], evidence: { 'replay-identical': /again, as equal JSON \(not byte for byte\)$/ } },
   'no-health': { fails: [], warns: ['health'] },
   'sheds-burst': { fails: [] },
+  'late-422': {
+    fails: [],
+    skips: ['changed-body-422-while-running'],
+    evidence: { 'changed-body-422-while-running': /^not verified: .*: 422 .*the lookup sent once it was answered said 200, not 409/ },
+    delayMs: 400,
+    holds: false,
+  },
+  'hides-contended-outcome': {
+    fails: ['burst-one-outcome'],
+    evidence: { 'burst-one-outcome': /no outcome for the key, after 1 repeat, the last answered 500 / },
+    delayMs: 400,
+  },
+  'empty-outcome': { fails: [], answer: 'empty' },
+  'methods-without-post': { fails: [] },
 };
 
 /** @typedef {(request: Request) => Promise<Response>} FetchHandler */
@@ -124,17 +158,21 @@ function holds() {
 }
 
 /**
- * A checkout handler on its own memory store, with a demo handler held by `holds` for at least `delayMs`.
- * @param {number} delayMs
+ * A checkout handler on its own memory store, with a demo handler taking the
+ * spec's `delayMs` (held by `hold` unless `holds: false`) and answering 201,
+ * or 204 without a body for `answer: 'empty'`.
+ * @param {VariantSpec} spec
  * @param {Holds} hold
  * @returns {FetchHandler}
  */
-function checkoutHandler(delayMs, hold) {
+function checkoutHandler(spec, hold) {
+  const delayMs = spec.delayMs ?? 0;
   return createCheckoutHandler({
     store: memoryStore(),
     cors: { origins: [ORIGIN] },
     handle: async (_order, { key }) => {
-      if (delayMs) await hold.hold(key, delayMs);
+      if (delayMs) await (spec.holds === false ? sleep(delayMs) : hold.hold(key, delayMs));
+      if (spec.answer === 'empty') return { status: 204 };
       return { status: 201, body: { orderId: `ord_${randomUUID()}`, key, status: 'confirmed' } };
     },
   });
@@ -346,8 +384,82 @@ function shedsBurst(inner) {
   };
 }
 
+/**
+ * A POST whose body differs from the one first seen for its key waits until
+ * the key has an outcome (its lookup no longer says 409), then goes on to be
+ * refused 422: the refusal only ever meets a finished key.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function late422(inner) {
+  /** @type {Map<string, string>} */
+  const first = new Map();
+  return async (request) => {
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    const body = await request.text();
+    if (!first.has(key)) first.set(key, body);
+    const lookupUrl = new URL(`/checkout/${encodeURIComponent(key)}`, request.url);
+    if (first.get(key) !== body) {
+      while ((await inner(new Request(lookupUrl))).status === 409) await sleep(50);
+    }
+    return inner(new Request(request.url, { method: 'POST', headers: request.headers, body }));
+  };
+}
+
+/**
+ * A key that had a POST arrive while another for it ran never tells its
+ * outcome to a POST: each 2xx for it is turned into a bare 500 (CORS headers
+ * kept). The lookup is left alone.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function hidesContendedOutcome(inner) {
+  /** @type {Map<string, number>} POSTs in flight per key */
+  const inFlight = new Map();
+  /** @type {Set<string>} */
+  const contended = new Set();
+  return async (request) => {
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    const before = inFlight.get(key) ?? 0;
+    if (before > 0) contended.add(key);
+    inFlight.set(key, before + 1);
+    /** @type {Response} */
+    let response;
+    try {
+      response = await inner(request);
+    } finally {
+      inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+    }
+    if (!contended.has(key) || response.status >= 300) return response;
+    const headers = new Headers(response.headers);
+    headers.delete('content-length');
+    headers.delete('idempotent-replayed');
+    return new Response(JSON.stringify({ error: 'internal' }), { status: 500, headers });
+  };
+}
+
+/**
+ * Preflights list only GET and OPTIONS in Access-Control-Allow-Methods.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function methodsWithoutPost(inner) {
+  return async (request) => {
+    const response = await inner(request);
+    if (request.method !== 'OPTIONS') return response;
+    const headers = new Headers(response.headers);
+    headers.set('access-control-allow-methods', 'GET, OPTIONS');
+    return new Response(response.body, { status: response.status, headers });
+  };
+}
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
+  'late-422': late422,
+  'hides-contended-outcome': hidesContendedOutcome,
+  'methods-without-post': methodsWithoutPost,
   'no-health': noHealth,
   'sheds-burst': shedsBurst,
   'jsonb-replay': jsonbReplay,
@@ -389,11 +501,10 @@ async function serveOn(handler) {
 export async function startVariant(name) {
   const spec = VARIANTS[name];
   if (!spec) throw new Error(`unknown variant ${name}`);
-  const delayMs = spec.delayMs ?? 0;
   const hold = holds();
   const wrap = WRAPPERS[name] ?? ((/** @type {FetchHandler} */ h) => h);
-  const shared = hold.observe(wrap(checkoutHandler(delayMs, hold)));
-  const handlers = spec.regions ? [shared, name === 'split-regions' ? checkoutHandler(delayMs, hold) : shared] : [shared];
+  const shared = hold.observe(wrap(checkoutHandler(spec, hold)));
+  const handlers = spec.regions ? [shared, name === 'split-regions' ? checkoutHandler(spec, hold) : shared] : [shared];
   const servers = await Promise.all(handlers.map(serveOn));
   return { urls: servers.map((s) => s.url), close: async () => void (await Promise.all(servers.map((s) => s.close()))) };
 }

@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { createCheckoutHandler, memoryStore, toNodeListener } from '../../dist/server.mjs';
 import { CLI, startServe } from '../../examples/demo-shop/lib/serve-process.mjs';
 import { ORIGIN, VARIANTS, startVariant } from './broken-backends.mjs';
 import { serviceUrl, tempDir } from './processes.mjs';
@@ -79,6 +80,8 @@ function assertPasses(result, expect) {
   for (const name of ['changed-body-422-while-running', 'lookup-while-running']) {
     assert.match(result.byName[name].evidence, /after a 409/, `${name} was not exercised while the key ran: ${result.byName[name].evidence}`);
   }
+  // Its 422 met the key still running, as the lookup sent after it showed: a verdict, not a skip.
+  assert.ok(!result.byName['changed-body-422-while-running'].skipped, result.byName['changed-body-422-while-running'].evidence);
   for (const name of ['region-lookup', 'region-replay']) assert.equal(!result.byName[name].skipped, expect.regions, name);
   for (const name of ['cors-preflight', 'cors-headers', 'cors-tracing']) assert.ok(!result.byName[name].skipped && result.byName[name].ok, name);
 }
@@ -152,7 +155,9 @@ describe('check fails against a broken backend, naming the broken rule', () => {
       assert.equal(result.code, spec.fails.length ? 1 : 0);
       const warns = spec.warns ?? [];
       for (const advisory of ['cors-tracing', 'health']) assert.equal(result.byName[advisory].ok, !warns.includes(advisory), result.byName[advisory].evidence);
-      if (spec.delayMs) {
+      for (const check of spec.skips ?? []) assert.equal(result.byName[check].skipped, true, `${check} should have no verdict: ${result.byName[check].evidence}`);
+      for (const [check, evidence] of Object.entries(spec.evidence ?? {})) assert.match(result.byName[check].evidence, evidence, check);
+      if (spec.delayMs && spec.holds !== false) {
         // The probes met the key still running (the backend holds it until its lookup is answered).
         assert.match(result.byName['lookup-while-running'].evidence, /^lookup after a 409 for the key: (409|404) /, result.byName['lookup-while-running'].evidence);
       }
@@ -188,7 +193,103 @@ describe('check reads at most 1 MiB of an answer', () => {
   });
 });
 
+describe('check --header and --lookup-path: a backend that wants a token and looks orders up elsewhere', () => {
+  const TOKEN = 'Bearer check-token';
+  /**
+   * A conforming backend answering 401 to any request but a preflight without
+   * `Authorization: Bearer check-token`, with lookups at /orders/by-key/{key}.
+   * `allowsAuthorization`: its preflights allow the Authorization header.
+   * @param {boolean} allowsAuthorization
+   */
+  async function tokenBackend(allowsAuthorization) {
+    const cors = { origins: [ORIGIN], ...(allowsAuthorization ? { allowHeaders: ['Authorization'] } : {}) };
+    const inner = createCheckoutHandler({ store: memoryStore(), cors, handle: async (_order, { key }) => ({ status: 201, body: { key } }) });
+    /** @type {{ method: string, path: string, authorization: string | null, requested: string | null }[]} */
+    const seen = [];
+    /** @param {Request} request */
+    const handler = async (request) => {
+      const url = new URL(request.url);
+      seen.push({ method: request.method, path: url.pathname, authorization: request.headers.get('authorization'), requested: request.headers.get('access-control-request-headers') });
+      if (request.method !== 'OPTIONS' && request.headers.get('authorization') !== TOKEN) {
+        return Response.json({ error: 'unauthorized' }, { status: 401, headers: { 'Access-Control-Allow-Origin': ORIGIN, 'Access-Control-Expose-Headers': 'Retry-After' } });
+      }
+      const byKey = /^\/orders\/by-key\/([^/]+)$/.exec(url.pathname);
+      if (byKey) return inner(new Request(new URL(`/checkout/${byKey[1]}`, url), { headers: request.headers }));
+      if (url.pathname.startsWith('/checkout/')) return Response.json({ error: 'not_here' }, { status: 400 });
+      return inner(request);
+    };
+    const server = http.createServer(toNodeListener(handler));
+    await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+    after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+    return { url: `http://127.0.0.1:${port}`, seen };
+  }
+  const flags = ['--header', `Authorization: ${TOKEN}`, '--lookup-path', '/orders/by-key/{key}', '--origin', ORIGIN];
+
+  test('passes with both; every request but the preflights carried the header, which the preflights named', { timeout: 3 * 60_000 }, async () => {
+    const backend = await tokenBackend(true);
+    const result = await checkJson([backend.url, ...flags]);
+    assert.deepEqual(result.failed, [], summary(result.checks));
+    assert.equal(result.code, 0);
+    const preflights = backend.seen.filter((r) => r.method === 'OPTIONS');
+    const others = backend.seen.filter((r) => r.method !== 'OPTIONS');
+    assert.ok(preflights.length > 0 && preflights.every((r) => r.authorization === null && /\bauthorization\b/.test(r.requested ?? '')), JSON.stringify(preflights));
+    assert.ok(others.every((r) => r.authorization === TOKEN), JSON.stringify(others.filter((r) => r.authorization !== TOKEN)));
+    assert.ok(others.some((r) => r.path.startsWith('/orders/by-key/')) && !others.some((r) => r.path.startsWith('/checkout/')), 'lookups on the --lookup-path');
+    assert.match(result.byName['cors-preflight'].evidence, /allowed content-type, idempotency-key, steadycart-attempt, authorization /);
+  });
+
+  test('a preflight that does not allow the header fails cors-preflight, naming it', { timeout: 3 * 60_000 }, async () => {
+    const backend = await tokenBackend(false);
+    const result = await checkJson([backend.url, ...flags]);
+    assert.deepEqual(result.failed, ['cors-preflight'], summary(result.checks));
+    assert.match(result.byName['cors-preflight'].evidence, /Access-Control-Allow-Headers lacks authorization/);
+  });
+
+  test('without --header, the backend\'s 401s fail the run', { timeout: 3 * 60_000 }, async () => {
+    const backend = await tokenBackend(true);
+    const result = await checkJson([backend.url, '--lookup-path', '/orders/by-key/{key}']);
+    assert.equal(result.code, 1);
+    assert.ok(result.failed.includes('lookup-unknown-404'), summary(result.checks));
+  });
+
+  test('malformed values are usage errors: no colon, a header of the SDK\'s own, Origin, a template without {key} or with two', async () => {
+    const bad = [
+      ['--header', 'Authorization'],
+      ['--header', 'Idempotency-Key: k'],
+      ['--header', 'Origin: http://x.localhost'],
+      ['--lookup-path', '/orders/by-key'],
+      ['--lookup-path', '/orders/{key}/{key}'],
+      ['--lookup-path', 'orders/{key}'],
+    ];
+    for (const args of bad) {
+      const run = await runCheck(['http://127.0.0.1:9', ...args]);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /^steadycart: --(header|lookup-path)/, args.join(' '));
+    }
+  });
+});
+
+describe('check names the likely cause of a first order refused 404 or 405', () => {
+  test('a URL that is the checkout URL, not the base URL: the hint names the base URL and --checkout-path, not --order', { timeout: 3 * 60_000 }, async () => {
+    const variant = await startVariant('correct');
+    after(() => variant.close());
+    const checkoutUrl = `${variant.urls[0]}/checkout`;
+    const result = await checkJson([checkoutUrl]);
+    const evidence = result.byName['order-answered'].evidence;
+    assert.match(evidence, /: 40[45] .*no checkout route at \S+\/checkout\/checkout\? URL must be the backend's base URL.*--checkout-path/, evidence);
+    assert.doesNotMatch(evidence, /--order/, evidence);
+  });
+});
+
 describe('check exits 2 when it cannot run', () => {
+  test('a port fetch refuses (the Fetch standard\'s blocked ports, 6000 among them): the message says so', async () => {
+    const run = await runCheck(['http://127.0.0.1:6000', '--json']);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /127\.0\.0\.1:6000.*bad port: port 6000 is on the Fetch standard's list of blocked ports.*another port/);
+  });
+
   test('an unreachable URL', async () => {
     // A port that was free a moment ago: nothing listens there.
     const probe = http.createServer();

@@ -106,6 +106,21 @@ describe('serve: the demo PSP and the ledger', () => {
     );
   });
 
+  test('the PSP\'s records are out of reach of client keys: psp:KEY of a charged KEY looks up 404 and places an order of its own', { timeout: 60_000 }, async () => {
+    const ledger = join(tempDir('serve-psp-keys'), 'ledger.jsonl');
+    const server = await startServe({ store: 'memory', ledger });
+    after(() => server.stop());
+    const key = randomUUID();
+    assert.equal((await postOrder(server.url, key, demoOrder('ref-charged'))).status, 201);
+    const lookalike = `psp:${key}`;
+    const found = await lookup(server.url, lookalike);
+    assert.equal(found.status, 404, `no client used ${lookalike}: ${found.status} ${found.text}`);
+    const placed = await postOrder(server.url, lookalike, demoOrder('ref-lookalike'));
+    assert.equal(placed.status, 201, placed.text);
+    assert.equal(JSON.parse(placed.text).key, lookalike);
+    assert.deepEqual(readLedger(ledger).map((line) => [line.key, line.charged]), [[key, true], [lookalike, true]]);
+  });
+
   test('a key the PSP saw before is not charged again: crash after the charge, restart, retry: charged true then false', { timeout: 8 * 60_000 }, async () => {
     const dir = tempDir('serve-psp');
     const store = `pglite:${join(dir, 'data')}`;

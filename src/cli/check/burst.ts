@@ -7,7 +7,7 @@
 import { excerpt, statusText, type Exchange } from './http';
 import { freshKey, lookup, postOrder, type CheckContext } from './context';
 import { describeOutcome, difference, isOutcomeStatus, isTryLater, outcomeOf, sameOutcome, type Outcome } from './outcome';
-import { must, should, type CheckResult } from './result';
+import { must, should, skipped, type CheckResult } from './result';
 import { retryAfterMs } from '../../transport/backoff';
 
 export const BURST_SIZE = 20;
@@ -17,9 +17,23 @@ const FOLLOW_UP_WAIT_CAP_MS = 1000;
 
 interface InFlightProbes {
   changed: Exchange;
+  /**
+   * Sent once `changed` was answered: its 409 shows the key was still running
+   * when `changed` was answered, the only proof that a 422 there was the
+   * running case and not a finished key's.
+   */
   lookup: Exchange;
   /** Burst requests still unanswered when the probes were sent. */
   pending: number;
+}
+
+/** The sequential repeats made when no burst answer was the outcome. */
+interface FollowUp {
+  outcome: Outcome | null;
+  /** How many were sent: fewer than {@link FOLLOW_UPS} when one answered neither 409 nor try-later. */
+  repeats: number;
+  /** The last repeat's answer. */
+  last: Exchange;
 }
 
 /**
@@ -60,11 +74,12 @@ export async function burst(ctx: CheckContext, marksReplays: boolean): Promise<C
       pending: 0,
     };
 
-  const outcome = answers.map(outcomeOf).find((o) => o !== null) ?? (await followUp(ctx, key, bodies.body));
+  const fromBurst = answers.map(outcomeOf).find((o) => o !== null) ?? null;
+  const followed = fromBurst ? null : await followUp(ctx, key, bodies.body);
   const busy = answers.filter((x) => x.status === 409);
   const counts = tally(answers);
   return [
-    oneOutcome(answers, outcome, counts, marksReplays),
+    oneOutcome(answers, fromBurst ?? followed?.outcome ?? null, counts, marksReplays, followed),
     busy.length === 0
       ? should('busy-retry-after', true, 'no 409 in the burst: nothing to check')
       : should(
@@ -77,17 +92,26 @@ export async function burst(ctx: CheckContext, marksReplays: boolean): Promise<C
   ];
 }
 
-/** Asks again, one request at a time, until the burst's key has an outcome. */
-async function followUp(ctx: CheckContext, key: string, body: string): Promise<Outcome | null> {
-  for (let i = 0; i < FOLLOW_UPS; i++) {
-    const x = await postOrder(ctx, ctx.primary, 'repeat after an all-409 burst', key, body, 2 + i);
-    const o = outcomeOf(x);
-    // Still running (409) or shed (a try-later answer after its own tries): ask again.
-    if (o || (x.status !== 409 && !isTryLater(x))) return o;
-    const wait = Math.min(FOLLOW_UP_WAIT_CAP_MS, retryAfterMs(x.headers['retry-after']) || 200);
+/**
+ * Asks again, one request at a time, until the burst's key has an outcome,
+ * at most {@link FOLLOW_UPS} times. Only a key still running (409) or a shed
+ * request (a try-later answer after its own tries) is asked again: any other
+ * answer (a 500) is the backend's last word on it.
+ */
+async function followUp(ctx: CheckContext, key: string, body: string): Promise<FollowUp> {
+  for (let repeats = 1; ; repeats++) {
+    const last = await postOrder(ctx, ctx.primary, 'repeat after a burst without an outcome', key, body, 1 + repeats);
+    const outcome = outcomeOf(last);
+    const askAgain = !outcome && (last.status === 409 || isTryLater(last));
+    if (!askAgain || repeats === FOLLOW_UPS) return { outcome, repeats, last };
+    const wait = Math.min(FOLLOW_UP_WAIT_CAP_MS, retryAfterMs(last.headers['retry-after']) || 200);
     await new Promise((r) => setTimeout(r, wait));
   }
-  return null;
+}
+
+/** `after 1 repeat, the last answered 500 …`: how the repeats ended, for evidence. */
+function describeFollowUp(f: FollowUp): string {
+  return `after ${f.repeats} repeat${f.repeats === 1 ? '' : 's'}, the last answered ${statusText(f.last)} ${excerpt(f.last.body)}`;
 }
 
 function tally(answers: readonly Exchange[]): string {
@@ -96,9 +120,9 @@ function tally(answers: readonly Exchange[]): string {
   return [...by].map(([s, n]) => `${n}x ${s}`).join(', ');
 }
 
-function oneOutcome(answers: readonly Exchange[], outcome: Outcome | null, counts: string, marksReplays: boolean): CheckResult {
+function oneOutcome(answers: readonly Exchange[], outcome: Outcome | null, counts: string, marksReplays: boolean, followed: FollowUp | null): CheckResult {
   const head = `${BURST_SIZE} concurrent POSTs, one key: ${counts}`;
-  if (!outcome) return must('burst-one-outcome', false, `${head}; no outcome for the key, even after ${FOLLOW_UPS} repeats`);
+  if (!outcome) return must('burst-one-outcome', false, `${head}; no outcome for the key${followed ? `, ${describeFollowUp(followed)}` : ''}`);
   // 409 (still running) and a try-later answer (not processed: a limiter shedding the burst) are no outcome.
   const odd = answers.filter((x) => x.status !== 409 && !isTryLater(x) && !sameOutcome(x, outcome));
   const distinct = new Set(answers.filter((x) => isOutcomeStatus(x.status)).map((x) => `${x.status} ${x.body.toString('base64')}`));
@@ -110,9 +134,22 @@ function oneOutcome(answers: readonly Exchange[], outcome: Outcome | null, count
   return must('burst-one-outcome', true, `${head}; every answer was 409, try-later or the one outcome ${describeOutcome(outcome)}`);
 }
 
+/**
+ * `changed-body-422-while-running`. Any answer but 422 breaks the rule (a
+ * 409 is the running key answered before its body was compared). A 422 keeps
+ * it only if the key was still running when it came, as the lookup sent next
+ * shows with a 409; else a fast handler may have finished first, and the
+ * 422 is the finished key's (changed-body-422's case): no verdict.
+ */
 function changedWhileRunning(p: InFlightProbes, seenRunning: boolean): CheckResult {
+  const name = 'changed-body-422-while-running';
   const when = seenRunning ? `sent after a 409, with ${p.pending} burst requests unanswered` : 'sent after the burst: no 409 showed the key running';
-  return must('changed-body-422-while-running', p.changed.status === 422, `changed body for the burst's key (${when}): ${statusText(p.changed)} ${excerpt(p.changed.body)}`);
+  const answer = `changed body for the burst's key (${when}): ${statusText(p.changed)} ${excerpt(p.changed.body)}`;
+  if (p.changed.status === 409) return must(name, false, `${answer}: the key's run was answered before the body was compared; 422 must come first`);
+  if (p.changed.status !== 422) return must(name, false, `${answer}: expected 422`);
+  const next = `the lookup sent once it was answered said ${statusText(p.lookup)}`;
+  if (p.lookup.status === 409) return must(name, true, `${answer}; ${next}: the key was still running`);
+  return skipped(name, `${answer}, but ${next}, not 409: the key may have finished before the 422, which then shows only changed-body-422`, 'not verified');
 }
 
 function lookupWhileRunning(p: InFlightProbes, seenRunning: boolean): CheckResult {

@@ -51,12 +51,21 @@ export class Prober {
     private readonly timeoutMs: number,
     /** Sent as `Origin` on every request when set (`--origin`). */
     private readonly origin: string | null,
+    /**
+     * The merchant's own headers (`--header`), sent with every request but
+     * preflights: a browser's preflight carries none of them, only their names.
+     */
+    private readonly merchantHeaders: Readonly<Record<string, string>> = {},
   ) {}
 
   /** Sends one probe; never throws: a failure is an exchange with `error`. */
   async send(probe: Probe): Promise<Exchange> {
     const started = performance.now();
-    const headers: Record<string, string> = { ...(this.origin ? { Origin: this.origin } : {}), ...probe.headers };
+    const headers: Record<string, string> = {
+      ...(this.origin ? { Origin: this.origin } : {}),
+      ...(probe.method === 'OPTIONS' ? {} : this.merchantHeaders),
+      ...probe.headers,
+    };
     let exchange: Exchange;
     try {
       const res = await fetch(probe.url, {
@@ -69,7 +78,7 @@ export class Prober {
       const body = await readCapped(res);
       exchange = { probe, status: res.status, headers: Object.fromEntries(res.headers), body, error: null, ms: 0 };
     } catch (err) {
-      exchange = { probe, status: null, headers: {}, body: Buffer.alloc(0), error: describeFailure(err, this.timeoutMs), ms: 0 };
+      exchange = { probe, status: null, headers: {}, body: Buffer.alloc(0), error: describeFailure(err, probe.url, this.timeoutMs), ms: 0 };
     }
     exchange.ms = Math.round(performance.now() - started);
     this.exchanges.push(exchange);
@@ -77,9 +86,13 @@ export class Prober {
   }
 }
 
-function describeFailure(err: unknown, timeoutMs: number): string {
+function describeFailure(err: unknown, url: string, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  // Fetch's own refusal, before any connection: browsers refuse these ports too, so no page could reach the backend there.
+  if (e.cause?.message === 'bad port') {
+    return `bad port: port ${new URL(url).port} is on the Fetch standard's list of blocked ports, which fetch (and every browser) refuses to connect to; serve the backend on another port`;
+  }
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
 }
 

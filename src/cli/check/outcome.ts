@@ -29,17 +29,34 @@ export function outcomeOf(x: Exchange): Outcome | null {
 export const describeOutcome = (o: Outcome): string => `${o.status} ${excerpt(o.body)}`;
 
 /**
- * True when an answer is the outcome again: the same status and the same body,
- * byte for byte or as equal JSON. The contract asks for the stored status and
- * body, which the SDK reads as JSON: a backend that keeps it in a `jsonb`
- * column and writes it back with its keys in another order conforms
- * (docs/backend-contract.md, "What you must store").
+ * How an answer is the outcome again: the same status and the same body,
+ * `bytes` for byte or `json` as equal JSON; null when it is not. The contract
+ * asks for the stored status and body, which the SDK reads as JSON: a backend
+ * that keeps it in a `jsonb` column and writes it back with its keys in
+ * another order conforms (docs/backend-contract.md, "What you must store").
  */
-export const sameOutcome = (x: Exchange, o: Outcome): boolean => x.status === o.status && (x.body.equals(o.body) || sameJson(x.body, o.body));
+export function outcomeMatch(x: Exchange, o: Outcome): 'bytes' | 'json' | null {
+  if (x.status !== o.status) return null;
+  if (x.body.equals(o.body)) return 'bytes';
+  return isDeepStrictEqual(bodyAsSdkReadsIt(x.body), bodyAsSdkReadsIt(o.body)) ? 'json' : null;
+}
 
-function sameJson(a: Buffer, b: Buffer): boolean {
-  const [p, q] = [jsonOf(a), jsonOf(b)];
-  return p !== undefined && q !== undefined && isDeepStrictEqual(p, q);
+/** True when an answer is the outcome again (see {@link outcomeMatch}). */
+export const sameOutcome = (x: Exchange, o: Outcome): boolean => outcomeMatch(x, o) !== null;
+
+/**
+ * A body as the SDK reads an answer's (src/transport/http.ts): its text
+ * (a UTF-8 BOM dropped, as `Response.text()` does), empty text as null, JSON
+ * as its value, any other text as that string.
+ */
+export function bodyAsSdkReadsIt(body: Buffer): unknown {
+  const text = new TextDecoder().decode(body);
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** A "not processed; try later" answer (408, 425, 429, 503): no outcome, and none to compare. */
@@ -53,8 +70,9 @@ export function difference(x: Exchange, o: Outcome): string {
 
 /**
  * Checks a lookup answer against the outcome: 200 `{"status", "body"}` with
- * the stored status and the stored body (compared as JSON). Null when it
- * matches, else what is wrong.
+ * the stored status and the stored body, compared with the POST's body as
+ * the SDK read it (an empty one, of a 204, as null). Null when it matches,
+ * else what is wrong.
  */
 export function lookupMismatch(x: Exchange, o: Outcome): string | null {
   if (x.status !== 200) return `lookup answered ${statusText(x)} ${excerpt(x.body)}, not 200`;
@@ -63,8 +81,7 @@ export function lookupMismatch(x: Exchange, o: Outcome): string | null {
     return `lookup answered 200 ${excerpt(x.body)}: not the {"status", "body"} wrapper`;
   }
   if (wrapped.status !== o.status) return `lookup says status ${JSON.stringify(wrapped.status)} where the POST answered ${o.status}`;
-  const posted = jsonOf(o.body);
-  if (posted === undefined || !isDeepStrictEqual(wrapped.body, posted)) {
+  if (!isDeepStrictEqual(wrapped.body, bodyAsSdkReadsIt(o.body))) {
     return `lookup body ${excerpt(Buffer.from(JSON.stringify(wrapped.body)))} differs from the POST's ${excerpt(o.body)}`;
   }
   return null;

@@ -8,7 +8,11 @@ export interface CheckResult {
   required: boolean;
   /** What was sent and what came back, in words. */
   evidence: string;
-  /** Present (true) when the check did not apply to this run, e.g. CORS without `--origin`. */
+  /**
+   * Present (true) when the check did not apply to this run (CORS without
+   * `--origin`) or the run could not bring about the case it is about (a key
+   * seen running): no verdict either way.
+   */
   skipped?: true;
 }
 
@@ -18,8 +22,8 @@ export const must = (name: string, ok: boolean, evidence: string): CheckResult =
 /** A verdict for a should. */
 export const should = (name: string, ok: boolean, evidence: string): CheckResult => ({ name, ok, required: false, evidence });
 
-/** A check that did not apply to this run. */
-export const skipped = (name: string, why: string): CheckResult => ({ name, ok: true, required: false, evidence: `not run: ${why}`, skipped: true });
+/** A check without a verdict in this run; the evidence opens with `lead` ("not run", "not verified"). */
+export const skipped = (name: string, why: string, lead = 'not run'): CheckResult => ({ name, ok: true, required: false, evidence: `${lead}: ${why}`, skipped: true });
 
 /** True when every required check passed. */
 export const allRequiredPass = (results: readonly CheckResult[]): boolean => results.every((r) => r.ok || !r.required);

@@ -26,6 +26,10 @@ export interface CheckOptions {
   timeoutMs: number;
   checkoutPath: string;
   healthPath: string;
+  /** `--lookup-path`, a template with `{key}` once; null: the checkout path, then `/{key}`. */
+  lookupPath: string | null;
+  /** `--header`: sent with every request (lower-case names), named in preflights. */
+  headers: Record<string, string>;
 }
 
 /** Every check, in the order reported. */
@@ -57,9 +61,9 @@ export const CHECK_NAMES = [
  * `ORDER_FILE`) when the run cannot start.
  */
 export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
-  const at = (url: string) => targetOf(url, options.checkoutPath, options.healthPath);
+  const at = (url: string) => targetOf(url, options.checkoutPath, options.healthPath, options.lookupPath);
   const ctx: CheckContext = {
-    prober: new Prober(options.timeoutMs, options.origin),
+    prober: new Prober(options.timeoutMs, options.origin, options.headers),
     primary: at(options.url),
     regions: options.regions.map(at),
     orders: await orderSource(options.orderFile),
@@ -85,7 +89,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   if (!ctx.regions.length) for (const name of ['region-lookup', 'region-replay']) results.push(skipped(name, 'no --region given'));
 
   results.push(...(await burst(ctx, marksReplays)));
-  if (options.origin) results.push(...(await preflights(ctx, options.origin)));
+  if (options.origin) results.push(...(await preflights(ctx, options.origin, Object.keys(options.headers))));
   results.push(await health(ctx, options.origin ?? undefined));
   // These two look back at every exchange of the run.
   if (options.origin) results.push(responseHeaders(ctx.prober.exchanges, options.origin));

@@ -1,13 +1,14 @@
 /**
  * The checks on one processed order: a key is required, the outcome replays
- * byte for byte (also for the quoted key form), a changed body is 422, and
- * the lookup answers the outcome wrapped, or 404 for a key never seen.
+ * (byte for byte or as equal JSON; also for the quoted key form), a changed
+ * body is 422, and the lookup answers the outcome wrapped, or 404 for a key
+ * never seen.
  */
 import { CliError } from '../errors';
 import { excerpt, statusText } from './http';
 import { freshKey, lookup, postOrder, type CheckContext } from './context';
 import type { OrderBodies } from './order';
-import { describeOutcome, difference, lookupMismatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
+import { describeOutcome, difference, lookupMismatch, outcomeMatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
 import { must, should, type CheckResult } from './result';
 import type { Target } from './target';
 
@@ -48,17 +49,25 @@ export async function placeFirst(ctx: CheckContext): Promise<{ result: CheckResu
     const evidence = `POST with a fresh key answered ${statusText(x)} ${excerpt(x.body)}: neither 2xx nor a refusal (4xx), so no outcome to replay`;
     return { result: must('order-answered', false, evidence), placed: null };
   }
-  const hint = outcome.status >= 400 ? ' (a refusal: is --order a valid order for this backend?)' : '';
-  return { result: must('order-answered', true, `POST with key ${key}: ${describeOutcome(outcome)}${hint}`), placed: { key, bodies, outcome } };
+  return { result: must('order-answered', true, `POST with key ${key}: ${describeOutcome(outcome)}${refusalHint(ctx, outcome.status)}`), placed: { key, bodies, outcome } };
+}
+
+/** Why a first order may have been refused: no such route (404, 405), or an order this backend does not take. */
+function refusalHint(ctx: CheckContext, status: number): string {
+  if (status === 404 || status === 405) {
+    return ` (no checkout route at ${ctx.primary.checkout}? URL must be the backend's base URL, to which check adds --checkout-path, default /checkout: set that flag if orders go elsewhere)`;
+  }
+  return status >= 400 ? ' (a refusal: is --order a valid order for this backend?)' : '';
 }
 
 /** `replay-identical` and `replay-header`: the same key and body again. */
 export async function replay(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult[]> {
   const x = await postOrder(ctx, ctx.primary, 'repeat', placed.key, placed.bodies.body, 2);
-  const same = sameOutcome(x, placed.outcome);
+  const match = outcomeMatch(x, placed.outcome);
+  const how = match === 'bytes' ? 'byte for byte' : 'as equal JSON (not byte for byte)';
   const flag = x.headers['idempotent-replayed'];
   return [
-    must('replay-identical', same, same ? `repeat answered ${describeOutcome(placed.outcome)} again, byte for byte` : `repeat ${difference(x, placed.outcome)}`),
+    must('replay-identical', match !== null, match ? `repeat answered ${describeOutcome(placed.outcome)} again, ${how}` : `repeat ${difference(x, placed.outcome)}`),
     should('replay-header', flag === 'true', `Idempotent-Replayed on the repeat: ${flag === undefined ? 'absent' : JSON.stringify(flag)}`),
   ];
 }

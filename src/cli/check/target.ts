@@ -10,8 +10,13 @@ export interface Target {
   lookup(key: string): string;
 }
 
-/** The endpoint at `base`, with its checkout and health paths. */
-export function targetOf(base: string, checkoutPath: string, healthPath: string): Target {
+/**
+ * The endpoint at `base`, with its checkout and health paths. `lookupPath`:
+ * a template holding `{key}` once, as the SDK's `paths.lookup`; null: the
+ * checkout path, then `/{key}`.
+ */
+export function targetOf(base: string, checkoutPath: string, healthPath: string, lookupPath: string | null): Target {
   const checkout = base + checkoutPath;
-  return { base, checkout, health: base + healthPath, lookup: (key) => `${checkout}/${encodeURIComponent(key)}` };
+  const lookup = lookupPath === null ? (key: string) => `${checkout}/${encodeURIComponent(key)}` : (key: string) => base + lookupPath.replace('{key}', encodeURIComponent(key));
+  return { base, checkout, health: base + healthPath, lookup };
 }

@@ -2,7 +2,7 @@
  * The demo payment service provider: it charges `tok_ok`, declines every
  * other token, and, like a real PSP with idempotency keys, never charges one
  * key twice. The keys it has charged live in the idempotency store itself
- * (as `psp:<key>` records), so every region sharing the store shares them,
+ * (as `psp/<key>` records), so every region sharing the store shares them,
  * and they survive a crash of the process.
  */
 import type { IdempotencyStore } from '../../server/store/types';
@@ -19,8 +19,12 @@ export type PspVerdict =
   /** The token does not pay (or the key is claimed by a foreign record): nothing charged. */
   | { kind: 'declined' };
 
-/** A store record name for the PSP's claim on `key`. */
-const claimOf = (key: string) => `psp:${key}`;
+/**
+ * A store record name for the PSP's claim on `key`. The `/` is not a key
+ * character (src/server/http/key.ts), so no client key names a claim: its
+ * POST and lookup cannot meet the PSP's records.
+ */
+const claimOf = (key: string) => `psp/${key}`;
 /** Every claim has this fingerprint: a claim record with another one is not the PSP's. */
 const CLAIM_FINGERPRINT = '0000000000000000000000000000000000000000000000000000000000000000';
 
@@ -35,7 +39,7 @@ export function demoPsp(store: IdempotencyStore, retentionMs: number) {
       if (token !== CHARGING_TOKEN) return { kind: 'declined' };
       const claim = await store.reserve(claimOf(key), CLAIM_FINGERPRINT, { leaseMs: retentionMs, retentionMs });
       if (claim.kind === 'acquired') return { kind: 'charged' };
-      // A record under this name that is not a claim (a client used "psp:…" as its own key): refuse, charge nothing.
+      // A record under this name that is not a claim (no client key can name one, but the store is shared): refuse, charge nothing.
       if (claim.kind === 'mismatch') return { kind: 'declined' };
       return { kind: 'already-charged' };
     },
