@@ -1,10 +1,17 @@
-import { openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { SteadyCartServerError } from '../errors';
 
 /** A held lock file; `release` removes it (also run at process exit). */
 export interface LockFile {
   release(): void;
 }
+
+/** A lock file without a pid in it is being written for at most this long; older, it is stale. */
+const WRITING_MS = 1000;
+/** The pause before looking again at a lock file being written or taken over. */
+const PAUSE_MS = 20;
+/** Rounds of `lockFile`: enough to wait out a file being written (WRITING_MS) several times. */
+const ROUNDS = 150;
 
 const alive = (pid: number): boolean => {
   try {
@@ -15,50 +22,117 @@ const alive = (pid: number): boolean => {
   }
 };
 
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/** The lock is taken in a synchronous call (the store's constructor): so is its pause. */
+const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PAUSE_MS);
+
+let created = 0;
+
+/**
+ * Creates `path` holding this process's pid; false when it exists. The file
+ * is written under a name of its own, then linked to `path` (atomic, and
+ * refused if `path` exists), so that no reader ever sees it empty. On a file
+ * system without hard links, it is created, then written.
+ */
+function create(path: string): boolean {
+  const own = `${path}.${process.pid}-${created++}`;
+  writeFileSync(own, String(process.pid));
+  try {
+    linkSync(own, path);
+    return true;
+  } catch (err) {
+    if (code(err) == 'EEXIST') return false;
+    if (!['EPERM', 'ENOTSUP', 'ENOSYS'].includes(code(err) ?? '')) throw err;
+  } finally {
+    rmSync(own, { force: true });
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (err) {
+    if (code(err) == 'EEXIST') return false;
+    throw err;
+  }
+  writeSync(fd, String(process.pid));
+  closeSync(fd);
+  return true;
+}
+
+/**
+ * Who holds `path` (null when there is no such file): its text, the pid in it,
+ * and whether it is live: its process runs, or, without a pid, it was written
+ * within `WRITING_MS` (its creator may be writing it still).
+ */
+function holderOf(path: string): { text: string; pid: number; live: boolean } | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    const pid = text ? Number(text) : NaN;
+    const live = Number.isInteger(pid) && pid > 0 ? alive(pid) : Date.now() - statSync(path).mtimeMs < WRITING_MS;
+    return { text, pid, live };
+  } catch (err) {
+    if (code(err) == 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * Removes `path` if it still holds `stale`. Only the holder of the takeover
+ * file `path.takeover` may remove a stale lock, and it checks the lock again
+ * first: so no process removes a lock that another one has just taken in
+ * its place. A takeover file left by a process that died taking over is
+ * stale too, and is removed the same way, one level up.
+ */
+function removeStale(path: string, stale: string, depth = 0): void {
+  const token = `${path}.takeover`;
+  if (create(token)) {
+    try {
+      if (holderOf(path)?.text === stale) unlinkSync(path);
+    } finally {
+      rmSync(token, { force: true });
+    }
+    return;
+  }
+  const taker = holderOf(token);
+  // Another process is taking over: the next round sees what it left.
+  if (taker?.live) pause();
+  else if (taker && depth < 2) removeStale(token, taker.text, depth + 1);
+}
+
 /**
  * Takes `path` exclusively for this process, writing its pid. A lock left by a
- * process that no longer runs (killed with -9) is taken over; one held by a live
- * process, this one included, throws `STORE_LOCKED`.
+ * process that no longer runs (killed with -9) is taken over, by one process
+ * only when several try at once; one held by a live process, this one
+ * included, throws `STORE_LOCKED`.
  */
 export function lockFile(path: string, what: string): LockFile {
-  for (let round = 0; round < 3; round++) {
-    let fd: number;
-    try {
-      fd = openSync(path, 'wx');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code != 'EEXIST') throw err;
-      let pid = NaN;
-      try {
-        pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      } catch {
-        // Removed meanwhile, or being written: try again.
-      }
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new SteadyCartServerError('STORE_LOCKED', `${what} is in use by process ${pid} (lock file ${path})`);
-      }
-      if (Number.isNaN(pid) && round == 0) continue;
-      try {
-        unlinkSync(path);
-      } catch {
-        // Another process took the stale lock over first; the next round sees its pid.
-      }
-      continue;
+  for (let round = 0; round < ROUNDS; round++) {
+    if (create(path)) return held(path);
+    const holder = holderOf(path);
+    // Released meanwhile: take it.
+    if (!holder) continue;
+    if (holder.live && holder.pid > 0) {
+      throw new SteadyCartServerError('STORE_LOCKED', `${what} is in use by process ${holder.pid} (lock file ${path})`);
     }
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
-    let held = true;
-    const release = (): void => {
-      if (!held) return;
-      held = false;
-      process.off('exit', release);
-      try {
-        if (readFileSync(path, 'utf8') == String(process.pid)) unlinkSync(path);
-      } catch {
-        // Already gone.
-      }
-    };
-    process.on('exit', release);
-    return { release };
+    if (holder.live) pause();
+    else removeStale(path, holder.text);
   }
   throw new SteadyCartServerError('STORE_LOCKED', `${what}: could not take the lock file ${path}`);
+}
+
+/** The lock file this process just created. */
+function held(path: string): LockFile {
+  let holding = true;
+  const release = (): void => {
+    if (!holding) return;
+    holding = false;
+    process.off('exit', release);
+    try {
+      if (readFileSync(path, 'utf8') == String(process.pid)) unlinkSync(path);
+    } catch {
+      // Already gone.
+    }
+  };
+  process.on('exit', release);
+  return { release };
 }

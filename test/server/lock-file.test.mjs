@@ -1,0 +1,123 @@
+// @ts-check
+/**
+ * The lock file that keeps a second process off a PGlite data directory
+ * (src/server/store/lock-file.ts), raced by several processes at once: on a
+ * stale lock (its process killed with -9), on no lock at all, and on a lock
+ * being written; in every round exactly one process holds it and every other
+ * one gets STORE_LOCKED. Two holders would be two PGlite instances writing one
+ * directory.
+ *
+ *   node --test test/server/lock-file.test.mjs
+ */
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const HERE = fileURLToPath(import.meta.url);
+/** Processes racing in each round: more than the 2 cores of CI, so that they interleave. */
+const PROCESSES = 5;
+/** A pid no process has: Linux's pids stay below 2^22. */
+const DEAD_PID = '4194305';
+
+if (process.argv[2] == 'child') {
+  // One contender: takes the lock when told, answers `held` or the error code, releases when told.
+  const { lockFile } = await import(/** @type {string} */ (process.argv[3]));
+  /** @type {{ release(): void } | null} */
+  let lock = null;
+  process.on('message', (/** @type {{ go?: string }} */ m) => {
+    if (m.go) {
+      try {
+        lock = lockFile(m.go, 'the directory');
+        process.send?.('held');
+      } catch (err) {
+        process.send?.(/** @type {{ code?: string }} */ (err).code ?? String(err));
+      }
+    } else {
+      lock?.release();
+      lock = null;
+      process.send?.('released');
+    }
+  });
+  process.send?.('ready');
+} else {
+  describe('the PGlite lock file, raced by several processes', { timeout: 300_000 }, () => {
+    /** @type {string} */
+    let dir;
+    /** @type {import('node:child_process').ChildProcess[]} */
+    let children = [];
+    /** @param {import('node:child_process').ChildProcess} child @param {unknown} message @returns {Promise<string>} */
+    const ask = (child, message) =>
+      new Promise((resolve) => {
+        child.once('message', (answer) => resolve(String(answer)));
+        child.send(/** @type {any} */ (message));
+      });
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'steadycart-lock-file-'));
+      const module = join(dir, 'lock-file.mjs');
+      await esbuild.build({
+        entryPoints: [fileURLToPath(new URL('../../src/server/store/lock-file.ts', import.meta.url))],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: module,
+        logLevel: 'error',
+      });
+      children = await Promise.all(
+        Array.from({ length: PROCESSES }, () => {
+          const child = fork(HERE, ['child', module], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+          return new Promise((resolve) => child.once('message', () => resolve(child)));
+        }),
+      );
+    });
+    after(() => {
+      for (const child of children) child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    /**
+     * Runs `rounds` rounds, each on a lock file `prepare` sets up; returns how many rounds had
+     * other than one holder, with a sample of their answers.
+     * @param {number} rounds @param {(path: string) => void} prepare
+     */
+    async function race(rounds, prepare) {
+      const path = join(dir, 'data.lock');
+      /** @type {string[][]} */
+      const bad = [];
+      for (let round = 0; round < rounds; round++) {
+        rmSync(path, { force: true });
+        prepare(path);
+        const answers = await Promise.all(children.map((child) => ask(child, { go: path })));
+        if (answers.filter((a) => a == 'held').length != 1 || answers.some((a) => a != 'held' && a != 'STORE_LOCKED')) bad.push(answers);
+        await Promise.all(children.map((child) => ask(child, { release: true })));
+      }
+      return { rounds: bad.length, sample: bad.slice(0, 3) };
+    }
+
+    it('a stale lock (its process is dead) is taken over by exactly one process', async () => {
+      assert.deepEqual(await race(150, (path) => writeFileSync(path, DEAD_PID)), { rounds: 0, sample: [] });
+    });
+
+    it('with no lock file, exactly one process takes it', async () => {
+      assert.deepEqual(await race(100, () => {}), { rounds: 0, sample: [] });
+    });
+
+    it('a lock file without a pid is left alone while it may be being written, and taken over by one process once it is old', async () => {
+      // Created empty, its pid (this live process's) written 200 ms later: no one may take it meanwhile.
+      const writing = await race(20, (path) => {
+        writeFileSync(path, '');
+        setTimeout(() => writeFileSync(path, String(process.pid)), 200);
+      });
+      assert.equal(writing.rounds, 20, 'no process takes it');
+      assert.deepEqual(writing.sample[0], Array(PROCESSES).fill('STORE_LOCKED'));
+      // Left empty long ago by a process that died before writing it.
+      const old = (Date.now() - 60_000) / 1000;
+      assert.deepEqual(await race(50, (path) => (writeFileSync(path, ''), utimesSync(path, old, old))), { rounds: 0, sample: [] });
+    });
+  });
+}
