@@ -263,12 +263,22 @@ import * as esbuild from 'esbuild';
  * due circuit instead of once per circuit (commit "Review: the circuits'
  * timer reads the outbox once after its replay"): page 24,038 B (+11 B),
  * worker 14,990 B (+10 B).
+ *
+ * The page's limit was raised from 24,050 B to 24,300 B (commit "Options: a
+ * misspelt option is INVALID_OPTIONS naming it"): an option key steadycart
+ * does not know, at any level, was ignored, so a misspelt `paths.lookup` sent
+ * lookups to the default path (where a 404 reads "not processed") and a
+ * misspelt `domain` split one idempotency domain in two. Refusing it costs
+ * 113 B; the messages for a refused path and namespace now state their rule
+ * (+43 B; the namespace check is the cart's, shared): 24,274 B, cart 5,286 B
+ * (the SKU message gives its 200-character limit), worker unchanged. The
+ * page's target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 24_050, target: 16_000 },
+  page: { limit: 24_300, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

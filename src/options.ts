@@ -1,3 +1,4 @@
+import { namespaceOption } from './cart/create';
 import { fail } from './errors';
 import type { Storage } from './storage';
 import { isObject } from './storage/validate';
@@ -62,6 +63,12 @@ const TUNING: ReadonlyArray<[Exclude<keyof TuningOptions, 'hedge'>, number, numb
   ['retryTokenRatio', 0.1, 0, 1000],
 ];
 
+/** Throws `INVALID_OPTIONS` for a key of `options` not in `keys` (space-separated): a misspelt option is never ignored. */
+function knownKeys(options: object, keys: string, path = ''): void {
+  const unknown = Object.keys(options).find((key) => !keys.split(' ').includes(key));
+  if (unknown) fail('INVALID_OPTIONS', 'is not an option', path + unknown);
+}
+
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 
 /** @internal A finite number within bounds, else INVALID_OPTIONS naming `path`. */
@@ -73,9 +80,9 @@ export function number(value: unknown, fallback: number, min: number, max: numbe
   return value as number;
 }
 
-function text<T extends string | false | undefined>(value: unknown, fallback: T, path: string, pattern = /^\S+$/): string | T {
+function text<T extends string | false | undefined>(value: unknown, fallback: T, path: string, pattern = /^\S+$/, rule = 'must be a non-empty string without spaces'): string | T {
   if (value === undefined) return fallback;
-  if (typeof value != 'string' || !pattern.test(value)) fail('INVALID_OPTIONS', 'must be a non-empty string without spaces', path);
+  if (typeof value != 'string' || !pattern.test(value)) fail('INVALID_OPTIONS', rule, path);
   return value as string;
 }
 
@@ -86,6 +93,7 @@ function bool(value: unknown, fallback: boolean, path: string): boolean {
 }
 
 const PATH = /^\/[^\s?#]*$/;
+const PATH_RULE = 'must be a path from /, without spaces, ? or #';
 
 /** @internal Validates an endpoint URL per the wire contract: https, or http on loopback only. */
 export function endpointUrl(value: unknown, path: string): string {
@@ -136,10 +144,11 @@ function pathOptions(value: unknown, path: string, base: PathSet): PathSet {
   if (value === undefined) return base;
   if (!isObject(value)) fail('INVALID_OPTIONS', 'must be an object', path);
   const v = value as Record<string, unknown>;
-  const checkout = text(v.checkout, base.checkout, path + '.checkout', PATH).replace(/\/+$/, '') || fail('INVALID_OPTIONS', 'must not be /', path + '.checkout');
-  const lookup = text(v.lookup, base.lookup, path + '.lookup', PATH);
+  knownKeys(v, 'checkout lookup health', path + '.');
+  const checkout = text(v.checkout, base.checkout, path + '.checkout', PATH, PATH_RULE).replace(/\/+$/, '') || fail('INVALID_OPTIONS', 'must not be /', path + '.checkout');
+  const lookup = text(v.lookup, base.lookup, path + '.lookup', PATH, PATH_RULE);
   if (lookup !== undefined && lookup.split('{key}').length != 2) fail('INVALID_OPTIONS', 'must hold {key} once', path + '.lookup');
-  const health = v.health === false ? false : text(v.health, base.health, path + '.health', PATH);
+  const health = v.health === false ? false : text(v.health, base.health, path + '.health', PATH, PATH_RULE);
   return { checkout, lookup, health };
 }
 
@@ -151,6 +160,7 @@ function pathOptions(value: unknown, path: string, base: PathSet): PathSet {
 export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   if (!isObject(options)) fail('INVALID_OPTIONS', 'options must be an object', '');
   const o = options as Record<string, unknown>;
+  knownKeys(o, 'endpoints budgetMs paths headers outbox serviceWorker namespace credentials allowCardLikeAt tuning drill');
   if (o.endpoints !== undefined && (!Array.isArray(o.endpoints) || !o.endpoints.length)) {
     fail('INVALID_OPTIONS', 'must list endpoints (none: leave it out, cart-only)', 'endpoints');
   }
@@ -162,6 +172,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
     const p = `endpoints[${i}]`;
     if (!isObject(value)) fail('INVALID_OPTIONS', 'must be an object', p);
     const e = value as Record<string, unknown>;
+    knownKeys(e, 'url domain paths headers', p + '.');
     const url = endpointUrl(e.url, p + '.url');
     if (seen.has(url)) fail('INVALID_OPTIONS', 'is listed twice', p + '.url');
     seen.add(url);
@@ -178,12 +189,14 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
 
   const outbox = o.outbox ?? {};
   if (outbox !== false && !isObject(outbox)) fail('INVALID_OPTIONS', 'must be an object or false', 'outbox');
+  if (outbox) knownKeys(outbox, 'retentionMs', 'outbox.');
   const retentionMs = outbox === false ? 0 : number((outbox as Record<string, unknown>).retentionMs, 86_400_000, 60_000, 30 * 86_400_000, 'outbox.retentionMs');
 
   let worker: Config['worker'] = o.serviceWorker === false ? false : null;
   const sw = o.serviceWorker ?? false;
   if (typeof sw == 'string') worker = { url: text(sw, '', 'serviceWorker'), offlineShell: false };
   else if (isObject(sw)) {
+    knownKeys(sw, 'url scope offlineShell', 'serviceWorker.');
     worker = {
       url: text(sw.url ?? '', '', 'serviceWorker.url'),
       scope: text(sw.scope, undefined, 'serviceWorker.scope'),
@@ -197,6 +210,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
 
   const t = (o.tuning ?? {}) as Record<string, unknown>;
   if (!isObject(t)) fail('INVALID_OPTIONS', 'must be an object', 'tuning');
+  knownKeys(t, 'hedge ' + TUNING.map(([name]) => name).join(' '), 'tuning.');
   const tuning = { hedge: bool(t.hedge, true, 'tuning.hedge') } as Required<TuningOptions>;
   for (const [name, fallback, min, max] of TUNING) tuning[name] = number(t[name], fallback, typeof min == 'string' ? tuning[min] : min, max, 'tuning.' + name);
 
@@ -206,7 +220,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
     replayNeedsPage,
     retentionMs,
     worker,
-    namespace: text(o.namespace, 'steadycart', 'namespace', /^[\w.-]{1,64}$/),
+    namespace: namespaceOption(o.namespace),
     credentials: ['omit', 'same-origin', 'include'].includes(o.credentials as string) || o.credentials === undefined
       ? ((o.credentials as RequestCredentials) ?? 'same-origin')
       : fail('INVALID_OPTIONS', 'must be omit, same-origin or include', 'credentials'),

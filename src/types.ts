@@ -178,7 +178,7 @@ export interface SteadyCartOptions {
 
 /** A line of the cart. */
 export interface CartItem {
-  /** Stock-keeping unit: the line's identity. */
+  /** Stock-keeping unit: the line's identity; 1 to 200 characters. */
   sku: string;
   /** Display name. */
   name: string;
@@ -454,7 +454,10 @@ export interface SteadyCartEvents {
 export interface CartApi {
   /** The cart as stored now. */
   get(): Promise<Cart>;
-  /** Adds a line, or adds `qty` (default 1) to the line with the same SKU. Resolves once stored. */
+  /**
+   * Adds a line, or adds `qty` (default 1) to the line with the same SKU,
+   * which takes this item's `name`, `unitPrice` and `meta`. Resolves once stored.
+   */
   add<TMeta extends JsonShaped<TMeta> = Json>(item: NewCartItem<TMeta>): Promise<Cart>;
   /** Sets a line's quantity (1 to 999); `ITEM_NOT_FOUND` when the SKU is not in the cart. */
   setQuantity(sku: string, qty: number): Promise<Cart>;

@@ -17,6 +17,12 @@ const EVENTS: Array<keyof CartEvents> = ['cart', 'storage:degraded', 'storage:co
  */
 const isNews = (m: unknown): m is { t: string } => isObject(m) && typeof m.t == 'string';
 
+/** @internal The `namespace` option: the cart's and the page SDK's, checked alike. */
+export function namespaceOption(value: unknown = 'steadycart'): string {
+  if (typeof value != 'string' || !/^[\w.-]{1,64}$/.test(value)) fail('INVALID_OPTIONS', 'must be 1 to 64 letters, digits, _ . or -', 'namespace');
+  return value as string;
+}
+
 /**
  * @internal Throws `NOT_A_BROWSER` where there is no page (a server render,
  * Node): importing an entry is safe there, creating an instance is not.
@@ -47,8 +53,7 @@ export function assertBrowser(): void {
 export async function createCart(options: CartOptions = {}): Promise<CartInstance> {
   assertBrowser();
   if (!isObject(options)) fail('INVALID_OPTIONS', 'options must be an object', '');
-  const { namespace = 'steadycart' } = options;
-  if (typeof namespace != 'string' || !/^[\w.-]{1,64}$/.test(namespace)) fail('INVALID_OPTIONS', 'must be 1 to 64 letters, digits, _ . or -', 'namespace');
+  const namespace = namespaceOption(options.namespace);
 
   const events = new Emitter();
   // Storage degrading while the cart opens is told to the listeners added right after: see Emitter.release.

@@ -180,6 +180,20 @@ const badField: fc.Arbitrary<BadField> = fc.oneof(
   field('budgetMs', ['budgetMs'], notNumberIn(100, 120_000)),
   field('namespace', ['namespace'], fc.constantFrom<unknown>('', 'a b', 'x/y', 'x'.repeat(65), 1, null)),
   field('credentials', ['credentials'], fc.constantFrom<unknown>('always', 'OMIT', '', 1, null)),
+  // A misspelt option, at each level that has fixed keys: never ignored.
+  fc.tuple(fc.constantFrom<string[]>(['budgetMS'], ['endpoint'], ['serviceworker'], ['paths', 'lookUp'], ['outbox', 'retention'], ['serviceWorker', 'scopes'], ['tuning', 'attemptTimeout']), fc.anything()).map(
+    ([path, value]): BadField => ({ branch: 'unknown', path: path.join('.'), apply: (o) => set(o, path, value) }),
+  ),
+  fc.anything().map((value): BadField => ({
+    branch: 'endpoint:unknown',
+    path: '',
+    apply(o) {
+      const i = o.endpoints.length - 1;
+      this.path = `endpoints[${i}].domian`;
+      o.endpoints[i] = { ...o.endpoints[i], domian: value };
+      return o;
+    },
+  })),
 );
 /** Every branch `badField` can take: each must be reached. */
 const BRANCHES = [
@@ -187,7 +201,7 @@ const BRANCHES = [
   'paths.lookup', 'endpoints:empty', 'headers', 'headers:reserved', 'headers:value', 'endpoint.headers',
   'outbox', 'outbox.retentionMs', 'serviceWorker', 'serviceWorker:string', 'serviceWorker.url', 'serviceWorker.scope', 'serviceWorker.offlineShell',
   'allowCardLikeAt', 'tuning', 'tuning.hedge', ...Object.keys(TUNING_RANGES).map((k) => `tuning.${k}`), 'tuning.attemptTimeoutMs', 'tuning.maxOpenMs',
-  'budgetMs', 'namespace', 'credentials',
+  'budgetMs', 'namespace', 'credentials', 'unknown', 'endpoint:unknown',
 ];
 
 describe('properties', () => {

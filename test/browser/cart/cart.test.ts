@@ -24,6 +24,16 @@ describe('cart', () => {
     expect(cart).to.include({ count: 0, subtotal: 0, currency: null });
   });
 
+  it('adding a SKU again adds to its quantity and takes the new name, price and meta (the last the shopper saw)', async () => {
+    const sc = await open({ namespace: uniqueNamespace() });
+    await sc.cart.add(item('a', { qty: 2, unitPrice: 1000, name: 'Mug', meta: { color: 'blue' } }));
+    const cart = await sc.cart.add(item('a', { unitPrice: 900, name: 'Mug (sale)', meta: { color: 'red' } }));
+    expect(cart.items).to.deep.equal([{ ...item('a', { unitPrice: 900, name: 'Mug (sale)', meta: { color: 'red' } }), qty: 3 }]);
+    expect(cart.subtotal).to.equal(2700);
+    expect((await rejection(() => sc.cart.add(item('s'.repeat(201))))).message).to.contain('1 to 200 characters');
+    expect((await sc.cart.add(item('s'.repeat(200)))).items).to.have.length(2);
+  });
+
   it('keeps the cart across instances (a reload) because every change is stored before it resolves', async () => {
     const namespace = uniqueNamespace();
     const first = await open({ namespace });
@@ -43,6 +53,7 @@ describe('cart', () => {
     ['qty 1000', item('x', { qty: 1000 }), 'INVALID_ITEM', 'qty'],
     ['a fractional qty', item('x', { qty: 1.5 }), 'INVALID_ITEM', 'qty'],
     ['an empty sku', item(''), 'INVALID_ITEM', 'sku'],
+    ['a sku of 201 characters', item('s'.repeat(201)), 'INVALID_ITEM', 'sku'],
     ['a missing name', { sku: 'x', unitPrice: 1, currency: 'EUR' }, 'INVALID_ITEM', 'name'],
     ['a bad currency', item('x', { currency: 'euro' }), 'INVALID_ITEM', 'currency'],
     ['non-JSON meta (a function)', item('x', { meta: { f: () => 1 } }), 'INVALID_ITEM', 'meta.f'],
