@@ -185,6 +185,17 @@ function checkoutHandler(spec, hold) {
  * @returns {FetchHandler}
  */
 function no422(inner) {
+  return eachCheckoutPost(inner, (request, _key, _body, firstBody) => inner(new Request(request.url, { method: 'POST', headers: request.headers, body: firstBody })));
+}
+
+/**
+ * Calls `handle` for each checkout POST with a key, with its body's text and
+ * the first body seen for that key; passes every other request to `inner`.
+ * @param {FetchHandler} inner
+ * @param {(request: Request, key: string, body: string, firstBody: string) => Promise<Response>} handle
+ * @returns {FetchHandler}
+ */
+function eachCheckoutPost(inner, handle) {
   /** @type {Map<string, string>} */
   const first = new Map();
   return async (request) => {
@@ -192,7 +203,7 @@ function no422(inner) {
     if (!isCheckoutPost(request) || key === null) return inner(request);
     const body = await request.text();
     if (!first.has(key)) first.set(key, body);
-    return inner(new Request(request.url, { method: 'POST', headers: request.headers, body: first.get(key) }));
+    return handle(request, key, body, /** @type {string} */ (first.get(key)));
   };
 }
 
@@ -392,19 +403,14 @@ function shedsBurst(inner) {
  * @returns {FetchHandler}
  */
 function late422(inner) {
-  /** @type {Map<string, string>} */
-  const first = new Map();
-  return async (request) => {
-    const key = keyOf(request);
-    if (!isCheckoutPost(request) || key === null) return inner(request);
-    const body = await request.text();
-    if (!first.has(key)) first.set(key, body);
+  return eachCheckoutPost(inner, async (request, key, body, firstBody) => {
     const lookupUrl = new URL(`/checkout/${encodeURIComponent(key)}`, request.url);
-    if (first.get(key) !== body) {
-      while ((await inner(new Request(lookupUrl))).status === 409) await sleep(50);
+    if (firstBody !== body) {
+      // Bounded: 10 s at most, the order's hold being 1.5 s.
+      for (let i = 0; i < 200 && (await inner(new Request(lookupUrl))).status === 409; i++) await sleep(50);
     }
     return inner(new Request(request.url, { method: 'POST', headers: request.headers, body }));
-  };
+  });
 }
 
 /**
