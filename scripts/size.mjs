@@ -270,7 +270,7 @@ import * as esbuild from 'esbuild';
  * lookups to the default path (where a 404 reads "not processed") and a
  * misspelt `domain` split one idempotency domain in two. Refusing it costs
  * 113 B; the messages for a refused path and namespace now state their rule
- * (+43 B; the namespace check is the cart's, shared): 24,274 B, cart 5,286 B
+ * (+43 B; the namespace check is the cart's, shared): 24,271 B, cart 5,286 B
  * (the SKU message gives its 200-character limit), worker unchanged. The
  * page's target stands and is reported as missed.
  */

@@ -1,5 +1,5 @@
-import { namespaceOption } from './cart/create';
 import { fail } from './errors';
+import { namespaceOption } from './namespace';
 import type { Storage } from './storage';
 import { isObject } from './storage/validate';
 import { headerSetter, RESERVED, type EndpointHeaders } from './transport/headers';

@@ -1,6 +1,7 @@
 import { Channel } from '../channel';
 import { fail } from '../errors';
 import { Emitter } from '../events';
+import { namespaceOption } from '../namespace';
 import { BaseStorage } from '../storage/base';
 import { readIntoMemory } from '../storage/memory';
 import { isObject } from '../storage/validate';
@@ -16,12 +17,6 @@ const EVENTS: Array<keyof CartEvents> = ['cart', 'storage:degraded', 'storage:co
  * full SDK, which checks them; so this bundle carries none of those checks.
  */
 const isNews = (m: unknown): m is { t: string } => isObject(m) && typeof m.t == 'string';
-
-/** @internal The `namespace` option: the cart's and the page SDK's, checked alike. */
-export function namespaceOption(value: unknown = 'steadycart'): string {
-  if (typeof value != 'string' || !/^[\w.-]{1,64}$/.test(value)) fail('INVALID_OPTIONS', 'must be 1 to 64 letters, digits, _ . or -', 'namespace');
-  return value as string;
-}
 
 /**
  * @internal Throws `NOT_A_BROWSER` where there is no page (a server render,

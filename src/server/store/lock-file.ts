@@ -24,7 +24,7 @@ const alive = (pid: number): boolean => {
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
-/** The lock is taken in a synchronous call (the store's constructor): so is its pause. */
+/** `lockFile` is synchronous: so is its pause. */
 const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PAUSE_MS);
 
 let created = 0;
