@@ -1,5 +1,5 @@
 import { createContext, createElement, useContext, useEffect, useState, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
-import type { SteadyCartOptions } from '../types';
+import type { SteadyCart, SteadyCartOptions } from '../types';
 import { InstanceStore, LOADING, type InstanceState } from './instance';
 
 const Context = createContext<InstanceStore | null>(null);
@@ -46,4 +46,31 @@ const serverState = (): InstanceState => LOADING;
 /** @internal The provider's instance state, `loading` on the server and while hydrating. */
 export function useInstanceState(store: InstanceStore): InstanceState {
   return useSyncExternalStore(store.subscribe, store.get, serverState);
+}
+
+/** What {@link useSteadyCart} returns. */
+export interface SteadyCartState {
+  /** The provider's instance once it is ready; `undefined` while `loading`, when it could not be created, and during a server render. */
+  sc: SteadyCart | undefined;
+  /** True until the instance is ready (always during a server render). */
+  loading: boolean;
+  /** Why the instance could not be created (for example `INVALID_OPTIONS`). */
+  error: unknown;
+}
+
+/**
+ * The provider's instance itself, for what the other hooks do not cover: its
+ * events (`sc.on`), `instrument(sc)` of steadycart/otel, `sc.drill`. Subscribe
+ * in an effect that depends on `sc`: the provider may make a new instance
+ * (React's Strict Mode mounts twice; a new `key` starts over), which is a new `sc`.
+ *
+ * @example
+ * ```tsx
+ * const { sc } = useSteadyCart();
+ * useEffect(() => sc?.on('failover', (e) => console.info('failover', e)), [sc]);
+ * ```
+ */
+export function useSteadyCart(): SteadyCartState {
+  const state = useInstanceState(useStore('useSteadyCart'));
+  return { sc: state.status == 'ready' ? state.instance : undefined, loading: state.status == 'loading', error: state.status == 'failed' ? state.error : undefined };
 }

@@ -4,7 +4,7 @@
  * there, and every hook reports `loading`.
  * @packageDocumentation
  */
-export { SteadyCartProvider, type SteadyCartProviderProps } from './context';
+export { SteadyCartProvider, useSteadyCart, type SteadyCartProviderProps, type SteadyCartState } from './context';
 export { useCart, type CartState } from './cart';
 export { useOutbox, type OutboxState } from './outbox';
 export { usePlaceOrder, type PlaceOrderState } from './place-order';

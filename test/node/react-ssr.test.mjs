@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { createElement as h } from 'react';
 import { renderToPipeableStream, renderToString } from 'react-dom/server';
-import { SteadyCartProvider, useCart, useOutbox, usePlaceOrder, useSteadyCartHealth } from 'steadycart/react';
+import { SteadyCartProvider, useCart, useOutbox, usePlaceOrder, useSteadyCart, useSteadyCartHealth } from 'steadycart/react';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const options = { endpoints: [{ url: 'https://pay.example.com' }] };
@@ -20,11 +20,13 @@ function State({ orderId }) {
   const outbox = useOutbox();
   const order = usePlaceOrder(orderId);
   const health = useSteadyCartHealth();
+  const instance = useSteadyCart();
   const state = {
     cart: { cart: cart.cart, loading: cart.loading, error: cart.error ?? null },
     outbox: { entries: outbox.entries, loading: outbox.loading },
     order: { id: order.id ?? null, status: order.status ?? null, placing: order.placing, entry: order.entry ?? null },
     health: { health: health.health ?? null, loading: health.loading },
+    instance: { sc: instance.sc ?? null, loading: instance.loading },
   };
   return h('pre', { id: 'state' }, JSON.stringify(state));
 }
@@ -41,6 +43,8 @@ describe('steadycart/react in a server render', () => {
       // The id given is kept (so the page can say which order it waits for); its status is not known yet.
       order: { id: 'b3f7c2a0-1111-4222-8333-444455556666', status: null, placing: false, entry: null },
       health: { health: null, loading: true },
+      // No instance is made on a server.
+      instance: { sc: null, loading: true },
     });
   });
 
@@ -62,7 +66,7 @@ describe('steadycart/react in a server render', () => {
   });
 
   it('a hook outside the provider throws an error naming the hook and the provider', () => {
-    for (const hook of [useCart, useOutbox, usePlaceOrder, useSteadyCartHealth]) {
+    for (const hook of [useCart, useOutbox, usePlaceOrder, useSteadyCartHealth, useSteadyCart]) {
       const Lonely = () => (hook(), null);
       assert.throws(() => renderToString(h(Lonely)), new RegExp(`${hook.name}\\(\\) must be called inside <SteadyCartProvider>`));
     }

@@ -3,10 +3,10 @@
  * the browser tests (see bundle-plugin.mjs; served as app.bundle.js). Each
  * hook's state is rendered into elements with a `data-test` attribute.
  */
-import { createElement as h, StrictMode, useState, type ReactElement } from 'react';
+import { createElement as h, StrictMode, useEffect, useState, type ReactElement } from 'react';
 import { createRoot, hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
-import { SteadyCartProvider, useCart, useOutbox, usePlaceOrder, useSteadyCartHealth } from '../../../src/react/index';
+import { SteadyCartProvider, useCart, useOutbox, usePlaceOrder, useSteadyCart, useSteadyCartHealth } from '../../../src/react/index';
 import type { SteadyCartOptions } from '../../../src/index';
 
 /** Renders of each component, to prove that a steady state renders nothing more. */
@@ -64,9 +64,17 @@ function HealthView(): ReactElement {
   return h('p', null, text('health-loading', loading), text('health-storage', health?.storage ?? ''), text('health-endpoints', health?.endpoints.map((e) => e.state).join(',') ?? ''));
 }
 
+/** The instance itself: an effect subscribed to its `cart` events counts them. */
+function EventsView(): ReactElement {
+  const { sc, loading } = useSteadyCart();
+  const [cartEvents, setCartEvents] = useState(0);
+  useEffect(() => sc?.on('cart', () => setCartEvents((n) => n + 1)), [sc]);
+  return h('p', null, text('instance-loading', loading), text('instance-namespace-storage', sc?.health().storage ?? ''), text('instance-cart-events', cartEvents));
+}
+
 /** The whole shop under one provider. */
 export function Shop({ options, orderId }: { options: SteadyCartOptions; orderId?: string }): ReactElement {
-  return h(SteadyCartProvider, { options }, h(CartView), h(OrderView, { orderId }), h(OutboxView), h(HealthView));
+  return h(SteadyCartProvider, { options }, h(CartView), h(OrderView, { orderId }), h(OutboxView), h(HealthView), h(EventsView));
 }
 
 /** Mounts the shop (in Strict Mode, as development builds of apps do) and returns its unmount. */

@@ -60,6 +60,21 @@ describe('steadycart/react in a React app', () => {
     expect(consoleErrors).to.deep.equal([]);
   });
 
+  it('useSteadyCart gives the instance itself: an effect subscribed to its events hears every change, in any tab', async () => {
+    const namespace = uniqueNamespace();
+    const other = await open({ namespace });
+    unmount = app.mount(container, { namespace });
+    await shows('instance-loading', 'false');
+    expect(read('instance-namespace-storage')).to.equal('indexeddb');
+    expect(read('instance-cart-events')).to.equal('0');
+    click('add');
+    await shows('instance-cart-events', '1');
+    await other.cart.add(item('tea'));
+    await shows('instance-cart-events', '2');
+    expect(read('cart-count')).to.equal('2');
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
   it('a steady state renders nothing more: every snapshot is cached', async () => {
     const namespace = uniqueNamespace();
     const other = await open({ namespace });
