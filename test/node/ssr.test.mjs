@@ -36,7 +36,7 @@ describe('importing steadycart on a server', () => {
     assert.deepEqual(touched, [], 'no browser global is read while the entries load');
     assert.ok(loaded['steadycart'].includes('createSteadyCart'));
     assert.ok(loaded['steadycart/cart'].includes('createCart'));
-    assert.deepEqual(loaded['steadycart/react'], ['SteadyCartProvider', 'useCart', 'useOutbox', 'usePlaceOrder', 'useSteadyCartHealth']);
+    assert.deepEqual(loaded['steadycart/react'], ['SteadyCartProvider', 'useCart', 'useOutbox', 'usePlaceOrder', 'useSteadyCart', 'useSteadyCartHealth']);
   });
 
   it('createSteadyCart rejects with NOT_A_BROWSER, a typed error, before reading its options', async () => {
