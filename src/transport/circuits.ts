@@ -52,7 +52,12 @@ export class Circuits {
     private readonly onState: (url: string, outageMs?: number) => void,
   ) {}
 
-  /** Loads the state shared by every context. */
+  /**
+   * Loads the state shared by every context, but for a record stamped later
+   * than any context could have set it (a clock that ran fast, a tampered
+   * record): its endpoint starts closed, as with no news, since it would
+   * otherwise stay out of use until then, orders only waiting.
+   */
   async load(): Promise<void> {
     for (const record of await this.storage.all('endpoints')) if (this.trusted(record)) this.records.set(record.id, record);
     this.schedule();
@@ -167,16 +172,23 @@ export class Circuits {
 
   /** Another context changed a circuit. */
   onRemote(record: EndpointRecord): void {
-    // Stamped far in the future, a record would take the endpoint out of use and shadow every real
-    // update for the page's lifetime. (One loaded from storage is probed at load instead.)
-    const now = Date.now();
-    const plausible = record.updatedAt <= now + 60_000 && record.retryAt <= now + this.config.tuning.maxOpenMs + 3_600_000;
-    if (plausible && this.trusted(record) && record.updatedAt > (this.records.get(record.id)?.updatedAt ?? -1)) this.apply(record);
+    if (this.trusted(record) && record.updatedAt > (this.records.get(record.id)?.updatedAt ?? -1)) this.apply(record);
   }
 
-  /** Whether a record from storage or another context is well formed and for an endpoint of this configuration. */
+  /**
+   * Whether a record from storage or another context is well formed, for an
+   * endpoint of this configuration, and not stamped far in the future: such a
+   * record would take the endpoint out of use, and shadow every real update,
+   * until then (another page's `maxOpenMs` may be up to an hour).
+   */
   private trusted(record: unknown): record is EndpointRecord {
-    return isEndpointRecord(record) && this.config.endpoints.some((e) => e.url == record.id);
+    const now = Date.now();
+    return (
+      isEndpointRecord(record) &&
+      this.config.endpoints.some((e) => e.url == record.id) &&
+      record.updatedAt <= now + 60_000 &&
+      record.retryAt <= now + this.config.tuning.maxOpenMs + 3_600_000
+    );
   }
 
   close(): void {

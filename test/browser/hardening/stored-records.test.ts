@@ -261,22 +261,46 @@ describe('hardening: corrupted cart, endpoint and lease records', () => {
     });
   }
 
-  it('malformed endpoint records are ignored (circuits start closed); a stored open circuit, even years ahead, is probed at load, not trusted', async () => {
+  it('malformed endpoint records, and ones stamped years ahead, are ignored (circuits start closed); a stored open circuit is probed at load, not trusted', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
     await createSchema(namespace);
     const now = Date.now();
     await rawPut(namespace, 'endpoints', [
-      { id: be.url('us'), state: 'exploded', failures: 1, openMs: 1, retryAt: 0, samples: [], updatedAt: now },
+      { id: be.url('us'), state: 'exploded', failures: 1, openMs: 1, retryAt: 'never', samples: ['fast'], updatedAt: now },
       { id: be.url('eu'), state: 'open', failures: 9, openMs: 30_000, retryAt: now + 10 * 365 * 86_400_000, samples: [5, 5, 5, 5, 5], updatedAt: now },
       { id: 'http://127.0.0.1:9', state: 'closed', failures: 'x' },
-      { id: be.url('backup'), state: 'open', failures: 1, openMs: 1, retryAt: 'never', samples: ['fast'], updatedAt: now },
+      { id: be.url('backup'), state: 'open', failures: 1, openMs: 30_000, retryAt: now + 20_000, samples: [], updatedAt: now },
     ]);
     const { sc } = await openWatched(options(be, namespace, { endpoints: be.sdk('us', 'eu', 'backup') }));
     await until(() => sc.health().endpoints.every((e) => e.state == 'closed'), 'every circuit closed', 5000);
     const probes = (await be.requests()).filter((r) => r.route == 'health').map((r) => r.endpoint);
-    expect(probes).to.deep.equal(['eu']);
+    expect(probes).to.deep.equal(['backup']);
     expect((await sc.placeOrder(order('ok'))).status).to.equal('confirmed');
+  });
+
+  // A server's Retry-After, or a probe's claim, seen while the device's clock ran a day fast, is a
+  // day ahead once the clock is set right: a shop with one endpoint could then only queue orders.
+  it('a stored circuit stamped a day ahead (open with a Retry-After, or half-open) does not keep a one-endpoint shop waiting', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await createSchema(namespace);
+    const ahead = Date.now() + 86_400_000;
+    await rawPut(namespace, 'endpoints', [
+      { id: be.url('us'), state: 'open', failures: 1, openMs: 2000, retryAt: ahead + 30_000, notBefore: ahead + 30_000, samples: [], updatedAt: ahead },
+    ]);
+    const first = await openWatched(options(be, namespace, { endpoints: be.sdk('us') }));
+    expect((await first.sc.placeOrder(order('ahead'))).status).to.equal('confirmed');
+    first.sc.close();
+
+    const later = uniqueNamespace();
+    await createSchema(later);
+    const waiting = pendingRecord(order('waiting'));
+    await rawPut(later, 'outbox', [waiting]);
+    await rawPut(later, 'endpoints', [{ id: be.url('us'), state: 'half-open', failures: 1, openMs: 2000, retryAt: ahead, samples: [], updatedAt: Date.now() }]);
+    await openWatched(options(be, later, { endpoints: be.sdk('us') }));
+    await until(async () => (await be.charges(waiting.id as string)) == 1, 'the waiting order to be placed', 10_000);
+    expect(await be.ledger()).to.include({ duplicates: 0 });
   });
 
   // Leases are at most a few seconds long (src/outbox/lock.ts). One with a bad `until`, or one
