@@ -273,12 +273,21 @@ import * as esbuild from 'esbuild';
  * (+43 B; the namespace check is the cart's, shared): 24,271 B, cart 5,286 B
  * (the SKU message gives its 200-character limit), worker unchanged. The
  * page's target stands and is reported as missed.
+ *
+ * The page's limit was raised from 24,300 B to 24,400 B (commit "Worker
+ * updates: a replay's order lock counts as an order in flight"): a replay in
+ * a domain its order was sent to already is not stored as sending, so a page
+ * could ask a waiting worker to take over while a replay was in flight. The
+ * page now also counts the order locks held in any context, and looks again
+ * a second later while one is (+72 B): 24,339 B. Circuits stamped far ahead
+ * are now refused at load as from another tab (page 24,267 B before this, -4
+ * B; worker 14,986 B, -4 B). The page's target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 24_300, target: 16_000 },
+  page: { limit: 24_400, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

@@ -61,12 +61,21 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   /** Asks the waiting worker to take over; set once a registration is known. */
   let skipWaiting: (() => void) | undefined;
   let waiting = false;
+  let lookAgain: ReturnType<typeof setTimeout> | undefined;
+  // A replay sends an order without storing it as sending (its lock keeps every other context off it): an
+  // order's lock held in any context of the origin (a tab, the worker's sync) is an order in flight too.
+  const inFlight = async () =>
+    (await outbox.sending()) || !!(await navigator.locks?.query())?.held?.some((lock) => lock.name?.startsWith(`${config.namespace}:order:`));
   // After close() storage may refuse the check: the update then waits for the next page.
   const activateWaiting = () =>
     waiting &&
     skipWaiting &&
-    outbox.sending().then((busy) => {
-      if (!busy && waiting) {
+    inFlight().then((busy) => {
+      clearTimeout(lookAgain);
+      if (!waiting) return;
+      // An order's last event comes while its lock is still held: look again once it may be let go.
+      if (busy) lookAgain = setTimeout(activateWaiting, 1000);
+      else {
         waiting = false;
         skipWaiting!();
       }
