@@ -290,11 +290,22 @@ function noExpose(inner) {
  * @returns {FetchHandler}
  */
 function noTraceHeaders(inner) {
+  return preflightsAnswer(inner, 'access-control-allow-headers', 'Content-Type, Idempotency-Key, Steadycart-Attempt');
+}
+
+/**
+ * Preflights (OPTIONS) answer `name: value` in place of what `inner` says.
+ * @param {FetchHandler} inner
+ * @param {string} name
+ * @param {string} value
+ * @returns {FetchHandler}
+ */
+function preflightsAnswer(inner, name, value) {
   return async (request) => {
     const response = await inner(request);
     if (request.method !== 'OPTIONS') return response;
     const headers = new Headers(response.headers);
-    headers.set('access-control-allow-headers', 'Content-Type, Idempotency-Key, Steadycart-Attempt');
+    headers.set(name, value);
     return new Response(response.body, { status: response.status, headers });
   };
 }
@@ -452,13 +463,7 @@ function hidesContendedOutcome(inner) {
  * @returns {FetchHandler}
  */
 function methodsWithoutPost(inner) {
-  return async (request) => {
-    const response = await inner(request);
-    if (request.method !== 'OPTIONS') return response;
-    const headers = new Headers(response.headers);
-    headers.set('access-control-allow-methods', 'GET, OPTIONS');
-    return new Response(response.body, { status: response.status, headers });
-  };
+  return preflightsAnswer(inner, 'access-control-allow-methods', 'GET, OPTIONS');
 }
 
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
