@@ -73,5 +73,5 @@ Exit status: 0 every required check passed; 1 a required check failed;
 Required checks are the wire contract's musts; its shoulds (quoted keys,
 Retry-After on 409, a replay header, max-age, health) are reported only.
 "skip" is no verdict: the check did not apply (no --region, no --origin) or
-the run could not bring its case about (the order finished before the
-changed body was answered, so "while running" is not verified).`;
+the run could not bring its case about (the order had finished when the
+changed body or the lookup was answered, so "while running" is not verified).`;
