@@ -2,7 +2,8 @@ import { fail } from './errors';
 import { namespaceOption } from './namespace';
 import type { Storage } from './storage';
 import { isObject } from './storage/validate';
-import { headerSetter, RESERVED, type EndpointHeaders } from './transport/headers';
+import { headerSetter, type EndpointHeaders } from './transport/headers';
+import { RESERVED } from './transport/reserved';
 import type { SendFetch } from './transport/http';
 import type { HeadersFunction, SteadyCartOptions, TuningOptions } from './types';
 

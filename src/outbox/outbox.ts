@@ -124,9 +124,16 @@ export class Outbox extends OutboxReplay {
     return due.length ? Math.min(...due) : undefined;
   }
 
-  /** Whether any order is in flight, in any context. */
-  sending(): Promise<boolean> {
-    return this.anyIn(['sending']);
+  /**
+   * Whether any order is in flight, in any context: a new order stored as
+   * `sending`, or one whose lock is held (a replay stores nothing before it
+   * sends: its lock keeps every other context off it). The locks, asked first,
+   * spare the read of the outbox while one is.
+   */
+  async sending(): Promise<boolean> {
+    const prefix = this.lockName('');
+    const held = (await navigator.locks?.query())?.held?.some((lock) => lock.name?.startsWith(prefix));
+    return !!held || (await this.records.all()).some((r) => r.status == 'sending');
   }
 
   /** A new order's record, with its key minted now. */

@@ -161,11 +161,6 @@ export class OutboxReplay {
     return !!held.length && ((domain) => held.some((domains) => domains.every((d) => d == domain)));
   }
 
-  /** Whether any entry, from any context, is in one of `statuses`. */
-  protected async anyIn(statuses: readonly OutboxStatus[]): Promise<boolean> {
-    return (await this.records.all()).some((r) => statuses.includes(r.status));
-  }
-
   /** Starts a drain under the replay lock; the loop is `draining` until it ends. */
   private startDrain(force: boolean, wait?: boolean): Promise<number> {
     if (this.closed) return Promise.resolve(0);

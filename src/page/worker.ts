@@ -62,15 +62,11 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   let skipWaiting: (() => void) | undefined;
   let waiting = false;
   let lookAgain: ReturnType<typeof setTimeout> | undefined;
-  // A replay sends an order without storing it as sending (its lock keeps every other context off it): an
-  // order's lock held in any context of the origin (a tab, the worker's sync) is an order in flight too.
-  const inFlight = async () =>
-    (await outbox.sending()) || !!(await navigator.locks?.query())?.held?.some((lock) => lock.name?.startsWith(`${config.namespace}:order:`));
   // After close() storage may refuse the check: the update then waits for the next page.
   const activateWaiting = () =>
     waiting &&
     skipWaiting &&
-    inFlight().then((busy) => {
+    outbox.sending().then((busy) => {
       clearTimeout(lookAgain);
       if (!waiting) return;
       // An order's last event comes while its lock is still held: look again once it may be let go.

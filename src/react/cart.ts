@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { Cart, Json, JsonShaped, NewCartItem } from '../types';
-import { useInstanceState, useStore } from './context';
+import { useInstance } from './context';
 import { useSnapshot } from './snapshot';
 
 const EMPTY_CART: Cart = Object.freeze({ items: [], currency: null, count: 0, subtotal: 0, updatedAt: 0 });
@@ -34,9 +34,8 @@ export interface CartState {
  * ```
  */
 export function useCart(): CartState {
-  const store = useStore('useCart');
-  const state = useInstanceState(store);
-  const cart = useSnapshot(state.status == 'ready' ? state.instance : undefined, 'cart', emptyCart);
+  const { store, sc, loading, error } = useInstance('useCart');
+  const cart = useSnapshot(sc, 'cart', emptyCart);
   const actions = useMemo(
     () => ({
       add: async <TMeta extends JsonShaped<TMeta> = Json>(item: NewCartItem<TMeta>) => (await store.ready()).cart.add(item),
@@ -46,5 +45,5 @@ export function useCart(): CartState {
     }),
     [store],
   );
-  return { cart, loading: state.status == 'loading', error: state.status == 'failed' ? state.error : undefined, ...actions };
+  return { cart, loading, error, ...actions };
 }

@@ -34,19 +34,8 @@ export function SteadyCartProvider({ options, children }: SteadyCartProviderProp
   return createElement(Context.Provider, { value: store }, children);
 }
 
-/** @internal The provider's store; throws outside a provider, naming the hook. */
-export function useStore(hook: string): InstanceStore {
-  const store = useContext(Context);
-  if (!store) throw new Error(`${hook}() must be called inside <SteadyCartProvider>`);
-  return store;
-}
-
+/** The state on the server and while hydrating: `loading`. */
 const serverState = (): InstanceState => LOADING;
-
-/** @internal The provider's instance state, `loading` on the server and while hydrating. */
-export function useInstanceState(store: InstanceStore): InstanceState {
-  return useSyncExternalStore(store.subscribe, store.get, serverState);
-}
 
 /** What {@link useSteadyCart} returns. */
 export interface SteadyCartState {
@@ -71,6 +60,14 @@ export interface SteadyCartState {
  * ```
  */
 export function useSteadyCart(): SteadyCartState {
-  const state = useInstanceState(useStore('useSteadyCart'));
-  return { sc: state.status == 'ready' ? state.instance : undefined, loading: state.status == 'loading', error: state.status == 'failed' ? state.error : undefined };
+  const { sc, loading, error } = useInstance('useSteadyCart');
+  return { sc, loading, error };
+}
+
+/** @internal The provider's store, and its instance as every hook reports it (see {@link SteadyCartState}); throws outside a provider, naming `hook`. */
+export function useInstance(hook: string): SteadyCartState & { store: InstanceStore } {
+  const store = useContext(Context);
+  if (!store) throw new Error(`${hook}() must be called inside <SteadyCartProvider>`);
+  const state = useSyncExternalStore(store.subscribe, store.get, serverState);
+  return { store, sc: state.status == 'ready' ? state.instance : undefined, loading: state.status == 'loading', error: state.status == 'failed' ? state.error : undefined };
 }

@@ -1,6 +1,6 @@
 import { useCallback, useSyncExternalStore } from 'react';
 import type { Health, SteadyCart, SteadyCartEvents } from '../types';
-import { useInstanceState, useStore } from './context';
+import { useInstance } from './context';
 
 /** The events after which `health()` may read differently. */
 const CHANGES: ReadonlyArray<keyof SteadyCartEvents> = ['endpoint:state', 'worker:state', 'storage:degraded', 'replay:error', 'order:*'];
@@ -50,10 +50,9 @@ export interface HealthState {
  * ```
  */
 export function useSteadyCartHealth(): HealthState {
-  const state = useInstanceState(useStore('useSteadyCartHealth'));
-  const sc = state.status == 'ready' ? state.instance : undefined;
+  const { sc, loading, error } = useInstance('useSteadyCartHealth');
   const subscribe = useCallback((onChange: () => void) => subscribeHealth(sc!, onChange), [sc]);
   const snapshot = useCallback(() => (sc ? readHealth(sc) : undefined), [sc]);
   const health = useSyncExternalStore(sc ? subscribe : nothing, snapshot, none);
-  return { health, loading: state.status == 'loading', error: state.status == 'failed' ? state.error : undefined };
+  return { health, loading, error };
 }

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { OrderResult, OutboxEntry, OutboxSnapshot, ResubmitOptions } from '../types';
-import { useInstanceState, useStore } from './context';
+import { useInstance } from './context';
+import type { InstanceStore } from './instance';
 import { useSnapshot } from './snapshot';
 
 const EMPTY_OUTBOX: OutboxSnapshot = Object.freeze({ entries: Object.freeze([]), loaded: false });
@@ -23,10 +24,10 @@ export interface OutboxState {
 }
 
 /** @internal The outbox snapshot of the provider's instance. */
-export function useOutboxSnapshot(hook: string): { snapshot: OutboxSnapshot; loading: boolean; error: unknown } {
-  const state = useInstanceState(useStore(hook));
-  const snapshot = useSnapshot(state.status == 'ready' ? state.instance : undefined, 'outbox', emptyOutbox);
-  return { snapshot, loading: state.status == 'loading' || (state.status == 'ready' && !snapshot.loaded), error: state.status == 'failed' ? state.error : undefined };
+export function useOutboxSnapshot(hook: string): { store: InstanceStore; snapshot: OutboxSnapshot; loading: boolean; error: unknown } {
+  const { store, sc, loading, error } = useInstance(hook);
+  const snapshot = useSnapshot(sc, 'outbox', emptyOutbox);
+  return { store, snapshot, loading: loading || (!!sc && !snapshot.loaded), error };
 }
 
 /**
@@ -40,8 +41,7 @@ export function useOutboxSnapshot(hook: string): { snapshot: OutboxSnapshot; loa
  * ```
  */
 export function useOutbox(): OutboxState {
-  const store = useStore('useOutbox');
-  const { snapshot, loading, error } = useOutboxSnapshot('useOutbox');
+  const { store, snapshot, loading, error } = useOutboxSnapshot('useOutbox');
   const actions = useMemo(
     () => ({
       retry: async (id: string) => (await store.ready()).outbox.retry(id),

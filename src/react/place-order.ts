@@ -1,6 +1,5 @@
 import { useCallback, useState } from 'react';
 import type { OrderResult, OutboxEntry, OutboxStatus, PlaceOrderOptions, SteadyCart } from '../types';
-import { useStore } from './context';
 import { useOutboxSnapshot } from './outbox';
 
 /** What {@link usePlaceOrder} returns. */
@@ -52,8 +51,7 @@ interface Placed {
  * ```
  */
 export function usePlaceOrder(id?: string): PlaceOrderState {
-  const store = useStore('usePlaceOrder');
-  const { snapshot, error: instanceError } = useOutboxSnapshot('usePlaceOrder');
+  const { store, snapshot, error: instanceError } = useOutboxSnapshot('usePlaceOrder');
   const [placed, setPlaced] = useState<Placed | undefined>();
   // A call made for another `id` than the one given now is not this order's.
   const own = placed && placed.given === id ? placed : undefined;

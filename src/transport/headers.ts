@@ -1,7 +1,5 @@
 import type { HeadersFunction, RequestContext } from '../types';
-
-/** @internal The request headers steadycart sets itself (lower case): the `headers` option may not name them. */
-export const RESERVED = ['content-type', 'idempotency-key', 'steadycart-attempt'];
+import { RESERVED } from './reserved';
 
 /** @internal Sets one request's headers from a `headers` function, within `ms`; throws `HeadersFailure` when it cannot. */
 export type HeaderSetter = (info: RequestContext, ms: number, headers: Headers) => Promise<void>;

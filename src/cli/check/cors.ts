@@ -4,12 +4,11 @@
  * preflights should be cached (Access-Control-Max-Age) and should allow the
  * headers of steadycart/otel and drill mode.
  */
+import { RESERVED } from '../../transport/reserved';
 import { headerList, statusText, type Exchange } from './http';
 import type { CheckContext } from './context';
 import { must, should, type CheckResult } from './result';
 
-/** The request headers the SDK sets itself (lower case): a merchant's headers cannot replace them. */
-export const SDK_HEADERS: readonly string[] = ['content-type', 'idempotency-key', 'steadycart-attempt'];
 /** Sent only by steadycart/otel (W3C trace context) and drill mode: advisory. */
 const TRACING_HEADERS = ['traceparent', 'tracestate', 'steadycart-drill'];
 /** Answers quoted in evidence before "and N more". */
@@ -24,7 +23,7 @@ const SAFELISTED_HEADERS = ['accept', 'accept-language', 'content-language'];
  * lower case), as a browser would for the SDK with those configured.
  */
 export async function preflights(ctx: CheckContext, origin: string, merchantHeaders: readonly string[] = []): Promise<CheckResult[]> {
-  const requested = [...SDK_HEADERS, ...merchantHeaders.filter((h) => !SAFELISTED_HEADERS.includes(h) && !SDK_HEADERS.includes(h))];
+  const requested = [...RESERVED, ...merchantHeaders.filter((h) => !SAFELISTED_HEADERS.includes(h) && !RESERVED.includes(h))];
   const ask = (label: string, headers: string[]) =>
     Promise.all(
       [ctx.primary, ...ctx.regions].map((t) =>

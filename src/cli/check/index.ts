@@ -4,9 +4,9 @@
  * passes, 1 when one fails, 2 when the run could not be made.
  */
 import { httpUrlArg, intFlag, originArg, parseFlags, pathArg } from '../args';
+import { RESERVED } from '../../transport/reserved';
 import { usage } from '../errors';
 import { jsonReport, textReport } from './report';
-import { SDK_HEADERS } from './cors';
 import { allRequiredPass } from './result';
 import { runChecks, type CheckOptions } from './run';
 
@@ -49,7 +49,7 @@ function headerArg(text: string): [string, string] {
   const name = text.slice(0, colon).trim().toLowerCase();
   const value = text.slice(colon + 1).trim();
   if (colon < 0 || !HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) usage(`--header must be "Name: value", such as "Authorization: Bearer abc" (got "${text}")`);
-  if (SDK_HEADERS.includes(name)) usage(`--header: ${name} is set by steadycart itself, as the SDK sets it (got "${text}")`);
+  if (RESERVED.includes(name)) usage(`--header: ${name} is set by steadycart itself, as the SDK sets it (got "${text}")`);
   if (name === 'origin') usage('--header: Origin is set by --origin');
   return [name, value];
 }

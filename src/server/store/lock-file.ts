@@ -24,8 +24,9 @@ const alive = (pid: number): boolean => {
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
-/** `lockFile` is synchronous: so is its pause. */
-const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, PAUSE_MS);
+/** A cell nothing ever notifies: waiting on it is a synchronous sleep (`lockFile` is synchronous: so is its pause). */
+const never = new Int32Array(new SharedArrayBuffer(4));
+const pause = () => Atomics.wait(never, 0, 0, PAUSE_MS);
 
 let created = 0;
 
