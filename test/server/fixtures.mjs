@@ -32,10 +32,11 @@ export async function openRedis() {
  * A migrated PostgreSQL store on a table of its own (`{name}_xxxxxxxx`), so
  * that test files sharing one database never meet.
  * @param {string} name
+ * @param {{ prepare?: boolean }} [options]
  */
-export async function openPostgresStore(name) {
+export async function openPostgresStore(name, options = {}) {
   const pg = await openPostgres();
-  const store = postgresStore({ pool: pg.pool, table: `${name}_${randomUUID().slice(0, 8)}` });
+  const store = postgresStore({ pool: pg.pool, table: `${name}_${randomUUID().slice(0, 8)}`, ...options });
   await store.migrate();
   return { store, close: () => pg.close() };
 }

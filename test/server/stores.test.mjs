@@ -32,6 +32,7 @@ storeContract(
 );
 
 storeContract('postgres', () => openPostgresStore('contract'), { sweeps: true });
+storeContract('postgres, unprepared', () => openPostgresStore('contract', { prepare: false }), { sweeps: true });
 // Redis expires records by TTL: sweep() has nothing to delete.
 storeContract('redis', () => openRedisStore('contract'), { sweeps: false });
 
@@ -42,6 +43,50 @@ describe('postgresStore options', () => {
       assert.throws(() => postgresStore(/** @type {any} */ (options)), invalid);
     }
   });
+
+  it('prepare that is not a boolean is INVALID_OPTIONS naming prepare', () => {
+    const pool = { query: async () => ({ rows: [], rowCount: 0 }) };
+    for (const prepare of ['false', 0, null]) {
+      assert.throws(
+        () => postgresStore(/** @type {any} */ ({ pool, prepare })),
+        (/** @type {unknown} */ err) => isSteadyCartServerError(err) && err.code == 'INVALID_OPTIONS' && err.option == 'prepare',
+      );
+    }
+  });
+
+  it('sends its statements prepared by default, as plain text with prepare: false, and two tables on one pool never share a name', async () => {
+    const pgs = await openPostgres();
+    // One connection, so that its prepared statements are the ones pg_prepared_statements shows.
+    const pool = new pg.Pool({ connectionString: pgs.url, max: 1 });
+    pool.on('error', () => {});
+    const suffix = randomUUID().slice(0, 8);
+    const prepared = async () =>
+      (await pool.query("SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'steadycart\\_%'")).rows.map((r) => ({ name: r.name, table: /steadycart_\w+/.exec(r.statement)?.[0] }));
+    try {
+      const plain = postgresStore({ pool, table: `plain_${suffix}`, prepare: false });
+      await plain.migrate();
+      assert.equal((await plain.reserve('k1', 'fp', { leaseMs: 1000, retentionMs: 86_400_000 })).kind, 'acquired');
+      assert.deepEqual(await prepared(), [], 'prepare: false prepares nothing');
+
+      const a = postgresStore({ pool, table: `steadycart_a_${suffix}` });
+      const b = postgresStore({ pool, table: `steadycart_b_${suffix}` });
+      await Promise.all([a.migrate(), b.migrate()]);
+      for (const store of [a, b]) {
+        const r = await store.reserve('k1', 'fp', { leaseMs: 1000, retentionMs: 86_400_000 });
+        assert.equal(r.kind, 'acquired');
+        if (r.kind == 'acquired') assert.equal(await store.complete('k1', r.owner, { status: 201, body: '{}' }, 86_400_000), true);
+        assert.equal((await store.reserve('k1', 'fp', { leaseMs: 1000, retentionMs: 86_400_000 })).kind, 'done');
+      }
+      const rows = await prepared();
+      const tables = new Set(rows.map((r) => r.table));
+      assert.deepEqual([...tables].sort(), [`steadycart_a_${suffix}`, `steadycart_b_${suffix}`], 'each table has its own statements');
+      assert.equal(new Set(rows.map((r) => r.name)).size, rows.length, 'no name twice');
+      assert.ok(rows.length >= 6, `reserve, classify and complete of both tables were prepared (${rows.length})`);
+    } finally {
+      await pool.end();
+      await pgs.close();
+    }
+  });
 });
 
 describe('postgresStore.migrate', () => {
@@ -50,6 +95,9 @@ describe('postgresStore.migrate', () => {
     const table = `migrate_${randomUUID().slice(0, 8)}`;
     // Four pools: four connections racing, as four processes starting together would.
     const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: pgs.url, max: 1 }));
+    // pool.end() resolves before the server has seen the connection go: the server's
+    // shutdown in pgs.close() can still reach it as an error, which must not be uncaught.
+    for (const pool of pools) pool.on('error', () => {});
     try {
       await Promise.all(pools.map((pool) => postgresStore({ pool, table }).migrate()));
       await postgresStore({ pool: pgs.pool, table }).migrate();
