@@ -195,6 +195,11 @@ export class BaseStorage {
    */
   protected async withDatabase<T>(idb: (db: DB) => Promise<T>, memory: ((m: MemoryStores) => T) | undefined): Promise<T> {
     for (let retry = true; !this.memory; retry = false) {
+      // Once the session is moving to memory, a write to the database would be missing from the copy.
+      if (this.degrading) {
+        await this.degrading;
+        break;
+      }
       const opening = this.open();
       let db: DB;
       try {

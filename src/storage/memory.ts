@@ -44,8 +44,12 @@ export type ToMemory = (name: string, db?: DB, deleted?: boolean) => Promise<Mem
  */
 export const readIntoMemory: ToMemory = async (name, db) => {
   const memory = new MemoryStores();
+  // One transaction: a consistent copy, which sees every write begun before it.
   const copy = async (from: DB) => {
-    for (const store of [...from.objectStoreNames]) for (const value of await from.getAll(store)) memory.put(store, value);
+    const stores = [...from.objectStoreNames];
+    const tx = from.transaction(stores);
+    const all = await Promise.all(stores.map((store) => tx.objectStore(store).getAll()));
+    stores.forEach((store, i) => all[i]!.forEach((value) => memory.put(store, value)));
   };
   if (db) {
     try {

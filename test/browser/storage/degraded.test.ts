@@ -141,6 +141,26 @@ describe('degraded storage', () => {
     expect((await sc.cart.get()).count).to.equal(2);
   });
 
+  it('nothing lost: a cart change made while another tab\'s upgrade has this tab copy its database into memory is in the copy, and stays', async () => {
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace });
+    await sc.cart.add(item('a'));
+    // A connection of the test's own, opened after the SDK's: told of the upgrade right after it, while the
+    // SDK copies the database into memory, it makes a change then.
+    const mine = await rawOpen(namespace);
+    let added: Promise<{ items: Array<{ sku: string }> }> | undefined;
+    mine.onversionchange = () => {
+      added = sc.cart.add(item('x'));
+      mine.close();
+    };
+    // A newer build of the shop upgrades the database in another tab.
+    (await rawOpen(namespace, 99)).close();
+    expect((await added!).items.map((i) => i.sku)).to.deep.equal(['a', 'x']);
+    expect(sc.health().storage).to.equal('memory');
+    expect((await sc.cart.get()).items.map((i) => i.sku)).to.deep.equal(['a', 'x']);
+    expect((await sc.cart.add(item('y'))).items.map((i) => i.sku)).to.deep.equal(['a', 'x', 'y']);
+  });
+
   it('when the database cannot open (a newer version exists), it degrades to memory and emits storage:degraded', async () => {
     const namespace = uniqueNamespace();
     // Another build of the shop already upgraded this origin's database past our version.
