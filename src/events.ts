@@ -71,7 +71,9 @@ export class Emitter {
 
   emit<K extends keyof SteadyCartEvents>(type: K, detail: SteadyCartEvents[K]): void {
     if (this.held) {
-      this.held.push(() => this.emit(type, detail));
+      // A cart read while the instance is built is no change to its caller, who reads it with
+      // subscribe or snapshot; delivered later, it could be older than the cart by then.
+      if (type != 'cart') this.held.push(() => this.emit(type, detail));
       return;
     }
     this.listeners.get(type)?.forEach((listener) => tell(listener as Listener<K>, detail));

@@ -20,7 +20,7 @@ export function checkSku(sku: unknown): string {
 
 /**
  * Validates a new cart line and returns a clean copy. Throws INVALID_ITEM (or
- * CARD_DATA for card data in `meta`) naming the field.
+ * CARD_DATA for card data in any field but `sku`) naming the field.
  * @internal
  */
 export function checkItem(input: NewCartItem<unknown>): CartItem {
@@ -31,9 +31,9 @@ export function checkItem(input: NewCartItem<unknown>): CartItem {
   if (typeof name != 'string' || !name) fail('INVALID_ITEM', 'must be a non-empty string', 'name');
   if (!Number.isSafeInteger(unitPrice) || unitPrice < 0) fail('INVALID_ITEM', 'must be whole minor units, 0 or more', 'unitPrice');
   if (typeof currency != 'string' || !/^[A-Z]{3}$/.test(currency)) fail('INVALID_ITEM', 'must be ISO 4217, such as EUR', 'currency');
-  const item: CartItem = { sku: checkSku(sku), name, unitPrice, currency, qty: checkQty(qty) };
-  if (meta !== undefined) item.meta = JSON.parse(toJsonBody(meta, [], 'INVALID_ITEM', 'meta'));
-  return item;
+  const item = { sku: checkSku(sku), name, unitPrice, currency, qty: checkQty(qty), meta };
+  // The whole line, as placeOrder will check it: a card number as a name is refused before it is stored.
+  return JSON.parse(toJsonBody(item, [], 'INVALID_ITEM')) as CartItem;
 }
 
 /** @internal Adds a line, or adds to the quantity of the line with the same SKU. */

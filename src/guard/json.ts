@@ -19,7 +19,6 @@ export function toJsonBody(
   value: unknown,
   allowCardLikeAt: readonly string[] = [],
   code: 'INVALID_ORDER' | 'INVALID_ITEM' = 'INVALID_ORDER',
-  root = '',
 ): string {
   const seen = new Set<object>();
   const visit = (v: unknown, path: string, productCode?: boolean): void => {
@@ -64,10 +63,10 @@ export function toJsonBody(
         if (!STANDALONE_WORKER) fail(code, `${typeof v} is not JSON`, path);
     }
   };
-  visit(value, root);
+  visit(value, '');
   if (STANDALONE_WORKER) return '';
   const body = JSON.stringify(value);
   // Check exactly what is stored and sent: a getter or a proxy may answer differently the second time.
-  visit(JSON.parse(body), root);
+  visit(JSON.parse(body), '');
   return body;
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Cart } from '../../../src/index';
-import { cleanup, item, open, rejection, uniqueNamespace, until } from '../helpers';
+import { cleanup, item, open, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 describe('cart', () => {
   afterEach(cleanup);
@@ -61,6 +61,9 @@ describe('cart', () => {
     ['non-JSON meta (NaN)', item('x', { meta: [NaN] }), 'INVALID_ITEM', 'meta[0]'],
     ['an unknown field', item('x', { price: 1 }), 'INVALID_ITEM', 'price'],
     ['a card number in meta', item('x', { meta: { note: '4111 1111 1111 1111' } }), 'CARD_DATA', 'meta.note'],
+    // placeOrder refuses these lines: the cart must not store them meanwhile.
+    ['a card number as the name', item('x', { name: '4111 1111 1111 1111' }), 'CARD_DATA', 'name'],
+    ['a card number as the price', item('x', { unitPrice: 4111111111111111 }), 'CARD_DATA', 'unitPrice'],
   ];
   for (const [what, bad, code, path] of invalid) {
     it(`refuses ${what} with ${code} at ${path}, writing nothing`, async () => {
@@ -102,6 +105,24 @@ describe('cart', () => {
     stop();
     await sc.cart.add(item('b'));
     expect(seen).to.have.length(2);
+  });
+
+  it('a page opened on a stored cart calls a subscriber once with it, then once per change: the cart read while opening comes neither twice nor late', async () => {
+    const namespace = uniqueNamespace();
+    const first = await open({ namespace });
+    await first.cart.add(item('a'));
+    first.close();
+    const sc = await open({ namespace });
+    const seen: number[] = [];
+    const heard: number[] = [];
+    sc.cart.subscribe((cart) => seen.push(cart.count));
+    sc.on('cart', (cart) => heard.push(cart.count));
+    await sc.cart.add(item('b'));
+    // Long enough for anything held back while the instance was built to have been delivered.
+    await sleep(100);
+    expect(seen).to.deep.equal([1, 2]);
+    expect(heard).to.deep.equal([2]);
+    expect(sc.cart.snapshot().count).to.equal(2);
   });
 
   it('throws CLOSED after close()', async () => {
