@@ -23,16 +23,15 @@ export const isId = (v: unknown): v is string => typeof v == 'string' && /^[\w-]
  * no card data) is the reader's check, made once per record (src/outbox/records.ts).
  */
 export function outboxFieldProblem(r: Record<string, unknown>): string | undefined {
-  if (!isId(r.id)) return 'bad id';
-  if (typeof r.body != 'string') return 'no body';
   if (!STATUSES.includes(r.status as OutboxStatus)) return 'unknown status';
-  const field = ['createdAt', 'updatedAt', 'attempts', 'runs', 'due'].find((k) => !isTime(r[k]));
-  if (field) return `bad ${field}`;
-  if (!isStrings(r.domains)) return 'bad domains';
-  if (r.tokenExpiresAt !== undefined && !isTime(r.tokenExpiresAt)) return 'bad tokenExpiresAt';
-  if (r.allowCardLikeAt !== undefined && !isStrings(r.allowCardLikeAt)) return 'bad allowCardLikeAt';
-  const link = (['replaces', 'replacedBy'] as const).find((k) => r[k] !== undefined && !isId(r[k]));
-  if (link) return `bad ${link}`;
+  const isText = (v: unknown) => typeof v == 'string';
+  // Required, then optional (checked only when present): the first that fails is named.
+  const required = { id: isId, body: isText, createdAt: isTime, updatedAt: isTime, attempts: isTime, runs: isTime, due: isTime, domains: isStrings };
+  const optional = { tokenExpiresAt: isTime, allowCardLikeAt: isStrings, replaces: isId, replacedBy: isId };
+  const bad =
+    Object.entries(required).find(([k, ok]) => !ok(r[k]))?.[0] ??
+    Object.entries(optional).find(([k, ok]) => r[k] !== undefined && !ok(r[k]))?.[0];
+  if (bad) return `bad ${bad}`;
 }
 
 /** A quarantined copy of a bad record: kept for the shop to see, never sent. */
