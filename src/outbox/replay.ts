@@ -254,7 +254,8 @@ export class OutboxReplay {
     record.updatedAt = now;
     record.result = outcome.result;
     record.lastError = outcome.error;
-    record.due = now + REPLAY_BASE_MS + backoff(record.runs, REPLAY_BASE_MS, REPLAY_CAP_MS);
+    // Not before a 409's Retry-After (the key still running there), capped as a circuit caps it.
+    record.due = now + Math.max(REPLAY_BASE_MS + backoff(record.runs, REPLAY_BASE_MS, REPLAY_CAP_MS), Math.min(outcome.waitMs ?? 0, this.config.tuning.maxOpenMs));
     // Relaxed: should a power cut lose this write, the order is still in flight or pending on
     // disk, and its replay finds the outcome again by lookup.
     if (this.config.retentionMs) await this.writes.put(record, 'relaxed');

@@ -18,6 +18,8 @@ export interface Outcome {
   error?: ErrorInfo;
   /** Requests sent in this run. */
   attempts: number;
+  /** Ending `pending`: how long a 409's `Retry-After` asked to wait before the order is sent again. */
+  waitMs?: number;
 }
 
 /** One run of attempts for an order, within a deadline. */
@@ -351,5 +353,5 @@ const settled = (state: RunState, endpoint: Endpoint, status: 'confirmed' | 'rej
 function pending(state: RunState): Outcome {
   const at = Date.now();
   const error: ErrorInfo = state.run.signal?.aborted ? { code: 'aborted', message: 'aborted by the caller', at } : state.error ?? { code: 'unreachable', message: 'no endpoint reached', at };
-  return { status: 'pending', attempts: state.attempts, error };
+  return { status: 'pending', attempts: state.attempts, error, waitMs: state.retryAfterMs };
 }

@@ -4,7 +4,7 @@ import { normalizeOptions } from '../../../src/options';
 import { Storage, type EndpointRecord, type OutboxRecord } from '../../../src/storage';
 import { Circuits } from '../../../src/transport/circuits';
 import { closeBackends, startBackend, type Fault, type TestBackend } from '../backend';
-import { rawAll } from '../hardening/raw-idb';
+import { rawAll, rawGet } from '../hardening/raw-idb';
 import { cleanup, deleteDatabase, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
 
 /**
@@ -120,6 +120,29 @@ describe('herd: recovery without a stampede', () => {
     expect(routes.at(-1)).to.equal('checkout 201');
     expect(charges).to.equal(1);
   });
+
+  for (const [retryAfter, maxOpenMs, waitMs] of [
+    ['10', 30_000, 10_000],
+    // Capped as a circuit caps a Retry-After: a server's mistake does not park the order for an hour.
+    ['3600', 5_000, 5_000],
+  ] as const) {
+    it(`a 409 with Retry-After: ${retryAfter} (the key still running) that ends the call holds the waiting order's next replay ${waitMs / 1000} s (maxOpenMs ${maxOpenMs / 1000} s)`, async () => {
+      const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+      const namespace = uniqueNamespace();
+      const sc = await open({ namespace, endpoints: be.sdk('us'), tuning: { maxOpenMs } });
+      await be.fault('us', { kind: 'status', status: 409, retryAfter });
+      const before = Date.now();
+      const placed = await sc.placeOrder(order(`busy-${retryAfter}`));
+      const after = Date.now();
+      expect(placed.status).to.equal('pending');
+      const stored = await until(async () => {
+        const record = await rawGet<OutboxRecord>(namespace, 'outbox', placed.id);
+        return record?.status == 'pending' ? record : undefined;
+      }, 'the order waiting at rest');
+      // Without the server's wait, the first replay would be due within 1 to 2 s.
+      expect(stored!.due).to.be.within(before + waitMs, after + waitMs);
+    });
+  }
 
   it('Retry-After: 10 on a 503 is persisted as the shared next-probe time, and a second tab honours it', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
