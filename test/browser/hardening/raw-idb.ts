@@ -95,3 +95,28 @@ export function pendingRecord(order: unknown, extra: Record<string, unknown> = {
     ...extra,
   };
 }
+
+/**
+ * Holds a read-write transaction on `store` open with a raw connection, as
+ * a slow write elsewhere on the origin would: every other write to the store
+ * waits behind it. It stays open (one read after another) until `release`,
+ * or for `maxMs` at most.
+ */
+export async function holdStore(namespace: string, store: string, maxMs: number): Promise<{ release(): Promise<void> }> {
+  const db = await rawOpen(namespace);
+  const tx = db.transaction(store, 'readwrite');
+  const over = new Promise<void>((resolve) => (tx.oncomplete = tx.onabort = tx.onerror = () => resolve()));
+  const until = Date.now() + maxMs;
+  let holding = true;
+  const spin = () => {
+    if (holding && Date.now() < until) tx.objectStore(store).get('steadycart-test-hold').onsuccess = spin;
+  };
+  spin();
+  return {
+    async release() {
+      holding = false;
+      await over;
+      db.close();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
-import { rawAll } from '../hardening/raw-idb';
+import { holdStore, rawAll } from '../hardening/raw-idb';
 import { cleanup, open, openTab, rejection, sleep, uniqueNamespace, until } from '../helpers';
 import { abortedSlowOrder } from './abort-scenario';
 
@@ -585,6 +585,26 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     controller.abort();
     const r = await placing;
     expect(r).to.include({ id: held!.key, status: 'pending' });
+  });
+
+  it('invariant 1: write-ahead: no request leaves before the order is committed (while another connection holds the outbox, nothing reaches the server)', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace, endpoints: be.sdk('us'), budgetMs: 15_000 });
+    await sc.outbox.list();
+    const hold = await holdStore(namespace, 'outbox', 10_000);
+    let placing: ReturnType<SteadyCart['placeOrder']>;
+    try {
+      placing = sc.placeOrder(order());
+      // Long enough for a request sent beside the write (not after it) to reach the server.
+      await sleep(1500);
+      expect(await posts(be), 'requests while the write-ahead cannot commit').to.deep.equal([]);
+    } finally {
+      await hold.release();
+    }
+    const r = await placing!;
+    expect(r.status).to.equal('confirmed');
+    expect((await posts(be)).map((q) => q.key)).to.deep.equal([r.id]);
   });
 
   it('card data is refused before anything is stored or sent, naming the JSON path', async () => {
