@@ -607,6 +607,21 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     expect((await posts(be)).map((q) => q.key)).to.deep.equal([r.id]);
   });
 
+  it('invariant 6: the retry budget: with its tokens spent, a failed order is not retried within its budget, and health() shows the tokens left', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    await be.fault('us', { kind: 'status', status: 503 });
+    // Three tokens: retries are allowed while more than 1.5 are left (they refill by 0.1 a second), so
+    // after the first failure one retry goes, and after the second none.
+    const sc = await open({ namespace: uniqueNamespace(), endpoints: be.sdk('us'), budgetMs: 4000, tuning: { retryTokens: 3, openMs: 300, maxOpenMs: 1000 } });
+    const r = await sc.placeOrder(order());
+    // Nothing more from this page (its replay would send the waiting order again when the circuit falls due).
+    sc.close();
+    expect(r.status).to.equal('pending');
+    // Without the budget, the order would be sent again each time the circuit fell due, every 300 ms to 1 s, for 4 s.
+    expect((await posts(be)).map((q) => q.status)).to.deep.equal([503, 503]);
+    expect(sc.health().retryTokens).to.be.within(1, 1.5);
+  });
+
   it('card data is refused before anything is stored or sent, naming the JSON path', async () => {
     const be = await startBackend();
     const sc = await sdk(be, ['us']);
