@@ -3,8 +3,9 @@
 /**
  * The React shop in one command (`npm run example:react` from the repository
  * root, which builds the SDK first): installs this folder's dependencies when
- * they are missing, starts the demo's checkout backend (test/backend: regions
- * `us` and `eu` of the `main` API, and a `backup` backend, on 127.0.0.1) and
+ * they are missing, starts the fault-injecting test backend in this process
+ * (test/backend: regions `us` and `eu` of the `main` API, and a `backup`
+ * backend, on 127.0.0.1) and
  * the Vite dev server, and prints the shop's URL.
  *
  *   node examples/react-shop/start.mjs [--port 5173]

@@ -15,7 +15,14 @@ export type NodeListener = (req: IncomingMessage, res: ServerResponse, next?: (e
 
 /** Options of {@link toNodeListener}. */
 export interface NodeListenerOptions {
-  /** Told about failures writing the answer (the client went away). */
+  /**
+   * Told what fails in the listener itself, outside the handler: a method
+   * that Fetch's `Request` refuses (TRACE), a handler that rejects, an answer
+   * that cannot be read or written. The client then gets 500
+   * `{"error":"internal"}` unless the head was already sent. Store and order
+   * handler failures go to `createCheckoutHandler`'s `onError` instead. What
+   * this callback throws is dropped.
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -27,10 +34,15 @@ export interface NodeListenerOptions {
  * the body, and the handler then answers 500 (`body_consumed`) unless the
  * parser kept the exact bytes in `req.rawBody` (a `verify` callback can).
  *
+ * A path or `Host` header that makes no URL is answered 400. Other failures
+ * of the listener itself are answered 500 and told to `options.onError`
+ * ({@link NodeListenerOptions}).
+ *
  * @example
  * ```ts
  * http.createServer(toNodeListener(handler)).listen(8080);
  * app.use(toNodeListener(handler)); // Express: other paths go on to `next`
+ * toNodeListener(handler, { onError: (err) => log.error('checkout listener', err) });
  * ```
  */
 export function toNodeListener(handler: FetchHandler, options: NodeListenerOptions = {}): NodeListener {
