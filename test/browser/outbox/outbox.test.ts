@@ -78,6 +78,28 @@ describe('outbox', () => {
     expect(ledger.duplicates).to.equal(0);
   });
 
+  it('finished entries stay listed for a day, then leave storage, with nothing sent', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await createSchema(namespace);
+    const hour = 3_600_000;
+    const ended = (status: string, ageMs: number) => pendingRecord(order(`${status}-${ageMs}`), { status, updatedAt: Date.now() - ageMs, createdAt: Date.now() - ageMs - 1000 });
+    const dayOld = ended('confirmed', 25 * hour);
+    const failedLongAgo = ended('failed', 48 * hour);
+    const recent = ended('confirmed', 23 * hour);
+    const rejected = ended('rejected', hour);
+    await rawPut(namespace, 'outbox', [dayOld, failedLongAgo, recent, rejected]);
+    const sc = await open(quickOptions(be, namespace));
+    // The load-time replay's drain forgets what is past its day.
+    const left = await until(async () => {
+      const ids = (await rawAll<{ id: string }>(namespace, 'outbox')).map((r) => r.id).sort();
+      return ids.length == 2 ? ids : undefined;
+    }, 'the entries past their day to leave storage');
+    expect(left).to.deep.equal([recent.id, rejected.id].sort());
+    expect((await sc.outbox.list()).map((e) => e.id).sort()).to.deep.equal([recent.id, rejected.id].sort());
+    expect(await be.requests()).to.deep.equal([]);
+  });
+
   it('a page load replays what is waiting within about a second, even an entry whose backoff runs for another 10 minutes', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
