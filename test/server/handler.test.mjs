@@ -261,6 +261,24 @@ function rules(name, open) {
       assert.equal(m.calls.length, 1);
     });
 
+    it("a 409's Retry-After is the time left on the running key's lease, on the POST and on the lookup", async (t) => {
+      const { m, h } = setup({ leaseMs: 20_000 });
+      const g = gate();
+      t.after(() => g.open());
+      m.set(async () => (g.enter(), await g.opened, { status: 201, body: { ok: true } }));
+      const key = randomUUID();
+      const first = post(h, { key });
+      await g.entered;
+      for (const r of [await post(h, { key }), await get(h, `/checkout/${key}`)]) {
+        assert.equal(r.status, 409);
+        // The lease was just taken (or renewed by a heartbeat): close to its 20 s, never a token 1 s.
+        const seconds = Number(r.headers.get('retry-after'));
+        assert.ok(seconds >= 15 && seconds <= 20, `Retry-After ${seconds} s of a 20 s lease`);
+      }
+      g.open();
+      assert.equal((await first).status, 201);
+    });
+
     for (const status of [408, 425, 429, 503]) {
       it(`${status} releases the key: nothing stored, lookup 404, the next request runs attempt 1 again`, async () => {
         const { m, h } = setup();
@@ -362,6 +380,17 @@ function rules(name, open) {
       const down = { ...store, ping: async () => Promise.reject(new Error('down')) };
       const sick = createCheckoutHandler({ store: down, handle: async () => ({ status: 201, body: {} }) });
       assert.equal((await get(sick, '/health')).status, 503);
+    });
+
+    it('health answers 503 when the store\'s ping never answers, after at most 2 s, and tells onError', async () => {
+      const errors = /** @type {string[]} */ ([]);
+      const hung = { ...store, ping: () => new Promise(() => {}) };
+      const h = createCheckoutHandler({ store: hung, handle: async () => ({ status: 201, body: {} }), onError: (err) => errors.push(String(/** @type {Error} */ (err).message)) });
+      // A health check that hangs with its store would hold the SDK's probe until its own timeout.
+      const r = await Promise.race([get(h, '/health'), new Promise((resolve) => setTimeout(resolve, 10_000, 'hung'))]);
+      assert.notEqual(r, 'hung', 'answered');
+      assert.equal(/** @type {Response} */ (r).status, 503);
+      assert.deepEqual(errors, ['store ping timed out']);
     });
 
     it('503 with Retry-After when the store cannot reserve; the handler never runs', async () => {
