@@ -270,6 +270,29 @@ describe('check --header and --lookup-path: a backend that wants a token and loo
   });
 });
 
+describe('check --checkout-path and --health-path: a backend under a prefix', () => {
+  test('passes against routes under /api, and sends nothing to the default paths', { timeout: 3 * 60_000 }, async () => {
+    const inner = createCheckoutHandler({ store: memoryStore(), prefix: '/api', cors: { origins: [ORIGIN] }, handle: async (_order, { key }) => ({ status: 201, body: { key } }) });
+    /** @type {string[]} */
+    const paths = [];
+    const server = http.createServer(
+      toNodeListener(async (/** @type {Request} */ request) => {
+        paths.push(new URL(request.url).pathname);
+        return inner(request);
+      }),
+    );
+    await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+    after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+    const result = await checkJson([`http://127.0.0.1:${port}`, '--checkout-path', '/api/checkout', '--health-path', '/api/health', '--origin', ORIGIN]);
+    assert.deepEqual(result.failed, [], summary(result.checks));
+    assert.equal(result.code, 0);
+    assert.ok(paths.includes('/api/checkout') && paths.includes('/api/health'), JSON.stringify([...new Set(paths)]));
+    assert.ok(paths.some((p) => p.startsWith('/api/checkout/')), 'lookups under the checkout path');
+    assert.deepEqual(paths.filter((p) => !p.startsWith('/api/')), [], 'nothing to the default paths');
+  });
+});
+
 describe('check names the likely cause of a first order refused 404 or 405', () => {
   test('a URL that is the checkout URL, not the base URL: the hint names the base URL and --checkout-path, not --order', { timeout: 3 * 60_000 }, async () => {
     const variant = await startVariant('correct');
