@@ -17,6 +17,6 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
   if (/^\d+$/.test(value)) return +value * 1000;
   // An HTTP date names its day and month; anything else (a negative number...) is unreadable.
   // Its asctime form (`Sun Nov  6 08:49:37 1994`) names no zone but means GMT, not local time.
-  const date = /[a-z]/i.test(value) ? Date.parse(value.replace(/\d$/, '$& GMT')) : NaN;
+  const date = /[a-z]/i.test(value) ? Date.parse(value.replace(/ \d{4}$/, '$& GMT')) : NaN;
   return isNaN(date) ? undefined : Math.max(0, date - now);
 }

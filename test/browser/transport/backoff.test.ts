@@ -20,6 +20,8 @@ describe('backoff and Retry-After', () => {
     // The two obsolete forms HTTP readers must accept: RFC 850, and asctime (no zone, but GMT).
     expect(retryAfterMs('Thursday, 26-Nov-26 12:00:05 GMT', now)).to.equal(5000);
     expect(retryAfterMs('Thu Nov 26 12:00:05 2026', now)).to.equal(5000);
+    // No HTTP date, but sent by some servers: a numeric zone is read as given.
+    expect(retryAfterMs('Thu, 26 Nov 2026 12:00:05 +0000', now)).to.equal(5000);
     expect(retryAfterMs('soon', now)).to.equal(undefined);
     expect(retryAfterMs('-1', now)).to.equal(undefined);
     expect(retryAfterMs(null, now)).to.equal(undefined);
