@@ -20,10 +20,10 @@ export interface RequestTracing {
  * TypeError: refused, reset, offline, CORS), `timeout` (aborted when its
  * timeout ran out) or `aborted` (its run or a faster rival ended it).
  */
-export function failureType(error: unknown, elapsedMs: number, timeoutMs: number): 'network' | 'timeout' | 'aborted' {
+export function failureType(error: unknown, timedOut: boolean): 'network' | 'timeout' | 'aborted' {
   if ((error as Error)?.name != 'AbortError' && (error as Error)?.name != 'TimeoutError') return 'network';
-  // The transport starts its timer as it calls this fetch: a timeout shows as the request's full time.
-  return elapsedMs >= timeoutMs - 5 ? 'timeout' : 'aborted';
+  // The transport's own verdict: its timer started before the `headers` functions ran, not with this fetch.
+  return timedOut ? 'timeout' : 'aborted';
 }
 
 /**
@@ -53,7 +53,6 @@ export function tracedFetch(t: RequestTracing, next: SendFetch): SendFetch {
       parent ? trace.setSpan(context.active(), parent) : ROOT_CONTEXT,
     );
     if (t.propagate) setTraceHeaders(request.headers, span.spanContext());
-    const start = performance.now();
     try {
       const response = await next(request, info);
       span.setAttribute(ATTR.status, response.status);
@@ -63,7 +62,7 @@ export function tracedFetch(t: RequestTracing, next: SendFetch): SendFetch {
       }
       return response;
     } catch (error) {
-      span.setAttribute(ATTR.errorType, failureType(error, performance.now() - start, info.timeoutMs));
+      span.setAttribute(ATTR.errorType, failureType(error, info.timedOut()));
       span.setStatus({ code: SpanStatusCode.ERROR });
       throw error;
     } finally {

@@ -19,8 +19,12 @@ export interface Reply {
   ms: number;
 }
 
-/** @internal A `fetch` that also knows what its request is for (tracing, fault drills), and its timeout. */
-export type SendFetch = (request: Request, info: RequestContext & { timeoutMs: number }) => Promise<Response>;
+/**
+ * @internal A `fetch` that also knows what its request is for (tracing, fault
+ * drills), and, once it failed, whether the attempt's time ran out (rather
+ * than its run or a rival ending it).
+ */
+export type SendFetch = (request: Request, info: RequestContext & { timedOut(): boolean }) => Promise<Response>;
 
 /** @internal Where this code runs: a service worker has no document. */
 export const CONTEXT: RequestContext['context'] = 'document' in globalThis ? 'page' : 'worker';
@@ -86,7 +90,7 @@ export async function send(
         if (timer.signal.aborted) throw new Error('attempt over');
         sent = true;
         const built = order ? new Request(input as Request, { body: order.body }) : (input as Request);
-        return custom ? custom(built, { ...request, timeoutMs }) : fetch(built);
+        return custom ? custom(built, { ...request, timedOut: () => timer.signal.aborted && !signal.aborted }) : fetch(built);
       },
       // Called for every request, so a short-lived token is fresh on each attempt.
       hooks: !STANDALONE_WORKER && fns.length

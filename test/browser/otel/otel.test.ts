@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { instrument, type InstrumentOptions } from '../../../src/otel/index';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
-import { cleanup, open, QUICK_TUNING, rejection, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, QUICK_TUNING, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 /** A metric reader that exports nothing by itself: the test collects when it wants to look. */
 class TestReader extends MetricReader {
@@ -137,6 +137,19 @@ describe('steadycart/otel: spans', () => {
       expect(s.attributes).to.not.have.property('http.response.status_code');
       expect(s.status.code).to.equal(SpanStatusCode.ERROR);
     }
+  });
+
+  it('error.type says timeout for a silent endpoint also when a headers function took part of the attempt', async () => {
+    const be = await startBackend();
+    await be.fault('us', 'silent');
+    // 150 ms of each 400 ms attempt go to the function, before the request is handed to fetch.
+    const headers = async () => (await sleep(150), { Authorization: 'Bearer slow' });
+    const { sc, spans } = await instrumented(be, ['us'], { headers, tuning: { ...QUICK_TUNING, hedge: false }, budgetMs: 1500 });
+    const r = await sc.placeOrder(order('slow-token'));
+    expect(r.status).to.equal('pending');
+    const first = requestSpans(spans()).find((s) => s.attributes['steadycart.request.kind'] == 'order');
+    expect(first, 'a request span').to.be.ok;
+    expect(first!.attributes['error.type']).to.equal('timeout');
   });
 
   it('a later request of an order left pending is a root span linked to its placeOrder span', async () => {
