@@ -16,6 +16,10 @@ function subscribeHealth(sc: SteadyCart, onChange: () => void): () => void {
       onChange();
     }),
   );
+  // What changed while no one listened (unmounted, or between the first render and this
+  // subscription) is read again: React checks the snapshot once it has subscribed.
+  const cached = cache.get(sc);
+  if (cached) cached.stale = true;
   return () => offs.forEach((off) => off());
 }
 

@@ -44,10 +44,11 @@ interface Placed {
  *
  * @example
  * ```tsx
- * const { placeOrder, status, id } = usePlaceOrder(new URLSearchParams(location.search).get('order') ?? undefined);
+ * const { placeOrder, status, placing } = usePlaceOrder(new URLSearchParams(location.search).get('order') ?? undefined);
  * if (status == 'pending') return <p>Received; we will confirm it as soon as the store is reachable.</p>;
  * if (status == 'confirmed') return <p>Thank you, your order is confirmed.</p>;
- * return <button onClick={() => placeOrder(order).then((r) => history.replaceState(null, '', `?order=${r.id}`))}>Pay</button>;
+ * // Disabled while a call is under way: a second click would place a second order.
+ * return <button disabled={placing} onClick={() => placeOrder(order).then((r) => history.replaceState(null, '', `?order=${r.id}`))}>Pay</button>;
  * ```
  */
 export function usePlaceOrder(id?: string): PlaceOrderState {

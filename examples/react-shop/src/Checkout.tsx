@@ -10,8 +10,20 @@ export function Checkout() {
   const { cart, clear } = useCart();
   const [followed, setFollowed] = useState(orderInUrl);
   const { placeOrder, status, placing, entry, error } = usePlaceOrder(followed);
+  // From the click until the cart is cleared: `placing` ends as the order settles, while the
+  // cart still holds its lines for a moment, and a click then would place them again.
+  const [paying, setPaying] = useState(false);
 
   const pay = async () => {
+    setPaying(true);
+    try {
+      await payOnce();
+    } finally {
+      setPaying(false);
+    }
+  };
+
+  const payOnce = async () => {
     const result = await placeOrder(
       { items: cart.items.map(({ sku, qty, unitPrice }) => ({ sku, qty, unitPrice })), total: cart.subtotal, payment: { token: `pm_demo_${Date.now()}` } },
       { paymentTokenExpiresAt: Date.now() + 30 * 60_000 },
@@ -24,7 +36,7 @@ export function Checkout() {
 
   return (
     <section aria-label="Checkout">
-      <button disabled={placing || cart.count == 0} onClick={() => pay().catch(() => {})}>
+      <button disabled={paying || placing || cart.count == 0} onClick={() => pay().catch(() => {})}>
         Pay {cart.count ? `for ${cart.count} item${cart.count > 1 ? 's' : ''}` : ''}
       </button>
       {status && (

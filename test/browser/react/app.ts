@@ -72,9 +72,19 @@ function EventsView(): ReactElement {
   return h('p', null, text('instance-loading', loading), text('instance-namespace-storage', sc?.health().storage ?? ''), text('instance-cart-events', cartEvents));
 }
 
-/** The whole shop under one provider. */
+/** The whole shop under one provider; its health panel can be closed and opened again. */
 export function Shop({ options, orderId }: { options: SteadyCartOptions; orderId?: string }): ReactElement {
-  return h(SteadyCartProvider, { options }, h(CartView), h(OrderView, { orderId }), h(OutboxView), h(HealthView), h(EventsView));
+  const [showHealth, setShowHealth] = useState(true);
+  return h(
+    SteadyCartProvider,
+    { options },
+    h(CartView),
+    h(OrderView, { orderId }),
+    h(OutboxView),
+    h('button', { 'data-test': 'toggle-health', onClick: () => setShowHealth((shown) => !shown) }, 'Health'),
+    showHealth ? h(HealthView) : null,
+    h(EventsView),
+  );
 }
 
 /** Mounts the shop (in Strict Mode, as development builds of apps do) and returns its unmount. */

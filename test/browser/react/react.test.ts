@@ -121,6 +121,25 @@ describe('steadycart/react in a React app', () => {
     expect(consoleErrors).to.deep.equal([]);
   });
 
+  it('useSteadyCartHealth mounted again shows what changed while it was away', async () => {
+    const be = await startBackend();
+    const options = quickOptions(be, uniqueNamespace());
+    // A circuit that opens stays open, unprobed, for 30 s: no later event refreshes a stale view.
+    unmount = app.mount(container, { ...options, tuning: { ...options.tuning, openMs: 30_000, maxOpenMs: 30_000 } });
+    await shows('cart-loading', 'false');
+    await shows('health-endpoints', 'closed,closed');
+    click('toggle-health');
+    await until(() => read('health-endpoints') === null, 'the health panel closed');
+    click('add');
+    await shows('cart-count', '1');
+    await down(be);
+    click('place');
+    await shows('order-status', 'pending');
+    click('toggle-health');
+    await shows('health-endpoints', 'open,open', 3000);
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
   it('usePlaceOrder keeps the typed error of bad input, and sends nothing', async () => {
     const be = await startBackend();
     unmount = app.mount(container, quickOptions(be, uniqueNamespace()));
