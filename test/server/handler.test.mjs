@@ -239,8 +239,12 @@ function rules(name, open) {
       await expectKept(m, h, key, 2);
     });
 
-    it('422 wins over 409: another body while the first request is still running', async (t) => {
-      const { m, h } = setup();
+    /**
+     * A key whose handler run is held until `open()`: its first request is `first`.
+     * @param {import('node:test').TestContext} t @param {object} [extra] options of the handler
+     */
+    const runningKey = async (t, extra) => {
+      const { m, h } = setup(extra);
       const g = gate();
       // A failed assertion must not leave the handler (and its heartbeat) running forever.
       t.after(() => g.open());
@@ -248,6 +252,11 @@ function rules(name, open) {
       const key = randomUUID();
       const first = post(h, { key });
       await g.entered;
+      return { m, h, key, first, open: g.open };
+    };
+
+    it('422 wins over 409: another body while the first request is still running', async (t) => {
+      const { m, h, key, first, open } = await runningKey(t);
       const busy = await post(h, { key });
       assert.equal(busy.status, 409);
       assert.ok(Number(busy.headers.get('retry-after')) >= 1, 'Retry-After on 409');
@@ -256,26 +265,20 @@ function rules(name, open) {
       const lookup = await get(h, `/checkout/${key}`);
       assert.equal(lookup.status, 409, 'lookup while in progress');
       assert.ok(Number(lookup.headers.get('retry-after')) >= 1);
-      g.open();
+      open();
       assert.equal((await first).status, 201);
       assert.equal(m.calls.length, 1);
     });
 
     it("a 409's Retry-After is the time left on the running key's lease, on the POST and on the lookup", async (t) => {
-      const { m, h } = setup({ leaseMs: 20_000 });
-      const g = gate();
-      t.after(() => g.open());
-      m.set(async () => (g.enter(), await g.opened, { status: 201, body: { ok: true } }));
-      const key = randomUUID();
-      const first = post(h, { key });
-      await g.entered;
+      const { h, key, first, open } = await runningKey(t, { leaseMs: 20_000 });
       for (const r of [await post(h, { key }), await get(h, `/checkout/${key}`)]) {
         assert.equal(r.status, 409);
         // The lease was just taken (or renewed by a heartbeat): close to its 20 s, never a token 1 s.
         const seconds = Number(r.headers.get('retry-after'));
         assert.ok(seconds >= 15 && seconds <= 20, `Retry-After ${seconds} s of a 20 s lease`);
       }
-      g.open();
+      open();
       assert.equal((await first).status, 201);
     });
 
