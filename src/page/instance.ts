@@ -56,6 +56,7 @@ export function steadyCart({ core, cart, worker, triggers, view }: PageParts): S
       closed = true;
       triggers?.stop();
       view.close();
+      worker.close();
       core.close();
     },
   };

@@ -34,6 +34,8 @@ export interface WorkerHandle {
   readonly state: Health['worker'];
   /** Asks the browser to wake the worker for a replay when connectivity returns (Background Sync, where it exists). */
   sync(): void;
+  /** Stops offering a waiting worker the page (`SKIP_WAITING`): the instance closed. */
+  close(): void;
 }
 
 /** A registration's Background Sync, where the engine has it. */
@@ -62,7 +64,8 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   let skipWaiting: (() => void) | undefined;
   let waiting = false;
   let lookAgain: ReturnType<typeof setTimeout> | undefined;
-  // After close() storage may refuse the check: the update then waits for the next page.
+  let closed = false;
+  // A check that fails (storage refusing) leaves the update for the next page.
   const activateWaiting = () =>
     waiting &&
     skipWaiting &&
@@ -78,8 +81,9 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
     }, () => {});
   // A new worker waits while an order is in flight; it may take over once none is, whatever its outcome.
   onEveryOrder(events, activateWaiting);
+  // A closed instance offers nothing: another page, or the next one, lets the update in.
   const offerWaiting = () => {
-    waiting = true;
+    waiting = !closed;
     activateWaiting();
   };
 
@@ -107,6 +111,11 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
     },
     sync() {
       registration.then((reg) => reg?.sync?.register(replaySyncTag(config.namespace))).catch(() => {});
+    },
+    close() {
+      closed = true;
+      waiting = false;
+      clearTimeout(lookAgain);
     },
   };
 }

@@ -287,6 +287,35 @@ describe('service worker', () => {
     });
   }
 
+  /** The SKIP_WAITING messages a tab opened with `&spyWorkerMessages` posted. */
+  const skipsBy = (frame: HTMLIFrameElement) => ((frame.contentWindow as Window & { workerMessages: unknown[] }).workerMessages ?? []).filter((m) => (m as { type?: string })?.type == 'SKIP_WAITING').length;
+
+  for (const own of [false, true]) {
+    it(`a closed instance lets no update take over (${own ? "the merchant's own worker" : 'the configured worker'})`, async () => {
+      const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+      const namespace = uniqueNamespace();
+      const scope = workerScope(namespace);
+      // The test worker activates a new version only when a page asks it to (SKIP_WAITING). The merchant's
+      // own is active before the tab loads, so that it controls the tab (a worker controlling no page
+      // would let its update in at once).
+      const activeIn = async (reg: ServiceWorkerRegistration) => (await until(() => (reg.active?.state == 'activated' ? reg.active : undefined), 'the first worker active', 10_000))!;
+      if (own) await activeIn(await navigator.serviceWorker.register(`/test/fixtures/versioned-sw?namespace=${namespace}`, { scope }));
+      const serviceWorker = own ? undefined : worker(namespace, '/test/fixtures/versioned-sw');
+      const { sc, frame } = await openTab(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker }), '&spyWorkerMessages', `${scope}tab.html`);
+      if (!own) await activeWorker(sc);
+      const reg = (await navigator.serviceWorker.getRegistration(scope))!;
+      const first = await activeIn(reg);
+      await (frame.contentWindow as Window).navigator.serviceWorker.ready;
+      sc.close();
+      await reg.update();
+      await until(() => reg.waiting?.state == 'installed', 'the new worker to wait', 10_000);
+      // The page would hear of it within a few hundred ms (workbox-window waits 200 ms), then offer it the page.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(skipsBy(frame), 'no SKIP_WAITING from a closed instance').to.equal(0);
+      expect(reg.active).to.equal(first);
+    });
+  }
+
   // A replay in a domain the order was sent to already is not stored as sending: only its lock says it is in flight.
   it('a waiting new worker is not activated while a replay sends an order, and is once it is placed', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
