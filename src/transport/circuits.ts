@@ -149,7 +149,8 @@ export class Circuits {
    * contexts wait for the verdict instead of probing too.
    */
   probe(endpoint: Endpoint, timeoutMs = this.config.tuning.attemptTimeoutMs, signal = new AbortController().signal): Promise<boolean> {
-    // A closed instance asks nothing more (React's Strict Mode closes one as soon as it is made), nor records a verdict.
+    // A closed instance asks nothing more (React's Strict Mode closes one as soon as it is made). A probe
+    // already out when it closed still records its verdict: news of the endpoint for every context.
     if (this.closed) return Promise.resolve(false);
     const { health } = endpoint.paths;
     // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
