@@ -59,6 +59,9 @@ export function createSteadyCart(options?: SteadyCartOptions): Promise<SteadyCar
 export async function createSteadyCart(options?: SteadyCartOptions): Promise<SteadyCart> {
   assertBrowser();
   const config = normalizeOptions(options);
+  // Drill mode is its own chunk (a shop that does not ask for it never loads it), loaded before
+  // anything starts: should it fail to load, no instance is left running that no one can close.
+  const drill = config.drill ? await import('./drill/drill') : undefined;
   const core = await createCore(config);
   const { events, outbox, circuits } = core;
   const cart = new CartStore(core.storage, core.channel, events);
@@ -90,6 +93,5 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   circuits.probeOpen().catch(() => {});
   const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers, view });
   sc[INSTRUMENTATION] = config;
-  // Drill mode is its own chunk: a shop that does not ask for it never loads it.
-  return config.drill ? (await import('./drill/drill')).withDrill(sc, core) : sc;
+  return drill ? drill.withDrill(sc, core) : sc;
 }
