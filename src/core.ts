@@ -56,18 +56,20 @@ export const createCore = (config: Config): Promise<Core> => buildCore(Outbox, H
  * memory, and send a copied order to a domain this copy never hears of: so
  * each copied order counts as possibly placed in every configured domain,
  * and reaches another only after a lookup there said it is not (invariant 3).
- * After an upgrade by a newer build (`deleted` false), a page of that build
- * is on the database and replays the order from there, with the domains it
- * knows: this copy is then only looked up, never sent, which the lookups
- * alone could not make safe (the other copy may go to another domain at any
- * time). After a deletion this copy is the only one; after a storage failure
- * (a full disk) every page falls back alike, and one must send it.
+ * Unless the database was deleted (`deleted`: this copy is then the only
+ * one), a context still on the database may replay the order from there at
+ * any time, with the domains it knows: after an upgrade, a page of the newer
+ * build; after a storage failure (a full disk), the service worker, which
+ * never falls back, or a tab that has not failed yet. This copy is then only
+ * looked up, never sent, which the lookups alone could not make safe (the
+ * other copy may go to another domain at any time): the database's copy is
+ * placed by that context, or by the next page once storage works again.
  */
 const doubtCopies =
   ({ endpoints }: Config, deleted?: boolean) =>
   (memory: MemoryStores): MemoryStores => {
     // A malformed record is left as it is, for the reader's checks to quarantine. (A domain listed twice is harmless.)
-    for (const order of memory.all('outbox')) if (Array.isArray(order.domains)) memory.put('outbox', { ...order, domains: [...order.domains, ...endpoints.map((e) => e.domain)], copied: deleted === false });
+    for (const order of memory.all('outbox')) if (Array.isArray(order.domains)) memory.put('outbox', { ...order, domains: [...order.domains, ...endpoints.map((e) => e.domain)], copied: !deleted });
     return memory;
   };
 

@@ -30,9 +30,9 @@ export interface OutboxRecord {
   domains: string[];
   /**
    * Set only on a page's memory copy of an order read from the database as
-   * the page fell back to memory because a newer build upgraded it: that
-   * build's pages send it from the database, so this copy is only looked
-   * up, never sent.
+   * the page fell back to memory (unless the database was deleted): a
+   * context still on the database (a newer build's page, the service worker)
+   * may send it from there, so this copy is only looked up, never sent.
    */
   copied?: boolean;
   /** Not replayed before this time (backoff). */

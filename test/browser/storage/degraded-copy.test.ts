@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { createCore, createWorkerCore } from '../../../src/core';
+import { normalizeOptions } from '../../../src/options';
+import { checkPlacement } from '../../../src/outbox/placement';
+import { closeBackends, startBackend } from '../backend';
+import { cleanup, deleteDatabase, quickOptions, sleep, uniqueNamespace } from '../helpers';
+
+/**
+ * Invariant 3 when a page falls back to memory after a storage failure (a
+ * full disk): its copy of a waiting order is only looked up, since a context
+ * that never falls back (the service worker) may send the database's copy at
+ * any time. Every IndexedDB write fails as on a full disk: the engine's own
+ * `put` throws QuotaExceededError (fault injection on the real API).
+ */
+describe('a page in memory after a full disk, beside the service worker on the database', () => {
+  const cores: Array<{ close(): void }> = [];
+  let namespace = '';
+  const put = IDBObjectStore.prototype.put;
+  afterEach(async () => {
+    IDBObjectStore.prototype.put = put;
+    for (const core of cores.splice(0)) core.close();
+    await deleteDatabase(namespace);
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('invariant 3: the page only looks its copy up; the worker places the database copy, in its domain, once', async () => {
+    const be = await startBackend();
+    namespace = uniqueNamespace();
+    const options = normalizeOptions(quickOptions(be, namespace, { endpoints: be.sdk('us', 'backup'), budgetMs: 1500 }));
+    // us answers 500 (ambiguous, and its lookups tell nothing), backup 503: the order waits, held to main.
+    const placer = await createCore(options);
+    cores.push(placer);
+    await be.fault('us', '500');
+    await be.fault('backup', '503');
+    const placed = await placer.outbox.place(checkPlacement(placer.config, { orderRef: 'full-disk', total: 700, payment: { token: 'pm_d' } }));
+    expect(placed.status).to.equal('pending');
+    expect((await placer.storage.get('outbox', placed.id))!.domains).to.deep.equal(['main']);
+    placer.close();
+    // A page and the service worker's engine, both on the database; then the disk fills.
+    const page = await createCore(options);
+    cores.push(page);
+    const worker = await createWorkerCore(options);
+    cores.push(worker);
+    await be.fault('us', 'healthy');
+    await be.fault('backup', 'healthy');
+    IDBObjectStore.prototype.put = function () {
+      throw new DOMException('the disk is full', 'QuotaExceededError');
+    };
+    // Every circuit due a probe again.
+    await sleep(1200);
+    // The page writes (its cart) and falls back to memory with a copy of the order; its replay runs first.
+    await page.storage.put('cart', { id: 'cart', items: [], rev: 1, updatedAt: Date.now() } as never);
+    expect(page.storage.kind).to.equal('memory');
+    await page.outbox.replay(true);
+    expect((await page.outbox.list()).find((e) => e.id == placed.id)!.status, "the page's copy").to.equal('pending');
+    expect(await be.charges(placed.id), 'nothing sent from the copy').to.equal(0);
+    // The worker replays the database's copy: a resend in main, which needs no write.
+    await worker.outbox.replay(true).catch(() => {});
+    expect(await be.charges(placed.id)).to.equal(1);
+    const ledger = await be.ledger();
+    expect(ledger.duplicates).to.equal(0);
+    expect(ledger.orders.filter((o) => o.charged).map((o) => o.domain)).to.deep.equal(['main']);
+  });
+});
