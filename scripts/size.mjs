@@ -288,12 +288,28 @@ import * as esbuild from 'esbuild';
  * the page used (commit "Review: one place decides whether an order is in
  * flight; one list of the SDK's own headers; one hook reads the instance"):
  * page 24,317 B (-23 B), worker 14,967 B (-19 B).
+ *
+ * The page's limit was raised from 24,400 B to 24,500 B (commit "Card-data
+ * guard: more spellings, lists and objects under card fields, runs of
+ * spaces, track data"): the guard now matches card-field names by pattern
+ * rather than a word list, refuses a list or object under such a field, and
+ * recognises track data (+28 B of the worker's share) and runs of spaces,
+ * and a card number used as a key is no longer repeated in the error's
+ * path. With this stop's other fixes (a 409's Retry-After kept for the next
+ * replay, close() stopping the worker handle, health read again on
+ * subscribe, the request's timeout told to telemetry, drill mode loaded
+ * first: +54 B, less 47 B saved by one table of a stored record's field
+ * checks), the page went from 24,317 B to 24,435 B, the cart from 5,286 B to
+ * 5,368 B, and the worker from 14,967 B to 14,999 B: the worker's card-data
+ * messages are short (it only quarantines stored records with them), which
+ * keeps it within its 15,000 B target. The page's target stands and is
+ * reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 24_400, target: 16_000 },
+  page: { limit: 24_500, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

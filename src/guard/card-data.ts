@@ -3,26 +3,25 @@
  * numbers, CVVs and track data must never reach IndexedDB or the wire.
  */
 
-/** Field names of card data in the usual spellings, compared lower-case with separators removed. */
-const CARD_FIELDS = new Set(
-  (
-    'cardnumber cardno cardnum ccnumber ccnum creditcardnumber debitcardnumber pan primaryaccountnumber' +
-    ' cvv cvv2 cvc cvc2 cvn csc cardcode securitycode cardsecuritycode cardverificationvalue cardverificationcode' +
-    ' track1 track2 trackdata track1data track2data magstripe magneticstripe pinblock'
-  ).split(' '),
-);
+/**
+ * Field names of card data in the usual spellings, matched lower-case with
+ * separators removed: a card number (`cardNumber`, `ccNo`, `pan`), a
+ * security code on its own or after `card`/`cc` and before `code`/`number`
+ * (`cvv`, `cardCvc`, `cvvCode`, `securityCode`), track data and a PIN block.
+ */
+const CARD_FIELD =
+  /^(?:(?:credit|debit)?(?:card|cc)(?:number|no|num|code|cvv2?|cvc2?|cvn|csc|ccv|securitycode|verificationvalue|verificationcode)|(?:cvv2?|cvc2?|cvn|csc|ccv|securitycode)(?:code|number|no|num)?|pan|primaryaccountnumber|track(?:[12]|data|[12]data)|mag(?:netic)?stripe|pinblock)$/;
 
 /** A field name lower-case with its separators removed, as the name checks compare it. */
 const bare = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
-/** @internal True for a card-data field name holding a value (an empty or null field is harmless). */
+/**
+ * @internal True for a card-data field name holding a value: anything but
+ * null, a boolean, an empty string or an empty object or list (a form's
+ * empty field is harmless; `{ cvv: ['123'] }` is not).
+ */
 export function isCardField(name: string, value: unknown): boolean {
-  return (
-    CARD_FIELDS.has(bare(name)) &&
-    value !== null &&
-    value !== '' &&
-    (typeof value == 'string' || typeof value == 'number')
-  );
+  return CARD_FIELD.test(bare(name)) && value != null && value !== '' && typeof value != 'boolean' && (typeof value != 'object' || Object.keys(value).length > 0);
 }
 
 /**
@@ -35,8 +34,9 @@ export function isCardField(name: string, value: unknown): boolean {
 export const isProductCodeField = (name: string): boolean => /(sku|gtin|ean|upc|isbn|mpn|barcode)s?\d*$/.test(bare(name));
 
 /**
- * @internal True for a string or number of 13-19 digits (spaces or dashes
- * allowed between digit groups) starting with 2-6 that passes the Luhn check.
+ * @internal True for a string or number of 13-19 digits (runs of whitespace
+ * or dashes allowed between digit groups) starting with 2-6 that passes the
+ * Luhn check, and for a string holding track data.
  * Whitespace around a string (pasted) counts as none. A number of 17 digits or
  * more is past 2^53 and has lost its last digits (a 17-19 digit card number
  * sent as a JS number): with no Luhn check possible, its length and first
@@ -44,7 +44,9 @@ export const isProductCodeField = (name: string): boolean => /(sku|gtin|ean|upc|
  */
 export function isCardNumber(value: string | number): boolean {
   const text = String(value);
-  if (!/^\s*[2-6]\d*(?:[ -]\d+)*\s*$/.test(text)) return false;
+  // Track data as a card reader types it into a text field: `%B<number>^...` (track 1), `;<number>=...` (track 2).
+  if (/(?:%B|;)\d{13,19}[\^=]/.test(text)) return true;
+  if (!/^\s*[2-6]\d*(?:[\s-]+\d+)*\s*$/.test(text)) return false;
   const digits = text.replace(/\D/g, '');
   if (digits.length < 13 || digits.length > 19) return false;
   if (digits.length > 16 && typeof value == 'number') return true;

@@ -2,6 +2,10 @@ import { STANDALONE_WORKER } from '../build-flags';
 import { fail } from '../errors';
 import { isCardField, isCardNumber, isProductCodeField } from './card-data';
 
+/** Why card data is refused, as a page tells the shop; the worker only quarantines a stored record, with a short reason. */
+const CARD_NUMBER = STANDALONE_WORKER ? 'card data' : 'looks like a card number; send a payment token instead';
+const CARD_FIELD = STANDALONE_WORKER ? 'card data' : 'card data must never be stored or sent';
+
 /**
  * Checks that `value` is plain JSON and holds no card data, then serializes
  * it once. A product code (see `isProductCodeField`), or a list of them, is
@@ -28,7 +32,7 @@ export function toJsonBody(
         if (typeof v == 'number' && !isFinite(v)) fail(code, 'numbers must be finite', path);
         // `[*]` lets one allowed path cover every element of an array.
         if (!productCode && isCardNumber(v) && !allowCardLikeAt.includes(path) && !allowCardLikeAt.includes(path.replace(/\[\d+\]/g, '[*]'))) {
-          fail('CARD_DATA', 'looks like a card number; send a payment token instead', path);
+          fail('CARD_DATA', CARD_NUMBER, path);
         }
         return;
       case 'boolean':
@@ -50,8 +54,9 @@ export function toJsonBody(
           if (!STANDALONE_WORKER && proto && Object.getPrototypeOf(proto)) fail(code, 'must be a plain object', path);
           for (const [key, item] of Object.entries(v)) {
             const at = path ? `${path}.${key}` : key;
-            if (isCardNumber(key)) fail('CARD_DATA', 'looks like a card number; send a payment token instead', at);
-            if (isCardField(key, item)) fail('CARD_DATA', 'card data must never be stored or sent', at);
+            // Named by the object that holds it: the path must not repeat the card number.
+            if (isCardNumber(key)) fail('CARD_DATA', CARD_NUMBER, path);
+            if (isCardField(key, item)) fail('CARD_DATA', CARD_FIELD, at);
             // Undefined properties are dropped by JSON, as every shop expects.
             if (item !== undefined) visit(item, at, isProductCodeField(key));
           }

@@ -38,13 +38,24 @@ describe('card-data guard', () => {
       '7111111111111114', // outside the network ranges
       '411111111111', // 12 digits
       '41111111111111111113', // 20 digits
-      '4111  1111 1111 1111', // two separators in a row
       'order 4111111111111111', // not the whole value
       '+4111111111111111',
       '',
     ]) {
       expect(isCardNumber(n), String(n)).to.equal(false);
     }
+  });
+
+  it('recognises one typed or pasted with runs of spaces, non-breaking spaces or tabs between groups, and track data as a card reader types it', () => {
+    for (const n of ['4111  1111  1111  1111', '4111\u00a01111\u00a01111\u00a01111', '4111\t1111\t1111\t1111', '4111 - 1111 - 1111 - 1111']) {
+      expect(isCardNumber(n), JSON.stringify(n)).to.equal(true);
+    }
+    // Track 2 (`;number=expiry...?`) and track 1 (`%Bnumber^NAME^expiry...`), alone or inside a field.
+    for (const t of [';4111111111111111=25121010000000000000?', '%B4111111111111111^DOE/JOHN^25121010000000000000?', 'swiped: ;5555555555554444=2512']) {
+      expect(isCardNumber(t), t).to.equal(true);
+      refusedAt({ note: t }, 'note');
+    }
+    expect(isCardNumber('order;12345=ok')).to.equal(false);
   });
 
   it('is linear on long near-misses (no catastrophic backtracking)', () => {
@@ -57,10 +68,39 @@ describe('card-data guard', () => {
     for (const name of ['cardNumber', 'card_number', 'CARD-NUMBER', 'pan', 'cvv', 'CVC', 'cvv2', 'securityCode', 'security_code', 'track1', 'track2', 'trackData']) {
       expect(isCardField(name, '123'), name).to.equal(true);
     }
+    // A security code after `card`/`cc`, or before `code`/`number`, and a card number in short.
+    for (const name of ['cardCvv', 'card_cvc', 'cardCvc', 'cvvCode', 'cvc_code', 'cvv_number', 'cvvNumber', 'ccCvv', 'creditCardCvv', 'ccv', 'creditCardNo', 'cc_no', 'cardSecurityCode']) {
+      expect(isCardField(name, '123'), name).to.equal(true);
+    }
     expect(isCardField('cvv', null)).to.equal(false);
     expect(isCardField('cvv', '')).to.equal(false);
+    expect(isCardField('cvv', false)).to.equal(false);
     expect(isCardField('cardholder', 'Ada')).to.equal(false);
     expect(isCardField('customerId', '123')).to.equal(false);
+    // Fields that only share a word with card data.
+    for (const name of ['code', 'promoCode', 'discountCode', 'track', 'trackingNumber', 'giftCardNumber', 'cardholderName', 'panel', 'orderNumber']) {
+      expect(isCardField(name, '123'), name).to.equal(false);
+    }
+  });
+
+  it('refuses a card-data field holding a list or an object, whatever is inside; an empty one is harmless', () => {
+    for (const value of [['123'], { value: '123' }, [4111, 1111, 1111, 1111], 123]) {
+      expect(isCardField('cvv', value), JSON.stringify(value)).to.equal(true);
+      refusedAt({ payment: { cvv: value } }, 'payment.cvv');
+    }
+    for (const value of [[], {}]) expect(isCardField('cvv', value), JSON.stringify(value)).to.equal(false);
+  });
+
+  it('a key that is itself a card number is named by the object that holds it: neither the path nor the message repeats the number', () => {
+    let error: (Error & { code?: string; path?: string }) | undefined;
+    try {
+      toJsonBody({ notes: { '4111111111111111': 'x' } });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.code).to.equal('CARD_DATA');
+    expect(error?.path).to.equal('notes');
+    expect(error!.message).to.not.include('4111');
   });
 
   it('names the JSON path of card data anywhere in an order, nested or in arrays', () => {
@@ -100,7 +140,8 @@ describe('card-data guard', () => {
     refusedAt({ items: [{ sku: { number: '4111111111111111' } }] }, 'items[0].sku.number');
     refusedAt({ skus: [{ pan: 'x' }] }, 'skus[0].pan');
     refusedAt({ items: [{ sku: 'mug', ref: EAN[0] }] }, 'items[0].ref');
-    refusedAt({ sku: 'mug', [EAN[0]]: 1 }, EAN[0]);
+    // A key that looks like a card number is named by the object holding it (here the root).
+    refusedAt({ sku: 'mug', [EAN[0]]: 1 }, '');
   });
 
   it('serializes valid JSON once, dropping undefined properties like JSON.stringify', () => {
