@@ -104,12 +104,13 @@ export function endpointUrl(value: unknown, path: string): string {
   } catch {
     fail('INVALID_OPTIONS', 'must be an absolute URL', path);
   }
-  const { protocol, hostname, username, password, search, hash } = url!;
+  const { protocol, hostname, username, password, href } = url!;
   if (protocol != 'https:' && !(protocol == 'http:' && LOOPBACK.includes(hostname))) {
     fail('INVALID_OPTIONS', 'must be https: (http: on localhost)', path);
   }
-  if (username || password || search || hash) fail('INVALID_OPTIONS', 'must have no credentials, query or fragment', path);
-  return url!.href.replace(/\/+$/, '');
+  // In the text: an empty query or fragment (`https://pay.example.com/?`) has no `search` or `hash`, yet moves the path.
+  if (username || password || /[?#]/.test(href)) fail('INVALID_OPTIONS', 'must have no credentials, query or fragment', path);
+  return href.replace(/\/+$/, '');
 }
 
 /** One `headers` option once validated; `storable`: the service worker may have it (no function, static values marked storable or none). */

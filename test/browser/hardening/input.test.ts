@@ -172,6 +172,9 @@ describe('hardening: bad input', () => {
       [{ endpoints: [{ url: 42 }] }, 'endpoints[0].url'],
       [{ endpoints: [{ url: 'https://a.example.com/?x=1' }] }, 'endpoints[0].url'],
       [{ endpoints: [{ url: 'https://a.example.com/#f' }] }, 'endpoints[0].url'],
+      // An empty query or fragment: the URL has no search or hash, yet its path would be moved.
+      [{ endpoints: [{ url: 'https://a.example.com/?' }] }, 'endpoints[0].url'],
+      [{ endpoints: [{ url: 'https://a.example.com#' }] }, 'endpoints[0].url'],
       [{ endpoints: [{ url: 'javascript:alert(1)' }] }, 'endpoints[0].url'],
       [{ endpoints: [{ url: 'data:text/plain,x' }] }, 'endpoints[0].url'],
       [{ budgetMs: '3000' }, 'budgetMs'],
