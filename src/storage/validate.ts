@@ -17,6 +17,11 @@ const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s ==
 /** An outbox record's id: its idempotency key. */
 export const isId = (v: unknown): v is string => typeof v == 'string' && /^[\w-]{8,64}$/.test(v);
 
+type FieldCheck = [string, (v: unknown) => boolean];
+/** An outbox record's fields and their checks, made once: every scan of the outbox reads every record. */
+const REQUIRED = Object.entries({ id: isId, body: (v: unknown) => typeof v == 'string', createdAt: isTime, updatedAt: isTime, attempts: isTime, runs: isTime, due: isTime, domains: isStrings }) as FieldCheck[];
+const OPTIONAL = Object.entries({ tokenExpiresAt: isTime, allowCardLikeAt: isStrings, replaces: isId, replacedBy: isId }) as FieldCheck[];
+
 /**
  * Why an outbox record's fields cannot be trusted, or `undefined` when they
  * can. Cheap: the body is only checked to be a string; what it holds (JSON,
@@ -24,13 +29,8 @@ export const isId = (v: unknown): v is string => typeof v == 'string' && /^[\w-]
  */
 export function outboxFieldProblem(r: Record<string, unknown>): string | undefined {
   if (!STATUSES.includes(r.status as OutboxStatus)) return 'unknown status';
-  const isText = (v: unknown) => typeof v == 'string';
   // Required, then optional (checked only when present): the first that fails is named.
-  const required = { id: isId, body: isText, createdAt: isTime, updatedAt: isTime, attempts: isTime, runs: isTime, due: isTime, domains: isStrings };
-  const optional = { tokenExpiresAt: isTime, allowCardLikeAt: isStrings, replaces: isId, replacedBy: isId };
-  const bad =
-    Object.entries(required).find(([k, ok]) => !ok(r[k]))?.[0] ??
-    Object.entries(optional).find(([k, ok]) => r[k] !== undefined && !ok(r[k]))?.[0];
+  const bad = REQUIRED.find(([k, ok]) => !ok(r[k]))?.[0] ?? OPTIONAL.find(([k, ok]) => r[k] !== undefined && !ok(r[k]))?.[0];
   if (bad) return `bad ${bad}`;
 }
 

@@ -69,6 +69,8 @@ export async function send(
   const timer = new AbortController();
   const stop = () => timer.abort();
   const timing = setTimeout(stop, timeout);
+  /** Whether the attempt's own time ran out (the caller's abort stops the timer too). */
+  const timedOut = () => timer.signal.aborted && !signal.aborted;
   signal.addEventListener('abort', stop);
   if (signal.aborted) stop();
   try {
@@ -90,7 +92,7 @@ export async function send(
         if (timer.signal.aborted) throw new Error('attempt over');
         sent = true;
         const built = order ? new Request(input as Request, { body: order.body }) : (input as Request);
-        return custom ? custom(built, { ...request, timedOut: () => timer.signal.aborted && !signal.aborted }) : fetch(built);
+        return custom ? custom(built, { ...request, timedOut }) : fetch(built);
       },
       // Called for every request, so a short-lived token is fresh on each attempt.
       hooks: !STANDALONE_WORKER && fns.length
@@ -118,8 +120,8 @@ export async function send(
     const ms = performance.now() - start;
     if (!STANDALONE_WORKER && error instanceof HeadersFailure) return { body: null, error: 'headers', message: error.message, ms };
     // The time ran out while the `headers` functions ran: nothing was sent.
-    if (!STANDALONE_WORKER && fns.length && !sent && !signal.aborted && timer.signal.aborted) return { body: null, error: 'headers', message: 'headers: timed out', ms };
-    return { body: null, error: signal.aborted ? 'aborted' : timer.signal.aborted ? 'timeout' : 'network', ms };
+    if (!STANDALONE_WORKER && fns.length && !sent && timedOut()) return { body: null, error: 'headers', message: 'headers: timed out', ms };
+    return { body: null, error: signal.aborted ? 'aborted' : timedOut() ? 'timeout' : 'network', ms };
   } finally {
     clearTimeout(timing);
     signal.removeEventListener('abort', stop);

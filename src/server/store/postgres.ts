@@ -68,8 +68,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   return { ...sqlStore(client, table, async () => {}), migrate: () => migrateSql(client, table) };
 }
 
+/** Names already made: the store sends a handful of texts, each on every order. */
+const names = new Map<string, string>();
+
 /**
  * A statement's name, from its text: two stores on one pool (other tables)
  * never share a name, and `pg` refuses one name for two texts.
  */
-const statementName = (text: string): string => `steadycart_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (!name) names.set(text, (name = `steadycart_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`));
+  return name;
+}
