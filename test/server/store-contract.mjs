@@ -170,6 +170,22 @@ export function storeContract(name, open, traits) {
       assert.equal((await store.read(key))?.owner, second.owner);
     });
 
+    it('a takeover starts the retention again: its run can still store an outcome past the first reservation’s expiry', async () => {
+      // Retention starts at the last write: a run that took the key over near
+      // the end of the first reservation's retention must not lose its outcome
+      // (the lookup would then answer 404 and the order could cross domains).
+      const key = newKey();
+      const first = owned(await store.reserve(key, FP_A, { leaseMs: 50, retentionMs: 1_500 }));
+      assert.equal(await store.release(key, first.owner, { forget: false }), true);
+      await sleep(900);
+      const second = owned(await store.reserve(key, FP_A, { leaseMs: 60_000, retentionMs: 1_500 }));
+      assert.equal(second.attempt, 2);
+      await sleep(900); // past the first reservation's expiry, within the takeover's
+      assert.equal(await store.heartbeat(key, second.owner, 60_000), true);
+      assert.equal(await store.complete(key, second.owner, { status: 201, body: '{"late":true}' }, LIVE.retentionMs), true);
+      assert.deepEqual((await store.read(key))?.outcome, { status: 201, body: '{"late":true}' });
+    });
+
     it('refuses a stale completion: the first owner, taken over, stores nothing', async () => {
       const key = newKey();
       const first = owned(await store.reserve(key, FP_A, SHORT));

@@ -34,7 +34,7 @@ export function memoryStore(): IdempotencyStore {
       if (r && r.owner && r.leaseUntil > now) return { kind: 'busy', retryAfterMs: r.leaseUntil - now };
       const owner = randomUUID();
       const attempt = (r?.attempt ?? 0) + 1;
-      records.set(key, { key, fingerprint, state: 'running', owner, leaseUntil: now + leaseMs, attempt, expiresAt: r?.expiresAt ?? now + retentionMs });
+      records.set(key, { key, fingerprint, state: 'running', owner, leaseUntil: now + leaseMs, attempt, expiresAt: now + retentionMs });
       return { kind: 'acquired', owner, attempt };
     },
     async read(key) {

@@ -20,6 +20,7 @@ local f = redis.call('HMGET', KEYS[1], 'state', 'status', 'body')
 if f[1] == 'done' then return {'done', f[2], f[3]} end
 if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return {'busy', redis.call('PTTL', KEYS[2])} end
 redis.call('HSET', KEYS[1], 'owner', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'acquired', redis.call('HINCRBY', KEYS[1], 'attempt', 1)}
 `;
 

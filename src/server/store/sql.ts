@@ -54,7 +54,7 @@ function statements(t: string) {
         fingerprint = excluded.fingerprint, state = 'running', owner = excluded.owner,
         lease_until = excluded.lease_until, status = NULL, body = NULL,
         attempt = CASE WHEN r.expires_at <= now() THEN 1 ELSE r.attempt + 1 END,
-        expires_at = CASE WHEN r.expires_at <= now() THEN excluded.expires_at ELSE r.expires_at END
+        expires_at = excluded.expires_at
       WHERE r.expires_at <= now()
          OR (r.fingerprint = excluded.fingerprint AND r.state = 'running'
              AND (r.owner IS NULL OR r.lease_until <= now()))
