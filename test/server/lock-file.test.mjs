@@ -4,14 +4,14 @@
  * (src/server/store/lock-file.ts), raced by several processes at once: on a
  * stale lock (its process killed with -9), on no lock at all, and on a lock
  * being written; in every round exactly one process holds it and every other
- * one gets STORE_LOCKED. Two holders would be two PGlite instances writing one
+ * one gets STORE_LOCKED. A lock whose pid was given out again is stale. Two holders would be two PGlite instances writing one
  * directory.
  *
  *   node --test test/server/lock-file.test.mjs
  */
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -101,6 +101,27 @@ if (process.argv[2] == 'child') {
 
     it('a stale lock (its process is dead) is taken over by exactly one process', async () => {
       assert.deepEqual(await race(150, (path) => writeFileSync(path, DEAD_PID)), { rounds: 0, sample: [] });
+    });
+
+    it('a lock left by an earlier run under a pid that runs again (this process, or another one started since) is taken over', async () => {
+      const { lockFile } = await import(join(dir, 'lock-file.mjs'));
+      const path = join(dir, 'reused.lock');
+      // This process's own pid, in a lock file it does not hold: a container's pid 1 after a restart.
+      writeFileSync(path, String(process.pid));
+      const lock = lockFile(path, 'the directory');
+      assert.equal(readFileSync(path, 'utf8').split(' ')[0], String(process.pid));
+      // One it does hold is still refused, in this process too.
+      assert.throws(() => lockFile(path, 'the directory'), { code: 'STORE_LOCKED' });
+      lock.release();
+      assert.equal(existsSync(path), false);
+      // A live process's pid (the first child's), with a start other than its own: a pid given out again after a reboot.
+      const pid = /** @type {number} */ (children[0].pid);
+      writeFileSync(path, `${pid} not-this-boot:1`);
+      lockFile(path, 'the directory').release();
+      // The same pid written by that very process run stays live.
+      assert.equal(await ask(children[0], { go: path }), 'held');
+      assert.throws(() => lockFile(path, 'the directory'), { code: 'STORE_LOCKED' });
+      assert.equal(await ask(children[0], { release: true }), 'released');
     });
 
     it('with no lock file, exactly one process takes it', async () => {

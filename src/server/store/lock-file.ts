@@ -24,6 +24,28 @@ const alive = (pid: number): boolean => {
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
+/**
+ * Which run of process `pid` this is, where the system tells (Linux: the boot
+ * and the process's start time); '' elsewhere. Pids are reused, after a
+ * reboot or a container restart (Node as pid 1 again): a lock whose pid runs
+ * under another identity was left by a process that is gone.
+ */
+function identity(pid: number): string {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22, counted after the command name, which may hold spaces and parentheses.
+    return `${boot}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  } catch {
+    return '';
+  }
+}
+
+/** What this process writes in a lock file: its pid, and its identity where there is one. */
+const STAMP = `${process.pid} ${identity(process.pid)}`.trim();
+/** The lock files this process holds: one with its pid that is not among them was left by an earlier run with the same pid. */
+const mine = new Set<string>();
+
 /** A cell nothing ever notifies: waiting on it is a synchronous sleep (`lockFile` is synchronous: so is its pause). */
 const never = new Int32Array(new SharedArrayBuffer(4));
 const pause = () => Atomics.wait(never, 0, 0, PAUSE_MS);
@@ -31,14 +53,14 @@ const pause = () => Atomics.wait(never, 0, 0, PAUSE_MS);
 let created = 0;
 
 /**
- * Creates `path` holding this process's pid; false when it exists. The file
+ * Creates `path` holding this process's `STAMP`; false when it exists. The file
  * is written under a name of its own, then linked to `path` (atomic, and
  * refused if `path` exists), so that no reader ever sees it empty. On a file
  * system without hard links, it is created, then written.
  */
 function create(path: string): boolean {
   const own = `${path}.${process.pid}-${created++}`;
-  writeFileSync(own, String(process.pid));
+  writeFileSync(own, STAMP);
   try {
     linkSync(own, path);
     return true;
@@ -55,21 +77,27 @@ function create(path: string): boolean {
     if (code(err) == 'EEXIST') return false;
     throw err;
   }
-  writeSync(fd, String(process.pid));
+  writeSync(fd, STAMP);
   closeSync(fd);
   return true;
 }
 
 /**
  * Who holds `path` (null when there is no such file): its text, the pid in it,
- * and whether it is live: its process runs, or, without a pid, it was written
- * within `WRITING_MS` (its creator may be writing it still).
+ * and whether it is live: its process runs (the same run of it, where the
+ * file names one; this process only for a lock it holds), or, without a pid,
+ * it was written within `WRITING_MS` (its creator may be writing it still).
  */
 function holderOf(path: string): { text: string; pid: number; live: boolean } | null {
   try {
     const text = readFileSync(path, 'utf8');
-    const pid = text ? Number(text) : NaN;
-    const live = Number.isInteger(pid) && pid > 0 ? alive(pid) : Date.now() - statSync(path).mtimeMs < WRITING_MS;
+    const [first = '', run = ''] = text.split(' ');
+    const pid = first ? Number(first) : NaN;
+    const live = !(Number.isInteger(pid) && pid > 0)
+      ? Date.now() - statSync(path).mtimeMs < WRITING_MS
+      : pid == process.pid
+        ? mine.has(path)
+        : alive(pid) && (!run || !identity(pid) || identity(pid) == run);
     return { text, pid, live };
   } catch (err) {
     if (code(err) == 'ENOENT') return null;
@@ -102,7 +130,8 @@ function removeStale(path: string, stale: string, depth = 0): void {
 
 /**
  * Takes `path` exclusively for this process, writing its pid. A lock left by a
- * process that no longer runs (killed with -9) is taken over, by one process
+ * process that no longer runs (killed with -9, or gone while its pid was
+ * given to another process, this one included) is taken over, by one process
  * only when several try at once; one held by a live process, this one
  * included, throws `STORE_LOCKED`.
  */
@@ -124,12 +153,14 @@ export function lockFile(path: string, what: string): LockFile {
 /** The lock file this process just created. */
 function held(path: string): LockFile {
   let holding = true;
+  mine.add(path);
   const release = (): void => {
     if (!holding) return;
     holding = false;
+    mine.delete(path);
     process.off('exit', release);
     try {
-      if (readFileSync(path, 'utf8') == String(process.pid)) unlinkSync(path);
+      if (readFileSync(path, 'utf8') == STAMP) unlinkSync(path);
     } catch {
       // Already gone.
     }
