@@ -92,10 +92,15 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
     const context = { key, attempt, signal: lease.signal };
     const result = await t.step('handler', () => s.handle(order, context), (r) => ({ 'steadycart.attempt': attempt, 'steadycart.handler.status': r.status }));
     status = result.status;
+    // A status the wire cannot carry as an outcome (a 302, a string, none) is a handler bug, treated like a throw.
+    if (!Number.isInteger(status) || status < 200 || status > 599 || (status >= 300 && status < 400)) {
+      throw new TypeError(`the handler answered status ${String(status)}: answer 2xx, 4xx or 5xx`);
+    }
     // Replayed, the contract's own statuses would tell the SDK to wait for ever (409) or that the key was misused (422).
     if (CONTRACT_STATUSES.includes(status)) throw new TypeError(`the handler answered ${status}, which the wire contract keeps for itself: refuse an order with another 4xx`);
     // JSON.stringify gives no text for a function or a symbol: a handler bug, treated like a throw.
-    const text: unknown = JSON.stringify(result.body ?? null);
+    // A 204 or 205 goes out without a body, so its lookup carries none either.
+    const text: unknown = JSON.stringify(status == 204 || status == 205 ? null : (result.body ?? null));
     if (typeof text != 'string') throw new TypeError(`the handler's body for status ${status} is not JSON`);
     body = text;
   } catch (err) {

@@ -141,6 +141,7 @@ for (const [name, start] of Object.entries(frameworks)) {
         headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'idempotency-key' },
       });
       assert.equal(pre.status, 204);
+      assert.equal(pre.headers.get('content-length'), null, 'a 204 has no Content-Length (RFC 9110, 8.6)');
       assert.equal(pre.headers.get('access-control-allow-origin'), ORIGIN);
       assert.match(pre.headers.get('access-control-allow-headers') ?? '', /Idempotency-Key/);
       assert.equal(pre.headers.get('access-control-max-age'), '600');

@@ -19,7 +19,8 @@ export async function fromResponse(response: Response): Promise<{ status: number
   const body = new Uint8Array(await response.arrayBuffer());
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
-  headers['content-length'] = String(body.byteLength);
+  // A status that has no body has no Content-Length either (RFC 9110, 8.6).
+  if (response.status >= 200 && response.status != 204 && response.status != 304) headers['content-length'] = String(body.byteLength);
   return { status: response.status, headers, body };
 }
 
