@@ -98,7 +98,7 @@ const scriptTypes = {
   name: 'script-types',
   writeBundle() {
     const global = (name, module) =>
-      `/** \`window.${name}\`, which \`${module}.iife.js\` defines when loaded by a script tag. */\n` +
+      `/** \`window.${name}\`, which \`${module}.iife.js\` defines when loaded by a script tag (imported as a module, it defines nothing: use it with \`import type\`). */\n` +
       `import type * as ${name}Module from './${module}.js';\ndeclare global {\n  var ${name}: typeof ${name}Module;\n}\nexport {};\n`;
     // The script-tag bundle has no drill mode (drill: true rejects with INVALID_OPTIONS): its type says so.
     writeFileSync(
@@ -151,8 +151,8 @@ const node = (input, file, banner) => ({
  */
 const page = {
   ...esm('src/index.ts', 'dist/steadycart.mjs'),
-  // The drill chunk imports what it shares with the SDK from steadycart.mjs itself.
-  preserveEntrySignatures: 'allow-extension',
+  // The entry exports the public API only; what the drill chunk shares with it is in a chunk of its own.
+  preserveEntrySignatures: 'strict',
   output: { dir: 'dist', entryFileNames: 'steadycart.mjs', chunkFileNames: 'steadycart-[name].mjs', format: 'es', sourcemap: true, banner },
 };
 

@@ -30,10 +30,15 @@ describe('steadycart/otel', () => {
   });
 
   it('the page module for bundlers loads drill mode from its own chunk, only when asked', async () => {
-    const page = await readFile(DIST + 'steadycart.mjs', 'utf8');
+    const page = await readFile(DIST + 'steadycart-index.mjs', 'utf8');
     assert.match(page, /import\('\.\/steadycart-drill\.mjs'\)/);
     assert.doesNotMatch(page, /Steadycart-Drill|drop-after-commit/);
     assert.match(await readFile(DIST + 'steadycart-drill.mjs', 'utf8'), /Steadycart-Drill/);
+  });
+
+  it('the page module exports its public API and nothing the drill chunk shares with it', async () => {
+    const names = Object.keys(await import('steadycart')).sort();
+    assert.deepEqual(names, ['SKIP_WAITING', 'SteadyCartError', 'createSteadyCart', 'isSkipWaiting', 'isSteadyCartError', 'orderStatusText', 'replaySyncTag']);
   });
 
   it('imports on a server without throwing', async () => {

@@ -27,11 +27,12 @@ export async function pgliteStore(options: PgliteStoreOptions): Promise<Idempote
   if (typeof options?.dataDir != 'string' || !options.dataDir) invalidOption('dataDir', 'must be a folder path');
   const table = tableName(options);
   const dir = resolve(options.dataDir);
+  // The optional dependency first: without it, nothing is created on disk.
+  const { PGlite } = await import('@electric-sql/pglite');
   mkdirSync(dir, { recursive: true });
   const lock = lockFile(`${dir}.lock`, `the PGlite data directory ${dir}`);
   let db: import('@electric-sql/pglite').PGlite | undefined;
   try {
-    const { PGlite } = await import('@electric-sql/pglite');
     const opened = await PGlite.create(dir);
     db = opened;
     const client: SqlClient = {
