@@ -11,6 +11,13 @@ import { Placer } from './transport/place';
 import { RetryBudget } from './transport/retry-budget';
 import type { OutboxStatus } from './types';
 
+/**
+ * @internal Order events heard from another context (a tab, the worker). A page registers the
+ * worker's Background Sync for its own sends only: registering it for the worker's sends, while
+ * that sync runs, makes the browser fire it again at once, so the worker would resend in a loop.
+ */
+export const REMOTE_EVENTS = /*#__PURE__*/ new WeakSet<object>();
+
 /** @internal What the caller connects with `Core.start`, once its own objects exist. */
 export interface CoreHooks {
   /** Another context changed the cart. */
@@ -136,6 +143,7 @@ async function buildCore<O extends OutboxReplay>(
         // (The standalone worker's channel delivers nothing else.)
         else if (STANDALONE_WORKER) return;
         else if (message.t == 'order') {
+          REMOTE_EVENTS.add(message.event);
           events.emit(`order:${message.event.status}`, message.event);
           hooks.onRemoteOrder?.(message.event.status);
         } else if (message.t == 'cart') hooks.onRemoteCart?.();

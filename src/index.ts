@@ -4,7 +4,7 @@
  */
 import { CartStore } from './cart/cart';
 import { assertBrowser } from './cart/create';
-import { createCore } from './core';
+import { createCore, REMOTE_EVENTS } from './core';
 import { normalizeOptions, storeConfig } from './options';
 import { endpointHealth } from './page/health';
 import { steadyCart } from './page/instance';
@@ -88,7 +88,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
     onRemoteOrder: (status) => isFinal(status) || triggers?.waiting(Date.now() + config.budgetMs),
     onRemoteOutbox: view.refresh,
   });
-  if (config.retentionMs) events.on('order:sending', () => worker.sync());
+  if (config.retentionMs) events.on('order:sending', (event) => REMOTE_EVENTS.has(event) || worker.sync());
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
   circuits.probeOpen().catch(() => {});
   const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers, view });
