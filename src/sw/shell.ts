@@ -42,7 +42,9 @@ export function installShell(worker: ServiceWorkerGlobalScope, cacheName: string
     const urls = data?.payload?.urlsToCache;
     if (data?.type !== 'CACHE_URLS' || !Array.isArray(urls) || !ownPage(event)) return;
     const own = urls.filter(sameOrigin);
-    // One by one, through the strategy (so the same answers are kept): a URL that fails to load must not keep the others out.
-    event.waitUntil(Promise.all(own.map((url) => strategy.handle({ event, request: new Request(url, { credentials: 'same-origin' }) }).catch(() => {}))));
+    // One by one, through the strategy (so the same answers are kept): a URL that fails to load, or that
+    // Request refuses (one with a user name in it), must not keep the others out.
+    const keep = async (url: string) => strategy.handle({ event, request: new Request(url, { credentials: 'same-origin' }) });
+    event.waitUntil(Promise.all(own.map((url) => keep(url).catch(() => {}))));
   });
 }
