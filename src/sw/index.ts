@@ -16,7 +16,8 @@ export { SKIP_WAITING, isSkipWaiting, replaySyncTag, type SkipWaitingMessage } f
 export interface InstallOptions {
   /**
    * The configuration to replay with, validated once, at install (an invalid
-   * one throws `INVALID_OPTIONS` there). Default: the one the pages stored
+   * one throws `INVALID_OPTIONS` there). Its `outbox` is not used: an order's
+   * age is judged by the retention the pages stored. Default: the one the pages stored
    * (`createSteadyCart` keeps its normalized configuration for the worker),
    * read afresh at every replay so the worker always uses the current
    * endpoints.

@@ -1,3 +1,4 @@
+import { STANDALONE_WORKER } from '../build-flags';
 import { createWorkerCore, type Core } from '../core';
 import { storedConfig, type Config } from '../options';
 import type { OutboxReplay } from '../outbox/replay';
@@ -49,7 +50,10 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
     const storage = new Storage(namespace, () => {});
     let core: Core<OutboxReplay> | undefined;
     try {
-      const config = setup.config ?? (await storedConfig(storage));
+      const stored = await storedConfig(storage);
+      // A worker's own configuration keeps the pages' retention: an order's age is judged as the
+      // pages judge it, so the worker neither expires one they would place nor places one they expired.
+      const config = !STANDALONE_WORKER && setup.config ? { ...setup.config, retentionMs: stored?.retentionMs ?? setup.config.retentionMs } : stored;
       if (!config) return 0;
       core = await createWorkerCore({ ...config, namespace, worker: null }, storage);
       core.start();

@@ -8,6 +8,8 @@
  *   an edited fixture is never served stale (service workers cache hard).
  */
 
+import { fileURLToPath } from 'node:url';
+
 /** @typedef {import('koa').Context} Context */
 /** @typedef {(ctx: Context, next: () => Promise<unknown>) => Promise<unknown>} Middleware */
 /** @typedef {import('node:http').IncomingMessage} IncomingMessage */
@@ -142,7 +144,32 @@ const SLOW_INSTALL = `self.addEventListener('install', (event) => {
 });`;
 
 /**
+ * A merchant's own worker: `installSteadyCart(self, { config })` with the
+ * configuration in its URL's `config` parameter (JSON), bundled from src/
+ * with esbuild when asked for.
+ * @returns {Promise<string>}
+ */
+async function ownConfigWorker() {
+  const { build } = await import('esbuild');
+  const out = await build({
+    stdin: {
+      contents: `import { installSteadyCart } from './src/sw/index';
+        installSteadyCart(self, { config: JSON.parse(new URL(self.location.href).searchParams.get('config')) });`,
+      resolveDir: fileURLToPath(new URL('../../', import.meta.url)),
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'iife',
+    target: 'es2020',
+    write: false,
+    logLevel: 'error',
+  });
+  return out.outputFiles[0].text;
+}
+
+/**
  * Dynamic fixtures for service worker tests:
+ * - `/test/fixtures/own-config-sw.js`: `ownConfigWorker`;
  * - `/test/fixtures/versioned-sw` is a worker that differs by a byte on every
  *   fetch (it imports the built standalone worker, after WORKER_PROBE), so
  *   every update check finds a new version: how a test makes a worker wait
@@ -154,6 +181,11 @@ const SLOW_INSTALL = `self.addEventListener('install', (event) => {
  * @param {() => Promise<unknown>} next
  */
 export const fixturesMiddleware = async (ctx, next) => {
+  if (ctx.path === '/test/fixtures/own-config-sw.js') {
+    ctx.type = 'text/javascript';
+    ctx.body = await ownConfigWorker();
+    return;
+  }
   if (ctx.path === '/test/fixtures/versioned-sw') {
     ctx.type = 'text/javascript';
     ctx.body = `${WORKER_PROBE}\n${SLOW_INSTALL}\nimportScripts('/dist/steadycart-sw.js');\n// version ${Date.now()}-${Math.random()}\n`;

@@ -172,6 +172,23 @@ describe('service worker', () => {
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
+  it("a merchant's worker with a configuration of its own judges an order's age by the retention the pages stored (engines with Background Sync)", async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // The pages keep orders 7 days; the worker's own configuration says nothing of it (24 h by default).
+    (await open({ namespace, endpoints: be.sdk('us'), outbox: { retentionMs: 7 * 86_400_000 } })).close();
+    const waiting = pendingRecord(order('two-days-old'), { createdAt: Date.now() - 2 * 86_400_000 });
+    await rawPut(namespace, 'outbox', [waiting]);
+    const config = encodeURIComponent(JSON.stringify({ namespace, endpoints: be.sdk('us') }));
+    const reg = (await navigator.serviceWorker.register(`/test/fixtures/own-config-sw.js?config=${config}`, { scope: workerScope(namespace) })) as SyncRegistration;
+    await until(() => reg.active?.state == 'activated', 'the merchant worker to be active', 15_000);
+    await reg.sync.register(replaySyncTag(namespace));
+    // Expired by the worker's own 24 h, it would be final (expired) with nothing sent.
+    await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status == 'confirmed', 'the worker to place the order', 15_000);
+    expect(await be.charges(waiting.id as string)).to.equal(1);
+  });
+
   it('the worker replays with a stored configuration of its own format only: not with another build\'s (engines with Background Sync)', async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
