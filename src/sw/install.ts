@@ -4,7 +4,7 @@ import { storedConfig, type Config } from '../options';
 import type { OutboxReplay } from '../outbox/replay';
 import { Storage } from '../storage';
 import { sleep } from '../time';
-import { isSkipWaiting, replaySyncTag } from '../worker-protocol';
+import { isSkipWaiting } from '../worker-protocol';
 
 /**
  * How long a sync may keep replaying while the endpoints are down, from the
@@ -45,17 +45,17 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
    * the storage the replay then uses (whose open is bounded, so a blocked
    * database does not hang the event).
    */
-  const replay = async (): Promise<number> => {
+  const replay = async (ns: string): Promise<number> => {
     const end = Date.now() + SYNC_WAIT_MS;
-    const storage = new Storage(namespace, () => {});
+    const storage = new Storage(ns, () => {});
     let core: Core<OutboxReplay> | undefined;
     try {
       const stored = await storedConfig(storage);
       // A worker's own configuration keeps the pages' retention: an order's age is judged as the
       // pages judge it, so the worker neither expires one they would place nor places one they expired.
-      const config = !STANDALONE_WORKER && setup.config ? { ...setup.config, retentionMs: stored?.retentionMs ?? setup.config.retentionMs } : stored;
+      const config = !STANDALONE_WORKER && setup.config && ns == namespace ? { ...setup.config, retentionMs: stored?.retentionMs ?? setup.config.retentionMs } : stored;
       if (!config) return 0;
-      core = await createWorkerCore({ ...config, namespace, worker: null }, storage);
+      core = await createWorkerCore({ ...config, namespace: ns, worker: null }, storage);
       core.start();
       // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
       await core.circuits.probeOpen(true);
@@ -81,9 +81,12 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
 
   worker.addEventListener('sync', (event) => {
     const sync = event as ExtendableEvent & { tag: string; lastChance: boolean };
-    if (sync.tag != replaySyncTag(namespace)) return;
+    // Every namespace's: pages of several namespaces on one scope share this worker (its URL names the
+    // last one registered), and a tag this worker ignored would count as done and be dropped.
+    const [ns, what] = sync.tag.split(':') as [string, string?];
+    if (what != 'replay') return; // (replaySyncTag: a namespace has no colon)
     sync.waitUntil(
-      replay().then((waiting) => {
+      replay(ns).then((waiting) => {
         // Rejecting asks the browser to fire the sync again later, with its own backoff.
         if (waiting && !sync.lastChance) throw new Error(`${waiting} orders still waiting`);
       }),

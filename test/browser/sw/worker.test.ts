@@ -172,6 +172,27 @@ describe('service worker', () => {
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
+  it("pages of two namespaces on one scope share one worker, which replays each namespace's orders on its own sync (engines with Background Sync)", async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const [checkout, widget] = [uniqueNamespace(), uniqueNamespace()];
+    const scope = workerScope(checkout);
+    const serviceWorker = { url: '/dist/steadycart-sw.js', scope };
+    const sc = await open(quickOptions(be, checkout, { serviceWorker }));
+    await activeWorker(sc);
+    sc.close();
+    const waiting = pendingRecord(order('checkout-order'));
+    await rawPut(checkout, 'outbox', [waiting]);
+    // A widget in a namespace of its own loads last: the scope's worker is now the widget's URL.
+    const other = await open(quickOptions(be, widget, { serviceWorker }));
+    const reg = (await navigator.serviceWorker.getRegistration(scope)) as SyncRegistration;
+    await until(() => reg.active?.state == 'activated' && new URL(reg.active.scriptURL).searchParams.get('namespace') == widget, "the widget's worker active", 15_000);
+    other.close();
+    await reg.sync.register(replaySyncTag(checkout));
+    await until(async () => (await rawGet<{ status: string }>(checkout, 'outbox', waiting.id as string))?.status == 'confirmed', "the checkout's order placed", 15_000);
+    expect(await be.charges(waiting.id as string)).to.equal(1);
+  });
+
   it("a merchant's worker with a configuration of its own judges an order's age by the retention the pages stored (engines with Background Sync)", async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
