@@ -39,6 +39,9 @@
  *   empty-outcome         conforming: the handler answers 204 with no body (stored as null)
  *   methods-without-post  conforming: preflights' Access-Control-Allow-Methods lists GET and
  *                         OPTIONS only (POST is CORS-safelisted: browsers allow it anyway)
+ *   processed-then-503    the first POST of each key is processed and its outcome stored, then
+ *                         answered 503 with Retry-After: 1 ("not processed; try later"); the
+ *                         resend replays the outcome
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -96,6 +99,10 @@ export const VARIANTS = {
   },
   'empty-outcome': { fails: [], answer: 'empty' },
   'methods-without-post': { fails: [] },
+  'processed-then-503': {
+    fails: ['order-answered'],
+    evidence: { 'order-answered': /answered 503 .*yet the lookup sent before asking again answered 200 .*the key was processed/ },
+  },
 };
 
 /** @typedef {(request: Request) => Promise<Response>} FetchHandler */
@@ -469,8 +476,28 @@ function methodsWithoutPost(inner) {
   return preflightsAnswer(inner, 'access-control-allow-methods', 'GET, OPTIONS');
 }
 
+/**
+ * The first POST of each key runs (charged, outcome stored) but is answered
+ * 503 `Retry-After: 1`, a "not processed; try later" answer, whatever its outcome.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function processedThen503(inner) {
+  /** @type {Set<string>} */
+  const seen = new Set();
+  return async (request) => {
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null || seen.has(key)) return inner(request);
+    seen.add(key);
+    await inner(request);
+    const origin = { 'Access-Control-Allow-Origin': request.headers.get('origin') ?? '*', 'Access-Control-Expose-Headers': 'Retry-After' };
+    return Response.json({ error: 'unavailable' }, { status: 503, headers: { 'Retry-After': '1', ...origin } });
+  };
+}
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
+  'processed-then-503': processedThen503,
   'late-422': late422,
   'hides-contended-outcome': hidesContendedOutcome,
   'methods-without-post': methodsWithoutPost,

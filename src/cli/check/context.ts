@@ -23,24 +23,29 @@ const TRIES = 5;
 const TRY_LATER_WAIT_CAP_MS = 2000;
 const TRY_LATER_WAIT_MS = 250;
 
+/** Called with a try-later answer before its request is sent again. */
+export type BeforeResend = (answer: Exchange) => Promise<void>;
+
 /**
  * Sends until the answer is not a try-later one (a rate limiter's 429, a
  * 503 while a store recovers), at most `TRIES` times: a conforming backend
- * may shed load, and that is not a wrong answer. `send` gets the attempt number.
+ * may shed load, and that is not a wrong answer. `send` gets the attempt number;
+ * `beforeResend` runs after each try-later answer that is asked again.
  */
-async function patiently(first: number, send: (attempt: number) => Promise<Exchange>): Promise<Exchange> {
+async function patiently(first: number, send: (attempt: number) => Promise<Exchange>, beforeResend?: BeforeResend): Promise<Exchange> {
   for (let attempt = first; ; attempt++) {
     const x = await send(attempt);
     // The contract's "not processed; try later" answers (the ones the server half releases the key for): asked again, as the SDK would.
     if (!isTryLater(x) || attempt - first == TRIES - 1) return x;
+    await beforeResend?.(x);
     // Seconds or an HTTP date, as the SDK reads it.
     await new Promise((r) => setTimeout(r, Math.min(TRY_LATER_WAIT_CAP_MS, retryAfterMs(x.headers['retry-after']) ?? TRY_LATER_WAIT_MS)));
   }
 }
 
-/** POSTs an order body with a key (omitted when null), as the SDK sends it; a try-later answer is sent again. */
-export function postOrder(ctx: CheckContext, target: Target, label: string, key: string | null, body: string, attempt = 1): Promise<Exchange> {
-  return patiently(attempt, (n) =>
+/** POSTs an order body with a key (omitted when null), as the SDK sends it; a try-later answer is sent again, after `beforeResend`. */
+export function postOrder(ctx: CheckContext, target: Target, label: string, key: string | null, body: string, attempt = 1, beforeResend?: BeforeResend): Promise<Exchange> {
+  const send = (n: number) =>
     ctx.prober.send({
       label,
       method: 'POST',
@@ -51,8 +56,8 @@ export function postOrder(ctx: CheckContext, target: Target, label: string, key:
         'Steadycart-Attempt': String(n),
       },
       body,
-    }),
-  );
+    });
+  return patiently(attempt, send, beforeResend);
 }
 
 /** Looks a key up; a try-later answer is asked again. */

@@ -39,17 +39,36 @@ export async function keyRequired(ctx: CheckContext): Promise<CheckResult> {
   return must('key-required', x.status === 400, `POST ${x.probe.url} without Idempotency-Key: ${statusText(x)} ${excerpt(x.body)}${note}`);
 }
 
-/** Places the first order: `order-answered`, and the order for the checks that follow. */
+/**
+ * Places the first order: `order-answered`, and the order for the checks that
+ * follow. A try-later answer (408, 425, 429, 503) says "not processed", and
+ * is otherwise only asked again, so before each resend the key is looked up:
+ * with no other request for it, 200 or 409 there means that answer hid a
+ * processed (or running) order, which the SDK may then take to another
+ * domain and charge again. Such an order fails `order-answered` but, once it
+ * has an outcome, is still used for the checks that follow.
+ */
 export async function placeFirst(ctx: CheckContext): Promise<{ result: CheckResult; placed: PlacedOrder | null }> {
   const key = freshKey();
   const bodies = ctx.orders();
-  const x = await postOrder(ctx, ctx.primary, 'first order', key, bodies.body);
+  const hidden: string[] = [];
+  const x = await postOrder(ctx, ctx.primary, 'first order', key, bodies.body, 1, async (later) => {
+    if (hidden.length) return;
+    const found = await lookup(ctx, ctx.primary, 'lookup after a try-later answer', key);
+    if (found.status === 200 || found.status === 409) {
+      const state = found.status === 200 ? 'processed' : 'running';
+      hidden.push(`POST with key ${key} answered ${statusText(later)} ${excerpt(later.body)} ("not processed; try later"), yet the lookup sent before asking again answered ${statusText(found)} ${excerpt(found.body)}: the key was ${state}, and a client may take a try-later order to another domain and charge it twice (answer 408, 425, 429 or 503 only for a key processed nowhere)`);
+    }
+  });
+  const [lie] = hidden;
   const outcome = outcomeOf(x);
   if (!outcome) {
     const evidence = `POST with a fresh key answered ${statusText(x)} ${excerpt(x.body)}: neither 2xx nor a refusal (4xx), so no outcome to replay`;
-    return { result: must('order-answered', false, evidence), placed: null };
+    return { result: must('order-answered', false, lie ?? evidence), placed: null };
   }
-  return { result: must('order-answered', true, `POST with key ${key}: ${describeOutcome(outcome)}${refusalHint(ctx, outcome.status)}`), placed: { key, bodies, outcome } };
+  const placed = { key, bodies, outcome };
+  if (lie !== undefined) return { result: must('order-answered', false, lie), placed };
+  return { result: must('order-answered', true, `POST with key ${key}: ${describeOutcome(outcome)}${refusalHint(ctx, outcome.status)}`), placed };
 }
 
 /** Why a first order may have been refused: no such route (404, 405), or an order this backend does not take. */
