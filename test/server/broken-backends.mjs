@@ -39,6 +39,8 @@
  *   empty-outcome         conforming: the handler answers 204 with no body (stored as null)
  *   methods-without-post  conforming: preflights' Access-Control-Allow-Methods lists GET and
  *                         OPTIONS only (POST is CORS-safelisted: browsers allow it anyway)
+ *   lookup-200-running    the lookup of a key still running answers 200 with a placeholder
+ *                         outcome, {"status":202,"body":{"status":"processing"}}, not 409
  *   processed-then-503    the first POST of each key is processed and its outcome stored, then
  *                         answered 503 with Retry-After: 1 ("not processed; try later"); the
  *                         resend replays the outcome
@@ -99,6 +101,11 @@ export const VARIANTS = {
   },
   'empty-outcome': { fails: [], answer: 'empty' },
   'methods-without-post': { fails: [] },
+  'lookup-200-running': {
+    fails: ['lookup-while-running'],
+    evidence: { 'lookup-while-running': /^lookup after a 409 for the key: 200 .*lookup says status 202 where the POST answered 201/ },
+    delayMs: 400,
+  },
   'processed-then-503': {
     fails: ['order-answered'],
     evidence: { 'order-answered': /answered 503 .*yet the lookup sent before asking again answered 200 .*the key was processed/ },
@@ -277,6 +284,21 @@ function lookup404Running(inner) {
     if (!isLookup(request) || response.status !== 409) return response;
     const notFound = withBody(response, JSON.stringify({ error: 'not_found' }));
     return new Response(notFound.body, { status: 404, headers: notFound.headers });
+  };
+}
+
+/**
+ * The lookup answers 200 with a placeholder outcome (202 "processing") where it should say 409.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function lookup200Running(inner) {
+  return async (request) => {
+    const response = await inner(request);
+    if (!isLookup(request) || response.status !== 409) return response;
+    const placeholder = withBody(response, JSON.stringify({ status: 202, body: { status: 'processing' } }));
+    placeholder.headers.delete('retry-after');
+    return new Response(placeholder.body, { status: 200, headers: placeholder.headers });
   };
 }
 
@@ -498,6 +520,7 @@ function processedThen503(inner) {
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
   'processed-then-503': processedThen503,
+  'lookup-200-running': lookup200Running,
   'late-422': late422,
   'hides-contended-outcome': hidesContendedOutcome,
   'methods-without-post': methodsWithoutPost,

@@ -6,7 +6,7 @@
  */
 import { excerpt, statusText, type Exchange } from './http';
 import { freshKey, lookup, postOrder, type CheckContext } from './context';
-import { describeOutcome, difference, isOutcomeStatus, isTryLater, outcomeOf, sameOutcome, type Outcome } from './outcome';
+import { describeOutcome, difference, isOutcomeStatus, isTryLater, lookupMismatch, lookupWrapper, outcomeOf, sameOutcome, type Outcome } from './outcome';
 import { must, should, skipped, type CheckResult } from './result';
 import { retryAfterMs } from '../../transport/backoff';
 
@@ -76,10 +76,11 @@ export async function burst(ctx: CheckContext, marksReplays: boolean): Promise<C
 
   const fromBurst = answers.map(outcomeOf).find((o) => o !== null) ?? null;
   const followed = fromBurst ? null : await followUp(ctx, key, bodies.body);
+  const outcome = fromBurst ?? followed?.outcome ?? null;
   const busy = answers.filter((x) => x.status === 409);
   const counts = tally(answers);
   return [
-    oneOutcome(answers, fromBurst ?? followed?.outcome ?? null, counts, marksReplays, followed),
+    oneOutcome(answers, outcome, counts, marksReplays, followed),
     busy.length === 0
       ? should('busy-retry-after', true, 'no 409 in the burst: nothing to check')
       : should(
@@ -88,7 +89,7 @@ export async function burst(ctx: CheckContext, marksReplays: boolean): Promise<C
           `${busy.filter((x) => x.headers['retry-after'] !== undefined).length} of ${busy.length} 409 answers carried Retry-After`,
         ),
     changedWhileRunning(inFlight, seenRunning),
-    lookupWhileRunning(inFlight, seenRunning),
+    lookupWhileRunning(inFlight, seenRunning, outcome),
   ];
 }
 
@@ -154,15 +155,22 @@ function changedWhileRunning(p: InFlightProbes, seenRunning: boolean): CheckResu
 
 /**
  * `lookup-while-running`: a lookup of a running key is 409, never 404. A 200
- * (the key had finished: a fast handler) is no verdict, since no lookup met
- * the key running.
+ * wrapping the burst's outcome (the key had finished: a fast handler) is no
+ * verdict, since no lookup met the key running; a 200 wrapping anything else
+ * (a placeholder such as 202 "processing" for a key still running) fails, as
+ * a client would take it for the order's outcome. A 200 that is no wrapper at
+ * all is `lookup-stored-outcome`'s to judge.
  */
-function lookupWhileRunning(p: InFlightProbes, seenRunning: boolean): CheckResult {
+function lookupWhileRunning(p: InFlightProbes, seenRunning: boolean, outcome: Outcome | null): CheckResult {
   const name = 'lookup-while-running';
   const x = p.lookup;
   const when = seenRunning ? 'after a 409 for the key' : 'after the burst (no 409 showed the key running)';
   const answer = `lookup ${when}: ${statusText(x)} ${excerpt(x.body)}`;
-  if (x.status === 200) return skipped(name, `${answer}: the key had finished, so no lookup met it running`, 'not verified');
+  if (x.status === 200) {
+    const wrong = outcome && lookupWrapper(x) ? lookupMismatch(x, outcome) : null;
+    if (wrong) return must(name, false, `${answer}: ${wrong} (the burst's outcome): a 200 must wrap the key's outcome, and a key still running is 409`);
+    return skipped(name, `${answer}: the key had finished, so no lookup met it running`, 'not verified');
+  }
   const note = x.status === 409 ? ' (still running)' : x.status === 404 ? ': 404 says the key was never seen, which lets a client send the order to another domain' : ': expected 409';
   return must(name, x.status === 409, `${answer}${note}`);
 }

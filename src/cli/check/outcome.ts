@@ -68,6 +68,12 @@ export function difference(x: Exchange, o: Outcome): string {
   return `same status ${o.status} but another body: ${excerpt(x.body)} vs ${excerpt(o.body)}`;
 }
 
+/** A lookup answer's body when it is the `{"status", "body"}` wrapper, else null. */
+export function lookupWrapper(x: Exchange): { status: unknown; body: unknown } | null {
+  const wrapped = jsonOf(x.body);
+  return wrapped !== null && typeof wrapped === 'object' && 'status' in wrapped && 'body' in wrapped ? wrapped : null;
+}
+
 /**
  * Checks a lookup answer against the outcome: 200 `{"status", "body"}` with
  * the stored status and the stored body, compared with the POST's body as
@@ -76,10 +82,8 @@ export function difference(x: Exchange, o: Outcome): string {
  */
 export function lookupMismatch(x: Exchange, o: Outcome): string | null {
   if (x.status !== 200) return `lookup answered ${statusText(x)} ${excerpt(x.body)}, not 200`;
-  const wrapped = jsonOf(x.body) as { status?: unknown; body?: unknown } | undefined;
-  if (!wrapped || typeof wrapped !== 'object' || !('status' in wrapped) || !('body' in wrapped)) {
-    return `lookup answered 200 ${excerpt(x.body)}: not the {"status", "body"} wrapper`;
-  }
+  const wrapped = lookupWrapper(x);
+  if (!wrapped) return `lookup answered 200 ${excerpt(x.body)}: not the {"status", "body"} wrapper`;
   if (wrapped.status !== o.status) return `lookup says status ${JSON.stringify(wrapped.status)} where the POST answered ${o.status}`;
   if (!isDeepStrictEqual(wrapped.body, bodyAsSdkReadsIt(o.body))) {
     return `lookup body ${excerpt(Buffer.from(JSON.stringify(wrapped.body)))} differs from the POST's ${excerpt(o.body)}`;
