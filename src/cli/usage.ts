@@ -61,7 +61,8 @@ Flags:
   --header "Name: value" a header the backend wants on every request, as the SDK's
                          headers option sends it (repeatable; e.g. "Authorization: Bearer
                          abc"): sent on every request but preflights, which name it in
-                         Access-Control-Request-Headers, as a browser's do
+                         Access-Control-Request-Headers, as a browser's do (those of the
+                         checkout route and, for a GET, of the lookup route)
   --checkout-path PATH   default /checkout
   --lookup-path TEMPLATE the lookup path, with {key} once, as the SDK's paths.lookup
                          (default: the checkout path, then /{key})

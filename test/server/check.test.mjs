@@ -214,7 +214,8 @@ describe('check --header and --lookup-path: a backend that wants a token and loo
         return Response.json({ error: 'unauthorized' }, { status: 401, headers: { 'Access-Control-Allow-Origin': ORIGIN, 'Access-Control-Expose-Headers': 'Retry-After' } });
       }
       const byKey = /^\/orders\/by-key\/([^/]+)$/.exec(url.pathname);
-      if (byKey) return inner(new Request(new URL(`/checkout/${byKey[1]}`, url), { headers: request.headers }));
+      // The lookup route answers its preflights too (the SDK's lookups carry the header).
+      if (byKey) return inner(new Request(new URL(`/checkout/${byKey[1]}`, url), { method: request.method, headers: request.headers }));
       if (url.pathname.startsWith('/checkout/')) return Response.json({ error: 'not_here' }, { status: 400 });
       return inner(request);
     };
@@ -236,7 +237,22 @@ describe('check --header and --lookup-path: a backend that wants a token and loo
     assert.ok(preflights.length > 0 && preflights.every((r) => r.authorization === null && /\bauthorization\b/.test(r.requested ?? '')), JSON.stringify(preflights));
     assert.ok(others.every((r) => r.authorization === TOKEN), JSON.stringify(others.filter((r) => r.authorization !== TOKEN)));
     assert.ok(others.some((r) => r.path.startsWith('/orders/by-key/')) && !others.some((r) => r.path.startsWith('/checkout/')), 'lookups on the --lookup-path');
-    assert.match(result.byName['cors-preflight'].evidence, /allowed content-type, idempotency-key, steadycart-attempt, authorization /);
+    assert.match(result.byName['cors-preflight'].evidence, /allowed content-type, idempotency-key, steadycart-attempt, authorization .*and authorization for a GET at their lookup routes$/);
+    assert.ok(preflights.some((r) => r.path.startsWith('/orders/by-key/')), 'the lookup route was preflighted');
+  });
+
+  test('a backend that answers preflights only on its checkout route fails cors-preflight, naming the lookup route', { timeout: 3 * 60_000 }, async () => {
+    const inner = createCheckoutHandler({ store: memoryStore(), cors: { origins: [ORIGIN], allowHeaders: ['Authorization'] }, handle: async (_order, { key }) => ({ status: 201, body: { key } }) });
+    // A framework's bare 404 to OPTIONS on any other route, without CORS headers.
+    const handler = async (/** @type {Request} */ request) =>
+      request.method === 'OPTIONS' && new URL(request.url).pathname !== '/checkout' ? new Response('Not Found', { status: 404 }) : inner(request);
+    const server = http.createServer(toNodeListener(handler));
+    await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+    after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+    const result = await checkJson([`http://127.0.0.1:${port}`, '--header', `Authorization: ${TOKEN}`, '--origin', ORIGIN]);
+    assert.deepEqual(result.failed, ['cors-preflight'], summary(result.checks));
+    assert.match(result.byName['cors-preflight'].evidence, /^OPTIONS http:\/\/127\.0\.0\.1:\d+\/checkout\/\S+ \(the lookup route, for a GET\) from \S+: answered 404, not 2xx$/);
   });
 
   test('a preflight that does not allow the header fails cors-preflight, naming it', { timeout: 3 * 60_000 }, async () => {

@@ -6,7 +6,7 @@
  */
 import { RESERVED } from '../../transport/reserved';
 import { headerList, statusText, type Exchange } from './http';
-import type { CheckContext } from './context';
+import { freshKey, type CheckContext } from './context';
 import { must, should, type CheckResult } from './result';
 
 /** Sent only by steadycart/otel (W3C trace context) and drill mode: advisory. */
@@ -20,13 +20,18 @@ const SAFELISTED_HEADERS = ['accept', 'accept-language', 'content-language'];
 /**
  * `cors-preflight`, `cors-max-age` and `cors-tracing`, on every URL. The
  * preflights name the SDK's headers and `merchantHeaders` (`--header` names,
- * lower case), as a browser would for the SDK with those configured.
+ * lower case), as a browser would for the SDK with those configured. The
+ * merchant's headers also go on lookups (GETs, which carry none of the SDK's
+ * own), so with any of them `cors-preflight` also preflights each URL's
+ * lookup route, as a browser does before the SDK's first lookup there.
  */
 export async function preflights(ctx: CheckContext, origin: string, merchantHeaders: readonly string[] = []): Promise<CheckResult[]> {
-  const requested = [...RESERVED, ...merchantHeaders.filter((h) => !SAFELISTED_HEADERS.includes(h) && !RESERVED.includes(h))];
+  const merchant = merchantHeaders.filter((h) => !SAFELISTED_HEADERS.includes(h) && !RESERVED.includes(h));
+  const requested = [...RESERVED, ...merchant];
+  const targets = [ctx.primary, ...ctx.regions];
   const ask = (label: string, headers: string[]) =>
     Promise.all(
-      [ctx.primary, ...ctx.regions].map((t) =>
+      targets.map((t) =>
         ctx.prober.send({
           label,
           method: 'OPTIONS',
@@ -36,7 +41,23 @@ export async function preflights(ctx: CheckContext, origin: string, merchantHead
       ),
     );
   const answers = await ask('CORS preflight', requested);
-  const bad = answers.map((x) => ({ x, wrong: preflightProblems(x, origin, requested) })).filter((p) => p.wrong.length > 0);
+  // Without a merchant header a lookup is a simple request: the browser sends no preflight.
+  const lookups = merchant.length
+    ? await Promise.all(
+        targets.map((t) =>
+          ctx.prober.send({
+            label: 'CORS preflight of a lookup',
+            method: 'OPTIONS',
+            url: t.lookup(freshKey()),
+            headers: { 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': merchant.join(', ') },
+          }),
+        ),
+      )
+    : [];
+  const bad = [
+    ...answers.map((x) => ({ x, what: '', wrong: preflightProblems(x, origin, requested) })),
+    ...lookups.map((x) => ({ x, what: ' (the lookup route, for a GET)', wrong: preflightProblems(x, origin, merchant) })),
+  ].filter((p) => p.wrong.length > 0);
   const ages = answers.map((x) => x.headers['access-control-max-age']);
   const tracing = await ask('CORS preflight (trace context, drills)', [...requested, ...TRACING_HEADERS]);
   const untraced = tracing.map((x) => ({ x, wrong: preflightProblems(x, origin, TRACING_HEADERS) })).filter((p) => p.wrong.length > 0);
@@ -45,8 +66,8 @@ export async function preflights(ctx: CheckContext, origin: string, merchantHead
       'cors-preflight',
       bad.length === 0,
       bad.length === 0
-        ? `OPTIONS from ${origin} allowed ${requested.join(', ')} at ${answers.length} URL(s)`
-        : bad.map((p) => `OPTIONS ${p.x.probe.url} from ${origin}: ${p.wrong.join('; ')}`).join(' | '),
+        ? `OPTIONS from ${origin} allowed ${requested.join(', ')} at ${answers.length} URL(s)${lookups.length ? `, and ${merchant.join(', ')} for a GET at their lookup routes` : ''}`
+        : bad.map((p) => `OPTIONS ${p.x.probe.url}${p.what} from ${origin}: ${p.wrong.join('; ')}`).join(' | '),
     ),
     should(
       'cors-max-age',
@@ -63,7 +84,7 @@ export async function preflights(ctx: CheckContext, origin: string, merchantHead
   ];
 }
 
-/** What is wrong with a preflight's answer for a POST with `headers` (the non-safelisted ones it names). */
+/** What is wrong with a preflight's answer for a request with `headers` (the non-safelisted ones it names). */
 function preflightProblems(x: Exchange, origin: string, headers: readonly string[]): string[] {
   if (x.status === null || x.status < 200 || x.status >= 300) return [`answered ${statusText(x)}, not 2xx`];
   const wrong: string[] = [];
