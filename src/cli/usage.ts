@@ -15,8 +15,9 @@ A checkout backend speaking the wire contract (steadycart/server) with a demo
 payment handler that behaves like a PSP with idempotency keys: payment token
 tok_ok charges, tok_decline and any other token answer 402, and a key the
 PSP has seen before is not charged again. Prints exactly one line,
-"listening on http://HOST:PORT", once its store is ready. SIGTERM finishes
-requests in flight, then exits.
+"listening on http://HOST:PORT", once its store is ready. SIGTERM (or SIGINT)
+finishes requests in flight, then exits 0; during start-up, it lets the store
+finish opening, closes it and exits 0.
 
 Flags:
   --port N               port to listen on; 0 picks a free one (default 8787)

@@ -4,13 +4,15 @@
  * `listening on` line with `--port 0`, the demo PSP and its ledger lines
  * (a charge, a replay that runs nothing, declines, a key the PSP has seen
  * before after a crash), its tables created by two processes at once,
- * SIGTERM finishing a request in flight, and the flags' errors.
+ * SIGTERM finishing a request in flight, SIGINT during PGlite's first start,
+ * and the flags' errors.
  *
  *   npm run build && node --test test/server/cli-serve.test.mjs
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -212,6 +214,32 @@ describe('serve: SIGTERM', () => {
     // No connection is open now: only the handler in flight may keep the process.
     assert.deepEqual(await server.stop(), { code: 0, signal: null });
     assert.deepEqual(readLedger(ledger), [{ key, attempt: 1, region: 'local', charged: true }]);
+  });
+});
+
+describe('serve: a signal during start-up', () => {
+  test('SIGINT while PGlite writes a new data directory: exit 0 once it is open, and the directory opens again', { timeout: 8 * 60_000 }, async () => {
+    const dataDir = join(tempDir('serve-sigint-start'), 'data');
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--store', `pglite:${dataDir}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    after(() => child.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    /** @type {Promise<{ code: number | null, signal: string | null }>} */
+    const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    // PG_VERSION is among initdb's first files: the directory is being written, the store not open.
+    await until(() => existsSync(join(dataDir, 'PG_VERSION')), 'PGlite to start writing its data directory', 180_000);
+    assert.equal(stdout, '', 'not ready yet: the signal comes during start-up');
+    child.kill('SIGINT');
+    // The first start (initdb) takes over a minute on a busy 2-core machine.
+    const ended = await Promise.race([exited, sleep(180_000, 'timed out', { ref: false })]);
+    assert.deepEqual(ended, { code: 0, signal: null }, stderr);
+    assert.equal(stdout, '', 'it stopped before listening');
+    const again = await startServe({ store: `pglite:${dataDir}`, startTimeoutMs: 180_000 });
+    after(() => again.kill());
+    assert.match(again.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.deepEqual(await again.stop(), { code: 0, signal: null });
   });
 });
 

@@ -2,7 +2,8 @@
  * `steadycart serve`: a reference checkout backend on node:http, for trials,
  * drills and the demo. Prints `listening on http://HOST:PORT` once its store
  * is ready; on SIGTERM (or SIGINT) it stops accepting connections, finishes
- * the requests in flight, closes the store and exits 0.
+ * the requests in flight, closes the store and exits 0. A signal during
+ * start-up lets the store finish opening, closes it and exits 0.
  */
 import http from 'node:http';
 import { createCheckoutHandler, toNodeListener, type IdempotencyStore } from '../../server/index';
@@ -24,10 +25,34 @@ const DRAIN_POLL_MS = 50;
 /** Runs `serve` until SIGTERM/SIGINT; resolves to the exit status. */
 export async function serve(argv: readonly string[]): Promise<number> {
   const options = parseServeArgs(argv);
+  // The signals are caught from the start: one that came during start-up must not kill the process
+  // mid-open (PGlite's first start writes a new data directory for a minute or more, and one cut
+  // short never opens again). It stops the process once what is being opened is open.
+  const stop: { signal: NodeJS.Signals | null; listening: boolean } = { signal: null, listening: false };
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      if (!stop.listening) process.stderr.write(`steadycart serve: ${signal} during start-up, stopping once the store is open\n`);
+      stop.signal = signal;
+      resolve(signal);
+    };
+    process.once('SIGTERM', on);
+    process.once('SIGINT', on);
+  });
   const crash = crasher(crashPointFromEnv(process.env));
   const metrics = options.metrics ? await openMetrics() : null;
   const ledger = options.ledger === null ? noLedger : await openLedger(options.ledger);
   const opened = await openStore(options.store);
+  // PGlite's first start blocks the event loop: one turn of it delivers a signal that came meanwhile.
+  await new Promise((resolve) => setImmediate(resolve));
+  const closeAll = async () => {
+    await opened.close();
+    await ledger.close();
+    await metrics?.close();
+  };
+  if (stop.signal) {
+    await closeAll();
+    return 0;
+  }
   const running = { handlers: 0 };
   const server = http.createServer(listener(options, opened.store, ledger, crash, metrics, running));
   try {
@@ -38,18 +63,14 @@ export async function serve(argv: readonly string[]): Promise<number> {
     await metrics?.close();
     throw new CliError('LISTEN', `cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`);
   }
+  stop.listening = true;
   const { port } = server.address() as { port: number };
   process.stdout.write(`listening on http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}\n`);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stopped;
   process.stderr.write(`steadycart serve: ${signal}, finishing requests in flight\n`);
   await drain(server, running);
-  await opened.close();
-  await ledger.close();
-  await metrics?.close();
+  await closeAll();
   return 0;
 }
 
