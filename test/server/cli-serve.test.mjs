@@ -289,6 +289,18 @@ describe('serve: flags', () => {
     assert.ok(!run.stderr.includes('pa/ss'), run.stderr);
   });
 
+  test('a password in the store URL\'s query (?password=, ?sslpassword=) is never printed: exit 1, the parameters masked', { timeout: 60_000 }, async () => {
+    // A port that was free a moment ago: the connection is refused.
+    const probe = net.createServer();
+    await new Promise((r) => probe.listen(0, '127.0.0.1', () => r(undefined)));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (probe.address());
+    await new Promise((r) => probe.close(() => r(undefined)));
+    const run = await runCli(['serve', '--port', '0', '--store', `postgres://u@127.0.0.1:${port}/db?password=s3cret&sslPassword=s3cret2&application_name=shop`]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^steadycart: cannot open the store postgres:\/\/u@127\.0\.0\.1:\d+\/db\?password=\*\*\*&sslPassword=\*\*\*&application_name=shop: /);
+    assert.ok(!run.stderr.includes('s3cret'), run.stderr);
+  });
+
   test('a PostgreSQL host that accepts connections and never answers: exit 1 naming the store, in the 10 s connect timeout, not minutes later', { timeout: 60_000 }, async () => {
     /** @type {import('node:net').Socket[]} */
     const held = [];

@@ -40,7 +40,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
   return usage(`--store must be memory, pglite:DIR, postgres://… or redis://… (got "${spec}")`);
 }
 
-/** The store spec with any password masked, for messages. */
+/** The store spec with any password (in the user-info or the query) masked, for messages. */
 export function describeStore(store: StoreSpec): string {
   if (store.kind === 'memory') return 'memory';
   if (store.kind === 'pglite') return `pglite:${store.dataDir}`;
@@ -52,6 +52,8 @@ export function describeStore(store: StoreSpec): string {
     return `${store.kind}://…`;
   }
   if (url.password) url.password = '***';
+  // pg also reads passwords from the query (?password=, ?sslpassword=): mask every such parameter.
+  for (const name of [...url.searchParams.keys()]) if (name.toLowerCase().includes('password')) url.searchParams.set(name, '***');
   return url.href;
 }
 
