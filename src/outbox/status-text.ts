@@ -2,7 +2,8 @@ import type { OutboxStatus } from '../types';
 
 /**
  * What to tell the shopper about an order in each state, in plain English,
- * and only what is true: a `pending` order is received, never "confirmed";
+ * and only what is true: a `pending` order is saved, never "received" by the
+ * store nor "confirmed";
  * `needs-payment` says nothing was charged because no backend processed the
  * order; `expired` and `failed` do not claim the order was never charged,
  * since an uncertain attempt may have reached the store. Use the strings as
@@ -22,7 +23,7 @@ import type { OutboxStatus } from '../types';
  */
 export const orderStatusText: Readonly<Record<OutboxStatus, string>> = {
   sending: 'Placing your order…',
-  pending: 'We have received your order and will confirm it as soon as the store is reachable. It is not confirmed yet.',
+  pending: 'Your order is saved on this device and will be placed as soon as the store is reachable. It is not confirmed yet.',
   confirmed: 'Thank you, your order is confirmed.',
   rejected: 'The store could not accept this order, so it was not placed.',
   'needs-payment': 'Your payment authorisation ran out before the order could be sent, so it was not placed and nothing was charged. Please pay again.',

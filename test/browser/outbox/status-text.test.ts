@@ -13,6 +13,8 @@ describe('orderStatusText (invariant 4: honest states)', () => {
       expect(orderStatusText[status], status).to.not.match(/\bis confirmed\b/i);
     }
     expect(orderStatusText.pending).to.match(/not confirmed yet/);
+    // A pending order may not have left the device: the store has not "received" it.
+    expect(orderStatusText.pending).to.not.match(/received/i);
     expect(orderStatusText.confirmed).to.match(/is confirmed/);
   });
 
