@@ -1,11 +1,12 @@
 // @ts-check
 /**
  * The demo shop's happy paths, end to end in Chromium: a normal order, two
- * tabs whose carts stay in step, and the phone-sized layout.
+ * tabs whose carts stay in step, two tabs that cannot order one cart twice,
+ * and the phone-sized layout.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -75,6 +76,34 @@ describe('demo shop', () => {
       assert.equal(result.status, 'confirmed');
       await a.locator('[data-cart-count][data-count="0"]').first().waitFor();
 
+      await assertOneChargeEach(demo, [result.key]);
+    });
+  });
+
+  it('two tabs placing the same cart at once: one order and one charge; the other tab is told, then shows the empty cart', { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page: a, context, demo }) => {
+      await gotoShop(a, demo.url);
+      await addToCart(a, ['planter-terra']);
+      const b = await context.newPage();
+      for (const tab of [a, b]) {
+        await tab.goto(demo.checkoutUrl);
+        await fillCheckout(tab);
+      }
+      // A slow us region keeps tab A's order in flight while tab B tries.
+      const res = await fetch(`${demo.backendUrl}/fault`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'us', fault: { kind: 'slow', ms: 2500 } }) });
+      assert.equal(res.status, 200);
+
+      await a.click('#place-order');
+      await a.locator('#place-order[aria-busy="true"]').waitFor();
+      await b.click('#place-order');
+      await b.locator('#form-error[data-status="ordering-elsewhere"]').filter({ hasText: 'This cart is being ordered in another tab' }).waitFor();
+      assert.equal(await b.locator('#place-order').getAttribute('aria-busy'), 'false', 'tab B is not placing anything');
+
+      await a.locator('#checkout-main .outcome').waitFor({ timeout: 30_000 });
+      const result = await outcomeOf(a);
+      assert.equal(result.status, 'confirmed');
+      // Tab A's order emptied the cart: tab B now has nothing to order.
+      await b.locator('#checkout-main .empty').waitFor();
       await assertOneChargeEach(demo, [result.key]);
     });
   });

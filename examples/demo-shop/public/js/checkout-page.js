@@ -219,13 +219,46 @@ async function place(order, expiresAt) {
   formError.focus();
 }
 
+/**
+ * One checkout at a time per cart, across tabs: the order reference lives in
+ * this tab's sessionStorage, so two tabs placing the same cart would be two
+ * orders, and two charges. The shop's own lock name ("demo:", like its storage
+ * keys), apart from steadycart's own locks.
+ */
+const CHECKOUT_LOCK = 'demo:checkout';
+
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
   if (placing || !cart.items.length) return;
   if (!validate()) return;
   formError.textContent = '';
-  const payment = demoPayToken();
-  await place(buildOrder(payment), payment.expiresAt);
+  // Set before the lock is asked for: a second click in this tab meanwhile is ignored, not refused.
+  placing = true;
+  const ran = await navigator.locks.request(CHECKOUT_LOCK, { ifAvailable: true }, async (lock) => {
+    if (!lock) return false;
+    // Another tab may have ordered this cart since this page last drew it: read it again.
+    cart = await sc.cart.get();
+    if (!cart.items.length) {
+      placing = false;
+      renderSummary();
+      updateButton();
+      renderForm(); // the empty cart, in place of the form
+      return true;
+    }
+    const payment = demoPayToken();
+    await place(buildOrder(payment), payment.expiresAt);
+    return true;
+  });
+  if (!ran) {
+    placing = false;
+    updateButton();
+    // #form-error is an alert: the sentence is announced as it appears. At the top of the form,
+    // far from the button: focused (as a refusal is), so that it is also seen.
+    formError.className = 'form-error notice-wait';
+    formError.textContent = 'This cart is being ordered in another tab. That tab shows how it went.';
+    formError.dataset.status = 'ordering-elsewhere';
+    formError.focus();
+  }
 });
 for (const f of FIELDS) document.getElementById(f.id).addEventListener('input', () => fieldError(f.id, ''));
 
