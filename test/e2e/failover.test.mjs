@@ -3,7 +3,8 @@
  * Outages, end to end in Chromium, with faults switched through the demo's
  * fault panel: a refusing region fails over to the other region; a response
  * dropped after commit is charged once; a total outage leaves the order
- * pending, never shown as confirmed, and confirms it in place on recovery.
+ * pending, never shown as confirmed (its retries leave the keyboard focus
+ * where it was), and confirms it in place on recovery.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -84,9 +85,23 @@ describe('failover and outages', () => {
       await tallShot(page, 'dashboard-outage');
       assert.equal((await ledger(demo)).charges, 0, 'nothing charged during the outage');
 
-      // While the outage lasts, the order stays pending.
-      await page.waitForTimeout(1000);
+      // While the outage lasts, the order stays pending, and each retry (sending, then pending
+      // again) leaves the panel and the other tab's banner as they are: the keyboard focus stays put.
+      const continueLink = page.locator('#checkout-main .outcome a', { hasText: 'Continue shopping' });
+      await continueLink.focus();
+      await otherBanner.locator('a', { hasText: 'See the order' }).focus();
+      const countSends = () => {
+        const w = /** @type {any} */ (window);
+        w.sends = 0;
+        w.sc.on('order:sending', () => w.sends++);
+      };
+      await page.evaluate(countSends);
+      await other.evaluate(countSends);
+      await page.waitForFunction(() => /** @type {any} */ (window).sends >= 2, null, { timeout: 45_000 });
+      await other.waitForFunction(() => /** @type {any} */ (window).sends >= 2, null, { timeout: 15_000 });
       assert.notEqual((await outcomeOf(page)).status, 'confirmed');
+      assert.equal(await continueLink.evaluate((el) => el == document.activeElement), true, 'the focus stays on the pending panel through the retries');
+      assert.equal(await other.evaluate(() => document.activeElement?.textContent), 'See the order', 'the focus stays on the banner through the retries');
 
       // Recovery: the SDK notices by itself and the page updates in place.
       await page.getByRole('button', { name: 'All healthy' }).click();

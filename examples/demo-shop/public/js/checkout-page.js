@@ -412,7 +412,9 @@ async function restoreCart() {
 // Updates from this tab, other tabs and the service worker alike.
 for (const type of ORDER_EVENTS) {
   sc.on(type, (ev) => {
-    if (shown && ev.id == shown.id && ev.status != shown.status) show({ id: ev.id, status: ev.status, result: ev.result ?? shown.result, error: ev.error });
+    // From one waiting state to the other (each retry: sending, then pending again) the panel
+    // says the same thing: rebuilding it would drop the shopper's focus and announce it again.
+    if (shown && ev.id == shown.id && ev.status != shown.status && !(WAITING.includes(ev.status) && WAITING.includes(shown.status))) show({ id: ev.id, status: ev.status, result: ev.result ?? shown.result, error: ev.error });
     // Another tab paid again for the order shown here.
     else if (shown?.status == 'needs-payment' && ev.id != shown.id && !placing) followReplacement(shown.id);
   });

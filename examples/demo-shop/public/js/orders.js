@@ -154,6 +154,8 @@ export async function startOrderBanner() {
       const entry = known ?? (await sc.outbox.list()).find((e) => e.id == ev.id);
       if (!entry) return;
       const before = known?.status;
+      // A retry (sending, then pending again) changes nothing the banner says: redrawing it would drop focus.
+      if (before && WAITING.includes(before) && WAITING.includes(ev.status)) return;
       watched.set(ev.id, { ...entry, status: ev.status, result: ev.result ?? entry.result, error: ev.error });
       renderBanner();
       if (!shownElsewhere.has(ev.id) && before && before != ev.status && !WAITING.includes(ev.status)) {
