@@ -2,8 +2,9 @@
 /**
  * Offline, end to end in Chromium: with the browser offline a reload still
  * shows the shop and its cart (served by the steadycart worker's offline
- * shell, the cart read from IndexedDB); an order placed offline waits as
- * pending and is placed, once, when the browser is back online. The shell
+ * shell, the cart read from IndexedDB); an order placed offline, at a
+ * checkout the tab never opened online, waits as pending and is placed,
+ * once, when the browser is back online. The shell
  * also works against a server that sends `Vary: Origin` on every response (as
  * `vite preview` does), with a page built the way Vite builds one.
  */
@@ -16,13 +17,20 @@ import { addToCart, assertOneChargeEach, cartCount, fillCheckout, goOffline, goO
 const browser = sharedBrowser();
 
 describe('offline', () => {
-  it('a reload while offline shows the shop with the cart intact, and an order placed offline is placed once back online', { timeout: 90_000 }, async () => {
+  it('a reload while offline shows the shop with the cart intact, and an order placed offline (checkout never opened online) is placed once back online', { timeout: 90_000 }, async () => {
     await withShop(browser(), async ({ page, context, demo }) => {
-      // First visit, online: the worker installs and keeps the pages this tab loaded.
-      await page.goto(demo.checkoutUrl);
-      await waitForOfflineShell(page);
+      // First visit, online, on the shop only: the worker installs and keeps the shop, and the
+      // shop asks it to keep the checkout too, never opened before going offline.
       await gotoShop(page, demo.url);
       await waitForOfflineShell(page);
+      await until(
+        () =>
+          page.evaluate(async () => {
+            const kept = await Promise.all(['/checkout', '/assets/js/checkout-page.js'].map((path) => caches.match(path)));
+            return kept.every(Boolean);
+          }),
+        { what: 'the offline shell to keep the checkout and its script' },
+      );
       await addToCart(page, ['mug-oat', 'mug-oat', 'planter-terra']);
 
       // The worker too: it must not place the order this test then places while offline.
@@ -38,7 +46,7 @@ describe('offline', () => {
       await page.locator('#cart-drawer .line[data-sku="mug-oat"] output').filter({ hasText: '2' }).waitFor();
       await page.keyboard.press('Escape');
 
-      // Checkout while offline: the order is kept, honestly pending.
+      // Checkout while offline, never opened before: the order is kept, honestly pending.
       await page.click('[data-cart-open]');
       await page.click('#cart-drawer a[href="/checkout"]');
       await fillCheckout(page);

@@ -49,3 +49,12 @@ startCartBadge();
 startCartDrawer();
 startOrderBanner();
 startLab();
+
+/**
+ * The offline shell keeps the pages a tab has loaded, and a shopper who goes
+ * offline here has not loaded the checkout yet: ask the worker to keep it and
+ * its script too (everything else it loads, this page loaded already), so that
+ * an order can still be placed offline (docs/service-worker.md, CACHE_URLS).
+ * On every visit, so that the kept copy stays that of the current shop.
+ */
+navigator.serviceWorker?.ready.then((reg) => reg.active?.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: ['/checkout', '/assets/js/checkout-page.js'] } }));
