@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * The demo shop's happy paths, end to end in Chromium: a normal order, two
- * tabs whose carts stay in step, two tabs that cannot order one cart twice,
- * and the phone-sized layout.
+ * tabs whose carts stay in step, the cart drawer's keyboard focus, two tabs
+ * that cannot order one cart twice, and the phone-sized layout.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -77,6 +77,34 @@ describe('demo shop', () => {
       await a.locator('[data-cart-count][data-count="0"]').first().waitFor();
 
       await assertOneChargeEach(demo, [result.key]);
+    });
+  });
+
+  it('the cart drawer keeps the keyboard focus through +, − and Remove', { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await gotoShop(page, demo.url);
+      await addToCart(page, ['beans-harbor', 'candle-beeswax']);
+      await page.click('[data-cart-open]');
+      const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent);
+      const qty = (sku, n) => page.locator(`#cart-drawer .line[data-sku="${sku}"] output`).filter({ hasText: new RegExp(`^${n}$`) }).waitFor();
+
+      await page.getByRole('button', { name: 'One more Harbor Roast, 250 g' }).focus();
+      await page.keyboard.press('Enter');
+      await qty('beans-harbor', 2);
+      assert.equal(await focused(), 'One more Harbor Roast, 250 g');
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Enter');
+      await qty('beans-harbor', 1);
+      assert.equal(await focused(), 'One fewer Harbor Roast, 250 g');
+
+      // Its line gone, the focus goes to the next line's Remove; the cart empty, to the close button.
+      await page.getByRole('button', { name: 'Remove Harbor Roast, 250 g' }).focus();
+      await page.keyboard.press('Enter');
+      await page.locator('#cart-drawer .line[data-sku="beans-harbor"]').waitFor({ state: 'detached' });
+      assert.equal(await focused(), 'Remove Beeswax Candle');
+      await page.keyboard.press('Enter');
+      await page.locator('#cart-drawer .empty').waitFor();
+      assert.equal(await focused(), 'Close cart');
     });
   });
 

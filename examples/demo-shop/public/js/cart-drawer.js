@@ -53,6 +53,7 @@ function lineView(item) {
           {
             type: 'button',
             'aria-label': `One fewer ${label}`,
+            dataset: { action: 'fewer' },
             onclick: () =>
               item.qty > 1
                 ? change(() => sc.cart.setQuantity(item.sku, item.qty - 1), `${label}: ${item.qty - 1}`)
@@ -63,11 +64,11 @@ function lineView(item) {
         h('output', { 'aria-live': 'off' }, String(item.qty)),
         h(
           'button',
-          { type: 'button', 'aria-label': `One more ${label}`, disabled: item.qty >= 99, onclick: () => change(() => sc.cart.setQuantity(item.sku, item.qty + 1), `${label}: ${item.qty + 1}`) },
+          { type: 'button', 'aria-label': `One more ${label}`, dataset: { action: 'more' }, disabled: item.qty >= 99, onclick: () => change(() => sc.cart.setQuantity(item.sku, item.qty + 1), `${label}: ${item.qty + 1}`) },
           icon(ICONS.plus, 'icon'),
         ),
       ),
-      h('button', { type: 'button', class: 'remove', onclick: () => change(() => sc.cart.remove(item.sku), `Removed ${label}`) }, 'Remove', h('span', { class: 'visually-hidden' }, ` ${label}`)),
+      h('button', { type: 'button', class: 'remove', dataset: { action: 'remove' }, onclick: () => change(() => sc.cart.remove(item.sku), `Removed ${label}`) }, 'Remove', h('span', { class: 'visually-hidden' }, ` ${label}`)),
       ),
     ),
     h('p', { class: 'line-total' }, money(item.unitPrice * item.qty, item.currency)),
@@ -107,15 +108,35 @@ export function startCartDrawer() {
     if (e.target == dialog) dialog.close(); // a click on the backdrop
   });
 
+  /**
+   * Every change redraws the lines, and the button that had the focus (its +,
+   * − or Remove) goes with them: note which it was, to give the focus back.
+   */
+  function focusedLineButton() {
+    const el = /** @type {HTMLElement | null} */ (document.activeElement);
+    const line = el?.closest('.line');
+    if (!line || !body.contains(line) || !el.dataset.action) return null;
+    return { sku: line.dataset.sku, action: el.dataset.action, index: [...body.querySelectorAll('.line')].indexOf(line) };
+  }
+
+  /** The same button of the same line; when that line is gone, the next line's; else the close button. */
+  function refocus(was) {
+    const line = body.querySelector(`.line[data-sku="${CSS.escape(was.sku)}"]`) ?? body.querySelectorAll('.line')[was.index];
+    const target = line?.querySelector(`button[data-action="${was.action}"]:not(:disabled)`) ?? line?.querySelector('button:not(:disabled)') ?? close;
+    /** @type {HTMLElement} */ (target).focus();
+  }
+
   sc.cart.subscribe((cart) => {
+    const was = focusedLineButton();
     title.textContent = cart.count ? `Your cart (${cart.count})` : 'Your cart';
     if (!cart.items.length) {
       replace(body, h('div', { class: 'empty' }, icon(ICONS.bag), h('p', {}, 'Your cart is empty.'), h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dialog.close() }, 'Keep shopping')));
       replace(foot, savedNote());
-      return;
+    } else {
+      replace(body, h('ul', { class: 'lines', role: 'list' }, cart.items.map(lineView)));
+      replace(foot, totalsView(cart), h('a', { class: 'btn btn-primary btn-lg btn-block', href: '/checkout' }, 'Checkout'), savedNote());
     }
-    replace(body, h('ul', { class: 'lines', role: 'list' }, cart.items.map(lineView)));
-    replace(foot, totalsView(cart), h('a', { class: 'btn btn-primary btn-lg btn-block', href: '/checkout' }, 'Checkout'), savedNote());
+    if (was) refocus(was);
   });
 
   const open = () => {
