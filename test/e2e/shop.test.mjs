@@ -161,8 +161,26 @@ describe('demo shop', () => {
       await page.click('[data-lab-toggle]');
       await page.locator('#lab').waitFor({ state: 'visible' });
       await shot(page, 'phone-lab');
+      // It covers the screen: the page under it is inert, so the keyboard never reaches what it hides.
+      const inert = () => page.evaluate(() => ['.store', '.skip-link'].map((s) => document.querySelector(s)?.hasAttribute('inert')));
+      assert.deepEqual(await inert(), [true, true]);
+      for (const key of ['Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+        await page.keyboard.press(key);
+        assert.equal(await page.evaluate(() => !!document.activeElement?.closest('.store, .skip-link')), false, `after ${key} the focus is not in the hidden page`);
+      }
       await page.click('#lab .lab-close');
       await page.locator('#lab').waitFor({ state: 'hidden' });
+      assert.deepEqual(await inert(), [false, false]);
+      assert.equal(await page.evaluate(() => document.activeElement?.hasAttribute('data-lab-toggle')), true, 'the focus is back on the Lab button');
+      // Open, then widened past 1180 px: the lab sits beside the page, which is usable again.
+      await page.click('[data-lab-toggle]');
+      assert.deepEqual(await inert(), [true, true]);
+      await page.setViewportSize({ width: 1280, height: 740 });
+      await page.waitForFunction(() => !document.querySelector('.store')?.hasAttribute('inert'));
+      await page.setViewportSize({ width: 375, height: 740 });
+      await page.waitForFunction(() => document.querySelector('.store')?.hasAttribute('inert'));
+      await page.click('#lab .lab-close');
+      assert.deepEqual(await inert(), [false, false]);
 
       await addToCart(page, ['throw-wool']);
       await page.goto(demo.checkoutUrl);

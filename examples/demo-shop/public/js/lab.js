@@ -158,9 +158,19 @@ export function startLab() {
 
   // ---------------------------------------------------------------- open/close on small screens
   const toggles = [...document.querySelectorAll('[data-lab-toggle]')];
+  // Below 1180 px the open lab covers the whole screen (lab.css): the page under it is
+  // made inert, so that Tab and a screen reader cannot wander into what cannot be seen.
+  const smallScreen = matchMedia('(max-width: 1179.98px)');
+  const covered = [...document.querySelectorAll('.store, .skip-link')];
+  const syncInert = () => {
+    const inert = smallScreen.matches && document.body.classList.contains('lab-open');
+    for (const el of covered) el.toggleAttribute('inert', inert);
+  };
+  smallScreen.addEventListener('change', syncInert);
   function toggle(open) {
     document.body.classList.toggle('lab-open', open);
     for (const t of toggles) t.setAttribute('aria-expanded', String(open));
+    syncInert(); // before the focus moves: the toggle button is in the page
     if (open) title.focus();
     else toggles[0]?.focus();
   }
