@@ -114,6 +114,11 @@ describe('failover and outages', () => {
       await shot(page, 'confirmed-after-outage');
       await other.locator(`#order-banner [data-order-key="${result.key}"][data-status="confirmed"]`).waitFor();
       assert.match(String(await otherBanner.textContent()), new RegExp(`${done.orderId} is confirmed`));
+      // Dismissed by keyboard, the notice goes and the focus lands on the main content, not on <body>.
+      await otherBanner.getByRole('button', { name: 'Dismiss' }).focus();
+      await other.keyboard.press('Enter');
+      await otherBanner.waitFor({ state: 'detached' });
+      assert.equal(await other.evaluate(() => document.activeElement?.id), 'main');
 
       await assertOneChargeEach(demo, [result.key]);
     });

@@ -83,11 +83,21 @@ export function claimOrder(id) {
   renderBanner();
 }
 
+const orderRows = () => [...document.querySelectorAll('#order-banner [data-order-key]')];
+
 function dismiss(id) {
+  const at = orderRows().findIndex((row) => /** @type {HTMLElement} */ (row).dataset.orderKey == id);
   dismissed.add(id);
   sessionStorage.setItem(DISMISSED_KEY, JSON.stringify([...dismissed].slice(-50)));
   watched.delete(id);
   renderBanner();
+  // The Dismiss button is gone with its notice: the focus goes to the notice now in its place
+  // (its Dismiss button, else its link), else to the main content, rather than to <body>.
+  // The main content starts where the notice was: no scrolling, which would hide its top under the header.
+  const next = /** @type {HTMLElement | undefined} */ (orderRows()[at]);
+  const target = next?.querySelector('button') ?? next?.querySelector('a');
+  if (target) target.focus();
+  else document.getElementById('main')?.focus({ preventScroll: true });
 }
 
 function renderBanner() {
