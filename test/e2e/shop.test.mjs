@@ -2,7 +2,8 @@
 /**
  * The demo shop's happy paths, end to end in Chromium: a normal order, two
  * tabs whose carts stay in step, the cart drawer's keyboard focus, two tabs
- * that cannot order one cart twice, and the phone-sized layout.
+ * that cannot order one cart twice, the lab's fault panel and section names,
+ * and the phone-sized layout.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -148,6 +149,31 @@ describe('demo shop', () => {
       assert.equal(l.charges, 1);
       assert.equal(l.duplicates, 0);
     }, { viewport: { width: 900, height: 600 } });
+  });
+
+  it('the lab: a fault its panel does not offer shows as Other; each section is named by its heading alone', { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await gotoShop(page, demo.url);
+      // Set through the control API, not the panel: a 422 and a lag.
+      for (const [name, fault] of [['us', { kind: 'status', status: 422 }], ['eu', { kind: 'lag', ms: 500 }]]) {
+        const res = await fetch(`${demo.backendUrl}/fault`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name, fault }) });
+        assert.equal(res.status, 200);
+      }
+      for (const name of ['us', 'eu']) {
+        await page.waitForFunction((n) => /** @type {HTMLSelectElement} */ (document.getElementById(`fault-${n}`)).value == 'other', name);
+        assert.equal(await page.locator(`#fault-${name} option:checked`).textContent(), 'Other (set through the control API)');
+      }
+      assert.equal(await page.locator('#fault-backup').inputValue(), 'healthy');
+      await shot(page.locator('section[aria-labelledby="lab-endpoints"]'), 'fault-panel-other');
+
+      for (const name of ['Checkout endpoints', 'Backend ledger', 'Outbox (this browser)', 'Event log']) {
+        await page.getByRole('region', { name, exact: true }).waitFor();
+      }
+      // The event log's Clear button, beside its heading, still clears it.
+      const events = page.getByRole('region', { name: 'Event log', exact: true });
+      await events.getByRole('button', { name: 'Clear' }).click();
+      assert.equal(await events.locator('.log li').count(), 0);
+    });
   });
 
   it('works on a phone-sized viewport (375×740): shop, lab, checkout', { timeout: 60_000 }, async () => {

@@ -33,11 +33,15 @@ const SCENARIOS = [
   { label: 'All healthy', title: 'Every endpoint healthy again', faults: { us: 'healthy', eu: 'healthy', backup: 'healthy' } },
 ];
 
-/** The panel value of a fault as the backend reports it. */
+/**
+ * The panel value of a fault as the backend reports it. One the panel does not
+ * offer (a 422, a lag, set through the control API) is 'other': shown as such,
+ * never as a blank choice nor as healthy.
+ */
 function faultValue(fault) {
   if (!fault || fault.kind == 'healthy') return 'healthy';
-  if (fault.kind == 'status') return String(fault.status);
-  return FAULTS.some((f) => f.value == fault.kind) ? fault.kind : 'healthy';
+  const value = fault.kind == 'status' ? String(fault.status) : fault.kind;
+  return FAULTS.some((f) => f.value == value) ? value : 'other';
 }
 
 const LOG_KEY = 'demo:lab-log';
@@ -74,6 +78,8 @@ export function startLab() {
         'select',
         { id: `fault-${e.name}`, dataset: { endpoint: e.name } },
         FAULTS.map((f) => h('option', { value: f.value }, f.label)),
+        // Shown, not chosen: a fault the panel does not offer (see faultValue).
+        h('option', { value: 'other', disabled: true }, 'Other (set through the control API)'),
       );
       select.addEventListener('change', () => setFaults({ [e.name]: select.value }));
       const pill = h('span', { class: 'pill', dataset: { circuit: '' } }, '…');
@@ -128,8 +134,12 @@ export function startLab() {
   lifetime.value = String(tokenLifetimeMs());
   lifetime.addEventListener('change', () => localStorage.setItem(TOKEN_LIFETIME_KEY, lifetime.value));
 
-  const section = (id, heading, ...children) =>
-    h('section', { class: 'lab-section', 'aria-labelledby': id }, h('h2', { id }, ...[heading].flat()), ...children);
+  /** A section named by its heading; `heading` may be [text, button]: the button goes beside the heading, not in it, where it would become part of the section's name. */
+  const section = (id, heading, ...children) => {
+    const [text, ...beside] = [heading].flat();
+    const title = h('h2', { id }, text);
+    return h('section', { class: 'lab-section', 'aria-labelledby': id }, beside.length ? h('div', { class: 'lab-section-head' }, title, beside) : title, ...children);
+  };
 
   root.append(
     h(
