@@ -1,7 +1,7 @@
 /**
  * Checkout: shipping details, a Demo Pay token, and `sc.placeOrder`. Every
  * outcome is told as it is: `confirmed` with the store's order id; `pending`
- * as received but not confirmed, updated in place when the store confirms
+ * as saved but not confirmed, updated in place when the store confirms
  * (the `order:*` events reach every tab); `rejected` with the reason;
  * `needs-payment` offers to pay again (`sc.outbox.resubmit`: the same order,
  * a new Demo Pay token, a new key; the old order is never sent); `failed`

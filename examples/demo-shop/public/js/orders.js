@@ -54,8 +54,8 @@ export function describe(o) {
       return {
         tone: 'wait',
         chip: o.status == 'sending' ? 'Sending now' : 'Not confirmed yet',
-        title: 'Order received, waiting for the store',
-        text: `${orderStatusText.pending} It is saved on this device and sent automatically; this page updates by itself.`,
+        title: 'Order saved, waiting for the store',
+        text: `${orderStatusText.pending} It is sent automatically; this page updates by itself.`,
       };
     case 'rejected':
       return { tone: 'bad', chip: 'Not placed', title: o.result?.status == 402 ? 'Your payment was declined' : 'The store could not accept this order', text: refusalText(o.result) };
