@@ -3,7 +3,9 @@
  * examples/react-shop end to end in Chromium: the one command's server (the
  * demo backend and Vite, the example's dependencies installed on first use),
  * a shopper adding to the cart and paying, the order confirmed once, and a
- * reload that still shows the order's state from the outbox.
+ * reload that still shows the order's state from the outbox; and never
+ * two charges for one cart: a reload while it is being placed, two tabs
+ * paying at once, two clicks in one task.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -15,6 +17,61 @@ import { sharedBrowser, WAIT_MS } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const browser = sharedBrowser();
+
+/** Every endpoint of the shop answers 503 (`down`), or none does: the app's outage switch. */
+const outage = (shop, down) => Promise.all(['us', 'eu', 'backup'].map((name) => shop.backend.setFault(name, down ? { kind: 'status', status: 503 } : 'healthy')));
+
+/** The statuses of the "Your orders" list. */
+const orderStatuses = (page) => page.locator('section[aria-label="Your orders"] li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-status')));
+
+/** Until every order of the list is confirmed (steadycart places waiting ones once the store is back). */
+async function allConfirmed(page) {
+  await page.waitForFunction(
+    () => {
+      const lis = [...document.querySelectorAll('section[aria-label="Your orders"] li')];
+      return lis.length > 0 && lis.every((li) => li.getAttribute('data-status') == 'confirmed');
+    },
+    null,
+    { timeout: 60_000 },
+  );
+}
+
+/**
+ * A fresh shop and browser context for `steps(shop, context, page)`: the page loaded,
+ * its cart read; no error on the page or its console.
+ */
+async function withReactShop(steps) {
+  if (!existsSync(`${ROOT}dist/react.mjs`)) assert.equal(spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' }).status, 0);
+  const shop = await startReactShop({ port: 0, log: () => {} });
+  const context = await browser().newContext();
+  context.setDefaultTimeout(WAIT_MS);
+  /** @type {string[]} */
+  const errors = [];
+  const watch = (page) => {
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The outage's 503 answers are logged by the browser: not the page's errors.
+    page.on('console', (m) => m.type() == 'error' && !/503|Failed to load resource/.test(m.text()) && errors.push(m.text()));
+    return page;
+  };
+  try {
+    const page = watch(await context.newPage());
+    await page.goto(shop.url, { timeout: 60_000 });
+    await page.locator('[data-test="cart-count"]').waitFor({ timeout: 60_000 });
+    await steps(shop, context, page, watch);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await shop.close();
+  }
+}
+
+/** Adds each product (by name) to the cart, and waits for the count. */
+async function addToCart(page, names) {
+  for (const name of names) await page.locator('article', { hasText: name }).getByRole('button', { name: 'Add to cart' }).click();
+  await page.waitForFunction((n) => document.querySelector('[data-test="cart-count"]')?.textContent == String(n), names.length);
+}
+
+const payButton = (page) => page.locator('section[aria-label="Checkout"] button');
 
 describe('examples/react-shop', () => {
   it('adds to the cart and places an order: confirmed once, and still shown after a reload', { timeout: 300_000 }, async () => {
@@ -62,5 +119,89 @@ describe('examples/react-shop', () => {
       await context.close();
       await shop.close();
     }
+  });
+
+  it('a reload while the order is being placed: the page follows that order, and the cart is charged once', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      await addToCart(page, ['Blue mug', 'Stoneware teapot']);
+      await outage(shop, true);
+      await page.getByRole('button', { name: /^Pay for 2 items/ }).click();
+      // In the outbox, being placed (every endpoint failing: up to the 3 s budget): the shopper reloads.
+      await page.locator('section[aria-label="Your orders"] li[data-status="sending"]').waitFor();
+      await page.reload();
+      await page.locator('section[aria-label="Your orders"] li').first().waitFor();
+      await page.waitForTimeout(1500);
+      const after = await page.evaluate(() => ({
+        status: document.querySelector('[data-test="order-status"]')?.getAttribute('data-status'),
+        order: new URLSearchParams(location.search).get('order'),
+        payEnabled: !document.querySelector('section[aria-label="Checkout"] button')?.hasAttribute('disabled'),
+      }));
+      // Whatever the page offers, the shopper takes: paying again, if Pay is there.
+      if (after.payEnabled) await payButton(page).click();
+      await page.waitForFunction(() => !document.querySelector('section[aria-label="Your orders"] li[data-status="sending"]'));
+      await outage(shop, false);
+      await allConfirmed(page);
+      assert.equal(shop.backend.ledger().charges, 1, 'the cart was charged twice');
+      assert.deepEqual(await orderStatuses(page), ['confirmed']);
+      // The page followed the order placed before the reload, and emptied the cart once it was kept.
+      assert.equal(after.payEnabled, false);
+      assert.ok(['sending', 'pending'].includes(String(after.status)), `status after the reload: ${after.status}`);
+      assert.equal(shop.backend.charges(String(after.order)), 1);
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'confirmed');
+      assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '0');
+    });
+  });
+
+  it('two tabs paying for the shared cart at once: one order, one charge', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, a, watch) => {
+      const b = watch(await context.newPage());
+      await b.goto(shop.url, { timeout: 60_000 });
+      await addToCart(a, ['Blue mug', 'Coffee beans, 250 g']);
+      await b.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '2');
+      await outage(shop, true);
+      await a.getByRole('button', { name: /^Pay for 2 items/ }).click();
+      // Tab B's Pay, as it stands right after: clicked, in whatever state it is.
+      await payButton(b).evaluate((button) => button.click());
+      await b.waitForTimeout(300);
+      // And once A's order is in the shared outbox, being placed: B cannot pay.
+      await b.locator('section[aria-label="Your orders"] li[data-status="sending"]').first().waitFor();
+      const disabledInB = await payButton(b).isDisabled();
+      await payButton(b).evaluate((button) => button.click());
+      await a.waitForFunction(() => !document.querySelector('section[aria-label="Your orders"] li[data-status="sending"]'));
+      await outage(shop, false);
+      await allConfirmed(a);
+      await allConfirmed(b);
+      assert.equal(shop.backend.ledger().charges, 1, 'the cart was charged twice');
+      assert.deepEqual(await orderStatuses(b), ['confirmed']);
+      assert.equal(disabledInB, true, "tab B's Pay while tab A's order was being placed");
+      assert.equal(await b.locator('[data-test="cart-count"]').textContent(), '0');
+    });
+  });
+
+  it('two clicks on Pay in one task: one order, and no word of another tab', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      await addToCart(page, ['Stoneware teapot']);
+      // Every message the status line shows, from the clicks on.
+      await page.evaluate(() => {
+        const status = /** @type {HTMLElement} */ (document.querySelector('[data-test="order-status"]'));
+        const said = (/** @type {any} */ (window).said = /** @type {string[]} */ ([]));
+        new MutationObserver(() => said.push(String(status.textContent))).observe(status, { subtree: true, childList: true, characterData: true });
+      });
+      await payButton(page).evaluate((button) => {
+        button.click();
+        button.click();
+      });
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'confirmed');
+      await allConfirmed(page);
+      await page.waitForTimeout(500);
+      assert.deepEqual(await orderStatuses(page), ['confirmed']);
+      assert.equal(shop.backend.ledger().orders.length, 1);
+      assert.equal(shop.backend.ledger().charges, 1);
+      // The second click is ignored: not taken for another tab's checkout, nor for another order.
+      const said = await page.evaluate(() => /** @type {any} */ (window).said);
+      assert.deepEqual(said.filter((/** @type {string} */ m) => /another/i.test(m)), []);
+      // The keyboard focus went from the (now disabled) Pay to the order's status.
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-test')), 'order-status');
+    });
   });
 });

@@ -1,50 +1,143 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 // steadycart's words for each state: never "confirmed" for an order that only waits.
-import { orderStatusText } from 'steadycart';
-import { useCart, usePlaceOrder } from 'steadycart/react';
+import { orderStatusText, type Cart, type OutboxEntry } from 'steadycart';
+import { useCart, useOutbox, usePlaceOrder, useSteadyCart } from 'steadycart/react';
 
 /** The order of this checkout, kept in the URL so that a reload still follows it. */
 const orderInUrl = () => new URLSearchParams(location.search).get('order') ?? undefined;
 
+/**
+ * One checkout at a time per cart, across tabs: the cart is shared, so two tabs paying
+ * for it at once would place it twice. The shop's own lock name, apart from steadycart's.
+ */
+const CHECKOUT_LOCK = 'react-shop:checkout';
+
+/** How recent a saved order must be to be taken for the cart's own order (see `ownOrder`). */
+const RECENT_MS = 10 * 60_000;
+
+type OrderLine = { sku: string; qty: number };
+const linesKey = (lines: readonly OrderLine[]) => lines.map(({ sku, qty }) => `${sku}×${qty}`).sort().join(' ');
+const orderLines = (entry: OutboxEntry) => ((entry.order as { items?: OrderLine[] } | null)?.items ?? []) as OrderLine[];
+
+/** The newest entry in flight (this tab's, another tab's, or one a reload cut off and steadycart now replays). */
+function newestSending(entries: readonly OutboxEntry[]): OutboxEntry | undefined {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.status == 'sending') return entries[i];
+  return undefined;
+}
+
+/**
+ * The order placed for this very cart, when the page did not see it through: a reload (or a
+ * closed tab) while it was being placed, or another tab paying for the shared cart. It is the
+ * newest order still `sending` or `pending`, saved in the last few minutes, with the cart's
+ * lines. Paying again would charge twice: the page follows that order instead, and empties
+ * the cart once it is kept (`pending` or `confirmed`), as after its own payment.
+ * An older waiting order, or one for other lines, never blocks the shop: it stays in "Your
+ * orders", where steadycart places it when the store is back. Only while an order is
+ * actually `sending` (seconds: one attempt's budget) is Pay disabled, whichever it is.
+ */
+function ownOrder(entries: readonly OutboxEntry[], cart: Cart): OutboxEntry | undefined {
+  if (!cart.items.length) return undefined;
+  const lines = linesKey(cart.items);
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if ((e.status == 'sending' || e.status == 'pending') && Date.now() - e.createdAt < RECENT_MS && linesKey(orderLines(e)) == lines) return e;
+  }
+  return undefined;
+}
+
 export function Checkout() {
-  const { cart, clear } = useCart();
+  const { sc } = useSteadyCart();
+  const { cart, loading: cartLoading, clear } = useCart();
+  const { entries, loading: outboxLoading } = useOutbox();
   const [followed, setFollowed] = useState(orderInUrl);
   const { placeOrder, status, placing, entry, error } = usePlaceOrder(followed);
   // From the click until the cart is cleared: `placing` ends as the order settles, while the
   // cart still holds its lines for a moment, and a click then would place them again.
   const [paying, setPaying] = useState(false);
+  // The same, at once: two clicks in one task both run before React renders `paying`.
+  const payingNow = useRef(false);
+  /** Why this tab did not pay, when another tab holds the checkout. */
+  const [notice, setNotice] = useState('');
+  /** The order followed whose cart is emptied once it is kept (an order this page did not see through). */
+  const clearWhenKept = useRef<string | undefined>(undefined);
+  const statusRef = useRef<HTMLParagraphElement>(null);
+
+  const follow = (id: string) => {
+    history.replaceState(null, '', `?order=${id}`);
+    setFollowed(id);
+  };
+
+  // An order of this cart being placed, or just saved, that this page did not place: follow it.
+  const loaded = !cartLoading && !outboxLoading;
+  const adopt = loaded && !paying ? ownOrder(entries, cart) : undefined;
+  useEffect(() => {
+    if (!adopt || payingNow.current || adopt.id == followed) return;
+    clearWhenKept.current = adopt.id;
+    setNotice('');
+    follow(adopt.id);
+  }, [adopt, followed]);
+  // Kept by steadycart: the cart can go, as after this page's own payment.
+  useEffect(() => {
+    if (entry && entry.id == clearWhenKept.current && (entry.status == 'pending' || entry.status == 'confirmed')) {
+      clearWhenKept.current = undefined;
+      clear().catch(() => {});
+    }
+  }, [entry, clear]);
+
+  const inFlight = loaded ? newestSending(entries) : undefined;
 
   const pay = async () => {
+    if (payingNow.current) return;
+    payingNow.current = true;
     setPaying(true);
+    setNotice('');
+    // The button is disabled from here: the keyboard focus goes to what happens to the order.
+    statusRef.current?.focus();
     try {
-      await payOnce();
+      const ran = navigator.locks
+        ? await navigator.locks.request(CHECKOUT_LOCK, { ifAvailable: true }, async (lock) => (lock ? (await payOnce(), true) : false))
+        : (await payOnce(), true);
+      if (!ran) setNotice('This cart is being ordered in another tab. That tab shows how it went.');
     } finally {
+      payingNow.current = false;
       setPaying(false);
     }
   };
 
   const payOnce = async () => {
+    if (!sc) return;
+    // Another tab may have ordered this cart, or be placing an order, since this page last drew them: read them again.
+    const [now, list] = await Promise.all([sc.cart.get(), sc.outbox.list()]);
+    const elsewhere = newestSending(list);
+    if (elsewhere) {
+      if (linesKey(orderLines(elsewhere)) == linesKey(now.items)) clearWhenKept.current = elsewhere.id;
+      follow(elsewhere.id);
+      return;
+    }
+    if (!now.items.length) return;
     const result = await placeOrder(
-      { items: cart.items.map(({ sku, qty, unitPrice }) => ({ sku, qty, unitPrice })), total: cart.subtotal, payment: { token: `pm_demo_${Date.now()}` } },
+      { items: now.items.map(({ sku, qty, unitPrice }) => ({ sku, qty, unitPrice })), total: now.subtotal, payment: { token: `pm_demo_${Date.now()}` } },
       { paymentTokenExpiresAt: Date.now() + 30 * 60_000 },
     );
-    history.replaceState(null, '', `?order=${result.id}`);
-    setFollowed(result.id);
+    follow(result.id);
     // The order is kept by steadycart (confirmed or pending): the cart can go.
     if (result.status == 'confirmed' || result.status == 'pending') await clear();
   };
 
+  // Why Pay cannot be used now, said beside it (and announced): an order in flight, from any tab.
+  const waitReason = inFlight && !paying && inFlight.id != followed ? 'Another order is being placed. You can pay once it has gone through or been saved.' : '';
+  const orderId = entry?.result && status == 'confirmed' ? String((entry.result.body as { orderId?: string } | null)?.orderId ?? '') : '';
+  const message = [notice, status ? orderStatusText[status] + (orderId ? ` Order ${orderId}` : '') : '', waitReason].filter(Boolean).join(' ');
+
   return (
     <section aria-label="Checkout">
-      <button disabled={paying || placing || cart.count == 0} onClick={() => pay().catch(() => {})}>
+      <button disabled={paying || placing || !!inFlight || !loaded || cart.count == 0} aria-describedby="order-status" onClick={() => pay().catch(() => {})}>
         Pay {cart.count ? `for ${cart.count} item${cart.count > 1 ? 's' : ''}` : ''}
       </button>
-      {status && (
-        <p role="status" data-test="order-status" data-status={status}>
-          {orderStatusText[status]}
-          {entry?.result && status == 'confirmed' && <> Order {String((entry.result.body as { orderId?: string } | null)?.orderId ?? '')}</>}
-        </p>
-      )}
+      {/* Always there, so that a screen reader announces each message as it appears. */}
+      <p role="status" id="order-status" tabIndex={-1} ref={statusRef} data-test="order-status" data-status={status ?? (notice ? 'ordering-elsewhere' : '')} className="order-status">
+        {message}
+      </p>
       {error != null && <p role="alert">{(error as Error).message}</p>}
     </section>
   );
