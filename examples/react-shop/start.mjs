@@ -27,7 +27,7 @@ const ENDPOINTS = [
   { name: 'eu', domain: 'main', latencyMs: 60 },
   { name: 'backup', domain: 'backup', latencyMs: 90 },
 ];
-/** Where the app's "Simulate an outage" button posts (development only). */
+/** Where the app's "Simulate an outage" button posts, and reads the switch's state (development only). */
 const OUTAGE_SWITCH = '/__outage';
 
 /**
@@ -58,19 +58,26 @@ export async function startReactShop(options = {}) {
   const { createServer } = await import(pathToFileURL(join(HERE, 'node_modules/vite/dist/node/index.js')).href);
   process.env.VITE_STEADYCART_ENDPOINTS = JSON.stringify(backend.endpoints.map(({ url, domain }) => ({ url, domain })));
   process.env.VITE_OUTAGE_SWITCH = OUTAGE_SWITCH;
+  /** Whether the switch has every endpoint down: what GET answers, so that a reloaded page shows it. */
+  let down = false;
   /** @type {import('vite').Plugin} */
   const outageSwitch = {
     name: 'react-shop-outage-switch',
     configureServer(server) {
       server.middlewares.use(OUTAGE_SWITCH, (req, res) => {
+        const answer = () => {
+          res.setHeader('Content-Type', 'application/json');
+          res.setHeader('Cache-Control', 'no-store');
+          res.end(JSON.stringify({ down }));
+        };
+        if (req.method == 'GET') return answer();
         let body = '';
         req.on('data', (chunk) => (body += chunk));
         req.on('end', async () => {
-          const down = JSON.parse(body || '{}').down === true;
+          down = JSON.parse(body || '{}').down === true;
           // Every endpoint answers 503: orders wait in the outbox, pending, and are placed once it ends.
           for (const { name } of ENDPOINTS) await backend.setFault(name, down ? { kind: 'status', status: 503 } : 'healthy');
-          res.setHeader('Content-Type', 'application/json');
-          res.end(JSON.stringify({ down }));
+          answer();
         });
       });
     },
