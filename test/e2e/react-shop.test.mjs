@@ -204,4 +204,37 @@ describe('examples/react-shop', () => {
       assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-test')), 'order-status');
     });
   });
+
+  it('names each line\'s buttons, keeps the focus on Remove, says the count, and shows the outage switch as it is after a reload', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      await addToCart(page, ['Blue mug', 'Stoneware teapot', 'Coffee beans, 250 g']);
+      const cart = page.locator('section[aria-label="Cart"]');
+      assert.equal(await cart.getByRole('button', { name: 'Add one Blue mug' }).count(), 1);
+      await page.waitForFunction(() => document.querySelector('[data-test="cart-said"]')?.textContent == '3 items in your cart');
+      // Removing a line: the focus goes to the next line's Remove, then (the last line) to the one before, then the heading.
+      await cart.getByRole('button', { name: 'Remove Blue mug' }).click();
+      await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') == 'Remove Stoneware teapot');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') == 'Remove Coffee beans, 250 g');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.activeElement?.tagName == 'H2' && document.activeElement.closest('section[aria-label="Cart"]'));
+      await page.waitForFunction(() => document.querySelector('[data-test="cart-said"]')?.textContent == '0 items in your cart');
+      assert.equal(await page.locator('header [role="status"]').count(), 1);
+
+      // The outage switch, then a reload: the button still says what it will do.
+      await page.getByRole('button', { name: 'Simulate an outage' }).click();
+      await page.getByRole('button', { name: 'End the outage' }).waitFor();
+      await page.reload();
+      await page.getByRole('button', { name: 'End the outage' }).waitFor();
+      // A waiting order's Try again names the order.
+      await addToCart(page, ['Blue mug']);
+      await payButton(page).click();
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'pending');
+      const retry = page.locator('section[aria-label="Your orders"] li[data-status="pending"] button');
+      assert.match(String(await retry.getAttribute('aria-label')), /^Try again to place the order of /);
+      assert.match(String(await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').textContent()), /pending Try again$/);
+      await page.getByRole('button', { name: 'End the outage' }).click();
+      await allConfirmed(page);
+    });
+  });
 });

@@ -8,12 +8,22 @@ export function Orders() {
     <section aria-label="Your orders">
       <h2>Your orders</h2>
       <ul>
-        {entries.map((entry) => (
-          <li key={entry.id} data-status={entry.status}>
-            {new Date(entry.createdAt).toLocaleTimeString()} · {entry.status}
-            {entry.status == 'pending' && <button onClick={() => retry(entry.id)}>Try again</button>}
-          </li>
-        ))}
+        {entries.map((entry) => {
+          const time = new Date(entry.createdAt).toLocaleTimeString();
+          return (
+            <li key={entry.id} data-status={entry.status}>
+              {time} · {entry.status}
+              {entry.status == 'pending' && (
+                <>
+                  {' '}
+                  <button aria-label={`Try again to place the order of ${time}`} onClick={() => retry(entry.id)}>
+                    Try again
+                  </button>
+                </>
+              )}
+            </li>
+          );
+        })}
       </ul>
     </section>
   );
