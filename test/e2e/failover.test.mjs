@@ -4,11 +4,13 @@
  * fault panel: a refusing region fails over to the other region; a response
  * dropped after commit is charged once; a total outage leaves the order
  * pending, never shown as confirmed (its retries leave the keyboard focus
- * where it was), and confirms it in place on recovery.
+ * where it was), and confirms it in place on recovery; a reload while an
+ * order is being sent follows that order, and Place order cannot charge
+ * the cart a second time.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertOneChargeEach, cartCount, gotoShop, ledger, outcomeOf, readyToPay, setFaultInPanel, sharedBrowser, shot, submitOrder, tallShot, until, withShop } from './helpers.mjs';
+import { assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, readyToPay, setDemoFaults, setFaultInPanel, sharedBrowser, shot, submitOrder, tallShot, until, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -121,6 +123,42 @@ describe('failover and outages', () => {
       assert.equal(await other.evaluate(() => document.activeElement?.id), 'main');
 
       await assertOneChargeEach(demo, [result.key]);
+    });
+  });
+
+  it('a reload while the order is being sent: the checkout follows that order, and the cart is charged once', { timeout: 90_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await readyToPay(page, demo, ['teapot-glass', 'towel-linen']);
+      await setDemoFaults(demo, '503');
+      await page.click('#place-order');
+      const outbox = () => page.evaluate(async () => (await /** @type {any} */ (window).sc.outbox.list()).map((/** @type {any} */ e) => ({ key: e.id, status: e.status })));
+      const sent = await until(async () => (await outbox()).find((e) => e.status == 'sending'), { what: 'the order in the outbox, being sent' });
+      // The shopper reloads while it is being sent.
+      await page.reload();
+      await page.waitForFunction(() => /** @type {any} */ (window).sc);
+      await page.waitForTimeout(1500);
+      const after = await page.evaluate(() => ({
+        status: document.querySelector('#checkout-main .outcome')?.getAttribute('data-status'),
+        key: document.querySelector('#checkout-main .outcome')?.getAttribute('data-order-key'),
+        canPlace: !!document.querySelector('#checkout-form #place-order') && document.querySelector('#place-order')?.getAttribute('aria-disabled') != 'true',
+      }));
+      // Whatever the page offers, the shopper takes: placing the order again, if the form is there.
+      if (after.canPlace) {
+        await fillCheckout(page);
+        await page.click('#place-order');
+        await page.waitForTimeout(500);
+        await until(async () => (await outbox()).every((e) => e.status != 'sending'), { timeout: 30_000, what: 'no order being sent' });
+      }
+      await setDemoFaults(demo, 'healthy');
+      await until(async () => { const all = await outbox(); return all.length > 0 && all.every((e) => e.status == 'confirmed'); }, { timeout: 60_000, what: 'every order confirmed' });
+      assert.equal((await ledger(demo)).charges, 1, 'the cart was charged twice');
+      // The page followed the order sent before the reload, and the cart emptied once it was kept.
+      assert.equal(after.canPlace, false);
+      assert.equal(after.key, sent.key);
+      assert.ok(['sending', 'pending'].includes(String(after.status)), `shown after the reload: ${after.status}`);
+      await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor();
+      assert.equal(await cartCount(page), 0);
+      await assertOneChargeEach(demo, [sent.key]);
     });
   });
 });

@@ -124,7 +124,10 @@ describe('demo shop', () => {
 
       await a.click('#place-order');
       await a.locator('#place-order[aria-busy="true"]').waitFor();
-      await b.click('#place-order');
+      // Tab B learns of the order on its way: its Place order waits, and says so.
+      await b.locator('#place-order[aria-disabled="true"]').filter({ hasText: 'An order is being placed…' }).waitFor();
+      // A click all the same (aria-disabled keeps the button focusable, and clickable): the checkout lock refuses it.
+      await b.click('#place-order', { force: true });
       await b.locator('#form-error[data-status="ordering-elsewhere"]').filter({ hasText: 'This cart is being ordered in another tab' }).waitFor();
       assert.equal(await b.locator('#place-order').getAttribute('aria-busy'), 'false', 'tab B is not placing anything');
 

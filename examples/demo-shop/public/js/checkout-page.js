@@ -49,6 +49,10 @@ let cart = { items: [], count: 0, subtotal: 0, currency: null };
 let placing = false;
 /** The order shown in place of the form, once placed. */
 let shown = null;
+/** Orders being sent now, by any tab or the service worker: no other order is placed meanwhile. */
+const inFlight = new Set();
+/** The order of this checkout that the page did not see through (see `followOwnOrder`): the cart empties once it is kept. */
+let clearWhenKept = null;
 
 // ------------------------------------------------------------------ summary
 
@@ -96,9 +100,11 @@ function renderSummary() {
 
 function updateButton() {
   const total = cart.subtotal + shippingFor(cart.subtotal);
+  const busy = placing || inFlight.size > 0;
   // aria-disabled rather than disabled: a disabled button would drop the keyboard focus.
-  button.setAttribute('aria-disabled', String(placing));
-  replace(button, placing ? [h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Placing your order…'] : `Place order · ${money(total, cart.currency || 'USD')}`);
+  button.setAttribute('aria-disabled', String(busy));
+  replace(button, busy ? [h('span', { class: 'spinner', 'aria-hidden': 'true' }), placing ? 'Placing your order…' : 'An order is being placed…'] : `Place order · ${money(total, cart.currency || 'USD')}`);
+  // Busy only while this tab places an order; another order on its way only disables it.
   button.setAttribute('aria-busy', String(placing));
 }
 
@@ -227,6 +233,14 @@ async function place(order, expiresAt) {
  */
 const CHECKOUT_LOCK = 'demo:checkout';
 
+/** Says why no order is placed now: another is being sent (by a tab that went away, or the service worker), outside the checkout lock. */
+function sayOrderInFlight() {
+  formError.className = 'form-error notice-wait';
+  formError.textContent = 'An order is being placed right now. You can place this one once it has been placed or saved.';
+  formError.dataset.status = 'order-in-flight';
+  formError.focus();
+}
+
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
   if (placing || !cart.items.length) return;
@@ -238,6 +252,21 @@ form.addEventListener('submit', async (e) => {
     if (!lock) return false;
     // Another tab may have ordered this cart since this page last drew it: read it again.
     cart = await sc.cart.get();
+    // And an order may be on its way since: this checkout's own (sent before a reload), or another.
+    const entries = await sc.outbox.list();
+    if (followOwnOrder(entries)) {
+      placing = false;
+      return true;
+    }
+    // (Read again from the outbox, as the events may have missed an entry's end: a discarded one.)
+    inFlight.clear();
+    for (const entry of entries) if (entry.status == 'sending') inFlight.add(entry.id);
+    if (inFlight.size) {
+      placing = false;
+      updateButton();
+      sayOrderInFlight();
+      return true;
+    }
     if (!cart.items.length) {
       placing = false;
       renderSummary();
@@ -409,9 +438,41 @@ async function restoreCart() {
   announce('The items are back in your cart.');
 }
 
+/**
+ * This checkout's order, when the page did not see it through: the shopper reloaded (or came
+ * back) while it was being sent. Its `orderRef` is this tab's, still unused by any order kept.
+ * Shown in place of the form, as after placing it, so that it cannot be placed twice; the
+ * cart empties once the order is kept (pending or confirmed), as after placing it.
+ * @returns {boolean} whether there was one
+ */
+function followOwnOrder(entries) {
+  const ref = sessionStorage.getItem(REF_KEY);
+  // (An order paid again, `replaces`, was placed from its panel, whose URL names it.)
+  const own = ref && [...entries].reverse().find((e) => e.order?.orderRef == ref && !e.replaces && !e.replacedBy && ['sending', 'pending', 'confirmed'].includes(e.status));
+  if (!own) return false;
+  clearWhenKept = own.id;
+  show(own, true);
+  keptNow(own);
+  return true;
+}
+
+/** Empties the cart once the order followed by `followOwnOrder` is kept; the next checkout gets a new reference. */
+function keptNow(entry) {
+  if (entry.id != clearWhenKept || !(entry.status == 'pending' || entry.status == 'confirmed')) return;
+  clearWhenKept = null;
+  newOrderRef();
+  sc.cart.clear().catch(() => {});
+}
+
 // Updates from this tab, other tabs and the service worker alike.
 for (const type of ORDER_EVENTS) {
   sc.on(type, (ev) => {
+    // Place order waits while any order is being sent.
+    const wasBusy = inFlight.size > 0;
+    if (ev.status == 'sending') inFlight.add(ev.id);
+    else inFlight.delete(ev.id);
+    if (wasBusy != inFlight.size > 0) updateButton();
+    keptNow(ev);
     // From one waiting state to the other (each retry: sending, then pending again) the panel
     // says the same thing: rebuilding it would drop the shopper's focus and announce it again.
     if (shown && ev.id == shown.id && ev.status != shown.status && !(WAITING.includes(ev.status) && WAITING.includes(shown.status))) show({ id: ev.id, status: ev.status, result: ev.result ?? shown.result, error: ev.error });
@@ -433,12 +494,14 @@ sc.cart.subscribe((c) => {
 });
 
 const wanted = new URLSearchParams(location.search).get('order');
+const entries = await sc.outbox.list();
+for (const entry of entries) if (entry.status == 'sending') inFlight.add(entry.id);
 if (wanted) {
-  const entries = await sc.outbox.list();
   const asked = entries.find((e) => e.id == wanted);
   // An order paid again is followed by the one that replaced it.
   const entry = (asked?.replacedBy && entries.find((e) => e.id == asked.replacedBy)) || asked;
   if (entry) show(entry);
   else history.replaceState(null, '', '/checkout');
-}
+} else followOwnOrder(entries);
+updateButton();
 renderForm();
