@@ -345,6 +345,8 @@ function show(entry, placedNow = false) {
   const d = describe(shown);
   const orderId = orderIdOf(shown.result);
   const heading = h('h2', { tabindex: '-1', id: 'outcome-title' }, d.title);
+  // Rebuilt with the keyboard focus in it: the focus goes to the new heading, not to the page.
+  const hadFocus = main.contains(document.activeElement);
   const actions = [];
   if (shown.status == 'needs-payment') {
     actions.push(h('button', { type: 'button', class: 'btn btn-primary', onclick: payAgain }, 'Pay again with Demo Pay'));
@@ -381,7 +383,7 @@ function show(entry, placedNow = false) {
   );
   main.setAttribute('aria-labelledby', 'outcome-title');
   renderSummary();
-  if (first) heading.focus();
+  if (first || hadFocus) heading.focus();
   announce(shown.status == 'confirmed' ? `Order confirmed${orderId ? `: ${orderId}` : ''}.` : `${d.title}.`);
 }
 
@@ -473,9 +475,10 @@ for (const type of ORDER_EVENTS) {
     else inFlight.delete(ev.id);
     if (wasBusy != inFlight.size > 0) updateButton();
     keptNow(ev);
-    // From one waiting state to the other (each retry: sending, then pending again) the panel
-    // says the same thing: rebuilding it would drop the shopper's focus and announce it again.
-    if (shown && ev.id == shown.id && ev.status != shown.status && !(WAITING.includes(ev.status) && WAITING.includes(shown.status))) show({ id: ev.id, status: ev.status, result: ev.result ?? shown.result, error: ev.error });
+    // A retry of a pending order (sending, then pending again) leaves the panel as it is: rebuilding
+    // it would drop the shopper's focus and announce it again. An order first shown as being sent
+    // (followed after a reload) does turn pending: it is waiting for the store, no longer being sent.
+    if (shown && ev.id == shown.id && ev.status != shown.status && !(ev.status == 'sending' && shown.status == 'pending')) show({ id: ev.id, status: ev.status, result: ev.result ?? shown.result, error: ev.error });
     // Another tab paid again for the order shown here.
     else if (shown?.status == 'needs-payment' && ev.id != shown.id && !placing) followReplacement(shown.id);
   });
