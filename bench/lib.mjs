@@ -26,7 +26,7 @@ export const SNAPSHOT = 'bench/out/dist';
 export function snapshotDist() {
   mkdirSync(join(ROOT, SNAPSHOT), { recursive: true });
   const hashes = {};
-  for (const file of ['steadycart.iife.js', 'steadycart-cart.iife.js', 'steadycart-sw.js', 'steadycart-sw-shell.js', 'steadycart.mjs', 'steadycart-cart.mjs', 'steadycart-drill.mjs']) {
+  for (const file of ['steadycart.iife.js', 'steadycart-cart.iife.js', 'steadycart-sw.js', 'steadycart-sw-shell.js', 'steadycart.mjs', 'steadycart-index.mjs', 'steadycart-cart.mjs', 'steadycart-drill.mjs']) {
     copyFileSync(join(ROOT, 'dist', file), join(ROOT, SNAPSHOT, file));
     hashes[file] = sha256(readFileSync(join(ROOT, SNAPSHOT, file)));
   }
