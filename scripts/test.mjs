@@ -103,8 +103,20 @@ function run(cmd, args, options) {
   });
 }
 
-/** Stops whatever this script started: the running children, the WebKit stack, then the test databases. */
-async function stopAll() {
+/** @type {Promise<void>} the stops so far, one after another */
+let stopping = Promise.resolve();
+
+/**
+ * Stops whatever this script started: the running children, the WebKit stack, then the test
+ * databases. Calls queue up behind the one in progress (the signal handler's, then main's
+ * finally), so none returns while another is still stopping something, and a later call also
+ * stops what started meanwhile (a test database that came up during the signal's stop).
+ */
+function stopAll() {
+  return (stopping = stopping.then(stopNow).catch((err) => say(`stopping: ${err?.message ?? err}`)));
+}
+
+async function stopNow() {
   await Promise.all(
     [...running].filter((child) => child.exitCode === null).map(async (child) => {
       // web-test-runner closes its browsers on SIGINT (not on SIGTERM).
@@ -129,14 +141,16 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     interrupted = sig;
     say(`${sig}: stopping`);
     // Ends the running child; main() then sees the phase fail, starts nothing
-    // more, and prints the summary. The timer is the backstop if it does not.
+    // more, waits in its finally until this stop is done, and prints the summary.
+    // The timer is the backstop if it does not.
     void stopAll();
     setTimeout(() => {
       if (finished) return;
       finished = true;
       webkit?.stopSync();
       for (const child of running) child.kill('SIGKILL');
-      // services.mjs kills the test databases and removes their folders at exit.
+      // At exit, services.mjs SIGKILLs the test databases not stopped yet (one still
+      // stopping included: it stays on its list until its folder is gone) and removes their folders.
       totals.failed += 1;
       printEnd();
       process.exit(sig === 'SIGINT' ? 130 : 143);

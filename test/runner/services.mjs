@@ -148,6 +148,8 @@ function daemon(name, bin, args, dir, options, stopSignal) {
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  /** @type {Promise<void> | null} */
+  let stopping = null;
   const handle = {
     child,
     log: () => `${name}: ${output}`,
@@ -156,16 +158,20 @@ function daemon(name, bin, args, dir, options, stopSignal) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
-    async stop() {
-      if (!running.has(handle)) return;
-      running.delete(handle);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill(stopSignal);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
+    /** Every caller gets the same stop. */
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill(stopSignal);
+          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          await exited;
+          clearTimeout(timer);
+        }
+        rmSync(dir, { recursive: true, force: true });
+        // Only now: a process exit before this point (stopAllSync) still kills it and removes the folder.
+        running.delete(handle);
+      })();
+      return stopping;
     },
   };
   running.add(handle);
