@@ -74,7 +74,29 @@ const seconds = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(1)} s`;
 // ---------------------------------------------------------------- processes
 
 /**
- * Runs a command with inherited stdio, bounded by `timeoutMs`.
+ * Sends `signal` to the process group `child` leads (see run()), ignoring "no such process".
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {NodeJS.Signals | 0} signal  0 only tests whether anyone of the group is left
+ * @returns {boolean} false when nobody of the group is left
+ */
+function signalGroup(child, signal) {
+  try {
+    process.kill(-(/** @type {number} */ (child.pid)), signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs a command with inherited stdout and stderr, bounded by `timeoutMs`.
+ *
+ * The command leads a process group of its own (detached), and is stopped by signalling
+ * that group: signalling only `node --test` ended its test file processes with SIGTERM,
+ * without their after() hooks or exit handlers, and what they had started (`steadycart
+ * serve`, helper scripts) ran on forever. A Ctrl-C in a terminal no longer reaches the group
+ * directly; this script's SIGINT handler passes it on. Standard input is not the terminal's:
+ * a background group that reads it, or puts it in raw mode as web-test-runner does, is stopped.
  * @param {string} cmd
  * @param {string[]} args
  * @param {{ env?: NodeJS.ProcessEnv, timeoutMs: number, stopSignal?: NodeJS.Signals }} options
@@ -82,7 +104,9 @@ const seconds = (/** @type {number} */ ms) => `${(ms / 1000).toFixed(1)} s`;
  */
 function run(cmd, args, options) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: 'inherit', env: options.env ?? process.env });
+    // Nothing new starts once interrupted (the package phase runs its checks one after another).
+    if (interrupted) return resolve({ code: null, signal: interrupted, timedOut: false });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env: options.env ?? process.env, detached: true });
     running.add(child);
     let timedOut = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -90,8 +114,8 @@ function run(cmd, args, options) {
     const timer = setTimeout(() => {
       timedOut = true;
       say(`${cmd} ${args.join(' ')}: still running after ${seconds(options.timeoutMs)}, stopping it`);
-      child.kill(options.stopSignal ?? 'SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      signalGroup(child, options.stopSignal ?? 'SIGTERM');
+      killTimer = setTimeout(() => signalGroup(child, 'SIGKILL'), 15_000);
     }, options.timeoutMs);
     child.on('error', (err) => say(`${cmd}: ${err.message}`));
     child.on('close', (code, signal) => {
@@ -118,12 +142,15 @@ function stopAll() {
 
 async function stopNow() {
   await Promise.all(
-    [...running].filter((child) => child.exitCode === null).map(async (child) => {
+    [...running].map(async (child) => {
+      // The whole group: the command and every process it started that stayed in it.
       // web-test-runner closes its browsers on SIGINT (not on SIGTERM).
-      child.kill('SIGINT');
-      const exited = new Promise((r) => child.once('close', r));
-      const timeout = new Promise((r) => setTimeout(r, 15_000).unref());
-      if ((await Promise.race([exited.then(() => 'exited'), timeout])) !== 'exited') child.kill('SIGKILL');
+      if (!signalGroup(child, 'SIGINT')) return;
+      // Up to 15 s for the group to end (a test file's after() hooks, a server finishing its
+      // requests), then SIGKILL for whoever is left.
+      const until = Date.now() + 15_000;
+      while (Date.now() < until && signalGroup(child, 0)) await new Promise((r) => setTimeout(r, 200));
+      signalGroup(child, 'SIGKILL');
     }),
   );
   if (webkit) await webkit.stop();
@@ -148,7 +175,7 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
       if (finished) return;
       finished = true;
       webkit?.stopSync();
-      for (const child of running) child.kill('SIGKILL');
+      for (const child of running) signalGroup(child, 'SIGKILL');
       // At exit, services.mjs SIGKILLs the test databases not stopped yet (one still
       // stopping included: it stays on its list until its folder is gone) and removes their folders.
       totals.failed += 1;

@@ -30,6 +30,8 @@ import { join } from 'node:path';
 /** @type {Set<{ stopSync: () => void }>} every service still running */
 const running = new Set();
 let hooked = false;
+/** Marks a SIGINT/SIGTERM listener that only cleans up, then lets the signal end the process. */
+const CLEANUP_ONLY = Symbol.for('steadycart.cleanupOnlySignalListener');
 
 /** Stops everything still running, synchronously (process exit, signals). */
 function stopAllSync() {
@@ -41,12 +43,17 @@ function hookExit() {
   hooked = true;
   process.on('exit', stopAllSync);
   for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-    // A runner with its own handler (scripts/test.mjs) stops us itself.
-    if (process.listenerCount(sig) > 0) continue;
-    process.once(sig, () => {
+    const onSignal = () => {
+      // A runner with its own handler (scripts/test.mjs) stops us itself (and the exit hook
+      // still runs). Listeners that only clean up, like this one, do not count:
+      // examples/demo-shop/lib/serve-process.mjs has one.
+      if (process.listeners(sig).some((l) => !Reflect.get(l, CLEANUP_ONLY))) return;
       stopAllSync();
-      process.kill(process.pid, sig);
-    });
+      process.off(sig, onSignal);
+      // The last cleanup-only listener re-sends the signal, now with nobody listening.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, Object.assign(onSignal, { [CLEANUP_ONLY]: true }));
   }
 }
 

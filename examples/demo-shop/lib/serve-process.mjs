@@ -42,6 +42,33 @@ export const CLI = join(ROOT, 'dist/cli.mjs');
  * @property {() => Promise<{ code: number | null, signal: string | null }>} kill  SIGKILL, then wait
  */
 
+/** The serve processes started here and still running. */
+const live = new Set();
+/** Marks a SIGINT/SIGTERM listener that only cleans up (test/runner/services.mjs has one too). */
+const CLEANUP_ONLY = Symbol.for('steadycart.cleanupOnlySignalListener');
+let hooked = false;
+
+/**
+ * A process ended by SIGINT or SIGTERM runs no 'exit' listener, so the orphan guard below
+ * would not run (a test file stopped by its test runner, by a Ctrl-C, by CI): on those
+ * signals, when the program has no listener of its own (the demo shop stops its servers
+ * itself), SIGKILL the serve processes, then end as the signal's default action would.
+ */
+function hookSignals() {
+  if (hooked) return;
+  hooked = true;
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    const onSignal = () => {
+      if (process.listeners(sig).some((l) => !Reflect.get(l, CLEANUP_ONLY))) return;
+      for (const child of live) child.kill('SIGKILL');
+      process.off(sig, onSignal);
+      // The last cleanup-only listener re-sends the signal, now with nobody listening.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, Object.assign(onSignal, { [CLEANUP_ONLY]: true }));
+  }
+}
+
 /**
  * Starts `node dist/cli.mjs serve …` and resolves once it listens.
  * @param {ServeOptions} options
@@ -67,10 +94,13 @@ export function startServe(options) {
   // Never outlive the process that started it, whatever way that one ends.
   const orphanGuard = () => child.kill('SIGKILL');
   process.once('exit', orphanGuard);
+  live.add(child);
+  hookSignals();
   /** @type {Promise<{ code: number | null, signal: string | null }>} */
   const exited = new Promise((r) =>
     child.once('exit', (code, signal) => {
       process.off('exit', orphanGuard);
+      live.delete(child);
       r({ code, signal });
     }),
   );
