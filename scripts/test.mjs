@@ -377,8 +377,9 @@ async function packageChecks() {
  * Makes sure every engine needed is installed; as root on Debian, installs
  * the missing packages with apt-get.
  * @param {import('../test/runner/browsers.mjs').BrowserName[]} engines
+ * @param {boolean} e2eNeedsChromium  there are e2e tests (they run in Chromium)
  */
-async function checkBrowsers(engines) {
+async function checkBrowsers(engines, e2eNeedsChromium) {
   const minFirefox = engines.includes('firefox') ? await minFirefoxMajor() : null;
   // Firefox also needs to be new enough; installing its package upgrades an old one.
   const needs = (/** @type {typeof engines[number]} */ b) => (b === 'firefox' ? [firefoxRequirement(minFirefox)] : requirements(b));
@@ -404,8 +405,12 @@ async function checkBrowsers(engines) {
     else say(`  ${g.what}: not found at ${g.path}; install the Debian package '${g.pkg}'${g.envVar ? ` or set ${g.envVar} to its binary` : ''}`);
   }
   if (pkgs.length) say(`  as root on Debian: apt-get update && apt-get install -y ${pkgs.join(' ')}`);
+  // The e2e tests drive Chromium whatever BROWSERS says (main() adds it to `engines`):
+  // without it, no BROWSERS value helps.
+  const chromiumMissing = e2eNeedsChromium && !needs('chromium').every((r) => r.ok);
   const usable = engines.filter((b) => needs(b).every((r) => r.ok));
-  if (usable.length) say(`  or run only the engines present: BROWSERS=${usable.join(',')} npm test`);
+  if (chromiumMissing) say('  the end-to-end tests (test/e2e) always need Chromium, whatever BROWSERS says');
+  else if (usable.length) say(`  or run only the engines present: BROWSERS=${usable.join(',')} npm test`);
   totals.failed += 1;
   return { ok: false, hard: true, note: 'browsers missing' };
 }
@@ -503,7 +508,7 @@ async function main() {
 
   /** @type {[string, boolean, () => Promise<{ ok: boolean, hard?: boolean, note?: string }>][]} name, runs at all, body */
   const steps = [
-    ['browsers', true, () => checkBrowsers(needed)],
+    ['browsers', true, () => checkBrowsers(needed, e2eFiles.length > 0)],
     // At once: neither needs the other, and each keeps one core busy.
     ['typecheck + build', true, () => together([['typecheck', () => npmScript('typecheck', 5 * MIN)], ['build', () => npmScript('build', 5 * MIN)]])],
     ['size', true, () => npmScript('size', 2 * MIN)],
