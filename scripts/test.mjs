@@ -16,7 +16,8 @@
  *              as root on Debian, apt-get installs postgresql and redis-server when missing);
  *              their URLs go to every later phase as STEADYCART_TEST_POSTGRES_URL and
  *              STEADYCART_TEST_REDIS_URL, and both are stopped at the end, also on failure
- *              and on SIGINT/SIGTERM                                (stops on failure)
+ *              and on SIGINT/SIGTERM; when one of those variables is already set, that
+ *              server is used and none is started for it        (stops on failure)
  *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs test/server/*.test.mjs,
  *              three files at once
  *   e2e        node --test test/e2e/**\/*.test.mjs (playwright-core + Chromium), two files at once
@@ -29,6 +30,8 @@
  * Environment:
  *   BROWSERS=chromium,firefox,webkit   engines to run (default all three)
  *   CHROME_PATH, FIREFOX_PATH          browser binaries (default Debian's /usr/bin ones)
+ *   STEADYCART_TEST_POSTGRES_URL, STEADYCART_TEST_REDIS_URL   servers of your own for the
+ *                                      server tests (default: throwaway ones, see services)
  *   SKIP_SIZE_FAIL=1                   a size budget overrun is a warning, not a failure
  *   WTR_CONCURRENCY, WTR_CONCURRENT_BROWSERS   see web-test-runner.config.mjs
  *
@@ -42,7 +45,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { firefoxRequirement, minFirefoxMajor, requirements, selectedBrowsers, which } from '../test/runner/browsers.mjs';
 import { startWebKitDriver } from '../test/runner/webkit-driver.mjs';
-import { startPostgres, startRedis } from '../test/runner/services.mjs';
+import { ensureServiceBinaries, startPostgres, startRedis } from '../test/runner/services.mjs';
 
 const require = createRequire(import.meta.url);
 // Every path below is relative to the repository root.
@@ -471,19 +474,36 @@ function printEnd() {
 
 /**
  * Starts one PostgreSQL and one Redis for the node phase (and later ones) and
- * exports their URLs; stopAll() stops them.
+ * exports their URLs; stopAll() stops them. A server of one's own, named by
+ * STEADYCART_TEST_POSTGRES_URL or STEADYCART_TEST_REDIS_URL, is used as is: none
+ * is started (nor installed) for it.
  */
 async function startServices() {
-  const [pg, redis] = await Promise.allSettled([startPostgres(), startRedis()]);
-  for (const r of [pg, redis]) if (r.status == 'fulfilled') services.push(r.value);
-  if (pg.status == 'rejected' || redis.status == 'rejected') {
-    for (const r of [pg, redis]) if (r.status == 'rejected') say(`cannot start a test database: ${r.reason?.message ?? r.reason}`);
+  const kinds = /** @type {const} */ ([
+    { name: 'PostgreSQL', pkg: 'postgresql', envVar: 'STEADYCART_TEST_POSTGRES_URL', start: startPostgres },
+    { name: 'Redis', pkg: 'redis-server', envVar: 'STEADYCART_TEST_REDIS_URL', start: startRedis },
+  ]);
+  const toStart = kinds.filter((k) => !process.env[k.envVar]);
+  for (const k of kinds) if (!toStart.includes(k)) say(`${k.name}: ${k.envVar}=${process.env[k.envVar]} (none started)`);
+  try {
+    // Once for both: one apt-get run and one message, naming each missing package once.
+    ensureServiceBinaries(toStart.map((k) => k.pkg), say);
+  } catch (err) {
+    say(`cannot start a test database: ${/** @type {Error} */ (err).message}`);
     totals.failed += 1;
     return { ok: false, hard: true, note: 'test databases did not start' };
   }
-  process.env.STEADYCART_TEST_POSTGRES_URL = pg.value.url;
-  process.env.STEADYCART_TEST_REDIS_URL = redis.value.url;
-  return { ok: true, note: `${pg.value.url}, ${redis.value.url}` };
+  const results = await Promise.allSettled(toStart.map((k) => k.start()));
+  for (const r of results) if (r.status == 'fulfilled') services.push(r.value);
+  if (results.some((r) => r.status == 'rejected')) {
+    for (const r of results) if (r.status == 'rejected') say(`cannot start a test database: ${r.reason?.message ?? r.reason}`);
+    totals.failed += 1;
+    return { ok: false, hard: true, note: 'test databases did not start' };
+  }
+  results.forEach((r, i) => {
+    if (r.status == 'fulfilled') process.env[/** @type {typeof kinds[number]} */ (toStart[i]).envVar] = r.value.url;
+  });
+  return { ok: true, note: kinds.map((k) => process.env[k.envVar]).join(', ') };
 }
 
 // ---------------------------------------------------------------- main

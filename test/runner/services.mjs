@@ -9,15 +9,15 @@
  *   const redis = await startRedis();   // { url: 'redis://127.0.0.1:PORT', stop }
  *
  * `postgresUrl()` / `redisUrl()` use STEADYCART_TEST_POSTGRES_URL /
- * STEADYCART_TEST_REDIS_URL when set (scripts/test.mjs starts one of each for
- * the whole node phase) and otherwise start their own, so that
- * `node --test test/server/x.test.mjs` works alone.
+ * STEADYCART_TEST_REDIS_URL when set (scripts/test.mjs sets each one it finds
+ * unset to a server it starts for the whole node phase) and otherwise start
+ * their own, so that `node --test test/server/x.test.mjs` works alone.
  *
  * Binaries: Debian's /usr/lib/postgresql/<version>/bin (initdb refuses root: as
  * root, initdb and postgres run as the `postgres` user) and redis-server. When
  * they are missing, `ensureServiceBinaries()` installs the Debian packages
- * `postgresql` and `redis-server` as root with apt-get, and otherwise says what
- * to install.
+ * `postgresql` and `redis-server` (each start function only its own) as root
+ * with apt-get, and otherwise says what to install.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -86,27 +86,37 @@ function postgresBin() {
 
 const redisBin = () => spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || null;
 
+/** @typedef {'postgresql' | 'redis-server'} ServicePackage */
+
+/** Per Debian package: its binaries found, what it is elsewhere, the variable naming a server of one's own. */
+const PACKAGES = {
+  postgresql: { found: () => postgresBin() !== null, what: 'PostgreSQL 13+', envVar: 'STEADYCART_TEST_POSTGRES_URL' },
+  'redis-server': { found: () => redisBin() !== null, what: 'Redis 6+', envVar: 'STEADYCART_TEST_REDIS_URL' },
+};
+
 /**
- * Makes sure PostgreSQL and Redis binaries exist; as root on Debian, installs
- * the missing packages with apt-get (saying so). Throws with what to install otherwise.
+ * Makes sure the binaries of `pkgs` exist; as root on Debian, installs the
+ * missing packages with apt-get (saying so). Throws with what to install otherwise.
+ * @param {ServicePackage[]} [pkgs]
  * @param {(line: string) => void} [log]
  */
-export function ensureServiceBinaries(log = (line) => console.error(`[services] ${line}`)) {
-  const missing = () => [...(postgresBin() ? [] : ['postgresql']), ...(redisBin() ? [] : ['redis-server'])];
-  let pkgs = missing();
-  if (pkgs.length === 0) return;
+export function ensureServiceBinaries(pkgs = ['postgresql', 'redis-server'], log = (line) => console.error(`[services] ${line}`)) {
+  const missing = () => pkgs.filter((p) => !PACKAGES[p].found());
+  let gaps = missing();
+  if (gaps.length === 0) return;
   const canApt = process.getuid?.() === 0 && existsSync('/etc/debian_version');
   if (canApt) {
-    log(`missing ${pkgs.join(' and ')}: installing as root with apt-get install -y ${pkgs.join(' ')}`);
+    log(`missing ${gaps.join(' and ')}: installing as root with apt-get install -y ${gaps.join(' ')}`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
-    pkgs = missing();
-    if (pkgs.length === 0) return;
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...gaps], { stdio: 'inherit', env });
+    gaps = missing();
+    if (gaps.length === 0) return;
   }
   throw new Error(
-    `the server tests need ${pkgs.join(' and ')}: on Debian/Ubuntu, as root: apt-get install -y ${pkgs.join(' ')}` +
-      ' (elsewhere install PostgreSQL 13+ and Redis 6+), or set STEADYCART_TEST_POSTGRES_URL / STEADYCART_TEST_REDIS_URL',
+    `the server tests need ${gaps.join(' and ')}: on Debian/Ubuntu, as root: apt-get install -y ${gaps.join(' ')}` +
+      ` (elsewhere install ${gaps.map((p) => PACKAGES[p].what).join(' and ')}),` +
+      ` or set ${gaps.map((p) => PACKAGES[p].envVar).join(' / ')} to a server of your own`,
   );
 }
 
@@ -193,7 +203,7 @@ function daemon(name, bin, args, dir, options, stopSignal) {
  * @returns {Promise<Service>}
  */
 export async function startPostgres() {
-  ensureServiceBinaries();
+  ensureServiceBinaries(['postgresql']);
   const bin = /** @type {string} */ (postgresBin());
   const user = postgresUser();
   const dir = mkdtempSync(join(tmpdir(), 'steadycart-pg-'));
@@ -244,7 +254,7 @@ export async function startPostgres() {
  * @returns {Promise<Service>}
  */
 export async function startRedis() {
-  ensureServiceBinaries();
+  ensureServiceBinaries(['redis-server']);
   const dir = mkdtempSync(join(tmpdir(), 'steadycart-redis-'));
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
