@@ -28,6 +28,10 @@ async function workerAlone(be: TestBackend, namespace: string): Promise<void> {
   sc.close();
 }
 
+/** Waits until the stored record `id` of `namespace` is confirmed (placed by the worker). */
+const confirmedInStore = (namespace: string, id: string, what: string, ms = 15_000) =>
+  until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', id))?.status == 'confirmed', what, ms);
+
 /** The test worker's registration, with Background Sync (engines that have it). */
 type SyncRegistration = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void>; getTags(): Promise<string[]> } };
 const syncRegistration = async (namespace: string) => (await navigator.serviceWorker.getRegistration(workerScope(namespace))) as SyncRegistration;
@@ -91,7 +95,7 @@ describe('service worker', () => {
     expect(await be.charges(r.id), 'nothing replayed it before the sync').to.equal(0);
     await (reg as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } }).sync.register(replaySyncTag(namespace));
     await until(async () => (await be.charges(r.id)) == 1, 'the worker to place the order', 15_000);
-    await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', r.id))?.status == 'confirmed', 'the worker to settle the record', 10_000);
+    await confirmedInStore(namespace, r.id, 'the worker to settle the record', 10_000);
     expect((await be.ledger()).duplicates).to.equal(0);
   });
 
@@ -166,7 +170,7 @@ describe('service worker', () => {
     const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`)) as ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } };
     // The page said 'active' only once the registration had an active worker: a sync registers on it.
     await reg.sync.register(replaySyncTag(namespace));
-    await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status == 'confirmed', 'the worker to settle the record', 15_000);
+    await confirmedInStore(namespace, waiting.id as string, 'the worker to settle the record');
     const posts = (await be.requests()).filter((q) => q.key == waiting.id && q.route == 'checkout');
     expect(posts.map((q) => q.endpoint)).to.deep.equal(['us']);
     expect(await be.charges(waiting.id as string)).to.equal(1);
@@ -189,7 +193,7 @@ describe('service worker', () => {
     await until(() => reg.active?.state == 'activated' && new URL(reg.active.scriptURL).searchParams.get('namespace') == widget, "the widget's worker active", 15_000);
     other.close();
     await reg.sync.register(replaySyncTag(checkout));
-    await until(async () => (await rawGet<{ status: string }>(checkout, 'outbox', waiting.id as string))?.status == 'confirmed', "the checkout's order placed", 15_000);
+    await confirmedInStore(checkout, waiting.id as string, "the checkout's order placed");
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
@@ -206,7 +210,7 @@ describe('service worker', () => {
     await until(() => reg.active?.state == 'activated', 'the merchant worker to be active', 15_000);
     await reg.sync.register(replaySyncTag(namespace));
     // Expired by the worker's own 24 h, it would be final (expired) with nothing sent.
-    await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status == 'confirmed', 'the worker to place the order', 15_000);
+    await confirmedInStore(namespace, waiting.id as string, 'the worker to place the order');
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
@@ -232,7 +236,7 @@ describe('service worker', () => {
     // Stored again in this build's format, the same configuration is replayed with.
     await rawPut(namespace, 'meta', [config]);
     await reg.sync.register(tag);
-    await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', waiting.id as string))?.status == 'confirmed', 'the worker to settle the record', 15_000);
+    await confirmedInStore(namespace, waiting.id as string, 'the worker to settle the record');
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
@@ -274,7 +278,7 @@ describe('service worker', () => {
     const tampered = pendingRecord({ ...order('tampered'), items: [{ sku: 'mug', note: '4111 1111 1111 1111' }] });
     await rawPut(namespace, 'outbox', [barcodes, tampered]);
     await (await syncRegistration(namespace)).sync.register(replaySyncTag(namespace));
-    await until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', barcodes.id as string))?.status == 'confirmed', 'the worker to place the order with barcodes', 15_000);
+    await confirmedInStore(namespace, barcodes.id as string, 'the worker to place the order with barcodes');
     expect(await be.charges(barcodes.id as string)).to.equal(1);
     const quarantined = await rawGet<{ status: string; body: string; lastError: { code: string } }>(namespace, 'outbox', tampered.id as string);
     expect(quarantined).to.deep.include({ status: 'failed' });
