@@ -11,9 +11,13 @@ export const CONTRACT_STATUSES: readonly number[] = [409, 422];
 /** Statuses that say "not processed, try later": the key is released (and `steadycart check` asks again). */
 const NOT_PROCESSED = new Set([408, 425, 429, 503]);
 
-/** The disposition of a handler status; anything but 2xx/4xx/5xx is a handler bug and kept like a throw. */
+/** Whether a handler may answer `status`: 2xx, 4xx or 5xx, the only outcomes the wire carries. */
+export function isHandlerStatus(status: unknown): status is number {
+  return Number.isInteger(status) && (status as number) >= 200 && (status as number) <= 599 && !((status as number) >= 300 && (status as number) < 400);
+}
+
+/** The disposition of a status; anything but 2xx/4xx/5xx is a handler bug and kept like a throw. */
 export function disposition(status: number): Disposition {
   if (NOT_PROCESSED.has(status)) return 'forget';
-  if (Number.isInteger(status) && ((status >= 200 && status < 300) || (status >= 400 && status < 500))) return 'store';
-  return 'keep';
+  return isHandlerStatus(status) && status < 500 ? 'store' : 'keep';
 }

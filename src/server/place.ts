@@ -6,7 +6,7 @@ import { parseKeyHeader } from './http/key';
 import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
 import { holdLease } from './lease';
 import type { Settings } from './options';
-import { CONTRACT_STATUSES, disposition } from './outcome';
+import { CONTRACT_STATUSES, disposition, isHandlerStatus } from './outcome';
 import type { StoredOutcome } from './store/types';
 import type { Outcome, RequestTelemetry } from './telemetry/types';
 
@@ -93,9 +93,7 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
     const result = await t.step('handler', () => s.handle(order, context), (r) => ({ 'steadycart.attempt': attempt, 'steadycart.handler.status': r.status }));
     status = result.status;
     // A status the wire cannot carry as an outcome (a 302, a string, none) is a handler bug, treated like a throw.
-    if (!Number.isInteger(status) || status < 200 || status > 599 || (status >= 300 && status < 400)) {
-      throw new TypeError(`the handler answered status ${String(status)}: answer 2xx, 4xx or 5xx`);
-    }
+    if (!isHandlerStatus(status)) throw new TypeError(`the handler answered status ${String(status)}: answer 2xx, 4xx or 5xx`);
     // Replayed, the contract's own statuses would tell the SDK to wait for ever (409) or that the key was misused (422).
     if (CONTRACT_STATUSES.includes(status)) throw new TypeError(`the handler answered ${status}, which the wire contract keeps for itself: refuse an order with another 4xx`);
     // JSON.stringify gives no text for a function or a symbol: a handler bug, treated like a throw.
@@ -141,7 +139,7 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
     return errorJson(500, 'store_unavailable', headers);
   }
   if (inDoubt) return errorJson(500, 'in_doubt', headers);
-  if (what == 'keep' && (status < 500 || status > 599)) return errorJson(500, 'handler_failed', headers);
+  // Kept or released, the status is the handler's 5xx or 4xx (or the 500 of a throw): sent as it is.
   return rawJson(status, body, headers);
 }
 

@@ -24,14 +24,13 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanupOnSignal } from '../../examples/demo-shop/lib/signal-cleanup.mjs';
 
 /** @typedef {{ url: string, port: number, stop: () => Promise<void> }} Service */
 
 /** @type {Set<{ stopSync: () => void }>} every service still running */
 const running = new Set();
 let hooked = false;
-/** Marks a SIGINT/SIGTERM listener that only cleans up, then lets the signal end the process. */
-const CLEANUP_ONLY = Symbol.for('steadycart.cleanupOnlySignalListener');
 
 /** Stops everything still running, synchronously (process exit, signals). */
 function stopAllSync() {
@@ -42,19 +41,8 @@ function hookExit() {
   if (hooked) return;
   hooked = true;
   process.on('exit', stopAllSync);
-  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-    const onSignal = () => {
-      // A runner with its own handler (scripts/test.mjs) stops us itself (and the exit hook
-      // still runs). Listeners that only clean up, like this one, do not count:
-      // examples/demo-shop/lib/serve-process.mjs has one.
-      if (process.listeners(sig).some((l) => !Reflect.get(l, CLEANUP_ONLY))) return;
-      stopAllSync();
-      process.off(sig, onSignal);
-      // The last cleanup-only listener re-sends the signal, now with nobody listening.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    };
-    process.on(sig, Object.assign(onSignal, { [CLEANUP_ONLY]: true }));
-  }
+  // A runner with its own handler (scripts/test.mjs) stops us itself, and the exit hook still runs.
+  cleanupOnSignal(stopAllSync);
 }
 
 /** A free TCP port on 127.0.0.1. */

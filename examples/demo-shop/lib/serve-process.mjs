@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanupOnSignal } from './signal-cleanup.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The built command (`npm run build`). */
@@ -42,32 +43,11 @@ export const CLI = join(ROOT, 'dist/cli.mjs');
  * @property {() => Promise<{ code: number | null, signal: string | null }>} kill  SIGKILL, then wait
  */
 
-/** The serve processes started here and still running. */
+/** The serve processes started here and still running: killed on SIGINT/SIGTERM too, when nothing else stops them. */
 const live = new Set();
-/** Marks a SIGINT/SIGTERM listener that only cleans up (test/runner/services.mjs has one too). */
-const CLEANUP_ONLY = Symbol.for('steadycart.cleanupOnlySignalListener');
-let hooked = false;
-
-/**
- * A process ended by SIGINT or SIGTERM runs no 'exit' listener, so the orphan guard below
- * would not run (a test file stopped by its test runner, by a Ctrl-C, by CI): on those
- * signals, when the program has no listener of its own (the demo shop stops its servers
- * itself), SIGKILL the serve processes, then end as the signal's default action would.
- */
-function hookSignals() {
-  if (hooked) return;
-  hooked = true;
-  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-    const onSignal = () => {
-      if (process.listeners(sig).some((l) => !Reflect.get(l, CLEANUP_ONLY))) return;
-      for (const child of live) child.kill('SIGKILL');
-      process.off(sig, onSignal);
-      // The last cleanup-only listener re-sends the signal, now with nobody listening.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    };
-    process.on(sig, Object.assign(onSignal, { [CLEANUP_ONLY]: true }));
-  }
-}
+const killLive = () => {
+  for (const child of live) child.kill('SIGKILL');
+};
 
 /**
  * Starts `node dist/cli.mjs serve …` and resolves once it listens.
@@ -95,7 +75,7 @@ export function startServe(options) {
   const orphanGuard = () => child.kill('SIGKILL');
   process.once('exit', orphanGuard);
   live.add(child);
-  hookSignals();
+  cleanupOnSignal(killLive);
   /** @type {Promise<{ code: number | null, signal: string | null }>} */
   const exited = new Promise((r) =>
     child.once('exit', (code, signal) => {

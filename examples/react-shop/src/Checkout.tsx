@@ -18,6 +18,8 @@ const RECENT_MS = 10 * 60_000;
 type OrderLine = { sku: string; qty: number };
 const linesKey = (lines: readonly OrderLine[]) => lines.map(({ sku, qty }) => `${sku}×${qty}`).sort().join(' ');
 const orderLines = (entry: OutboxEntry) => ((entry.order as { items?: OrderLine[] } | null)?.items ?? []) as OrderLine[];
+/** Whether `entry` orders exactly `lines` (skus and quantities, in any order). */
+const ordersLines = (entry: OutboxEntry, lines: readonly OrderLine[]) => linesKey(orderLines(entry)) == linesKey(lines);
 
 /** The newest entry in flight (this tab's, another tab's, or one a reload cut off and steadycart now replays). */
 function newestSending(entries: readonly OutboxEntry[]): OutboxEntry | undefined {
@@ -37,10 +39,9 @@ function newestSending(entries: readonly OutboxEntry[]): OutboxEntry | undefined
  */
 function ownOrder(entries: readonly OutboxEntry[], cart: Cart): OutboxEntry | undefined {
   if (!cart.items.length) return undefined;
-  const lines = linesKey(cart.items);
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
-    if ((e.status == 'sending' || e.status == 'pending') && Date.now() - e.createdAt < RECENT_MS && linesKey(orderLines(e)) == lines) return e;
+    if ((e.status == 'sending' || e.status == 'pending') && Date.now() - e.createdAt < RECENT_MS && ordersLines(e, cart.items)) return e;
   }
   return undefined;
 }
@@ -110,7 +111,7 @@ export function Checkout() {
     const [now, list] = await Promise.all([sc.cart.get(), sc.outbox.list()]);
     const elsewhere = newestSending(list);
     if (elsewhere) {
-      if (linesKey(orderLines(elsewhere)) == linesKey(now.items)) clearWhenKept.current = elsewhere.id;
+      if (ordersLines(elsewhere, now.items)) clearWhenKept.current = elsewhere.id;
       follow(elsewhere.id);
       return;
     }

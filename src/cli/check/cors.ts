@@ -29,31 +29,21 @@ export async function preflights(ctx: CheckContext, origin: string, merchantHead
   const merchant = merchantHeaders.filter((h) => !SAFELISTED_HEADERS.includes(h) && !RESERVED.includes(h));
   const requested = [...RESERVED, ...merchant];
   const targets = [ctx.primary, ...ctx.regions];
-  const ask = (label: string, headers: string[]) =>
+  /** Preflights of a POST to each URL's checkout route, or of a GET to its lookup route. */
+  const ask = (label: string, headers: readonly string[], method: 'POST' | 'GET' = 'POST') =>
     Promise.all(
       targets.map((t) =>
         ctx.prober.send({
           label,
           method: 'OPTIONS',
-          url: t.checkout,
-          headers: { 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': headers.join(', ') },
+          url: method == 'POST' ? t.checkout : t.lookup(freshKey()),
+          headers: { 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': headers.join(', ') },
         }),
       ),
     );
   const answers = await ask('CORS preflight', requested);
   // Without a merchant header a lookup is a simple request: the browser sends no preflight.
-  const lookups = merchant.length
-    ? await Promise.all(
-        targets.map((t) =>
-          ctx.prober.send({
-            label: 'CORS preflight of a lookup',
-            method: 'OPTIONS',
-            url: t.lookup(freshKey()),
-            headers: { 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': merchant.join(', ') },
-          }),
-        ),
-      )
-    : [];
+  const lookups = merchant.length ? await ask('CORS preflight of a lookup', merchant, 'GET') : [];
   const bad = [
     ...answers.map((x) => ({ x, what: '', wrong: preflightProblems(x, origin, requested) })),
     ...lookups.map((x) => ({ x, what: ' (the lookup route, for a GET)', wrong: preflightProblems(x, origin, merchant) })),

@@ -97,7 +97,7 @@ function holderOf(path: string): { text: string; pid: number; live: boolean } | 
       ? Date.now() - statSync(path).mtimeMs < WRITING_MS
       : pid == process.pid
         ? mine.has(path)
-        : alive(pid) && (!run || !identity(pid) || identity(pid) == run);
+        : alive(pid) && (!run || [run, ''].includes(identity(pid)));
     return { text, pid, live };
   } catch (err) {
     if (code(err) == 'ENOENT') return null;

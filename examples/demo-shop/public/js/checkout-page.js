@@ -233,11 +233,17 @@ async function place(order, expiresAt) {
  */
 const CHECKOUT_LOCK = 'demo:checkout';
 
-/** Says why no order is placed now: another is being sent (by a tab that went away, or the service worker), outside the checkout lock. */
-function sayOrderInFlight() {
+/**
+ * Says why no order is placed now. #form-error is an alert: the sentence is announced as it
+ * appears. At the top of the form, far from the button: focused (as a refusal is), so that it
+ * is also seen.
+ * @param {string} text
+ * @param {string} status  for `data-status`
+ */
+function sayWait(text, status) {
   formError.className = 'form-error notice-wait';
-  formError.textContent = 'An order is being placed right now. You can place this one once it has been placed or saved.';
-  formError.dataset.status = 'order-in-flight';
+  formError.textContent = text;
+  formError.dataset.status = status;
   formError.focus();
 }
 
@@ -264,7 +270,8 @@ form.addEventListener('submit', async (e) => {
     if (inFlight.size) {
       placing = false;
       updateButton();
-      sayOrderInFlight();
+      // Another order is being sent (by a tab that went away, or the service worker), outside the checkout lock.
+      sayWait('An order is being placed right now. You can place this one once it has been placed or saved.', 'order-in-flight');
       return true;
     }
     if (!cart.items.length) {
@@ -281,12 +288,7 @@ form.addEventListener('submit', async (e) => {
   if (!ran) {
     placing = false;
     updateButton();
-    // #form-error is an alert: the sentence is announced as it appears. At the top of the form,
-    // far from the button: focused (as a refusal is), so that it is also seen.
-    formError.className = 'form-error notice-wait';
-    formError.textContent = 'This cart is being ordered in another tab. That tab shows how it went.';
-    formError.dataset.status = 'ordering-elsewhere';
-    formError.focus();
+    sayWait('This cart is being ordered in another tab. That tab shows how it went.', 'ordering-elsewhere');
   }
 });
 for (const f of FIELDS) document.getElementById(f.id).addEventListener('input', () => fieldError(f.id, ''));
