@@ -26,7 +26,7 @@ describe('offline', () => {
       await until(
         () =>
           page.evaluate(async () => {
-            const kept = await Promise.all(['/checkout', '/assets/js/checkout-page.js'].map((path) => caches.match(path)));
+            const kept = await Promise.all(['/checkout', '/assets/js/checkout-page.js', '/assets/img/throw.svg'].map((path) => caches.match(path)));
             return kept.every(Boolean);
           }),
         { what: 'the offline shell to keep the checkout and its script' },
@@ -42,6 +42,14 @@ describe('offline', () => {
       assert.equal(await cartCount(page), 3, 'the cart survived the offline reload');
       await page.locator('#order-banner [data-offline]').waitFor();
       await shot(page, 'offline-reload');
+      // Every product image shows, also those below the fold that loaded lazily and only now.
+      const images = page.locator('.product-media img');
+      assert.equal(await images.count(), 12);
+      for (const image of await images.all()) {
+        await image.scrollIntoViewIfNeeded();
+        await until(() => image.evaluate((img) => img.complete), { what: 'the product image to load' });
+        assert.ok(await image.evaluate((img) => img.naturalWidth > 0), `${await image.getAttribute('src')} shows offline`);
+      }
       await page.click('[data-cart-open]');
       await page.locator('#cart-drawer .line[data-sku="mug-oat"] output').filter({ hasText: '2' }).waitFor();
       await page.keyboard.press('Escape');
@@ -60,7 +68,7 @@ describe('offline', () => {
       await goOnline(context, () => setDemoFaults(demo, 'healthy'));
       await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 45_000 });
       await assertOneChargeEach(demo, [result.key]);
-    });
+    }, { viewport: { width: 390, height: 844 } });
   });
 
   it('with Vary: Origin on every response, an offline reload gets the page, its module script and its stylesheet from the shell', { timeout: 60_000 }, async () => {

@@ -51,10 +51,12 @@ startOrderBanner();
 startLab();
 
 /**
- * The offline shell keeps the pages a tab has loaded, and a shopper who goes
- * offline here has not loaded the checkout yet: ask the worker to keep it and
- * its script too (everything else it loads, this page loaded already), so that
- * an order can still be placed offline (docs/service-worker.md, CACHE_URLS).
- * On every visit, so that the kept copy stays that of the current shop.
+ * The offline shell keeps what a tab has loaded, and a shopper who goes
+ * offline here has not loaded the checkout yet, nor the product images below
+ * the fold (they load lazily): ask the worker to keep them too (everything
+ * else the checkout loads, this page loaded already), so that the shop shows
+ * whole and an order can still be placed offline (docs/service-worker.md,
+ * CACHE_URLS). On every visit, so that the kept copy stays that of the current shop.
  */
-navigator.serviceWorker?.ready.then((reg) => reg.active?.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: ['/checkout', '/assets/js/checkout-page.js'] } }));
+const KEEP_OFFLINE = ['/checkout', '/assets/js/checkout-page.js', ...PRODUCTS.map((p) => imageUrl(p.image))];
+navigator.serviceWorker?.ready.then((reg) => reg.active?.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: KEEP_OFFLINE } }));
