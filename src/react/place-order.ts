@@ -45,7 +45,8 @@ interface Placed {
  * @example
  * ```tsx
  * const { placeOrder, status, placing } = usePlaceOrder(new URLSearchParams(location.search).get('order') ?? undefined);
- * if (status == 'pending') return <p>Received; we will confirm it as soon as the store is reachable.</p>;
+ * // orderStatusText comes from 'steadycart': a pending order is saved on this device, not confirmed yet.
+ * if (status == 'pending') return <p>{orderStatusText.pending}</p>;
  * if (status == 'confirmed') return <p>Thank you, your order is confirmed.</p>;
  * // Disabled while a call is under way: a second click would place a second order.
  * return <button disabled={placing} onClick={() => placeOrder(order).then((r) => history.replaceState(null, '', `?order=${r.id}`))}>Pay</button>;
