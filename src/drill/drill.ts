@@ -1,4 +1,4 @@
-import type { Core } from '../core';
+import { REMOTE_EVENTS, type Core } from '../core';
 import { fail } from '../errors';
 import type { Events } from '../events';
 import type { SteadyCart } from '../types';
@@ -9,11 +9,28 @@ import type { DrillApi, DrillEvent, DrillState } from './types';
 /** Events whose detail says `drill: true` while a drill runs: what became of requests, endpoints and orders. */
 const DRILLED = /^(attempt|failover|endpoint:state|order:)/;
 
-/** Adds `drill: true` to the detail of every {@link DRILLED} event emitted while `drilling()`. */
+/**
+ * Adds `drill: true` to the detail of every {@link DRILLED} event this page
+ * causes while `drilling()`. Not to events heard from the worker or other
+ * tabs: the drill did not cause them, and a copy would lose the mark that
+ * they are remote (`REMOTE_EVENTS`), so the page would register the worker's
+ * sync again on the worker's own sends, which makes it resend at once.
+ */
 function tagEvents(events: Events, drilling: () => boolean): void {
   // Every detail is an object (the event map says so); only the type is checked here.
   const emit = events.emit.bind(events) as (type: string, detail: object) => void;
-  events.emit = ((type: string, detail: object) => emit(type, drilling() && DRILLED.test(type) ? { ...detail, drill: true } : detail)) as Events['emit'];
+  events.emit = ((type: string, detail: object) =>
+    emit(type, drilling() && DRILLED.test(type) && !REMOTE_EVENTS.has(detail) ? { ...detail, drill: true } : detail)) as Events['emit'];
+}
+
+/**
+ * Keeps what a drill fakes out of the circuits' shared memory: the latency a
+ * `slow` drill adds is not sampled (it would set attempt timeouts and hedge
+ * delays in every tab, after the drill and after a reload).
+ */
+function unsampled(circuits: Core['circuits'], drilling: () => boolean): void {
+  const success = circuits.success.bind(circuits);
+  circuits.success = (endpoint, latencyMs) => success(endpoint, drilling() ? undefined : latencyMs);
 }
 
 /**
@@ -35,6 +52,7 @@ export function withDrill(sc: SteadyCart, core: Core): SteadyCart & { drill: Dri
   let closed = false;
   config.fetch = drillFetch(() => running, config.fetch ?? ((request) => fetch(request)));
   tagEvents(events, () => !!running);
+  unsampled(circuits, () => !!running);
 
   const end = (reason: NonNullable<DrillEvent['reason']>) => {
     const drill = running;
@@ -42,6 +60,12 @@ export function withDrill(sc: SteadyCart, core: Core): SteadyCart & { drill: Dri
     clearTimeout(timer);
     running = undefined;
     events.emit('drill', { state: 'ended', drill: { ...drill }, reason });
+    // A `503` drill's Retry-After is no server's: the drilled endpoints are due a probe now, in every context.
+    const now = Date.now();
+    for (const endpoint of config.endpoints) {
+      const record = circuits.circuit(endpoint);
+      if (record.notBefore && (!drill.endpoint || drill.endpoint == endpoint.url)) circuits.set({ ...record, notBefore: undefined, retryAt: now, updatedAt: now });
+    }
     // Probes first: an endpoint the drill made look down is used again as soon as it answers. A
     // replay that fails here leaves its orders waiting for the page's next replay trigger.
     if (reason != 'replaced') circuits.probeOpen().then(() => outbox.replay(true)).catch(() => {});

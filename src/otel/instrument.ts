@@ -87,7 +87,7 @@ export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () 
   const orders = new OrderSpans(tracer);
   const snapshot = () => (active ? sc.outbox.snapshot() : undefined);
   snapshot(); // starts reading the outbox, for the gauge
-  const measure = new Metrics(meter, snapshot);
+  const measure = new Metrics(meter, snapshot, () => drilling);
 
   // Every request: a span, and its trace context on the wire.
   const before = hook.fetch;

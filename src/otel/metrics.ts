@@ -1,6 +1,6 @@
 import { ValueType, type Attributes, type Meter, type ObservableResult } from '@opentelemetry/api';
 import type { OutboxSnapshot } from '../types';
-import { ATTR } from './attributes';
+import { ATTR, drillAttribute } from './attributes';
 
 /** Buckets, in seconds, for what a shopper waits: a placeOrder call, or an order's time in the outbox. */
 const SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 900, 3600, 21_600, 86_400];
@@ -26,7 +26,7 @@ export class Metrics {
   private readonly outbox;
   private readonly observe: (result: ObservableResult) => void;
 
-  constructor(meter: Meter, snapshot: () => OutboxSnapshot | undefined) {
+  constructor(meter: Meter, snapshot: () => OutboxSnapshot | undefined, drilling: () => boolean) {
     const count = { valueType: ValueType.INT, unit: '{order}' };
     this.orders = meter.createCounter('steadycart.orders', { ...count, description: 'Orders placed, by the status placeOrder resolved with' });
     this.settled = meter.createCounter('steadycart.orders.settled', { ...count, description: 'Orders left pending, by how they ended later' });
@@ -39,7 +39,7 @@ export class Metrics {
     this.observe = (result) => {
       const now = snapshot();
       if (!now?.loaded) return;
-      for (const status of WAITING) result.observe(now.entries.filter((e) => e.status == status).length, { [ATTR.orderStatus]: status });
+      for (const status of WAITING) result.observe(now.entries.filter((e) => e.status == status).length, { [ATTR.orderStatus]: status, ...drillAttribute(drilling()) });
     };
     this.outbox.addCallback(this.observe);
   }

@@ -3,7 +3,7 @@ import type { Health, SteadyCart, SteadyCartEvents } from '../types';
 import { useInstance } from './context';
 
 /** The events after which `health()` may read differently. */
-const CHANGES: ReadonlyArray<keyof SteadyCartEvents> = ['endpoint:state', 'worker:state', 'storage:degraded', 'replay:error', 'order:*'];
+const CHANGES: ReadonlyArray<keyof SteadyCartEvents> = ['endpoint:state', 'worker:state', 'storage:degraded', 'replay:error', 'order:*', 'drill'];
 
 /** Per instance: its last `health()`, read again only after one of {@link CHANGES}. */
 const cache = new WeakMap<SteadyCart, { health: Health; stale: boolean }>();

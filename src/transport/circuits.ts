@@ -199,7 +199,8 @@ export class Circuits {
     this.wake();
   }
 
-  private set(record: EndpointRecord): void {
+  /** @internal Applies, persists and shares a change of an endpoint's circuit (drill mode uses it too). */
+  set(record: EndpointRecord): void {
     const before = this.records.get(record.id);
     this.apply(record);
     // A change of state, or of a server's pace (Retry-After), is shared at once; a mere new latency

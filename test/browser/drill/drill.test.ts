@@ -223,6 +223,33 @@ describe('drill mode: the end of a drill', () => {
     }
   });
 
+  it("stop() ends a 503 drill's Retry-After: the endpoint is probed at once, not when the drill's pace runs out", async () => {
+    const be = await startBackend();
+    // The default tuning (maxOpenMs 30 s), so that the drill's 20 s would be honoured in full.
+    const sc = await open({ namespace: uniqueNamespace(), endpoints: be.sdk('us', 'eu'), drill: true });
+    sc.drill!.start({ endpoint: be.url('us'), fault: '503', retryAfterSeconds: 20, forMs: 60_000 });
+    const r = await sc.placeOrder(order('paced'));
+    expect(r.status).to.equal('confirmed');
+    expect(sc.health().endpoints[0]!.state).to.equal('open');
+    sc.drill!.stop();
+    // Within 10 s of the 20 the drill asked for.
+    await until(() => sc.health().endpoints[0]!.state == 'closed', 'us closed again after the drill', 10_000);
+    await normalTraffic(sc, be, 'after-503');
+  });
+
+  it('the latency a slow drill adds is not learned: attempt timeouts and hedges after it are as before it', async () => {
+    const be = await startBackend();
+    const sc = await drillable(be, ['us', 'eu'], { tuning: { attemptTimeoutMs: 1500, hedge: false }, budgetMs: 10_000 });
+    expect((await sc.placeOrder(order('before'))).status).to.equal('confirmed');
+    sc.drill!.start({ endpoint: be.url('us'), fault: 'slow', slowMs: 700, forMs: 60_000 });
+    for (let i = 0; i < 5; i++) expect((await sc.placeOrder(order(`slow-${i}`))).status).to.equal('confirmed');
+    sc.drill!.stop();
+    const us = sc.health().endpoints[0]!;
+    // Five drilled answers of 700 ms and more would make both the median and the p95.
+    expect(us.latencyMs, 'median latency of us').to.be.below(700);
+    expect(us.p95Ms ?? 0, 'p95 latency of us').to.be.below(700);
+  });
+
   it('a new start() replaces the running drill; close() ends it quietly', async () => {
     const be = await startBackend();
     const sc = await drillable(be, ['us', 'eu']);

@@ -260,6 +260,17 @@ describe('steadycart/otel: what it never records, drills, and removal', () => {
     expect(total(m, 'steadycart.orders')).to.equal(2);
   });
 
+  it('in a drill, the outbox size gauge says steadycart.drill too', async () => {
+    const be = await startBackend();
+    const { sc, metrics } = await instrumented(be, ['us'], { tuning: QUICK_TUNING, budgetMs: 600, drill: true });
+    sc.drill!.start({ fault: 'refuse', forMs: 60_000 });
+    expect((await sc.placeOrder(order('gauged'))).status).to.equal('pending');
+    const during = await collectUntil(metrics, (m) => points(m, 'steadycart.outbox.size').some((p) => p.value > 0), 'the gauge to count the waiting order');
+    const sets = points(during, 'steadycart.outbox.size').map((p) => p.attributes);
+    expect(sets.length).to.be.above(0);
+    for (const attributes of sets) expect(attributes).to.include({ 'steadycart.drill': true });
+  });
+
   it('uninstrument() stops spans, metrics and the traceparent, and puts placeOrder back; traceparent: false sends none', async () => {
     const be = await startBackend();
     const { sc, spans, metrics, uninstrument } = await instrumented(be, ['us']);

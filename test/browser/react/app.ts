@@ -7,7 +7,7 @@ import { createElement as h, StrictMode, useEffect, useState, type ReactElement 
 import { createRoot, hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { SteadyCartProvider, useCart, useOutbox, usePlaceOrder, useSteadyCart, useSteadyCartHealth } from '../../../src/react/index';
-import type { SteadyCartOptions } from '../../../src/index';
+import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 
 /** Renders of each component, to prove that a steady state renders nothing more. */
 export const renders = { cart: 0, order: 0, outbox: 0, health: 0 };
@@ -61,13 +61,17 @@ function OutboxView(): ReactElement {
 function HealthView(): ReactElement {
   renders.health++;
   const { health, loading } = useSteadyCartHealth();
-  return h('p', null, text('health-loading', loading), text('health-storage', health?.storage ?? ''), text('health-endpoints', health?.endpoints.map((e) => e.state).join(',') ?? ''));
+  return h('p', null, text('health-loading', loading), text('health-storage', health?.storage ?? ''), text('health-endpoints', health?.endpoints.map((e) => e.state).join(',') ?? ''), text('health-drill', health?.drill?.fault ?? 'none'));
 }
+
+/** Every instance a provider handed out, last one last: for tests that act on it directly. */
+export const instances: SteadyCart[] = [];
 
 /** The instance itself: an effect subscribed to its `cart` events counts them. */
 function EventsView(): ReactElement {
   const { sc, loading } = useSteadyCart();
   const [cartEvents, setCartEvents] = useState(0);
+  useEffect(() => void (sc && instances.push(sc)), [sc]);
   useEffect(() => sc?.on('cart', () => setCartEvents((n) => n + 1)), [sc]);
   return h('p', null, text('instance-loading', loading), text('instance-namespace-storage', sc?.health().storage ?? ''), text('instance-cart-events', cartEvents));
 }

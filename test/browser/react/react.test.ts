@@ -140,6 +140,19 @@ describe('steadycart/react in a React app', () => {
     expect(consoleErrors).to.deep.equal([]);
   });
 
+  it('useSteadyCartHealth shows a drill as it starts and ends', async () => {
+    const be = await startBackend();
+    unmount = app.mount(container, { ...quickOptions(be, uniqueNamespace()), drill: true });
+    await shows('instance-loading', 'false');
+    await shows('health-drill', 'none');
+    const sc = app.instances.at(-1)!;
+    sc.drill!.start({ fault: 'refuse', forMs: 60_000 });
+    await shows('health-drill', 'refuse', 3000);
+    sc.drill!.stop();
+    await shows('health-drill', 'none', 3000);
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
   it('usePlaceOrder keeps the typed error of bad input, and sends nothing', async () => {
     const be = await startBackend();
     unmount = app.mount(container, quickOptions(be, uniqueNamespace()));

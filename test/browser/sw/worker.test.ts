@@ -132,25 +132,29 @@ describe('service worker', () => {
     await until(async () => (await reg.sync.getTags()).includes(replaySyncTag(namespace)), 'a sync registered for the order in flight', 5000);
   });
 
-  it('a page registers Background Sync for its own sends only: with its tab open, an order left pending by a 409 is not resent in a loop (engines with Background Sync)', async function () {
-    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
-    this.timeout(30_000);
-    const be = await startBackend();
-    const namespace = uniqueNamespace();
-    // The default maxOpenMs, so that the page itself waits out the server's 30 s.
-    const sc = await open(options(be, namespace, { budgetMs: 1500, tuning: { attemptTimeoutMs: 400 } }));
-    await activeWorker(sc);
-    // The key still runs on the server, which asks for 30 s: a 409 opens no circuit.
-    await be.fault('us', { kind: 'status', status: 409, retryAfter: '30', routes: ['checkout'] });
-    const r = await sc.placeOrder(order('sync-loop'));
-    expect(r.status).to.equal('pending');
-    const since = Date.now();
-    // The page's sync is fired by the worker at once; had the page registered it again on the
-    // worker's send (heard on the channel), the browser would fire it again at once, for ever.
-    await sleep(8000);
-    const posts = (await be.requests()).filter((q) => q.key == r.id && q.route == 'checkout' && q.t >= since);
-    expect(posts.length, 'POSTs of the order in the 8 s after it was left pending').to.be.at.most(2);
-  });
+  for (const drilling of [false, true]) {
+    it(`a page registers Background Sync for its own sends only: with its tab open${drilling ? ' and a drill running in it' : ''}, an order left pending by a 409 is not resent in a loop (engines with Background Sync)`, async function () {
+      if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+      this.timeout(30_000);
+      const be = await startBackend();
+      const namespace = uniqueNamespace();
+      // The default maxOpenMs, so that the page itself waits out the server's 30 s.
+      const sc = await open(options(be, namespace, { budgetMs: 1500, tuning: { attemptTimeoutMs: 400 }, drill: drilling }));
+      await activeWorker(sc);
+      // The key still runs on the server, which asks for 30 s: a 409 opens no circuit.
+      await be.fault('us', { kind: 'status', status: 409, retryAfter: '30', routes: ['checkout'] });
+      const r = await sc.placeOrder(order('sync-loop'));
+      expect(r.status).to.equal('pending');
+      // Drill mode copies the events it tags: the worker's, heard on the channel, must stay marked as remote.
+      if (drilling) sc.drill!.start({ endpoint: be.url('eu'), fault: 'slow', slowMs: 1, forMs: 60_000 });
+      const since = Date.now();
+      // The page's sync is fired by the worker at once; had the page registered it again on the
+      // worker's send (heard on the channel), the browser would fire it again at once, for ever.
+      await sleep(8000);
+      const posts = (await be.requests()).filter((q) => q.key == r.id && q.route == 'checkout' && q.t >= since);
+      expect(posts.length, 'POSTs of the order in the 8 s after it was left pending').to.be.at.most(2);
+    });
+  }
 
   it('the worker replays one request at a time: a slow answer is waited for, never hedged to the same domain (engines with Background Sync)', async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
