@@ -50,8 +50,10 @@ export class Emitter {
   on<K extends keyof SteadyCartEvents>(type: K, listener: Listener<K>): () => void {
     let set = this.listeners.get(type);
     if (!set) this.listeners.set(type, (set = new Set()));
-    set.add(listener);
-    return () => set!.delete(listener);
+    // One entry per subscription: the same function subscribed twice is two subscriptions.
+    const entry = (detail: never) => (listener as (detail: never) => void)(detail);
+    set.add(entry);
+    return () => set!.delete(entry);
   }
 
   /** Events emitted while the instance is being created, delivered once it has been handed out. */
@@ -76,7 +78,9 @@ export class Emitter {
       if (type != 'cart') this.held.push(() => this.emit(type, detail));
       return;
     }
-    this.listeners.get(type)?.forEach((listener) => tell(listener as Listener<K>, detail));
+    // The listeners of now: one subscribed by a listener hears the next event, not this one again.
+    const set = this.listeners.get(type);
+    if (set) for (const listener of [...set]) if (set.has(listener)) tell(listener as Listener<K>, detail);
   }
 
   clear(): void {

@@ -94,7 +94,7 @@ export class CartStore {
     for (const raw of items) {
       try {
         const item = checkItem(raw);
-        if (!valid[0] || valid[0].currency == item.currency) valid.push(item);
+        if ((!valid[0] || valid[0].currency == item.currency) && !valid.some((v) => v.sku == item.sku)) valid.push(item);
       } catch {
         // Dropped below, and reported.
       }
