@@ -38,8 +38,9 @@ export function classifyLookup(status: number | undefined, body: unknown): Looku
   if (status == 404) return { kind: 'absent' };
   if (status == 409) return { kind: 'busy' };
   const stored = body as { status?: unknown; body?: unknown } | null;
-  if (status == 200 && typeof stored?.status == 'number' && stored.status >= 200 && stored.status < 600) {
-    return { kind: 'found', status: stored.status, body: stored.body ?? null };
+  // The wire's shape only ({"status": <integer>, "body": ...}): any other 200 (a gateway's JSON) proves nothing.
+  if (status == 200 && stored && typeof stored == 'object' && 'body' in stored && Number.isInteger(stored.status) && (stored.status as number) >= 200 && (stored.status as number) < 600) {
+    return { kind: 'found', status: stored.status as number, body: stored.body ?? null };
   }
   return { kind: 'unknown' };
 }

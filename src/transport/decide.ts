@@ -28,6 +28,8 @@ export interface Situation {
   mayOrder: boolean;
   /** Whether the retry budget allows another round. */
   canRetry: boolean;
+  /** Nothing was sent yet in this run: waiting for a circuit to fall due is its first try, not a retry. */
+  firstTry?: boolean;
   /** Every endpoint, in the configured order. */
   endpoints: readonly Candidate[];
   /** Domains where a POST may have been processed without a definite answer. */
@@ -70,7 +72,7 @@ export function decide(s: Situation): Move {
   // Every usable endpoint was tried: wait (backoff, Retry-After, or until a circuit is due), then go round again.
   const dueMs = Math.min(...s.endpoints.filter((e) => free(e.domain)).map((e) => e.dueInMs));
   const ms = Math.max(s.backoffMs, s.retryAfterMs, dueMs);
-  if (!s.canRetry || ms >= s.leftMs) return { kind: 'stop' };
+  if ((!s.canRetry && !s.firstTry) || ms >= s.leftMs) return { kind: 'stop' };
   return { kind: 'wait', ms };
 }
 

@@ -5,6 +5,7 @@ import type { OutboxRecord } from '../storage';
 import { sleep } from '../time';
 import type { ErrorInfo, Json, ServerResult } from '../types';
 import { backoff } from './backoff';
+import { notBefore } from './breaker';
 import { classify, classifyLookup, replyError } from './classify';
 import type { Circuits } from './circuits';
 import { decide, judge, type Situation } from './decide';
@@ -175,6 +176,7 @@ export class Placer {
       aborted: this.stopped(state),
       mayOrder: mayOrder(state),
       canRetry: this.budget.canRetry(),
+      firstTry: state.attempts == 0,
       endpoints: this.config.endpoints.map((e) => {
         const permit = this.circuits.permits(e, now);
         return { url: e.url, domain: e.domain, permit, dueInMs: permit == 'no' ? this.circuits.circuit(e).retryAt - now : 0, tried: state.tried.has(e.url) };
@@ -313,7 +315,8 @@ export class Placer {
       this.circuits.failure(endpoint, reply);
       this.budget.onFailure();
     } else {
-      this.circuits.success(endpoint, withLatency && verdict != 'busy' ? reply.ms : undefined);
+      // A lookup's answer does not close a circuit before the server's Retry-After: no order may go there before it, in any tab.
+      if (withLatency || notBefore(this.circuits.circuit(endpoint)) <= Date.now()) this.circuits.success(endpoint, withLatency && verdict != 'busy' ? reply.ms : undefined);
       if (verdict != 'busy') this.budget.onSuccess();
     }
   }

@@ -37,7 +37,9 @@ describe('classification (response table of the wire contract)', () => {
     expect(classifyLookup(200, { status: 404, body: 'x' })).to.deep.equal({ kind: 'found', status: 404, body: 'x' });
     expect(classifyLookup(404, null)).to.deep.equal({ kind: 'absent' });
     expect(classifyLookup(409, null)).to.deep.equal({ kind: 'busy' });
-    for (const [status, body] of [[500, null], [503, null], [429, null], [undefined, null], [200, 'not an envelope'], [200, { status: '201' }]] as const) {
+    for (const [status, body] of [[500, null], [503, null], [429, null], [undefined, null], [200, 'not an envelope'], [200, { status: '201' }],
+      // A 200 that is not the wire's {status, body} (a gateway's JSON, say) proves nothing: the order is not confirmed by it.
+      [200, { status: 200 }], [200, { error: 'injected_fault', status: 200 }], [200, { status: 201, message: 'OK' }], [200, { status: 201.5, body: null }]] as const) {
       expect(classifyLookup(status, body), `${status} ${JSON.stringify(body)}`).to.deep.equal({ kind: 'unknown' });
     }
   });

@@ -24,6 +24,7 @@ const situation: fc.Arbitrary<Situation> = fc.record({
   aborted: fc.boolean(),
   mayOrder: fc.boolean(),
   canRetry: fc.boolean(),
+  firstTry: fc.boolean(),
   endpoints: fc.array(candidate, { minLength: 1, maxLength: 5 }).map((list) => list.map((c, i) => ({ ...c, url: `https://e${i}.example` }))),
   ambiguous: fc.subarray(DOMAINS),
   looked: fc.subarray(DOMAINS),
@@ -90,7 +91,8 @@ describe('decide: the next move of a run', () => {
       fc.property(live, (s) => {
         const move = decide(s);
         if (move.kind != 'wait') return;
-        expect(s.canRetry).to.equal(true);
+        // A spent retry budget stops retries, not an order's first try.
+        expect(s.canRetry || s.firstTry).to.equal(true);
         expect(move.ms).to.be.at.least(Math.max(s.backoffMs, s.retryAfterMs));
         expect(move.ms).to.be.below(s.leftMs);
         const free = s.endpoints.filter((e) => s.ambiguous.every((a) => a == e.domain));
@@ -103,11 +105,28 @@ describe('decide: the next move of a run', () => {
   it('with nothing left to try, a spent retry budget stops the run', () => {
     fc.assert(
       fc.property(live, (s) => {
-        const tried = { ...s, canRetry: false, ambiguous: [], endpoints: s.endpoints.map((e) => ({ ...e, tried: true })) };
+        const tried = { ...s, canRetry: false, firstTry: false, ambiguous: [], endpoints: s.endpoints.map((e) => ({ ...e, tried: true })) };
         expect(decide(tried)).to.deep.equal({ kind: 'stop' });
       }),
       params,
     );
+  });
+
+  it("a spent retry budget does not stop an order's first try: it waits for a circuit due within its budget", () => {
+    const s: Situation = {
+      leftMs: 3000,
+      aborted: false,
+      mayOrder: true,
+      canRetry: false,
+      firstTry: true,
+      endpoints: [{ url: 'https://us.example', domain: 'main', permit: 'no', dueInMs: 500, tried: false }],
+      ambiguous: [],
+      looked: [],
+      backoffMs: 0,
+      retryAfterMs: 0,
+    };
+    expect(decide(s)).to.deep.equal({ kind: 'wait', ms: 500 });
+    expect(decide({ ...s, firstTry: false })).to.deep.equal({ kind: 'stop' });
   });
 });
 

@@ -171,6 +171,22 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect((await be.ledger()).charges).to.equal(1);
   });
 
+  it("a lookup's answer does not cut a server's Retry-After short: no order goes to that endpoint before it", async () => {
+    const be = await startBackend();
+    // us refuses orders for 20 s (its lookups are answered); eu, the same domain, answers 500 to everything.
+    await be.fault('us', { kind: 'status', status: 503, retryAfter: '20', routes: ['checkout'] });
+    await be.fault('eu', '500');
+    const sc = await sdk(be, ['us', 'eu', 'backup']);
+    const started = Date.now();
+    // eu's 500 holds the order to main; the lookup that frees it is us's (404): placed through backup.
+    expect((await sc.placeOrder(order('paced-1'))).status).to.equal('confirmed');
+    expect(sc.health().endpoints[0]!.state, "us, until its Retry-After").to.equal('open');
+    expect((await sc.placeOrder(order('paced-2'))).status).to.equal('confirmed');
+    expect(Date.now() - started, 'both orders within the 20 s').to.be.below(20_000);
+    const posts = (await be.requests()).filter((q) => q.endpoint == 'us' && q.route == 'checkout');
+    expect(posts, 'order POSTs to us within its Retry-After').to.have.length(1);
+  });
+
   it('409 to a lookup: the domain is asked again only after the Retry-After, and no other domain meanwhile; one charge', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
     // us holds the first POST 2.5 s, past its 500 ms timeout: before backup may have the order, main is
