@@ -83,6 +83,8 @@ export class Outbox extends OutboxReplay {
    * asks whether the store is back. Resolves with the entry as it then is.
    */
   async retry(id: string): Promise<OutboxEntry> {
+    // A page that keeps no orders records no outcome (nor a domain's write-ahead): it replays none.
+    if (!this.config.retentionMs) fail('NOT_FOUND', 'this instance keeps no outbox', 'id');
     const record = await this.storage.update('outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: 0 } : r), 'relaxed');
     if (!record) fail('NOT_FOUND', 'no outbox entry has this id', 'id');
     await this.circuits.probeOpen();
@@ -153,6 +155,7 @@ export class Outbox extends OutboxReplay {
       domains: [first.domain],
       due: now,
       tokenExpiresAt,
+      expiresAt: now + this.config.retentionMs,
       allowCardLikeAt: this.config.allowCardLikeAt,
     };
     this.records.trust(record);

@@ -55,13 +55,15 @@ export class OutboxRecords {
 
   private async checked(raw: unknown): Promise<OutboxRecord | undefined> {
     if (!isObject(raw) || typeof raw.id != 'string') return;
+    // Quarantined before (its id may be no key, which cannot be rewritten): reported and stored once, not on every read.
+    if (raw.status == 'failed' && isObject(raw.lastError) && raw.lastError.code == 'corrupt' && !outboxFieldProblem({ ...raw, id: 'quarantined' })) return raw as unknown as OutboxRecord;
     const fieldProblem = outboxFieldProblem(raw);
     const body = fieldProblem ? undefined : this.bodyProblem(raw as unknown as OutboxRecord);
     const problem = fieldProblem ?? body?.problem;
     if (!problem) return raw as unknown as OutboxRecord;
     this.forget(raw.id);
     // A body that failed the card guard is not kept.
-    const record = quarantined(body?.scrub ? { ...raw, body: 'null' } : raw, problem);
+    const record = quarantined(body ? { ...raw, body: 'null' } : raw, problem);
     await this.storage.put('outbox', record, 'relaxed');
     if (!STANDALONE_WORKER) this.events.emit('storage:corrupt', { store: 'outbox', id: record.id, reason: problem });
     return record;

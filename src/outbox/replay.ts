@@ -163,7 +163,9 @@ export class OutboxReplay {
 
   /** Starts a drain under the replay lock; the loop is `draining` until it ends. */
   private startDrain(force: boolean, wait?: boolean): Promise<number> {
-    if (this.closed) return Promise.resolve(0);
+    // A page that keeps no orders (`outbox: false`) records no outcome nor a domain's write-ahead: it replays
+    // none of the other pages' (it would only judge them expired, and tell every tab so).
+    if (this.closed || !this.config.retentionMs) return Promise.resolve(0);
     const drain = this.lock(`${this.config.namespace}:replay`, (lost) => this.drain(force, lost), wait)
       // Another context drains (it holds the lock, or held it for all of a wait): what waits still waits, and the caller (the worker's sync) must know it.
       .then(async (waiting) => waiting ?? +!!(await this.waiting()))
@@ -191,7 +193,7 @@ export class OutboxReplay {
         // With no endpoint in reach, only an entry with something to do without a request is taken up:
         // a thousand waiting orders are not each locked and read again for nothing.
         // (What `replayOne` does without a request: expire it, ask for payment again, or end an orphaned send.)
-        if (step == 'replay' && (reachable || r.status == 'sending' || now >= r.createdAt + this.config.retentionMs || (tokenExpired(r) && !r.domains.length))) due.push(r.id);
+        if (step == 'replay' && (reachable || r.status == 'sending' || now >= this.expiresAt(r) || (tokenExpired(r) && !r.domains.length))) due.push(r.id);
       }
       if (!due.length) break;
       // While every circuit is open for longer than an order's budget, sending would only wait it out:
@@ -212,7 +214,7 @@ export class OutboxReplay {
     const record = await this.records.get(id);
     const now = Date.now();
     if (!record || isFinal(record.status) || (record.status == 'pending' && !options.ignoreBackoff && record.due > now)) return;
-    if (now >= record.createdAt + this.config.retentionMs) {
+    if (now >= this.expiresAt(record)) {
       return this.store(record, { status: 'expired', attempts: 0, error: { code: 'expired', message: 'kept past the outbox retention', at: now } });
     }
     // A dead payment token is never sent again; only a lookup may still find the order placed.
@@ -234,6 +236,11 @@ export class OutboxReplay {
     // A run that sent nothing (another entry of the drain held the circuit's probe) learned nothing: the last error stands.
     const learned = outcome.attempts || outcome.status != 'pending' ? outcome : { ...outcome, error: record.lastError ?? outcome.error };
     await this.store(record, underTokenPolicy(record, learned, { replay: true, tokenDeadAtStart, aborted: false }));
+  }
+
+  /** When the order is kept no longer: as the page that placed it said. */
+  protected expiresAt(r: OutboxRecord): number {
+    return r.expiresAt ?? r.createdAt + this.config.retentionMs;
   }
 
   /** Whether any endpoint may be used (or probed) now, or within one order's budget. */

@@ -38,6 +38,8 @@ export interface OutboxRecord {
   /** Not replayed before this time (backoff). */
   due: number;
   tokenExpiresAt?: number;
+  /** When the page that placed it stops keeping it (its `createdAt` plus that page's retention). Absent in older records: the reader's retention then applies. */
+  expiresAt?: number;
   lastError?: ErrorInfo;
   result?: ServerResult;
   /** The `needs-payment` order this one pays again for (`outbox.resubmit`). */

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import type { SteadyCart, SteadyCartEvents, SteadyCartOptions } from '../../../src/index';
 import { isFinal } from '../../../src/outbox/statuses';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
-import { cleanup, item, open, openTab, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, item, open, openTab, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
 import { createSchema, pendingRecord, rawAll, rawDump, rawOpen, rawPut } from './raw-idb';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
@@ -188,6 +188,46 @@ describe('hardening: corrupted and foreign outbox records', () => {
     expect((await be.requests()).filter((r) => r.route == 'checkout').map((r) => r.key)).to.have.length(1);
     const stored = await rawAll(namespace, 'outbox');
     expect(stored.filter((r) => typeof r.id != 'string')).to.have.deep.members(foreign);
+  });
+
+  it('a quarantined record is reported (storage:corrupt) and written once, not again on every read', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await createSchema(namespace);
+    const badBody = pendingRecord(order('b'), { body: '{"orderRef":"b",' });
+    const badId = pendingRecord(order('c'), { id: 'x!' });
+    await rawPut(namespace, 'outbox', [badBody, badId]);
+    const sc = await open(quickOptions(be, namespace));
+    const corrupt: Array<SteadyCartEvents['storage:corrupt']> = [];
+    sc.on('storage:corrupt', (e) => corrupt.push(e));
+    await until(() => corrupt.length >= 2, 'both quarantined');
+    await sleep(300);
+    const first = new Map((await rawAll<Stored & { updatedAt: number }>(namespace, 'outbox')).map((r) => [r.id, r.updatedAt]));
+    const before = corrupt.length;
+    expect(corrupt.map((e) => e.id).sort(), 'one report per bad record').to.deep.equal([badBody.id, 'x!'].sort());
+    for (let i = 0; i < 5; i++) {
+      await sleep(20);
+      await sc.outbox.list();
+    }
+    const after = new Map((await rawAll<Stored & { updatedAt: number }>(namespace, 'outbox')).map((r) => [r.id, r.updatedAt]));
+    expect(corrupt.length, 'storage:corrupt repeated on every read').to.equal(before);
+    expect([...after].every(([id, t]) => first.get(id) == t), 'quarantined records rewritten (updatedAt refreshed) on every read').to.equal(true);
+  });
+
+  it('a quarantined record past its day leaves storage like any finished entry', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await createSchema(namespace);
+    const day = 86_400_000;
+    // Quarantined by an earlier page two days ago: failed, non-JSON body kept as it was.
+    const old = pendingRecord(order('old'), { body: '{"orderRef":"old",', status: 'failed', createdAt: Date.now() - 2 * day, updatedAt: Date.now() - 2 * day, lastError: { code: 'corrupt', message: 'quarantined: body is not JSON', at: Date.now() - 2 * day } });
+    const oldOk = pendingRecord(order('ok'), { status: 'failed', createdAt: Date.now() - 2 * day, updatedAt: Date.now() - 2 * day });
+    await rawPut(namespace, 'outbox', [old, oldOk]);
+    await open(quickOptions(be, namespace));
+    await until(async () => !(await rawAll<Stored>(namespace, 'outbox')).some((r) => r.id == oldOk.id), 'the well-formed old entry to leave');
+    await sleep(500);
+    const left = (await rawAll<Stored & { updatedAt: number }>(namespace, 'outbox')).map((r) => `${r.id == old.id ? 'quarantined' : 'other'} ${r.status} updatedAt-age=${Date.now() - r.updatedAt}ms`);
+    expect(left, 'a quarantined entry two days old is still stored, its updatedAt refreshed').to.deep.equal([]);
   });
 });
 

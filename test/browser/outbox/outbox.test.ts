@@ -378,9 +378,10 @@ describe('outbox', () => {
     const [id] = await queue(sc, 1);
     sc.close();
     // Age the stored record by hand: written 2 minutes ago.
-    const [record] = await rawAll<{ id: string; createdAt: number }>(namespace, 'outbox');
+    const [record] = await rawAll<{ id: string; createdAt: number; expiresAt: number }>(namespace, 'outbox');
     expect(record!.id).to.equal(id);
-    await rawPut(namespace, 'outbox', [{ ...record, createdAt: record!.createdAt - 120_000 }]);
+    expect(record!.expiresAt, 'the retention it was placed under, kept with it').to.equal(record!.createdAt + 60_000);
+    await rawPut(namespace, 'outbox', [{ ...record, createdAt: record!.createdAt - 120_000, expiresAt: record!.expiresAt - 120_000 }]);
     const before = (await be.requests()).length;
     await up(be);
     const next = await open(quickOptions(be, namespace, { outbox: { retentionMs: 60_000 } }));
