@@ -185,7 +185,8 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
       url,
       domain: text(e.domain, new URL(url).origin, p + '.domain'),
       paths: { checkout, lookup: lookup ?? `${checkout}/{key}`, health },
-      headers: { fixed: { ...baseHeaders.fixed, ...own.fixed }, fns: [...baseHeaders.fns, ...own.fns] },
+      // An endpoint's static value wins a name the instance's functions also give: set again after them.
+      headers: { fixed: { ...baseHeaders.fixed, ...own.fixed }, fns: [...baseHeaders.fns, ...(baseHeaders.fns[0] ? [async (_: unknown, _ms: number, h: Headers) => Object.entries(own.fixed).forEach(([n, v]) => h.set(n, v))] : []), ...own.fns] },
     };
   });
 

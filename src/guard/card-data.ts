@@ -27,11 +27,13 @@ export function isCardField(name: string, value: unknown): boolean {
 /**
  * @internal True for a field named as a product code: a SKU, a barcode
  * (GTIN, EAN, UPC, ISBN) or a manufacturer's part number, in the usual
- * spellings, one or several (`skus`), with a length after it (`gtin13`). Its
- * values are not card numbers: one EAN-13 in ten passes the Luhn check, and
- * most start with 2 to 6.
+ * spellings, one or several (`skus`), with a length after it (`gtin13`), as
+ * the name's last word (`productSku`, `barcode_ean13`; not `paymentMeans`).
+ * Its values are not card numbers: one EAN-13 in ten passes the Luhn check,
+ * and most start with 2 to 6.
  */
-export const isProductCodeField = (name: string): boolean => /(sku|gtin|ean|upc|isbn|mpn|barcode)s?\d*$/.test(bare(name));
+export const isProductCodeField = (name: string): boolean =>
+  /(?:^|_)(sku|gtin|ean|upc|isbn|mpn|barcode)s?[_\d]*$/i.test(name.replace(/([a-z\d])(?=[A-Z])/g, '$1_').replace(/[^a-z\d]+/gi, '_'));
 
 /**
  * @internal True for a string or number of 13-19 digits (runs of whitespace

@@ -58,6 +58,8 @@ export function isEndpointRecord(r: unknown): r is EndpointRecord {
     typeof r.id == 'string' &&
     ['closed', 'open', 'half-open'].includes(r.state as string) &&
     ['failures', 'openMs', 'retryAt', 'updatedAt'].every((k) => isTime(r[k])) &&
+    // Within tuning.openMs's bounds: a record with 0 would have a failing endpoint probed without pause, in every tab.
+    (r.openMs as number) >= 100 &&
     Array.isArray(r.samples) &&
     r.samples.every(isTime)
   );

@@ -131,7 +131,10 @@ describe('card-data guard', () => {
     for (const name of ['sku', 'SKU', 'variant_sku', 'productSku', 'gtin', 'gtin13', 'GTIN-14', 'ean', 'EAN13', 'eans', 'upc', 'isbn', 'mpn', 'barcode', 'barcodes', 'skus']) {
       expect(isProductCodeField(name), name).to.equal(true);
     }
-    for (const name of ['number', 'ref', 'reference', 'cardNumber', 'pan', 'skuNote', 'code', 'id']) expect(isProductCodeField(name), name).to.equal(false);
+    // Only as the name's last word: a name that merely ends in one of those letters is no product code.
+    for (const name of ['number', 'ref', 'reference', 'cardNumber', 'pan', 'skuNote', 'code', 'id', 'paymentMeans', 'means', 'ocean', 'Ocean13']) {
+      expect(isProductCodeField(name), name).to.equal(false);
+    }
     const order = { items: [{ sku: EAN[0], gtin13: EAN[1], qty: 1 }, { sku: 'mug', gtins: [GTIN14, +EAN[0]] }], payment: { token: 'tok' } };
     expect(JSON.parse(toJsonBody(order))).to.deep.equal(order);
   });
@@ -140,6 +143,8 @@ describe('card-data guard', () => {
     refusedAt({ items: [{ sku: { number: '4111111111111111' } }] }, 'items[0].sku.number');
     refusedAt({ skus: [{ pan: 'x' }] }, 'skus[0].pan');
     refusedAt({ items: [{ sku: 'mug', ref: EAN[0] }] }, 'items[0].ref');
+    refusedAt({ paymentMeans: '4111 1111 1111 1111' }, 'paymentMeans');
+    refusedAt({ payment: { means: 4111111111111111 } }, 'payment.means');
     // A key that looks like a card number is named by the object holding it (here the root).
     refusedAt({ sku: 'mug', [EAN[0]]: 1 }, '');
   });

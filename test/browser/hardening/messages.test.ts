@@ -13,7 +13,7 @@
 import { expect } from 'chai';
 import type { OrderEvent, SteadyCart } from '../../../src/index';
 import { closeBackends, type TestBackend } from '../backend';
-import { cleanup, freshInstance, openTab, uniqueNamespace, until } from '../helpers';
+import { cleanup, freshInstance, openTab, sleep, uniqueNamespace, until } from '../helpers';
 import { probe, probeWaiting } from '../sw/worker-probe';
 
 const ORDER_EVENTS = ['order:sending', 'order:pending', 'order:confirmed', 'order:rejected', 'order:failed', 'order:needs-payment', 'order:expired'] as const;
@@ -135,6 +135,19 @@ describe('hardening: BroadcastChannel messages', () => {
     expect(sc.health().endpoints.map((e) => e.state)).to.deep.equal(['closed', 'closed']);
     const r = await sc.placeOrder({ orderRef: 'closed-circuits', total: 1 });
     expect(r.result!.endpoint).to.equal(be.url('us'));
+  });
+
+  it('a circuit record with an interval below tuning.openMs\'s bounds is dropped: a failing endpoint is not probed without pause', async () => {
+    await be.fault('us', '503');
+    const before = (await be.requests()).length;
+    const dropped = sc.health().droppedMessages;
+    const { states } = record(sc);
+    // Due now, with openMs 0: each failed probe would make it due again at once, in every context.
+    await forge(sc, namespace, [{ t: 'endpoint', record: endpointRecord(be.url('us'), { openMs: 0, retryAt: Date.now(), updatedAt: Date.now() }) }]);
+    expect(states).to.deep.equal([]);
+    expect(sc.health().droppedMessages).to.equal(dropped + 1);
+    await sleep(1500);
+    expect((await be.requests()).slice(before).filter((q) => q.route == 'health'), 'health probes of us').to.have.length(0);
   });
 
   it('a well-typed circuit record with absurd times (years ahead) cannot take an endpoint out of service', async () => {

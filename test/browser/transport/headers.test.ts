@@ -112,6 +112,20 @@ describe('headers', () => {
     expect([post!.authorization, post!.csrf]).to.deep.equal(['Bearer us', 'csrf-shop']);
   });
 
+  it("an endpoint's static value also wins a name the instance's function gives: the main API's token never goes to another backend", async () => {
+    const be = await startBackend();
+    const [us, backup] = be.sdk('us', 'backup');
+    const sc = await sdk({ headers: () => ({ Authorization: 'Bearer main', 'X-Csrf-Token': 'csrf-fn' }), endpoints: [us!, { ...backup!, headers: { Authorization: 'Basic backup' } }] });
+    // us refuses the order (not processed): it goes to backup.
+    await be.fault('us', { kind: 'status', status: 503, routes: ['checkout'] });
+    expect((await sc.placeOrder(order())).status).to.equal('confirmed');
+    const posts = (await be.requests()).filter((q) => q.route == 'checkout');
+    expect(posts.map((q) => [q.endpoint, q.authorization, q.csrf])).to.deep.equal([
+      ['us', 'Bearer main', 'csrf-fn'],
+      ['backup', 'Basic backup', 'csrf-fn'],
+    ]);
+  });
+
   it('Idempotency-Key, Steadycart-Attempt and Content-Type cannot be overridden: INVALID_OPTIONS at creation for static values, in any case, naming the header', async () => {
     const cases: Array<[SteadyCartOptions, string]> = [
       [{ headers: { 'Idempotency-Key': 'k' } }, 'headers.Idempotency-Key'],
