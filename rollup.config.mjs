@@ -30,10 +30,31 @@ const integrity = {
   },
 };
 
+/**
+ * Internal member names the minifier may shorten in the self-contained bundles
+ * (script tags and the worker): names of our own classes and run state only,
+ * never a name that is stored, posted to another context, sent on the wire, an
+ * option or part of the public API, or used by ky, idb or Workbox, and never a
+ * name of a browser API we call (the minifier knows only some: `clients.claim`,
+ * the lock manager's `held`). A name misjudged here breaks the minified
+ * bundles, which the browser and end-to-end tests run.
+ */
+const INTERNAL_NAMES = [
+  'answer', 'bodyProblem', 'budget', 'canRetry', 'checkedBodies', 'circuit', 'circuits', 'clean',
+  'closes', 'committing', 'deadline', 'degrade', 'degrading', 'drain', 'early', 'exchange', 'failure', 'fly',
+  'forget', 'hedgeFor', 'latency', 'lease', 'leftMs', 'listeners', 'lockName', 'looked', 'lookUp',
+  'loop', 'mayOrder', 'memory', 'newRecord', 'onDegraded', 'onState', 'onWaiting', 'orders', 'permit',
+  'permits', 'placeLocked', 'placer', 'previous', 'probeOpen', 'probing', 'publish', 'queue', 'ratio',
+  'reachable', 'reachAt', 'reconcileDoubts', 'refillPerSecond', 'replayOne', 'schedule', 'sendOrder',
+  'shared', 'situation', 'startDrain', 'stopped', 'stores', 'timeoutFor', 'timer', 'tokens', 'toMemory',
+  'tried', 'trusted', 'unsent', 'view', 'wake', 'withDatabase', 'writes',
+];
+
 // Workbox modules branch on process.env.NODE_ENV: ship their production paths only.
 export const terserOptions = {
   ecma: 2020,
   compress: { passes: 3, global_defs: { 'process.env.NODE_ENV': 'production' } },
+  mangle: { properties: { regex: new RegExp(`^(?:${INTERNAL_NAMES.join('|')})$`) } },
   format: { comments: /^!/ },
 };
 const minify = terser(terserOptions);
