@@ -86,7 +86,9 @@ export function evaluate(results) {
     const each = (r) => (r.drainsMs ?? [r.drainMs]).map(s).join(', ');
     return [
       done && sc.drainMs * DRAIN_SPEEDUP <= w.drainMs,
-      `median of ${sc.rounds ?? 1} drains: steadycart ${s(sc.drainMs)} s (${each(sc)}) vs Workbox ${s(w.drainMs)} s (${each(w)}), same single endpoint, ${(w.drainMs / sc.drainMs).toFixed(2)}x as fast (${(sc.drainMs / w.drainMs).toFixed(2)}x the time); steadycart with two regions ${s(sc2.drainMs)} s`,
+      `median of ${sc.rounds ?? 1} drains: steadycart ${s(sc.drainMs)} s (${each(sc)}) vs Workbox ${s(w.drainMs)} s (${each(w)}), same single endpoint, ${(w.drainMs / sc.drainMs).toFixed(2)}x as fast (${(sc.drainMs / w.drainMs).toFixed(2)}x the time); steadycart with two regions ${s(sc2.drainMs)} s` +
+        // Not judged: Workbox's drain less the measured gaps between a failed replay and the next sync the harness fired.
+        (w.workingMs === undefined ? '' : `; not judged: Workbox's working time (its drain less ${w.gaps.n} sync gaps, ${w.gaps.totalMs} ms in all) ${s(w.workingMs)} s, ${(w.workingMs / sc.drainMs).toFixed(2)}x`),
     ];
   });
   add('outbox: zero duplicates where workbox-background-sync sends duplicates', 'drain', (d) => {
@@ -101,7 +103,7 @@ export function evaluate(results) {
     const parts = rows.map((r) => judge(r));
     return [parts.every(([ok]) => ok), parts.map(([, text], i) => `${OUTAGES[outages[i]]}: ${text}`).join('; ')];
   };
-  add(`herd: peak of order-bearing requests (order POSTs and lookups) < ${HERD.orderRatio}x the steady rate (503, refused)`, 'herd', (d) =>
+  add(`herd: peak of order-bearing requests (order POSTs, lookups, probes of a client with an order waiting) < ${HERD.orderRatio}x the steady rate (503, refused)`, 'herd', (d) =>
     herd(d, ['503', 'refused'], (r) => [r.orderRatio < HERD.orderRatio, `${r.orderRatio.toFixed(2)}x`]),
   );
   add(`herd: peak of all requests < ${HERD.allRatio}x the steady rate (503, refused)`, 'herd', (d) =>
