@@ -144,6 +144,9 @@ const before = (a, b) => a.t < b.t || (a.t == b.t && a.seq < b.seq);
  * request is answered 503 (`503`) or refused (`refused`: a network error, which
  * the wire contract makes ambiguous). Counts every request per second by kind.
  */
+/** Requests sent in one second, by kind; `waitingProbe`: the probes (of `probe`) sent by a client with an order waiting. */
+const emptyBucket = () => ({ order: 0, lookup: 0, probe: 0, waitingProbe: 0 });
+
 class Server {
   buckets = new Map();
   committed = new Set();
@@ -159,12 +162,17 @@ class Server {
     return t < OUTAGE_START_MS || t >= OUTAGE_END_MS;
   }
 
-  /** kind: order (POST), lookup, probe (GET /health). Decided when sent; answered one round trip later. */
-  async request(kind, id) {
+  /**
+   * kind: order (POST), lookup, probe (GET /health). Decided when sent; answered one round trip later.
+   * `waiting`: the client sending it has an order waiting (pending or being sent). Its probes count
+   * as order-bearing (bench/README.md), as a probe of steadycart now is the waiting order itself.
+   */
+  async request(kind, id, waiting = false) {
     const t = this.sim.now;
     const second = Math.floor(t / 1000);
-    const b = this.buckets.get(second) ?? this.buckets.set(second, { order: 0, lookup: 0, probe: 0 }).get(second);
+    const b = this.buckets.get(second) ?? this.buckets.set(second, emptyBucket()).get(second);
     b[kind]++;
+    if (kind == 'probe' && waiting) b.waitingProbe++;
     const up = this.up(t);
     await this.sim.sleep(RTT_MS);
     if (!up) {
@@ -221,11 +229,16 @@ class LegacySdkClient {
   failure(reply) {
     this.set(this.p.failed(this.rec, { code: reply.error ?? 'http', message: '', status: reply.status, at: this.sim.now }, this.sim.now, this.t.maxOpenMs, reply.retryAfterMs, this.rng));
   }
+  /** Whether this client's order waits (pending, or being sent): its probes are order-bearing. */
+  waiting() {
+    const o = this.order;
+    return !!o && (o.status == 'pending' || o.status == 'sending');
+  }
   probe(timeoutMs = this.t.attemptTimeoutMs) {
     // One probe at a time in a context: a second caller waits for the first's verdict.
     if (this.probing) return this.probing;
     this.set({ ...this.rec, state: 'half-open', retryAt: this.sim.now + timeoutMs, updatedAt: this.sim.now });
-    this.probing = this.server.request('probe', this.id).then((reply) => {
+    this.probing = this.server.request('probe', this.id, this.waiting()).then((reply) => {
       this.probing = null;
       const ok = !!reply.status && reply.status < 300;
       if (ok) this.success();
@@ -386,10 +399,8 @@ class SdkClient extends LegacySdkClient {
   }
   async due() {
     if (this.p.permits(this.rec, this.sim.now) != 'probe') return;
-    const o = this.order;
-    const waiting = () => o && (o.status == 'pending' || o.status == 'sending');
-    if (waiting()) await this.replay(true);
-    if (!waiting() && this.p.permits(this.rec, this.sim.now) == 'probe') this.probe();
+    if (this.waiting()) await this.replay(true);
+    if (!this.waiting() && this.p.permits(this.rec, this.sim.now) == 'probe') this.probe();
   }
   claim(timeoutMs) {
     this.set({ ...this.rec, state: 'half-open', retryAt: this.sim.now + timeoutMs, updatedAt: this.sim.now });
@@ -530,16 +541,16 @@ async function simulate(p, policy, outage, knob) {
     let peak = 0;
     let at = from;
     let total = 0;
-    // Order-bearing requests: order POSTs and lookups (probes carry no order).
+    // Order-bearing requests (bench/README.md): order POSTs, lookups, and the probes of a client with an order waiting.
     let orderPeak = 0;
-    const kinds = { order: 0, lookup: 0, probe: 0 };
+    const kinds = emptyBucket();
     for (let s = Math.floor(from / 1000); s < Math.ceil(to / 1000); s++) {
-      const b = server.buckets.get(s) ?? { order: 0, lookup: 0, probe: 0 };
+      const b = server.buckets.get(s) ?? emptyBucket();
       const n = b.order + b.lookup + b.probe;
       total += n;
       for (const k in kinds) kinds[k] += b[k];
       if (n > peak) [peak, at] = [n, s * 1000];
-      orderPeak = Math.max(orderPeak, b.order + b.lookup);
+      orderPeak = Math.max(orderPeak, b.order + b.lookup + b.waitingProbe);
     }
     return { peak, at, orderPeak, mean: total / ((to - from) / 1000), kinds };
   };
@@ -625,16 +636,35 @@ function analysis(d) {
   if (sdk.every(meets)) return [];
   const r503 = d.results['503/steadycart'];
   const steady = r503.steady;
+  const legacy503 = d.results['503/legacy'];
   const floor = d.clients / (d.sdk.maxOpenMs / 1000);
   const f = (v) => v.toFixed(1);
+  const n = (v) => v.toLocaleString('en-US');
+  const waitingShare = (k) => (k.waitingProbe === undefined ? 'an unknown number (results from before they were told apart)' : k.waitingProbe == k.probe ? 'all of them' : n(k.waitingProbe));
   return [
     `**steadycart misses targets here**: ${sdk.filter((r) => !meets(r)).map((r) => `${OUTAGES[r.outage]}: all requests ${f(r.ratio)}x, order-bearing ${f(r.orderRatio)}x, median recovery to confirmed ${ms(r.recoveryMedianMs)} ms`).join('; ')}. What the figures say:`,
     '',
-    `1. A waiting order is its own probe, so every probe of a client with an order waiting is an order POST: the probes moved from "all requests" into "order-bearing". During the outage the ${d.clients.toLocaleString('en-US')} clients sent ${r503.outageKinds.order.toLocaleString('en-US')} order POSTs and ${r503.outageKinds.probe.toLocaleString('en-US')} health probes (503); before issue 13, ${d.results['503/legacy'].outageKinds.order.toLocaleString('en-US')} POSTs and ${d.results['503/legacy'].outageKinds.probe.toLocaleString('en-US')} probes. The busiest second is at the end of the outage, when all ${d.clients.toLocaleString('en-US')} orders wait.`,
+    `1. A waiting order is its own probe, so every probe of a client with an order waiting is an order POST. By the same rule (bench/README.md), the GET /health probes that the policy before issue 13 sends while a client's order waits are order-bearing too: every row is counted alike. During the outage the ${n(d.clients)} clients sent ${n(r503.outageKinds.order)} order POSTs and ${n(r503.outageKinds.probe)} health probes (503); before issue 13, ${n(legacy503.outageKinds.order)} POSTs and ${n(legacy503.outageKinds.probe)} probes, ${waitingShare(legacy503.outageKinds)} from clients with an order waiting. The busiest second is at the end of the outage, when all ${n(d.clients)} orders wait.`,
     `2. The floor under any policy that probes each open circuit at least every ${d.sdk.maxOpenMs / 1000} s (the breakers' cap, which bounds a Retry-After too): with ${d.clients.toLocaleString('en-US')} orders waiting, at least ${floor.toFixed(0)} probes/s (${f(floor / steady)}x the steady rate of ${steady.toFixed(0)}/s), all of them orders by the rule above, on top of the new orders still arriving (1.0x): **${f(floor / steady + 1)}x** of order-bearing and of all requests, whatever the jitter. Under 2x order-bearing (or 2x all with Retry-After) needs each waiting client to probe less often than every ${(d.clients / steady).toFixed(0)} s.`,
-    `3. The median target pulls the other way: confirming half of the ${d.clients.toLocaleString('en-US')} waiting orders within 15 s of the recovery takes at least ${(d.clients / 2 / 15).toFixed(0)} order POSTs/s beside the new orders, ${f(d.clients / 2 / 15 / steady + 1)}x the steady rate. A median ≤ 15 s and an order-bearing peak < 2x cannot both hold for this herd; steadycart meets the median (${ms(r503.recoveryMedianMs)} ms for 503, ${ms(d.results['503-ra/steadycart'].recoveryMedianMs)} ms with Retry-After) and lowers every peak below the policy before issue 13 except order-bearing.`,
+    `3. The median target pulls the other way: confirming half of the ${d.clients.toLocaleString('en-US')} waiting orders within 15 s of the recovery takes at least ${(d.clients / 2 / 15).toFixed(0)} order POSTs/s beside the new orders, ${f(d.clients / 2 / 15 / steady + 1)}x the steady rate. A median ≤ 15 s and an order-bearing peak < 2x cannot both hold for this herd; steadycart meets the median (${ms(r503.recoveryMedianMs)} ms for 503, ${ms(d.results['503-ra/steadycart'].recoveryMedianMs)} ms with Retry-After) ${versusLegacy(d)}.`,
     ...knobsSay(d),
   ];
+}
+
+/** Item 3's comparison of steadycart's peaks (all requests, order-bearing) with the policy before issue 13, outage by outage. */
+function versusLegacy(d) {
+  const f = (v) => `${v.toFixed(2)}x`;
+  const pairs = Object.keys(OUTAGES)
+    .map((o) => [o, d.results[`${o}/steadycart`], d.results[`${o}/legacy`]])
+    .filter(([, s, l]) => s && l);
+  const higher = [];
+  for (const [o, s, l] of pairs) {
+    if (s.ratio >= l.ratio) higher.push(`all requests with ${OUTAGES[o]} (${f(s.ratio)} vs ${f(l.ratio)})`);
+    if (s.orderRatio >= l.orderRatio) higher.push(`order-bearing with ${OUTAGES[o]} (${f(s.orderRatio)} vs ${f(l.orderRatio)})`);
+  }
+  const each = pairs.map(([o, s, l]) => `${OUTAGES[o]}: all ${f(s.ratio)} vs ${f(l.ratio)}, order-bearing ${f(s.orderRatio)} vs ${f(l.orderRatio)}`).join('; ');
+  if (!higher.length) return `and its peaks, of all requests and of order-bearing ones, are lower than the policy before issue 13's with every outage (${each})`;
+  return `and its peaks compare with the policy before issue 13's as follows (${each}): not lower for ${higher.join(', ')}`;
 }
 
 /** Item 4 of the analysis: what the knobs measured (results from before they existed have none). */
@@ -695,7 +725,7 @@ export function report(d) {
       r.drainMs === null ? `not drained (${r.undrained} left)` : `${(r.drainMs / 1000).toFixed(1)} s`,
     ];
   });
-  const kinds = (k) => `${k.order} orders, ${k.probe} probes, ${k.lookup} lookups`;
+  const kinds = (k) => `${k.order} orders, ${k.probe} probes${k.probe && k.waitingProbe !== undefined ? ` (${k.waitingProbe} with an order waiting)` : ''}, ${k.lookup} lookups`;
   const counts = Object.keys(OUTAGES).map((o) => {
     const r = d.results[`${o}/steadycart`];
     return `${OUTAGES[o]}: during the outage ${kinds(r.outageKinds)}; during the recovery ${kinds(r.recoveryKinds)}`;
@@ -704,7 +734,7 @@ export function report(d) {
     `Virtual time (Node), seed ${d.seed}. Orders arrive all along at one rate; the backend is down from t = 60 s to t = 120 s, and exactly ${d.clients.toLocaleString('en-US')} clients (shoppers' pages) place an order during the outage, spread uniformly over it. ` +
       `The backend answers 503, answers 503 with \`Retry-After: ${d.retryAfterS ?? 10}\`, or refuses connections (a network error: ambiguous). ` +
       `Each client is one page with one checkout endpoint and one order; every request (order POSTs, circuit probes, lookups) takes a ${d.rttMs} ms round trip and is counted when sent; CORS preflights are not counted. ` +
-      `**Steady rate**: the mean request rate of normal traffic in the minute before the outage (one POST per order). **Peak**: the busiest 1 s window from the outage start to the end of the drain, of all requests and of order-bearing ones (order POSTs and lookups). ` +
+      `**Steady rate**: the mean request rate of normal traffic in the minute before the outage (one POST per order). **Peak**: the busiest 1 s window from the outage start to the end of the drain, of all requests and of order-bearing ones (order POSTs, lookups, and the probes of a client with an order waiting: bench/README.md). ` +
       `**Recovery to confirmed**: the median, over the orders placed during the outage, of the time from the recovery (t = 120 s) to the order's confirmation. **Drained**: the last of them is confirmed, counted from the recovery. ` +
       `Targets: order-bearing < ${TARGETS.orderRatio}x and all < ${TARGETS.allRatio}x for 503 and refused; all < ${TARGETS.retryAfterAllRatio}x with Retry-After; median recovery to confirmed ≤ ${TARGETS.recoveryMedianMs / 1000} s.`,
     '',
