@@ -28,7 +28,7 @@ export interface Situation {
   mayOrder: boolean;
   /** Whether the retry budget allows another round. */
   canRetry: boolean;
-  /** Nothing was sent yet in this run: waiting for a circuit to fall due is its first try, not a retry. */
+  /** A new order (not a replay) with nothing sent yet: waiting for a circuit to fall due is its first try, not a retry. */
   firstTry?: boolean;
   /** Every endpoint, in the configured order. */
   endpoints: readonly Candidate[];

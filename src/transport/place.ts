@@ -176,7 +176,8 @@ export class Placer {
       aborted: this.stopped(state),
       mayOrder: mayOrder(state),
       canRetry: this.budget.canRetry(),
-      firstTry: state.attempts == 0,
+      // A new order's only: a replay that cannot go now stops, and its order goes when a circuit falls due.
+      firstTry: state.run.fresh && !state.attempts,
       endpoints: this.config.endpoints.map((e) => {
         const permit = this.circuits.permits(e, now);
         return { url: e.url, domain: e.domain, permit, dueInMs: permit == 'no' ? this.circuits.circuit(e).retryAt - now : 0, tried: state.tried.has(e.url) };
