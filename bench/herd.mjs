@@ -139,14 +139,14 @@ class Sim {
 }
 const before = (a, b) => a.t < b.t || (a.t == b.t && a.seq < b.seq);
 
+/** Requests sent in one second, by kind; `waitingProbe`: the probes (of `probe`) sent by a client with an order waiting. */
+const emptyBucket = () => ({ order: 0, lookup: 0, probe: 0, waitingProbe: 0 });
+
 /**
  * The checkout backend: up before and after the outage. During it, every
  * request is answered 503 (`503`) or refused (`refused`: a network error, which
  * the wire contract makes ambiguous). Counts every request per second by kind.
  */
-/** Requests sent in one second, by kind; `waitingProbe`: the probes (of `probe`) sent by a client with an order waiting. */
-const emptyBucket = () => ({ order: 0, lookup: 0, probe: 0, waitingProbe: 0 });
-
 class Server {
   buckets = new Map();
   committed = new Set();
