@@ -304,6 +304,16 @@ import * as esbuild from 'esbuild';
  * messages are short (it only quarantines stored records with them), which
  * keeps it within its 15,000 B target. The page's target stands and is
  * reported as missed.
+ *
+ * No limit was raised for the fixes of drill mode, the transport (lookups,
+ * Retry-After, a new order's first try), the outbox (an entry's own
+ * retention, quarantine once), the cart's listeners, the headers option and
+ * the circuit records' bounds: they cost 250 B of the page and 168 B of the
+ * worker (from 24,458 B and 14,996 B), and the minifier now shortens a list
+ * of our own internal member names in the script-tag bundles and the worker
+ * (rollup.config.mjs), which saves more: page 24,419 B, worker 14,950 B,
+ * cart 5,392 B (24,708 B, 15,164 B and 5,437 B without it). The page's target stands and is
+ * reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
