@@ -29,7 +29,7 @@ export interface Situation {
   /** Whether the retry budget allows another round. */
   canRetry: boolean;
   /** A new order (not a replay) with nothing sent yet: waiting for a circuit to fall due is its first try, not a retry. */
-  firstTry?: boolean;
+  firstTry: boolean;
   /** Every endpoint, in the configured order. */
   endpoints: readonly Candidate[];
   /** Domains where a POST may have been processed without a definite answer. */

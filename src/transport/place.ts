@@ -306,8 +306,8 @@ export class Placer {
     return Math.min(state.run.deadline - Date.now(), p95 == null ? attemptTimeoutMs : Math.max(minAttemptTimeoutMs, p95 * 3));
   }
 
-  /** Feeds a reply to the endpoint's circuit and the retry budget. */
-  private observe(endpoint: Endpoint, reply: Reply, withLatency: boolean): void {
+  /** Feeds a reply to the endpoint's circuit and the retry budget; `order`: an order's answer, else a lookup's. */
+  private observe(endpoint: Endpoint, reply: Reply, order: boolean): void {
     // Cut short, or never sent (its headers failed): nothing to learn about the endpoint. Nor from
     // silence shorter than any attempt is given: the order's budget ended it, not the endpoint.
     if (reply.error == 'aborted' || reply.error == 'headers' || (reply.error == 'timeout' && reply.ms < this.config.tuning.minAttemptTimeoutMs)) return;
@@ -316,8 +316,9 @@ export class Placer {
       this.circuits.failure(endpoint, reply);
       this.budget.onFailure();
     } else {
-      // A lookup's answer does not close a circuit before the server's Retry-After: no order may go there before it, in any tab.
-      if (withLatency || notBefore(this.circuits.circuit(endpoint)) <= Date.now()) this.circuits.success(endpoint, withLatency && verdict != 'busy' ? reply.ms : undefined);
+      // A lookup's answer does not close a circuit before the server's Retry-After (no order may go there before it,
+      // in any tab), nor gives a latency sample: only an order's answer times what an order takes.
+      if (order || notBefore(this.circuits.circuit(endpoint)) <= Date.now()) this.circuits.success(endpoint, order && verdict != 'busy' ? reply.ms : undefined);
       if (verdict != 'busy') this.budget.onSuccess();
     }
   }

@@ -10,7 +10,7 @@ import { rawAll, rawPut } from '../hardening/raw-idb';
 import { cleanup, open, quickOptions, rejection, sleep, uniqueNamespace } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
-type Stored = { id: string; status: string; updatedAt: number; lastError?: { code: string } };
+type Stored = { id: string; status: string };
 
 describe('outbox: pages of one shop with different outbox options', () => {
   afterEach(async () => {
