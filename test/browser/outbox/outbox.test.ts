@@ -411,7 +411,8 @@ describe('outbox', () => {
     const sc = await open(quickOptions(be, namespace, { budgetMs: 500 }));
     await down(be, 'refuse');
     const [keep, drop] = await queue(sc, 2);
-    expect(await sc.outbox.discard(drop!)).to.equal(true);
+    // A circuit's timer may be replaying it as its probe: `discard` refuses while it is out.
+    await until(() => sc.outbox.discard(drop!), 'the entry to be discarded between replays', 10_000);
     expect(await sc.outbox.discard(drop!)).to.equal(false);
     await up(be);
     const entry = await sc.outbox.retry(keep!);
