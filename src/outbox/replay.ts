@@ -20,11 +20,14 @@ const KEEP_FINISHED_MS = 86_400_000;
 export const REPLAY_BASE_MS = 1000;
 export const REPLAY_CAP_MS = 300_000;
 /**
- * Entries replayed at once. More than the six connections a browser opens to
- * one host: while some orders wait for their lock, their read or their
- * commit, others keep the connections busy.
+ * Entries replayed at once. Far more than the six connections a browser
+ * opens to one host over HTTP/1.1: while some orders wait for their lock,
+ * their read or their commit, the others queue in the browser's network
+ * stack, which starts each the moment a connection frees, and the commits
+ * grow into fewer, larger transactions. (16 left the connections idle: a
+ * 1,000-order drain took about a quarter longer.)
  */
-const REPLAY_CONCURRENCY = 16;
+const REPLAY_CONCURRENCY = 64;
 /** Rounds of one drain, so that a drain always ends. */
 const DRAIN_PASSES = 5;
 
