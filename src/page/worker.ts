@@ -38,6 +38,9 @@ export interface WorkerHandle {
   close(): void;
 }
 
+/** Least time between two Background Sync registrations of one page. */
+const SYNC_GAP_MS = 1000;
+
 /** A registration's Background Sync, where the engine has it. */
 type WithSync = ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } };
 
@@ -105,13 +108,29 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
       return reg;
     });
   }
+  /** When a sync was last registered, and the registration due once the gap after it ends. */
+  let syncedAt = -SYNC_GAP_MS;
+  let syncLater: ReturnType<typeof setTimeout> | undefined;
+  // Each registration is a write to the browser's worker database, and re-fires a sync that is running: a
+  // drain asked once per order (a tenth of its time in a 1,000-order drain). Once per gap now, and once
+  // more when it ends, so the last order asked for is still covered. (Kept past `close`: what waits still needs it.)
+  function sync(): void {
+    const wait = syncedAt + SYNC_GAP_MS - Date.now();
+    if (wait > 0) {
+      syncLater ??= setTimeout(() => {
+        syncLater = undefined;
+        sync();
+      }, wait);
+      return;
+    }
+    syncedAt = Date.now();
+    registration.then((reg) => reg?.sync?.register(replaySyncTag(config.namespace))).catch(() => {});
+  }
   return {
     get state() {
       return state;
     },
-    sync() {
-      registration.then((reg) => reg?.sync?.register(replaySyncTag(config.namespace))).catch(() => {});
-    },
+    sync,
     close() {
       closed = true;
       waiting = false;

@@ -132,6 +132,42 @@ describe('service worker', () => {
     await until(async () => (await reg.sync.getTags()).includes(replaySyncTag(namespace)), 'a sync registered for the order in flight', 5000);
   });
 
+  it('a page asks for Background Sync at most about once a second, not once per order, and once more after the last order of a burst (engines with Background Sync)', async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    this.timeout(30_000);
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(options(be, namespace));
+    await activeWorker(sc);
+    // The real registration, counted: each is a write to the browser's worker database.
+    const manager = (globalThis as unknown as { SyncManager: { prototype: { register(tag: string): Promise<void> } } }).SyncManager.prototype;
+    const register = manager.register;
+    const calls: number[] = [];
+    manager.register = function (this: unknown, tag: string) {
+      if (tag == replaySyncTag(namespace)) calls.push(Date.now());
+      return register.call(this, tag);
+    };
+    try {
+      await down(be, 'refuse');
+      // 30 orders, each asking twice (sent, then left waiting).
+      let asked = 0;
+      let lastAsked = 0;
+      sc.on('order:*', (e) => {
+        if (e.status == 'sending' || e.status == 'pending') (asked++, (lastAsked = Date.now()));
+      });
+      const start = Date.now();
+      for (let i = 0; i < 30; i++) expect((await sc.placeOrder(order(`burst-${i}`), { budgetMs: 100 })).status).to.equal('pending');
+      const seconds = Math.ceil((lastAsked - start) / 1000);
+      expect(asked).to.be.at.least(60);
+      // The last order is covered: a registration follows its last event, within the gap.
+      await until(() => calls.at(-1)! >= lastAsked, 'a registration after the last order', 5000);
+      await sleep(1500);
+      expect(calls.length, `${calls.length} registrations over ${seconds} s`).to.be.at.most(seconds + 2);
+    } finally {
+      manager.register = register;
+    }
+  });
+
   for (const drilling of [false, true]) {
     it(`a page registers Background Sync for its own sends only: with its tab open${drilling ? ' and a drill running in it' : ''}, an order left pending by a 409 is not resent in a loop (engines with Background Sync)`, async function () {
       if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
