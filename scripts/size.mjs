@@ -314,6 +314,9 @@ import * as esbuild from 'esbuild';
  * (rollup.config.mjs), which saves more: page 24,419 B, worker 14,950 B,
  * cart 5,392 B (24,708 B, 15,164 B and 5,437 B without it). The page's target stands and is
  * reported as missed.
+ *
+ * The page's Background Sync registration at most once a second (a drain
+ * registered it per order) cost the page 48 B: 24,467 B, within its limit.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
