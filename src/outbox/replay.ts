@@ -24,10 +24,10 @@ export const REPLAY_CAP_MS = 300_000;
  * one host: while some orders wait for their lock, their read or their
  * commit, others keep the connections busy. Not many more: an attempt's
  * timer runs while its request waits for a connection, so a request queued
- * behind too many others times out unsent. (64 drained a fast backend a
- * fifth sooner, but against one answering in 300 ms it timed out 54 of 300
- * orders' first requests and drained them a quarter later than 16, which
- * timed out none.)
+ * behind too many others runs out of time, often once the backend has it (an
+ * ambiguous failure). (64 drained a fast backend a fifth sooner, but against
+ * one answering in 300 ms it cut off 54 requests for 300 orders and drained
+ * them a quarter later than 16, which cut off none.)
  */
 const REPLAY_CONCURRENCY = 16;
 /** Rounds of one drain, so that a drain always ends. */
