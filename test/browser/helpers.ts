@@ -138,6 +138,12 @@ export async function until<T>(check: () => T | Promise<T>, what: string, timeou
   }
 }
 
+/**
+ * Discards outbox entry `id` between its replays: `discard` refuses an entry in flight, and an open
+ * circuit's timer replays a waiting order as its probe at any time.
+ */
+export const discardBetweenReplays = (sc: SteadyCart, id: string) => until(() => sc.outbox.discard(id), 'the entry to be discarded between replays', 10_000);
+
 /** Catches the error a promise rejects with (fails when it resolves). */
 export async function rejection(promise: Promise<unknown> | (() => unknown)): Promise<Error & { code?: string; path?: string }> {
   try {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { OrderEvent, SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
-import { cleanup, open, openTab, postHeld, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
+import { cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -411,8 +411,7 @@ describe('outbox', () => {
     const sc = await open(quickOptions(be, namespace, { budgetMs: 500 }));
     await down(be, 'refuse');
     const [keep, drop] = await queue(sc, 2);
-    // A circuit's timer may be replaying it as its probe: `discard` refuses while it is out.
-    await until(() => sc.outbox.discard(drop!), 'the entry to be discarded between replays', 10_000);
+    await discardBetweenReplays(sc, drop!);
     expect(await sc.outbox.discard(drop!)).to.equal(false);
     await up(be);
     const entry = await sc.outbox.retry(keep!);

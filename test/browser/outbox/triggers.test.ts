@@ -71,6 +71,9 @@ async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise
   return r;
 }
 
+/** Resolves once the load-time replay has ended: a forced trigger during it would be queued as its follow-up, a replay more. */
+const loadTimeReplayEnded = (r: Rig) => until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+
 /**
  * Resolves once the second replay (a forced one, the order still waiting) has ended and armed the
  * due timer. Ended, not only begun: a busy machine may still have it sending the order when the
@@ -112,7 +115,7 @@ describe('replay triggers (real outbox)', () => {
 
   it('online: probes the open circuits first, then replays forced and places what waits', async () => {
     const r = await rig();
-    await until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+    await loadTimeReplayEnded(r);
     const id = await r.waiting('online');
     const probes = r.probes;
     dispatchEvent(new Event('online'));
@@ -123,7 +126,7 @@ describe('replay triggers (real outbox)', () => {
 
   it('online: open circuits start their probe interval again from its base, so a probe that fails as the network comes up is followed within seconds', async () => {
     const r = await rig(async () => {}, { tuning: { attemptTimeoutMs: 400, openMs: 1000, maxOpenMs: 30_000 } });
-    await until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+    await loadTimeReplayEnded(r);
     const endpoints = r.core.config.endpoints;
     await down(r.be, 'refuse');
     // Failed probes while the device was offline: each doubled the interval, to 8 s.
@@ -144,7 +147,7 @@ describe('replay triggers (real outbox)', () => {
 
   it('visibilitychange: a tab that becomes visible replays forced at once; one that becomes hidden does not', async () => {
     const r = await rig();
-    await until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+    await loadTimeReplayEnded(r);
     const id = await r.waiting('visible');
     setVisibility('hidden');
     expect(r.replays).to.have.length(1);
@@ -155,7 +158,7 @@ describe('replay triggers (real outbox)', () => {
 
   it('a waiting order is replayed again when it falls due, by the timer (not forced)', async () => {
     const r = await rig((be) => down(be), SLOW_CIRCUITS);
-    await until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+    await loadTimeReplayEnded(r);
     const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('due'), { budgetMs: 200 }));
     expect(pending.status).to.equal('pending');
     // A forced replay while still down: the order keeps waiting, and the due timer is armed after it.
@@ -170,7 +173,7 @@ describe('replay triggers (real outbox)', () => {
   it('while every circuit is open, the timer waits for an endpoint in reach instead of reading the outbox every second', async () => {
     // Circuits open for 15 to 30 s after a failure.
     const r = await rig((be) => down(be), { tuning: { attemptTimeoutMs: 400, openMs: 30_000, maxOpenMs: 60_000 } });
-    await until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+    await loadTimeReplayEnded(r);
     // Time for both 503s to arrive on a busy machine (an attempt cut short by the budget opens no circuit);
     // the run still ends at once once both circuits are open, for far longer than the budget.
     const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('waits'), { budgetMs: 3000 }));
@@ -211,7 +214,7 @@ describe('replay triggers (real outbox)', () => {
   describe('stop()', () => {
     it('removes the online trigger: no probe, no replay', async () => {
       const r = await rig();
-      await until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+      await loadTimeReplayEnded(r);
       r.triggers.stop();
       dispatchEvent(new Event('online'));
       // The listener runs synchronously inside dispatchEvent: had it stayed, the probe would have run.
@@ -221,7 +224,7 @@ describe('replay triggers (real outbox)', () => {
 
     it('removes the visibilitychange trigger', async () => {
       const r = await rig();
-      await until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+      await loadTimeReplayEnded(r);
       r.triggers.stop();
       setVisibility('visible');
       expect(r.replays).to.have.length(1);
@@ -229,7 +232,7 @@ describe('replay triggers (real outbox)', () => {
 
     it('cancels a pending recovery replay', async () => {
       const r = await rig();
-      await until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+      await loadTimeReplayEnded(r);
       const random = Math.random;
       Math.random = () => 0.5;
       try {
@@ -245,7 +248,7 @@ describe('replay triggers (real outbox)', () => {
 
     it('cancels the timer of the next due entry', async () => {
       const r = await rig(undefined, SLOW_CIRCUITS);
-      await until(() => r.replays.length == 1 && r.replaysEnded == 1, 'the load-time replay to end');
+      await loadTimeReplayEnded(r);
       await down(r.be);
       // An order that waits: the replay after it arms the due timer (at least 1 s ahead).
       const pending = await r.core.outbox.place(checkPlacement(r.core.config, order('timer'), { budgetMs: 200 }));

@@ -5,7 +5,7 @@ import { Storage, type EndpointRecord, type OutboxRecord } from '../../../src/st
 import { Circuits } from '../../../src/transport/circuits';
 import { closeBackends, startBackend, type Fault, type TestBackend } from '../backend';
 import { rawAll, rawGet } from '../hardening/raw-idb';
-import { cleanup, deleteDatabase, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
+import { cleanup, deleteDatabase, discardBetweenReplays, open, openTab, quickOptions, uniqueNamespace, until } from '../helpers';
 
 /**
  * Recovery without a stampede, judged by what the test backend receives and by the state
@@ -70,8 +70,7 @@ describe('herd: recovery without a stampede', () => {
 
   it('health probes remain for a page with nothing waiting', async () => {
     const { be, sc, placed } = await waitingOrder('503', 'probe-2');
-    // The circuit's timer may be replaying the order as its probe: `discard` refuses while it is out.
-    await until(() => sc.outbox.discard(placed.id), 'the order to be discarded between replays', 10_000);
+    await discardBetweenReplays(sc, placed.id);
     await be.fault('us', 'healthy');
     await until(() => sc.health().endpoints[0]!.state == 'closed', 'the circuit to be probed and close', 10_000);
     const routes = await seen(be);
@@ -90,8 +89,7 @@ describe('herd: recovery without a stampede', () => {
     const other = await sc.placeOrder(order('discarded'));
     expect(other.status).to.equal('pending');
     await until(() => sc.health().endpoints.every((e) => e.state == 'open'), 'both circuits to open', 10_000);
-    // The open circuits' timers replay the order as their probe: `discard` refuses while one is out.
-    await until(() => sc.outbox.discard(other.id), 'the order to be discarded between replays', 10_000);
+    await discardBetweenReplays(sc, other.id);
     // `us` now refuses: this order may have reached it (a network error is ambiguous), so once refused there
     // (at once if `us` is due, else on the replay its circuit's timer makes) it is held to `us`'s domain.
     await be.fault('us', 'refuse');
