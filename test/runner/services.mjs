@@ -57,6 +57,34 @@ export function freePort() {
   });
 }
 
+/** Starts of a server on a fresh free port before its failure stands. */
+const PORT_TRIES = 3;
+
+/**
+ * Runs `start` on a free port, and again on another (up to `PORT_TRIES`
+ * times) when `retry` says its failure may be the port's: another process
+ * can take a port between `freePort` finding it and the server binding it.
+ * @template T
+ * @param {(port: number) => Promise<T>} start
+ * @param {(error: unknown) => boolean} retry
+ * @returns {Promise<T>}
+ */
+export async function onFreePort(start, retry) {
+  for (let tries = 1; ; tries++) {
+    const port = await freePort();
+    try {
+      return await start(port);
+    } catch (err) {
+      if (tries >= PORT_TRIES || !retry(err)) throw err;
+    }
+  }
+}
+
+/** A server's process ended before it was ready (a port another process took first, among other reasons). */
+class ExitedEarly extends Error {}
+/** Whether a server's start failed because its process ended before it was ready. */
+export const exitedEarly = (/** @type {unknown} */ err) => err instanceof ExitedEarly;
+
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The newest Debian PostgreSQL bin folder, or the folder of `postgres` on PATH, or null. */
@@ -128,7 +156,7 @@ function postgresUser() {
 async function waitReady(probe, child, log, ms = 30_000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited before it was ready:\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new ExitedEarly(`exited before it was ready:\n${log()}`);
     if (await probe().catch(() => false)) return;
     await sleep(100);
   }
@@ -192,6 +220,15 @@ function daemon(name, bin, args, dir, options, stopSignal) {
  */
 export async function startPostgres() {
   ensureServiceBinaries(['postgresql']);
+  return onFreePort(startPostgresOn, exitedEarly);
+}
+
+/**
+ * A throwaway PostgreSQL on `port`, in a new data folder.
+ * @param {number} port
+ * @returns {Promise<Service>}
+ */
+async function startPostgresOn(port) {
   const bin = /** @type {string} */ (postgresBin());
   const user = postgresUser();
   const dir = mkdtempSync(join(tmpdir(), 'steadycart-pg-'));
@@ -207,7 +244,6 @@ export async function startPostgres() {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed: ${init.stderr || init.stdout || init.error}`);
   }
-  const port = await freePort();
   const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
   // SIGINT is PostgreSQL's fast shutdown.
   const pg = daemon('postgres', join(bin, 'postgres'), args, dir, { ...as, cwd: dir }, 'SIGINT');
@@ -243,8 +279,16 @@ export async function startPostgres() {
  */
 export async function startRedis() {
   ensureServiceBinaries(['redis-server']);
+  return onFreePort(startRedisOn, exitedEarly);
+}
+
+/**
+ * A throwaway Redis on `port`, in a new folder (exported for the runner's own test).
+ * @param {number} port
+ * @returns {Promise<Service>}
+ */
+export async function startRedisOn(port) {
   const dir = mkdtempSync(join(tmpdir(), 'steadycart-redis-'));
-  const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'];
   const redis = daemon('redis-server', /** @type {string} */ (redisBin()), args, dir, { cwd: dir }, 'SIGTERM');
   try {

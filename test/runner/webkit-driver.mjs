@@ -12,8 +12,8 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { paths } from './browsers.mjs';
+import { onFreePort } from './services.mjs';
 
 /** Upper bound for Xvfb to create its socket and for the driver to report ready. */
 const READY_TIMEOUT_MS = 20_000;
@@ -22,23 +22,6 @@ const STOP_TIMEOUT_MS = 3_000;
 
 /** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * A TCP port nobody listens on right now (127.0.0.1).
- * @returns {Promise<number>}
- */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 /** @param {number} n */
 const displayTaken = (n) => existsSync(`/tmp/.X${n}-lock`) || existsSync(`/tmp/.X11-unix/X${n}`);
@@ -145,31 +128,42 @@ export async function startWebKitDriver(options = {}) {
     if (alive(xvfb.child)) signalPid(xvfb.child.pid, 'SIGTERM', false);
   };
 
-  try {
-    const port = await freePort();
+  /** A driver that exited before it was ready: the port may have been taken before it bound it. */
+  class DriverExited extends Error {}
+  /** Starts the driver on `port` and waits for it to be ready. @param {number} port */
+  const startDriver = async (port) => {
     const bin = paths.webkitDriver();
-    driver = spawn(bin, [`--port=${port}`], {
+    const child = spawn(bin, [`--port=${port}`], {
       env: { ...process.env, DISPLAY: xvfb.display },
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true, // own process group: see the header comment
     });
+    driver = child;
     let stderr = '';
-    driver.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-    driver.on('error', (e) => (stderr += String(e)));
-    const started = Date.now();
-    const deadline = started + READY_TIMEOUT_MS;
+    child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+    child.on('error', (e) => (stderr += String(e)));
+    const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      if (!alive(driver)) throw new Error(`WebKitWebDriver exited (${driver.exitCode ?? driver.signalCode}): ${stderr.trim()}`);
+      if (!alive(child)) {
+        await stopChild(child, true);
+        throw new DriverExited(`WebKitWebDriver exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
+      }
       if (Date.now() > deadline) throw new Error(`WebKitWebDriver not ready on port ${port} after ${READY_TIMEOUT_MS} ms: ${stderr.trim()}`);
       try {
         const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(1000) });
         const body = /** @type {any} */ (await res.json());
-        if (res.ok && body?.value?.ready) break;
+        if (res.ok && body?.value?.ready) return port;
       } catch {
         // not listening yet
       }
       await sleep(100);
     }
+  };
+
+  try {
+    const started = Date.now();
+    const port = await onFreePort(startDriver, (err) => err instanceof DriverExited);
+    driver = /** @type {import('node:child_process').ChildProcess} */ (driver);
     log(`WebKitWebDriver ready on 127.0.0.1:${port} (pid ${driver.pid}, DISPLAY=${xvfb.display}) in ${Date.now() - started} ms`);
     return {
       port,
