@@ -17,8 +17,11 @@ export type Lease = <T>(storage: Storage, name: string, task: LockedTask<T>, wai
 export const withLease: Lease = async (storage, name, task, wait) => {
   // One owner per holding, so that even this context cannot take a lock twice.
   const owner = Math.random().toString(36).slice(2);
-  const take = () =>
-    storage.update('leases', name, (lease) =>
+  /** When the lease was last taken or renewed, at the latest: it runs for a lease's length from then, at least. */
+  let at = 0;
+  const take = () => {
+    at = Date.now();
+    return storage.update('leases', name, (lease) =>
       // A lease is honoured only while it is plausible: a malformed one, or one dated beyond a
       // lease's length (a wrong clock, a tampered record), must not stop every replay for good.
       !lease || !(typeof lease.until == 'number' && lease.until >= Date.now() && lease.until <= Date.now() + LEASE_MS) || lease.owner == owner
@@ -26,22 +29,27 @@ export const withLease: Lease = async (storage, name, task, wait) => {
         : undefined,
       'relaxed',
     );
+  };
   for (const end = Date.now() + (wait ? LEASE_MS : 0); !(await take()); await sleep(100)) {
     if (Date.now() >= end) return undefined;
   }
   const lost = new AbortController();
   // Renewal extends only our own lease. Should another owner hold it (it expired while this context
   // was frozen, and another context took it), the lock is lost, even if that one has let go since:
-  // two contexts may have worked at once, so this one stops. A storage failure proves nothing: retried.
-  const renew = () =>
+  // two contexts may have worked at once, so this one stops. A storage failure is retried, but once
+  // the lease may have run out, the lock is lost too: a context frozen past it (a sleeping laptop, a
+  // suspended tab) wakes with this renewal overdue, and stops before its next step (such as a
+  // failover to another domain) rather than once the renewal's write answers.
+  const renew = () => {
+    const from = Date.now();
+    if (from >= at + LEASE_MS) lost.abort();
     storage
       .update('leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: Date.now() + LEASE_MS } : undefined), 'relaxed')
       .then(
-        (held) => {
-          if (!held) lost.abort();
-        },
+        (held) => (held ? (at = from) : lost.abort()),
         () => {},
       );
+  };
   const timer = setInterval(renew, RENEW_MS);
   try {
     return await task(lost.signal);

@@ -1,7 +1,7 @@
 // The replay lock's IndexedDB lease (the path of engines without Web Locks,
 // forced here with `locks: null`), against a real database.
 import { expect } from 'chai';
-import { withLease } from '../../../src/outbox/lease';
+import { LEASE_MS, withLease } from '../../../src/outbox/lease';
 import { withLock } from '../../../src/outbox/lock';
 import { Storage } from '../../../src/storage';
 import { deleteDatabase, uniqueNamespace, until } from '../helpers';
@@ -13,7 +13,7 @@ const LEASE = { locks: null, lease: withLease } as const;
 const NOTICE_MS = 8000;
 
 describe('withLock: the IndexedDB lease', function () {
-  this.timeout(20_000);
+  this.timeout(30_000);
   let namespace: string;
   let storage: Storage;
 
@@ -64,6 +64,29 @@ describe('withLock: the IndexedDB lease', function () {
     expect(stoppedAt).to.be.below(NOTICE_MS);
     // The other context's lease is left alone when the loser lets go.
     expect((await lease())?.owner).to.equal('another-context');
+  });
+
+  it('invariant 5: a holder whose lease may have run out (no renewal landed for a lease\'s length) is told lost, though no one took it', async () => {
+    const update = storage.update.bind(storage);
+    // No later than the lease is taken: it runs for a lease's length from then, at least.
+    const before = Date.now();
+    const result = await withLock(
+      storage,
+      'replay',
+      async (lost) => {
+        // From here no renewal lands, as for a context frozen past its lease (or whose storage fails).
+        storage.update = (() => Promise.reject(new Error('renewal did not land'))) as typeof storage.update;
+        try {
+          await until(() => lost.aborted, 'lost to fire', LEASE_MS + NOTICE_MS);
+        } finally {
+          storage.update = update;
+        }
+        return Date.now() - before;
+      },
+      LEASE,
+    );
+    // Not before the lease as written could have run out, when another context may take it.
+    expect(result).to.be.at.least(LEASE_MS);
   });
 
   it('renewal keeps a lease that nobody took: lost does not fire, and the lease is extended', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { OrderEvent, SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
+import { LEASE_MS } from '../../../src/outbox/lease';
 import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
 import { cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
 
@@ -194,6 +195,32 @@ describe('outbox', () => {
   it('invariant 5: when the context that took the order over is still sending it, the frozen tab\'s caller is told pending, never a status outside OrderResult', async () => {
     const { r, stored } = await frozenPastLease();
     expect(stored.status, 'as this tab wrote it ahead: the other context announces its run, it does not store it').to.equal('sending');
+    expect(r.status).to.equal('pending');
+  });
+
+  it('invariants 3 and 5: a tab frozen past its order\'s lease (no Web Locks) stops as it wakes: its failover to another domain never leaves', async function () {
+    this.timeout(60_000);
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // Domain main answers 503 (nothing processed): without the freeze, the order would fail over to domain backup at once.
+    await be.fault('us', { kind: 'status', status: 503, routes: ['checkout'] });
+    const tuning = { ...QUICK_TUNING, attemptTimeoutMs: 20_000, minAttemptTimeoutMs: 20_000, hedge: false };
+    const { sc, frame } = await openTab(quickOptions(be, namespace, { endpoints: be.sdk('us', 'backup'), budgetMs: 40_000, tuning }), '&noLocks');
+    expect((frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
+    let frozenMs = 0;
+    sc.on('attempt', () => {
+      if (frozenMs) return;
+      // The tab is frozen past its lease (a sleeping laptop, a suspended tab): no task of this page runs meanwhile,
+      // and another context may take the order over. The request leaves, and its answer comes, as it wakes.
+      const start = Date.now();
+      while (Date.now() - start < LEASE_MS + 1000);
+      frozenMs = Date.now() - start;
+    });
+    const r = await sc.placeOrder(order('frozen-wakes'));
+    expect(frozenMs).to.be.above(LEASE_MS);
+    // As it woke, its lease counted as lost: the run stopped (its first POST, which left as it woke, may have been
+    // cut short) and nothing went to the other domain; the caller is told the order waits.
+    expect((await be.requests()).filter((q) => q.key == r.id && q.endpoint != 'us').map((q) => `${q.endpoint} ${q.route}`)).to.deep.equal([]);
     expect(r.status).to.equal('pending');
   });
 
