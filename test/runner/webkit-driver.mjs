@@ -152,7 +152,7 @@ export async function startWebKitDriver(options = {}) {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(1000) });
         const body = /** @type {any} */ (await res.json());
-        if (res.ok && body?.value?.ready) return port;
+        if (res.ok && body?.value?.ready) return { port, child };
       } catch {
         // not listening yet
       }
@@ -162,14 +162,13 @@ export async function startWebKitDriver(options = {}) {
 
   try {
     const started = Date.now();
-    const port = await onFreePort(startDriver, (err) => err instanceof DriverExited);
-    driver = /** @type {import('node:child_process').ChildProcess} */ (driver);
-    log(`WebKitWebDriver ready on 127.0.0.1:${port} (pid ${driver.pid}, DISPLAY=${xvfb.display}) in ${Date.now() - started} ms`);
+    const { port, child } = await onFreePort(startDriver, (err) => err instanceof DriverExited);
+    log(`WebKitWebDriver ready on 127.0.0.1:${port} (pid ${child.pid}, DISPLAY=${xvfb.display}) in ${Date.now() - started} ms`);
     return {
       port,
       display: xvfb.display,
       xvfbPid: /** @type {number} */ (xvfb.child.pid),
-      driverPid: /** @type {number} */ (driver.pid),
+      driverPid: /** @type {number} */ (child.pid),
       stop,
       stopSync,
     };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { OrderEvent, SteadyCart, SteadyCartOptions } from '../../../src/index';
-import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { LEASE_MS } from '../../../src/outbox/lease';
+import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
 import { cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
 
