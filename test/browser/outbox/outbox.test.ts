@@ -207,13 +207,20 @@ describe('outbox', () => {
     const tuning = { ...QUICK_TUNING, attemptTimeoutMs: 20_000, minAttemptTimeoutMs: 20_000, hedge: false };
     const { sc, frame } = await openTab(quickOptions(be, namespace, { endpoints: be.sdk('us', 'backup'), budgetMs: 40_000, tuning }), '&noLocks');
     expect((frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
+    // Synchronous requests that eu answers 4 s late stand for the freeze: they hold the page's thread without
+    // keeping a core busy (one at a time: WebKit gives up on a synchronous request after 10 s).
+    await be.fault('eu', { kind: 'slow', ms: 4000, routes: ['health'] });
     let frozenMs = 0;
     sc.on('attempt', () => {
       if (frozenMs) return;
       // The tab is frozen past its lease (a sleeping laptop, a suspended tab): no task of this page runs meanwhile,
       // and another context may take the order over. The request leaves, and its answer comes, as it wakes.
       const start = Date.now();
-      while (Date.now() - start < LEASE_MS + 1000);
+      for (let i = 0; i < 5 && Date.now() - start <= LEASE_MS; i++) {
+        const freeze = new XMLHttpRequest();
+        freeze.open('GET', be.url('eu') + '/health', false);
+        freeze.send();
+      }
       frozenMs = Date.now() - start;
     });
     const r = await sc.placeOrder(order('frozen-wakes'));

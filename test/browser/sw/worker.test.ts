@@ -408,15 +408,20 @@ describe('service worker', () => {
       const { sc, frame } = await openTab(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker }), '&spyWorkerMessages', `${scope}tab.html`);
       if (!own) await activeWorker(sc);
       const reg = (await navigator.serviceWorker.getRegistration(scope))!;
-      const first = await activeIn(reg);
+      await activeIn(reg);
       await (frame.contentWindow as Window).navigator.serviceWorker.ready;
+      // The tab's own load made the browser look for an update too, which the open instance may have let in:
+      // that one takes over first, and only what follows the close counts.
+      if (skipsBy(frame)) await until(() => !reg.waiting && reg.active?.state == 'activated', 'the update let in while open', 10_000);
+      const skipsOpen = skipsBy(frame);
+      const active = reg.active;
       sc.close();
       await reg.update();
       await until(() => reg.waiting?.state == 'installed', 'the new worker to wait', 10_000);
       // The page would hear of it within a few hundred ms (workbox-window waits 200 ms), then offer it the page.
       await new Promise((r) => setTimeout(r, 2000));
-      expect(skipsBy(frame), 'no SKIP_WAITING from a closed instance').to.equal(0);
-      expect(reg.active).to.equal(first);
+      expect(skipsBy(frame) - skipsOpen, 'no SKIP_WAITING from a closed instance').to.equal(0);
+      expect(reg.active).to.equal(active);
     });
   }
 
