@@ -81,7 +81,7 @@ export async function onFreePort(start, retry) {
 }
 
 /** A server's process ended before it was ready (a port another process took first, among other reasons). */
-class ExitedEarly extends Error {}
+export class ExitedEarly extends Error {}
 /** Whether a server's start failed because its process ended before it was ready. */
 export const exitedEarly = (/** @type {unknown} */ err) => err instanceof ExitedEarly;
 

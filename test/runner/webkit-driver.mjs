@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { paths } from './browsers.mjs';
-import { onFreePort } from './services.mjs';
+import { exitedEarly, ExitedEarly, onFreePort } from './services.mjs';
 
 /** Upper bound for Xvfb to create its socket and for the driver to report ready. */
 const READY_TIMEOUT_MS = 20_000;
@@ -128,8 +128,6 @@ export async function startWebKitDriver(options = {}) {
     if (alive(xvfb.child)) signalPid(xvfb.child.pid, 'SIGTERM', false);
   };
 
-  /** A driver that exited before it was ready: the port may have been taken before it bound it. */
-  class DriverExited extends Error {}
   /** Starts the driver on `port` and waits for it to be ready. @param {number} port */
   const startDriver = async (port) => {
     const bin = paths.webkitDriver();
@@ -146,7 +144,7 @@ export async function startWebKitDriver(options = {}) {
     for (;;) {
       if (!alive(child)) {
         await stopChild(child, true);
-        throw new DriverExited(`WebKitWebDriver exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
+        throw new ExitedEarly(`WebKitWebDriver exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
       }
       if (Date.now() > deadline) throw new Error(`WebKitWebDriver not ready on port ${port} after ${READY_TIMEOUT_MS} ms: ${stderr.trim()}`);
       try {
@@ -162,7 +160,7 @@ export async function startWebKitDriver(options = {}) {
 
   try {
     const started = Date.now();
-    const { port, child } = await onFreePort(startDriver, (err) => err instanceof DriverExited);
+    const { port, child } = await onFreePort(startDriver, exitedEarly);
     log(`WebKitWebDriver ready on 127.0.0.1:${port} (pid ${child.pid}, DISPLAY=${xvfb.display}) in ${Date.now() - started} ms`);
     return {
       port,
