@@ -43,6 +43,16 @@ export class Outbox extends OutboxReplay {
   protected override readonly lease = withLease;
 
   /**
+   * Also removes the order's lease, where the page has no Web Locks: one
+   * record per order, kept for good otherwise. A forgotten order is discarded
+   * (under that lease) or finished a day ago, so no one sends it meanwhile.
+   */
+  protected override async forget(id: string): Promise<void> {
+    await super.forget(id);
+    await this.storage.delete('leases', this.lockName(id));
+  }
+
+  /**
    * @internal `placeOrder`, see the instance's documentation, with its input
    * checked (`checkPlacement`, page-only). `writeAhead` commits the new record
    * under its lock (default: stores it).

@@ -101,6 +101,29 @@ describe('outbox', () => {
     expect(await be.requests()).to.deep.equal([]);
   });
 
+  it('without Web Locks, an order\'s lease leaves storage with the order: forgotten a day after it ended, or discarded', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await createSchema(namespace);
+    const hour = 3_600_000;
+    const ended = (ref: string, ageMs: number) => pendingRecord(order(ref), { status: 'confirmed', updatedAt: Date.now() - ageMs, createdAt: Date.now() - ageMs - 1000 });
+    const dayOld = ended('day-old', 25 * hour);
+    const recent = ended('recent', hour);
+    const lease = (r: Record<string, unknown>) => ({ id: `${namespace}:order:${r.id as string}`, owner: 'an-earlier-tab', until: 0 });
+    await rawPut(namespace, 'outbox', [dayOld, recent]);
+    await rawPut(namespace, 'leases', [lease(dayOld), lease(recent)]);
+    const leases = async () => (await rawAll<{ id: string }>(namespace, 'leases')).map((l) => l.id).filter((id) => id.includes(':order:'));
+    const { sc, frame } = await openTab(quickOptions(be, namespace), '&noLocks');
+    expect((frame.contentWindow as unknown as { navigator: Navigator }).navigator.locks).to.equal(undefined);
+    // The load-time replay's drain forgets the entry past its day, and its lease with it.
+    await until(async () => (await rawAll(namespace, 'outbox')).length == 1, 'the entry past its day to leave storage');
+    expect(await until(async () => ((await leases()).length == 1 ? leases() : undefined), 'its lease to leave storage')).to.deep.equal([lease(recent).id]);
+    // A discarded entry's lease (taken again for the discard) leaves with it.
+    expect(await sc.outbox.discard(recent.id as string)).to.equal(true);
+    expect(await leases()).to.deep.equal([]);
+    expect(await be.requests()).to.deep.equal([]);
+  });
+
   it('a page load replays what is waiting within about a second, even an entry whose backoff runs for another 10 minutes', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
