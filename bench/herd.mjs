@@ -37,11 +37,32 @@ export const OUTAGES = {
 const POLICY = join(BUILD, 'policy.mjs');
 
 /**
+ * How much the probe interval grows with each failed probe: the SDK doubles
+ * it (breaker.ts). The other growths are variants of breaker.ts built for the
+ * growth table only, to show what a calmer herd would cost a short outage.
+ */
+export const GROWTHS = [
+  { factor: 2, label: 'doubling (steadycart)' },
+  { factor: 4, label: 'quadrupling (a variant)' },
+  { factor: 16, label: 'to the 30 s cap after the first failed probe (a variant: x16)' },
+];
+/** Outage lengths of the growth table; the longest is the herd's own. */
+const GROWTH_OUTAGES_MS = [5_000, 20_000, 60_000];
+const policyFile = (factor) => (factor == 2 ? POLICY : join(BUILD, `policy-x${factor}.mjs`));
+/** The growth in breaker.ts, as the variants rewrite it. */
+const DOUBLING = 'record.openMs * 2)';
+
+/**
  * Bundles the SDK's policy code from src/ for Node (run.mjs does it when the run
  * starts, with the other builds), with the constants src/ does not export read
  * from the source text at the same moment, so that they cannot drift.
  */
 export async function buildPolicy() {
+  for (const { factor } of GROWTHS) await buildPolicyVariant(factor);
+}
+
+/** The policy bundle with the probe interval growing `factor`-fold per failed probe (2: as shipped). */
+async function buildPolicyVariant(factor) {
   const constant = (file, name) => {
     const m = readFileSync(join(ROOT, file), 'utf8').match(new RegExp(`const ${name} = ([\\d_]+);`));
     if (!m) throw new Error(`${name} not found in ${file}`);
@@ -70,14 +91,27 @@ export async function buildPolicy() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    outfile: POLICY,
+    outfile: policyFile(factor),
     logLevel: 'error',
+    plugins: factor == 2 ? [] : [growth(factor)],
   });
 }
 
+/** Rewrites breaker.ts's doubling as growth by `factor` (and fails if the doubling is no longer there). */
+const growth = (factor) => ({
+  name: 'probe-growth',
+  setup(build) {
+    build.onLoad({ filter: /transport[\\/]breaker\.ts$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes(DOUBLING)) throw new Error(`breaker.ts no longer doubles with \`${DOUBLING}\`: update bench/herd.mjs`);
+      return { contents: source.replace(DOUBLING, `record.openMs * ${factor})`), loader: 'ts' };
+    });
+  },
+});
+
 /** The SDK's policy code (imported, never copied) and its option defaults. */
-async function loadPolicy() {
-  const policy = await import(pathToFileURL(POLICY).href);
+async function loadPolicy(factor = 2) {
+  const policy = await import(pathToFileURL(policyFile(factor)).href);
   return { ...policy, config: policy.normalizeOptions({ endpoints: [{ url: 'http://127.0.0.1:1', domain: 'main' }] }) };
 }
 
@@ -152,14 +186,15 @@ class Server {
   committed = new Set();
 
   /** `retryAfterS`: the `Retry-After` of every 503 (none: 0). */
-  constructor(sim, outage, retryAfterS = outage == '503-ra' ? RETRY_AFTER_S : 0) {
+  constructor(sim, outage, retryAfterS = outage == '503-ra' ? RETRY_AFTER_S : 0, end = OUTAGE_END_MS) {
     this.sim = sim;
+    this.end = end;
     this.outage = outage;
     this.retryAfterMs = retryAfterS * 1000 || undefined;
   }
 
   up(t) {
-    return t < OUTAGE_START_MS || t >= OUTAGE_END_MS;
+    return t < OUTAGE_START_MS || t >= this.end;
   }
 
   /**
@@ -506,10 +541,15 @@ export const KNOBS = [
   { label: '`openMs` 30 s, `maxOpenMs` 60 s', outage: '503', tuning: { openMs: 30_000, maxOpenMs: 60_000 } },
 ];
 
-/** One simulation: orders arrive all along; 10,000 of them during the outage. `knob`: a row of {@link KNOBS} (steadycart only). */
-async function simulate(p, policy, outage, knob) {
+/**
+ * One simulation: orders arrive all along; 10,000 of them during the outage
+ * (with `outageMs`, as many as arrive in it at the same rate). `knob`: a row
+ * of {@link KNOBS} (steadycart only).
+ */
+async function simulate(p, policy, outage, knob, outageMs = OUTAGE_MS) {
+  const outageEnd = OUTAGE_START_MS + outageMs;
   const sim = new Sim();
-  const server = new Server(sim, outage, knob?.retryAfterS);
+  const server = new Server(sim, outage, knob?.retryAfterS, outageEnd);
   const rng = seededRandom(SEED);
   let outstanding = 0;
   let drainedAt = null;
@@ -521,17 +561,17 @@ async function simulate(p, policy, outage, knob) {
     if (inOutage) outstanding++;
     client.onConfirmed = (t) => {
       if (!inOutage) return;
-      recoveredIn.push(t - OUTAGE_END_MS);
-      if (--outstanding == 0 && sim.now >= OUTAGE_END_MS) drainedAt = t;
+      recoveredIn.push(t - outageEnd);
+      if (--outstanding == 0 && sim.now >= outageEnd) drainedAt = t;
     };
     client.placeOrder();
   };
-  // Exactly CLIENTS arrivals spread uniformly over the outage; a Poisson stream at the same rate outside it.
-  for (let i = 0; i < CLIENTS; i++) sim.at(OUTAGE_START_MS + rng() * OUTAGE_MS, () => arrive(true));
+  // Exactly CLIENTS arrivals (fewer in a shorter outage, at the same rate) spread uniformly over the outage; a Poisson stream at the same rate outside it.
+  for (let i = 0; i < Math.round(RATE_PER_MS * outageMs); i++) sim.at(OUTAGE_START_MS + rng() * outageMs, () => arrive(true));
   const gap = () => -Math.log(1 - rng()) / RATE_PER_MS;
   const poisson = (t) => {
     let next = t + gap();
-    if (next >= OUTAGE_START_MS && next < OUTAGE_END_MS) next = OUTAGE_END_MS + gap();
+    if (next >= OUTAGE_START_MS && next < outageEnd) next = outageEnd + gap();
     if (next < LIMIT_MS) sim.at(next, () => (arrive(false), poisson(sim.now)));
   };
   poisson(0);
@@ -556,8 +596,8 @@ async function simulate(p, policy, outage, knob) {
   };
   const end = drainedAt ?? sim.now;
   const steady = rate(0, OUTAGE_START_MS).mean;
-  const during = rate(OUTAGE_START_MS, OUTAGE_END_MS);
-  const after = rate(OUTAGE_END_MS, Math.max(end, OUTAGE_END_MS + 1000));
+  const during = rate(OUTAGE_START_MS, outageEnd);
+  const after = rate(outageEnd, Math.max(end, outageEnd + 1000));
   const whole = during.peak >= after.peak ? during : after;
   // Requests per 5 s, from 10 s before the outage to the end of the drain, for the sparkline.
   const series = [];
@@ -582,7 +622,7 @@ async function simulate(p, policy, outage, knob) {
     recoveryPeak: after.peak,
     recoveryRatio: after.peak / steady,
     recoveryKinds: after.kinds,
-    drainMs: drainedAt === null ? null : drainedAt - OUTAGE_END_MS,
+    drainMs: drainedAt === null ? null : drainedAt - outageEnd,
     undrained: outstanding,
     series,
   };
@@ -608,9 +648,20 @@ export async function run() {
     knobs.push({ ...knob, ...r, series: undefined });
     progress(`  herd: ${knob.label}: peak ${r.ratio.toFixed(2)}x steady (order-bearing ${r.orderRatio.toFixed(2)}x), median recovery to confirmed ${ms(r.recoveryMedianMs)} ms`);
   }
+  // What a faster-growing probe interval would trade, on this herd and on shorter outages.
+  const growths = [];
+  for (const { factor } of GROWTHS) {
+    const variant = factor == 2 ? p : await loadPolicy(factor);
+    for (const outageMs of GROWTH_OUTAGES_MS) {
+      const r = factor == 2 && outageMs == OUTAGE_MS ? results['503/steadycart'] : await simulate(variant, 'steadycart', '503', undefined, outageMs);
+      growths.push({ factor, outageMs, ratio: r.ratio, orderRatio: r.orderRatio, recoveryMedianMs: r.recoveryMedianMs, drainMs: r.drainMs });
+      progress(`  herd: growth x${factor}, outage ${outageMs / 1000} s: peak ${r.ratio.toFixed(2)}x steady, median recovery to confirmed ${ms(r.recoveryMedianMs)} ms`);
+    }
+  }
   const { tuning, budgetMs } = p.config;
   return {
     knobs,
+    growths,
     clients: CLIENTS,
     outageMs: OUTAGE_MS,
     rttMs: RTT_MS,
@@ -648,6 +699,27 @@ function analysis(d) {
     `2. The floor under any policy that probes each open circuit at least every ${d.sdk.maxOpenMs / 1000} s (the breakers' cap, which bounds a Retry-After too): with ${d.clients.toLocaleString('en-US')} orders waiting, at least ${floor.toFixed(0)} probes/s (${f(floor / steady)}x the steady rate of ${steady.toFixed(0)}/s), all of them orders by the rule above, on top of the new orders still arriving (1.0x): **${f(floor / steady + 1)}x** of order-bearing and of all requests, whatever the jitter. Under 2x order-bearing (or 2x all with Retry-After) needs each waiting client to probe less often than every ${(d.clients / steady).toFixed(0)} s.`,
     `3. The median target pulls the other way: confirming half of the ${d.clients.toLocaleString('en-US')} waiting orders within 15 s of the recovery takes at least ${(d.clients / 2 / 15).toFixed(0)} order POSTs/s beside the new orders, ${f(d.clients / 2 / 15 / steady + 1)}x the steady rate. A median ≤ 15 s and an order-bearing peak < 2x cannot both hold for this herd; steadycart meets the median (${ms(r503.recoveryMedianMs)} ms for 503, ${ms(d.results['503-ra/steadycart'].recoveryMedianMs)} ms with Retry-After) ${versusLegacy(d)}.`,
     ...knobsSay(d),
+    ...growthSay(d),
+  ];
+}
+
+const cap = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** Item 5 of the analysis: what the growth table measured (results from before it existed have none). */
+function growthSay(d) {
+  if (!d.growths?.length) return [];
+  const at = (factor, outageMs) => d.growths.find((g) => g.factor == factor && g.outageMs == outageMs);
+  const lengths = [...new Set(d.growths.map((g) => g.outageMs))].sort((a, b) => a - b);
+  const longest = lengths.at(-1);
+  const shorter = lengths.slice(0, -1);
+  const s = (v) => `${(v / 1000).toFixed(1)} s`;
+  const variants = GROWTHS.filter((g) => g.factor != 2 && at(g.factor, longest));
+  return [
+    `5. Measured, in the growth table: a probe interval that grows faster than doubling calms this herd but slows the recovery from shorter outages. ` +
+      cap(variants
+        .map((g) => `${g.label.replace(/ \(a variant.*\)$/, '')}: ${at(g.factor, longest).ratio.toFixed(2)}x of all requests for the ${longest / 1000} s outage (doubling: ${at(2, longest).ratio.toFixed(2)}x), but a median recovery to confirmed of ${shorter.map((l) => `${s(at(g.factor, l).recoveryMedianMs)} after a ${l / 1000} s outage (doubling: ${s(at(2, l).recoveryMedianMs)})`).join(' and ')}`)
+        .join('; ')) +
+      '. None meets this herd\'s targets, and each slows the recovery from the shorter outages: the interval doubles.',
   ];
 }
 
@@ -697,6 +769,23 @@ function knobsTable(d) {
     table(
       ['knob', 'all / steady', 'order-bearing / steady', 'recovery to confirmed, median', 'drained after'],
       d.knobs.map((k) => [k.label, `${k.ratio.toFixed(2)}x`, `${k.orderRatio.toFixed(2)}x`, k.recoveryMedianMs === null ? '–' : `${(k.recoveryMedianMs / 1000).toFixed(1)} s`, k.drainMs === null ? `not drained (${k.undrained} left)` : `${(k.drainMs / 1000).toFixed(1)} s`]),
+    ),
+    '',
+  ];
+}
+
+/** The growth table: the probe interval's growth against the outage's length (steadycart, 503; not judged). */
+function growthTable(d) {
+  if (!d.growths?.length) return [];
+  const lengths = [...new Set(d.growths.map((g) => g.outageMs))];
+  const cell = (factor, outageMs) => d.growths.find((g) => g.factor == factor && g.outageMs == outageMs);
+  const seconds = (v) => (v === null ? '–' : `${(v / 1000).toFixed(1)} s`);
+  return [
+    `**How fast the probe interval grows** (steadycart on the same herd, the outage answering 503, lasting ${lengths.map((l) => `${l / 1000} s`).join(', ')}, with as many orders as arrive in it at the same rate; not judged): steadycart doubles the interval with every failed probe; the variants, built from breaker.ts for this table only, grow it faster. Each cell: peak of all requests / steady rate, and the median time from the recovery to a confirmed order.`,
+    '',
+    table(
+      ['growth', ...lengths.flatMap((l) => [`${l / 1000} s outage: all / steady`, `${l / 1000} s: recovery to confirmed, median`])],
+      GROWTHS.filter((g) => cell(g.factor, lengths[0])).map((g) => [g.label, ...lengths.flatMap((l) => [`${cell(g.factor, l).ratio.toFixed(2)}x`, seconds(cell(g.factor, l).recoveryMedianMs)])]),
     ),
     '',
   ];
@@ -755,6 +844,7 @@ export function report(d) {
     `steadycart, requests: ${counts.join('. ')}.`,
     '',
     ...knobsTable(d),
+    ...growthTable(d),
     ...analysis(d),
   ].join('\n');
 }
