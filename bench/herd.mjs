@@ -703,7 +703,8 @@ function analysis(d) {
   ];
 }
 
-const cap = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+/** `text` with its first letter in upper case. */
+const capitalized = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** Item 5 of the analysis: what the growth table measured (results from before it existed have none). */
 function growthSay(d) {
@@ -716,7 +717,7 @@ function growthSay(d) {
   const variants = GROWTHS.filter((g) => g.factor != 2 && at(g.factor, longest));
   return [
     `5. Measured, in the growth table: a probe interval that grows faster than doubling calms this herd but slows the recovery from shorter outages. ` +
-      cap(variants
+      capitalized(variants
         .map((g) => `${g.label.replace(/ \(a variant.*\)$/, '')}: ${at(g.factor, longest).ratio.toFixed(2)}x of all requests for the ${longest / 1000} s outage (doubling: ${at(2, longest).ratio.toFixed(2)}x), but a median recovery to confirmed of ${shorter.map((l) => `${s(at(g.factor, l).recoveryMedianMs)} after a ${l / 1000} s outage (doubling: ${s(at(2, l).recoveryMedianMs)})`).join(' and ')}`)
         .join('; ')) +
       '. None meets this herd\'s targets, and each slows the recovery from the shorter outages: the interval doubles.',
