@@ -58,11 +58,13 @@ export class OutboxRecords {
     // Quarantined before (its id may be no key, which cannot be rewritten): reported and stored once, not on every read.
     if (raw.status == 'failed' && isObject(raw.lastError) && raw.lastError.code == 'corrupt' && !outboxFieldProblem({ ...raw, id: 'quarantined' })) return raw as unknown as OutboxRecord;
     const fieldProblem = outboxFieldProblem(raw);
-    const body = fieldProblem ? undefined : this.bodyProblem(raw as unknown as OutboxRecord);
-    const problem = fieldProblem ?? body?.problem;
+    // A malformed record is quarantined whatever its body holds, and its body is checked all the same
+    // (as one that may still be sent, whatever its status says): no card data stays at rest in it.
+    const body = this.bodyProblem(raw as unknown as OutboxRecord, !!fieldProblem);
+    const problem = fieldProblem ?? body;
     if (!problem) return raw as unknown as OutboxRecord;
     this.forget(raw.id);
-    // A body that failed the card guard is not kept.
+    // A body that is not JSON, or that failed the card guard, is not kept.
     const record = quarantined(body ? { ...raw, body: 'null' } : raw, problem);
     await this.storage.put('outbox', record, 'relaxed');
     if (!STANDALONE_WORKER) this.events.emit('storage:corrupt', { store: 'outbox', id: record.id, reason: problem });
@@ -72,24 +74,25 @@ export class OutboxRecords {
   /**
    * Why a record's body cannot be trusted, checked once per body: JSON for
    * every record, the card guard for one that may still be sent (a finished
-   * record's body is only shown). `scrub` when the body must not be kept.
+   * record's body is only shown), or with `guard`, for any.
    */
-  private bodyProblem(record: OutboxRecord): { problem: string; scrub: boolean } | undefined {
-    const final = isFinal(record.status as OutboxStatus);
+  private bodyProblem(record: OutboxRecord, guard: boolean): string | undefined {
+    const final = !guard && isFinal(record.status as OutboxStatus);
     const known = this.checkedBodies.get(record.id);
     if (known?.body === record.body && (known.guarded || final)) return;
     let order: unknown;
     try {
       order = JSON.parse(record.body);
     } catch {
-      return { problem: 'body is not JSON', scrub: false };
+      return 'body is not JSON';
     }
     if (!final) {
       try {
-        // Against the paths allowed when the order was placed (see OutboxRecord.allowCardLikeAt).
-        toJsonBody(order, record.allowCardLikeAt ?? this.allowCardLikeAt);
+        // Against the paths allowed when the order was placed (see OutboxRecord.allowCardLikeAt); a
+        // malformed record's own list is not trusted.
+        toJsonBody(order, (!guard && record.allowCardLikeAt) || this.allowCardLikeAt);
       } catch (error) {
-        return { problem: (error as Error).message, scrub: true };
+        return (error as Error).message;
       }
     }
     this.checkedBodies.set(record.id, { body: record.body, guarded: !final });

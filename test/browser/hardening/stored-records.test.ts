@@ -111,6 +111,30 @@ describe('hardening: corrupted and foreign outbox records', () => {
     expect((await be.requests()).filter((r) => r.route == 'checkout' || r.route == 'lookup')).to.have.length(0);
   });
 
+  it('a malformed record holding card data is quarantined with its body scrubbed, whatever its status or its own allowed paths say', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await createSchema(namespace);
+    const withPan = (ref: string, pan: string) => ({ ...order(ref), payment: { pan } });
+    const badAttempts = pendingRecord(withPan('m1', '4111111111111111'), { attempts: '3' });
+    const finished = pendingRecord(withPan('m2', '5555 5555 5555 4444'), { status: 'confirmed', domains: 'main' });
+    // A card-like number under a path the record's own list allows (that list is not trusted in a malformed record).
+    const ownList = pendingRecord({ ...order('m3'), giftCard: { reference: '4012888888881881' } }, { allowCardLikeAt: ['giftCard.reference'], due: 'soon' });
+    const clean = pendingRecord(order('m4'), { attempts: '3' });
+    await rawPut(namespace, 'outbox', [badAttempts, finished, ownList, clean]);
+    const { sc, corrupt } = await openWatched(options(be, namespace));
+    await until(() => corrupt.length >= 4, 'storage:corrupt for each', 10_000);
+    const dump = await rawDump(namespace);
+    for (const pan of ['4111111111111111', '5555 5555 5555 4444', '4012888888881881']) expect(dump).not.to.include(pan);
+    const stored = await rawAll<Stored>(namespace, 'outbox');
+    expect(stored.map((r) => [r.status, r.lastError!.code])).to.deep.equal(Array(4).fill(['failed', 'corrupt']));
+    // A malformed record without card data keeps its body, for the shop to see.
+    expect(JSON.parse(stored.find((r) => r.id == clean.id)!.body)).to.deep.equal(order('m4'));
+    expect((await sc.outbox.list()).every((e) => e.status == 'failed')).to.equal(true);
+    await sleep(300);
+    expect((await be.requests()).filter((r) => r.route == 'checkout' || r.route == 'lookup')).to.have.length(0);
+  });
+
   it('an order placed with a path its page allows is not taken for tampered storage by a context whose list lacks that path: it waits, and is placed once', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
