@@ -323,17 +323,20 @@ import * as esbuild from 'esbuild';
  * before a failover to another domain: +29 B of the page, 24,496 B, within
  * its limit (the worker has no lease).
  *
- * The page's limit was raised from 24,500 B to 24,550 B (commit "Outbox: an
- * order's lease leaves storage with the order"): without Web Locks, every
- * order left its lease record in IndexedDB for good; a forgotten or
- * discarded order now takes it along (+19 B): 24,515 B. The page's target
- * stands and is reported as missed.
+ * Without Web Locks, every order left its lease record in IndexedDB for
+ * good; a forgotten or discarded order now takes it along (commit "Outbox:
+ * an order's lease leaves storage with the order": +19 B, 24,515 B, for
+ * which the page's limit went to 24,550 B). A malformed outbox record's body
+ * is now checked for card data too, which let an unused flag go (commit
+ * "Outbox records: a malformed record's body is checked for card data too":
+ * -16 B): page 24,499 B, worker 14,934 B, and the page's limit is back at
+ * 24,500 B.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 24_550, target: 16_000 },
+  page: { limit: 24_500, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 
