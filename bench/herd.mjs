@@ -58,43 +58,39 @@ const DOUBLING = 'record.openMs * 2)';
  * from the source text at the same moment, so that they cannot drift.
  */
 export async function buildPolicy() {
-  for (const { factor } of GROWTHS) await buildPolicyVariant(factor);
-}
-
-/** The policy bundle with the probe interval growing `factor`-fold per failed probe (2: as shipped). */
-async function buildPolicyVariant(factor) {
   const constant = (file, name) => {
     const m = readFileSync(join(ROOT, file), 'utf8').match(new RegExp(`const ${name} = ([\\d_]+);`));
     if (!m) throw new Error(`${name} not found in ${file}`);
     return `export const ${name} = ${Number(m[1].replaceAll('_', ''))}; // read from ${file}`;
   };
-  await esbuild.build({
-    stdin: {
-      contents: [
-        "export { backoff } from './src/transport/backoff';",
-        "export { closedCircuit, failed, permits, succeeded } from './src/transport/breaker';",
-        "export { RetryBudget } from './src/transport/retry-budget';",
-        "export { classify, classifyLookup } from './src/transport/classify';",
-        "export { REPLAY_BASE_MS, REPLAY_CAP_MS } from './src/outbox/replay';",
-        "export { normalizeOptions } from './src/options';",
-        constant('src/transport/place.ts', 'ROUND_BASE_MS'),
-        constant('src/transport/place.ts', 'ROUND_CAP_MS'),
-        constant('src/outbox/replay.ts', 'DRAIN_PASSES'),
-        constant('src/page/triggers.ts', 'MIN_TIMER_MS'),
-        constant('src/page/triggers.ts', 'MAX_TIMER_MS'),
-        constant('src/page/triggers.ts', 'MAX_SPREAD_MS'),
-      ].join('\n'),
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outfile: policyFile(factor),
-    logLevel: 'error',
-    plugins: factor == 2 ? [] : [growth(factor)],
-  });
+  // One entry, the source constants read once, for every variant.
+  const contents = [
+    "export { backoff } from './src/transport/backoff';",
+    "export { closedCircuit, failed, permits, succeeded } from './src/transport/breaker';",
+    "export { RetryBudget } from './src/transport/retry-budget';",
+    "export { classify, classifyLookup } from './src/transport/classify';",
+    "export { REPLAY_BASE_MS, REPLAY_CAP_MS } from './src/outbox/replay';",
+    "export { normalizeOptions } from './src/options';",
+    constant('src/transport/place.ts', 'ROUND_BASE_MS'),
+    constant('src/transport/place.ts', 'ROUND_CAP_MS'),
+    constant('src/outbox/replay.ts', 'DRAIN_PASSES'),
+    constant('src/page/triggers.ts', 'MIN_TIMER_MS'),
+    constant('src/page/triggers.ts', 'MAX_TIMER_MS'),
+    constant('src/page/triggers.ts', 'MAX_SPREAD_MS'),
+  ].join('\n');
+  for (const { factor } of GROWTHS) {
+    // The probe interval growing `factor`-fold per failed probe (2: as shipped).
+    await esbuild.build({
+      stdin: { contents, resolveDir: ROOT, loader: 'ts' },
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      outfile: policyFile(factor),
+      logLevel: 'error',
+      plugins: factor == 2 ? [] : [growth(factor)],
+    });
+  }
 }
 
 /** Rewrites breaker.ts's doubling as growth by `factor` (and fails if the doubling is no longer there). */

@@ -74,10 +74,10 @@ export class OutboxRecords {
   /**
    * Why a record's body cannot be trusted, checked once per body: JSON for
    * every record, the card guard for one that may still be sent (a finished
-   * record's body is only shown), or with `guard`, for any.
+   * record's body is only shown), or for any `malformed` one.
    */
-  private bodyProblem(record: OutboxRecord, guard: boolean): string | undefined {
-    const final = !guard && isFinal(record.status as OutboxStatus);
+  private bodyProblem(record: OutboxRecord, malformed: boolean): string | undefined {
+    const final = !malformed && isFinal(record.status as OutboxStatus);
     const known = this.checkedBodies.get(record.id);
     if (known?.body === record.body && (known.guarded || final)) return;
     let order: unknown;
@@ -90,7 +90,7 @@ export class OutboxRecords {
       try {
         // Against the paths allowed when the order was placed (see OutboxRecord.allowCardLikeAt); a
         // malformed record's own list is not trusted.
-        toJsonBody(order, (!guard && record.allowCardLikeAt) || this.allowCardLikeAt);
+        toJsonBody(order, (!malformed && record.allowCardLikeAt) || this.allowCardLikeAt);
       } catch (error) {
         return (error as Error).message;
       }

@@ -8,6 +8,10 @@ import { cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
 
+const HOUR_MS = 3_600_000;
+/** A stored record of an order that ended (`status`) `ageMs` ago. */
+const ended = (status: string, ageMs: number) => pendingRecord(order(`${status}-${ageMs}`), { status, updatedAt: Date.now() - ageMs, createdAt: Date.now() - ageMs - 1000 });
+
 /** Places `n` orders while every endpoint answers 503: they queue as pending, with nothing processed. */
 async function queue(sc: SteadyCart, n: number, prefix = 'q'): Promise<string[]> {
   const ids: string[] = [];
@@ -83,12 +87,10 @@ describe('outbox', () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
     await createSchema(namespace);
-    const hour = 3_600_000;
-    const ended = (status: string, ageMs: number) => pendingRecord(order(`${status}-${ageMs}`), { status, updatedAt: Date.now() - ageMs, createdAt: Date.now() - ageMs - 1000 });
-    const dayOld = ended('confirmed', 25 * hour);
-    const failedLongAgo = ended('failed', 48 * hour);
-    const recent = ended('confirmed', 23 * hour);
-    const rejected = ended('rejected', hour);
+    const dayOld = ended('confirmed', 25 * HOUR_MS);
+    const failedLongAgo = ended('failed', 48 * HOUR_MS);
+    const recent = ended('confirmed', 23 * HOUR_MS);
+    const rejected = ended('rejected', HOUR_MS);
     await rawPut(namespace, 'outbox', [dayOld, failedLongAgo, recent, rejected]);
     const sc = await open(quickOptions(be, namespace));
     // The load-time replay's drain forgets what is past its day.
@@ -105,10 +107,8 @@ describe('outbox', () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
     await createSchema(namespace);
-    const hour = 3_600_000;
-    const ended = (ref: string, ageMs: number) => pendingRecord(order(ref), { status: 'confirmed', updatedAt: Date.now() - ageMs, createdAt: Date.now() - ageMs - 1000 });
-    const dayOld = ended('day-old', 25 * hour);
-    const recent = ended('recent', hour);
+    const dayOld = ended('confirmed', 25 * HOUR_MS);
+    const recent = ended('confirmed', HOUR_MS);
     const lease = (r: Record<string, unknown>) => ({ id: `${namespace}:order:${r.id as string}`, owner: 'an-earlier-tab', until: 0 });
     await rawPut(namespace, 'outbox', [dayOld, recent]);
     await rawPut(namespace, 'leases', [lease(dayOld), lease(recent)]);
