@@ -1,5 +1,6 @@
+import { wrap } from 'idb';
 import { sleep } from '../time';
-import { openDatabase, type DB } from './base';
+import type { DB } from './base';
 import type { StoreName, Value } from './schema';
 
 /**
@@ -51,25 +52,28 @@ export const readIntoMemory: ToMemory = async (name, db) => {
     const all = await Promise.all(stores.map((store) => tx.objectStore(store).getAll()));
     stores.forEach((store, i) => all[i]!.forEach((value) => memory.put(store, value)));
   };
-  if (db) {
+  try {
+    await copy(db!);
+  } catch {
+    // That connection is gone (closed by another call), or there was none: this build could not open
+    // the database (a newer build upgraded it, or the open hung). Read with a fresh one, at whatever
+    // version the database has, never creating it (bounded: an open can queue behind a blocked upgrade).
+    const opening = (async () => {
+      const request = indexedDB.open(name);
+      request.onupgradeneeded = () => request.transaction!.abort();
+      return (await wrap(request)) as unknown as DB;
+    })();
     try {
-      await copy(db);
-    } catch {
-      // That connection is gone (closed by another call): read with a fresh one
-      // (bounded: an open can queue behind a blocked upgrade).
-      const opening = openDatabase(name);
+      const fresh = await Promise.race([opening, sleep(1000).then(() => Promise.reject(new Error('timeout')))]);
       try {
-        const fresh = await Promise.race([opening, sleep(1000).then(() => Promise.reject(new Error('timeout')))]);
-        try {
-          await copy(fresh);
-        } finally {
-          fresh.close();
-        }
-      } catch {
-        // A connection that opens after we stopped waiting must not linger and block other tabs.
-        opening.then((late) => late.close(), () => {});
-        // Unreadable: what is stored stays stored, for a later page.
+        await copy(fresh);
+      } finally {
+        fresh.close();
       }
+    } catch {
+      // A connection that opens after we stopped waiting must not linger and block other tabs.
+      opening.then((late) => late.close(), () => {});
+      // Unreadable (or none at all): what is stored stays stored, for a later page.
     }
   }
   return memory;

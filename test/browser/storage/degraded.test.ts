@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { closeBackends, startBackend } from '../backend';
-import { pendingRecord, rawOpen, rawPut } from '../hardening/raw-idb';
+import { createSchema, pendingRecord, rawOpen, rawPut } from '../hardening/raw-idb';
 import { cleanup, item, open, openTab, uniqueNamespace, until } from '../helpers';
 
 describe('degraded storage', () => {
@@ -173,5 +173,50 @@ describe('degraded storage', () => {
     await until(() => events.length == 1, 'storage:degraded');
     await sc.cart.add(item('a'));
     expect((await sc.cart.get()).items).to.have.length(1);
+  });
+
+  it('nothing hidden: a page of this build opening a database a newer build upgraded (a stale cached page) shows the cart stored there, in memory', async () => {
+    const namespace = uniqueNamespace();
+    await createSchema(namespace);
+    await rawPut(namespace, 'cart', [{ id: 'cart', items: [{ sku: 'mug', name: 'Mug', unitPrice: 1200, currency: 'EUR', qty: 2 }], rev: 3, updatedAt: Date.now() }]);
+    // A newer build upgrades the database past our version, keeping every store.
+    (await rawOpen(namespace, 99)).close();
+    const sc = await open({ namespace });
+    expect(sc.health().storage).to.equal('memory');
+    expect((await sc.cart.get()).items.map((i) => [i.sku, i.qty])).to.deep.equal([['mug', 2]]);
+    // Read, never written: the newer build's database stays as it was.
+    expect((await sc.cart.add(item('b'))).count).to.equal(3);
+    const stored = await new Promise<number>((resolve, reject) => {
+      const request = indexedDB.open(namespace);
+      request.onsuccess = () => {
+        resolve(request.result.version);
+        request.result.close();
+      };
+      request.onerror = () => reject(request.error);
+    });
+    expect(stored).to.equal(99);
+  });
+
+  it('a database that could not be opened and does not exist is not created by the copy into memory', async () => {
+    const namespace = uniqueNamespace();
+    // No IndexedDB for the SDK's own open (as a browser refusing it): the copy's open must not create one either.
+    const native = indexedDB.open.bind(indexedDB);
+    let refused = 0;
+    indexedDB.open = (name: string, version?: number) => {
+      if (name == namespace && version !== undefined) {
+        refused++;
+        throw new DOMException('refused', 'InvalidStateError');
+      }
+      return native(name, version);
+    };
+    try {
+      const sc = await open({ namespace });
+      expect(sc.health().storage).to.equal('memory');
+      expect((await sc.cart.get()).count).to.equal(0);
+    } finally {
+      indexedDB.open = native;
+    }
+    expect(refused, "the SDK's own open was refused").to.be.at.least(1);
+    expect((await indexedDB.databases()).map((d) => d.name)).to.not.include(namespace);
   });
 });
