@@ -64,6 +64,7 @@ export class Channel<M extends { t: string } = Message> {
   private readonly channel?: BroadcastChannel;
   private handler?: (message: M) => void;
   private early: M[] = [];
+  private closed = false;
   /** Messages dropped: malformed, beyond the start-up queue, or (in the standalone worker) news for pages only. */
   dropped = 0;
 
@@ -73,7 +74,7 @@ export class Channel<M extends { t: string } = Message> {
    * carries none of the other checks.
    */
   constructor(
-    namespace: string,
+    private readonly namespace: string,
     private readonly check: (m: unknown) => m is M,
   ) {
     if (typeof BroadcastChannel == 'function') {
@@ -92,13 +93,18 @@ export class Channel<M extends { t: string } = Message> {
 
   post(message: M): void {
     try {
-      this.channel?.postMessage(message);
+      // After `close`, news of a change begun before it still goes out (a cart change that commits
+      // meanwhile, an order's outcome): on a channel of its own, or other tabs would stay stale.
+      const once = this.closed && new BroadcastChannel(this.namespace);
+      (once || this.channel)?.postMessage(message);
+      once && once.close();
     } catch {
       // Closed or uncloneable: other tabs catch up from storage on their next read.
     }
   }
 
   close(): void {
+    this.closed = !!this.channel;
     this.channel?.close();
     this.early = [];
   }

@@ -70,4 +70,14 @@ describe('cart across tabs', () => {
     expect((await witness.cart.get()).count).to.equal(1);
     expect(seen).to.have.length(1);
   });
+
+  it('a change that resolves is announced to other tabs even when its instance is closed meanwhile (a route change right after the click)', async () => {
+    const namespace = uniqueNamespace();
+    const { sc: checkout } = await openTab({ namespace });
+    const product = await open({ namespace });
+    const adding = product.cart.add(item('a'));
+    product.close();
+    expect((await adding).count, 'the add resolved: it is stored').to.equal(1);
+    await until(() => checkout.cart.snapshot().count == 1, "the checkout tab's live view of the add");
+  });
 });
