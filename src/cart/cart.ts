@@ -79,7 +79,10 @@ export class CartStore {
   private async change(apply: (items: CartItem[]) => CartItem[]): Promise<Cart> {
     const record = (await this.storage.update('cart', 'cart', (stored) => {
       const current = this.clean(stored);
-      return { id: 'cart', items: apply(current.items), rev: current.rev + 1, updatedAt: Date.now() };
+      const items = apply(current.items);
+      // Past 2^53 a sum is rounded: a cart whose subtotal cannot be told exactly is refused.
+      if (!Number.isSafeInteger(toCart(items, 0).subtotal)) fail('INVALID_ITEM', 'would make the subtotal too large', 'unitPrice');
+      return { id: 'cart', items, rev: current.rev + 1, updatedAt: Date.now() };
     }))!;
     this.channel.post({ t: 'cart' });
     return this.publish(record);

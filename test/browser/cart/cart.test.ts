@@ -80,6 +80,18 @@ describe('cart', () => {
     });
   }
 
+  it('refuses a change whose subtotal would be too large to be exact (past 2^53), writing nothing', async () => {
+    const sc = await open({ namespace: uniqueNamespace() });
+    const price = 3_000_000_000_000_000;
+    expect((await sc.cart.add(item('a', { unitPrice: price, qty: 3 }))).subtotal).to.equal(9_000_000_000_000_000);
+    const more = await rejection(() => sc.cart.setQuantity('a', 4));
+    expect([more.code, more.path]).to.deep.equal(['INVALID_ITEM', 'unitPrice']);
+    const other = await rejection(() => sc.cart.add(item('b', { unitPrice: 10_000_000_000_000 })));
+    expect(other.code).to.equal('INVALID_ITEM');
+    const cart = await sc.cart.get();
+    expect([cart.count, cart.subtotal, Number.isSafeInteger(cart.subtotal)]).to.deep.equal([3, 9_000_000_000_000_000, true]);
+  });
+
   it('refuses a second currency, a quantity above 999 in total, and setQuantity of a missing SKU', async () => {
     const sc = await open({ namespace: uniqueNamespace() });
     await sc.cart.add(item('a', { qty: 998 }));
