@@ -166,7 +166,7 @@ function notes(d) {
   }
   const xd = sc('x-drop');
   if (xd && healthy && xd.next.median > healthy.next.median + d.latencyMs) {
-    out.push('- Cross-domain, drop after commit: the lookup that recovers the first order succeeds on us, which closes us\'s circuit again, so the next order is sent to us and pays the drop and the lookup too.');
+    out.push("- Cross-domain, drop after commit: us's circuit did not stay open after the first order's drop, so the next order was sent to us again and paid the drop and the lookup too.");
   }
   return out;
 }

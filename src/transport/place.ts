@@ -5,7 +5,6 @@ import type { OutboxRecord } from '../storage';
 import { sleep } from '../time';
 import type { ErrorInfo, Json, ServerResult } from '../types';
 import { backoff } from './backoff';
-import { notBefore } from './breaker';
 import { classify, classifyLookup, replyError } from './classify';
 import type { Circuits } from './circuits';
 import { decide, judge, type Situation } from './decide';
@@ -316,9 +315,10 @@ export class Placer {
       this.circuits.failure(endpoint, reply);
       this.budget.onFailure();
     } else {
-      // A lookup's answer does not close a circuit before the server's Retry-After (no order may go there before it,
-      // in any tab), nor gives a latency sample: only an order's answer times what an order takes.
-      if (order || notBefore(this.circuits.circuit(endpoint)) <= Date.now()) this.circuits.success(endpoint, order && verdict != 'busy' ? reply.ms : undefined);
+      // Only an order's answer (or a probe) closes a circuit and times what an order takes: a lookup's answer
+      // proves the lookup route alone. An endpoint whose orders fail while its lookups answer (its payment
+      // provider down behind it) stays open, and the next orders lose no time there.
+      if (order) this.circuits.success(endpoint, verdict != 'busy' ? reply.ms : undefined);
       if (verdict != 'busy') this.budget.onSuccess();
     }
   }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
-import { closeBackends, startBackend, type TestBackend } from '../backend';
+import { closeBackends, startBackend, type Fault, type TestBackend } from '../backend';
 import { holdStore, rawAll } from '../hardening/raw-idb';
 import { cleanup, open, openTab, rejection, sleep, uniqueNamespace, until } from '../helpers';
 import { abortedSlowOrder } from './abort-scenario';
@@ -284,6 +284,26 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect(await be.charges(r.id)).to.equal(1);
     expect((await be.ledger()).duplicates).to.equal(0);
   });
+
+  for (const [what, fault, answer] of [
+    ['answer 500', { kind: 'status', status: 500, routes: ['checkout'] }, 500],
+    ['go unanswered', { kind: 'silent', routes: ['checkout'] }, 'silent'],
+  ] as Array<[string, Fault, number | string]>) {
+    it(`an endpoint whose orders ${what} while its lookups answer 404 stays open: the next orders go straight to the healthy domain`, async () => {
+      const be = await startBackend();
+      // Its payment provider is down behind it: the lookup route still answers from the key store.
+      await be.fault('us', fault);
+      const sc = await sdk(be, ['us', 'backup'], { tuning: { openMs: 10_000 } });
+      for (const ref of ['o-1', 'o-2', 'o-3']) {
+        const r = await sc.placeOrder(order(ref));
+        expect([r.status, r.result!.endpoint]).to.deep.equal(['confirmed', be.url('backup')]);
+      }
+      const seen = (await be.requests()).filter((q) => q.route != 'preflight' && q.endpoint == 'us').map((q) => `${q.route} ${q.status}`);
+      // The first order's POST and its lookup; the lookup's 404 let it go to backup, and did not close us's circuit.
+      expect(seen).to.deep.equal([`checkout ${answer}`, 'lookup 404']);
+      expect(sc.health().endpoints.find((e) => e.url == be.url('us'))!.state).to.equal('open');
+    });
+  }
 
   it('commit, then the connection drops: the same domain answers the stored result; one charge', async () => {
     const be = await startBackend();
