@@ -88,9 +88,11 @@ export class Outbox extends OutboxReplay {
   }
 
   /**
-   * Replays a waiting entry now, ignoring its backoff; open circuits are
-   * asked again first (the entry itself is their probe), since the shopper
-   * asks whether the store is back. Resolves with the entry as it then is.
+   * Replays a waiting entry now, ignoring its backoff (never a 409's
+   * `Retry-After`: the server is still processing that key); open circuits
+   * are asked again first (the entry itself is their probe), since the
+   * shopper asks whether the store is back. Resolves with the entry as it
+   * then is.
    */
   async retry(id: string): Promise<OutboxEntry> {
     // A page that keeps no orders records no outcome (nor a domain's write-ahead): it replays none.

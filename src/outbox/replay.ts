@@ -81,8 +81,11 @@ type PassStep = 'forget' | 'keep' | 'replay' | 'wait';
  */
 function passStep(r: OutboxRecord, now: number, forceAll: boolean): PassStep {
   if (isFinal(r.status)) return r.updatedAt + KEEP_FINISHED_MS < now ? 'forget' : 'keep';
-  return r.status == 'sending' || forceAll || r.due <= now ? 'replay' : 'wait';
+  return r.status == 'sending' || !held(r, now, forceAll) ? 'replay' : 'wait';
 }
+
+/** Whether a waiting record must wait still: for its backoff, or (even when forced) for a 409's `Retry-After`. */
+const held = (r: OutboxRecord, now: number, force: boolean): boolean => (force ? r.holdUntil! : r.due) > now;
 
 /** Runs `task` on every item, at most `limit` at a time, in order of the list. */
 async function eachConcurrently<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
@@ -224,7 +227,7 @@ export class OutboxReplay {
   protected async replayOne(id: string, options: ReplayOptions, lost: AbortSignal): Promise<void> {
     const record = await this.records.get(id);
     const now = Date.now();
-    if (!record || isFinal(record.status) || (record.status == 'pending' && !options.ignoreBackoff && record.due > now)) return;
+    if (!record || isFinal(record.status) || (record.status == 'pending' && held(record, now, options.ignoreBackoff))) return;
     if (now >= this.expiresAt(record)) {
       return this.store(record, { status: 'expired', attempts: 0, error: { code: 'expired', message: 'kept past the outbox retention', at: now } });
     }
@@ -272,8 +275,10 @@ export class OutboxReplay {
     record.updatedAt = now;
     record.result = outcome.result;
     record.lastError = outcome.error;
-    // Not before a 409's Retry-After (the key still running there), capped as a circuit caps it.
-    record.due = now + Math.max(REPLAY_BASE_MS + backoff(record.runs, REPLAY_BASE_MS, REPLAY_CAP_MS), Math.min(outcome.waitMs ?? 0, this.config.tuning.maxOpenMs));
+    // Not before a 409's Retry-After (the key still running there), capped as a circuit caps it: a
+    // forced replay (a page load, the tab shown again, `retry`) skips the backoff, never that.
+    record.holdUntil = now + Math.min(outcome.waitMs ?? 0, this.config.tuning.maxOpenMs);
+    record.due = Math.max(now + REPLAY_BASE_MS + backoff(record.runs, REPLAY_BASE_MS, REPLAY_CAP_MS), record.holdUntil);
     // Relaxed: should a power cut lose this write, the order is still in flight or pending on
     // disk, and its replay finds the outcome again by lookup.
     if (this.config.retentionMs) await this.writes.put(record, 'relaxed');

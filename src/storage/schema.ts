@@ -35,8 +35,13 @@ export interface OutboxRecord {
    * may send it from there, so this copy is only looked up, never sent.
    */
   copied?: boolean;
-  /** Not replayed before this time (backoff). */
+  /** Not replayed before this time (backoff), unless a replay is forced. */
   due: number;
+  /**
+   * Not sent before this time, not even by a forced replay: a 409's
+   * `Retry-After` (the key still running there). Absent when there is none.
+   */
+  holdUntil?: number;
   tokenExpiresAt?: number;
   /** When the page that placed it stops keeping it (its `createdAt` plus that page's retention). Absent in older records: the reader's retention then applies. */
   expiresAt?: number;

@@ -3,7 +3,7 @@ import type { OrderEvent, SteadyCart, SteadyCartOptions } from '../../../src/ind
 import { LEASE_MS } from '../../../src/outbox/lease';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
-import { cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
+import { cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -392,6 +392,31 @@ describe('outbox', () => {
     // Due within 1 s plus its backoff (at most 2 s after one run): the page's replay timer sends it.
     await until(async () => (await sc.outbox.list()).find((e) => e.id == r.id)!.status == 'confirmed', 'confirmed by the timer', 10_000);
     expect(await be.charges(r.id)).to.equal(1);
+  });
+
+  it("a 409's Retry-After holds the order even from forced replays (retry, the tab shown again): sent once it has passed, one charge", async () => {
+    const be = await startBackend();
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), serviceWorker: false, tuning: { ...QUICK_TUNING, maxOpenMs: 30_000 } }));
+    // The server is still processing the key, and asks to be asked again in 4 s.
+    await be.fault('us', { kind: 'status', status: 409, retryAfter: '4', routes: ['checkout'] });
+    const r = await sc.placeOrder(order('held'));
+    expect(r.status).to.equal('pending');
+    const posts = async () => (await be.requests()).filter((q) => q.key == r.id && q.route == 'checkout').length;
+    expect(await posts()).to.equal(1);
+    await be.fault('us', 'healthy');
+    // The shopper presses "Try again", then switches tabs and back: forced replays, each within the server's wait.
+    expect((await sc.outbox.retry(r.id)).status).to.equal('pending');
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+    try {
+      document.dispatchEvent(new Event('visibilitychange'));
+      await sleep(1000);
+    } finally {
+      delete (document as { visibilityState?: unknown }).visibilityState;
+    }
+    expect(await posts(), 'POSTs within the 409\'s Retry-After').to.equal(1);
+    // Then the page's own timer sends it, once the wait is over.
+    await until(async () => (await sc.outbox.list()).find((e) => e.id == r.id)!.status == 'confirmed', 'confirmed once the wait is over', 15_000);
+    expect([await posts(), await be.charges(r.id)]).to.deep.equal([2, 1]);
   });
 
   it('an order whose token is already dead is never sent: pending, then needs-payment without a request', async () => {
