@@ -33,25 +33,28 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
     return errorJson(400, missing ? 'idempotency_key_missing' : 'idempotency_key_malformed', headers);
   }
 
-  let raw: Uint8Array;
+  let raw: Uint8Array | undefined;
+  let order: unknown;
+  let refusal: Response | undefined;
   try {
     raw = await readBody(request, s.bodyLimit);
   } catch (err) {
-    if (err instanceof BodyTooLarge) return errorJson(413, 'body_too_large', headers, { limit: s.bodyLimit });
-    throw err;
+    if (!(err instanceof BodyTooLarge)) throw err;
+    refusal = errorJson(413, 'body_too_large', headers, { limit: s.bodyLimit });
   }
-  let order: unknown;
-  try {
-    order = JSON.parse(decoder.decode(raw));
-  } catch {
-    return errorJson(400, 'body_not_json', headers);
+  if (raw) {
+    try {
+      order = JSON.parse(decoder.decode(raw));
+      toJsonBody(order, s.allowCardLikeAt);
+    } catch (err) {
+      refusal = isSteadyCartError(err) && err.code == 'CARD_DATA' ? errorJson(400, 'card_data', headers, { path: err.path }) : errorJson(400, 'body_not_json', headers);
+    }
   }
-  try {
-    toJsonBody(order, s.allowCardLikeAt);
-  } catch (err) {
-    if (isSteadyCartError(err) && err.code == 'CARD_DATA') return errorJson(400, 'card_data', headers, { path: err.path });
-    return errorJson(400, 'body_not_json', headers);
-  }
+  // A key that has an outcome already gets it, whatever this server's own checks say of the body: a
+  // region of the domain with another body limit or card-data allowance (a rolling deploy) may have
+  // stored it, and a refusal, final to the SDK, would tell the shopper that a charged order was not placed.
+  if (refusal) return (await storedAnswer(s, key, raw, headers, t)) ?? refusal;
+  raw = raw!;
 
   const fp = fingerprint(raw);
   const reservedAt = performance.now();
@@ -141,6 +144,31 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
   if (inDoubt) return errorJson(500, 'in_doubt', headers);
   // Kept or released, the status is the handler's 5xx or 4xx (or the 500 of a throw): sent as it is.
   return rawJson(status, body, headers);
+}
+
+/**
+ * For a request this server refuses on its own checks (body limit, JSON, card
+ * data): the key's stored outcome when it has one, 422 when the key is known
+ * with another body (compared when the body was read whole: one over the
+ * limit cannot be), else `undefined` (the refusal stands, as it does when the
+ * store cannot be read).
+ */
+async function storedAnswer(s: Settings, key: string, raw: Uint8Array | undefined, headers: BaseHeaders, t: RequestTelemetry): Promise<Response | undefined> {
+  let record;
+  try {
+    record = await t.step('read', () => s.store.read(key));
+  } catch (err) {
+    s.onError(err, { key, phase: 'read' });
+    return;
+  }
+  if (record && raw && fingerprint(raw) != record.fingerprint) {
+    t.outcome('key_mismatch');
+    return errorJson(422, 'idempotency_key_reused', headers);
+  }
+  if (record?.state == 'done' && record.outcome) {
+    t.outcome('replayed');
+    return replay(record.outcome, headers);
+  }
 }
 
 /** The answer for a key whose lease this request lost: the stored outcome, or 409. */

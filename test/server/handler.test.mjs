@@ -182,6 +182,29 @@ function rules(name, open) {
       assert.equal(small.m.calls.length, 0);
     });
 
+    it('a key with an outcome gets it from a region whose own checks refuse the body (another bodyLimit or allowCardLikeAt, a rolling deploy); another body under it is 422', async () => {
+      // Two regions of one domain on one store, deployed with different settings.
+      const a = setup({ allowCardLikeAt: ['giftCard.reference'] });
+      const small = setup({ bodyLimit: 100 });
+      const strict = setup();
+      const key = randomUUID();
+      const body = JSON.stringify({ ...ORDER, giftCard: { reference: '4111111111111111' } });
+      const first = await post(a.h, { key, body });
+      assert.equal(first.status, 201);
+      const stored = await first.text();
+      for (const [region, why] of [[small, 'over its body limit'], [strict, 'card data it does not allow']]) {
+        const retry = await post(region.h, { key, body });
+        assert.equal(retry.status, 201, why);
+        assert.equal(await retry.text(), stored, why);
+        assert.equal(retry.headers.get('idempotent-replayed'), 'true', why);
+      }
+      // Read whole, another body under the key is 422, as always; a key with no outcome keeps the refusal.
+      assert.equal((await post(strict.h, { key, body: JSON.stringify({ ...ORDER, note: '4111111111111111' }) })).status, 422);
+      assert.equal((await post(strict.h, { body })).status, 400);
+      assert.equal((await post(small.h, { body })).status, 413);
+      assert.equal(a.m.calls.length + small.m.calls.length + strict.m.calls.length, 1, 'the handler ran once');
+    });
+
     it('stores a 2xx and replays it byte for byte with Idempotent-Replayed: true; the handler runs once', async () => {
       const { m, h } = setup();
       m.set(async () => ({ status: 201, body: { orderId: 'o-9', note: 'café ☕', n: 1.5 } }));
