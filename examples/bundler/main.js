@@ -21,6 +21,10 @@ $('add').addEventListener('click', () =>
 );
 
 const say = (text) => ($('status').textContent = text);
+/** What this page tells of an order: only what is true (a pending order is saved, not received; a refused one was not placed). */
+const tell = ({ status, result }) => say(status == 'confirmed' ? `Confirmed: order ${result?.body?.orderId}.` : orderStatusText[status]);
+/** The order this page shows, kept up to date as a replay settles it. */
+let shown;
 
 $('place').addEventListener('click', async () => {
   const cart = await sc.cart.get();
@@ -30,13 +34,10 @@ $('place').addEventListener('click', async () => {
     { items: cart.items.map(({ sku, qty, unitPrice }) => ({ sku, qty, unitPrice })), total: cart.subtotal, payment: { token: `tok_demo_${crypto.randomUUID()}` } },
     { paymentTokenExpiresAt: Date.now() + 15 * 60_000 },
   );
+  shown = r.id;
   if (r.status == 'confirmed' || r.status == 'pending') await sc.cart.clear();
-  say(
-    r.status == 'confirmed' ? `Confirmed: order ${r.result.body.orderId}.`
-    : r.status == 'pending' ? 'Received, not confirmed yet: it will be sent when the store is reachable.'
-    : r.status == 'rejected' ? `Refused by the store (HTTP ${r.result.status}); nothing was charged.`
-    : orderStatusText[r.status], // failed or needs-payment: only what is true (a failed order may have been charged)
-  );
+  tell(r);
 });
 
-sc.on('order:confirmed', (e) => say(`Confirmed: order ${e.result?.body?.orderId ?? e.id}.`));
+// A pending order is replayed later (the store back, the tab shown again): this page says how it ended.
+sc.on('order:*', (e) => e.id == shown && e.status != 'sending' && tell(e));

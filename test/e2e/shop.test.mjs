@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, setDemoFaults, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -151,6 +151,22 @@ describe('demo shop', () => {
       const l = await ledger(demo);
       assert.equal(l.charges, 1);
       assert.equal(l.duplicates, 0);
+    }, { viewport: { width: 900, height: 600 } });
+  });
+
+  it('the bundler example tells the truth of an order it could not place at once: pending, then how its replay ended (declined)', { timeout: 90_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await page.goto(demo.bundlerUrl);
+      await page.locator('#count').filter({ hasText: '0 in the cart' }).waitFor();
+      await page.click('#add');
+      await page.locator('#count').filter({ hasText: '1 in the cart' }).waitFor();
+      await setDemoFaults(demo, 'refuse');
+      await page.click('#place');
+      await page.locator('#status').filter({ hasText: 'It is not confirmed yet.' }).waitFor();
+      // The store comes back, declining the card: the replay's 402 reaches the page, which no longer says the order will be sent.
+      await setDemoFaults(demo, 'decline');
+      await page.locator('#status').filter({ hasText: 'The store could not accept this order, so it was not placed.' }).waitFor({ timeout: 60_000 });
+      assert.equal((await ledger(demo)).charges, 0);
     }, { viewport: { width: 900, height: 600 } });
   });
 
