@@ -331,12 +331,23 @@ import * as esbuild from 'esbuild';
  * "Outbox records: a malformed record's body is checked for card data too":
  * -16 B): page 24,499 B, worker 14,934 B, and the page's limit is back at
  * 24,500 B.
+ *
+ * The page's limit was raised from 24,500 B to 24,650 B (commit "Size: page
+ * limit 24,650 B, for five review fixes"): a page that cannot open a database
+ * a newer build upgraded reads what is stored there (+28 B; cart +23 B); a
+ * cart change that commits after close() is still told to the other tabs
+ * (+37 B; cart +35 B, worker +28 B); a change whose subtotal would pass 2^53
+ * is refused (+36 B; cart +41 B); a lookup's answer no longer closes a circuit
+ * (-14 B; worker -14 B); a 409's Retry-After holds the order from forced
+ * replays too (+28 B; worker +29 B). Page 24,614 B, cart 5,491 B (within its
+ * 5,500 B target), worker 14,977 B (within its 15,000 B target). The page's
+ * target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 24_500, target: 16_000 },
+  page: { limit: 24_650, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 
