@@ -2,14 +2,26 @@
 /**
  * The demo shop's happy paths, end to end in Chromium: a normal order, two
  * tabs whose carts stay in step, the cart drawer's keyboard focus, two tabs
- * that cannot order one cart twice, the lab's fault panel and section names,
- * and the phone-sized layout.
+ * that cannot order one cart twice, the bundler example (an order confirmed;
+ * one pending, then declined on replay), the lab's fault panel and section
+ * names, and the phone-sized layout.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, setDemoFaults, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
+
+/**
+ * Opens the bundler example and puts one mug in its cart.
+ * @param {import('playwright-core').Page} page @param {{ bundlerUrl: string }} demo
+ */
+async function bundlerCartOfOne(page, demo) {
+  await page.goto(demo.bundlerUrl);
+  await page.locator('#count').filter({ hasText: '0 in the cart' }).waitFor();
+  await page.click('#add');
+  await page.locator('#count').filter({ hasText: '1 in the cart' }).waitFor();
+}
 
 describe('demo shop', () => {
   it('a normal order is confirmed by the us region with its order id, the cart empties, one charge', { timeout: 60_000 }, async () => {
@@ -142,10 +154,7 @@ describe('demo shop', () => {
 
   it('the bundler example (import from \'steadycart\', bundled by esbuild) places an order too', { timeout: 60_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
-      await page.goto(demo.bundlerUrl);
-      await page.locator('#count').filter({ hasText: '0 in the cart' }).waitFor();
-      await page.click('#add');
-      await page.locator('#count').filter({ hasText: '1 in the cart' }).waitFor();
+      await bundlerCartOfOne(page, demo);
       await page.click('#place');
       await page.locator('#status').filter({ hasText: /^Confirmed: order ord_\d+\.$/ }).waitFor();
       const l = await ledger(demo);
@@ -156,10 +165,7 @@ describe('demo shop', () => {
 
   it('the bundler example tells the truth of an order it could not place at once: pending, then how its replay ended (declined)', { timeout: 90_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
-      await page.goto(demo.bundlerUrl);
-      await page.locator('#count').filter({ hasText: '0 in the cart' }).waitFor();
-      await page.click('#add');
-      await page.locator('#count').filter({ hasText: '1 in the cart' }).waitFor();
+      await bundlerCartOfOne(page, demo);
       await setDemoFaults(demo, 'refuse');
       await page.click('#place');
       await page.locator('#status').filter({ hasText: 'It is not confirmed yet.' }).waitFor();
