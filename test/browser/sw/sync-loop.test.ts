@@ -1,0 +1,69 @@
+/**
+ * The service worker's sync loop (src/sw/install.ts) run in this page on a
+ * stand-in worker scope, with the real outbox, IndexedDB, fetch and backend:
+ * a real worker's outbox read cannot be held open at the moment a circuit
+ * closes, and that moment is what this test is about.
+ */
+import { expect } from 'chai';
+import { OutboxReplay } from '../../../src/outbox/replay';
+import { closeBackends, down, startBackend, up } from '../backend';
+import { cleanup, open, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
+
+/** src/sw/install.ts, loaded by URL: the tests are type-checked with DOM types, the worker's code with WebWorker types (tsconfig.sw.json). */
+const INSTALL = '../../../src/sw/install.ts';
+type InstallWorker = (scope: EventTarget, installShell: () => void) => void;
+
+const order = (ref: string) => ({ orderRef: ref, total: 990, payment: { token: 'pm_2' } });
+
+describe('service worker: the sync loop', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('a circuit that closes while the loop reads the outbox leaves nothing for the next sync: what waits goes in this one', async function () {
+    this.timeout(60_000);
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false }));
+    await down(be, '503', ['us']);
+    const ids = (await Promise.all(Array.from({ length: 40 }, (_, i) => sc.placeOrder(order(`loop-${i}`))))).map((r) => r.id);
+    sc.close();
+
+    const scope = Object.assign(new EventTarget(), {
+      location: new URL(`${location.origin}/sw.js?namespace=${namespace}`),
+      skipWaiting: async () => {},
+      clients: { claim: async () => {} },
+    });
+    const { installWorker } = (await import(INSTALL)) as { installWorker: InstallWorker };
+    installWorker(scope, () => {});
+    // The loop's read of the outbox is slow (a big outbox, a busy disk): the backend comes back, and the
+    // circuit timer's replay (its first order the probe) closes the circuit while that read is under way.
+    const read = OutboxReplay.prototype.waiting;
+    let armed = false;
+    let raced = 0;
+    OutboxReplay.prototype.waiting = async function (this: OutboxReplay) {
+      if (armed && !raced && /sw\/install/.test(new Error().stack ?? '')) {
+        raced++;
+        await up(be, ['us']);
+        await until(async () => (await be.ledger()).charges >= 1, 'the probe order charged', 10_000);
+        await sleep(30);
+      }
+      return read.call(this);
+    };
+    try {
+      let done!: Promise<unknown>;
+      scope.dispatchEvent(Object.assign(new Event('sync'), { tag: `${namespace}:replay`, lastChance: false, waitUntil: (p: Promise<unknown>) => (done = p) }));
+      // The sync's first replay met the 503s: the loop now waits on the circuit.
+      await sleep(1500);
+      armed = true;
+      const outcome = await done.then(() => 'resolved', (e: Error) => `rejected: ${e.message}`);
+      expect(raced, 'the loop read the outbox as the circuit closed').to.equal(1);
+      expect(outcome).to.equal('resolved');
+      await until(async () => (await Promise.all(ids.map((id) => be.charges(id)))).every((n) => n == 1), 'every order charged once', 5000);
+      expect((await be.ledger()).duplicates).to.equal(0);
+    } finally {
+      OutboxReplay.prototype.waiting = read;
+    }
+  });
+});
