@@ -28,9 +28,12 @@ function tagEvents(events: Events, drilling: () => boolean): void {
  * `slow` drill adds is not sampled (it would set attempt timeouts and hedge
  * delays in every tab, after the drill and after a reload).
  */
-function unsampled(circuits: Core['circuits'], drilling: () => boolean): void {
+function unsampled(circuits: Core['circuits'], drilling: () => boolean): () => void {
   const success = circuits.success.bind(circuits);
-  circuits.success = (endpoint, latencyMs) => success(endpoint, drilling() ? undefined : latencyMs);
+  // Nor an answer that a drill held back past its end (its request began before the drill ended).
+  let endedAt = -Infinity;
+  circuits.success = (endpoint, latencyMs) => success(endpoint, drilling() || performance.now() - (latencyMs ?? 0) < endedAt ? undefined : latencyMs);
+  return () => void (endedAt = performance.now());
 }
 
 /**
@@ -52,13 +55,14 @@ export function withDrill(sc: SteadyCart, core: Core): SteadyCart & { drill: Dri
   let closed = false;
   config.fetch = drillFetch(() => running, config.fetch ?? ((request) => fetch(request)));
   tagEvents(events, () => !!running);
-  unsampled(circuits, () => !!running);
+  const drillEnded = unsampled(circuits, () => !!running);
 
   const end = (reason: NonNullable<DrillEvent['reason']>) => {
     const drill = running;
     if (!drill) return;
     clearTimeout(timer);
     running = undefined;
+    drillEnded();
     events.emit('drill', { state: 'ended', drill: { ...drill }, reason });
     // A `503` drill's Retry-After is no server's: the drilled endpoints are due a probe now, in every context.
     const now = Date.now();

@@ -153,6 +153,19 @@ describe('drill mode: each fault against the reference backend', () => {
     });
   }
 
+  it('a slow drill that ends while it holds answers back teaches no latency either: its requests began while it ran', async () => {
+    const be = await startBackend();
+    const sc = await drillable(be, ['us', 'eu'], { tuning: { ...QUICK_TUNING, attemptTimeoutMs: 4000, hedge: false }, budgetMs: 10_000 });
+    expect((await sc.placeOrder(order('before'))).status).to.equal('confirmed');
+    // The drill ends by its timer (300 ms) while the answers are still held back (1,500 ms).
+    sc.drill!.start({ endpoint: be.url('us'), fault: 'slow', slowMs: 1500, forMs: 300 });
+    const results = await Promise.all([0, 1, 2].map((i) => sc.placeOrder(order(`slow-${i}`))));
+    expect(results.map((r) => r.status)).to.deep.equal(['confirmed', 'confirmed', 'confirmed']);
+    expect(sc.health().drill).to.equal(undefined);
+    const us = sc.health().endpoints[0]!;
+    expect([us.latencyMs, us.p95Ms ?? 0].every((ms) => ms! < 1000), `us learned ${us.latencyMs} ms (p95 ${us.p95Ms})`).to.equal(true);
+  });
+
   for (const fault of ['refuse', 'silent', 'slow', '503'] as const) {
     it(`${fault} on every endpoint: the order waits unconfirmed; after stop() it is placed, charged once`, async () => {
       const be = await startBackend();
