@@ -84,6 +84,8 @@ export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () 
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('steadycart');
   let active = true;
   let drilling = !!sc.health().drill;
+  // First: a closed instance throws CLOSED here, before anything is wrapped or observed.
+  const offDrill = sc.on('drill', ({ state }) => (drilling = state == 'started'));
   const orders = new OrderSpans(tracer);
   const snapshot = () => (active ? sc.outbox.snapshot() : undefined);
   snapshot(); // starts reading the outbox, for the gauge
@@ -140,7 +142,7 @@ export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () 
   sc.placeOrder = tracedPlaceOrder;
 
   const offs = [
-    sc.on('drill', ({ state }) => (drilling = state == 'started')),
+    offDrill,
     sc.on('failover', ({ id, from, to }) => {
       orders.failover(id, from, to);
       measure.failovers.add(1, { [ATTR.from]: from, [ATTR.to]: to, ...drillAttribute(drilling) });

@@ -359,6 +359,18 @@ describe('steadycart/otel: what it never records, drills, and removal', () => {
     again();
   });
 
+  it('instrument() of a closed instance throws CLOSED and leaves nothing wrapped or observed (no outbox gauge for it)', async () => {
+    const t = telemetry();
+    const sc = await open({ namespace: uniqueNamespace(), endpoints: [{ url: 'https://pay.invalid' }] });
+    await until(() => sc.outbox.snapshot().loaded, 'the outbox read');
+    const placeOrder = sc.placeOrder;
+    sc.close();
+    const error = await rejection(() => instrument(sc, { tracerProvider: t.tracerProvider, meterProvider: t.meterProvider }));
+    expect(error.code).to.equal('CLOSED');
+    expect(sc.placeOrder, 'placeOrder as it was').to.equal(placeOrder);
+    expect(points(await t.metrics(), 'steadycart.outbox.size')).to.deep.equal([]);
+  });
+
   it('instrument() with a provider that is not one throws INVALID_OPTIONS naming it, and wraps nothing', async () => {
     const sc = await open({ namespace: uniqueNamespace() });
     const placeOrder = sc.placeOrder;
