@@ -342,6 +342,10 @@ import * as esbuild from 'esbuild';
  * replays too (+28 B; worker +29 B). Page 24,614 B, cart 5,491 B (within its
  * 5,500 B target), worker 14,977 B (within its 15,000 B target). The page's
  * target stands and is reported as missed.
+ *
+ * The worker's sync loop asks the circuits again after it read the outbox
+ * (commit "Worker: a circuit that closes while the sync loop reads the outbox
+ * no longer ends the sync"): worker 14,987 B (+10 B), page unchanged.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
