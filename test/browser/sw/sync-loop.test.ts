@@ -39,6 +39,7 @@ describe('service worker: the sync loop', () => {
     installWorker(scope, () => {});
     // The loop's read of the outbox is slow (a big outbox, a busy disk): the backend comes back, and the
     // circuit timer's replay (its first order the probe) closes the circuit while that read is under way.
+    // Only the loop's own read (called from install.ts) is held; every other read goes through.
     const read = OutboxReplay.prototype.waiting;
     let armed = false;
     let raced = 0;
