@@ -39,7 +39,9 @@ export interface OutboxRecord {
   due: number;
   /**
    * Not sent before this time, not even by a forced replay: a 409's
-   * `Retry-After` (the key still running there). Absent when there is none.
+   * `Retry-After` (the key still running there). Written with every outcome
+   * (the time it was stored, when the server asked for no wait); absent in
+   * records written before it was kept.
    */
   holdUntil?: number;
   tokenExpiresAt?: number;
