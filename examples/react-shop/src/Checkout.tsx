@@ -32,7 +32,8 @@ function newestSending(entries: readonly OutboxEntry[]): OutboxEntry | undefined
  * closed tab) while it was being placed, or another tab paying for the shared cart. It is the
  * newest order still `sending` or `pending`, saved in the last few minutes, with the cart's
  * lines. Paying again would charge twice: the page follows that order instead, and empties
- * the cart once it is kept (`pending` or `confirmed`), as after its own payment.
+ * the cart once it is kept (`pending` or `confirmed`), as after its own payment, and Pay stays
+ * disabled until then.
  * An older waiting order, or one for other lines, never blocks the shop: it stays in "Your
  * orders", where steadycart places it when the store is back. Only while an order is
  * actually `sending` (seconds: one attempt's budget) is Pay disabled, whichever it is.
@@ -109,7 +110,8 @@ export function Checkout() {
     if (!sc) return;
     // Another tab may have ordered this cart, or be placing an order, since this page last drew them: read them again.
     const [now, list] = await Promise.all([sc.cart.get(), sc.outbox.list()]);
-    const elsewhere = newestSending(list);
+    // An order of this cart, saved by another tab or before a reload, is this cart's: paying again would charge twice.
+    const elsewhere = ownOrder(list, now) ?? newestSending(list);
     if (elsewhere) {
       if (ordersLines(elsewhere, now.items)) clearWhenKept.current = elsewhere.id;
       follow(elsewhere.id);
@@ -132,7 +134,7 @@ export function Checkout() {
 
   return (
     <section aria-label="Checkout">
-      <button disabled={paying || placing || !!inFlight || !loaded || cart.count == 0} aria-describedby="order-status" onClick={() => pay().catch(() => {})}>
+      <button disabled={paying || placing || !!inFlight || !!adopt || !loaded || cart.count == 0} aria-describedby="order-status" onClick={() => pay().catch(() => {})}>
         Pay {cart.count ? `for ${cart.count} item${cart.count > 1 ? 's' : ''}` : ''}
       </button>
       {/* Always there, so that a screen reader announces each message as it appears. */}
