@@ -17,7 +17,9 @@ export interface Lease {
  * sent: so the lease certainly holds until `leaseMs` after the last
  * acknowledged write was sent. A sixth of the lease before that moment with no
  * newer acknowledgement (a partition, a hung heartbeat), `signal` aborts too,
- * before another process may take the key over.
+ * before another process may take the key over; the heartbeats go on all the
+ * same, so that a beat that was only late still renews the lease while the
+ * handler (which may not heed the signal, a payment call being under way) runs.
  */
 export function holdLease(
   store: IdempotencyStore,
@@ -36,13 +38,13 @@ export function holdLease(
     clearInterval(beat);
     clearTimeout(expiry);
   };
-  const lose = (why: string) => {
+  const lose = () => {
     stop();
-    controller.abort(new Error(`lease on ${key} ${why}`));
+    controller.abort(new Error(`lease on ${key} lost to another owner`));
   };
   const heldFrom = (sentAt: number) => {
     clearTimeout(expiry);
-    expiry = setTimeout(lose, sentAt + (leaseMs * 5) / 6 - performance.now(), 'may have lapsed: no heartbeat reached the store in time');
+    expiry = setTimeout(() => controller.abort(new Error(`lease on ${key} may have lapsed: no heartbeat reached the store in time`)), sentAt + (leaseMs * 5) / 6 - performance.now());
   };
   const beat = setInterval(() => {
     if (busy) return;
@@ -51,7 +53,7 @@ export function holdLease(
     store
       .heartbeat(key, owner, leaseMs)
       // A beat answered after the run ended (or the lease was lost) changes nothing: no timer is armed again.
-      .then((held) => stopped || (held ? heldFrom(sentAt) : lose('lost to another owner')), onError)
+      .then((held) => stopped || (held ? heldFrom(sentAt) : lose()), onError)
       .finally(() => (busy = false));
   }, Math.max(5, Math.floor(leaseMs / 3)));
   heldFrom(reservedAt);

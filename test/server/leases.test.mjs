@@ -167,6 +167,34 @@ function leaseCases(name, open) {
       assert.deepEqual(await (await lookup(a, key)).json(), { status: 201, body: { by: 'A' } });
     });
 
+    it('a heartbeat that was only late: the signal aborts (the lease may have lapsed), yet the heartbeats go on and nobody takes the key over while the handler runs', async (t) => {
+      // The first heartbeat lands 1.8 s late, after five sixths of the 3 s lease (so the signal aborts), still inside it.
+      let beats = 0;
+      const late = { ...store, heartbeat: async (/** @type {[string, string, number]} */ ...args) => (++beats == 1 && (await sleep(1800)), store.heartbeat(...args)) };
+      const g = gate();
+      t.after(() => g.open());
+      /** @type {AbortSignal | undefined} */
+      let signal;
+      const a = createCheckoutHandler({
+        store: /** @type {IdempotencyStore} */ (late),
+        leaseMs: 3000,
+        handle: async (_o, ctx) => ((signal = ctx.signal), g.enter(), await g.opened, { status: 201, body: { by: 'A' } }),
+      });
+      const b = createCheckoutHandler({ store, leaseMs: 3000, handle: async () => ({ status: 201, body: { by: 'B' } }) });
+      const key = randomUUID();
+      const fromA = post(a, key);
+      await g.entered;
+      assert.ok(signal && (await aborted(signal, 10_000)), 'aborted: the lease may have lapsed');
+      // A payment call that cannot be called back runs on, past where the late beat's lease would have ended: every retry elsewhere is 409.
+      for (let i = 0; i < 8; i++) {
+        await sleep(1000);
+        assert.equal((await post(b, key)).status, 409, `retry ${i + 1} at B, ${beats} heartbeats so far`);
+      }
+      g.open();
+      assert.equal((await fromA).status, 201);
+      assert.deepEqual(await (await lookup(b, key)).json(), { status: 201, body: { by: 'A' } });
+    });
+
     it('a run that lost its lease and then answers 503 replays the new owner\'s stored outcome, never "not processed"', async (t) => {
       let cut = true;
       const aStore = { ...store, heartbeat: (/** @type {[string, string, number]} */ ...args) => (cut ? Promise.reject(new Error('connection lost')) : store.heartbeat(...args)) };
