@@ -1,6 +1,7 @@
 import { checkKey } from './http/key';
 import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
 import type { Settings } from './options';
+import type { KeyRecord } from './store/types';
 import type { RequestTelemetry } from './telemetry/types';
 
 /**
@@ -29,7 +30,15 @@ export async function lookUp(s: Settings, encodedKey: string, headers: BaseHeade
     // Built by hand so that the stored body text is sent unchanged.
     return rawJson(200, `{"status":${record.outcome.status},"body":${record.outcome.body}}`, headers);
   }
-  // The store's own clock where it tells it: this process's clock may be skewed from the database's.
+  return inProgress(s, record, headers);
+}
+
+/**
+ * 409 for a key that runs, or ran and was kept (it may run again): ask again
+ * once its lease ends, by the store's own clock where it tells it (this
+ * process's clock may be skewed from the database's).
+ */
+export function inProgress(s: Settings, record: KeyRecord, headers: BaseHeaders): Response {
   const left = record.leaseLeftMs ?? record.leaseUntil - Date.now();
   return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(left > 0 ? left : s.leaseMs) });
 }

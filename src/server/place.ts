@@ -5,6 +5,7 @@ import { fingerprint } from './http/fingerprint';
 import { parseKeyHeader } from './http/key';
 import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
 import { holdLease } from './lease';
+import { inProgress } from './lookup';
 import type { Settings } from './options';
 import { CONTRACT_STATUSES, disposition, isHandlerStatus } from './outcome';
 import type { StoredOutcome } from './store/types';
@@ -150,8 +151,9 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
  * For a request this server refuses on its own checks (body limit, JSON, card
  * data): the key's stored outcome when it has one, 422 when the key is known
  * with another body (compared when the body was read whole: one over the
- * limit cannot be), else `undefined` (the refusal stands, as it does when the
- * store cannot be read).
+ * limit cannot be), 409 while it runs or was kept in another region (which
+ * may still store an outcome), 500 when the store cannot be read (in doubt:
+ * it may run elsewhere in the domain), else `undefined`: the refusal stands.
  */
 async function storedAnswer(s: Settings, key: string, raw: Uint8Array | undefined, headers: BaseHeaders, t: RequestTelemetry): Promise<Response | undefined> {
   let record;
@@ -159,17 +161,22 @@ async function storedAnswer(s: Settings, key: string, raw: Uint8Array | undefine
     record = await t.step('read', () => s.store.read(key));
   } catch (err) {
     s.onError(err, { key, phase: 'read' });
-    return;
+    t.storeError('read');
+    return errorJson(500, 'store_unavailable', headers);
   }
-  if (record && raw && fingerprint(raw) != record.fingerprint) {
+  if (!record) return;
+  if (raw && fingerprint(raw) != record.fingerprint) {
     t.outcome('key_mismatch');
     return errorJson(422, 'idempotency_key_reused', headers);
   }
-  if (record?.state == 'done' && record.outcome) {
+  if (record.state == 'done' && record.outcome) {
     t.outcome('replayed');
     return replay(record.outcome, headers);
   }
+  t.outcome('in_progress');
+  return inProgress(s, record, headers);
 }
+
 
 /** The answer for a key whose lease this request lost: the stored outcome, or 409. */
 async function current(s: Settings, key: string, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {

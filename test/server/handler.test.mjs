@@ -205,6 +205,32 @@ function rules(name, open) {
       assert.equal(a.m.calls.length + small.m.calls.length + strict.m.calls.length, 1, 'the handler ran once');
     });
 
+    it('a key that runs in another region gets 409 from a region whose own checks refuse the body, never a final 400 or 413; a store it cannot read gets 500, never the refusal', async (t) => {
+      const g = gate();
+      t.after(() => g.open());
+      const a = setup({ allowCardLikeAt: ['giftCard.reference'] });
+      a.m.set(async () => (g.enter(), await g.opened, { status: 201, body: { orderId: 'o-a' } }));
+      const small = setup({ bodyLimit: 100 });
+      const strict = setup();
+      const key = randomUUID();
+      const body = JSON.stringify({ ...ORDER, giftCard: { reference: '4111111111111111' } });
+      const first = post(a.h, { key, body });
+      await g.entered;
+      for (const [region, why] of [[small, 'over its body limit'], [strict, 'card data it does not allow']]) {
+        const retry = await post(region.h, { key, body });
+        assert.equal(retry.status, 409, why);
+        assert.ok(Number(retry.headers.get('retry-after')) >= 1, why);
+      }
+      g.open();
+      assert.equal((await first).status, 201);
+      // Unreadable: in doubt, as a 5xx is to the SDK; a refusal would be final.
+      const unreadable = createCheckoutHandler({ store: { ...store, read: async () => Promise.reject(new Error('store down')) }, handle: strict.m.handle, onError: () => {} });
+      const down = await post(unreadable, { key: randomUUID(), body });
+      assert.equal(down.status, 500);
+      assert.equal((await down.json()).error, 'store_unavailable');
+      assert.equal(a.m.calls.length + small.m.calls.length + strict.m.calls.length, 1, 'the handler ran once');
+    });
+
     it('stores a 2xx and replays it byte for byte with Idempotent-Replayed: true; the handler runs once', async () => {
       const { m, h } = setup();
       m.set(async () => ({ status: 201, body: { orderId: 'o-9', note: 'café ☕', n: 1.5 } }));
