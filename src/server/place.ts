@@ -85,6 +85,18 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
   }
 
   const { owner, attempt } = reservation;
+  // The client went away before its key was reserved here (its attempt timed out: a store or a pool that
+  // was slow to answer). Its SDK may since have looked the key up in another process of this domain, been
+  // told 404, and placed the order in another domain: running it now would charge twice. Nothing runs, and
+  // the key is free again. (A key taken over was known before: no lookup could have answered 404.)
+  if (attempt == 1 && request.signal.aborted) {
+    await t.step('release', () => s.store.release(key, owner, { forget: true })).catch((err: unknown) => {
+      s.onError(err, { key, phase: 'release' });
+      t.storeError('release');
+    });
+    t.outcome('released');
+    return errorJson(503, 'client_gone', { ...headers, 'retry-after': '1' });
+  }
   if (attempt > 1) t.takeover(attempt);
   const lease = holdLease(s.store, key, owner, s.leaseMs, reservedAt, (err) => {
     s.onError(err, { key, phase: 'heartbeat' });

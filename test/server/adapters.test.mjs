@@ -18,6 +18,9 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { createCheckoutHandler, fastifyCheckout, isSteadyCartServerError, memoryStore, toNodeListener } from '../../dist/server.mjs';
+import { gate } from './fixtures.mjs';
+
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 const ORIGIN = 'https://shop.example';
 /** Odd spacing and key order: a body parsed and serialized again would differ from these bytes. */
@@ -288,4 +291,55 @@ describe('adapter: Express with a body parser mounted first', () => {
     assert.equal((await post(s.url, key)).status, 201);
     assert.equal((await c.store.read(key))?.fingerprint, createHash('sha256').update(RAW).digest('hex'));
   });
+});
+
+describe('adapters: a client gone before its key was reserved', () => {
+  for (const [name, start] of Object.entries(frameworks)) {
+    it(`${name}: nothing runs and the key stays free (its lookup 404 stays true), and the next request with the key runs once`, async () => {
+      // The first reservation waits (a store or a pool slow to answer) until the test lets it go.
+      const g = gate();
+      const store = memoryStore();
+      let first = true;
+      const slow = { ...store, reserve: async (/** @type {Parameters<typeof store.reserve>} */ ...args) => (first && ((first = false), g.enter(), await g.opened), store.reserve(...args)) };
+      /** @type {unknown[]} */
+      const orders = [];
+      const checkoutHandler = createCheckoutHandler({ store: slow, prefix: '/api', handle: async (order) => (orders.push(order), { status: 201, body: { orderId: 'o-1' } }) });
+      /** @type {{ request: Request, answer: Promise<Response> }[]} */
+      const seen = [];
+      // The same handler, noting each request and its answer: the test knows when the server saw the client go, and what it answered.
+      const handler = Object.assign((/** @type {Request} */ request) => {
+        const answer = checkoutHandler(request);
+        seen.push({ request, answer });
+        return answer;
+      }, checkoutHandler);
+      const server = await start(handler);
+      try {
+        const key = randomUUID();
+        const client = new AbortController();
+        const sent = fetch(`${server.url}/api/checkout`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: RAW, signal: client.signal }).then(
+          (r) => r.status,
+          (err) => err.name,
+        );
+        await g.entered;
+        // The SDK's attempt timed out: it gives up, looks the key up (404 here), and may take the order to another domain.
+        client.abort();
+        assert.equal(await sent, 'AbortError');
+        assert.equal((await fetch(`${server.url}/api/checkout/${key}`)).status, 404);
+        for (const until = Date.now() + 10_000; !seen[0]?.request.signal.aborted && Date.now() < until; ) await sleep(20);
+        assert.equal(seen[0]?.request.signal.aborted, true, 'the server saw the client go');
+        g.open();
+        const answer = await seen[0].answer;
+        assert.equal(orders.length, 0, 'the order ran for a client that had gone');
+        // (Its body went to the socket, which is closed: the adapter has read it.)
+        assert.equal(answer.status, 503);
+        assert.equal((await fetch(`${server.url}/api/checkout/${key}`)).status, 404, 'still unknown: the 404 the SDK was given holds');
+        // The SDK's retry in this domain, later: the key is free, and runs once.
+        assert.equal((await post(server.url, key)).status, 201);
+        assert.equal(orders.length, 1);
+      } finally {
+        g.open();
+        await server.close();
+      }
+    });
+  }
 });

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { invalidOption } from '../errors';
 import type { CheckoutHandler } from '../handler';
-import { fromResponse, toRequest, unreadBodyCloses } from './fetch';
+import { clientGone, fromResponse, toRequest, unreadBodyCloses } from './fetch';
 
 /** The parts of a Fastify request the plugin reads. */
 export interface FastifyRequestLike {
@@ -18,6 +18,8 @@ export interface FastifyReplyLike {
   code(status: number): FastifyReplyLike;
   headers(values: Record<string, string>): FastifyReplyLike;
   send(payload: Uint8Array): FastifyReplyLike;
+  /** The node:http response: its early close tells that the client went away. */
+  raw?: { once(event: 'close', listener: () => void): unknown; writableFinished: boolean };
 }
 
 /** The parts of a Fastify instance the plugin uses. */
@@ -55,7 +57,8 @@ export async function fastifyCheckout(instance: FastifyInstanceLike, options: Fa
   const serve = async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
     const url = new URL(request.url, `http://${request.headers.host ?? 'localhost'}`);
     const body = request.body instanceof Readable ? (Readable.toWeb(request.body) as ReadableStream<Uint8Array>) : null;
-    const { status, headers, body: bytes } = await fromResponse(await handler(toRequest(request.method, url, request.headers, body)));
+    const signal = reply.raw && clientGone(reply.raw);
+    const { status, headers, body: bytes } = await fromResponse(await handler(toRequest(request.method, url, request.headers, body, signal)));
     return reply.code(status).headers(unreadBodyCloses(request.raw, headers)).send(bytes);
   };
   const base = `${handler.prefix}/checkout`;

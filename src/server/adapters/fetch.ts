@@ -1,9 +1,14 @@
-/** Builds the Fetch `Request` an adapter hands to the handler; the body bytes are passed as they came. */
+/**
+ * Builds the Fetch `Request` an adapter hands to the handler; the body bytes
+ * are passed as they came. `signal` aborts when the client goes away (see
+ * `clientGone`): a key is then not reserved for it.
+ */
 export function toRequest(
   method: string,
   url: URL,
   rawHeaders: Record<string, string | string[] | undefined>,
   body: Uint8Array | ReadableStream<Uint8Array> | null,
+  signal?: AbortSignal,
 ): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(rawHeaders)) {
@@ -11,7 +16,14 @@ export function toRequest(
     headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   const withBody = method != 'GET' && method != 'HEAD' && body != null;
-  return new Request(url, { method, headers, body: withBody ? body : null, duplex: 'half' } as RequestInit);
+  return new Request(url, { method, headers, body: withBody ? body : null, duplex: 'half', signal } as RequestInit);
+}
+
+/** A signal that aborts when `res` closes before its answer was sent whole: the client went away. */
+export function clientGone(res: { once(event: 'close', listener: () => void): unknown; writableFinished: boolean }): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => res.writableFinished || gone.abort());
+  return gone.signal;
 }
 
 /** Status, headers and body bytes of a Fetch `Response`, for frameworks that write their own. */

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { invalidOption, quietly, SteadyCartServerError } from '../errors';
 import { errorJson } from '../http/respond';
-import { fromResponse, toRequest, unreadBodyCloses } from './fetch';
+import { clientGone, fromResponse, toRequest, unreadBodyCloses } from './fetch';
 
 /** A Fetch handler: `createCheckoutHandler`'s result, or any `(Request) => Promise<Response>`. */
 export type FetchHandler = ((request: Request) => Promise<Response>) & { matches?: (pathname: string) => boolean };
@@ -61,7 +61,7 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
       return void res.end('{"error":"bad_request"}');
     }
     if (next && handler.matches && !handler.matches(url.pathname)) return next();
-    answer(handler, nodeReq, url)
+    answer(handler, nodeReq, url, clientGone(res))
       .then(fromResponse)
       .then(({ status, headers, body }) => {
         res.writeHead(status, unreadBodyCloses(req, headers));
@@ -82,7 +82,7 @@ function requestUrl(req: NodeRequest): URL {
 }
 
 /** Async, so that whatever it throws (a method `Request` refuses, such as TRACE) becomes a 500, not an uncaught exception. */
-async function answer(handler: FetchHandler, req: NodeRequest, url: URL): Promise<Response> {
+async function answer(handler: FetchHandler, req: NodeRequest, url: URL, signal: AbortSignal): Promise<Response> {
   const method = req.method ?? 'GET';
   let body: Uint8Array | ReadableStream<Uint8Array> | null = null;
   if (method == 'GET' || method == 'HEAD') body = null;
@@ -91,5 +91,5 @@ async function answer(handler: FetchHandler, req: NodeRequest, url: URL): Promis
     const err = new SteadyCartServerError('BODY_CONSUMED', 'a body parser read the request body before the checkout handler; mount the handler before it');
     return errorJson(500, 'body_consumed', {}, { message: err.message });
   } else body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
-  return handler(toRequest(method, url, req.headers, body));
+  return handler(toRequest(method, url, req.headers, body, signal));
 }
