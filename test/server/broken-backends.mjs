@@ -44,6 +44,12 @@
  *   processed-then-503    the first POST of each key is processed and its outcome stored, then
  *                         answered 503 with Retry-After: 1 ("not processed; try later"); the
  *                         resend replays the outcome
+ *   forgets-old-keys      keeps only the latest key placed: a POST with a new key forgets every
+ *                         other, whose next POST runs the order again
+ *   refusal-overwrites-body  a changed body for a key with an outcome is 422, and becomes the
+ *                         body the key is compared with: the first body is then refused 422
+ *   attempt-1-reruns      a POST with Steadycart-Attempt: 1 for a key that has an outcome runs
+ *                         the order again (as if attempt 1 always meant a new order)
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -109,6 +115,20 @@ export const VARIANTS = {
   'processed-then-503': {
     fails: ['order-answered'],
     evidence: { 'order-answered': /answered 503 .*yet the lookup sent before asking again answered 200 .*the key was processed/ },
+  },
+  'forgets-old-keys': {
+    fails: ['replay-at-end'],
+    evidence: { 'replay-at-end': /^first order's key, [\d.]+ s after its outcome: lookup answered 404 .*; the repeat .*: the key was forgotten \(retention checked only for this run's/ },
+  },
+  'refusal-overwrites-body': {
+    fails: ['changed-body-422'],
+    delayMs: 400,
+    evidence: { 'changed-body-422': /^same key, another body: 422 .*; then the first body again answered 422 .*the refusal changed what the key holds$/ },
+  },
+  'attempt-1-reruns': {
+    fails: ['replay-identical'],
+    delayMs: 400,
+    evidence: { 'replay-identical': /^repeat with Steadycart-Attempt: 1 same status 201 but another body: .*must not make a finished key run again$/ },
   },
 };
 
@@ -517,8 +537,92 @@ function processedThen503(inner) {
   };
 }
 
+/**
+ * A request like `request` with another Idempotency-Key (and `body`, read from it before).
+ * @param {Request} request
+ * @param {string} key
+ * @param {string} body
+ */
+function withKey(request, key, body) {
+  const headers = new Headers(request.headers);
+  headers.set('idempotency-key', key);
+  return new Request(request.url, { method: 'POST', headers, body });
+}
+
+/**
+ * True for an answer that is a key's stored outcome: 2xx or 4xx, not 409 or 422.
+ * @param {Response} response
+ */
+const isOutcome = (response) => response.status < 500 && response.status !== 409 && response.status !== 422;
+
+/**
+ * A POST with `Steadycart-Attempt: 1` and the first body for a key that
+ * already has an outcome is taken for a new order: it runs again, under a fresh key of its own.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function attempt1Reruns(inner) {
+  /** @type {Set<string>} */
+  const answered = new Set();
+  return eachCheckoutPost(inner, async (request, key, body, firstBody) => {
+    if (answered.has(key) && body === firstBody && request.headers.get('steadycart-attempt') === '1') return inner(withKey(request, randomUUID(), body));
+    const response = await inner(withKey(request, key, body));
+    if (isOutcome(response)) answered.add(key);
+    return response;
+  });
+}
+
+/**
+ * A changed body for a key with an outcome is refused 422 and stored as the
+ * key's body: from then on any other body, the first one too, is 422.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function refusalOverwritesBody(inner) {
+  /** @type {Map<string, string>} the body each key with an outcome is compared with */
+  const compared = new Map();
+  return eachCheckoutPost(inner, async (request, key, body) => {
+    const stored = compared.get(key);
+    if (stored !== undefined && stored !== body) {
+      compared.set(key, body);
+      const origin = { 'Access-Control-Allow-Origin': request.headers.get('origin') ?? '*', 'Access-Control-Expose-Headers': 'Retry-After' };
+      return Response.json({ error: 'idempotency_key_reused' }, { status: 422, headers: origin });
+    }
+    const response = await inner(withKey(request, key, body));
+    if (isOutcome(response) && stored === undefined) compared.set(key, body);
+    return response;
+  });
+}
+
+/**
+ * Keeps only the latest key: a POST with a key not seen before forgets every
+ * other key, which from then on stands for a fresh key of its own (its
+ * lookup 404, its next POST a new run).
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function forgetsOldKeys(inner) {
+  /** @type {Map<string, string>} each key seen, and the key the store knows it by now */
+  const storedAs = new Map();
+  return async (request) => {
+    const looked = lookupKeyOf(request);
+    if (looked !== null) return inner(new Request(new URL(`/checkout/${encodeURIComponent(storedAs.get(looked) ?? looked)}`, request.url), { headers: request.headers }));
+    // The IETF draft's quoted form names the same key.
+    const key = keyOf(request)?.replace(/^"(.*)"$/, '$1') ?? null;
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    if (!storedAs.has(key)) {
+      for (const old of storedAs.keys()) storedAs.set(old, randomUUID());
+      storedAs.set(key, key);
+    }
+    return inner(withKey(request, /** @type {string} */ (storedAs.get(key)), await request.text()));
+  };
+}
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
+  'forgets-old-keys': forgetsOldKeys,
+  'refusal-overwrites-body': refusalOverwritesBody,
+  'attempt-1-reruns': attempt1Reruns,
   'processed-then-503': processedThen503,
   'lookup-200-running': lookup200Running,
   'late-422': late422,

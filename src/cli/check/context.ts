@@ -43,8 +43,12 @@ async function patiently(first: number, send: (attempt: number) => Promise<Excha
   }
 }
 
-/** POSTs an order body with a key (omitted when null), as the SDK sends it; a try-later answer is sent again, after `beforeResend`. */
-export function postOrder(ctx: CheckContext, target: Target, label: string, key: string | null, body: string, attempt = 1, beforeResend?: BeforeResend): Promise<Exchange> {
+/**
+ * POSTs an order body with a key (omitted when null), as the SDK sends it; a
+ * try-later answer is sent again, after `beforeResend`. `attempt`: the first
+ * `Steadycart-Attempt`; null sends none (a client that does not count).
+ */
+export function postOrder(ctx: CheckContext, target: Target, label: string, key: string | null, body: string, attempt: number | null = 1, beforeResend?: BeforeResend): Promise<Exchange> {
   const send = (n: number) =>
     ctx.prober.send({
       label,
@@ -53,11 +57,11 @@ export function postOrder(ctx: CheckContext, target: Target, label: string, key:
       headers: {
         'Content-Type': 'application/json',
         ...(key === null ? {} : { 'Idempotency-Key': key }),
-        'Steadycart-Attempt': String(n),
+        ...(attempt === null ? {} : { 'Steadycart-Attempt': String(n) }),
       },
       body,
     });
-  return patiently(attempt, send, beforeResend);
+  return patiently(attempt ?? 1, send, beforeResend);
 }
 
 /** Looks a key up; a try-later answer is asked again. */

@@ -10,7 +10,7 @@ import { orderSource } from './order';
 import { regions } from './regions';
 import { must, skipped, type CheckResult } from './result';
 import { health, noRedirect } from './routes';
-import { changedBody, keyRequired, placeFirst, quotedKey, replay, storedLookup, unknownKeyLookups } from './single-key';
+import { changedBody, keyRequired, placeFirst, quotedKey, replay, replayAtEnd, storedLookup, unknownKeyLookups } from './single-key';
 import { targetOf } from './target';
 
 /** What `check` was asked to do, normalised. */
@@ -48,6 +48,7 @@ export const CHECK_NAMES = [
   'lookup-while-running',
   'region-lookup',
   'region-replay',
+  'replay-at-end',
   'cors-preflight',
   'cors-headers',
   'cors-max-age',
@@ -82,7 +83,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
     if (ctx.regions.length) results.push(...(await regions(ctx, placed, marksReplays)));
   } else {
     const why = 'the first order got no outcome (see order-answered)';
-    for (const name of ['replay-identical', 'changed-body-422', 'lookup-stored-outcome']) results.push(must(name, false, `not run: ${why}`));
+    for (const name of ['replay-identical', 'changed-body-422', 'lookup-stored-outcome', 'replay-at-end']) results.push(must(name, false, `not run: ${why}`));
     for (const name of ['replay-header', 'quoted-key']) results.push(skipped(name, why));
     if (ctx.regions.length) for (const name of ['region-lookup', 'region-replay']) results.push(must(name, false, `not run: ${why}`));
   }
@@ -91,6 +92,8 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   results.push(...(await burst(ctx, marksReplays)));
   if (options.origin) results.push(...(await preflights(ctx, options.origin, Object.keys(options.headers))));
   results.push(await health(ctx, options.origin ?? undefined));
+  // Last of the requests: the first key, after everything else the run sent.
+  if (placed) results.push(await replayAtEnd(ctx, placed));
   // These two look back at every exchange of the run.
   if (options.origin) results.push(responseHeaders(ctx.prober.exchanges, options.origin));
   else for (const name of ['cors-preflight', 'cors-headers', 'cors-max-age', 'cors-tracing']) results.push(skipped(name, 'no --origin given (a same-origin backend needs no CORS)'));

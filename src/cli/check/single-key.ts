@@ -5,10 +5,10 @@
  * never seen.
  */
 import { CliError } from '../errors';
-import { excerpt, statusText } from './http';
+import { excerpt, statusText, type Exchange } from './http';
 import { freshKey, lookup, postOrder, type CheckContext } from './context';
 import type { OrderBodies } from './order';
-import { describeOutcome, difference, lookupMismatch, outcomeMatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
+import { describeOutcome, difference, lookupMismatch, lookupWrapper, outcomeMatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
 import { must, should, type CheckResult } from './result';
 import type { Target } from './target';
 
@@ -17,6 +17,10 @@ export interface PlacedOrder {
   key: string;
   bodies: OrderBodies;
   outcome: Outcome;
+  /** How long the backend took to answer it (the last send), in ms: the burst times its lookup by it. */
+  ms: number;
+  /** When it was answered (`performance.now()`). */
+  answeredAt: number;
 }
 
 /**
@@ -66,7 +70,7 @@ export async function placeFirst(ctx: CheckContext): Promise<{ result: CheckResu
     const evidence = `POST with a fresh key answered ${statusText(x)} ${excerpt(x.body)}: neither 2xx nor a refusal (4xx), so no outcome to replay`;
     return { result: must('order-answered', false, lie ?? evidence), placed: null };
   }
-  const placed = { key, bodies, outcome };
+  const placed = { key, bodies, outcome, ms: x.ms, answeredAt: performance.now() };
   if (lie !== undefined) return { result: must('order-answered', false, lie), placed };
   return { result: must('order-answered', true, `POST with key ${key}: ${describeOutcome(outcome)}${refusalHint(ctx, outcome.status)}`), placed };
 }
@@ -79,14 +83,32 @@ function refusalHint(ctx: CheckContext, status: number): string {
   return status >= 400 ? ' (a refusal: is --order a valid order for this backend?)' : '';
 }
 
-/** `replay-identical` and `replay-header`: the same key and body again. */
+/**
+ * The `Steadycart-Attempt` values of the repeats: a retry (2), and attempt 1
+ * again, as a reloaded page or the service worker sends it, then none at all:
+ * the header is for logs, and no value of it may make a finished key run again.
+ */
+const REPEAT_ATTEMPTS: readonly (number | null)[] = [2, 1, null];
+
+const attemptText = (attempt: number | null): string => (attempt === null ? 'without Steadycart-Attempt' : `with Steadycart-Attempt: ${attempt}`);
+
+/** `replay-identical` and `replay-header`: the same key and body again, once per {@link REPEAT_ATTEMPTS} value. */
 export async function replay(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult[]> {
-  const x = await postOrder(ctx, ctx.primary, 'repeat', placed.key, placed.bodies.body, 2);
-  const match = outcomeMatch(x, placed.outcome);
-  const how = match === 'bytes' ? 'byte for byte' : 'as equal JSON (not byte for byte)';
-  const flag = x.headers['idempotent-replayed'];
+  const repeats: Exchange[] = [];
+  for (const attempt of REPEAT_ATTEMPTS) repeats.push(await postOrder(ctx, ctx.primary, `repeat ${attemptText(attempt)}`, placed.key, placed.bodies.body, attempt));
+  const matches = repeats.map((x) => outcomeMatch(x, placed.outcome));
+  const wrong = matches.findIndex((m) => m === null);
+  const how = matches.every((m) => m === 'bytes') ? 'byte for byte' : 'as equal JSON (not byte for byte)';
+  const flag = repeats[0]!.headers['idempotent-replayed'];
+  const sent = REPEAT_ATTEMPTS.map((a) => (a === null ? 'none' : String(a))).join(', ');
   return [
-    must('replay-identical', match !== null, match ? `repeat answered ${describeOutcome(placed.outcome)} again, ${how}` : `repeat ${difference(x, placed.outcome)}`),
+    must(
+      'replay-identical',
+      wrong < 0,
+      wrong < 0
+        ? `${repeats.length} repeats (Steadycart-Attempt ${sent}) answered ${describeOutcome(placed.outcome)} again, ${how}`
+        : `repeat ${attemptText(REPEAT_ATTEMPTS[wrong]!)} ${difference(repeats[wrong]!, placed.outcome)}${REPEAT_ATTEMPTS[wrong] === 2 ? '' : ': the attempt header must not make a finished key run again'}`,
+    ),
     should('replay-header', flag === 'true', `Idempotent-Replayed on the repeat: ${flag === undefined ? 'absent' : JSON.stringify(flag)}`),
   ];
 }
@@ -98,10 +120,41 @@ export async function quotedKey(ctx: CheckContext, placed: PlacedOrder): Promise
   return should('quoted-key', same, same ? `Idempotency-Key: "${placed.key}" replayed the outcome` : `Idempotency-Key: "${placed.key}" ${difference(x, placed.outcome)}`);
 }
 
-/** `changed-body-422`: the same key with another body. */
+/**
+ * `changed-body-422`: the same key with another body is 422, and leaves the
+ * key as it was: the first body, sent again, still replays the outcome (a
+ * refusal that overwrote the stored fingerprint would turn the shopper's own
+ * retries into 422s).
+ */
 export async function changedBody(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult> {
   const x = await postOrder(ctx, ctx.primary, 'changed body', placed.key, placed.bodies.changed);
-  return must('changed-body-422', x.status === 422, `same key, another body: ${statusText(x)} ${excerpt(x.body)}`);
+  const refused = `same key, another body: ${statusText(x)} ${excerpt(x.body)}`;
+  if (x.status !== 422) return must('changed-body-422', false, refused);
+  const again = await postOrder(ctx, ctx.primary, 'repeat after the changed body', placed.key, placed.bodies.body, 2);
+  if (sameOutcome(again, placed.outcome)) return must('changed-body-422', true, `${refused}; the first body again replayed the outcome`);
+  return must('changed-body-422', false, `${refused}; then the first body again ${difference(again, placed.outcome)}: the refusal changed what the key holds`);
+}
+
+/**
+ * `replay-at-end`: at the end of the run, the first order's key still
+ * replays its outcome and looks it up, after the burst's key and the rest of
+ * the run (a store that keeps only the latest keys, or a short TTL, would
+ * charge a shopper's retry again). Only the run's own duration is tested,
+ * not the contract's retention period.
+ */
+export async function replayAtEnd(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult> {
+  const seconds = ((performance.now() - placed.answeredAt) / 1000).toFixed(1);
+  // The lookup first: on a forgetful store, the repeat would store the key anew.
+  const found = await lookup(ctx, ctx.primary, 'lookup at the end of the run', placed.key);
+  const x = await postOrder(ctx, ctx.primary, 'repeat at the end of the run', placed.key, placed.bodies.body, 2);
+  const wrong = [
+    // A 200 that is no wrapper is lookup-stored-outcome's to judge: it is no sign of a forgotten key.
+    ...[found.status === 200 && !lookupWrapper(found) ? null : lookupMismatch(found, placed.outcome)].filter((w) => w !== null),
+    ...(sameOutcome(x, placed.outcome) ? [] : [`the repeat ${difference(x, placed.outcome)}`]),
+  ];
+  const scope = `retention checked only for this run's ${seconds} s, not the contract's period (at least the SDK's outbox retention, 24 hours by default)`;
+  if (wrong.length) return must('replay-at-end', false, `first order's key, ${seconds} s after its outcome: ${wrong.join('; ')}: the key was forgotten (${scope})`);
+  return must('replay-at-end', true, `first order's key, ${seconds} s after its outcome, replayed and looked up ${describeOutcome(placed.outcome)} (${scope})`);
 }
 
 /** `lookup-stored-outcome`: the lookup wraps the outcome. */
