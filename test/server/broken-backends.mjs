@@ -44,6 +44,8 @@
  *   processed-then-503    the first POST of each key is processed and its outcome stored, then
  *                         answered 503 with Retry-After: 1 ("not processed; try later"); the
  *                         resend replays the outcome
+ *   allow-headers-star    preflights answer Access-Control-Allow-Headers: *, run with
+ *                         --header Authorization: the wildcard never covers Authorization
  *   forgets-old-keys      keeps only the latest key placed: a POST with a new key forgets every
  *                         other, whose next POST runs the order again
  *   refusal-overwrites-body  a changed body for a key with an outcome is 422, and becomes the
@@ -64,10 +66,10 @@ export const ORIGIN = 'http://shop.localhost:8080';
  * these (plus `regions: true` when the variant is two URLs); `warns`: the
  * advisory checks it fails among those the test watches (`cors-tracing`, `health`);
  * `skips`: checks it must report without a verdict (`skipped`); `evidence`:
- * what those checks' evidence must match. `delayMs`: the handler holds each
+ * what those checks' evidence must match; `args`: more flags for check. `delayMs`: the handler holds each
  * order that long and a contended one until its lookup (see holds()); with
  * `holds: false`, just that long.
- * @typedef {{ fails: string[], warns?: string[], skips?: string[], evidence?: Record<string, RegExp>, regions?: boolean, delayMs?: number, holds?: false, answer?: 'empty' }} VariantSpec
+ * @typedef {{ fails: string[], warns?: string[], skips?: string[], evidence?: Record<string, RegExp>, regions?: boolean, args?: string[], delayMs?: number, holds?: false, answer?: 'empty' }} VariantSpec
  * @type {Record<string, VariantSpec>}
  */
 export const VARIANTS = {
@@ -115,6 +117,11 @@ export const VARIANTS = {
   'processed-then-503': {
     fails: ['order-answered'],
     evidence: { 'order-answered': /answered 503 .*yet the lookup sent before asking again answered 200 .*the key was processed/ },
+  },
+  'allow-headers-star': {
+    fails: ['cors-preflight'],
+    args: ['--header', 'Authorization: Bearer check-token'],
+    evidence: { 'cors-preflight': /Access-Control-Allow-Headers lacks authorization \(the wildcard \* never covers Authorization\)/ },
   },
   'forgets-old-keys': {
     fails: ['replay-at-end'],
@@ -618,8 +625,18 @@ function forgetsOldKeys(inner) {
   };
 }
 
+/**
+ * Preflights allow any header with the wildcard `*`.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function allowHeadersStar(inner) {
+  return preflightsAnswer(inner, 'access-control-allow-headers', '*');
+}
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
+  'allow-headers-star': allowHeadersStar,
   'forgets-old-keys': forgetsOldKeys,
   'refusal-overwrites-body': refusalOverwritesBody,
   'attempt-1-reruns': attempt1Reruns,

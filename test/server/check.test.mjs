@@ -150,7 +150,7 @@ describe('check fails against a broken backend, naming the broken rule', () => {
       const variant = await startVariant(/** @type {keyof typeof VARIANTS} */ (name));
       after(() => variant.close());
       const [url, ...regions] = variant.urls;
-      const result = await checkJson([/** @type {string} */ (url), ...regions.flatMap((r) => ['--region', r]), '--origin', ORIGIN]);
+      const result = await checkJson([/** @type {string} */ (url), ...regions.flatMap((r) => ['--region', r]), '--origin', ORIGIN, ...(spec.args ?? [])]);
       assert.deepEqual(result.failed.sort(), [...spec.fails].sort(), summary(result.checks));
       assert.equal(result.code, spec.fails.length ? 1 : 0);
       const warns = spec.warns ?? [];

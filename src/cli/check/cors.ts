@@ -74,6 +74,15 @@ export async function preflights(ctx: CheckContext, origin: string, merchantHead
   ];
 }
 
+/**
+ * Whether an `Access-Control-Allow-Headers` list (lower case) lets a request
+ * carry header `h`: named, or the wildcard `*`, which by the Fetch standard
+ * covers every name but `Authorization`.
+ */
+function allowsHeader(allowed: readonly string[], h: string): boolean {
+  return allowed.includes(h) || (allowed.includes('*') && h !== 'authorization');
+}
+
 /** What is wrong with a preflight's answer for a request with `headers` (the non-safelisted ones it names). */
 function preflightProblems(x: Exchange, origin: string, headers: readonly string[]): string[] {
   if (x.status === null || x.status < 200 || x.status >= 300) return [`answered ${statusText(x)}, not 2xx`];
@@ -81,8 +90,9 @@ function preflightProblems(x: Exchange, origin: string, headers: readonly string
   const allowOrigin = x.headers['access-control-allow-origin'];
   if (allowOrigin !== origin && allowOrigin !== '*') wrong.push(`Access-Control-Allow-Origin is ${allowOrigin ?? 'absent'}`);
   const allowed = headerList(x, 'access-control-allow-headers');
-  const missing = allowed.includes('*') ? [] : headers.filter((h) => !allowed.includes(h));
-  if (missing.length) wrong.push(`Access-Control-Allow-Headers lacks ${missing.join(', ')}`);
+  const missing = headers.filter((h) => !allowsHeader(allowed, h));
+  const starNote = allowed.includes('*') && missing.includes('authorization') ? ' (the wildcard * never covers Authorization)' : '';
+  if (missing.length) wrong.push(`Access-Control-Allow-Headers lacks ${missing.join(', ')}${starNote}`);
   // Access-Control-Allow-Methods is not read: POST is a CORS-safelisted method, which
   // browsers allow whatever that header lists. The request headers are what make the preflight.
   return wrong;
