@@ -27,7 +27,7 @@
  *                         CORS headers (the contract lets a backend have none): must pass,
  *                         the advisory `health` failed
  *   sheds-burst           conforming, behind a limiter that answers 429 (no Retry-After) to a
- *                         POST whose key has one in flight, each first POST taking 2 s: the
+ *                         POST whose key has one in flight, each order taking 2 s: the
  *                         burst's other 19 end on 429 after check's five tries: must pass
  *   late-422              conforming as far as check can tell: a changed body is answered (422)
  *                         only once its key's run has finished, so the burst's 422 says nothing
@@ -44,6 +44,17 @@
  *   processed-then-503    the first POST of each key is processed and its outcome stored, then
  *                         answered 503 with Retry-After: 1 ("not processed; try later"); the
  *                         resend replays the outcome
+ *   per-region-reservation  two regions sharing stored outcomes but not the reservation: while
+ *                         one runs a key, the other looks it up 404 and runs a POST of it again
+ *   region-drops-replay-mark  conforming: two regions on one store, the second behind a proxy
+ *                         that drops Idempotent-Replayed: passes, region-replay-header warned
+ *   insert-after-charge   no reservation: each POST charges (300 ms), then inserts its outcome
+ *                         if none is stored; a loser answers the stored row, marked replayed
+ *   blocking              a POST for a key still running waits for it (no 409), then replays;
+ *                         the lookup of a running key is 404
+ *   short-lease           the key's reservation lapses 1 s after its first POST (never renewed)
+ *                         while the handler takes 2 s: a POST sent after its 409's
+ *                         Retry-After: 1 runs the order again
  *   allow-headers-star    preflights answer Access-Control-Allow-Headers: *, run with
  *                         --header Authorization: the wildcard never covers Authorization
  *   forgets-old-keys      keeps only the latest key placed: a POST with a new key forgets every
@@ -64,7 +75,7 @@ export const ORIGIN = 'http://shop.localhost:8080';
 /**
  * The broken variants and the required checks each must fail: exactly
  * these (plus `regions: true` when the variant is two URLs); `warns`: the
- * advisory checks it fails among those the test watches (`cors-tracing`, `health`);
+ * advisory checks it fails (the test watches these, `cors-tracing` and `health`);
  * `skips`: checks it must report without a verdict (`skipped`); `evidence`:
  * what those checks' evidence must match; `args`: more flags for check. `delayMs`: the handler holds each
  * order that long and a contended one until its lookup (see holds()); with
@@ -84,20 +95,23 @@ export const VARIANTS = {
   'busy-before-mismatch': { fails: ['changed-body-422-while-running'], delayMs: 400 },
   'bare-lookup': { fails: ['lookup-stored-outcome'] },
   'lookup-404-running': { fails: ['lookup-while-running'], delayMs: 400 },
-  'split-regions': { fails: ['region-lookup', 'region-replay'], regions: true },
+  // The burst, spread over both, runs the order once in each, and one region's lookup finds the other's outcome.
+  'split-regions': { fails: ['region-lookup', 'region-replay', 'burst-one-outcome', 'lookup-while-running'], regions: true },
   'no-expose': { fails: ['cors-headers'], warns: ['health'] },
   'no-trace-headers': { fails: [], warns: ['cors-tracing'] },
-  'runs-each-request': { fails: ['burst-one-outcome'] },
+  // Its lookup also says 404 while the concurrent requests run.
+  'runs-each-request': { fails: ['burst-one-outcome', 'lookup-while-running'] },
   'rate-limited': { fails: [] },
   'jsonb-replay': { fails: [], evidence: { 'replay-identical': /again, as equal JSON \(not byte for byte\)$/ } },
   'no-health': { fails: [], warns: ['health'] },
-  'sheds-burst': { fails: [] },
+  'sheds-burst': { fails: [], delayMs: 2000, holds: false },
   'late-422': {
     fails: [],
-    skips: ['changed-body-422-while-running', 'lookup-while-running'],
+    skips: ['changed-body-422-while-running'],
     evidence: {
       'changed-body-422-while-running': /^not verified: .*: 422 .*the lookup sent once it was answered said 200, not 409/,
-      'lookup-while-running': /^not verified: lookup after a 409 for the key: 200 .*the key had finished/,
+      // The lookup sent during the burst met the key running, though the one after the 422 did not.
+      'lookup-while-running': /^lookup after a 409 for the key: 200 .*the key had finished; lookups \d+ ms into the burst .*: 409 /,
     },
     delayMs: 400,
     holds: false,
@@ -117,6 +131,37 @@ export const VARIANTS = {
   'processed-then-503': {
     fails: ['order-answered'],
     evidence: { 'order-answered': /answered 503 .*yet the lookup sent before asking again answered 200 .*the key was processed/ },
+  },
+  'per-region-reservation': {
+    fails: ['burst-one-outcome', 'lookup-while-running'],
+    regions: true,
+    delayMs: 600,
+    holds: false,
+    evidence: { 'burst-one-outcome': /over 2 URLs: .*different outcomes/, 'lookup-while-running': /into the burst .*: 404 .*404 says the key was never seen/ },
+  },
+  'region-drops-replay-mark': {
+    fails: [],
+    regions: true,
+    warns: ['region-replay-header'],
+    evidence: { 'region-replay': /: replayed the outcome$/, 'region-replay-header': /replayed the outcome without Idempotent-Replayed: true/ },
+  },
+  'insert-after-charge': {
+    fails: ['lookup-while-running'],
+    warns: ['busy-retry-after'],
+    evidence: { 'lookup-while-running': /^lookup after the burst \(no 409 showed the key running\): 200 .*; lookups \d+ ms into the burst .*: 404 / },
+  },
+  blocking: {
+    fails: ['lookup-while-running'],
+    warns: ['busy-retry-after'],
+    delayMs: 400,
+    holds: false,
+    evidence: { 'lookup-while-running': /; lookups \d+ ms into the burst .*: 404 / },
+  },
+  'short-lease': {
+    fails: ['burst-one-outcome'],
+    delayMs: 2000,
+    holds: false,
+    evidence: { 'burst-one-outcome': /resent after a 409's Retry-After: .*different outcomes.*a resend after its 409/ },
   },
   'allow-headers-star': {
     fails: ['cors-preflight'],
@@ -443,7 +488,7 @@ function noHealth(inner) {
 
 /**
  * A per-key concurrency limiter: a POST whose key has one in flight is 429
- * (nothing processed), and each POST that gets through takes 2 s (a slow PSP).
+ * (nothing processed); each order that gets through takes 2 s (a slow PSP: the spec's delayMs).
  * @param {FetchHandler} inner
  * @returns {FetchHandler}
  */
@@ -457,7 +502,6 @@ function shedsBurst(inner) {
     if (inFlight.has(key)) return Response.json({ error: 'busy' }, { status: 429, headers: origin });
     inFlight.add(key);
     try {
-      await sleep(2000);
       return await inner(request);
     } finally {
       inFlight.delete(key);
@@ -634,8 +678,130 @@ function allowHeadersStar(inner) {
   return preflightsAnswer(inner, 'access-control-allow-headers', '*');
 }
 
+/** @param {Request} request */
+const corsOf = (request) => ({ 'Access-Control-Allow-Origin': request.headers.get('origin') ?? '*', 'Access-Control-Expose-Headers': 'Retry-After' });
+
+/**
+ * Region 2 of per-region-reservation: it shares the stored outcomes
+ * (`inner`) but not the reservation. A key running elsewhere (the shared
+ * lookup says 409) looks up 404 here, and a POST of it runs again (under a
+ * fresh key of its own, in the shared store).
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function ownReservation(inner) {
+  /** @param {string} key @param {Request} request */
+  const runningElsewhere = async (key, request) => (await inner(new Request(new URL(`/checkout/${encodeURIComponent(key)}`, request.url)))).status === 409;
+  return async (request) => {
+    const looked = lookupKeyOf(request);
+    if (looked !== null && (await runningElsewhere(looked, request))) return Response.json({ error: 'not_found' }, { status: 404, headers: corsOf(request) });
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    const body = await request.text();
+    return inner(withKey(request, (await runningElsewhere(key, request)) ? randomUUID() : key, body));
+  };
+}
+
+/**
+ * A proxy that drops `Idempotent-Replayed` from every answer.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function dropsReplayMark(inner) {
+  return async (request) => {
+    const response = await inner(request);
+    const headers = new Headers(response.headers);
+    headers.delete('idempotent-replayed');
+    return new Response(response.body, { status: response.status, headers });
+  };
+}
+
+/**
+ * No reservation: each POST for a key with no stored outcome charges (300
+ * ms), then stores its outcome if none is stored yet (INSERT … ON CONFLICT DO
+ * NOTHING) and answers the stored row, marked replayed when it lost. Exactly
+ * one answer is unmarked, though every request charged.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function insertAfterCharge(inner) {
+  /** @type {Map<string, { body: string, text: string }>} */
+  const stored = new Map();
+  return async (request) => {
+    const origin = corsOf(request);
+    const looked = lookupKeyOf(request);
+    const found = looked === null ? undefined : stored.get(looked);
+    if (found) return new Response(`{"status":201,"body":${found.text}}`, { status: 200, headers: { 'Content-Type': 'application/json', ...origin } });
+    const key = keyOf(request)?.replace(/^"(.*)"$/, '$1') ?? null;
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    const body = await request.text();
+    const done = stored.get(key);
+    if (done && done.body !== body) return Response.json({ error: 'idempotency_key_reused' }, { status: 422, headers: origin });
+    if (done) return new Response(done.text, { status: 201, headers: { 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true', ...origin } });
+    await sleep(300); // the charge
+    const text = JSON.stringify({ orderId: `ord_${randomUUID()}`, key, status: 'confirmed' });
+    const won = !stored.has(key);
+    if (won) stored.set(key, { body, text });
+    const row = /** @type {{ text: string }} */ (stored.get(key));
+    return new Response(row.text, { status: 201, headers: { 'Content-Type': 'application/json', ...(won ? {} : { 'Idempotent-Replayed': 'true' }), ...origin } });
+  };
+}
+
+/**
+ * A POST for a key with one in flight waits for it, then goes on (a replay);
+ * the lookup of a running key is 404.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function blocking(inner) {
+  /** @type {Map<string, Promise<unknown>>} */
+  const running = new Map();
+  return lookup404Running(async (request) => {
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    // Bounded: each wait is one run of the handler.
+    for (let i = 0; i < 50 && running.has(key); i++) await running.get(key);
+    const response = inner(request);
+    running.set(key, response.catch(() => {}).finally(() => running.delete(key)));
+    return response;
+  });
+}
+
+/** short-lease: how long a key's reservation holds, from its first POST, never renewed. */
+const LEASE_MS = 1000;
+
+/**
+ * The reservation lapses {@link LEASE_MS} after a key's first POST: a POST
+ * answered 409 after that runs the order again (under a fresh key in the
+ * store); 409s say `Retry-After: 1`.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function shortLease(inner) {
+  /** @type {Map<string, number>} */
+  const firstPost = new Map();
+  return eachCheckoutPost(inner, async (request, key, body) => {
+    if (!firstPost.has(key)) firstPost.set(key, performance.now());
+    const response = await inner(withKey(request, key, body));
+    if (response.status !== 409) return response;
+    if (performance.now() - /** @type {number} */ (firstPost.get(key)) > LEASE_MS) return inner(withKey(request, randomUUID(), body));
+    const headers = new Headers(response.headers);
+    headers.set('retry-after', '1');
+    return new Response(response.body, { status: 409, headers });
+  });
+}
+
+/** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
+const REGION_2_WRAPPERS = {
+  'per-region-reservation': ownReservation,
+  'region-drops-replay-mark': dropsReplayMark,
+};
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
+  'insert-after-charge': insertAfterCharge,
+  blocking,
+  'short-lease': shortLease,
   'allow-headers-star': allowHeadersStar,
   'forgets-old-keys': forgetsOldKeys,
   'refusal-overwrites-body': refusalOverwritesBody,
@@ -679,7 +845,8 @@ async function serveOn(handler) {
 
 /**
  * Starts a variant: one URL, or two for the variants with `regions` (the
- * correct one shares one handler and store across both, split-regions does not).
+ * correct one shares one handler and store across both, split-regions does
+ * not, and a {@link REGION_2_WRAPPERS} variant puts its wrapper before the second).
  * @param {keyof typeof VARIANTS} name
  * @returns {Promise<{ urls: string[], close: () => Promise<void> }>}
  */
@@ -688,8 +855,11 @@ export async function startVariant(name) {
   if (!spec) throw new Error(`unknown variant ${name}`);
   const hold = holds();
   const wrap = WRAPPERS[name] ?? ((/** @type {FetchHandler} */ h) => h);
-  const shared = hold.observe(wrap(checkoutHandler(spec, hold)));
-  const handlers = spec.regions ? [shared, name === 'split-regions' ? checkoutHandler(spec, hold) : shared] : [shared];
+  const inner = wrap(checkoutHandler(spec, hold));
+  const shared = hold.observe(inner);
+  const region2 = REGION_2_WRAPPERS[name];
+  const second = name === 'split-regions' ? checkoutHandler(spec, hold) : region2 ? hold.observe(region2(inner)) : shared;
+  const handlers = spec.regions ? [shared, second] : [shared];
   const servers = await Promise.all(handlers.map(serveOn));
   return { urls: servers.map((s) => s.url), close: async () => void (await Promise.all(servers.map((s) => s.close()))) };
 }

@@ -1,19 +1,39 @@
 /**
- * The burst: 20 concurrent POSTs with one fresh key and one body. They must
- * yield one outcome (every non-409 answer identical), and while the key is
- * seen running (a 409 came back) a changed body must still be 422 and a
- * lookup must not be 404. The only concurrent load `check` sends.
+ * The burst: 20 concurrent POSTs with one fresh key and one body, spread
+ * over the first URL and every `--region` (the SDK hedges a slow order to
+ * the next endpoint of its domain). Each 409 is asked again after its
+ * Retry-After, as the SDK would, a few times. Every answer must be the one
+ * outcome (or 409, or try-later); while the key is seen running (a 409 came
+ * back) a changed body must still be 422 and a lookup must not be 404; and
+ * a lookup at every URL, sent while the burst is out, must not be 404 either.
+ * The only concurrent load `check` sends.
  */
 import { excerpt, statusText, type Exchange } from './http';
 import { freshKey, lookup, postOrder, type CheckContext } from './context';
 import { describeOutcome, difference, isOutcomeStatus, isTryLater, lookupMismatch, lookupWrapper, outcomeOf, sameOutcome, type Outcome } from './outcome';
 import { must, should, skipped, type CheckResult } from './result';
+import type { Target } from './target';
 import { retryAfterMs } from '../../transport/backoff';
 
 export const BURST_SIZE = 20;
 /** Sequential repeats to learn the outcome when every burst answer was 409. */
 const FOLLOW_UPS = 10;
 const FOLLOW_UP_WAIT_CAP_MS = 1000;
+/** Each 409 of the burst is sent again at most this many times, after its Retry-After (capped), within the window. */
+const RESENDS = 3;
+const RESEND_WAIT_CAP_MS = 2000;
+const RESEND_WAIT_MS = 250;
+/** No resend starts later than this after the burst began. */
+const RESEND_WINDOW_MS = 8000;
+/**
+ * The mid-burst lookups go out half the first order's latency after the
+ * burst, so that the key is running if its handler takes as long again;
+ * at least this long after, so the burst's POSTs are surely in.
+ */
+const MID_LOOKUP_MIN_MS = 50;
+const MID_LOOKUP_MAX_MS = 5000;
+/** Below this first-order latency, a burst without 409 may just be a fast handler: no warning. */
+const SLOW_HANDLER_MS = 100;
 
 interface InFlightProbes {
   changed: Exchange;
@@ -27,6 +47,15 @@ interface InFlightProbes {
   pending: number;
 }
 
+/** The lookups sent to every URL while the burst is out, whether or not a 409 came. */
+interface MidBurstLookups {
+  answers: Exchange[];
+  /** How long after the burst began they were sent. */
+  afterMs: number;
+  /** Burst requests unanswered then. */
+  pending: number;
+}
+
 /** The sequential repeats made when no burst answer was the outcome. */
 interface FollowUp {
   outcome: Outcome | null;
@@ -36,22 +65,38 @@ interface FollowUp {
   last: Exchange;
 }
 
+/** One burst request: its first answer, then the answers to its resends after a 409. */
+type Slot = Exchange[];
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Runs the burst and returns `burst-one-outcome`, `busy-retry-after` and the
- * two in-flight checks. `marksReplays`: the backend marked a replay
- * `Idempotent-Replayed: true`; then each unmarked outcome in the burst is a
+ * two in-flight checks. `firstMs`: how long the first order took (null: it
+ * got no outcome). `marking`: the URLs (bases) that marked a replay
+ * `Idempotent-Replayed: true`; each unmarked outcome from one of them is a
  * run of the order, and more than one is a second run, even when a
  * deterministic handler gave every run the same body.
  */
-export async function burst(ctx: CheckContext, marksReplays: boolean): Promise<CheckResult[]> {
+export async function burst(ctx: CheckContext, firstMs: number | null, marking: readonly string[]): Promise<CheckResult[]> {
   const key = freshKey();
   const bodies = ctx.orders();
+  const targets = [ctx.primary, ...ctx.regions];
+  const started = performance.now();
   let pending = BURST_SIZE;
   let probes: Promise<InFlightProbes> | null = null;
 
-  const answers = await Promise.all(
-    Array.from({ length: BURST_SIZE }, async () => {
-      const x = await postOrder(ctx, ctx.primary, 'burst', key, bodies.body);
+  const midAfterMs = Math.min(MID_LOOKUP_MAX_MS, Math.max(MID_LOOKUP_MIN_MS, Math.round((firstMs ?? 0) / 2)));
+  const mid: Promise<MidBurstLookups> = wait(midAfterMs).then(async () => {
+    const atSend = { afterMs: Math.round(performance.now() - started), pending };
+    const answers = await Promise.all(targets.map((t) => lookup(ctx, t, 'lookup while the burst is out', key)));
+    return { answers, ...atSend };
+  });
+
+  const slots = await Promise.all(
+    Array.from({ length: BURST_SIZE }, async (_, i) => {
+      const target = targets[i % targets.length]!;
+      const x = await postOrder(ctx, target, 'burst', key, bodies.body);
       pending--;
       // A 409 proves the key is reserved: from now on a changed body must be
       // 422 and a lookup must not say 404. Probe once, one request at a time.
@@ -63,7 +108,7 @@ export async function burst(ctx: CheckContext, marksReplays: boolean): Promise<C
           pending: atStart,
         }))();
       }
-      return x;
+      return resendWhileBusy(ctx, target, key, bodies.body, x, started);
     }),
   );
   const seenRunning = probes !== null;
@@ -73,24 +118,38 @@ export async function burst(ctx: CheckContext, marksReplays: boolean): Promise<C
       lookup: await lookup(ctx, ctx.primary, 'lookup after the burst', key),
       pending: 0,
     };
+  const midBurst = await mid;
 
-  const fromBurst = answers.map(outcomeOf).find((o) => o !== null) ?? null;
+  const all = slots.flat();
+  const fromBurst = all.map(outcomeOf).find((o) => o !== null) ?? null;
   const followed = fromBurst ? null : await followUp(ctx, key, bodies.body);
   const outcome = fromBurst ?? followed?.outcome ?? null;
-  const busy = answers.filter((x) => x.status === 409);
-  const counts = tally(answers);
+  const busy = all.filter((x) => x.status === 409);
+  const takenNowhere = all.every((x) => x.status === null || isTryLater(x));
   return [
-    oneOutcome(answers, outcome, counts, marksReplays, followed),
-    busy.length === 0
-      ? should('busy-retry-after', true, 'no 409 in the burst: nothing to check')
-      : should(
-          'busy-retry-after',
-          busy.every((x) => x.headers['retry-after'] !== undefined),
-          `${busy.filter((x) => x.headers['retry-after'] !== undefined).length} of ${busy.length} 409 answers carried Retry-After`,
-        ),
+    oneOutcome(slots, outcome, targets.filter((t) => marking.includes(t.base)).map((t) => t.checkout), followed),
+    busyRetryAfter(busy, firstMs),
     changedWhileRunning(inFlight, seenRunning),
-    lookupWhileRunning(inFlight, seenRunning, outcome),
+    lookupWhileRunning(inFlight, seenRunning, outcome, midBurst, takenNowhere),
   ];
+}
+
+/**
+ * Sends a 409'd burst request again after its Retry-After (capped), as the
+ * SDK would, while it is 409, at most {@link RESENDS} times and only within
+ * {@link RESEND_WINDOW_MS} of the burst's start. Returns every answer, first to last.
+ */
+async function resendWhileBusy(ctx: CheckContext, target: Target, key: string, body: string, first: Exchange, started: number): Promise<Slot> {
+  const slot: Slot = [first];
+  for (let round = 1; round <= RESENDS; round++) {
+    const last = slot.at(-1)!;
+    if (last.status !== 409) break;
+    const pause = Math.min(RESEND_WAIT_CAP_MS, retryAfterMs(last.headers['retry-after']) ?? RESEND_WAIT_MS);
+    if (performance.now() + pause - started > RESEND_WINDOW_MS) break;
+    await wait(pause);
+    slot.push(await postOrder(ctx, target, 'burst request sent again after its 409', key, body, 1 + round));
+  }
+  return slot;
 }
 
 /**
@@ -101,12 +160,11 @@ export async function burst(ctx: CheckContext, marksReplays: boolean): Promise<C
  */
 async function followUp(ctx: CheckContext, key: string, body: string): Promise<FollowUp> {
   for (let repeats = 1; ; repeats++) {
-    const last = await postOrder(ctx, ctx.primary, 'repeat after a burst without an outcome', key, body, 1 + repeats);
+    const last = await postOrder(ctx, ctx.primary, 'repeat after a burst without an outcome', key, body, 1 + RESENDS + repeats);
     const outcome = outcomeOf(last);
     const askAgain = !outcome && (last.status === 409 || isTryLater(last));
     if (!askAgain || repeats === FOLLOW_UPS) return { outcome, repeats, last };
-    const wait = Math.min(FOLLOW_UP_WAIT_CAP_MS, retryAfterMs(last.headers['retry-after']) || 200);
-    await new Promise((r) => setTimeout(r, wait));
+    await wait(Math.min(FOLLOW_UP_WAIT_CAP_MS, retryAfterMs(last.headers['retry-after']) || 200));
   }
 }
 
@@ -121,18 +179,49 @@ function tally(answers: readonly Exchange[]): string {
   return [...by].map(([s, n]) => `${n}x ${s}`).join(', ');
 }
 
-function oneOutcome(answers: readonly Exchange[], outcome: Outcome | null, counts: string, marksReplays: boolean, followed: FollowUp | null): CheckResult {
-  const head = `${BURST_SIZE} concurrent POSTs, one key: ${counts}`;
+/** `marking`: the checkout URLs that mark their replays. */
+function oneOutcome(slots: readonly Slot[], outcome: Outcome | null, marking: readonly string[], followed: FollowUp | null): CheckResult {
+  const first = slots.map((s) => s[0]!);
+  const resent = slots.flatMap((s) => s.slice(1));
+  const where = new Set(first.map((x) => x.probe.url)).size;
+  const head =
+    `${BURST_SIZE} concurrent POSTs, one key${where > 1 ? `, over ${where} URLs` : ''}: ${tally(first)}` +
+    (resent.length ? `; ${resent.length} resent after a 409's Retry-After: ${tally(resent)}` : '');
   if (!outcome) return must('burst-one-outcome', false, `${head}; no outcome for the key${followed ? `, ${describeFollowUp(followed)}` : ''}`);
+  const all = slots.flat();
   // 409 (still running) and a try-later answer (not processed: a limiter shedding the burst) are no outcome.
-  const odd = answers.filter((x) => x.status !== 409 && !isTryLater(x) && !sameOutcome(x, outcome));
-  const distinct = new Set(answers.filter((x) => isOutcomeStatus(x.status)).map((x) => `${x.status} ${x.body.toString('base64')}`));
-  if (odd.length) return must('burst-one-outcome', false, `${head}; ${distinct.size} different outcomes; e.g. one ${difference(odd[0]!, outcome)}`);
-  const runs = answers.filter((x) => isOutcomeStatus(x.status) && x.headers['idempotent-replayed'] !== 'true').length;
-  if (marksReplays && runs > 1) {
-    return must('burst-one-outcome', false, `${head}; ${runs} answers not marked Idempotent-Replayed, as this backend marks its replays: the order ran ${runs} times`);
+  const odd = all.filter((x) => x.status !== 409 && !isTryLater(x) && !sameOutcome(x, outcome));
+  const distinct = new Set(all.filter((x) => isOutcomeStatus(x.status)).map((x) => `${x.status} ${x.body.toString('base64')}`));
+  if (odd.length) {
+    const late = odd[0]!.probe.label !== 'burst' ? ' (a resend after its 409: the key ran again once the first run was no longer held)' : '';
+    return must('burst-one-outcome', false, `${head}; ${distinct.size} different outcomes; e.g. one from ${odd[0]!.probe.url} ${difference(odd[0]!, outcome)}${late}`);
+  }
+  const runs = all.filter((x) => isOutcomeStatus(x.status) && x.headers['idempotent-replayed'] !== 'true' && marking.includes(x.probe.url)).length;
+  if (runs > 1) {
+    return must('burst-one-outcome', false, `${head}; ${runs} answers not marked Idempotent-Replayed from URLs that mark their replays: the order ran ${runs} times`);
   }
   return must('burst-one-outcome', true, `${head}; every answer was 409, try-later or the one outcome ${describeOutcome(outcome)}`);
+}
+
+/**
+ * `busy-retry-after`: every 409 carries Retry-After. A burst without any 409
+ * against a handler slow enough that its requests overlapped a run is
+ * warned of: a backend that makes them wait (or runs them all) never shows
+ * the key running.
+ */
+function busyRetryAfter(busy: readonly Exchange[], firstMs: number | null): CheckResult {
+  if (busy.length === 0) {
+    const slow = firstMs !== null && firstMs >= SLOW_HANDLER_MS;
+    return should(
+      'busy-retry-after',
+      !slow,
+      slow
+        ? `no 409 in the burst, though the first order took ${firstMs} ms: its concurrent requests waited or ran instead of being told the key was running`
+        : 'no 409 in the burst: nothing to check',
+    );
+  }
+  const carried = busy.filter((x) => x.headers['retry-after'] !== undefined).length;
+  return should('busy-retry-after', carried === busy.length, `${carried} of ${busy.length} 409 answers carried Retry-After`);
 }
 
 /**
@@ -153,24 +242,46 @@ function changedWhileRunning(p: InFlightProbes, seenRunning: boolean): CheckResu
   return skipped(name, `${answer}, but ${next}, not 409: the key may have finished before the 422, which then shows only changed-body-422`, 'not verified');
 }
 
+/** One lookup's verdict: it met the key running (409), finished (200 wrapping the outcome), or broke the rule. */
+type LookupVerdict = { kind: 'running' | 'finished' | 'wrong'; text: string };
+
 /**
- * `lookup-while-running`: a lookup of a running key is 409, never 404. A 200
- * wrapping the burst's outcome (the key had finished: a fast handler) is no
- * verdict, since no lookup met the key running; a 200 wrapping anything else
- * (a placeholder such as 202 "processing" for a key still running) fails, as
- * a client would take it for the order's outcome. A 200 that is no wrapper at
- * all is `lookup-stored-outcome`'s to judge.
+ * A lookup of a key with requests out: 409, or 200 wrapping the outcome
+ * (the key had finished); never 404, and never a 200 wrapping anything else
+ * (a placeholder such as 202 "processing" a client would take for the
+ * order's outcome). A 200 that is no wrapper at all is
+ * `lookup-stored-outcome`'s to judge. `takenNowhere`: every burst answer
+ * was try-later, so no request may have reached the store and a 404 is no
+ * verdict.
  */
-function lookupWhileRunning(p: InFlightProbes, seenRunning: boolean, outcome: Outcome | null): CheckResult {
-  const name = 'lookup-while-running';
-  const x = p.lookup;
-  const when = seenRunning ? 'after a 409 for the key' : 'after the burst (no 409 showed the key running)';
-  const answer = `lookup ${when}: ${statusText(x)} ${excerpt(x.body)}`;
+function judgeLookup(x: Exchange, outcome: Outcome | null, takenNowhere: boolean): LookupVerdict {
+  const answer = `${statusText(x)} ${excerpt(x.body)}`;
+  if (x.status === 409) return { kind: 'running', text: `${answer} (still running)` };
   if (x.status === 200) {
     const wrong = outcome && lookupWrapper(x) ? lookupMismatch(x, outcome) : null;
-    if (wrong) return must(name, false, `${answer}: ${wrong} (the burst's outcome): a 200 must wrap the key's outcome, and a key still running is 409`);
-    return skipped(name, `${answer}: the key had finished, so no lookup met it running`, 'not verified');
+    if (wrong) return { kind: 'wrong', text: `${answer}: ${wrong} (the burst's outcome): a 200 must wrap the key's outcome, and a key still running is 409` };
+    return { kind: 'finished', text: `${answer}: the key had finished` };
   }
-  const note = x.status === 409 ? ' (still running)' : x.status === 404 ? ': 404 says the key was never seen, which lets a client send the order to another domain' : ': expected 409';
-  return must(name, x.status === 409, `${answer}${note}`);
+  if (x.status === 404 && takenNowhere) return { kind: 'finished', text: `${answer}: every burst answer was try-later, so the key may have reached no store` };
+  if (x.status === 404) return { kind: 'wrong', text: `${answer}: 404 says the key was never seen, which lets a client send the order to another domain (or the same order again)` };
+  return { kind: 'wrong', text: `${answer}: expected 409` };
+}
+
+/**
+ * `lookup-while-running`: the lookup sent after the burst's first 409 (or
+ * after the burst, when none came) and the lookups sent at every URL while
+ * the burst was out. Fails on any wrong one; passes once one met the key
+ * running; else (every lookup found it finished) no verdict.
+ */
+function lookupWhileRunning(p: InFlightProbes, seenRunning: boolean, outcome: Outcome | null, mid: MidBurstLookups, takenNowhere: boolean): CheckResult {
+  const name = 'lookup-while-running';
+  const when = seenRunning ? 'after a 409 for the key' : 'after the burst (no 409 showed the key running)';
+  const probe = judgeLookup(p.lookup, outcome, takenNowhere);
+  const during = mid.answers.map((x) => ({ x, v: judgeLookup(x, outcome, takenNowhere) }));
+  const midText = `lookups ${mid.afterMs} ms into the burst (half the first order's time; ${mid.pending} of ${BURST_SIZE} burst requests not yet answered): ${during.map(({ x, v }) => `${x.probe.url}: ${v.text}`).join('; ')}`;
+  const evidence = `lookup ${when}: ${probe.text}; ${midText}`;
+  const verdicts = [probe, ...during.map((d) => d.v)];
+  if (verdicts.some((v) => v.kind === 'wrong')) return must(name, false, evidence);
+  if (verdicts.some((v) => v.kind === 'running')) return must(name, true, evidence);
+  return skipped(name, `${evidence}: no lookup met the key running`, 'not verified');
 }

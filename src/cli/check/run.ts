@@ -48,6 +48,7 @@ export const CHECK_NAMES = [
   'lookup-while-running',
   'region-lookup',
   'region-replay',
+  'region-replay-header',
   'replay-at-end',
   'cors-preflight',
   'cors-headers',
@@ -74,22 +75,27 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   results.push(await keyRequired(ctx));
 
   const { result, placed } = await placeFirst(ctx);
-  let marksReplays = false;
+  /** The URLs (bases) seen marking a replay `Idempotent-Replayed: true`: each unmarked outcome there is a run of the order. */
+  const marking: string[] = [];
   results.push(result);
   if (placed) {
     const replays = await replay(ctx, placed);
     results.push(...replays, await quotedKey(ctx, placed), await changedBody(ctx, placed), await storedLookup(ctx, placed));
-    marksReplays = replays.some((r) => r.name === 'replay-header' && r.ok);
-    if (ctx.regions.length) results.push(...(await regions(ctx, placed, marksReplays)));
+    if (replays.some((r) => r.name === 'replay-header' && r.ok)) marking.push(ctx.primary.base);
+    if (ctx.regions.length) {
+      const inRegions = await regions(ctx, placed);
+      results.push(...inRegions.results);
+      marking.push(...inRegions.marking);
+    }
   } else {
     const why = 'the first order got no outcome (see order-answered)';
     for (const name of ['replay-identical', 'changed-body-422', 'lookup-stored-outcome', 'replay-at-end']) results.push(must(name, false, `not run: ${why}`));
-    for (const name of ['replay-header', 'quoted-key']) results.push(skipped(name, why));
+    for (const name of ['replay-header', 'quoted-key', ...(ctx.regions.length ? ['region-replay-header'] : [])]) results.push(skipped(name, why));
     if (ctx.regions.length) for (const name of ['region-lookup', 'region-replay']) results.push(must(name, false, `not run: ${why}`));
   }
-  if (!ctx.regions.length) for (const name of ['region-lookup', 'region-replay']) results.push(skipped(name, 'no --region given'));
+  if (!ctx.regions.length) for (const name of ['region-lookup', 'region-replay', 'region-replay-header']) results.push(skipped(name, 'no --region given'));
 
-  results.push(...(await burst(ctx, marksReplays)));
+  results.push(...(await burst(ctx, placed?.ms ?? null, marking)));
   if (options.origin) results.push(...(await preflights(ctx, options.origin, Object.keys(options.headers))));
   results.push(await health(ctx, options.origin ?? undefined));
   // Last of the requests: the first key, after everything else the run sent.
