@@ -5,8 +5,9 @@
  * dropped after commit is charged once; a total outage leaves the order
  * pending, never shown as confirmed (its retries leave the keyboard focus
  * where it was), and confirms it in place on recovery; a reload while an
- * order is being sent follows that order, and Place order cannot charge
- * the cart a second time.
+ * order is being sent, or a tab closed then and the checkout opened again
+ * in a new one, follows that order, and Place order cannot charge the cart
+ * a second time.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -158,6 +159,40 @@ describe('failover and outages', () => {
       assert.ok(['sending', 'pending'].includes(String(after.status)), `shown after the reload: ${after.status}`);
       await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor();
       assert.equal(await cartCount(page), 0);
+      await assertOneChargeEach(demo, [sent.key]);
+    });
+  });
+  it('a tab closed while its order is being sent: a new tab on the checkout follows that order, never offers Place order for its cart, and the cart is charged once', { timeout: 90_000 }, async () => {
+    await withShop(browser(), async ({ page, context, demo }) => {
+      await readyToPay(page, demo, ['teapot-glass', 'towel-linen']);
+      await setDemoFaults(demo, '503');
+      await page.click('#place-order');
+      const outbox = (/** @type {import('playwright-core').Page} */ tab) => tab.evaluate(async () => (await /** @type {any} */ (window).sc.outbox.list()).map((/** @type {any} */ e) => ({ key: e.id, status: e.status })));
+      const sent = await until(async () => (await outbox(page)).find((e) => e.status == 'sending'), { what: 'the order in the outbox, being sent' });
+      // The shopper closes the tab while the order is being sent, and opens the checkout again.
+      await page.close();
+      const b = await context.newPage();
+      await b.goto(demo.checkoutUrl);
+      // What the new tab offers, from its first paint, every 100 ms for 3 s.
+      let offered = 0;
+      for (let i = 0; i < 30; i++) {
+        if (await b.evaluate(() => document.querySelector('#checkout-form #place-order')?.getAttribute('aria-disabled') == 'false')) offered++;
+        await b.waitForTimeout(100);
+      }
+      // Whatever the page offers, the shopper takes: placing the cart again, if the form is there.
+      const canPlace = await b.evaluate(() => !!document.querySelector('#checkout-form #place-order') && document.querySelector('#place-order')?.getAttribute('aria-disabled') == 'false');
+      if (canPlace) {
+        await fillCheckout(b);
+        await b.click('#place-order');
+        await b.locator('#checkout-main .outcome').waitFor({ timeout: 30_000 });
+      }
+      await shot(b, 'closed-tab-followed');
+      await setDemoFaults(demo, 'healthy');
+      await until(async () => { const all = await outbox(b); return all.length > 0 && all.every((e) => e.status == 'confirmed'); }, { timeout: 60_000, what: 'every order confirmed' });
+      assert.equal((await ledger(demo)).charges, 1, 'the cart was charged twice');
+      assert.equal(offered, 0, 'the new tab offered Place order for the cart of the order on its way');
+      await b.locator(`#checkout-main .outcome[data-order-key="${sent.key}"][data-status="confirmed"]`).waitFor();
+      await until(async () => (await cartCount(b)) == 0, { what: 'the ordered lines to leave the cart' });
       await assertOneChargeEach(demo, [sent.key]);
     });
   });

@@ -6,7 +6,9 @@
  * `needs-payment` offers to pay again (`sc.outbox.resubmit`: the same order,
  * a new Demo Pay token, a new key; the old order is never sent); `failed`
  * says so. The cart is cleared only once the order is confirmed or safely
- * kept in the outbox.
+ * kept in the outbox. An order of this cart that the page did not see through
+ * (a reload, a tab closed while it was being sent) is followed, never placed
+ * twice.
  */
 import { startCartBadge, totalsView } from './cart-drawer.js';
 import { PRODUCTS, cartItem, imageUrl } from './catalogue.js';
@@ -51,7 +53,9 @@ let placing = false;
 let shown = null;
 /** Orders being sent now, by any tab or the service worker: no other order is placed meanwhile. */
 const inFlight = new Set();
-/** The order of this checkout that the page did not see through (see `followOwnOrder`): the cart empties once it is kept. */
+/** Until the outbox has been read, the page cannot know whether this cart is already ordered: no Place order. */
+let outboxRead = false;
+/** The order of this cart that the page did not see through (see `followOwnOrder`): the cart empties once it is kept. */
 let clearWhenKept = null;
 
 // ------------------------------------------------------------------ summary
@@ -100,10 +104,11 @@ function renderSummary() {
 
 function updateButton() {
   const total = cart.subtotal + shippingFor(cart.subtotal);
-  const busy = placing || inFlight.size > 0;
+  const busy = placing || inFlight.size > 0 || !outboxRead || !!clearWhenKept;
   // aria-disabled rather than disabled: a disabled button would drop the keyboard focus.
   button.setAttribute('aria-disabled', String(busy));
-  replace(button, busy ? [h('span', { class: 'spinner', 'aria-hidden': 'true' }), placing ? 'Placing your order…' : 'An order is being placed…'] : `Place order · ${money(total, cart.currency || 'USD')}`);
+  const label = `Place order · ${money(total, cart.currency || 'USD')}`;
+  replace(button, placing || inFlight.size > 0 ? [h('span', { class: 'spinner', 'aria-hidden': 'true' }), placing ? 'Placing your order…' : 'An order is being placed…'] : label);
   // Busy only while this tab places an order; another order on its way only disables it.
   button.setAttribute('aria-busy', String(placing));
 }
@@ -249,7 +254,7 @@ function sayWait(text, status) {
 
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
-  if (placing || !cart.items.length) return;
+  if (placing || !outboxRead || clearWhenKept || !cart.items.length) return;
   if (!validate()) return;
   formError.textContent = '';
   // Set before the lock is asked for: a second click in this tab meanwhile is ignored, not refused.
@@ -258,7 +263,7 @@ form.addEventListener('submit', async (e) => {
     if (!lock) return false;
     // Another tab may have ordered this cart since this page last drew it: read it again.
     cart = await sc.cart.get();
-    // And an order may be on its way since: this checkout's own (sent before a reload), or another.
+    // And an order may be on its way since: this cart's own (sent before a reload, or by a closed tab), or another.
     const entries = await sc.outbox.list();
     if (followOwnOrder(entries)) {
       placing = false;
@@ -442,28 +447,58 @@ async function restoreCart() {
   announce('The items are back in your cart.');
 }
 
+/** How recent a saved order must be to be taken for the cart's own order (see `ownOrder`). */
+const RECENT_MS = 10 * 60_000;
+/** "mug-oat×2 teapot-glass×1": an order's or a cart's lines, in any order. */
+const linesKey = (items) => items.map(({ sku, qty }) => `${sku}×${qty}`).sort().join(' ');
+
 /**
- * This checkout's order, when the page did not see it through: the shopper reloaded (or came
- * back) while it was being sent. Its `orderRef` is this tab's, still unused by any order kept.
- * Shown in place of the form, as after placing it, so that it cannot be placed twice; the
- * cart empties once the order is kept (pending or confirmed), as after placing it.
+ * The order placed for this very cart, when the page did not see it through: the shopper
+ * reloaded while it was being sent, or closed the tab and opened the checkout again. It is
+ * the newest order saved in the last few minutes, still `sending` or `pending`, whose lines
+ * are the cart's (or confirmed, with the cart unchanged since it was placed); or the order
+ * of this tab's reference. Placing the cart again would charge it twice.
+ * An older waiting order, or one for other lines, never blocks the shop: steadycart places
+ * it when the store is back, and the banner tells how it went.
+ */
+function ownOrder(entries) {
+  const ref = sessionStorage.getItem(REF_KEY);
+  const lines = cart.items.length ? linesKey(cart.items) : null;
+  const sameLines = (e) => lines && linesKey(e.order?.items ?? []) == lines;
+  return [...entries].reverse().find(
+    (e) =>
+      !e.replacedBy &&
+      // (An order paid again, `replaces`, was placed from its panel, whose URL names it.)
+      ((ref && e.order?.orderRef == ref && !e.replaces && ['sending', 'pending', 'confirmed'].includes(e.status)) ||
+        (WAITING.includes(e.status) && Date.now() - e.createdAt < RECENT_MS && sameLines(e)) ||
+        (e.status == 'confirmed' && cart.updatedAt <= e.createdAt && sameLines(e))),
+  );
+}
+
+/**
+ * Follows this cart's own order (see `ownOrder`): shown in place of the form, as after placing
+ * it, so that it cannot be placed twice; the cart empties once it is kept (pending or
+ * confirmed), as after placing it. Place order stays disabled while it is followed.
  * @returns {boolean} whether there was one
  */
 function followOwnOrder(entries) {
-  const ref = sessionStorage.getItem(REF_KEY);
-  // (An order paid again, `replaces`, was placed from its panel, whose URL names it.)
-  const own = ref && [...entries].reverse().find((e) => e.order?.orderRef == ref && !e.replaces && !e.replacedBy && ['sending', 'pending', 'confirmed'].includes(e.status));
+  const own = ownOrder(entries);
   if (!own) return false;
-  clearWhenKept = own.id;
+  clearWhenKept = own;
   show(own, true);
   keptNow(own);
   return true;
 }
 
-/** Empties the cart once the order followed by `followOwnOrder` is kept; the next checkout gets a new reference. */
+/**
+ * Once the order followed by `followOwnOrder` is kept, empties the cart; the next checkout gets
+ * a new reference. Refused, or failed, it leaves the cart as it is.
+ */
 function keptNow(entry) {
-  if (entry.id != clearWhenKept || !(entry.status == 'pending' || entry.status == 'confirmed')) return;
+  if (entry.id != clearWhenKept?.id || entry.status == 'sending') return;
   clearWhenKept = null;
+  updateButton();
+  if (entry.status != 'pending' && entry.status != 'confirmed') return;
   newOrderRef();
   sc.cart.clear().catch(() => {});
 }
@@ -499,7 +534,9 @@ sc.cart.subscribe((c) => {
 });
 
 const wanted = new URLSearchParams(location.search).get('order');
+cart = await sc.cart.get();
 const entries = await sc.outbox.list();
+outboxRead = true;
 for (const entry of entries) if (entry.status == 'sending') inFlight.add(entry.id);
 if (wanted) {
   const asked = entries.find((e) => e.id == wanted);
