@@ -2,7 +2,8 @@
 /**
  * Payment outcomes, end to end in Chromium: a declined card is explained and
  * the cart kept; a waiting order declined later gives its lines back to the
- * cart; an order that waited longer than its payment token lives
+ * cart, each up to the quantity ordered (never doubled, also when a reload
+ * left them in the cart); an order that waited longer than its payment token lives
  * asks for payment again, and paying again (outbox.resubmit, from the
  * checkout's payment panel) places it under a new key, charged once, while
  * the old order is never sent again.
@@ -79,6 +80,28 @@ describe('payment outcomes', () => {
         ['kettle-goose', { image: 'kettle', gtin: '2004102000072' }],
         ['mug-oat', { image: 'mug', gtin: '2004100000074' }],
       ]);
+      assert.equal((await ledger(demo)).charges, 0);
+    });
+  });
+
+  it('a reload while the order is being sent, then a decline: "put the items back" leaves the cart as it was, never doubled', { timeout: 90_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await readyToPay(page, demo, ['teapot-glass', 'towel-linen']);
+      await setDemoFaults(demo, '503');
+      await page.click('#place-order');
+      const sending = () => page.evaluate(async () => (await /** @type {any} */ (window).sc.outbox.list()).find((/** @type {any} */ e) => e.status == 'sending')?.id);
+      const key = await until(sending, { what: 'the order in the outbox, being sent' });
+      // The shopper reloads; the store comes back at once, declining the card: the order is refused
+      // before it was kept, so the cart still holds its lines.
+      await page.reload();
+      await setDemoFaults(demo, 'decline');
+      await page.locator(`#checkout-main .outcome[data-order-key="${key}"][data-status="rejected"]`).waitFor({ timeout: 60_000 });
+      assert.equal(await cartCount(page), 2, 'a refused order leaves the cart as it was');
+      await page.getByRole('button', { name: 'Put the items back in my cart' }).click();
+      await page.locator('#checkout-form #place-order').waitFor();
+      const lines = await page.evaluate(async () => (await /** @type {any} */ (window).sc.cart.get()).items.map((/** @type {any} */ i) => [i.sku, i.qty]));
+      assert.deepEqual(lines, [['teapot-glass', 1], ['towel-linen', 1]]);
+      await page.locator('#place-order[aria-disabled="false"]').waitFor();
       assert.equal((await ledger(demo)).charges, 0);
     });
   });

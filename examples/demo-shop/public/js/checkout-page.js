@@ -428,14 +428,20 @@ async function followReplacement(id) {
   return !!next;
 }
 
+/**
+ * Puts the order's lines back in the cart, each up to the quantity ordered: a line the cart
+ * still holds (it is emptied only for an order kept) is not added twice.
+ */
 async function restoreCart() {
   for (const i of shown.order.items) {
+    const inCart = (await sc.cart.get()).items.find((c) => c.sku == i.sku)?.qty ?? 0;
+    if (inCart >= i.qty) continue;
     // An order's lines carry no meta: the catalogue gives the line its image and barcode back.
     const product = PRODUCTS.find((p) => p.sku == i.sku);
     try {
-      await sc.cart.add({ sku: i.sku, name: i.name, unitPrice: i.unitPrice, currency: shown.order.currency, qty: i.qty, meta: product && cartItem(product).meta });
+      await sc.cart.add({ sku: i.sku, name: i.name, unitPrice: i.unitPrice, currency: shown.order.currency, qty: i.qty - inCart, meta: product && cartItem(product).meta });
     } catch {
-      // Already there, or over the quantity limit: what is in the cart stays.
+      // Over the quantity limit, or in another currency: what is in the cart stays.
     }
   }
   shown = null;
