@@ -2,13 +2,14 @@
 /**
  * The demo shop's happy paths, end to end in Chromium: a normal order, two
  * tabs whose carts stay in step, the cart drawer's keyboard focus, two tabs
- * that cannot order one cart twice, the bundler example (an order confirmed;
+ * that cannot order one cart twice, a line added in one tab while the other
+ * places an order kept in the cart, the bundler example (an order confirmed;
  * one pending, then declined on replay), the lab's fault panel and section
  * names, and the phone-sized layout.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, setDemoFaults, sharedBrowser, shot, submitOrder, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, setDemoFaults, sharedBrowser, shot, submitOrder, until, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -149,6 +150,35 @@ describe('demo shop', () => {
       // Tab A's order emptied the cart: tab B now has nothing to order.
       await b.locator('#checkout-main .empty').waitFor();
       await assertOneChargeEach(demo, [result.key]);
+    });
+  });
+
+  it('a line added in another tab while an order is being placed stays in the cart; only the ordered lines leave it', { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page: a, context, demo }) => {
+      await gotoShop(a, demo.url);
+      await addToCart(a, ['teapot-glass']);
+      await a.goto(demo.checkoutUrl);
+      await fillCheckout(a);
+      const b = await context.newPage();
+      await gotoShop(b, demo.url);
+      // The store answers 503: tab A's order is being sent for a few seconds, then kept as pending.
+      await setDemoFaults(demo, '503');
+      await a.click('#place-order');
+      await a.locator('#place-order[aria-busy="true"]').waitFor();
+      // Meanwhile, in tab B: a mug, and one more teapot.
+      await addToCart(b, ['mug-oat', 'teapot-glass']);
+      const outcome = await a.locator('#checkout-main .outcome').waitFor({ timeout: 30_000 }).then(() => outcomeOf(a));
+      assert.equal(outcome.status, 'pending');
+      const ordered = await a.evaluate(async (id) => (await /** @type {any} */ (window).sc.outbox.list()).find((/** @type {any} */ e) => e.id == id).order.items.map((/** @type {any} */ i) => [i.sku, i.qty]), outcome.key);
+      assert.deepEqual(ordered, [['teapot-glass', 1]]);
+      // The ordered teapot leaves the cart; what tab B added stays.
+      const lines = () => b.evaluate(async () => (await /** @type {any} */ (window).sc.cart.get()).items.map((/** @type {any} */ i) => [i.sku, i.qty]));
+      await until(async () => (await lines()).length != 2 || (await lines())[0][1] != 2, { what: 'the ordered teapot to leave the cart' });
+      assert.deepEqual(await lines(), [['teapot-glass', 1], ['mug-oat', 1]], 'what was added in tab B stays in the cart');
+      await b.goto(demo.checkoutUrl);
+      await b.locator('#checkout-form').waitFor();
+      await shot(b, 'cart-kept-after-order-elsewhere', { fullPage: true });
+      assert.equal((await ledger(demo)).charges, 0);
     });
   });
 

@@ -5,10 +5,10 @@
  * (the `order:*` events reach every tab); `rejected` with the reason;
  * `needs-payment` offers to pay again (`sc.outbox.resubmit`: the same order,
  * a new Demo Pay token, a new key; the old order is never sent); `failed`
- * says so. The cart is cleared only once the order is confirmed or safely
- * kept in the outbox. An order of this cart that the page did not see through
- * (a reload, a tab closed while it was being sent) is followed, never placed
- * twice.
+ * says so. Once the order is confirmed or safely kept in the outbox, its
+ * lines leave the cart (and only they: a line added meanwhile in another tab
+ * stays). An order of this cart that the page did not see through (a reload,
+ * a tab closed while it was being sent) is followed, never placed twice.
  */
 import { startCartBadge, totalsView } from './cart-drawer.js';
 import { PRODUCTS, cartItem, imageUrl } from './catalogue.js';
@@ -55,7 +55,7 @@ let shown = null;
 const inFlight = new Set();
 /** Until the outbox has been read, the page cannot know whether this cart is already ordered: no Place order. */
 let outboxRead = false;
-/** The order of this cart that the page did not see through (see `followOwnOrder`): the cart empties once it is kept. */
+/** The order of this cart that the page did not see through (see `followOwnOrder`): its lines leave the cart once it is kept. */
 let clearWhenKept = null;
 
 // ------------------------------------------------------------------ summary
@@ -215,9 +215,9 @@ async function place(order, expiresAt) {
   if (result.status == 'confirmed' || result.status == 'pending') {
     // Shown before anything else is awaited, so that every later event of this order (a replay
     // may settle a pending one at once) updates the page. Confirmed, or kept safely in the
-    // outbox: only now does the cart empty.
+    // outbox: only now do its lines leave the cart.
     const showing = showPlaced(result, order);
-    await sc.cart.clear();
+    await removeOrdered(order.items);
     newOrderRef();
     await showing;
     return;
@@ -483,7 +483,7 @@ function ownOrder(entries) {
 
 /**
  * Follows this cart's own order (see `ownOrder`): shown in place of the form, as after placing
- * it, so that it cannot be placed twice; the cart empties once it is kept (pending or
+ * it, so that it cannot be placed twice; its lines leave the cart once it is kept (pending or
  * confirmed), as after placing it. Place order stays disabled while it is followed.
  * @returns {boolean} whether there was one
  */
@@ -497,16 +497,29 @@ function followOwnOrder(entries) {
 }
 
 /**
- * Once the order followed by `followOwnOrder` is kept, empties the cart; the next checkout gets
- * a new reference. Refused, or failed, it leaves the cart as it is.
+ * Once the order followed by `followOwnOrder` is kept, takes its lines out of the cart; the next
+ * checkout gets a new reference. Refused, or failed, it leaves the cart as it is.
  */
 function keptNow(entry) {
   if (entry.id != clearWhenKept?.id || entry.status == 'sending') return;
+  const { order } = clearWhenKept;
   clearWhenKept = null;
   updateButton();
   if (entry.status != 'pending' && entry.status != 'confirmed') return;
   newOrderRef();
-  sc.cart.clear().catch(() => {});
+  removeOrdered(order.items).catch(() => {});
+}
+
+/**
+ * Takes an order's lines out of the cart, and only them: a line added meanwhile (in another
+ * tab, say) stays, and so do the units added to an ordered line.
+ */
+async function removeOrdered(items) {
+  for (const { sku, qty } of items) {
+    const line = (await sc.cart.get()).items.find((i) => i.sku == sku);
+    if (line && line.qty > qty) await sc.cart.setQuantity(sku, line.qty - qty);
+    else if (line) await sc.cart.remove(sku);
+  }
 }
 
 // Updates from this tab, other tabs and the service worker alike.
