@@ -7,7 +7,8 @@
  * where it was), and confirms it in place on recovery; a reload while an
  * order is being sent, or a tab closed then and the checkout opened again
  * in a new one, follows that order, and Place order cannot charge the cart
- * a second time.
+ * a second time; an order that waited, then failed, is never said to be
+ * worth trying again.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -194,6 +195,27 @@ describe('failover and outages', () => {
       await b.locator(`#checkout-main .outcome[data-order-key="${sent.key}"][data-status="confirmed"]`).waitFor();
       await until(async () => (await cartCount(b)) == 0, { what: 'the ordered lines to leave the cart' });
       await assertOneChargeEach(demo, [sent.key]);
+    });
+  });
+
+  it('an order that waited, then failed: the page says it could not be confirmed, and neither that the cart is still here nor to try again', { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await readyToPay(page, demo, ['teapot-glass']);
+      await setDemoFaults(demo, 'refuse');
+      const waited = await submitOrder(page, { timeout: 20_000 });
+      assert.equal(waited.status, 'pending');
+      assert.equal(await cartCount(page), 0, 'a waiting order has taken the cart');
+      // The store answers 422: steadycart gives the order up as failed.
+      await setDemoFaults(demo, /** @type {any} */ ({ kind: 'status', status: 422 }));
+      await page.evaluate((id) => /** @type {any} */ (window).sc.outbox.retry(id), waited.key);
+      await page.locator('#checkout-main .outcome[data-status="failed"]').waitFor({ timeout: 30_000 });
+      const text = String(await page.locator('#checkout-main .outcome > p').first().textContent());
+      assert.match(text, /We could not confirm your order\./);
+      // A retry under a new key could charge twice: the page never asks for one.
+      assert.doesNotMatch(text, /cart is still here|try again/i);
+      assert.equal(await cartCount(page), 0);
+      await shot(page, 'failed-after-pending');
+      assert.equal((await ledger(demo)).charges, 0);
     });
   });
 });

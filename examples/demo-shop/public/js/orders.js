@@ -65,7 +65,7 @@ export function describe(o) {
       return { tone: 'bad', chip: 'Not placed', title: 'We could not place this order in time', text: orderStatusText.expired };
     case 'failed':
     default:
-      return { tone: 'bad', chip: 'Not placed', title: 'We could not place your order', text: `${orderStatusText.failed} Your cart is still here: please try again in a moment.` };
+      return { tone: 'bad', chip: 'Not confirmed', title: 'Your order could not be confirmed', text: orderStatusText.failed };
   }
 }
 
