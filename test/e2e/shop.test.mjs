@@ -4,7 +4,9 @@
  * tabs whose carts stay in step, the cart drawer's keyboard focus, two tabs
  * that cannot order one cart twice, a line added in one tab while the other
  * places an order kept in the cart, the bundler example (an order confirmed;
- * one pending, then declined on replay), the lab's fault panel and section
+ * one pending, then declined on replay, its items back in the cart; a double
+ * click, a reload while the order is sent and two tabs each placing one
+ * order; Place order usable again after a refusal), the lab's fault panel and section
  * names, and the phone-sized layout.
  */
 import assert from 'node:assert/strict';
