@@ -216,8 +216,8 @@ describe('demo shop', () => {
       await page.locator('#status').filter({ hasText: 'The store could not accept this order, so it was not placed.' }).waitFor({ timeout: 60_000 });
       assert.equal((await ledger(demo)).charges, 0);
       // The cart, emptied while the order waited, has its mug back, and can be placed again.
-      await page.locator('#count').filter({ hasText: '1 in the cart' }).waitFor({ timeout: 3000 });
-      await page.locator('#place:enabled').waitFor({ timeout: 3000 });
+      await page.locator('#count').filter({ hasText: '1 in the cart' }).waitFor();
+      await page.locator('#place:enabled').waitFor();
       await shot(page, 'bundler-refused-on-replay');
     }, { viewport: { width: 900, height: 600 } });
   });
@@ -282,7 +282,7 @@ describe('demo shop', () => {
       await page.click('#place');
       await page.locator('#status').filter({ hasText: 'was not placed' }).waitFor();
       await setDemoFaults(demo, 'healthy');
-      await page.locator('#place:enabled').waitFor({ timeout: 3000 });
+      await page.locator('#place:enabled').waitFor();
       await page.click('#place');
       await page.locator('#status').filter({ hasText: /^Confirmed/ }).waitFor();
       await assertOneBundlerCharge(demo);
