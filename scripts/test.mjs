@@ -4,14 +4,11 @@
  * npm test: the whole suite, ending with exactly one line `N passed, N failed`
  * (every node-side test plus every browser test in every engine).
  *
- * Phases, in order (the last two at once); a failing check phase stops the run, a test phase with
+ * Phases, in order (the last three at once); a failing check phase stops the run, a test phase with
  * failing tests does not (the later phases still run, so every test is counted):
  *   browsers   check the engines; as root on Debian, apt-get install what is missing
  *   typecheck + build   npm run typecheck and npm run build, at once    (stops on failure)
  *   size       npm run size                                        (stops on failure)
- *   package    the package as npm ships it: publint --strict, and attw --pack with the esm-only
- *              profile (steadycart promises no CommonJS resolution); each counts 1 passed or
- *              1 failed                                             (does not stop the run)
  *   services   a throwaway PostgreSQL and Redis on free loopback ports (test/runner/services.mjs;
  *              as root on Debian, apt-get installs postgresql and redis-server when missing);
  *              their URLs go to every later phase as STEADYCART_TEST_POSTGRES_URL and
@@ -21,6 +18,9 @@
  *   e2e        node --test test/e2e/**\/*.test.mjs (playwright-core + Chromium), two files at
  *              once and nothing beside them, after installing examples/react-shop's
  *              dependencies when they are missing
+ *   package    the package as npm ships it: publint --strict, and attw --pack with the esm-only
+ *              profile (steadycart promises no CommonJS resolution); each counts 1 passed or
+ *              1 failed                                             (does not stop the run)
  *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs test/server/*.test.mjs,
  *              three files at once
  *   browser    web-test-runner in Chromium, Firefox and WebKit; for WebKit this script
@@ -38,8 +38,8 @@
  *   WTR_CONCURRENCY, WTR_CONCURRENT_BROWSERS   see web-test-runner.config.mjs
  *
  * Outputs: test-results/browser-counts.json (from test/runner/count-reporter.mjs),
- * test-results/node.tap, test-results/e2e.tap, and test-results/node.log (the node phase's
- * output, printed when it ends: it runs beside the browser tests).
+ * test-results/node.tap, test-results/e2e.tap, and the output of the phases run beside
+ * the browser tests (test-results/node.log, test-results/package-*.log), printed as each ends.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -375,7 +375,7 @@ async function packageChecks() {
   /** @type {string[]} */
   const failed = [];
   for (const [name, [bin, ...args]] of PACKAGE_CHECKS) {
-    const r = await run(join('node_modules', '.bin', bin), args, { timeoutMs: 3 * MIN });
+    const r = await run(join('node_modules', '.bin', bin), args, { timeoutMs: 3 * MIN, logFile: `${RESULTS}/package-${name}.log` });
     if (r.code === 0) totals.passed += 1;
     else {
       totals.failed += 1;
@@ -561,8 +561,6 @@ async function main() {
     // At once: neither needs the other, and each keeps one core busy.
     ['typecheck + build', true, () => together([['typecheck', () => npmScript('typecheck', 5 * MIN)], ['build', () => npmScript('build', 5 * MIN)]])],
     ['size', true, () => npmScript('size', 2 * MIN)],
-    // Before any test: packing runs the prepack script, which builds dist/ again, and the tests read dist/.
-    ['package', true, packageChecks],
     ['services', serverFiles.length > 0, startServices],
     // Alone, two files at once, each driving its own Chromium against its own servers on free ports.
     // Measured on 2 cores: 278 s one at a time, 233 s (they are mostly CPU-bound, so no more than two,
@@ -570,8 +568,9 @@ async function main() {
     ['e2e', e2eFiles.length > 0, async () => (await prepareExamples(e2eFiles), nodeTests('e2e', e2eFiles, ['--test-concurrency=2'], 15 * MIN))],
     // Then the rest at once: the browser tests mostly wait (on timers, circuits and the backends), and
     // so do the node files (on servers, processes and databases; each has its own ports, keys and
-    // folders). Node's output is printed when it ends.
+    // folders). Node's output and the package checks' are printed as each ends.
     [
+      ['package', true, packageChecks],
       // Three files at once. Measured on 2 cores: 216 s one at a time (node's default there), 124 s;
       // 143 s in path order and 127 s longest first in a later, larger suite.
       ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, ['--test-concurrency=3'], 20 * MIN, `${RESULTS}/node.log`)],
