@@ -4,25 +4,24 @@
  * npm test: the whole suite, ending with exactly one line `N passed, N failed`
  * (every node-side test plus every browser test in every engine).
  *
- * Phases, in order (the last three at once); a failing check phase stops the run, a test phase with
+ * Phases, in order; a failing check phase stops the run, a test phase with
  * failing tests does not (the later phases still run, so every test is counted):
  *   browsers   check the engines; as root on Debian, apt-get install what is missing
  *   typecheck + build   npm run typecheck and npm run build, at once    (stops on failure)
  *   size       npm run size                                        (stops on failure)
+ *   package    the package as npm ships it: publint --strict, and attw --pack with the esm-only
+ *              profile (steadycart promises no CommonJS resolution); each counts 1 passed or
+ *              1 failed                                             (does not stop the run)
  *   services   a throwaway PostgreSQL and Redis on free loopback ports (test/runner/services.mjs;
  *              as root on Debian, apt-get installs postgresql and redis-server when missing);
  *              their URLs go to every later phase as STEADYCART_TEST_POSTGRES_URL and
  *              STEADYCART_TEST_REDIS_URL, and both are stopped at the end, also on failure
  *              and on SIGINT/SIGTERM; when one of those variables is already set, that
  *              server is used and none is started for it        (stops on failure)
- *   e2e        node --test test/e2e/**\/*.test.mjs (playwright-core + Chromium), two files at
- *              once and nothing beside them, after installing examples/react-shop's
- *              dependencies when they are missing
- *   package    the package as npm ships it: publint --strict, and attw --pack with the esm-only
- *              profile (steadycart promises no CommonJS resolution); each counts 1 passed or
- *              1 failed                                             (does not stop the run)
  *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs test/server/*.test.mjs,
  *              three files at once
+ *   e2e        node --test test/e2e/**\/*.test.mjs (playwright-core + Chromium), two files at once,
+ *              after installing examples/react-shop's dependencies when they are missing
  *   browser    web-test-runner in Chromium, Firefox and WebKit; for WebKit this script
  *              starts Xvfb and WebKitWebDriver and stops both by PID at the end
  * A phase that fails without test results counts as 1 failed; a test phase
@@ -38,11 +37,10 @@
  *   WTR_CONCURRENCY, WTR_CONCURRENT_BROWSERS   see web-test-runner.config.mjs
  *
  * Outputs: test-results/browser-counts.json (from test/runner/count-reporter.mjs),
- * test-results/node.tap, test-results/e2e.tap, and the output of the phases run beside
- * the browser tests (test-results/node.log, test-results/package-*.log), printed as each ends.
+ * test-results/node.tap and test-results/e2e.tap.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -105,17 +103,14 @@ function signalGroup(child, signal) {
  * a background group that reads it, or puts it in raw mode as web-test-runner does, is stopped.
  * @param {string} cmd
  * @param {string[]} args
- * With `logFile`, its output goes there instead, and is printed once it ends (a phase that runs
- * beside another does not interleave its lines with that one's).
- * @param {{ env?: NodeJS.ProcessEnv, timeoutMs: number, stopSignal?: NodeJS.Signals, logFile?: string }} options
+ * @param {{ env?: NodeJS.ProcessEnv, timeoutMs: number, stopSignal?: NodeJS.Signals }} options
  * @returns {Promise<{ code: number | null, signal: string | null, timedOut: boolean }>}
  */
 function run(cmd, args, options) {
   return new Promise((resolve) => {
     // Nothing new starts once interrupted (the package phase runs its checks one after another).
     if (interrupted) return resolve({ code: null, signal: interrupted, timedOut: false });
-    const out = options.logFile ? openSync(options.logFile, 'w') : 'inherit';
-    const child = spawn(cmd, args, { stdio: ['ignore', out, out], env: options.env ?? process.env, detached: true });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env: options.env ?? process.env, detached: true });
     running.add(child);
     let timedOut = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -131,10 +126,6 @@ function run(cmd, args, options) {
       clearTimeout(timer);
       clearTimeout(killTimer);
       running.delete(child);
-      if (typeof out == 'number') {
-        closeSync(out);
-        process.stdout.write(readFileSync(/** @type {string} */ (options.logFile)));
-      }
       resolve({ code, signal, timedOut });
     });
   });
@@ -320,15 +311,14 @@ async function together(parts) {
  * @param {string[]} files
  * @param {string[]} extraArgs
  * @param {number} timeoutMs
- * @param {string} [logFile]  see run()
  */
-async function nodeTests(label, files, extraArgs, timeoutMs, logFile = undefined) {
+async function nodeTests(label, files, extraArgs, timeoutMs) {
   const tap = `${RESULTS}/${label}.tap`;
   rmSync(tap, { force: true });
   const r = await run(
     process.execPath,
     ['--test', ...extraArgs, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
-    { timeoutMs, logFile },
+    { timeoutMs },
   );
   const counts = parseTap(tap);
   if (!counts) {
@@ -375,7 +365,7 @@ async function packageChecks() {
   /** @type {string[]} */
   const failed = [];
   for (const [name, [bin, ...args]] of PACKAGE_CHECKS) {
-    const r = await run(join('node_modules', '.bin', bin), args, { timeoutMs: 3 * MIN, logFile: `${RESULTS}/package-${name}.log` });
+    const r = await run(join('node_modules', '.bin', bin), args, { timeoutMs: 3 * MIN });
     if (r.code === 0) totals.passed += 1;
     else {
       totals.failed += 1;
@@ -554,45 +544,36 @@ async function main() {
   // The e2e tests drive Chromium whatever BROWSERS says.
   const needed = /** @type {typeof engines} */ ([...new Set([...engines, ...(e2eFiles.length ? ['chromium'] : [])])]);
 
-  /** @typedef {[string, boolean, () => Promise<{ ok: boolean, hard?: boolean, note?: string }>]} Phase name, runs at all, body */
-  /** @type {(Phase | Phase[])[]} a phase, or phases run at once */
+  /** @type {[string, boolean, () => Promise<{ ok: boolean, hard?: boolean, note?: string }>][]} name, runs at all, body */
   const steps = [
     ['browsers', true, () => checkBrowsers(needed, e2eFiles.length > 0)],
     // At once: neither needs the other, and each keeps one core busy.
     ['typecheck + build', true, () => together([['typecheck', () => npmScript('typecheck', 5 * MIN)], ['build', () => npmScript('build', 5 * MIN)]])],
     ['size', true, () => npmScript('size', 2 * MIN)],
+    ['package', true, packageChecks],
     ['services', serverFiles.length > 0, startServices],
-    // Alone, two files at once, each driving its own Chromium against its own servers on free ports.
-    // Measured on 2 cores: 278 s one at a time, 233 s (they are mostly CPU-bound, so no more than two,
-    // and nothing beside them: an order timed against its 3 s budget must not wait for a busy core).
+    // Three files at once: they mostly wait on servers, processes and databases (each has its own
+    // ports, keys and folders). Measured on 2 cores: 216 s one at a time (node's default there), 124 s;
+    // 143 s in path order and 127 s longest first in a later, larger suite.
+    ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, ['--test-concurrency=3'], 20 * MIN)],
+    // Two files at once, each driving its own Chromium against its own servers on free ports.
+    // Measured on 2 cores: 278 s one at a time, 233 s (they are mostly CPU-bound, so no more than two).
     ['e2e', e2eFiles.length > 0, async () => (await prepareExamples(e2eFiles), nodeTests('e2e', e2eFiles, ['--test-concurrency=2'], 15 * MIN))],
-    // Then the rest at once: the browser tests mostly wait (on timers, circuits and the backends), and
-    // so do the node files (on servers, processes and databases; each has its own ports, keys and
-    // folders). Node's output and the package checks' are printed as each ends.
-    [
-      ['package', true, packageChecks],
-      // Three files at once. Measured on 2 cores: 216 s one at a time (node's default there), 124 s;
-      // 143 s in path order and 127 s longest first in a later, larger suite.
-      ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, ['--test-concurrency=3'], 20 * MIN, `${RESULTS}/node.log`)],
-      ['browser', engines.length > 0, () => browserTests(engines)],
-    ],
+    ['browser', engines.length > 0, () => browserTests(engines)],
   ];
   let stopped = false;
-  for (const step of steps) {
-    const atOnce = /** @type {Phase[]} */ (typeof step[0] == 'string' ? [step] : step).filter(([, enabled]) => enabled);
-    if (!atOnce.length) continue;
+  for (const [name, enabled, body] of steps) {
+    if (!enabled) continue;
     if (!stopped && interrupted) {
       say(`interrupted by ${interrupted}; later phases do not run`);
       stopped = true;
     }
     if (stopped) {
-      for (const [name] of atOnce) phases.push({ name, status: 'skipped', ms: 0, note: 'not run' });
+      phases.push({ name, status: 'skipped', ms: 0, note: 'not run' });
       continue;
     }
-    const goOn = await Promise.all(atOnce.map(([name, , body]) => phase(name, body)));
-    const failed = atOnce.filter((_, i) => !goOn[i]).map(([name]) => name);
-    if (failed.length) {
-      say(`${failed.join(', ')} failed: later phases do not run`);
+    if (!(await phase(name, body))) {
+      say(`${name} failed: later phases do not run`);
       stopped = true;
     }
   }
