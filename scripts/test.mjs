@@ -226,24 +226,10 @@ const LONG_NODE_FILES = [
 ];
 
 /**
- * The e2e files that take longest, longest first (seconds each in a CI run,
- * two files at once): in path order the longest came last and ran alone for
- * about a minute at the end.
- */
-const LONG_E2E_FILES = [
-  'test/e2e/shop.test.mjs', // 138 s
-  'test/e2e/failover.test.mjs', // 92 s
-  'test/e2e/chaos-soak.test.mjs', // 78 s
-  'test/e2e/payment.test.mjs', // 68 s
-  'test/e2e/react-shop.test.mjs', // 42 s
-];
-
-/**
- * `files` with the long ones first, in `long`'s order; the rest keep theirs.
+ * `files` with the long ones first, in LONG_NODE_FILES' order; the rest keep theirs.
  * @param {string[]} files
- * @param {string[]} [long]
  */
-const longestFirst = (files, long = LONG_NODE_FILES) => [...long.filter((f) => files.includes(f)), ...files.filter((f) => !long.includes(f))];
+const longestFirst = (files) => [...LONG_NODE_FILES.filter((f) => files.includes(f)), ...files.filter((f) => !LONG_NODE_FILES.includes(f))];
 
 /**
  * The summary of `node --test --test-reporter=tap`, or null if there is none
@@ -554,7 +540,7 @@ async function main() {
   }
   const serverFiles = findFiles('test/server', '.test.mjs');
   const nodeFiles = longestFirst([...findFiles('test/backend', 'selftest.mjs'), ...findFiles('test/node', '.test.mjs'), ...serverFiles]);
-  const e2eFiles = longestFirst(findFiles('test/e2e', '.test.mjs'), LONG_E2E_FILES);
+  const e2eFiles = findFiles('test/e2e', '.test.mjs');
   // The e2e tests drive Chromium whatever BROWSERS says.
   const needed = /** @type {typeof engines} */ ([...new Set([...engines, ...(e2eFiles.length ? ['chromium'] : [])])]);
 
