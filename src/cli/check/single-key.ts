@@ -147,11 +147,10 @@ export async function replayAtEnd(ctx: CheckContext, placed: PlacedOrder): Promi
   // The lookup first: on a forgetful store, the repeat would store the key anew.
   const found = await lookup(ctx, ctx.primary, 'lookup at the end of the run', placed.key);
   const x = await postOrder(ctx, ctx.primary, 'repeat at the end of the run', placed.key, placed.bodies.body, 2);
-  const wrong = [
-    // A 200 that is no wrapper is lookup-stored-outcome's to judge: it is no sign of a forgotten key.
-    ...[found.status === 200 && !lookupWrapper(found) ? null : lookupMismatch(found, placed.outcome)].filter((w) => w !== null),
-    ...(sameOutcome(x, placed.outcome) ? [] : [`the repeat ${difference(x, placed.outcome)}`]),
-  ];
+  // A 200 that is no wrapper is lookup-stored-outcome's to judge: it is no sign of a forgotten key.
+  const lookupWrong = found.status === 200 && !lookupWrapper(found) ? null : lookupMismatch(found, placed.outcome);
+  const repeatWrong = sameOutcome(x, placed.outcome) ? null : `the repeat ${difference(x, placed.outcome)}`;
+  const wrong = [lookupWrong, repeatWrong].filter((w): w is string => w !== null);
   const scope = `retention checked only for this run's ${seconds} s, not the contract's period (at least the SDK's outbox retention, 24 hours by default)`;
   if (wrong.length) return must('replay-at-end', false, `first order's key, ${seconds} s after its outcome: ${wrong.join('; ')}: the key was forgotten (${scope})`);
   return must('replay-at-end', true, `first order's key, ${seconds} s after its outcome, replayed and looked up ${describeOutcome(placed.outcome)} (${scope})`);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { invalidOption } from '../errors';
 import type { CheckoutHandler } from '../handler';
-import { clientGone, fromResponse, toRequest, unreadBodyCloses } from './fetch';
+import { clientGone, fromResponse, toRequest, unreadBodyCloses, type ClosingResponse } from './fetch';
 
 /** The parts of a Fastify request the plugin reads. */
 export interface FastifyRequestLike {
@@ -19,7 +19,7 @@ export interface FastifyReplyLike {
   headers(values: Record<string, string>): FastifyReplyLike;
   send(payload: Uint8Array): FastifyReplyLike;
   /** The node:http response: its early close tells that the client went away. */
-  raw?: { once(event: 'close', listener: () => void): unknown; writableFinished: boolean };
+  raw?: ClosingResponse;
 }
 
 /** The parts of a Fastify instance the plugin uses. */

@@ -19,8 +19,14 @@ export function toRequest(
   return new Request(url, { method, headers, body: withBody ? body : null, duplex: 'half', signal } as RequestInit);
 }
 
+/** The part of a node:http response that tells whether the client went away. */
+export interface ClosingResponse {
+  once(event: 'close', listener: () => void): unknown;
+  writableFinished: boolean;
+}
+
 /** A signal that aborts when `res` closes before its answer was sent whole: the client went away. */
-export function clientGone(res: { once(event: 'close', listener: () => void): unknown; writableFinished: boolean }): AbortSignal {
+export function clientGone(res: ClosingResponse): AbortSignal {
   const gone = new AbortController();
   res.once('close', () => res.writableFinished || gone.abort());
   return gone.signal;

@@ -433,8 +433,10 @@ async function followReplacement(id) {
  * still holds (it is emptied only for an order kept) is not added twice.
  */
 async function restoreCart() {
+  // One read: an order's lines are one per sku, so each write below touches a line no other one does.
+  const { items } = await sc.cart.get();
   for (const i of shown.order.items) {
-    const inCart = (await sc.cart.get()).items.find((c) => c.sku == i.sku)?.qty ?? 0;
+    const inCart = items.find((c) => c.sku == i.sku)?.qty ?? 0;
     if (inCart >= i.qty) continue;
     // An order's lines carry no meta: the catalogue gives the line its image and barcode back.
     const product = PRODUCTS.find((p) => p.sku == i.sku);
@@ -515,8 +517,10 @@ function keptNow(entry) {
  * tab, say) stays, and so do the units added to an ordered line.
  */
 async function removeOrdered(items) {
+  // One read, as in restoreCart: each ordered line is its own sku.
+  const lines = (await sc.cart.get()).items;
   for (const { sku, qty } of items) {
-    const line = (await sc.cart.get()).items.find((i) => i.sku == sku);
+    const line = lines.find((i) => i.sku == sku);
     if (line && line.qty > qty) await sc.cart.setQuantity(sku, line.qty - qty);
     else if (line) await sc.cart.remove(sku);
   }
