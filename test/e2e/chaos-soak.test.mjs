@@ -43,6 +43,31 @@ const FINAL = ['confirmed', 'rejected', 'failed', 'needs-payment', 'expired'];
 
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * For each key a problem names: its requests (ms since the start, endpoint, route, attempt, answer)
+ * and the faults, flaps and reloads of the seconds around them, oldest first.
+ * @param {string[]} problems
+ * @param {import('../backend/log.mjs').RequestLogEntry[]} requests
+ * @param {Array<{ t: number, endpoint: string, fault: unknown }>} timeline
+ * @param {number} started
+ */
+function trace(problems, requests, timeline, started) {
+  const keys = new Set(problems.flatMap((p) => p.match(/[0-9a-f]{8}-[0-9a-f-]{27}/g) ?? []));
+  const lines = [];
+  for (const key of keys) {
+    const own = requests.filter((r) => r.key === key);
+    if (!own.length) continue;
+    const from = own[0].t - 3000;
+    const to = own[own.length - 1].t + 3000;
+    const events = [
+      ...own.map((r) => ({ t: r.t, text: `${r.endpoint} ${r.method} ${r.route} attempt ${r.attempt ?? '-'} -> ${r.status}` })),
+      ...timeline.filter((e) => e.t >= from && e.t <= to).map((e) => ({ t: e.t, text: `${e.endpoint}: ${JSON.stringify(e.fault)}` })),
+    ].sort((a, b) => a.t - b.t);
+    lines.push(`key ${key}:`, ...events.map((e) => `  +${e.t - started} ms  ${e.text}`));
+  }
+  return lines.join('\n');
+}
+
 describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
   const browser = sharedBrowser();
   const site = sharedSite();
@@ -70,6 +95,13 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
     const url = sdkPageUrl(site().origin, options);
     /** @type {Record<string, number>} */
     const faults = {};
+    /** What was set when, and where: printed with the requests of any key whose books do not balance. */
+    /** @type {Array<{ t: number, endpoint: string, fault: unknown }>} */
+    const timeline = [];
+    const setFault = async (/** @type {string} */ endpoint, /** @type {any} */ fault) => {
+      timeline.push({ t: Date.now(), endpoint, fault });
+      await be.setFault(endpoint, fault);
+    };
     let reloads = 0;
     let reloadFailures = 0;
     let flaps = 0;
@@ -137,6 +169,7 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
       const reload = async (/** @type {typeof tabs[number]} */ tab) => {
         tab.ready = false;
         reloads++;
+        timeline.push({ t: Date.now(), endpoint: `(tab ${tab.name})`, fault: 'reload' });
         try {
           await tab.page.reload({ timeout: 15_000 });
           await tab.page.waitForFunction(() => /** @type {any} */ (window).sc, null, { timeout: 15_000 });
@@ -158,18 +191,20 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
           const [name, fault] = pickFault();
           const bad = name == 'healthy' ? '503' : fault;
           faults[name == 'healthy' ? '503' : name] = (faults[name == 'healthy' ? '503' : name] ?? 0) + 1;
-          await be.setFault(e.name, bad);
+          await setFault(e.name, bad);
         }
         await sleep(1000 + int(3000));
-        for (const e of be.endpoints) await be.setFault(e.name, 'healthy');
+        for (const e of be.endpoints) await setFault(e.name, 'healthy');
       };
 
       const flap = async () => {
         flaps++;
         offline = true;
+        timeline.push({ t: Date.now(), endpoint: '(browser)', fault: 'offline' });
         await context.setOffline(true);
         await sleep(300 + int(1200));
         await context.setOffline(false);
+        timeline.push({ t: Date.now(), endpoint: '(browser)', fault: 'online' });
         offline = false;
       };
 
@@ -188,7 +223,7 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
           const endpoint = be.endpoints[int(be.endpoints.length)].name;
           const [name, fault] = pickFault();
           faults[name] = (faults[name] ?? 0) + 1;
-          await be.setFault(endpoint, fault);
+          await setFault(endpoint, fault);
         }
         // A reload is due now and then; it happens in the busier tab once that has orders in flight: the point is to cut them.
         if (rnd() < 0.015) reloadDue = true;
@@ -218,7 +253,7 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
 
       // ---- recovery: everything healthy and online; every waiting order must settle.
       await Promise.race([Promise.all([...chores]), sleep(10_000)]);
-      for (const e of be.endpoints) await be.setFault(e.name, 'healthy');
+      for (const e of be.endpoints) await setFault(e.name, 'healthy');
       await context.setOffline(false);
       offline = false;
       await Promise.race([Promise.all([...inFlight]), sleep(10_000)]);
@@ -315,6 +350,7 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
         timeMs: { chaos: chaosMs, recovery: recoveryMs, total: Date.now() - started },
       };
       console.log(`chaos soak summary ${JSON.stringify(summary, null, 2)}`);
+      if (problems.length) console.log(trace(problems, be.requests(), timeline, started));
       assert.deepEqual(problems, [], `${problems.length} problem(s)`);
       assert.ok(writtenAhead >= 300, `at least 300 orders written ahead (${writtenAhead})`);
       assert.equal(ledger.charges, statuses.confirmed ?? 0, 'one charge per confirmed order');
