@@ -338,8 +338,8 @@ export async function startEndpoint(spec, ctx) {
   async function answerFor(route, f, req, raw, lookupKey, signal) {
     if (f.kind === 'lag') {
       await sleep(/** @type {number} */ (f.ms), signal);
-      // The client gave up while the request was still on its way: the server never sees it.
-      if (req.socket.destroyed) throw new Error('client gone before the request arrived');
+      // The client gave up while the request was still on its way: the server never sees it (unless `arrives`).
+      if (req.socket.destroyed && !f.arrives) throw new Error('client gone before the request arrived');
     }
     const wait = latencyMs + (f.kind === 'slow' || f.kind === 'hold' ? /** @type {number} */ (f.ms) : 0);
     if (f.kind === 'status') {
@@ -353,7 +353,7 @@ export async function startEndpoint(spec, ctx) {
     let answer;
     if (route === 'preflight') answer = { status: 204, text: null, headers: preflightHeaders(req) };
     else if (route === 'health') answer = { status: 200, text: json({ ok: true, endpoint: name, domain }) };
-    else if (route === 'lookup') answer = lookup(lookupKey);
+    else if (route === 'lookup') answer = lookup(lookupKey, new URL(req.url ?? '/', 'http://localhost').searchParams.get('close') === '1');
     else answer = other(req);
     // Decided on arrival; the answer then takes the round trip back.
     await sleep(wait, signal);
@@ -397,11 +397,17 @@ export async function startEndpoint(spec, ctx) {
 
   /**
    * @param {string | null} key
+   * @param {boolean} close  `?close=1`: a 404 also closes the key here
    * @returns {Answer}
    */
-  function lookup(key) {
-    const rec = key === null ? undefined : ctx.store(domain).get(key);
-    if (!rec) return { status: 404, text: json({ error: 'not_found', key }) };
+  function lookup(key, close) {
+    const store = ctx.store(domain);
+    const rec = key === null ? undefined : store.get(key);
+    if (!rec || rec.state === 'closed') {
+      // Then the 404 is a promise: a POST of this key that arrives later (it was on its way) is not processed.
+      if (key !== null && close) store.close(key);
+      return { status: 404, text: json({ error: 'not_found', key }) };
+    }
     if (rec.state === 'progress') return { status: 409, text: json({ error: 'in_progress', key }), headers: { 'Retry-After': '1' } };
     // Built from the stored text so the wrapped body is byte-identical to the original answer.
     return { status: 200, text: `{"status":${rec.status},"body":${rec.text}}` };
@@ -429,7 +435,9 @@ export async function startEndpoint(spec, ctx) {
       early = { status: 400, text: json({ error: 'invalid_idempotency_key' }) };
     } else {
       const rec = store.get(key);
-      if (rec && !rec.body.equals(raw)) early = { status: 422, text: json({ error: 'idempotency_key_reused', key }) };
+      // Looked up and found absent: not processed, here or later; another domain may take it.
+      if (rec?.state === 'closed') early = { status: 503, text: json({ error: 'key_closed', key }) };
+      else if (rec && !rec.body.equals(raw)) early = { status: 422, text: json({ error: 'idempotency_key_reused', key }) };
       else if (rec?.state === 'progress') early = { status: 409, text: json({ error: 'in_progress', key }), headers: { 'Retry-After': '1' } };
       else if (rec?.state === 'done') early = { status: rec.status, text: rec.text, headers: { 'Idempotent-Replayed': 'true' } };
     }

@@ -17,6 +17,8 @@
  * @property {readonly Route[]} routes
  * @property {number} [count]
  * @property {number} [ms]          slow, hold: delay added to the answer; lag: delay before the request is handled
+ * @property {boolean} [arrives]    lag: the request is handled even if its client gave up meanwhile (a proxy's
+ *                                  queue that does not pass the client's abort on); by default it never arrives then
  * @property {number} [status]      status: the HTTP status answered
  * @property {string} [retryAfter]  status: value of the Retry-After header
  * @property {number} [rate]        probability (0 < rate <= 1) that a matching request is hit; absent: every one
@@ -26,7 +28,7 @@
 /**
  * What callers may pass: a kind, a status shorthand such as `'503'`, or an
  * object.
- * @typedef {string | number | { kind: string, count?: number, routes?: string[], ms?: number, status?: number | string, retryAfter?: string | number, rate?: number, seed?: number }} FaultInput
+ * @typedef {string | number | { kind: string, count?: number, routes?: string[], ms?: number, arrives?: boolean, status?: number | string, retryAfter?: string | number, rate?: number, seed?: number }} FaultInput
  */
 
 /** @type {readonly Route[]} */
@@ -52,8 +54,9 @@ const SPEC = {
   refuse: { routes: ROUTES, fixedRoutes: true, params: [], counted: false },
   silent: { routes: ROUTES, fixedRoutes: false, params: [], counted: true },
   slow: { routes: ANSWERED, fixedRoutes: false, params: ['ms'], counted: true },
-  // A slow network path: the request reaches the server `ms` late, and not at all if the client gave up meanwhile.
-  lag: { routes: ANSWERED, fixedRoutes: false, params: ['ms'], counted: true },
+  // A slow network path: the request reaches the server `ms` late, and not at all if the client gave up meanwhile
+  // (unless `arrives`).
+  lag: { routes: ANSWERED, fixedRoutes: false, params: ['ms', 'arrives'], counted: true },
   status: { routes: ANSWERED, fixedRoutes: false, params: ['status', 'retryAfter'], counted: true },
   'commit-drop': { routes: CHECKOUT, fixedRoutes: false, params: [], counted: true },
   // A proxy whose upstream died mid-answer: the status line and headers arrive, the body never does.
@@ -122,6 +125,10 @@ export function normalizeFault(input) {
   }
   if (kind === 'slow' || kind === 'hold' || kind === 'lag') {
     out.ms = checkMs(f.ms ?? DEFAULT_MS);
+  }
+  if (f.arrives !== undefined) {
+    if (typeof f.arrives !== 'boolean') throw new TypeError(`fault arrives must be true or false, got ${JSON.stringify(f.arrives)}`);
+    out.arrives = f.arrives;
   }
   if (kind === 'status') {
     const status = Number(f.status);

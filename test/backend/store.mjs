@@ -7,9 +7,13 @@
 
 /**
  * One key in a domain's store. `body` is the raw request body: replays and
- * 422 decisions compare bytes, as the wire contract requires.
+ * 422 decisions compare bytes, as the wire contract requires. `closed`: a
+ * lookup found no record of the key, so the domain will never process it
+ * (a POST still on its way when the lookup answered 404 must not charge it
+ * after the order went to another domain).
  * @typedef {{ state: 'progress', body: Buffer }
- *   | { state: 'done', body: Buffer, status: number, text: string }} StoreRecord
+ *   | { state: 'done', body: Buffer, status: number, text: string }
+ *   | { state: 'closed' }} StoreRecord
  */
 
 /**
@@ -18,6 +22,7 @@
  * @property {(key: string, body: Buffer) => void} begin     mark the key in progress
  * @property {(key: string, status: number, text: string) => void} commit  store the outcome
  * @property {(key: string) => void} abandon  forget an in-progress key (processing was cancelled)
+ * @property {(key: string) => void} close    a lookup found no record: the key is never processed here
  */
 
 /** @returns {DomainStore} */
@@ -35,6 +40,9 @@ export function createDomainStore() {
     },
     abandon(key) {
       if (records.get(key)?.state === 'progress') records.delete(key);
+    },
+    close(key) {
+      if (!records.has(key)) records.set(key, { state: 'closed' });
     },
   };
 }
