@@ -40,14 +40,14 @@ const integrity = {
  * bundles, which the browser and end-to-end tests run.
  */
 const INTERNAL_NAMES = [
-  'answer', 'bodyProblem', 'budget', 'canRetry', 'checkedBodies', 'circuit', 'circuits', 'clean',
-  'closes', 'committing', 'deadline', 'degrade', 'degrading', 'drain', 'early', 'exchange', 'failure', 'fly',
-  'forget', 'hedgeFor', 'latency', 'lease', 'leftMs', 'listeners', 'lockName', 'looked', 'lookUp',
+  'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'checkedBodies', 'circuit', 'circuits', 'clean',
+  'closes', 'committing', 'deadline', 'degrade', 'degrading', 'drain', 'dueInMs', 'early', 'exchange', 'failure', 'firstTry', 'fly',
+  'forget', 'guarded', 'hedgeFor', 'honourRetryAfter', 'inDoubt', 'latency', 'lease', 'leftMs', 'listeners', 'lockName', 'looked', 'lookUp',
   'loop', 'mayOrder', 'memory', 'newRecord', 'onDegraded', 'onState', 'onWaiting', 'orders', 'permit',
   'permits', 'placeLocked', 'placer', 'previous', 'probeOpen', 'probing', 'publish', 'queue', 'ratio',
-  'reachable', 'reachAt', 'reconcileDoubts', 'refillPerSecond', 'replayOne', 'schedule', 'sendOrder',
+  'reachable', 'reachAt', 'reconcileDoubts', 'refillPerSecond', 'replayOne', 'retryAfterMs', 'schedule', 'sendOrder',
   'shared', 'situation', 'startDrain', 'stopped', 'stores', 'timeoutFor', 'timer', 'tokens', 'toMemory',
-  'tried', 'trusted', 'unsent', 'view', 'wake', 'withDatabase', 'writes',
+  'tokenDeadAtStart', 'tried', 'trusted', 'unsent', 'view', 'wake', 'withDatabase', 'writes',
 ];
 
 // Workbox modules branch on process.env.NODE_ENV: ship their production paths only.

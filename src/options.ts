@@ -25,8 +25,14 @@ export interface Endpoint {
   headers: EndpointHeaders;
 }
 
-/** @internal The URL that looks an order up on `endpoint`. */
-export const lookupUrl = (endpoint: Endpoint, key: string): string => endpoint.url + endpoint.paths.lookup.replace('{key}', encodeURIComponent(key));
+/**
+ * @internal The URL that looks an order up on `endpoint`; with `close`, the
+ * lookup also closes the key there if it finds no record (`close=1`).
+ */
+export const lookupUrl = (endpoint: Endpoint, key: string, close?: boolean): string => {
+  const url = endpoint.url + endpoint.paths.lookup.replace('{key}', encodeURIComponent(key));
+  return close ? url + (url.includes('?') ? '&' : '?') + 'close=1' : url;
+};
 
 /** @internal Options with every default applied: the rest of the code never checks for `undefined`. */
 export interface Config {

@@ -29,6 +29,13 @@ export interface OutboxRecord {
    */
   domains: string[];
   /**
+   * Domains whose lookup of this order answered 404. The answer also closes
+   * the key there (docs/backend-contract.md): a POST of it still on its way
+   * is not processed, so the order may go elsewhere; it is never sent to
+   * them again. Absent in records written before it was kept.
+   */
+  closed?: string[];
+  /**
    * Set only on a page's memory copy of an order read from the database as
    * the page fell back to memory (unless the database was deleted): a
    * context still on the database (a newer build's page, the service worker)

@@ -20,7 +20,7 @@ export const isId = (v: unknown): v is string => typeof v == 'string' && /^[\w-]
 type FieldCheck = [string, (v: unknown) => boolean];
 /** An outbox record's fields and their checks, made once: every scan of the outbox reads every record. */
 const REQUIRED = Object.entries({ id: isId, body: (v: unknown) => typeof v == 'string', createdAt: isTime, updatedAt: isTime, attempts: isTime, runs: isTime, due: isTime, domains: isStrings }) as FieldCheck[];
-const OPTIONAL = Object.entries({ tokenExpiresAt: isTime, expiresAt: isTime, holdUntil: isTime, allowCardLikeAt: isStrings, replaces: isId, replacedBy: isId }) as FieldCheck[];
+const OPTIONAL = Object.entries({ closed: isStrings, tokenExpiresAt: isTime, expiresAt: isTime, holdUntil: isTime, allowCardLikeAt: isStrings, replaces: isId, replacedBy: isId }) as FieldCheck[];
 
 /**
  * Why an outbox record's fields cannot be trusted, or `undefined` when they

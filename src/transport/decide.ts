@@ -33,7 +33,7 @@ export interface Situation {
   /** Every endpoint, in the configured order. */
   endpoints: readonly Candidate[];
   /** Domains where a POST may have been processed without a definite answer. */
-  ambiguous: readonly string[];
+  inDoubt: readonly string[];
   /** Ambiguous domains already looked up in this round. */
   looked: readonly string[];
   /** This round's backoff before going round again. */
@@ -62,13 +62,15 @@ export type Move =
  */
 export function decide(s: Situation): Move {
   if (s.aborted || s.leftMs <= 0 || !s.mayOrder) return { kind: 'stop' };
-  const free = (domain: string) => s.ambiguous.every((d) => d == domain);
+  const free = (domain: string) => s.inDoubt.every((d) => d == domain);
   const next = s.endpoints.find((e) => !e.tried && e.permit != 'no' && free(e.domain));
   if (next) return { kind: next.permit == 'yes' ? 'send' : 'probe', url: next.url };
   // Held to a domain by an ambiguous failure while another domain may be up: only a 404 lookup
-  // in the first lets the order go elsewhere.
-  const pinned = s.ambiguous.find((d) => !s.looked.includes(d));
-  if (pinned && s.endpoints.some((e) => !free(e.domain) && e.permit != 'no')) return { kind: 'lookup', domain: pinned };
+  // in the first lets the order go elsewhere. The first domain in doubt only, until it answers: the
+  // lookup closes the key there, and one whose answer was lost may have closed it. Closing another
+  // meanwhile could close the key everywhere, and no domain would ever take the order.
+  const pinned = s.inDoubt[0];
+  if (pinned && !s.looked.includes(pinned) && s.endpoints.some((e) => !free(e.domain) && e.permit != 'no')) return { kind: 'lookup', domain: pinned };
   // Every usable endpoint was tried: wait (backoff, Retry-After, or until a circuit is due), then go round again.
   const dueMs = Math.min(...s.endpoints.filter((e) => free(e.domain)).map((e) => e.dueInMs));
   const ms = Math.max(s.backoffMs, s.retryAfterMs, dueMs);

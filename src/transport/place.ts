@@ -63,7 +63,7 @@ export interface RunState {
   /** Aborted when the run ends or its caller gives up: cancels every request of the run. */
   readonly controller: AbortController;
   /** Domains where a POST may have been processed without a definite answer. */
-  readonly ambiguous: Set<string>;
+  readonly inDoubt: Set<string>;
   /** Endpoints tried (or probed in vain) in this round. */
   readonly tried: Set<string>;
   /** Ambiguous domains looked up in this round. */
@@ -106,7 +106,7 @@ export class Placer {
       run,
       record,
       controller: new AbortController(),
-      ambiguous: new Set(run.fresh ? [] : record.domains),
+      inDoubt: new Set(run.fresh ? [] : record.domains),
       tried: new Set(),
       looked: new Set(),
       attempts: 0,
@@ -123,7 +123,7 @@ export class Placer {
       return outcome;
     } finally {
       // Only the domains still in doubt need a lookup before the order goes elsewhere.
-      record.domains = record.domains.filter((d) => state.ambiguous.has(d));
+      record.domains = record.domains.filter((d) => state.inDoubt.has(d));
       for (const stop of stops) stop?.removeEventListener('abort', abort);
       state.controller.abort();
     }
@@ -138,7 +138,7 @@ export class Placer {
    */
   private async reconcileDoubts(state: RunState): Promise<Outcome | undefined> {
     if (mayOrder(state)) return;
-    for (const domain of [...state.ambiguous]) {
+    for (const domain of [...state.inDoubt]) {
       const outcome = await this.lookUp(state, domain);
       if (outcome) return outcome;
     }
@@ -177,11 +177,12 @@ export class Placer {
       canRetry: this.budget.canRetry(),
       // A new order's only: a replay that cannot go now stops, and its order goes when a circuit falls due.
       firstTry: state.run.fresh && !state.attempts,
-      endpoints: this.config.endpoints.map((e) => {
+      // A domain whose lookup answered 404 closed the key there: the order never goes back to it.
+      endpoints: this.config.endpoints.filter((e) => !state.record.closed?.includes(e.domain)).map((e) => {
         const permit = this.circuits.permits(e, now);
         return { url: e.url, domain: e.domain, permit, dueInMs: permit == 'no' ? this.circuits.circuit(e).retryAt - now : 0, tried: state.tried.has(e.url) };
       }),
-      ambiguous: [...state.ambiguous],
+      inDoubt: [...state.inDoubt],
       looked: [...state.looked],
       backoffMs: backoff(state.round, ROUND_BASE_MS, ROUND_CAP_MS),
       retryAfterMs: state.retryAfterMs,
@@ -225,7 +226,7 @@ export class Placer {
         for (const d of this.config.endpoints) if (d.domain == e.domain) state.tried.add(d.url);
         state.looked.add(e.domain);
       }
-      if (move.pin) state.ambiguous.add(e.domain);
+      if (move.pin) state.inDoubt.add(e.domain);
     }
   }
 
@@ -250,8 +251,11 @@ export class Placer {
 
   /**
    * Asks a domain whether it has processed the order: the stored outcome
-   * settles the order; a 404 frees it to go to other domains. Open circuits
-   * are asked too: a lookup is the only way out of the doubt, and cheap.
+   * settles the order; a 404 frees it to go to other domains, and closes
+   * that one to it: the lookup asks the server to close the key (`close=1`),
+   * so that a POST of it still on its way is not processed there, and the
+   * order must not go back. Open circuits are asked too: a lookup is the
+   * only way out of the doubt, and cheap.
    */
   private async lookUp(state: RunState, domain: string): Promise<Outcome | undefined> {
     // Endpoints that are answering first: the one whose attempt just failed may be the slow one.
@@ -262,7 +266,12 @@ export class Placer {
       const reply = await this.request(state, endpoint, 'lookup', state.controller.signal);
       this.observe(endpoint, reply, false);
       const answer = classifyLookup(reply.status, reply.body);
-      if (answer.kind == 'absent') state.ambiguous.delete(domain);
+      if (answer.kind == 'absent') {
+        state.inDoubt.delete(domain);
+        // Kept with the record (written before the order leaves for a new domain, and with the run's outcome).
+        // Never twice: a closed domain is not sent the order again, so it is not in doubt, nor looked up, again.
+        (state.record.closed ??= []).push(domain);
+      }
       // Still processing it: the next round waits for the server's `Retry-After`, as after a POST's 409.
       if (answer.kind == 'busy') holdOff(state, reply);
       if (answer.kind == 'found') {
@@ -294,7 +303,7 @@ export class Placer {
     if (!STANDALONE_WORKER) this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
     const timeoutMs = this.timeoutFor(state, endpoint);
     return kind == 'lookup'
-      ? send(this.config, endpoint, lookupUrl(endpoint, record.id), kind, n, timeoutMs, signal)
+      ? send(this.config, endpoint, lookupUrl(endpoint, record.id, !record.copied), kind, n, timeoutMs, signal)
       : send(this.config, endpoint, endpoint.url + endpoint.paths.checkout, 'order', n, timeoutMs, signal, record);
   }
 

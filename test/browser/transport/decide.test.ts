@@ -26,7 +26,7 @@ const situation: fc.Arbitrary<Situation> = fc.record({
   canRetry: fc.boolean(),
   firstTry: fc.boolean(),
   endpoints: fc.array(candidate, { minLength: 1, maxLength: 5 }).map((list) => list.map((c, i) => ({ ...c, url: `https://e${i}.example` }))),
-  ambiguous: fc.subarray(DOMAINS),
+  inDoubt: fc.subarray(DOMAINS),
   looked: fc.subarray(DOMAINS),
   backoffMs: fc.nat(1000),
   retryAfterMs: fc.nat(5000),
@@ -53,7 +53,7 @@ describe('decide: the next move of a run', () => {
       fc.property(situation, (s) => {
         const move = decide(s);
         if (move.kind != 'send' && move.kind != 'probe') return;
-        for (const d of s.ambiguous) expect(domainOf(s, move.url), `ambiguous ${d}`).to.equal(d);
+        for (const d of s.inDoubt) expect(domainOf(s, move.url), `ambiguous ${d}`).to.equal(d);
       }),
       params,
     );
@@ -62,7 +62,7 @@ describe('decide: the next move of a run', () => {
   it('picks the first endpoint, in the configured order, that is untried, not open and in a free domain; probes it when its circuit is due', () => {
     fc.assert(
       fc.property(live, (s) => {
-        const free = (d: string) => s.ambiguous.every((a) => a == d);
+        const free = (d: string) => s.inDoubt.every((a) => a == d);
         const first = s.endpoints.find((e) => !e.tried && e.permit != 'no' && free(e.domain));
         const move = decide(s);
         if (first) expect(move).to.deep.equal({ kind: first.permit == 'yes' ? 'send' : 'probe', url: first.url });
@@ -72,15 +72,16 @@ describe('decide: the next move of a run', () => {
     );
   });
 
-  it('looks up only an ambiguous domain not yet asked this round, and only when another domain could take the order', () => {
+  it('looks up only the first ambiguous domain, not yet asked this round, and only when another domain could take the order', () => {
     fc.assert(
       fc.property(live, (s) => {
         const move = decide(s);
         if (move.kind != 'lookup') return;
-        expect(s.ambiguous).to.include(move.domain);
+        // Never a second domain while the first is unanswered: each lookup closes the key where it finds none.
+        expect(move.domain).to.equal(s.inDoubt[0]);
         expect(s.looked).to.not.include(move.domain);
         // Another domain: one the doubt keeps the order from (with two ambiguous domains, every one).
-        expect(s.endpoints.some((e) => !s.ambiguous.every((a) => a == e.domain) && e.permit != 'no')).to.equal(true);
+        expect(s.endpoints.some((e) => !s.inDoubt.every((a) => a == e.domain) && e.permit != 'no')).to.equal(true);
       }),
       params,
     );
@@ -95,7 +96,7 @@ describe('decide: the next move of a run', () => {
         expect(s.canRetry || s.firstTry).to.equal(true);
         expect(move.ms).to.be.at.least(Math.max(s.backoffMs, s.retryAfterMs));
         expect(move.ms).to.be.below(s.leftMs);
-        const free = s.endpoints.filter((e) => s.ambiguous.every((a) => a == e.domain));
+        const free = s.endpoints.filter((e) => s.inDoubt.every((a) => a == e.domain));
         expect(move.ms).to.be.at.least(Math.min(...free.map((e) => e.dueInMs)));
       }),
       params,
@@ -105,7 +106,7 @@ describe('decide: the next move of a run', () => {
   it('with nothing left to try, a spent retry budget stops the run', () => {
     fc.assert(
       fc.property(live, (s) => {
-        const tried = { ...s, canRetry: false, firstTry: false, ambiguous: [], endpoints: s.endpoints.map((e) => ({ ...e, tried: true })) };
+        const tried = { ...s, canRetry: false, firstTry: false, inDoubt: [], endpoints: s.endpoints.map((e) => ({ ...e, tried: true })) };
         expect(decide(tried)).to.deep.equal({ kind: 'stop' });
       }),
       params,
@@ -120,7 +121,7 @@ describe('decide: the next move of a run', () => {
       canRetry: false,
       firstTry: true,
       endpoints: [{ url: 'https://us.example', domain: 'main', permit: 'no', dueInMs: 500, tried: false }],
-      ambiguous: [],
+      inDoubt: [],
       looked: [],
       backoffMs: 0,
       retryAfterMs: 0,

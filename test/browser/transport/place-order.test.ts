@@ -257,6 +257,43 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect((await be.ledger()).charges).to.equal(1);
   });
 
+  it("invariant 3: a POST still on its way to domain A when A's lookup answered 404 is not processed there: one charge", async () => {
+    const be = await startBackend();
+    // us's order reaches it 1.5 s late even though the SDK gave up on it (a proxy's queue): after the lookup.
+    await be.fault('us', { kind: 'lag', ms: 1500, arrives: true, routes: ['checkout'], count: 1 });
+    const sc = await sdk(be, ['us', 'backup'], { tuning: { attemptTimeoutMs: 400 } });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('backup'));
+    const late = await until(async () => (await be.requestsTo('us')).find((q) => q.route == 'checkout' && q.status !== null), 'the late POST to be handled at us');
+    const seen = (await be.requests()).filter((q) => q.route != 'preflight').map((q) => `${q.endpoint} ${q.route}`);
+    expect(seen).to.deep.equal(['us checkout', 'us lookup', 'backup checkout']);
+    // Its client was gone, so nobody read the 503; what matters is that us never charged it.
+    expect(late!.status).to.equal('aborted');
+    expect(await be.charges(r.id)).to.equal(1);
+    expect((await be.ledger()).orders.map((o) => o.domain)).to.deep.equal(['backup']);
+  });
+
+  it('invariant 3: a domain whose lookup answered 404 is never sent the order again, in this run or a replay', async () => {
+    const be = await startBackend();
+    await be.fault('us', { kind: 'status', status: 500, routes: ['checkout'] });
+    await be.fault('backup', '503');
+    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 2500 });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('pending');
+    const toUs = async () => (await be.requestsTo('us')).filter((q) => q.route != 'health').map((q) => `${q.route} ${q.status}`);
+    // The lookup's 404 closed the key at us: backup's 503s send the order back to backup alone.
+    expect(await toUs()).to.deep.equal(['checkout 500', 'lookup 404']);
+    expect((await sc.outbox.list())[0]).to.deep.include({ id: r.id, status: 'pending' });
+    await be.fault('backup', 'healthy');
+    // A replay reads that from the stored record: it does not start with us, the first endpoint.
+    const entry = await sc.outbox.retry(r.id);
+    expect(entry.status).to.equal('confirmed');
+    expect(entry.result!.endpoint).to.equal(be.url('backup'));
+    expect(await toUs()).to.deep.equal(['checkout 500', 'lookup 404']);
+    expect(await be.charges(r.id)).to.equal(1);
+  });
+
   for (const fault of ['refuse', 'silent', '500'] as const) {
     it(`invariant 3: when domain A cannot be asked (${fault}), the order stays pending and never reaches domain B`, async () => {
       const be = await startBackend();
