@@ -83,7 +83,7 @@ export function createCheckoutHandler<Order = unknown>(options: CheckoutHandlerO
         return await placeOrder(s, request, headers, t);
       }
       if (method != 'GET' && method != 'HEAD') return errorJson(405, 'method_not_allowed', { ...headers, allow: 'GET, OPTIONS' });
-      return target.name == 'health' ? await health(s, headers, t) : await lookUp(s, target.key, headers, t);
+      return target.name == 'health' ? await health(s, headers, t) : await lookUp(s, target.key, url.searchParams.get('close') == '1', headers, t);
     } catch (err) {
       s.onError(err, { phase: 'request' });
       return errorJson(500, 'internal', headers);

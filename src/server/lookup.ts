@@ -1,3 +1,4 @@
+import { closeKey, isClosed } from './closed';
 import { checkKey } from './http/key';
 import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
 import type { Settings } from './options';
@@ -7,9 +8,10 @@ import type { RequestTelemetry } from './telemetry/types';
 /**
  * `GET {prefix}/checkout/{key}`: 200 `{status, body}` for a stored outcome,
  * 409 while a record is running (also after its lease ended: the key was
- * reserved, so it may have been processed), 404 only when there is no row.
+ * reserved, so it may have been processed), 404 only when there is no row;
+ * with `close` (`?close=1`) it then writes one, closing the key (closed.ts).
  */
-export async function lookUp(s: Settings, encodedKey: string, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
+export async function lookUp(s: Settings, encodedKey: string, close: boolean, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
   let key: string | null;
   try {
     key = checkKey(decodeURIComponent(encodedKey));
@@ -20,12 +22,16 @@ export async function lookUp(s: Settings, encodedKey: string, headers: BaseHeade
   let record;
   try {
     record = await t.step('read', () => s.store.read(key));
+    // No record, asked to close (the SDK is about to send the order elsewhere, or gives it up): closed, so
+    // that no POST of the key still on its way runs after this 404. A POST that reserved it meanwhile is
+    // answered as it stands now.
+    if (!record && close && !(await closeKey(s, key, t))) record = await t.step('read', () => s.store.read(key));
   } catch (err) {
     s.onError(err, { key, phase: 'lookup' });
     t.storeError('read');
     return errorJson(503, 'store_unavailable', { ...headers, 'retry-after': '1' });
   }
-  if (!record) return errorJson(404, 'not_found', headers);
+  if (!record || isClosed(record)) return errorJson(404, 'not_found', headers);
   if (record.state == 'done' && record.outcome) {
     // Built by hand so that the stored body text is sent unchanged.
     return rawJson(200, `{"status":${record.outcome.status},"body":${record.outcome.body}}`, headers);

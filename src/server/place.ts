@@ -1,5 +1,6 @@
 import { toJsonBody } from '../guard/json';
 import { isSteadyCartError } from '../errors';
+import { closedAnswer, isClosed } from './closed';
 import { readBody, BodyTooLarge } from './http/body';
 import { fingerprint } from './http/fingerprint';
 import { parseKeyHeader } from './http/key';
@@ -74,8 +75,9 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
   }
   switch (reservation.kind) {
     case 'mismatch':
-      t.outcome('key_mismatch');
-      return errorJson(422, 'idempotency_key_reused', headers);
+      // Another body's fingerprint (422), or a lookup's mark: the key was closed here (closed.ts). Swept
+      // since (no record): nothing ran, so it may be sent again.
+      return (await storedAnswer(s, key, raw, headers, t)) ?? errorJson(503, 'store_changed', { ...headers, 'retry-after': '1' });
     case 'busy':
       t.outcome('in_progress');
       return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(reservation.retryAfterMs) });
@@ -161,7 +163,8 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
 
 /**
  * For a request this server refuses on its own checks (body limit, JSON, card
- * data): the key's stored outcome when it has one, 422 when the key is known
+ * data), and for a reservation that met another fingerprint: 503 for a key
+ * a lookup closed, the key's stored outcome when it has one, 422 when the key is known
  * with another body (compared when the body was read whole: one over the
  * limit cannot be), 409 while it runs or was kept in another region (which
  * may still store an outcome), 500 when the store cannot be read (in doubt:
@@ -177,6 +180,7 @@ async function storedAnswer(s: Settings, key: string, raw: Uint8Array | undefine
     return errorJson(500, 'store_unavailable', headers);
   }
   if (!record) return;
+  if (isClosed(record)) return closedAnswer(headers, t);
   if (raw && fingerprint(raw) != record.fingerprint) {
     t.outcome('key_mismatch');
     return errorJson(422, 'idempotency_key_reused', headers);

@@ -12,6 +12,8 @@
  *   busy-before-mismatch  a POST for a key still running is 409, whatever its body (409 before 422)
  *   bare-lookup           the lookup answers the stored body bare, not {status, body}
  *   lookup-404-running    the lookup answers 404 while the key is running
+ *   ignores-close         a lookup's close=1 is dropped: a 404 does not close the key, whose
+ *                         next POST (one still on its way, in real life) runs the order
  *   split-regions         two regions, each with its own store (not one domain)
  *   no-expose             answers lack Access-Control-Expose-Headers (Retry-After unreadable)
  *   no-trace-headers      preflights allow only the SDK's three headers (not traceparent,
@@ -96,12 +98,14 @@ export const VARIANTS = {
   'busy-before-mismatch': { fails: ['changed-body-422-while-running'], delayMs: 400 },
   'bare-lookup': { fails: ['lookup-stored-outcome'] },
   'lookup-404-running': { fails: ['lookup-while-running'], delayMs: 400 },
+  'ignores-close': { fails: ['lookup-closes-key'], evidence: { 'lookup-closes-key': /then POST with that key: 201 .*expected 503 and 404/ } },
   // The burst, spread over both, runs the order once in each, and one region's lookup finds the other's outcome.
   'split-regions': { fails: ['region-lookup', 'region-replay', 'burst-one-outcome', 'lookup-while-running'], regions: true },
   'no-expose': { fails: ['cors-headers'], warns: ['health'] },
   'no-trace-headers': { fails: [], warns: ['cors-tracing'] },
   // Its lookup also says 404 while the concurrent requests run.
-  'runs-each-request': { fails: ['burst-one-outcome', 'lookup-while-running'] },
+  // Its own store, without reservations, closes no key either.
+  'runs-each-request': { fails: ['burst-one-outcome', 'lookup-while-running', 'lookup-closes-key'] },
   'rate-limited': { fails: [] },
   'jsonb-replay': { fails: [], evidence: { 'replay-identical': /again, as equal JSON \(not byte for byte\)$/ } },
   'no-health': { fails: [], warns: ['health'] },
@@ -147,7 +151,8 @@ export const VARIANTS = {
     evidence: { 'region-replay': /: replayed the outcome$/, 'region-replay-header': /replayed the outcome without Idempotent-Replayed: true/ },
   },
   'insert-after-charge': {
-    fails: ['lookup-while-running'],
+    // No reservation: nothing for a lookup to close either.
+    fails: ['lookup-while-running', 'lookup-closes-key'],
     warns: ['busy-retry-after'],
     evidence: { 'lookup-while-running': /^lookup after the burst \(no 409 showed the key running\): 200 .*; lookups \d+ ms into the burst .*: 404 / },
   },
@@ -170,7 +175,8 @@ export const VARIANTS = {
     evidence: { 'cors-preflight': /Access-Control-Allow-Headers lacks authorization \(the wildcard \* never covers Authorization\)/ },
   },
   'forgets-old-keys': {
-    fails: ['replay-at-end'],
+    // The POST of the closed key, new to it, forgets the close as well.
+    fails: ['replay-at-end', 'lookup-closes-key'],
     evidence: { 'replay-at-end': /^first order's key, [\d.]+ s after its outcome: lookup answered 404 .*; the repeat .*: the key was forgotten \(retention checked only for this run's/ },
   },
   'refusal-overwrites-body': {
@@ -347,6 +353,20 @@ function bareLookup(inner) {
     if (!isLookup(request) || response.status !== 200) return response;
     const { body } = await response.json();
     return withBody(response, JSON.stringify(body));
+  };
+}
+
+/**
+ * Lookups lose their query on the way (as through a proxy that drops it): `close=1` never arrives.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function ignoresClose(inner) {
+  return async (request) => {
+    if (!isLookup(request)) return inner(request);
+    const url = new URL(request.url);
+    url.search = '';
+    return inner(new Request(url, request));
   };
 }
 
@@ -825,6 +845,7 @@ const WRAPPERS = {
   'busy-before-mismatch': busyBeforeMismatch,
   'bare-lookup': bareLookup,
   'lookup-404-running': lookup404Running,
+  'ignores-close': ignoresClose,
   'no-expose': noExpose,
   'no-trace-headers': noTraceHeaders,
 };

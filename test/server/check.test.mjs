@@ -215,8 +215,8 @@ describe('check --header and --lookup-path: a backend that wants a token and loo
         return Response.json({ error: 'unauthorized' }, { status: 401, headers: { 'Access-Control-Allow-Origin': ORIGIN, 'Access-Control-Expose-Headers': 'Retry-After' } });
       }
       const byKey = /^\/orders\/by-key\/([^/]+)$/.exec(url.pathname);
-      // The lookup route answers its preflights too (the SDK's lookups carry the header).
-      if (byKey) return inner(new Request(new URL(`/checkout/${byKey[1]}`, url), { method: request.method, headers: request.headers }));
+      // The lookup route answers its preflights too (the SDK's lookups carry the header); its query (close=1) goes along.
+      if (byKey) return inner(new Request(new URL(`/checkout/${byKey[1]}${url.search}`, url), { method: request.method, headers: request.headers }));
       if (url.pathname.startsWith('/checkout/')) return Response.json({ error: 'not_here' }, { status: 400 });
       return inner(request);
     };

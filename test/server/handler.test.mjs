@@ -331,6 +331,46 @@ function rules(name, open) {
       assert.equal((await first).status, 201);
     });
 
+    it("a lookup's 404 with close=1 closes the key: a POST of it that arrives later does not run (503), whatever its body; lookups stay 404", async () => {
+      const { m, h } = setup();
+      const key = randomUUID();
+      assert.equal((await get(h, `/checkout/${key}?close=1`)).status, 404);
+      for (const body of [RAW, '{"other":1}']) {
+        const late = await post(h, { key, body });
+        assert.equal(late.status, 503);
+        assert.deepEqual(await late.json(), { error: 'key_closed' });
+      }
+      assert.equal(m.calls.length, 0, 'the handler never ran');
+      for (const path of [`/checkout/${key}`, `/checkout/${key}?close=1`]) {
+        const again = await get(h, path);
+        assert.equal(again.status, 404, path);
+        assert.deepEqual(await again.json(), { error: 'not_found' });
+      }
+    });
+
+    it('a lookup without close=1 leaves an unknown key as it was: the next POST of it runs', async () => {
+      const { m, h } = setup();
+      const key = randomUUID();
+      for (const query of ['', '?close=0', '?close']) assert.equal((await get(h, `/checkout/${key}${query}`)).status, 404);
+      assert.equal((await post(h, { key })).status, 201);
+      assert.equal(m.calls.length, 1);
+    });
+
+    it('a lookup whose read missed a POST that reserved the key just after answers as that POST stands (409), and does not close it', async (t) => {
+      const { h, key, first, open } = await runningKey(t);
+      // The lookup's first read comes back empty, as if it had run just before the POST's reservation.
+      let missed = false;
+      const late = Object.assign(Object.create(store), { read: async (/** @type {string} */ k) => (missed ? store.read(k) : ((missed = true), null)) });
+      const lookup = createCheckoutHandler({ store: late, handle: async () => ({ status: 500, body: {} }) });
+      assert.equal((await get(lookup, `/checkout/${key}?close=1`)).status, 409);
+      assert.ok(missed);
+      open();
+      assert.equal((await first).status, 201);
+      const stored = await get(h, `/checkout/${key}`);
+      assert.equal(stored.status, 200);
+      assert.equal((await stored.json()).status, 201);
+    });
+
     for (const status of [408, 425, 429, 503]) {
       it(`${status} releases the key: nothing stored, lookup 404, the next request runs attempt 1 again`, async () => {
         const { m, h } = setup();

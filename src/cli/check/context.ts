@@ -65,5 +65,8 @@ export function postOrder(ctx: CheckContext, target: Target, label: string, key:
 }
 
 /** Looks a key up; a try-later answer is asked again. */
-export const lookup = (ctx: CheckContext, target: Target, label: string, key: string): Promise<Exchange> =>
-  patiently(1, () => ctx.prober.send({ label, method: 'GET', url: target.lookup(key) }));
+export const lookup = (ctx: CheckContext, target: Target, label: string, key: string, close = false): Promise<Exchange> =>
+  patiently(1, () => ctx.prober.send({ label, method: 'GET', url: close ? withClose(target.lookup(key)) : target.lookup(key) }));
+
+/** A lookup URL that also asks the backend to close the key if it has no record of it (as the SDK's, before it crosses domains). */
+const withClose = (url: string): string => url + (url.includes('?') ? '&' : '?') + 'close=1';

@@ -10,7 +10,7 @@ import { orderSource } from './order';
 import { regions } from './regions';
 import { must, skipped, type CheckResult } from './result';
 import { health, noRedirect } from './routes';
-import { changedBody, keyRequired, placeFirst, quotedKey, replay, replayAtEnd, storedLookup, unknownKeyLookups } from './single-key';
+import { changedBody, keyRequired, lookupClosesKey, placeFirst, quotedKey, replay, replayAtEnd, storedLookup, unknownKeyLookups } from './single-key';
 import { targetOf } from './target';
 
 /** What `check` was asked to do, normalised. */
@@ -35,6 +35,7 @@ export interface CheckOptions {
 /** Every check, in the order reported. */
 export const CHECK_NAMES = [
   'lookup-unknown-404',
+  'lookup-closes-key',
   'key-required',
   'order-answered',
   'replay-identical',
@@ -72,6 +73,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   };
   const results: CheckResult[] = [];
   results.push(await unknownKeyLookups(ctx, [ctx.primary, ...ctx.regions]));
+  results.push(await lookupClosesKey(ctx));
   results.push(await keyRequired(ctx));
 
   const { result, placed } = await placeFirst(ctx);

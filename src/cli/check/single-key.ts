@@ -2,7 +2,7 @@
  * The checks on one processed order: a key is required, the outcome replays
  * (byte for byte or as equal JSON; also for the quoted key form), a changed
  * body is 422, and the lookup answers the outcome wrapped, or 404 for a key
- * never seen.
+ * never seen (and, asked to, closes that key).
  */
 import { CliError } from '../errors';
 import { excerpt, statusText, type Exchange } from './http';
@@ -34,6 +34,24 @@ export async function unknownKeyLookups(ctx: CheckContext, targets: readonly Tar
   const wrong = answers.filter((x) => x.status !== 404);
   const evidence = answers.map((x) => `GET ${x.probe.url}: ${statusText(x)}`).join('; ');
   return must('lookup-unknown-404', wrong.length === 0, wrong.length ? `expected 404 for a key never used: ${evidence}` : evidence);
+}
+
+/**
+ * `lookup-closes-key`: a lookup with `close=1` of a never-used key answers
+ * 404 and closes the key: a POST of it then is not processed (503), and the
+ * key still looks up 404. Otherwise a POST still on its way when the SDK
+ * was told 404 (and sent the order to another domain) charges it twice.
+ */
+export async function lookupClosesKey(ctx: CheckContext): Promise<CheckResult> {
+  const name = 'lookup-closes-key';
+  const key = freshKey();
+  const looked = await lookup(ctx, ctx.primary, 'closing lookup of a never-used key', key, true);
+  if (looked.status !== 404) return must(name, false, `GET ${looked.probe.url}: ${statusText(looked)}, expected 404 for a key never used`);
+  const late = await postOrder(ctx, ctx.primary, 'POST of a closed key', key, ctx.orders().body);
+  const after = await lookup(ctx, ctx.primary, 'lookup of a closed key', key);
+  const evidence = `GET ${looked.probe.url}: 404; then POST with that key: ${statusText(late)} ${excerpt(late.body)}; then GET ${after.probe.url}: ${statusText(after)}`;
+  if (late.status === 503 && after.status === 404) return must(name, true, evidence);
+  return must(name, false, `${evidence}: expected 503 and 404, the key closed by the first lookup (a POST of it still on its way must not be processed once a lookup answered 404)`);
 }
 
 /** `key-required`: a POST without Idempotency-Key is 400. */
