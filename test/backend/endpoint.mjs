@@ -258,6 +258,7 @@ export async function startEndpoint(spec, ctx) {
     const path = url.pathname;
     const route = classify(req.method ?? '', path);
     const lookupKey = route === 'lookup' ? lookupKeyOf(path) : null;
+    const closes = route === 'lookup' && url.searchParams.get('close') === '1';
     const key = route === 'lookup' ? lookupKey : header(req, 'idempotency-key');
     const attempt = Number.parseInt(header(req, 'steadycart-attempt') ?? '', 10);
     const entry = ctx.log.add({
@@ -291,7 +292,7 @@ export async function startEndpoint(spec, ctx) {
     try {
       let answer;
       try {
-        answer = await answerFor(route, f, req, await readBody(req), lookupKey, signal);
+        answer = await answerFor(route, f, req, await readBody(req), lookupKey, closes, signal);
       } catch (err) {
         if (/** @type {{ code?: string }} */ (err).code !== 'too_large') throw err;
         answer = { status: 413, text: json({ error: 'body_too_large' }) };
@@ -332,10 +333,11 @@ export async function startEndpoint(spec, ctx) {
    * @param {http.IncomingMessage} req
    * @param {Buffer} raw
    * @param {string | null} lookupKey
+   * @param {boolean} closes  a lookup with `?close=1`
    * @param {AbortSignal} signal
    * @returns {Promise<Answer>}
    */
-  async function answerFor(route, f, req, raw, lookupKey, signal) {
+  async function answerFor(route, f, req, raw, lookupKey, closes, signal) {
     if (f.kind === 'lag') {
       await sleep(/** @type {number} */ (f.ms), signal);
       // The client gave up while the request was still on its way: the server never sees it (unless `arrives`).
@@ -353,7 +355,7 @@ export async function startEndpoint(spec, ctx) {
     let answer;
     if (route === 'preflight') answer = { status: 204, text: null, headers: preflightHeaders(req) };
     else if (route === 'health') answer = { status: 200, text: json({ ok: true, endpoint: name, domain }) };
-    else if (route === 'lookup') answer = lookup(lookupKey, new URL(req.url ?? '/', 'http://localhost').searchParams.get('close') === '1');
+    else if (route === 'lookup') answer = lookup(lookupKey, closes);
     else answer = other(req);
     // Decided on arrival; the answer then takes the round trip back.
     await sleep(wait, signal);
