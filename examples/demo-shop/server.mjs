@@ -61,7 +61,8 @@ const PAGES = {
  * @property {number} [port]              shop port on localhost; default 8080 (0: any free port)
  * @property {number[]} [endpointPorts]   us, eu, backup ports on 127.0.0.1; default 8081-8083 (0: free)
  * @property {string} [distDir]           the built SDK; default <repo>/dist
- * @property {string} [store]             the main domain's store: `postgres://…` or `redis://…`; default
+ * @property {string} [store]             the main domain's store: `postgres://…` or `redis://…`; or `memory`
+ *                                        for every domain (nothing kept once stopped); default
  *                                        (and STEADYCART_STORE unset): one embedded PGlite
  * @property {string} [dataDir]           PGlite's folder; default: a temporary one, removed on close
  * @property {(line: string) => void} [log]  request errors and notes; default silent
@@ -315,7 +316,7 @@ function parseCli(argv) {
   if (values.help) {
     console.log(
       'usage: node examples/demo-shop/server.mjs [--port 8080] [--endpoint-ports 8081,8082,8083] [--data DIR]\n' +
-        '(env: PORT, ENDPOINT_PORTS; STEADYCART_STORE=postgres://… or redis://… runs us and eu as two serve processes on that store)',
+        '(env: PORT, ENDPOINT_PORTS; STEADYCART_STORE=postgres://… or redis://… runs us and eu as two serve processes on that store; STEADYCART_STORE=memory keeps every store in memory)',
     );
     process.exit(0);
   }

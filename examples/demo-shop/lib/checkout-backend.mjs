@@ -10,7 +10,11 @@
  *   both regions' fronts (us, eu) reach, since one PGlite directory belongs to
  *   one process; and one `serve` on its own PGlite store for `backup`;
  * - `store` = `postgres://…` or `redis://…`: us and eu are two separate
- *   `serve` processes on that shared store; backup keeps its own PGlite.
+ *   `serve` processes on that shared store; backup keeps its own PGlite;
+ * - `store` = `memory`: the default topology, each process keeping its
+ *   records in memory (lost when it stops). It starts in a tenth of
+ *   PGlite's time and CPU, which the end-to-end tests, starting one demo
+ *   per test, make use of.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +39,8 @@ const DECLINED = 'tok_decline';
  * @typedef {object} CheckoutBackendOptions
  * @property {readonly EndpointSpec[]} endpoints
  * @property {number[]} ports       the fronts' ports on 127.0.0.1 (0: any)
- * @property {string} [store]       `postgres://…` or `redis://…` for the main domain; default: embedded PGlite
+ * @property {string} [store]       `postgres://…` or `redis://…` for the main domain, or `memory` for every
+ *                                  domain; default: embedded PGlite
  * @property {string} [dataDir]     where PGlite keeps its data; default: a temporary folder removed on close
  * @property {(line: string) => void} [log]
  */
@@ -126,7 +131,8 @@ export async function startCheckoutBackend(options) {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'steadycart-demo-'));
   mkdirSync(dataDir, { recursive: true });
   const shared = options.store && /^(postgres|postgresql|redis|rediss):\/\//.test(options.store) ? options.store : null;
-  if (options.store && !shared) throw new Error(`STEADYCART_STORE must be a postgres:// or redis:// URL, got ${JSON.stringify(options.store)}`);
+  const inMemory = options.store === 'memory';
+  if (options.store && !shared && !inMemory) throw new Error(`STEADYCART_STORE must be a postgres:// or redis:// URL, or memory, got ${JSON.stringify(options.store)}`);
 
   /** One serve process per entry: which fronts it serves, its domain, its ledger. */
   const plan = [];
@@ -136,7 +142,8 @@ export async function startCheckoutBackend(options) {
     if (shared && domain === 'main') {
       for (const e of members) plan.push({ names: [e.name], domain, region: e.name, store: shared });
     } else {
-      plan.push({ names: members.map((e) => e.name), domain, region: members.length === 1 ? members[0].name : domain, store: `pglite:${join(dataDir, domain)}` });
+      const store = inMemory ? 'memory' : `pglite:${join(dataDir, domain)}`;
+      plan.push({ names: members.map((e) => e.name), domain, region: members.length === 1 ? members[0].name : domain, store });
     }
   }
 
@@ -188,7 +195,7 @@ export async function startCheckoutBackend(options) {
 
 /** A store spec fit for the console: no password. @param {string} spec */
 function withoutPassword(spec) {
-  if (spec.startsWith('pglite:')) return spec;
+  if (spec === 'memory' || spec.startsWith('pglite:')) return spec;
   const url = new URL(spec);
   if (url.password) url.password = '***';
   return url.href;
