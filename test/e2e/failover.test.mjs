@@ -57,7 +57,8 @@ describe('failover and outages', () => {
       const l = await assertOneChargeEach(demo, [key]);
       assert.equal(l.orders[0].endpoint, 'us', 'charged where it was committed, never again elsewhere');
       await page.locator('#lab .stat.dup dd').filter({ hasText: /^0$/ }).waitFor();
-    });
+      // On the stores `npm start` runs: the reservation that answers the resend is PGlite's.
+    }, undefined, { pglite: true });
   });
 
   it('every endpoint down: the shopper sees pending (never confirmed), then recovery confirms it in place', { timeout: 90_000 }, async () => {

@@ -63,13 +63,22 @@ export function sharedBrowser() {
 }
 
 /**
+ * @typedef {object} ShopOptions
+ * @property {boolean} [pglite]  the demo's own stores (embedded PGlite, or STEADYCART_STORE), as `npm start`
+ *   runs it. Otherwise its serve processes keep their records in memory: one demo per test, and PGlite's
+ *   start costs 2 s of CPU per serve process, which two files at once on 2 cores wait for. The stores
+ *   themselves are tested in test/server.
+ */
+
+/**
  * A fresh demo on free ports and a fresh browser context (its own storage
  * and service workers). Close with `close()`.
  * @param {import('playwright-core').Browser} browser
  * @param {import('playwright-core').BrowserContextOptions} [contextOptions]
+ * @param {ShopOptions} [shopOptions]
  */
-export async function openShop(browser, contextOptions = {}) {
-  const demo = await startDemo({ port: 0, endpointPorts: [0, 0, 0] });
+export async function openShop(browser, contextOptions = {}, shopOptions = {}) {
+  const demo = await startDemo({ port: 0, endpointPorts: [0, 0, 0], ...(shopOptions.pglite ? {} : { store: 'memory' }) });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...contextOptions });
   context.setDefaultTimeout(WAIT_MS);
   context.setDefaultNavigationTimeout(WAIT_MS);
@@ -103,9 +112,10 @@ export async function openShop(browser, contextOptions = {}) {
  * @param {import('playwright-core').Browser} browser
  * @param {(shop: Awaited<ReturnType<typeof openShop>>) => Promise<void>} steps
  * @param {import('playwright-core').BrowserContextOptions} [contextOptions]
+ * @param {ShopOptions} [shopOptions]
  */
-export async function withShop(browser, steps, contextOptions) {
-  const s = await openShop(browser, contextOptions);
+export async function withShop(browser, steps, contextOptions, shopOptions) {
+  const s = await openShop(browser, contextOptions, shopOptions);
   try {
     await steps(s);
     assert.deepEqual(s.errors, []);

@@ -50,7 +50,8 @@ describe('demo shop', () => {
         l.orders[0].body.items.map((/** @type {{ sku: string, gtin: string }} */ i) => [i.sku, i.gtin]),
         [['kettle-goose', '2004102000072'], ['mug-oat', '2004100000074']],
       );
-    });
+      // The demo as `npm start` runs it, on its embedded PGlite stores.
+    }, undefined, { pglite: true });
   });
 
   it('two tabs keep their carts in step, and an order placed in one empties the other', { timeout: 60_000 }, async () => {
