@@ -226,10 +226,26 @@ const LONG_NODE_FILES = [
 ];
 
 /**
- * `files` with the long ones first, in LONG_NODE_FILES' order; the rest keep theirs.
- * @param {string[]} files
+ * The end-to-end files that take longest, longest first (seconds each, two
+ * files at once on 2 cores): in alphabetical order the demo shop's file
+ * started last and ran alone for most of a minute at the phase's end.
  */
-const longestFirst = (files) => [...LONG_NODE_FILES.filter((f) => files.includes(f)), ...files.filter((f) => !LONG_NODE_FILES.includes(f))];
+const LONG_E2E_FILES = [
+  'test/e2e/chaos-soak.test.mjs', // 81 s
+  'test/e2e/failover.test.mjs', // 63 s
+  'test/e2e/shop.test.mjs', // 54 s
+  'test/e2e/react-shop.test.mjs', // 36 s
+  'test/e2e/bundler.test.mjs', // 33 s
+  'test/e2e/payment.test.mjs', // 32 s
+  'test/e2e/outbox-worker.test.mjs', // 32 s
+];
+
+/**
+ * `files` with the long ones first, in `long`'s order; the rest keep theirs.
+ * @param {string[]} files
+ * @param {string[]} long
+ */
+const longestFirst = (files, long) => [...long.filter((f) => files.includes(f)), ...files.filter((f) => !long.includes(f))];
 
 /**
  * The summary of `node --test --test-reporter=tap`, or null if there is none
@@ -539,8 +555,8 @@ async function main() {
     return;
   }
   const serverFiles = findFiles('test/server', '.test.mjs');
-  const nodeFiles = longestFirst([...findFiles('test/backend', 'selftest.mjs'), ...findFiles('test/node', '.test.mjs'), ...serverFiles]);
-  const e2eFiles = findFiles('test/e2e', '.test.mjs');
+  const nodeFiles = longestFirst([...findFiles('test/backend', 'selftest.mjs'), ...findFiles('test/node', '.test.mjs'), ...serverFiles], LONG_NODE_FILES);
+  const e2eFiles = longestFirst(findFiles('test/e2e', '.test.mjs'), LONG_E2E_FILES);
   // The e2e tests drive Chromium whatever BROWSERS says.
   const needed = /** @type {typeof engines} */ ([...new Set([...engines, ...(e2eFiles.length ? ['chromium'] : [])])]);
 
