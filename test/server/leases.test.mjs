@@ -242,9 +242,12 @@ describe('leases: a heartbeat answered after the run ended', () => {
   });
 });
 
-leaseCases('memory', async () => ({ store: memoryStore(), close: async () => {} }));
-leaseCases('postgres', () => openPostgresStore('leases'));
-leaseCases('redis', () => openRedisStore('leases'));
+// The three stores at once: their cases mostly sleep through leases (16 s each, one after another).
+describe('leases on each store', { concurrency: 3 }, () => {
+  leaseCases('memory', async () => ({ store: memoryStore(), close: async () => {} }));
+  leaseCases('postgres', () => openPostgresStore('leases'));
+  leaseCases('redis', () => openRedisStore('leases'));
+});
 
 /**
  * The connection-cut cases for one database behind the proxy. `open(port)`
