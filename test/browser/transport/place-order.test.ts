@@ -275,6 +275,29 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect((await be.ledger()).orders.map((o) => o.domain)).to.deep.equal(['backup']);
   });
 
+  it("invariant 3: a closing lookup whose answer is lost (the key closed, the SDK never told) is asked again before the order crosses; one charge", async () => {
+    const be = await startBackend();
+    // us never answers the order (nothing processed: the SDK cannot tell), so it looks the key up before leaving us;
+    await be.fault('us', { kind: 'silent', routes: ['checkout'] });
+    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 8000, tuning: { attemptTimeoutMs: 1500, minAttemptTimeoutMs: 1500 } });
+    const placing = sc.placeOrder(order());
+    await until(async () => (await be.requestsTo('us')).some((q) => q.route == 'checkout'), 'the order at us');
+    // and us closes the key on that first lookup, then drops the connection before any answer byte.
+    await be.fault('us', { kind: 'commit-drop', routes: ['lookup'], count: 1 });
+    const r = await placing;
+    const seen = (await be.requests()).filter((q) => q.route == 'checkout' || q.route == 'lookup').map((q) => `${q.endpoint} ${q.route} ${q.status}`);
+    expect(r.status, JSON.stringify(seen)).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('backup'));
+    // The order went to backup only after a lookup at us was answered (404: the key closed there). Meanwhile
+    // it may go to us again (a resend in its own domain), which answers 503 key_closed and processes nothing.
+    const dropped = seen.indexOf('us lookup dropped');
+    const crossed = seen.indexOf('backup checkout 201');
+    expect(dropped, JSON.stringify(seen)).to.be.at.least(0);
+    expect(seen.slice(dropped + 1, crossed), JSON.stringify(seen)).to.include('us lookup 404');
+    expect(seen.slice(0, crossed).filter((q) => q.startsWith('backup'))).to.deep.equal([]);
+    expect(await be.charges(r.id)).to.equal(1);
+  });
+
   it('invariant 3: a domain whose lookup answered 404 is never sent the order again, in this run or a replay', async () => {
     const be = await startBackend();
     await be.fault('us', { kind: 'status', status: 500, routes: ['checkout'] });
