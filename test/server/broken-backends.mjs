@@ -214,14 +214,19 @@ const lookupKeyOf = (request) => (isLookup(request) ? decodeURIComponent(new URL
  * Server-side holds, so that check's in-flight probes meet the key running
  * however slow the machine: an order whose key gets another request while
  * its handler runs (check's burst) is held until a lookup of that key has
- * been answered (or {@link HOLD_CAP_MS}).
+ * been answered after a POST of it with another body (check's probes: the
+ * changed body, then a lookup), or {@link HOLD_CAP_MS}. The lookups check
+ * sends into the burst do not release it: on a loaded machine the probes
+ * came after the key had finished.
  */
+/** @typedef {{ contended: boolean, body?: string, probed: boolean, release: () => void, released: Promise<void> }} HeldKey */
+
 function holds() {
-  /** @type {Map<string, { contended: boolean, release: () => void, released: Promise<void> }>} */
+  /** @type {Map<string, HeldKey>} */
   const running = new Map();
   return {
     /**
-     * In the handler: `minMs`, then, if the key was contended meanwhile, until its lookup is answered.
+     * In the handler: `minMs`, then, if the key was contended meanwhile, until a lookup of it is answered after check's probe.
      * @param {string} key
      * @param {number} minMs
      */
@@ -229,7 +234,8 @@ function holds() {
       /** @type {() => void} */
       let release = () => {};
       const released = new Promise((r) => (release = () => r(undefined)));
-      const entry = { contended: false, release, released: released.then(() => {}) };
+      /** @type {HeldKey} */
+      const entry = { contended: false, probed: false, release, released: released.then(() => {}) };
       running.set(key, entry);
       try {
         await sleep(minMs);
@@ -239,7 +245,7 @@ function holds() {
       }
     },
     /**
-     * The outermost wrapper: notes contention, and releases a key once a lookup of it is answered.
+     * The outermost wrapper: notes contention and check's probe, and releases a key once a lookup of it is answered after that probe.
      * @param {FetchHandler} inner
      * @returns {FetchHandler}
      */
@@ -248,9 +254,15 @@ function holds() {
         const lookupKey = lookupKeyOf(request);
         const key = isCheckoutPost(request) ? keyOf(request) : null;
         const entry = key === null ? undefined : running.get(key);
-        if (entry) entry.contended = true;
+        if (entry) {
+          entry.contended = true;
+          // The burst's POSTs all carry one body: another one is check's probe.
+          const body = await request.clone().text();
+          if ((entry.body ??= body) !== body) entry.probed = true;
+        }
         const response = await inner(request);
-        if (lookupKey !== null) running.get(lookupKey)?.release();
+        const held = lookupKey === null ? undefined : running.get(lookupKey);
+        if (held?.probed) held.release();
         return response;
       };
     },
