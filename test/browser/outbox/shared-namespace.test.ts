@@ -57,7 +57,9 @@ describe('outbox: pages of one shop with different outbox options', () => {
     expect((await rejection(() => other.outbox.retry(r.id))).code).to.equal('NOT_FOUND');
     await sleep(300);
     const stored = (await rawAll<Stored>(namespace, 'outbox')).find((x) => x.id == r.id)!;
-    expect(stored.status).to.equal('pending');
+    // Still waiting: pending, or sending while the checkout's own replay timer (due a second after the
+    // order was left pending, sooner than these steps on a loaded machine) has a replay of it out.
+    expect(stored.status).to.be.oneOf(['pending', 'sending']);
     expect(heard.map((e) => e.status), 'order:expired broadcast for an order still pending').not.to.include('expired');
   });
 });
