@@ -57,7 +57,7 @@ describe('failover and outages', () => {
       const l = await assertOneChargeEach(demo, [key]);
       assert.equal(l.orders[0].endpoint, 'us', 'charged where it was committed, never again elsewhere');
       await page.locator('#lab .stat.dup dd').filter({ hasText: /^0$/ }).waitFor();
-      // On the stores `npm start` runs: the reservation that answers the resend is PGlite's.
+      // On the stores `npm start` runs: the stored outcome that answers the resend in eu comes from PGlite.
     }, undefined, { pglite: true });
   });
 
