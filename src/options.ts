@@ -3,7 +3,7 @@ import { namespaceOption } from './namespace';
 import type { Storage } from './storage';
 import { isObject } from './storage/validate';
 import { headerSetter, type EndpointHeaders } from './transport/headers';
-import { RESERVED } from './transport/reserved';
+import { lookupQuery, RESERVED } from './transport/reserved';
 import type { SendFetch } from './transport/http';
 import type { HeadersFunction, SteadyCartOptions, TuningOptions } from './types';
 
@@ -29,10 +29,8 @@ export interface Endpoint {
  * @internal The URL that looks an order up on `endpoint`; with `close`, the
  * lookup also closes the key there if it finds no record (`close=1`).
  */
-export const lookupUrl = (endpoint: Endpoint, key: string, close?: boolean): string => {
-  const url = endpoint.url + endpoint.paths.lookup.replace('{key}', encodeURIComponent(key));
-  return close ? url + (url.includes('?') ? '&' : '?') + 'close=1' : url;
-};
+export const lookupUrl = (endpoint: Endpoint, key: string, close?: boolean): string =>
+  lookupQuery(endpoint.url + endpoint.paths.lookup.replace('{key}', encodeURIComponent(key)), close);
 
 /** @internal Options with every default applied: the rest of the code never checks for `undefined`. */
 export interface Config {

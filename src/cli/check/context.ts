@@ -1,6 +1,7 @@
 /** What every check of one `check` run shares. */
 import { randomUUID } from 'node:crypto';
 import { retryAfterMs } from '../../transport/backoff';
+import { lookupQuery } from '../../transport/reserved';
 import type { Exchange, Prober } from './http';
 import { isTryLater } from './outcome';
 import type { OrderSource } from './order';
@@ -66,7 +67,4 @@ export function postOrder(ctx: CheckContext, target: Target, label: string, key:
 
 /** Looks a key up; a try-later answer is asked again. */
 export const lookup = (ctx: CheckContext, target: Target, label: string, key: string, close = false): Promise<Exchange> =>
-  patiently(1, () => ctx.prober.send({ label, method: 'GET', url: close ? withClose(target.lookup(key)) : target.lookup(key) }));
-
-/** A lookup URL that also asks the backend to close the key if it has no record of it (as the SDK's, before it crosses domains). */
-const withClose = (url: string): string => url + (url.includes('?') ? '&' : '?') + 'close=1';
+  patiently(1, () => ctx.prober.send({ label, method: 'GET', url: lookupQuery(target.lookup(key), close) }));
