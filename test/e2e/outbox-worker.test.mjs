@@ -115,7 +115,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       // Wherever the next tab sends an order (a circuit it probes with it, the other endpoint), that POST hangs, and so
       // does any resend of it until the endpoints are healed just before the tab closes: a busy machine's slow moves
       // here must not let the tab's attempts time out, resend and place every order itself.
-      for (const name of ['us', 'eu']) await be.setFault(name, { kind: 'silent', routes: ['checkout'] });
+      await down(be, { kind: 'silent', routes: ['checkout'] });
       // A tab replays at load: it holds the replay lock while that POST hangs, and the other orders wait for it.
       const page = await openPage();
       const fireSync = await syncDispatcher(context, page);
@@ -125,7 +125,7 @@ describe('outbox and service worker, end to end (Chromium)', { timeout: 120_000 
       await fireSync(`${site().origin}/`, 'steadycart:replay');
       await until(async () => (await replayLock(page)).pending == 1, { what: 'the worker to wait for the tab’s drain' });
       // Healed for the worker; the POSTs already hanging stay unanswered.
-      for (const name of ['us', 'eu']) await be.setFault(name, 'healthy');
+      await up(be);
       const closed = Date.now();
       await page.close();
       // Left by the tab: at least the order whose POST hangs (the tab places the others itself if it gets to them).
