@@ -5,7 +5,8 @@
  * a shopper adding to the cart and paying, the order confirmed once, and a
  * reload that still shows the order's state from the outbox; and never
  * two charges for one cart: a reload while it is being placed, two tabs
- * paying at once, two clicks in one task.
+ * paying at once, two clicks in one task; and Pay orders the cart as stored
+ * at the click, even a change the page has not drawn yet.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -208,6 +209,35 @@ describe('examples/react-shop', () => {
       assert.deepEqual(said.filter((/** @type {string} */ m) => /another/i.test(m)), []);
       // The keyboard focus went from the (now disabled) Pay to the order's status.
       assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-test')), 'order-status');
+    });
+  });
+
+  it('Pay orders the cart as stored at the click, not as last drawn: a change the page has not heard of yet is in the order', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      await addToCart(page, ['Blue mug']);
+      // The stored cart changes with no word to this page (no channel message, no event), as when
+      // another tab's change is still on its way: the mug's line becomes 2 in IndexedDB alone.
+      await page.evaluate(async () => {
+        const request = (/** @type {IDBRequest} */ r) => new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+        for (const { name } of await indexedDB.databases()) {
+          const db = /** @type {IDBDatabase} */ (await request(indexedDB.open(/** @type {string} */ (name))));
+          if (db.objectStoreNames.contains('cart')) {
+            const store = db.transaction('cart', 'readwrite').objectStore('cart');
+            const cart = await request(store.get('cart'));
+            cart.items[0].qty = 2;
+            await request(store.put({ ...cart, rev: cart.rev + 1, updatedAt: Date.now() }));
+          }
+          db.close();
+        }
+      });
+      // The page still draws the cart it last heard of (else this test would prove nothing).
+      assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '1');
+      await page.getByRole('button', { name: /^Pay for 1 item/ }).click();
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'confirmed');
+      const { orders } = shop.backend.ledger();
+      assert.equal(orders.length, 1);
+      assert.deepEqual(/** @type {any} */ (orders[0].body).items, [{ sku: 'mug-blue', qty: 2, unitPrice: 1200 }]);
+      assert.equal(/** @type {any} */ (orders[0].body).total, 2400);
     });
   });
 
