@@ -101,14 +101,20 @@ async function placeOnce() {
   tell(r);
 }
 
-/** An order refused after its cart was emptied (pending, then refused on replay): the lines the cart lacks go back in it, once across tabs. */
+/**
+ * An order refused after its cart was emptied (pending, then refused on replay): its lines go
+ * back in the cart, each up to the quantity ordered (units added since are not added twice),
+ * once across tabs.
+ */
 async function putBack({ id, status }) {
   emptiedFor = undefined;
   const order = (await sc.outbox.list()).find((e) => e.id == id)?.order;
   await checkoutLock({}, async () => {
     const cart = await sc.cart.get();
-    for (const { sku, name, qty, unitPrice } of order?.items ?? [])
-      if (!cart.items.some((line) => line.sku == sku)) await sc.cart.add({ sku, name, qty, unitPrice, currency: order.currency });
+    for (const { sku, name, qty, unitPrice } of order?.items ?? []) {
+      const inCart = cart.items.find((line) => line.sku == sku)?.qty ?? 0;
+      if (inCart < qty) await sc.cart.add({ sku, name, qty: qty - inCart, unitPrice, currency: order.currency });
+    }
   });
   say(`${orderStatusText[status]} Its items are back in the cart.`);
 }

@@ -2,9 +2,9 @@
 /**
  * The bundler example (examples/bundler: `import from 'steadycart'`, bundled
  * by esbuild), end to end in Chromium: an order confirmed; one pending, then
- * declined on replay, its items back in the cart; a double click, a reload
- * while the order is sent and two tabs each placing one order; Place order
- * usable again after a refusal.
+ * declined on replay, its items back in the cart (up to the quantity
+ * ordered); a double click, a reload while the order is sent and two tabs
+ * each placing one order; Place order usable again after a refusal.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -60,6 +60,26 @@ describe('the bundler example', () => {
       await page.locator('#count').filter({ hasText: '1 in the cart' }).waitFor();
       await page.locator('#place:enabled').waitFor();
       await shot(page, 'bundler-refused-on-replay');
+    }, { viewport: { width: 900, height: 600 } });
+  });
+
+  it('the bundler example puts a refused order\'s lines back up to the quantity ordered: a line added again while it waited is raised, not doubled', { timeout: 90_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await bundlerCartOfOne(page, demo);
+      await page.click('#add');
+      await page.locator('#count').filter({ hasText: '2 in the cart' }).waitFor();
+      await setDemoFaults(demo, 'refuse');
+      await page.click('#place');
+      await page.locator('#status').filter({ hasText: 'It is not confirmed yet.' }).waitFor();
+      // The cart was emptied for the waiting order; the shopper adds one mug again meanwhile.
+      await page.locator('#count').filter({ hasText: '0 in the cart' }).waitFor();
+      await page.click('#add');
+      await page.locator('#count').filter({ hasText: '1 in the cart' }).waitFor();
+      await setDemoFaults(demo, 'decline');
+      await page.locator('#status').filter({ hasText: 'Its items are back in the cart.' }).waitFor({ timeout: 60_000 });
+      // The two mugs ordered: the one in the cart, and one more (not two more).
+      await page.locator('#count').filter({ hasText: '2 in the cart' }).waitFor();
+      assert.equal((await ledger(demo)).charges, 0);
     }, { viewport: { width: 900, height: 600 } });
   });
 
