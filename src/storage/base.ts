@@ -100,11 +100,6 @@ export class BaseStorage {
     return this.memory ? 'memory' : 'indexeddb';
   }
 
-  /** Opens the database now, so that degradation is known before the first use. */
-  async ready(): Promise<void> {
-    await this.withDatabase((db) => db.count('meta'), inMemory(() => 0));
-  }
-
   get<S extends StoreName>(store: S, id: string): Promise<Value<S> | undefined> {
     return this.withDatabase((db) => db.get(store, id), inMemory((m) => m.get(store, id)));
   }

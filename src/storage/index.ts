@@ -12,6 +12,11 @@ export type { CartRecord, EndpointRecord, LeaseRecord, OutboxRecord, StoreName }
  * cart does not.
  */
 export class Storage extends BaseStorage {
+  /** Opens the database now, so that degradation is known before the first use (the cart alone opens it with its first read). */
+  async ready(): Promise<void> {
+    await this.withDatabase((db) => db.count('meta'), inMemory(() => 0));
+  }
+
   all<S extends StoreName>(store: S): Promise<Value<S>[]> {
     return this.withDatabase((db) => db.getAll(store), inMemory((m) => m.all(store)));
   }
