@@ -461,8 +461,13 @@ export interface CartApi {
   add<TMeta extends JsonShaped<TMeta> = Json>(item: NewCartItem<TMeta>): Promise<Cart>;
   /** Sets a line's quantity (1 to 999); `ITEM_NOT_FOUND` when the SKU is not in the cart. */
   setQuantity(sku: string, qty: number): Promise<Cart>;
-  /** Removes a line; removing a SKU that is not there is not an error. */
-  remove(sku: string): Promise<Cart>;
+  /**
+   * Removes a line; with `qty` (1 to 999), removes that many units of it, and
+   * the line when no more are left. One transaction, like every change: a
+   * unit another tab adds meanwhile is kept. Removing a SKU that is not there
+   * is not an error.
+   */
+  remove(sku: string, qty?: number): Promise<Cart>;
   /** Empties the cart. */
   clear(): Promise<Cart>;
   /**

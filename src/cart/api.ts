@@ -10,7 +10,7 @@ export function cartApi(store: CartStore, live: () => void): CartApi {
     get: async () => (live(), store.get()),
     add: async (item) => (live(), store.add(item)),
     setQuantity: async (sku, qty) => (live(), store.setQuantity(sku, qty)),
-    remove: async (sku) => (live(), store.remove(sku)),
+    remove: async (sku, qty) => (live(), store.remove(sku, qty)),
     clear: async () => (live(), store.clear()),
     subscribe: (listener) => (live(), store.subscribe(listener)),
     // Also after close: a framework may read once more while it unmounts.

@@ -4,7 +4,7 @@ import type { CartRecord } from '../storage/schema';
 import type { Cart, CartItem, NewCartItem } from '../types';
 import { fail } from '../errors';
 import { isObject, isTime } from '../storage/validate';
-import { addItem, checkItem, checkQty, checkSku, setItemQty, toCart } from './items';
+import { addItem, checkItem, checkQty, checkSku, removeItem, setItemQty, toCart } from './items';
 
 const EMPTY: CartRecord = { id: 'cart', items: [], rev: 0, updatedAt: 0 };
 
@@ -49,10 +49,11 @@ export class CartStore {
     return this.change((items) => setItemQty(items, sku, qty));
   }
 
-  /** Removes a line; removing a SKU that is not there is not an error. */
-  remove(sku: string): Promise<Cart> {
+  /** Removes a line, or `qty` units of it (the line goes when none is left); a SKU that is not there is not an error. */
+  remove(sku: string, qty?: number): Promise<Cart> {
     checkSku(sku);
-    return this.change((items) => items.filter((i) => i.sku != sku));
+    if (qty !== undefined) checkQty(qty);
+    return this.change((items) => removeItem(items, sku, qty));
   }
 
   /** Empties the cart. */

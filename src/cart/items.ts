@@ -53,6 +53,11 @@ export function setItemQty(items: CartItem[], sku: string, qty: number): CartIte
   return items.map((i) => (i.sku == sku ? { ...i, qty } : i));
 }
 
+/** @internal Removes the line with `sku`, or `qty` units of it (the line goes when none is left). */
+export function removeItem(items: CartItem[], sku: string, qty?: number): CartItem[] {
+  return items.flatMap((i) => (i.sku != sku ? i : i.qty > qty! ? { ...i, qty: i.qty - qty! } : []));
+}
+
 /** @internal The public snapshot of a list of lines. */
 export function toCart(items: CartItem[], updatedAt: number): Cart {
   return {

@@ -18,8 +18,8 @@ export interface CartState {
   add<TMeta extends JsonShaped<TMeta> = Json>(item: NewCartItem<TMeta>): Promise<Cart>;
   /** `cart.setQuantity`, once the instance is ready. */
   setQuantity(sku: string, qty: number): Promise<Cart>;
-  /** `cart.remove`, once the instance is ready. */
-  remove(sku: string): Promise<Cart>;
+  /** `cart.remove`, once the instance is ready: the line, or `qty` units of it. */
+  remove(sku: string, qty?: number): Promise<Cart>;
   /** `cart.clear`, once the instance is ready. */
   clear(): Promise<Cart>;
 }
@@ -40,7 +40,7 @@ export function useCart(): CartState {
     () => ({
       add: async <TMeta extends JsonShaped<TMeta> = Json>(item: NewCartItem<TMeta>) => (await store.ready()).cart.add(item),
       setQuantity: async (sku: string, qty: number) => (await store.ready()).cart.setQuantity(sku, qty),
-      remove: async (sku: string) => (await store.ready()).cart.remove(sku),
+      remove: async (sku: string, qty?: number) => (await store.ready()).cart.remove(sku, qty),
       clear: async () => (await store.ready()).cart.clear(),
     }),
     [store],

@@ -3,7 +3,7 @@
 // cart merge. Seeded, so a failure reproduces.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { addItem, checkItem, setItemQty, toCart } from '../../src/cart/items';
+import { addItem, checkItem, removeItem, setItemQty, toCart } from '../../src/cart/items';
 import { isSteadyCartError } from '../../src/errors';
 import { isCardNumber } from '../../src/guard/card-data';
 import { toJsonBody } from '../../src/guard/json';
@@ -371,17 +371,26 @@ describe('properties', () => {
     );
   });
 
-  it('cart merge: any sequence of valid operations keeps one line per SKU, quantities in 1..999, one currency', () => {
+  it('cart merge: any sequence of valid operations (add, set, remove units) keeps one line per SKU, quantities in 1..999, one currency', () => {
     const op = fc.oneof(
       fc.record({ add: fc.record({ sku: fc.constantFrom('a', 'b', 'c', 'd'), qty: fc.integer({ min: 1, max: 999 }), currency: fc.constantFrom('EUR', 'USD') }) }),
       fc.record({ set: fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), fc.integer({ min: 1, max: 999 })) }),
+      fc.record({ take: fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), fc.option(fc.integer({ min: 1, max: 999 }), { nil: undefined })) }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         let items: CartItem[] = [];
         for (const o of ops) {
           try {
-            items = 'add' in o ? addItem(items, checkItem({ ...o.add, name: o.add.sku, unitPrice: 100 })) : setItemQty(items, o.set[0], o.set[1]);
+            if ('take' in o) {
+              const [sku, qty] = o.take;
+              const had = items.find((i) => i.sku == sku)?.qty ?? 0;
+              const others = items.filter((i) => i.sku != sku);
+              items = removeItem(items, sku, qty);
+              // Only that line changes: it loses `qty` units (all of them without), and goes when none is left.
+              expect(items.filter((i) => i.sku != sku)).to.deep.equal(others);
+              expect(items.find((i) => i.sku == sku)?.qty ?? 0).to.equal(qty ? Math.max(had - qty, 0) : 0);
+            } else items = 'add' in o ? addItem(items, checkItem({ ...o.add, name: o.add.sku, unitPrice: 100 })) : setItemQty(items, o.set[0], o.set[1]);
           } catch (error) {
             expect(isSteadyCartError(error)).to.equal(true);
           }

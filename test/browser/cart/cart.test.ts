@@ -24,6 +24,40 @@ describe('cart', () => {
     expect(cart).to.include({ count: 0, subtotal: 0, currency: null });
   });
 
+  it('remove(sku, qty) takes that many units of a line, and the line when none is left', async () => {
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace });
+    await sc.cart.add(item('a', { qty: 5 }));
+    await sc.cart.add(item('b', { qty: 2, unitPrice: 500 }));
+    let cart = await sc.cart.remove('a', 2);
+    expect(cart.items.map((i) => [i.sku, i.qty])).to.deep.equal([['a', 3], ['b', 2]]);
+    expect(cart).to.include({ count: 5, subtotal: 3 * 1250 + 2 * 500 });
+    cart = await sc.cart.remove('b', 2);
+    expect(cart.items.map((i) => [i.sku, i.qty])).to.deep.equal([['a', 3]]);
+    // More units than the line holds: the line goes, nothing goes negative.
+    cart = await sc.cart.remove('a', 999);
+    expect(cart).to.include({ count: 0, subtotal: 0, currency: null });
+    cart = await sc.cart.remove('not-there', 1);
+    expect(cart.items).to.deep.equal([]);
+    await sc.cart.add(item('c', { qty: 4 }));
+    sc.close();
+    // Stored before it resolved, as every change.
+    const reopened = await open({ namespace });
+    expect((await reopened.cart.remove('c', 1)).items.map((i) => [i.sku, i.qty])).to.deep.equal([['c', 3]]);
+    reopened.close();
+    expect((await (await open({ namespace })).cart.get()).items.map((i) => [i.sku, i.qty])).to.deep.equal([['c', 3]]);
+  });
+
+  for (const [what, qty] of [['0', 0], ['1000', 1000], ['1.5', 1.5], ['a string', '2'], ['null', null], ['NaN', NaN]] as const) {
+    it(`remove(sku, qty) refuses a qty of ${what} with INVALID_ITEM at qty, writing nothing`, async () => {
+      const sc = await open({ namespace: uniqueNamespace() });
+      await sc.cart.add(item('a', { qty: 3 }));
+      const error = await rejection(() => sc.cart.remove('a', qty as never));
+      expect(error).to.include({ name: 'SteadyCartError', code: 'INVALID_ITEM', path: 'qty' });
+      expect((await sc.cart.get()).items.map((i) => [i.sku, i.qty])).to.deep.equal([['a', 3]]);
+    });
+  }
+
   it('adding a SKU again adds to its quantity and takes the new name, price and meta (the last the shopper saw)', async () => {
     const sc = await open({ namespace: uniqueNamespace() });
     await sc.cart.add(item('a', { qty: 2, unitPrice: 1000, name: 'Mug', meta: { color: 'blue' } }));

@@ -35,6 +35,19 @@ describe('cart across tabs', () => {
     }
   });
 
+  it('remove(sku, qty) in one tab keeps the units another tab adds at the same time', async () => {
+    const namespace = uniqueNamespace();
+    const here = await open({ namespace });
+    const { sc: there } = await openTab({ namespace });
+    await here.cart.add(item('mug', { qty: 20 }));
+    // Each round takes two units here while one is added there, both at once: reading the line, then
+    // setting its quantity, would lose the other tab's unit whenever the two interleave.
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 10; i++) writes.push(here.cart.remove('mug', 2), there.cart.add(item('mug')));
+    await Promise.all(writes);
+    for (const sc of [here, there]) expect((await sc.cart.get()).items.map((i) => [i.sku, i.qty])).to.deep.equal([['mug', 10]]);
+  });
+
   it('close() releases the channel: its BroadcastChannel is closed and a closed instance hears no more changes', async () => {
     const namespace = uniqueNamespace();
     // Every BroadcastChannel this page opens on the namespace, and whether it was closed: clearing the

@@ -187,6 +187,9 @@ describe('steadycart/cart: the cart alone, for product pages', () => {
     const cart = await cartHere(uniqueNamespace());
     expect((await rejection(cart.add({ ...item('card'), meta: { cardNumber: '4111 1111 1111 1111' } }))).code).to.equal('CARD_DATA');
     expect((await rejection(cart.setQuantity('missing', 1))).code).to.equal('ITEM_NOT_FOUND');
+    expect((await rejection(cart.remove('a', 0))).code).to.equal('INVALID_ITEM');
+    await cart.add(item('a', { qty: 3 }));
+    expect((await cart.remove('a', 2)).items.map((i) => [i.sku, i.qty])).to.deep.equal([['a', 1]]);
     expect((await rejection(() => cart.on('order:confirmed' as never, () => {}))).code).to.equal('INVALID_OPTIONS');
   });
 

@@ -28,6 +28,7 @@ function CartView(): ReactElement {
     text('cart-subtotal', cart.subtotal),
     h('button', { 'data-test': 'add', onClick: () => void add({ sku: 'mug', name: 'Mug', unitPrice: 1200, currency: 'EUR' }) }, 'Add a mug'),
     h('button', { 'data-test': 'remove', onClick: () => void remove('mug') }, 'Remove the mugs'),
+    h('button', { 'data-test': 'remove-two-teas', onClick: () => void remove('tea', 2) }, 'Remove two teas'),
   );
 }
 

@@ -55,8 +55,11 @@ describe('steadycart/react in a React app', () => {
     await other.cart.setQuantity('tea', 3);
     await shows('cart-count', '4');
     expect((await other.cart.get()).count).to.equal(4);
+    click('remove-two-teas');
+    await shows('cart-count', '2');
+    expect((await other.cart.get()).items.map((i) => [i.sku, i.qty])).to.deep.equal([['tea', 1], ['mug', 1]]);
     click('remove');
-    await shows('cart-count', '3');
+    await shows('cart-count', '1');
     expect(consoleErrors).to.deep.equal([]);
   });
 
