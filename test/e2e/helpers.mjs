@@ -153,6 +153,30 @@ export async function addToCart(page, skus) {
   }
 }
 
+/**
+ * Sets a cart line's quantity in IndexedDB alone, with no word to any page (no channel message,
+ * no event), as when another tab's change is still on its way: the page keeps drawing what it
+ * last heard of, which opens the window between a stored change and its news on purpose.
+ */
+export async function setStoredQty(page, sku, qty) {
+  await page.evaluate(
+    async ([sku, qty]) => {
+      const request = (/** @type {IDBRequest} */ r) => new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+      for (const { name } of await indexedDB.databases()) {
+        const db = /** @type {IDBDatabase} */ (await request(indexedDB.open(/** @type {string} */ (name))));
+        if (db.objectStoreNames.contains('cart')) {
+          const store = db.transaction('cart', 'readwrite').objectStore('cart');
+          const cart = await request(store.get('cart'));
+          cart.items.find((/** @type {{ sku: string }} */ i) => i.sku == sku).qty = qty;
+          await request(store.put({ ...cart, rev: cart.rev + 1, updatedAt: Date.now() }));
+        }
+        db.close();
+      }
+    },
+    [sku, qty],
+  );
+}
+
 /** The number of units in the cart, as steadycart stores it. */
 export async function cartCount(page) {
   return page.evaluate(() => /** @type {any} */ (window).sc.cart.get().then((/** @type {any} */ c) => c.count));

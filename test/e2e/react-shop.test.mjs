@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { startReactShop } from '../../examples/react-shop/start.mjs';
-import { sharedBrowser, WAIT_MS } from './helpers.mjs';
+import { setStoredQty, sharedBrowser, WAIT_MS } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const browser = sharedBrowser();
@@ -215,21 +215,8 @@ describe('examples/react-shop', () => {
   it('Pay orders the cart as stored at the click, not as last drawn: a change the page has not heard of yet is in the order', { timeout: 300_000 }, async () => {
     await withReactShop(async (shop, context, page) => {
       await addToCart(page, ['Blue mug']);
-      // The stored cart changes with no word to this page (no channel message, no event), as when
-      // another tab's change is still on its way: the mug's line becomes 2 in IndexedDB alone.
-      await page.evaluate(async () => {
-        const request = (/** @type {IDBRequest} */ r) => new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
-        for (const { name } of await indexedDB.databases()) {
-          const db = /** @type {IDBDatabase} */ (await request(indexedDB.open(/** @type {string} */ (name))));
-          if (db.objectStoreNames.contains('cart')) {
-            const store = db.transaction('cart', 'readwrite').objectStore('cart');
-            const cart = await request(store.get('cart'));
-            cart.items[0].qty = 2;
-            await request(store.put({ ...cart, rev: cart.rev + 1, updatedAt: Date.now() }));
-          }
-          db.close();
-        }
-      });
+      // The stored cart changes with no word to this page, as when another tab's change is still on its way.
+      await setStoredQty(page, 'mug-blue', 2);
       // The page still draws the cart it last heard of (else this test would prove nothing).
       assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '1');
       await page.getByRole('button', { name: /^Pay for 1 item/ }).click();
@@ -238,6 +225,16 @@ describe('examples/react-shop', () => {
       assert.equal(orders.length, 1);
       assert.deepEqual(/** @type {any} */ (orders[0].body).items, [{ sku: 'mug-blue', qty: 2, unitPrice: 1200 }]);
       assert.equal(/** @type {any} */ (orders[0].body).total, 2400);
+    });
+  });
+
+  it('a line\'s + adds one to the line as stored, not as drawn: a unit the page has not heard of yet stays', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      await addToCart(page, ['Blue mug']);
+      await setStoredQty(page, 'mug-blue', 2);
+      assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '1');
+      await page.getByRole('button', { name: 'Add one Blue mug' }).click();
+      await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '3');
     });
   });
 

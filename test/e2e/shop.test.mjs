@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, setDemoFaults, sharedBrowser, shot, submitOrder, until, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, setDemoFaults, setStoredQty, sharedBrowser, shot, submitOrder, until, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -110,6 +110,26 @@ describe('demo shop', () => {
       await page.keyboard.press('Enter');
       await page.locator('#cart-drawer .empty').waitFor();
       assert.equal(await focused(), 'Close cart');
+    });
+  });
+
+  it('the drawer\'s − and + change the line as stored, not as drawn: units the page has not heard of yet stay', { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await gotoShop(page, demo.url);
+      await addToCart(page, ['beans-harbor']);
+      await page.click('[data-cart-open]');
+      const line = page.locator('#cart-drawer .line[data-sku="beans-harbor"]');
+      await setStoredQty(page, 'beans-harbor', 5);
+      // Still drawn as 1 (else this test would prove nothing); taking one off must leave 4, not remove the line.
+      assert.equal(await line.locator('output').textContent(), '1');
+      await page.getByRole('button', { name: 'One fewer Harbor Roast, 250 g' }).click();
+      await line.locator('output').filter({ hasText: /^4$/ }).waitFor();
+      await setStoredQty(page, 'beans-harbor', 7);
+      await page.getByRole('button', { name: 'One more Harbor Roast, 250 g' }).click();
+      await line.locator('output').filter({ hasText: /^8$/ }).waitFor();
+      assert.equal(await cartCount(page), 8);
+      // Said as it is now, from the stored line.
+      await page.locator('#announcer').filter({ hasText: /^Harbor Roast, 250 g: 8$/ }).waitFor();
     });
   });
 

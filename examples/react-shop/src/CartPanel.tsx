@@ -5,7 +5,7 @@ import { money } from './products';
 const itemsText = (count: number) => `${count} item${count == 1 ? '' : 's'} in your cart`;
 
 export function CartPanel() {
-  const { cart, loading, setQuantity, remove } = useCart();
+  const { cart, loading, add, remove } = useCart();
   const heading = useRef<HTMLHeadingElement>(null);
   const removeButtons = useRef(new Map<string, HTMLButtonElement>());
   /** Where the keyboard focus goes once a removed line is gone: the next line's Remove, else the heading. */
@@ -47,7 +47,7 @@ export function CartPanel() {
         {cart.items.map((line, index) => (
           <li key={line.sku}>
             {line.name} × {line.qty}{' '}
-            <button aria-label={`Add one ${line.name}`} onClick={() => setQuantity(line.sku, line.qty + 1)}>
+            <button aria-label={`Add one ${line.name}`} onClick={() => add({ ...line, qty: 1 })}>
               +
             </button>{' '}
             <button

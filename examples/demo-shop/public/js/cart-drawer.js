@@ -23,11 +23,17 @@ export function startCartBadge() {
 /** Runs a cart change, telling the shopper if it could not be saved. */
 async function change(action, done) {
   try {
-    await action();
-    if (done) announce(done);
+    const cart = await action();
+    if (done) announce(typeof done == 'function' ? done(cart) : done);
   } catch (err) {
     announce(`Sorry, the cart could not be updated: ${err.message}`);
   }
+}
+
+/** What a change to one line is announced as: its quantity now, or that it is gone. */
+function said(cart, item) {
+  const qty = cart.items.find((i) => i.sku == item.sku)?.qty;
+  return qty ? `${item.name}: ${qty}` : `Removed ${item.name}`;
 }
 
 function lineView(item) {
@@ -54,17 +60,15 @@ function lineView(item) {
             type: 'button',
             'aria-label': `One fewer ${label}`,
             dataset: { action: 'fewer' },
-            onclick: () =>
-              item.qty > 1
-                ? change(() => sc.cart.setQuantity(item.sku, item.qty - 1), `${label}: ${item.qty - 1}`)
-                : change(() => sc.cart.remove(item.sku), `Removed ${label}`),
+            // One unit off the line as stored, not as drawn: a unit another tab just added stays.
+            onclick: () => change(() => sc.cart.remove(item.sku, 1), (cart) => said(cart, item)),
           },
           icon(ICONS.minus, 'icon'),
         ),
         h('output', { 'aria-live': 'off' }, String(item.qty)),
         h(
           'button',
-          { type: 'button', 'aria-label': `One more ${label}`, dataset: { action: 'more' }, disabled: item.qty >= 99, onclick: () => change(() => sc.cart.setQuantity(item.sku, item.qty + 1), `${label}: ${item.qty + 1}`) },
+          { type: 'button', 'aria-label': `One more ${label}`, dataset: { action: 'more' }, disabled: item.qty >= 99, onclick: () => change(() => sc.cart.add({ ...item, qty: 1 }), (cart) => said(cart, item)) },
           icon(ICONS.plus, 'icon'),
         ),
       ),

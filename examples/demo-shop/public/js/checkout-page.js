@@ -514,16 +514,11 @@ function keptNow(entry) {
 
 /**
  * Takes an order's lines out of the cart, and only them: a line added meanwhile (in another
- * tab, say) stays, and so do the units added to an ordered line.
+ * tab, say) stays, and so do the units added to an ordered line, even at the same moment
+ * (each `remove(sku, qty)` is one transaction on the stored cart).
  */
 async function removeOrdered(items) {
-  // One read, as in restoreCart: each ordered line is its own sku.
-  const lines = (await sc.cart.get()).items;
-  for (const { sku, qty } of items) {
-    const line = lines.find((i) => i.sku == sku);
-    if (line && line.qty > qty) await sc.cart.setQuantity(sku, line.qty - qty);
-    else if (line) await sc.cart.remove(sku);
-  }
+  for (const { sku, qty } of items) await sc.cart.remove(sku, qty);
 }
 
 // Updates from this tab, other tabs and the service worker alike.
