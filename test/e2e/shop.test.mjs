@@ -164,6 +164,36 @@ describe('demo shop', () => {
     });
   });
 
+  it('an order two tabs see through (one placing it, one following it) leaves the cart once: a unit added meanwhile stays', { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page: a, context, demo }) => {
+      await gotoShop(a, demo.url);
+      await addToCart(a, ['planter-terra']);
+      const c = await context.newPage();
+      await gotoShop(c, demo.url);
+      const b = await context.newPage();
+      await gotoShop(b, demo.url);
+      await a.goto(demo.checkoutUrl);
+      await fillCheckout(a);
+      // Both regions slow: tab A's order is on its way for its whole budget, then kept as pending.
+      await setDemoFaults(demo, { kind: 'slow', ms: 10_000 });
+      await a.click('#place-order');
+      await a.locator('#place-order[aria-busy="true"]').waitFor();
+      // Meanwhile tab B opens the checkout and follows that order, and tab C adds one more planter:
+      // the cart holds 2, the order 1.
+      await b.goto(demo.checkoutUrl);
+      await b.locator('#checkout-main .outcome[data-status="sending"]').waitFor();
+      await addToCart(c, ['planter-terra']);
+      // Kept: both tabs take the order's lines out; only one of them may, or the added planter goes too.
+      for (const tab of [a, b]) await tab.locator('#checkout-main .outcome[data-status="pending"]').waitFor({ timeout: 30_000 });
+      await until(async () => (await cartCount(c)) <= 1, { what: 'the ordered planter to leave the cart' });
+      const end = Date.now() + 2000;
+      while (Date.now() < end) {
+        assert.equal(await cartCount(c), 1, 'the planter added while the order was on its way stays');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+  });
+
   it('a line added in another tab while an order is being placed stays in the cart; only the ordered lines leave it', { timeout: 60_000 }, async () => {
     await withShop(browser(), async ({ page: a, context, demo }) => {
       await gotoShop(a, demo.url);

@@ -217,7 +217,7 @@ async function place(order, expiresAt) {
     // may settle a pending one at once) updates the page. Confirmed, or kept safely in the
     // outbox: only now do its lines leave the cart.
     const showing = showPlaced(result, order);
-    await removeOrdered(order.items);
+    await removeOrdered(result.id, order.items);
     newOrderRef();
     await showing;
     return;
@@ -509,16 +509,29 @@ function keptNow(entry) {
   updateButton();
   if (entry.status != 'pending' && entry.status != 'confirmed') return;
   newOrderRef();
-  removeOrdered(order.items).catch(() => {});
+  removeOrdered(entry.id, order.items).catch(() => {});
 }
+
+/** The orders whose lines have left the cart (the newest few), shared by every tab: see `removeOrdered`. */
+const TAKEN_KEY = 'demo:lines-taken';
 
 /**
  * Takes an order's lines out of the cart, and only them: a line added meanwhile (in another
  * tab, say) stays, and so do the units added to an ordered line, even at the same moment
- * (each `remove(sku, qty)` is one transaction on the stored cart).
+ * (each `remove(sku, qty)` is one transaction on the stored cart). Once per order across tabs:
+ * the tab that placed it and a tab following it (see `followOwnOrder`) both get here, and a
+ * second removal would take units the order never had. Marked before the lines go: should the
+ * tab die in between, the lines stay in the cart rather than leave it twice.
  */
-async function removeOrdered(items) {
-  for (const { sku, qty } of items) await sc.cart.remove(sku, qty);
+async function removeOrdered(id, items) {
+  const take = async () => {
+    const taken = JSON.parse(localStorage.getItem(TAKEN_KEY) ?? '[]');
+    if (taken.includes(id)) return;
+    localStorage.setItem(TAKEN_KEY, JSON.stringify([id, ...taken].slice(0, 20)));
+    for (const { sku, qty } of items) await sc.cart.remove(sku, qty);
+  };
+  // Web Locks are everywhere steadycart's own cross-tab guarantees are; without them, one tab's word.
+  await (navigator.locks ? navigator.locks.request(TAKEN_KEY, take) : take());
 }
 
 // Updates from this tab, other tabs and the service worker alike.
