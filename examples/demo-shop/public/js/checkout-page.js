@@ -515,6 +515,16 @@ function keptNow(entry) {
 /** The orders whose lines have left the cart (the newest few), shared by every tab: see `removeOrdered`. */
 const TAKEN_KEY = 'demo:lines-taken';
 
+/** The ids kept under `TAKEN_KEY`; none when storage is off or the value is not ours. */
+function readTaken() {
+  try {
+    const taken = JSON.parse(localStorage.getItem(TAKEN_KEY) ?? '[]');
+    return Array.isArray(taken) ? taken : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Takes an order's lines out of the cart, and only them: a line added meanwhile (in another
  * tab, say) stays, and so do the units added to an ordered line, even at the same moment
@@ -525,9 +535,13 @@ const TAKEN_KEY = 'demo:lines-taken';
  */
 async function removeOrdered(id, items) {
   const take = async () => {
-    const taken = JSON.parse(localStorage.getItem(TAKEN_KEY) ?? '[]');
+    const taken = readTaken();
     if (taken.includes(id)) return;
-    localStorage.setItem(TAKEN_KEY, JSON.stringify([id, ...taken].slice(0, 20)));
+    try {
+      localStorage.setItem(TAKEN_KEY, JSON.stringify([id, ...taken].slice(0, 20)));
+    } catch {
+      // Storage off or full: this tab's word alone, as without Web Locks.
+    }
     for (const { sku, qty } of items) await sc.cart.remove(sku, qty);
   };
   // Web Locks are everywhere steadycart's own cross-tab guarantees are; without them, one tab's word.
