@@ -185,6 +185,35 @@ describe('examples/react-shop', () => {
     });
   });
 
+  it('an order two tabs follow leaves the cart once: a unit added while it was on its way stays', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, a, watch) => {
+      const b = watch(await context.newPage());
+      await b.goto(shop.url, { timeout: 60_000 });
+      await addToCart(a, ['Blue mug']);
+      await b.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '1');
+      await outage(shop, true);
+      await a.getByRole('button', { name: /^Pay for 1 item/ }).click();
+      // Tab B follows the order (its cart's lines) as it is being placed...
+      await b.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'sending');
+      // ...and one more mug goes in the cart meanwhile: the cart holds 2, the order 1.
+      await b.locator('article', { hasText: 'Blue mug' }).getByRole('button', { name: 'Add to cart' }).click();
+      const whenAdded = await b
+        .waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '2' && document.querySelector('[data-test="order-status"]')?.getAttribute('data-status'))
+        .then((handle) => handle.jsonValue());
+      assert.equal(whenAdded, 'sending', 'the mug was added while the order was on its way');
+      // Kept as pending: both tabs take the order's lines out once they see it kept; only one of them may.
+      for (const tab of [a, b]) await tab.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'pending');
+      await b.waitForFunction(() => Number(document.querySelector('[data-test="cart-count"]')?.textContent) <= 1);
+      for (let i = 0; i < 20; i++) {
+        for (const tab of [a, b]) assert.equal(await tab.locator('[data-test="cart-count"]').textContent(), '1', 'the mug added while the order was on its way stays');
+        await b.waitForTimeout(100);
+      }
+      await outage(shop, false);
+      await allConfirmed(a);
+      assert.equal(shop.backend.ledger().charges, 1);
+    });
+  });
+
   it('two clicks on Pay in one task: one order, and no word of another tab', { timeout: 300_000 }, async () => {
     await withReactShop(async (shop, context, page) => {
       await addToCart(page, ['Stoneware teapot']);

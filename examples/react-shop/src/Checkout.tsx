@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 // steadycart's words for each state: never "confirmed" for an order that only waits.
 import { orderStatusText, type Cart, type OutboxEntry } from 'steadycart';
 import { useCart, useOutbox, usePlaceOrder, useSteadyCart } from 'steadycart/react';
+import { takeOrdered } from './takeOrdered';
 
 /** The order of this checkout, kept in the URL so that a reload still follows it. */
 const orderInUrl = () => new URLSearchParams(location.search).get('order') ?? undefined;
@@ -31,9 +32,9 @@ function newestSending(entries: readonly OutboxEntry[]): OutboxEntry | undefined
  * The order placed for this very cart, when the page did not see it through: a reload (or a
  * closed tab) while it was being placed, or another tab paying for the shared cart. It is the
  * newest order still `sending` or `pending`, saved in the last few minutes, with the cart's
- * lines. Paying again would charge twice: the page follows that order instead, and empties
- * the cart once it is kept (`pending` or `confirmed`), as after its own payment, and Pay stays
- * disabled until then.
+ * lines. Paying again would charge twice: the page follows that order instead, and takes its
+ * lines out of the cart once it is kept (`pending` or `confirmed`), as after its own payment
+ * (`takeOrdered`: once across tabs), and Pay stays disabled until then.
  * An older waiting order, or one for other lines, never blocks the shop: it stays in "Your
  * orders", where steadycart places it when the store is back. Only while an order is
  * actually `sending` (seconds: one attempt's budget) is Pay disabled, whichever it is.
@@ -49,19 +50,22 @@ function ownOrder(entries: readonly OutboxEntry[], cart: Cart): OutboxEntry | un
 
 export function Checkout() {
   const { sc } = useSteadyCart();
-  const { cart, loading: cartLoading, clear } = useCart();
+  const { cart, loading: cartLoading, remove } = useCart();
   const { entries, loading: outboxLoading } = useOutbox();
   const [followed, setFollowed] = useState(orderInUrl);
   const { placeOrder, status, placing, entry, error } = usePlaceOrder(followed);
-  // From the click until the cart is cleared: `placing` ends as the order settles, while the
+  // From the click until the order's lines have left the cart: `placing` ends as the order settles, while the
   // cart still holds its lines for a moment, and a click then would place them again.
   const [paying, setPaying] = useState(false);
+  // While a followed order's lines leave the cart, one line at a time: the cart holds part of them,
+  // which Pay would place again.
+  const [taking, setTaking] = useState(false);
   // The same, at once: two clicks in one task both run before React renders `paying`.
   const payingNow = useRef(false);
   /** Why this tab did not pay, when another tab holds the checkout. */
   const [notice, setNotice] = useState('');
-  /** The order followed whose cart is emptied once it is kept (an order this page did not see through). */
-  const clearWhenKept = useRef<string | undefined>(undefined);
+  /** The order followed whose lines leave the cart once it is kept (an order this page did not see through). */
+  const takeWhenKept = useRef<string | undefined>(undefined);
   const statusRef = useRef<HTMLParagraphElement>(null);
 
   const follow = (id: string) => {
@@ -74,17 +78,20 @@ export function Checkout() {
   const adopt = loaded && !paying ? ownOrder(entries, cart) : undefined;
   useEffect(() => {
     if (!adopt || payingNow.current || adopt.id == followed) return;
-    clearWhenKept.current = adopt.id;
+    takeWhenKept.current = adopt.id;
     setNotice('');
     follow(adopt.id);
   }, [adopt, followed]);
-  // Kept by steadycart: the cart can go, as after this page's own payment.
+  // Kept by steadycart: its lines can go, as after this page's own payment.
   useEffect(() => {
-    if (entry && entry.id == clearWhenKept.current && (entry.status == 'pending' || entry.status == 'confirmed')) {
-      clearWhenKept.current = undefined;
-      clear().catch(() => {});
+    if (entry && entry.id == takeWhenKept.current && (entry.status == 'pending' || entry.status == 'confirmed')) {
+      takeWhenKept.current = undefined;
+      setTaking(true);
+      takeOrdered(entry.id, orderLines(entry), remove)
+        .catch(() => {})
+        .finally(() => setTaking(false));
     }
-  }, [entry, clear]);
+  }, [entry, remove]);
 
   const inFlight = loaded ? newestSending(entries) : undefined;
 
@@ -113,7 +120,7 @@ export function Checkout() {
     // An order of this cart, saved by another tab or before a reload, is this cart's: paying again would charge twice.
     const elsewhere = ownOrder(list, now) ?? newestSending(list);
     if (elsewhere) {
-      if (ordersLines(elsewhere, now.items)) clearWhenKept.current = elsewhere.id;
+      if (ordersLines(elsewhere, now.items)) takeWhenKept.current = elsewhere.id;
       follow(elsewhere.id);
       return;
     }
@@ -123,8 +130,8 @@ export function Checkout() {
       { paymentTokenExpiresAt: Date.now() + 30 * 60_000 },
     );
     follow(result.id);
-    // The order is kept by steadycart (confirmed or pending): the cart can go.
-    if (result.status == 'confirmed' || result.status == 'pending') await clear();
+    // The order is kept by steadycart (confirmed or pending): its lines can go.
+    if (result.status == 'confirmed' || result.status == 'pending') await takeOrdered(result.id, now.items, remove);
   };
 
   // Why Pay cannot be used now, said beside it (and announced): an order in flight, from any tab.
@@ -134,7 +141,7 @@ export function Checkout() {
 
   return (
     <section aria-label="Checkout">
-      <button disabled={paying || placing || !!inFlight || !!adopt || !loaded || cart.count == 0} aria-describedby="order-status" onClick={() => pay().catch(() => {})}>
+      <button disabled={paying || taking || placing || !!inFlight || !!adopt || !loaded || cart.count == 0} aria-describedby="order-status" onClick={() => pay().catch(() => {})}>
         Pay {cart.count ? `for ${cart.count} item${cart.count > 1 ? 's' : ''}` : ''}
       </button>
       {/* Always there, so that a screen reader announces each message as it appears. */}
