@@ -186,32 +186,49 @@ describe('examples/react-shop', () => {
   });
 
   it('an order two tabs follow leaves the cart once: a unit added while it was on its way stays', { timeout: 300_000 }, async () => {
-    await withReactShop(async (shop, context, a, watch) => {
-      const b = watch(await context.newPage());
-      await b.goto(shop.url, { timeout: 60_000 });
-      await addToCart(a, ['Blue mug']);
-      await b.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '1');
-      await outage(shop, true);
-      await a.getByRole('button', { name: /^Pay for 1 item/ }).click();
-      // Tab B follows the order (its cart's lines) as it is being placed...
-      await b.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'sending');
-      // ...and one more mug goes in the cart meanwhile: the cart holds 2, the order 1.
-      await b.locator('article', { hasText: 'Blue mug' }).getByRole('button', { name: 'Add to cart' }).click();
-      const whenAdded = await b
-        .waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '2' && document.querySelector('[data-test="order-status"]')?.getAttribute('data-status'))
-        .then((handle) => handle.jsonValue());
-      assert.equal(whenAdded, 'sending', 'the mug was added while the order was on its way');
-      // Kept as pending: both tabs take the order's lines out once they see it kept; only one of them may.
-      for (const tab of [a, b]) await tab.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'pending');
-      await b.waitForFunction(() => Number(document.querySelector('[data-test="cart-count"]')?.textContent) <= 1);
-      for (let i = 0; i < 20; i++) {
-        for (const tab of [a, b]) assert.equal(await tab.locator('[data-test="cart-count"]').textContent(), '1', 'the mug added while the order was on its way stays');
-        await b.waitForTimeout(100);
-      }
-      await outage(shop, false);
-      await allConfirmed(a);
-      assert.equal(shop.backend.ledger().charges, 1);
-    });
+    // Tab B must follow the order and add a mug within tab A's 3 s budget; on a busy machine it may miss
+    // that window, and then nothing is shown: the scenario is tried again, up to 3 times.
+    let arranged = 0;
+    for (let attempt = 1; attempt <= 3 && !arranged; attempt++) {
+      await withReactShop(async (shop, context, a, watch) => {
+        const b = watch(await context.newPage());
+        // The moment tab B shows the order being placed (it follows it: its cart's lines), its shopper adds
+        // one more mug, from the page itself: the cart holds 2, the order 1. `added` is the count it made.
+        await b.addInitScript(() => {
+          new MutationObserver((_, observer) => {
+            if (document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') != 'sending') return;
+            observer.disconnect();
+            const count = () => document.querySelector('[data-test="cart-count"]')?.textContent;
+            const before = count();
+            /** @type {HTMLButtonElement | undefined} */ ([...document.querySelectorAll('article')].find((article) => article.textContent?.includes('Blue mug'))?.querySelector('button'))?.click();
+            const w = /** @type {any} */ (window);
+            w.added = new Promise((resolve) => new MutationObserver((__, o) => count() != before && (o.disconnect(), resolve(Number(count())))).observe(document, { subtree: true, childList: true, characterData: true }));
+          }).observe(document, { subtree: true, childList: true, attributes: true });
+        });
+        await b.goto(shop.url, { timeout: 60_000 });
+        await addToCart(a, ['Blue mug']);
+        await b.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '1');
+        await outage(shop, true);
+        await a.getByRole('button', { name: /^Pay for 1 item/ }).click();
+        // Kept as pending: both tabs take the order's lines out once they see it kept; only one of them may.
+        const pending = () => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'pending';
+        await a.waitForFunction(pending);
+        const followed = await b.waitForFunction(pending, null, { timeout: 5000 }).then(() => true, () => false);
+        const added = await b.evaluate(() => Promise.race([/** @type {any} */ (window).added, new Promise((resolve) => setTimeout(resolve, 5000))]));
+        // Not followed while placed, or added after the lines left: this attempt shows nothing.
+        if (!followed || added !== 2) return;
+        arranged = attempt;
+        await b.waitForFunction(() => Number(document.querySelector('[data-test="cart-count"]')?.textContent) <= 1);
+        for (let i = 0; i < 20; i++) {
+          for (const tab of [a, b]) assert.equal(await tab.locator('[data-test="cart-count"]').textContent(), '1', 'the mug added while the order was on its way stays');
+          await b.waitForTimeout(100);
+        }
+        await outage(shop, false);
+        await allConfirmed(a);
+        assert.equal(shop.backend.ledger().charges, 1);
+      });
+    }
+    assert.ok(arranged, 'in none of 3 attempts did tab B follow the order and add a mug while it was on its way');
   });
 
   it('two clicks on Pay in one task: one order, and no word of another tab', { timeout: 300_000 }, async () => {

@@ -164,34 +164,50 @@ describe('demo shop', () => {
     });
   });
 
-  it('an order two tabs see through (one placing it, one following it) leaves the cart once: a unit added meanwhile stays', { timeout: 60_000 }, async () => {
-    await withShop(browser(), async ({ page: a, context, demo }) => {
-      await gotoShop(a, demo.url);
-      await addToCart(a, ['planter-terra']);
-      const c = await context.newPage();
-      await gotoShop(c, demo.url);
-      const b = await context.newPage();
-      await gotoShop(b, demo.url);
-      await a.goto(demo.checkoutUrl);
-      await fillCheckout(a);
-      // Both regions slow: tab A's order is on its way for its whole budget, then kept as pending.
-      await setDemoFaults(demo, { kind: 'slow', ms: 10_000 });
-      await a.click('#place-order');
-      await a.locator('#place-order[aria-busy="true"]').waitFor();
-      // Meanwhile tab B opens the checkout and follows that order, and tab C adds one more planter:
-      // the cart holds 2, the order 1.
-      await b.goto(demo.checkoutUrl);
-      await b.locator('#checkout-main .outcome[data-status="sending"]').waitFor();
-      await addToCart(c, ['planter-terra']);
-      // Kept: both tabs take the order's lines out; only one of them may, or the added planter goes too.
-      for (const tab of [a, b]) await tab.locator('#checkout-main .outcome[data-status="pending"]').waitFor({ timeout: 30_000 });
-      await until(async () => (await cartCount(c)) <= 1, { what: 'the ordered planter to leave the cart' });
-      const end = Date.now() + 2000;
-      while (Date.now() < end) {
-        assert.equal(await cartCount(c), 1, 'the planter added while the order was on its way stays');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    });
+  it('an order two tabs see through (one placing it, one following it) leaves the cart once: a unit added meanwhile stays', { timeout: 180_000 }, async () => {
+    // Tab B must open the checkout, follow the order and add a planter within tab A's 3 s budget; on a busy
+    // machine its page may not load in time, and then nothing is shown: the scenario is tried again, up to 3 times.
+    let arranged = 0;
+    for (let attempt = 1; attempt <= 3 && !arranged; attempt++) {
+      await withShop(browser(), async ({ page: a, context, demo }) => {
+        await gotoShop(a, demo.url);
+        await addToCart(a, ['planter-terra']);
+        const b = await context.newPage();
+        // The moment tab B shows the order being sent (it follows it), one more planter goes in the cart, from
+        // the page itself: the cart holds 2, the order 1. `added` is the count that add left.
+        await b.addInitScript(() => {
+          new MutationObserver((_, observer) => {
+            const w = /** @type {any} */ (window);
+            if (!w.sc || !document.querySelector('#checkout-main .outcome[data-status="sending"]')) return;
+            observer.disconnect();
+            w.added = w.sc.cart.get().then((/** @type {any} */ cart) => w.sc.cart.add({ ...cart.items.find((/** @type {any} */ i) => i.sku == 'planter-terra'), qty: 1 })).then((/** @type {any} */ cart) => cart.count);
+          }).observe(document, { subtree: true, childList: true, attributes: true });
+        });
+        await a.goto(demo.checkoutUrl);
+        await fillCheckout(a);
+        // Both regions slow: tab A's order is on its way for its whole budget, then kept as pending.
+        await setDemoFaults(demo, { kind: 'slow', ms: 10_000 });
+        await a.click('#place-order');
+        await a.locator('#place-order[aria-busy="true"]').waitFor();
+        await b.goto(demo.checkoutUrl);
+        // Tab B shows the order, or (loaded too late, the lines gone) an empty cart.
+        await b.locator('#checkout-main .outcome, #checkout-main .empty').first().waitFor();
+        await a.locator('#checkout-main .outcome[data-status="pending"]').waitFor({ timeout: 30_000 });
+        if (await b.locator('#checkout-main .outcome').count()) await b.locator('#checkout-main .outcome[data-status="pending"]').waitFor({ timeout: 30_000 });
+        const added = await b.evaluate(() => /** @type {any} */ (window).added);
+        // Not followed while sent, or added after the lines left: this attempt shows nothing.
+        if (added !== 2) return;
+        arranged = attempt;
+        // Kept: both tabs take the order's lines out; only one of them may, or the added planter goes too.
+        await until(async () => (await cartCount(b)) <= 1, { what: 'the ordered planter to leave the cart' });
+        const end = Date.now() + 2000;
+        while (Date.now() < end) {
+          assert.equal(await cartCount(b), 1, 'the planter added while the order was on its way stays');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      });
+    }
+    assert.ok(arranged, 'in none of 3 attempts did tab B follow the order and add a planter while it was on its way');
   });
 
   it('a line added in another tab while an order is being placed stays in the cart; only the ordered lines leave it', { timeout: 60_000 }, async () => {
