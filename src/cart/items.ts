@@ -55,6 +55,7 @@ export function setItemQty(items: CartItem[], sku: string, qty: number): CartIte
 
 /** @internal Removes the line with `sku`, or `qty` units of it (the line goes when none is left). */
 export function removeItem(items: CartItem[], sku: string, qty?: number): CartItem[] {
+  // Without `qty`, `i.qty > qty` is false: the line goes. (Spelled out, this costs the page bytes it does not have.)
   return items.flatMap((i) => (i.sku != sku ? i : i.qty > qty! ? { ...i, qty: i.qty - qty! } : []));
 }
 

@@ -117,8 +117,9 @@ export async function openShop(browser, contextOptions = {}, shopOptions = {}) {
 export async function withShop(browser, steps, contextOptions, shopOptions) {
   const s = await openShop(browser, contextOptions, shopOptions);
   try {
-    await steps(s);
+    const result = await steps(s);
     assert.deepEqual(s.errors, []);
+    return result;
   } finally {
     await s.close();
   }
@@ -295,6 +296,24 @@ export async function until(fn, { timeout = WAIT_MS, every = 100, what = 'condit
     if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, every));
   }
+}
+
+/** Runs `check` (which asserts) every `every` ms for `ms`: what `until` waits for, this holds to. */
+export async function holds(check, { ms = 2000, every = 100 } = {}) {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    await check();
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+}
+
+/**
+ * Runs `scenario` up to `attempts` times, until one reports (`true`) that it arranged what it
+ * needs: a timing window a busy machine may miss, which then shows nothing. Fails, saying `what`
+ * was never arranged, when none did.
+ */
+export async function arranged(what, scenario, attempts = 3) {
+  for (let attempt = 1; attempt <= attempts; attempt++) if (await scenario()) return;
+  assert.fail(`in none of ${attempts} attempts did ${what}`);
 }
 
 /**
