@@ -35,7 +35,7 @@ export type LockedTask<T> = (lost: AbortSignal) => Promise<T>;
  */
 export async function withLock<T>(storage: Storage, name: string, task: LockedTask<T>, options: LockOptions = {}): Promise<T | undefined> {
   const { wait = false } = options;
-  const locks = options.locks !== undefined ? options.locks : typeof navigator != 'undefined' ? navigator.locks : undefined;
+  const locks = 'locks' in options ? options.locks : globalThis.navigator?.locks;
   if (locks) {
     // A timer rather than `AbortSignal.timeout`, which Safari has only from 16.
     const waited = new AbortController();

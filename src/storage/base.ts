@@ -118,6 +118,9 @@ export class BaseStorage {
     durability: Durability = 'strict',
     also: readonly Value<S>[] = [],
   ): Promise<Value<S> | undefined> {
+    // Only the cart, the page's outbox and the lease change a record in place, none of which the
+    // standalone worker has: its bundle carries no update.
+    if (STANDALONE_WORKER) throw new Error('no update in the standalone worker');
     return this.withDatabase(
       async (db) => {
         const tx = db.transaction(store, 'readwrite', { durability });

@@ -27,7 +27,7 @@ export interface Reply {
 export type SendFetch = (request: Request, info: RequestContext & { timedOut(): boolean }) => Promise<Response>;
 
 /** @internal Where this code runs: a service worker has no document. */
-export const CONTEXT: RequestContext['context'] = 'document' in globalThis ? 'page' : 'worker';
+export const CONTEXT: RequestContext['context'] = !STANDALONE_WORKER && 'document' in globalThis ? 'page' : 'worker';
 
 /**
  * ky with its own retry off (our policy decides), every status returned as an
@@ -55,10 +55,10 @@ export async function send(
   let sent = false;
   // Neither exists in a stored configuration: the standalone worker carries none of their code.
   const custom = STANDALONE_WORKER ? undefined : config.fetch;
-  // What the request is for: told to the instance's `fetch` and to `headers` functions.
-  const request: RequestContext = { endpoint: endpoint.url, kind, attempt, context: CONTEXT };
+  // What the request is for: told to the instance's `fetch` and to `headers` functions (the standalone worker has neither).
+  const request = (STANDALONE_WORKER || { endpoint: endpoint.url, kind, attempt, context: CONTEXT }) as RequestContext;
   // The endpoint's `headers` option: its static values go under steadycart's own, its functions run in ky's `beforeRequest`.
-  const fns = endpoint.headers?.fns ?? [];
+  const fns = (!STANDALONE_WORKER && endpoint.headers?.fns) || [];
   const timeout = Math.max(1, Math.round(timeoutMs));
   // One timer from the start (`headers` functions included, so an attempt never outlasts its
   // timeout, and their time counts in the latency that sets the next timeouts) to the end of the
