@@ -61,7 +61,7 @@ describe('outbox drain', () => {
     // Every order's POST waits at the server: no answer comes, so no place frees.
     await be.hold('us', true);
     const drained = core.outbox.replay(true);
-    await until(() => sent >= REPLAY_CONCURRENCY, `${REPLAY_CONCURRENCY} orders sent`);
+    await until(() => sent >= REPLAY_CONCURRENCY, `${REPLAY_CONCURRENCY} orders sent`, 15_000);
     await sleep(300);
     expect(sent, 'orders sent before any answer').to.equal(REPLAY_CONCURRENCY);
     await be.hold('us', false);
@@ -96,7 +96,6 @@ describe('eachConcurrently', () => {
     await settle();
     expect(started).to.deep.equal([0, 1, 2, 3]);
     end[0]!();
-    end[1]!();
     end[2]!();
     await settle();
     expect(done, 'resolved while a task runs').to.equal(false);
