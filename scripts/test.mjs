@@ -18,11 +18,10 @@
  *              STEADYCART_TEST_REDIS_URL, and both are stopped at the end, also on failure
  *              and on SIGINT/SIGTERM; when one of those variables is already set, that
  *              server is used and none is started for it        (stops on failure)
+ *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs test/server/*.test.mjs,
+ *              three files at once
  *   e2e        node --test test/e2e/**\/*.test.mjs (playwright-core + Chromium), two files at once,
  *              after installing examples/react-shop's dependencies when they are missing
- *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs test/server/*.test.mjs,
- *              three files at once; at the same time as the browser phase, its output kept in
- *              test-results/node.log and printed when it ends
  *   browser    web-test-runner in Chromium, Firefox and WebKit; for WebKit this script
  *              starts Xvfb and WebKitWebDriver and stops both by PID at the end
  * A phase that fails without test results counts as 1 failed; a test phase
@@ -38,10 +37,10 @@
  *   WTR_CONCURRENCY, WTR_CONCURRENT_BROWSERS   see web-test-runner.config.mjs
  *
  * Outputs: test-results/browser-counts.json (from test/runner/count-reporter.mjs),
- * test-results/node.tap, test-results/node.log and test-results/e2e.tap.
+ * test-results/node.tap and test-results/e2e.tap.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -104,17 +103,14 @@ function signalGroup(child, signal) {
  * a background group that reads it, or puts it in raw mode as web-test-runner does, is stopped.
  * @param {string} cmd
  * @param {string[]} args
- * @param {{ env?: NodeJS.ProcessEnv, timeoutMs: number, stopSignal?: NodeJS.Signals, log?: string }} options
- *   `log`: a file that takes the command's stdout and stderr instead (written anew)
+ * @param {{ env?: NodeJS.ProcessEnv, timeoutMs: number, stopSignal?: NodeJS.Signals }} options
  * @returns {Promise<{ code: number | null, signal: string | null, timedOut: boolean }>}
  */
 function run(cmd, args, options) {
   return new Promise((resolve) => {
     // Nothing new starts once interrupted (the package phase runs its checks one after another).
     if (interrupted) return resolve({ code: null, signal: interrupted, timedOut: false });
-    const out = options.log ? openSync(options.log, 'w') : 'inherit';
-    const child = spawn(cmd, args, { stdio: ['ignore', out, out], env: options.env ?? process.env, detached: true });
-    if (typeof out == 'number') closeSync(out);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env: options.env ?? process.env, detached: true });
     running.add(child);
     let timedOut = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -327,24 +323,19 @@ async function together(parts) {
 
 /**
  * `node --test` over `files`, counted from a TAP file; the spec reporter prints.
- * With `quiet` (while another phase prints), what it prints goes to
- * test-results/<label>.log, and into this output once it ends, in one piece.
  * @param {string} label
  * @param {string[]} files
  * @param {string[]} extraArgs
  * @param {number} timeoutMs
- * @param {boolean} [quiet]
  */
-async function nodeTests(label, files, extraArgs, timeoutMs, quiet = false) {
+async function nodeTests(label, files, extraArgs, timeoutMs) {
   const tap = `${RESULTS}/${label}.tap`;
-  const log = quiet ? `${RESULTS}/${label}.log` : undefined;
   rmSync(tap, { force: true });
   const r = await run(
     process.execPath,
     ['--test', ...extraArgs, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
-    { timeoutMs, log },
+    { timeoutMs },
   );
-  if (log) console.log(`\n[test] ----- ${label}: its output (${log}) -----\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}[test] ----- end of ${label}'s output -----`);
   const counts = parseTap(tap);
   if (!counts) {
     totals.failed += 1;
@@ -569,8 +560,7 @@ async function main() {
   // The e2e tests drive Chromium whatever BROWSERS says.
   const needed = /** @type {typeof engines} */ ([...new Set([...engines, ...(e2eFiles.length ? ['chromium'] : [])])]);
 
-  /** @typedef {[string, boolean, () => Promise<{ ok: boolean, hard?: boolean, note?: string }>]} Phase name, runs at all, body */
-  /** @type {(Phase | Phase[])[]} a phase, or a group of phases run at once */
+  /** @type {[string, boolean, () => Promise<{ ok: boolean, hard?: boolean, note?: string }>][]} name, runs at all, body */
   const steps = [
     ['browsers', true, () => checkBrowsers(needed, e2eFiles.length > 0)],
     // At once: neither needs the other, and each keeps one core busy.
@@ -578,36 +568,30 @@ async function main() {
     ['size', true, () => npmScript('size', 2 * MIN)],
     ['package', true, packageChecks],
     ['services', serverFiles.length > 0, startServices],
+    // Three files at once: they mostly wait on servers, processes and databases (each has its own
+    // ports, keys and folders). Measured on 2 cores: 216 s one at a time (node's default there), 124 s;
+    // 143 s in path order and 127 s longest first in a later, larger suite.
+    ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, ['--test-concurrency=3'], 20 * MIN)],
     // Two files at once, each driving its own Chromium against its own servers on free ports.
     // Measured on 2 cores: 278 s one at a time, 233 s (they are mostly CPU-bound, so no more than two).
     ['e2e', e2eFiles.length > 0, async () => (await prepareExamples(e2eFiles), nodeTests('e2e', e2eFiles, ['--test-concurrency=2'], 15 * MIN))],
-    // The node tests beside the browser tests: both mostly wait (on servers, processes and databases;
-    // on timers, circuits and backends), so they share 2 cores well, and the suite takes the browser
-    // phase's time rather than the sum. The node files run three at once: they have their own ports,
-    // keys and folders (measured alone on 2 cores: 216 s one at a time, 124 s three at once).
-    [
-      ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, ['--test-concurrency=3'], 20 * MIN, engines.length > 0)],
-      ['browser', engines.length > 0, () => browserTests(engines)],
-    ],
+    ['browser', engines.length > 0, () => browserTests(engines)],
   ];
   let stopped = false;
-  for (const step of steps) {
-    const group = /** @type {Phase[]} */ (typeof step[0] == 'string' ? [step] : step).filter(([, enabled]) => enabled);
-    if (!group.length) continue;
+  for (const [name, enabled, body] of steps) {
+    if (!enabled) continue;
     if (!stopped && interrupted) {
       say(`interrupted by ${interrupted}; later phases do not run`);
       stopped = true;
     }
     if (stopped) {
-      for (const [name] of group) phases.push({ name, status: 'skipped', ms: 0, note: 'not run' });
+      phases.push({ name, status: 'skipped', ms: 0, note: 'not run' });
       continue;
     }
-    const passed = await Promise.all(group.map(([name, , body]) => phase(name, body)));
-    group.forEach(([name], i) => {
-      if (passed[i]) return;
+    if (!(await phase(name, body))) {
       say(`${name} failed: later phases do not run`);
       stopped = true;
-    });
+    }
   }
   report.push(`total wall time ${seconds(Date.now() - start)}`);
 }
