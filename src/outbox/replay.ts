@@ -96,7 +96,7 @@ const held = (r: OutboxRecord, now: number, force: boolean): boolean => (force ?
  * place once its answer is in, and the next order's request goes while it
  * stores its outcome. Resolves when every task has ended; rejects, then, if one failed.
  */
-export async function eachConcurrently<T>(items: readonly T[], limit: number, task: (item: T, free: () => void) => Promise<void>): Promise<unknown> {
+export async function eachConcurrently<T>(items: readonly T[], limit: number, task: (item: T, free: () => void) => Promise<void>): Promise<void> {
   let next = 0;
   const all: Promise<void>[] = [];
   const worker = async () => {
@@ -110,7 +110,7 @@ export async function eachConcurrently<T>(items: readonly T[], limit: number, ta
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return Promise.all(all);
+  await Promise.all(all);
 }
 
 /**
