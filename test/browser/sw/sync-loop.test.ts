@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { OutboxReplay } from '../../../src/outbox/replay';
 import { closeBackends, down, startBackend, up } from '../backend';
-import { cleanup, open, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, QUICK_TUNING, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
 
 /** src/sw/install.ts, loaded by URL: the tests are type-checked with DOM types, the worker's code with WebWorker types (tsconfig.sw.json). */
 const INSTALL = '../../../src/sw/install.ts';
@@ -25,7 +25,10 @@ describe('service worker: the sync loop', () => {
     this.timeout(60_000);
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false }));
+    // Attempts of 3 s rather than the quick 400 ms: on a busy machine a 400 ms attempt can time out once the
+    // backend is back, which leaves that order to its backoff (and this sync rejected) for a reason other than the race.
+    const tuning = { ...QUICK_TUNING, attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000 };
+    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning }));
     await down(be, '503', ['us']);
     const ids = (await Promise.all(Array.from({ length: 40 }, (_, i) => sc.placeOrder(order(`loop-${i}`))))).map((r) => r.id);
     sc.close();
