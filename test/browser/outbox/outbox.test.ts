@@ -399,7 +399,9 @@ describe('outbox', () => {
 
   it("a 409's Retry-After holds the order even from forced replays (retry, the tab shown again): sent once it has passed, one charge", async () => {
     const be = await startBackend();
-    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), serviceWorker: false, tuning: { ...QUICK_TUNING, maxOpenMs: 30_000 } }));
+    // Attempts of 3 s: a quick 400 ms one could time out on a busy machine and be sent once more, which this test counts.
+    const tuning = { ...QUICK_TUNING, maxOpenMs: 30_000, attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000 };
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), serviceWorker: false, tuning }));
     // The server is still processing the key, and asks to be asked again in 4 s.
     await be.fault('us', { kind: 'status', status: 409, retryAfter: '4', routes: ['checkout'] });
     const r = await sc.placeOrder(order('held'));
