@@ -152,9 +152,20 @@ describe('outbox', () => {
     await down(be);
     const ids = await queue(here, 4);
     // Closed first, and counted once nothing of it is in flight: a probe this page sent just before
-    // (a waiting order is its circuit's own probe) is its last request, not a second replayer's.
+    // (a waiting order is its circuit's own probe) is its last request, not a second replayer's. On a
+    // busy machine such a probe can reach the backend late, so the count waits for a second of quiet.
     here.close();
-    await until(async () => (await be.requests()).every((r) => r.status !== null), 'no request in flight');
+    let heard = -1;
+    let quietSince = 0;
+    await until(
+      async () => {
+        const log = await be.requests();
+        if (log.length != heard) [heard, quietSince] = [log.length, Date.now()];
+        return log.every((r) => r.status !== null) && Date.now() - quietSince >= 1000;
+      },
+      'a second with no request in flight or arriving',
+      10_000,
+    );
     const postsBefore = await postsPerKey(be);
     await up(be);
     // Each POST gets all the time a busy machine may take, and none is hedged: one that timed out, or ran
