@@ -229,6 +229,10 @@ export interface ServerResult<TBody = Json> {
  * - `expired`: the entry was kept past the outbox retention.
  * - `corrupt`: the stored record could not be trusted and was quarantined.
  * - `IDEMPOTENCY_MISMATCH`: the server saw this key with another body (422).
+ * - `key-closed`: every domain the order may go to closed its key (a lookup
+ *   there found no record): it was processed nowhere and never will be under
+ *   this key, so it is `failed`; nothing was charged, and placing it again
+ *   makes a new order with a new key.
  * - `headers`: the `headers` option gave no usable headers for a request
  *   (its function threw or was too slow, or it named a header steadycart
  *   sets itself); that request was not sent.
@@ -246,6 +250,7 @@ export type FailureCode =
   | 'expired'
   | 'corrupt'
   | 'IDEMPOTENCY_MISMATCH'
+  | 'key-closed'
   | 'headers'
   | 'internal';
 
@@ -277,7 +282,7 @@ export interface OrderResultBase {
  *   steadycart does not check: it is the server's JSON as it came).
  * - `pending`: not confirmed yet; kept in the outbox and placed later. Never show it as confirmed.
  * - `rejected`: the server refused it (a declined card, an invalid order); `result` says why.
- * - `failed`: can never succeed by waiting (a 422 key mismatch, or no outbox to keep it in).
+ * - `failed`: can never succeed by waiting (a 422 key mismatch, a key closed in every domain, or no outbox to keep it in).
  */
 export type OrderResult<TResponse = Json> =
   | (OrderResultBase & { status: 'confirmed'; result: ServerResult<TResponse>; error?: undefined })

@@ -3,7 +3,7 @@ import type { Events } from '../events';
 import { lookupUrl, type Config, type Endpoint } from '../options';
 import type { OutboxRecord } from '../storage';
 import { sleep } from '../time';
-import type { ErrorInfo, Json, ServerResult } from '../types';
+import type { ErrorInfo, FailureCode, Json, ServerResult } from '../types';
 import { backoff } from './backoff';
 import { classify, classifyLookup, replyError } from './classify';
 import type { Circuits } from './circuits';
@@ -147,8 +147,10 @@ export class Placer {
   /** Decides and makes moves until one settles the order or the run stops. */
   private async loop(state: RunState): Promise<Outcome> {
     for (;;) {
-      const move = decide(this.situation(state));
-      if (move.kind == 'stop') return pending(state);
+      const situation = this.situation(state);
+      const move = decide(situation);
+      // No endpoint left (the key is closed in every domain): it can never be processed anywhere, and waiting cannot change that.
+      if (move.kind == 'stop') return situation.endpoints.length ? pending(state) : failed(state, 'key-closed', 'key closed');
       if (move.kind == 'wait') {
         await nextRound(state, move.ms, this.circuits);
         continue;
@@ -216,9 +218,10 @@ export class Placer {
       const move = judge(classify(reply.status));
       if (move.kind == 'settle') return settled(state, e, move.status, reply.status!, reply.body);
       state.error = replyError(reply);
-      if (move.kind == 'fail') {
-        return { status: 'failed', attempts: state.attempts, error: { ...state.error, code: 'IDEMPOTENCY_MISMATCH', message: 'key used with another body' } };
-      }
+      if (move.kind == 'fail') return failed(state, 'IDEMPOTENCY_MISMATCH', 'key used with another body');
+      // The domain closed the key (a lookup of it, whose answer this context never heard, found no record):
+      // it never processes it, so the order is in no doubt there, and never goes back.
+      if (reply.status == 503 && (reply.body as { error?: unknown } | null)?.error == 'key_closed') closeKey(state, e.domain);
       if (move.honourRetryAfter) {
         holdOff(state, reply);
         // Still processing it: the domain's endpoints share one store, so none is asked again, nor is
@@ -266,12 +269,7 @@ export class Placer {
       const reply = await this.request(state, endpoint, 'lookup', state.controller.signal);
       this.observe(endpoint, reply, false);
       const answer = classifyLookup(reply.status, reply.body);
-      if (answer.kind == 'absent') {
-        state.inDoubt.delete(domain);
-        // Kept with the record (written before the order leaves for a new domain, and with the run's outcome).
-        // Never twice: a closed domain is not sent the order again, so it is not in doubt, nor looked up, again.
-        (state.record.closed ??= []).push(domain);
-      }
+      if (answer.kind == 'absent') closeKey(state, domain);
       // Still processing it: the next round waits for the server's `Retry-After`, as after a POST's 409.
       if (answer.kind == 'busy') holdOff(state, reply);
       if (answer.kind == 'found') {
@@ -362,6 +360,20 @@ const settled = (state: RunState, endpoint: Endpoint, status: 'confirmed' | 'rej
   attempts: state.attempts,
   result: { status: http, body, endpoint: endpoint.url },
 });
+
+/**
+ * A domain closed the order's key: it was not processed there and never will
+ * be, so the order is in no doubt there and never goes back. Kept with the
+ * record (written before the order leaves for a new domain, and with the run's outcome).
+ */
+function closeKey(state: RunState, domain: string): void {
+  state.inDoubt.delete(domain);
+  // Two answers of one domain may both say so (a hedge): a domain twice in the list changes nothing.
+  (state.record.closed ??= []).push(domain);
+}
+
+/** The outcome of a run that can never succeed by waiting. */
+const failed = (state: RunState, code: FailureCode, message: string): Outcome => ({ status: 'failed', attempts: state.attempts, error: { ...state.error, code, message, at: Date.now() } });
 
 /** The outcome of a run that ends with the order still waiting, and why. */
 function pending(state: RunState): Outcome {

@@ -275,7 +275,7 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect((await be.ledger()).orders.map((o) => o.domain)).to.deep.equal(['backup']);
   });
 
-  it("invariant 3: a closing lookup whose answer is lost (the key closed, the SDK never told) is asked again before the order crosses; one charge", async () => {
+  it("invariant 3: a closing lookup whose answer is lost (the key closed, the SDK never told): the order crosses only once us says the key is closed (a lookup's 404, or a POST's 503 key_closed); one charge", async () => {
     const be = await startBackend();
     // us never answers the order (nothing processed: the SDK cannot tell), so it looks the key up before leaving us;
     await be.fault('us', { kind: 'silent', routes: ['checkout'] });
@@ -288,12 +288,12 @@ describe('placeOrder: the responses of the wire contract', () => {
     const seen = (await be.requests()).filter((q) => q.route == 'checkout' || q.route == 'lookup').map((q) => `${q.endpoint} ${q.route} ${q.status}`);
     expect(r.status, JSON.stringify(seen)).to.equal('confirmed');
     expect(r.result!.endpoint).to.equal(be.url('backup'));
-    // The order went to backup only after a lookup at us was answered (404: the key closed there). Meanwhile
-    // it may go to us again (a resend in its own domain), which answers 503 key_closed and processes nothing.
+    // The order went to backup only after us said the key is closed there: a lookup answered 404, or a resend
+    // in its own domain met the closed key (503 key_closed, nothing processed), which the SDK takes as that.
     const dropped = seen.indexOf('us lookup dropped');
     const crossed = seen.indexOf('backup checkout 201');
     expect(dropped, JSON.stringify(seen)).to.be.at.least(0);
-    expect(seen.slice(dropped + 1, crossed), JSON.stringify(seen)).to.include('us lookup 404');
+    expect(seen.slice(dropped + 1, crossed).some((q) => q == 'us lookup 404' || q == 'us checkout 503'), JSON.stringify(seen)).to.equal(true);
     expect(seen.slice(0, crossed).filter((q) => q.startsWith('backup'))).to.deep.equal([]);
     expect(await be.charges(r.id)).to.equal(1);
   });
@@ -316,6 +316,32 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect(entry.result!.endpoint).to.equal(be.url('backup'));
     expect(await toUs()).to.deep.equal(['checkout 500', 'lookup 404']);
     expect(await be.charges(r.id)).to.equal(1);
+  });
+
+  /** A lookup with `close=1` of `key` at endpoint `name` whose answer no SDK context heard (a reload, a timeout): it closed the key all the same. */
+  const closeUnheard = async (be: TestBackend, name: string, key: string) => expect((await fetch(`${be.url(name)}/checkout/${key}?close=1`)).status).to.equal(404);
+
+  it('invariant 3: an order whose key is closed in every domain it may go to (one by a lookup the SDK never heard) is failed with key-closed, never sent again, nothing charged', async () => {
+    const be = await startBackend();
+    // us: ambiguous, then its lookup's 404 closes the key there (heard); backup: 503, so the order waits.
+    await be.fault('us', { kind: 'status', status: 500, routes: ['checkout'] });
+    await be.fault('backup', { kind: 'status', status: 503, routes: ['checkout'] });
+    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 2500 });
+    const r = await sc.placeOrder(order());
+    expect(r.status).to.equal('pending');
+    // Then backup's key is closed by a lookup whose answer the SDK never heard, and backup comes back.
+    await closeUnheard(be, 'backup', r.id);
+    const since = Date.now();
+    await be.fault('backup', 'healthy');
+    const posts = async () => (await be.requestsTo('backup')).filter((q) => q.route == 'checkout' && q.t >= since).length;
+    const entry = await sc.outbox.retry(r.id);
+    expect(entry.status).to.equal('failed');
+    expect(entry.lastError).to.deep.include({ code: 'key-closed' });
+    // One POST met the closed key; none follows, not even from a later replay.
+    expect(await posts()).to.equal(1);
+    expect((await sc.outbox.retry(r.id)).status).to.equal('failed');
+    expect(await posts()).to.equal(1);
+    expect((await be.ledger()).charges).to.equal(0);
   });
 
   for (const fault of ['refuse', 'silent', '500'] as const) {
