@@ -90,7 +90,7 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
     sync.waitUntil(
       replay(ns).then((waiting) => {
         // Rejecting asks the browser to fire the sync again later, with its own backoff.
-        if (waiting && !sync.lastChance) throw new Error(`${waiting} orders still waiting`);
+        if (waiting && !sync.lastChance) throw new Error(`${waiting} waiting`);
       }),
     );
   });
