@@ -370,7 +370,7 @@ import * as esbuild from 'esbuild';
  * may go to ends `failed` (`key-closed`) rather than wait for ever (commit
  * "Transport: a key closed in every domain fails the order"): a lookup whose
  * answer was lost could close a domain the SDK still sent to, and the order
- * stayed pending, its POSTs answered 503 for good. Page 24,740 B (+61 B),
+ * stayed pending, its POSTs answered 503 for good. Page 24,747 B (+68 B),
  * worker 15,027 B (+66 B; -8 B of it from a shorter message of a rejected
  * sync). The page's limit went from 24,700 B to 24,750 B, and the worker's
  * from its target, 15,000 B, to 15,050 B: the worker's target is missed by
