@@ -375,13 +375,20 @@ import * as esbuild from 'esbuild';
  * sync). The page's limit went from 24,700 B to 24,750 B, and the worker's
  * from its target, 15,000 B, to 15,050 B: the worker's target is missed by
  * 27 B until that is won back, and both targets are reported as missed.
+ *
+ * The in-place update is a function of its own, no longer a method of the
+ * storage class (commit "Storage: the in-place update is a function"): the
+ * standalone worker, which never changes a record in place, had carried it
+ * as a stub that threw, and now carries nothing of it. Worker 14,965 B
+ * (-62 B), page 24,729 B (-18 B), cart unchanged. The worker's limit is
+ * its target again, 15,000 B.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
   page: { limit: 24_750, target: 16_000 },
-  worker: { limit: 15_050, target: 15_000 },
+  worker: { limit: 15_000, target: 15_000 },
 };
 
 /**

@@ -1,6 +1,7 @@
 import { tell, type Events } from '../events';
 import type { BaseStorage } from '../storage/base';
 import type { CartRecord } from '../storage/schema';
+import { updateRecord } from '../storage/update';
 import type { Cart, CartItem, NewCartItem } from '../types';
 import { fail } from '../errors';
 import { isObject, isTime } from '../storage/validate';
@@ -78,7 +79,7 @@ export class CartStore {
   }
 
   private async change(apply: (items: CartItem[]) => CartItem[]): Promise<Cart> {
-    const record = (await this.storage.update('cart', 'cart', (stored) => {
+    const record = (await updateRecord(this.storage, 'cart', 'cart', (stored) => {
       const current = this.clean(stored);
       const items = apply(current.items);
       // Past 2^53 a sum is rounded: a cart whose subtotal cannot be told exactly is refused.

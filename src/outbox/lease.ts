@@ -1,4 +1,4 @@
-import type { Storage } from '../storage';
+import { updateRecord, type Storage } from '../storage';
 import { sleep } from '../time';
 import type { LockedTask } from './lock';
 
@@ -21,7 +21,7 @@ export const withLease: Lease = async (storage, name, task, wait) => {
   let at = 0;
   const take = () => {
     at = Date.now();
-    return storage.update('leases', name, (lease) =>
+    return updateRecord(storage, 'leases', name, (lease) =>
       // A lease is honoured only while it is plausible: a malformed one, or one dated beyond a
       // lease's length (a wrong clock, a tampered record), must not stop every replay for good.
       !lease || !(typeof lease.until == 'number' && lease.until >= Date.now() && lease.until <= Date.now() + LEASE_MS) || lease.owner == owner
@@ -43,9 +43,7 @@ export const withLease: Lease = async (storage, name, task, wait) => {
   const renew = () => {
     const from = Date.now();
     if (from >= at + LEASE_MS) lost.abort();
-    storage
-      .update('leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: Date.now() + LEASE_MS } : undefined), 'relaxed')
-      .then(
+    updateRecord(storage, 'leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: Date.now() + LEASE_MS } : undefined), 'relaxed').then(
         (held) => (held ? (at = from) : lost.abort()),
         () => {},
       );
@@ -55,6 +53,6 @@ export const withLease: Lease = async (storage, name, task, wait) => {
     return await task(lost.signal);
   } finally {
     clearInterval(timer);
-    await storage.update('leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: 0 } : undefined), 'relaxed').catch(() => {});
+    await updateRecord(storage, 'leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: 0 } : undefined), 'relaxed').catch(() => {});
   }
 };

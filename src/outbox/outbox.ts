@@ -1,5 +1,5 @@
 import { fail } from '../errors';
-import type { OutboxRecord, Storage } from '../storage';
+import { updateRecord, type OutboxRecord, type Storage } from '../storage';
 import type { Json, OrderResult, OutboxEntry } from '../types';
 import type { Outcome } from '../transport/place';
 import { withLease } from './lease';
@@ -97,7 +97,7 @@ export class Outbox extends OutboxReplay {
   async retry(id: string): Promise<OutboxEntry> {
     // A page that keeps no orders records no outcome (nor a domain's write-ahead): it replays none.
     if (!this.config.retentionMs) fail('NOT_FOUND', 'this instance keeps no outbox', 'id');
-    const record = await this.storage.update('outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: 0 } : r), 'relaxed');
+    const record = await updateRecord(this.storage, 'outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: 0 } : r), 'relaxed');
     if (!record) fail('NOT_FOUND', 'no outbox entry has this id', 'id');
     await this.circuits.probeOpen();
     // This entry, now, even while another context drains the rest (waiting for it if that one is

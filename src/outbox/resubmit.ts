@@ -1,6 +1,6 @@
 import { fail } from '../errors';
 import type { Config } from '../options';
-import type { OutboxRecord, Storage } from '../storage';
+import { updateRecord, type OutboxRecord, type Storage } from '../storage';
 import { isObject } from '../storage/validate';
 import type { OrderResult, ResubmitOptions } from '../types';
 import type { Outbox } from './outbox';
@@ -54,5 +54,5 @@ async function writeAheadPaidAgain(storage: Storage, oldId: string, record: Outb
     assertResubmittable(old);
     return { ...old, replacedBy: record.id };
   };
-  await storage.update('outbox', oldId, link, 'strict', [record]);
+  await updateRecord(storage, 'outbox', oldId, link, 'strict', [record]);
 }

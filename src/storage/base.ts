@@ -77,9 +77,11 @@ export function openDatabase(
  * there such a failure reaches the caller, and the sync event that woke the
  * worker fails and is fired again later by the browser.
  *
- * This is what the cart needs (reads and atomic updates); `Storage` in
- * `./index` adds the plain writes the outbox, circuits and worker use, so the
- * cart-only bundle does not carry them.
+ * This is what every bundle needs (reads); `updateRecord` in `./update` adds
+ * atomic updates (the cart, the page's outbox, leases), and `Storage` in
+ * `./index` the plain writes the outbox, circuits and worker use, so that
+ * the cart-only bundle carries no plain writes and the standalone worker no
+ * updates.
  */
 export class BaseStorage {
   private db: Promise<DB> | null = null;
@@ -102,47 +104,6 @@ export class BaseStorage {
 
   get<S extends StoreName>(store: S, id: string): Promise<Value<S> | undefined> {
     return this.withDatabase((db) => db.get(store, id), inMemory((m) => m.get(store, id)));
-  }
-
-  /**
-   * Atomic read-modify-write of one record, in one transaction, so that
-   * concurrent changes from other tabs are applied in turn, never lost.
-   * `change` must be synchronous; returning `undefined` writes nothing;
-   * throwing aborts and rethrows. `also` are records of the same store
-   * written in the same transaction when `change` writes, and only then.
-   */
-  update<S extends StoreName>(
-    store: S,
-    id: string,
-    change: (current: Value<S> | undefined) => Value<S> | undefined,
-    durability: Durability = 'strict',
-    also: readonly Value<S>[] = [],
-  ): Promise<Value<S> | undefined> {
-    // Only the cart, the page's outbox and the lease change a record in place, none of which the
-    // standalone worker has: its bundle carries no update.
-    if (STANDALONE_WORKER) throw new Error('no update in the standalone worker');
-    return this.withDatabase(
-      async (db) => {
-        const tx = db.transaction(store, 'readwrite', { durability });
-        const done = tx.done;
-        done.catch(() => {});
-        let next: Value<S> | undefined;
-        try {
-          next = change(await tx.store.get(id));
-          if (next) for (const value of [next, ...also]) tx.store.put(value);
-        } catch (error) {
-          tx.abort();
-          throw error;
-        }
-        await done;
-        return next;
-      },
-      inMemory((m) => {
-        const next = change(m.get(store, id));
-        if (next) for (const value of [next, ...also]) m.put(store, value);
-        return next;
-      }),
-    );
   }
 
   /** Lets go of the database for good: nothing stored is lost, and no connection stays open (see `closed`). */
@@ -190,8 +151,9 @@ export class BaseStorage {
    * may have been closed under us); any other error is the caller's (a
    * `SteadyCartError`, a bug) and is rethrown with the session left on
    * IndexedDB.
+   * @internal Public for `updateRecord` (./update), which only some bundles carry.
    */
-  protected async withDatabase<T>(idb: (db: DB) => Promise<T>, memory: ((m: MemoryStores) => T) | undefined): Promise<T> {
+  async withDatabase<T>(idb: (db: DB) => Promise<T>, memory: ((m: MemoryStores) => T) | undefined): Promise<T> {
     for (let retry = true; !this.memory; retry = false) {
       // Once the session is moving to memory, a write to the database would be missing from the copy.
       if (this.degrading) {

@@ -3,6 +3,7 @@ import type { OutboxRecord, StoreName, Value } from './schema';
 
 export { BaseStorage, isStorageFailure, openDatabase, VERSION, type Durability } from './base';
 export { readIntoMemory, type MemoryStores, type ToMemory } from './memory';
+export { updateRecord } from './update';
 export type { CartRecord, EndpointRecord, LeaseRecord, OutboxRecord, StoreName } from './schema';
 
 /**

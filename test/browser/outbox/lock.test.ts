@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { LEASE_MS, withLease } from '../../../src/outbox/lease';
 import { withLock } from '../../../src/outbox/lock';
-import { Storage } from '../../../src/storage';
+import { Storage, updateRecord } from '../../../src/storage';
 import { deleteDatabase, uniqueNamespace, until } from '../helpers';
 
 /** The IndexedDB lease, as in engines without Web Locks. */
@@ -51,7 +51,7 @@ describe('withLock: the IndexedDB lease', function () {
       'replay',
       async (lost) => {
         // Another context takes the lease over, as after this one was frozen past its lease.
-        await storage.update('leases', 'replay', () => ({ id: 'replay', owner: 'another-context', until: Date.now() + 10_000 }));
+        await updateRecord(storage, 'leases', 'replay', () => ({ id: 'replay', owner: 'another-context', until: Date.now() + 10_000 }));
         const taken = Date.now();
         // A bounded replay loop that checks `lost` between entries, as the outbox's drain does.
         for (let entry = 0; entry < 100 && !lost.aborted; entry++) await new Promise((r) => setTimeout(r, 100));
@@ -67,7 +67,7 @@ describe('withLock: the IndexedDB lease', function () {
   });
 
   it('invariant 5: a holder whose lease may have run out (no renewal landed for a lease\'s length) is told lost, though no one took it', async () => {
-    const update = storage.update.bind(storage);
+    const withDatabase = storage.withDatabase.bind(storage);
     // No later than the lease is taken: it runs for a lease's length from then, at least.
     const before = Date.now();
     const result = await withLock(
@@ -75,11 +75,11 @@ describe('withLock: the IndexedDB lease', function () {
       'replay',
       async (lost) => {
         // From here no renewal lands, as for a context frozen past its lease (or whose storage fails).
-        storage.update = (() => Promise.reject(new Error('renewal did not land'))) as typeof storage.update;
+        storage.withDatabase = (() => Promise.reject(new Error('renewal did not land'))) as typeof storage.withDatabase;
         try {
           await until(() => lost.aborted, 'lost to fire', LEASE_MS + NOTICE_MS);
         } finally {
-          storage.update = update;
+          storage.withDatabase = withDatabase;
         }
         return Date.now() - before;
       },

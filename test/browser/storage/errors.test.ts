@@ -5,7 +5,7 @@
  * IndexedDB.
  */
 import { expect } from 'chai';
-import { readIntoMemory, Storage, VERSION } from '../../../src/storage';
+import { readIntoMemory, Storage, updateRecord, VERSION } from '../../../src/storage';
 import { deleteDatabase, rejection, uniqueNamespace } from '../helpers';
 import { rawAll, rawOpen } from '../hardening/raw-idb';
 
@@ -28,7 +28,7 @@ describe('storage errors', () => {
 
   it('a TypeError thrown inside an update callback is rethrown to the caller, and the session stays on IndexedDB', async () => {
     const error = await rejection(
-      storage.update('cart', 'cart', () => {
+      updateRecord(storage, 'cart', 'cart', () => {
         throw new TypeError('a bug in the caller');
       }),
     );
@@ -50,7 +50,7 @@ describe('storage errors', () => {
 
   it('a storage failure inside an update (QuotaExceededError) degrades to memory once, and the update completes there', async () => {
     await storage.put('meta', { id: 'before', value: 'kept' });
-    const updated = await storage.update('cart', 'cart', () => {
+    const updated = await updateRecord(storage, 'cart', 'cart', () => {
       // Full on disk; memory has room.
       if (storage.kind == 'indexeddb') throw new DOMException('the disk is full', 'QuotaExceededError');
       return { id: 'cart', items: [], rev: 7, updatedAt: 1 };
@@ -72,7 +72,7 @@ describe('storage errors', () => {
     it('a storage failure reaches the caller, after one retry, and the session stays on IndexedDB', async () => {
       let calls = 0;
       const error = await rejection(
-        bare.update('cart', 'cart', () => {
+        updateRecord(bare, 'cart', 'cart', () => {
           calls++;
           throw new DOMException('the disk is full', 'QuotaExceededError');
         }),
