@@ -62,17 +62,18 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
       // While a page drains (it holds the replay lock), after its drain: should the page close before it
       // is done, what it left goes now.
       let waiting = await core.outbox.replay(true, true);
-      // No endpoint took them (their circuits opened): the core's circuits replay them as each falls due, an
-      // order its own probe, for as long as a sync may run; the browser fires the next sync only minutes later.
-      // Once every circuit has closed again, what still waits goes at once, after the replay under way (closing
-      // the core would cut that one short). Still waiting at the end, this sync stays registered (rejected,
-      // retried by the browser).
+      // What still waits goes in this sync if it can, for as long as a sync may run: the browser fires the next
+      // one only minutes later. While a circuit is open, the core's circuits replay what waits as each falls due,
+      // an order its own probe; once every circuit has closed again, what still waits goes at once, after the
+      // replay under way (closing the core would cut that one short). With every circuit closed, an order left
+      // to its own backoff (a 409's Retry-After, a 503 that opened no circuit) goes when due, and one a page is
+      // replaying is waited for. Still waiting at the end, this sync stays registered (rejected, retried by the browser).
       const open = () => config.endpoints.some((e) => core!.circuits.circuit(e).state != 'closed');
-      while (waiting && Date.now() < end && open()) {
+      for (let wasOpen = open(); waiting && Date.now() < end; wasOpen = open()) {
         await sleep(1000);
-        const still = open() ? +!!(await core.outbox.waiting()) : 1;
+        if (open()) waiting = +!!(await core.outbox.waiting());
         // Asked again after the read: a circuit that closed during it leaves what waits to the replay.
-        waiting = still && !open() ? await core.outbox.replay(true) : still;
+        if (waiting && !open()) waiting = await core.outbox.replay(wasOpen);
       }
       return waiting;
     } finally {

@@ -15,6 +15,28 @@ type InstallWorker = (scope: EventTarget, installShell: () => void) => void;
 
 const order = (ref: string) => ({ orderRef: ref, total: 990, payment: { token: 'pm_2' } });
 
+/** Attempts of 3 s rather than the quick 400 ms: on a busy machine a 400 ms attempt can time out once the backend is back. */
+const TUNING = { ...QUICK_TUNING, attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000 };
+
+/** The worker's code, installed on a stand-in scope for `namespace`. */
+async function installOnScope(namespace: string): Promise<EventTarget> {
+  const scope = Object.assign(new EventTarget(), {
+    location: new URL(`${location.origin}/sw.js?namespace=${namespace}`),
+    skipWaiting: async () => {},
+    clients: { claim: async () => {} },
+  });
+  const { installWorker } = (await import(INSTALL)) as { installWorker: InstallWorker };
+  installWorker(scope, () => {});
+  return scope;
+}
+
+/** Fires the namespace's replay sync on `scope`; resolves with how the event's promise ended. */
+function fireSync(scope: EventTarget, namespace: string): Promise<string> {
+  let done!: Promise<unknown>;
+  scope.dispatchEvent(Object.assign(new Event('sync'), { tag: `${namespace}:replay`, lastChance: false, waitUntil: (p: Promise<unknown>) => (done = p) }));
+  return done.then(() => 'resolved', (e: Error) => `rejected: ${e.message}`);
+}
+
 describe('service worker: the sync loop', () => {
   afterEach(async () => {
     await cleanup();
@@ -25,21 +47,13 @@ describe('service worker: the sync loop', () => {
     this.timeout(60_000);
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    // Attempts of 3 s rather than the quick 400 ms: on a busy machine a 400 ms attempt can time out once the
-    // backend is back, which leaves that order to its backoff (and this sync rejected) for a reason other than the race.
-    const tuning = { ...QUICK_TUNING, attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000 };
-    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning }));
+    // (An attempt that timed out once the backend is back would leave that order to its backoff: TUNING's 3 s attempts.)
+    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning: TUNING }));
     await down(be, '503', ['us']);
     const ids = (await Promise.all(Array.from({ length: 40 }, (_, i) => sc.placeOrder(order(`loop-${i}`))))).map((r) => r.id);
     sc.close();
 
-    const scope = Object.assign(new EventTarget(), {
-      location: new URL(`${location.origin}/sw.js?namespace=${namespace}`),
-      skipWaiting: async () => {},
-      clients: { claim: async () => {} },
-    });
-    const { installWorker } = (await import(INSTALL)) as { installWorker: InstallWorker };
-    installWorker(scope, () => {});
+    const scope = await installOnScope(namespace);
     // The loop's read of the outbox is slow (a big outbox, a busy disk): the backend comes back, and the
     // circuit timer's replay (its first order the probe) closes the circuit while that read is under way.
     // Only the loop's own read (called from install.ts) is held; every other read goes through.
@@ -56,12 +70,11 @@ describe('service worker: the sync loop', () => {
       return read.call(this);
     };
     try {
-      let done!: Promise<unknown>;
-      scope.dispatchEvent(Object.assign(new Event('sync'), { tag: `${namespace}:replay`, lastChance: false, waitUntil: (p: Promise<unknown>) => (done = p) }));
+      const synced = fireSync(scope, namespace);
       // The sync's first replay met the 503s: the loop now waits on the circuit.
       await sleep(1500);
       armed = true;
-      const outcome = await done.then(() => 'resolved', (e: Error) => `rejected: ${e.message}`);
+      const outcome = await synced;
       expect(raced, 'the loop read the outbox as the circuit closed').to.equal(1);
       expect(outcome).to.equal('resolved');
       await until(async () => (await Promise.all(ids.map((id) => be.charges(id)))).every((n) => n == 1), 'every order charged once', 5000);
@@ -69,5 +82,29 @@ describe('service worker: the sync loop', () => {
     } finally {
       OutboxReplay.prototype.waiting = read;
     }
+  });
+
+  it('an order left to its own backoff while every circuit is closed (a 409\'s Retry-After) goes in this sync, not the browser\'s next one', async function () {
+    this.timeout(60_000);
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning: TUNING }));
+    await down(be, '503', ['us']);
+    const { id, status } = await sc.placeOrder(order('held-1'));
+    expect(status).to.equal('pending');
+    sc.close();
+    // Back, but the first order POST finds the key still running elsewhere: 409, wait 2 s. A 409 opens no
+    // circuit (the endpoint answered), so the sync's first replay ends with the order waiting on its own
+    // backoff and every circuit closed.
+    await up(be, ['us']);
+    await be.fault('us', { kind: 'status', status: 409, retryAfter: '2', routes: ['checkout'], count: 1 });
+
+    const outcome = await fireSync(await installOnScope(namespace), namespace);
+    expect(outcome).to.equal('resolved');
+    const posts = (await be.requestsTo('us')).filter((r) => r.route == 'checkout').map((r) => r.status);
+    // The page's during the outage, then the sync's: the 409, and the order placed after its wait.
+    expect(posts.filter((s) => s != 503)).to.deep.equal([409, 201]);
+    expect(await be.charges(id)).to.equal(1);
+    expect((await be.ledger()).duplicates).to.equal(0);
   });
 });
