@@ -223,16 +223,21 @@ export async function outcomeOf(page) {
 /** Sets an endpoint's fault through the lab's fault panel, as a shopper-developer would. */
 export async function setFaultInPanel(page, endpoint, value) {
   await page.selectOption(`#fault-${endpoint}`, value);
-  // The lab confirms once the backend has taken it.
-  await page.waitForFunction(
-    async ([url, name, want]) => {
-      const state = await (await fetch(url, { cache: 'no-store' })).json();
-      const f = state.faults[name];
-      const v = !f || f.kind == 'healthy' ? 'healthy' : f.kind == 'status' ? String(f.status) : f.kind;
-      return v == want;
-    },
-    [new URL(page.url()).origin + (await page.evaluate(() => JSON.parse(document.querySelector('meta[name="demo-config"]').getAttribute('content')).backend)), endpoint, value],
-    { timeout: WAIT_MS, polling: 100 },
+  // Until the backend has taken it, asked as the lab asks. (Polled from here: `waitForFunction` settles on a
+  // predicate's first promise, whatever it resolves to.)
+  const url = new URL(page.url()).origin + (await page.evaluate(() => JSON.parse(document.querySelector('meta[name="demo-config"]').getAttribute('content')).backend));
+  await until(
+    () =>
+      page.evaluate(
+        async ([url, name, want]) => {
+          const state = await (await fetch(url, { cache: 'no-store' })).json();
+          const f = state.faults[name];
+          const v = !f || f.kind == 'healthy' ? 'healthy' : f.kind == 'status' ? String(f.status) : f.kind;
+          return v == want;
+        },
+        [url, endpoint, value],
+      ),
+    { what: `the backend to take ${endpoint}'s fault ${value}` },
   );
 }
 
