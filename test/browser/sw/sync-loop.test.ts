@@ -30,6 +30,20 @@ async function installOnScope(namespace: string): Promise<EventTarget> {
   return scope;
 }
 
+/**
+ * Orders `refs`, placed while us answers 503 and left pending, with no page left open: what a sync must place.
+ * (An attempt that timed out once the backend is back would leave an order to its backoff: TUNING's 3 s attempts.)
+ */
+async function leftPending(refs: string[]) {
+  const be = await startBackend();
+  const namespace = uniqueNamespace();
+  const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning: TUNING }));
+  await down(be, '503', ['us']);
+  const results = await Promise.all(refs.map((ref) => sc.placeOrder(order(ref))));
+  sc.close();
+  return { be, namespace, results };
+}
+
 /** Fires the namespace's replay sync on `scope`; resolves with how the event's promise ended. */
 function fireSync(scope: EventTarget, namespace: string): Promise<string> {
   let done!: Promise<unknown>;
@@ -45,13 +59,8 @@ describe('service worker: the sync loop', () => {
 
   it('a circuit that closes while the loop reads the outbox leaves nothing for the next sync: what waits goes in this one', async function () {
     this.timeout(60_000);
-    const be = await startBackend();
-    const namespace = uniqueNamespace();
-    // (An attempt that timed out once the backend is back would leave that order to its backoff: TUNING's 3 s attempts.)
-    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning: TUNING }));
-    await down(be, '503', ['us']);
-    const ids = (await Promise.all(Array.from({ length: 40 }, (_, i) => sc.placeOrder(order(`loop-${i}`))))).map((r) => r.id);
-    sc.close();
+    const { be, namespace, results } = await leftPending(Array.from({ length: 40 }, (_, i) => `loop-${i}`));
+    const ids = results.map((r) => r.id);
 
     const scope = await installOnScope(namespace);
     // The loop's read of the outbox is slow (a big outbox, a busy disk): the backend comes back, and the
@@ -86,13 +95,9 @@ describe('service worker: the sync loop', () => {
 
   it('an order left to its own backoff while every circuit is closed (a 409\'s Retry-After) goes in this sync, not the browser\'s next one', async function () {
     this.timeout(60_000);
-    const be = await startBackend();
-    const namespace = uniqueNamespace();
-    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning: TUNING }));
-    await down(be, '503', ['us']);
-    const { id, status } = await sc.placeOrder(order('held-1'));
+    const { be, namespace, results } = await leftPending(['held-1']);
+    const { id, status } = results[0]!;
     expect(status).to.equal('pending');
-    sc.close();
     // Back, but the first order POST finds the key still running elsewhere: 409, wait 2 s. A 409 opens no
     // circuit (the endpoint answered), so the sync's first replay ends with the order waiting on its own
     // backoff and every circuit closed.
