@@ -44,9 +44,9 @@ export const withLease: Lease = async (storage, name, task, wait) => {
     const from = Date.now();
     if (from >= at + LEASE_MS) lost.abort();
     updateRecord(storage, 'leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: Date.now() + LEASE_MS } : undefined), 'relaxed').then(
-        (held) => (held ? (at = from) : lost.abort()),
-        () => {},
-      );
+      (held) => (held ? (at = from) : lost.abort()),
+      () => {},
+    );
   };
   const timer = setInterval(renew, RENEW_MS);
   try {
