@@ -149,9 +149,12 @@ export class Placer {
     for (;;) {
       const situation = this.situation(state);
       const move = decide(situation);
-      // No endpoint left (the key is closed in every domain): it can never be processed anywhere, and waiting cannot
-      // change that. Not so for a page's copy in memory, whose lookups close nothing: the database's copy may still go.
-      if (move.kind == 'stop') return situation.endpoints.length || (!STANDALONE_WORKER && state.record.copied) ? pending(state) : failed(state, 'key-closed', 'key closed');
+      if (move.kind == 'stop') {
+        // No endpoint left (the key is closed in every domain): it can never be processed anywhere, and waiting cannot
+        // change that. Not so for a page's copy in memory, whose lookups close nothing: the database's copy may still go.
+        const closedEverywhere = !situation.endpoints.length && (STANDALONE_WORKER || !state.record.copied);
+        return closedEverywhere ? failed(state, 'key-closed', 'key closed') : pending(state);
+      }
       if (move.kind == 'wait') {
         await nextRound(state, move.ms, this.circuits);
         continue;

@@ -5,6 +5,12 @@ import { settledWithin } from './bounded';
 /** Short timeouts and circuit intervals, so that orders queue and recover in about a second. */
 export const QUICK_TUNING = { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 1000 } as const;
 
+/**
+ * Attempts of 3 s, for a test that an attempt timing out would break: on a busy machine a quick
+ * 400 ms one can time out with the backend answering, and its order is resent or left to its backoff.
+ */
+export const ROOMY_ATTEMPTS = { attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000 } as const;
+
 /** Options for an instance on `us` and `eu` whose orders queue quickly while the backend is down; `extra` overrides. */
 export const quickOptions = (be: TestBackend, namespace: string, extra: SteadyCartOptions = {}): SteadyCartOptions => ({
   namespace,

@@ -1,16 +1,6 @@
 import type { DrillFault, DrillOptions } from '../../../src/index';
 
 /**
- * The tuning of the faults whose request must reach the server: an attempt
- * timeout that a preflight and a POST fit in on a loaded machine, and no
- * hedge, which would abort the request once the other endpoint answered.
- * With the quick tuning's 400 ms, Firefox beside the rest of the suite once
- * logged no request at the drilled endpoint: the attempt ended before its
- * POST arrived, and the order went to the other endpoint alone.
- */
-const SENDS = { attemptTimeoutMs: 1500, hedge: false };
-
-/**
  * The tuning of the faults answered for the drilled endpoint: an attempt
  * timeout that the other endpoint's answer fits in on a loaded machine. With
  * the quick tuning's 400 ms, WebKit beside the rest of the suite once timed
@@ -18,6 +8,16 @@ const SENDS = { attemptTimeoutMs: 1500, hedge: false };
  * doubt, the order was looked up there and crossed to backup, as it should.
  */
 const ANSWERED = { attemptTimeoutMs: 1500 };
+
+/**
+ * The tuning of the faults whose request must reach the server: an attempt
+ * timeout that a preflight and a POST fit in on a loaded machine, and no
+ * hedge, which would abort the request once the other endpoint answered.
+ * With the quick tuning's 400 ms, Firefox beside the rest of the suite once
+ * logged no request at the drilled endpoint: the attempt ended before its
+ * POST arrived, and the order went to the other endpoint alone.
+ */
+const SENDS = { ...ANSWERED, hedge: false };
 
 /**
  * Each drill fault on one endpoint, as the drill suites run it, and whether

@@ -3,7 +3,7 @@ import type { OrderEvent, SteadyCart, SteadyCartOptions } from '../../../src/ind
 import { LEASE_MS } from '../../../src/outbox/lease';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
-import { cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, rejection, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -410,8 +410,8 @@ describe('outbox', () => {
 
   it("a 409's Retry-After holds the order even from forced replays (retry, the tab shown again): sent once it has passed, one charge", async () => {
     const be = await startBackend();
-    // Attempts of 3 s: a quick 400 ms one could time out on a busy machine and be sent once more, which this test counts.
-    const tuning = { ...QUICK_TUNING, maxOpenMs: 30_000, attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000 };
+    // Roomy attempts: a quick 400 ms one could time out on a busy machine and be sent once more, which this test counts.
+    const tuning = { ...QUICK_TUNING, maxOpenMs: 30_000, ...ROOMY_ATTEMPTS };
     const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), serviceWorker: false, tuning }));
     // The server is still processing the key, and asks to be asked again in 4 s.
     await be.fault('us', { kind: 'status', status: 409, retryAfter: '4', routes: ['checkout'] });

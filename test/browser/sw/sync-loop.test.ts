@@ -7,16 +7,13 @@
 import { expect } from 'chai';
 import { OutboxReplay } from '../../../src/outbox/replay';
 import { closeBackends, down, startBackend, up } from '../backend';
-import { cleanup, open, QUICK_TUNING, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, sleep, uniqueNamespace, until } from '../helpers';
 
 /** src/sw/install.ts, loaded by URL: the tests are type-checked with DOM types, the worker's code with WebWorker types (tsconfig.sw.json). */
 const INSTALL = '../../../src/sw/install.ts';
 type InstallWorker = (scope: EventTarget, installShell: () => void) => void;
 
 const order = (ref: string) => ({ orderRef: ref, total: 990, payment: { token: 'pm_2' } });
-
-/** Attempts of 3 s rather than the quick 400 ms: on a busy machine a 400 ms attempt can time out once the backend is back. */
-const TUNING = { ...QUICK_TUNING, attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000 };
 
 /** The worker's code, installed on a stand-in scope for `namespace`. */
 async function installOnScope(namespace: string): Promise<EventTarget> {
@@ -32,12 +29,12 @@ async function installOnScope(namespace: string): Promise<EventTarget> {
 
 /**
  * Orders `refs`, placed while us answers 503 and left pending, with no page left open: what a sync must place.
- * (An attempt that timed out once the backend is back would leave an order to its backoff: TUNING's 3 s attempts.)
+ * (An attempt that timed out once the backend is back would leave an order to its backoff: roomy attempts.)
  */
 async function leftPending(refs: string[]) {
   const be = await startBackend();
   const namespace = uniqueNamespace();
-  const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning: TUNING }));
+  const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } }));
   await down(be, '503', ['us']);
   const results = await Promise.all(refs.map((ref) => sc.placeOrder(order(ref))));
   sc.close();

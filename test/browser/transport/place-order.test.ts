@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, startBackend, type Fault, type TestBackend } from '../backend';
 import { holdStore, rawAll } from '../hardening/raw-idb';
-import { cleanup, open, openTab, rejection, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, openTab, rejection, ROOMY_ATTEMPTS, sleep, uniqueNamespace, until } from '../helpers';
 import { abortedSlowOrder } from './abort-scenario';
 
 const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
@@ -489,7 +489,7 @@ describe('placeOrder: failover, hedging and circuits', () => {
     // us is near, eu far away (1 s a request: 2 s with its preflight), one domain. Attempts time out after
     // 3 s, and every margin below is a second or more, for a busy machine.
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main', latencyMs: 1000 }] });
-    const sc = await sdk(be, ['us', 'eu'], { budgetMs: 10_000, tuning: { minAttemptTimeoutMs: 3000, attemptTimeoutMs: 3000 } });
+    const sc = await sdk(be, ['us', 'eu'], { budgetMs: 10_000, tuning: ROOMY_ATTEMPTS });
     // A history for us: its p95 is a few ms, so a slow us order is hedged after 100 ms.
     for (let i = 0; i < 6; i++) expect((await sc.placeOrder(order(`warm-${i}`))).status).to.equal('confirmed');
     const state = (name: string) => sc.health().endpoints.find((e) => e.url == be.url(name))!.state;
