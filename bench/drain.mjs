@@ -1,10 +1,11 @@
 // Outbox drain: 1,000 orders queued while the browser was offline, then
 // connectivity returns to a backend that drops 5% of responses after
 // committing. steadycart's outbox against workbox-background-sync's Queue
-// replaying the same orders in a real service worker.
+// replaying the same orders in a real service worker; the floor (the same
+// requests by plain fetch from a page), and where each drain's CPU time went.
 import { startBackend } from '../test/backend/index.mjs';
 import { syncDispatcher } from '../test/e2e/background-sync.mjs';
-import { SNAPSHOT, launchBrowser, median, ms, openBenchPage, p95, progress, sleep, startStatic, table } from './lib.mjs';
+import { SNAPSHOT, cpuMeter, launchBrowser, median, ms, openBenchPage, p95, progress, sleep, startStatic, table } from './lib.mjs';
 
 export const ORDERS = 1000;
 export const DROP = { kind: 'commit-drop', rate: 0.05 };
@@ -74,6 +75,7 @@ async function workbox(site, drop) {
     if (queued != ORDERS) throw new Error(`workbox queued ${queued} of ${ORDERS}`);
     if (drop) await be.setFault('us', { ...DROP, seed: SEEDS.us });
     const state = () => sw.evaluate(async () => ({ ...self.bench, size: await self.queue.size() }));
+    const cpu = cpuMeter();
     const t0 = Date.now();
     await browser.context.setOffline(false);
     // Re-fire: wait in the worker for the next failed replay, then fire the sync at once (CDP ServiceWorker.dispatchSyncEvent).
@@ -114,6 +116,7 @@ async function workbox(site, drop) {
       await sw.evaluate(() => self.benchFailures.release()).catch(() => {});
       await refire;
     }
+    result.cpu = cpu.stop();
     const s = await state();
     const gaps = gapStats(s.gaps);
     // Workbox's working time: the drain less the measured gaps between a failed replay and the next sync.
@@ -147,16 +150,55 @@ async function steadycart(site, names, drop) {
     );
     if (queued.pending != ORDERS) throw new Error(`steadycart queued ${JSON.stringify(queued)}`);
     if (drop) for (const name of names) await be.setFault(name, { ...DROP, seed: SEEDS[name] });
+    const cpu = cpuMeter();
     const t0 = Date.now();
     await browser.context.setOffline(false);
     // The outbox is read only once the ledger is complete, so that polling does not slow the drain.
     const result = await settle(be, 'sc-', t0, async (charged) => charged >= ORDERS && page.evaluate(() => window.bench.list('d').then((l) => l.every((e) => e.status == 'confirmed'))));
+    result.cpu = cpu.stop();
     const statuses = await page.evaluate(async () => {
       const out = {};
       for (const e of await window.bench.list('d')) out[e.status] = (out[e.status] ?? 0) + 1;
       return out;
     });
     return { ...result, statuses };
+  } finally {
+    await browser.close();
+    await be.close();
+  }
+}
+
+/**
+ * The floor under any replay from a page on this machine: the same 1,000 POSTs (body and
+ * headers as steadycart sends them, so one CORS preflight) with plain `fetch`, sixteen at a
+ * time as steadycart replays, nothing stored, nothing dropped.
+ */
+async function plainFetch(site) {
+  const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }], requireKey: false });
+  const browser = await launchBrowser();
+  try {
+    const page = await openBenchPage(browser.context, site.origin);
+    const url = `${be.endpoints[0].url}/checkout`;
+    const bodies = Array.from({ length: ORDERS }, (_, i) => body(`pf-${i}`, i));
+    const cpu = cpuMeter();
+    const t0 = Date.now();
+    const sent = page.evaluate(
+      async ([url, bodies, width]) => {
+        let next = 0;
+        const one = async (b) => {
+          const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID(), 'Steadycart-Attempt': '1' };
+          await (await fetch(url, { method: 'POST', headers, body: b })).text();
+        };
+        await Promise.all(Array.from({ length: width }, async () => {
+          while (next < bodies.length) await one(bodies[next++]);
+        }));
+      },
+      [url, bodies, 16],
+    );
+    const result = await settle(be, 'pf-', t0, async (charged) => charged >= ORDERS);
+    result.cpu = cpu.stop();
+    await sent;
+    return result;
   } finally {
     await browser.close();
     await be.close();
@@ -170,9 +212,10 @@ const KINDS = {
   steadycart2: { label: 'steadycart outbox (us + eu, one domain)', drop: true, go: (site) => steadycart(site, ['us', 'eu'], true) },
   steadycart0: { label: 'control, no drops: steadycart outbox (us)', drop: false, go: (site) => steadycart(site, ['us'], false) },
   workbox0: { label: 'control, no drops: workbox-background-sync Queue (us)', drop: false, go: (site) => workbox(site, false) },
+  fetch0: { label: 'floor, no drops: plain fetch from the page, 16 at a time, nothing stored (us)', drop: false, go: (site) => plainFetch(site) },
 };
 const ROUNDS = 3;
-const ORDER = [...Array.from({ length: ROUNDS }, (_, i) => (i % 2 ? ['steadycart', 'workbox'] : ['workbox', 'steadycart'])).flat(), 'steadycart2', 'steadycart0', 'workbox0'];
+const ORDER = [...Array.from({ length: ROUNDS }, (_, i) => (i % 2 ? ['steadycart', 'workbox'] : ['workbox', 'steadycart'])).flat(), 'steadycart2', 'steadycart0', 'workbox0', 'fetch0'];
 
 /** Several drains of one kind in one row: medians over the rounds; counts summed. */
 function combine(label, drop, rounds) {
@@ -195,6 +238,7 @@ function combine(label, drop, rounds) {
     charges: sum('charges'),
     duplicates: sum('duplicates'),
     requests,
+    cpu: rounds[0].cpu && Object.fromEntries(Object.keys(rounds[0].cpu).map((k) => [k, median(rounds.map((r) => r.cpu[k]))])),
     // Workbox only: the gaps before re-fired syncs, pooled over the drains, and the working time (median over the drains).
     ...(rounds[0].gapsMs && {
       gaps: gapStats(rounds.flatMap((r) => r.gapsMs)),
@@ -237,7 +281,7 @@ const requests = (r) =>
 const gapsSay = (g) => (g.n ? `${g.n} gaps, median ${ms(g.median)} ms, max ${ms(g.max)} ms, total ${ms(g.totalMs)} ms` : 'no gaps (no replay failed)');
 
 export function report(d) {
-  const { workbox: w, steadycart: s, steadycart2: s2, steadycart0: s0, workbox0: w0 } = d.runs;
+  const { workbox: w, steadycart: s, steadycart2: s2, steadycart0: s0, workbox0: w0, fetch0: f0 } = d.runs;
   const row = (r) => [
     r.label,
     String(r.rounds),
@@ -252,11 +296,12 @@ export function report(d) {
   ];
   const lines = [
     `${d.orders} orders queued while the browser context was offline (\`context.setOffline(true)\`), then connectivity returns (t = 0) to a backend with no added latency whose checkout drops ${d.dropRate * 100}% of responses after committing ` +
-      `(\`commit-drop\`, \`rate: ${d.dropRate}\`, seeded; the connection closes with no response byte); the last two rows are the same drains without drops. Each drain runs in a fresh Chromium profile on disk against a fresh backend; the first two rows ran ${d.runs.workbox.rounds} times each, taking turns, and show medians over the drains (counts are summed). ` +
+      `(\`commit-drop\`, \`rate: ${d.dropRate}\`, seeded; the connection closes with no response byte); the two control rows are the same drains without drops, and the floor row sends the same requests with plain \`fetch\` from a page, nothing stored. Each drain runs in a fresh Chromium profile on disk against a fresh backend; the first two rows ran ${d.runs.workbox.rounds} times each, taking turns, and show medians over the drains (counts are summed). ` +
       'Per-order times are each order\'s first charge after t = 0 (median and p95 within a drain, then the median over drains). "Drained" is when the harness (polling every 25 ms) saw every order charged and the queue empty (Workbox) or every outbox entry `confirmed` (steadycart).',
     '',
     table(['queue', 'drains', 'drained ms, median (each)', 'Workbox working ms (drained less sync gaps; not judged)', 'last charge ms', 'order charged ms, median', 'p95', 'orders placed', 'charges', 'duplicates'], Object.values(d.runs).map(row)),
     '',
+    ...cpuTable(d.runs),
     `- **Workbox**: the Queue (bench/pages/workbox-sw.mjs) is filled while offline with \`queue.pushRequest\`, the call \`BackgroundSyncPlugin\` makes when a POST fails; the backend runs with \`requireKey: false\` and counts duplicates by the \`orderRef\` in each body. ` +
       (w.firstByHarness ? `Chromium did not fire the first sync within 1 s of reconnecting in ${w.firstByHarness} of the ${w.rounds} drains (the harness fired it); in the others it did. ` : 'Chromium fired the first sync itself on reconnecting. ') +
       `\`replayRequests\` stops at the first network error (every dropped response), puts that entry back and rethrows, and Chromium would fire the sync again only minutes later. ` +
@@ -289,5 +334,35 @@ export function report(d) {
         `Every dropped order itself was recovered without a second charge (a retry with its key, or a lookup). With a second region of the same domain: ${ms(s2.drainMs / 1000)} s.`,
     );
   }
+  if (f0?.cpu && s0.cpu && w.drainMs) {
+    const half = w.drainMs / 2;
+    const extraCpu = (cpuTotal(s0.cpu) - cpuTotal(f0.cpu)) / d.orders;
+    lines.push(
+      `- **The floor under a page's replay here**: plain \`fetch\` from the page, sixteen at a time, nothing stored, sent the same ${d.orders} POSTs in ${ms(f0.drainMs)} ms, keeping ${cores(f0)} of the machine's cores busy (table above). ` +
+        `Twice Workbox's speed is ${ms(half)} ms for this drain: ${half > f0.drainMs ? `${ms((half - f0.drainMs) / d.orders)} ms per order beyond the request itself, for steadycart's lock, read, outcome write, messages and outbox scans.` : 'less than the requests alone take here.'} ` +
+        `Without drops, steadycart's drain spent ${ms(extraCpu)} ms more CPU per order than plain fetch (${ms(cpuTotal(s0.cpu) / 1000)} s against ${ms(cpuTotal(f0.cpu) / 1000)} s in all), most of it in Chromium's browser process (${ms((s0.cpu.browser - f0.cpu.browser) / d.orders)} ms per order: IndexedDB, Web Locks, BroadcastChannel), and kept ${cores(s0)} cores busy: it is bound by the machine's CPU, not by waiting.`,
+    );
+  }
   return lines.join('\n');
+}
+
+/** All CPU time of a drain, ms. */
+const cpuTotal = (c) => c.browser + c.renderer + c.network + c.other + c.node;
+/** Cores kept busy on average over a drain. */
+const cores = (r) => (cpuTotal(r.cpu) / r.drainMs).toFixed(2);
+
+/** Where each drain's CPU time went (median over its drains), when it was measured (Linux). */
+function cpuTable(runs) {
+  const measured = Object.values(runs).filter((r) => r.cpu);
+  if (!measured.length) return [];
+  const s = (v) => (v / 1000).toFixed(1);
+  return [
+    "CPU time spent from t = 0 until the harness saw the drain done (s, median over a row's drains; user + system, from /proc): Chromium's browser process (IndexedDB, Web Locks, BroadcastChannel, the network stack's bookkeeping, the devtools protocol the harness drives it by), its renderers (the page and its service worker), its network service, its other processes, and this Node process (the harness and the backend, in one process).",
+    '',
+    table(
+      ['queue', 'browser', 'renderers', 'network', 'other', 'Node', 'all', 'cores busy (all / drained)'],
+      measured.map((r) => [r.label, s(r.cpu.browser), s(r.cpu.renderer), s(r.cpu.network), s(r.cpu.other), s(r.cpu.node), s(cpuTotal(r.cpu)), cores(r)]),
+    ),
+    '',
+  ];
 }

@@ -80,6 +80,48 @@ function chromiumVersion() {
   }
 }
 
+/**
+ * CPU time (user + system) spent from now until `stop()`, in ms, by Chromium's
+ * processes (every one on the machine: a benchmark's browser is the only one
+ * running) sorted by kind (`browser`, `renderer`, `network`, `other`), and by
+ * this Node process (the harness and the in-process backend). Linux only
+ * (/proc): elsewhere `stop()` resolves with null.
+ */
+export function cpuMeter() {
+  if (!existsSync('/proc/self/stat')) return { stop: () => null };
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const chromium = () => {
+    const out = new Map();
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        // Chromium's child processes rewrite their command line with spaces between the arguments.
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
+        if (!cmd[0]?.includes('chrom')) continue;
+        const type = cmd.find((a) => a.startsWith('--type='))?.slice(7);
+        const sub = cmd.find((a) => a.startsWith('--utility-sub-type='))?.slice(19) ?? '';
+        const kind = !type ? 'browser' : type == 'renderer' ? 'renderer' : sub.startsWith('network.') ? 'network' : 'other';
+        // utime and stime: fields 14 and 15, counted after the command name's closing parenthesis.
+        const [utime, stime] = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).map(Number);
+        out.set(pid, { kind, ms: (utime + stime) * tick });
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return out;
+  };
+  const before = chromium();
+  const node = process.cpuUsage();
+  return {
+    stop() {
+      const spent = { browser: 0, renderer: 0, network: 0, other: 0 };
+      for (const [pid, now] of chromium()) spent[now.kind] += now.ms - (before.get(pid)?.ms ?? 0);
+      const { user, system } = process.cpuUsage(node);
+      return { ...spent, node: Math.round((user + system) / 1000) };
+    },
+  };
+}
+
 /** Serves the repository on 127.0.0.1, as the end-to-end tests do (workers under /dist/ or /bench/ may control the origin). */
 export { startStatic } from '../test/e2e/sdk-page.mjs';
 
