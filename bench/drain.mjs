@@ -340,7 +340,7 @@ export function report(d) {
     lines.push(
       `- **The floor under a page's replay here**: plain \`fetch\` from the page, sixteen at a time, nothing stored, sent the same ${d.orders} POSTs in ${ms(f0.drainMs)} ms, keeping ${cores(f0)} of the machine's cores busy (table above). ` +
         `Twice Workbox's speed is ${ms(half)} ms for this drain: ${half > f0.drainMs ? `${ms((half - f0.drainMs) / d.orders)} ms per order beyond the request itself, for steadycart's lock, read, outcome write, messages and outbox scans.` : 'less than the requests alone take here.'} ` +
-        `Without drops, steadycart's drain spent ${ms(extraCpu)} ms more CPU per order than plain fetch (${ms(cpuTotal(s0.cpu) / 1000)} s against ${ms(cpuTotal(f0.cpu) / 1000)} s in all), most of it in Chromium's browser process (${ms((s0.cpu.browser - f0.cpu.browser) / d.orders)} ms per order: IndexedDB, Web Locks, BroadcastChannel), and kept ${cores(s0)} cores busy: it is bound by the machine's CPU, not by waiting.`,
+        `Without drops, steadycart's drain spent ${ms(extraCpu)} ms more CPU per order than plain fetch (${ms(cpuTotal(s0.cpu) / 1000)} s against ${ms(cpuTotal(f0.cpu) / 1000)} s in all), most of it in Chromium's browser process (${ms((s0.cpu.browser - f0.cpu.browser) / d.orders)} ms per order; the process that serves IndexedDB, Web Locks and BroadcastChannel), and kept ${cores(s0)} cores busy: it is bound by the machine's CPU, not by waiting.`,
     );
   }
   return lines.join('\n');

@@ -85,7 +85,7 @@ function chromiumVersion() {
  * processes (every one on the machine: a benchmark's browser is the only one
  * running) sorted by kind (`browser`, `renderer`, `network`, `other`), and by
  * this Node process (the harness and the in-process backend). Linux only
- * (/proc): elsewhere `stop()` resolves with null.
+ * (/proc): elsewhere `stop()` returns null.
  */
 export function cpuMeter() {
   if (!existsSync('/proc/self/stat')) return { stop: () => null };
