@@ -182,16 +182,15 @@ async function plainFetch(site) {
     const bodies = Array.from({ length: ORDERS }, (_, i) => body(`pf-${i}`, i));
     const cpu = cpuMeter();
     const t0 = Date.now();
+    // The bench page's plain fetch (bench/pages/clients.mjs), with the attempt header: the SDK's request byte for byte.
     const sent = page.evaluate(
       async ([url, bodies, width]) => {
         let next = 0;
-        const one = async (b) => {
-          const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID(), 'Steadycart-Attempt': '1' };
-          await (await fetch(url, { method: 'POST', headers, body: b })).text();
-        };
-        await Promise.all(Array.from({ length: width }, async () => {
-          while (next < bodies.length) await one(bodies[next++]);
-        }));
+        await Promise.all(
+          Array.from({ length: width }, async () => {
+            while (next < bodies.length) await window.bench.fetch(url, crypto.randomUUID(), bodies[next++], { attemptHeader: true });
+          }),
+        );
       },
       [url, bodies, 16],
     );
