@@ -33,6 +33,17 @@ async function workerAlone(be: TestBackend, namespace: string): Promise<void> {
 const confirmedInStore = (namespace: string, id: string, what: string, ms = 15_000) =>
   until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', id))?.status == 'confirmed', what, ms);
 
+/** Waits until the backend has logged no request for `quietMs`. */
+async function quietFor(be: TestBackend, quietMs: number, what: string, timeoutMs: number): Promise<void> {
+  let seen = -1;
+  let since = 0;
+  await until(async () => {
+    const count = (await be.requests()).length;
+    if (count != seen) [seen, since] = [count, Date.now()];
+    return Date.now() - since >= quietMs;
+  }, what, timeoutMs);
+}
+
 /** The test worker's registration, with Background Sync (engines that have it). */
 type SyncRegistration = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void>; getTags(): Promise<string[]> } };
 const syncRegistration = async (namespace: string) => (await navigator.serviceWorker.getRegistration(workerScope(namespace))) as SyncRegistration;
@@ -87,8 +98,14 @@ describe('service worker', () => {
     const r = await first.placeOrder(order('restart'));
     expect(r.status).to.equal('pending');
     // No SDK instance is left in any page: whatever replays now is the worker.
+    const previous = (await syncRegistration(namespace)).active!;
     first.close();
     await unregisterWorkers();
+    // The old worker may still be in the sync the order asked for, its circuits probing about once a second:
+    // unregistering dooms it and the browser stops it a moment later, which a busy machine can delay past
+    // the endpoints' recovery. It is gone once redundant and the endpoints hear nothing from it for a while.
+    await until(() => previous.state == 'redundant', 'the old worker to be redundant', 10_000);
+    await quietFor(be, 2500, 'the old worker to fall silent', 20_000);
     await up(be);
     const { url, scope } = worker(namespace) as { url: string; scope: string };
     const reg = await navigator.serviceWorker.register(`${url}?namespace=${namespace}`, { scope });
