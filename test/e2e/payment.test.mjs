@@ -92,8 +92,10 @@ describe('payment outcomes', () => {
       const sending = () => page.evaluate(async () => (await /** @type {any} */ (window).sc.outbox.list()).find((/** @type {any} */ e) => e.status == 'sending')?.id);
       const key = await until(sending, { what: 'the order in the outbox, being sent' });
       // The shopper reloads; the store comes back at once, declining the card: the order is refused
-      // before it was kept, so the cart still holds its lines.
-      await page.reload();
+      // before it was kept, so the cart still holds its lines. The decline is set as the new page
+      // arrives, before it replays: waiting for its load event, a busy machine could let that replay
+      // meet the 503s until the order was kept (pending), which takes its lines out of the cart.
+      await page.reload({ waitUntil: 'commit' });
       await setDemoFaults(demo, 'decline');
       await page.locator(`#checkout-main .outcome[data-order-key="${key}"][data-status="rejected"]`).waitFor({ timeout: 60_000 });
       assert.equal(await cartCount(page), 2, 'a refused order leaves the cart as it was');
