@@ -384,12 +384,21 @@ import * as esbuild from 'esbuild';
  * its target again, 15,000 B. (A sync that goes on while an order waits on
  * its own backoff with every circuit closed then took the worker to
  * 14,967 B.)
+ *
+ * The page's limit was raised from 24,750 B to 24,800 B (commit "Lease: a
+ * lease that may have run out is lost when read, not when its timer runs"):
+ * a hidden tab's timers run late (Firefox's once a second), so a tab frozen
+ * past its lease could wake, take its answer and fail over to another domain
+ * before the renewal's timer told it the lease was lost; the placer now reads
+ * the lease's age before every step (+54 B): page 24,783 B, worker 14,974 B
+ * (+7 B, within its target). The page's target stands and is reported as
+ * missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 24_750, target: 16_000 },
+  page: { limit: 24_800, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

@@ -34,19 +34,22 @@ export const withLease: Lease = async (storage, name, task, wait) => {
     if (Date.now() >= end) return undefined;
   }
   const lost = new AbortController();
+  // Once the lease may have run out, the lock is lost: a context frozen past it (a sleeping laptop, a
+  // suspended tab) stops before its next step, such as a failover to another domain. The renewal's
+  // timer cannot be the one to tell: a hidden tab's timers run late (Firefox's once a second), so the
+  // tab could wake, take its answer and fail over first. Reading the signal's `aborted`, as the placer
+  // does before every step, checks the lease's age itself.
+  Object.defineProperty(lost.signal, 'aborted', { get: () => Date.now() >= at + LEASE_MS && (lost.abort(), true) });
   // Renewal extends only our own lease. Should another owner hold it (it expired while this context
   // was frozen, and another context took it), the lock is lost, even if that one has let go since:
-  // two contexts may have worked at once, so this one stops. A storage failure is retried, but once
-  // the lease may have run out, the lock is lost too: a context frozen past it (a sleeping laptop, a
-  // suspended tab) wakes with this renewal overdue, and stops before its next step (such as a
-  // failover to another domain) rather than once the renewal's write answers.
+  // two contexts may have worked at once, so this one stops. A storage failure is retried.
   const renew = () => {
     const from = Date.now();
-    if (from >= at + LEASE_MS) lost.abort();
-    updateRecord(storage, 'leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: Date.now() + LEASE_MS } : undefined), 'relaxed').then(
-      (held) => (held ? (at = from) : lost.abort()),
-      () => {},
-    );
+    if (!lost.signal.aborted)
+      updateRecord(storage, 'leases', name, (lease) => (lease?.owner == owner ? { ...lease, until: Date.now() + LEASE_MS } : undefined), 'relaxed').then(
+        (ours) => (ours ? (at = from) : ((at = -LEASE_MS), lost.abort())),
+        () => {},
+      );
   };
   const timer = setInterval(renew, RENEW_MS);
   try {

@@ -37,8 +37,11 @@ export interface Run {
    * `() => false` the run only reconciles. Default: always.
    */
   mayOrder?: () => boolean;
-  /** Fires when the order's lock is taken away (a lease another context took over): the run stops as at the caller's abort. */
-  lost?: AbortSignal;
+  /**
+   * Fires when the order's lock is taken away (a lease another context took over, or one that may have run out):
+   * the run stops as at the caller's abort. Read before every step: a lease's `aborted` checks its age then.
+   */
+  lost: AbortSignal;
 }
 
 /** Backoff between rounds of attempts within one run. */
@@ -291,7 +294,7 @@ export class Placer {
    * the order's lock was taken away.
    */
   protected stopped(state: RunState): boolean {
-    return state.run.deadline <= Date.now() || state.controller.signal.aborted || this.circuits.closed;
+    return state.run.deadline <= Date.now() || state.controller.signal.aborted || state.run.lost.aborted || this.circuits.closed;
   }
 
   /** Sends one request of the run (an order, a hedge or a lookup); counts it and tells listeners. */
