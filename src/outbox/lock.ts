@@ -20,9 +20,11 @@ export interface LockOptions {
 
 /**
  * The task run under a lock. `lost` fires when the lock was taken away while
- * the task ran: a lease that another context took over (after this one was
- * frozen past its lease, for example). The task must then stop at once: it is
- * no longer alone. Web Locks are never taken away, so with them it never fires.
+ * the task ran, or may have been: a lease that another context took over, or
+ * one that ran out with no renewal landed (this context was frozen past it, for
+ * example); reading a lease's `aborted` checks its age then. The task must then
+ * stop at once: it is no longer alone. Web Locks are never taken away, so with
+ * them it never fires.
  */
 export type LockedTask<T> = (lost: AbortSignal) => Promise<T>;
 
