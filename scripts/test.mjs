@@ -368,15 +368,17 @@ function webTestRunnerBin() {
 // ---------------------------------------------------------------- phases
 
 /**
- * The package checks: name, then the command (a binary of node_modules/.bin) and its arguments;
- * `TARBALL` stands for the package as `npm pack` makes it of dist/ as built above. (attw's own
- * `--pack` runs the prepack script, which builds everything again: 25 s, against 4.5 s this way.)
+ * The package checks, given the tarball `npm pack` made of dist/ as built above (undefined if it
+ * failed): name, then the command (a binary of node_modules/.bin) and its arguments, or null when it
+ * cannot run. (attw's own `--pack` runs the prepack script, which builds everything again: 25 s,
+ * against 4.5 s this way.)
+ * @param {string | undefined} tarball
+ * @returns {[string, string[] | null][]}
  */
-const TARBALL = Symbol('tarball');
-const PACKAGE_CHECKS = /** @type {const} */ ([
+const packageCommands = (tarball) => [
   ['publint', ['publint', '--strict']],
-  ['attw', ['attw', TARBALL, '--profile', 'esm-only']],
-]);
+  ['attw', tarball ? ['attw', tarball, '--profile', 'esm-only'] : null],
+];
 
 /**
  * Lints the package as `npm pack` makes it (dist/ must be built): each check
@@ -387,12 +389,13 @@ async function packageChecks() {
   /** @type {string[]} */
   const failed = [];
   const packDir = mkdtempSync(join(tmpdir(), 'steadycart-pack-'));
+  let checks;
   try {
     const packed = await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', packDir], { timeoutMs: 3 * MIN });
     const tarball = packed.code === 0 ? readdirSync(packDir).find((f) => f.endsWith('.tgz')) : undefined;
-    for (const [name, [bin, ...args]] of PACKAGE_CHECKS) {
-      const needsTarball = args.some((a) => a === TARBALL);
-      const r = needsTarball && !tarball ? null : await run(join('node_modules', '.bin', bin), args.map((a) => (a === TARBALL ? join(packDir, /** @type {string} */ (tarball)) : a)), { timeoutMs: 3 * MIN });
+    checks = packageCommands(tarball && join(packDir, tarball));
+    for (const [name, command] of checks) {
+      const r = command && (await run(join('node_modules', '.bin', command[0]), command.slice(1), { timeoutMs: 3 * MIN }));
       if (r?.code === 0) totals.passed += 1;
       else {
         totals.failed += 1;
@@ -402,7 +405,7 @@ async function packageChecks() {
   } finally {
     rmSync(packDir, { recursive: true, force: true });
   }
-  const note = `${PACKAGE_CHECKS.length - failed.length} passed, ${failed.length} failed${failed.length ? `: ${failed.join(', ')}` : ''}`;
+  const note = `${checks.length - failed.length} passed, ${failed.length} failed${failed.length ? `: ${failed.join(', ')}` : ''}`;
   report.push(`package: ${note}`);
   return { ok: failed.length === 0, note };
 }

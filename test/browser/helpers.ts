@@ -133,6 +133,24 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export const postHeld = (be: { requests(): Promise<LoggedRequest[]> }, id: string) =>
   until(async () => (await be.requests()).some((q) => q.key == id && q.route == 'checkout' && q.status === null), 'the POST held at the server');
 
+/**
+ * Resolves once the backend has had no request in flight, and none arriving, for `quietMs`: a context
+ * closed or stopped just before may still have one on its way, which a busy machine delivers late.
+ */
+export async function backendQuiet(be: { requests(): Promise<LoggedRequest[]> }, quietMs: number, what: string, timeoutMs: number): Promise<void> {
+  let heard = -1;
+  let quietSince = 0;
+  await until(
+    async () => {
+      const log = await be.requests();
+      if (log.length != heard) [heard, quietSince] = [log.length, Date.now()];
+      return log.every((r) => r.status !== null) && Date.now() - quietSince >= quietMs;
+    },
+    what,
+    timeoutMs,
+  );
+}
+
 /** Polls `check` until it returns a truthy value, failing after `timeoutMs`. */
 export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -3,7 +3,7 @@ import type { OrderEvent, OrderResult, SteadyCart, SteadyCartOptions } from '../
 import { LEASE_MS } from '../../../src/outbox/lease';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
-import { cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, rejection, sleep, uniqueNamespace, until } from '../helpers';
+import { backendQuiet, cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -155,17 +155,7 @@ describe('outbox', () => {
     // (a waiting order is its circuit's own probe) is its last request, not a second replayer's. On a
     // busy machine such a probe can reach the backend late, so the count waits for a second of quiet.
     here.close();
-    let heard = -1;
-    let quietSince = 0;
-    await until(
-      async () => {
-        const log = await be.requests();
-        if (log.length != heard) [heard, quietSince] = [log.length, Date.now()];
-        return log.every((r) => r.status !== null) && Date.now() - quietSince >= 1000;
-      },
-      'a second with no request in flight or arriving',
-      10_000,
-    );
+    await backendQuiet(be, 1000, 'a second with no request in flight or arriving', 10_000);
     const postsBefore = await postsPerKey(be);
     await up(be);
     // Each POST gets all the time a busy machine may take, and none is hedged: one that timed out, or ran

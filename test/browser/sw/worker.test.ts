@@ -6,7 +6,7 @@ import { replaySyncTag } from '../../../src/worker-protocol';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawGet, rawPut } from '../hardening/raw-idb';
 import { probeWaiting } from './worker-probe';
-import { cleanup, open, openTab, QUICK_TUNING, quickOptions, sleep, uniqueNamespace, unregisterWorkers, until, workerScope } from '../helpers';
+import { backendQuiet, cleanup, open, openTab, QUICK_TUNING, quickOptions, sleep, uniqueNamespace, unregisterWorkers, until, workerScope } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 990, payment: { token: 'pm_2' } });
 
@@ -32,17 +32,6 @@ async function workerAlone(be: TestBackend, namespace: string): Promise<void> {
 /** Waits until the stored record `id` of `namespace` is confirmed (placed by the worker). */
 const confirmedInStore = (namespace: string, id: string, what: string, ms = 15_000) =>
   until(async () => (await rawGet<{ status: string }>(namespace, 'outbox', id))?.status == 'confirmed', what, ms);
-
-/** Waits until the backend has logged no request for `quietMs`. */
-async function quietFor(be: TestBackend, quietMs: number, what: string, timeoutMs: number): Promise<void> {
-  let seen = -1;
-  let since = 0;
-  await until(async () => {
-    const count = (await be.requests()).length;
-    if (count != seen) [seen, since] = [count, Date.now()];
-    return Date.now() - since >= quietMs;
-  }, what, timeoutMs);
-}
 
 /** The test worker's registration, with Background Sync (engines that have it). */
 type SyncRegistration = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void>; getTags(): Promise<string[]> } };
@@ -105,7 +94,7 @@ describe('service worker', () => {
     // unregistering dooms it and the browser stops it a moment later, which a busy machine can delay past
     // the endpoints' recovery. It is gone once redundant and the endpoints hear nothing from it for a while.
     await until(() => previous.state == 'redundant', 'the old worker to be redundant', 10_000);
-    await quietFor(be, 2500, 'the old worker to fall silent', 20_000);
+    await backendQuiet(be, 2500, 'the old worker to fall silent', 20_000);
     await up(be);
     const { url, scope } = worker(namespace) as { url: string; scope: string };
     const reg = await navigator.serviceWorker.register(`${url}?namespace=${namespace}`, { scope });
