@@ -495,6 +495,8 @@ describe('outbox', () => {
     await be.fault('old', '503');
     const [id] = await queue(first, 1);
     first.close();
+    // A request of the first instance may still be on its way to the backend's log.
+    await backendQuiet(be, 500, 'the closed instance to fall silent', 10_000);
     const sentByFirst = (await be.requestsTo('old')).filter((q) => q.key == id).length;
     const second = await open(quickOptions(be, namespace, { endpoints: be.sdk('new') }));
     const confirmed = await new Promise<OrderEvent>((resolve) => second.on('order:confirmed', resolve));
