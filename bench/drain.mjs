@@ -5,7 +5,7 @@
 // requests by plain fetch from a page), and where each drain's CPU time went.
 import { startBackend } from '../test/backend/index.mjs';
 import { syncDispatcher } from '../test/e2e/background-sync.mjs';
-import { SNAPSHOT, cpuMeter, launchBrowser, median, ms, openBenchPage, p95, progress, sleep, startStatic, table } from './lib.mjs';
+import { SNAPSHOT, cpuMeter, launchBrowser, mainThreadMeter, median, ms, openBenchPage, p95, progress, sleep, startStatic, table } from './lib.mjs';
 
 export const ORDERS = 1000;
 export const DROP = { kind: 'commit-drop', rate: 0.05 };
@@ -150,12 +150,14 @@ async function steadycart(site, names, drop) {
     );
     if (queued.pending != ORDERS) throw new Error(`steadycart queued ${JSON.stringify(queued)}`);
     if (drop) for (const name of names) await be.setFault(name, { ...DROP, seed: SEEDS[name] });
+    const mainThread = await mainThreadMeter(page);
     const cpu = cpuMeter();
     const t0 = Date.now();
     await browser.context.setOffline(false);
     // The outbox is read only once the ledger is complete, so that polling does not slow the drain.
     const result = await settle(be, 'sc-', t0, async (charged) => charged >= ORDERS && page.evaluate(() => window.bench.list('d').then((l) => l.every((e) => e.status == 'confirmed'))));
     result.cpu = cpu.stop();
+    result.mainThreadMs = await mainThread.stop();
     const statuses = await page.evaluate(async () => {
       const out = {};
       for (const e of await window.bench.list('d')) out[e.status] = (out[e.status] ?? 0) + 1;
@@ -180,6 +182,7 @@ async function plainFetch(site) {
     const page = await openBenchPage(browser.context, site.origin);
     const url = `${be.endpoints[0].url}/checkout`;
     const bodies = Array.from({ length: ORDERS }, (_, i) => body(`pf-${i}`, i));
+    const mainThread = await mainThreadMeter(page);
     const cpu = cpuMeter();
     const t0 = Date.now();
     // The bench page's plain fetch (bench/pages/clients.mjs), with the attempt header: the SDK's request byte for byte.
@@ -196,6 +199,7 @@ async function plainFetch(site) {
     );
     const result = await settle(be, 'pf-', t0, async (charged) => charged >= ORDERS);
     result.cpu = cpu.stop();
+    result.mainThreadMs = await mainThread.stop();
     await sent;
     return result;
   } finally {
@@ -238,6 +242,8 @@ function combine(label, drop, rounds) {
     duplicates: sum('duplicates'),
     requests,
     cpu: rounds[0].cpu && Object.fromEntries(Object.keys(rounds[0].cpu).map((k) => [k, median(rounds.map((r) => r.cpu[k]))])),
+    // The page's main thread, where steadycart and the floor replay (Workbox replays in its worker).
+    mainThreadMs: rounds[0].mainThreadMs === undefined ? undefined : median(pick('mainThreadMs')),
     // Workbox only: the gaps before re-fired syncs, pooled over the drains, and the working time (median over the drains).
     ...(rounds[0].gapsMs && {
       gaps: gapStats(rounds.flatMap((r) => r.gapsMs)),
@@ -339,7 +345,10 @@ export function report(d) {
     lines.push(
       `- **The floor under a page's replay here**: plain \`fetch\` from the page, sixteen at a time, nothing stored, sent the same ${d.orders} POSTs in ${ms(f0.drainMs)} ms, keeping ${cores(f0)} of the machine's cores busy (table above). ` +
         `Twice Workbox's speed is ${ms(half)} ms for this drain: ${half > f0.drainMs ? `${ms((half - f0.drainMs) / d.orders)} ms per order beyond the request itself, for steadycart's lock, read, outcome write, messages and outbox scans.` : 'less than the requests alone take here.'} ` +
-        `Without drops, steadycart's drain spent ${ms(extraCpu)} ms more CPU per order than plain fetch (${ms(cpuTotal(s0.cpu) / 1000)} s against ${ms(cpuTotal(f0.cpu) / 1000)} s in all), most of it in Chromium's browser process (${ms((s0.cpu.browser - f0.cpu.browser) / d.orders)} ms per order; the process that serves IndexedDB, Web Locks and BroadcastChannel), and kept ${cores(s0)} cores busy: it is bound by the machine's CPU, not by waiting.`,
+        `Without drops, steadycart's drain spent ${ms(extraCpu)} ms more CPU per order than plain fetch (${ms(cpuTotal(s0.cpu) / 1000)} s against ${ms(cpuTotal(f0.cpu) / 1000)} s in all), most of it in Chromium's browser process (${ms((s0.cpu.browser - f0.cpu.browser) / d.orders)} ms per order; the process that serves IndexedDB, Web Locks and BroadcastChannel), and kept ${cores(s0)} cores busy: it is bound by the machine's CPU, not by waiting.` +
+        (s0.mainThreadMs !== undefined && f0.mainThreadMs !== undefined
+          ? ` Nor by one thread: the page's main thread, where it replays, was on a core ${ms(s0.mainThreadMs / 1000)} s of that ${ms(s0.drainMs / 1000)} s drain (${Math.round((100 * s0.mainThreadMs) / s0.drainMs)}%; the floor's, ${ms(f0.mainThreadMs / 1000)} s of ${ms(f0.drainMs / 1000)} s).`
+          : ''),
     );
   }
   return lines.join('\n');
@@ -356,11 +365,12 @@ function cpuTable(runs) {
   if (!measured.length) return [];
   const s = (v) => (v / 1000).toFixed(1);
   return [
-    "CPU time spent from t = 0 until the harness saw the drain done (s, median over a row's drains; user + system, from /proc): Chromium's browser process (IndexedDB, Web Locks, BroadcastChannel, the network stack's bookkeeping, the devtools protocol the harness drives it by), its renderers (the page and its service worker), its network service, its other processes, and this Node process (the harness and the backend, in one process).",
+    "CPU time spent from t = 0 until the harness saw the drain done (s, median over a row's drains; user + system, from /proc): Chromium's browser process (IndexedDB, Web Locks, BroadcastChannel, the network stack's bookkeeping, the devtools protocol the harness drives it by), its renderers (the page and its service worker), its network service, its other processes, and this Node process (the harness and the backend, in one process). " +
+      "Of the renderers' time, the page's main thread, where steadycart and the floor replay (Chromium's `ThreadTime` in thread ticks, through CDP `Performance.getMetrics`; Workbox replays in its worker: –).",
     '',
     table(
-      ['queue', 'browser', 'renderers', 'network', 'other', 'Node', 'all', 'cores busy (all / drained)'],
-      measured.map((r) => [r.label, s(r.cpu.browser), s(r.cpu.renderer), s(r.cpu.network), s(r.cpu.other), s(r.cpu.node), s(cpuTotal(r.cpu)), cores(r)]),
+      ['queue', 'browser', 'renderers', "of which the page's main thread", 'network', 'other', 'Node', 'all', 'cores busy (all / drained)'],
+      measured.map((r) => [r.label, s(r.cpu.browser), s(r.cpu.renderer), r.mainThreadMs === undefined ? '–' : s(r.mainThreadMs), s(r.cpu.network), s(r.cpu.other), s(r.cpu.node), s(cpuTotal(r.cpu)), cores(r)]),
     ),
     '',
   ];

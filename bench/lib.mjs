@@ -122,6 +122,26 @@ export function cpuMeter() {
   };
 }
 
+/**
+ * CPU time of a page's main thread from now until `stop()` (ms): Chromium's
+ * `ThreadTime` metric in thread ticks (CDP `Performance.getMetrics`), so time
+ * the thread waited for a core does not count.
+ * @param {import('playwright-core').Page} page
+ */
+export async function mainThreadMeter(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+  const read = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name == 'ThreadTime')?.value ?? NaN;
+  const before = await read();
+  return {
+    async stop() {
+      const ms = Math.round(((await read()) - before) * 1000);
+      await cdp.detach().catch(() => {});
+      return ms;
+    },
+  };
+}
+
 /** Serves the repository on 127.0.0.1, as the end-to-end tests do (workers under /dist/ or /bench/ may control the origin). */
 export { startStatic } from '../test/e2e/sdk-page.mjs';
 
