@@ -29,7 +29,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startBackend } from '../backend/index.mjs';
 import { seededRandom } from '../backend/faults.mjs';
-import { sharedBrowser, until } from './helpers.mjs';
+import { outboxEntries, sharedBrowser, sleep, until } from './helpers.mjs';
 import { openSdkPage, sdkPageUrl, sharedSite } from './sdk-page.mjs';
 
 const SEED = Number(process.env.SOAK_SEED ?? 20261126) >>> 0;
@@ -40,8 +40,6 @@ const RECOVERY_MS = 45_000;
 /** Orders in flight per tab at most. */
 const IN_FLIGHT = 6;
 const FINAL = ['confirmed', 'rejected', 'failed', 'needs-payment', 'expired'];
-
-const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * For each key a problem names: its requests (ms since the start, endpoint, route, attempt, answer)
@@ -258,7 +256,7 @@ describe('chaos soak (Chromium)', { timeout: 180_000 }, () => {
       offline = false;
       await Promise.race([Promise.all([...inFlight]), sleep(10_000)]);
       const recoveryEnd = Date.now() + RECOVERY_MS;
-      const list = () => tabs[0].page.evaluate(() => /** @type {any} */ (window).sc.outbox.list());
+      const list = () => outboxEntries(tabs[0].page);
       let open = -1;
       for (let round = 0; Date.now() < recoveryEnd && round < 200; round++) {
         open = (await list()).filter((/** @type {any} */ e) => !FINAL.includes(e.status)).length;

@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, readyToPay, setDemoFaults, setFaultInPanel, sharedBrowser, shot, submitOrder, tallShot, until, withShop } from './helpers.mjs';
+import { assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outboxEntries, outcomeOf, readyToPay, setDemoFaults, setFaultInPanel, sharedBrowser, shot, submitOrder, tallShot, until, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -135,7 +135,7 @@ describe('failover and outages', () => {
       await readyToPay(page, demo, ['teapot-glass', 'towel-linen']);
       await setDemoFaults(demo, '503');
       await page.click('#place-order');
-      const outbox = () => page.evaluate(async () => (await /** @type {any} */ (window).sc.outbox.list()).map((/** @type {any} */ e) => ({ key: e.id, status: e.status })));
+      const outbox = async () => (await outboxEntries(page)).map((e) => ({ key: e.id, status: e.status }));
       const sent = await until(async () => (await outbox()).find((e) => e.status == 'sending'), { what: 'the order in the outbox, being sent' });
       // The shopper reloads while it is being sent.
       await page.reload();
@@ -170,7 +170,7 @@ describe('failover and outages', () => {
       await readyToPay(page, demo, ['teapot-glass', 'towel-linen']);
       await setDemoFaults(demo, '503');
       await page.click('#place-order');
-      const outbox = (/** @type {import('playwright-core').Page} */ tab) => tab.evaluate(async () => (await /** @type {any} */ (window).sc.outbox.list()).map((/** @type {any} */ e) => ({ key: e.id, status: e.status })));
+      const outbox = async (/** @type {import('playwright-core').Page} */ tab) => (await outboxEntries(tab)).map((e) => ({ key: e.id, status: e.status }));
       const sent = await until(async () => (await outbox(page)).find((e) => e.status == 'sending'), { what: 'the order in the outbox, being sent' });
       // The shopper closes the tab while the order is being sent, and opens the checkout again.
       await page.close();

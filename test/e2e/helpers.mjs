@@ -292,6 +292,16 @@ export async function tallShot(page, name, height = 1500) {
   if (size) await page.setViewportSize(size);
 }
 
+/** Resolves after `ms`. */
+export const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The outbox's entries, as the page's SDK instance (`window.sc`) lists them.
+ * @param {import('playwright-core').Page} page
+ * @returns {Promise<any[]>}
+ */
+export const outboxEntries = (page) => page.evaluate(() => /** @type {any} */ (window).sc.outbox.list());
+
 /** Polls `fn` until it returns a truthy value, at most `timeout` ms. */
 export async function until(fn, { timeout = WAIT_MS, every = 100, what = 'condition' } = {}) {
   const end = Date.now() + timeout;
@@ -299,7 +309,7 @@ export async function until(fn, { timeout = WAIT_MS, every = 100, what = 'condit
     const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
+    await sleep(every);
   }
 }
 
@@ -307,7 +317,7 @@ export async function until(fn, { timeout = WAIT_MS, every = 100, what = 'condit
 export async function holds(check, { ms = 2000, every = 100 } = {}) {
   for (const end = Date.now() + ms; Date.now() < end; ) {
     await check();
-    await new Promise((resolve) => setTimeout(resolve, every));
+    await sleep(every);
   }
 }
 

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, fillCheckout, gotoShop, readyToPay, setFaultInPanel, sharedBrowser, shot, submitOrder, tallShot, until, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, fillCheckout, gotoShop, readyToPay, setFaultInPanel, sharedBrowser, shot, sleep, submitOrder, tallShot, until, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -73,7 +73,7 @@ describe('lab: live charts', () => {
       // Recovery: the order is confirmed in place; the charts say none pending, and how long it took.
       // The outage lasts longer than the failover took (under 15 s, asserted above), however slow the
       // machine: the order that waits it out then takes longer than the failover by construction.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitingSince + quick + 500 - Date.now())));
+      await sleep(Math.max(0, waitingSince + quick + 500 - Date.now()));
       const healthyAt = Date.now();
       await page.getByRole('button', { name: 'All healthy' }).click();
       await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 45_000 });

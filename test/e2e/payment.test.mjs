@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outcomeOf, readyToPay, setDemoFaults, setFaultInPanel, sharedBrowser, shot, submitOrder, until, withShop } from './helpers.mjs';
+import { addToCart, assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outboxEntries, outcomeOf, readyToPay, setDemoFaults, setFaultInPanel, sharedBrowser, shot, submitOrder, until, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -89,7 +89,7 @@ describe('payment outcomes', () => {
       await readyToPay(page, demo, ['teapot-glass', 'towel-linen']);
       await setDemoFaults(demo, '503');
       await page.click('#place-order');
-      const sending = () => page.evaluate(async () => (await /** @type {any} */ (window).sc.outbox.list()).find((/** @type {any} */ e) => e.status == 'sending')?.id);
+      const sending = async () => (await outboxEntries(page)).find((e) => e.status == 'sending')?.id;
       const key = await until(sending, { what: 'the order in the outbox, being sent' });
       // The shopper reloads; the store comes back at once, declining the card: the order is refused
       // before it was kept, so the cart still holds its lines. The decline is set as the new page

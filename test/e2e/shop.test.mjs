@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addToCart, arranged, assertOneChargeEach, cartCount, fillCheckout, gotoShop, holds, ledger, outcomeOf, setDemoFaults, setStoredQty, sharedBrowser, shot, submitOrder, until, withShop } from './helpers.mjs';
+import { addToCart, arranged, assertOneChargeEach, cartCount, fillCheckout, gotoShop, holds, ledger, outboxEntries, outcomeOf, setDemoFaults, setStoredQty, sharedBrowser, shot, submitOrder, until, withShop } from './helpers.mjs';
 
 const browser = sharedBrowser();
 
@@ -41,7 +41,7 @@ describe('demo shop', () => {
         // own browser and servers, on 2 cores): it is then kept, said to be waiting, and confirmed in place by
         // its replay, the same order under the same key, wherever the circuits its slow attempts opened let it go.
         // What it waited for is logged; any other path fails below.
-        const entries = await page.evaluate(async () => (await /** @type {any} */ (window).sc.outbox.list()).map((/** @type {any} */ e) => ({ status: e.status, attempts: e.attempts, lastError: e.lastError })));
+        const entries = (await outboxEntries(page)).map((e) => ({ status: e.status, attempts: e.attempts, lastError: e.lastError }));
         t.diagnostic(`the first order was ${result.status} before it was confirmed: ${JSON.stringify(entries)}`);
         assert.ok(['pending', 'sending'].includes(result.status), result.status);
         await page.locator(`#checkout-main .outcome[data-status="confirmed"][data-order-key="${result.key}"]`).waitFor({ timeout: 30_000 });

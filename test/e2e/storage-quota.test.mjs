@@ -22,7 +22,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startBackend } from '../backend/index.mjs';
 import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
-import { sharedBrowser, until } from './helpers.mjs';
+import { outboxEntries, sharedBrowser, until } from './helpers.mjs';
 import { down, openSdkPage, quickOptions, sdkPageUrl, settled, sharedSite, up } from './sdk-page.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -106,7 +106,7 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       assert.equal(h.storage, 'memory');
       assert.match(String(h.storageError), /quota/i);
       // What was stored before is still there, copied into memory: the orders and the cart.
-      const listed = await page.evaluate(() => /** @type {any} */ (window).sc.outbox.list());
+      const listed = await outboxEntries(page);
       assert.deepEqual(listed.map((/** @type {any} */ e) => e.id).sort(), [...ids].sort());
       assert.equal(await page.evaluate(() => /** @type {any} */ (window).sc.cart.get().then((/** @type {any} */ c) => c.count)), 1);
       // A new order while the backend is still down is kept (in memory), honestly pending.
@@ -120,9 +120,9 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       const online = await place(page, 'online');
       assert.equal(online.status, 'confirmed', 'online checkout works on a full disk');
       const stored = ids.slice(0, 3);
-      const statusOf = async (/** @type {string} */ id) => (await page.evaluate(() => /** @type {any} */ (window).sc.outbox.list())).find((/** @type {any} */ e) => e.id == id)?.status;
+      const statusOf = async (/** @type {string} */ id) => (await outboxEntries(page)).find((e) => e.id == id)?.status;
       await until(async () => (await statusOf(during.id)) == 'confirmed' && (await statusOf(online.id)) == 'confirmed', { what: 'the new orders confirmed' });
-      await until(async () => (await page.evaluate(() => /** @type {any} */ (window).sc.outbox.list())).filter((/** @type {any} */ e) => e.status == 'pending').length == 3, { what: 'the copies still waiting' });
+      await until(async () => (await outboxEntries(page)).filter((e) => e.status == 'pending').length == 3, { what: 'the copies still waiting' });
       await until(() => be.requests().some((r) => stored.includes(r.key) && r.route == 'lookup'), { what: 'the copies looked up' });
       for (const id of stored) assert.equal(be.charges(id), 0, `${id}: nothing sent from its copy`);
       await cdp.detach();
