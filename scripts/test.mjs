@@ -18,13 +18,12 @@
  *              STEADYCART_TEST_REDIS_URL, and both are stopped at the end, also on failure
  *              and on SIGINT/SIGTERM; when one of those variables is already set, that
  *              server is used and none is started for it        (stops on failure)
+ *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs test/server/*.test.mjs,
+ *              three files at once
  *   e2e        node --test test/e2e/**\/*.test.mjs (playwright-core + Chromium), two files at once,
  *              after installing examples/react-shop's dependencies when they are missing
  *   browser    web-test-runner in Chromium, Firefox and WebKit; for WebKit this script
  *              starts Xvfb and WebKitWebDriver and stops both by PID at the end
- *   node       at the same time as browser: node --test test/backend/selftest.mjs
- *              test/node/**\/*.test.mjs test/server/*.test.mjs, two files at once; its
- *              report is printed when it ends, not line by line among the browser phase's
  * A phase that fails without test results counts as 1 failed; a test phase
  * that exits non-zero with no failing test counted also counts 1 failed.
  * Skipped tests count neither way (they are reported). Exit 0 only if all passed.
@@ -324,24 +323,20 @@ async function together(parts) {
 }
 
 /**
- * `node --test` over `files`, counted from a TAP file; the spec reporter prints, as the
- * tests end or (`printAtEnd`, for a phase beside another) all at once when the last has.
+ * `node --test` over `files`, counted from a TAP file; the spec reporter prints.
  * @param {string} label
  * @param {string[]} files
  * @param {string[]} extraArgs
  * @param {number} timeoutMs
- * @param {boolean} [printAtEnd]
  */
-async function nodeTests(label, files, extraArgs, timeoutMs, printAtEnd = false) {
+async function nodeTests(label, files, extraArgs, timeoutMs) {
   const tap = `${RESULTS}/${label}.tap`;
-  const spec = printAtEnd ? `${RESULTS}/${label}.txt` : 'stdout';
   rmSync(tap, { force: true });
   const r = await run(
     process.execPath,
-    ['--test', ...extraArgs, '--test-reporter=spec', `--test-reporter-destination=${spec}`, '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+    ['--test', ...extraArgs, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
     { timeoutMs },
   );
-  if (printAtEnd && existsSync(spec)) process.stdout.write(`\n[test] ----- ${label}: its report -----\n${readFileSync(spec, 'utf8')}`);
   const counts = parseTap(tap);
   if (!counts) {
     totals.failed += 1;
@@ -512,7 +507,7 @@ function printEnd() {
 }
 
 /**
- * Starts one PostgreSQL and one Redis for the test phases and
+ * Starts one PostgreSQL and one Redis for the node phase (and later ones) and
  * exports their URLs; stopAll() stops them. A server of one's own, named by
  * STEADYCART_TEST_POSTGRES_URL or STEADYCART_TEST_REDIS_URL, is used as is: none
  * is started (nor installed) for it.
@@ -582,42 +577,36 @@ async function main() {
   // The e2e tests drive Chromium whatever BROWSERS says.
   const needed = /** @type {typeof engines} */ ([...new Set([...engines, ...(e2eFiles.length ? ['chromium'] : [])])]);
 
-  /** @typedef {[string, boolean, () => Promise<{ ok: boolean, hard?: boolean, note?: string }>]} Step name, runs at all, body */
-  /** @type {Step[][]} the phases, in order; those of one group run at the same time */
-  const groups = [
-    [['browsers', true, () => checkBrowsers(needed, e2eFiles.length > 0)]],
+  /** @type {[string, boolean, () => Promise<{ ok: boolean, hard?: boolean, note?: string }>][]} name, runs at all, body */
+  const steps = [
+    ['browsers', true, () => checkBrowsers(needed, e2eFiles.length > 0)],
     // At once: neither needs the other, and each keeps one core busy.
-    [['typecheck + build', true, () => together([['typecheck', () => npmScript('typecheck', 5 * MIN)], ['build', () => npmScript('build', 5 * MIN)]])]],
-    [['size', true, () => npmScript('size', 2 * MIN)]],
-    [['package', true, packageChecks]],
-    [['services', serverFiles.length > 0, startServices]],
+    ['typecheck + build', true, () => together([['typecheck', () => npmScript('typecheck', 5 * MIN)], ['build', () => npmScript('build', 5 * MIN)]])],
+    ['size', true, () => npmScript('size', 2 * MIN)],
+    ['package', true, packageChecks],
+    ['services', serverFiles.length > 0, startServices],
+    // Three files at once: they mostly wait on servers, processes and databases (each has its own
+    // ports, keys and folders). Measured on 2 cores: 216 s one at a time (node's default there), 124 s;
+    // 143 s in path order and 127 s longest first in a later, larger suite.
+    ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, ['--test-concurrency=3'], 20 * MIN)],
     // Two files at once, each driving its own Chromium against its own servers on free ports.
     // Measured on 2 cores: 278 s one at a time, 233 s (they are mostly CPU-bound, so no more than two).
-    [['e2e', e2eFiles.length > 0, async () => (await prepareExamples(e2eFiles), nodeTests('e2e', e2eFiles, ['--test-concurrency=2'], 15 * MIN))]],
-    [
-      ['browser', engines.length > 0, () => browserTests(engines)],
-      // Beside the browser phase, whose three engines kept the 2 cores about half busy (their tests
-      // mostly wait on timers and backends): the node files, which mostly wait on servers,
-      // processes and databases too (each has its own ports, keys and folders), two at a time.
-      // Run alone, three at a time, they took 118 s of a 836 s suite.
-      ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, ['--test-concurrency=2'], 20 * MIN, engines.length > 0)],
-    ],
+    ['e2e', e2eFiles.length > 0, async () => (await prepareExamples(e2eFiles), nodeTests('e2e', e2eFiles, ['--test-concurrency=2'], 15 * MIN))],
+    ['browser', engines.length > 0, () => browserTests(engines)],
   ];
   let stopped = false;
-  for (const group of groups) {
-    const steps = group.filter(([, enabled]) => enabled);
-    if (!steps.length) continue;
+  for (const [name, enabled, body] of steps) {
+    if (!enabled) continue;
     if (!stopped && interrupted) {
       say(`interrupted by ${interrupted}; later phases do not run`);
       stopped = true;
     }
     if (stopped) {
-      for (const [name] of steps) phases.push({ name, status: 'skipped', ms: 0, note: 'not run' });
+      phases.push({ name, status: 'skipped', ms: 0, note: 'not run' });
       continue;
     }
-    const passed = await Promise.all(steps.map(([name, , body]) => phase(name, body)));
-    if (!passed.every(Boolean)) {
-      say(`${steps.map(([name]) => name).join(' and ')} failed: later phases do not run`);
+    if (!(await phase(name, body))) {
+      say(`${name} failed: later phases do not run`);
       stopped = true;
     }
   }
