@@ -219,15 +219,18 @@ export function storeContract(name, open, traits) {
     });
 
     it('records past their retention read as none and are reserved afresh; sweep deletes them', async () => {
-      const short = { leaseMs: 60_000, retentionMs: 150 };
+      // Long enough for the reservation and its completion to land within it on a busy machine
+      // (with 150 ms, a loaded one once completed a record that had already expired).
+      const retentionMs = 500;
+      const short = { leaseMs: 60_000, retentionMs };
       const running = newKey();
       owned(await store.reserve(running, FP_A, short));
       const done = newKey();
       const r = owned(await store.reserve(done, FP_A, short));
-      assert.equal(await store.complete(done, r.owner, { status: 201, body: '{}' }, 150), true);
+      assert.equal(await store.complete(done, r.owner, { status: 201, body: '{}' }, retentionMs), true);
       const kept = newKey();
       owned(await store.reserve(kept, FP_A, LIVE));
-      await sleep(PAST_SHORT);
+      await sleep(retentionMs + PAST_SHORT);
       const swept = await store.sweep();
       if (traits.sweeps) assert.ok(swept >= 2, `swept ${swept}`);
       assert.equal(await store.read(running), null);
