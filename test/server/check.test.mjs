@@ -150,13 +150,16 @@ describe('check fails against a broken backend, naming the broken rule', { concu
       : spec.warns
         ? `${name}: passes, with the advisory ${spec.warns.join(', ')} failed`
         : `${name}: passes (the control)`;
-    test(label, { timeout: 3 * 60_000 }, async () => {
+    test(label, { timeout: 3 * 60_000 }, async (t) => {
       const variant = await startVariant(/** @type {keyof typeof VARIANTS} */ (name));
       after(() => variant.close());
       const [url, ...regions] = variant.urls;
       const result = await checkJson([/** @type {string} */ (url), ...regions.flatMap((r) => ['--region', r]), '--origin', ORIGIN, ...(spec.args ?? [])]);
       const mayFail = spec.mayFail ?? [];
-      assert.deepEqual(result.failed.filter((f) => !mayFail.includes(f) || spec.fails.includes(f)).sort(), [...spec.fails].sort(), summary(result.checks));
+      // On a busy machine the key may finish before check meets it running: such a check has no verdict, which is not a pass.
+      const unverified = (spec.unverified ?? []).filter((check) => result.byName[check].skipped);
+      if (unverified.length) t.diagnostic(`not verified in this run: ${unverified.map((check) => `${check} (${result.byName[check].evidence})`).join('; ')}`);
+      assert.deepEqual([...result.failed.filter((f) => !mayFail.includes(f) || spec.fails.includes(f)), ...unverified].sort(), [...spec.fails].sort(), summary(result.checks));
       assert.equal(result.code, spec.fails.length ? 1 : 0);
       const warns = spec.warns ?? [];
       for (const advisory of new Set(['cors-tracing', 'health', ...warns])) assert.equal(result.byName[advisory].ok, !warns.includes(advisory), result.byName[advisory].evidence);
