@@ -16,6 +16,9 @@ import { assertOneChargeEach, cartCount, fillCheckout, gotoShop, ledger, outboxE
 
 const browser = sharedBrowser();
 
+/** A tab's outbox entries: each one's key and status. */
+const outbox = async (/** @type {import('playwright-core').Page} */ tab) => (await outboxEntries(tab)).map((e) => ({ key: e.id, status: e.status }));
+
 describe('failover and outages', () => {
   it('us refusing connections: the order is confirmed via eu and the dashboard shows the failover', { timeout: 60_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
@@ -135,8 +138,7 @@ describe('failover and outages', () => {
       await readyToPay(page, demo, ['teapot-glass', 'towel-linen']);
       await setDemoFaults(demo, '503');
       await page.click('#place-order');
-      const outbox = async () => (await outboxEntries(page)).map((e) => ({ key: e.id, status: e.status }));
-      const sent = await until(async () => (await outbox()).find((e) => e.status == 'sending'), { what: 'the order in the outbox, being sent' });
+      const sent = await until(async () => (await outbox(page)).find((e) => e.status == 'sending'), { what: 'the order in the outbox, being sent' });
       // The shopper reloads while it is being sent.
       await page.reload();
       await page.waitForFunction(() => /** @type {any} */ (window).sc);
@@ -151,10 +153,10 @@ describe('failover and outages', () => {
         await fillCheckout(page);
         await page.click('#place-order');
         await page.waitForTimeout(500);
-        await until(async () => (await outbox()).every((e) => e.status != 'sending'), { timeout: 30_000, what: 'no order being sent' });
+        await until(async () => (await outbox(page)).every((e) => e.status != 'sending'), { timeout: 30_000, what: 'no order being sent' });
       }
       await setDemoFaults(demo, 'healthy');
-      await until(async () => { const all = await outbox(); return all.length > 0 && all.every((e) => e.status == 'confirmed'); }, { timeout: 60_000, what: 'every order confirmed' });
+      await until(async () => { const all = await outbox(page); return all.length > 0 && all.every((e) => e.status == 'confirmed'); }, { timeout: 60_000, what: 'every order confirmed' });
       assert.equal((await ledger(demo)).charges, 1, 'the cart was charged twice');
       // The page followed the order sent before the reload, and the cart emptied once it was kept.
       assert.equal(after.canPlace, false);
@@ -170,7 +172,6 @@ describe('failover and outages', () => {
       await readyToPay(page, demo, ['teapot-glass', 'towel-linen']);
       await setDemoFaults(demo, '503');
       await page.click('#place-order');
-      const outbox = async (/** @type {import('playwright-core').Page} */ tab) => (await outboxEntries(tab)).map((e) => ({ key: e.id, status: e.status }));
       const sent = await until(async () => (await outbox(page)).find((e) => e.status == 'sending'), { what: 'the order in the outbox, being sent' });
       // The shopper closes the tab while the order is being sent, and opens the checkout again.
       await page.close();
