@@ -393,12 +393,21 @@ import * as esbuild from 'esbuild';
  * the lease's age before every step (+54 B): page 24,783 B, worker 14,974 B
  * (+7 B, within its target). The page's target stands and is reported as
  * missed.
+ *
+ * The page's limit was raised from 24,800 B to 25,000 B (commit "Cart:
+ * removeOrdered"): `sc.cart.removeOrdered(id, lines)` takes a kept order's
+ * lines out of the cart in one transaction, once per order in every tab,
+ * which every shop had to write itself (the demo shop's copy, a Web Lock and
+ * a list in localStorage, was longer than this, and could stop halfway).
+ * It lives in the full SDK alone (+184 B: page 24,967 B); the cart alone only
+ * keeps the record of orders taken out when it writes (+13 B: 5,498 B, within
+ * its target). The page's target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 24_800, target: 16_000 },
+  page: { limit: 25_000, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

@@ -2,7 +2,7 @@
  * steadycart: checkout resilience for the web.
  * @packageDocumentation
  */
-import { CartStore } from './cart/cart';
+import { CheckoutCart } from './cart/ordered';
 import { assertBrowser } from './cart/create';
 import { createCore, REMOTE_EVENTS } from './core';
 import { normalizeOptions, storeConfig } from './options';
@@ -64,7 +64,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   const drill = config.drill ? await import('./drill/drill') : undefined;
   const core = await createCore(config);
   const { events, outbox, circuits } = core;
-  const cart = new CartStore(core.storage, core.channel, events);
+  const cart = new CheckoutCart(core.storage, core.channel, events);
   await cart.get();
   // The service worker replays with the pages' configuration, kept normalized, even after they close;
   // not with a page's that keeps no orders (`outbox: false`): the worker would take every order for expired.

@@ -195,6 +195,12 @@ export interface CartItem {
 /** The input of `cart.add`: `qty` defaults to 1; `meta` may be of the shop's own JSON type (an interface too). */
 export type NewCartItem<TMeta = Json> = Omit<CartItem, 'qty' | 'meta'> & { qty?: number; meta?: TMeta };
 
+/** A line an order took (`removeOrdered`): its SKU and how many units, 1 to 999. An order's cart items will do. */
+export interface OrderedLine {
+  sku: string;
+  qty: number;
+}
+
 /** A snapshot of the cart. */
 export interface Cart {
   items: CartItem[];
@@ -489,6 +495,33 @@ export interface CartApi {
   snapshot(): Cart;
 }
 
+/**
+ * `sc.cart` of the full SDK: the cart calls, plus taking an order's lines out
+ * of the cart once (steadycart/cart, on product pages, has the cart calls alone).
+ */
+export interface CheckoutCartApi extends CartApi {
+  /**
+   * Takes an order's lines out of the cart, once per order in every tab:
+   * removes each line's `qty` units (the line when none is left) and records
+   * `id` (the order's), in one transaction. A call for an order already
+   * recorded changes nothing, so the tab that placed the order and every tab
+   * that follows it (after a reload, say) may each call it; and the lines
+   * leave together or not at all. A unit another tab added meanwhile stays.
+   * Call it once the order is kept (`confirmed` or `pending`), with the lines
+   * it took. The last 50 orders taken out are recorded, with the cart.
+   *
+   * Throws `INVALID_ITEM` naming the field (`id`, `lines`, `lines[0].qty`…)
+   * and writes nothing for bad input.
+   *
+   * @example
+   * ```ts
+   * const r = await sc.placeOrder(order);
+   * if (r.status == 'confirmed' || r.status == 'pending') await sc.cart.removeOrdered(r.id, order.items);
+   * ```
+   */
+  removeOrdered(id: string, lines: readonly OrderedLine[]): Promise<Cart>;
+}
+
 /** What `outbox.snapshot()` returns: the same object until an entry changes. Treat it as read-only. */
 export interface OutboxSnapshot<TOrder = Json> {
   /** Every entry, oldest first, as `list()` gives them (an entry a replay is sending shows `sending`). */
@@ -545,7 +578,7 @@ export interface OutboxApi {
 /** A steadycart instance, from {@link createSteadyCart}. */
 export interface SteadyCart {
   /** The persistent, cross-tab cart. */
-  readonly cart: CartApi;
+  readonly cart: CheckoutCartApi;
   /** The outbox of orders placed later. */
   readonly outbox: OutboxApi;
   /**

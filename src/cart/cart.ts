@@ -23,7 +23,7 @@ const EMPTY: CartRecord = { id: 'cart', items: [], rev: 0, updatedAt: 0 };
 export class CartStore {
   private record = EMPTY;
   /** The public cart of `record`, made once per change: `snapshot()` hands out this same object until the next. */
-  private view = toCart(EMPTY.items, EMPTY.updatedAt);
+  private view = toCart([], 0);
 
   /** @internal */
   constructor(
@@ -78,13 +78,18 @@ export class CartStore {
     this.get().catch(() => {});
   }
 
-  private async change(apply: (items: CartItem[]) => CartItem[]): Promise<Cart> {
+  /**
+   * Changes the stored cart in one transaction: `apply` returns the new lines,
+   * and may set other fields of the record it is given, which is written.
+   */
+  protected async change(apply: (items: CartItem[], next: CartRecord) => CartItem[]): Promise<Cart> {
     const record = (await updateRecord(this.storage, 'cart', 'cart', (stored) => {
       const current = this.clean(stored);
-      const items = apply(current.items);
+      const next = { ...current, rev: current.rev + 1, updatedAt: Date.now() };
+      next.items = apply(current.items, next);
       // Past 2^53 a sum is rounded: a cart whose subtotal cannot be told exactly is refused.
-      if (!Number.isSafeInteger(toCart(items, 0).subtotal)) fail('INVALID_ITEM', 'would make the subtotal too large', 'unitPrice');
-      return { id: 'cart', items, rev: current.rev + 1, updatedAt: Date.now() };
+      if (!Number.isSafeInteger(toCart(next.items, 0).subtotal)) fail('INVALID_ITEM', 'would make the subtotal too large', 'unitPrice');
+      return next;
     }))!;
     this.channel.post({ t: 'cart' });
     return this.publish(record);
@@ -107,7 +112,8 @@ export class CartStore {
     if (valid.length != items.length || !Array.isArray(r.items)) {
       this.events.emit('storage:corrupt', { store: 'cart', reason: `${(Array.isArray(r.items) ? items.length : 1) - valid.length} bad line(s) dropped` });
     }
-    return { id: 'cart', items: valid, rev: isTime(r.rev) ? r.rev : 0, updatedAt: isTime(r.updatedAt) ? r.updatedAt : 0 };
+    // `taken` goes on as it is: the checkout's cart reads it (`CheckoutCart`), steadycart/cart never does.
+    return { id: 'cart', items: valid, rev: isTime(r.rev) ? r.rev : 0, updatedAt: isTime(r.updatedAt) ? r.updatedAt : 0, taken: r.taken };
   }
 
   /** The newest cart seen, synchronously: the same object until the cart changes. */

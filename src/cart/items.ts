@@ -12,9 +12,9 @@ export function checkQty(qty: unknown, path = 'qty'): number {
   return qty as number;
 }
 
-/** @internal Throws INVALID_ITEM unless `sku` is a string of 1 to 200 characters. */
-export function checkSku(sku: unknown): string {
-  if (typeof sku != 'string' || !sku || sku.length > 200) fail('INVALID_ITEM', 'must be 1 to 200 characters', 'sku');
+/** @internal Throws INVALID_ITEM, naming `path`, unless `sku` (or an order's id) is a string of 1 to 200 characters. */
+export function checkSku(sku: unknown, path = 'sku'): string {
+  if (typeof sku != 'string' || !sku || sku.length > 200) fail('INVALID_ITEM', 'must be 1 to 200 characters', path);
   return sku as string;
 }
 

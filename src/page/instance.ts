@@ -1,5 +1,5 @@
 import { cartApi } from '../cart/api';
-import type { CartStore } from '../cart/cart';
+import type { CheckoutCart } from '../cart/ordered';
 import type { Core } from '../core';
 import { fail } from '../errors';
 import { isEventName, onEveryOrder, type Listener } from '../events';
@@ -14,7 +14,7 @@ import type { WorkerHandle } from './worker';
 /** @internal The parts of a page's instance, built and wired by `createSteadyCart`. */
 export interface PageParts {
   core: Core;
-  cart: CartStore;
+  cart: CheckoutCart;
   worker: WorkerHandle;
   /** Absent when the outbox is off. */
   triggers?: ReplayTriggers;
@@ -31,7 +31,7 @@ export function steadyCart({ core, cart, worker, triggers, view }: PageParts): S
     if (closed) fail('CLOSED', 'this steadycart instance is closed');
   };
   return {
-    cart: cartApi(cart, live),
+    cart: { ...cartApi(cart, live), removeOrdered: async (id, lines) => (live(), cart.removeOrdered(id, lines)) },
     outbox: outboxApi(core.outbox, core.config, view, live),
     // The confirmed body is the server's JSON, typed as the caller's TResponse says.
     placeOrder: (async (order: object, options?: PlaceOrderOptions) => (live(), core.outbox.place(checkPlacement(core.config, order, options)))) as SteadyCart['placeOrder'],

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { Cart, Json, JsonShaped, NewCartItem } from '../types';
+import type { Cart, Json, JsonShaped, NewCartItem, OrderedLine } from '../types';
 import { useInstance } from './context';
 import { useSnapshot } from './snapshot';
 
@@ -20,6 +20,8 @@ export interface CartState {
   setQuantity(sku: string, qty: number): Promise<Cart>;
   /** `cart.remove`, once the instance is ready: the line, or `qty` units of it. */
   remove(sku: string, qty?: number): Promise<Cart>;
+  /** `cart.removeOrdered`, once the instance is ready: a kept order's lines, once per order in every tab. */
+  removeOrdered(id: string, lines: readonly OrderedLine[]): Promise<Cart>;
   /** `cart.clear`, once the instance is ready. */
   clear(): Promise<Cart>;
 }
@@ -41,6 +43,7 @@ export function useCart(): CartState {
       add: async <TMeta extends JsonShaped<TMeta> = Json>(item: NewCartItem<TMeta>) => (await store.ready()).cart.add(item),
       setQuantity: async (sku: string, qty: number) => (await store.ready()).cart.setQuantity(sku, qty),
       remove: async (sku: string, qty?: number) => (await store.ready()).cart.remove(sku, qty),
+      removeOrdered: async (id: string, lines: readonly OrderedLine[]) => (await store.ready()).cart.removeOrdered(id, lines),
       clear: async () => (await store.ready()).cart.clear(),
     }),
     [store],

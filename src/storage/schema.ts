@@ -8,6 +8,11 @@ export interface CartRecord {
   /** Increases with every change, so that a tab never shows an older cart after a newer one. */
   rev: number;
   updatedAt: number;
+  /**
+   * The orders whose lines left the cart, newest first (`removeOrdered`, in the
+   * full SDK): read and checked there alone. Every change keeps it as it found it.
+   */
+  taken?: unknown;
 }
 
 /** An order in the outbox: the write-ahead record. */

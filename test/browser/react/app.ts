@@ -18,7 +18,7 @@ const text = (test: string, value: unknown) => h('span', { 'data-test': test }, 
 
 function CartView(): ReactElement {
   renders.cart++;
-  const { cart, loading, add, remove } = useCart();
+  const { cart, loading, add, remove, removeOrdered } = useCart();
   cartLog.push([loading, cart.count]);
   return h(
     'section',
@@ -29,6 +29,7 @@ function CartView(): ReactElement {
     h('button', { 'data-test': 'add', onClick: () => void add({ sku: 'mug', name: 'Mug', unitPrice: 1200, currency: 'EUR' }) }, 'Add a mug'),
     h('button', { 'data-test': 'remove', onClick: () => void remove('mug') }, 'Remove the mugs'),
     h('button', { 'data-test': 'remove-two-teas', onClick: () => void remove('tea', 2) }, 'Remove two teas'),
+    h('button', { 'data-test': 'take-ordered-tea', onClick: () => void removeOrdered('order-1', [{ sku: 'tea', qty: 1 }]) }, 'Take out order-1 (a tea)'),
   );
 }
 

@@ -58,8 +58,12 @@ describe('steadycart/react in a React app', () => {
     click('remove-two-teas');
     await shows('cart-count', '2');
     expect((await other.cart.get()).items.map((i) => [i.sku, i.qty])).to.deep.equal([['tea', 1], ['mug', 1]]);
-    click('remove');
+    click('take-ordered-tea');
     await shows('cart-count', '1');
+    // Recorded as taken out: the same order in another tab takes nothing more.
+    expect((await other.cart.removeOrdered('order-1', [{ sku: 'mug', qty: 1 }])).items.map((i) => [i.sku, i.qty])).to.deep.equal([['mug', 1]]);
+    click('remove');
+    await shows('cart-count', '0');
     expect(consoleErrors).to.deep.equal([]);
   });
 
