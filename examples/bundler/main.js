@@ -45,7 +45,7 @@ const follow = (entry) => {
 /**
  * Empties the cart for a kept order. Clearing can be repeated, so every tab that follows the order
  * may do it; a line added meanwhile goes too. The demo shop takes out only the order's lines, once
- * across tabs (`removeOrdered` in examples/demo-shop/public/js/checkout-page.js).
+ * per order in every tab (`sc.cart.removeOrdered`, in examples/demo-shop/public/js/checkout-page.js).
  */
 const empty = (id) => {
   emptyWhenKept = undefined;

@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 // steadycart's words for each state: never "confirmed" for an order that only waits.
-import { orderStatusText, type Cart, type OutboxEntry } from 'steadycart';
+import { orderStatusText, type Cart, type OrderedLine, type OutboxEntry } from 'steadycart';
 import { useCart, useOutbox, usePlaceOrder, useSteadyCart } from 'steadycart/react';
-import { takeOrdered } from './takeOrdered';
 
 /** The order of this checkout, kept in the URL so that a reload still follows it. */
 const orderInUrl = () => new URLSearchParams(location.search).get('order') ?? undefined;
@@ -16,11 +15,10 @@ const CHECKOUT_LOCK = 'react-shop:checkout';
 /** How recent a saved order must be to be taken for the cart's own order (see `ownOrder`). */
 const RECENT_MS = 10 * 60_000;
 
-type OrderLine = { sku: string; qty: number };
-const linesKey = (lines: readonly OrderLine[]) => lines.map(({ sku, qty }) => `${sku}×${qty}`).sort().join(' ');
-const orderLines = (entry: OutboxEntry) => ((entry.order as { items?: OrderLine[] } | null)?.items ?? []) as OrderLine[];
+const linesKey = (lines: readonly OrderedLine[]) => lines.map(({ sku, qty }) => `${sku}×${qty}`).sort().join(' ');
+const orderLines = (entry: OutboxEntry) => ((entry.order as { items?: OrderedLine[] } | null)?.items ?? []) as OrderedLine[];
 /** Whether `entry` orders exactly `lines` (skus and quantities, in any order). */
-const ordersLines = (entry: OutboxEntry, lines: readonly OrderLine[]) => linesKey(orderLines(entry)) == linesKey(lines);
+const ordersLines = (entry: OutboxEntry, lines: readonly OrderedLine[]) => linesKey(orderLines(entry)) == linesKey(lines);
 
 /** The newest entry in flight (this tab's, another tab's, or one a reload cut off and steadycart now replays). */
 function newestSending(entries: readonly OutboxEntry[]): OutboxEntry | undefined {
@@ -34,7 +32,7 @@ function newestSending(entries: readonly OutboxEntry[]): OutboxEntry | undefined
  * newest order still `sending` or `pending`, saved in the last few minutes, with the cart's
  * lines. Paying again would charge twice: the page follows that order instead, and takes its
  * lines out of the cart once it is kept (`pending` or `confirmed`), as after its own payment
- * (`takeOrdered`: once across tabs), and Pay stays disabled until then.
+ * (`removeOrdered`: once per order in every tab), and Pay stays disabled until then.
  * An older waiting order, or one for other lines, never blocks the shop: it stays in "Your
  * orders", where steadycart places it when the store is back. Only while an order is
  * actually `sending` (seconds: one attempt's budget) is Pay disabled, whichever it is.
@@ -50,15 +48,15 @@ function ownOrder(entries: readonly OutboxEntry[], cart: Cart): OutboxEntry | un
 
 export function Checkout() {
   const { sc } = useSteadyCart();
-  const { cart, loading: cartLoading, remove } = useCart();
+  const { cart, loading: cartLoading, removeOrdered } = useCart();
   const { entries, loading: outboxLoading } = useOutbox();
   const [followed, setFollowed] = useState(orderInUrl);
   const { placeOrder, status, placing, entry, error } = usePlaceOrder(followed);
   // From the click until the order's lines have left the cart: `placing` ends as the order settles, while the
   // cart still holds its lines for a moment, and a click then would place them again.
   const [paying, setPaying] = useState(false);
-  // While a followed order's lines leave the cart, one line at a time: the cart holds part of them,
-  // which Pay would place again.
+  // While a followed order's lines leave the cart: until they have, the cart holds them, and Pay would
+  // place them again.
   const [taking, setTaking] = useState(false);
   // The same, at once: two clicks in one task both run before React renders `paying`.
   const payingNow = useRef(false);
@@ -87,11 +85,11 @@ export function Checkout() {
     if (entry && entry.id == takeWhenKept.current && (entry.status == 'pending' || entry.status == 'confirmed')) {
       takeWhenKept.current = undefined;
       setTaking(true);
-      takeOrdered(entry.id, orderLines(entry), remove)
+      removeOrdered(entry.id, orderLines(entry))
         .catch(() => {})
         .finally(() => setTaking(false));
     }
-  }, [entry, remove]);
+  }, [entry, removeOrdered]);
 
   const inFlight = loaded ? newestSending(entries) : undefined;
 
@@ -131,7 +129,7 @@ export function Checkout() {
     );
     follow(result.id);
     // The order is kept by steadycart (confirmed or pending): its lines can go.
-    if (result.status == 'confirmed' || result.status == 'pending') await takeOrdered(result.id, now.items, remove);
+    if (result.status == 'confirmed' || result.status == 'pending') await removeOrdered(result.id, now.items);
   };
 
   // Why Pay cannot be used now, said beside it (and announced): an order in flight, from any tab.

@@ -217,7 +217,7 @@ async function place(order, expiresAt) {
     // may settle a pending one at once) updates the page. Confirmed, or kept safely in the
     // outbox: only now do its lines leave the cart.
     const showing = showPlaced(result, order);
-    await removeOrdered(result.id, order.items);
+    await sc.cart.removeOrdered(result.id, order.items);
     newOrderRef();
     await showing;
     return;
@@ -509,43 +509,8 @@ function keptNow(entry) {
   updateButton();
   if (entry.status != 'pending' && entry.status != 'confirmed') return;
   newOrderRef();
-  removeOrdered(entry.id, order.items).catch(() => {});
-}
-
-/** The orders whose lines have left the cart (the newest few), shared by every tab: see `removeOrdered`. */
-const TAKEN_KEY = 'demo:lines-taken';
-
-/** The ids kept under `TAKEN_KEY`; none when storage is off or the value is not ours. */
-function readTaken() {
-  try {
-    const taken = JSON.parse(localStorage.getItem(TAKEN_KEY) ?? '[]');
-    return Array.isArray(taken) ? taken : [];
-  } catch {
-    return [];
-  }
-}
-
-/**
- * Takes an order's lines out of the cart, and only them: a line added meanwhile (in another
- * tab, say) stays, and so do the units added to an ordered line, even at the same moment
- * (each `remove(sku, qty)` is one transaction on the stored cart). Once per order across tabs:
- * the tab that placed it and a tab following it (see `followOwnOrder`) both get here, and a
- * second removal would take units the order never had. Marked before the lines go: should the
- * tab die in between, the lines stay in the cart rather than leave it twice.
- */
-async function removeOrdered(id, items) {
-  const take = async () => {
-    const taken = readTaken();
-    if (taken.includes(id)) return;
-    try {
-      localStorage.setItem(TAKEN_KEY, JSON.stringify([id, ...taken].slice(0, 20)));
-    } catch {
-      // Storage off or full: this tab's word alone, as without Web Locks.
-    }
-    for (const { sku, qty } of items) await sc.cart.remove(sku, qty);
-  };
-  // Web Locks are everywhere steadycart's own cross-tab guarantees are; without them, one tab's word.
-  await (navigator.locks ? navigator.locks.request(TAKEN_KEY, take) : take());
+  // Once per order in every tab: the tab that placed it may take its lines out too.
+  sc.cart.removeOrdered(entry.id, order.items).catch(() => {});
 }
 
 // Updates from this tab, other tabs and the service worker alike.
