@@ -206,10 +206,12 @@ describe('hardening: corrupted and foreign outbox records', () => {
     await rawPut(namespace, 'outbox', foreign);
     const { sc, corrupt } = await openWatched(options(be, namespace));
     expect(await sc.outbox.list()).to.deep.equal([]);
-    expect((await sc.placeOrder(order('online'))).status).to.equal('confirmed');
+    const online = await sc.placeOrder(order('online'));
+    expect(online.status).to.equal('confirmed');
     await sleep(300);
     expect(corrupt).to.deep.equal([]);
-    expect((await be.requests()).filter((r) => r.route == 'checkout').map((r) => r.key)).to.have.length(1);
+    // Only the new order went out (a busy machine may hedge it: the same key twice).
+    expect([...new Set((await be.requests()).filter((r) => r.route == 'checkout').map((r) => r.key))]).to.deep.equal([online.id]);
     const stored = await rawAll(namespace, 'outbox');
     expect(stored.filter((r) => typeof r.id != 'string')).to.have.deep.members(foreign);
   });
