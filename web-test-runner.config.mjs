@@ -7,14 +7,27 @@
  * Environment:
  *   BROWSERS=chromium,firefox,webkit   which engines (default: all three)
  *   CHROME_PATH, FIREFOX_PATH          browser binaries (default: Debian's)
- *   WEBKIT_WEBDRIVER_PORT              a WebKitWebDriver already running on
- *                                      127.0.0.1 (scripts/test.mjs starts one);
- *                                      without it this config starts Xvfb and
- *                                      the driver itself and stops them at exit
+ *   WEBKIT_WEBDRIVER_PORT              WebKitWebDriver ports on 127.0.0.1, one per
+ *                                      part, comma-separated (scripts/test.mjs starts
+ *                                      them); for a part without one this config starts
+ *                                      Xvfb and a driver itself and stops them at exit
+ *   WTR_PARTS                          the whole suite in this many parts at once (default 2;
+ *                                      files given with --files run as one part)
  *   WTR_CONCURRENCY                    test files at once per Chromium/Firefox (default 1)
- *   WTR_CONCURRENT_BROWSERS            engines at once (default 3: all at once; 1: one after another)
+ *   WTR_CONCURRENT_BROWSERS            browsers at once (default 3 per part: all at once;
+ *                                      1: one after another)
  *
- * Concurrency: the three engines run at once, one test file at a time each.
+ * Parts: the whole suite is split into WTR_PARTS groups of files of about
+ * equal time (FILE_SECONDS), each run in browsers of its own, one of each
+ * engine, so two files running at once never share a profile (IndexedDB,
+ * service workers, locks); every file still runs once in every engine.
+ * Measured here (2 cores, 50 files, 1,446 tests in all engines), the browser
+ * phase alone: 402 s in one part; 302, 286 and 297 s in two (in the second, one
+ * test that counted an order's requests failed in Firefox, the order hedged
+ * on a busy machine: it now counts the order's keys); 307 s in three, with 4
+ * timing-bound failures: two parts fill the 2 cores.
+ *
+ * Concurrency: in each part the three engines run at once, one test file at a time each.
  * Every engine's fault backends live in this one Node process (/__backend).
  * The tests mostly wait (on timers, circuits and the backends), so on CI's 2
  * cores the engines overlap well. Measured here (2 cores, 43 files / 330 tests
@@ -28,14 +41,17 @@
  * reads the *global* `concurrency`, so it stays 1 and the puppeteer launchers
  * take WTR_CONCURRENCY as their own. More than one file at a time in
  * Chromium/Firefox also shares one browser profile (IndexedDB, service
- * workers, locks) between files running at once.
+ * workers, locks) between files running at once, which four tests did not
+ * bear when tried: parts do not.
  */
+import { readdirSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
-import { CHROMIUM_ARGS, paths, selectedBrowsers } from './test/runner/browsers.mjs';
+import { CHROMIUM_ARGS, paths, selectedBrowsers, wtrParts } from './test/runner/browsers.mjs';
 import { countReporter } from './test/runner/count-reporter.mjs';
 import { backendControl, fixturesMiddleware, headersMiddleware, securityFixturesMiddleware } from './test/runner/middleware.mjs';
 import { serveBackends } from './test/runner/serve-backends.mjs';
@@ -47,7 +63,9 @@ const env = process.env;
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const browsersWanted = selectedBrowsers(env);
 const perBrowserConcurrency = Number(env.WTR_CONCURRENCY ?? 1);
-const concurrentBrowsers = Number(env.WTR_CONCURRENT_BROWSERS ?? 3);
+// Parts split the whole suite: files given on the command line run as they are.
+const parts = process.argv.includes('--files') ? 1 : wtrParts(env);
+const concurrentBrowsers = Number(env.WTR_CONCURRENT_BROWSERS ?? 3 * parts);
 
 /**
  * Teardown for what this config started itself (only when run without scripts/test.mjs).
@@ -55,9 +73,15 @@ const concurrentBrowsers = Number(env.WTR_CONCURRENT_BROWSERS ?? 3);
  */
 const ownedPlugins = [];
 
-/** @returns {Promise<number>} the WebKitWebDriver port */
-async function webkitDriverPort() {
-  if (env.WEBKIT_WEBDRIVER_PORT) return Number(env.WEBKIT_WEBDRIVER_PORT);
+/**
+ * The WebKitWebDriver port of part `part`: one driver per part, since a driver
+ * holds one session at a time.
+ * @param {number} part
+ * @returns {Promise<number>}
+ */
+async function webkitDriverPort(part) {
+  const given = (env.WEBKIT_WEBDRIVER_PORT ?? '').split(',').filter(Boolean);
+  if (given[part]) return Number(given[part]);
   const driver = await startWebKitDriver({ log: (l) => console.log(`[webkit] ${l}`) });
   // Stopped with the dev server; `exit` is the backstop if the runner dies first.
   process.once('exit', driver.stopSync);
@@ -67,8 +91,21 @@ async function webkitDriverPort() {
 
 /** @type {Map<import('@web/test-runner').BrowserLauncher, string>} */
 const labels = new Map();
-const browsers = [];
-for (const name of browsersWanted) {
+/**
+ * One browser of each engine wanted, for one part of the files.
+ * @param {number} part
+ */
+async function launchers(part) {
+  const browsers = [];
+  for (const name of browsersWanted) browsers.push(await launcher(name, part));
+  return browsers;
+}
+
+/**
+ * @param {string} name
+ * @param {number} part
+ */
+async function launcher(name, part) {
   let launcher;
   if (name === 'chromium') {
     launcher = chromeLauncher({
@@ -84,7 +121,7 @@ for (const name of browsersWanted) {
   } else {
     launcher = webdriverLauncher({
       hostname: '127.0.0.1',
-      port: await webkitDriverPort(),
+      port: await webkitDriverPort(part),
       path: '/',
       logLevel: 'error',
       capabilities: {
@@ -101,8 +138,50 @@ for (const name of browsersWanted) {
     logFailedNavigation(launcher);
   }
   labels.set(launcher, name);
-  browsers.push(launcher);
+  return launcher;
 }
+
+const FILES = `${ROOT}test/browser/**/*.test.ts`;
+/**
+ * The longest test files' seconds per engine (a fresh-clone run; every other
+ * file takes under 5 s): what `WTR_PARTS` balances the parts by.
+ */
+const FILE_SECONDS = {
+  'outbox/outbox': 68, 'transport/place-order': 49, 'sw/worker': 28, 'outbox/lock': 18, 'transport/herd': 18,
+  'outbox/triggers': 17, 'drill/drill': 17, 'snapshots': 12, 'properties': 12, 'transport/headers': 10,
+  'server/against-serve': 10, 'sw/shell': 9, 'hardening/stored-records': 9, 'otel/otel': 8, 'sw/sync-loop': 7,
+  'hardening/storage-lost': 7, 'react/react': 6, 'hardening/messages': 5, 'storage/migration': 5, 'outbox/drain': 5,
+  'server/drill-against-serve': 5,
+};
+
+/**
+ * The test files split into `parts` groups of about equal time, longest
+ * first into the part with the least so far. Each part has browsers of its
+ * own (their own profiles), so files of two parts never share IndexedDB,
+ * service workers or locks.
+ * @param {number} parts
+ * @returns {string[][]}
+ */
+function splitFiles(parts) {
+  const seconds = (/** @type {string} */ file) => FILE_SECONDS[relative(`${ROOT}test/browser`, file).replace(/\.test\.ts$/, '')] ?? 2;
+  const files = readdirSync(`${ROOT}test/browser`, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `${ROOT}test/browser/${f}`)
+    .sort((a, b) => seconds(b) - seconds(a) || a.localeCompare(b));
+  const split = Array.from({ length: parts }, () => ({ files: /** @type {string[]} */ ([]), seconds: 0 }));
+  for (const file of files) {
+    const lightest = split.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    lightest.files.push(file);
+    lightest.seconds += seconds(file);
+  }
+  return split.map((p) => p.files);
+}
+
+/** @type {{ name: string, files: string[], browsers: import('@web/test-runner').BrowserLauncher[] }[]} */
+const groups = [];
+// One part after another: each WebKit driver of the config's own takes the next free display.
+if (parts > 1) for (const [i, files] of splitFiles(parts).entries()) groups.push({ name: `part ${i + 1}`, files, browsers: await launchers(i) });
+const browsers = parts == 1 ? await launchers(0) : groups.flatMap((g) => g.browsers);
 
 /**
  * WebKitWebDriver has been seen (three times in some forty suite runs) to
@@ -161,7 +240,9 @@ const served = serveBackends(backend.control);
 /** @type {import('@web/test-runner').TestRunnerConfig} */
 export default {
   rootDir: ROOT, // serves src/, test/ (incl. test/fixtures/) and dist/ (the built bundles)
-  files: [`${ROOT}test/browser/**/*.test.ts`],
+  // With WTR_PARTS, the groups name every file (one run of each in each engine).
+  files: parts == 1 ? [FILES] : undefined,
+  groups,
   // `browser`: packages' browser builds (the OpenTelemetry SDKs' own would import Node's os and util).
   nodeResolve: { browser: true },
   // Explicit target: WebKitGTK's user agent claims an old Safari, so 'auto' would over-transpile.

@@ -22,8 +22,9 @@
  *              three files at once
  *   e2e        node --test test/e2e/**\/*.test.mjs (playwright-core + Chromium), two files at once,
  *              after installing examples/react-shop's dependencies when they are missing
- *   browser    web-test-runner in Chromium, Firefox and WebKit; for WebKit this script
- *              starts Xvfb and WebKitWebDriver and stops both by PID at the end
+ *   browser    web-test-runner in Chromium, Firefox and WebKit, the files in WTR_PARTS parts
+ *              at once (default 2), each part in browsers of its own; for WebKit this script
+ *              starts Xvfb and WebKitWebDriver, one of each per part, and stops them by PID at the end
  * A phase that fails without test results counts as 1 failed; a test phase
  * that exits non-zero with no failing test counted also counts 1 failed.
  * Skipped tests count neither way (they are reported). Exit 0 only if all passed.
@@ -34,7 +35,7 @@
  *   STEADYCART_TEST_POSTGRES_URL, STEADYCART_TEST_REDIS_URL   servers of your own for the
  *                                      server tests (default: throwaway ones, see services)
  *   SKIP_SIZE_FAIL=1                   a size budget overrun is a warning, not a failure
- *   WTR_CONCURRENCY, WTR_CONCURRENT_BROWSERS   see web-test-runner.config.mjs
+ *   WTR_PARTS, WTR_CONCURRENCY, WTR_CONCURRENT_BROWSERS   see web-test-runner.config.mjs
  *
  * Outputs: test-results/browser-counts.json (from test/runner/count-reporter.mjs),
  * test-results/node.tap and test-results/e2e.tap.
@@ -45,7 +46,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { firefoxRequirement, minFirefoxMajor, requirements, selectedBrowsers, which } from '../test/runner/browsers.mjs';
+import { firefoxRequirement, minFirefoxMajor, requirements, selectedBrowsers, which, wtrParts } from '../test/runner/browsers.mjs';
 import { startWebKitDriver } from '../test/runner/webkit-driver.mjs';
 import { ensureServiceBinaries, startPostgres, startRedis } from '../test/runner/services.mjs';
 
@@ -66,8 +67,8 @@ const phases = [];
 const report = [];
 /** @type {Set<import('node:child_process').ChildProcess>} the children running right now */
 const running = new Set();
-/** @type {import('../test/runner/webkit-driver.mjs').WebKitDriver | null} */
-let webkit = null;
+/** @type {import('../test/runner/webkit-driver.mjs').WebKitDriver[]} one per part of the browser suite (WTR_PARTS) */
+let webkit = [];
 /** @type {{ stop: () => Promise<void> }[]} PostgreSQL and Redis for the server tests */
 let services = [];
 let finished = false;
@@ -158,8 +159,7 @@ async function stopNow() {
       signalGroup(child, 'SIGKILL');
     }),
   );
-  if (webkit) await webkit.stop();
-  webkit = null;
+  await stopWebKit();
   const started = services;
   services = [];
   await Promise.all(started.map((s) => s.stop().catch((err) => say(`stopping a test database: ${err?.message ?? err}`))));
@@ -179,7 +179,7 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     setTimeout(() => {
       if (finished) return;
       finished = true;
-      webkit?.stopSync();
+      for (const driver of webkit) driver.stopSync();
       for (const child of running) signalGroup(child, 'SIGKILL');
       // At exit, services.mjs SIGKILLs the test databases not stopped yet (one still
       // stopping included: it stays on its list until its folder is gone) and removes their folders.
@@ -189,7 +189,14 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     }, 30_000).unref();
   });
 }
-process.on('exit', () => webkit?.stopSync());
+process.on('exit', () => webkit.forEach((driver) => driver.stopSync()));
+
+/** Stops every WebKitWebDriver (and its Xvfb) started for the browser suite. */
+async function stopWebKit() {
+  const started = webkit;
+  webkit = [];
+  await Promise.all(started.map((driver) => driver.stop()));
+}
 
 // ---------------------------------------------------------------- helpers
 
@@ -461,18 +468,22 @@ async function browserTests(engines) {
   /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, BROWSERS: engines.join(',') };
   if (engines.includes('webkit')) {
-    const t = Date.now();
-    webkit = await startWebKitDriver({ log: say });
-    env.WEBKIT_WEBDRIVER_PORT = String(webkit.port);
-    report.push(`webkit: Xvfb ${webkit.display} + WebKitWebDriver :${webkit.port} ready in ${seconds(Date.now() - t)}`);
+    // One driver per part of the suite: a driver holds one session at a time. One after another,
+    // so that each takes the next free display.
+    for (let part = 0; part < wtrParts(); part++) {
+      const t = Date.now();
+      const driver = await startWebKitDriver({ log: say });
+      webkit.push(driver);
+      report.push(`webkit: Xvfb ${driver.display} + WebKitWebDriver :${driver.port} ready in ${seconds(Date.now() - t)}`);
+    }
+    env.WEBKIT_WEBDRIVER_PORT = webkit.map((driver) => driver.port).join(',');
   }
   const wtr = webTestRunnerBin();
   let r;
   try {
     r = await run(process.execPath, [wtr, '--config', 'web-test-runner.config.mjs'], { env, timeoutMs: 30 * MIN, stopSignal: 'SIGINT' });
   } finally {
-    await webkit?.stop();
-    webkit = null;
+    await stopWebKit();
   }
   if (!existsSync(COUNTS_FILE)) {
     totals.failed += 1;

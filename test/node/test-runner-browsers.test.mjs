@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { firefoxRequirement, minFirefoxMajor } from '../runner/browsers.mjs';
+import { firefoxRequirement, minFirefoxMajor, wtrParts } from '../runner/browsers.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'steadycart-firefox-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,5 +44,14 @@ describe('the Firefox the browser tests drive', () => {
     const gone = firefoxRequirement(150, { FIREFOX_PATH: join(dir, 'nowhere') });
     assert.equal(gone.ok, false);
     assert.equal(gone.problem, undefined);
+  });
+});
+
+describe('the parts the browser suite runs in (WTR_PARTS)', () => {
+  it('are 2 by default, any whole number from 1 as given, and 1 for what is not one', () => {
+    assert.equal(wtrParts({}), 2);
+    assert.equal(wtrParts({ WTR_PARTS: '1' }), 1);
+    assert.equal(wtrParts({ WTR_PARTS: '3' }), 3);
+    for (const bad of ['0', '-2', 'two', '']) assert.equal(wtrParts({ WTR_PARTS: bad }), 1, JSON.stringify(bad));
   });
 });

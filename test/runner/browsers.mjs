@@ -40,6 +40,17 @@ export const ALL_BROWSERS = /** @type {const} */ (['chromium', 'firefox', 'webki
 /** @typedef {typeof ALL_BROWSERS[number]} BrowserName */
 
 /**
+ * How many parts the whole browser suite is split into, `WTR_PARTS` (default
+ * 2): each part runs its share of the test files in browsers of its own, and
+ * the parts run at once (web-test-runner.config.mjs says why 2).
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {number}
+ */
+export function wtrParts(env = process.env) {
+  return Math.max(1, Math.floor(Number(env.WTR_PARTS ?? 2)) || 1);
+}
+
+/**
  * The engines chosen by `BROWSERS=chromium,firefox,webkit` (default: all).
  * @param {NodeJS.ProcessEnv} [env]
  * @returns {BrowserName[]}
