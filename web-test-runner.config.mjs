@@ -12,7 +12,7 @@
  *                                      them); for a part without one this config starts
  *                                      Xvfb and a driver itself and stops them at exit
  *   WTR_PARTS                          the whole suite in this many parts at once (default 2;
- *                                      files given with --files run as one part)
+ *                                      files named on the command line run as one part)
  *   WTR_CONCURRENCY                    test files at once per Chromium/Firefox (default 1)
  *   WTR_CONCURRENT_BROWSERS            browsers at once (default 3 per part: all at once;
  *                                      1: one after another)
@@ -63,8 +63,13 @@ const env = process.env;
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const browsersWanted = selectedBrowsers(env);
 const perBrowserConcurrency = Number(env.WTR_CONCURRENCY ?? 1);
-// Parts split the whole suite: files given on the command line run as they are.
-const parts = process.argv.includes('--files') ? 1 : wtrParts(env);
+/**
+ * Whether the command line may name test files (`--files`, or a bare
+ * argument: the runner takes those for files): they run as one part, as
+ * given. Any other bare argument also means one part, which is only slower.
+ */
+const filesGiven = process.argv.slice(2).some((arg, i, args) => arg == '--files' || arg.startsWith('--files=') || (!arg.startsWith('-') && args[i - 1] != '--config'));
+const parts = filesGiven ? 1 : wtrParts(env);
 const concurrentBrowsers = Number(env.WTR_CONCURRENT_BROWSERS ?? 3 * parts);
 
 /**
