@@ -599,9 +599,10 @@ async function main() {
     // Three files at once: they mostly wait on servers, processes and databases (each has its own
     // ports, keys and folders). Measured on 2 cores: 216 s one at a time (node's default there), 124 s;
     // 143 s in path order and 127 s longest first in a later, larger suite. Not beside the browser
-    // phase, though its three engines keep only 1.2 of the 2 cores busy on average (the node and e2e
-    // phases 1.7): tried, two at a time, they took 374 s there and the browser phase 53 s more, the
-    // suite gained 54 s of 850, and two node tests that time a store or a backend under check failed.
+    // phase: when its three engines kept only 1.2 of the 2 cores busy on average (the node and e2e
+    // phases 1.7), the node tests, two at a time, took 374 s there and the browser phase 53 s more,
+    // the suite gained 54 s of 850, and two node tests that time a store or a backend under check
+    // failed. The browser phase now fills those cores itself, in two parts (web-test-runner.config.mjs).
     ['node', nodeFiles.length > 0, () => nodeTests('node', nodeFiles, ['--test-concurrency=3'], 20 * MIN)],
     // Two files at once, each driving its own Chromium against its own servers on free ports.
     // Measured on 2 cores: 278 s one at a time, 233 s (they are mostly CPU-bound, so no more than two).
