@@ -52,6 +52,16 @@ async function scriptTagPage(setup?: (win: Window) => void): Promise<CartEntry> 
   return win.SteadyCartCart!;
 }
 
+/** A product page on the script-tag build and a checkout page on the full SDK, sharing a new namespace. */
+async function scriptTagAndCheckout(): Promise<{ product: CartInstance; checkout: SteadyCart }> {
+  const namespace = uniqueNamespace();
+  namespaces.add(namespace);
+  const entry = await scriptTagPage();
+  const product = await entry.createCart({ namespace });
+  carts.push(product);
+  return { product, checkout: await open({ namespace }) };
+}
+
 /** Collects every cart a listener is given. */
 function watch(subscribe: (listener: (cart: Cart) => void) => () => void): Cart[] {
   const seen: Cart[] = [];
@@ -104,22 +114,12 @@ describe('steadycart/cart: the cart alone, for product pages', () => {
   });
 
   it('the script-tag build, pinned by its SRI hash, shares the cart live with the full SDK', async () => {
-    const namespace = uniqueNamespace();
-    namespaces.add(namespace);
-    const entry = await scriptTagPage();
-    const product = await entry.createCart({ namespace });
-    carts.push(product);
-    const checkout = await open({ namespace });
+    const { product, checkout } = await scriptTagAndCheckout();
     await expectSharedLive(product, checkout);
   });
 
   it('the script-tag build\'s changes keep the orders the checkout took out of the cart: none leaves twice', async () => {
-    const namespace = uniqueNamespace();
-    namespaces.add(namespace);
-    const entry = await scriptTagPage();
-    const product = await entry.createCart({ namespace });
-    carts.push(product);
-    const checkout = await open({ namespace });
+    const { product, checkout } = await scriptTagAndCheckout();
     await product.add(item('a', { qty: 5 }));
     await checkout.cart.removeOrdered('order-1', [{ sku: 'a', qty: 2 }]);
     // Every change a product page makes rewrites the stored cart: the record of order-1 must survive each.
