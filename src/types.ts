@@ -504,7 +504,8 @@ export interface CheckoutCartApi extends CartApi {
    * Takes an order's lines out of the cart, once per order in every tab:
    * removes each line's `qty` units (the line when none is left) and records
    * `id` (the order's), in one transaction. A call for an order already
-   * recorded takes nothing out, so the tab that placed the order and every tab
+   * recorded writes nothing (no change, no `subscribe` call, no message to the
+   * other tabs) and resolves with the cart as stored, so the tab that placed the order and every tab
    * that follows it (after a reload, say) may each call it; and the lines
    * leave together or not at all. A unit another tab added meanwhile stays.
    * Call it once the order is kept (`confirmed` or `pending`), with the lines

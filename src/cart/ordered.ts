@@ -5,6 +5,8 @@ import { checkQty, checkSku, removeItem } from './items';
 
 /** Orders remembered as taken out: a tab that follows an order sees it kept long before this many newer ones. */
 const TAKEN_KEPT = 50;
+/** Thrown inside the transaction for an order already taken out: it aborts, so nothing is written. */
+const ALREADY_TAKEN = {};
 
 /**
  * @internal The checkout page's cart (the full SDK): the cart, plus taking an
@@ -15,7 +17,9 @@ export class CheckoutCart extends CartStore {
   /**
    * Removes each line's `qty` units (the line when none is left) and records
    * `id`, in one transaction, unless `id` is recorded already: once per order
-   * in every tab, and never half done.
+   * in every tab, and never half done. For an order already taken out, nothing
+   * is written (no new revision, no message to the other tabs): it resolves
+   * with the cart as stored.
    */
   removeOrdered(id: string, lines: readonly OrderedLine[]): Promise<Cart> {
     checkSku(id, 'id');
@@ -26,9 +30,9 @@ export class CheckoutCart extends CartStore {
     });
     return this.change((items, next) => {
       const taken = Array.isArray(next.taken) ? next.taken : [];
-      if (taken.includes(id)) return items;
+      if (taken.includes(id)) throw ALREADY_TAKEN;
       next.taken = [id, ...taken].slice(0, TAKEN_KEPT);
       return lines.reduce((left, { sku, qty }) => removeItem(left, sku, qty), items);
-    });
+    }).catch((error: unknown) => (error === ALREADY_TAKEN ? this.get() : Promise.reject(error)));
   }
 }

@@ -29,6 +29,22 @@ describe('cart.removeOrdered: an order\'s lines out of the cart, once', () => {
     expect(lines(await reloaded.cart.get())).to.deep.equal([['c', 1]]);
   });
 
+  it('a second call for the same order writes nothing: the stored revision stays, and no subscriber is told', async () => {
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace });
+    await sc.cart.add(item('a', { qty: 3 }));
+    await sc.cart.removeOrdered('order-1', [{ sku: 'a', qty: 1 }]);
+    const stored = await rawGet(namespace, 'cart', 'cart');
+    const told: Cart[] = [];
+    sc.cart.subscribe((cart) => told.push(cart));
+    const again = await sc.cart.removeOrdered('order-1', [{ sku: 'a', qty: 1 }]);
+    expect(lines(again)).to.deep.equal([['a', 2]]);
+    expect(await rawGet(namespace, 'cart', 'cart')).to.deep.equal(stored);
+    // Told once, on subscribing, with the cart as it was: the same object as the call's.
+    expect(told).to.have.length(1);
+    expect(told[0]).to.equal(again);
+  });
+
   it('two tabs taking out the same orders at once take each out once, and keep the units added meanwhile', async () => {
     const namespace = uniqueNamespace();
     const here = await open({ namespace });
