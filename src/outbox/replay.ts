@@ -5,6 +5,7 @@ import type { Config } from '../options';
 import type { OutboxRecord, Storage } from '../storage';
 import type { OrderEvent, OutboxStatus } from '../types';
 import { backoff } from '../transport/backoff';
+import { CONNECTIONS } from '../transport/http';
 import type { Circuits } from '../transport/circuits';
 import type { Outcome, Placer } from '../transport/place';
 import { GroupCommit } from './group-commit';
@@ -23,22 +24,45 @@ export const REPLAY_CAP_MS = 300_000;
  * @internal Entries replayed at once, each until its answer is in: it then
  * stores its outcome while the next entry goes (a drain of 1,000 orders took
  * 5 to 8% less time than when each held its place until stored). More than
- * the six connections a browser opens to one host: while some orders wait for
- * their lock or their read, others keep the connections busy. Not many more: an attempt's
- * timer runs while its request waits for a connection, so a request queued
- * behind too many others runs out of time, often once the backend has it (an
- * ambiguous failure). (64 drained a fast backend a fifth sooner, but against
- * one answering in 300 ms it cut off 54 requests for 300 orders and drained
- * them a quarter later than 16, which cut off none.) What 64 gains comes from
- * requests waiting in the browser's own queue, ready the moment a connection
- * frees: holding them in ours instead (64 entries under way, at most 12 or 16
- * requests out) drained no faster than 16. (Against the 300 ms backend, 20
- * cut off 2 requests and 24 cut off 6.) Going to 64 once the first answers
- * came quickly cut off requests to a backend answering in 60 ms, whose first
- * answers came before the queue had built up. Going wider needs attempt timers
- * and budgets that allow for a request's place in that queue.
+ * the six connections a browser opens to one host over HTTP/1.1: while some
+ * orders wait for their lock or their read, others keep the connections busy.
+ * The service worker's width, and the page's with a slow or unknown endpoint.
  */
 export const REPLAY_CONCURRENCY = 16;
+/**
+ * @internal The page's width with a fast endpoint. The browser queues the
+ * requests past its six connections, ready the moment one frees, and the
+ * drain's work per order comes in larger batches: against a backend that
+ * answers at once, 1,000 orders drained a fifth sooner than 16 at once, on less
+ * CPU (holding the requests in our own queue instead, 64 entries under way and
+ * at most 12 or 16 requests out, gained nothing). What makes it safe:
+ * - a queued request's attempt gets one more timeout per wave of six ahead of
+ *   it, and its time is no sample of the endpoint's latency (`Placer`): without
+ *   that, a drain of 1,000 orders from a backend answering in 300 ms had 390
+ *   requests cut off while they waited for a connection (each an ambiguous
+ *   failure, sent again), where 16 at once had none to 10; with it, 0 or 1;
+ * - the first order of a pass goes alone: its answer puts the endpoint's CORS
+ *   preflight in the browser's cache, where 64 requests sent together would
+ *   each send one ahead of every POST;
+ * - it is used only while the queue holds at most `QUEUE_MS` of the endpoint's
+ *   time (its median latency per wave of six), and replays ask for a low
+ *   priority: a new order the shopper places meanwhile waits little behind them.
+ */
+export const WIDE_REPLAY = 64;
+/** The longest queue of the page's drain ahead of a new order, in the endpoint's time. */
+const QUEUE_MS = 500;
+
+/**
+ * @internal The page's drain width: `WIDE_REPLAY` while the browser's queue of that many
+ * holds at most `QUEUE_MS` of the endpoint's time (six connections, its median
+ * latency each), fewer down to `REPLAY_CONCURRENCY` as it slows. The endpoint:
+ * the first one usable now, where the orders go.
+ */
+export function pageWidth({ endpoints }: Config, circuits: Circuits): number {
+  const { median } = circuits.latency(endpoints.find((e) => circuits.permits(e) == 'yes') ?? endpoints[0]!);
+  return Math.min(WIDE_REPLAY, Math.max(REPLAY_CONCURRENCY, CONNECTIONS * Math.floor(QUEUE_MS / (median ?? QUEUE_MS))));
+}
+
 /** Rounds of one drain, so that a drain always ends. */
 const DRAIN_PASSES = 5;
 
@@ -232,9 +256,12 @@ export class OutboxReplay {
       // drain. A circuit due within the budget (a blip: three dropped answers in a row) is waited for by
       // each run, the first order sent being its probe, rather than skipping the rest of the pass.
       const ignoreBackoff = force && !pass;
-      await eachConcurrently(due, REPLAY_CONCURRENCY, (id, free) =>
-        lost.aborted || this.closed ? Promise.resolve() : this.lock(this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry, free)),
-      );
+      const replay = (id: string, free: () => void) =>
+        lost.aborted || this.closed ? Promise.resolve() : this.lock(this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry, free));
+      // The page's first order goes alone: its answer puts the endpoint's CORS preflight in the browser's
+      // cache, where a wide drain's requests, sent together, would each send one ahead of every POST.
+      if (!STANDALONE_WORKER) await eachConcurrently(due.splice(0, 1), 1, replay);
+      await eachConcurrently(due, STANDALONE_WORKER ? REPLAY_CONCURRENCY : pageWidth(this.config, this.circuits), replay);
       if (!this.reachable()) break;
     }
     return waiting;

@@ -11,8 +11,10 @@ const MIN_HEDGE_MS = 100;
  * @internal The page's placer: past an endpoint's slow threshold, the order
  * also goes to the next endpoint of the same domain (same key, same bytes),
  * and the first definite answer wins. A hedge buys latency for a shopper who
- * waits; the service worker's background replays have none, so they send one
- * request at a time (`Placer`) and add no second one to a recovering backend.
+ * waits at the button: a new order's. Replays (the page's and the service
+ * worker's) have none to buy, so they send one request at a time and add no
+ * second one to a recovering backend; and a replay's request may wait behind
+ * others of the drain for a connection, which is no slowness of the endpoint's.
  */
 export class HedgingPlacer extends Placer {
   protected override async exchange(state: RunState, endpoint: Endpoint): Promise<Answer[]> {
@@ -30,7 +32,7 @@ export class HedgingPlacer extends Placer {
 
   /** The endpoint a slow order may be hedged to: the next untried, usable one of its domain. */
   private hedgeFor(state: RunState, endpoint: Endpoint): Endpoint | undefined {
-    if (!this.config.tuning.hedge || !this.budget.canRetry()) return;
+    if (!state.run.fresh || !this.config.tuning.hedge || !this.budget.canRetry()) return;
     return this.config.endpoints.find((e) => e.domain == endpoint.domain && !state.tried.has(e.url) && this.circuits.permits(e) == 'yes');
   }
 

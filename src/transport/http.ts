@@ -17,6 +17,8 @@ export interface Reply {
   message?: string;
   /** Time to the answer (or the failure). */
   ms: number;
+  /** Sent behind six or more of the page's requests to the endpoint: its time may include a wait for a connection. */
+  queued?: boolean;
 }
 
 /**
@@ -25,6 +27,12 @@ export interface Reply {
  * than its run or a rival ending it).
  */
 export type SendFetch = (request: Request, info: RequestContext & { timedOut(): boolean }) => Promise<Response>;
+
+/**
+ * @internal A browser opens six connections to one host over HTTP/1.1: a
+ * request sent while six or more of this page's are under way there may wait for one.
+ */
+export const CONNECTIONS = 6;
 
 /** @internal Where this code runs: a service worker has no document. */
 export const CONTEXT: RequestContext['context'] = !STANDALONE_WORKER && 'document' in globalThis ? 'page' : 'worker';
@@ -39,7 +47,7 @@ const http = ky.create({ retry: 0, throwHttpErrors: false, redirect: 'error' });
 /**
  * @internal Sends one request to `endpoint` and never throws: the order's
  * POST (with its key and `Steadycart-Attempt`) when `order` is given, else a
- * GET (a lookup or a probe).
+ * GET (a lookup or a probe). `background`: a replayed order's POST, at a low priority.
  */
 export async function send(
   config: Pick<Config, 'credentials' | 'fetch'>,
@@ -50,6 +58,7 @@ export async function send(
   timeoutMs: number,
   signal: AbortSignal,
   order?: { id: string; body: string },
+  background?: boolean,
 ): Promise<Reply> {
   const start = performance.now();
   let sent = false;
@@ -81,6 +90,8 @@ export async function send(
       cache: order ? undefined : 'no-store',
       headers: { ...endpoint.headers?.fixed, ...(order && { 'Content-Type': 'application/json', 'Idempotency-Key': order.id, 'Steadycart-Attempt': '' + attempt }) },
       timeout: false,
+      // A replayed order waits behind a new one where the browser queues them (for a connection); the worker only replays.
+      priority: STANDALONE_WORKER || background ? 'low' : undefined,
       signal: timer.signal,
       credentials: config.credentials,
       // ky always hands its fetch the Request it built (with our signal). The order's

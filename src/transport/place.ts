@@ -8,7 +8,7 @@ import { backoff } from './backoff';
 import { classify, classifyLookup, replyError } from './classify';
 import type { Circuits } from './circuits';
 import { decide, judge, type Situation } from './decide';
-import { send, type Reply } from './http';
+import { CONNECTIONS, send, type Reply } from './http';
 import type { RetryBudget } from './retry-budget';
 
 /** How one run of attempts for an order ended. */
@@ -43,6 +43,16 @@ export interface Run {
    */
   lost: AbortSignal;
 }
+
+/**
+ * Requests of this page under way, per endpoint (every instance's: they share
+ * the browser's connections). The page's drain may send many replays at once
+ * (`WIDE_REPLAY`): the browser queues them, so a replay's attempt gets one more
+ * timeout per wave of six ahead of it (its time waiting for a connection is not
+ * the endpoint's silence), and a queued request's time is no sample of the
+ * endpoint's latency. The worker replays 16 at once, and carries none of this.
+ */
+const underWay = new Map<string, number>();
 
 /** Backoff between rounds of attempts within one run. */
 const ROUND_BASE_MS = 100;
@@ -306,10 +316,20 @@ export class Placer {
     const n = (this.sent.get(record.id) ?? 0) + 1;
     this.sent.set(record.id, n);
     if (!STANDALONE_WORKER) this.events.emit('attempt', { id: record.id, endpoint: endpoint.url, attempt: n, kind });
-    const timeoutMs = this.timeoutFor(state, endpoint);
-    return kind == 'lookup'
-      ? send(this.config, endpoint, lookupUrl(endpoint, record.id, !record.copied), kind, n, timeoutMs, signal)
-      : send(this.config, endpoint, endpoint.url + endpoint.paths.checkout, 'order', n, timeoutMs, signal, record);
+    const ahead = STANDALONE_WORKER ? 0 : underWay.get(endpoint.url) ?? 0;
+    // A new order's time is the shopper's: its timeout never grows (see `underWay`).
+    const timeoutMs = STANDALONE_WORKER || state.run.fresh ? this.timeoutFor(state, endpoint) : this.timeoutFor(state, endpoint) * (1 + Math.floor(ahead / CONNECTIONS));
+    const reply =
+      kind == 'lookup'
+        ? send(this.config, endpoint, lookupUrl(endpoint, record.id, !record.copied), kind, n, timeoutMs, signal)
+        : send(this.config, endpoint, endpoint.url + endpoint.paths.checkout, 'order', n, timeoutMs, signal, record, !STANDALONE_WORKER && !state.run.fresh);
+    if (STANDALONE_WORKER) return reply;
+    underWay.set(endpoint.url, ahead + 1);
+    return reply.then((r) => {
+      underWay.set(endpoint.url, underWay.get(endpoint.url)! - 1);
+      r.queued = ahead >= CONNECTIONS;
+      return r;
+    });
   }
 
   /** An attempt's timeout: from the endpoint's observed latency, within the time left. */
@@ -332,7 +352,7 @@ export class Placer {
       // Only an order's answer (or a probe) closes a circuit and times what an order takes: a lookup's answer
       // proves the lookup route alone. An endpoint whose orders fail while its lookups answer (its payment
       // provider down behind it) stays open, and the next orders lose no time there.
-      if (order) this.circuits.success(endpoint, verdict != 'busy' ? reply.ms : undefined);
+      if (order) this.circuits.success(endpoint, verdict != 'busy' && (STANDALONE_WORKER || !reply.queued) ? reply.ms : undefined);
       if (verdict != 'busy') this.budget.onSuccess();
     }
   }
