@@ -339,7 +339,7 @@ export function report(d) {
       `- Without drops, steadycart drains at ${Math.round(d.orders / (s0.drainMs / 1000))} orders/s and Workbox at ${Math.round(d.orders / (w0.drainMs / 1000))} requests/s. ` +
         'Per order, steadycart takes a Web Lock, reads the entry again under it and checks it, writes its outcome (one IndexedDB transaction, which serializes with every other on the store), posts BroadcastChannel messages to the other contexts' +
         (preflights(s0) > 0.5 ? `, and pays a CORS preflight (${preflights(s0).toFixed(2)} per order; see 2)` : '') +
-        '; Workbox reads the first queue entry and deletes it before sending one request. steadycart's page replays 64 orders at a time from this backend, Workbox one.',
+        "; Workbox reads the first queue entry and deletes it before sending one request. steadycart's page replays 64 orders at a time from this backend, Workbox one.",
     );
   }
   const perDrain = (r, k) => Math.round((r.requests[k] ?? 0) / r.rounds);
