@@ -72,7 +72,7 @@ describe('outbox drain', () => {
   const knownLatency = (core: Core, endpoint: Endpoint, ms: number) => core.circuits.set({ ...core.circuits.circuit(endpoint), samples: Array(5).fill(ms) });
 
   for (const [speed, ms, width] of [['fast', 5, WIDE_REPLAY], ['slow', 300, REPLAY_CONCURRENCY]] as const) {
-    it(`sends the first order alone, then at most ${width} at once to a ${speed} endpoint (${ms} ms), and the next ones as answers come in, each order once`, async () => {
+    it(`sends the first order alone, then at most ${width} at once to a ${speed} endpoint (known to answer in ${ms} ms), and the next ones as answers come in, each order once`, async () => {
       const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
       const orders = width + 14;
       // Attempts that outlast the hold below, whatever latency the circuit knows: a request waiting for its answer is never cut short here.
