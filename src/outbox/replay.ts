@@ -45,8 +45,8 @@ export const REPLAY_CONCURRENCY = 16;
  *   preflight in the browser's cache, where 64 requests sent together would
  *   each send one ahead of every POST;
  * - it is used only while the queue holds at most `QUEUE_MS` of the endpoint's
- *   time (its median latency per wave of six), and replays ask for a low
- *   priority: a new order the shopper places meanwhile waits little behind them.
+ *   time (its median latency per wave of six): a new order the shopper places
+ *   meanwhile waits at most about that long behind them.
  */
 export const WIDE_REPLAY = 64;
 /** The longest queue of the page's drain ahead of a new order, in the endpoint's time. */

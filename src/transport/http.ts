@@ -47,7 +47,7 @@ const http = ky.create({ retry: 0, throwHttpErrors: false, redirect: 'error' });
 /**
  * @internal Sends one request to `endpoint` and never throws: the order's
  * POST (with its key and `Steadycart-Attempt`) when `order` is given, else a
- * GET (a lookup or a probe). `background`: a replayed order's POST, at a low priority.
+ * GET (a lookup or a probe).
  */
 export async function send(
   config: Pick<Config, 'credentials' | 'fetch'>,
@@ -58,7 +58,6 @@ export async function send(
   timeoutMs: number,
   signal: AbortSignal,
   order?: { id: string; body: string },
-  background?: boolean,
 ): Promise<Reply> {
   const start = performance.now();
   let sent = false;
@@ -90,8 +89,6 @@ export async function send(
       cache: order ? undefined : 'no-store',
       headers: { ...endpoint.headers?.fixed, ...(order && { 'Content-Type': 'application/json', 'Idempotency-Key': order.id, 'Steadycart-Attempt': '' + attempt }) },
       timeout: false,
-      // A replayed order waits behind a new one where the browser queues them (for a connection); the worker only replays.
-      priority: STANDALONE_WORKER || background ? 'low' : undefined,
       signal: timer.signal,
       credentials: config.credentials,
       // ky always hands its fetch the Request it built (with our signal). The order's

@@ -322,7 +322,7 @@ export class Placer {
     const reply =
       kind == 'lookup'
         ? send(this.config, endpoint, lookupUrl(endpoint, record.id, !record.copied), kind, n, timeoutMs, signal)
-        : send(this.config, endpoint, endpoint.url + endpoint.paths.checkout, 'order', n, timeoutMs, signal, record, !STANDALONE_WORKER && !state.run.fresh);
+        : send(this.config, endpoint, endpoint.url + endpoint.paths.checkout, 'order', n, timeoutMs, signal, record);
     if (STANDALONE_WORKER) return reply;
     underWay.set(endpoint.url, ahead + 1);
     return reply.then((r) => {

@@ -110,26 +110,6 @@ describe('outbox drain', () => {
     expect(core.circuits.circuit(endpoint).samples).to.have.length(12);
   });
 
-  // WebKitGTK's network stack does not serve its queue of requests to a host by their fetch priority
-  // (measured: the new order waited behind the drain), so only Chromium and Firefox are held to it.
-  const ordersByPriority = !/AppleWebKit/.test(navigator.userAgent) || /Chrome/.test(navigator.userAgent);
-
-  it('a new order placed while the page drains goes ahead of the requests the drain has waiting for a connection (engines that order them by fetch priority)', async function () {
-    if (!ordersByPriority) this.skip();
-    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main', latencyMs: 100 }] });
-    // Attempts of 800 ms: behind the drain's requests, the new order's would wait about 1.1 s for a connection.
-    const { core, endpoint, sent, allConfirmed } = await waitingOrders(be, WIDE_REPLAY + 1, { budgetMs: 2000, tuning: { attemptTimeoutMs: 800, minAttemptTimeoutMs: 800 } });
-    knownLatency(core, endpoint, 20);
-    const drained = core.outbox.replay(true);
-    await until(() => sent.orders >= WIDE_REPLAY + 1, `${WIDE_REPLAY + 1} orders sent`, 15_000);
-    const fresh = await core.outbox.place(checkPlacement(core.config, order('fresh')));
-    expect(fresh.status, 'the new order, within its 2 s').to.equal('confirmed');
-    expect(fresh.attempts, 'its first request answered').to.equal(1);
-    expect(await be.charges(fresh.id)).to.equal(1);
-    expect(await drained).to.equal(0);
-    await allConfirmed();
-  });
-
   it('a replay is never hedged: a slow answer is waited for, and no second request goes to the same domain', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
     // A new order would be hedged to eu after 1 s (hedgeDelayMs: no latency history); the attempt timeout
