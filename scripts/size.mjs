@@ -410,11 +410,10 @@ import * as esbuild from 'esbuild';
  * off a drain of 1,000 orders; what makes that safe (attempts timed for their
  * place in the browser's queue, latency learnt from requests that did not
  * wait, a first order alone for the CORS preflight, a width from the
- * endpoint's latency, replays at a low fetch priority, no hedged replays)
- * is the page's alone (+55 B: 25,043 B; the modules' new order in the bundle
- * compresses better); the worker keeps 16 at once and sends its requests at
- * a low priority (-15 B: 14,959 B). The page's target stands and is reported
- * as missed.
+ * endpoint's latency, no hedged replays) is the page's alone (+43 B: 25,031 B;
+ * the modules' new order in the bundle compresses better); the worker keeps
+ * 16 at once (-26 B: 14,948 B). The page's target stands and is reported as
+ * missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
