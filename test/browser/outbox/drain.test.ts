@@ -99,8 +99,9 @@ describe('outbox drain', () => {
     // A browser opens six connections to one host over HTTP/1.1 (the test backend's): the drain's other
     // requests wait for one, 100 ms per wave of six, about 1.1 s for the last of 64.
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main', latencyMs: 100 }] });
-    // Attempts of 500 ms: without one more per wave ahead, every request past the first thirty or so would run out waiting.
-    const { core, endpoint, sent, allConfirmed } = await waitingOrders(be, WIDE_REPLAY + 1, { budgetMs: 3000, tuning: { attemptTimeoutMs: 500, minAttemptTimeoutMs: 500 } });
+    // Attempts of 800 ms: without one more per wave ahead, every request past the first 48 or so would run out
+    // waiting (and be sent again, within the roomy budget). The first wave's 800 ms leave a loaded machine room.
+    const { core, endpoint, sent, allConfirmed } = await waitingOrders(be, WIDE_REPLAY + 1, { budgetMs: 10_000, tuning: { attemptTimeoutMs: 800, minAttemptTimeoutMs: 800 } });
     knownLatency(core, endpoint, 20);
     expect(await core.outbox.replay(true)).to.equal(0);
     expect(sent.orders, 'requests sent (a request cut off is sent again)').to.equal(WIDE_REPLAY + 1);
