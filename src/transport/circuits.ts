@@ -151,7 +151,9 @@ export class Circuits {
   probe(endpoint: Endpoint, timeoutMs = this.config.tuning.attemptTimeoutMs, signal = new AbortController().signal): Promise<boolean> {
     // A closed instance asks nothing more (React's Strict Mode closes one as soon as it is made). A probe
     // already out when it closed still records its verdict: news of the endpoint for every context.
-    if (this.closed) return Promise.resolve(false);
+    // Nor is a circuit that closed meanwhile probed (`probeOpen` reads the outbox between choosing and
+    // probing): its half-open state would keep the next orders from an endpoint known to answer.
+    if (this.closed || this.circuit(endpoint).state == 'closed') return Promise.resolve(!this.closed);
     const { health } = endpoint.paths;
     // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
     const running = this.probing.get(endpoint.url);

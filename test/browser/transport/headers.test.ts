@@ -86,6 +86,8 @@ describe('headers', () => {
     const core = await createCore(normalizeOptions({ namespace, headers: fn, endpoints: [us!, { ...eu!, paths: { health: false } }] }));
     try {
       const [onUs, onEu] = core.config.endpoints;
+      // Open circuits, as a probe finds them (a closed one is not probed).
+      for (const e of [onUs!, onEu!]) core.circuits.failure(e, { body: null, error: 'network', ms: 5 });
       expect(await core.circuits.probe(onUs!)).to.equal(true);
       expect(await core.circuits.probe(onEu!)).to.equal(true);
     } finally {
