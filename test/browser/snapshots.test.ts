@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createCart } from '../../src/cart/index';
 import type { Cart, OrderEvent, OutboxSnapshot, SteadyCart } from '../../src/index';
 import { closeBackends, down, startBackend, up } from './backend';
-import { cleanup, deleteDatabase, item, open, openTab, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from './helpers';
+import { cleanup, deleteDatabase, item, open, openTab, QUICK_TUNING, quickOptions, rejection, ROOMY_ATTEMPTS, uniqueNamespace, until } from './helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -181,7 +181,8 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
   it("on('order:*') hears every order event with its status, from every tab, beside the status's own listeners", async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    const sc = await open(quickOptions(be, namespace));
+    // Room for this tab's first order: with 400 ms attempts in a 600 ms budget, a loaded machine once left it pending.
+    const sc = await open(quickOptions(be, namespace, { budgetMs: 10_000, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } }));
     const confirmed: OrderEvent[] = [];
     sc.on('order:confirmed', (e) => confirmed.push(e));
     const any: OrderEvent[] = [];
