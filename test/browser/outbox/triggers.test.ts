@@ -12,7 +12,7 @@ import { checkPlacement } from '../../../src/outbox/placement';
 import { startReplayTriggers, type ReplayTriggers } from '../../../src/page/triggers';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawPut } from '../hardening/raw-idb';
-import { cleanup, deleteDatabase, quickOptions, uniqueNamespace, until } from '../helpers';
+import { cleanup, deleteDatabase, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 700, payment: { token: 'pm_t' } });
 
@@ -108,7 +108,9 @@ describe('replay triggers (real outbox)', () => {
 
   it('replays once right after start, forced: a waiting order not due for 10 minutes is placed', async () => {
     let id = '';
-    const r = await rig(async (_, waiting) => (id = await waiting('load')));
+    // Room for the load-time replay's first request: with 400 ms attempts in a 600 ms budget, a loaded machine
+    // once left the order waiting, and its due timer then replayed it (unforced) a second time.
+    const r = await rig(async (_, waiting) => (id = await waiting('load')), { budgetMs: 10_000, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } });
     await placed(r, id);
     expect(r.replays).to.deep.equal([true]);
   });
