@@ -141,9 +141,10 @@ describe('placeOrder: the responses of the wire contract', () => {
 
   it('409: waits (Retry-After) and asks the same domain again, never another; one charge', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
-    // The first POST is held 2.5 s, past its 500 ms timeout: asking again meanwhile gets 409 in progress.
-    await be.fault('us', { kind: 'hold', ms: 2500, count: 1 });
-    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 6000, tuning: { attemptTimeoutMs: 500, openMs: 200 } });
+    // The first POST is held 3 s, past its 1.2 s timeout: asking again meanwhile gets 409 in progress. (With
+    // 500 ms attempts, a loaded machine once timed out before a 409's answer arrived, which the server logged.)
+    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
+    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200 } });
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
     expect(r.result!.endpoint).to.equal(be.url('us'));
@@ -158,9 +159,9 @@ describe('placeOrder: the responses of the wire contract', () => {
 
   it('409 in a domain of two endpoints: after it, neither the other endpoint nor a lookup is asked before the Retry-After; one charge', async () => {
     const be = await startBackend();
-    // us holds the first POST 2.5 s, past its 500 ms timeout; eu, asked next, shares its store: 409 in progress.
-    await be.fault('us', { kind: 'hold', ms: 2500, count: 1 });
-    const sc = await sdk(be, ['us', 'eu', 'backup'], { budgetMs: 8000, tuning: { attemptTimeoutMs: 500, openMs: 200, hedge: false } });
+    // us holds the first POST 3 s, past its 1.2 s timeout; eu, asked next, shares its store: 409 in progress.
+    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
+    const sc = await sdk(be, ['us', 'eu', 'backup'], { budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200, hedge: false } });
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
     const sent = (await be.requests()).filter((q) => q.key == r.id);
@@ -189,10 +190,10 @@ describe('placeOrder: the responses of the wire contract', () => {
 
   it('409 to a lookup: the domain is asked again only after the Retry-After, and no other domain meanwhile; one charge', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
-    // us holds the first POST 2.5 s, past its 500 ms timeout: before backup may have the order, main is
+    // us holds the first POST 3 s, past its 1.2 s timeout: before backup may have the order, main is
     // looked up, and answers 409 in progress (Retry-After: 1).
-    await be.fault('us', { kind: 'hold', ms: 2500, count: 1 });
-    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 8000, tuning: { attemptTimeoutMs: 500, openMs: 200, hedge: false } });
+    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
+    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200, hedge: false } });
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
     const sent = (await be.requests()).filter((q) => q.key == r.id);
@@ -206,10 +207,10 @@ describe('placeOrder: the responses of the wire contract', () => {
 
   it('409: a circuit that closes during its Retry-After (another tab\'s news) does not cut the wait short; one charge', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
-    // us holds the first POST 2.5 s, past its 500 ms timeout: asked again, it answers 409 (Retry-After: 1).
-    await be.fault('us', { kind: 'hold', ms: 2500, count: 1 });
+    // us holds the first POST 3 s, past its 1.2 s timeout: asked again, it answers 409 (Retry-After: 1).
+    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
     const namespace = uniqueNamespace();
-    const sc = await open({ namespace, endpoints: be.sdk('us', 'backup'), budgetMs: 8000, tuning: { attemptTimeoutMs: 500, openMs: 200, hedge: false } });
+    const sc = await open({ namespace, endpoints: be.sdk('us', 'backup'), budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200, hedge: false } });
     // Another tab's news, as the channel carries it: backup's circuit open, then closed again.
     const channel = new BroadcastChannel(namespace);
     const backup = (state: 'open' | 'closed') => ({ id: be.url('backup'), state, failures: state == 'open' ? 3 : 0, openMs: 60_000, retryAt: Date.now() + 60_000, samples: [], updatedAt: Date.now() });
