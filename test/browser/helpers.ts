@@ -11,6 +11,9 @@ export const QUICK_TUNING = { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 100
  */
 export const ROOMY_ATTEMPTS = { attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000 } as const;
 
+/** The quick circuits with roomy attempts: orders queue and recover quickly, and a busy machine's slow answer is still waited for. */
+export const QUICK_ROOMY_TUNING = { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } as const;
+
 /** Options for an instance on `us` and `eu` whose orders queue quickly while the backend is down; `extra` overrides. */
 export const quickOptions = (be: TestBackend, namespace: string, extra: SteadyCartOptions = {}): SteadyCartOptions => ({
   namespace,

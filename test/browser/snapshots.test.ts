@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createCart } from '../../src/cart/index';
 import type { Cart, OrderEvent, OutboxSnapshot, SteadyCart } from '../../src/index';
 import { closeBackends, down, startBackend, up } from './backend';
-import { cleanup, deleteDatabase, item, open, openTab, QUICK_TUNING, quickOptions, rejection, ROOMY_ATTEMPTS, uniqueNamespace, until } from './helpers';
+import { cleanup, deleteDatabase, item, open, openTab, QUICK_ROOMY_TUNING, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from './helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -182,7 +182,7 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
     const be = await startBackend();
     const namespace = uniqueNamespace();
     // Room for this tab's first order: with 400 ms attempts in a 600 ms budget, a loaded machine once left it pending.
-    const sc = await open(quickOptions(be, namespace, { budgetMs: 10_000, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } }));
+    const sc = await open(quickOptions(be, namespace, { budgetMs: 10_000, tuning: QUICK_ROOMY_TUNING }));
     const confirmed: OrderEvent[] = [];
     sc.on('order:confirmed', (e) => confirmed.push(e));
     const any: OrderEvent[] = [];

@@ -15,7 +15,7 @@ import type { OutboxEntry, SteadyCart, SteadyCartOptions } from '../../../src/in
 import { VERSION } from '../../../src/storage';
 import { isFinal } from '../../../src/outbox/statuses';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
-import { cleanup, item, open, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace, until } from '../helpers';
+import { cleanup, item, open, QUICK_ROOMY_TUNING, QUICK_TUNING, quickOptions, uniqueNamespace, until } from '../helpers';
 import { rawAll, rawOpen } from './raw-idb';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
@@ -67,7 +67,7 @@ describe('hardening: the database closed underneath', () => {
     const namespace = uniqueNamespace();
     // Attempts of 3 s: a loaded machine once left the last order pending, its 400 ms attempt timed out with
     // the retry budget spent by the outage's 503s.
-    const { sc, ids, degraded } = await withWaitingOrders(be, namespace, 2, { tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } });
+    const { sc, ids, degraded } = await withWaitingOrders(be, namespace, 2, { tuning: QUICK_ROOMY_TUNING });
     // A "log out / clear data" script in another tab.
     const deleted = await new Promise<string>((resolve) => {
       const request = indexedDB.deleteDatabase(namespace);

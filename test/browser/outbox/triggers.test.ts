@@ -12,7 +12,7 @@ import { checkPlacement } from '../../../src/outbox/placement';
 import { startReplayTriggers, type ReplayTriggers } from '../../../src/page/triggers';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawPut } from '../hardening/raw-idb';
-import { cleanup, deleteDatabase, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace, until } from '../helpers';
+import { cleanup, deleteDatabase, QUICK_ROOMY_TUNING, quickOptions, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 700, payment: { token: 'pm_t' } });
 
@@ -110,7 +110,7 @@ describe('replay triggers (real outbox)', () => {
     let id = '';
     // Room for the load-time replay's first request: with 400 ms attempts in a 600 ms budget, a loaded machine
     // once left the order waiting, and its due timer then replayed it (unforced) a second time.
-    const r = await rig(async (_, waiting) => (id = await waiting('load')), { budgetMs: 10_000, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } });
+    const r = await rig(async (_, waiting) => (id = await waiting('load')), { budgetMs: 10_000, tuning: QUICK_ROOMY_TUNING });
     await placed(r, id);
     expect(r.replays).to.deep.equal([true]);
   });

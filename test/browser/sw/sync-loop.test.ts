@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { OutboxReplay } from '../../../src/outbox/replay';
 import { closeBackends, down, startBackend, up } from '../backend';
-import { cleanup, open, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, QUICK_ROOMY_TUNING, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
 
 /** src/sw/install.ts, loaded by URL: the tests are type-checked with DOM types, the worker's code with WebWorker types (tsconfig.sw.json). */
 const INSTALL = '../../../src/sw/install.ts';
@@ -34,7 +34,7 @@ async function installOnScope(namespace: string): Promise<EventTarget> {
 async function leftPending(refs: string[]) {
   const be = await startBackend();
   const namespace = uniqueNamespace();
-  const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } }));
+  const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning: QUICK_ROOMY_TUNING }));
   await down(be, '503', ['us']);
   const results = await Promise.all(refs.map((ref) => sc.placeOrder(order(ref))));
   sc.close();

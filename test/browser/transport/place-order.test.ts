@@ -7,6 +7,15 @@ import { abortedSlowOrder } from './abort-scenario';
 
 const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
+/**
+ * The 409 cases: us holds the first POST 3 s, past a 1.2 s attempt; asked again meanwhile, the
+ * key is in progress (409, Retry-After: 1). With 500 ms attempts, a loaded machine once timed out
+ * before the 409 the server logged reached the page, which then rightly looked the order up.
+ */
+const HELD: Fault = { kind: 'hold', ms: 3000, count: 1 };
+/** Attempts that time out before HELD's answer, and a budget that outlasts it. */
+const PAST_HOLD = { budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200, hedge: false } } as const;
+
 /** Only the order POSTs, in arrival order. */
 const posts = async (be: TestBackend) => (await be.requests()).filter((r) => r.route == 'checkout');
 
@@ -141,9 +150,8 @@ describe('placeOrder: the responses of the wire contract', () => {
 
   it('409: waits (Retry-After) and asks the same domain again, never another; one charge', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
-    // The first POST is held 3 s, past its 1.2 s timeout: asking again meanwhile gets 409 in progress. (With
-    // 500 ms attempts, a loaded machine once timed out before a 409's answer arrived, which the server logged.)
-    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
+    // The first POST is held (HELD), past its attempt: asking again meanwhile gets 409 in progress.
+    await be.fault('us', HELD);
     const sc = await sdk(be, ['us', 'backup'], { budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200 } });
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
@@ -159,9 +167,9 @@ describe('placeOrder: the responses of the wire contract', () => {
 
   it('409 in a domain of two endpoints: after it, neither the other endpoint nor a lookup is asked before the Retry-After; one charge', async () => {
     const be = await startBackend();
-    // us holds the first POST 3 s, past its 1.2 s timeout; eu, asked next, shares its store: 409 in progress.
-    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
-    const sc = await sdk(be, ['us', 'eu', 'backup'], { budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200, hedge: false } });
+    // us holds the first POST (HELD), past its attempt; eu, asked next, shares its store: 409 in progress.
+    await be.fault('us', HELD);
+    const sc = await sdk(be, ['us', 'eu', 'backup'], PAST_HOLD);
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
     const sent = (await be.requests()).filter((q) => q.key == r.id);
@@ -190,10 +198,10 @@ describe('placeOrder: the responses of the wire contract', () => {
 
   it('409 to a lookup: the domain is asked again only after the Retry-After, and no other domain meanwhile; one charge', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
-    // us holds the first POST 3 s, past its 1.2 s timeout: before backup may have the order, main is
+    // us holds the first POST (HELD), past its attempt: before backup may have the order, main is
     // looked up, and answers 409 in progress (Retry-After: 1).
-    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
-    const sc = await sdk(be, ['us', 'backup'], { budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200, hedge: false } });
+    await be.fault('us', HELD);
+    const sc = await sdk(be, ['us', 'backup'], PAST_HOLD);
     const r = await sc.placeOrder(order());
     expect(r.status).to.equal('confirmed');
     const sent = (await be.requests()).filter((q) => q.key == r.id);
@@ -207,10 +215,10 @@ describe('placeOrder: the responses of the wire contract', () => {
 
   it('409: a circuit that closes during its Retry-After (another tab\'s news) does not cut the wait short; one charge', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
-    // us holds the first POST 3 s, past its 1.2 s timeout: asked again, it answers 409 (Retry-After: 1).
-    await be.fault('us', { kind: 'hold', ms: 3000, count: 1 });
+    // us holds the first POST (HELD), past its attempt: asked again, it answers 409 (Retry-After: 1).
+    await be.fault('us', HELD);
     const namespace = uniqueNamespace();
-    const sc = await open({ namespace, endpoints: be.sdk('us', 'backup'), budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200, hedge: false } });
+    const sc = await open({ namespace, endpoints: be.sdk('us', 'backup'), ...PAST_HOLD });
     // Another tab's news, as the channel carries it: backup's circuit open, then closed again.
     const channel = new BroadcastChannel(namespace);
     const backup = (state: 'open' | 'closed') => ({ id: be.url('backup'), state, failures: state == 'open' ? 3 : 0, openMs: 60_000, retryAt: Date.now() + 60_000, samples: [], updatedAt: Date.now() });
