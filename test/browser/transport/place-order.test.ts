@@ -8,11 +8,12 @@ import { abortedSlowOrder } from './abort-scenario';
 const order = (ref = 'o-1') => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
 /**
- * The 409 cases: us holds the first POST 3 s, past a 1.2 s attempt; asked again meanwhile, the
+ * The 409 cases: us holds the first POST 5 s, past a 1.2 s attempt; asked again meanwhile, the
  * key is in progress (409, Retry-After: 1). With 500 ms attempts, a loaded machine once timed out
- * before the 409 the server logged reached the page, which then rightly looked the order up.
+ * before the 409 the server logged reached the page, which then rightly looked the order up; with
+ * a 3 s hold, Firefox on a loaded machine once asked again only after the hold had ended (201, no 409).
  */
-const HELD: Fault = { kind: 'hold', ms: 3000, count: 1 };
+const HELD: Fault = { kind: 'hold', ms: 5000, count: 1 };
 /** Attempts that time out before HELD's answer, and a budget that outlasts it. */
 const PAST_HOLD = { budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200, hedge: false } } as const;
 
