@@ -220,8 +220,11 @@ export class Placer {
     }
     state.previous = endpoint;
     if (!record.domains.includes(endpoint.domain)) {
-      // Write-ahead for a new domain: after a crash from here on, replay must look it up.
-      record.domains.push(endpoint.domain);
+      // Write-ahead for a new domain: after a crash from here on, replay must look it up. Stored beside the domains
+      // still in doubt only, not every one asked: a replay after a crash looks up (and so closes the key in) what is
+      // stored; a domain that answered "not processed" (a 503) among them would have its key closed too, and with
+      // this one's closed by a lookup whose answer the crash lost, no domain would ever take the order.
+      record.domains = [...state.inDoubt, endpoint.domain];
       await this.persist(record);
       // Stopped during that write (the caller gave up, the instance closed, the budget or the payment token ran out): it does not leave.
       if (this.stopped(state) || !mayOrder(state)) return;

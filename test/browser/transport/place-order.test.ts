@@ -720,6 +720,24 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     expect(r).to.include({ id: held!.key, status: 'pending' });
   });
 
+  it('a failover writes ahead only the domains that may have the order: one that answered 503 is not stored with the next, so a replay after a crash never looks it up (closing its key)', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'backup', domain: 'backup' }] });
+    await be.fault('us', { kind: 'status', status: 503, routes: ['checkout'] });
+    // backup takes the POST and holds its answer: the run is mid-flight there, where a crash would leave it.
+    await be.fault('backup', { kind: 'hold', ms: 30_000, count: 1 });
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace, endpoints: be.sdk('us', 'backup'), budgetMs: 60_000, tuning: { attemptTimeoutMs: 60_000, hedge: false } });
+    const controller = new AbortController();
+    const placing = sc.placeOrder(order(), { signal: controller.signal });
+    const held = await until(async () => (await be.requestsTo('backup')).find((q) => q.route == 'checkout'), 'the POST to reach backup', 10_000);
+    expect((await be.requestsTo('us')).map((q) => q.status), 'us was asked first').to.deep.equal([503]);
+    // What a replay after a crash here would read: main answered "not processed", so it is not in doubt.
+    const stored = await rawAll<{ id: string; domains: string[] }>(namespace, 'outbox');
+    expect(stored.map(({ id, domains }) => ({ id, domains }))).to.deep.equal([{ id: held!.key, domains: ['backup'] }]);
+    controller.abort();
+    expect((await placing).status).to.equal('pending');
+  });
+
   it('invariant 1: write-ahead: no request leaves before the order is committed (while another connection holds the outbox, nothing reaches the server)', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
     const namespace = uniqueNamespace();
