@@ -17,6 +17,9 @@ const HELD: Fault = { kind: 'hold', ms: 5000, count: 1 };
 /** Attempts that time out before HELD's answer, and a budget that outlasts it. */
 const PAST_HOLD = { budgetMs: 10_000, tuning: { attemptTimeoutMs: 1200, openMs: 200, hedge: false } } as const;
 
+/** Options under which a request held at the server is waited for, however long the test holds it: no timeout, no hedge. */
+const WAIT_OUT_HOLDS = { budgetMs: 60_000, tuning: { attemptTimeoutMs: 60_000, hedge: false } } as const;
+
 /** Only the order POSTs, in arrival order. */
 const posts = async (be: TestBackend) => (await be.requests()).filter((r) => r.route == 'checkout');
 
@@ -705,7 +708,7 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     // The server takes the POST and holds its answer for 30 s: nothing reaches the SDK meanwhile.
     await be.fault('us', { kind: 'hold', ms: 30_000, count: 1 });
     const namespace = uniqueNamespace();
-    const sc = await open({ namespace, endpoints: be.sdk('us'), budgetMs: 60_000, tuning: { attemptTimeoutMs: 60_000, hedge: false } });
+    const sc = await open({ namespace, endpoints: be.sdk('us'), ...WAIT_OUT_HOLDS });
     const o = order();
     const controller = new AbortController();
     const placing = sc.placeOrder(o, { signal: controller.signal });
@@ -726,7 +729,7 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     // backup takes the POST and holds its answer: the run is mid-flight there, where a crash would leave it.
     await be.fault('backup', { kind: 'hold', ms: 30_000, count: 1 });
     const namespace = uniqueNamespace();
-    const sc = await open({ namespace, endpoints: be.sdk('us', 'backup'), budgetMs: 60_000, tuning: { attemptTimeoutMs: 60_000, hedge: false } });
+    const sc = await open({ namespace, endpoints: be.sdk('us', 'backup'), ...WAIT_OUT_HOLDS });
     const controller = new AbortController();
     const placing = sc.placeOrder(order(), { signal: controller.signal });
     const held = await until(async () => (await be.requestsTo('backup')).find((q) => q.route == 'checkout'), 'the POST to reach backup', 10_000);
