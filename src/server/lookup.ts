@@ -5,6 +5,9 @@ import type { Settings } from './options';
 import type { KeyRecord } from './store/types';
 import type { RequestTelemetry } from './telemetry/types';
 
+/** Closes a lookup tries before it answers 503: each lost one saw a POST reserve the key and let it go again. */
+const CLOSE_TRIES = 3;
+
 /**
  * `GET {prefix}/checkout/{key}`: 200 `{status, body}` for a stored outcome,
  * 409 while a record is running (also after its lease ended: the key was
@@ -20,17 +23,24 @@ export async function lookUp(s: Settings, encodedKey: string, close: boolean, he
   }
   if (!key) return errorJson(400, 'idempotency_key_malformed', headers);
   let record;
+  let closed = false;
   try {
     record = await t.step('read', () => s.store.read(key));
     // No record, asked to close (the SDK is about to send the order elsewhere, or gives it up): closed, so
     // that no POST of the key still on its way runs after this 404. A POST that reserved it meanwhile is
-    // answered as it stands now.
-    if (!record && close && !(await closeKey(s, key, t))) record = await t.step('read', () => s.store.read(key));
+    // answered as it stands now; if that POST has already let the key go again (not processed, or its client
+    // gone), there is no record to answer with, and the key is not closed: close it again.
+    for (let tries = 0; !record && close && !closed && tries < CLOSE_TRIES; tries++) {
+      closed = await closeKey(s, key, t);
+      if (!closed) record = await t.step('read', () => s.store.read(key));
+    }
   } catch (err) {
     s.onError(err, { key, phase: 'lookup' });
     t.storeError('read');
     return errorJson(503, 'store_unavailable', { ...headers, 'retry-after': '1' });
   }
+  // A 404 here would say the key is closed when it is not: not answered now, asked again.
+  if (!record && close && !closed) return errorJson(503, 'store_changed', { ...headers, 'retry-after': '1' });
   if (!record || isClosed(record)) return errorJson(404, 'not_found', headers);
   if (record.state == 'done' && record.outcome) {
     // Built by hand so that the stored body text is sent unchanged.

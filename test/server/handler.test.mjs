@@ -371,6 +371,54 @@ function rules(name, open) {
       assert.equal((await stored.json()).status, 201);
     });
 
+    it('a lookup whose close lost to a POST that then let the key go (not processed) closes it again: 404, and a later POST of the key does not run', async () => {
+      const { m, h } = setup();
+      const key = randomUUID();
+      // The lookup's first read comes back empty; its first close meets a POST that reserved the key meanwhile
+      // and released it (its handler answered 503) before the lookup reads again.
+      let raced = false;
+      const racing = Object.assign(Object.create(store), {
+        reserve: async (/** @type {string} */ k, /** @type {string} */ fingerprint, /** @type {any} */ o) => {
+          if (raced || fingerprint != 'closed') return store.reserve(k, fingerprint, o);
+          raced = true;
+          const post = await store.reserve(k, 'a'.repeat(64), o);
+          assert.equal(post.kind, 'acquired');
+          const lost = await store.reserve(k, fingerprint, o);
+          if (post.kind == 'acquired') assert.ok(await store.release(k, post.owner, { forget: true }));
+          return lost;
+        },
+      });
+      const lookup = createCheckoutHandler({ store: racing, handle: async () => ({ status: 500, body: {} }) });
+      const answer = await get(lookup, `/checkout/${key}?close=1`);
+      assert.ok(raced, 'the close met the POST');
+      assert.equal(answer.status, 404);
+      const late = await post(h, { key });
+      assert.equal(late.status, 503);
+      assert.deepEqual(await late.json(), { error: 'key_closed' });
+      assert.equal(m.calls.length, 0, 'the handler never ran');
+    });
+
+    it('a lookup that cannot close a key that POSTs keep reserving and letting go answers 503 with Retry-After, never 404', async () => {
+      const key = randomUUID();
+      let closes = 0;
+      const racing = Object.assign(Object.create(store), {
+        reserve: async (/** @type {string} */ k, /** @type {string} */ fingerprint, /** @type {any} */ o) => {
+          if (fingerprint != 'closed') return store.reserve(k, fingerprint, o);
+          closes++;
+          const post = await store.reserve(k, 'b'.repeat(64), o);
+          const lost = await store.reserve(k, fingerprint, o);
+          if (post.kind == 'acquired') await store.release(k, post.owner, { forget: true });
+          return lost;
+        },
+      });
+      const lookup = createCheckoutHandler({ store: racing, handle: async () => ({ status: 500, body: {} }) });
+      const answer = await get(lookup, `/checkout/${key}?close=1`);
+      assert.equal(answer.status, 503);
+      assert.equal(answer.headers.get('retry-after'), '1');
+      assert.equal(closes, 3, 'three closes tried');
+      assert.equal(await store.read(key), null, 'nothing closed, nothing kept');
+    });
+
     for (const status of [408, 425, 429, 503]) {
       it(`${status} releases the key: nothing stored, lookup 404, the next request runs attempt 1 again`, async () => {
         const { m, h } = setup();
