@@ -65,6 +65,8 @@
  *                         body the key is compared with: the first body is then refused 422
  *   attempt-1-reruns      a POST with Steadycart-Attempt: 1 for a key that has an outcome runs
  *                         the order again (as if attempt 1 always meant a new order)
+ *   closed-key-other-503  a closed key's POST is not processed, but answered 503 with another
+ *                         body ({"error":"unavailable"}), which the SDK cannot tell from any 503
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -100,7 +102,8 @@ export const VARIANTS = {
   'busy-before-mismatch': { fails: ['changed-body-422-while-running'], delayMs: 400 },
   'bare-lookup': { fails: ['lookup-stored-outcome'] },
   'lookup-404-running': { fails: ['lookup-while-running'], delayMs: 400 },
-  'ignores-close': { fails: ['lookup-closes-key'], evidence: { 'lookup-closes-key': /then POST with that key: 201 .*expected 503 and 404/ } },
+  'ignores-close': { fails: ['lookup-closes-key'], evidence: { 'lookup-closes-key': /then POST with that key: 201 .*expected 503 \{"error":"key_closed"\} and 404/ } },
+  'closed-key-other-503': { fails: ['lookup-closes-key'], evidence: { 'lookup-closes-key': /then POST with that key: 503 \{"error":"unavailable"\}.*expected 503 \{"error":"key_closed"\}/ } },
   // The burst, spread over both, runs the order once in each, and one region's lookup finds the other's outcome.
   'split-regions': { fails: ['region-lookup', 'region-replay', 'burst-one-outcome', 'lookup-while-running'], regions: true },
   'no-expose': { fails: ['cors-headers'], warns: ['health'] },
@@ -381,6 +384,21 @@ function ignoresClose(inner) {
     const url = new URL(request.url);
     url.search = '';
     return inner(new Request(url, request));
+  };
+}
+
+/**
+ * A closed key's POST is answered 503 with a body of its own, not `{"error":"key_closed"}`.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function closedKeyOther503(inner) {
+  return async (request) => {
+    const answer = await inner(request);
+    if (!isCheckoutPost(request) || answer.status !== 503) return answer;
+    const text = await answer.text();
+    const body = text.includes('"key_closed"') ? '{"error":"unavailable"}' : text;
+    return new Response(body, { status: 503, headers: answer.headers });
   };
 }
 
@@ -860,6 +878,7 @@ const WRAPPERS = {
   'bare-lookup': bareLookup,
   'lookup-404-running': lookup404Running,
   'ignores-close': ignoresClose,
+  'closed-key-other-503': closedKeyOther503,
   'no-expose': noExpose,
   'no-trace-headers': noTraceHeaders,
 };

@@ -5,7 +5,7 @@
  * never seen (and, asked to, closes that key).
  */
 import { CliError } from '../errors';
-import { excerpt, statusText, type Exchange } from './http';
+import { excerpt, jsonOf, statusText, type Exchange } from './http';
 import { freshKey, lookup, postOrder, type CheckContext } from './context';
 import type { OrderBodies } from './order';
 import { describeOutcome, difference, lookupMismatch, lookupWrapper, outcomeMatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
@@ -38,7 +38,7 @@ export async function unknownKeyLookups(ctx: CheckContext, targets: readonly Tar
 
 /**
  * `lookup-closes-key`: a lookup with `close=1` of a never-used key answers
- * 404 and closes the key: a POST of it then is not processed (503), and the
+ * 404 and closes the key: a POST of it then is not processed (503, `key_closed`), and the
  * key still looks up 404. Otherwise a POST still on its way when the SDK
  * was told 404 (and sent the order to another domain) charges it twice.
  */
@@ -50,8 +50,9 @@ export async function lookupClosesKey(ctx: CheckContext): Promise<CheckResult> {
   const late = await postOrder(ctx, ctx.primary, 'POST of a closed key', key, ctx.orders().body);
   const after = await lookup(ctx, ctx.primary, 'lookup of a closed key', key);
   const evidence = `GET ${looked.probe.url}: 404; then POST with that key: ${statusText(late)} ${excerpt(late.body)}; then GET ${after.probe.url}: ${statusText(after)}`;
-  if (late.status === 503 && after.status === 404) return must(name, true, evidence);
-  return must(name, false, `${evidence}: expected 503 and 404, the key closed by the first lookup (a POST of it still on its way must not be processed once a lookup answered 404)`);
+  // The body is how the SDK tells this 503 from any other: without it, it never learns the key is closed there.
+  if (late.status === 503 && (jsonOf(late.body) as { error?: unknown } | undefined)?.error === 'key_closed' && after.status === 404) return must(name, true, evidence);
+  return must(name, false, `${evidence}: expected 503 {"error":"key_closed"} and 404, the key closed by the first lookup (a POST of it still on its way must not be processed once a lookup answered 404)`);
 }
 
 /** `key-required`: a POST without Idempotency-Key is 400. */
