@@ -202,7 +202,15 @@ export class OutboxReplay {
 
   /** @internal The write-ahead of a new domain for an order (the placer's `persist`): on disk before the request leaves. */
   async persist(record: OutboxRecord): Promise<void> {
-    if (this.config.retentionMs) await this.writes.put(record, 'strict');
+    if (!this.config.retentionMs) return;
+    await this.writes.put(record, 'strict');
+    // Storage fell back to memory under this write: the database still holds the order as it was, for another
+    // context to send to the domains it lists. The run's record is now the memory copy too, in doubt everywhere
+    // and only looked up (core.ts), or this request would go to a domain the database's copy never hears of.
+    if (!STANDALONE_WORKER && this.storage.kind == 'memory') {
+      const kept = await this.storage.get('outbox', record.id);
+      if (kept?.copied) Object.assign(record, { copied: true, domains: kept.domains });
+    }
   }
 
   /**

@@ -3,7 +3,7 @@ import { createCore, createWorkerCore } from '../../../src/core';
 import { normalizeOptions } from '../../../src/options';
 import { checkPlacement } from '../../../src/outbox/placement';
 import { closeBackends, startBackend } from '../backend';
-import { cleanup, deleteDatabase, quickOptions, ROOMY_ATTEMPTS, sleep, uniqueNamespace } from '../helpers';
+import { cleanup, deleteDatabase, QUICK_ROOMY_TUNING, quickOptions, ROOMY_ATTEMPTS, sleep, uniqueNamespace } from '../helpers';
 
 /**
  * Invariant 3 when a page falls back to memory after a storage failure (a
@@ -57,6 +57,43 @@ describe('a page in memory after a full disk, beside the service worker on the d
     expect((await page.outbox.list()).find((e) => e.id == placed.id)!.status, "the page's copy").to.equal('pending');
     expect(await be.charges(placed.id), 'nothing sent from the copy').to.equal(0);
     // The worker replays the database's copy: a resend in main, which needs no write.
+    await worker.outbox.replay(true).catch(() => {});
+    expect(await be.charges(placed.id)).to.equal(1);
+    const ledger = await be.ledger();
+    expect(ledger.duplicates).to.equal(0);
+    expect(ledger.orders.filter((o) => o.charged).map((o) => o.domain)).to.deep.equal(['main']);
+  });
+
+  it('invariant 3: a run whose failover write-ahead meets the full disk does not send the order to the new domain; the database copy is placed once, in its domain', async () => {
+    const be = await startBackend();
+    namespace = uniqueNamespace();
+    // Roomy attempts and budget: this test is about where the order goes, not how soon.
+    const options = normalizeOptions(quickOptions(be, namespace, { endpoints: be.sdk('us', 'backup'), budgetMs: 5000, tuning: QUICK_ROOMY_TUNING }));
+    const page = await createCore(options);
+    cores.push(page);
+    // us answers 503 (not processed): the run fails over to backup, and writes that domain ahead first.
+    await be.fault('us', { kind: 'status', status: 503, routes: ['checkout'] });
+    // The disk fills just then: the write-ahead naming backup is the first write that fails.
+    let failed = 0;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (this.name == 'outbox' && (value as { domains?: string[] }).domains?.includes('backup')) {
+        failed++;
+        throw new DOMException('the disk is full', 'QuotaExceededError');
+      }
+      return put.call(this, value, key);
+    };
+    const placed = await page.outbox.place(checkPlacement(page.config, { orderRef: 'full-mid-run', total: 700, payment: { token: 'pm_f' } }));
+    expect(failed, 'the failover write-ahead failed').to.be.greaterThan(0);
+    expect(page.storage.kind).to.equal('memory');
+    // The database still lists main only: an order sent to backup now could be sent to main from there too.
+    expect(placed.status).to.equal('pending');
+    expect((await be.requestsTo('backup')).filter((q) => q.key == placed.id && q.route == 'checkout'), 'nothing sent to backup').to.deep.equal([]);
+    IDBObjectStore.prototype.put = put;
+    // The service worker's engine, on the database, replays its copy once main is back.
+    await be.fault('us', 'healthy');
+    const worker = await createWorkerCore({ ...options, budgetMs: 10_000 });
+    cores.push(worker);
+    await sleep(1200);
     await worker.outbox.replay(true).catch(() => {});
     expect(await be.charges(placed.id)).to.equal(1);
     const ledger = await be.ledger();
