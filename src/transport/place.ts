@@ -164,8 +164,10 @@ export class Placer {
       const move = decide(situation);
       if (move.kind == 'stop') {
         // No endpoint left (the key is closed in every domain): it can never be processed anywhere, and waiting cannot
-        // change that. Not so for a page's copy in memory, whose lookups close nothing: the database's copy may still go.
-        const closedEverywhere = !situation.endpoints.length && (STANDALONE_WORKER || !state.record.copied);
+        // change that. Not so for an order that may not be sent anyway: a page's copy in memory, whose lookups close
+        // nothing (the database's copy may still go), or one whose payment token died (the outbox's policy then says
+        // what it needs: a payment, since no domain processed it).
+        const closedEverywhere = situation.mayOrder && !situation.endpoints.length;
         return closedEverywhere ? failed(state, 'key-closed', 'key closed') : pending(state);
       }
       if (move.kind == 'wait') {

@@ -468,6 +468,29 @@ describe('outbox', () => {
     expect(await be.charges(r.id)).to.equal(1);
   });
 
+  it('an order in doubt when its token expires that the server never processed (lookup 404) moves to needs-payment, and can be paid again', async () => {
+    const be = await startBackend();
+    // One domain. Attempts of 1.5 s: the POST reaches the server before its attempt ends, on a busy machine too.
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), tuning: { ...QUICK_TUNING, attemptTimeoutMs: 1500, minAttemptTimeoutMs: 1500 } }));
+    // No answer, nothing processed: the order is pending and in doubt in main.
+    await be.fault('us', { kind: 'silent', routes: ['checkout'] });
+    const expiresAt = Date.now() + TOKEN_LIFE_MS;
+    const r = await sc.placeOrder(order('never-there'), { paymentTokenExpiresAt: expiresAt, budgetMs: 1500 });
+    expect(r.status).to.equal('pending');
+    await tokenDead(expiresAt);
+    await be.fault('us', 'healthy');
+    // Its lookup finds nothing (and closes the key): no domain processed it, and its token is dead.
+    const entry = await sc.outbox.retry(r.id);
+    expect(entry.status).to.equal('needs-payment');
+    const afterDeath = (await be.requests()).filter((q) => q.key == r.id && q.t > expiresAt);
+    expect(afterDeath.filter((q) => q.t > expiresAt + IN_FLIGHT_MS && q.route == 'checkout'), 'no POST after the token died').to.deep.equal([]);
+    expect(afterDeath.filter((q) => q.route == 'lookup').map((q) => q.status), 'its lookup').to.deep.equal([404]);
+    const paid = await sc.outbox.resubmit(r.id, { payment: { token: 'pm_again' }, budgetMs: 10_000 });
+    expect(paid.status).to.equal('confirmed');
+    expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
+    expect(await be.charges(r.id)).to.equal(0);
+  });
+
   it('past its retention an entry becomes expired, without a request', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
