@@ -69,7 +69,7 @@ export class CartStore {
   subscribe(listener: (cart: Cart) => void): () => void {
     if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
     const off = this.events.on('cart', listener);
-    tell(listener, this.snapshot());
+    tell(listener, this.view);
     return off;
   }
 
@@ -97,7 +97,9 @@ export class CartStore {
 
   /** The stored record with every line that fails validation dropped (and reported). */
   private clean(stored: unknown): CartRecord {
-    if (stored === undefined) return EMPTY;
+    // None in memory: the database could not be read as storage fell back to it. The cart this page last
+    // read goes on there, or the next change would start from an empty one and drop every line.
+    if (stored === undefined) return this.storage.memory ? this.record : EMPTY;
     const r = isObject(stored) ? stored : {};
     const items = Array.isArray(r.items) ? r.items : [];
     const valid: CartItem[] = [];
@@ -109,9 +111,9 @@ export class CartStore {
         // Dropped below, and reported.
       }
     }
-    if (valid.length != items.length || !Array.isArray(r.items)) {
-      this.events.emit('storage:corrupt', { store: 'cart', reason: `${(Array.isArray(r.items) ? items.length : 1) - valid.length} bad line(s) dropped` });
-    }
+    // Lines that are not an array count as one bad line.
+    const dropped = (Array.isArray(r.items) ? items.length : 1) - valid.length;
+    if (dropped) this.events.emit('storage:corrupt', { store: 'cart', reason: `${dropped} bad line(s) dropped` });
     // `taken` goes on as it is: the checkout's cart reads it (`CheckoutCart`), steadycart/cart never does.
     return { id: 'cart', items: valid, rev: isTime(r.rev) ? r.rev : 0, updatedAt: isTime(r.updatedAt) ? r.updatedAt : 0, taken: r.taken };
   }

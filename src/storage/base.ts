@@ -85,7 +85,8 @@ export function openDatabase(
  */
 export class BaseStorage {
   private db: Promise<DB> | null = null;
-  private memory: MemoryStores | null = null;
+  /** @internal Where records live once storage fell back to memory (see `kind`). */
+  memory: MemoryStores | null = null;
   private degrading?: Promise<void>;
   /** Set by `close`: a later use (an answer that arrives after it) opens a connection of its own and closes it when done. */
   private closed = false;

@@ -180,6 +180,26 @@ describe('steadycart/cart: the cart alone, for product pages', () => {
     expect((await cart.get()).count).to.equal(2);
   });
 
+  it('invariant 8: when IndexedDB stops answering and what it holds cannot be read into memory, the cart this page showed goes on there: no line lost', async () => {
+    const cart = await cartHere(uniqueNamespace());
+    await cart.add(item('a'));
+    await cart.add(item('b'));
+    // Every transaction fails, on this connection and on a fresh one, as after WebKit's "Connection to Indexed
+    // Database server lost" (fault injection on the engine's own method: the copy into memory cannot read either).
+    const transaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function () {
+      throw new DOMException('Connection to Indexed Database server lost', 'UnknownError');
+    };
+    try {
+      const after = await cart.add(item('c'));
+      expect(cart.health().storage).to.equal('memory');
+      expect(after.items.map((i) => i.sku)).to.deep.equal(['a', 'b', 'c']);
+      expect((await cart.get()).items.map((i) => i.sku)).to.deep.equal(['a', 'b', 'c']);
+    } finally {
+      IDBDatabase.prototype.transaction = transaction;
+    }
+  });
+
   it('invariant 8: a database it cannot open (a newer version exists) degrades to memory with a storage:degraded event', async () => {
     const namespace = uniqueNamespace();
     namespaces.add(namespace);
