@@ -5,12 +5,14 @@
  * stale lock (its process killed with -9), on no lock at all, and on a lock
  * being written; in every round exactly one process holds it and every other
  * one gets STORE_LOCKED. A lock whose pid was given out again is stale. Two holders would be two PGlite instances writing one
- * directory.
+ * directory. Containers on one volume are processes in pid namespaces of
+ * their own (`unshare --pid`, where the system lets this test make them):
+ * each refuses the other's live lock, pid 1 in both too.
  *
  *   node --test test/server/lock-file.test.mjs
  */
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +124,56 @@ if (process.argv[2] == 'child') {
       assert.equal(await ask(children[0], { go: path }), 'held');
       assert.throws(() => lockFile(path, 'the directory'), { code: 'STORE_LOCKED' });
       assert.equal(await ask(children[0], { release: true }), 'released');
+    });
+
+    describe('from another pid namespace (containers on one volume)', () => {
+      // Making a pid namespace needs root (or user namespaces): elsewhere these cases cannot run.
+      const unshare = ['--pid', '--fork', '--mount-proc', '--kill-child'];
+      const canUnshare = process.platform == 'linux' && spawnSync('unshare', [...unshare, 'true']).status === 0;
+      /** @type {import('node:child_process').ChildProcess[]} */
+      const contained = [];
+      after(() => {
+        // SIGKILL: a container's pid 1 ignores SIGTERM (it has no handler), and unshare passes it on (--kill-child).
+        for (const child of contained) child.kill('SIGKILL');
+      });
+      /** A contender in a pid namespace of its own, where it is pid 1. @returns {Promise<import('node:child_process').ChildProcess>} */
+      const inContainer = () => {
+        const child = spawn('unshare', [...unshare, process.execPath, HERE, 'child', join(dir, 'lock-file.mjs')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        contained.push(child);
+        return new Promise((resolve) => child.once('message', () => resolve(child)));
+      };
+
+      it('a live lock is refused across pid namespaces, either way, and between two pid 1s', { skip: !canUnshare && 'unshare --pid is not allowed here' }, async () => {
+        const { lockFile } = await import(join(dir, 'lock-file.mjs'));
+        const path = join(dir, 'contained.lock');
+        const [first, second] = await Promise.all([inContainer(), inContainer()]);
+        // Held in a container: refused here, and in the other container (both are pid 1).
+        assert.equal(await ask(first, { go: path }), 'held');
+        assert.equal(readFileSync(path, 'utf8').split(' ')[0], '1');
+        assert.throws(() => lockFile(path, 'the directory'), { code: 'STORE_LOCKED' });
+        assert.equal(await ask(second, { go: path }), 'STORE_LOCKED');
+        assert.equal(await ask(first, { release: true }), 'released');
+        assert.equal(existsSync(path), false);
+        // Held here: refused in a container.
+        const lock = lockFile(path, 'the directory');
+        try {
+          assert.equal(await ask(second, { go: path }), 'STORE_LOCKED');
+        } finally {
+          lock.release();
+        }
+      });
+
+      it("another namespace's lock that nothing touches any more (its container crashed) is taken over", async () => {
+        const { lockFile } = await import(join(dir, 'lock-file.mjs'));
+        const path = join(dir, 'crashed.lock');
+        // pid 1 of a namespace that is not this one, last touched a minute ago.
+        writeFileSync(path, '1 - 00000000-0000-0000-0000-000000000000/pid:[1]');
+        const old = (Date.now() - 60_000) / 1000;
+        utimesSync(path, old, old);
+        const lock = lockFile(path, 'the directory');
+        assert.equal(readFileSync(path, 'utf8').split(' ')[0], String(process.pid));
+        lock.release();
+      });
     });
 
     it('with no lock file, exactly one process takes it', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { SteadyCartServerError } from '../errors';
 
 /** A held lock file; `release` removes it (also run at process exit). */
@@ -12,6 +12,16 @@ const WRITING_MS = 1000;
 const PAUSE_MS = 20;
 /** Rounds of `lockFile`: enough to wait out a file being written (WRITING_MS) several times. */
 const ROUNDS = 150;
+/** How often a holder touches its lock file, so that a process that cannot see it (another pid namespace) can tell it lives. */
+const BEAT_MS = 1000;
+/**
+ * A lock from another pid namespace or boot not touched for this long is
+ * stale: its holder stopped beating. Far more than a beat: PGlite's queries
+ * hold the event loop (for seconds in a large burst), and the beats with it.
+ */
+const FOREIGN_STALE_MS = 30_000;
+/** The pause between looks at another namespace's lock. */
+const WATCH_MS = 200;
 
 const alive = (pid: number): boolean => {
   try {
@@ -41,8 +51,23 @@ function identity(pid: number): string {
   }
 }
 
-/** What this process writes in a lock file: its pid, and its identity where there is one. */
-const STAMP = `${process.pid} ${identity(process.pid)}`.trim();
+/**
+ * Where this process's pids mean something: the boot and the pid namespace
+ * ('' where the system does not tell). Another container on the same volume
+ * has pids of its own, its pid 1 too: a pid in a lock file written from
+ * another namespace (or before a reboot) says nothing about its holder here.
+ */
+function view(): string {
+  try {
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return '';
+  }
+}
+const VIEW = view();
+
+/** What this process writes in a lock file: its pid, its identity and its view, where there are. */
+const STAMP = `${process.pid} ${identity(process.pid) || '-'} ${VIEW}`.trim();
 /** The lock files this process holds: one with its pid that is not among them was left by an earlier run with the same pid. */
 const mine = new Set<string>();
 
@@ -84,25 +109,51 @@ function create(path: string): boolean {
 
 /**
  * Who holds `path` (null when there is no such file): its text, the pid in it,
- * and whether it is live: its process runs (the same run of it, where the
- * file names one; this process only for a lock it holds), or, without a pid,
- * it was written within `WRITING_MS` (its creator may be writing it still).
+ * when it was last touched, whether it was written from another view (`foreign`:
+ * another pid namespace or boot, where its pid cannot be looked up), and whether
+ * it is live: its process runs (the same run of it, where the file names one;
+ * this process only for a lock it holds); from another view, it was touched
+ * within `FOREIGN_STALE_MS` (`lockFile` watches such a lock rather than trust
+ * clocks); without a pid, it was written within `WRITING_MS` (its creator may
+ * be writing it still).
  */
-function holderOf(path: string): { text: string; pid: number; live: boolean } | null {
+function holderOf(path: string): { text: string; pid: number; touched: number; foreign: boolean; live: boolean } | null {
   try {
     const text = readFileSync(path, 'utf8');
-    const [first = '', run = ''] = text.split(' ');
+    const touched = statSync(path).mtimeMs;
+    const [first = '', run = '', where = ''] = text.split(' ');
     const pid = first ? Number(first) : NaN;
+    const foreign = !!where && where != VIEW;
     const live = !(Number.isInteger(pid) && pid > 0)
-      ? Date.now() - statSync(path).mtimeMs < WRITING_MS
-      : pid == process.pid
-        ? mine.has(path)
-        : alive(pid) && (!run || [run, ''].includes(identity(pid)));
-    return { text, pid, live };
+      ? Date.now() - touched < WRITING_MS
+      : foreign
+        ? Date.now() - touched < FOREIGN_STALE_MS
+        : pid == process.pid
+          ? mine.has(path)
+          : alive(pid) && (!run || run == '-' || [run, ''].includes(identity(pid)));
+    return { text, pid, touched, foreign, live };
   } catch (err) {
     if (code(err) == 'ENOENT') return null;
     throw err;
   }
+}
+
+/**
+ * Watches a lock written from another view until it has gone untouched for
+ * `FOREIGN_STALE_MS`, and at least three beats whatever the clocks say (the
+ * holder's may differ from this one's): `true` when its holder touched it
+ * meanwhile (it runs), `false` when no one did (stale), `null` when it was
+ * released or taken by another process meanwhile.
+ */
+function beats(path: string, holder: { text: string; touched: number }): boolean | null {
+  const watch = Math.max(3 * BEAT_MS, FOREIGN_STALE_MS - (Date.now() - holder.touched));
+  for (const end = Date.now() + watch; Date.now() < end; ) {
+    Atomics.wait(never, 0, 0, WATCH_MS);
+    const now = holderOf(path);
+    if (now?.text !== holder.text) return null;
+    if (now.touched != holder.touched) return true;
+  }
+  return false;
 }
 
 /**
@@ -133,7 +184,11 @@ function removeStale(path: string, stale: string, depth = 0): void {
  * process that no longer runs (killed with -9, or gone while its pid was
  * given to another process, this one included) is taken over, by one process
  * only when several try at once; one held by a live process, this one
- * included, throws `STORE_LOCKED`.
+ * included, throws `STORE_LOCKED`. A lock written from another pid namespace
+ * (another container on the same volume) or before a reboot is watched: it is
+ * live while its holder touches it, and taken over once it has gone
+ * untouched for `FOREIGN_STALE_MS` (so a container restarted after a crash
+ * waits out the rest of that).
  */
 export function lockFile(path: string, what: string): LockFile {
   for (let round = 0; round < ROUNDS; round++) {
@@ -141,6 +196,12 @@ export function lockFile(path: string, what: string): LockFile {
     const holder = holderOf(path);
     // Released meanwhile: take it.
     if (!holder) continue;
+    if (holder.foreign && holder.pid > 0) {
+      const running = beats(path, holder);
+      if (running) throw new SteadyCartServerError('STORE_LOCKED', `${what} is in use by a process of another container or system (lock file ${path}, ${holder.text})`);
+      if (running === false) removeStale(path, holder.text);
+      continue;
+    }
     if (holder.live && holder.pid > 0) {
       throw new SteadyCartServerError('STORE_LOCKED', `${what} is in use by process ${holder.pid} (lock file ${path})`);
     }
@@ -150,13 +211,23 @@ export function lockFile(path: string, what: string): LockFile {
   throw new SteadyCartServerError('STORE_LOCKED', `${what}: could not take the lock file ${path}`);
 }
 
-/** The lock file this process just created. */
+/** The lock file this process just created; touched every `BEAT_MS` while held. */
 function held(path: string): LockFile {
   let holding = true;
   mine.add(path);
+  const beat = setInterval(() => {
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+    } catch {
+      // Gone: the next lockFile of it takes it.
+    }
+  }, BEAT_MS);
+  beat.unref();
   const release = (): void => {
     if (!holding) return;
     holding = false;
+    clearInterval(beat);
     mine.delete(path);
     process.off('exit', release);
     try {
