@@ -64,14 +64,16 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
       let waiting = await core.outbox.replay(true, true);
       // What still waits goes in this sync if it can, for as long as a sync may run: the browser fires the next
       // one only minutes later. While a circuit is open, the core's circuits replay what waits as each falls due,
-      // an order its own probe; once every circuit has closed again, what still waits goes at once, after the
-      // replay under way (closing the core would cut that one short). With every circuit closed, an order left
-      // to its own backoff (a 409's Retry-After, a 503 that opened no circuit) goes when due, and one a page is
-      // replaying is waited for. Still waiting at the end, this sync stays registered (rejected, retried by the browser).
+      // an order its own probe, and what is due goes too: a circuit's timer that found every waiting order held
+      // (a 409's Retry-After) fires no more. Once every circuit has closed again, what still waits goes at once,
+      // after the replay under way (closing the core would cut that one short). With every circuit closed, an
+      // order left to its own backoff (a 409's Retry-After, a 503 that opened no circuit) goes when due, and one
+      // a page is replaying is waited for. Still waiting at the end, this sync stays registered (rejected, retried by the browser).
       const open = () => config.endpoints.some((e) => core!.circuits.circuit(e).state != 'closed');
       for (let wasOpen = open(); waiting && Date.now() < end; wasOpen = open()) {
         await sleep(1000);
         if (open()) waiting = +!!(await core.outbox.waiting());
+        if (waiting && open()) waiting = await core.outbox.replay();
         // Asked again after the read: a circuit that closed during it leaves what waits to the replay.
         if (waiting && !open()) waiting = await core.outbox.replay(wasOpen);
       }

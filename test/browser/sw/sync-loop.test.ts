@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { OutboxReplay } from '../../../src/outbox/replay';
 import { closeBackends, down, startBackend, up } from '../backend';
 import { cleanup, open, QUICK_ROOMY_TUNING, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
+import { pendingRecord, rawPut } from '../hardening/raw-idb';
 
 /** src/sw/install.ts, loaded by URL: the tests are type-checked with DOM types, the worker's code with WebWorker types (tsconfig.sw.json). */
 const INSTALL = '../../../src/sw/install.ts';
@@ -107,6 +108,26 @@ describe('service worker: the sync loop', () => {
     // The page's during the outage, then the sync's: the 409, and the order placed after its wait.
     expect(posts.filter((s) => s != 503)).to.deep.equal([409, 201]);
     expect(await be.charges(id)).to.equal(1);
+    expect((await be.ledger()).duplicates).to.equal(0);
+  });
+  it("an order held by a 409's Retry-After while another endpoint's circuit is open goes in this sync once the wait is over", async function () {
+    this.timeout(60_000);
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // us and eu, one domain. The page stores the configuration the worker reads, then leaves.
+    const endpoints = be.sdk('us', 'eu');
+    (await open(quickOptions(be, namespace, { endpoints, serviceWorker: false, tuning: QUICK_ROOMY_TUNING }))).close();
+    // What a page left: an order whose last answer was a 409 with Retry-After (held 2.5 s from now), and us's
+    // circuit open (it timed out), eu's closed. Both endpoints answer now.
+    const now = Date.now();
+    const record = pendingRecord(order('held-open'), { holdUntil: now + 2500, due: now + 2500, runs: 1 });
+    await rawPut(namespace, 'outbox', [record]);
+    await rawPut(namespace, 'endpoints', [{ id: endpoints[0]!.url, state: 'open', failures: 1, openMs: 300, retryAt: now + 300, samples: [], openedAt: now, updatedAt: now }]);
+
+    const synced = fireSync(await installOnScope(namespace), namespace);
+    // Sent once its wait is over, within this sync (its loop runs up to 2 minutes).
+    await until(async () => (await be.charges(record.id as string)) == 1, 'the held order charged', 15_000);
+    expect(await synced).to.equal('resolved');
     expect((await be.ledger()).duplicates).to.equal(0);
   });
 });
