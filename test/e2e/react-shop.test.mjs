@@ -160,6 +160,28 @@ describe('examples/react-shop', () => {
     });
   });
 
+  it('two reloads while the order waits: the page still takes its lines out of the cart once it is kept, and never offers Pay for them', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      await addToCart(page, ['Blue mug', 'Stoneware teapot']);
+      await outage(shop, true);
+      await page.getByRole('button', { name: /^Pay for 2 items/ }).click();
+      await page.locator('section[aria-label="Your orders"] li[data-status="sending"]').waitFor();
+      await page.reload();
+      // Following it: its id in the URL.
+      await page.waitForFunction(() => !!new URLSearchParams(location.search).get('order') && ['sending', 'pending'].includes(String(document.querySelector('[data-test="order-status"]')?.getAttribute('data-status'))));
+      const id = new URL(page.url()).searchParams.get('order');
+      // Reloaded again while it waits (the outage goes on): the page reads the order from its URL this time.
+      await page.reload();
+      await page.waitForFunction(() => ['sending', 'pending'].includes(String(document.querySelector('[data-test="order-status"]')?.getAttribute('data-status'))));
+      await outage(shop, false);
+      await allConfirmed(page);
+      await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '0');
+      assert.equal(await payButton(page).isDisabled(), true, 'Pay with an empty cart');
+      assert.equal(shop.backend.charges(String(id)), 1);
+      assert.equal(shop.backend.ledger().charges, 1);
+    });
+  });
+
   it('two tabs paying for the shared cart at once: one order, one charge', { timeout: 300_000 }, async () => {
     await withReactShop(async (shop, context, a, watch) => {
       const b = watch(await context.newPage());

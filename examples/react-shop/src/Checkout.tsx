@@ -30,7 +30,8 @@ function newestSending(entries: readonly OutboxEntry[]): OutboxEntry | undefined
  * The order placed for this very cart, when the page did not see it through: a reload (or a
  * closed tab) while it was being placed, or another tab paying for the shared cart. It is the
  * newest order still `sending` or `pending`, saved in the last few minutes, with the cart's
- * lines. Paying again would charge twice: the page follows that order instead, and takes its
+ * lines; or one `confirmed` with the cart's lines and the cart unchanged since it was placed
+ * (steadycart placed it while no page of the shop was open). Paying again would charge twice: the page follows that order instead, and takes its
  * lines out of the cart once it is kept (`pending` or `confirmed`), as after its own payment
  * (`removeOrdered`: once per order in every tab), and Pay stays disabled until then.
  * An older waiting order, or one for other lines, never blocks the shop: it stays in "Your
@@ -41,7 +42,9 @@ function ownOrder(entries: readonly OutboxEntry[], cart: Cart): OutboxEntry | un
   if (!cart.items.length) return undefined;
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
-    if ((e.status == 'sending' || e.status == 'pending') && Date.now() - e.createdAt < RECENT_MS && ordersLines(e, cart.items)) return e;
+    const waiting = (e.status == 'sending' || e.status == 'pending') && Date.now() - e.createdAt < RECENT_MS;
+    const keptWithCartUnchanged = e.status == 'confirmed' && cart.updatedAt <= e.createdAt;
+    if ((waiting || keptWithCartUnchanged) && ordersLines(e, cart.items)) return e;
   }
   return undefined;
 }
@@ -63,7 +66,7 @@ export function Checkout() {
   /** Why this tab did not pay, when another tab holds the checkout. */
   const [notice, setNotice] = useState('');
   /** The order followed whose lines leave the cart once it is kept (an order this page did not see through). */
-  const takeWhenKept = useRef<string | undefined>(undefined);
+  const [takeWhenKept, setTakeWhenKept] = useState<string>();
   const statusRef = useRef<HTMLParagraphElement>(null);
 
   const follow = (id: string) => {
@@ -75,21 +78,23 @@ export function Checkout() {
   const loaded = !cartLoading && !outboxLoading;
   const adopt = loaded && !paying ? ownOrder(entries, cart) : undefined;
   useEffect(() => {
-    if (!adopt || payingNow.current || adopt.id == followed) return;
-    takeWhenKept.current = adopt.id;
+    if (!adopt || payingNow.current) return;
+    // Also when it is followed already (its id in the URL after another reload): its lines still leave the cart.
+    setTakeWhenKept(adopt.id);
+    if (adopt.id == followed) return;
     setNotice('');
     follow(adopt.id);
   }, [adopt, followed]);
   // Kept by steadycart: its lines can go, as after this page's own payment.
   useEffect(() => {
-    if (entry && entry.id == takeWhenKept.current && (entry.status == 'pending' || entry.status == 'confirmed')) {
-      takeWhenKept.current = undefined;
+    if (entry && entry.id == takeWhenKept && (entry.status == 'pending' || entry.status == 'confirmed')) {
+      setTakeWhenKept(undefined);
       setTaking(true);
       removeOrdered(entry.id, orderLines(entry))
         .catch(() => {})
         .finally(() => setTaking(false));
     }
-  }, [entry, removeOrdered]);
+  }, [entry, takeWhenKept, removeOrdered]);
 
   const inFlight = loaded ? newestSending(entries) : undefined;
 
@@ -118,7 +123,7 @@ export function Checkout() {
     // An order of this cart, saved by another tab or before a reload, is this cart's: paying again would charge twice.
     const elsewhere = ownOrder(list, now) ?? newestSending(list);
     if (elsewhere) {
-      if (ordersLines(elsewhere, now.items)) takeWhenKept.current = elsewhere.id;
+      if (ordersLines(elsewhere, now.items)) setTakeWhenKept(elsewhere.id);
       follow(elsewhere.id);
       return;
     }
