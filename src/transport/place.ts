@@ -243,7 +243,7 @@ export class Placer {
       if (move.kind == 'fail') return failed(state, 'IDEMPOTENCY_MISMATCH', 'key used with another body');
       // The domain closed the key (a lookup of it, whose answer this context never heard, found no record):
       // it never processes it, so the order is in no doubt there, and never goes back.
-      if (reply.status == 503 && (reply.body as { error?: unknown } | null)?.error == 'key_closed') closeKey(state, e.domain);
+      if (keyClosed(reply)) closeKey(state, e.domain);
       if (move.honourRetryAfter) {
         holdOff(state, reply);
         // Still processing it: the domain's endpoints share one store, so none is asked again, nor is
@@ -350,6 +350,8 @@ export class Placer {
     // silence shorter than any attempt is given: the order's budget ended it, not the endpoint.
     if (reply.error == 'aborted' || reply.error == 'headers' || (reply.error == 'timeout' && reply.ms < this.config.tuning.minAttemptTimeoutMs)) return;
     const verdict = classify(reply.status);
+    // An answer about this key alone, given without running the order: no news of the endpoint's orders.
+    if (keyClosed(reply)) return;
     if (verdict == 'retry' || verdict == 'ambiguous') {
       this.circuits.failure(endpoint, reply);
       this.budget.onFailure();
@@ -362,6 +364,9 @@ export class Placer {
     }
   }
 }
+
+/** The domain closed the key (docs/backend-contract.md): `503 {"error":"key_closed"}`. */
+const keyClosed = (reply: Reply): boolean => reply.status == 503 && (reply.body as { error?: unknown } | null)?.error == 'key_closed';
 
 /** @internal Whether the order itself may still be sent (the outbox's policy). */
 export const mayOrder = (state: RunState): boolean => state.run.mayOrder?.() ?? true;

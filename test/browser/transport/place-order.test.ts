@@ -334,7 +334,7 @@ describe('placeOrder: the responses of the wire contract', () => {
   /** A lookup with `close=1` of `key` at endpoint `name` whose answer no SDK context heard (a reload, a timeout): it closed the key all the same. */
   const closeUnheard = async (be: TestBackend, name: string, key: string) => expect((await fetch(`${be.url(name)}/checkout/${key}?close=1`)).status).to.equal(404);
 
-  it('invariant 3: an order whose key is closed in every domain it may go to (one by a lookup the SDK never heard) is failed with key-closed, never sent again, nothing charged', async () => {
+  it('invariant 3: an order whose key is closed in every domain it may go to (one by a lookup the SDK never heard) is failed with key-closed, never sent again, nothing charged, and no circuit counts that answer a failure', async () => {
     const be = await startBackend();
     // us: ambiguous, then its lookup's 404 closes the key there (heard); backup: 503, so the order waits.
     await be.fault('us', { kind: 'status', status: 500, routes: ['checkout'] });
@@ -347,9 +347,13 @@ describe('placeOrder: the responses of the wire contract', () => {
     const since = Date.now();
     await be.fault('backup', 'healthy');
     const posts = async () => (await be.requestsTo('backup')).filter((q) => q.route == 'checkout' && q.t >= since).length;
+    const failures = () => sc.health().endpoints.find((e) => e.url == be.url('backup'))!.failures;
+    const before = failures();
     const entry = await sc.outbox.retry(r.id);
     expect(entry.status).to.equal('failed');
     expect(entry.lastError).to.deep.include({ code: 'key-closed' });
+    // An answer about this key alone: backup's circuit counts no failure for it (it would keep other orders away).
+    expect(failures(), "backup's failures").to.equal(before);
     // One POST met the closed key; none follows, not even from a later replay.
     expect(await posts()).to.equal(1);
     expect((await sc.outbox.retry(r.id)).status).to.equal('failed');
