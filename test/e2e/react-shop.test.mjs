@@ -4,9 +4,10 @@
  * demo backend and Vite, the example's dependencies installed on first use),
  * a shopper adding to the cart and paying, the order confirmed once, and a
  * reload that still shows the order's state from the outbox; and never
- * two charges for one cart: a reload while it is being placed, two tabs
+ * two charges for one cart: a reload (or two) while it is being placed, two tabs
  * paying at once, two clicks in one task; and Pay orders the cart as stored
- * at the click, even a change the page has not drawn yet.
+ * at the click, even a change the page has not drawn yet. A refused order's
+ * lines go back in the cart on request.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { startReactShop } from '../../examples/react-shop/start.mjs';
-import { arranged, holds, setStoredQty, sharedBrowser, WAIT_MS } from './helpers.mjs';
+import { arranged, holds, setStoredQty, sharedBrowser, shot, WAIT_MS } from './helpers.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const browser = sharedBrowser();
@@ -179,6 +180,30 @@ describe('examples/react-shop', () => {
       assert.equal(await payButton(page).isDisabled(), true, 'Pay with an empty cart');
       assert.equal(shop.backend.charges(String(id)), 1);
       assert.equal(shop.backend.ledger().charges, 1);
+    });
+  });
+
+  it('an order refused once the store is back leaves the cart empty, and "Put the items back" restores its lines', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      await addToCart(page, ['Blue mug', 'Stoneware teapot']);
+      await outage(shop, true);
+      await page.getByRole('button', { name: /^Pay for 2 items/ }).click();
+      // Saved: its lines left the cart.
+      await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').waitFor();
+      await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '0');
+      // Back, but the card is declined: the order ends refused, nothing charged.
+      await Promise.all(['us', 'eu', 'backup'].map((name) => shop.backend.setFault(name, 'decline')));
+      await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').getByRole('button', { name: /^Try again/ }).click();
+      const refused = page.locator('section[aria-label="Your orders"] li[data-status="rejected"]');
+      await refused.waitFor({ timeout: 60_000 });
+      assert.equal(shop.backend.ledger().charges, 0);
+      await refused.getByRole('button', { name: /back in the cart$/ }).click();
+      await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '2');
+      assert.match(String(await page.locator('section[aria-label="Your orders"] [role="status"]').textContent()), /back in your cart/);
+      // Twice changes nothing: the lines are there already.
+      await refused.getByRole('button', { name: /back in the cart$/ }).click();
+      await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '2');
+      await shot(page, 'react-shop-put-back', { fullPage: true });
     });
   });
 

@@ -1,9 +1,42 @@
-import { useOutbox } from 'steadycart/react';
+import { useState } from 'react';
+import type { OrderedLine, OutboxEntry } from 'steadycart';
+import { useCart, useOutbox } from 'steadycart/react';
+import { PRODUCTS } from './products';
+
+/** Ended without being placed: its lines may go back in the cart. */
+const UNPLACED = ['rejected', 'failed', 'expired', 'needs-payment'];
+
+const orderLines = (entry: OutboxEntry) => ((entry.order as { items?: OrderedLine[] } | null)?.items ?? []) as OrderedLine[];
 
 /** Orders placed from this browser in the last day, live in every tab. */
 export function Orders() {
-  const { entries, loading, retry } = useOutbox();
+  const { entries, loading, retry, resubmit } = useOutbox();
+  const { cart, add } = useCart();
+  /** What happened to the last "Pay again" or "Put the items back", said beside the list. */
+  const [said, say] = useState('');
   if (loading || entries.length == 0) return null;
+
+  // A needs-payment order's token expired before it could be placed (nothing was charged): a new token, the
+  // same order, under a new key. Paid again once at most, in any tab (`replacedBy`).
+  const payAgain = async (entry: OutboxEntry) => {
+    try {
+      const result = await resubmit(entry.id, { payment: { token: `pm_demo_${Date.now()}` }, paymentTokenExpiresAt: Date.now() + 30 * 60_000 });
+      say(`Paid again: the new order is ${result.status}.`);
+    } catch (error) {
+      say(`The payment could not be made again: ${(error as Error).message}`);
+    }
+  };
+
+  // Each line up to the quantity ordered: a line the cart still holds is not added twice.
+  const putBack = async (entry: OutboxEntry) => {
+    for (const line of orderLines(entry)) {
+      const product = PRODUCTS.find((p) => p.sku == line.sku);
+      const missing = line.qty - (cart.items.find((i) => i.sku == line.sku)?.qty ?? 0);
+      if (product && missing > 0) await add({ ...product, qty: missing }).catch(() => {});
+    }
+    say('The items are back in your cart.');
+  };
+
   return (
     <section aria-label="Your orders">
       <h2>Your orders</h2>
@@ -21,10 +54,27 @@ export function Orders() {
                   </button>
                 </>
               )}
+              {entry.status == 'needs-payment' && !entry.replacedBy && (
+                <>
+                  {' '}
+                  <button aria-label={`Pay again for the order of ${time}`} onClick={() => void payAgain(entry)}>
+                    Pay again
+                  </button>
+                </>
+              )}
+              {UNPLACED.includes(entry.status) && !entry.replacedBy && (
+                <>
+                  {' '}
+                  <button aria-label={`Put the items of the order of ${time} back in the cart`} onClick={() => void putBack(entry)}>
+                    Put the items back
+                  </button>
+                </>
+              )}
             </li>
           );
         })}
       </ul>
+      <p role="status">{said}</p>
     </section>
   );
 }
