@@ -246,6 +246,29 @@ describe('demo shop', () => {
     });
   });
 
+  it("the order banner shows how an order ended when it ended while the banner read the outbox, not 'waiting'", { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await gotoShop(page, demo.url);
+      // The banner's read of the outbox for an order it does not watch yet is held until released.
+      await page.evaluate(() => {
+        const w = /** @type {any} */ (window);
+        const list = w.sc.outbox.list;
+        w.heldList = new Promise((resolve) => (w.releaseList = resolve));
+        w.sc.outbox.list = async () => (await w.heldList, list());
+      });
+      await setDemoFaults(demo, { kind: 'status', status: 503 });
+      const order = { orderRef: 'banner-race', items: [{ sku: 'mug-oat', qty: 1 }], total: 1800, currency: 'EUR', payment: { token: 'tok_demo_banner' } };
+      // Waiting (the banner's read starts and is held), then placed by a retry while that read is under way.
+      const { id, status } = await page.evaluate((o) => /** @type {any} */ (window).sc.placeOrder(o, { budgetMs: 1500 }), order);
+      assert.equal(status, 'pending');
+      await setDemoFaults(demo, 'healthy');
+      assert.equal(await page.evaluate(async (key) => (await /** @type {any} */ (window).sc.outbox.retry(key)).status, id), 'confirmed');
+      await page.evaluate(() => /** @type {any} */ (window).releaseList());
+      await page.locator(`#order-banner [data-order-key="${id}"][data-status="confirmed"]`).waitFor();
+      await assertOneChargeEach(demo, [id]);
+    });
+  });
+
   it('the lab: a fault its panel does not offer shows as Other; each section is named by its heading alone', { timeout: 60_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
       await gotoShop(page, demo.url);

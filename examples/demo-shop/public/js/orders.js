@@ -166,7 +166,9 @@ export async function startOrderBanner() {
       const before = known?.status;
       // A retry (sending, then pending again) changes nothing the banner says: redrawing it would drop focus.
       if (before && WAITING.includes(before) && WAITING.includes(ev.status)) return;
-      watched.set(ev.id, { ...entry, status: ev.status, result: ev.result ?? entry.result, error: ev.error });
+      // Read after the event: it may have ended meanwhile (its event, for an order not yet watched, was dropped above).
+      if (!known && !WAITING.includes(entry.status)) watched.set(ev.id, entry);
+      else watched.set(ev.id, { ...entry, status: ev.status, result: ev.result ?? entry.result, error: ev.error });
       renderBanner();
       if (!shownElsewhere.has(ev.id) && before && before != ev.status && !WAITING.includes(ev.status)) {
         announce(ev.status == 'confirmed' ? `Your order ${orderIdOf(ev.result) ?? ''} is confirmed.` : describe(ev).title);
