@@ -31,8 +31,12 @@ if (process.argv[2] == 'child') {
   const { lockFile } = await import(/** @type {string} */ (process.argv[3]));
   /** @type {{ release(): void } | null} */
   let lock = null;
-  process.on('message', (/** @type {{ go?: string }} */ m) => {
-    if (m.go) {
+  process.on('message', (/** @type {{ go?: string, block?: number }} */ m) => {
+    if (m.block) {
+      // Its main thread held, as PGlite holds it while it works.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, m.block);
+      process.send?.('unblocked');
+    } else if (m.go) {
       try {
         lock = lockFile(m.go, 'the directory');
         process.send?.('held');
@@ -161,6 +165,20 @@ if (process.argv[2] == 'child') {
         } finally {
           lock.release();
         }
+      });
+
+      it("a live lock stays live across namespaces while its holder's main thread is held (PGlite at work): the holder beats from a thread of its own", { skip: !canUnshare && 'unshare --pid is not allowed here' }, async () => {
+        const { lockFile } = await import(join(dir, 'lock-file.mjs'));
+        const path = join(dir, 'busy.lock');
+        const [holder] = await Promise.all([inContainer()]);
+        assert.equal(await ask(holder, { go: path }), 'held');
+        // Last touched a minute ago by this clock: a watcher then waits three beats only.
+        const old = (Date.now() - 60_000) / 1000;
+        utimesSync(path, old, old);
+        const unblocked = ask(holder, { block: 5000 });
+        assert.throws(() => lockFile(path, 'the directory'), { code: 'STORE_LOCKED' });
+        assert.equal(await unblocked, 'unblocked');
+        assert.equal(await ask(holder, { release: true }), 'released');
       });
 
       it("another namespace's lock that nothing touches any more (its container crashed) is taken over", async () => {

@@ -1,4 +1,5 @@
-import { closeSync, linkSync, openSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, readlinkSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { SteadyCartServerError } from '../errors';
 
 /** A held lock file; `release` removes it (also run at process exit). */
@@ -14,12 +15,23 @@ const PAUSE_MS = 20;
 const ROUNDS = 150;
 /** How often a holder touches its lock file, so that a process that cannot see it (another pid namespace) can tell it lives. */
 const BEAT_MS = 1000;
-/**
- * A lock from another pid namespace or boot not touched for this long is
- * stale: its holder stopped beating. Far more than a beat: PGlite's queries
- * hold the event loop (for seconds in a large burst), and the beats with it.
- */
+/** A lock from another pid namespace or boot not touched for this long is stale: its holder stopped beating. */
 const FOREIGN_STALE_MS = 30_000;
+/**
+ * The holder's beat, in a thread of its own (a fixed module, no data in it):
+ * PGlite holds the main thread while it works, for a minute or more on its
+ * first start on a slow machine, and a beat there would stop meanwhile.
+ */
+const BEATER = `import { workerData } from 'node:worker_threads';
+import { utimesSync } from 'node:fs';
+setInterval(() => {
+  try {
+    const now = new Date();
+    utimesSync(workerData.path, now, now);
+  } catch {
+    // Gone: the next lockFile of it takes it.
+  }
+}, workerData.ms);`;
 /** The pause between looks at another namespace's lock. */
 const WATCH_MS = 200;
 
@@ -146,7 +158,8 @@ function holderOf(path: string): { text: string; pid: number; touched: number; f
  * released or taken by another process meanwhile.
  */
 function beats(path: string, holder: { text: string; touched: number }): boolean | null {
-  const watch = Math.max(3 * BEAT_MS, FOREIGN_STALE_MS - (Date.now() - holder.touched));
+  // (A time stamp ahead of this clock counts as just touched, no more.)
+  const watch = Math.max(3 * BEAT_MS, FOREIGN_STALE_MS - Math.max(0, Date.now() - holder.touched));
   for (const end = Date.now() + watch; Date.now() < end; ) {
     Atomics.wait(never, 0, 0, WATCH_MS);
     const now = holderOf(path);
@@ -215,19 +228,12 @@ export function lockFile(path: string, what: string): LockFile {
 function held(path: string): LockFile {
   let holding = true;
   mine.add(path);
-  const beat = setInterval(() => {
-    try {
-      const now = new Date();
-      utimesSync(path, now, now);
-    } catch {
-      // Gone: the next lockFile of it takes it.
-    }
-  }, BEAT_MS);
+  const beat = new Worker(new URL(`data:text/javascript,${encodeURIComponent(BEATER)}`), { workerData: { path, ms: BEAT_MS } });
   beat.unref();
   const release = (): void => {
     if (!holding) return;
     holding = false;
-    clearInterval(beat);
+    void beat.terminate();
     mine.delete(path);
     process.off('exit', release);
     try {
