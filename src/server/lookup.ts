@@ -5,7 +5,7 @@ import type { Settings } from './options';
 import type { KeyRecord } from './store/types';
 import type { RequestTelemetry } from './telemetry/types';
 
-/** Closes a lookup tries before it answers 503: each lost one saw a POST reserve the key and let it go again. */
+/** Closes a lookup tries before it answers 409: each lost one saw a POST reserve the key and let it go again. */
 const CLOSE_TRIES = 3;
 
 /**
@@ -39,8 +39,9 @@ export async function lookUp(s: Settings, encodedKey: string, close: boolean, he
     t.storeError('read');
     return errorJson(503, 'store_unavailable', { ...headers, 'retry-after': '1' });
   }
-  // A 404 here would say the key is closed when it is not: not answered now, asked again.
-  if (!record && close && !closed) return errorJson(503, 'store_changed', { ...headers, 'retry-after': '1' });
+  // A 404 here would say the key is closed when it is not. POSTs of it keep coming and going: in progress, as
+  // far as the SDK is concerned (it asks again after the Retry-After, and sends the order nowhere else meanwhile).
+  if (!record && close && !closed) return errorJson(409, 'in_progress', { ...headers, 'retry-after': '1' });
   if (!record || isClosed(record)) return errorJson(404, 'not_found', headers);
   if (record.state == 'done' && record.outcome) {
     // Built by hand so that the stored body text is sent unchanged.

@@ -398,7 +398,7 @@ function rules(name, open) {
       assert.equal(m.calls.length, 0, 'the handler never ran');
     });
 
-    it('a lookup that cannot close a key that POSTs keep reserving and letting go answers 503 with Retry-After, never 404', async () => {
+    it('a lookup that cannot close a key that POSTs keep reserving and letting go answers 409 with Retry-After (in use), never 404', async () => {
       const key = randomUUID();
       let closes = 0;
       const racing = Object.assign(Object.create(store), {
@@ -413,7 +413,7 @@ function rules(name, open) {
       });
       const lookup = createCheckoutHandler({ store: racing, handle: async () => ({ status: 500, body: {} }) });
       const answer = await get(lookup, `/checkout/${key}?close=1`);
-      assert.equal(answer.status, 503);
+      assert.equal(answer.status, 409);
       assert.equal(answer.headers.get('retry-after'), '1');
       assert.equal(closes, 3, 'three closes tried');
       assert.equal(await store.read(key), null, 'nothing closed, nothing kept');
