@@ -202,7 +202,8 @@ describe('examples/react-shop', () => {
       assert.match(String(await page.locator('section[aria-label="Your orders"] [role="status"]').textContent()), /back in your cart/);
       // Twice changes nothing: the lines are there already.
       await refused.getByRole('button', { name: /back in the cart$/ }).click();
-      await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '2');
+      await page.locator('section[aria-label="Your orders"] [role="status"]', { hasText: 'in your cart already' }).waitFor();
+      assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '2');
       await shot(page, 'react-shop-put-back', { fullPage: true });
     });
   });

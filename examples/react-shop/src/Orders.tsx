@@ -29,12 +29,13 @@ export function Orders() {
 
   // Each line up to the quantity ordered: a line the cart still holds is not added twice.
   const putBack = async (entry: OutboxEntry) => {
+    let added = 0;
     for (const line of orderLines(entry)) {
       const product = PRODUCTS.find((p) => p.sku == line.sku);
       const missing = line.qty - (cart.items.find((i) => i.sku == line.sku)?.qty ?? 0);
-      if (product && missing > 0) await add({ ...product, qty: missing }).catch(() => {});
+      if (product && missing > 0) added += await add({ ...product, qty: missing }).then(() => missing, () => 0);
     }
-    say('The items are back in your cart.');
+    say(added ? 'The items are back in your cart.' : 'The items are in your cart already.');
   };
 
   return (
