@@ -249,12 +249,17 @@ describe('demo shop', () => {
   it("the order banner shows how an order ended when it ended while the banner read the outbox, not 'waiting'", { timeout: 60_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
       await gotoShop(page, demo.url);
-      // The banner's read of the outbox for an order it does not watch yet is held until released.
+      // The banner's read of the outbox for an order it does not watch yet is made at once, and its answer held
+      // until released: the order ends while that read is under way.
       await page.evaluate(() => {
         const w = /** @type {any} */ (window);
         const list = w.sc.outbox.list;
         w.heldList = new Promise((resolve) => (w.releaseList = resolve));
-        w.sc.outbox.list = async () => (await w.heldList, list());
+        w.sc.outbox.list = async () => {
+          const read = list();
+          await w.heldList;
+          return read;
+        };
       });
       await setDemoFaults(demo, { kind: 'status', status: 503 });
       const order = { orderRef: 'banner-race', items: [{ sku: 'mug-oat', qty: 1 }], total: 1800, currency: 'EUR', payment: { token: 'tok_demo_banner' } };

@@ -150,8 +150,11 @@ export async function startOrderBanner() {
   renderBanner();
   addEventListener('online', renderBanner);
   addEventListener('offline', renderBanner);
+  // Each order's last event: one that comes while the outbox is read for it says more than that read.
+  const latest = new Map();
   for (const type of ORDER_EVENTS) {
     sc.on(type, async (ev) => {
+      latest.set(ev.id, ev);
       const known = watched.get(ev.id);
       if (!known && [...watched.values()].some((e) => e.status == 'needs-payment')) {
         // Paid again, in this tab or another: the old order's banner goes.
@@ -166,9 +169,10 @@ export async function startOrderBanner() {
       const before = known?.status;
       // A retry (sending, then pending again) changes nothing the banner says: redrawing it would drop focus.
       if (before && WAITING.includes(before) && WAITING.includes(ev.status)) return;
-      // Read after the event: it may have ended meanwhile (its event, for an order not yet watched, was dropped above).
+      // Read after the event, or begun before a later one (dropped above, the order not watched yet): it may have ended meanwhile.
+      const last = known ? ev : latest.get(ev.id);
       if (!known && !WAITING.includes(entry.status)) watched.set(ev.id, entry);
-      else watched.set(ev.id, { ...entry, status: ev.status, result: ev.result ?? entry.result, error: ev.error });
+      else watched.set(ev.id, { ...entry, status: last.status, result: last.result ?? entry.result, error: last.error });
       renderBanner();
       if (!shownElsewhere.has(ev.id) && before && before != ev.status && !WAITING.includes(ev.status)) {
         announce(ev.status == 'confirmed' ? `Your order ${orderIdOf(ev.result) ?? ''} is confirmed.` : describe(ev).title);
