@@ -76,6 +76,13 @@ async function addToCart(page, names) {
 
 const payButton = (page) => page.locator('section[aria-label="Checkout"] button');
 
+/** Two lines in the cart, every endpoint down, and Pay clicked: the order is on its way, and will wait. */
+async function payDuringOutage(shop, page) {
+  await addToCart(page, ['Blue mug', 'Stoneware teapot']);
+  await outage(shop, true);
+  await page.getByRole('button', { name: /^Pay for 2 items/ }).click();
+}
+
 describe('examples/react-shop', () => {
   it('adds to the cart and places an order: confirmed once, and still shown after a reload', { timeout: 300_000 }, async () => {
     // sharedBrowser builds dist/ when it is missing; steadycart/react is part of that build.
@@ -126,9 +133,7 @@ describe('examples/react-shop', () => {
 
   it('a reload while the order is being placed: the page follows that order, and the cart is charged once', { timeout: 300_000 }, async () => {
     await withReactShop(async (shop, context, page) => {
-      await addToCart(page, ['Blue mug', 'Stoneware teapot']);
-      await outage(shop, true);
-      await page.getByRole('button', { name: /^Pay for 2 items/ }).click();
+      await payDuringOutage(shop, page);
       // In the outbox, being placed (every endpoint failing: up to the 3 s budget): the shopper reloads.
       await page.locator('section[aria-label="Your orders"] li[data-status="sending"]').waitFor();
       // Every moment of the reloaded page at which Pay could be clicked while the page shows that order
@@ -163,9 +168,7 @@ describe('examples/react-shop', () => {
 
   it('two reloads while the order waits: the page still takes its lines out of the cart once it is kept, and never offers Pay for them', { timeout: 300_000 }, async () => {
     await withReactShop(async (shop, context, page) => {
-      await addToCart(page, ['Blue mug', 'Stoneware teapot']);
-      await outage(shop, true);
-      await page.getByRole('button', { name: /^Pay for 2 items/ }).click();
+      await payDuringOutage(shop, page);
       await page.locator('section[aria-label="Your orders"] li[data-status="sending"]').waitFor();
       await page.reload();
       // Following it: its id in the URL.
@@ -185,9 +188,7 @@ describe('examples/react-shop', () => {
 
   it('an order refused once the store is back leaves the cart empty, and "Put the items back" restores its lines', { timeout: 300_000 }, async () => {
     await withReactShop(async (shop, context, page) => {
-      await addToCart(page, ['Blue mug', 'Stoneware teapot']);
-      await outage(shop, true);
-      await page.getByRole('button', { name: /^Pay for 2 items/ }).click();
+      await payDuringOutage(shop, page);
       // Saved: its lines left the cart.
       await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').waitFor();
       await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '0');
