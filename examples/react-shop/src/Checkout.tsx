@@ -31,9 +31,10 @@ function newestSending(entries: readonly OutboxEntry[]): OutboxEntry | undefined
  * closed tab) while it was being placed, or another tab paying for the shared cart. It is the
  * newest order still `sending` or `pending`, saved in the last few minutes, with the cart's
  * lines; or one `confirmed` with the cart's lines and the cart unchanged since it was placed
- * (steadycart placed it while no page of the shop was open). Paying again would charge twice: the page follows that order instead, and takes its
- * lines out of the cart once it is kept (`pending` or `confirmed`), as after its own payment
- * (`removeOrdered`: once per order in every tab), and Pay stays disabled until then.
+ * (steadycart placed it while no page of the shop was open). Paying again would charge twice:
+ * the page follows that order instead, and takes its lines out of the cart once it is kept
+ * (`pending` or `confirmed`), as after its own payment (`removeOrdered`: once per order in
+ * every tab), and Pay stays disabled until then.
  * An older waiting order, or one for other lines, never blocks the shop: it stays in "Your
  * orders", where steadycart places it when the store is back. Only while an order is
  * actually `sending` (seconds: one attempt's budget) is Pay disabled, whichever it is.
