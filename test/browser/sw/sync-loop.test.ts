@@ -105,8 +105,10 @@ describe('service worker: the sync loop', () => {
     const outcome = await fireSync(await installOnScope(namespace), namespace);
     expect(outcome).to.equal('resolved');
     const posts = (await be.requestsTo('us')).filter((r) => r.route == 'checkout').map((r) => r.status);
-    // The page's during the outage, then the sync's: the 409, and the order placed after its wait.
-    expect(posts.filter((s) => s != 503)).to.deep.equal([409, 201]);
+    // The page's during the outage, then the sync's: the 409, and the order placed after its wait. (An attempt
+    // that timed out on a loaded machine is sent again in the same domain: answered the stored outcome, 201 too.)
+    const [first, ...then] = posts.filter((s) => s != 503);
+    expect([first, then.includes(201) && then.every((s) => s == 201 || s == 'aborted')], JSON.stringify(posts)).to.deep.equal([409, true]);
     expect(await be.charges(id)).to.equal(1);
     expect((await be.ledger()).duplicates).to.equal(0);
   });
