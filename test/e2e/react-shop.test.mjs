@@ -20,8 +20,11 @@ import { arranged, holds, setStoredQty, sharedBrowser, shot, WAIT_MS } from './h
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const browser = sharedBrowser();
 
+/** Sets `fault` on every endpoint of the shop. */
+const everyEndpoint = (shop, fault) => Promise.all(['us', 'eu', 'backup'].map((name) => shop.backend.setFault(name, fault)));
+
 /** Every endpoint of the shop answers 503 (`down`), or none does: the app's outage switch. */
-const outage = (shop, down) => Promise.all(['us', 'eu', 'backup'].map((name) => shop.backend.setFault(name, down ? { kind: 'status', status: 503 } : 'healthy')));
+const outage = (shop, down) => everyEndpoint(shop, down ? { kind: 'status', status: 503 } : 'healthy');
 
 /** The statuses of the "Your orders" list. */
 const orderStatuses = (page) => page.locator('section[aria-label="Your orders"] li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-status')));
@@ -193,7 +196,7 @@ describe('examples/react-shop', () => {
       await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').waitFor();
       await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '0');
       // Back, but the card is declined: the order ends refused, nothing charged.
-      await Promise.all(['us', 'eu', 'backup'].map((name) => shop.backend.setFault(name, 'decline')));
+      await everyEndpoint(shop, 'decline');
       await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').getByRole('button', { name: /^Try again/ }).click();
       const refused = page.locator('section[aria-label="Your orders"] li[data-status="rejected"]');
       await refused.waitFor({ timeout: 60_000 });

@@ -170,7 +170,7 @@ if (process.argv[2] == 'child') {
       it("a live lock stays live across namespaces while its holder's main thread is held (PGlite at work): the holder beats from a thread of its own", { skip: !canUnshare && 'unshare --pid is not allowed here' }, async () => {
         const { lockFile } = await import(join(dir, 'lock-file.mjs'));
         const path = join(dir, 'busy.lock');
-        const [holder] = await Promise.all([inContainer()]);
+        const holder = await inContainer();
         assert.equal(await ask(holder, { go: path }), 'held');
         // Last touched a minute ago by this clock: a watcher then waits three beats only.
         const old = (Date.now() - 60_000) / 1000;

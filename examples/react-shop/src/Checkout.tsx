@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 // steadycart's words for each state: never "confirmed" for an order that only waits.
 import { orderStatusText, type Cart, type OrderedLine, type OutboxEntry } from 'steadycart';
 import { useCart, useOutbox, usePlaceOrder, useSteadyCart } from 'steadycart/react';
+import { orderLines } from './order-lines';
 
 /** The order of this checkout, kept in the URL so that a reload still follows it. */
 const orderInUrl = () => new URLSearchParams(location.search).get('order') ?? undefined;
@@ -16,7 +17,6 @@ const CHECKOUT_LOCK = 'react-shop:checkout';
 const RECENT_MS = 10 * 60_000;
 
 const linesKey = (lines: readonly OrderedLine[]) => lines.map(({ sku, qty }) => `${sku}×${qty}`).sort().join(' ');
-const orderLines = (entry: OutboxEntry) => ((entry.order as { items?: OrderedLine[] } | null)?.items ?? []) as OrderedLine[];
 /** Whether `entry` orders exactly `lines` (skus and quantities, in any order). */
 const ordersLines = (entry: OutboxEntry, lines: readonly OrderedLine[]) => linesKey(orderLines(entry)) == linesKey(lines);
 

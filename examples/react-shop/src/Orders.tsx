@@ -1,12 +1,11 @@
 import { useState } from 'react';
-import type { OrderedLine, OutboxEntry } from 'steadycart';
+import type { OutboxEntry } from 'steadycart';
 import { useCart, useOutbox } from 'steadycart/react';
+import { orderLines } from './order-lines';
 import { PRODUCTS } from './products';
 
 /** Ended without being placed: its lines may go back in the cart. */
 const UNPLACED = ['rejected', 'failed', 'expired', 'needs-payment'];
-
-const orderLines = (entry: OutboxEntry) => ((entry.order as { items?: OrderedLine[] } | null)?.items ?? []) as OrderedLine[];
 
 /** Orders placed from this browser in the last day, live in every tab. */
 export function Orders() {

@@ -46,6 +46,18 @@ const alive = (pid: number): boolean => {
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
+/** Reads what `read` returns, or '' where the system does not tell (not Linux, no /proc). */
+const told = (read: () => string): string => {
+  try {
+    return read();
+  } catch {
+    return '';
+  }
+};
+
+/** This boot of the machine (Linux); read once. */
+const BOOT = told(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+
 /**
  * Which run of process `pid` this is, where the system tells (Linux: the boot
  * and the process's start time); '' elsewhere. Pids are reused, after a
@@ -53,14 +65,13 @@ const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
  * under another identity was left by a process that is gone.
  */
 function identity(pid: number): string {
-  try {
-    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  if (!BOOT) return '';
+  // Field 22, counted after the command name, which may hold spaces and parentheses.
+  const start = told(() => {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22, counted after the command name, which may hold spaces and parentheses.
-    return `${boot}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
-  } catch {
-    return '';
-  }
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  });
+  return start && `${BOOT}:${start}`;
 }
 
 /**
@@ -69,14 +80,7 @@ function identity(pid: number): string {
  * has pids of its own, its pid 1 too: a pid in a lock file written from
  * another namespace (or before a reboot) says nothing about its holder here.
  */
-function view(): string {
-  try {
-    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
-  } catch {
-    return '';
-  }
-}
-const VIEW = view();
+const VIEW = BOOT && told(() => `${BOOT}/${readlinkSync('/proc/self/ns/pid')}`);
 
 /** What this process writes in a lock file: its pid, its identity and its view, where there are. */
 const STAMP = `${process.pid} ${identity(process.pid) || '-'} ${VIEW}`.trim();

@@ -112,6 +112,7 @@ describe('service worker: the sync loop', () => {
     expect(await be.charges(id)).to.equal(1);
     expect((await be.ledger()).duplicates).to.equal(0);
   });
+
   it("an order held by a 409's Retry-After while another endpoint's circuit is open goes in this sync once the wait is over", async function () {
     this.timeout(60_000);
     const be = await startBackend();
