@@ -1,3 +1,4 @@
+import { fail } from './errors';
 import { STATUSES } from './outbox/statuses';
 import type { OrderEvent, OutboxStatus, SteadyCartEvents } from './types';
 
@@ -38,6 +39,11 @@ export function tell<T>(listener: (detail: T) => void, detail: T): void {
       throw error;
     });
   }
+}
+
+/** @internal Throws `INVALID_OPTIONS` unless a shop's `listener` is a function. */
+export function checkListener(listener: unknown): void {
+  if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
 }
 
 /** A listener of event `K`. */

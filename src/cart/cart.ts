@@ -1,4 +1,4 @@
-import { tell, type Events } from '../events';
+import { checkListener, tell, type Events } from '../events';
 import type { BaseStorage } from '../storage/base';
 import type { CartRecord } from '../storage/schema';
 import { updateRecord } from '../storage/update';
@@ -67,7 +67,7 @@ export class CartStore {
    * any tab. Returns the function that unsubscribes.
    */
   subscribe(listener: (cart: Cart) => void): () => void {
-    if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
+    checkListener(listener);
     const off = this.events.on('cart', listener);
     tell(listener, this.view);
     return off;
@@ -101,7 +101,8 @@ export class CartStore {
     // read goes on there, or the next change would start from an empty one and drop every line.
     if (stored === undefined) return this.storage.memory ? this.record : EMPTY;
     const r = isObject(stored) ? stored : {};
-    const items = Array.isArray(r.items) ? r.items : [];
+    // Lines that are not an array count as one bad line.
+    const items = Array.isArray(r.items) ? r.items : [null];
     const valid: CartItem[] = [];
     for (const raw of items) {
       try {
@@ -111,8 +112,7 @@ export class CartStore {
         // Dropped below, and reported.
       }
     }
-    // Lines that are not an array count as one bad line.
-    const dropped = (Array.isArray(r.items) ? items.length : 1) - valid.length;
+    const dropped = items.length - valid.length;
     if (dropped) this.events.emit('storage:corrupt', { store: 'cart', reason: `${dropped} bad line(s) dropped` });
     // `taken` goes on as it is: the checkout's cart reads it (`CheckoutCart`), steadycart/cart never does.
     return { id: 'cart', items: valid, rev: isTime(r.rev) ? r.rev : 0, updatedAt: isTime(r.updatedAt) ? r.updatedAt : 0, taken: r.taken };

@@ -1,6 +1,6 @@
 import { Channel } from '../channel';
 import { fail } from '../errors';
-import { Emitter } from '../events';
+import { checkListener, Emitter } from '../events';
 import { namespaceOption } from '../namespace';
 import { BaseStorage } from '../storage/base';
 import { readIntoMemory } from '../storage/memory';
@@ -70,7 +70,7 @@ export async function createCart(options: CartOptions = {}): Promise<CartInstanc
     health: () => ({ storage: storage.kind, storageError: storage.error, droppedMessages: channel.dropped }),
     on(type, listener) {
       if (!EVENTS.includes(type)) fail('INVALID_OPTIONS', 'is not a cart event', 'type');
-      if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
+      checkListener(listener);
       live();
       return events.on(type, listener);
     },

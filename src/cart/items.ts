@@ -1,5 +1,6 @@
 import { fail } from '../errors';
 import { toJsonBody } from '../guard/json';
+import { isObject } from '../storage/validate';
 import type { Cart, CartItem, NewCartItem } from '../types';
 
 const FIELDS = ['sku', 'name', 'unitPrice', 'currency', 'qty', 'meta'];
@@ -24,7 +25,7 @@ export function checkSku(sku: unknown, path = 'sku'): string {
  * @internal
  */
 export function checkItem(input: NewCartItem<unknown>): CartItem {
-  if (typeof input != 'object' || input === null || Array.isArray(input)) fail('INVALID_ITEM', 'must be an object', '');
+  if (!isObject(input)) fail('INVALID_ITEM', 'must be an object', '');
   const unknown = Object.keys(input).find((key) => !FIELDS.includes(key));
   if (unknown) fail('INVALID_ITEM', 'is not an item field', unknown);
   const { sku, name, unitPrice, currency, qty = 1, meta } = input;

@@ -2,7 +2,7 @@ import { cartApi } from '../cart/api';
 import type { CheckoutCart } from '../cart/ordered';
 import type { Core } from '../core';
 import { fail } from '../errors';
-import { isEventName, onEveryOrder, type Listener } from '../events';
+import { checkListener, isEventName, onEveryOrder, type Listener } from '../events';
 import { checkPlacement } from '../outbox/placement';
 import type { PlaceOrderOptions, SteadyCart } from '../types';
 import { endpointHealth } from './health';
@@ -47,7 +47,7 @@ export function steadyCart({ core, cart, worker, triggers, view }: PageParts): S
     }),
     on(type, listener) {
       if (!isEventName(type)) fail('INVALID_OPTIONS', 'is not a steadycart event', 'type');
-      if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
+      checkListener(listener);
       live();
       return type == 'order:*' ? onEveryOrder(core.events, listener as Listener<'order:*'>) : core.events.on(type, listener);
     },

@@ -1,4 +1,5 @@
 import { fail } from '../errors';
+import { checkListener } from '../events';
 import type { Config } from '../options';
 import type { Outbox } from '../outbox/outbox';
 import { resubmit } from '../outbox/resubmit';
@@ -35,7 +36,7 @@ export function outboxApi(outbox: Outbox, config: Config, view: OutboxView, live
     snapshot: () => view.snapshot(),
     subscribe: (listener) => {
       live();
-      if (typeof listener != 'function') fail('INVALID_OPTIONS', 'must be a function', 'listener');
+      checkListener(listener);
       return view.subscribe(listener);
     },
   };

@@ -1,5 +1,4 @@
 import { wrap } from 'idb';
-import { sleep } from '../time';
 import type { DB } from './base';
 import type { StoreName, Value } from './schema';
 
@@ -64,17 +63,13 @@ export const readIntoMemory: ToMemory = async (name, db) => {
       return (await wrap(request)) as unknown as DB;
     })();
     try {
-      const fresh = await Promise.race([opening, sleep(1000).then(() => Promise.reject(new Error('timeout')))]);
-      try {
-        await copy(fresh);
-      } finally {
-        fresh.close();
-      }
+      const fresh = await Promise.race([opening, new Promise<void>((wake) => setTimeout(wake, 1000))]);
+      if (fresh) await copy(fresh);
     } catch {
-      // A connection that opens after we stopped waiting must not linger and block other tabs.
-      opening.then((late) => late.close(), () => {});
       // Unreadable (or none at all): what is stored stays stored, for a later page.
     }
+    // Closed once read, or as soon as it opens when we stopped waiting: a lingering connection blocks other tabs.
+    opening.then((late) => late.close(), () => {});
   }
   return memory;
 };
