@@ -27,6 +27,12 @@ export interface PlaceOrderState {
   error: unknown;
   /** True while this hook's `placeOrder` call is under way. */
   placing: boolean;
+  /**
+   * True until the instance is ready and the outbox read: the status of an
+   * order placed before a reload is not known yet. Keep Pay disabled while
+   * it is: a click then could place the same cart a second time.
+   */
+  loading: boolean;
 }
 
 /** One call of the hook's `placeOrder`, for the `id` the hook had then. */
@@ -44,19 +50,28 @@ interface Placed {
  *
  * @example
  * ```tsx
- * const { placeOrder, status, placing } = usePlaceOrder(new URLSearchParams(location.search).get('order') ?? undefined);
+ * // The id of an order placed before a reload, kept in the URL: read once mounted, so a server render matches.
+ * const [orderId, setOrderId] = useState<string>();
+ * useEffect(() => setOrderId(new URLSearchParams(location.search).get('order') ?? undefined), []);
+ * const { placeOrder, status, placing, loading } = usePlaceOrder(orderId);
  * // orderStatusText comes from 'steadycart': a pending order is saved on this device, not confirmed yet.
  * if (status == 'pending') return <p>{orderStatusText.pending}</p>;
  * if (status == 'confirmed') return <p>Thank you, your order is confirmed.</p>;
- * // Disabled while a call is under way: a second click would place a second order.
- * return <button disabled={placing} onClick={() => placeOrder(order).then((r) => history.replaceState(null, '', `?order=${r.id}`))}>Pay</button>;
+ * const pay = () =>
+ *   placeOrder(order).then((r) => {
+ *     history.replaceState(null, '', `?order=${r.id}`);
+ *     setOrderId(r.id);
+ *   });
+ * // Disabled while the status is not known yet, and while a call is under way: a click would place a second order.
+ * return <button disabled={loading || placing} onClick={pay}>Pay</button>;
  * ```
  */
 export function usePlaceOrder(id?: string): PlaceOrderState {
-  const { store, snapshot, error: instanceError } = useOutboxSnapshot('usePlaceOrder');
+  const { store, snapshot, loading, error: instanceError } = useOutboxSnapshot('usePlaceOrder');
   const [placed, setPlaced] = useState<Placed | undefined>();
-  // A call made for another `id` than the one given now is not this order's.
-  const own = placed && placed.given === id ? placed : undefined;
+  // A call made for another `id` than the one given now is not this order's; the id of the order it
+  // placed is (a page keeps it, in its URL say, and gives it back).
+  const own = placed && (placed.given === id || (id !== undefined && placed.result?.id === id)) ? placed : undefined;
   const orderId = own?.result?.id ?? id;
   const entry = orderId === undefined ? undefined : snapshot.entries.find((e) => e.id === orderId);
 
@@ -88,5 +103,6 @@ export function usePlaceOrder(id?: string): PlaceOrderState {
     result: own?.result,
     error: own?.error ?? instanceError,
     placing: !!own?.placing,
+    loading,
   };
 }

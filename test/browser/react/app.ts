@@ -13,6 +13,8 @@ import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 export const renders = { cart: 0, order: 0, outbox: 0, health: 0 };
 /** `[loading, count]` of every render of the cart, in order: the first paint must not wait for IndexedDB. */
 export const cartLog: Array<[boolean, number]> = [];
+/** `[loading, status]` of every render of the order view given an id: its status is unknown only while it is loading. */
+export const orderLog: Array<[boolean, string | undefined]> = [];
 
 const text = (test: string, value: unknown) => h('span', { 'data-test': test }, String(value));
 
@@ -35,7 +37,8 @@ function CartView(): ReactElement {
 
 function OrderView({ orderId }: { orderId?: string }): ReactElement {
   renders.order++;
-  const { placeOrder, id, status, placing, entry, error } = usePlaceOrder(orderId);
+  const { placeOrder, id, status, placing, entry, error, loading } = usePlaceOrder(orderId);
+  if (orderId) orderLog.push([loading, status]);
   const { cart } = useCart();
   const [thrown, setThrown] = useState('');
   const place = () =>
@@ -51,6 +54,25 @@ function OrderView({ orderId }: { orderId?: string }): ReactElement {
     text('order-thrown', thrown),
     h('button', { 'data-test': 'place', onClick: place }, 'Place the order'),
     h('button', { 'data-test': 'place-bad', onClick: () => placeOrder({ payment: { card: { number: '4242424242424242' } } }).catch(() => {}) }, 'Place a bad order'),
+  );
+}
+
+/**
+ * An order followed as a page keeps it: the id of the order this view placed
+ * becomes the id it gives the hook (from its URL after a reload, say).
+ */
+function FollowView(): ReactElement {
+  const [followed, setFollowed] = useState<string>();
+  const { placeOrder, status, result } = usePlaceOrder(followed);
+  const { cart } = useCart();
+  const place = () => placeOrder({ items: cart.items.map(({ sku, qty }) => ({ sku, qty })), payment: { token: 'pm_follow' } }).then((r) => setFollowed(r.id));
+  return h(
+    'section',
+    null,
+    text('follow-id', followed ?? ''),
+    text('follow-status', status ?? 'none'),
+    text('follow-result', result?.status ?? ''),
+    h('button', { 'data-test': 'follow-place', onClick: () => void place() }, 'Place and follow'),
   );
 }
 
@@ -86,6 +108,7 @@ export function Shop({ options, orderId }: { options: SteadyCartOptions; orderId
     { options },
     h(CartView),
     h(OrderView, { orderId }),
+    h(FollowView),
     h(OutboxView),
     h('button', { 'data-test': 'toggle-health', onClick: () => setShowHealth((shown) => !shown) }, 'Health'),
     showHealth ? h(HealthView) : null,

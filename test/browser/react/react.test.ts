@@ -117,13 +117,33 @@ describe('steadycart/react in a React app', () => {
 
     // A reload: the page knows the order's id (from its URL, say) and nothing else.
     unmount();
+    app.orderLog.length = 0;
     unmount = app.mount(container, options, id);
     await shows('order-status', 'pending');
     expect(read('order-id')).to.equal(id);
+    // Until the outbox is read, the status is not known: the hook says it is loading (a Pay button stays disabled).
+    expect(app.orderLog.filter(([loading, status]) => !loading && status === undefined), 'renders with neither a status nor loading').to.deep.equal([]);
+    expect(app.orderLog[0], 'the first render').to.deep.equal([true, undefined]);
     await up(be);
     await shows('order-status', 'confirmed', 15_000);
     expect(read('order-result')).to.equal('201');
     await shows('health-endpoints', 'closed,closed', 15_000);
+    expect(await be.charges(id)).to.equal(1);
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
+  it('usePlaceOrder given the id of the order it placed goes on with that call: its result and status stay, also without an outbox', async () => {
+    const be = await startBackend();
+    unmount = app.mount(container, { ...quickOptions(be, uniqueNamespace()), outbox: false });
+    await shows('cart-loading', 'false');
+    click('add');
+    await shows('cart-count', '1');
+    click('follow-place');
+    await until(() => read('follow-id') != '', 'the placed order followed by its id');
+    const id = read('follow-id')!;
+    // Without an outbox the call's own result is all there is: losing it left the status unknown (and Pay back).
+    await shows('follow-status', 'confirmed');
+    expect(read('follow-result')).to.equal('confirmed');
     expect(await be.charges(id)).to.equal(1);
     expect(consoleErrors).to.deep.equal([]);
   });
