@@ -7,6 +7,7 @@ import type { OrderResult, PlaceOrderOptions, SteadyCart } from '../types';
 import { ATTR, drillAttribute } from './attributes';
 import { Metrics } from './metrics';
 import { OrderSpans } from './orders';
+import { quietly } from './quietly';
 import { tracedFetch } from './requests';
 
 /** Options of {@link instrument}. */
@@ -31,15 +32,6 @@ type PlaceOrder = (order: object, options?: PlaceOrderOptions) => Promise<OrderR
 const errorCode = (error: unknown): string => {
   const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
   return typeof code == 'string' ? code : typeof name == 'string' ? name : 'Error';
-};
-
-/** Runs telemetry that must never change what the shop's call returns or throws. */
-const quietly = (record: () => void): void => {
-  try {
-    record();
-  } catch {
-    // The order's outcome stands; only its telemetry is lost.
-  }
 };
 
 /** Instances instrumented now: a second `instrument()` would report every order, request and metric twice. */
@@ -107,7 +99,11 @@ export function instrument(sc: SteadyCart, options: InstrumentOptions = {}): () 
   const traced: PlaceOrder = async (order, placeOptions) => {
     if (!active) return placeOrder(order, placeOptions);
     const drill = drilling;
-    const { span, bind } = orders.start(drill);
+    let started: ReturnType<OrderSpans['start']> | undefined;
+    quietly(() => (started = orders.start(drill)));
+    // A span that cannot start (a span processor's bug) leaves the order untraced, not unplaced.
+    if (!started) return placeOrder(order, placeOptions);
+    const { span, bind } = started;
     let id: string | undefined;
     const told = hook.onNewOrder;
     hook.onNewOrder = (key) => {

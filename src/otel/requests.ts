@@ -1,7 +1,8 @@
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type { SendFetch } from '../transport/http';
 import { ATTR, drillAttribute, httpAttributes } from './attributes';
 import type { OrderSpans } from './orders';
+import { quietly } from './quietly';
 import { setTraceHeaders } from './traceparent';
 
 /** What the request spans need from the instrumentation. */
@@ -34,39 +35,49 @@ export function failureType(error: unknown, timedOut: boolean): 'network' | 'tim
  */
 export function tracedFetch(t: RequestTracing, next: SendFetch): SendFetch {
   return async (request, info) => {
-    const key = request.headers.get('Idempotency-Key') ?? t.orders.keyIn(request.url);
-    const parent = key === undefined ? undefined : t.orders.callSpan(key);
-    const earlier = parent || key === undefined ? undefined : t.orders.pendingContext(key);
-    const attributes: Attributes = {
-      ...httpAttributes(request),
-      [ATTR.kind]: info.kind,
-      [ATTR.attempt]: info.attempt,
-      [ATTR.endpoint]: info.endpoint,
-      ...drillAttribute(t.drilling()),
-    };
-    const domain = t.domainOf(info.endpoint);
-    if (domain !== undefined) attributes[ATTR.domain] = domain;
-    if (key !== undefined) attributes[ATTR.orderId] = key;
-    const span = t.tracer.startSpan(
-      request.method,
-      { kind: SpanKind.CLIENT, attributes, links: earlier ? [{ context: earlier }] : [] },
-      parent ? trace.setSpan(context.active(), parent) : ROOT_CONTEXT,
-    );
-    if (t.propagate) setTraceHeaders(request.headers, span.spanContext());
+    // A telemetry SDK that throws (a span processor's bug) must change nothing of the request and
+    // its answer: a charged order's 201 lost to a throw would read as "may have arrived", and leave it pending.
+    let span: Span | undefined;
+    quietly(() => {
+      const key = request.headers.get('Idempotency-Key') ?? t.orders.keyIn(request.url);
+      const parent = key === undefined ? undefined : t.orders.callSpan(key);
+      const earlier = parent || key === undefined ? undefined : t.orders.pendingContext(key);
+      const attributes: Attributes = {
+        ...httpAttributes(request),
+        [ATTR.kind]: info.kind,
+        [ATTR.attempt]: info.attempt,
+        [ATTR.endpoint]: info.endpoint,
+        ...drillAttribute(t.drilling()),
+      };
+      const domain = t.domainOf(info.endpoint);
+      if (domain !== undefined) attributes[ATTR.domain] = domain;
+      if (key !== undefined) attributes[ATTR.orderId] = key;
+      span = t.tracer.startSpan(
+        request.method,
+        { kind: SpanKind.CLIENT, attributes, links: earlier ? [{ context: earlier }] : [] },
+        parent ? trace.setSpan(context.active(), parent) : ROOT_CONTEXT,
+      );
+      if (t.propagate) setTraceHeaders(request.headers, span.spanContext());
+    });
+    let response: Response;
     try {
-      const response = await next(request, info);
-      span.setAttribute(ATTR.status, response.status);
-      if (response.status >= 400) {
-        span.setAttribute(ATTR.errorType, String(response.status));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-      return response;
+      response = await next(request, info);
     } catch (error) {
-      span.setAttribute(ATTR.errorType, failureType(error, info.timedOut()));
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      quietly(() => {
+        span?.setAttribute(ATTR.errorType, failureType(error, info.timedOut()));
+        span?.setStatus({ code: SpanStatusCode.ERROR });
+        span?.end();
+      });
       throw error;
-    } finally {
-      span.end();
     }
+    quietly(() => {
+      span?.setAttribute(ATTR.status, response.status);
+      if (response.status >= 400) {
+        span?.setAttribute(ATTR.errorType, String(response.status));
+        span?.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span?.end();
+    });
+    return response;
   };
 }

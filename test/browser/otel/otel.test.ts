@@ -321,6 +321,27 @@ describe('steadycart/otel: what it never records, drills, and removal', () => {
     expect(await be.charges(r.id)).to.equal(1);
   });
 
+  it('a span processor that throws as a request\'s span starts or ends changes nothing of the request: the order is confirmed, charged once', async () => {
+    const be = await startBackend();
+    for (const at of ['onStart', 'onEnd'] as const) {
+      const sc = await open({ namespace: uniqueNamespace(), endpoints: be.sdk('us') });
+      // A shop's processor with a bug (a redaction step, say): the telemetry SDK does not catch it.
+      const processor = {
+        onStart() {},
+        onEnd() {},
+        forceFlush: async () => {},
+        shutdown: async () => {},
+        [at]() {
+          throw new Error(`${at} down`);
+        },
+      };
+      instrument(sc, { tracerProvider: new BasicTracerProvider({ spanProcessors: [processor] }), meterProvider: telemetry().meterProvider });
+      const r = await sc.placeOrder(order(`processor-${at}`));
+      expect(r.status, at).to.equal('confirmed');
+      expect(await be.charges(r.id), at).to.equal(1);
+    }
+  });
+
   it('instrument() of anything but an instance throws INVALID_OPTIONS', async () => {
     for (const value of [undefined, {}, { placeOrder() {} }]) {
       expect((await rejection(() => instrument(value as unknown as SteadyCart))).code).to.equal('INVALID_OPTIONS');
