@@ -87,7 +87,9 @@ export function failed(
   // and going to the cap after the first failed probe, against outages of 5, 20 and 60 s. Each
   // lowers the herd's peak in the 60 s outage (6.6x the steady rate to 5.1x and 4.5x), and each
   // slows the recovery from the shorter ones several-fold (20 s: 3.7 s to 11.3 s and 12.7 s).
-  const openMs = record.state == 'half-open' ? Math.min(maxOpenMs, record.openMs * 2) : record.openMs;
+  // Within this context's cap also when not doubled: another page's larger tuning, or a record of
+  // any interval from storage or the channel, would otherwise take the endpoint out for as long.
+  const openMs = Math.min(maxOpenMs, record.state == 'half-open' ? record.openMs * 2 : record.openMs);
   // The server's pace, within the cap: no context probes before it.
   const serverMs = Math.min(maxOpenMs, retryAfterMs);
   return {

@@ -64,6 +64,12 @@ describe('circuit breaker', () => {
     expect(r.retryAt).to.equal(25_000);
   });
 
+  it("opens within this context's cap whatever interval the record carries (another page's tuning, a forged record)", () => {
+    const r = failed({ ...closedCircuit('u', 2000), openMs: 1e12 }, error, 5000, 30_000, 0, () => 1);
+    expect(r).to.include({ state: 'open', openMs: 30_000, retryAt: 35_000 });
+    expect(failed({ ...r, state: 'open', openMs: 1e12 }, error, 6000, 30_000, 0, () => 1).retryAt).to.equal(36_000);
+  });
+
   it('keeps the last 20 latencies and reports median and p95 once there are 5', () => {
     let r = closedCircuit('u', 2000);
     for (const ms of [10, 20, 30, 40]) r = succeeded(r, 0, 2000, ms);
