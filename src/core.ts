@@ -152,6 +152,9 @@ async function buildCore<O extends OutboxReplay>(
       events.release();
       // From now on a waiting order is its own probe: a circuit that falls due replays the outbox.
       if (config.retentionMs) circuits.probeWith({ waiting: () => outbox.waiting(), replay: () => outbox.replay(true) });
+      // Only now the loaded circuits' timer: one that fell due before this would probe with a health request
+      // ahead of a waiting order, which is its own probe.
+      circuits.schedule();
     },
     close() {
       outbox.close();

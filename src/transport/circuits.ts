@@ -60,7 +60,6 @@ export class Circuits {
    */
   async load(): Promise<void> {
     for (const record of await this.storage.all('endpoints')) if (this.trusted(record)) this.records.set(record.id, record);
-    this.schedule();
   }
 
   /** Lets waiting orders probe open circuits instead of health requests (the core connects the outbox at start, once events reach the caller). */
@@ -164,8 +163,9 @@ export class Circuits {
       this.probing.delete(endpoint.url);
       const ok = health ? !!reply.status && reply.status < 300 : reply.status == 404;
       if (ok) this.success(endpoint);
-      // Cut short by its caller, or not sent (its headers failed), it proved nothing: due again at once, with no longer a wait.
-      else if (reply.error == 'aborted' || reply.error == 'headers') this.due(endpoint, 'open', 0);
+      // Cut short by its caller, or not sent (its headers failed), it proved nothing: due again after the same
+      // interval, not a longer one; not at once, or the timer would probe again at once, without end.
+      else if (reply.error == 'aborted' || reply.error == 'headers') this.due(endpoint, 'open', this.circuit(endpoint).openMs);
       else this.failure(endpoint, reply);
       return ok;
     });
@@ -231,8 +231,9 @@ export class Circuits {
    * without sending to it (a dead token, say), and when every waiting order
    * is held to another domain by an ambiguous failure (left due, the circuit
    * would fire this timer again at once, and the replay with it).
+   * @internal Public for the core, which arms it first at start.
    */
-  private schedule(): void {
+  schedule(): void {
     clearTimeout(this.timer);
     if (this.closed) return;
     const open = this.config.endpoints.filter((e) => this.circuit(e).state != 'closed');

@@ -105,6 +105,35 @@ describe('headers', () => {
     ]);
   });
 
+  it('a probe whose headers function throws waits out its circuit\'s interval before the next: no probing without pause', async () => {
+    const be = await startBackend();
+    let calls = 0;
+    const namespace = uniqueNamespace();
+    const core = await createCore(
+      normalizeOptions({
+        namespace,
+        endpoints: be.sdk('us'),
+        tuning: { openMs: 1000, maxOpenMs: 1000 },
+        headers: () => {
+          calls++;
+          throw new Error('no token offline');
+        },
+      }),
+    );
+    try {
+      core.start();
+      core.circuits.failure(core.config.endpoints[0]!, { body: null, error: 'network', ms: 5 });
+      await sleep(3000);
+    } finally {
+      core.close();
+      await deleteDatabase(namespace);
+    }
+    // One probe a second at most (the first due within 1 s): before, a failed headers call made the circuit due at
+    // once, and its timer probed again at once, thousands of times in these seconds.
+    expect(calls).to.be.within(1, 10);
+    expect((await be.requests()).filter((q) => q.route != 'preflight')).to.deep.equal([]);
+  });
+
   it('static headers of the instance and of an endpoint go on every request; the endpoint wins a name in both', async () => {
     const be = await startBackend();
     const [us] = be.sdk('us');

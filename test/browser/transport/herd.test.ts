@@ -68,6 +68,28 @@ describe('herd: recovery without a stampede', () => {
     expect(charges).to.equal(1);
   });
 
+  it('a page opened with an order waiting and its circuit due sends the order as the probe, with no GET /health before it', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const namespace = uniqueNamespace();
+    const options = quickOptions(be, namespace, { endpoints: be.sdk('us') });
+    const first = await open(options);
+    await be.fault('us', '503');
+    const placed = await first.placeOrder(order('probe-reload'));
+    expect(placed.status).to.equal('pending');
+    first.close();
+    // The stored circuit is open and falls due before the next page opens (maxOpenMs 1 s).
+    const circuit = async () => (await rawAll<EndpointRecord>(namespace, 'endpoints'))[0];
+    await until(async () => (await circuit())?.state == 'open' && (await circuit())!.retryAt < Date.now(), 'the stored circuit to be open and due', 10_000);
+    await be.fault('us', 'healthy');
+    const start = (await be.requestsTo('us')).length;
+    const next = await open(options);
+    await until(async () => (await next.outbox.list())[0]?.status == 'confirmed', 'the waiting order to be confirmed', 10_000);
+    const routes = (await be.requestsTo('us')).slice(start).map((r) => `${r.route} ${r.status}`);
+    // Before, the loaded circuit's timer fired while the page was still opening, before the outbox was connected to it.
+    expect(routes, routes.join(', ')).to.deep.equal(['checkout 201']);
+    expect(await be.charges(placed.id)).to.equal(1);
+  });
+
   it('health probes remain for a page with nothing waiting', async () => {
     const { be, sc, placed } = await waitingOrder('503', 'probe-2');
     await discardBetweenReplays(sc, placed.id);
