@@ -43,7 +43,8 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
     });
     if (current.loaded && next.length == before.size && next.every((e, i) => e == current.entries[i])) return;
     current = { entries: next, loaded: true };
-    listeners.forEach((listener) => tell(listener, current));
+    // The listeners of now, as for events: one subscribed by a listener hears the next change, not this one again.
+    for (const listener of [...listeners]) if (listeners.has(listener)) tell(listener, current);
   };
 
   const refresh = () => {
@@ -84,10 +85,12 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
   return {
     snapshot: () => (start(), current),
     subscribe(listener) {
-      listeners.add(listener);
+      // One entry per subscription: the same function subscribed twice is two subscriptions.
+      const entry = (snapshot: OutboxSnapshot) => listener(snapshot);
+      listeners.add(entry);
       start();
       tell(listener, current);
-      return () => listeners.delete(listener);
+      return () => listeners.delete(entry);
     },
     refresh,
     close() {

@@ -1,12 +1,13 @@
 /**
- * Subscriptions are per call (the same function subscribed twice is two
- * subscriptions), a listener added during an event hears the next one, and a
+ * Subscriptions of the cart and of the outbox are per call (the same function
+ * subscribed twice is two subscriptions), a listener added during an event hears the next one, and a
  * stored cart keeps one line per SKU.
  */
 import { expect } from 'chai';
 import { createCart } from '../../../src/cart/index';
-import type { Cart } from '../../../src/index';
-import { cleanup, deleteDatabase, item, open, sleep, uniqueNamespace } from '../helpers';
+import type { Cart, OutboxSnapshot } from '../../../src/index';
+import { closeBackends, startBackend } from '../backend';
+import { cleanup, deleteDatabase, item, open, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
 import { createSchema, rawPut } from '../hardening/raw-idb';
 
 describe('cart: listeners', () => {
@@ -53,6 +54,39 @@ describe('cart: listeners', () => {
     await sc.cart.add(item('a'));
     await sleep(50);
     expect(late).to.deep.equal([1]);
+  });
+});
+
+describe('outbox: subscriptions', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('two subscriptions of one function are independent, and one added from inside a listener hears the next change, not this one again', async () => {
+    const be = await startBackend();
+    const sc = await open(quickOptions(be, uniqueNamespace()));
+    const seen: OutboxSnapshot[] = [];
+    const render = (s: OutboxSnapshot) => seen.push(s);
+    const stopFirst = sc.outbox.subscribe(render);
+    sc.outbox.subscribe(render);
+    stopFirst();
+    const late: OutboxSnapshot[] = [];
+    let added = false;
+    sc.outbox.subscribe((s) => {
+      if (s.entries.length && !added) {
+        added = true;
+        sc.outbox.subscribe((t) => late.push(t));
+      }
+    });
+    const r = await sc.placeOrder({ items: [{ sku: 'mug', qty: 1 }], payment: { token: 'pm_1' } });
+    await until(() => sc.outbox.snapshot().entries.some((e) => e.id == r.id && e.status == 'confirmed'), 'the outbox snapshot to show the order confirmed');
+    await sleep(50);
+    // The second subscription of `render` lives on: it hears the order (before, ending the first ended both).
+    expect(seen.some((s) => s.entries.some((e) => e.id == r.id)), 'render told of the order').to.equal(true);
+    // Told once of the snapshot current when it subscribed, then once per later snapshot: never twice of one.
+    expect(late.length).to.be.at.least(1);
+    expect(new Set(late).size, 'snapshots told twice').to.equal(late.length);
   });
 });
 
