@@ -54,7 +54,8 @@ replay it; with --origin, CORS; the health route; no redirect. It places real
 test orders with fresh random keys: run it against staging.
 
 Flags:
-  --region URL           another endpoint of the same idempotency domain (repeatable)
+  --region URL           another endpoint of the same idempotency domain (repeatable;
+                         neither URL itself nor one given twice)
   --origin ORIGIN        the shop page's origin: check CORS as a browser there would
   --order FILE           a JSON order valid for this backend (default: a demo-shop order, token tok_ok)
   --json                 print {"checks": [{"name", "ok", "required", "evidence"}]}

@@ -349,11 +349,21 @@ describe('check exits 2 when it cannot run', () => {
     assert.match(run.stderr, new RegExp(`127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
   });
 
-  test('bad flags, a bad URL (a bare ? or # too: requests would go elsewhere), no URL, an unreadable order file', async () => {
+  test('bad flags, a bad URL (a bare ? or # too: requests would go elsewhere), a region that is the URL or given twice, no URL, an unreadable order file', async () => {
     for (const args of [['http://127.0.0.1:9/pay?'], ['http://127.0.0.1:9/pay#'], ['http://127.0.0.1:9', '--region', 'http://127.0.0.1:9/?']]) {
       const run = await runCheck(args);
       assert.equal(run.code, 2, `check ${args.join(' ')}: ${run.stdout}${run.stderr}`);
       assert.match(run.stderr, /must not carry credentials, a query or a fragment/, args.join(' '));
+    }
+    // A region that is the URL itself (trailing slash, host case and default port aside) or is given twice: the region checks would prove nothing.
+    for (const args of [
+      ['http://127.0.0.1:9', '--region', 'http://127.0.0.1:9/'],
+      ['https://Pay.example.com', '--region', 'https://pay.example.com:443'],
+      ['http://127.0.0.1:9', '--region', 'http://127.0.0.1:8', '--region', 'http://127.0.0.1:8//'],
+    ]) {
+      const run = await runCheck(args);
+      assert.equal(run.code, 2, `check ${args.join(' ')}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /^steadycart: --region \S+ is (the URL under test|given twice)/, args.join(' '));
     }
     for (const args of [['http://127.0.0.1:9', '--no-such-flag'], ['ftp://example.com'], [], ['http://127.0.0.1:9', '--order', join(tempDir('check-no-order'), 'missing.json')]]) {
       const run = await runCheck(args);

@@ -26,9 +26,10 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
     header: { type: 'string', multiple: true },
   });
   if (positionals.length !== 1) usage(positionals.length ? `check takes one URL (got ${positionals.join(' ')})` : 'check needs the URL of a checkout backend');
+  const url = httpUrlArg('URL', positionals[0]!);
   return {
-    url: httpUrlArg('URL', positionals[0]!),
-    regions: (values.region ?? []).map((r) => httpUrlArg('--region', r)),
+    url,
+    regions: regionArgs(url, values.region ?? []),
     origin: values.origin === undefined ? null : originArg('--origin', values.origin),
     orderFile: values.order,
     json: values.json ?? false,
@@ -38,6 +39,23 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
     lookupPath: values['lookup-path'] === undefined ? null : lookupPathArg(values['lookup-path']),
     headers: Object.fromEntries((values.header ?? []).map(headerArg)),
   };
+}
+
+/**
+ * `--region URL`s: each another endpoint than the URL under test and given
+ * once (compared as normalised, trailing slashes dropped). A region that is
+ * the URL itself, or one given twice, would make the region checks and the
+ * burst's spread over the domain prove nothing.
+ */
+function regionArgs(url: string, values: readonly string[]): string[] {
+  const regions: string[] = [];
+  for (const value of values) {
+    const region = httpUrlArg('--region', value);
+    if (region === url) usage(`--region ${value} is the URL under test: a region must be another endpoint of the same idempotency domain`);
+    if (regions.includes(region)) usage(`--region ${value} is given twice: each region must be another endpoint`);
+    regions.push(region);
+  }
+  return regions;
 }
 
 /** An HTTP header name (RFC 9110 token). */
