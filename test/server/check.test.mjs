@@ -317,6 +317,41 @@ describe('check --checkout-path and --health-path: a backend under a prefix', ()
   });
 });
 
+describe('check lookup-closes-key: the closed key\'s 503 {"error":"key_closed"} ends it at once', () => {
+  test('the closed key\'s POST is not sent again once answered key_closed; a 429 before that still is', { timeout: 3 * 60_000 }, async () => {
+    const inner = createCheckoutHandler({ store: memoryStore(), cors: { origins: [ORIGIN] }, handle: async (_order, { key }) => ({ status: 201, body: { key } }) });
+    /** @type {Set<string>} keys looked up with close=1 */
+    const closed = new Set();
+    /** @type {Map<string, number[]>} each closed key's POSTs, by the status answered */
+    const posts = new Map();
+    const handler = async (/** @type {Request} */ request) => {
+      const url = new URL(request.url);
+      if (request.method === 'GET' && url.searchParams.get('close') === '1') closed.add(decodeURIComponent(url.pathname.slice('/checkout/'.length)));
+      const key = request.method === 'POST' ? request.headers.get('idempotency-key') : null;
+      if (key === null || !closed.has(key)) return inner(request);
+      const seen = posts.get(key) ?? [];
+      posts.set(key, seen);
+      // A limiter sheds the closed key's first POST (not processed): check sends it again, as the SDK would.
+      if (seen.length === 0) {
+        seen.push(429);
+        return Response.json({ error: 'rate_limited' }, { status: 429, headers: { 'Access-Control-Allow-Origin': ORIGIN, 'Access-Control-Expose-Headers': 'Retry-After' } });
+      }
+      const answer = await inner(request);
+      seen.push(answer.status);
+      return answer;
+    };
+    const server = http.createServer(toNodeListener(handler));
+    await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+    after(() => new Promise((r) => (server.closeAllConnections(), server.close(r))));
+    const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+    const result = await checkJson([`http://127.0.0.1:${port}`, '--origin', ORIGIN]);
+    assert.deepEqual(result.failed, [], summary(result.checks));
+    assert.equal(closed.size, 1, JSON.stringify([...closed]));
+    // The 429, then the 503 key_closed, and nothing more: the closed key's answer is final.
+    assert.deepEqual([...posts.values()], [[429, 503]], result.byName['lookup-closes-key'].evidence);
+  });
+});
+
 describe('check names the likely cause of a first order refused 404 or 405', () => {
   test('a URL that is the checkout URL, not the base URL: the hint names the base URL and --checkout-path, not --order', { timeout: 3 * 60_000 }, async () => {
     const variant = await startVariant('correct');

@@ -5,8 +5,8 @@
  * never seen (and, asked to, closes that key).
  */
 import { CliError } from '../errors';
-import { excerpt, jsonOf, statusText, type Exchange } from './http';
-import { freshKey, lookup, postOrder, type CheckContext } from './context';
+import { excerpt, statusText, type Exchange } from './http';
+import { freshKey, isKeyClosed, lookup, postOrder, type CheckContext } from './context';
 import type { OrderBodies } from './order';
 import { describeOutcome, difference, lookupMismatch, lookupWrapper, outcomeMatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
 import { must, should, type CheckResult } from './result';
@@ -47,11 +47,12 @@ export async function lookupClosesKey(ctx: CheckContext): Promise<CheckResult> {
   const key = freshKey();
   const looked = await lookup(ctx, ctx.primary, 'closing lookup of a never-used key', key, true);
   if (looked.status !== 404) return must(name, false, `GET ${looked.probe.url}: ${statusText(looked)}, expected 404 for a key never used`);
-  const late = await postOrder(ctx, ctx.primary, 'POST of a closed key', key, ctx.orders().body);
+  // Its 503 key_closed is final: sent again, it could end on a limiter's 429 and fail a conforming backend.
+  const late = await postOrder(ctx, ctx.primary, 'POST of a closed key', key, ctx.orders().body, 1, { final: isKeyClosed });
   const after = await lookup(ctx, ctx.primary, 'lookup of a closed key', key);
   const evidence = `GET ${looked.probe.url}: 404; then POST with that key: ${statusText(late)} ${excerpt(late.body)}; then GET ${after.probe.url}: ${statusText(after)}`;
   // The body is how the SDK tells this 503 from any other: without it, it never learns the key is closed there.
-  if (late.status === 503 && (jsonOf(late.body) as { error?: unknown } | undefined)?.error === 'key_closed' && after.status === 404) return must(name, true, evidence);
+  if (isKeyClosed(late) && after.status === 404) return must(name, true, evidence);
   return must(name, false, `${evidence}: expected 503 {"error":"key_closed"} and 404, the key closed by the first lookup (a POST of it still on its way must not be processed once a lookup answered 404)`);
 }
 
@@ -75,14 +76,15 @@ export async function placeFirst(ctx: CheckContext): Promise<{ result: CheckResu
   const key = freshKey();
   const bodies = ctx.orders();
   const hidden: string[] = [];
-  const x = await postOrder(ctx, ctx.primary, 'first order', key, bodies.body, 1, async (later) => {
+  const beforeResend = async (later: Exchange): Promise<void> => {
     if (hidden.length) return;
     const found = await lookup(ctx, ctx.primary, 'lookup after a try-later answer', key);
     if (found.status === 200 || found.status === 409) {
       const state = found.status === 200 ? 'processed' : 'running';
       hidden.push(`POST with key ${key} answered ${statusText(later)} ${excerpt(later.body)} ("not processed; try later"), yet the lookup sent before asking again answered ${statusText(found)} ${excerpt(found.body)}: the key was ${state}, and a client may take a try-later order to another domain and charge it twice (answer 408, 425, 429 or 503 only for a key processed nowhere)`);
     }
-  });
+  };
+  const x = await postOrder(ctx, ctx.primary, 'first order', key, bodies.body, 1, { beforeResend });
   const [lie] = hidden;
   const outcome = outcomeOf(x);
   if (!outcome) {
