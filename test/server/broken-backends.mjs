@@ -67,6 +67,9 @@
  *                         the order again (as if attempt 1 always meant a new order)
  *   closed-key-other-503  a closed key's POST is not processed, but answered 503 with another
  *                         body ({"error":"unavailable"}), which the SDK cannot tell from any 503
+ *   burst-502             conforming, behind a proxy that answers 502 to two POSTs of a key
+ *                         while another POST for it is in flight, without passing them on: a
+ *                         5xx is ambiguous, no second outcome: must pass
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -197,6 +200,11 @@ export const VARIANTS = {
     mayFail: ['burst-one-outcome'],
     delayMs: 400,
     evidence: { 'replay-identical': /^repeat with Steadycart-Attempt: 1 same status 201 but another body: .*must not make a finished key run again$/ },
+  },
+  'burst-502': {
+    fails: [],
+    delayMs: 400,
+    evidence: { 'burst-one-outcome': /^20 concurrent POSTs, one key: .*2x 502.*; every answer was 409, try-later or the one outcome 201 .*, but 2 answered 5xx/ },
   },
 };
 
@@ -848,6 +856,34 @@ function shortLease(inner) {
   });
 }
 
+/**
+ * A proxy in front that answers 502 to two POSTs of a key that arrive while
+ * another POST for it is in flight (a pool exhausted by the burst), never
+ * passing them on: nothing processed, nothing stored.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function burst502(inner) {
+  /** @type {Map<string, number>} POSTs in flight per key */
+  const inFlight = new Map();
+  /** @type {Map<string, number>} 502s answered per key */
+  const failed = new Map();
+  return async (request) => {
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    if ((inFlight.get(key) ?? 0) > 0 && (failed.get(key) ?? 0) < 2) {
+      failed.set(key, (failed.get(key) ?? 0) + 1);
+      return Response.json({ error: 'bad_gateway' }, { status: 502, headers: corsOf(request) });
+    }
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    try {
+      return await inner(request);
+    } finally {
+      inFlight.set(key, (inFlight.get(key) ?? 1) - 1);
+    }
+  };
+}
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const REGION_2_WRAPPERS = {
   'per-region-reservation': ownReservation,
@@ -857,6 +893,7 @@ const REGION_2_WRAPPERS = {
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
   'insert-after-charge': insertAfterCharge,
+  'burst-502': burst502,
   blocking,
   'short-lease': shortLease,
   'allow-headers-star': allowHeadersStar,

@@ -189,8 +189,11 @@ function oneOutcome(slots: readonly Slot[], outcome: Outcome | null, marking: re
     (resent.length ? `; ${resent.length} resent after a 409's Retry-After: ${tally(resent)}` : '');
   if (!outcome) return must('burst-one-outcome', false, `${head}; no outcome for the key${followed ? `, ${describeFollowUp(followed)}` : ''}`);
   const all = slots.flat();
-  // 409 (still running) and a try-later answer (not processed: a limiter shedding the burst) are no outcome.
-  const odd = all.filter((x) => x.status !== 409 && !isTryLater(x) && !sameOutcome(x, outcome));
+  // 409 (still running), a try-later answer (not processed: a limiter shedding the burst) and a 5xx (ambiguous:
+  // a proxy's 502, a 500 from an exhausted pool; the SDK asks again in the same domain) are no outcome. No answer
+  // at all (a timeout) still is odd, and the key must still have its one outcome (from the burst or the follow-up).
+  const ambiguous = all.filter((x) => isAmbiguous(x)).length;
+  const odd = all.filter((x) => x.status !== 409 && !isTryLater(x) && !isAmbiguous(x) && !sameOutcome(x, outcome));
   const distinct = new Set(all.filter((x) => isOutcomeStatus(x.status)).map((x) => `${x.status} ${x.body.toString('base64')}`));
   if (odd.length) {
     const late = odd[0]!.probe.label !== 'burst' ? ' (a resend after its 409: the key ran again once the first run was no longer held)' : '';
@@ -200,8 +203,12 @@ function oneOutcome(slots: readonly Slot[], outcome: Outcome | null, marking: re
   if (runs > 1) {
     return must('burst-one-outcome', false, `${head}; ${runs} answers not marked Idempotent-Replayed from URLs that mark their replays: the order ran ${runs} times`);
   }
-  return must('burst-one-outcome', true, `${head}; every answer was 409, try-later or the one outcome ${describeOutcome(outcome)}`);
+  const fiveXx = ambiguous ? `, but ${ambiguous} answered 5xx (ambiguous, not an outcome: the SDK asks again in the same domain)` : '';
+  return must('burst-one-outcome', true, `${head}; every answer was 409, try-later or the one outcome ${describeOutcome(outcome)}${fiveXx}`);
 }
+
+/** A 5xx other than the try-later 503: "may have been processed", no outcome of its own. */
+const isAmbiguous = (x: Exchange): boolean => x.status !== null && x.status >= 500 && !isTryLater(x);
 
 /**
  * `busy-retry-after`: every 409 carries Retry-After. A burst without any 409
