@@ -141,12 +141,15 @@ export class Outbox extends OutboxReplay {
   /**
    * Whether any order is in flight, in any context: a new order stored as
    * `sending`, or one whose lock is held (a replay stores nothing before it
-   * sends: its lock keeps every other context off it). The locks, asked first,
-   * spare the read of the outbox while one is.
+   * sends: its lock keeps every other context off it; without Web Locks, its
+   * lease). The locks, asked first, spare the read of the outbox while one is.
    */
   async sending(): Promise<boolean> {
     const prefix = this.lockName('');
-    const held = (await navigator.locks?.query())?.held?.some((lock) => lock.name?.startsWith(prefix));
+    const { locks } = navigator;
+    const held = locks
+      ? (await locks.query()).held?.some((lock) => lock.name?.startsWith(prefix))
+      : (await this.storage.all('leases')).some((lease) => lease.id.startsWith(prefix) && lease.until > Date.now());
     return !!held || (await this.records.all()).some((r) => r.status == 'sending');
   }
 

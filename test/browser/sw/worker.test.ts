@@ -431,36 +431,39 @@ describe('service worker', () => {
     });
   }
 
-  // A replay in a domain the order was sent to already is not stored as sending: only its lock says it is in flight.
-  it('a waiting new worker is not activated while a replay sends an order, and is once it is placed', async () => {
-    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
-    await be.hold('us', true);
-    const namespace = uniqueNamespace();
-    await createSchema(namespace);
-    // Left pending by an ambiguous failure in `main`: its replay resends there, with no write before it.
-    const waiting = pendingRecord(order('replayed'), { domains: ['main'] });
-    await rawPut(namespace, 'outbox', [waiting]);
-    const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
-    const tabOptions = options(be, namespace, { endpoints: be.sdk('us'), serviceWorker, budgetMs: 20_000, tuning: { attemptTimeoutMs: 15_000, minAttemptTimeoutMs: 15_000 } });
-    // The tab records every message it posts to a worker.
-    const { sc, frame } = await openTab(tabOptions, '&spyWorkerMessages', `/test/sw-scope/${namespace}/tab.html`);
-    const skipsPosted = () => ((frame.contentWindow as Window & { workerMessages: unknown[] }).workerMessages ?? []).filter((m) => (m as { type?: string })?.type == 'SKIP_WAITING').length;
-    await activeWorker(sc);
-    const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
-    const first = reg.active!;
-    // The page replays the order at load; the backend holds it.
-    await until(async () => (await be.requests()).some((r) => r.route == 'checkout'), 'the replay to reach the backend');
-    expect((await rawGet(namespace, 'outbox', waiting.id as string))?.status, 'not stored as sending').to.equal('pending');
-    await reg.update();
-    await until(() => reg.waiting?.state == 'installed', 'the new worker to wait', 10_000);
-    // The page hears of the waiting worker within a few hundred ms (workbox-window waits 200 ms), then checks for orders in flight.
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(skipsPosted(), 'no SKIP_WAITING while the replay is in flight').to.equal(0);
-    expect(reg.active).to.equal(first);
-    await be.hold('us', false);
-    await until(async () => (await be.charges(waiting.id as string)) == 1, 'the order to be placed');
-    await until(() => reg.active != first, 'the new worker to take over once the order is placed', 10_000);
-    expect(skipsPosted()).to.be.greaterThan(0);
-    expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
-  });
+  // A replay in a domain the order was sent to already is not stored as sending: only its lock says it is in flight
+  // (without Web Locks, its lease in IndexedDB).
+  for (const [engine, query] of [['', ''], [' (a page without Web Locks)', '&noLocks']]) {
+    it(`a waiting new worker is not activated while a replay sends an order, and is once it is placed${engine}`, async () => {
+      const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+      await be.hold('us', true);
+      const namespace = uniqueNamespace();
+      await createSchema(namespace);
+      // Left pending by an ambiguous failure in `main`: its replay resends there, with no write before it.
+      const waiting = pendingRecord(order('replayed'), { domains: ['main'] });
+      await rawPut(namespace, 'outbox', [waiting]);
+      const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
+      const tabOptions = options(be, namespace, { endpoints: be.sdk('us'), serviceWorker, budgetMs: 20_000, tuning: { attemptTimeoutMs: 15_000, minAttemptTimeoutMs: 15_000 } });
+      // The tab records every message it posts to a worker.
+      const { sc, frame } = await openTab(tabOptions, `&spyWorkerMessages${query}`, `/test/sw-scope/${namespace}/tab.html`);
+      const skipsPosted = () => ((frame.contentWindow as Window & { workerMessages: unknown[] }).workerMessages ?? []).filter((m) => (m as { type?: string })?.type == 'SKIP_WAITING').length;
+      await activeWorker(sc);
+      const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
+      const first = reg.active!;
+      // The page replays the order at load; the backend holds it.
+      await until(async () => (await be.requests()).some((r) => r.route == 'checkout'), 'the replay to reach the backend');
+      expect((await rawGet(namespace, 'outbox', waiting.id as string))?.status, 'not stored as sending').to.equal('pending');
+      await reg.update();
+      await until(() => reg.waiting?.state == 'installed', 'the new worker to wait', 10_000);
+      // The page hears of the waiting worker within a few hundred ms (workbox-window waits 200 ms), then checks for orders in flight.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(skipsPosted(), 'no SKIP_WAITING while the replay is in flight').to.equal(0);
+      expect(reg.active).to.equal(first);
+      await be.hold('us', false);
+      await until(async () => (await be.charges(waiting.id as string)) == 1, 'the order to be placed');
+      await until(() => reg.active != first, 'the new worker to take over once the order is placed', 10_000);
+      expect(skipsPosted()).to.be.greaterThan(0);
+      expect(await be.ledger()).to.include({ charges: 1, duplicates: 0 });
+    });
+  }
 });
