@@ -65,6 +65,16 @@
  *                         body the key is compared with: the first body is then refused 422
  *   attempt-1-reruns      a POST with Steadycart-Attempt: 1 for a key that has an outcome runs
  *                         the order again (as if attempt 1 always meant a new order)
+ *   attempt-1-reruns-same-body  a POST with Steadycart-Attempt: 1 (or none) and the first body for
+ *                         a key that has an outcome runs the order again, and a deterministic
+ *                         handler answers it the stored bytes, not marked Idempotent-Replayed
+ *                         (retries, attempt 2 and up, are replayed, marked)
+ *   region-attempt-1-reruns  two regions on one store, the second behind attempt-1-reruns-same-body's
+ *                         wrapper: its repeats with Steadycart-Attempt: 1 or none run again,
+ *                         unmarked, though its retries are marked replays
+ *   reruns-after-422      a changed body for a key is refused 422 but releases the key: the
+ *                         next POST of the first body runs the order again, and a handler that
+ *                         derives the order from the key answers the same bytes, unmarked
  *   closed-key-other-503  a closed key's POST is not processed, but answered 503 with another
  *                         body ({"error":"unavailable"}), which the SDK cannot tell from any 503
  *   burst-502             conforming, behind a proxy that answers 502 to two POSTs of a key
@@ -200,6 +210,31 @@ export const VARIANTS = {
     mayFail: ['burst-one-outcome'],
     delayMs: 400,
     evidence: { 'replay-identical': /^repeat with Steadycart-Attempt: 1 same status 201 but another body: .*must not make a finished key run again$/ },
+  },
+  'attempt-1-reruns-same-body': {
+    fails: ['replay-identical'],
+    // As attempt-1-reruns: the burst's requests that arrive once its first run has ended (on a busy machine) run again, unmarked.
+    mayFail: ['burst-one-outcome'],
+    delayMs: 400,
+    evidence: {
+      'replay-identical': /^repeat with Steadycart-Attempt: 1 answered the outcome .*without Idempotent-Replayed: true.*: it ran again, unmarked.*must not make a finished key run again$/,
+      'replay-header': /: "true", absent, absent$/,
+    },
+  },
+  'region-attempt-1-reruns': {
+    fails: ['region-replay'],
+    regions: true,
+    warns: ['region-replay-header'],
+    // The burst's requests at the second region carry attempt 1: those that arrive there once the key has an outcome run again, unmarked.
+    mayFail: ['burst-one-outcome'],
+    delayMs: 400,
+    evidence: { 'region-replay': /^same key and body POSTed 3 times .*: the repeat with Steadycart-Attempt: 1 answered the outcome without Idempotent-Replayed: true, which \S+ puts on its replays: it ran again, unmarked/ },
+  },
+  'reruns-after-422': {
+    // The burst's changed body (a 422 while its key runs) releases that key too, but the held first run, answered after it, takes the release.
+    fails: ['changed-body-422'],
+    delayMs: 400,
+    evidence: { 'changed-body-422': /^same key, another body: 422 .*; then the first body again answered the outcome without Idempotent-Replayed: true, .*it ran again, unmarked/ },
   },
   'burst-502': {
     fails: [],
@@ -689,6 +724,52 @@ function attempt1Reruns(inner) {
 }
 
 /**
+ * A POST with `Steadycart-Attempt: 1`, or none, and the first body for a key
+ * that already has an outcome is taken for a new order: it runs again (one
+ * more charge), and a handler that derives the order from the key answers
+ * the stored bytes, without `Idempotent-Replayed`. Other attempts replay, marked.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function attempt1RerunsSameBody(inner) {
+  /** @type {Set<string>} */
+  const answered = new Set();
+  return eachCheckoutPost(inner, async (request, key, body, firstBody) => {
+    const attempt = request.headers.get('steadycart-attempt');
+    const rerun = answered.has(key) && body === firstBody && (attempt === '1' || attempt === null);
+    // A rerun is charged again; its answer, the same order derived from the key, is the stored one's bytes.
+    const response = await inner(withKey(request, key, body));
+    if (isOutcome(response)) answered.add(key);
+    if (!rerun || !isOutcome(response)) return response;
+    const headers = new Headers(response.headers);
+    headers.delete('idempotent-replayed');
+    return new Response(response.body, { status: response.status, headers });
+  });
+}
+
+/**
+ * A changed body is refused 422 but releases its key: the next POST of the
+ * key's first body that gets an outcome is a new run (one more charge),
+ * answered the stored bytes (the order derived from the key) without
+ * `Idempotent-Replayed`.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function rerunsAfter422(inner) {
+  /** @type {Set<string>} keys released by a 422 */
+  const released = new Set();
+  return eachCheckoutPost(inner, async (request, key, body, firstBody) => {
+    const response = await inner(withKey(request, key, body));
+    if (response.status === 422) released.add(key);
+    if (body !== firstBody || !released.has(key) || !isOutcome(response)) return response;
+    released.delete(key);
+    const headers = new Headers(response.headers);
+    headers.delete('idempotent-replayed');
+    return new Response(response.body, { status: response.status, headers });
+  });
+}
+
+/**
  * A changed body for a key with an outcome is refused 422 and stored as the
  * key's body: from then on any other body, the first one too, is 422.
  * @param {FetchHandler} inner
@@ -888,6 +969,7 @@ function burst502(inner) {
 const REGION_2_WRAPPERS = {
   'per-region-reservation': ownReservation,
   'region-drops-replay-mark': dropsReplayMark,
+  'region-attempt-1-reruns': attempt1RerunsSameBody,
 };
 
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
@@ -900,6 +982,8 @@ const WRAPPERS = {
   'forgets-old-keys': forgetsOldKeys,
   'refusal-overwrites-body': refusalOverwritesBody,
   'attempt-1-reruns': attempt1Reruns,
+  'attempt-1-reruns-same-body': attempt1RerunsSameBody,
+  'reruns-after-422': rerunsAfter422,
   'processed-then-503': processedThen503,
   'lookup-200-running': lookup200Running,
   'late-422': late422,

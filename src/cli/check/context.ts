@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { retryAfterMs } from '../../transport/backoff';
 import { lookupQuery } from '../../transport/reserved';
 import { jsonOf, type Exchange, type Prober } from './http';
-import { isTryLater } from './outcome';
+import { isTryLater, sameOutcome, type Outcome } from './outcome';
 import type { OrderSource } from './order';
 import type { Target } from './target';
 
@@ -14,7 +14,32 @@ export interface CheckContext {
   /** `--region` URLs: the same idempotency domain as `primary`. */
   regions: Target[];
   orders: OrderSource;
+  /**
+   * The URLs (bases) seen answering a repeat `Idempotent-Replayed: true`:
+   * there, a repeat answered the outcome without that mark is a second run
+   * of the order (a deterministic handler gives it the same bytes).
+   */
+  marking: Set<string>;
 }
+
+/** True when an answer says `Idempotent-Replayed: true`. */
+export const isMarked = (x: Exchange): boolean => x.headers['idempotent-replayed'] === 'true';
+
+/** Notes the URLs whose answers to repeats of a key with an outcome carry the replay mark. */
+export function noteMarks(ctx: CheckContext, target: Target, repeats: readonly Exchange[]): void {
+  if (repeats.some(isMarked)) ctx.marking.add(target.base);
+}
+
+/**
+ * True when a repeat of a key with outcome `o` answered `o` again without
+ * the mark, at a URL seen marking its replays: the order ran again.
+ */
+export const ranAgainUnmarked = (ctx: CheckContext, target: Target, x: Exchange, o: Outcome): boolean =>
+  ctx.marking.has(target.base) && sameOutcome(x, o) && !isMarked(x);
+
+/** `answered the outcome without …: it ran again, unmarked`: a {@link ranAgainUnmarked} repeat, for evidence. */
+export const ranAgainText = (target: Target): string =>
+  `answered the outcome without Idempotent-Replayed: true, which ${target.base} puts on its replays: it ran again, unmarked (a handler that derives the order from the key answers a second run with the same bytes)`;
 
 /** A fresh random key per logical order, as the SDK mints them. */
 export const freshKey = (): string => randomUUID();

@@ -70,6 +70,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
     primary: at(options.url),
     regions: options.regions.map(at),
     orders: await orderSource(options.orderFile),
+    marking: new Set(),
   };
   const results: CheckResult[] = [];
   results.push(await unknownKeyLookups(ctx, [ctx.primary, ...ctx.regions]));
@@ -77,18 +78,11 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   results.push(await keyRequired(ctx));
 
   const { result, placed } = await placeFirst(ctx);
-  /** The URLs (bases) seen marking a replay `Idempotent-Replayed: true`: each unmarked outcome there is a run of the order. */
-  const marking: string[] = [];
   results.push(result);
   if (placed) {
-    const replays = await replay(ctx, placed);
-    results.push(...replays, await quotedKey(ctx, placed), await changedBody(ctx, placed), await storedLookup(ctx, placed));
-    if (replays.some((r) => r.name === 'replay-header' && r.ok)) marking.push(ctx.primary.base);
-    if (ctx.regions.length) {
-      const inRegions = await regions(ctx, placed);
-      results.push(...inRegions.results);
-      marking.push(...inRegions.marking);
-    }
+    // replay() notes in ctx.marking whether the URL marks its replays: the repeats after it, and the burst, are judged by that.
+    results.push(...(await replay(ctx, placed)), await quotedKey(ctx, placed), await changedBody(ctx, placed), await storedLookup(ctx, placed));
+    if (ctx.regions.length) results.push(...(await regions(ctx, placed)));
   } else {
     const why = 'the first order got no outcome (see order-answered)';
     for (const name of ['replay-identical', 'changed-body-422', 'lookup-stored-outcome', 'replay-at-end']) results.push(must(name, false, `not run: ${why}`));
@@ -97,7 +91,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   }
   if (!ctx.regions.length) for (const name of ['region-lookup', 'region-replay', 'region-replay-header']) results.push(skipped(name, 'no --region given'));
 
-  results.push(...(await burst(ctx, placed?.ms ?? null, marking)));
+  results.push(...(await burst(ctx, placed?.ms ?? null, [...ctx.marking])));
   if (options.origin) results.push(...(await preflights(ctx, options.origin, Object.keys(options.headers))));
   results.push(await health(ctx, options.origin ?? undefined));
   // Last of the requests: the first key, after everything else the run sent.

@@ -6,7 +6,7 @@
  */
 import { CliError } from '../errors';
 import { excerpt, statusText, type Exchange } from './http';
-import { freshKey, isKeyClosed, lookup, postOrder, type CheckContext } from './context';
+import { freshKey, isKeyClosed, isMarked, lookup, noteMarks, postOrder, ranAgainText, ranAgainUnmarked, type CheckContext } from './context';
 import type { OrderBodies } from './order';
 import { describeOutcome, difference, lookupMismatch, lookupWrapper, outcomeMatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
 import { must, should, type CheckResult } from './result';
@@ -109,36 +109,48 @@ function refusalHint(ctx: CheckContext, status: number): string {
  * again, as a reloaded page or the service worker sends it, then none at all:
  * the header is for logs, and no value of it may make a finished key run again.
  */
-const REPEAT_ATTEMPTS: readonly (number | null)[] = [2, 1, null];
+export const REPEAT_ATTEMPTS: readonly (number | null)[] = [2, 1, null];
 
-const attemptText = (attempt: number | null): string => (attempt === null ? 'without Steadycart-Attempt' : `with Steadycart-Attempt: ${attempt}`);
+export const attemptText = (attempt: number | null): string => (attempt === null ? 'without Steadycart-Attempt' : `with Steadycart-Attempt: ${attempt}`);
 
-/** `replay-identical` and `replay-header`: the same key and body again, once per {@link REPEAT_ATTEMPTS} value. */
+const SENT = REPEAT_ATTEMPTS.map((a) => (a === null ? 'none' : String(a))).join(', ');
+
+/**
+ * `replay-identical` and `replay-header`: the same key and body again, once
+ * per {@link REPEAT_ATTEMPTS} value. Each must answer the outcome; and once
+ * one of them carries `Idempotent-Replayed: true`, the URL marks its
+ * replays, so one without the mark ran the order again, even with the same
+ * bytes (a handler that derives the order from the key).
+ */
 export async function replay(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult[]> {
   const repeats: Exchange[] = [];
   for (const attempt of REPEAT_ATTEMPTS) repeats.push(await postOrder(ctx, ctx.primary, `repeat ${attemptText(attempt)}`, placed.key, placed.bodies.body, attempt));
+  noteMarks(ctx, ctx.primary, repeats);
   const matches = repeats.map((x) => outcomeMatch(x, placed.outcome));
-  const wrong = matches.findIndex((m) => m === null);
+  const mismatch = matches.findIndex((m) => m === null);
+  const rerun = repeats.findIndex((x) => ranAgainUnmarked(ctx, ctx.primary, x, placed.outcome));
+  const wrong = mismatch >= 0 ? mismatch : rerun;
   const how = matches.every((m) => m === 'bytes') ? 'byte for byte' : 'as equal JSON (not byte for byte)';
-  const flag = repeats[0]!.headers['idempotent-replayed'];
-  const sent = REPEAT_ATTEMPTS.map((a) => (a === null ? 'none' : String(a))).join(', ');
+  const flags = repeats.map((x) => (x.headers['idempotent-replayed'] === undefined ? 'absent' : JSON.stringify(x.headers['idempotent-replayed'])));
+  const what = (i: number) => (i === mismatch ? difference(repeats[i]!, placed.outcome) : ranAgainText(ctx.primary));
   return [
     must(
       'replay-identical',
       wrong < 0,
       wrong < 0
-        ? `${repeats.length} repeats (Steadycart-Attempt ${sent}) answered ${describeOutcome(placed.outcome)} again, ${how}`
-        : `repeat ${attemptText(REPEAT_ATTEMPTS[wrong]!)} ${difference(repeats[wrong]!, placed.outcome)}${REPEAT_ATTEMPTS[wrong] === 2 ? '' : ': the attempt header must not make a finished key run again'}`,
+        ? `${repeats.length} repeats (Steadycart-Attempt ${SENT}) answered ${describeOutcome(placed.outcome)} again, ${how}`
+        : `repeat ${attemptText(REPEAT_ATTEMPTS[wrong]!)} ${what(wrong)}${REPEAT_ATTEMPTS[wrong] === 2 ? '' : ': the attempt header must not make a finished key run again'}`,
     ),
-    should('replay-header', flag === 'true', `Idempotent-Replayed on the repeat: ${flag === undefined ? 'absent' : JSON.stringify(flag)}`),
+    should('replay-header', repeats.every(isMarked), `Idempotent-Replayed on the repeats (Steadycart-Attempt ${SENT}): ${flags.join(', ')}`),
   ];
 }
 
 /** `quoted-key`: the IETF draft's quoted form names the same key. */
 export async function quotedKey(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult> {
   const x = await postOrder(ctx, ctx.primary, 'repeat with the quoted key', `"${placed.key}"`, placed.bodies.body, 3);
-  const same = sameOutcome(x, placed.outcome);
-  return should('quoted-key', same, same ? `Idempotency-Key: "${placed.key}" replayed the outcome` : `Idempotency-Key: "${placed.key}" ${difference(x, placed.outcome)}`);
+  if (!sameOutcome(x, placed.outcome)) return should('quoted-key', false, `Idempotency-Key: "${placed.key}" ${difference(x, placed.outcome)}`);
+  if (ranAgainUnmarked(ctx, ctx.primary, x, placed.outcome)) return should('quoted-key', false, `Idempotency-Key: "${placed.key}" ${ranAgainText(ctx.primary)}`);
+  return should('quoted-key', true, `Idempotency-Key: "${placed.key}" replayed the outcome`);
 }
 
 /**
@@ -152,6 +164,7 @@ export async function changedBody(ctx: CheckContext, placed: PlacedOrder): Promi
   const refused = `same key, another body: ${statusText(x)} ${excerpt(x.body)}`;
   if (x.status !== 422) return must('changed-body-422', false, refused);
   const again = await postOrder(ctx, ctx.primary, 'repeat after the changed body', placed.key, placed.bodies.body, 2);
+  if (ranAgainUnmarked(ctx, ctx.primary, again, placed.outcome)) return must('changed-body-422', false, `${refused}; then the first body again ${ranAgainText(ctx.primary)}`);
   if (sameOutcome(again, placed.outcome)) return must('changed-body-422', true, `${refused}; the first body again replayed the outcome`);
   return must('changed-body-422', false, `${refused}; then the first body again ${difference(again, placed.outcome)}: the refusal changed what the key holds`);
 }
@@ -170,10 +183,13 @@ export async function replayAtEnd(ctx: CheckContext, placed: PlacedOrder): Promi
   const x = await postOrder(ctx, ctx.primary, 'repeat at the end of the run', placed.key, placed.bodies.body, 2);
   // A 200 that is no wrapper is lookup-stored-outcome's to judge: it is no sign of a forgotten key.
   const lookupWrong = found.status === 200 && !lookupWrapper(found) ? null : lookupMismatch(found, placed.outcome);
-  const repeatWrong = sameOutcome(x, placed.outcome) ? null : `the repeat ${difference(x, placed.outcome)}`;
+  const ranAgain = ranAgainUnmarked(ctx, ctx.primary, x, placed.outcome);
+  const repeatWrong = ranAgain ? `the repeat ${ranAgainText(ctx.primary)}` : sameOutcome(x, placed.outcome) ? null : `the repeat ${difference(x, placed.outcome)}`;
   const wrong = [lookupWrong, repeatWrong].filter((w): w is string => w !== null);
   const scope = `retention checked only for this run's ${seconds} s, not the contract's period (at least the SDK's outbox retention, 24 hours by default)`;
-  if (wrong.length) return must('replay-at-end', false, `first order's key, ${seconds} s after its outcome: ${wrong.join('; ')}: the key was forgotten (${scope})`);
+  // Found by the lookup, yet run again: not forgotten, but no longer held.
+  const why = ranAgain && lookupWrong === null ? 'the key no longer held its outcome' : 'the key was forgotten';
+  if (wrong.length) return must('replay-at-end', false, `first order's key, ${seconds} s after its outcome: ${wrong.join('; ')}: ${why} (${scope})`);
   return must('replay-at-end', true, `first order's key, ${seconds} s after its outcome, replayed and looked up ${describeOutcome(placed.outcome)} (${scope})`);
 }
 
