@@ -6,11 +6,12 @@
 /**
  * Field names of card data in the usual spellings, matched lower-case with
  * separators removed: a card number (`cardNumber`, `ccNo`, `pan`), a
- * security code on its own or after `card`/`cc` and before `code`/`number`
- * (`cvv`, `cardCvc`, `cvvCode`, `securityCode`), track data and a PIN block.
+ * security code on its own or after `card`/`cc` and before `code`/`number`/`value`
+ * (`cvv`, `cardCvc`, `cvvCode`, `securityCode`, `verification_value`, `cvd_value`),
+ * track data and a PIN block.
  */
 const CARD_FIELD =
-  /^(?:(?:credit|debit)?(?:card|cc)(?:number|no|num|code|cvv2?|cvc2?|cvn|csc|ccv|securitycode|verificationvalue|verificationcode)|(?:cvv2?|cvc2?|cvn|csc|ccv|securitycode)(?:code|number|no|num)?|pan|primaryaccountnumber|track(?:[12]|data|[12]data)|mag(?:netic)?stripe|pinblock)$/;
+  /^(?:(?:(?:credit|debit)?(?:card|cc))?(?:cvv2?|cvc2?|cvn|csc|ccv|cvd|securitycode|verificationvalue)(?:code|number|no|num|value)?|(?:credit|debit)?(?:card|cc)(?:number|no|num|code|verificationcode)|pan|primaryaccountnumber|track(?:[12]|[12]?data)|mag(?:netic)?stripe|pinblock)$/;
 
 /** A field name lower-case with its separators removed, as the name checks compare it. */
 const bare = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -37,18 +38,19 @@ export const isProductCodeField = (name: string): boolean =>
 
 /**
  * @internal True for a string or number of 13-19 digits (runs of whitespace
- * or dashes allowed between digit groups) starting with 2-6 that passes the
+ * or dashes allowed between digit groups) starting as a card number can (22 to
+ * 27: Mastercard's 2221-2720 and Mir's 2200-2204; or 3 to 6) that passes the
  * Luhn check, and for a string holding track data.
  * Whitespace around a string (pasted) counts as none. A number of 17 digits or
  * more is past 2^53 and has lost its last digits (a 17-19 digit card number
  * sent as a JS number): with no Luhn check possible, its length and first
- * digit are enough.
+ * digits are enough.
  */
 export function isCardNumber(value: string | number): boolean {
   const text = String(value);
   // Track data as a card reader types it into a text field: `%B<number>^...` (track 1), `;<number>=...` (track 2).
   if (/(?:%B|;)\d{13,19}[\^=]/.test(text)) return true;
-  if (!/^\s*[2-6]\d*(?:[\s-]+\d+)*\s*$/.test(text)) return false;
+  if (!/^\s*(?:2[2-7]|[3-6])\d*(?:[\s-]+\d+)*\s*$/.test(text)) return false;
   const digits = text.replace(/\D/g, '');
   if (digits.length < 13 || digits.length > 19) return false;
   if (digits.length > 16 && typeof value == 'number') return true;

@@ -41,9 +41,17 @@ describe('card-data guard', () => {
       'order 4111111111111111', // not the whole value
       '+4111111111111111',
       '',
+      // A compact date-time (yyyyMMddHHmmss, as payment APIs send one) and an order number that starts with the
+      // year: 20 begins no card number (Mastercard's 2-series is 2221-2720, Mir's 2200-2204), yet these pass the Luhn check.
+      '20241126103007',
+      20241126103007,
+      '2024112600000005',
+      '2100000000000005',
     ]) {
       expect(isCardNumber(n), String(n)).to.equal(false);
     }
+    // Mir and the whole 2-series range still are.
+    for (const n of ['2200000000000004', '2720990000000007']) expect(isCardNumber(n), n).to.equal(true);
   });
 
   it('recognises one typed or pasted with runs of spaces, non-breaking spaces or tabs between groups, and track data as a card reader types it', () => {
@@ -72,6 +80,11 @@ describe('card-data guard', () => {
     for (const name of ['cardCvv', 'card_cvc', 'cardCvc', 'cvvCode', 'cvc_code', 'cvv_number', 'cvvNumber', 'ccCvv', 'creditCardCvv', 'ccv', 'creditCardNo', 'cc_no', 'cardSecurityCode']) {
       expect(isCardField(name, '123'), name).to.equal(true);
     }
+    // A card vault's spellings (ActiveMerchant, Spreedly: `verification_value`; Moneris: `cvd_value`).
+    for (const name of ['verification_value', 'verificationValue', 'cvd', 'cvd_value', 'cvvValue', 'securityCodeValue']) {
+      expect(isCardField(name, '123'), name).to.equal(true);
+    }
+    refusedAt({ payment: { credit_card: { number: 'tok_1', verification_value: '123' } } }, 'payment.credit_card.verification_value');
     expect(isCardField('cvv', null)).to.equal(false);
     expect(isCardField('cvv', '')).to.equal(false);
     expect(isCardField('cvv', false)).to.equal(false);
