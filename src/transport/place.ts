@@ -347,8 +347,9 @@ export class Placer {
   /** Feeds a reply to the endpoint's circuit and the retry budget; `order`: an order's answer, else a lookup's. */
   private observe(endpoint: Endpoint, reply: Reply, order: boolean): void {
     // Cut short, or never sent (its headers failed): nothing to learn about the endpoint. Nor from
-    // silence shorter than any attempt is given: the order's budget ended it, not the endpoint.
-    if (reply.error == 'aborted' || reply.error == 'headers' || (reply.error == 'timeout' && reply.ms < this.config.tuning.minAttemptTimeoutMs)) return;
+    // silence shorter than any attempt is given (the order's budget ended it, not the endpoint), or
+    // from a request that waited for a connection behind this page's own (a new order behind a drain).
+    if (reply.error == 'aborted' || reply.error == 'headers' || (reply.error == 'timeout' && (reply.queued || reply.ms < this.config.tuning.minAttemptTimeoutMs))) return;
     const verdict = classify(reply.status);
     // An answer about this key alone, given without running the order: no news of the endpoint's orders.
     if (keyClosed(reply)) return;

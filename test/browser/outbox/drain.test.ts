@@ -112,6 +112,35 @@ describe('outbox drain', () => {
     expect(core.circuits.circuit(endpoint).samples).to.have.length(12);
   });
 
+  it("a new order that runs out of time waiting for a connection behind the drain opens no circuit: the wait was this page's, not the endpoint's silence", async () => {
+    // 100 ms an answer, six at a time: the drain's wide wave keeps the browser's queue about a second long.
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main', latencyMs: 100 }] });
+    // A new order's attempt is 400 ms and never grows (its time is the shopper's); no hedge.
+    const { core, endpoint, sent, allConfirmed } = await waitingOrders(be, WIDE_REPLAY, { budgetMs: 10_000, tuning: { attemptTimeoutMs: 400, minAttemptTimeoutMs: 400, hedge: false } });
+    knownLatency(core, endpoint, 20);
+    const opened: unknown[] = [];
+    const news = new BroadcastChannel(cores.at(-1)!.namespace);
+    news.onmessage = ({ data }) => data?.t == 'endpoint' && data.record.state != 'closed' && opened.push(data.record.state);
+    const tries = new Map<string, number>();
+    core.events.on('attempt', ({ id }) => tries.set(id, (tries.get(id) ?? 0) + 1));
+    try {
+      const drained = core.outbox.replay(true);
+      await until(() => sent.orders >= 40, 'the drain under way', 15_000);
+      const placed = await core.outbox.place(checkPlacement(core.config, order('new'), { budgetMs: 8000 }));
+      expect(tries.get(placed.id), 'the new order timed out at least once, waiting behind the drain').to.be.at.least(2);
+      // Before, that timeout opened the endpoint's circuit, in every tab.
+      expect(opened, 'circuit states shared').to.deep.equal([]);
+      expect(placed.status).to.equal('confirmed');
+      expect(await be.charges(placed.id)).to.equal(1);
+      await drained;
+      // A replay that ran out of time in the queue (400 ms attempts on a loaded machine) goes in a later pass.
+      await until(async () => (await core.outbox.replay(true)) == 0, 'every waiting order placed', 15_000);
+      await allConfirmed();
+    } finally {
+      news.close();
+    }
+  });
+
   it('a replay is never hedged: a slow answer is waited for, and no second request goes to the same domain', async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }, { name: 'eu', domain: 'main' }] });
     // A new order would be hedged to eu after 1 s (hedgeDelayMs: no latency history); the attempt timeout
