@@ -20,12 +20,12 @@ export class HedgingPlacer extends Placer {
   protected override async exchange(state: RunState, endpoint: Endpoint): Promise<Answer[]> {
     state.tried.add(endpoint.url);
     const first = this.fly(state, endpoint, 'order');
-    const hedge = this.hedgeFor(state, endpoint);
-    if (!hedge) return [await first.answer];
     const { p95 } = this.circuits.latency(endpoint);
     const delay = p95 == null ? this.config.tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
     const early = await Promise.race([first.answer, sleep(delay, state.controller.signal)]);
-    if (early || this.stopped(state) || !mayOrder(state)) return [await first.answer];
+    // Chosen once the delay is over: meanwhile another context may have opened its circuit, or a server set its pace.
+    const hedge = this.hedgeFor(state, endpoint);
+    if (early || !hedge || this.stopped(state) || !mayOrder(state)) return [await first.answer];
     state.tried.add(hedge.url);
     return this.race(first, this.fly(state, hedge, 'hedge'));
   }

@@ -502,6 +502,30 @@ describe('placeOrder: failover, hedging and circuits', () => {
     expect((await be.ledger()).charges).to.equal(1);
   });
 
+  it("no hedge to an endpoint whose circuit another tab opened while the order's first request was under way", async () => {
+    const be = await startBackend();
+    await be.fault('us', { kind: 'lag', ms: 3000 });
+    const namespace = uniqueNamespace();
+    // No latency history: the hedge is due after hedgeDelayMs, 1 s.
+    const sc = await open({ namespace, endpoints: be.sdk('us', 'eu'), budgetMs: 8000, tuning: { hedgeDelayMs: 1000, attemptTimeoutMs: 6000 } });
+    const attempts: string[] = [];
+    sc.on('attempt', (e) => attempts.push(`${e.kind} ${e.endpoint}`));
+    const placing = sc.placeOrder(order());
+    await until(() => attempts.length == 1, 'the first request under way');
+    // Another tab met eu's 503 with Retry-After: 30, and says so before the hedge is due.
+    const now = Date.now();
+    const news = new BroadcastChannel(namespace);
+    news.postMessage({ t: 'endpoint', record: { id: be.url('eu'), state: 'open', failures: 1, openMs: 2000, retryAt: now + 30_000, notBefore: now + 30_000, samples: [], updatedAt: now } });
+    news.close();
+    await until(() => sc.health().endpoints[1]!.state == 'open', "eu's circuit open in this tab");
+    const r = await placing;
+    expect(r.status).to.equal('confirmed');
+    expect(r.result!.endpoint).to.equal(be.url('us'));
+    // Before, the hedge's endpoint was chosen as the first request left, and went to eu at 1 s all the same.
+    expect(attempts).to.deep.equal([`order ${be.url('us')}`]);
+    expect((await be.requestsTo('eu')).filter((q) => q.route == 'checkout')).to.deep.equal([]);
+  });
+
   it('a hedge that the first endpoint beat counts nothing against its own circuit; a first endpoint the hedge beat does', async () => {
     // us is near, eu far away (1 s a request: 2 s with its preflight), one domain. Attempts time out after
     // 3 s, and every margin below is a second or more, for a busy machine.
