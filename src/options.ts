@@ -1,4 +1,5 @@
 import { fail } from './errors';
+import { isJsonPath } from './guard/json';
 import { namespaceOption } from './namespace';
 import type { Storage } from './storage';
 import { isObject } from './storage/validate';
@@ -69,7 +70,7 @@ const TUNING: ReadonlyArray<[Exclude<keyof TuningOptions, 'hedge'>, number, numb
 ];
 
 /** Throws `INVALID_OPTIONS` for a key of `options` not in `keys` (space-separated): a misspelt option is never ignored. */
-function knownKeys(options: object, keys: string, path = ''): void {
+export function knownKeys(options: object, keys: string, path = ''): void {
   const unknown = Object.keys(options).find((key) => !keys.split(' ').includes(key));
   if (unknown) fail('INVALID_OPTIONS', 'is not an option', path + unknown);
 }
@@ -127,7 +128,8 @@ function headerSet(option: unknown, path: string): HeaderSet {
   const marked = typeof o.storable == 'boolean';
   const at = marked ? path + '.value' : path;
   const values = (marked ? o.value : o) as Record<string, unknown>;
-  if (!isObject(values)) fail('INVALID_OPTIONS', 'must be headers, { value, storable } or a function', at);
+  // Plain objects only: a Headers or a Map passes isObject and has no entries of its own, so its headers were dropped.
+  if (!isObject(values) || Object.prototype.toString.call(values) != '[object Object]') fail('INVALID_OPTIONS', 'must be headers, { value, storable } or a function', at);
   const fixed: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (RESERVED.includes(name.toLowerCase())) fail('INVALID_OPTIONS', 'is set by steadycart itself', `${at}.${name}`);
@@ -213,7 +215,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   else if (sw !== false) fail('INVALID_OPTIONS', 'must be a URL string, an object or false', 'serviceWorker');
 
   const allow = o.allowCardLikeAt ?? [];
-  if (!Array.isArray(allow) || allow.some((a) => typeof a != 'string')) fail('INVALID_OPTIONS', 'must be an array of JSON paths', 'allowCardLikeAt');
+  if (!Array.isArray(allow) || !allow.every(isJsonPath)) fail('INVALID_OPTIONS', 'must be an array of JSON paths such as a.b[*].c', 'allowCardLikeAt');
 
   const t = (o.tuning ?? {}) as Record<string, unknown>;
   if (!isObject(t)) fail('INVALID_OPTIONS', 'must be an object', 'tuning');

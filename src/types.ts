@@ -303,7 +303,9 @@ export type OrderResult<TResponse = Json> =
 /** Per-call options of `placeOrder`. */
 export interface PlaceOrderOptions {
   /**
-   * When the payment token stops working (ms since the epoch or a Date). No
+   * When the payment token stops working (ms since the epoch or a Date; a
+   * time in seconds, as some payment APIs give it, is refused: it would read
+   * as 1970). No
    * order is sent after it, not even later in this call (the call then ends
    * `pending` with the error code `token-expired`); the order moves to
    * `needs-payment` without a request, or after a lookup where it may have

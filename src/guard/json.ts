@@ -7,6 +7,13 @@ const CARD_NUMBER = STANDALONE_WORKER ? 'card data' : 'looks like a card number;
 const CARD_FIELD = STANDALONE_WORKER ? 'card data' : 'card data must never be stored or sent';
 
 /**
+ * @internal Whether `path` is an `allowCardLikeAt` entry written as the guard
+ * writes paths (`giftCard.reference`, `items[*].variantId`, `items[0].id`):
+ * any other spelling (`$.a`, `.a`, `items[].b`, `items.*.b`) would never match.
+ */
+export const isJsonPath = (path: unknown): boolean => typeof path == 'string' && /^(?!\$)[^.[\]*]+(?:\.[^.[\]*]+|\[(?:\d+|\*)\])*$/.test(path);
+
+/**
  * Checks that `value` is plain JSON and holds no card data, then serializes
  * it once. A product code (see `isProductCodeField`), or a list of them, is
  * not taken for a card number. Throws `INVALID_ORDER` or `CARD_DATA` (with the JSON path) and

@@ -1,6 +1,6 @@
 import { fail } from '../errors';
 import { toJsonBody } from '../guard/json';
-import { number, type Config } from '../options';
+import { knownKeys, number, type Config } from '../options';
 import type { PlaceOrderOptions } from '../types';
 
 /** @internal A new order's input once checked: what `Outbox.place` stores and sends. */
@@ -15,17 +15,21 @@ export interface Placement {
 }
 
 /**
- * @internal Checks `placeOrder`'s input (and `outbox.resubmit`'s); throws a
- * typed error for bad input, before anything is stored. Page-only: the
- * service worker replays stored orders and never takes a new one.
+ * @internal Checks `placeOrder`'s input (and `outbox.resubmit`'s, whose
+ * options also take `payment`: `keys`); throws a typed error for bad input,
+ * before anything is stored. Page-only: the service worker replays stored
+ * orders and never takes a new one.
  */
-export function checkPlacement(config: Config, order: unknown, options: PlaceOrderOptions = {}): Placement {
+export function checkPlacement(config: Config, order: unknown, options: PlaceOrderOptions = {}, keys = ''): Placement {
   const start = performance.now();
   if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
+  // A misspelt option would be dropped: a token expiry lost sends a dead token later.
+  knownKeys(options, 'budgetMs paymentTokenExpiresAt signal' + keys);
   const budgetMs = number(options.budgetMs, config.budgetMs, 100, 120_000, 'budgetMs');
   let expires = options.paymentTokenExpiresAt;
   if (expires instanceof Date) expires = expires.getTime();
-  if (expires !== undefined && !(typeof expires == 'number' && isFinite(expires))) fail('INVALID_OPTIONS', 'must be a time in ms or a Date', 'paymentTokenExpiresAt');
+  // In ms since the epoch: one in seconds (1.8e9 now) would read as 1970, and the token as dead already.
+  if (expires !== undefined && !(typeof expires == 'number' && expires > 1e12 && expires < 1e14)) fail('INVALID_OPTIONS', 'must be a time in ms (not seconds) or a Date', 'paymentTokenExpiresAt');
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_OPTIONS', 'must be an AbortSignal', 'signal');
   if (typeof order != 'object' || order === null) fail('INVALID_ORDER', 'an order must be an object', '');

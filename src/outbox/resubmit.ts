@@ -23,7 +23,7 @@ export async function resubmit(outbox: Outbox, config: Config, id: string, optio
   if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
   const old = await outbox.record(id);
   if (!old) return fail('NOT_FOUND', 'no outbox entry has this id', 'id');
-  return outbox.place(checkPlacement(config, paidAgain(old, options.payment), options), (storage, record) => writeAheadPaidAgain(storage, id, record));
+  return outbox.place(checkPlacement(config, paidAgain(old, options.payment), options, ' payment'), (storage, record) => writeAheadPaidAgain(storage, id, record));
 }
 
 /** Throws `NOT_RESUBMITTABLE` unless `record` may be paid again: in `needs-payment`, and not paid again already. */

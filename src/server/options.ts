@@ -1,3 +1,4 @@
+import { isJsonPath } from '../guard/json';
 import { invalidOption, quietly } from './errors';
 import type { IdempotencyStore } from './store/types';
 import { loadTelemetry } from './telemetry/otel';
@@ -103,9 +104,9 @@ const positive = (name: string, value: number | undefined, fallback: number, min
 };
 
 /** A list option: absent is empty; anything but an array of strings is refused, never spread (a string would be, letter by letter). */
-const strings = (name: string, value: readonly string[] | undefined, what: string): readonly string[] => {
+const strings = (name: string, value: readonly string[] | undefined, what: string, valid: (v: unknown) => boolean = (v) => typeof v == 'string'): readonly string[] => {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v != 'string')) invalidOption(name, `must be an array of ${what}`);
+  if (!Array.isArray(value) || !value.every(valid)) invalidOption(name, `must be an array of ${what}`);
   return value;
 };
 
@@ -143,7 +144,7 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
     leaseMs: positive('leaseMs', options.leaseMs, 30_000, 10),
     bodyLimit: positive('bodyLimit', options.bodyLimit, 65_536),
     cors: corsSettings,
-    allowCardLikeAt: strings('allowCardLikeAt', options.allowCardLikeAt, 'JSON paths'),
+    allowCardLikeAt: strings('allowCardLikeAt', options.allowCardLikeAt, 'JSON paths such as a.b[*].c', isJsonPath),
     sweepEveryMs: positive('sweepEveryMs', options.sweepEveryMs, 600_000),
     onError,
     telemetry: options.telemetry ? loadTelemetry(checkTelemetry(options.telemetry), NO_TELEMETRY, (err) => onError(err, { phase: 'telemetry' })) : NO_TELEMETRY,

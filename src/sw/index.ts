@@ -4,7 +4,10 @@
  * that a worker's own project compiles them with `skipLibCheck: false` too.
  * @packageDocumentation
  */
-import { normalizeOptions } from '../options';
+import { fail } from '../errors';
+import { namespaceOption } from '../namespace';
+import { isObject } from '../storage/validate';
+import { knownKeys, normalizeOptions } from '../options';
 import type { SteadyCartOptions } from '../types';
 import { installWorker } from './install';
 import { installShell } from './shell';
@@ -38,6 +41,8 @@ export interface InstallOptions {
  * Adds steadycart to a service worker: replays the outbox on Background Sync
  * (`sync` events), with the one-replayer lock shared with the pages, and lets
  * the pages activate a waiting update only while no order is in flight.
+ * Throws `INVALID_OPTIONS` for an option it does not know (a misspelt one
+ * would be ignored), a bad `namespace`, `offlineShell` or `config`.
  *
  * @example
  * ```ts
@@ -47,6 +52,13 @@ export interface InstallOptions {
  * ```
  */
 export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: InstallOptions = {}): void {
+  if (!isObject(options)) fail('INVALID_OPTIONS', 'options must be an object', '');
+  knownKeys(options, 'config namespace offlineShell');
   const { config, namespace, offlineShell } = options;
-  installWorker(worker, installShell, { config: config && normalizeOptions({ ...config, serviceWorker: false }), namespace: namespace ?? config?.namespace, offlineShell });
+  if (offlineShell !== undefined && typeof offlineShell != 'boolean') fail('INVALID_OPTIONS', 'must be true or false', 'offlineShell');
+  installWorker(worker, installShell, {
+    config: config && normalizeOptions({ ...config, serviceWorker: false }),
+    namespace: namespace === undefined ? config?.namespace : namespaceOption(namespace),
+    offlineShell,
+  });
 }

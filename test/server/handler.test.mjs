@@ -630,6 +630,9 @@ describe('checkout handler: list options', () => {
     assert.throws(create({ cors: { origins: [ORIGIN], allowHeaders: [null] } }), invalid('cors.allowHeaders'));
     assert.throws(create({ allowCardLikeAt: 'giftCards[*].reference' }), invalid('allowCardLikeAt'));
     assert.throws(create({ allowCardLikeAt: [{}] }), invalid('allowCardLikeAt'));
+    // A path the guard never writes would never match: the exemption would do nothing.
+    assert.throws(create({ allowCardLikeAt: ['$.giftCards[0].reference'] }), invalid('allowCardLikeAt'));
+    assert.throws(create({ allowCardLikeAt: ['giftCards[].reference'] }), invalid('allowCardLikeAt'));
     create({ cors: { origins: (/** @type {string} */ o) => o == ORIGIN, allowHeaders: ['Authorization'] }, allowCardLikeAt: ['giftCards[*].reference'] })();
   });
 });

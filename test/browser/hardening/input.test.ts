@@ -136,6 +136,13 @@ describe('hardening: bad input', () => {
       [{ paymentTokenExpiresAt: new Date('not a date') }, 'INVALID_OPTIONS', 'paymentTokenExpiresAt'],
       [{ paymentTokenExpiresAt: '2030-01-01' }, 'INVALID_OPTIONS', 'paymentTokenExpiresAt'],
       [{ paymentTokenExpiresAt: Infinity }, 'INVALID_OPTIONS', 'paymentTokenExpiresAt'],
+      // In seconds (as a payment API gives it): read as ms it is 1970, and the token dead already.
+      [{ paymentTokenExpiresAt: Math.floor(Date.now() / 1000) + 1800 }, 'INVALID_OPTIONS', 'paymentTokenExpiresAt'],
+      [{ paymentTokenExpiresAt: 0 }, 'INVALID_OPTIONS', 'paymentTokenExpiresAt'],
+      // A misspelt option, and resubmit's own: each would be dropped without a word.
+      [{ paymentTokenExpiry: Date.now() + 60_000 }, 'INVALID_OPTIONS', 'paymentTokenExpiry'],
+      [{ budgetMS: 10_000 }, 'INVALID_OPTIONS', 'budgetMS'],
+      [{ payment: { token: 'pm_1' } }, 'INVALID_OPTIONS', 'payment'],
       [{ signal: {} }, 'INVALID_OPTIONS', 'signal'],
       [{ signal: 'abort' }, 'INVALID_OPTIONS', 'signal'],
       [{ signal: { aborted: true, addEventListener() {} } }, 'INVALID_OPTIONS', 'signal'],
@@ -193,6 +200,15 @@ describe('hardening: bad input', () => {
       [{ namespace: '../other' }, 'namespace'],
       [{ allowCardLikeAt: 'giftCard.reference' }, 'allowCardLikeAt'],
       [{ allowCardLikeAt: [1] }, 'allowCardLikeAt'],
+      // Spellings the guard never writes, so never matched: the exemption would do nothing.
+      [{ allowCardLikeAt: ['$.giftCard.reference'] }, 'allowCardLikeAt'],
+      [{ allowCardLikeAt: ['.giftCard.reference'] }, 'allowCardLikeAt'],
+      [{ allowCardLikeAt: ['items[].variantId'] }, 'allowCardLikeAt'],
+      [{ allowCardLikeAt: ['items.*.variantId'] }, 'allowCardLikeAt'],
+      // A Headers or a Map has no entries of its own: its headers were dropped.
+      [{ headers: new Headers({ 'X-Shop': '1' }) }, 'headers'],
+      [{ headers: new Map([['X-Shop', '1']]) }, 'headers'],
+      [{ headers: { value: new Headers({ 'X-Shop': '1' }), storable: true } }, 'headers.value'],
       [{ tuning: [] }, 'tuning'],
       [{ tuning: { hedge: 'no' } }, 'tuning.hedge'],
       [{ tuning: { minAttemptTimeoutMs: 500, attemptTimeoutMs: 100 } }, 'tuning.attemptTimeoutMs'],

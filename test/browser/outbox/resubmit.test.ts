@@ -100,6 +100,7 @@ describe('outbox.resubmit (invariant 3: paying again never charges twice)', () =
     expect(card.path).to.match(/^payment\./);
     expect(await rejection(sc.outbox.resubmit(oldId, {} as never))).to.include({ code: 'INVALID_OPTIONS', path: 'payment' });
     expect(await rejection(sc.outbox.resubmit(oldId, { ...fresh(), paymentTokenExpiresAt: 'soon' as never }))).to.include({ code: 'INVALID_OPTIONS', path: 'paymentTokenExpiresAt' });
+    expect(await rejection(sc.outbox.resubmit(oldId, { ...fresh(), budgetMS: 5000 } as never))).to.include({ code: 'INVALID_OPTIONS', path: 'budgetMS' });
     expect((await sc.outbox.list()).map((e) => [e.id, e.status, e.replacedBy])).to.deep.equal([[oldId, 'needs-payment', undefined]]);
     expect((await be.requests()).filter((q) => q.route == 'checkout')).to.have.length(0);
     // Still payable: nothing of the refused attempts was kept.
