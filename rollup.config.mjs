@@ -40,14 +40,17 @@ const integrity = {
  * bundles, which the browser and end-to-end tests run.
  */
 const INTERNAL_NAMES = [
-  'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'checkedBodies', 'circuit', 'circuits', 'clean',
-  'closes', 'committing', 'deadline', 'degrade', 'degrading', 'drain', 'dueInMs', 'early', 'exchange', 'failure', 'firstTry', 'fly',
-  'forget', 'guarded', 'hedgeFor', 'honourRetryAfter', 'inDoubt', 'latency', 'lease', 'leftMs', 'listeners', 'lockName', 'looked', 'lookUp',
-  'loop', 'mayOrder', 'memory', 'newRecord', 'onDegraded', 'onState', 'onWaiting', 'orders', 'permit',
-  'permits', 'placeLocked', 'placer', 'previous', 'probeOpen', 'probing', 'publish', 'queue', 'ratio',
-  'reachable', 'reachAt', 'reconcileDoubts', 'refillPerSecond', 'replayOne', 'retryAfterMs', 'schedule', 'sendOrder',
-  'shared', 'situation', 'startDrain', 'stopped', 'stores', 'timeoutFor', 'timer', 'tokens', 'toMemory',
-  'tokenDeadAtStart', 'tried', 'trusted', 'unsent', 'view', 'wake', 'withDatabase', 'writes',
+  'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'checkedBodies', 'circuit', 'circuits', 'clean', 'closes',
+  'closing', 'committing', 'deadline', 'degrade', 'degrading', 'drain', 'dropped', 'dueInMs', 'early', 'exchange',
+  'failure', 'firstTry', 'fly', 'forcedNext', 'forget', 'guarded', 'hedgeFor', 'honourRetryAfter', 'ignoreBackoff',
+  'inDoubt', 'latency', 'lease', 'leftMs', 'listen', 'listeners', 'lockName', 'looked', 'lookUp', 'loop', 'mayOrder',
+  'memory', 'newRecord', 'nextDue', 'onDegraded', 'onFailure', 'onRecovered', 'onRemote', 'onRemoteCart',
+  'onRemoteChange', 'onRemoteOrder', 'onRemoteOutbox', 'onState', 'onSuccess', 'onWaiting', 'orders', 'permit',
+  'permits', 'placeLocked', 'placer', 'previous', 'probeOpen', 'probeWith', 'probing', 'publish', 'queue', 'queued',
+  'ratio', 'reachable', 'reachAt', 'receive', 'reconcileDoubts', 'recovered', 'refillPerSecond', 'replayOne',
+  'retryAfterMs', 'schedule', 'sendOrder', 'settle', 'shared', 'situation', 'startDrain', 'stopped', 'stores',
+  'timeoutFor', 'timer', 'tokenDeadAtStart', 'tokens', 'toMemory', 'tried', 'triggers', 'trust', 'trusted', 'unsent',
+  'view', 'wake', 'withDatabase', 'writes',
 ];
 
 // Workbox modules branch on process.env.NODE_ENV: ship their production paths only.
