@@ -5,7 +5,7 @@ import type { Outcome } from '../transport/place';
 import { withLease } from './lease';
 import type { Placement } from './placement';
 import { whileTokenLives } from './payment-token';
-import { OutboxReplay, underTokenPolicy } from './replay';
+import { OutboxReplay, underTokenPolicy, type StoredOutcome } from './replay';
 
 /** @internal Commits a new order's record before its first request: see `Outbox.place`. */
 export type WriteAhead = (storage: Storage, record: OutboxRecord) => Promise<void>;
@@ -195,8 +195,7 @@ export class Outbox extends OutboxReplay {
       Object.assign(record, { status: ['confirmed', 'rejected', 'failed'].includes(status!) ? status : 'pending', result, lastError });
       return outcome;
     }
-    const settlement = underTokenPolicy(record, outcome, { replay: false, tokenDeadAtStart: false, aborted: !!signal?.aborted });
-    await this.store(record, settlement.status == 'pending' && !retentionMs ? { ...settlement, status: 'failed' } : settlement);
+    await this.settle(record, underTokenPolicy(record, outcome, { replay: false, tokenDeadAtStart: false, aborted: !!signal?.aborted }));
     return outcome;
   }
 
@@ -205,7 +204,12 @@ export class Outbox extends OutboxReplay {
     const outcome: Outcome = { status: 'pending', attempts: 0, error: { code: 'unreachable', message: 'not sent: the order could not be locked', at: Date.now() } };
     record.domains = [];
     if (this.config.retentionMs) await writeAhead(this.storage, record);
-    await this.store(record, this.config.retentionMs ? outcome : { ...outcome, status: 'failed' });
+    await this.settle(record, outcome);
     return outcome;
+  }
+
+  /** Stores a new order's outcome: with the outbox off (`outbox: false`), one left waiting is `failed`, as nothing replays it. */
+  private settle(record: OutboxRecord, outcome: StoredOutcome): Promise<void> {
+    return this.store(record, outcome.status == 'pending' && !this.config.retentionMs ? { ...outcome, status: 'failed' } : outcome);
   }
 }
