@@ -42,15 +42,15 @@ const integrity = {
 const INTERNAL_NAMES = [
   'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'checkedBodies', 'circuit', 'circuits', 'clean', 'closes',
   'closing', 'committing', 'deadline', 'degrade', 'degrading', 'drain', 'dropped', 'dueInMs', 'early', 'exchange',
-  'failure', 'firstTry', 'fly', 'forcedNext', 'forget', 'guarded', 'hedgeFor', 'honourRetryAfter', 'ignoreBackoff',
-  'inDoubt', 'latency', 'lease', 'leftMs', 'listen', 'listeners', 'lockName', 'looked', 'lookUp', 'loop', 'mayOrder',
-  'memory', 'newRecord', 'nextDue', 'onDegraded', 'onFailure', 'onRecovered', 'onRemote', 'onRemoteCart',
-  'onRemoteChange', 'onRemoteOrder', 'onRemoteOutbox', 'onState', 'onSuccess', 'onWaiting', 'orders', 'permit',
-  'permits', 'placeLocked', 'placer', 'previous', 'probeOpen', 'probeWith', 'probing', 'publish', 'queue', 'queued',
-  'ratio', 'reachable', 'reachAt', 'receive', 'reconcileDoubts', 'recovered', 'refillPerSecond', 'replayOne',
-  'retryAfterMs', 'schedule', 'sendOrder', 'settle', 'shared', 'situation', 'startDrain', 'stopped', 'stores',
-  'timeoutFor', 'timer', 'tokenDeadAtStart', 'tokens', 'toMemory', 'tried', 'triggers', 'trust', 'trusted', 'unsent',
-  'view', 'wake', 'withDatabase', 'writes',
+  'failure', 'firstTry', 'fly', 'forcedNext', 'forget', 'guarded', 'hedgeFor', 'hold', 'honourRetryAfter',
+  'ignoreBackoff', 'inDoubt', 'latency', 'lease', 'leftMs', 'listen', 'listeners', 'lockName', 'looked', 'lookUp',
+  'loop', 'mayOrder', 'median', 'memory', 'newRecord', 'nextDue', 'onDegraded', 'onFailure', 'onRecovered', 'onRemote',
+  'onRemoteCart', 'onRemoteChange', 'onRemoteOrder', 'onRemoteOutbox', 'onState', 'onSuccess', 'onWaiting', 'orders',
+  'p95', 'permit', 'permits', 'pin', 'placeLocked', 'placer', 'previous', 'probeOpen', 'probeWith', 'probing',
+  'publish', 'putAll', 'queue', 'queued', 'ratio', 'reachable', 'reachAt', 'receive', 'reconcileDoubts', 'recovered',
+  'refillPerSecond', 'replayOne', 'retryAfterMs', 'schedule', 'sendOrder', 'settle', 'shared', 'situation',
+  'startDrain', 'stopped', 'stores', 'timeoutFor', 'timer', 'tokenDeadAtStart', 'tokens', 'toMemory', 'tried',
+  'triggers', 'trust', 'trusted', 'unsent', 'view', 'wake', 'withDatabase', 'writes',
 ];
 
 // Workbox modules branch on process.env.NODE_ENV: ship their production paths only.
