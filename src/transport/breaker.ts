@@ -1,4 +1,5 @@
 import type { EndpointRecord } from '../storage';
+import { isTime } from '../storage/validate';
 import type { ErrorInfo } from '../types';
 
 /** Latency samples kept per endpoint. */
@@ -56,7 +57,7 @@ export function succeeded(record: EndpointRecord, now: number, baseOpenMs: numbe
  */
 export function notBefore(record: EndpointRecord): number {
   const t = record.notBefore;
-  return typeof t == 'number' && isFinite(t) ? Math.min(t, record.retryAt) : 0;
+  return isTime(t) ? Math.min(t, record.retryAt) : 0;
 }
 
 /**
