@@ -11,17 +11,15 @@ function entryId(value: unknown): string {
   return typeof value == 'string' ? value : fail('INVALID_OPTIONS', 'must be an outbox entry id', 'id');
 }
 
-/** An entry whose `order` is of the type the caller names: the JSON the shop placed, as stored. */
-const typed = <TOrder>(entry: OutboxEntry): OutboxEntry<TOrder> => entry as OutboxEntry<TOrder>;
-
 /**
  * @internal The public outbox API over the outbox and its synchronous
  * view. `live` throws `CLOSED` once the instance that owns it is closed.
  */
 export function outboxApi(outbox: Outbox, config: Config, view: OutboxView, live: () => void): OutboxApi {
   return {
-    list: async <TOrder>() => (live(), (await outbox.list()).map(typed<TOrder>)),
-    retry: async <TOrder>(id: string) => (live(), typed<TOrder>(await outbox.retry(entryId(id)))),
+    // Each entry's `order` is of the type the caller names: the JSON the shop placed, as stored.
+    list: async <TOrder>() => (live(), (await outbox.list()) as OutboxEntry<TOrder>[]),
+    retry: async <TOrder>(id: string) => (live(), (await outbox.retry(entryId(id))) as OutboxEntry<TOrder>),
     async discard(id) {
       live();
       const removed = await outbox.discard(entryId(id));
