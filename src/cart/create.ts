@@ -34,7 +34,7 @@ export function assertBrowser(): void {
  * SDK at once, and the other way round. Falls back to memory, and says so in
  * `health()` and a `storage:degraded` event, when IndexedDB is unusable.
  *
- * Rejects with `INVALID_OPTIONS` for a bad `namespace`, and with
+ * Rejects with `INVALID_OPTIONS` for a bad `namespace` or any other option, and with
  * `NOT_A_BROWSER` outside a browser page.
  *
  * @example
@@ -48,6 +48,9 @@ export function assertBrowser(): void {
 export async function createCart(options: CartOptions = {}): Promise<CartInstance> {
   assertBrowser();
   if (!isObject(options)) fail('INVALID_OPTIONS', 'options must be an object', '');
+  // Its one option: a misspelt `namespace` would open another cart than the checkout's, without a word.
+  const unknown = Object.keys(options).find((key) => key != 'namespace');
+  if (unknown) fail('INVALID_OPTIONS', 'is not an option', unknown);
   const namespace = namespaceOption(options.namespace);
 
   const events = new Emitter();

@@ -226,6 +226,9 @@ describe('steadycart/cart: the cart alone, for product pages', () => {
       expect([error.code, error.path], JSON.stringify(namespace)).to.deep.equal(['INVALID_OPTIONS', 'namespace']);
     }
     expect((await rejection(createCart(null as never))).code).to.equal('INVALID_OPTIONS');
+    // A misspelt namespace would open another database than the checkout's: refused, naming it.
+    const misspelt = await rejection(createCart({ namespce: 'shop' } as never));
+    expect([misspelt.code, misspelt.path]).to.deep.equal(['INVALID_OPTIONS', 'namespce']);
     const cart = await cartHere(uniqueNamespace());
     expect((await rejection(cart.add({ ...item('card'), meta: { cardNumber: '4111 1111 1111 1111' } }))).code).to.equal('CARD_DATA');
     expect((await rejection(cart.setQuantity('missing', 1))).code).to.equal('ITEM_NOT_FOUND');
