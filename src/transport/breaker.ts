@@ -81,7 +81,8 @@ export function failed(
   retryAfterMs = 0,
   random: () => number = Math.random,
 ): EndpointRecord {
-  if (record.state == 'closed' && record.failures < BLIP_FAILURES && error.code != 'timeout' && !retryAfterMs && now - (record.okAt ?? -BLIP_MS) < BLIP_MS) {
+  // (A 429, 408 or 425 is the server asking for less, no blip: `status < 500` is false without a status.)
+  if (record.state == 'closed' && record.failures < BLIP_FAILURES && error.code != 'timeout' && !(error.status! < 500) && !retryAfterMs && now - (record.okAt ?? -BLIP_MS) < BLIP_MS) {
     return { ...record, failures: record.failures + 1, lastError: error, updatedAt: now };
   }
   // Doubling, not faster: the growth table of bench/RESULTS.md (section 5) measures quadrupling,

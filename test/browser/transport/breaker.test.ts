@@ -36,6 +36,8 @@ describe('circuit breaker', () => {
     expect(second).to.include({ state: 'closed', failures: 2 });
     expect(failed(second, error, 2100, 30_000)).to.include({ state: 'open', failures: 3 });
     expect(succeeded(second, 2100, 2000).failures).to.equal(0);
+    // A rate limiter's 429 (or a 408, 425) without Retry-After is the server asking for less: it opens the circuit at once.
+    for (const status of [429, 408, 425]) expect(failed(answering, { code: 'http', status, message: 'x', at: 2000 }, 2000, 30_000), String(status)).to.include({ state: 'open' });
     // A success between failures starts the count again.
     expect(failed(succeeded(second, 2100, 2000, 5), error, 2200, 30_000)).to.include({ state: 'closed', failures: 1 });
     // A timeout is never a blip, even after one.
