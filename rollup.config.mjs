@@ -40,17 +40,18 @@ const integrity = {
  * bundles, which the browser and end-to-end tests run.
  */
 const INTERNAL_NAMES = [
-  'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'checkedBodies', 'circuit', 'circuits', 'clean', 'closes',
-  'closing', 'committing', 'deadline', 'degrade', 'degrading', 'drain', 'dropped', 'dueInMs', 'early', 'exchange',
-  'failure', 'firstTry', 'fly', 'forcedNext', 'forget', 'guarded', 'hedgeFor', 'hold', 'honourRetryAfter',
-  'ignoreBackoff', 'inDoubt', 'latency', 'lease', 'leftMs', 'listen', 'listeners', 'lockName', 'looked', 'lookUp',
-  'loop', 'mayOrder', 'median', 'memory', 'newRecord', 'nextDue', 'onDegraded', 'onFailure', 'onRecovered', 'onRemote',
-  'onRemoteCart', 'onRemoteChange', 'onRemoteOrder', 'onRemoteOutbox', 'onState', 'onSuccess', 'onWaiting', 'orders',
-  'p95', 'permit', 'permits', 'pin', 'placeLocked', 'placer', 'previous', 'probeOpen', 'probeWith', 'probing',
-  'publish', 'putAll', 'queue', 'queued', 'ratio', 'reachable', 'reachAt', 'receive', 'reconcileDoubts', 'recovered',
-  'refillPerSecond', 'replayOne', 'retryAfterMs', 'schedule', 'sendOrder', 'settle', 'shared', 'situation',
-  'startDrain', 'stopped', 'stores', 'timeoutFor', 'timer', 'tokenDeadAtStart', 'tokens', 'toMemory', 'tried',
-  'triggers', 'trust', 'trusted', 'unsent', 'view', 'wake', 'withDatabase', 'writes',
+  'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'change', 'checkedBodies', 'circuit', 'circuits', 'clean',
+  'closes', 'closing', 'committing', 'core', 'deadline', 'degrade', 'degrading', 'drain', 'dropped', 'dueInMs', 'early',
+  'exchange', 'failure', 'firstTry', 'fly', 'forcedNext', 'forget', 'fresh', 'guarded', 'hedgeFor', 'hold',
+  'honourRetryAfter', 'ignoreBackoff', 'inDoubt', 'latency', 'lease', 'leftMs', 'listen', 'listeners', 'lockName',
+  'looked', 'lookUp', 'loop', 'mayOrder', 'median', 'memory', 'newRecord', 'nextDue', 'onDegraded', 'onFailure',
+  'onRecovered', 'onRemote', 'onRemoteCart', 'onRemoteChange', 'onRemoteOrder', 'onRemoteOutbox', 'onState',
+  'onSuccess', 'onWaiting', 'orders', 'p95', 'permit', 'permits', 'pin', 'place', 'placeLocked', 'placer', 'previous',
+  'probe', 'probeOpen', 'probeWith', 'probing', 'publish', 'putAll', 'queue', 'queued', 'ratio', 'reachable', 'reachAt',
+  'receive', 'reconcileDoubts', 'records', 'recovered', 'refillPerSecond', 'replay', 'replayOne', 'retryAfterMs',
+  'schedule', 'sendOrder', 'sent', 'settle', 'shared', 'situation', 'startDrain', 'stopped', 'stores', 'success',
+  'timeoutFor', 'timer', 'tokenDeadAtStart', 'tokens', 'toMemory', 'tried', 'triggers', 'trust', 'trusted', 'unsent',
+  'view', 'waitMs', 'wake', 'withDatabase', 'withDrill', 'writes',
 ];
 
 // Workbox modules branch on process.env.NODE_ENV: ship their production paths only.
