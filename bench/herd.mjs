@@ -50,7 +50,7 @@ export const GROWTHS = [
 const GROWTH_OUTAGES_MS = [5_000, 20_000, 60_000];
 const policyFile = (factor) => (factor == 2 ? POLICY : join(BUILD, `policy-x${factor}.mjs`));
 /** The growth in breaker.ts, as the variants rewrite it. */
-const DOUBLING = 'record.openMs * 2)';
+const DOUBLING = 'record.openMs * 2 :';
 
 /**
  * Bundles the SDK's policy code from src/ for Node (run.mjs does it when the run
@@ -100,7 +100,7 @@ const growth = (factor) => ({
     build.onLoad({ filter: /transport[\\/]breaker\.ts$/ }, ({ path }) => {
       const source = readFileSync(path, 'utf8');
       if (!source.includes(DOUBLING)) throw new Error(`breaker.ts no longer doubles with \`${DOUBLING}\`: update bench/herd.mjs`);
-      return { contents: source.replace(DOUBLING, `record.openMs * ${factor})`), loader: 'ts' };
+      return { contents: source.replace(DOUBLING, `record.openMs * ${factor} :`), loader: 'ts' };
     });
   },
 });
