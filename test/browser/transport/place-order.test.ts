@@ -683,8 +683,10 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     const r = await placing;
     expect(r.status).to.equal('pending');
     expect(r.error!.code).to.equal('aborted');
-    expect(await posts(be)).to.have.length(0);
-    expect((await sc.outbox.list())[0]).to.deep.include({ id: r.id, status: 'pending' });
+    // Nothing sent by this call. Once it is stored pending the page's own replay may take it up (the one a new
+    // instance starts at once): a fresh-clone run saw the entry 'sending' by then, in WebKit.
+    expect(r.attempts).to.equal(0);
+    expect((await sc.outbox.list()).find((e) => e.id == r.id)?.status, 'kept in the outbox').to.be.oneOf(['pending', 'sending', 'confirmed']);
   });
 
   it('aborted while a new domain is written ahead: pending with an aborted error, nothing sent there', async () => {
@@ -720,9 +722,11 @@ describe('placeOrder: budget, abort, write-ahead and bad input', () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
     // The first POST commits and sends its status line and headers, then nothing.
     await be.fault('us', { kind: 'stall', count: 1, routes: ['checkout'] });
-    const sc = await sdk(be, ['us'], { budgetMs: 5000, tuning: { attemptTimeoutMs: 800 } });
+    // A budget that outlasts the circuit's first interval (1 to 2 s after the timeout) on a loaded machine: with
+    // 5 s, a fresh-clone run in Firefox ran out before the retry.
+    const sc = await sdk(be, ['us'], { budgetMs: 10_000, tuning: { attemptTimeoutMs: 800 } });
     // A transport whose timer stopped at the headers would wait for ever: give up well before the test does.
-    const r = await Promise.race([sc.placeOrder(order()), new Promise<'hung'>((done) => setTimeout(done, 12_000, 'hung'))]);
+    const r = await Promise.race([sc.placeOrder(order()), new Promise<'hung'>((done) => setTimeout(done, 20_000, 'hung'))]);
     expect(r).to.not.equal('hung');
     if (r == 'hung') return;
     expect(r.status).to.equal('confirmed');
