@@ -20,6 +20,8 @@ export class HedgingPlacer extends Placer {
   protected override async exchange(state: RunState, endpoint: Endpoint): Promise<Answer[]> {
     state.tried.add(endpoint.url);
     const first = this.fly(state, endpoint, 'order');
+    // No hedge possible (a replay, hedging off, no other endpoint): no delay to wait out either.
+    if (!this.hedgeFor(state, endpoint)) return [await first.answer];
     const { p95 } = this.circuits.latency(endpoint);
     const delay = p95 == null ? this.config.tuning.hedgeDelayMs : Math.max(MIN_HEDGE_MS, p95);
     const early = await Promise.race([first.answer, sleep(delay, state.controller.signal)]);
