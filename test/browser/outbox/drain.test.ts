@@ -107,9 +107,10 @@ describe('outbox drain', () => {
     expect(await core.outbox.replay(true)).to.equal(0);
     expect(sent.orders, 'requests sent (a request cut off is sent again)').to.equal(WIDE_REPLAY + 1);
     await allConfirmed();
-    // Five known, the first order's, and the six of the wide wave that had a connection at once: had the
-    // others' waits been taken as samples, the circuit would keep its last 20.
-    expect(core.circuits.circuit(endpoint).samples).to.have.length(12);
+    // Five known, the first order's, the six of the wide wave that had a connection at once, and any sent once
+    // fewer than six were under way (a loaded machine may still be sending the wave when the first answers come
+    // in: one CI run had 14): had the others' waits been taken as samples, the circuit would keep its last 20.
+    expect(core.circuits.circuit(endpoint).samples.length).to.be.within(12, 19);
   });
 
   it("a new order that runs out of time waiting for a connection behind the drain opens no circuit: the wait was this page's, not the endpoint's silence", async () => {
