@@ -97,7 +97,8 @@ export class Outbox extends OutboxReplay {
   async retry(id: string): Promise<OutboxEntry> {
     // A page that keeps no orders records no outcome (nor a domain's write-ahead): it replays none.
     if (!this.config.retentionMs) fail('NOT_FOUND', 'this instance keeps no outbox', 'id');
-    const record = await updateRecord(this.storage, 'outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: 0 } : r), 'relaxed');
+    // Due now, but never before a 409's Retry-After: an unforced replay (the page's timer, the worker's) reads `due` alone.
+    const record = await updateRecord(this.storage, 'outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: r.holdUntil ?? 0 } : r), 'relaxed');
     if (!record) fail('NOT_FOUND', 'no outbox entry has this id', 'id');
     await this.circuits.probeOpen();
     // This entry, now, even while another context drains the rest (waiting for it if that one is

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import type { OrderEvent, OrderResult, SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { LEASE_MS } from '../../../src/outbox/lease';
+import type { OutboxRecord } from '../../../src/storage';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
-import { createSchema, pendingRecord, rawAll, rawPut } from '../hardening/raw-idb';
+import { createSchema, pendingRecord, rawAll, rawGet, rawPut } from '../hardening/raw-idb';
 import { backendQuiet, cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
@@ -412,9 +413,10 @@ describe('outbox', () => {
     const be = await startBackend();
     // Roomy attempts: a quick 400 ms one could time out on a busy machine and be sent once more, which this test counts.
     const tuning = { ...QUICK_TUNING, maxOpenMs: 30_000, ...ROOMY_ATTEMPTS };
-    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), serviceWorker: false, tuning }));
-    // The server is still processing the key, and asks to be asked again in 4 s.
-    await be.fault('us', { kind: 'status', status: 409, retryAfter: '4', routes: ['checkout'] });
+    const namespace = uniqueNamespace();
+    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning }));
+    // The server is still processing the key, and asks to be asked again in 6 s.
+    await be.fault('us', { kind: 'status', status: 409, retryAfter: '6', routes: ['checkout'] });
     const r = await sc.placeOrder(order('held'));
     expect(r.status).to.equal('pending');
     const posts = async () => (await be.requests()).filter((q) => q.key == r.id && q.route == 'checkout').length;
@@ -422,10 +424,14 @@ describe('outbox', () => {
     await be.fault('us', 'healthy');
     // The shopper presses "Try again", then switches tabs and back: forced replays, each within the server's wait.
     expect((await sc.outbox.retry(r.id)).status).to.equal('pending');
+    // "Try again" brings the order's next replay forward no further than the server's wait.
+    const stored = (await rawGet<OutboxRecord>(namespace, 'outbox', r.id))!;
+    expect(stored.due).to.be.at.least(stored.holdUntil!);
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
     try {
       document.dispatchEvent(new Event('visibilitychange'));
-      await sleep(1000);
+      // Past the page's replay timer that the forced replay re-arms (at least 1 s): not due before the wait is over.
+      await sleep(2500);
     } finally {
       delete (document as { visibilityState?: unknown }).visibilityState;
     }
