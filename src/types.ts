@@ -551,8 +551,9 @@ export interface OutboxApi {
    * never sent again, and it can be paid again only once, in any tab.
    *
    * Throws `NOT_FOUND` for an unknown id, `NOT_RESUBMITTABLE` when the entry
-   * is not in `needs-payment` or was already paid again, and as `placeOrder`
-   * does for bad input (`CARD_DATA`, `INVALID_OPTIONS`…).
+   * is not in `needs-payment`, was already paid again, or is a copy kept in
+   * memory since the database could not be opened (a newer build upgraded
+   * it: reload to pay again), and as `placeOrder` does for bad input (`CARD_DATA`, `INVALID_OPTIONS`…).
    *
    * @example
    * ```ts

@@ -26,10 +26,12 @@ export async function resubmit(outbox: Outbox, config: Config, id: string, optio
   return outbox.place(checkPlacement(config, paidAgain(old, options.payment), options, ' payment'), (storage, record) => writeAheadPaidAgain(storage, id, record));
 }
 
-/** Throws `NOT_RESUBMITTABLE` unless `record` may be paid again: in `needs-payment`, and not paid again already. */
+/** Throws `NOT_RESUBMITTABLE` unless `record` may be paid again: in `needs-payment`, not paid again already, and not a memory copy. */
 function assertResubmittable(record: OutboxRecord): void {
   if (record.replacedBy) fail('NOT_RESUBMITTABLE', `was paid again already, as ${record.replacedBy}`, 'id');
   if (record.status != 'needs-payment') fail('NOT_RESUBMITTABLE', `is ${record.status}, not needs-payment`, 'id');
+  // A memory copy of the database's order: a link written here alone would leave that order unpaid for every other context.
+  if (record.copied) fail('NOT_RESUBMITTABLE', 'is a copy: reload', 'id');
 }
 
 /** The order of `record` with `payment` in place of its own top-level `payment` field. */

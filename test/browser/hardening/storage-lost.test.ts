@@ -15,8 +15,8 @@ import type { OutboxEntry, SteadyCart, SteadyCartOptions } from '../../../src/in
 import { VERSION } from '../../../src/storage';
 import { isFinal } from '../../../src/outbox/statuses';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
-import { cleanup, item, open, QUICK_ROOMY_TUNING, QUICK_TUNING, quickOptions, uniqueNamespace, until } from '../helpers';
-import { rawAll, rawOpen } from './raw-idb';
+import { cleanup, item, open, QUICK_ROOMY_TUNING, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
+import { createSchema, pendingRecord, rawAll, rawOpen, rawPut } from './raw-idb';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
@@ -104,6 +104,30 @@ describe('hardening: the database closed underneath', () => {
       expect(after.filter((q) => ids.includes(q.key as string)).map((q) => q.route)).to.include('lookup').and.not.include('checkout');
       const stored = await rawAll<{ id: string; status: string }>(namespace, 'outbox');
       expect(ids.map((id) => stored.find((e) => e.id == id)?.status)).to.deep.equal(['pending', 'pending']);
+    } finally {
+      newer.close();
+    }
+  });
+
+  it('a needs-payment order copied to memory after a newer build upgrades the database is not paid again here: NOT_RESUBMITTABLE, nothing sent', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await createSchema(namespace);
+    const old = pendingRecord(order('token-died'), { status: 'needs-payment' });
+    await rawPut(namespace, 'outbox', [old]);
+    const sc = await open(options(be, namespace));
+    const degraded: string[] = [];
+    sc.on('storage:degraded', (e) => degraded.push(e.reason));
+    const newer = await rawOpen(namespace, VERSION + 1, (db) => db.createObjectStore('added-by-v-next', { keyPath: 'id' }));
+    try {
+      expect((await sc.cart.add(item('tea'))).count).to.be.greaterThan(0);
+      await until(() => degraded.length > 0, 'storage:degraded after the upgrade', 5000);
+      // A link to a new payment written to this page's memory alone would leave the database's order unpaid
+      // for the newer build's pages (and this one after a reload): the shopper would be asked to pay again.
+      const error = await rejection(sc.outbox.resubmit(old.id as string, { payment: { token: 'pm_again' } }));
+      expect(error.code).to.equal('NOT_RESUBMITTABLE');
+      expect((await be.requests()).filter((q) => q.route == 'checkout')).to.deep.equal([]);
+      expect((await rawAll<{ id: string; replacedBy?: string }>(namespace, 'outbox')).map((r) => [r.id, r.replacedBy])).to.deep.equal([[old.id, undefined]]);
     } finally {
       newer.close();
     }
