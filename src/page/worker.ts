@@ -12,20 +12,23 @@ const workerUrls = new Set<string>();
 
 /**
  * The worker's script URL, through the `steadycart` Trusted Types policy where
- * the browser has Trusted Types: the one policy steadycart creates, and it
- * admits only worker URLs the merchant configured.
+ * the browser has Trusted Types and the page's CSP allows that name: the one
+ * policy steadycart creates, and it admits only worker URLs the merchant configured.
  */
 function scriptUrl(url: string): string {
-  const tt = (globalThis as { trustedTypes?: { createPolicy(name: string, rules: object): typeof policy } }).trustedTypes;
-  if (!tt) return url;
   workerUrls.add(url);
-  policy ??= tt.createPolicy('steadycart', {
-    createScriptURL: (value: string) => {
-      if (!workerUrls.has(value)) throw new TypeError('steadycart only loads its own service worker');
-      return value;
-    },
-  });
-  return policy!.createScriptURL(url) as string;
+  try {
+    policy ??= (globalThis as { trustedTypes?: { createPolicy(name: string, rules: object): typeof policy } }).trustedTypes!.createPolicy('steadycart', {
+      createScriptURL: (value: string) => {
+        if (!workerUrls.has(value)) throw new TypeError('steadycart only loads its own service worker');
+        return value;
+      },
+    });
+    return policy!.createScriptURL(url) as string;
+  } catch {
+    // No Trusted Types here, or a CSP that allows other policy names only: the plain URL, refused only where trusted URLs are required.
+    return url;
+  }
 }
 
 /** @internal The page's handle on its service worker, from {@link registerWorker}. */
@@ -93,21 +96,23 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   /** The registration to ask for Background Sync: `undefined` when there is none (it may also never settle: no worker controls the page yet). */
   let registration: Promise<WithSync | undefined> = Promise.resolve(undefined);
   if (config.worker && container) {
-    registration = registerConfigured(config, setState, offerWaiting, (skip) => (skipWaiting = skip));
+    registration = registerConfigured(config, setState);
   } else if (config.worker) {
     setState('failed', 'no service workers here');
   } else if (container && config.worker === null) {
     // The merchant's own worker, registered by the merchant's page code: the one that controls this page.
-    registration = container.ready.then((reg) => {
-      skipWaiting = () => reg.waiting?.postMessage(SKIP_WAITING);
-      reg.addEventListener('updatefound', () => {
-        const next = reg.installing;
-        next?.addEventListener('statechange', () => next.state == 'installed' && reg.active && offerWaiting());
-      });
-      if (reg.waiting) offerWaiting();
-      return reg;
-    });
+    registration = container.ready;
   }
+  // Every update of the registration, watched on the registration itself: workbox-window's `waiting`
+  // event comes for one update only once another has come from elsewhere (a second deploy in a long-lived tab).
+  void registration.then((reg) => {
+    if (!reg) return;
+    skipWaiting = () => reg.waiting?.postMessage(SKIP_WAITING);
+    const installed = (next: ServiceWorker | null) => next?.addEventListener('statechange', () => next.state == 'installed' && reg.active && offerWaiting());
+    reg.addEventListener('updatefound', () => installed(reg.installing));
+    installed(reg.installing);
+    if (reg.waiting) offerWaiting();
+  });
   /** When a sync was last registered, and the registration due once the gap after it ends. */
   let syncedAt = -SYNC_GAP_MS;
   let syncLater: ReturnType<typeof setTimeout> | undefined;
@@ -145,12 +150,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
  * page without a worker, or a server render, never loads it). Resolves with
  * its registration, or `undefined` when registration failed.
  */
-async function registerConfigured(
-  config: Config,
-  setState: (next: Health['worker'], reason?: string) => void,
-  onWaiting: () => void,
-  setSkip: (skip: () => void) => void,
-): Promise<WithSync | undefined> {
+async function registerConfigured(config: Config, setState: (next: Health['worker'], reason?: string) => void): Promise<WithSync | undefined> {
   const { url, scope, offlineShell } = config.worker as Exclude<Config['worker'], null | false>;
   // The worker reads its namespace and whether to keep the offline shell from its own URL.
   const query = new URLSearchParams();
@@ -166,8 +166,6 @@ async function registerConfigured(
     // Its ES2015+ production build: the package's `module` field is the larger ES5 one.
     const { Workbox } = await import('workbox-window/build/workbox-window.prod.mjs');
     const wb = new Workbox(scriptUrl(full), scope ? { scope } : {});
-    setSkip(() => wb.messageSkipWaiting());
-    wb.addEventListener('waiting', onWaiting);
     // Typed optional only for a second register() call, which this is not.
     const reg = (await wb.register({ immediate: true }))!;
     // A first visit's worker is still installing: Background Sync refuses a registration with no active worker.

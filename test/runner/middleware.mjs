@@ -201,11 +201,12 @@ export const fixturesMiddleware = async (ctx, next) => {
  * Payment-page fixtures for test/browser/hardening/csp.test.ts, built at
  * request time so that headers and integrity values always match the
  * current dist/:
- * - `/test/csp/page.html?options=<json>[&sdk=tampered][&policy=nonce|hash]`:
+ * - `/test/csp/page.html?options=<json>[&sdk=tampered][&policy=nonce|hash][&tt=other]`:
  *   a page under a strict Content-Security-Policy (`default-src 'none'`,
  *   scripts by nonce or by hash only, no `unsafe-eval`, `connect-src` limited
  *   to the loopback endpoints named in `options`, `worker-src 'self'`,
- *   `require-trusted-types-for 'script'; trusted-types steadycart`). It runs
+ *   `require-trusted-types-for 'script'; trusted-types steadycart`, or with
+ *   `tt=other` only `trusted-types other`). It runs
  *   a first inline script that records `securitypolicyviolation` events and
  *   script load errors, then the SDK by script tag with the integrity value
  *   from dist/sri.json, then test/fixtures/csp-app.js (both byte for byte,
@@ -334,8 +335,8 @@ async function cspPage(ctx) {
     "base-uri 'none'",
     "object-src 'none'",
     "form-action 'none'",
-    "require-trusted-types-for 'script'",
-    'trusted-types steadycart',
+    // `tt=other`: Trusted Types policies of another name only, none required (a rollout's first step).
+    ...(ctx.query.tt === 'other' ? ['trusted-types other'] : ["require-trusted-types-for 'script'", 'trusted-types steadycart']),
   ].join('; ');
   const attrs = byHash ? '' : ` nonce="${nonce}"`;
   const sdkSrc = tampered ? '/test/csp/tampered/steadycart.iife.js' : '/test/csp/dist/steadycart.iife.js';

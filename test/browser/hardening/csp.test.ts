@@ -127,6 +127,14 @@ describe('hardening: strict CSP, Subresource Integrity and Trusted Types', () =>
     expect(await be.ledger()).to.include({ charges: 3, duplicates: 0 });
   });
 
+  it('a CSP that allows Trusted Types policies of another name only, requiring none: the worker still registers, by its plain URL', async () => {
+    const win = await strictPage(options, '&tt=other');
+    const sc = await win.steadycart!;
+    // (Where the engine has no Trusted Types this is the plain case: the worker registers all the same.)
+    await until(() => sc.health().worker != 'registering', 'the worker registration to finish', 10_000);
+    expect(sc.health().worker, `worker state (Trusted Types here: ${hasTrustedTypes(win)})`).to.equal('active');
+  });
+
   it('the policy is really enforced here: eval, a foreign connect and (with Trusted Types) a plain worker URL are each refused and reported', async () => {
     // Positive controls for the test above: the recorder hears violations, and the
     // directives the SDK must live with are in force in this engine.

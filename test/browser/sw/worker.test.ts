@@ -397,6 +397,23 @@ describe('service worker', () => {
     });
   }
 
+  it('a long-lived tab lets every update in once no order is in flight, not only the first: three deploys in a row each take over', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const namespace = uniqueNamespace();
+    // Each fetch of this worker script differs by a byte: every update check finds a new version.
+    const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
+    const { sc } = await openTab(options(be, namespace, { endpoints: be.sdk('us'), serviceWorker }), '', `/test/sw-scope/${namespace}/tab.html`);
+    await activeWorker(sc);
+    const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
+    for (const deploy of [1, 2, 3]) {
+      // (The tab's own load may have made the browser find one more version: it takes over first.)
+      await until(() => !reg.waiting && !reg.installing && reg.active?.state == 'activated', `the worker before deploy ${deploy} in charge`, 10_000);
+      const before = reg.active;
+      await reg.update();
+      await until(() => reg.active != before && !reg.waiting, `deploy ${deploy} to take over`, 10_000);
+    }
+  });
+
   /** The SKIP_WAITING messages a tab opened with `&spyWorkerMessages` posted. */
   const skipsBy = (frame: HTMLIFrameElement) => ((frame.contentWindow as Window & { workerMessages: unknown[] }).workerMessages ?? []).filter((m) => (m as { type?: string })?.type == 'SKIP_WAITING').length;
 
