@@ -168,9 +168,9 @@ function leaseCases(name, open) {
     });
 
     it('a heartbeat that was only late: the signal aborts (the lease may have lapsed), yet the heartbeats go on and nobody takes the key over while the handler runs', async (t) => {
-      // The first heartbeat lands 1.8 s late, after five sixths of the 3 s lease (so the signal aborts), still inside it.
+      // The first two heartbeats land 1.8 s late: the first after five sixths of the 3 s lease (so the signal aborts), still inside it.
       let beats = 0;
-      const late = { ...store, heartbeat: async (/** @type {[string, string, number]} */ ...args) => (++beats == 1 && (await sleep(1800)), store.heartbeat(...args)) };
+      const late = { ...store, heartbeat: async (/** @type {[string, string, number]} */ ...args) => (++beats <= 2 && (await sleep(1800)), store.heartbeat(...args)) };
       const g = gate();
       t.after(() => g.open());
       /** @type {AbortSignal | undefined} */
@@ -193,6 +193,33 @@ function leaseCases(name, open) {
       g.open();
       assert.equal((await fromA).status, 201);
       assert.deepEqual(await (await lookup(b, key)).json(), { status: 201, body: { by: 'A' } });
+    });
+
+    it('a heartbeat that never answers (a dead pooled connection): the next beats go out all the same, and nobody takes the key over while the handler runs', async (t) => {
+      // The first heartbeat never settles; the later ones reach the store.
+      let beats = 0;
+      const stuck = { ...store, heartbeat: (/** @type {[string, string, number]} */ ...args) => (++beats == 1 ? new Promise(() => {}) : store.heartbeat(...args)) };
+      const g = gate();
+      t.after(() => g.open());
+      const a = createCheckoutHandler({
+        store: /** @type {IdempotencyStore} */ (stuck),
+        leaseMs: 3000,
+        handle: async () => (g.enter(), await g.opened, { status: 201, body: { by: 'A' } }),
+      });
+      const b = createCheckoutHandler({ store, leaseMs: 3000, handle: async () => ({ status: 201, body: { by: 'B' } }) });
+      const key = randomUUID();
+      const fromA = post(a, key);
+      await g.entered;
+      // Twice the lease: only the beats sent after the stuck one keep it.
+      for (let i = 0; i < 6; i++) {
+        await sleep(1000);
+        assert.equal((await post(b, key)).status, 409, `retry ${i + 1} at B, ${beats} heartbeats so far`);
+      }
+      g.open();
+      const fromAnswer = await fromA;
+      assert.equal(fromAnswer.status, 201);
+      assert.deepEqual(await fromAnswer.json(), { by: 'A' });
+      assert.equal(fromAnswer.headers.get('idempotent-replayed'), null, "A's own outcome, not a replay");
     });
 
     it('a run that lost its lease and then answers 503 replays the new owner\'s stored outcome, never "not processed"', async (t) => {
@@ -239,6 +266,32 @@ describe('leases: a heartbeat answered after the run ended', () => {
     // The key is done now, so the store refuses the beat (not held): the old code read that as a lost lease.
     beat.open();
     assert.equal(await aborted(/** @type {AbortSignal} */ (signal), 200), false);
+  });
+});
+
+describe('leases: a store whose heartbeat throws instead of rejecting', () => {
+  it('the throw is a failed beat told to onError, not a crash: the run goes on and its outcome is stored', async () => {
+    const store = memoryStore();
+    const throwing = {
+      ...store,
+      heartbeat: () => {
+        throw new Error('heartbeat threw');
+      },
+    };
+    /** @type {string[]} */
+    const errors = [];
+    const h = createCheckoutHandler({
+      store: throwing,
+      leaseMs: 300,
+      onError: (err, { phase }) => errors.push(`${phase}: ${/** @type {Error} */ (err).message}`),
+      // Long enough for two beats (one every 100 ms).
+      handle: async () => (await sleep(250), { status: 201, body: { ok: true } }),
+    });
+    const key = randomUUID();
+    assert.equal((await post(h, key)).status, 201);
+    assert.ok(errors.length >= 1, 'onError told');
+    assert.deepEqual(new Set(errors), new Set(['heartbeat: heartbeat threw']));
+    assert.deepEqual(await (await lookup(h, key)).json(), { status: 201, body: { ok: true } });
   });
 });
 
