@@ -64,10 +64,13 @@ export function createCheckoutHandler<Order = unknown>(options: CheckoutHandlerO
   const sweepNow = (): void => {
     if (Date.now() - lastSweep < s.sweepEveryMs) return;
     lastSweep = Date.now();
-    s.store.sweep().catch((err) => {
-      s.onError(err, { phase: 'sweep' });
-      s.telemetry.storeError('sweep');
-    });
+    // Through a promise: a store whose sweep throws synchronously fails the sweep, not the order being placed.
+    Promise.resolve()
+      .then(() => s.store.sweep())
+      .catch((err: unknown) => {
+        s.onError(err, { phase: 'sweep' });
+        s.telemetry.storeError('sweep');
+      });
   };
   const routeInfo = (target: NonNullable<Route>, pathname: string): RouteInfo =>
     target.name == 'lookup' ? { template: `${checkoutPath}/{key}`, path: `${checkoutPath}/${REDACTED}` } : { template: pathname, path: pathname };

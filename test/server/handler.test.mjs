@@ -651,4 +651,24 @@ describe('checkout handler: sweeping', () => {
     await get(h, '/checkout/abc');
     assert.equal(sweeps, 1);
   });
+
+  it('a store whose sweep throws instead of rejecting: the POST still places its order, and onError is told', async () => {
+    const base = memoryStore();
+    const store = {
+      ...base,
+      sweep: () => {
+        throw new Error('sweep threw');
+      },
+    };
+    /** @type {string[]} */
+    const errors = [];
+    const m = merchant();
+    const h = createCheckoutHandler({ store, sweepEveryMs: 1, handle: m.handle, onError: (err, { phase }) => errors.push(`${phase}: ${/** @type {Error} */ (err).message}`) });
+    await new Promise((r) => setTimeout(r, 20));
+    const r = await post(h);
+    assert.equal(r.status, 201);
+    assert.equal(m.calls.length, 1, 'the handler ran');
+    await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual(errors, ['sweep: sweep threw']);
+  });
 });
