@@ -7,8 +7,10 @@
  * The build replaces `self.__WB_MANIFEST` with the list of the files it
  * emitted: vite-plugin-pwa with `strategies: 'injectManifest'`, `srcDir:
  * 'src'`, `filename: 'sw.ts'`, or workbox-build's `injectManifest` on the
- * bundled worker. The page registers the built worker itself (for example
- * vite-plugin-pwa's `registerSW`) and creates steadycart without the
+ * bundled worker. The page registers the built worker itself (a plain
+ * `navigator.serviceWorker.register`, or vite-plugin-pwa's `injectRegister:
+ * 'script'`; not its `registerSW`, which reloads the page when steadycart lets
+ * an update in: docs/service-worker.md) and creates steadycart without the
  * `serviceWorker` option: steadycart finds this worker as the one that
  * controls the page.
  */
