@@ -21,7 +21,8 @@ const shown = (e: OutboxEntry) => JSON.stringify([e.status, e.updatedAt, e.attem
  * nothing). From then on an `order:*` event of any context updates the
  * entry it names at once, and the outbox is read again for what events do
  * not carry (new entries, attempts, times, entries another context removed):
- * one read at a time, and one more when a change came during it. A replay
+ * one read at a time, and one more when a change came during it, whose
+ * answer is published instead of the older read's. A replay
  * announces `sending` without storing it, so an entry stored `pending` shows
  * `sending` until its next event.
  */
@@ -53,8 +54,9 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
     reading = true;
     outbox
       .list()
-      // A failed read keeps the last snapshot; the next change reads again.
-      .then((entries) => publish(entries.map((e) => (e.status == 'pending' && sending.has(e.id) ? { ...e, status: 'sending' as const } : e))), () => {})
+      // A failed read keeps the last snapshot; the next change reads again. A read a change came during may
+      // predate an outcome already shown: the read after it publishes instead.
+      .then((entries) => again || publish(entries.map((e) => (e.status == 'pending' && sending.has(e.id) ? { ...e, status: 'sending' as const } : e))), () => {})
       .finally(() => {
         reading = false;
         if (again) {
