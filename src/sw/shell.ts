@@ -1,5 +1,8 @@
 import { NetworkFirst } from 'workbox-strategies';
 
+/** Answers the offline shell keeps at most. */
+const MAX_ENTRIES = 300;
+
 /** What the offline shell keeps: pages, and the scripts, styles and images they load. */
 const DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest'];
 
@@ -11,6 +14,12 @@ const DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest'
  */
 const storable = {
   cacheWillUpdate: async ({ response }: { response: Response }) => (response.status == 200 && !/no-store/i.test(response.headers.get('cache-control') ?? '') ? response : null),
+  // The shell shares the origin's storage quota with the outbox: it keeps the MAX_ENTRIES answers stored last
+  // (a cache lists its entries in the order they were put), never a growing copy of every page and image seen.
+  cacheDidUpdate: async ({ cacheName }: { cacheName: string }) => {
+    const cache = await caches.open(cacheName);
+    await Promise.all((await cache.keys()).slice(0, -MAX_ENTRIES).map((request) => cache.delete(request)));
+  },
 };
 
 /**

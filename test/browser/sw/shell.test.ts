@@ -8,6 +8,9 @@
 import { expect } from 'chai';
 import { cleanup, open, sleep, uniqueNamespace, until } from '../helpers';
 
+/** MAX_ENTRIES of src/sw/shell.ts (which imports Workbox modules that do not load in a page as they are). */
+const MAX_ENTRIES = 300;
+
 describe('offline shell', () => {
   let scope: string | undefined;
   let cacheName: string | undefined;
@@ -128,6 +131,22 @@ describe('offline shell', () => {
     const cache = await caches.open(cacheName);
     const cached = await until(() => cache.match(good), 'the valid URL to be cached', 10_000);
     expect(cached?.ok).to.equal(true);
+  });
+
+  it(`keeps the ${MAX_ENTRIES} answers stored last, not every page and asset ever seen: it shares the quota with the outbox`, async () => {
+    const { namespace, worker, cacheName } = await activeShellWorker('/dist/steadycart-sw.js');
+    const cache = await caches.open(cacheName);
+    const url = (i: number) => `/test/fixtures/blank.html?cacheable&${namespace}&page=${i}`;
+    const chunk = 60;
+    // Pages asked for in chunks, each cached whole before the next: the last ones are the newest.
+    for (let from = 0; from < MAX_ENTRIES + chunk; from += chunk) {
+      const urls = Array.from({ length: chunk }, (_, i) => url(from + i));
+      worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: urls } });
+      await until(async () => (await Promise.all(urls.map((u) => cache.match(u)))).every(Boolean), `pages ${from} to ${from + chunk - 1} to be kept`, 15_000);
+    }
+    await until(async () => (await cache.keys()).length <= MAX_ENTRIES, `at most ${MAX_ENTRIES} entries`, 10_000);
+    expect(await cache.match(url(0)), 'the oldest page is let go').to.equal(undefined);
+    expect(await cache.match(url(MAX_ENTRIES + chunk - 1)), 'the newest page is kept').to.be.ok;
   });
 
   it('keeps nothing its server marked no-store (an account page, an order status), asked for or fetched through it; a cacheable page is kept', async () => {
