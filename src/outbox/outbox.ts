@@ -143,14 +143,15 @@ export class Outbox extends OutboxReplay {
    * Whether any order is in flight, in any context: a new order stored as
    * `sending`, or one whose lock is held (a replay stores nothing before it
    * sends: its lock keeps every other context off it; without Web Locks, its
-   * lease). The locks, asked first, spare the read of the outbox while one is.
+   * lease). The locks, asked first, spare the read of the outbox while one is;
+   * they also hold the orders of other namespaces (its leases, of this one only).
    */
   async sending(): Promise<boolean> {
-    const prefix = this.lockName('');
     const { locks } = navigator;
+    // The locks say it of every namespace's orders: pages of several namespaces on one scope share its worker.
     const held = locks
-      ? (await locks.query()).held?.some((lock) => lock.name?.startsWith(prefix))
-      : (await this.storage.all('leases')).some((lease) => lease.id.startsWith(prefix) && lease.until > Date.now());
+      ? (await locks.query()).held?.some((lock) => lock.name?.includes(':order:'))
+      : (await this.storage.all('leases')).some((lease) => lease.id.startsWith(this.lockName('')) && lease.until > Date.now());
     return !!held || (await this.records.all()).some((r) => r.status == 'sending');
   }
 

@@ -414,6 +414,34 @@ describe('service worker', () => {
     }
   });
 
+  it("a page of another namespace on the same scope lets no update in while this namespace's order is in flight", async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    // Held until the checks below, which need the order in flight, are done.
+    await be.hold('us', true);
+    const namespace = uniqueNamespace();
+    const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
+    const tabOptions = options(be, namespace, { endpoints: be.sdk('us'), serviceWorker, budgetMs: 20_000, tuning: { attemptTimeoutMs: 15_000, minAttemptTimeoutMs: 15_000 } });
+    const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
+    await activeWorker(sc);
+    const reg = (await navigator.serviceWorker.getRegistration(workerScope(namespace)))!;
+    // (The tab's own load may have made the browser find one more version: it takes over first.)
+    await until(() => !reg.waiting && !reg.installing && reg.active?.state == 'activated', 'the worker in charge', 10_000);
+    const placing = sc.placeOrder(order('in-flight-beside-a-widget'));
+    await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
+    const first = reg.active!;
+    // A "buy now" widget of its own namespace on the same scope registers the worker by its own URL: a new worker, which waits.
+    await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), serviceWorker, outbox: false }));
+    await until(() => reg.waiting?.state == 'installed', 'the new worker to wait', 10_000);
+    // The widget hears of it at once, then asks whether an order is in flight: the checkout's is. (Chromium would
+    // not let the new worker take over during the order's request anyway: count what it was asked.)
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await probeWaiting(reg)).skips, 'SKIP_WAITING while the order is in flight').to.equal(0);
+    expect(reg.active, 'the first worker still in charge while the order is in flight').to.equal(first);
+    await be.hold('us', false);
+    expect((await placing).status).to.equal('confirmed');
+    await until(() => reg.active != first, 'the new worker to take over once the order is placed', 10_000);
+  });
+
   /** The SKIP_WAITING messages a tab opened with `&spyWorkerMessages` posted. */
   const skipsBy = (frame: HTMLIFrameElement) => ((frame.contentWindow as Window & { workerMessages: unknown[] }).workerMessages ?? []).filter((m) => (m as { type?: string })?.type == 'SKIP_WAITING').length;
 
