@@ -1,8 +1,8 @@
 import type { CartApi, Health, SteadyCartEvents } from '../types';
 
 /**
- * Options of {@link createCart}. The full SDK's options object may be passed
- * as it is: only `namespace` is read.
+ * Options of {@link createCart}: `namespace` alone (any other key throws
+ * `INVALID_OPTIONS`; from the full SDK's options, pass `{ namespace }`).
  */
 export interface CartOptions {
   /** The database and channel of the cart: the same `namespace` as the checkout page's `createSteadyCart`. Default `steadycart`. */
