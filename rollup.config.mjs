@@ -58,7 +58,9 @@ const INTERNAL_NAMES = [
 export const terserOptions = {
   ecma: 2020,
   compress: { passes: 3, global_defs: { 'process.env.NODE_ENV': 'production' } },
-  mangle: { properties: { regex: new RegExp(`^(?:${INTERNAL_NAMES.join('|')})$`) } },
+  // builtins: terser otherwise leaves alone a listed name that is also a DOM property name somewhere (view,
+  // queue, memory, listeners, loop, wake…): in these bundles each is a member of our own classes alone.
+  mangle: { properties: { regex: new RegExp(`^(?:${INTERNAL_NAMES.join('|')})$`), builtins: true } },
   format: { comments: /^!/ },
 };
 const minify = terser(terserOptions);
