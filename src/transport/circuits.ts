@@ -101,6 +101,15 @@ export class Circuits {
     this.due(endpoint, 'half-open', timeoutMs);
   }
 
+  /**
+   * A probe that proved nothing (cut short by its caller, or never sent: its
+   * headers failed): open again, due after the same interval, not a longer
+   * one; not at once, or the timer would probe again at once, without end.
+   */
+  unproven(endpoint: Endpoint): void {
+    this.due(endpoint, 'open', this.circuit(endpoint).openMs);
+  }
+
   /** Sets the endpoint's circuit to `state`, due a probe in `inMs`. */
   private due(endpoint: Endpoint, state: 'half-open' | 'open', inMs: number): void {
     const now = Date.now();
@@ -163,9 +172,7 @@ export class Circuits {
       this.probing.delete(endpoint.url);
       const ok = health ? !!reply.status && reply.status < 300 : reply.status == 404;
       if (ok) this.success(endpoint);
-      // Cut short by its caller, or not sent (its headers failed), it proved nothing: due again after the same
-      // interval, not a longer one; not at once, or the timer would probe again at once, without end.
-      else if (reply.error == 'aborted' || reply.error == 'headers') this.due(endpoint, 'open', this.circuit(endpoint).openMs);
+      else if (reply.error == 'aborted' || reply.error == 'headers') this.unproven(endpoint);
       else this.failure(endpoint, reply);
       return ok;
     });

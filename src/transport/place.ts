@@ -349,7 +349,11 @@ export class Placer {
     // Cut short, or never sent (its headers failed): nothing to learn about the endpoint. Nor from
     // silence shorter than any attempt is given (the order's budget ended it, not the endpoint), or
     // from a request that waited for a connection behind this page's own (a new order behind a drain).
-    if (reply.error == 'aborted' || reply.error == 'headers' || (reply.error == 'timeout' && (reply.queued || reply.ms < this.config.tuning.minAttemptTimeoutMs))) return;
+    if (reply.error == 'aborted' || reply.error == 'headers' || (reply.error == 'timeout' && (reply.queued || reply.ms < this.config.tuning.minAttemptTimeoutMs))) {
+      // A waiting order sent as the probe of a due circuit (claimed half-open) whose headers failed: as a health probe's.
+      if (reply.error == 'headers' && this.circuits.circuit(endpoint).state == 'half-open') this.circuits.unproven(endpoint);
+      return;
+    }
     const verdict = classify(reply.status);
     // An answer about this key alone, given without running the order: no news of the endpoint's orders.
     if (keyClosed(reply)) return;

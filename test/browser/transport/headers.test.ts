@@ -134,6 +134,42 @@ describe('headers', () => {
     expect((await be.requests()).filter((q) => q.route != 'preflight')).to.deep.equal([]);
   });
 
+  it("a waiting order sent as its due circuit's probe, whose headers function throws, leaves the circuit open for its interval, not half-open and probed again at once", async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    let broken = false;
+    let refused = 0;
+    const sc = await open({
+      namespace: uniqueNamespace(),
+      endpoints: be.sdk('us'),
+      budgetMs: 3000,
+      tuning: { attemptTimeoutMs: 1500, openMs: 5000, maxOpenMs: 5000 },
+      headers: () => {
+        if (broken) {
+          refused++;
+          throw new Error('the token service is down too');
+        }
+        return {};
+      },
+    });
+    await be.fault('us', '503');
+    expect((await sc.placeOrder(order('probe-without-headers'))).status).to.equal('pending');
+    await until(() => sc.health().endpoints[0]!.state == 'open', 'the circuit to open');
+    broken = true;
+    await be.fault('us', 'healthy');
+    // The circuit falls due within 5 s and the waiting order is its probe (half-open), which cannot be sent.
+    await until(() => refused > 0, 'the order to be the probe', 15_000);
+    // Before, the circuit stayed half-open, and its timer replayed the outbox again every attempt timeout.
+    await until(
+      () => {
+        const us = sc.health().endpoints[0]!;
+        return us.state == 'open' && us.retryAt! > Date.now() + 2000;
+      },
+      'the circuit open again for its interval',
+      10_000,
+    );
+    expect(await be.charges((await sc.outbox.list())[0]!.id)).to.equal(0);
+  });
+
   it('static headers of the instance and of an endpoint go on every request; the endpoint wins a name in both', async () => {
     const be = await startBackend();
     const [us] = be.sdk('us');
