@@ -216,12 +216,12 @@ export class OutboxReplay {
   /**
    * `false` when no order waits to be sent (or is in flight), in any
    * context; else which domains a waiting order may go to: those it is not
-   * held away from by an ambiguous failure. One read of the outbox, however
-   * many domains are asked.
+   * held away from by an ambiguous failure, and whose key it has not closed
+   * there. One read of the outbox, however many domains are asked.
    */
   async waiting(): Promise<false | ((domain: string) => boolean)> {
-    const held = (await this.records.all()).flatMap((r) => (isFinal(r.status) ? [] : [r.domains]));
-    return !!held.length && ((domain) => held.some((domains) => domains.every((d) => d == domain)));
+    const held = (await this.records.all()).filter((r) => !isFinal(r.status));
+    return !!held.length && ((domain) => held.some((r) => !r.closed?.includes(domain) && r.domains.every((d) => d == domain)));
   }
 
   /** Starts a drain under the replay lock; the loop is `draining` until it ends. */

@@ -137,6 +137,24 @@ describe('herd: recovery without a stampede', () => {
     await until(async () => (await be.charges(held.id)) == 1, 'the held order to be placed on us', 10_000);
   });
 
+  it("an endpoint whose domain closed a waiting order's key gets health probes: the order, which never goes there again, is not its probe", async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us', 'backup') }));
+    // us's POSTs fail ambiguously, and its health too (it stays open); its lookup (404) closes the key there before
+    // the order crosses to backup, which refuses.
+    await be.fault('us', { kind: 'status', status: 500, routes: ['checkout', 'health'] });
+    await be.fault('backup', '503');
+    const r = await sc.placeOrder(order('closed-at-us'));
+    expect(r.status).to.equal('pending');
+    await until(() => sc.health().endpoints[0]!.state != 'closed', "us's circuit to open", 10_000);
+    await until(async () => (await rawGet<OutboxRecord>(namespace, 'outbox', r.id))?.closed?.includes('main'), 'the key closed at us', 10_000);
+    await be.fault('us', 'healthy');
+    // Before, the waiting order counted as us's probe, yet could never be sent there: us stayed open.
+    await until(() => sc.health().endpoints[0]!.state == 'closed', 'us to be probed and close', 10_000);
+    expect((await be.requestsTo('us')).some((q) => q.route == 'health')).to.equal(true);
+  });
+
   it('no lookup before a resend in the same domain: after an ambiguous 500 the replay sends the order again and the key settles it', async () => {
     const { routes, charges } = await recovered('500', 'resend-1');
     expect(routes.filter((r) => r.startsWith('lookup')), routes.join(', ')).to.deep.equal([]);
