@@ -366,20 +366,28 @@ describe('service worker', () => {
     await until(async () => (await be.charges(waiting.id as string)) == 1, 'the worker to replay it once the lock is free', 10_000);
   });
 
+  /**
+   * A tab inside the scope of a worker that finds a new version at every update check (the fixture differs by a
+   * byte on every fetch), placing orders on `us` with attempts that outlast a held request; once its worker is
+   * active. The tab is the worker's client, so an update has to wait for it.
+   */
+  async function tabOfUpdatingWorker(be: TestBackend) {
+    const namespace = uniqueNamespace();
+    const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
+    const tabOptions = options(be, namespace, { endpoints: be.sdk('us'), serviceWorker, budgetMs: 20_000, tuning: { attemptTimeoutMs: 15_000, minAttemptTimeoutMs: 15_000 } });
+    const { sc } = await openTab(tabOptions, '', `${workerScope(namespace)}tab.html`);
+    await activeWorker(sc);
+    // 'active' means the registration has an active worker.
+    const reg = (await navigator.serviceWorker.getRegistration(workerScope(namespace)))!;
+    return { sc, reg, serviceWorker };
+  }
+
   for (const outcome of ['confirmed', 'rejected'] as const) {
     it(`a waiting new worker is not activated while an order is in flight, and is once none is (the order ${outcome})`, async () => {
       const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
       // Held until the checks below, which need the order in flight, are done: however long the update takes.
       await be.hold('us', true);
-      const namespace = uniqueNamespace();
-      // Each fetch of this worker script differs by a byte, so every update check finds a new version.
-      const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
-      const tabOptions = options(be, namespace, { endpoints: be.sdk('us'), serviceWorker, budgetMs: 20_000, tuning: { attemptTimeoutMs: 15_000, minAttemptTimeoutMs: 15_000 } });
-      // A page inside the worker's scope, so that the worker has a client and an update has to wait.
-      const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
-      await activeWorker(sc);
-      // 'active' means the registration has an active worker.
-      const reg = (await navigator.serviceWorker.getRegistration(`/test/sw-scope/${namespace}/`))!;
+      const { sc, reg } = await tabOfUpdatingWorker(be);
       const first = reg.active!;
       // An update is offered again whenever an order settles, whatever its outcome.
       if (outcome == 'rejected') await be.fault('us', 'decline');
@@ -418,12 +426,7 @@ describe('service worker', () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
     // Held until the checks below, which need the order in flight, are done.
     await be.hold('us', true);
-    const namespace = uniqueNamespace();
-    const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
-    const tabOptions = options(be, namespace, { endpoints: be.sdk('us'), serviceWorker, budgetMs: 20_000, tuning: { attemptTimeoutMs: 15_000, minAttemptTimeoutMs: 15_000 } });
-    const { sc } = await openTab(tabOptions, '', `/test/sw-scope/${namespace}/tab.html`);
-    await activeWorker(sc);
-    const reg = (await navigator.serviceWorker.getRegistration(workerScope(namespace)))!;
+    const { sc, reg, serviceWorker } = await tabOfUpdatingWorker(be);
     // (The tab's own load may have made the browser find one more version: it takes over first.)
     await until(() => !reg.waiting && !reg.installing && reg.active?.state == 'activated', 'the worker in charge', 10_000);
     const placing = sc.placeOrder(order('in-flight-beside-a-widget'));
