@@ -46,7 +46,7 @@ export function holdLease(
   let expiry: ReturnType<typeof setTimeout> | undefined;
   let inFlight = 0;
   // When the last acknowledged write (the reservation, then a beat) was sent.
-  let ackedSentAt = reservedAt;
+  let ackedSentAt = -Infinity;
   let stopped = false;
   const stop = () => {
     stopped = true;
@@ -57,7 +57,10 @@ export function holdLease(
     stop();
     controller.abort(new Error(`lease on ${key} lost to another owner`));
   };
+  /** The write sent at `sentAt` was acknowledged: the lease holds until then plus `leaseMs`, unless a later one said so already. */
   const heldFrom = (sentAt: number) => {
+    if (sentAt <= ackedSentAt) return;
+    ackedSentAt = sentAt;
     clearTimeout(expiry);
     expiry = setTimeout(() => controller.abort(new Error(`lease on ${key} may have lapsed: no heartbeat reached the store in time`)), sentAt + (leaseMs * 5) / 6 - performance.now());
   };
@@ -69,13 +72,7 @@ export function holdLease(
     Promise.resolve()
       .then(() => store.heartbeat(key, owner, leaseMs))
       // A beat answered after the run ended (or the lease was lost) changes nothing: no timer is armed again.
-      .then((held) => {
-        if (stopped) return;
-        if (!held) return lose();
-        if (sentAt <= ackedSentAt) return;
-        ackedSentAt = sentAt;
-        heldFrom(sentAt);
-      }, onError)
+      .then((held) => stopped || (held ? heldFrom(sentAt) : lose()), onError)
       .finally(() => inFlight--);
   }, Math.max(5, Math.floor(leaseMs / 3)));
   heldFrom(reservedAt);
