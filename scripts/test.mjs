@@ -24,7 +24,9 @@
  *              after installing examples/react-shop's dependencies when they are missing
  *   browser    web-test-runner in Chromium, Firefox and WebKit, the files in WTR_PARTS parts
  *              at once (default 2), each part in browsers of its own; for WebKit this script
- *              starts Xvfb and WebKitWebDriver, one of each per part, and stops them by PID at the end
+ *              starts Xvfb and WebKitWebDriver, one of each per part, and stops them by PID at the end;
+ *              a file from which an engine gave no result at all (its page stopped answering) is
+ *              run once more in that engine alone, and counted from that run (test/runner/rerun.mjs)
  * A phase that fails without test results counts as 1 failed; a test phase
  * that exits non-zero with no failing test counted also counts 1 failed.
  * Skipped tests count neither way (they are reported). Exit 0 only if all passed.
@@ -48,6 +50,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { firefoxRequirement, minFirefoxMajor, requirements, selectedBrowsers, which, wtrParts } from '../test/runner/browsers.mjs';
 import { startWebKitDriver } from '../test/runner/webkit-driver.mjs';
+import { silentFiles, withRerun } from '../test/runner/rerun.mjs';
 import { ensureServiceBinaries, startPostgres, startRedis } from '../test/runner/services.mjs';
 
 const require = createRequire(import.meta.url);
@@ -459,6 +462,11 @@ async function checkBrowsers(engines, e2eNeedsChromium) {
   return { ok: false, hard: true, note: 'browsers missing' };
 }
 
+/** @typedef {import('../test/runner/rerun.mjs').BrowserCounts & { browsers: Record<string, Counts & { files: number, firstFileMs?: number, wallMs?: number, slowest?: { file: string, ms: number }[] }> }} BrowserCounts */
+
+/** What each part's WebKitWebDriver (and its MiniBrowser) last wrote to stderr, kept past its stop. */
+let driverOutputs = /** @type {string[]} */ ([]);
+
 /**
  * The browser suite through web-test-runner.
  * @param {import('../test/runner/browsers.mjs').BrowserName[]} engines
@@ -483,14 +491,35 @@ async function browserTests(engines) {
   try {
     r = await run(process.execPath, [wtr, '--config', 'web-test-runner.config.mjs'], { env, timeoutMs: 30 * MIN, stopSignal: 'SIGINT' });
   } finally {
+    driverOutputs = webkit.map((driver) => driver.output());
     await stopWebKit();
   }
   if (!existsSync(COUNTS_FILE)) {
     totals.failed += 1;
     return { ok: false, note: `no results (exit ${r.code ?? r.signal})` };
   }
-  /** @type {{ browsers: Record<string, Counts & { files: number, firstFileMs?: number, wallMs?: number, slowest?: { file: string, ms: number }[] }>, total: Counts, failures: { browser: string, file: string, test: string, error: string }[] }} */
-  const counts = JSON.parse(readFileSync(COUNTS_FILE, 'utf8'));
+  /** @type {BrowserCounts} */
+  let counts = JSON.parse(readFileSync(COUNTS_FILE, 'utf8'));
+  const firstFailed = counts.total.failed;
+  // Files of an engine whose page stopped answering: run once more, alone (test/runner/rerun.mjs).
+  const silent = silentFiles(counts);
+  /** @type {string[]} */
+  const reruns = [];
+  let rerunsExited = true;
+  for (const [engine, files] of silent) {
+    say(`${engine}: no result at all from ${files.join(', ')} (its page stopped answering): running ${files.length == 1 ? 'it' : 'them'} once more, alone`);
+    if (engine == 'webkit') for (const [part, output] of driverOutputs.entries()) say(`webkit: what WebKitWebDriver and MiniBrowser of part ${part + 1} last wrote:\n${output.trim() || '(nothing)'}`);
+    const again = await browserFilesAgain(engine, files, wtr, env);
+    if (!again.counts) {
+      rerunsExited = false;
+      reruns.push(`${engine} ${files.join(', ')} run again: no results (exit ${again.code})`);
+      continue;
+    }
+    counts = withRerun(counts, engine, files, again.counts);
+    const c = again.counts.browsers[engine] ?? { passed: 0, failed: 0, skipped: 0 };
+    if (again.code !== 0 && c.failed === 0) rerunsExited = false;
+    reruns.push(`${engine} ${files.join(', ')}: no result (page stopped answering); run again: ${c.passed} passed, ${c.failed} failed`);
+  }
   add(counts.total);
   for (const [name, c] of Object.entries(counts.browsers)) {
     report.push(
@@ -499,14 +528,48 @@ async function browserTests(engines) {
     );
     if (c.slowest?.length) report.push(`  slowest: ${c.slowest.slice(0, 5).map((f) => `${f.file.replace('test/browser/', '')} ${seconds(f.ms)}`).join(', ')}`);
   }
+  for (const line of reruns) report.push(`  rerun: ${line}`);
   for (const f of counts.failures.slice(0, 40)) report.push(`  FAILED [${f.browser}] ${f.file}: ${f.test}: ${f.error.split('\n')[0]}`);
   if (counts.failures.length > 40) report.push(`  ... and ${counts.failures.length - 40} more (see ${COUNTS_FILE})`);
   let note = `${counts.total.passed} passed, ${counts.total.failed} failed${counts.total.skipped ? `, ${counts.total.skipped} skipped` : ''}`;
-  if (r.code !== 0 && counts.total.failed === 0) {
+  if (reruns.length) note += `; ${reruns.length} run again`;
+  // A first run whose only failures were the silent files exited non-zero for them alone.
+  const exitedOk = r.code === 0 || (silent.size > 0 && firstFailed === [...silent.values()].flat().length && rerunsExited);
+  if (!exitedOk && counts.total.failed === 0) {
     totals.failed += 1;
     note += `; web-test-runner exited ${r.code ?? r.signal} with no failing test: counted 1 failed`;
   }
-  return { ok: r.code === 0 && counts.total.failed === 0, note };
+  return { ok: exitedOk && counts.total.failed === 0, note };
+}
+
+/**
+ * `files` run once more in `engine` alone (one part), with a WebKitWebDriver
+ * of its own for WebKit; its counts, or none when the run wrote none.
+ * @param {string} engine
+ * @param {string[]} files
+ * @param {string} wtr
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<{ code: number | string | null, counts?: BrowserCounts }>}
+ */
+async function browserFilesAgain(engine, files, wtr, env) {
+  rmSync(COUNTS_FILE, { force: true });
+  /** @type {NodeJS.ProcessEnv} */
+  const again = { ...env, BROWSERS: engine };
+  delete again.WEBKIT_WEBDRIVER_PORT;
+  let r = { code: /** @type {number | string | null} */ ('not started'), signal: /** @type {string | null} */ (null) };
+  try {
+    if (engine == 'webkit') {
+      const driver = await startWebKitDriver({ log: say });
+      webkit.push(driver);
+      again.WEBKIT_WEBDRIVER_PORT = String(driver.port);
+    }
+    r = await run(process.execPath, [wtr, '--config', 'web-test-runner.config.mjs', '--files', ...files], { env: again, timeoutMs: 10 * MIN, stopSignal: 'SIGINT' });
+  } catch (err) {
+    say(`${engine}: could not run again: ${/** @type {Error} */ (err)?.message ?? err}`);
+  } finally {
+    await stopWebKit();
+  }
+  return { code: r.code ?? r.signal, counts: existsSync(COUNTS_FILE) ? JSON.parse(readFileSync(COUNTS_FILE, 'utf8')) : undefined };
 }
 
 function printEnd() {

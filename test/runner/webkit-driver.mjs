@@ -103,6 +103,7 @@ async function startXvfb(log, firstDisplay) {
  * @property {number} driverPid
  * @property {() => Promise<void>} stop   stops the driver (and its browsers), then Xvfb; idempotent
  * @property {() => void} stopSync        best effort, synchronous, for process 'exit' handlers
+ * @property {() => string} output        the last 4,000 characters the driver and its browsers wrote to stderr
  */
 
 /**
@@ -116,6 +117,7 @@ export async function startWebKitDriver(options = {}) {
   /** @type {import('node:child_process').ChildProcess | undefined} */
   let driver;
   let stopping = /** @type {Promise<void> | null} */ (null);
+  let stderr = '';
   const stop = () =>
     (stopping ??= (async () => {
       if (driver) await stopChild(driver, true);
@@ -137,7 +139,7 @@ export async function startWebKitDriver(options = {}) {
       detached: true, // own process group: see the header comment
     });
     driver = child;
-    let stderr = '';
+    stderr = '';
     child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     child.on('error', (e) => (stderr += String(e)));
     const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -169,6 +171,7 @@ export async function startWebKitDriver(options = {}) {
       driverPid: /** @type {number} */ (child.pid),
       stop,
       stopSync,
+      output: () => stderr,
     };
   } catch (err) {
     await stop();
