@@ -28,7 +28,8 @@ export function updateRecord<S extends StoreName>(
       let next: Value<S> | undefined;
       try {
         next = change(await tx.store.get(id));
-        if (next) for (const value of [next, ...also]) tx.store.put(value);
+        // A put that fails (the quota) rejects as well as aborting the transaction: `done` says so, once.
+        if (next) for (const value of [next, ...also]) tx.store.put(value).catch(() => {});
       } catch (error) {
         tx.abort();
         throw error;

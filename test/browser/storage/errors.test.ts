@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { readIntoMemory, Storage, updateRecord, VERSION } from '../../../src/storage';
-import { deleteDatabase, rejection, uniqueNamespace } from '../helpers';
+import { deleteDatabase, rejection, sleep, uniqueNamespace } from '../helpers';
 import { rawAll, rawOpen } from '../hardening/raw-idb';
 
 describe('storage errors', () => {
@@ -61,6 +61,34 @@ describe('storage errors', () => {
     expect(degraded[0]).to.contain('the disk is full');
     // What was stored before is still there, copied to memory.
     expect(await storage.get('meta', 'before')).to.deep.equal({ id: 'before', value: 'kept' });
+  });
+
+  it('a write IndexedDB aborts under an update (the quota, say) degrades to memory, and no promise of it rejects unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (event: PromiseRejectionEvent) => {
+      unhandled.push(event.reason);
+      event.preventDefault();
+    };
+    addEventListener('unhandledrejection', onUnhandled);
+    const put = IDBObjectStore.prototype.put;
+    // Each put's request fails as a full disk's would, taking its transaction with it.
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<typeof put>) {
+      const request = put.apply(this, args);
+      this.transaction.abort();
+      return request;
+    };
+    try {
+      const updated = await updateRecord(storage, 'cart', 'cart', () => ({ id: 'cart', items: [], rev: 3, updatedAt: 1 }));
+      expect(updated?.rev).to.equal(3);
+      expect(storage.kind).to.equal('memory');
+      expect(degraded).to.have.length(1);
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+    // Unhandled rejections are reported after the task that left them.
+    await sleep(200);
+    removeEventListener('unhandledrejection', onUnhandled);
+    expect(unhandled.map((reason) => (reason as Error)?.name)).to.deep.equal([]);
   });
 
   describe('without a fall back to memory (the service worker\'s storage)', () => {
