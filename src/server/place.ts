@@ -96,7 +96,7 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
       s.onError(err, { key, phase: 'release' });
       t.storeError('release');
     });
-    t.outcome('released');
+    t.outcome('client_gone');
     return errorJson(503, 'client_gone', { ...headers, 'retry-after': '1' });
   }
   if (attempt > 1) t.takeover(attempt);

@@ -138,16 +138,23 @@ describe('metrics: a scripted outage, scraped at /metrics', () => {
     assert.equal((await lookup(base, a)).status, 200);
     assert.equal((await lookup(base, randomUUID())).status, 404);
 
+    // A key a lookup closed: its POST is refused, and no handler ran for it.
+    const closed = randomUUID();
+    assert.equal((await request(`${base}/checkout/${closed}?close=1`)).status, 404);
+    const refused = await postOrder(base, closed, ORDER);
+    assert.equal(refused.status, 503);
+    assert.match(refused.text, /key_closed/);
+
     const m = await scrape(base);
     const post = { http_request_method: 'POST', http_route: '/checkout' };
     assert.equal(value(m, 'steadycart_server_requests_total', { ...post, http_response_status_code: '201' }), 4);
-    assert.equal(value(m, 'steadycart_server_requests_total', { ...post, http_response_status_code: '503' }), 2);
+    assert.equal(value(m, 'steadycart_server_requests_total', { ...post, http_response_status_code: '503' }), 3);
     assert.equal(value(m, 'steadycart_server_requests_total', { ...post, http_response_status_code: '409' }), 1);
     assert.equal(value(m, 'steadycart_server_requests_total', { ...post, http_response_status_code: '422' }), 1);
     assert.equal(value(m, 'steadycart_server_requests_total', { ...post, http_response_status_code: '500' }), 1);
     const get = { http_request_method: 'GET', http_route: '/checkout/{key}' };
     assert.equal(value(m, 'steadycart_server_requests_total', { ...get, http_response_status_code: '200' }), 1);
-    assert.equal(value(m, 'steadycart_server_requests_total', { ...get, http_response_status_code: '404' }), 1);
+    assert.equal(value(m, 'steadycart_server_requests_total', { ...get, http_response_status_code: '404' }), 2);
     assert.equal(value(m, 'steadycart_server_replays_total'), 1);
     assert.equal(value(m, 'steadycart_server_conflicts_total'), 1);
     assert.equal(value(m, 'steadycart_server_key_mismatches_total'), 1);
@@ -157,6 +164,11 @@ describe('metrics: a scripted outage, scraped at /metrics', () => {
     assert.equal(value(m, 'steadycart_server_handler_runs_total', { steadycart_outcome: 'stored' }), 3);
     assert.equal(value(m, 'steadycart_server_handler_runs_total', { steadycart_outcome: 'kept' }), 1);
     assert.equal(value(m, 'steadycart_server_handler_duration_count'), 5, 'one handler duration per run');
+    assert.deepEqual(
+      m.filter((s) => s.name == 'steadycart_server_handler_runs_total').map((s) => s.labels.steadycart_outcome).sort(),
+      ['kept', 'released', 'stored'],
+      'no handler run for the closed key',
+    );
     // 5xx answers carry error.type, as HTTP semantic conventions ask.
     assert.equal(value(m, 'http_server_request_duration_count', { ...post, http_response_status_code: '500', error_type: '500' }), 1);
     assert.equal(value(m, 'http_server_request_duration_count', { ...post, http_response_status_code: '201' }), 4);

@@ -2,7 +2,7 @@ import type * as OtelApi from '@opentelemetry/api';
 import type { Attributes, Context, MeterProvider, Span, TextMapGetter, TextMapPropagator, TracerProvider } from '@opentelemetry/api';
 import { createInstruments } from './instruments';
 import type { MeterProviderLike, TelemetryOptions, TextMapPropagatorLike, TracerProviderLike } from './options';
-import type { Outcome, RequestTelemetry, RouteInfo, Step, StoreOperation, Telemetry } from './types';
+import { HANDLER_RUN_OUTCOMES, type Outcome, type RequestTelemetry, type RouteInfo, type Step, type StoreOperation, type Telemetry } from './types';
 
 type Api = typeof OtelApi;
 
@@ -87,7 +87,7 @@ export function otelTelemetry(api: Api, options: TelemetryOptions): Telemetry {
         if (outcome == 'replayed') m.replays.add(1);
         else if (outcome == 'in_progress') m.conflicts.add(1);
         else if (outcome == 'key_mismatch') m.mismatches.add(1);
-        else m.handlerRuns.add(1, { 'steadycart.outcome': outcome });
+        else if (HANDLER_RUN_OUTCOMES.includes(outcome)) m.handlerRuns.add(1, { 'steadycart.outcome': outcome });
       },
       storeError(operation) {
         storeError(operation);

@@ -13,11 +13,15 @@ export type Step = Exclude<StoreOperation, 'heartbeat' | 'sweep'> | 'handler';
 /**
  * How a checkout request ended for its key: `replayed` (stored outcome sent
  * again), `in_progress` (409), `key_mismatch` (422), `key_closed` (503: a
- * lookup found no record of the key, and closed it), or the handler's run
- * `stored`, `released` (408/425/429/503), `kept` (5xx, a throw) or
+ * lookup found no record of the key, and closed it), `client_gone` (503: the
+ * client left before the key was reserved, and nothing ran), or the handler's
+ * run `stored`, `released` (408/425/429/503), `kept` (5xx, a throw) or
  * `lease_lost` (another owner took the key while it ran).
  */
-export type Outcome = 'replayed' | 'in_progress' | 'key_mismatch' | 'key_closed' | 'stored' | 'released' | 'kept' | 'lease_lost';
+export type Outcome = 'replayed' | 'in_progress' | 'key_mismatch' | 'key_closed' | 'client_gone' | 'stored' | 'released' | 'kept' | 'lease_lost';
+
+/** The outcomes of a run of the merchant's handler: every other one answered without running it. */
+export const HANDLER_RUN_OUTCOMES: readonly Outcome[] = ['stored', 'released', 'kept', 'lease_lost'];
 
 /** Attribute values a step may add once it is done (never a key, a body or a header value). */
 export type StepAttributes = Record<string, string | number | boolean>;
