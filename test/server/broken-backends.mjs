@@ -14,6 +14,11 @@
  *   lookup-404-running    the lookup answers 404 while the key is running
  *   ignores-close         a lookup's close=1 is dropped: a 404 does not close the key, whose
  *                         next POST (one still on its way, in real life) runs the order
+ *   close-skips-record    a lookup with close=1 answers 404 whatever the key holds (it closes
+ *                         without reading the record): a processed or running order looks
+ *                         unprocessed to the SDK, which takes it to another domain
+ *   closes-every-404      a lookup without close=1 closes a key it finds no record of, too:
+ *                         the order's own POST after it is refused as key_closed
  *   split-regions         two regions, each with its own store (not one domain)
  *   no-expose             answers lack Access-Control-Expose-Headers (Retry-After unreadable)
  *   no-trace-headers      preflights allow only the SDK's three headers (not traceparent,
@@ -117,6 +122,16 @@ export const VARIANTS = {
   'bare-lookup': { fails: ['lookup-stored-outcome'] },
   'lookup-404-running': { fails: ['lookup-while-running'], delayMs: 400 },
   'ignores-close': { fails: ['lookup-closes-key'], evidence: { 'lookup-closes-key': /then POST with that key: 201 .*expected 503 \{"error":"key_closed"\} and 404/ } },
+  'close-skips-record': {
+    fails: ['lookup-stored-outcome', 'lookup-while-running'],
+    delayMs: 400,
+    evidence: { 'lookup-stored-outcome': /^lookup answered 404 /, 'lookup-while-running': /^lookup after a 409 for the key: 404/ },
+  },
+  'closes-every-404': {
+    // No first order, so nothing of it is checked either.
+    fails: ['order-answered', 'replay-identical', 'changed-body-422', 'lookup-stored-outcome', 'replay-at-end'],
+    evidence: { 'order-answered': /\(without close=1\): 404; then POST with that key answered 503 \{"error":"key_closed"\}: the lookup closed the key, and a lookup without close=1 must only look/ },
+  },
   'closed-key-other-503': { fails: ['lookup-closes-key'], evidence: { 'lookup-closes-key': /then POST with that key: 503 \{"error":"unavailable"\}.*expected 503 \{"error":"key_closed"\}/ } },
   // The burst, spread over both, runs the order once in each, and one region's lookup finds the other's outcome.
   'split-regions': { fails: ['region-lookup', 'region-replay', 'burst-one-outcome', 'lookup-while-running'], regions: true },
@@ -430,6 +445,34 @@ function ignoresClose(inner) {
     if (!isLookup(request)) return inner(request);
     const url = new URL(request.url);
     url.search = '';
+    return inner(new Request(url, request));
+  };
+}
+
+/**
+ * A lookup with `close=1` is answered 404 whatever the key holds (the key closed, its record never read).
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function closeSkipsRecord(inner) {
+  return async (request) => {
+    const answer = await inner(request);
+    if (!isLookup(request) || new URL(request.url).searchParams.get('close') !== '1' || answer.status === 404) return answer;
+    const notFound = withBody(answer, JSON.stringify({ error: 'not_found' }));
+    return new Response(notFound.body, { status: 404, headers: notFound.headers });
+  };
+}
+
+/**
+ * Every lookup closes a key it finds no record of, with `close=1` or without.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function closesEvery404(inner) {
+  return async (request) => {
+    if (!isLookup(request)) return inner(request);
+    const url = new URL(request.url);
+    url.searchParams.set('close', '1');
     return inner(new Request(url, request));
   };
 }
@@ -1003,6 +1046,8 @@ const WRAPPERS = {
   'bare-lookup': bareLookup,
   'lookup-404-running': lookup404Running,
   'ignores-close': ignoresClose,
+  'close-skips-record': closeSkipsRecord,
+  'closes-every-404': closesEvery404,
   'closed-key-other-503': closedKeyOther503,
   'no-expose': noExpose,
   'no-trace-headers': noTraceHeaders,

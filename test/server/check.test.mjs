@@ -320,13 +320,17 @@ describe('check --checkout-path and --health-path: a backend under a prefix', ()
 describe('check lookup-closes-key: the closed key\'s 503 {"error":"key_closed"} ends it at once', () => {
   test('the closed key\'s POST is not sent again once answered key_closed; a 429 before that still is', { timeout: 3 * 60_000 }, async () => {
     const inner = createCheckoutHandler({ store: memoryStore(), cors: { origins: [ORIGIN] }, handle: async (_order, { key }) => ({ status: 201, body: { key } }) });
-    /** @type {Set<string>} keys looked up with close=1 */
+    /** @type {Set<string>} keys a lookup with close=1 closed (answered 404: check also sends it for keys it placed) */
     const closed = new Set();
     /** @type {Map<string, number[]>} each closed key's POSTs, by the status answered */
     const posts = new Map();
     const handler = async (/** @type {Request} */ request) => {
       const url = new URL(request.url);
-      if (request.method === 'GET' && url.searchParams.get('close') === '1') closed.add(decodeURIComponent(url.pathname.slice('/checkout/'.length)));
+      if (request.method === 'GET' && url.searchParams.get('close') === '1') {
+        const answer = await inner(request);
+        if (answer.status === 404) closed.add(decodeURIComponent(url.pathname.slice('/checkout/'.length)));
+        return answer;
+      }
       const key = request.method === 'POST' ? request.headers.get('idempotency-key') : null;
       if (key === null || !closed.has(key)) return inner(request);
       const seen = posts.get(key) ?? [];

@@ -104,7 +104,8 @@ export async function burst(ctx: CheckContext, firstMs: number | null, marking: 
         const atStart = pending;
         probes = (async () => ({
           changed: await postOrder(ctx, ctx.primary, 'changed body while running', key, bodies.changed),
-          lookup: await lookup(ctx, ctx.primary, 'lookup while running', key),
+          // With close=1, as the SDK sends it before crossing domains: a running key is 409 all the same.
+          lookup: await lookup(ctx, ctx.primary, 'closing lookup while running', key, true),
           pending: atStart,
         }))();
       }

@@ -65,7 +65,10 @@ export async function keyRequired(ctx: CheckContext): Promise<CheckResult> {
 
 /**
  * Places the first order: `order-answered`, and the order for the checks that
- * follow. A try-later answer (408, 425, 429, 503) says "not processed", and
+ * follow. Its key is looked up first without `close=1`, which only looks: a
+ * backend that closed the key there answers the POST 503 `key_closed` (the
+ * SDK looks up without closing an order it holds only a copy of, then sends
+ * it). A try-later answer (408, 425, 429, 503) says "not processed", and
  * is otherwise only asked again, so before each resend the key is looked up:
  * with no other request for it, 200 or 409 there means that answer hid a
  * processed (or running) order, which the SDK may then take to another
@@ -84,11 +87,15 @@ export async function placeFirst(ctx: CheckContext): Promise<{ result: CheckResu
       hidden.push(`POST with key ${key} answered ${statusText(later)} ${excerpt(later.body)} ("not processed; try later"), yet the lookup sent before asking again answered ${statusText(found)} ${excerpt(found.body)}: the key was ${state}, and a client may take a try-later order to another domain and charge it twice (answer 408, 425, 429 or 503 only for a key processed nowhere)`);
     }
   };
-  const x = await postOrder(ctx, ctx.primary, 'first order', key, bodies.body, 1, { beforeResend });
+  const looked = await lookup(ctx, ctx.primary, 'lookup of the first order before it is sent', key);
+  // A closed key's 503 is final: sent again, it could end on a limiter's 429.
+  const x = await postOrder(ctx, ctx.primary, 'first order', key, bodies.body, 1, { beforeResend, final: isKeyClosed });
   const [lie] = hidden;
   const outcome = outcomeOf(x);
   if (!outcome) {
-    const evidence = `POST with a fresh key answered ${statusText(x)} ${excerpt(x.body)}: neither 2xx nor a refusal (4xx), so no outcome to replay`;
+    const evidence = isKeyClosed(x)
+      ? `GET ${looked.probe.url} (without close=1): ${statusText(looked)}; then POST with that key answered ${statusText(x)} ${excerpt(x.body)}: the lookup closed the key, and a lookup without close=1 must only look (an order the SDK holds only a copy of is looked up that way, then sent)`
+      : `POST with a fresh key answered ${statusText(x)} ${excerpt(x.body)}: neither 2xx nor a refusal (4xx), so no outcome to replay`;
     return { result: must('order-answered', false, lie ?? evidence), placed: null };
   }
   const placed = { key, bodies, outcome, ms: x.ms, answeredAt: performance.now() };
@@ -193,9 +200,14 @@ export async function replayAtEnd(ctx: CheckContext, placed: PlacedOrder): Promi
   return must('replay-at-end', true, `first order's key, ${seconds} s after its outcome, replayed and looked up ${describeOutcome(placed.outcome)} (${scope})`);
 }
 
-/** `lookup-stored-outcome`: the lookup wraps the outcome. */
+/**
+ * `lookup-stored-outcome`: the lookup wraps the outcome. Sent with `close=1`,
+ * as the SDK sends the lookup it acts on: a backend that closed a key there
+ * without reading its record would answer 404 for a processed order, and the
+ * SDK would take it to another domain (replay-at-end looks it up without).
+ */
 export async function storedLookup(ctx: CheckContext, placed: PlacedOrder): Promise<CheckResult> {
-  const x = await lookup(ctx, ctx.primary, 'lookup of the processed key', placed.key);
+  const x = await lookup(ctx, ctx.primary, 'closing lookup of the processed key', placed.key, true);
   const wrong = lookupMismatch(x, placed.outcome);
   return must('lookup-stored-outcome', wrong === null, wrong ?? `GET ${x.probe.url}: 200 ${excerpt(x.body)}`);
 }
