@@ -117,6 +117,30 @@ describe('payment outcomes', () => {
     }));
   });
 
+  it('an order refused while no checkout page follows it is told at the next checkout, once: the shopper left mid-send', { timeout: 120_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await readyToPay(page, demo, ['teapot-glass', 'towel-linen']);
+      await setDemoFaults(demo, '503');
+      await page.click('#place-order');
+      const key = await until(async () => (await outboxEntries(page)).find((e) => e.status == 'sending')?.id, { what: 'the order in the outbox, being sent' });
+      // Off to the shop's front page mid-send; the store comes back declining the card, and that page's replay is refused.
+      await page.goto(demo.url, { waitUntil: 'commit' });
+      await setDemoFaults(demo, 'decline');
+      await until(async () => (await outboxEntries(page).catch(() => [])).find((e) => e.id == key)?.status == 'rejected', { timeout: 60_000, what: 'the order refused' });
+      // Before, the checkout showed the form as if nothing had happened: the refusal was told nowhere.
+      await page.goto(demo.checkoutUrl);
+      await page.locator(`#checkout-main .outcome[data-order-key="${key}"][data-status="rejected"]`).waitFor({ timeout: 20_000 });
+      assert.equal(await cartCount(page), 2, 'a refused order leaves the cart as it was');
+      await page.getByRole('button', { name: 'Put the items back in my cart' }).click();
+      await page.locator('#checkout-form #place-order').waitFor();
+      // Told once: the checkout after it is the form.
+      await page.reload();
+      await page.locator('#checkout-form #place-order').waitFor();
+      assert.equal(await page.locator(`#checkout-main .outcome[data-order-key="${key}"]`).count(), 0);
+      assert.equal((await ledger(demo)).charges, 0);
+    });
+  });
+
   it('a payment token that expires while the order waits: needs-payment, then "pay again" places it once under a new key, and the old order is never sent', { timeout: 120_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
       await gotoShop(page, demo.url);

@@ -223,6 +223,8 @@ async function place(order, expiresAt) {
     return;
   }
   updateButton();
+  // Told here: a reload shows the form, and the next attempt is an order of its own.
+  newOrderRef();
   const d = describe(result);
   formError.className = 'form-error notice-bad';
   replace(formError, h('strong', {}, d.title + '. '), d.text, result.status == 'rejected' ? ' You can try again.' : '');
@@ -465,7 +467,9 @@ const linesKey = (items) => items.map(({ sku, qty }) => `${sku}×${qty}`).sort()
  * reloaded while it was being sent, or closed the tab and opened the checkout again. It is
  * the newest order saved in the last few minutes, still `sending` or `pending`, whose lines
  * are the cart's (or confirmed, with the cart unchanged since it was placed); or the order
- * of this tab's reference. Placing the cart again would charge it twice.
+ * of this tab's reference, however it ended: one refused before this page read the outbox
+ * (the replay a new page starts at once may settle it first) is told, not passed over.
+ * Placing the cart again would charge it twice.
  * An older waiting order, or one for other lines, never blocks the shop: steadycart places
  * it when the store is back, and the banner tells how it went.
  */
@@ -476,8 +480,9 @@ function ownOrder(entries) {
   return [...entries].reverse().find(
     (e) =>
       !e.replacedBy &&
-      // (An order paid again, `replaces`, was placed from its panel, whose URL names it.)
-      ((ref && e.order?.orderRef == ref && !e.replaces && ['sending', 'pending', 'confirmed'].includes(e.status)) ||
+      // (An order paid again, `replaces`, was placed from its panel, whose URL names it. The reference is
+      // renewed once its order is kept or refused in a page that follows it: each outcome is told once.)
+      ((ref && e.order?.orderRef == ref && !e.replaces) ||
         (WAITING.includes(e.status) && Date.now() - e.createdAt < RECENT_MS && sameLines(e)) ||
         (e.status == 'confirmed' && cart.updatedAt <= e.createdAt && sameLines(e))),
   );
@@ -499,16 +504,16 @@ function followOwnOrder(entries) {
 }
 
 /**
- * Once the order followed by `followOwnOrder` is kept, takes its lines out of the cart; the next
- * checkout gets a new reference. Refused, or failed, it leaves the cart as it is.
+ * Once the order followed by `followOwnOrder` is kept, takes its lines out of the cart. Refused,
+ * or failed, it leaves the cart as it is. Either way the next checkout gets a new reference.
  */
 function keptNow(entry) {
   if (entry.id != clearWhenKept?.id || entry.status == 'sending') return;
   const { order } = clearWhenKept;
   clearWhenKept = null;
   updateButton();
-  if (entry.status != 'pending' && entry.status != 'confirmed') return;
   newOrderRef();
+  if (entry.status != 'pending' && entry.status != 'confirmed') return;
   // Once per order in every tab: the tab that placed it may take its lines out too.
   sc.cart.removeOrdered(entry.id, order.items).catch(() => {});
 }
