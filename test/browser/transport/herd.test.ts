@@ -100,7 +100,9 @@ describe('herd: recovery without a stampede', () => {
     expect(routes.filter((r) => r.startsWith('checkout 2'))).to.deep.equal([]);
   });
 
-  it('a circuit no waiting order may use (each is held to another domain) gets health probes, and the replay does not spin', async () => {
+  it('a circuit no waiting order may use (each is held to another domain) gets health probes, and the replay does not spin', async function () {
+    // Five bounded waits in turn: more than mocha's 30 s, were each to take its longest.
+    this.timeout(90_000);
     const be = await startBackend();
     const namespace = uniqueNamespace();
     const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us', 'backup') }));
@@ -117,10 +119,18 @@ describe('herd: recovery without a stampede', () => {
     // `us` now refuses: this order may have reached it (a network error is ambiguous), so once refused there
     // (at once if `us` is due, else on the replay its circuit's timer makes) it is held to `us`'s domain.
     await be.fault('us', 'refuse');
+    // What each endpoint was sent from here on, and when: said if the order is not held in time.
+    const placedAt = Date.now();
+    const tries: string[] = [];
+    const noteTry = (e: { endpoint: string; kind: string }) => tries.push(`${Date.now() - placedAt} ms ${e.kind} ${e.endpoint.includes(be.sdk('us')[0]!.url) ? 'us' : 'backup'}`);
+    sc.on('attempt', noteTry);
     const held = await sc.placeOrder(order('held-to-us'));
     expect(held.status).to.equal('pending');
     const heldTo = async () => (await rawAll<OutboxRecord>(namespace, 'outbox')).find((r) => r.id == held.id)?.domains ?? [];
-    await until(async () => (await heldTo()).includes('main'), 'the order to be held to us', 10_000);
+    // Held at once in an unloaded run (placeOrder's own attempt at `us`); a loaded engine's timers may take longer.
+    await until(async () => (await heldTo()).includes('main'), 'the order to be held to us', 20_000).catch((error: Error) => {
+      throw new Error(`${error.message}; attempts since it was placed: ${tries.join(', ') || 'none'}; circuits: ${sc.health().endpoints.map((e) => e.state).join(', ')}`);
+    });
     const sent: string[] = [];
     sc.on('attempt', (e) => sent.push(e.kind));
     const start = (await be.requestsTo('backup')).length;
