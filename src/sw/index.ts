@@ -57,7 +57,8 @@ export function installSteadyCart(worker: ServiceWorkerGlobalScope, options: Ins
   const { config, namespace, offlineShell } = options;
   if (offlineShell !== undefined && typeof offlineShell != 'boolean') fail('INVALID_OPTIONS', 'must be true or false', 'offlineShell');
   installWorker(worker, installShell, {
-    config: config && normalizeOptions({ ...config, serviceWorker: false }),
+    // `outbox: false` there would be a retention of 0, which replays nothing: whether orders are kept is the pages' choice.
+    config: config && normalizeOptions({ ...config, outbox: config.outbox || undefined, serviceWorker: false }),
     namespace: namespace === undefined ? config?.namespace : namespaceOption(namespace),
     offlineShell,
   });

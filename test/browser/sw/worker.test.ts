@@ -262,6 +262,23 @@ describe('service worker', () => {
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
+  it("a merchant's worker whose own configuration says `outbox: false` still replays what the pages left waiting (engines with Background Sync)", async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // The pages' `headers` function: the configuration they store is none the worker may replay with, so its own is all it has.
+    (await open({ namespace, endpoints: be.sdk('us'), headers: () => ({ 'x-shop': 'own' }) })).close();
+    const waiting = pendingRecord(order('worker-outbox-false'));
+    await rawPut(namespace, 'outbox', [waiting]);
+    const config = encodeURIComponent(JSON.stringify({ namespace, endpoints: be.sdk('us'), outbox: false }));
+    const reg = (await navigator.serviceWorker.register(`/test/fixtures/own-config-sw.js?config=${config}`, { scope: workerScope(namespace) })) as SyncRegistration;
+    await until(() => reg.active?.state == 'activated', 'the merchant worker to be active', 15_000);
+    await reg.sync.register(replaySyncTag(namespace));
+    // Its retention of 0 replayed nothing before: the sync ended with the order still waiting.
+    await confirmedInStore(namespace, waiting.id as string, 'the worker to place the order');
+    expect(await be.charges(waiting.id as string)).to.equal(1);
+  });
+
   it('the worker replays with a stored configuration of its own format only: not with another build\'s (engines with Background Sync)', async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
