@@ -51,9 +51,10 @@ export function installShell(worker: ServiceWorkerGlobalScope, cacheName: string
     const urls = data?.payload?.urlsToCache;
     if (data?.type !== 'CACHE_URLS' || !Array.isArray(urls) || !ownPage(event)) return;
     const own = urls.filter(sameOrigin);
-    // One by one, through the strategy (so the same answers are kept): a URL that fails to load, or that
-    // Request refuses (one with a user name in it), must not keep the others out.
-    const keep = async (url: string) => strategy.handle({ event, request: new Request(url, { credentials: 'same-origin' }) });
+    // One by one, through the strategy (so the same answers are kept; it makes each a Request, same-origin
+    // credentials by default): a URL that fails to load, or that Request refuses (one with a user name in
+    // it), must not keep the others out.
+    const keep = async (url: string) => strategy.handle({ event, request: url });
     event.waitUntil(Promise.all(own.map((url) => keep(url).catch(() => {}))));
   });
 }
