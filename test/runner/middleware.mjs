@@ -150,17 +150,46 @@ const SLOW_INSTALL = `self.addEventListener('install', (event) => {
  * @returns {Promise<string>}
  */
 async function ownConfigWorker() {
+  return bundleWorker(`import { installSteadyCart } from './src/sw/index';
+    installSteadyCart(self, { config: JSON.parse(new URL(self.location.href).searchParams.get('config')) });`);
+}
+
+/**
+ * A merchant's Workbox worker: `precacheAndRoute` of the file in its URL's
+ * `precache` parameter, then `installSteadyCart(self, { offlineShell: true })`,
+ * bundled from src/ with esbuild. It answers `{ type: '__errors__' }` on the
+ * port it is sent with every error thrown in it so far.
+ * @returns {Promise<string>}
+ */
+async function precacheShellWorker() {
+  return bundleWorker(`import { precacheAndRoute } from 'workbox-precaching';
+    import { installSteadyCart } from './src/sw/index';
+    const errors = [];
+    self.addEventListener('error', (event) => errors.push(String(event.message)));
+    self.addEventListener('unhandledrejection', (event) => errors.push(String(event.reason)));
+    self.addEventListener('message', (event) => event.data?.type === '__errors__' && event.ports[0]?.postMessage(errors));
+    precacheAndRoute([{ url: new URL(self.location.href).searchParams.get('precache'), revision: '1' }]);
+    installSteadyCart(self, { offlineShell: true });`);
+}
+
+/**
+ * `contents` (a module importing from src/ and node_modules) as one worker script.
+ * @param {string} contents
+ * @returns {Promise<string>}
+ */
+async function bundleWorker(contents) {
   const { build } = await import('esbuild');
   const out = await build({
     stdin: {
-      contents: `import { installSteadyCart } from './src/sw/index';
-        installSteadyCart(self, { config: JSON.parse(new URL(self.location.href).searchParams.get('config')) });`,
+      contents,
       resolveDir: fileURLToPath(new URL('../../', import.meta.url)),
       loader: 'ts',
     },
     bundle: true,
     format: 'iife',
     target: 'es2020',
+    // Workbox's modules read it, as a merchant's bundler defines it.
+    define: { 'process.env.NODE_ENV': '"production"' },
     write: false,
     logLevel: 'error',
   });
@@ -170,6 +199,7 @@ async function ownConfigWorker() {
 /**
  * Dynamic fixtures for service worker tests:
  * - `/test/fixtures/own-config-sw.js`: `ownConfigWorker`;
+ * - `/test/fixtures/precache-shell-sw.js`: `precacheShellWorker`;
  * - `/test/fixtures/versioned-sw` is a worker that differs by a byte on every
  *   fetch (it imports the built standalone worker, after WORKER_PROBE), so
  *   every update check finds a new version: how a test makes a worker wait
@@ -184,6 +214,11 @@ export const fixturesMiddleware = async (ctx, next) => {
   if (ctx.path === '/test/fixtures/own-config-sw.js') {
     ctx.type = 'text/javascript';
     ctx.body = await ownConfigWorker();
+    return;
+  }
+  if (ctx.path === '/test/fixtures/precache-shell-sw.js') {
+    ctx.type = 'text/javascript';
+    ctx.body = await precacheShellWorker();
     return;
   }
   if (ctx.path === '/test/fixtures/versioned-sw') {

@@ -3,7 +3,8 @@
  * skipped, never thrown, and the other URLs are still kept; nothing marked
  * `Cache-Control: no-store` is kept, whether asked for or fetched. The standalone
  * worker loads the shell's script (dist/steadycart-sw-shell.js, next to it)
- * only when its pages use the offline shell.
+ * only when its pages use the offline shell. In a merchant's Workbox worker,
+ * a file the precache answers is the precache's alone.
  */
 import { expect } from 'chai';
 import { cleanup, open, sleep, uniqueNamespace, until } from '../helpers';
@@ -179,5 +180,45 @@ describe('offline shell', () => {
     const kept = (await cache.keys()).map((r) => new URL(r.url).pathname);
     expect(kept.filter((path) => path.startsWith('/test/'))).to.deep.equal(['/test/fixtures/blank.html']);
     expect(kept).to.include('/src/index.ts');
+  });
+
+  it("in a merchant's Workbox worker, a file precacheAndRoute answers (before installSteadyCart) is the precache's alone: the shell neither fetches it again nor throws", async () => {
+    const namespace = uniqueNamespace();
+    scope = `/test/sw-scope/${namespace}/`;
+    cacheName = `${namespace}-shell`;
+    const precached = `/test/fixtures/blank.html?cacheable&precached&${namespace}`;
+    const other = `/test/fixtures/blank.html?cacheable&shell&${namespace}`;
+    // precacheAndRoute first, then installSteadyCart(self, { offlineShell: true }), as docs/service-worker.md shows.
+    const registration = await navigator.serviceWorker.register(`/test/fixtures/precache-shell-sw.js?namespace=${namespace}&precache=${encodeURIComponent(precached)}`, { scope });
+    const worker = (await until(() => (registration.active?.state == 'activated' ? registration.active : undefined), 'the worker to activate', 10_000))!;
+    const frame = document.createElement('iframe');
+    frame.src = `${scope}tab.html`;
+    document.body.append(frame);
+    await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    const tab = frame.contentWindow!;
+    await until(() => tab.navigator.serviceWorker.controller, 'the worker to control the tab', 10_000);
+    try {
+      // Two image loads through the worker (neither decodes as an image: only the requests matter).
+      for (const url of [precached, other]) {
+        const img = tab.document.createElement('img');
+        await new Promise((resolve) => {
+          img.onload = img.onerror = resolve;
+          img.src = url;
+        });
+      }
+      // The shell keeps what no route before it took...
+      const shell = await caches.open(cacheName);
+      await until(() => shell.match(other), 'the shell to keep what it answered', 10_000);
+      await sleep(300);
+      // ...and never saw the precached file (the precache's respondWith ends the event), nor fetched it for its cache.
+      expect(await shell.match(precached)).to.equal(undefined);
+      const { port1, port2 } = new MessageChannel();
+      const errors = new Promise<string[]>((resolve) => (port1.onmessage = ({ data }) => resolve(data as string[])));
+      worker.postMessage({ type: '__errors__' }, [port2]);
+      expect(await errors, 'errors thrown in the worker').to.deep.equal([]);
+    } finally {
+      frame.remove();
+      for (const name of await caches.keys()) if (name.includes('precache')) await caches.delete(name);
+    }
   });
 });
