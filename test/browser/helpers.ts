@@ -171,6 +171,17 @@ export async function until<T>(check: () => T | Promise<T>, what: string, timeou
  */
 export const discardBetweenReplays = (sc: SteadyCart, id: string) => until(() => sc.outbox.discard(id), 'the entry to be discarded between replays', 10_000);
 
+/** Records the promise rejections this page leaves unhandled (keeping them off the console) until `stop()`. */
+export function unhandledRejections(): { reasons: unknown[]; stop(): void } {
+  const reasons: unknown[] = [];
+  const record = (event: PromiseRejectionEvent) => {
+    reasons.push(event.reason);
+    event.preventDefault();
+  };
+  addEventListener('unhandledrejection', record);
+  return { reasons, stop: () => removeEventListener('unhandledrejection', record) };
+}
+
 /** Catches the error a promise rejects with (fails when it resolves). */
 export async function rejection(promise: Promise<unknown> | (() => unknown)): Promise<Error & { code?: string; path?: string }> {
   try {

@@ -5,7 +5,7 @@ import { normalizeOptions, type Endpoint } from '../../../src/options';
 import { checkPlacement } from '../../../src/outbox/placement';
 import { eachConcurrently, pageWidth, REPLAY_CONCURRENCY, WIDE_REPLAY } from '../../../src/outbox/replay';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
-import { cleanup, deleteDatabase, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, deleteDatabase, quickOptions, sleep, unhandledRejections, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 700, payment: { token: 'pm_d' } });
 
@@ -201,12 +201,7 @@ describe('eachConcurrently', () => {
   });
 
   it('runs the other tasks when one fails, then rejects with its error, leaving no rejection unhandled', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (event: PromiseRejectionEvent) => {
-      unhandled.push(event.reason);
-      event.preventDefault();
-    };
-    addEventListener('unhandledrejection', onUnhandled);
+    const unhandled = unhandledRejections();
     try {
       const ran: number[] = [];
       const error = await eachConcurrently([0, 1, 2, 3], 2, async (i) => {
@@ -220,9 +215,9 @@ describe('eachConcurrently', () => {
       expect(error?.message).to.equal('task 0 failed');
       expect(ran).to.deep.equal([0, 1, 2, 3]);
       await sleep(50);
-      expect(unhandled).to.deep.equal([]);
+      expect(unhandled.reasons).to.deep.equal([]);
     } finally {
-      removeEventListener('unhandledrejection', onUnhandled);
+      unhandled.stop();
     }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { readIntoMemory, Storage, updateRecord, VERSION } from '../../../src/storage';
-import { deleteDatabase, rejection, sleep, uniqueNamespace } from '../helpers';
+import { deleteDatabase, rejection, sleep, unhandledRejections, uniqueNamespace } from '../helpers';
 import { rawAll, rawOpen } from '../hardening/raw-idb';
 
 describe('storage errors', () => {
@@ -64,12 +64,7 @@ describe('storage errors', () => {
   });
 
   it('a write IndexedDB aborts under an update (the quota, say) degrades to memory, and no promise of it rejects unhandled', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (event: PromiseRejectionEvent) => {
-      unhandled.push(event.reason);
-      event.preventDefault();
-    };
-    addEventListener('unhandledrejection', onUnhandled);
+    const unhandled = unhandledRejections();
     const put = IDBObjectStore.prototype.put;
     // Each put's request fails as a full disk's would, taking its transaction with it.
     IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<typeof put>) {
@@ -82,13 +77,13 @@ describe('storage errors', () => {
       expect(updated?.rev).to.equal(3);
       expect(storage.kind).to.equal('memory');
       expect(degraded).to.have.length(1);
+      // Unhandled rejections are reported after the task that left them.
+      await sleep(200);
+      expect(unhandled.reasons.map((reason) => (reason as Error)?.name)).to.deep.equal([]);
     } finally {
       IDBObjectStore.prototype.put = put;
+      unhandled.stop();
     }
-    // Unhandled rejections are reported after the task that left them.
-    await sleep(200);
-    removeEventListener('unhandledrejection', onUnhandled);
-    expect(unhandled.map((reason) => (reason as Error)?.name)).to.deep.equal([]);
   });
 
   describe('without a fall back to memory (the service worker\'s storage)', () => {
