@@ -76,6 +76,9 @@ describe('herd: recovery without a stampede', () => {
     await be.fault('us', '503');
     const placed = await first.placeOrder(order('probe-reload'));
     expect(placed.status).to.equal('pending');
+    // Open before the page goes. Firefox beside two other engines once never stored it open and due within 10 s;
+    // what I take for the cause: the call's 600 ms held a single 503 (a blip, which opens nothing) and the page closed.
+    await until(() => first.health().endpoints[0]!.state == 'open', 'the circuit to open', 10_000);
     first.close();
     // The stored circuit is open and falls due before the next page opens (maxOpenMs 1 s).
     const circuit = async () => (await rawAll<EndpointRecord>(namespace, 'endpoints'))[0];
@@ -117,7 +120,9 @@ describe('herd: recovery without a stampede', () => {
     await until(() => sc.health().endpoints.every((e) => e.state != 'closed'), 'both circuits to open', 10_000);
     await discardBetweenReplays(sc, other.id);
     // `us` now refuses: this order may have reached it (a network error is ambiguous), so once refused there
-    // (at once if `us` is due, else on the replay its circuit's timer makes) it is held to `us`'s domain.
+    // (at once if `us` is due, else on the replay its circuit's timer makes) it is held to `us`'s domain. On a
+    // loaded machine its first attempt may go to `backup` instead and run out (400 ms) before the 503: it is then
+    // held to `backup`'s domain (seen in Firefox), and the test checks the same of the other endpoint.
     await be.fault('us', 'refuse');
     // What each endpoint was sent from here on, and when: said if the order is not held in time.
     const placedAt = Date.now();
@@ -127,24 +132,30 @@ describe('herd: recovery without a stampede', () => {
     const held = await sc.placeOrder(order('held-to-us'));
     expect(held.status).to.equal('pending');
     const heldTo = async () => (await rawAll<OutboxRecord>(namespace, 'outbox')).find((r) => r.id == held.id)?.domains ?? [];
-    // Held at once in an unloaded run (placeOrder's own attempt at `us`); a loaded engine's timers may take longer.
-    await until(async () => (await heldTo()).includes('main'), 'the order to be held to us', 20_000).catch((error: Error) => {
+    let domains: string[] = [];
+    await until(async () => (domains = await heldTo()).length > 0, 'the order to be held to a domain', 20_000).catch((error: Error) => {
       throw new Error(`${error.message}; attempts since it was placed: ${tries.join(', ') || 'none'}; circuits: ${sc.health().endpoints.map((e) => e.state).join(', ')}`);
     });
+    expect(domains).to.have.length(1);
+    // The endpoint it is held to, and the one it may not use (index in `endpoints`, name at the backend).
+    const [heldAt, free] = domains[0] == 'main' ? (['us', 'backup'] as const) : (['backup', 'us'] as const);
+    const freeIndex = free == 'us' ? 0 : 1;
+    // The endpoint it may not use answers its health probes 503, counted at the backend (a refused connection is not).
+    if (free == 'us') await be.fault('us', '503');
     const sent: string[] = [];
     sc.on('attempt', (e) => sent.push(e.kind));
-    const start = (await be.requestsTo('backup')).length;
-    // Before, every failed lookup at `us` re-armed the timer for `backup`, still due and never probed, at 0 ms:
-    // hundreds of lookups in these seconds. Now `backup` is asked its health, and every request keeps a circuit's pace.
-    await until(async () => (await be.requestsTo('backup')).slice(start).filter((r) => r.route == 'health').length >= 2, 'backup to be probed twice', 10_000);
+    const start = (await be.requestsTo(free)).length;
+    // Before, every failed lookup at the held endpoint re-armed the timer for the other, still due and never probed,
+    // at 0 ms: hundreds of lookups in these seconds. Now that one is asked its health, and every request keeps a circuit's pace.
+    await until(async () => (await be.requestsTo(free)).slice(start).filter((r) => r.route == 'health').length >= 2, `${free} to be probed twice`, 10_000);
     expect(sent.length, sent.join(', ')).to.be.below(20);
-    await be.fault('backup', 'healthy');
-    await until(() => sc.health().endpoints[1]!.state == 'closed', 'backup to be probed and close', 10_000);
-    const toBackup = (await be.requestsTo('backup')).slice(start).filter((r) => r.route == 'checkout' && r.key == held.id);
-    expect(toBackup, 'the held order never went to backup').to.deep.equal([]);
-    expect(await heldTo()).to.deep.equal(['main']);
-    await be.fault('us', 'healthy');
-    await until(async () => (await be.charges(held.id)) == 1, 'the held order to be placed on us', 10_000);
+    await be.fault(free, 'healthy');
+    await until(() => sc.health().endpoints[freeIndex]!.state == 'closed', `${free} to be probed and close`, 10_000);
+    const toFree = (await be.requestsTo(free)).slice(start).filter((r) => r.route == 'checkout' && r.key == held.id);
+    expect(toFree, `the held order never went to ${free}`).to.deep.equal([]);
+    expect(await heldTo()).to.deep.equal(domains);
+    await be.fault(heldAt, 'healthy');
+    await until(async () => (await be.charges(held.id)) == 1, `the held order to be placed on ${heldAt}`, 10_000);
   });
 
   it("an endpoint whose domain closed a waiting order's key gets health probes: the order, which never goes there again, is not its probe", async () => {
