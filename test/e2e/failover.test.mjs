@@ -64,7 +64,7 @@ describe('failover and outages', () => {
     }, undefined, { pglite: true });
   });
 
-  it('every endpoint down: the shopper sees pending (never confirmed), then recovery confirms it in place', { timeout: 90_000 }, async () => {
+  it('every endpoint down: the shopper sees pending (never confirmed), then recovery confirms it in place', { timeout: 150_000 }, async () => {
     await withShop(browser(), async ({ page, demo, context }) => {
       await readyToPay(page, demo, ['teapot-glass', 'towel-linen', 'plate-enamel']);
       // Another tab of the shop, open all along: order events reach it too.
@@ -114,7 +114,15 @@ describe('failover and outages', () => {
 
       // Recovery: the SDK notices by itself and the page updates in place.
       await page.getByRole('button', { name: 'All healthy' }).click();
-      await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 45_000 });
+      // Within a circuit's longest interval (30 s) and the worker's sync loop: 90 s for a loaded machine (once,
+      // beside the browser suite's start, 45 s went by). A timeout says where the order and the circuits stood.
+      await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 90_000 }).catch(async (error) => {
+        const state = await page.evaluate(async () => {
+          const sc = /** @type {any} */ (window).sc;
+          return { outbox: (await sc.outbox.list()).map((e) => [e.id, e.status]), health: sc.health() };
+        });
+        throw new Error(`${error.message}; then: ${JSON.stringify(state)}`);
+      });
       const done = await outcomeOf(page);
       assert.equal(done.key, result.key, 'the same order, updated in place');
       assert.match(done.orderId, /^ord_\d+$/);
