@@ -20,6 +20,9 @@ export const MOST_RERUNS = 3;
 
 const SILENT = /^Browser tests did not (start|finish) within/;
 
+/** Whether `f` is a whole file's failure for want of any result. @param {Failure} f */
+const isSilent = (f) => f.test == '(test file)' && SILENT.test(f.error);
+
 /**
  * The files to run again, by engine: those whose whole result is the runner's
  * "did not start/finish" (the reporter counts each as one failed file).
@@ -27,7 +30,7 @@ const SILENT = /^Browser tests did not (start|finish) within/;
  * @returns {Map<string, string[]>}
  */
 export function silentFiles(counts) {
-  const silent = counts.failures.filter((f) => f.test == '(test file)' && SILENT.test(f.error));
+  const silent = counts.failures.filter(isSilent);
   /** @type {Map<string, string[]>} */
   const byEngine = new Map();
   if (silent.length == 0 || silent.length > MOST_RERUNS) return byEngine;
@@ -46,7 +49,7 @@ export function silentFiles(counts) {
  * @returns {T}
  */
 export function withRerun(counts, engine, files, again) {
-  const was = (/** @type {Failure} */ f) => f.browser == engine && f.test == '(test file)' && files.includes(f.file) && SILENT.test(f.error);
+  const was = (/** @type {Failure} */ f) => f.browser == engine && files.includes(f.file) && isSilent(f);
   const dropped = counts.failures.filter(was).length;
   const more = again.browsers[engine] ?? { passed: 0, failed: 0, skipped: 0 };
   const before = counts.browsers[engine] ?? { passed: 0, failed: 0, skipped: 0 };
