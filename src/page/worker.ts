@@ -65,7 +65,12 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
     state = next;
     events.emit('worker:state', { state, reason });
   };
-  const container = typeof navigator != 'undefined' ? navigator.serviceWorker : undefined;
+  let container: ServiceWorkerContainer | undefined;
+  try {
+    container = navigator.serviceWorker;
+  } catch {
+    // A frame sandboxed without allow-same-origin throws on the read: no service workers there.
+  }
   /** Asks the waiting worker to take over; set once a registration is known. */
   let skipWaiting: (() => void) | undefined;
   let waiting = false;
