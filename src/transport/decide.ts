@@ -65,12 +65,15 @@ export function decide(s: Situation): Move {
   const free = (domain: string) => s.inDoubt.every((d) => d == domain);
   const next = s.endpoints.find((e) => !e.tried && e.permit != 'no' && free(e.domain));
   if (next) return { kind: next.permit == 'yes' ? 'send' : 'probe', url: next.url };
-  // Held to a domain by an ambiguous failure while another domain may be up: only a 404 lookup
+  // Held to a domain by an ambiguous failure while another domain is up: only a 404 lookup
   // in the first lets the order go elsewhere. The first domain in doubt only, until it answers: the
   // lookup closes the key there, and one whose answer was lost may have closed it. Closing another
-  // meanwhile could close the key everywhere, and no domain would ever take the order.
+  // meanwhile could close the key everywhere, and no domain would ever take the order. Up: an
+  // endpoint whose circuit is closed and that has not failed this round. Not one merely due a
+  // probe: the key would be closed in a domain that answers for one that may still be down (its
+  // health probe tells first), and the order could then never go back.
   const pinned = s.inDoubt[0];
-  if (pinned && !s.looked.includes(pinned) && s.endpoints.some((e) => !free(e.domain) && e.permit != 'no')) return { kind: 'lookup', domain: pinned };
+  if (pinned && !s.looked.includes(pinned) && s.endpoints.some((e) => !free(e.domain) && e.permit == 'yes' && !e.tried)) return { kind: 'lookup', domain: pinned };
   // Every usable endpoint was tried: wait (backoff, Retry-After, or until a circuit is due), then go round again.
   const dueMs = Math.min(...s.endpoints.filter((e) => free(e.domain)).map((e) => e.dueInMs));
   const ms = Math.max(s.backoffMs, s.retryAfterMs, dueMs);

@@ -80,8 +80,9 @@ describe('decide: the next move of a run', () => {
         // Never a second domain while the first is unanswered: each lookup closes the key where it finds none.
         expect(move.domain).to.equal(s.inDoubt[0]);
         expect(s.looked).to.not.include(move.domain);
-        // Another domain: one the doubt keeps the order from (with two ambiguous domains, every one).
-        expect(s.endpoints.some((e) => !s.inDoubt.every((a) => a == e.domain) && e.permit != 'no')).to.equal(true);
+        // Another domain that is up: one the doubt keeps the order from (with two ambiguous domains, every
+        // one), with its circuit closed and not tried this round; never one only due a probe.
+        expect(s.endpoints.some((e) => !s.inDoubt.every((a) => a == e.domain) && e.permit == 'yes' && !e.tried)).to.equal(true);
       }),
       params,
     );
@@ -128,6 +129,26 @@ describe('decide: the next move of a run', () => {
     };
     expect(decide(s)).to.deep.equal({ kind: 'wait', ms: 500 });
     expect(decide({ ...s, firstTry: false })).to.deep.equal({ kind: 'stop' });
+  });
+
+  it("invariant 3 without losing the order: held to main by an ambiguous failure, it is not looked up (closing its key there) for a domain that is only due a probe, or failed this round; it is for one that is up", () => {
+    const backup = (permit: Candidate['permit'], tried: boolean): Candidate => ({ url: 'https://backup.example', domain: 'backup', permit, dueInMs: 0, tried });
+    const s = (other: Candidate): Situation => ({
+      leftMs: 3000,
+      aborted: false,
+      mayOrder: true,
+      canRetry: true,
+      firstTry: false,
+      endpoints: [{ url: 'https://us.example', domain: 'main', permit: 'yes', dueInMs: 0, tried: true }, other],
+      inDoubt: ['main'],
+      looked: [],
+      backoffMs: 200,
+      retryAfterMs: 0,
+    });
+    // Backup may still be down: the order goes round to main again, whose key stays open.
+    expect(decide(s(backup('probe', false)))).to.deep.equal({ kind: 'wait', ms: 200 });
+    expect(decide(s(backup('yes', true)))).to.deep.equal({ kind: 'wait', ms: 200 });
+    expect(decide(s(backup('yes', false)))).to.deep.equal({ kind: 'lookup', domain: 'main' });
   });
 });
 
