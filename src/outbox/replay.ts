@@ -56,10 +56,12 @@ const QUEUE_MS = 500;
  * @internal The page's drain width: `WIDE_REPLAY` while the browser's queue of that many
  * holds at most `QUEUE_MS` of the endpoint's time (six connections, its median
  * latency each), fewer down to `REPLAY_CONCURRENCY` as it slows. The endpoint:
- * the first one usable now, where the orders go.
+ * the first one usable now, where the orders go (without one, unknown).
  */
 export function pageWidth({ endpoints }: Config, circuits: Circuits): number {
-  const { median } = circuits.latency(endpoints.find((e) => circuits.permits(e) == 'yes') ?? endpoints[0]!);
+  // None on a cart-only page, which only ends what needs no request (orphaned sends, expiry).
+  const endpoint = endpoints.find((e) => circuits.permits(e) == 'yes') ?? endpoints[0];
+  const median = endpoint && circuits.latency(endpoint).median;
   return Math.min(WIDE_REPLAY, Math.max(REPLAY_CONCURRENCY, CONNECTIONS * Math.floor(QUEUE_MS / (median ?? QUEUE_MS))));
 }
 

@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import type { ErrorInfo } from '../../../src/index';
 import { closeBackends, down, startBackend, up } from '../backend';
+import { createSchema, pendingRecord, rawPut } from '../hardening/raw-idb';
 import { cleanup, open, quickOptions, uniqueNamespace, until } from '../helpers';
 
 /** Makes Web Locks refuse every request, as a sandboxed frame's do (SecurityError); returns the undo. */
@@ -67,5 +68,24 @@ describe('replay errors', () => {
     } finally {
       restore();
     }
+  });
+});
+
+describe('replays of a cart-only instance', () => {
+  afterEach(cleanup);
+
+  it('a page created without endpoints ends the sends another context left orphaned, every one, without a replay error', async () => {
+    const namespace = uniqueNamespace();
+    // Two orders a checkout tab was sending when it closed, on the shop's shared database.
+    await createSchema(namespace);
+    const orphans = [0, 1].map((i) => pendingRecord({ orderRef: `orphan-${i}`, total: 990 }, { status: 'sending', domains: ['main'] }));
+    await rawPut(namespace, 'outbox', orphans);
+    // A product page with the full SDK and no endpoints: it sends nothing, but ends those sends (nothing is in flight).
+    const sc = await open({ namespace });
+    const errors: ErrorInfo[] = [];
+    sc.on('replay:error', (error) => errors.push(error));
+    await until(async () => (await sc.outbox.list()).every((e) => e.status == 'pending') || errors.length, 'both orphans to wait as pending', 10_000);
+    expect(errors, JSON.stringify(errors)).to.deep.equal([]);
+    expect((await sc.outbox.list()).map((e) => e.status)).to.deep.equal(['pending', 'pending']);
   });
 });
