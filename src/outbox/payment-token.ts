@@ -23,3 +23,10 @@ export const tokenExpiredError = (): ErrorInfo => ({ code: 'token-expired', mess
  * never for a page's memory copy of it (`copied`, which the standalone worker never has).
  */
 export const whileTokenLives = (record: OutboxRecord) => (): boolean => !tokenExpired(record) && (STANDALONE_WORKER || !record.copied);
+
+/**
+ * Whether only a new payment can place the order: its token died and no
+ * domain may have processed it. Never so for a page's memory copy, whose
+ * lookups close nothing: the database's copy may still be placed.
+ */
+export const needsNewPayment = (r: OutboxRecord): boolean => tokenExpired(r) && !r.domains.length && (STANDALONE_WORKER || !r.copied);

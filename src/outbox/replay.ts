@@ -11,7 +11,7 @@ import type { Outcome, Placer } from '../transport/place';
 import { GroupCommit } from './group-commit';
 import type { Lease } from './lease';
 import { withLock, type LockedTask } from './lock';
-import { tokenExpired, tokenExpiredError, whileTokenLives } from './payment-token';
+import { needsNewPayment, tokenExpired, tokenExpiredError, whileTokenLives } from './payment-token';
 import { OutboxRecords } from './records';
 import { isFinal } from './statuses';
 
@@ -81,7 +81,7 @@ const needsPayment = (): StoredOutcome => ({ status: 'needs-payment', attempts: 
  */
 export function underTokenPolicy(record: OutboxRecord, outcome: Outcome, run: { replay: boolean; tokenDeadAtStart: boolean; aborted: boolean }): StoredOutcome {
   if (outcome.status != 'pending' || run.aborted || !tokenExpired(record)) return outcome;
-  if (run.replay && !record.domains.length) return needsPayment();
+  if (run.replay && needsNewPayment(record)) return needsPayment();
   return run.tokenDeadAtStart ? outcome : { ...outcome, error: tokenExpiredError() };
 }
 
@@ -258,7 +258,7 @@ export class OutboxReplay {
         // With no endpoint in reach, only an entry with something to do without a request is taken up:
         // a thousand waiting orders are not each locked and read again for nothing.
         // (What `replayOne` does without a request: expire it, ask for payment again, or end an orphaned send.)
-        if (step == 'replay' && (reachable || r.status == 'sending' || now >= this.expiresAt(r) || (tokenExpired(r) && !r.domains.length))) due.push(r.id);
+        if (step == 'replay' && (reachable || r.status == 'sending' || now >= this.expiresAt(r) || needsNewPayment(r))) due.push(r.id);
       }
       if (!due.length) break;
       // While every circuit is open for longer than an order's budget, sending would only wait it out:
@@ -290,7 +290,7 @@ export class OutboxReplay {
     }
     // A dead payment token is never sent again; only a lookup may still find the order placed.
     const tokenDeadAtStart = tokenExpired(record);
-    if (tokenDeadAtStart && !record.domains.length) return this.store(record, needsPayment());
+    if (needsNewPayment(record)) return this.store(record, needsPayment());
     if (!options.reachable) {
       // Orphaned by a context that died mid-flight: nothing is in flight any more.
       if (record.status == 'sending') await this.store(record, { status: 'pending', attempts: 0, error: record.lastError });
