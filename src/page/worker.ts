@@ -162,12 +162,12 @@ async function registerConfigured(config: Config, setState: (next: Health['worke
   if (config.namespace != 'steadycart') query.set('namespace', config.namespace);
   if (offlineShell) query.set('offline', '1');
   const full = String(query) ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url;
-  // A page that this very worker (this URL, its shell flag included) controlled as it loaded came
-  // through the shell already: only another (a first visit, an older worker) asks it to fetch what
-  // it loaded, rather than every page view loading twice.
-  const throughShell = navigator.serviceWorker.controller?.scriptURL == new URL(full, location.href).href;
   setState('registering');
   try {
+    // A page that this very worker (this URL, its shell flag included) controlled as it loaded came
+    // through the shell already: only another (a first visit, an older worker) asks it to fetch what
+    // it loaded, rather than every page view loading twice. (A URL the browser cannot parse fails here.)
+    const throughShell = navigator.serviceWorker.controller?.scriptURL == new URL(full, location.href).href;
     // Its ES2015+ production build: the package's `module` field is the larger ES5 one.
     const { Workbox } = await import('workbox-window/build/workbox-window.prod.mjs');
     const wb = new Workbox(scriptUrl(full), scope ? { scope } : {});

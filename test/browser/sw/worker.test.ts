@@ -6,7 +6,7 @@ import { replaySyncTag } from '../../../src/worker-protocol';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawGet, rawPut } from '../hardening/raw-idb';
 import { probeWaiting } from './worker-probe';
-import { backendQuiet, cleanup, open, openTab, QUICK_TUNING, quickOptions, sleep, uniqueNamespace, unregisterWorkers, until, workerScope } from '../helpers';
+import { backendQuiet, cleanup, open, openTab, QUICK_TUNING, quickOptions, sleep, uniqueNamespace, unhandledRejections, unregisterWorkers, until, workerScope } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 990, payment: { token: 'pm_2' } });
 
@@ -73,6 +73,18 @@ describe('service worker', () => {
     await up(be);
     await until(async () => (await be.charges(r.id)) == 1, 'the page to replay it', 15_000);
     expect((await be.ledger()).duplicates).to.equal(0);
+  });
+
+  it('a worker URL the browser cannot parse is reported failed, not left registering with an unhandled rejection', async () => {
+    const rejections = unhandledRejections();
+    try {
+      const sc = await open({ namespace: uniqueNamespace(), serviceWorker: 'https://[x/sw.js' });
+      await until(() => sc.health().worker == 'failed', 'the failure to be reported', 10_000);
+      await sleep(100);
+      expect(rejections.reasons.map(String)).to.deep.equal([]);
+    } finally {
+      rejections.stop();
+    }
   });
 
   it('a worker restart (unregistered and registered again) loses nothing: the new worker alone places the order on sync (engines with Background Sync)', async function () {
