@@ -1,5 +1,5 @@
 import { fail } from '../errors';
-import { endpointUrl, number, type Endpoint } from '../options';
+import { endpointUrl, knownKeys, number, type Endpoint } from '../options';
 import type { DrillFault, DrillOptions, DrillState } from './types';
 
 const FAULTS: readonly DrillFault[] = ['refuse', 'silent', 'slow', '503', 'drop-after-commit'];
@@ -10,6 +10,7 @@ const FAULTS: readonly DrillFault[] = ['refuse', 'silent', 'slow', '503', 'drop-
  */
 export function drillState(options: DrillOptions, endpoints: readonly Endpoint[], now = Date.now()): DrillState {
   if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
+  knownKeys(options, 'fault endpoint forMs slowMs retryAfterSeconds');
   const { fault } = options;
   if (!FAULTS.includes(fault)) fail('INVALID_OPTIONS', `must be one of ${FAULTS.join(', ')}`, 'fault');
   const state: DrillState = { fault, endsAt: now + number(options.forMs, 60_000, 100, 3_600_000, 'forMs') };

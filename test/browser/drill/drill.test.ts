@@ -115,6 +115,8 @@ describe('drill mode: off unless asked for', () => {
       [{ fault: 'refuse', forMs: 7_200_000 }, 'forMs'],
       [{ fault: 'slow', slowMs: -1 }, 'slowMs'],
       [{ fault: '503', retryAfterSeconds: 1.5 }, 'retryAfterSeconds'],
+      // A misspelt option is never ignored (a 3 s slow-down would run where 10 s was asked for).
+      [{ fault: 'slow', slowMS: 10_000 }, 'slowMS'],
       [null, ''],
     ];
     for (const [options, path] of bad) {
