@@ -61,7 +61,7 @@ export function tracedFetch(t: RequestTracing, next: SendFetch): SendFetch {
     });
     let response: Response;
     try {
-      response = await next(request, info);
+      response = await inSpan(span, () => next(request, info));
     } catch (error) {
       quietly(() => {
         span?.setAttribute(ATTR.errorType, failureType(error, info.timedOut()));
@@ -80,4 +80,21 @@ export function tracedFetch(t: RequestTracing, next: SendFetch): SendFetch {
     });
     return response;
   };
+}
+
+/**
+ * Runs `send` with `span` as the active span: a fetch instrumentation of the
+ * page then makes its own span of the request a child of it, and the
+ * `traceparent` it may set joins the order's trace. Should the context
+ * manager fail, `send` runs all the same, outside it.
+ */
+function inSpan<T>(span: Span | undefined, send: () => T): T {
+  let sent = false;
+  const once = () => ((sent = true), send());
+  try {
+    return span ? context.with(trace.setSpan(context.active(), span), once) : once();
+  } catch (error) {
+    if (sent) throw error;
+    return once();
+  }
 }

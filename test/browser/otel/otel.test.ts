@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type ContextManager } from '@opentelemetry/api';
 import { MeterProvider, MetricReader, type DataPoint, type Histogram, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
@@ -52,6 +52,33 @@ const orderSpans = (spans: ReadableSpan[]) => spans.filter((s) => s.name == 'ste
 const requestSpans = (spans: ReadableSpan[]) => spans.filter((s) => s.kind == SpanKind.CLIENT);
 const childrenOf = (spans: ReadableSpan[], parent: ReadableSpan) => requestSpans(spans).filter((s) => s.parentSpanContext?.spanId == parent.spanContext().spanId);
 const traceparentOf = (span: ReadableSpan) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`;
+
+/** A synchronous context manager, as a page's OpenTelemetry web SDK registers one (StackContextManager). */
+class StackContextManager implements ContextManager {
+  private current: Context = ROOT_CONTEXT;
+  active(): Context {
+    return this.current;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    const before = this.current;
+    this.current = ctx;
+    try {
+      return fn.call(thisArg, ...args);
+    } finally {
+      this.current = before;
+    }
+  }
+  bind<T>(_ctx: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.current = ROOT_CONTEXT;
+    return this;
+  }
+}
 
 async function instrumented(be: TestBackend, names: string[], options: SteadyCartOptions = {}) {
   const t = telemetry();
@@ -119,6 +146,46 @@ describe('steadycart/otel: spans', () => {
       ['us', traceparentOf(refused!)],
       ['eu', traceparentOf(placed!)],
     ]);
+  });
+
+  it("a request is sent with its span active: a fetch instrumentation of the page makes its span a child of steadycart's, in the order's trace", async () => {
+    const be = await startBackend();
+    context.setGlobalContextManager(new StackContextManager());
+    // As @opentelemetry/instrumentation-fetch does, the page's fetch reads the active span as it is called.
+    const activeAtFetch: Array<string | undefined> = [];
+    const pageFetch = window.fetch;
+    window.fetch = (input, init) => {
+      if ((input instanceof Request ? input.url : String(input)).startsWith(be.url('us'))) activeAtFetch.push(trace.getSpan(context.active())?.spanContext().spanId);
+      return pageFetch(input, init);
+    };
+    try {
+      const { sc, spans } = await instrumented(be, ['us']);
+      expect((await sc.placeOrder(order('active'))).status).to.equal('confirmed');
+      const requests = requestSpans(spans());
+      expect(requests).to.have.length(1);
+      expect(activeAtFetch).to.deep.equal([requests[0]!.spanContext().spanId]);
+    } finally {
+      window.fetch = pageFetch;
+      context.disable();
+    }
+  });
+
+  it('a context manager that throws changes nothing of the request: the order is confirmed, charged once', async () => {
+    const be = await startBackend();
+    class Broken extends StackContextManager {
+      override with(): never {
+        throw new Error('a context manager bug');
+      }
+    }
+    context.setGlobalContextManager(new Broken());
+    try {
+      const { sc } = await instrumented(be, ['us']);
+      const r = await sc.placeOrder(order('broken-context'));
+      expect(r.status).to.equal('confirmed');
+      expect(await be.charges(r.id)).to.equal(1);
+    } finally {
+      context.disable();
+    }
   });
 
   it('error.type says network for a refused connection and timeout for a silent endpoint', async () => {
