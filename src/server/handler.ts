@@ -1,5 +1,5 @@
 import { corsHeaders, preflight } from './http/cors';
-import { errorJson } from './http/respond';
+import { errorJson, type BaseHeaders } from './http/respond';
 import { health, lookUp } from './lookup';
 import { settings, type CheckoutHandlerOptions } from './options';
 import { placeOrder } from './place';
@@ -77,9 +77,11 @@ export function createCheckoutHandler<Order = unknown>(options: CheckoutHandlerO
 
   const answer = async (request: Request, target: NonNullable<Route>, method: string, url: URL, t: RequestTelemetry): Promise<Response> => {
     const origin = request.headers.get('origin');
-    const headers = corsHeaders(s.cors, origin);
-    if (method == 'OPTIONS') return preflight(s.cors, origin);
+    // Until the CORS headers are known (a `cors.origins` function may throw), an error is answered without them.
+    let headers: BaseHeaders = {};
     try {
+      headers = corsHeaders(s.cors, origin);
+      if (method == 'OPTIONS') return preflight(s.cors, origin);
       if (target.name == 'checkout') {
         if (method != 'POST') return errorJson(405, 'method_not_allowed', { ...headers, allow: 'POST, OPTIONS' });
         sweepNow();

@@ -637,6 +637,23 @@ describe('checkout handler: list options', () => {
   });
 });
 
+describe('checkout handler: a cors.origins function that throws', () => {
+  it('is answered 500 internal and told to onError, for a POST, a lookup and a preflight; no order runs', async () => {
+    /** @type {string[]} */
+    const errors = [];
+    const m = merchant();
+    const origins = () => {
+      throw new Error('origins threw');
+    };
+    const h = createCheckoutHandler({ store: memoryStore(), cors: { origins }, handle: m.handle, onError: (err, { phase }) => errors.push(`${phase}: ${/** @type {Error} */ (err).message}`) });
+    const answers = [await post(h, { origin: ORIGIN }), await get(h, '/checkout/abc', { origin: ORIGIN }), await post(h, { origin: ORIGIN, method: 'OPTIONS', body: '' })];
+    assert.deepEqual(answers.map((r) => r.status), [500, 500, 500]);
+    assert.deepEqual(await answers[0].json(), { error: 'internal' });
+    assert.equal(m.calls.length, 0);
+    assert.deepEqual(errors, ['request: origins threw', 'request: origins threw', 'request: origins threw']);
+  });
+});
+
 describe('checkout handler: sweeping', () => {
   it('asks the store to sweep on POSTs, at most once per sweepEveryMs, the first time one interval after start', async () => {
     const base = memoryStore();
