@@ -218,7 +218,7 @@ export interface Cart {
 export interface ServerResult<TBody = Json> {
   /** HTTP status (2xx confirmed, 4xx rejected), also when it came from a lookup. */
   status: number;
-  /** The server's JSON body (`null` when empty or not JSON). */
+  /** The server's JSON body: `null` when empty, the text as it came when not JSON (a gateway's HTML page, say). */
   body: TBody;
   /** URL of the endpoint that answered. */
   endpoint: string;

@@ -9,8 +9,12 @@ import { NO_TELEMETRY, type Telemetry } from './telemetry/types';
 export interface HandlerResult {
   /**
    * HTTP status, 200-599. 2xx and 4xx (except 408, 425, 429) are stored and
-   * replayed; 408, 425, 429 and 503 release the key (nothing was processed);
-   * 500, 502, 504 and other 5xx keep the key for a retry with `attempt + 1`.
+   * replayed; 408, 425, 429 and 503 release the key (nothing was processed;
+   * on a later attempt, after a run that may have charged, the key is kept
+   * and the client gets 500 `in_doubt`); 500, 502, 504 and other 5xx keep
+   * the key for a retry with `attempt + 1`. 409 and 422 are the wire
+   * contract's own and not the handler's to answer: either is treated as a
+   * throw (500, key kept, `onError` told); refuse an invalid order with 400.
    */
   status: number;
   /** Any JSON value; serialized once and replayed byte for byte. */
