@@ -537,7 +537,7 @@ export interface OutboxSnapshot<TOrder = Json> {
 export interface OutboxApi {
   /** Every entry, oldest first. */
   list<TOrder = Json>(): Promise<OutboxEntry<TOrder>[]>;
-  /** Replays a `pending` entry now, ignoring its backoff; resolves with the entry as it then is. `NOT_FOUND` for an unknown id. */
+  /** Replays a `pending` entry now, ignoring its backoff; resolves with the entry as it then is. `NOT_FOUND` for an unknown id, or one discarded meanwhile. */
   retry<TOrder = Json>(id: string): Promise<OutboxEntry<TOrder>>;
   /** Removes an entry that is not in flight, so it is never replayed; `false` when there is none or it is in flight. */
   discard(id: string): Promise<boolean>;

@@ -98,14 +98,14 @@ export class Outbox extends OutboxReplay {
     // A page that keeps no orders records no outcome (nor a domain's write-ahead): it replays none.
     if (!this.config.retentionMs) fail('NOT_FOUND', 'this instance keeps no outbox', 'id');
     // Due now, but never before a 409's Retry-After: an unforced replay (the page's timer, the worker's) reads `due` alone.
-    const record = await updateRecord(this.storage, 'outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: r.holdUntil ?? 0 } : r), 'relaxed');
-    if (!record) fail('NOT_FOUND', 'no outbox entry has this id', 'id');
+    const gone = () => fail('NOT_FOUND', 'no outbox entry has this id', 'id');
+    (await updateRecord(this.storage, 'outbox', id, (r) => (r?.status == 'pending' ? { ...r, due: r.holdUntil ?? 0 } : r), 'relaxed')) ?? gone();
     await this.circuits.probeOpen();
     // This entry, now, even while another context drains the rest (waiting for it if that one is
-    // sending this very entry: its outcome is then the answer).
+    // sending this very entry: its outcome is then the answer; discarding it meanwhile: it is gone).
     const replay = { ignoreBackoff: true, reachable: this.reachable() };
     await this.lock(this.lockName(id), (lost) => this.replayOne(id, replay, lost), true);
-    return toEntry((await this.storage.get('outbox', id)) ?? record!);
+    return toEntry((await this.storage.get('outbox', id)) ?? gone());
   }
 
   /**

@@ -3,7 +3,7 @@ import type { OrderEvent, OrderResult, SteadyCart, SteadyCartOptions } from '../
 import { LEASE_MS } from '../../../src/outbox/lease';
 import type { OutboxRecord } from '../../../src/storage';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
-import { createSchema, pendingRecord, rawAll, rawGet, rawPut } from '../hardening/raw-idb';
+import { createSchema, pendingRecord, rawAll, rawGet, rawOpen, rawPut } from '../hardening/raw-idb';
 import { backendQuiet, cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
@@ -551,5 +551,31 @@ describe('outbox', () => {
     expect((await sc.outbox.list()).map((e) => e.id)).to.deep.equal([keep]);
     expect(await be.charges(drop!)).to.equal(0);
     expect((await rejection(sc.outbox.retry('nope'))).code).to.equal('NOT_FOUND');
+  });
+
+  it('retry(id) of an entry another context discards while retry waits for its lock: NOT_FOUND, not the entry as it was', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(quickOptions(be, namespace, { budgetMs: 500 }));
+    await down(be, 'refuse');
+    const [id] = await queue(sc, 1);
+    // Another context holds the entry's lock, as its discard does.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await new Promise<void>((taken) => void navigator.locks.request(`${namespace}:order:${id}`, () => (taken(), held)));
+    const retried = rejection(sc.outbox.retry(id!));
+    // retry has found the entry and waits for the lock; the other context removes the entry, then lets go.
+    await sleep(300);
+    const db = await rawOpen(namespace);
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction('outbox', 'readwrite');
+      tx.objectStore('outbox').delete(id!);
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+    release();
+    expect((await retried).code).to.equal('NOT_FOUND');
+    expect(await be.charges(id!)).to.equal(0);
   });
 });
