@@ -57,8 +57,10 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
       if (!config) return 0;
       core = await createWorkerCore({ ...config, namespace: ns, worker: null }, storage);
       core.start();
-      // Woken because connectivity returned: ask the endpoints whose circuits opened meanwhile first.
-      await core.circuits.probeOpen(true);
+      // Ask the endpoints whose circuits are open first (connectivity may have come back). Not as a reconnection,
+      // whose intervals start over from their base: a sync comes as well each time a page, online, registers one
+      // for an order left waiting, and through an outage every open circuit's interval would start over again.
+      await core.circuits.probeOpen();
       // While a page drains (it holds the replay lock), after its drain: should the page close before it
       // is done, what it left goes now.
       let waiting = await core.outbox.replay(true, true);

@@ -236,6 +236,34 @@ describe('service worker', () => {
     expect(await be.charges(waiting.id as string)).to.equal(1);
   });
 
+  it("a Background Sync leaves an open circuit's probe interval to grow through an outage, not back at its base (engines with Background Sync)", async function () {
+    // A page with an order waiting registers a sync whenever it stores the order pending; Chromium fires each at once
+    // when online. Taking each for connectivity come back, the worker started every open circuit's interval over.
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open(options(be, namespace, { endpoints: be.sdk('us'), tuning: { ...QUICK_TUNING, openMs: 1000, maxOpenMs: 60_000 } }));
+    await activeWorker(sc);
+    sc.close();
+    await down(be, '503', ['us']);
+    // us has been down a while: its interval grew to 16 s. An order waits.
+    const now = Date.now();
+    const usUrl = be.url('us');
+    await rawPut(namespace, 'endpoints', [{ id: usUrl, state: 'open', failures: 5, openMs: 16_000, retryAt: now + 16_000, samples: [], updatedAt: now }]);
+    const waiting = pendingRecord(order('paced'));
+    await rawPut(namespace, 'outbox', [waiting]);
+    await (await syncRegistration(namespace)).sync.register(replaySyncTag(namespace));
+    // The sync asks at once (the waiting order is the probe), and us answers 503 again.
+    await until(async () => (await be.requests()).some((q) => q.key == waiting.id && q.route == 'checkout'), 'the order sent as the probe', 15_000);
+    const verdict = await until(async () => {
+      const r = await rawGet<{ openMs: number; updatedAt: number }>(namespace, 'endpoints', usUrl);
+      return r && r.updatedAt > now ? r : undefined;
+    }, "the probe's verdict stored", 10_000);
+    expect(verdict!.openMs, 'the interval after the failed probe').to.be.at.least(16_000);
+    await up(be, ['us']);
+    await confirmedInStore(namespace, waiting.id as string, 'the worker to place the order once us is back', 60_000);
+  });
+
   it("pages of two namespaces on one scope share one worker, which replays each namespace's orders on its own sync (engines with Background Sync)", async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
