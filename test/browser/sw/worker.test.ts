@@ -240,6 +240,8 @@ describe('service worker', () => {
     // A page with an order waiting registers a sync whenever it stores the order pending; Chromium fires each at once
     // when online. Taking each for connectivity come back, the worker started every open circuit's interval over.
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    // The bounded waits below, and the interval (up to 32 s) before us is asked again once back.
+    this.timeout(120_000);
     const be = await startBackend();
     const namespace = uniqueNamespace();
     const sc = await open(options(be, namespace, { endpoints: be.sdk('us'), tuning: { ...QUICK_TUNING, openMs: 1000, maxOpenMs: 60_000 } }));
