@@ -111,8 +111,10 @@ describe('outbox drain', () => {
     await allConfirmed();
     // Five known, the first order's, the six of the wide wave that had a connection at once, and any sent once
     // fewer than six were under way (a loaded machine may still be sending the wave when the first answers come
-    // in: one CI run had 14): had the others' waits been taken as samples, the circuit would keep its last 20.
-    expect(core.circuits.circuit(endpoint).samples.length).to.be.within(12, 19);
+    // in: one CI run had 14), less any of the six whose answer was no sample (one CI run had 11: on a loaded
+    // machine one may run out of time, its resend then meeting the key still running, 409): at least one learnt.
+    // Had the others' waits been taken as samples, the circuit would keep its last 20.
+    expect(core.circuits.circuit(endpoint).samples.length, `with ${sent.orders} requests sent`).to.be.within(7, 19);
   });
 
   it("a new order that runs out of time waiting for a connection behind the drain opens no circuit: the wait was this page's, not the endpoint's silence", async () => {
