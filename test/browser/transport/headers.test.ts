@@ -72,10 +72,9 @@ describe('headers', () => {
     expect(r.status).to.equal('confirmed');
     const lookup = (await be.requests()).find((q) => q.route == 'lookup');
     expect(lookup?.authorization).to.equal('Bearer t2');
-    expect(calls.map((c) => [c.kind, c.attempt])).to.deep.equal([
-      ['order', 1],
-      ['lookup', 2],
-    ]);
+    // The lookup finds the order us committed. On a loaded machine the POST may reach us only after its attempt ran
+    // out (seen in Firefox): the lookup then answers 404, closing the key there, and the order goes to backup, a third call.
+    expect(calls.map((c) => [c.kind, c.attempt])).to.deep.equal([['order', 1], ['lookup', 2], ...(lookup?.status == 404 ? [['order', 3]] : [])]);
   });
 
   it('a circuit probe carries the headers too, on the health route or, without one, on a lookup of a random key', async () => {
