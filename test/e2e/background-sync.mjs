@@ -18,8 +18,10 @@ export async function syncDispatcher(context, page) {
   cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations: list }) => list.forEach((r) => registrations.set(r.scopeURL, r.registrationId)));
   await cdp.send('ServiceWorker.enable');
   return async (scopeURL, tag) => {
+    // The registrations known before `enable` are reported after it, asynchronously: a busy machine's may come late.
+    for (let i = 0; !registrations.has(scopeURL) && i < 100; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     const registrationId = registrations.get(scopeURL);
-    if (!registrationId) throw new Error(`no service worker registration for ${scopeURL}`);
+    if (!registrationId) throw new Error(`no service worker registration for ${scopeURL} within 10 s (known: ${[...registrations.keys()].join(', ') || 'none'})`);
     await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: new URL(scopeURL).origin, registrationId, tag, lastChance: false });
   };
 }
