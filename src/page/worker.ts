@@ -101,7 +101,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   /** The registration to ask for Background Sync: `undefined` when there is none (it may also never settle: no worker controls the page yet). */
   let registration: Promise<WithSync | undefined> = Promise.resolve(undefined);
   if (config.worker && container) {
-    registration = registerConfigured(config, setState);
+    registration = registerConfigured(config, container, setState);
   } else if (config.worker) {
     setState('failed', 'no service workers here');
   } else if (container && config.worker === null) {
@@ -155,7 +155,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
  * page without a worker, or a server render, never loads it). Resolves with
  * its registration, or `undefined` when registration failed.
  */
-async function registerConfigured(config: Config, setState: (next: Health['worker'], reason?: string) => void): Promise<WithSync | undefined> {
+async function registerConfigured(config: Config, container: ServiceWorkerContainer, setState: (next: Health['worker'], reason?: string) => void): Promise<WithSync | undefined> {
   const { url, scope, offlineShell } = config.worker as Exclude<Config['worker'], null | false>;
   // The worker reads its namespace and whether to keep the offline shell from its own URL.
   const query = new URLSearchParams();
@@ -167,7 +167,7 @@ async function registerConfigured(config: Config, setState: (next: Health['worke
     // A page that this very worker (this URL, its shell flag included) controlled as it loaded came
     // through the shell already: only another (a first visit, an older worker) asks it to fetch what
     // it loaded, rather than every page view loading twice. (A URL the browser cannot parse fails here.)
-    const throughShell = navigator.serviceWorker.controller?.scriptURL == new URL(full, location.href).href;
+    const throughShell = container.controller?.scriptURL == new URL(full, location.href).href;
     // Its ES2015+ production build: the package's `module` field is the larger ES5 one.
     const { Workbox } = await import('workbox-window/build/workbox-window.prod.mjs');
     const wb = new Workbox(scriptUrl(full), scope ? { scope } : {});

@@ -23,13 +23,13 @@ export async function createSchema(namespace: string): Promise<void> {
   (await openDatabase(namespace)).close();
 }
 
-/** Writes `values` into `store` with a raw connection, in one transaction. */
-export async function rawPut(namespace: string, store: string, values: unknown[]): Promise<void> {
+/** Runs `write` on `store` with a raw connection, in one transaction; resolves once it committed. */
+async function rawWrite(namespace: string, store: string, write: (store: IDBObjectStore) => void): Promise<void> {
   const db = await rawOpen(namespace);
   try {
     await new Promise<void>((resolve, reject) => {
       const tx = db.transaction(store, 'readwrite');
-      for (const value of values) tx.objectStore(store).put(value);
+      write(tx.objectStore(store));
       tx.oncomplete = () => resolve();
       tx.onerror = tx.onabort = () => reject(tx.error);
     });
@@ -37,6 +37,12 @@ export async function rawPut(namespace: string, store: string, values: unknown[]
     db.close();
   }
 }
+
+/** Writes `values` into `store` with a raw connection, in one transaction. */
+export const rawPut = (namespace: string, store: string, values: unknown[]): Promise<void> => rawWrite(namespace, store, (s) => values.forEach((value) => s.put(value)));
+
+/** Deletes the record `key` of `store` with a raw connection, as another context would. */
+export const rawDelete = (namespace: string, store: string, key: IDBValidKey): Promise<void> => rawWrite(namespace, store, (s) => s.delete(key));
 
 /**
  * One read of `store` with a raw connection (`absent` when there is no such

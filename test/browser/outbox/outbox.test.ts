@@ -3,7 +3,7 @@ import type { OrderEvent, OrderResult, SteadyCart, SteadyCartOptions } from '../
 import { LEASE_MS } from '../../../src/outbox/lease';
 import type { OutboxRecord } from '../../../src/storage';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
-import { createSchema, pendingRecord, rawAll, rawGet, rawOpen, rawPut } from '../hardening/raw-idb';
+import { createSchema, pendingRecord, rawAll, rawDelete, rawGet, rawPut } from '../hardening/raw-idb';
 import { backendQuiet, cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
@@ -566,14 +566,7 @@ describe('outbox', () => {
     const retried = rejection(sc.outbox.retry(id!));
     // retry has found the entry and waits for the lock; the other context removes the entry, then lets go.
     await sleep(300);
-    const db = await rawOpen(namespace);
-    await new Promise((resolve, reject) => {
-      const tx = db.transaction('outbox', 'readwrite');
-      tx.objectStore('outbox').delete(id!);
-      tx.oncomplete = resolve;
-      tx.onerror = () => reject(tx.error);
-    });
-    db.close();
+    await rawDelete(namespace, 'outbox', id!);
     release();
     expect((await retried).code).to.equal('NOT_FOUND');
     expect(await be.charges(id!)).to.equal(0);
