@@ -224,6 +224,8 @@ describe('failover and outages', () => {
       assert.match(text, /We could not confirm your order\./);
       // A retry under a new key could charge twice: the page never asks for one.
       assert.doesNotMatch(text, /cart is still here|try again/i);
+      // Nor to put its items back in the cart: the order may have been charged, a second one would charge again.
+      assert.equal(await page.getByRole('button', { name: 'Put the items back in my cart' }).count(), 0);
       assert.equal(await cartCount(page), 0);
       await shot(page, 'failed-after-pending');
       assert.equal((await ledger(demo)).charges, 0);

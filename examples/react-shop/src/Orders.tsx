@@ -4,8 +4,11 @@ import { useCart, useOutbox } from 'steadycart/react';
 import { orderLines } from './order-lines';
 import { PRODUCTS } from './products';
 
-/** Ended without being placed: its lines may go back in the cart. */
-const UNPLACED = ['rejected', 'failed', 'expired', 'needs-payment'];
+/**
+ * Ended, and steadycart says it was not placed: its lines may go back in the cart. Not `failed` nor
+ * `expired`: an attempt in doubt may have reached the store, and a second order could charge twice.
+ */
+const UNPLACED = ['rejected', 'needs-payment'];
 
 /** Orders placed from this browser in the last day, live in every tab. */
 export function Orders() {

@@ -241,6 +241,13 @@ async function place(order, expiresAt) {
 const CHECKOUT_LOCK = 'demo:checkout';
 
 /**
+ * Runs `fn` holding the checkout lock if no other tab holds it (`fn(false)` if one does). A browser
+ * without Web Locks (Firefox before 96) runs it at once: that tab's checkout still works, unguarded.
+ * @param {(lock: unknown) => Promise<boolean>} fn
+ */
+const checkoutLock = (fn) => (navigator.locks ? navigator.locks.request(CHECKOUT_LOCK, { ifAvailable: true }, fn) : fn(true));
+
+/**
  * Says why no order is placed now. #form-error is an alert: the sentence is announced as it
  * appears. At the top of the form, far from the button: focused (as a refusal is), so that it
  * is also seen.
@@ -261,7 +268,7 @@ form.addEventListener('submit', async (e) => {
   formError.textContent = '';
   // Set before the lock is asked for: a second click in this tab meanwhile is ignored, not refused.
   placing = true;
-  const ran = await navigator.locks.request(CHECKOUT_LOCK, { ifAvailable: true }, async (lock) => {
+  const ran = await checkoutLock(async (lock) => {
     if (!lock) return false;
     // Another tab may have ordered this cart since this page last drew it: read it again.
     cart = await sc.cart.get();
@@ -360,7 +367,9 @@ function show(entry, placedNow = false) {
   if (shown.status == 'needs-payment') {
     actions.push(h('button', { type: 'button', class: 'btn btn-primary', onclick: payAgain }, 'Pay again with Demo Pay'));
   }
-  if (['rejected', 'failed', 'expired', 'needs-payment'].includes(shown.status) && shown.order?.items) {
+  // Only an order steadycart says was not placed: a failed or expired one may have been charged, and its
+  // lines back in the cart would invite a second order, a second charge.
+  if (['rejected', 'needs-payment'].includes(shown.status) && shown.order?.items) {
     actions.push(h('button', { type: 'button', class: 'btn btn-secondary', onclick: restoreCart }, 'Put the items back in my cart'));
   }
   actions.push(h('a', { class: shown.status == 'needs-payment' ? 'btn btn-ghost' : 'btn btn-primary', href: '/' }, 'Continue shopping'));

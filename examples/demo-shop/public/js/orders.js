@@ -62,7 +62,8 @@ export function describe(o) {
     case 'needs-payment':
       return { tone: 'bad', chip: 'Payment needed', title: 'Your payment authorisation expired', text: orderStatusText['needs-payment'] };
     case 'expired':
-      return { tone: 'bad', chip: 'Not placed', title: 'We could not place this order in time', text: orderStatusText.expired };
+      // Not "not placed": an attempt in doubt may have reached the store (orderStatusText.expired says so).
+      return { tone: 'bad', chip: 'Not confirmed', title: 'We stopped trying to place this order', text: orderStatusText.expired };
     case 'failed':
     default:
       return { tone: 'bad', chip: 'Not confirmed', title: 'Your order could not be confirmed', text: orderStatusText.failed };
