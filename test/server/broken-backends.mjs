@@ -82,6 +82,9 @@
  *                         derives the order from the key answers the same bytes, unmarked
  *   closed-key-other-503  a closed key's POST is not processed, but answered 503 with another
  *                         body ({"error":"unavailable"}), which the SDK cannot tell from any 503
+ *   lookup-500-running    conforming: a proxy answers 500 to a lookup of a key still running (a
+ *                         pool the burst exhausted), the contract's unknown lookup answer: must
+ *                         pass, both "while running" checks reported as not verified (skipped)
  *   burst-502             conforming, behind a proxy that answers 502 to two POSTs of a key
  *                         while another POST for it is in flight, without passing them on: a
  *                         5xx is ambiguous, no second outcome: must pass
@@ -254,6 +257,14 @@ export const VARIANTS = {
     // the key finished: the burst need not meet the key running here.
     meetsRunning: false,
     evidence: { 'changed-body-422': /^same key, another body: 422 .*; then the first body again answered the outcome without Idempotent-Replayed: true, .*it ran again, unmarked/ },
+  },
+  'lookup-500-running': {
+    fails: [],
+    delayMs: 400,
+    // Its lookups of the running key answer 500: the probes cannot show it running.
+    meetsRunning: false,
+    skips: ['lookup-while-running', 'changed-body-422-while-running'],
+    evidence: { 'lookup-while-running': /^not verified: lookup after a 409 for the key: 500 .*unknown, no conclusion may be drawn; lookups .*: no lookup met the key running$/ },
   },
   'burst-502': {
     fails: [],
@@ -985,6 +996,22 @@ function shortLease(inner) {
 }
 
 /**
+ * A proxy in front that answers 500 to a lookup of a key still running (the
+ * handler's 409 replaced): the contract's unknown lookup answer.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function lookup500Running(inner) {
+  return async (request) => {
+    const response = await inner(request);
+    if (!isLookup(request) || response.status !== 409) return response;
+    const failed = withBody(response, JSON.stringify({ error: 'internal' }));
+    failed.headers.delete('retry-after');
+    return new Response(failed.body, { status: 500, headers: failed.headers });
+  };
+}
+
+/**
  * A proxy in front that answers 502 to two POSTs of a key that arrive while
  * another POST for it is in flight (a pool exhausted by the burst), never
  * passing them on: nothing processed, nothing stored.
@@ -1023,6 +1050,7 @@ const REGION_2_WRAPPERS = {
 const WRAPPERS = {
   'insert-after-charge': insertAfterCharge,
   'burst-502': burst502,
+  'lookup-500-running': lookup500Running,
   blocking,
   'short-lease': shortLease,
   'allow-headers-star': allowHeadersStar,

@@ -244,21 +244,31 @@ function changedWhileRunning(p: InFlightProbes, seenRunning: boolean): CheckResu
   const when = seenRunning ? `sent after a 409, with ${p.pending} burst requests unanswered` : 'sent after the burst: no 409 showed the key running';
   const answer = `changed body for the burst's key (${when}): ${statusText(p.changed)} ${excerpt(p.changed.body)}`;
   if (p.changed.status === 409) return must(name, false, `${answer}: the key's run was answered before the body was compared; 422 must come first`);
+  // No answer, a 5xx or a try-later one (a pool the burst exhausted) says nothing of the body's comparison.
+  if (unanswered(p.changed)) return skipped(name, `${answer}: no verdict from such an answer`, 'not verified');
   if (p.changed.status !== 422) return must(name, false, `${answer}: expected 422`);
   const next = `the lookup sent once it was answered said ${statusText(p.lookup)}`;
   if (p.lookup.status === 409) return must(name, true, `${answer}; ${next}: the key was still running`);
   return skipped(name, `${answer}, but ${next}, not 409: the key may have finished before the 422, which then shows only changed-body-422`, 'not verified');
 }
 
-/** One lookup's verdict: it met the key running (409), finished (200 wrapping the outcome), or broke the rule. */
-type LookupVerdict = { kind: 'running' | 'finished' | 'wrong'; text: string };
+/** No answer, a 5xx or a try-later one: the contract's ambiguous answers, from which no conclusion may be drawn. */
+const unanswered = (x: Exchange): boolean => x.status === null || x.status >= 500 || isTryLater(x);
+
+/**
+ * One lookup's verdict: it met the key running (409), finished (200 wrapping
+ * the outcome), said nothing (`unknown`), or broke the rule.
+ */
+type LookupVerdict = { kind: 'running' | 'finished' | 'unknown' | 'wrong'; text: string };
 
 /**
  * A lookup of a key with requests out: 409, or 200 wrapping the outcome
  * (the key had finished); never 404, and never a 200 wrapping anything else
  * (a placeholder such as 202 "processing" a client would take for the
  * order's outcome). A 200 that is no wrapper at all is
- * `lookup-stored-outcome`'s to judge. `takenNowhere`: every burst answer
+ * `lookup-stored-outcome`'s to judge. No answer, a 5xx or a try-later one
+ * is unknown (as a client must take it), never held against the backend.
+ * `takenNowhere`: every burst answer
  * was try-later, so no request may have reached the store and a 404 is no
  * verdict.
  */
@@ -272,6 +282,8 @@ function judgeLookup(x: Exchange, outcome: Outcome | null, takenNowhere: boolean
   }
   if (x.status === 404 && takenNowhere) return { kind: 'finished', text: `${answer}: every burst answer was try-later, so the key may have reached no store` };
   if (x.status === 404) return { kind: 'wrong', text: `${answer}: 404 says the key was never seen, which lets a client send the order to another domain (or the same order again)` };
+  // The contract's "anything else" of a lookup (5xx, 429, no answer): unknown, not a wrong answer.
+  if (unanswered(x)) return { kind: 'unknown', text: `${answer}: unknown, no conclusion may be drawn` };
   return { kind: 'wrong', text: `${answer}: expected 409` };
 }
 
@@ -279,7 +291,7 @@ function judgeLookup(x: Exchange, outcome: Outcome | null, takenNowhere: boolean
  * `lookup-while-running`: the lookup sent after the burst's first 409 (or
  * after the burst, when none came) and the lookups sent at every URL while
  * the burst was out. Fails on any wrong one; passes once one met the key
- * running; else (every lookup found it finished) no verdict.
+ * running; else (every lookup found it finished, or said nothing) no verdict.
  */
 function lookupWhileRunning(p: InFlightProbes, seenRunning: boolean, outcome: Outcome | null, mid: MidBurstLookups, takenNowhere: boolean): CheckResult {
   const name = 'lookup-while-running';
