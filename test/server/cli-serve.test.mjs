@@ -205,6 +205,21 @@ describe('serve: SIGTERM', () => {
     await assert.rejects(request(`${server.url}/health`), /ECONNREFUSED/);
   });
 
+  test('SIGINT twice (Ctrl-C pressed again, or forwarded by npm as well): the request in flight still finishes, then exit 0', { timeout: 60_000 }, async () => {
+    const { ledger, server, key } = await slowServer('serve-int-twice');
+    const placing = postOrder(server.url, key, demoOrder('ref-int-twice'));
+    await until(async () => (await lookup(server.url, key)).status === 409, 'the order to be running');
+    process.kill(server.pid, 'SIGINT');
+    await until(() => /SIGINT, finishing requests in flight/.test(server.stderr()), 'the first SIGINT to be taken');
+    // Before, the first SIGINT's listener was the only one: the second killed the process mid-order.
+    process.kill(server.pid, 'SIGINT');
+    const answer = await placing;
+    assert.equal(answer.status, 201, answer.text);
+    assert.deepEqual(await server.exited, { code: 0, signal: null });
+    assert.deepEqual(readLedger(ledger), [{ key, attempt: 1, region: 'local', charged: true }]);
+    assert.match(server.stderr(), /SIGINT again: already stopping/);
+  });
+
   test('a request whose client disconnected still finishes and writes its ledger line before the process exits', { timeout: 60_000 }, async () => {
     const { ledger, server, key } = await slowServer('serve-term-gone');
     // The client waits 300 ms (an SDK attempt's timeout) and hangs up: the handler runs on.

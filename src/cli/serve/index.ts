@@ -29,14 +29,17 @@ export async function serve(argv: readonly string[]): Promise<number> {
   // mid-open (PGlite's first start writes a new data directory for a minute or more, and one cut
   // short never opens again). It stops the process once what is being opened is open.
   const stop: { signal: NodeJS.Signals | null; listening: boolean } = { signal: null, listening: false };
+  // Every signal stays caught, not only the first: Ctrl-C pressed again, or sent by the terminal and
+  // forwarded by npm as well, would otherwise kill the process mid-drain or mid-open.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
     const on = (signal: NodeJS.Signals) => {
+      if (stop.signal) return void process.stderr.write(`steadycart serve: ${signal} again: already stopping\n`);
       if (!stop.listening) process.stderr.write(`steadycart serve: ${signal} during start-up, stopping once the store is open\n`);
       stop.signal = signal;
       resolve(signal);
     };
-    process.once('SIGTERM', on);
-    process.once('SIGINT', on);
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
   });
   const crash = crasher(crashPointFromEnv(process.env));
   const metrics = options.metrics ? await openMetrics() : null;
