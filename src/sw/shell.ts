@@ -13,7 +13,7 @@ const DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest'
  * to the next person at the same browser.
  */
 const storable = {
-  cacheWillUpdate: async ({ response }: { response: Response }) => (response.status == 200 && !/no-store/i.test(response.headers.get('cache-control') ?? '') ? response : null),
+  cacheWillUpdate: async ({ response }: { response: Response }) => (response.status == 200 && !response.redirected && !/no-store/i.test(response.headers.get('cache-control') ?? '') ? response : null),
   // The shell shares the origin's storage quota with the outbox: it keeps the MAX_ENTRIES answers stored last
   // (a cache lists its entries in the order they were put), never a growing copy of every page and image seen.
   cacheDidUpdate: async ({ cacheName }: { cacheName: string }) => {

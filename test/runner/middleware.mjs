@@ -206,7 +206,9 @@ async function bundleWorker(contents) {
  *   (`/test/fixtures/steadycart-sw-shell.js` is dist's, for its offline shell);
  *   with `?installMs=<ms>` it takes that long to install (SLOW_INSTALL);
  * - `/test/sw-scope/<namespace>/tab.html` serves the tab fixture from inside a
- *   test's own worker scope, so that the worker has a client to control.
+ *   test's own worker scope, so that the worker has a client to control;
+ * - `/test/fixtures/redirect?to=<path>` answers 302 to that same-origin path
+ *   (a page whose URL now redirects: a session that ended, a one-time URL).
  * @param {Context} ctx
  * @param {() => Promise<unknown>} next
  */
@@ -219,6 +221,12 @@ export const fixturesMiddleware = async (ctx, next) => {
   if (ctx.path === '/test/fixtures/precache-shell-sw.js') {
     ctx.type = 'text/javascript';
     ctx.body = await precacheShellWorker();
+    return;
+  }
+  if (ctx.path === '/test/fixtures/redirect') {
+    const to = String(ctx.query.to ?? '/');
+    ctx.status = 302;
+    ctx.set('Location', to.startsWith('/') && !to.startsWith('//') ? to : '/');
     return;
   }
   if (ctx.path === '/test/fixtures/versioned-sw') {
