@@ -8,19 +8,28 @@ const CHANGES: ReadonlyArray<keyof SteadyCartEvents> = ['endpoint:state', 'worke
 /** Per instance: its last `health()`, read again only after one of {@link CHANGES}. */
 const cache = new WeakMap<SteadyCart, { health: Health; stale: boolean }>();
 
+/** How often a shown `lastReplayError` is looked at again: a replay that works clears it, and no event says so. */
+const REPLAY_ERROR_CHECK_MS = 1000;
+
 function subscribeHealth(sc: SteadyCart, onChange: () => void): () => void {
-  const offs = CHANGES.map((type) =>
-    sc.on(type, () => {
-      const cached = cache.get(sc);
-      if (cached) cached.stale = true;
-      onChange();
-    }),
-  );
+  const changed = () => {
+    const cached = cache.get(sc);
+    if (cached) cached.stale = true;
+    onChange();
+  };
+  const offs = CHANGES.map((type) => sc.on(type, changed));
+  // Only while an error is shown, and read again only once it is gone: a steady state renders nothing more.
+  const timer = setInterval(() => {
+    if (cache.get(sc)?.health.lastReplayError && !sc.health().lastReplayError) changed();
+  }, REPLAY_ERROR_CHECK_MS);
   // What changed while no one listened (unmounted, or between the first render and this
   // subscription) is read again: React checks the snapshot once it has subscribed.
   const cached = cache.get(sc);
   if (cached) cached.stale = true;
-  return () => offs.forEach((off) => off());
+  return () => {
+    clearInterval(timer);
+    offs.forEach((off) => off());
+  };
 }
 
 function readHealth(sc: SteadyCart): Health {
@@ -34,7 +43,11 @@ const nothing = () => () => {};
 
 /** What {@link useSteadyCartHealth} returns. */
 export interface HealthState {
-  /** `health()`, read again whenever a circuit, the worker or storage changes state or an order moves; `undefined` while `loading`. */
+  /**
+   * `health()`, read again whenever a circuit, the worker or storage changes
+   * state or an order moves, and within a second of a replay that clears
+   * `lastReplayError`; `undefined` while `loading`.
+   */
   health: Health | undefined;
   /** True until the instance is ready (always during a server render). */
   loading: boolean;

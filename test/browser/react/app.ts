@@ -85,7 +85,7 @@ function OutboxView(): ReactElement {
 function HealthView(): ReactElement {
   renders.health++;
   const { health, loading } = useSteadyCartHealth();
-  return h('p', null, text('health-loading', loading), text('health-storage', health?.storage ?? ''), text('health-endpoints', health?.endpoints.map((e) => e.state).join(',') ?? ''), text('health-drill', health?.drill?.fault ?? 'none'));
+  return h('p', null, text('health-loading', loading), text('health-storage', health?.storage ?? ''), text('health-endpoints', health?.endpoints.map((e) => e.state).join(',') ?? ''), text('health-drill', health?.drill?.fault ?? 'none'), text('health-replay-error', health?.lastReplayError?.code ?? 'none'));
 }
 
 /** Every instance a provider handed out, last one last: for tests that act on it directly. */

@@ -180,6 +180,25 @@ describe('steadycart/react in a React app', () => {
     expect(consoleErrors).to.deep.equal([]);
   });
 
+  it('useSteadyCartHealth shows a failed replay, and clears it once a replay works again (which no event tells)', async function () {
+    if (!navigator.locks) this.skip(); // No Web Locks in this engine: the lease fallback has no lock manager to fail.
+    // Web Locks refusing every request (as in a sandboxed frame) makes the load-time replay fail.
+    const locks = navigator.locks;
+    Object.defineProperty(locks, 'request', { configurable: true, value: () => Promise.reject(new DOMException('locks are not allowed here', 'SecurityError')) });
+    const restore = () => delete (locks as { request?: unknown }).request;
+    try {
+      unmount = app.mount(container, { namespace: uniqueNamespace(), endpoints: [{ url: 'http://127.0.0.1:9' }] });
+      await shows('health-replay-error', 'internal', 10_000);
+      restore();
+      // Coming online replays again, and this time it works: health() no longer has the error, and the view follows.
+      dispatchEvent(new Event('online'));
+      await shows('health-replay-error', 'none', 10_000);
+    } finally {
+      restore();
+    }
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
   it('usePlaceOrder keeps the typed error of bad input, and sends nothing', async () => {
     const be = await startBackend();
     unmount = app.mount(container, quickOptions(be, uniqueNamespace()));
