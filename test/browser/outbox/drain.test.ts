@@ -78,8 +78,9 @@ describe('outbox drain', () => {
       // Attempts that outlast the hold below, whatever latency the circuit knows: a request waiting for its answer is never cut short here.
       const { core, endpoint, sent, allConfirmed } = await waitingOrders(be, orders, { budgetMs: 60_000, tuning: { attemptTimeoutMs: 60_000, minAttemptTimeoutMs: 60_000 } });
       knownLatency(core, endpoint, ms);
-      // The first order's answer takes 1 s; every POST that arrives after it waits until released.
-      await be.fault('us', { kind: 'slow', ms: 1000, routes: ['checkout'], count: 1 });
+      // The first order's answer takes 5 s, room for the hold below to land before it on a loaded machine; every
+      // POST that arrives after it waits until released.
+      await be.fault('us', { kind: 'slow', ms: 5000, routes: ['checkout'], count: 1 });
       const drained = core.outbox.replay(true);
       await until(async () => (await be.requests()).some((q) => q.route == 'checkout'), 'the first order at the server', 15_000);
       await be.hold('us', true);
@@ -133,9 +134,11 @@ describe('outbox drain', () => {
     const tries = new Map<string, number>();
     checkout.events.on('attempt', ({ id }) => tries.set(id, (tries.get(id) ?? 0) + 1));
     try {
-      // The first order goes alone and is answered; every POST after it is held at the server: six hold the
-      // browser's connections, the rest of the wide wave waits for one.
-      await be.fault('us', { kind: 'slow', ms: 500, routes: ['checkout'], count: 1 });
+      // The first order goes alone and is answered (after 1.5 s: room for the hold below to land first on a loaded
+      // machine; it is also a latency sample, and the new order's attempts, three times the p95, must still run
+      // out within the wait below); every POST after it is held at the server: six hold the browser's
+      // connections, the rest of the wide wave waits for one.
+      await be.fault('us', { kind: 'slow', ms: 1500, routes: ['checkout'], count: 1 });
       const drained = core.outbox.replay(true);
       await until(async () => (await be.requests()).some((q) => q.route == 'checkout'), 'the first order at the server', 15_000);
       await be.hold('us', true);

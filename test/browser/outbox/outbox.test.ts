@@ -282,7 +282,8 @@ describe('outbox', () => {
     await postHeld(be, id);
     frame.remove();
     await until(async () => (await be.charges(id)) == 1, 'the server commit', 10_000);
-    const next = await open(quickOptions(be, namespace));
+    // Roomy attempts: a quick 400 ms one could time out on a busy machine and send the order once more, which this test counts.
+    const next = await open(quickOptions(be, namespace, { budgetMs: 10_000, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } }));
     const confirmed = await new Promise<OrderEvent>((resolve) => next.on('order:confirmed', resolve));
     expect(confirmed.id).to.equal(id);
     const routes = (await be.requests()).filter((r) => r.key == id).map((r) => `${r.route} ${r.status}`);
@@ -414,7 +415,9 @@ describe('outbox', () => {
     // Roomy attempts: a quick 400 ms one could time out on a busy machine and be sent once more, which this test counts.
     const tuning = { ...QUICK_TUNING, maxOpenMs: 30_000, ...ROOMY_ATTEMPTS };
     const namespace = uniqueNamespace();
-    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning }));
+    // A budget that lets the attempt hear the 409 (still well short of its 6 s Retry-After): cut short, the
+    // order would be held by nothing, and "Try again" would place it at once.
+    const sc = await open(quickOptions(be, namespace, { endpoints: be.sdk('us'), serviceWorker: false, tuning, budgetMs: 3000 }));
     // The server is still processing the key, and asks to be asked again in 6 s.
     await be.fault('us', { kind: 'status', status: 409, retryAfter: '6', routes: ['checkout'] });
     const r = await sc.placeOrder(order('held'));

@@ -116,7 +116,9 @@ describe('replay triggers (real outbox)', () => {
   });
 
   it('online: probes the open circuits first, then replays forced and places what waits', async () => {
-    const r = await rig();
+    // Room for the online replay's first request, as above: timed out, the order would wait and its due timer
+    // replay it (unforced) once more.
+    const r = await rig(undefined, { budgetMs: 10_000, tuning: QUICK_ROOMY_TUNING });
     await loadTimeReplayEnded(r);
     const id = await r.waiting('online');
     const probes = r.probes;

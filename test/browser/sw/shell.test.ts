@@ -77,13 +77,15 @@ describe('offline shell', () => {
 
   it('only a page its worker did not control as it loaded (the first visit) asks it to keep what it loaded', async () => {
     const { namespace } = await activeShellWorker('/dist/steadycart-sw.js');
-    /** The messages a tab at `src`, with the worker at `workerScope`, posted to that worker once it is active there. */
-    const messagesOf = async (src: string, workerScope: string) => {
+    /** The messages a tab at `src`, with the worker at `workerScope`, posted to that worker once it is active there; `sends`: a list is expected. */
+    const messagesOf = async (src: string, workerScope: string, sends: boolean) => {
       const { frame, win } = await shellTab(src, namespace, workerScope);
       const instance = await (await until(() => win.steadycart, 'the frame\'s instance', 10_000))!;
       await until(() => instance.health().worker == 'active', 'its worker active', 10_000);
-      // The list is posted as the worker is found active: give it a moment.
-      await sleep(500);
+      // The list is posted once the worker has activated, which can come a while after health() says active
+      // (from the moment it activates): a first visit's is waited for; a controlled page is given a moment to send one.
+      if (sends) await until(() => (win.workerMessages ?? []).some((m) => m?.type == 'CACHE_URLS'), 'the first visit to send CACHE_URLS', 10_000);
+      else await sleep(500);
       const controlled = !!frame.contentWindow!.navigator.serviceWorker.controller;
       const types = (win.workerMessages ?? []).map((m) => m?.type);
       instance.close();
@@ -93,12 +95,12 @@ describe('offline shell', () => {
     // A first visit: a worker of its own is installed for it, and it sends what it loaded.
     const firstScope = `/test/sw-scope/${namespace}-first/`;
     try {
-      expect(await messagesOf('/test/fixtures/tab.html', firstScope)).to.deep.equal({ controlled: false, types: ['CACHE_URLS'] });
+      expect(await messagesOf('/test/fixtures/tab.html', firstScope, true)).to.deep.equal({ controlled: false, types: ['CACHE_URLS'] });
     } finally {
       await (await navigator.serviceWorker.getRegistration(firstScope))?.unregister();
     }
     // A page of the active worker's scope: loaded through it (and its shell) already.
-    expect(await messagesOf(`${scope}tab.html`, scope!)).to.deep.equal({ controlled: true, types: [] });
+    expect(await messagesOf(`${scope}tab.html`, scope!, false)).to.deep.equal({ controlled: true, types: [] });
   });
 
   it('a page loaded under the worker from before the shell was turned on sends what it loaded once the worker with the shell takes over', async () => {

@@ -194,8 +194,10 @@ describe('service worker', () => {
       this.timeout(30_000);
       const be = await startBackend();
       const namespace = uniqueNamespace();
-      // The default maxOpenMs, so that the page itself waits out the server's 30 s.
-      const sc = await open(options(be, namespace, { budgetMs: 1500, tuning: { attemptTimeoutMs: 400 }, drill: drilling }));
+      // The default maxOpenMs, so that the page itself waits out the server's 30 s. Roomy attempts, no hedge: a
+      // 409 heard after a quick 400 ms attempt ran out would be an ambiguous failure, and the order resent to eu,
+      // healthy, in the same domain (confirmed, not left pending).
+      const sc = await open(options(be, namespace, { budgetMs: 5000, tuning: { attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000, hedge: false }, drill: drilling }));
       await activeWorker(sc);
       // The key still runs on the server, which asks for 30 s: a 409 opens no circuit.
       await be.fault('us', { kind: 'status', status: 409, retryAfter: '30', routes: ['checkout'] });

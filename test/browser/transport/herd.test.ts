@@ -217,7 +217,9 @@ describe('herd: recovery without a stampede', () => {
     const namespace = uniqueNamespace();
     // Probes would otherwise fall due within a second (openMs 300 ms): only the server's 10 s holds them off.
     const options = quickOptions(be, namespace, { endpoints: be.sdk('us'), tuning: { attemptTimeoutMs: 400, openMs: 300, maxOpenMs: 30_000 } });
-    const sc = await open(options);
+    // The first tab's attempt waits for the 503 (a quick 400 ms one, timed out on a loaded machine, would open the
+    // 300 ms circuit as silence, and the order would go again as its probe: a second request this test counts).
+    const sc = await open({ ...options, budgetMs: 5000, tuning: { ...options.tuning, attemptTimeoutMs: 3000, minAttemptTimeoutMs: 3000 } });
     await be.fault('us', { kind: 'status', status: 503, retryAfter: '10' });
     const before = Date.now();
     expect((await sc.placeOrder(order('paced-1'))).status).to.equal('pending');

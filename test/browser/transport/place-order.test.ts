@@ -446,7 +446,9 @@ describe('placeOrder: failover, hedging and circuits', () => {
   it('first endpoint silent: hedged to the same domain and confirmed; the next order sends it nothing', async () => {
     const be = await startBackend();
     await be.fault('us', 'silent');
-    const sc = await sdk(be, ['us', 'eu', 'backup']);
+    // us's circuit, once open, stays so for the test: due a probe (after 1 to 2 s by default, which a busy machine can
+    // reach before the count below), it would be sent one, and this test counts us's requests.
+    const sc = await sdk(be, ['us', 'eu', 'backup'], { tuning: { openMs: 60_000, maxOpenMs: 60_000 } });
     const r = await sc.placeOrder(order('first'));
     expect(r.status).to.equal('confirmed');
     expect(r.result!.endpoint).to.equal(be.url('eu'));
@@ -504,10 +506,11 @@ describe('placeOrder: failover, hedging and circuits', () => {
 
   it("no hedge to an endpoint whose circuit another tab opened while the order's first request was under way", async () => {
     const be = await startBackend();
-    await be.fault('us', { kind: 'lag', ms: 3000 });
+    await be.fault('us', { kind: 'lag', ms: 8000 });
     const namespace = uniqueNamespace();
-    // No latency history: the hedge is due after hedgeDelayMs, 1 s.
-    const sc = await open({ namespace, endpoints: be.sdk('us', 'eu'), budgetMs: 8000, tuning: { hedgeDelayMs: 1000, attemptTimeoutMs: 6000 } });
+    // No latency history: the hedge is due after hedgeDelayMs, 4 s: room for the other tab's news below to arrive
+    // first on a loaded machine (with 1 s, a stall of the page could let the hedge go to eu before it).
+    const sc = await open({ namespace, endpoints: be.sdk('us', 'eu'), budgetMs: 15_000, tuning: { hedgeDelayMs: 4000, attemptTimeoutMs: 12_000 } });
     const attempts: string[] = [];
     sc.on('attempt', (e) => attempts.push(`${e.kind} ${e.endpoint}`));
     const placing = sc.placeOrder(order());
@@ -555,7 +558,8 @@ describe('placeOrder: failover, hedging and circuits', () => {
   it('another tab skips an endpoint this tab found dead, sending it no request', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
-    const options = { namespace, endpoints: be.sdk('us', 'eu', 'backup') };
+    // us's circuit, once open, stays so for the test (due a probe, it would be sent one, which this test counts).
+    const options = { namespace, endpoints: be.sdk('us', 'eu', 'backup'), tuning: { openMs: 60_000, maxOpenMs: 60_000 } };
     const here = await open(options);
     const { sc: there } = await openTab(options);
     await be.fault('us', 'refuse');
