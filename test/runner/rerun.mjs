@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * A browser test file whose page stopped answering: the runner got no result
- * from it at all (`Browser tests did not start within` / `did not finish
+ * from it at all (`Browser tests did not start after` / `did not finish
  * within`), though every wait in a test is bounded by mocha's 30 s. Its
  * engine hung, not a test: WebKitGTK has been seen to hang a navigation that
  * starts a file, and once a whole file of three tests (own-worker, 300 s of
@@ -18,7 +18,8 @@
 /** More files than this without a result is no engine's hang: nothing is run again. */
 export const MOST_RERUNS = 3;
 
-const SILENT = /^Browser tests did not (start|finish) within/;
+/** The runner's two messages (@web/test-runner-core, TestSessionTimeoutHandler): "did not start after", "did not finish within". */
+const SILENT = /^Browser tests did not (start after|finish within) /;
 
 /** Whether `f` is a whole file's failure for want of any result. @param {Failure} f */
 const isSilent = (f) => f.test == '(test file)' && SILENT.test(f.error);
