@@ -16,7 +16,7 @@
  *              as root on Debian, apt-get installs postgresql and redis-server when missing);
  *              their URLs go to every later phase as STEADYCART_TEST_POSTGRES_URL and
  *              STEADYCART_TEST_REDIS_URL, and both are stopped at the end, also on failure
- *              and on SIGINT/SIGTERM; when one of those variables is already set, that
+ *              and on SIGINT/SIGTERM/SIGHUP; when one of those variables is already set, that
  *              server is used and none is started for it        (stops on failure)
  *   node       node --test test/backend/selftest.mjs test/node/**\/*.test.mjs test/server/*.test.mjs,
  *              three files at once
@@ -44,7 +44,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -168,9 +168,13 @@ async function stopNow() {
   await Promise.all(started.map((s) => s.stop().catch((err) => say(`stopping a test database: ${err?.message ?? err}`))));
 }
 
-/** @type {NodeJS.Signals | null} set on SIGINT/SIGTERM: no new phase starts */
+/** @type {NodeJS.Signals | null} set on SIGINT/SIGTERM/SIGHUP: no new phase starts */
 let interrupted = null;
-for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+/** A run a signal ended exits as the shell reports one: 128 + its number (SIGHUP 129, SIGINT 130, SIGTERM 143). */
+const signalExit = (/** @type {NodeJS.Signals} */ sig) => 128 + constants.signals[sig];
+// SIGHUP: the terminal closed or the SSH session dropped (npm passes on only SIGINT and SIGTERM, and the
+// test databases, the browsers and their drivers, in process groups of their own, would never hear it).
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
   process.on(sig, () => {
     if (interrupted || finished) return;
     interrupted = sig;
@@ -188,11 +192,15 @@ for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
       // stopping included: it stays on its list until its folder is gone) and removes their folders.
       totals.failed += 1;
       printEnd();
-      process.exit(sig === 'SIGINT' ? 130 : 143);
+      process.exit(signalExit(sig));
     }, 30_000).unref();
   });
 }
-process.on('exit', () => webkit.forEach((driver) => driver.stopSync()));
+// Also on an exit no signal handler saw through (an uncaught error): nothing started here outlives the run.
+process.on('exit', () => {
+  webkit.forEach((driver) => driver.stopSync());
+  for (const child of running) signalGroup(child, 'SIGKILL');
+});
 
 /** Stops every WebKitWebDriver (and its Xvfb) started for the browser suite. */
 async function stopWebKit() {
@@ -705,5 +713,5 @@ main()
     if (interrupted && totals.failed === 0) totals.failed += 1;
     printEnd();
     const ok = !interrupted && totals.failed === 0 && phases.every((p) => p.status === 'ok');
-    process.exit(interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : ok ? 0 : 1);
+    process.exit(interrupted ? signalExit(interrupted) : ok ? 0 : 1);
   });

@@ -2,9 +2,20 @@
 // between `freePort` finding it and the server binding it costs a new port,
 // not the run.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection, createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exitedEarly, onFreePort, startRedisOn } from '../runner/services.mjs';
+
+/** Whether something accepts connections on `port` of 127.0.0.1. */
+const accepts = (port) =>
+  new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 
 /** Listens on `port` of 127.0.0.1, as another process would. */
 const occupy = (port) =>
@@ -45,6 +56,28 @@ describe('a test server on a free port', () => {
       assert.notEqual(redis.port, tried[0]);
     } finally {
       for (const b of blockers) b.close();
+    }
+  });
+
+  it('a process that started Redis and is hung up on (SIGHUP: its terminal closed) stops it', { timeout: 60_000 }, async () => {
+    const services = new URL('../runner/services.mjs', import.meta.url).href;
+    const script = `import { startRedis } from ${JSON.stringify(services)};
+      const r = await startRedis();
+      console.log(JSON.stringify({ port: r.port }));
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = await once(child.stdout.setEncoding('utf8'), 'data');
+      const { port } = JSON.parse(String(line));
+      assert.equal(await accepts(port), true, 'Redis is up');
+      const exited = once(child, 'exit');
+      child.kill('SIGHUP');
+      assert.deepEqual(await exited, [null, 'SIGHUP']);
+      // Before, SIGHUP ended the process without any cleanup: Redis (which ignores SIGHUP) ran on.
+      for (let i = 0; i < 50 && (await accepts(port)); i++) await sleep(200);
+      assert.equal(await accepts(port), false, 'Redis stopped');
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });

@@ -2,7 +2,7 @@
 /**
  * Throwaway PostgreSQL and Redis servers for the server tests: each on a free
  * 127.0.0.1 port, its data in a fresh temporary folder, stopped (and the folder
- * removed) by `stop()`, at process exit, and on SIGINT/SIGTERM when nobody else
+ * removed) by `stop()`, at process exit, and on SIGINT/SIGTERM/SIGHUP when nobody else
  * handles those signals (scripts/test.mjs does, and calls `stop()` itself).
  *
  *   const pg = await startPostgres();   // { url: 'postgres://postgres@127.0.0.1:PORT/postgres', stop }
