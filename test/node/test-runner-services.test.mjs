@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createConnection, createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { exitedEarly, onFreePort, startRedisOn } from '../runner/services.mjs';
+import { exitedEarly, onFreePort, startPostgres, startRedisOn } from '../runner/services.mjs';
 
 /** Whether something accepts connections on `port` of 127.0.0.1. */
 const accepts = (port) =>
@@ -78,6 +78,26 @@ describe('a test server on a free port', () => {
       assert.equal(await accepts(port), false, 'Redis stopped');
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('PostgreSQL starts whatever locale the shell names, also one this machine lacks (an SSH client\'s LANG)', { timeout: 120_000 }, async () => {
+    const saved = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL };
+    // No machine has this locale: initdb refused to start under it ("invalid locale settings").
+    process.env.LANG = process.env.LC_ALL = 'xx_XX.UTF-8';
+    let pg;
+    try {
+      pg = await startPostgres();
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    try {
+      assert.equal(await accepts(pg.port), true);
+    } finally {
+      await pg.stop();
     }
   });
 });

@@ -235,10 +235,13 @@ async function startPostgresOn(port) {
   const data = join(dir, 'data');
   if (user) chownSync(dir, user.uid, user.gid);
   const as = user ? { uid: user.uid, gid: user.gid } : {};
-  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], {
+  // The C locale, whatever the shell's: initdb refuses a LANG this machine has no locale for (one an SSH
+  // client sends along, en_US.UTF-8 from a Mac, on a Debian with only C.UTF-8).
+  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'], {
     ...as,
     cwd: dir,
     encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
   });
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
