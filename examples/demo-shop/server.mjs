@@ -150,9 +150,19 @@ export async function startDemo(options = {}) {
 
   const servers = [http.createServer(handle)];
   const port = await listen(servers[0], options.port ?? 8080, '127.0.0.1');
-  // Browsers may try ::1 first for "localhost": answer there too when the system has IPv6.
+  // Browsers may try ::1 first for "localhost": answer there too when the system has IPv6. A port asked for
+  // that another server holds there (a dev server on localhost:8080) would send the shopper's browser to it:
+  // refused as on 127.0.0.1. (A system without IPv6 fails otherwise, and is fine.)
   const v6 = http.createServer(handle);
-  await listen(v6, port, '::1').then(() => servers.push(v6), () => {});
+  try {
+    await listen(v6, port, '::1');
+    servers.push(v6);
+  } catch (err) {
+    if (options.port !== 0 && /** @type {NodeJS.ErrnoException} */ (err).code === 'EADDRINUSE') {
+      await new Promise((r) => servers[0].close(r));
+      throw err;
+    }
+  }
   for (const s of servers) s.keepAliveTimeout = 5_000;
 
   /** @type {Awaited<ReturnType<typeof startCheckoutBackend>> | null} */
@@ -232,7 +242,7 @@ async function loadWithRetry(distDir) {
 function listen(server, port, host) {
   return new Promise((resolvePort, reject) => {
     const onError = (/** @type {NodeJS.ErrnoException} */ err) => {
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use (set PORT or --port)`) : err);
+      reject(err.code === 'EADDRINUSE' ? Object.assign(new Error(`port ${port} on ${host} is already in use (set PORT or --port)`), { code: err.code }) : err);
     };
     server.once('error', onError);
     server.listen(port, host, () => {

@@ -1,0 +1,41 @@
+// The demo shop's start (`npm start`): a port it is asked for that another server holds, on 127.0.0.1 or on
+// ::1 (where a browser may go first for "localhost"), is refused with one message, and nothing is left listening.
+import assert from 'node:assert/strict';
+import { createConnection, createServer } from 'node:net';
+import { describe, it } from 'node:test';
+import { startDemo } from '../../examples/demo-shop/server.mjs';
+
+/** Listens on `port` (0: any) of `host`, as another process would; null when the host has no such address. */
+const occupy = (host, port = 0) =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(null));
+    server.listen(port, host, () => resolve(server));
+  });
+
+/** Whether something accepts connections on `port` of `host`. */
+const accepts = (host, port) =>
+  new Promise((resolve) => {
+    const socket = createConnection({ port, host });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+
+describe('the demo shop on a port another server holds', () => {
+  it('on ::1 only: refused, naming the port, and 127.0.0.1 let go again', { timeout: 120_000 }, async (t) => {
+    const other = await occupy('::1');
+    if (!other) return t.skip('this machine has no IPv6 loopback');
+    const { port } = other.address();
+    /** @type {{ close(): Promise<void> } | undefined} a demo that started all the same, closed so the test can end */
+    let demo;
+    try {
+      // Before, the demo answered on 127.0.0.1 and said it was up, while a browser asking for localhost reached the other server.
+      const starting = startDemo({ port, endpointPorts: [0, 0, 0], store: 'memory' }).then((d) => void (demo = d));
+      await assert.rejects(starting, new RegExp(`port ${port} on ::1 is already in use`));
+      assert.equal(await accepts('127.0.0.1', port), false, 'nothing left listening on 127.0.0.1');
+    } finally {
+      await demo?.close();
+      await new Promise((r) => other.close(r));
+    }
+  });
+});
