@@ -126,6 +126,13 @@ export function ensureServiceBinaries(pkgs = ['postgresql', 'redis-server'], log
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
     spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...gaps], { stdio: 'inherit', env });
+    // Debian starts a system-wide server as it installs one (PostgreSQL on 5432, Redis on 6379) and enables it
+    // at boot; the tests start throwaway ones of their own, so where systemd runs those, they go again.
+    const installed = gaps.filter((p) => PACKAGES[p].found());
+    if (installed.length && existsSync('/run/systemd/system')) {
+      log(`stopping and disabling the system-wide ${installed.join(' and ')} the install started (the tests start their own): systemctl disable --now ${installed.join(' ')}`);
+      spawnSync('systemctl', ['disable', '--now', ...installed], { stdio: 'inherit' });
+    }
     gaps = missing();
     if (gaps.length === 0) return;
   }
