@@ -3,7 +3,12 @@
  * `error.code`, not on the message.
  */
 export type ErrorCode =
-  /** An option passed to `createSteadyCart` is invalid. */
+  /**
+   * An option or argument is invalid: of `createSteadyCart` or `createCart`,
+   * of a call (`placeOrder`'s options, an outbox entry id, `on`'s event name
+   * or listener, `resubmit`, `drill.start`), of `installSteadyCart`, or of
+   * `instrument` (also when given no instance, or one instrumented already).
+   */
   | 'INVALID_OPTIONS'
   /** A cart item or quantity is invalid. */
   | 'INVALID_ITEM'
@@ -13,7 +18,7 @@ export type ErrorCode =
   | 'ITEM_NOT_FOUND'
   /** The order cannot be serialized as JSON. */
   | 'INVALID_ORDER'
-  /** The order holds raw card data; nothing was stored or sent. */
+  /** The order, or a cart item, holds raw card data; nothing was stored or sent. */
   | 'CARD_DATA'
   /** `placeOrder` was called while no endpoint is configured. */
   | 'NO_ENDPOINTS'
@@ -23,11 +28,15 @@ export type ErrorCode =
    * (see `FailureCode`).
    */
   | 'IDEMPOTENCY_MISMATCH'
-  /** The caller's `AbortSignal` fired. */
+  /**
+   * The caller's `AbortSignal` was aborted already when `placeOrder` was
+   * called (nothing was stored). One that fires during the call ends it
+   * with the order kept, code `aborted` in its result.
+   */
   | 'ABORTED'
   /** The instance was closed. */
   | 'CLOSED'
-  /** No outbox entry has this id. */
+  /** No outbox entry has this id (always so with `outbox: false`). */
   | 'NOT_FOUND'
   /** `outbox.resubmit` named an entry that is not in `needs-payment`, or that was already paid again. */
   | 'NOT_RESUBMITTABLE'

@@ -3,8 +3,8 @@ import type { DrillApi, DrillEvent, DrillState, Drilled } from './drill/types';
 /** A JSON value: what an order, a cart item's `meta` and a server body may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** The keys of `T` that may be left out. */
-type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
+/** The keys of `T` that may be left out (used by {@link JsonShaped}). */
+export type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
 
 /**
  * `T` where it is JSON as it is, `never` where it is not: a `Date`, a
@@ -89,6 +89,7 @@ export type HeadersFunction = (request: RequestContext) => HeadersInit | Promise
 
 /** Static headers the merchant allows steadycart to keep in IndexedDB, so the service worker can send them too. */
 export interface StorableHeaders {
+  /** The headers, by name. */
   value: Record<string, string>;
   /** `true`: kept with the configuration for the service worker's replays. */
   storable: boolean;
@@ -144,7 +145,9 @@ export interface SteadyCartOptions {
    * Outbox settings, or `false` to never queue (an order that cannot be placed
    * now then `failed`). `retentionMs`: how long a waiting order is kept and
    * replayed before it is `expired`, 60,000 ms (1 min) to 30 days. Default 24 h
-   * (86,400,000 ms).
+   * (86,400,000 ms). The backend must keep each key's outcome at least this
+   * long (`steadycart/server`'s `retentionMs`, 72 h by default): a key it has
+   * forgotten runs a replayed order again.
    */
   outbox?: { retentionMs?: number } | false;
   /**
@@ -157,7 +160,17 @@ export interface SteadyCartOptions {
    * update). With `offlineShell`, the worker also keeps this origin's pages
    * and assets so that a reload while offline still shows the shop and its cart.
    */
-  serviceWorker?: string | false | { url: string; scope?: string; offlineShell?: boolean };
+  serviceWorker?:
+    | string
+    | false
+    | {
+        /** The worker's URL, as for the string form. */
+        url: string;
+        /** Its registration scope. Default: the browser's, the folder of `url`. */
+        scope?: string;
+        /** Also keep this origin's pages and assets for an offline reload. Default `false`. */
+        offlineShell?: boolean;
+      };
   /**
    * Names the database, channel and locks, so that two independent carts can
    * live on one origin. Default `steadycart`.
@@ -197,12 +210,15 @@ export type NewCartItem<TMeta = Json> = Omit<CartItem, 'qty' | 'meta'> & { qty?:
 
 /** A line an order took (`removeOrdered`): its SKU and how many units, 1 to 999. An order's cart items will do. */
 export interface OrderedLine {
+  /** The line's SKU. */
   sku: string;
+  /** Units the order took, 1 to 999. */
   qty: number;
 }
 
 /** A snapshot of the cart. */
 export interface Cart {
+  /** The lines, in the order they were first added. */
   items: CartItem[];
   /** The cart's currency, `null` while empty. */
   currency: string | null;
@@ -264,6 +280,7 @@ export type FailureCode =
 export interface ErrorInfo {
   /** What went wrong: see {@link FailureCode}. */
   code: FailureCode;
+  /** A sentence for logs and support, in English; may change between versions (match on `code`). */
   message: string;
   /** HTTP status, when the failure was an answer. */
   status?: number;
@@ -295,6 +312,7 @@ export type OrderResult<TResponse = Json> =
   | (OrderResultBase & { status: 'rejected'; result: ServerResult; error?: undefined })
   | (OrderResultBase & {
       status: 'pending' | 'failed';
+      /** No server answer settled the order. */
       result?: undefined;
       /** Why the order is `pending` or `failed`. */
       error?: ErrorInfo;
@@ -314,7 +332,11 @@ export interface PlaceOrderOptions {
   paymentTokenExpiresAt?: number | Date;
   /** Overrides the instance's `budgetMs` for this call. */
   budgetMs?: number;
-  /** Stops trying online; the order stays in the outbox as `pending`. */
+  /**
+   * Stops trying online; the order stays in the outbox as `pending` (with
+   * `outbox: false`, it ends `failed`). Already aborted when the call is
+   * made, the call rejects `ABORTED` and nothing is stored.
+   */
   signal?: AbortSignal;
 }
 
@@ -342,14 +364,19 @@ export type OutboxStatus =
 export interface OutboxEntry<TOrder = Json> {
   /** Idempotency key. */
   id: string;
+  /** Where the order stands (see {@link OutboxStatus}). */
   status: OutboxStatus;
   /** The order, as it was sent. */
   order: TOrder;
+  /** When the order was placed (ms since the epoch). */
   createdAt: number;
+  /** When the entry last changed (ms since the epoch). */
   updatedAt: number;
   /** Requests sent for this order, by every context. */
   attempts: number;
+  /** Why the last attempt did not settle the order, if it did not. */
   lastError?: ErrorInfo;
+  /** The server's answer that settled the order (`confirmed`, `rejected`). */
   result?: ServerResult;
   /** Payment token expiry, when the page gave one. */
   paymentTokenExpiresAt?: number;
@@ -368,8 +395,11 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /** What the SDK knows of an endpoint. */
 export interface EndpointHealth {
+  /** The endpoint's URL, as configured. */
   url: string;
+  /** Its idempotency domain. */
   domain: string;
+  /** `closed`: in use; `open`: sent no orders until it is probed; `half-open`: being probed. */
   state: CircuitState;
   /**
    * Median latency in ms of the last 20 answers this endpoint gave to orders
@@ -380,8 +410,9 @@ export interface EndpointHealth {
   p95Ms: number | null;
   /** Consecutive failures. */
   failures: number;
-  /** When an open circuit is next probed. */
+  /** When an open circuit is next probed (ms since the epoch). */
   retryAt?: number;
+  /** The last failure this endpoint gave. */
   lastError?: ErrorInfo;
 }
 
@@ -389,9 +420,11 @@ export interface EndpointHealth {
 export interface Health {
   /** `memory` when IndexedDB is missing or broken: the SDK works but nothing survives a reload. */
   storage: 'indexeddb' | 'memory';
+  /** Why storage is `memory` (the browser's error), when it is. */
   storageError?: string;
   /** Service worker: `none` (not configured), `registering` (until a worker is active: on a first visit, until it has installed), `active`, or `failed` (page-only replay). */
   worker: 'none' | 'registering' | 'active' | 'failed';
+  /** Each configured endpoint, in the configured order. */
   endpoints: EndpointHealth[];
   /** Messages from other tabs or the worker dropped as malformed (or, while the instance was starting, beyond its queue). */
   droppedMessages: number;
@@ -416,9 +449,13 @@ export interface Health {
 
 /** Detail of every `order:*` event (`drill: true` while a drill runs in this page). */
 export interface OrderEvent extends Drilled {
+  /** The order's outbox id (its idempotency key). */
   id: string;
+  /** Its new status. */
   status: OutboxStatus;
+  /** The server's answer that settled it, for `confirmed` and `rejected`. */
   result?: ServerResult;
+  /** Why it is not confirmed, where there is a reason. */
   error?: ErrorInfo;
 }
 
@@ -432,12 +469,19 @@ export interface SteadyCartEvents {
   failover: { id: string; from: string; to: string; reason: string } & Drilled;
   /** An endpoint's circuit changed state (in any tab). */
   'endpoint:state': EndpointHealth & Drilled;
+  /** An order is being sent (by this tab, another, or the worker). */
   'order:sending': OrderEvent;
+  /** An order is kept in the outbox, to be placed later: not confirmed. */
   'order:pending': OrderEvent;
+  /** An order is confirmed by the server. */
   'order:confirmed': OrderEvent;
+  /** The server refused an order (a declined card, an invalid order). */
   'order:rejected': OrderEvent;
+  /** An order can never succeed by waiting (see {@link OutboxStatus}). */
   'order:failed': OrderEvent;
+  /** An order's payment token ran out before it could be sent: pay again (`outbox.resubmit`). */
   'order:needs-payment': OrderEvent;
+  /** An order waited past its retention and is no longer tried. */
   'order:expired': OrderEvent;
   /** Every `order:` event above, whatever the status (the detail's `status` says which). */
   'order:*': OrderEvent;

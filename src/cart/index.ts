@@ -6,4 +6,4 @@
 export { createCart } from './create';
 export { SteadyCartError, isSteadyCartError, type ErrorCode } from '../errors';
 export type { CartEvents, CartHealth, CartInstance, CartOptions } from './types';
-export type { Cart, CartApi, CartItem, Json, NewCartItem } from '../types';
+export type { Cart, CartApi, CartItem, Json, JsonShaped, NewCartItem } from '../types';

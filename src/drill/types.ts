@@ -15,6 +15,7 @@ export type DrillFault = 'refuse' | 'silent' | 'slow' | '503' | 'drop-after-comm
 export interface DrillOptions {
   /** URL of one configured endpoint, as in `endpoints`. Default: every endpoint (a whole outage). */
   endpoint?: string;
+  /** What the drilled endpoint does (see {@link DrillFault}). */
   fault: DrillFault;
   /** How long the drill lasts before normal traffic resumes by itself: 100 ms to 1 hour. Default 60 000 ms. */
   forMs?: number;
@@ -28,6 +29,7 @@ export interface DrillOptions {
 export interface DrillState {
   /** The drilled endpoint's URL; absent when every endpoint is drilled. */
   endpoint?: string;
+  /** What the drilled endpoint does. */
   fault: DrillFault;
   /** When the drill ends by itself (ms since the epoch). */
   endsAt: number;
@@ -39,7 +41,9 @@ export interface DrillState {
 
 /** Detail of the `drill` event: a drill started, or ended (`reason` says how). */
 export interface DrillEvent {
+  /** Whether the drill started or ended. */
   state: 'started' | 'ended';
+  /** The drill that started or ended. */
   drill: DrillState;
   /** How it ended: `stop()`, its timer, or another `start()` that replaced it. */
   reason?: 'stop' | 'timer' | 'replaced';

@@ -16,8 +16,11 @@ export type ServerErrorCode =
   | 'BODY_CONSUMED';
 
 /**
- * Every error `steadycart/server` throws. Same shape as the SDK's
- * `SteadyCartError`: a stable `code`, and the offending option where there is one.
+ * The errors `steadycart/server` raises itself: invalid options, a locked or
+ * corrupt store. Same shape as the SDK's `SteadyCartError`: a stable `code`,
+ * and the offending option where there is one. What a dependency throws
+ * (the database driver, the file system, a missing optional peer
+ * dependency) comes as that dependency threw it.
  *
  * @example
  * ```ts

@@ -7,6 +7,7 @@ export {
   MIN_RETENTION_MS,
   type CheckoutHandlerOptions,
   type CorsOptions,
+  type ErrorPhase,
   type HandlerContext,
   type HandlerResult,
   type OrderHandler,
@@ -17,7 +18,7 @@ export { memoryStore } from './store/memory';
 export type { IdempotencyStore, KeyRecord, Reservation, ReserveOptions, StoredOutcome } from './store/types';
 export { toNodeListener, type FetchHandler, type NodeListener, type NodeListenerOptions } from './adapters/node';
 export { pgliteStore, type PgliteStoreOptions } from './store/pglite';
-export { postgresStore, type PostgresStore, type PostgresStoreOptions, type PgQueryable } from './store/postgres';
+export { postgresStore, type PostgresStore, type PostgresStoreOptions, type PgQueryable, type PgResult } from './store/postgres';
 export { redisStore, type RedisStoreOptions, type RedisScriptClient, type RedisScriptOptions } from './store/redis';
 export type { SqlTableOptions } from './store/sql';
 export {
@@ -27,3 +28,4 @@ export {
   type FastifyReplyLike,
   type FastifyRequestLike,
 } from './adapters/fastify';
+export type { ClosingResponse } from './adapters/fetch';

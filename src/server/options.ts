@@ -5,10 +5,19 @@ import { loadTelemetry } from './telemetry/otel';
 import type { TelemetryOptions } from './telemetry/options';
 import { NO_TELEMETRY, type Telemetry } from './telemetry/types';
 
+/**
+ * Where a failure told to `onError` happened: the merchant's `handler`; the
+ * store's `reserve`, `read`, `complete` (storing the outcome), `release`,
+ * `heartbeat` (a lease's renewal) or `sweep` (expired records); a `lookup`;
+ * the `health` route; the `request` itself (CORS, the body); or `telemetry`.
+ */
+export type ErrorPhase = 'handler' | 'reserve' | 'read' | 'complete' | 'release' | 'heartbeat' | 'sweep' | 'lookup' | 'health' | 'request' | 'telemetry';
+
 /** What the merchant's handler returns: the HTTP answer for this order. */
 export interface HandlerResult {
   /**
-   * HTTP status, 200-599. 2xx and 4xx (except 408, 425, 429) are stored and
+   * HTTP status: 2xx, 4xx or 5xx (a 3xx, like any other, is treated as a
+   * throw: a browser would not carry the POST through a redirect). 2xx and 4xx (except 408, 425, 429) are stored and
    * replayed; 408, 425, 429 and 503 release the key (nothing was processed;
    * on a later attempt, after a run that may have charged, the key is kept
    * and the client gets 500 `in_doubt`); 500, 502, 504 and other 5xx keep
@@ -62,7 +71,12 @@ export interface CheckoutHandlerOptions<Order = unknown> {
   handle: OrderHandler<Order>;
   /** Path prefix of the routes, e.g. `/api` serves `/api/checkout`. Default `''`. */
   prefix?: string;
-  /** How long outcomes are replayed, in ms. Default 72 h; never under 24 h (the SDK's outbox retention). */
+  /**
+   * How long outcomes are replayed, in ms. Default 72 h; never under 24 h
+   * (the SDK's default outbox retention). Keep it at least as long as the
+   * pages' `outbox.retentionMs`: a page may replay an order that long, and a
+   * key forgotten before then runs its order again (or is looked up 404).
+   */
   retentionMs?: number;
   /** Lease of a running handler in ms, renewed by a heartbeat every third of it. Default 30 s. */
   leaseMs?: number;
@@ -74,8 +88,12 @@ export interface CheckoutHandlerOptions<Order = unknown> {
   allowCardLikeAt?: readonly string[];
   /** How often expired records are swept (SQL stores), at most, in ms. Default 10 min. */
   sweepEveryMs?: number;
-  /** Told about store and handler failures that the client only sees as a status. */
-  onError?: (error: unknown, context: { key?: string; phase: string }) => void;
+  /**
+   * Told about store and handler failures that the client only sees as a
+   * status: with the order's `key` where there is one, and the `phase` it
+   * failed in (see {@link ErrorPhase}).
+   */
+  onError?: (error: unknown, context: { key?: string; phase: ErrorPhase }) => void;
   /**
    * OpenTelemetry spans and metrics (see {@link TelemetryOptions}). Without
    * it, `@opentelemetry/api` is never loaded.
@@ -83,7 +101,11 @@ export interface CheckoutHandlerOptions<Order = unknown> {
   telemetry?: TelemetryOptions;
 }
 
-/** The SDK keeps an order in its outbox for 24 h: a shorter retention could forget a key it replays. */
+/**
+ * The SDK keeps an order in its outbox for 24 h by default: a shorter
+ * retention could forget a key it replays. (A shop that sets the pages'
+ * `outbox.retentionMs` longer must set `retentionMs` at least as long.)
+ */
 export const MIN_RETENTION_MS = 24 * 3600_000;
 
 /** @internal Options with every default filled in and checked. */

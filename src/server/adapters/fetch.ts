@@ -21,7 +21,9 @@ export function toRequest(
 
 /** The part of a node:http response that tells whether the client went away. */
 export interface ClosingResponse {
+  /** Listens for the response's `close` (the connection ended, answered or not). */
   once(event: 'close', listener: () => void): unknown;
+  /** True once the whole answer was handed to the system. */
   writableFinished: boolean;
 }
 

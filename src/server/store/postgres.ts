@@ -5,7 +5,9 @@ import type { IdempotencyStore } from './types';
 
 /** The result the store reads of a query. */
 export interface PgResult {
+  /** The rows the query returned. */
   rows: unknown[];
+  /** How many rows it wrote (or returned); `null` where the driver does not say. */
   rowCount: number | null;
 }
 
