@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { OUTAGES, TARGETS as HERD } from './herd.mjs';
+import { srcFingerprint } from './lib.mjs';
 import { BUDGETS } from './size.mjs';
 import { STARTUP_RATIO, startupRatio } from './startup.mjs';
 
@@ -64,13 +65,18 @@ export function evaluate(results) {
     return [pass, `${parts.join('; ')} (bound ${f1(bound)} ms)`];
   };
   const where = (sc) => (sc.topology == 'cross' ? 'cross-domain' : 'same domain');
-  add(`failover: first endpoint refusing → confirmed within second's latency + ${SLACK_MS} ms`, 'failover', (d) =>
-    failover(d, ['refuse'], 'first', d.latencyMs + SLACK_MS, () => 'first order'),
-  );
-  add(`failover: first endpoint answering 503 → confirmed within second's latency + ${SLACK_MS} ms`, 'failover', (d) =>
+  // Judged on each scenario's median of its runs (the p95 is shown beside it). A refusal is judged in one domain only:
+  // across domains the first order waits, by design. A refused connection is a network error, which a browser cannot
+  // tell from a reset after commit, so the order may not cross until a lookup in the first domain says 404 (RESULTS.md).
+  add(`failover: first endpoint refusing → confirmed within second's latency + ${SLACK_MS} ms (median; same domain)`, 'failover', (d) => {
+    const [pass, detail] = failover(d, ['refuse'], 'first', d.latencyMs + SLACK_MS, () => 'first order');
+    const cross = d.scenarios.find((x) => x.id == 'x-refuse')?.rows.steadycart.first;
+    return [pass, detail + (cross ? `; not judged: cross-domain, the first order ${JSON.stringify(cross.outcomes)} by design, median ${f1(cross.median)} ms` : '')];
+  });
+  add(`failover: first endpoint answering 503 → confirmed within second's latency + ${SLACK_MS} ms (median)`, 'failover', (d) =>
     failover(d, ['503', 'x-503'], 'first', d.latencyMs + SLACK_MS, (sc) => `first order, ${where(sc)}`),
   );
-  add(`failover: first endpoint silent → first order within ${SILENT_MS} ms + second's latency`, 'failover', (d) =>
+  add(`failover: first endpoint silent → first order within ${SILENT_MS} ms + second's latency (median)`, 'failover', (d) =>
     failover(d, ['silent'], 'first', SILENT_MS + d.latencyMs, () => 'first order'),
   );
   add('failover: first endpoint silent → no time lost on the next order', 'failover', (d) => {
@@ -155,6 +161,13 @@ if (process.argv[1] == fileURLToPath(import.meta.url)) {
   }
   const lines = evaluate(results);
   for (const line of lines) console.log(format(line));
+  // Results of another source than today's src/ are judged all the same, and said to be so.
+  const now = srcFingerprint();
+  const stale = Object.entries(results.sections ?? {}).filter(([, v]) => v.machine?.source && String(v.machine.source).slice(0, 12) != now);
+  if (stale.length) {
+    const runs = [...new Set(stale.map(([, v]) => `src/ ${String(v.machine.source).slice(0, 12)} at ${v.machine.commit}`))].join(', ');
+    console.log(`note: ${stale.map(([k]) => k).join(', ')} measured ${runs}; src/ is now ${now}: \`npm run bench\` measures today's`);
+  }
   const gated = lines.filter((l) => !l.reportOnly);
   const failed = gated.filter((l) => l.pass !== true).length;
   console.log(`${gated.length - failed} of ${gated.length} targets met${failed ? '; exit 1' : ''}`);
