@@ -54,6 +54,7 @@ export type ErrorCode =
  * ```
  */
 export class SteadyCartError extends Error {
+  /** Always `SteadyCartError`, also across realms (see {@link isSteadyCartError}). */
   override readonly name = 'SteadyCartError';
   constructor(
     /** Stable, machine-readable reason. */

@@ -206,7 +206,12 @@ export interface CartItem {
 }
 
 /** The input of `cart.add`: `qty` defaults to 1; `meta` may be of the shop's own JSON type (an interface too). */
-export type NewCartItem<TMeta = Json> = Omit<CartItem, 'qty' | 'meta'> & { qty?: number; meta?: TMeta };
+export type NewCartItem<TMeta = Json> = Omit<CartItem, 'qty' | 'meta'> & {
+  /** Units to add, 1 to 999. Default 1. */
+  qty?: number;
+  /** Any JSON the shop wants to keep with the line. */
+  meta?: TMeta;
+};
 
 /** A line an order took (`removeOrdered`): its SKU and how many units, 1 to 999. An order's cart items will do. */
 export interface OrderedLine {
@@ -308,9 +313,22 @@ export interface OrderResultBase {
  * - `failed`: can never succeed by waiting (a 422 key mismatch, a key closed in every domain, or no outbox to keep it in).
  */
 export type OrderResult<TResponse = Json> =
-  | (OrderResultBase & { status: 'confirmed'; result: ServerResult<TResponse>; error?: undefined })
-  | (OrderResultBase & { status: 'rejected'; result: ServerResult; error?: undefined })
   | (OrderResultBase & {
+      /** The server took the order. */
+      status: 'confirmed';
+      /** Its answer. */
+      result: ServerResult<TResponse>;
+      error?: undefined;
+    })
+  | (OrderResultBase & {
+      /** The server refused the order. */
+      status: 'rejected';
+      /** Its answer, which says why. */
+      result: ServerResult;
+      error?: undefined;
+    })
+  | (OrderResultBase & {
+      /** `pending`: kept, to be placed later; `failed`: it never can be. */
       status: 'pending' | 'failed';
       /** No server answer settled the order. */
       result?: undefined;
@@ -464,9 +482,27 @@ export interface SteadyCartEvents {
   /** The cart changed, in this tab or another. */
   cart: Cart;
   /** A request for an order is about to leave. */
-  attempt: { id: string; endpoint: string; attempt: number; kind: 'order' | 'hedge' | 'lookup' } & Drilled;
+  attempt: {
+    /** The order's outbox id. */
+    id: string;
+    /** The URL the request goes to. */
+    endpoint: string;
+    /** Requests this page has sent for the order, this one included (its `Steadycart-Attempt`). */
+    attempt: number;
+    /** The order itself, a hedge (the same order to another endpoint of the domain), or a lookup. */
+    kind: 'order' | 'hedge' | 'lookup';
+  } & Drilled;
   /** An order moved on to another endpoint. */
-  failover: { id: string; from: string; to: string; reason: string } & Drilled;
+  failover: {
+    /** The order's outbox id. */
+    id: string;
+    /** The endpoint it left. */
+    from: string;
+    /** The endpoint it goes to. */
+    to: string;
+    /** Why, in words (the failure's message): for logs, not to match on. */
+    reason: string;
+  } & Drilled;
   /** An endpoint's circuit changed state (in any tab). */
   'endpoint:state': EndpointHealth & Drilled;
   /** An order is being sent (by this tab, another, or the worker). */
@@ -486,11 +522,26 @@ export interface SteadyCartEvents {
   /** Every `order:` event above, whatever the status (the detail's `status` says which). */
   'order:*': OrderEvent;
   /** IndexedDB is unusable; the SDK continues in memory. */
-  'storage:degraded': { reason: string };
+  'storage:degraded': {
+    /** The browser's error, in words. */
+    reason: string;
+  };
   /** A stored record was malformed or tampered with: it was quarantined (an order) or dropped (a cart line), never acted on. */
-  'storage:corrupt': { store: 'outbox' | 'cart'; id?: string; reason: string };
+  'storage:corrupt': {
+    /** Where the record was. */
+    store: 'outbox' | 'cart';
+    /** The outbox entry's id, for an order. */
+    id?: string;
+    /** What was wrong with it, in words. */
+    reason: string;
+  };
   /** The service worker's state changed. */
-  'worker:state': { state: Health['worker']; reason?: string };
+  'worker:state': {
+    /** The new state, as `health().worker` says it. */
+    state: Health['worker'];
+    /** Why, for `failed` (the browser's error, or that this page has no service workers). */
+    reason?: string;
+  };
   /**
    * A replay of the outbox by this page failed before it could finish (code
    * `internal`); the waiting orders stay in the outbox and the next trigger
@@ -504,7 +555,12 @@ export interface SteadyCartEvents {
    * requests need headers the service worker does not have (see
    * `health().replayNeedsPage`): it goes when a page of the shop is open.
    */
-  'replay:needs-page': { id: string; reason: 'headers' };
+  'replay:needs-page': {
+    /** The waiting order's outbox id. */
+    id: string;
+    /** Why only a page can send it: its `headers`. */
+    reason: 'headers';
+  };
 }
 
 /** `sc.cart`: the persistent cart shared by every tab. */

@@ -27,6 +27,7 @@ export function replaySyncTag(namespace = 'steadycart'): string {
  * Workbox update prompt sends the same; `installSteadyCart` handles it.
  */
 export interface SkipWaitingMessage {
+  /** The message's kind, as Workbox names it. */
   readonly type: 'SKIP_WAITING';
 }
 

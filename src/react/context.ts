@@ -11,6 +11,7 @@ export interface SteadyCartProviderProps {
    * to start over with other options, give the provider a new `key`.
    */
   options?: SteadyCartOptions;
+  /** The part of the app that uses the hooks. */
   children?: ReactNode;
 }
 

@@ -29,6 +29,7 @@ export type ServerErrorCode =
  * ```
  */
 export class SteadyCartServerError extends Error {
+  /** Always `SteadyCartServerError`. */
   override readonly name = 'SteadyCartServerError';
   constructor(
     /** Stable, machine-readable reason. */

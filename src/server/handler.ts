@@ -11,6 +11,7 @@ import type { RequestTelemetry, RouteInfo } from './telemetry/types';
  * (Hono, Bun, Deno, workers).
  */
 export interface CheckoutHandler {
+  /** Answers one request of the checkout, lookup or health route (any other path: 404). */
   (request: Request): Promise<Response>;
   /** True when `pathname` is one of the handler's routes (adapters pass the rest on). */
   matches(pathname: string): boolean;

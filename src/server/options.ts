@@ -93,7 +93,15 @@ export interface CheckoutHandlerOptions<Order = unknown> {
    * status: with the order's `key` where there is one, and the `phase` it
    * failed in (see {@link ErrorPhase}).
    */
-  onError?: (error: unknown, context: { key?: string; phase: ErrorPhase }) => void;
+  onError?: (
+    error: unknown,
+    context: {
+      /** The order's idempotency key, where the failure concerns one. */
+      key?: string;
+      /** Where it failed. */
+      phase: ErrorPhase;
+    },
+  ) => void;
   /**
    * OpenTelemetry spans and metrics (see {@link TelemetryOptions}). Without
    * it, `@opentelemetry/api` is never loaded.

@@ -5,9 +5,13 @@ import { clientGone, fromResponse, toRequest, unreadBodyCloses, type ClosingResp
 
 /** The parts of a Fastify request the plugin reads. */
 export interface FastifyRequestLike {
+  /** The HTTP method. */
   method: string;
+  /** The request's path and query. */
   url: string;
+  /** Its headers, by lower-case name. */
   headers: Record<string, string | string[] | undefined>;
+  /** The body as the plugin's content-type parser passed it on: the raw body stream. */
   body?: unknown;
   /** The node:http request. */
   raw: { complete: boolean };
@@ -15,8 +19,11 @@ export interface FastifyRequestLike {
 
 /** The parts of a Fastify reply the plugin writes. */
 export interface FastifyReplyLike {
+  /** Sets the status. */
   code(status: number): FastifyReplyLike;
+  /** Sets headers. */
   headers(values: Record<string, string>): FastifyReplyLike;
+  /** Sends the body. */
   send(payload: Uint8Array): FastifyReplyLike;
   /** The node:http response: its early close tells that the client went away. */
   raw?: ClosingResponse;
@@ -24,8 +31,11 @@ export interface FastifyReplyLike {
 
 /** The parts of a Fastify instance the plugin uses. */
 export interface FastifyInstanceLike {
+  /** Drops the instance's body parsers, in the plugin's scope: the handler reads the raw body. */
   removeAllContentTypeParsers(): void;
+  /** Adds the plugin's parser, which hands every body's raw stream to the handler. */
   addContentTypeParser(type: string, parser: (request: unknown, payload: Readable, done: (err: Error | null, body?: unknown) => void) => void): void;
+  /** Adds the checkout, lookup and health routes. */
   route(options: { method: string[]; url: string; handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown> }): void;
 }
 

@@ -5,7 +5,10 @@ import { errorJson } from '../http/respond';
 import { clientGone, fromResponse, toRequest, unreadBodyCloses } from './fetch';
 
 /** A Fetch handler: `createCheckoutHandler`'s result, or any `(Request) => Promise<Response>`. */
-export type FetchHandler = ((request: Request) => Promise<Response>) & { matches?: (pathname: string) => boolean };
+export type FetchHandler = ((request: Request) => Promise<Response>) & {
+  /** Whether the handler serves `pathname`; with `next`, the listener passes the rest on. */
+  matches?: (pathname: string) => boolean;
+};
 
 /** A request as Express and body parsers leave it: `originalUrl` under a mount path, `rawBody` when kept. */
 type NodeRequest = IncomingMessage & { originalUrl?: string; rawBody?: unknown };

@@ -13,6 +13,7 @@ export interface PgResult {
 
 /** What the store needs of a `pg` Pool (a `pg.Pool` or `pg.Client` fits). */
 export interface PgQueryable {
+  /** A query with its parameters (`$1`, `$2` ...). */
   query(text: string, values?: unknown[]): Promise<PgResult>;
   /** A named (prepared) statement; used unless `prepare` is false. */
   query(config: { name: string; text: string; values: unknown[] }): Promise<PgResult>;

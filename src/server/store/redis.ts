@@ -5,14 +5,19 @@ import type { IdempotencyStore, KeyRecord, Reservation } from './types';
 
 /** Keys and arguments of a script call, as node-redis takes them. */
 export interface RedisScriptOptions {
+  /** The Redis keys the script touches. */
   keys: string[];
+  /** Its other arguments, as strings. */
   arguments: string[];
 }
 
 /** What the store needs of a node-redis client (`createClient()`, connected). */
 export interface RedisScriptClient {
+  /** Runs a Lua script (`EVAL`). */
   eval(script: string, options: RedisScriptOptions): Promise<unknown>;
+  /** Runs a script Redis has cached, by its SHA-1 (`EVALSHA`). */
   evalSha(sha1: string, options: RedisScriptOptions): Promise<unknown>;
+  /** `PING`: whether the server answers (the health route). */
   ping(): Promise<unknown>;
 }
 

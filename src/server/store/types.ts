@@ -18,6 +18,7 @@ export interface StoredOutcome {
 
 /** What the store knows of a key. */
 export interface KeyRecord {
+  /** The idempotency key. */
   key: string;
   /** Hex SHA-256 of the raw body of the request that reserved the key. */
   fingerprint: string;
@@ -43,13 +44,27 @@ export interface KeyRecord {
 /** The answer of {@link IdempotencyStore.reserve}. */
 export type Reservation =
   /** This caller owns the key: run the handler (attempt is 1-based). */
-  | { kind: 'acquired'; owner: string; attempt: number }
+  | {
+      kind: 'acquired';
+      /** The fencing token that owns the key until its lease ends: pass it to `heartbeat`, `complete` and `release`. */
+      owner: string;
+      /** Handler runs started for this key, this one included (1 for the first). */
+      attempt: number;
+    }
   /** The key is known with another fingerprint: 422 (checked before everything else). */
   | { kind: 'mismatch' }
   /** Another owner's lease is live: 409 with Retry-After. */
-  | { kind: 'busy'; retryAfterMs: number }
+  | {
+      kind: 'busy';
+      /** How long until the other owner's lease ends, in ms: the 409's `Retry-After`. */
+      retryAfterMs: number;
+    }
   /** The outcome is stored: replay it. */
-  | { kind: 'done'; outcome: StoredOutcome };
+  | {
+      kind: 'done';
+      /** The stored outcome, to replay. */
+      outcome: StoredOutcome;
+    };
 
 /** Timing for a reservation. */
 export interface ReserveOptions {
@@ -84,7 +99,14 @@ export interface IdempotencyStore {
    * it `running` with the lease ended (5xx, a throw: the next request runs
    * the handler again with attempt + 1).
    */
-  release(key: string, owner: string, options: { forget: boolean }): Promise<boolean>;
+  release(
+    key: string,
+    owner: string,
+    options: {
+      /** `true`: delete the record; `false`: keep it for a retry (see above). */
+      forget: boolean;
+    },
+  ): Promise<boolean>;
   /** Deletes records past `expiresAt`; returns how many. */
   sweep(): Promise<number>;
   /** Answers only while the store does (used by the health route). */

@@ -4,16 +4,19 @@
  * optional peer dependency installed. Any SDK's provider fits.
  */
 export interface TracerProviderLike {
+  /** Returns the tracer the handler's spans are made with (named `steadycart`). */
   getTracer(name: string, version?: string): unknown;
 }
 
 /** An OpenTelemetry `MeterProvider`, described by the one method the handler calls. */
 export interface MeterProviderLike {
+  /** Returns the meter the handler's instruments are made with (named `steadycart`). */
   getMeter(name: string, version?: string): unknown;
 }
 
 /** An OpenTelemetry `TextMapPropagator` (e.g. `W3CTraceContextPropagator`), by the method the handler calls. */
 export interface TextMapPropagatorLike {
+  /** Reads a request's trace context (its `traceparent` header) into a context. */
   extract(context: unknown, carrier: unknown, getter: unknown): unknown;
 }
 
