@@ -1,9 +1,11 @@
 // npm run bench:check: compares bench/results.json with steadycart's targets,
 // one PASS/FAIL line per target; exits 1 when any target fails or lacks results.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OUTAGES, TARGETS as HERD } from './herd.mjs';
-import { srcFingerprint } from './lib.mjs';
+import { ROOT, srcFingerprint } from './lib.mjs';
 import { BUDGETS } from './size.mjs';
 import { STARTUP_RATIO, startupRatio } from './startup.mjs';
 
@@ -161,12 +163,27 @@ if (process.argv[1] == fileURLToPath(import.meta.url)) {
   }
   const lines = evaluate(results);
   for (const line of lines) console.log(format(line));
-  // Results of another source than today's src/ are judged all the same, and said to be so.
+  // Results of other bundles than dist/'s today (or, without dist/, of another src/) are judged all the same, and said
+  // to be so. Compared: the minified bundles (the script tags', the worker and its shell, the drill chunk), which a
+  // change of comments alone, unlike src/ and the unminified ES modules, leaves as they were.
+  const MINIFIED = /\.iife\.js$|^steadycart-sw(-shell)?\.js$|^steadycart-drill\.mjs$/;
   const now = srcFingerprint();
-  const stale = Object.entries(results.sections ?? {}).filter(([, v]) => v.machine?.source && String(v.machine.source).slice(0, 12) != now);
+  const hashOf = (file) => {
+    try {
+      return createHash('sha256').update(readFileSync(join(ROOT, 'dist', file))).digest('hex').slice(0, 12);
+    } catch {
+      return null;
+    }
+  };
+  const current = ({ source, bundles }) => {
+    const measured = Object.entries(bundles ?? {}).filter(([file]) => MINIFIED.test(file));
+    if (measured.length && measured.every(([file]) => hashOf(file) !== null)) return measured.every(([file, hash]) => hashOf(file) == hash);
+    return String(source).slice(0, 12) == now;
+  };
+  const stale = Object.entries(results.sections ?? {}).filter(([, v]) => v.machine?.source && !current(v.machine));
   if (stale.length) {
     const runs = [...new Set(stale.map(([, v]) => `src/ ${String(v.machine.source).slice(0, 12)} at ${v.machine.commit}`))].join(', ');
-    console.log(`note: ${stale.map(([k]) => k).join(', ')} measured ${runs}; src/ is now ${now}: \`npm run bench\` measures today's`);
+    console.log(`note: ${stale.map(([k]) => k).join(', ')} measured the bundles of ${runs}, not dist/'s today (src/ ${now}): \`npm run bench\` measures today's`);
   }
   const gated = lines.filter((l) => !l.reportOnly);
   const failed = gated.filter((l) => l.pass !== true).length;
