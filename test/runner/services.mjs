@@ -231,6 +231,26 @@ export async function startPostgres() {
 }
 
 /**
+ * Runs a command to its end without blocking the event loop: initdb takes
+ * seconds, and a test file's other suites run meanwhile (a lease test's
+ * timers, blocked that long, fired after the ones they race).
+ * @param {string} command
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnOptions} options
+ * @returns {Promise<{ status: number | null, output: string, error?: Error }>}
+ */
+function runToEnd(command, args, options) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.setEncoding('utf8').on('data', (d) => (output += d));
+    child.stderr?.setEncoding('utf8').on('data', (d) => (output += d));
+    child.once('error', (error) => resolve({ status: null, output, error }));
+    child.once('close', (status) => resolve({ status, output }));
+  });
+}
+
+/**
  * A throwaway PostgreSQL on `port`, in a new data folder.
  * @param {number} port
  * @returns {Promise<Service>}
@@ -244,15 +264,14 @@ async function startPostgresOn(port) {
   const as = user ? { uid: user.uid, gid: user.gid } : {};
   // The C locale, whatever the shell's: initdb refuses a LANG this machine has no locale for (one an SSH
   // client sends along, en_US.UTF-8 from a Mac, on a Debian with only C.UTF-8).
-  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'], {
+  const init = await runToEnd(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'], {
     ...as,
     cwd: dir,
-    encoding: 'utf8',
     env: { ...process.env, LC_ALL: 'C' },
   });
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`initdb failed: ${init.stderr || init.stdout || init.error}`);
+    throw new Error(`initdb failed: ${init.output || init.error}`);
   }
   const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
   // SIGINT is PostgreSQL's fast shutdown.
