@@ -41,6 +41,9 @@ const instrumented = new WeakSet<object>();
 function checkOptions(options: InstrumentOptions): InstrumentOptions {
   const invalid = (path: string, message: string) => new SteadyCartError('INVALID_OPTIONS', message, path);
   if (typeof options != 'object' || options === null) throw invalid('options', 'must be an object');
+  // A misspelt key (`traceParent`) would otherwise be dropped without a word, and its default used.
+  const unknown = Object.keys(options).find((key) => !['tracerProvider', 'meterProvider', 'traceparent'].includes(key));
+  if (unknown !== undefined) throw invalid(unknown, 'is not an option of instrument()');
   if (options.tracerProvider && typeof options.tracerProvider.getTracer != 'function') throw invalid('tracerProvider', 'must be a TracerProvider');
   if (options.meterProvider && typeof options.meterProvider.getMeter != 'function') throw invalid('meterProvider', 'must be a MeterProvider');
   if (options.traceparent !== undefined && typeof options.traceparent != 'boolean') throw invalid('traceparent', 'must be true or false');
@@ -59,7 +62,7 @@ function checkOptions(options: InstrumentOptions): InstrumentOptions {
  * Returns the function that removes the instrumentation again. Throws
  * `INVALID_OPTIONS` when `sc` is not an instance of steadycart's page SDK or
  * is instrumented already (everything would be reported twice), or naming the option (`tracerProvider`, `meterProvider`, `traceparent`)
- * that is not what it claims to be.
+ * that is not what it claims to be, or a key that is none of them.
  *
  * @example
  * ```ts

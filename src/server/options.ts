@@ -144,9 +144,20 @@ const strings = (name: string, value: readonly string[] | undefined, what: strin
   return value;
 };
 
+/**
+ * Refuses a key that is none of `known` (a misspelt `retentionMS` would
+ * otherwise be dropped without a word, and its default used), naming it
+ * under `prefix`.
+ */
+const knownKeys = (value: object, known: readonly string[], prefix = ''): void => {
+  const unknown = Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined) invalidOption(prefix + unknown, `is not an option (options: ${known.join(', ')})`);
+};
+
 /** @internal Checks the options once; the rest of the code trusts {@link Settings}. */
 export function settings<Order>(options: CheckoutHandlerOptions<Order>): Settings {
   if (!options || typeof options.store?.reserve != 'function') invalidOption('store', 'must be an IdempotencyStore');
+  knownKeys(options, ['store', 'handle', 'prefix', 'retentionMs', 'leaseMs', 'bodyLimit', 'cors', 'allowCardLikeAt', 'sweepEveryMs', 'onError', 'telemetry']);
   if (typeof options.handle != 'function') invalidOption('handle', 'must be a function');
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   if (prefix && !/^\/[\w\-./~]*$/.test(prefix)) invalidOption('prefix', 'must be a path starting with "/"');
@@ -157,6 +168,9 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
   const cors = options.cors;
   let corsSettings: Settings['cors'] = null;
   if (cors) {
+    if (typeof cors != 'object') invalidOption('cors', 'must be an object');
+    knownKeys(cors, ['origins', 'credentials', 'maxAgeSeconds', 'allowHeaders'], 'cors.');
+    if (cors.credentials !== undefined && typeof cors.credentials != 'boolean') invalidOption('cors.credentials', 'must be true or false');
     const origins = cors.origins;
     if (typeof origins != 'function' && (!Array.isArray(origins) || origins.some((o) => typeof o != 'string'))) {
       invalidOption('cors.origins', 'must be an array of origins (strings) or a function');
@@ -169,6 +183,7 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
       allowHeaders: strings('cors.allowHeaders', cors.allowHeaders, 'header names'),
     };
   }
+  if (options.onError !== undefined && typeof options.onError != 'function') invalidOption('onError', 'must be a function');
   const onError: Settings['onError'] = quietly(options.onError);
   return {
     store: options.store,
@@ -188,6 +203,7 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
 /** The telemetry option's providers must be what they claim to be. */
 function checkTelemetry(t: TelemetryOptions): TelemetryOptions {
   if (typeof t != 'object' || t === null) invalidOption('telemetry', 'must be an object');
+  knownKeys(t, ['tracerProvider', 'meterProvider', 'propagator'], 'telemetry.');
   if (t.tracerProvider && typeof t.tracerProvider.getTracer != 'function') invalidOption('telemetry.tracerProvider', 'must be a TracerProvider');
   if (t.meterProvider && typeof t.meterProvider.getMeter != 'function') invalidOption('telemetry.meterProvider', 'must be a MeterProvider');
   if (t.propagator && typeof t.propagator.extract != 'function') invalidOption('telemetry.propagator', 'must be a TextMapPropagator');

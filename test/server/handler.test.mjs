@@ -637,6 +637,23 @@ describe('checkout handler: list options', () => {
   });
 });
 
+describe('checkout handler: misspelt or mistyped options', () => {
+  /** @param {string} option */
+  const invalid = (option) => (/** @type {unknown} */ err) => isSteadyCartServerError(err) && err.code == 'INVALID_OPTIONS' && err.option == option;
+  /** @param {Record<string, unknown>} extra */
+  const create = (extra) => () => createCheckoutHandler(/** @type {any} */ ({ store: memoryStore(), handle: async () => ({ status: 201, body: {} }), ...extra }));
+
+  it('a key that is no option, at the top, in cors or in telemetry, is INVALID_OPTIONS naming it (it was dropped, its default used)', () => {
+    assert.throws(create({ retentionMS: 7 * 86_400_000 }), invalid('retentionMS'));
+    assert.throws(create({ cors: { origins: [ORIGIN], maxAge: 60 } }), invalid('cors.maxAge'));
+    assert.throws(create({ telemetry: { tracerprovider: {} } }), invalid('telemetry.tracerprovider'));
+    // Before, a credentials string was taken as true, and onError that is no function was never told anything.
+    assert.throws(create({ cors: { origins: [ORIGIN], credentials: 'false' } }), invalid('cors.credentials'));
+    assert.throws(create({ onError: 'console.error' }), invalid('onError'));
+    create({ retentionMs: 7 * 86_400_000, cors: { origins: [ORIGIN], credentials: false, maxAgeSeconds: 60, allowHeaders: [] }, onError: () => {} })();
+  });
+});
+
 describe('checkout handler: a cors.origins function that throws', () => {
   it('is answered 500 internal and told to onError, for a POST, a lookup and a preflight; no order runs', async () => {
     /** @type {string[]} */

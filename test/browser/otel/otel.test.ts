@@ -459,13 +459,15 @@ describe('steadycart/otel: what it never records, drills, and removal', () => {
     expect(points(await t.metrics(), 'steadycart.outbox.size')).to.deep.equal([]);
   });
 
-  it('instrument() with a provider that is not one throws INVALID_OPTIONS naming it, and wraps nothing', async () => {
+  it('instrument() with a provider that is not one, or a key that is no option, throws INVALID_OPTIONS naming it, and wraps nothing', async () => {
     const sc = await open({ namespace: uniqueNamespace() });
     const placeOrder = sc.placeOrder;
     const bad: Array<[unknown, string]> = [
       [{ tracerProvider: {} }, 'tracerProvider'],
       [{ meterProvider: { getTracer() {} } }, 'meterProvider'],
       [{ traceparent: 'yes' }, 'traceparent'],
+      // A misspelt key: dropped before, and traceparent left on.
+      [{ traceParent: false }, 'traceParent'],
       [null, 'options'],
     ];
     for (const [options, path] of bad) {
