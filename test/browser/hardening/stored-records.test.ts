@@ -341,7 +341,8 @@ describe('hardening: corrupted cart, endpoint and lease records', () => {
     const { sc } = await openWatched(options(be, namespace, { endpoints: be.sdk('us', 'eu', 'backup') }));
     await until(() => sc.health().endpoints.every((e) => e.state == 'closed'), 'every circuit closed', 5000);
     const probes = (await be.requests()).filter((r) => r.route == 'health').map((r) => r.endpoint);
-    expect(probes).to.deep.equal(['backup']);
+    // Only backup is probed; more than once when a loaded machine's first probe outlasts its time (CI109, Firefox).
+    expect([...new Set(probes)]).to.deep.equal(['backup']);
     expect((await sc.placeOrder(order('ok'))).status).to.equal('confirmed');
   });
 
