@@ -176,8 +176,9 @@ if (process.argv[1] == fileURLToPath(import.meta.url)) {
     }
   };
   const current = ({ source, bundles }) => {
-    const measured = Object.entries(bundles ?? {}).filter(([file]) => MINIFIED.test(file));
-    if (measured.length && measured.every(([file]) => hashOf(file) !== null)) return measured.every(([file, hash]) => hashOf(file) == hash);
+    // Each file read once: [recorded hash, today's].
+    const measured = Object.entries(bundles ?? {}).filter(([file]) => MINIFIED.test(file)).map(([file, hash]) => [hash, hashOf(file)]);
+    if (measured.length && measured.every(([, today]) => today !== null)) return measured.every(([hash, today]) => hash == today);
     return String(source).slice(0, 12) == now;
   };
   const stale = Object.entries(results.sections ?? {}).filter(([, v]) => v.machine?.source && !current(v.machine));

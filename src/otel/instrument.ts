@@ -1,5 +1,6 @@
 import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import { SteadyCartError } from '../index';
+import { knownKeys } from '../options';
 import { isFinal } from '../outbox/statuses';
 import { INSTRUMENTATION, type Instrumentable } from '../page/instrumentation';
 import type { SendFetch } from '../transport/http';
@@ -42,8 +43,7 @@ function checkOptions(options: InstrumentOptions): InstrumentOptions {
   const invalid = (path: string, message: string) => new SteadyCartError('INVALID_OPTIONS', message, path);
   if (typeof options != 'object' || options === null) throw invalid('options', 'must be an object');
   // A misspelt key (`traceParent`) would otherwise be dropped without a word, and its default used.
-  const unknown = Object.keys(options).find((key) => !['tracerProvider', 'meterProvider', 'traceparent'].includes(key));
-  if (unknown !== undefined) throw invalid(unknown, 'is not an option of instrument()');
+  knownKeys(options, 'tracerProvider meterProvider traceparent');
   if (options.tracerProvider && typeof options.tracerProvider.getTracer != 'function') throw invalid('tracerProvider', 'must be a TracerProvider');
   if (options.meterProvider && typeof options.meterProvider.getMeter != 'function') throw invalid('meterProvider', 'must be a MeterProvider');
   if (options.traceparent !== undefined && typeof options.traceparent != 'boolean') throw invalid('traceparent', 'must be true or false');
