@@ -1,8 +1,7 @@
 import { closeKey, isClosed } from './closed';
 import { checkKey } from './http/key';
-import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
+import { errorJson, rawJson, type BaseHeaders } from './http/respond';
 import type { Settings } from './options';
-import type { KeyRecord } from './store/types';
 import type { RequestTelemetry } from './telemetry/types';
 
 /** Closes a lookup tries before it answers 409: each lost one saw a POST reserve the key and let it go again. */
@@ -41,24 +40,23 @@ export async function lookUp(s: Settings, encodedKey: string, close: boolean, he
   }
   // A 404 here would say the key is closed when it is not. POSTs of it keep coming and going: in progress, as
   // far as the SDK is concerned (it asks again after the Retry-After, and sends the order nowhere else meanwhile).
-  if (!record && close && !closed) return errorJson(409, 'in_progress', { ...headers, 'retry-after': '1' });
+  if (!record && close && !closed) return inProgress(headers);
   if (!record || isClosed(record)) return errorJson(404, 'not_found', headers);
   if (record.state == 'done' && record.outcome) {
     // Built by hand so that the stored body text is sent unchanged.
     return rawJson(200, `{"status":${record.outcome.status},"body":${record.outcome.body}}`, headers);
   }
-  return inProgress(s, record, headers);
+  return inProgress(headers);
 }
 
 /**
  * 409 for a key that runs, or ran and was kept (it may run again): ask again
- * once its lease ends, by the store's own clock where it tells it (this
- * process's clock may be skewed from the database's).
+ * in a second. Not when its lease ends: a run usually ends within seconds,
+ * while its lease (renewed as it runs) is 30 s by default, and the SDK holds
+ * an order as long as a 409's `Retry-After` says, pending though confirmed
+ * meanwhile. A crashed run's key is taken over once its lease ends.
  */
-export function inProgress(s: Settings, record: KeyRecord, headers: BaseHeaders): Response {
-  const left = record.leaseLeftMs ?? record.leaseUntil - Date.now();
-  return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(left > 0 ? left : s.leaseMs) });
-}
+export const inProgress = (headers: BaseHeaders): Response => errorJson(409, 'in_progress', { ...headers, 'retry-after': '1' });
 
 /** `GET {prefix}/health`: 200 while the store answers a ping within 2 s, else 503. */
 export async function health(s: Settings, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {

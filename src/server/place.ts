@@ -4,7 +4,7 @@ import { closedAnswer, isClosed } from './closed';
 import { readBody, BodyTooLarge } from './http/body';
 import { fingerprint } from './http/fingerprint';
 import { parseKeyHeader } from './http/key';
-import { errorJson, rawJson, retryAfter, type BaseHeaders } from './http/respond';
+import { errorJson, rawJson, type BaseHeaders } from './http/respond';
 import { holdLease } from './lease';
 import { inProgress } from './lookup';
 import type { Settings } from './options';
@@ -80,7 +80,7 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
       return (await storedAnswer(s, key, raw, headers, t)) ?? errorJson(503, 'store_changed', { ...headers, 'retry-after': '1' });
     case 'busy':
       t.outcome('in_progress');
-      return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(reservation.retryAfterMs) });
+      return inProgress(headers);
     case 'done':
       t.outcome('replayed');
       return replay(reservation.outcome, headers);
@@ -190,7 +190,7 @@ async function storedAnswer(s: Settings, key: string, raw: Uint8Array | undefine
     return replay(record.outcome, headers);
   }
   t.outcome('in_progress');
-  return inProgress(s, record, headers);
+  return inProgress(headers);
 }
 
 
@@ -198,5 +198,5 @@ async function storedAnswer(s: Settings, key: string, raw: Uint8Array | undefine
 async function current(s: Settings, key: string, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
   const record = await t.step('read', () => s.store.read(key));
   if (record?.state == 'done' && record.outcome) return replay(record.outcome, headers);
-  return errorJson(409, 'in_progress', { ...headers, 'retry-after': retryAfter(s.leaseMs) });
+  return inProgress(headers);
 }

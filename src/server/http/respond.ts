@@ -14,6 +14,3 @@ export function rawJson(status: number, body: string, headers: BaseHeaders = {})
 export function errorJson(status: number, error: string, headers: BaseHeaders = {}, detail: Record<string, unknown> = {}): Response {
   return rawJson(status, JSON.stringify({ error, ...detail }), headers);
 }
-
-/** `Retry-After` in whole seconds, at least 1. */
-export const retryAfter = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));

@@ -30,7 +30,7 @@ export interface KeyRecord {
   leaseUntil: number;
   /**
    * Time left on the lease in ms, by the store's own clock (0 when none is
-   * held). When absent, `leaseUntil` minus this process's clock is used.
+   * held). Informational: the handler's 409 says `Retry-After: 1` whatever it is.
    */
   leaseLeftMs?: number;
   /** Handler runs started for this key so far (1 after the first reservation). */
@@ -56,7 +56,7 @@ export type Reservation =
   /** Another owner's lease is live: 409 with Retry-After. */
   | {
       kind: 'busy';
-      /** How long until the other owner's lease ends, in ms: the 409's `Retry-After`. */
+      /** How long until the other owner's lease ends, in ms (informational: the handler's 409 says `Retry-After: 1`, a run usually ending sooner). */
       retryAfterMs: number;
     }
   /** The outcome is stored: replay it. */
