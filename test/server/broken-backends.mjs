@@ -85,6 +85,8 @@
  *   lookup-500-running    conforming: a proxy answers 500 to a lookup of a key still running (a
  *                         pool the burst exhausted), the contract's unknown lookup answer: must
  *                         pass, both "while running" checks reported as not verified (skipped)
+ *   lease-retry-after     conforming but for its 409s' Retry-After: 30 (a lock's timeout, where the
+ *                         run ends within a second): must pass, busy-retry-after warned
  *   burst-502             conforming, behind a proxy that answers 502 to two POSTs of a key
  *                         while another POST for it is in flight, without passing them on: a
  *                         5xx is ambiguous, no second outcome: must pass
@@ -265,6 +267,12 @@ export const VARIANTS = {
     meetsRunning: false,
     skips: ['lookup-while-running', 'changed-body-422-while-running'],
     evidence: { 'lookup-while-running': /^not verified: lookup after a 409 for the key: 500 .*unknown, no conclusion may be drawn; lookups .*: no lookup met the key running$/ },
+  },
+  'lease-retry-after': {
+    fails: [],
+    delayMs: 400,
+    warns: ['busy-retry-after'],
+    evidence: { 'busy-retry-after': /^(\d+) of \1 409 answers carried Retry-After; the longest said 30 s, which holds the SDK's order pending that long/ },
   },
   'burst-502': {
     fails: [],
@@ -1012,6 +1020,21 @@ function lookup500Running(inner) {
 }
 
 /**
+ * Every 409 says Retry-After: 30, as a backend that tells its lock's timeout would.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function leaseRetryAfter(inner) {
+  return async (request) => {
+    const response = await inner(request);
+    if (response.status !== 409) return response;
+    const busy = withBody(response, await response.text());
+    busy.headers.set('retry-after', '30');
+    return new Response(busy.body, { status: 409, headers: busy.headers });
+  };
+}
+
+/**
  * A proxy in front that answers 502 to two POSTs of a key that arrive while
  * another POST for it is in flight (a pool exhausted by the burst), never
  * passing them on: nothing processed, nothing stored.
@@ -1050,6 +1073,7 @@ const REGION_2_WRAPPERS = {
 const WRAPPERS = {
   'insert-after-charge': insertAfterCharge,
   'burst-502': burst502,
+  'lease-retry-after': leaseRetryAfter,
   'lookup-500-running': lookup500Running,
   blocking,
   'short-lease': shortLease,
