@@ -166,8 +166,9 @@ export class Placer {
         // No endpoint left (the key is closed in every domain): it can never be processed anywhere, and waiting cannot
         // change that. Not so for an order that may not be sent anyway: a page's copy in memory, whose lookups close
         // nothing (the database's copy may still go), or one whose payment token died (the outbox's policy then says
-        // what it needs: a payment, since no domain processed it).
-        const closedEverywhere = situation.mayOrder && !situation.endpoints.length;
+        // what it needs: a payment, since no domain processed it). Nor for one in doubt in a domain no endpoint carries
+        // any more: it may have been charged there, and only a lookup there could say.
+        const closedEverywhere = situation.mayOrder && !situation.endpoints.length && !situation.inDoubt.length;
         return closedEverywhere ? failed(state, 'key-closed', 'key closed') : pending(state);
       }
       if (move.kind == 'wait') {

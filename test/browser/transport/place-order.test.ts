@@ -361,6 +361,25 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect((await be.ledger()).charges).to.equal(0);
   });
 
+  it('invariant 3: an order in doubt in a domain no endpoint carries any more waits (pending, never failed key-closed), though every endpoint left has its key closed', async () => {
+    const be = await startBackend();
+    // us: ambiguous, its lookup's 404 closes the key there; backup: ambiguous too, so the order is in doubt at backup.
+    await be.fault('us', { kind: 'status', status: 500, routes: ['checkout'] });
+    await be.fault('backup', { kind: 'status', status: 500, routes: ['checkout'] });
+    const namespace = uniqueNamespace();
+    const before = await open({ namespace, endpoints: be.sdk('us', 'backup'), budgetMs: 2500 });
+    const r = await before.placeOrder(order());
+    expect(r.status).to.equal('pending');
+    expect((await be.requestsTo('backup')).filter((q) => q.route == 'checkout').length, 'sent to backup').to.be.above(0);
+    before.close();
+    // Redeployed without backup: backup may have charged it, and only a lookup there could say. Not `failed`, whose
+    // key-closed tells the shop that nothing was charged and invites the shopper to pay again.
+    const after = await open({ namespace, endpoints: be.sdk('us') });
+    const entry = await after.outbox.retry(r.id);
+    expect(entry.status).to.equal('pending');
+    expect((await be.requestsTo('us')).filter((q) => q.route == 'checkout').length, 'POSTs to us').to.equal(1);
+  });
+
   for (const fault of ['refuse', 'silent', '500'] as const) {
     it(`invariant 3: when domain A cannot be asked (${fault}), the order stays pending and never reaches domain B`, async () => {
       const be = await startBackend();
