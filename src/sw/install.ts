@@ -62,8 +62,12 @@ export function installWorker(worker: ServiceWorkerGlobalScope, installShell: Sh
       // for an order left waiting, and through an outage every open circuit's interval would start over again.
       await core.circuits.probeOpen();
       // While a page drains (it holds the replay lock), after its drain: should the page close before it
-      // is done, what it left goes now.
-      let waiting = await core.outbox.replay(true, true);
+      // is done, what it left goes now. Then every waiting order at once, its backoff ignored, if no page of
+      // the worker's is open: the browser fired this sync as the device came online, or its page closed, and
+      // none is there to replay on its `online`. An open page asked for it as it sent an order or left one
+      // waiting: forced, the order its own replay had just sent would go again at once.
+      let waiting = await core.outbox.replay(false, true);
+      if (waiting && !(await worker.clients.matchAll()).length) waiting = await core.outbox.replay(true);
       // What still waits goes in this sync if it can, for as long as a sync may run: the browser fires the next
       // one only minutes later. While a circuit is open, the core's circuits replay what waits as each falls due,
       // an order its own probe, and what is due goes too: a circuit's timer that found every waiting order held

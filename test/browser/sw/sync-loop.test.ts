@@ -21,7 +21,8 @@ async function installOnScope(namespace: string): Promise<EventTarget> {
   const scope = Object.assign(new EventTarget(), {
     location: new URL(`${location.origin}/sw.js?namespace=${namespace}`),
     skipWaiting: async () => {},
-    clients: { claim: async () => {} },
+    // No page open: the sync's first drain is forced, as when the device comes online with the shop closed.
+    clients: { claim: async () => {}, matchAll: async () => [] },
   });
   const { installWorker } = (await import(INSTALL)) as { installWorker: InstallWorker };
   installWorker(scope, () => {});

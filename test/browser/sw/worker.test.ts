@@ -396,6 +396,25 @@ describe('service worker', () => {
     expect((await be.requests()).filter((q) => q.key == tampered.id), 'nothing of it sent').to.deep.equal([]);
   });
 
+  it("a sync that fires while a page the worker controls is open sends what is due only, not every waiting order at once: that page's own replay is not sent twice (engines with Background Sync)", async function () {
+    if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    await workerAlone(be, namespace);
+    // A page the worker controls, as a checkout tab is; of another namespace, so that it replays nothing of this one.
+    const { frame } = await openTab({ namespace: uniqueNamespace(), serviceWorker: false }, '', `${workerScope(namespace)}tab.html`);
+    await until(() => !!frame.contentWindow!.navigator.serviceWorker.controller, 'the worker to control the tab', 10_000);
+    // One order due; one whose backoff has a minute to run, as after a page's replay just now (which asked for this sync).
+    const due = pendingRecord(order('due'));
+    const later = pendingRecord(order('later'), { due: Date.now() + 60_000 });
+    await rawPut(namespace, 'outbox', [due, later]);
+    await (await syncRegistration(namespace)).sync.register(replaySyncTag(namespace));
+    await confirmedInStore(namespace, due.id as string, 'the worker to place the order that was due');
+    // A forced drain sends both in one pass, at once: the later one's request would be in by now.
+    await sleep(500);
+    expect(await be.requests().then((qs) => qs.filter((q) => q.key == later.id)), 'requests for the order not due').to.have.length(0);
+  });
+
   it('a sync that fires while another context holds the replay lock waits for it, still registered, then replays what it left (engines with Background Sync)', async function () {
     if (!('sync' in ServiceWorkerRegistration.prototype)) this.skip();
     const be = await startBackend();
