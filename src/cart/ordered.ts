@@ -24,15 +24,13 @@ export class CheckoutCart extends CartStore {
   removeOrdered(id: string, lines: readonly OrderedLine[]): Promise<Cart> {
     checkSku(id, 'id');
     if (!Array.isArray(lines)) fail('INVALID_ITEM', 'must be an array of { sku, qty }', 'lines');
-    lines.forEach((line, i) => {
-      checkSku(line?.sku, `lines[${i}].sku`);
-      checkQty(line.qty, `lines[${i}].qty`);
-    });
+    // Copied as checked: the write comes later, and the caller's array may change meanwhile (a form reset).
+    const removed = lines.map((line, i) => [checkSku(line?.sku, `lines[${i}].sku`), checkQty(line.qty, `lines[${i}].qty`)] as const);
     return this.change((items, next) => {
       const taken = Array.isArray(next.taken) ? next.taken : [];
       if (taken.includes(id)) throw ALREADY_TAKEN;
       next.taken = [id, ...taken].slice(0, TAKEN_KEPT);
-      return lines.reduce((left, { sku, qty }) => removeItem(left, sku, qty), items);
+      return removed.reduce((left, [sku, qty]) => removeItem(left, sku, qty), items);
     }).catch((error: unknown) => (error === ALREADY_TAKEN ? this.get() : Promise.reject(error)));
   }
 }

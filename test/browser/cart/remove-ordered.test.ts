@@ -61,6 +61,20 @@ describe('cart.removeOrdered: an order\'s lines out of the cart, once', () => {
     for (const sc of [here, there]) expect(lines(await sc.cart.get())).to.deep.equal([['mug', 40]]);
   });
 
+  it("takes out the lines as they were when called: the caller's array changed before the write (a form reset) changes nothing", async () => {
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace });
+    await sc.cart.add(item('a', { qty: 3 }));
+    await sc.cart.add(item('b', { qty: 2 }));
+    const order = { items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }] };
+    const removing = sc.cart.removeOrdered('order-1', order.items);
+    // Not awaited: the shop empties its form (and with it the array) in the same turn.
+    order.items[0] = { sku: 'a', qty: -5 };
+    order.items.length = 1;
+    expect(lines(await removing)).to.deep.equal([['a', 2]]);
+    expect(lines(await sc.cart.get())).to.deep.equal([['a', 2]]);
+  });
+
   it('remembers the last 50 orders taken out: an older one would be taken out again', async () => {
     const sc = await open({ namespace: uniqueNamespace() });
     await sc.cart.add(item('a', { qty: 100 }));
