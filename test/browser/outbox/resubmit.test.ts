@@ -140,6 +140,9 @@ describe('outbox.resubmit (invariant 3: paying again never charges twice)', () =
     const oldId = await needingPayment(sc);
     const r = await sc.outbox.resubmit(oldId, fresh());
     expect(r.status).to.equal('confirmed');
+    // Its token alive again, so that its dead token cannot be what keeps it from going: only its being final does.
+    const stored = await rawGet<Record<string, unknown>>(namespace, 'outbox', oldId);
+    await rawPut(namespace, 'outbox', [{ ...stored, tokenExpiresAt: Date.now() + 10 * 60_000 }]);
     // The shopper's retry replays that very entry now.
     expect((await sc.outbox.retry(oldId)).status).to.equal('needs-payment');
     sc.close();
