@@ -474,6 +474,9 @@ describe('service worker', () => {
       const placing = sc.placeOrder(order(`in-flight-${outcome}`));
       await until(async () => (await sc.outbox.list())[0]?.status == 'sending', 'the order in flight');
       await reg.update();
+      await until(() => reg.waiting?.state == 'installed', 'the new worker to wait', 10_000);
+      // The tab hears of it at once, then asks whether an order is in flight: time for its SKIP_WAITING, were it sent.
+      await new Promise((r) => setTimeout(r, 2000));
       // The waiting worker has handled every SKIP_WAITING posted so far (see probeWaiting): none, while the order is still in flight.
       expect((await probeWaiting(reg)).skips).to.equal(0);
       expect((await sc.outbox.list())[0]?.status, 'still in flight when the worker answered').to.equal('sending');
