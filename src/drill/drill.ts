@@ -65,10 +65,11 @@ export function withDrill(sc: SteadyCart, core: Core): SteadyCart & { drill: Dri
     drillEnded();
     events.emit('drill', { state: 'ended', drill: { ...drill }, reason });
     // A `503` drill's Retry-After is no server's: the drilled endpoints are due a probe now, in every context.
+    // Another drill's endpoints keep theirs: only a server (answering another tab, say) set it.
     const now = Date.now();
     for (const endpoint of config.endpoints) {
       const record = circuits.circuit(endpoint);
-      if (record.notBefore && (!drill.endpoint || drill.endpoint == endpoint.url)) circuits.set({ ...record, notBefore: undefined, retryAt: now, updatedAt: now });
+      if (drill.fault == '503' && record.notBefore && (!drill.endpoint || drill.endpoint == endpoint.url)) circuits.set({ ...record, notBefore: undefined, retryAt: now, updatedAt: now });
     }
     // Probes first: an endpoint the drill made look down is used again as soon as it answers. A
     // replay that fails here leaves its orders waiting for the page's next replay trigger.

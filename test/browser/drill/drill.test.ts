@@ -254,17 +254,32 @@ describe('drill mode: the end of a drill', () => {
     await normalTraffic(sc, be, 'after-503');
   });
 
+  it("stop() of a drill other than 503 leaves a server's Retry-After alone: the endpoint's next probe stays where the server put it", async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const sc = await open({ namespace, endpoints: be.sdk('us', 'eu'), drill: true });
+    // Another tab met us's real 503 with Retry-After: 30, and says so.
+    const now = Date.now();
+    const news = new BroadcastChannel(namespace);
+    news.postMessage({ t: 'endpoint', record: { id: be.url('us'), state: 'open', failures: 1, openMs: 2000, retryAt: now + 30_000, notBefore: now + 30_000, samples: [], updatedAt: now } });
+    news.close();
+    await until(() => sc.health().endpoints[0]!.state == 'open', "us's circuit open in this tab");
+    sc.drill!.start({ endpoint: be.url('us'), fault: 'refuse', forMs: 60_000 });
+    sc.drill!.stop();
+    expect(sc.health().endpoints[0]!.retryAt, "us's next probe").to.equal(now + 30_000);
+  });
+
   it('the latency a slow drill adds is not learned: attempt timeouts and hedges after it are as before it', async () => {
     const be = await startBackend();
     const sc = await drillable(be, ['us', 'eu'], { tuning: { attemptTimeoutMs: 1500, hedge: false }, budgetMs: 10_000 });
     expect((await sc.placeOrder(order('before'))).status).to.equal('confirmed');
+    const learned = ({ latencyMs, p95Ms }: { latencyMs: number | null; p95Ms: number | null }) => [latencyMs, p95Ms];
+    const before = learned(sc.health().endpoints[0]!);
     sc.drill!.start({ endpoint: be.url('us'), fault: 'slow', slowMs: 700, forMs: 60_000 });
     for (let i = 0; i < 5; i++) expect((await sc.placeOrder(order(`slow-${i}`))).status).to.equal('confirmed');
     sc.drill!.stop();
-    const us = sc.health().endpoints[0]!;
-    // Five drilled answers of 700 ms and more would make both the median and the p95.
-    expect(us.latencyMs, 'median latency of us').to.be.below(700);
-    expect(us.p95Ms ?? 0, 'p95 latency of us').to.be.below(700);
+    // Five drilled answers of 700 ms and more would make both the median and the p95: they are as they were.
+    expect(learned(sc.health().endpoints[0]!), "us's latency and p95").to.deep.equal(before);
   });
 
   it('a new start() replaces the running drill; close() ends it quietly', async () => {
