@@ -11,24 +11,41 @@ const cache = new WeakMap<SteadyCart, { health: Health; stale: boolean }>();
 /** How often a shown `lastReplayError` is looked at again: a replay that works clears it, and no event says so. */
 const REPLAY_ERROR_CHECK_MS = 1000;
 
+/**
+ * Per instance: every mounted hook's `onChange`. What one hook reads fresh without an event (a cleared
+ * replay error, a mount) replaces the cache that every other one shows: all of them are told.
+ */
+const subscribers = new WeakMap<SteadyCart, Set<() => void>>();
+
 function subscribeHealth(sc: SteadyCart, onChange: () => void): () => void {
-  const changed = () => {
+  let all = subscribers.get(sc);
+  if (!all) subscribers.set(sc, (all = new Set()));
+  const stale = () => {
     const cached = cache.get(sc);
     if (cached) cached.stale = true;
+  };
+  const changed = () => {
+    stale();
     onChange();
   };
   const offs = CHANGES.map((type) => sc.on(type, changed));
   // Only while an error is shown, and read again only once it is gone: a steady state renders nothing more.
   const timer = setInterval(() => {
-    if (cache.get(sc)?.health.lastReplayError && !sc.health().lastReplayError) changed();
+    if (cache.get(sc)?.health.lastReplayError && !sc.health().lastReplayError) {
+      stale();
+      all.forEach((tell) => tell());
+    }
   }, REPLAY_ERROR_CHECK_MS);
   // What changed while no one listened (unmounted, or between the first render and this
-  // subscription) is read again: React checks the snapshot once it has subscribed.
-  const cached = cache.get(sc);
-  if (cached) cached.stale = true;
+  // subscription) is read again: React checks the snapshot once it has subscribed. The hooks
+  // mounted before are told, so that they show that same fresh read.
+  stale();
+  all.forEach((tell) => tell());
+  all.add(onChange);
   return () => {
     clearInterval(timer);
     offs.forEach((off) => off());
+    all.delete(onChange);
   };
 }
 

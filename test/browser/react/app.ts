@@ -88,6 +88,12 @@ function HealthView(): ReactElement {
   return h('p', null, text('health-loading', loading), text('health-storage', health?.storage ?? ''), text('health-endpoints', health?.endpoints.map((e) => e.state).join(',') ?? ''), text('health-drill', health?.drill?.fault ?? 'none'), text('health-replay-error', health?.lastReplayError?.code ?? 'none'));
 }
 
+/** A second health consumer (a header badge beside the support panel), mounted on demand. */
+function HealthBadge(): ReactElement {
+  const { health } = useSteadyCartHealth();
+  return h('p', null, text('badge-replay-error', health?.lastReplayError?.code ?? 'none'));
+}
+
 /** Every instance a provider handed out, last one last: for tests that act on it directly. */
 export const instances: SteadyCart[] = [];
 
@@ -103,6 +109,7 @@ function EventsView(): ReactElement {
 /** The whole shop under one provider; its health panel can be closed and opened again. */
 export function Shop({ options, orderId }: { options: SteadyCartOptions; orderId?: string }): ReactElement {
   const [showHealth, setShowHealth] = useState(true);
+  const [showBadge, setShowBadge] = useState(false);
   return h(
     SteadyCartProvider,
     { options },
@@ -112,6 +119,8 @@ export function Shop({ options, orderId }: { options: SteadyCartOptions; orderId
     h(OutboxView),
     h('button', { 'data-test': 'toggle-health', onClick: () => setShowHealth((shown) => !shown) }, 'Health'),
     showHealth ? h(HealthView) : null,
+    h('button', { 'data-test': 'toggle-badge', onClick: () => setShowBadge((shown) => !shown) }, 'Badge'),
+    showBadge ? h(HealthBadge) : null,
     h(EventsView),
   );
 }

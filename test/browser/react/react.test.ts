@@ -182,7 +182,7 @@ describe('steadycart/react in a React app', () => {
     expect(consoleErrors).to.deep.equal([]);
   });
 
-  it('useSteadyCartHealth shows a failed replay, and clears it once a replay works again (which no event tells)', async function () {
+  it('useSteadyCartHealth shows a failed replay, and clears it once a replay works again (which no event tells), in every component that shows it', async function () {
     if (!navigator.locks) this.skip(); // No Web Locks in this engine: the lease fallback has no lock manager to fail.
     // Web Locks refusing every request (as in a sandboxed frame) makes the load-time replay fail.
     const locks = navigator.locks;
@@ -191,10 +191,14 @@ describe('steadycart/react in a React app', () => {
     try {
       unmount = app.mount(container, { namespace: uniqueNamespace(), endpoints: [{ url: 'http://127.0.0.1:9' }] });
       await shows('health-replay-error', 'internal', 10_000);
+      // A second consumer, mounted later: both follow the one cached health.
+      click('toggle-badge');
+      await shows('badge-replay-error', 'internal', 10_000);
       restore();
-      // Coming online replays again, and this time it works: health() no longer has the error, and the view follows.
+      // Coming online replays again, and this time it works: health() no longer has the error, and both views follow.
       dispatchEvent(new Event('online'));
       await shows('health-replay-error', 'none', 10_000);
+      await shows('badge-replay-error', 'none', 10_000);
     } finally {
       restore();
     }
