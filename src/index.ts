@@ -61,7 +61,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   const config = normalizeOptions(options);
   // Drill mode is its own chunk (a shop that does not ask for it never loads it), loaded before
   // anything starts: should it fail to load, no instance is left running that no one can close.
-  const drill = config.drill ? await import('./drill/drill') : undefined;
+  const withDrill = config.drill ? (await import('./drill/drill')).drillMode() : undefined;
   const core = await createCore(config);
   const { events, outbox, circuits } = core;
   const cart = new CheckoutCart(core.storage, core.channel, events);
@@ -93,5 +93,5 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   circuits.probeOpen().catch(() => {});
   const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers, view });
   sc[INSTRUMENTATION] = config;
-  return drill ? drill.withDrill(sc, core) : sc;
+  return withDrill ? withDrill(sc, core) : sc;
 }

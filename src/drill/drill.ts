@@ -47,7 +47,7 @@ function unsampled(circuits: Core['circuits'], drilling: () => boolean): () => v
  * (`stop()`, its timer), open circuits are probed at once and waiting
  * orders replayed, so normal traffic resumes without waiting for backoffs.
  */
-export function withDrill(sc: SteadyCart, core: Core): SteadyCart & { drill: DrillApi } {
+function withDrill(sc: SteadyCart, core: Core): SteadyCart & { drill: DrillApi } {
   const { config, events, circuits, outbox } = core;
   const { close, health } = sc;
   let running: DrillState | undefined;
@@ -98,3 +98,6 @@ export function withDrill(sc: SteadyCart, core: Core): SteadyCart & { drill: Dri
     },
   });
 }
+
+/** @internal Drill mode's `withDrill`, asked for before anything starts (the script-tag build's refuses there). */
+export const drillMode = (): typeof withDrill => withDrill;

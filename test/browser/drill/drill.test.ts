@@ -88,7 +88,7 @@ describe('drill mode: off unless asked for', () => {
     }
   });
 
-  it('the script-tag build leaves drill mode out: drill: true fails there with INVALID_OPTIONS', async () => {
+  it('the script-tag build leaves drill mode out: drill: true fails there with INVALID_OPTIONS, before anything starts', async () => {
     const frame = document.createElement('iframe');
     frame.srcdoc = '<script src="/dist/steadycart.iife.js"></script>';
     const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
@@ -96,8 +96,11 @@ describe('drill mode: off unless asked for', () => {
     await loaded;
     try {
       const { createSteadyCart } = (frame.contentWindow as Window & { SteadyCart: typeof import('../../../src/index') }).SteadyCart;
-      const error = await rejection(createSteadyCart({ namespace: uniqueNamespace(), drill: true }));
+      const namespace = uniqueNamespace();
+      const error = await rejection(createSteadyCart({ namespace, drill: true }));
       expect(error).to.include({ code: 'INVALID_OPTIONS', path: 'drill' });
+      // As for every bad option: no database opened, so no worker registered, no probe sent either.
+      expect((await indexedDB.databases()).filter((d) => d.name == namespace)).to.deep.equal([]);
     } finally {
       frame.remove();
     }
