@@ -4,7 +4,7 @@ import { namespaceOption } from './namespace';
 import type { Storage } from './storage';
 import { isObject } from './storage/validate';
 import { headerSetter, type EndpointHeaders } from './transport/headers';
-import { lookupQuery, RESERVED } from './transport/reserved';
+import { RESERVED } from './transport/reserved';
 import type { SendFetch } from './transport/http';
 import type { HeadersFunction, SteadyCartOptions, TuningOptions } from './types';
 
@@ -28,10 +28,12 @@ export interface Endpoint {
 
 /**
  * @internal The URL that looks an order up on `endpoint`; with `close`, the
- * lookup also closes the key there if it finds no record (`close=1`).
+ * lookup also closes the key there if it finds no record (`close=1`, see
+ * `lookupQuery`). Validation leaves no query in either part (`endpointUrl`,
+ * `PATH`), so the parameter always starts one.
  */
 export const lookupUrl = (endpoint: Endpoint, key: string, close?: boolean): string =>
-  lookupQuery(endpoint.url + endpoint.paths.lookup.replace('{key}', encodeURIComponent(key)), close);
+  endpoint.url + endpoint.paths.lookup.replace('{key}', encodeURIComponent(key)) + (close ? '?close=1' : '');
 
 /** @internal Options with every default applied: the rest of the code never checks for `undefined`. */
 export interface Config {
