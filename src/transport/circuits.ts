@@ -102,9 +102,9 @@ export class Circuits {
   }
 
   /**
-   * A probe that proved nothing (cut short by its caller, or never sent: its
-   * headers failed): open again, due after the same interval, not a longer
-   * one; not at once, or the timer would probe again at once, without end.
+   * A probe that proved nothing (never sent: its headers failed): open
+   * again, due after the same interval, not a longer one; not at once, or
+   * the timer would probe again at once, without end.
    */
   unproven(endpoint: Endpoint): void {
     this.due(endpoint, 'open', this.circuit(endpoint).openMs);
@@ -156,7 +156,7 @@ export class Circuits {
    * of a random key, where 404 means healthy). Half-open meanwhile, so other
    * contexts wait for the verdict instead of probing too.
    */
-  probe(endpoint: Endpoint, timeoutMs = this.config.tuning.attemptTimeoutMs, signal = new AbortController().signal): Promise<boolean> {
+  probe(endpoint: Endpoint): Promise<boolean> {
     // A closed instance asks nothing more (React's Strict Mode closes one as soon as it is made). A probe
     // already out when it closed still records its verdict: news of the endpoint for every context.
     // Nor is a circuit that closed meanwhile probed (`probeOpen` reads the outbox between choosing and
@@ -166,13 +166,15 @@ export class Circuits {
     // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
     const running = this.probing.get(endpoint.url);
     if (running) return running;
+    const timeoutMs = this.config.tuning.attemptTimeoutMs;
     this.claim(endpoint, timeoutMs);
     const url = health ? endpoint.url + health : lookupUrl(endpoint, crypto.randomUUID());
-    const probing = send(this.config, endpoint, url, 'health', 1, timeoutMs, signal).then((reply) => {
+    // Never cut short (its signal never fires): a probe runs to its answer or its timeout, so it is never `aborted`.
+    const probing = send(this.config, endpoint, url, 'health', 1, timeoutMs, new AbortController().signal).then((reply) => {
       this.probing.delete(endpoint.url);
       const ok = health ? !!reply.status && reply.status < 300 : reply.status == 404;
       if (ok) this.success(endpoint);
-      else if (reply.error == 'aborted' || reply.error == 'headers') this.unproven(endpoint);
+      else if (reply.error == 'headers') this.unproven(endpoint);
       else this.failure(endpoint, reply);
       return ok;
     });
