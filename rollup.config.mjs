@@ -40,18 +40,19 @@ const integrity = {
  * bundles, which the browser and end-to-end tests run.
  */
 const INTERNAL_NAMES = [
-  'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'change', 'checkedBodies', 'circuit', 'circuits', 'clean',
-  'closes', 'closing', 'committing', 'core', 'deadline', 'degrade', 'degrading', 'drain', 'dropped', 'dueInMs', 'early',
-  'exchange', 'failure', 'firstTry', 'fly', 'forcedNext', 'forget', 'fresh', 'guarded', 'hedgeFor', 'hold',
-  'honourRetryAfter', 'ignoreBackoff', 'inDoubt', 'latency', 'lease', 'leftMs', 'listen', 'listeners', 'lockName',
-  'looked', 'lookUp', 'loop', 'mayOrder', 'median', 'memory', 'newRecord', 'nextDue', 'onDegraded', 'onFailure',
-  'onRecovered', 'onRemote', 'onRemoteCart', 'onRemoteChange', 'onRemoteOrder', 'onRemoteOutbox', 'onState',
-  'onSuccess', 'onWaiting', 'orders', 'p95', 'permit', 'permits', 'pin', 'place', 'placeLocked', 'placer', 'previous',
-  'probe', 'probeOpen', 'probeWith', 'probing', 'publish', 'putAll', 'queue', 'queued', 'ratio', 'reachable', 'reachAt',
-  'receive', 'reconcileDoubts', 'records', 'recovered', 'refillPerSecond', 'replay', 'replayOne', 'retryAfterMs',
-  'schedule', 'sendOrder', 'sent', 'settle', 'shared', 'situation', 'startDrain', 'stopped', 'stores', 'success',
-  'timeoutFor', 'timer', 'tokenDeadAtStart', 'tokens', 'toMemory', 'tried', 'triggers', 'trust', 'trusted', 'unsent',
-  'view', 'waitMs', 'wake', 'withDatabase', 'withDrill', 'writes',
+  'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'change', 'channel', 'check', 'checked', 'checkedBodies',
+  'circuit', 'circuits', 'clean', 'closes', 'closing', 'committing', 'config', 'core', 'deadline', 'degrade',
+  'degrading', 'drain', 'dropped', 'dueInMs', 'early', 'emit', 'events', 'exchange', 'failure', 'firstTry', 'fly',
+  'forcedNext', 'forget', 'fresh', 'guarded', 'hedgeFor', 'hold', 'honourRetryAfter', 'ignoreBackoff', 'inDoubt',
+  'latency', 'lease', 'leftMs', 'level', 'listen', 'listeners', 'load', 'lock', 'lockName', 'looked', 'lookUp', 'loop',
+  'mayOrder', 'median', 'memory', 'newRecord', 'nextDue', 'observe', 'onDegraded', 'onFailure', 'onRecovered',
+  'onRemote', 'onRemoteCart', 'onRemoteChange', 'onRemoteOrder', 'onRemoteOutbox', 'onState', 'onSuccess', 'onWaiting',
+  'orders', 'p95', 'permit', 'permits', 'persist', 'pin', 'place', 'placeLocked', 'placer', 'previous', 'probe',
+  'probeOpen', 'probeWith', 'probing', 'publish', 'putAll', 'queue', 'queued', 'ratio', 'reachable', 'reachAt',
+  'receive', 'reconcileDoubts', 'records', 'recovered', 'refillPerSecond', 'refresh', 'release', 'replay', 'replayOne',
+  'retryAfterMs', 'run', 'schedule', 'sendOrder', 'sent', 'settle', 'shared', 'situation', 'startDrain', 'stopped',
+  'stores', 'success', 'timeoutFor', 'timer', 'tokenDeadAtStart', 'tokens', 'toMemory', 'tried', 'triggers', 'trust',
+  'trusted', 'unproven', 'unsent', 'view', 'waitMs', 'wake', 'withDatabase', 'withDrill', 'writes',
 ];
 
 // Workbox modules branch on process.env.NODE_ENV: ship their production paths only.
