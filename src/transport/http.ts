@@ -117,11 +117,12 @@ export async function send(
     // abort on its way to the fetch, and the order then waited for the answer however long it took,
     // or for ever (ky's own timeout races too).
     const [response, text] = await Promise.race([exchange, new Promise<never>((_, reject) => (timer.signal.onabort = reject))]);
-    let body: Json = null;
+    // JSON, else the text as it came (an empty body: null).
+    let body: Json = text || null;
     try {
-      body = text ? JSON.parse(text) : null;
+      body = JSON.parse(text);
     } catch {
-      body = text;
+      // Not JSON: kept as text.
     }
     return { status: response.status, body, retryAfterMs: retryAfterMs(response.headers.get('Retry-After')), ms: performance.now() - start };
   } catch (error) {
