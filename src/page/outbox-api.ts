@@ -18,8 +18,8 @@ function entryId(value: unknown): string {
 export function outboxApi(outbox: Outbox, config: Config, view: OutboxView, live: () => void): OutboxApi {
   return {
     // Each entry's `order` is of the type the caller names: the JSON the shop placed, as stored.
-    list: async <TOrder>() => (live(), (await outbox.list()) as OutboxEntry<TOrder>[]),
-    retry: async <TOrder>(id: string) => (live(), (await outbox.retry(entryId(id))) as OutboxEntry<TOrder>),
+    list: async <TOrder>() => (live(), outbox.list() as Promise<OutboxEntry<TOrder>[]>),
+    retry: async <TOrder>(id: string) => (live(), outbox.retry(entryId(id)) as Promise<OutboxEntry<TOrder>>),
     async discard(id) {
       live();
       const removed = await outbox.discard(entryId(id));
