@@ -49,11 +49,14 @@ export function checkListener(listener: unknown): void {
 /** A listener of event `K`. */
 export type Listener<K extends keyof SteadyCartEvents> = (detail: SteadyCartEvents[K]) => void;
 
-/** @internal A typed event emitter; a throwing listener never breaks the emitter or the checkout. */
-export class Emitter {
-  private readonly listeners = new Map<string, Set<(detail: never) => void>>();
+/**
+ * @internal A typed event emitter of the events of `E` (default: steadycart's
+ * own); a throwing listener never breaks the emitter or the checkout.
+ */
+export class Emitter<E extends object = SteadyCartEvents> {
+  private readonly listeners = new Map<keyof E, Set<(detail: never) => void>>();
 
-  on<K extends keyof SteadyCartEvents>(type: K, listener: Listener<K>): () => void {
+  on<K extends keyof E>(type: K, listener: (detail: E[K]) => void): () => void {
     let set = this.listeners.get(type);
     if (!set) this.listeners.set(type, (set = new Set()));
     // One entry per subscription: the same function subscribed twice is two subscriptions.
@@ -77,7 +80,7 @@ export class Emitter {
     if (held?.length) setTimeout(() => held.forEach((deliver) => deliver()));
   }
 
-  emit<K extends keyof SteadyCartEvents>(type: K, detail: SteadyCartEvents[K]): void {
+  emit<K extends keyof E>(type: K, detail: E[K]): void {
     if (this.held) {
       // A cart read while the instance is built is no change to its caller, who reads it with
       // subscribe or snapshot; delivered later, it could be older than the cart by then.
@@ -86,7 +89,7 @@ export class Emitter {
     }
     // The listeners of now: one subscribed by a listener hears the next event, not this one again.
     const set = this.listeners.get(type);
-    if (set) for (const listener of [...set]) if (set.has(listener)) tell(listener as Listener<K>, detail);
+    if (set) for (const listener of [...set]) if (set.has(listener)) tell(listener as (detail: E[K]) => void, detail);
   }
 
   clear(): void {

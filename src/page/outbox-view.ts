@@ -1,4 +1,4 @@
-import { onEveryOrder, tell, type Events } from '../events';
+import { Emitter, onEveryOrder, tell, type Events } from '../events';
 import type { Outbox } from '../outbox/outbox';
 import type { OrderEvent, OutboxEntry, OutboxSnapshot } from '../types';
 
@@ -28,7 +28,8 @@ const shown = (e: OutboxEntry) => JSON.stringify([e.status, e.updatedAt, e.attem
  */
 export function outboxView(outbox: Outbox, events: Events): OutboxView {
   let current: OutboxSnapshot = { entries: [], loaded: false };
-  const listeners = new Set<(snapshot: OutboxSnapshot) => void>();
+  /** The subscribers, as listeners of an emitter's one event: one entry per subscription, and a throw is the subscriber's. */
+  const listeners = new Emitter<{ change: OutboxSnapshot }>();
   const sending = new Set<string>();
   let off: (() => void) | undefined;
   let closed = false;
@@ -45,7 +46,7 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
     if (current.loaded && next.length == before.size && next.every((e, i) => e == current.entries[i])) return;
     current = { entries: next, loaded: true };
     // The listeners of now, as for events: one subscribed by a listener hears the next change, not this one again.
-    for (const listener of [...listeners]) if (listeners.has(listener)) tell(listener, current);
+    listeners.emit('change', current);
   };
 
   const refresh = () => {
@@ -87,12 +88,11 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
   return {
     snapshot: () => (start(), current),
     subscribe(listener) {
-      // One entry per subscription: the same function subscribed twice is two subscriptions.
-      const entry = (snapshot: OutboxSnapshot) => listener(snapshot);
-      listeners.add(entry);
+      // One entry per subscription (the emitter's way): the same function subscribed twice is two subscriptions.
+      const unsubscribe = listeners.on('change', listener);
       start();
       tell(listener, current);
-      return () => listeners.delete(entry);
+      return unsubscribe;
     },
     refresh,
     close() {
