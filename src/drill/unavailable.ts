@@ -6,5 +6,5 @@ import { fail } from '../errors';
  * before anything starts, naming the build that has it.
  */
 export function drillMode(): never {
-  return fail('INVALID_OPTIONS', 'is only in the ES module build (dist/steadycart.mjs)', 'drill');
+  return fail('INVALID_OPTIONS', 'is only in the ES module build', 'drill');
 }
