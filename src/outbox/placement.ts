@@ -33,7 +33,7 @@ export function checkPlacement(config: Config, order: unknown, options: PlaceOrd
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_OPTIONS', 'must be an AbortSignal', 'signal');
   if (typeof order != 'object' || order === null) fail('INVALID_ORDER', 'an order must be an object', '');
-  if (!config.endpoints.length) fail('NO_ENDPOINTS', 'this instance is cart-only (created without endpoints)', 'endpoints');
+  if (!config.endpoints.length) fail('NO_ENDPOINTS', 'this instance is cart-only', 'endpoints');
   const body = toJsonBody(order, config.allowCardLikeAt);
   if (signal?.aborted) fail('ABORTED', 'the signal was already aborted');
   return { start, body, budgetMs, tokenExpiresAt: expires as number | undefined, signal };
