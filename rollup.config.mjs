@@ -44,7 +44,7 @@ const INTERNAL_NAMES = [
   'circuit', 'circuits', 'clean', 'closes', 'closing', 'committing', 'config', 'core', 'deadline', 'degrade',
   'degrading', 'drain', 'dropped', 'dueInMs', 'early', 'emit', 'events', 'exchange', 'failure', 'firstTry', 'fly',
   'forcedNext', 'forget', 'fresh', 'guarded', 'hedgeFor', 'hold', 'honourRetryAfter', 'ignoreBackoff', 'inDoubt',
-  'latency', 'lease', 'leftMs', 'level', 'listen', 'listeners', 'load', 'lock', 'lockName', 'looked', 'lookUp', 'loop',
+  'isClosed', 'latency', 'lease', 'leftMs', 'level', 'listen', 'listeners', 'load', 'lock', 'lockName', 'looked', 'lookUp', 'loop',
   'mayOrder', 'median', 'memory', 'newRecord', 'nextDue', 'observe', 'onDegraded', 'onFailure', 'onRecovered',
   'onRemote', 'onRemoteCart', 'onRemoteChange', 'onRemoteOrder', 'onRemoteOutbox', 'onState', 'onSuccess', 'onWaiting',
   'orders', 'p95', 'permit', 'permits', 'persist', 'pin', 'place', 'placeLocked', 'placer', 'previous', 'probe',

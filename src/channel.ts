@@ -64,7 +64,7 @@ export class Channel<M extends { t: string } = Message> {
   private readonly channel?: BroadcastChannel;
   private handler?: (message: M) => void;
   private early: M[] = [];
-  private closed = false;
+  private isClosed = false;
   /** Messages dropped: malformed, beyond the start-up queue, or (in the standalone worker) news for pages only. */
   dropped = 0;
 
@@ -95,7 +95,7 @@ export class Channel<M extends { t: string } = Message> {
     try {
       // After `close`, news of a change begun before it still goes out (a cart change that commits
       // meanwhile, an order's outcome): on a channel of its own, or other tabs would stay stale.
-      const once = this.closed && new BroadcastChannel(this.namespace);
+      const once = this.isClosed && new BroadcastChannel(this.namespace);
       (once || this.channel)?.postMessage(message);
       once && once.close();
     } catch {
@@ -104,7 +104,7 @@ export class Channel<M extends { t: string } = Message> {
   }
 
   close(): void {
-    this.closed = !!this.channel;
+    this.isClosed = !!this.channel;
     this.channel?.close();
     this.early = [];
   }

@@ -148,7 +148,7 @@ export async function eachConcurrently<T>(items: readonly T[], limit: number, ta
 export class OutboxReplay {
   private loop: ReplayLoop = { state: 'idle' };
   /** Set by `close`: a closed instance starts no replay and sends no more entries of one under way. */
-  private closed = false;
+  private isClosed = false;
   protected readonly records: OutboxRecords;
   /** Outcomes and domain write-aheads, committed together while the store is busy. */
   private readonly writes: GroupCommit;
@@ -199,7 +199,7 @@ export class OutboxReplay {
    * closed instance's entries when this one holds a Web Lock.
    */
   close(): void {
-    this.closed = true;
+    this.isClosed = true;
   }
 
   /** @internal The write-ahead of a new domain for an order (the placer's `persist`): on disk before the request leaves. */
@@ -230,7 +230,7 @@ export class OutboxReplay {
   private startDrain(force: boolean, wait?: boolean): Promise<number> {
     // A page that keeps no orders (`outbox: false`) records no outcome nor a domain's write-ahead: it replays
     // none of the other pages' (it would only judge them expired, and tell every tab so).
-    if (this.closed || !this.config.retentionMs) return Promise.resolve(0);
+    if (this.isClosed || !this.config.retentionMs) return Promise.resolve(0);
     const drain = this.lock(`${this.config.namespace}:replay`, (lost) => this.drain(force, lost), wait)
       // Another context drains (it holds the lock, or held it for all of a wait): what waits still waits, and the caller (the worker's sync) must know it.
       .then(async (waiting) => waiting ?? +!!(await this.waiting()))
@@ -246,7 +246,7 @@ export class OutboxReplay {
    */
   private async drain(force: boolean, lost: AbortSignal): Promise<number> {
     let waiting = 0;
-    for (let pass = 0; pass < DRAIN_PASSES && !lost.aborted && !this.closed; pass++) {
+    for (let pass = 0; pass < DRAIN_PASSES && !lost.aborted && !this.isClosed; pass++) {
       const now = Date.now();
       const reachable = this.reachable();
       const due: string[] = [];
@@ -267,7 +267,7 @@ export class OutboxReplay {
       // each run, the first order sent being its probe, rather than skipping the rest of the pass.
       const ignoreBackoff = force && !pass;
       const replay = (id: string, free: () => void) =>
-        lost.aborted || this.closed ? Promise.resolve() : this.lock(this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry, free));
+        lost.aborted || this.isClosed ? Promise.resolve() : this.lock(this.lockName(id), (lostEntry) => this.replayOne(id, { ignoreBackoff, reachable: this.reachable() }, lostEntry, free));
       // The page's first order goes alone: its answer puts the endpoint's CORS preflight in the browser's
       // cache, where a wide drain's requests, sent together, would each send one ahead of every POST.
       if (!STANDALONE_WORKER) await eachConcurrently(due.splice(0, 1), 1, replay);

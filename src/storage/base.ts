@@ -89,7 +89,7 @@ export class BaseStorage {
   memory: MemoryStores | null = null;
   private degrading?: Promise<void>;
   /** Set by `close`: a later use (an answer that arrives after it) opens a connection of its own and closes it when done. */
-  private closed = false;
+  private isClosed = false;
   /** Why storage degraded to memory. */
   error?: string;
 
@@ -107,9 +107,9 @@ export class BaseStorage {
     return this.withDatabase((db) => db.get(store, id), inMemory((m) => m.get(store, id)));
   }
 
-  /** Lets go of the database for good: nothing stored is lost, and no connection stays open (see `closed`). */
+  /** Lets go of the database for good: nothing stored is lost, and no connection stays open (see `isClosed`). */
   close(): void {
-    this.closed = true;
+    this.isClosed = true;
     this.release();
   }
 
@@ -138,7 +138,7 @@ export class BaseStorage {
           opening.catch(() => db.close());
         }, reject);
       });
-      if (this.closed) return opening;
+      if (this.isClosed) return opening;
       this.db = opening;
     }
     return this.db;
@@ -182,7 +182,7 @@ export class BaseStorage {
         }
         await this.degrade(error, db);
       } finally {
-        if (this.closed) db.close();
+        if (this.isClosed) db.close();
       }
     }
     // In memory only where there is a fall back: then every call has its memory arm.

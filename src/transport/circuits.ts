@@ -38,7 +38,7 @@ export class Circuits {
   private wake = () => {};
   private timer?: ReturnType<typeof setTimeout>;
   /** @internal Set by `close`: runs of this context send nothing more. */
-  closed = false;
+  isClosed = false;
   private orders: OrderProbe = { waiting: async () => false, replay: async () => {} };
 
   constructor(
@@ -161,7 +161,7 @@ export class Circuits {
     // already out when it closed still records its verdict: news of the endpoint for every context.
     // Nor is a circuit that closed meanwhile probed (`probeOpen` reads the outbox between choosing and
     // probing): its half-open state would keep the next orders from an endpoint known to answer.
-    if (this.closed || this.circuit(endpoint).state == 'closed') return Promise.resolve(!this.closed);
+    if (this.isClosed || this.circuit(endpoint).state == 'closed') return Promise.resolve(!this.isClosed);
     const { health } = endpoint.paths;
     // One probe per endpoint at a time in this context: a second caller waits for the first's verdict.
     const running = this.probing.get(endpoint.url);
@@ -204,7 +204,7 @@ export class Circuits {
   }
 
   close(): void {
-    this.closed = true;
+    this.isClosed = true;
     clearTimeout(this.timer);
     // Runs waiting for a round stop now rather than send when it ends.
     this.wake();
@@ -244,7 +244,7 @@ export class Circuits {
    */
   schedule(): void {
     clearTimeout(this.timer);
-    if (this.closed) return;
+    if (this.isClosed) return;
     const open = this.config.endpoints.filter((e) => this.circuit(e).state != 'closed');
     if (!open.length) return;
     const next = Math.min(...open.map((e) => this.circuit(e).retryAt));
@@ -256,10 +256,10 @@ export class Circuits {
       try {
         // An order still waiting after the replay is in flight (its own run probes) or waits for its lock's holder.
         const waiting = await this.orders.waiting();
-        if (waiting && !this.closed) await this.orders.replay();
+        if (waiting && !this.isClosed) await this.orders.replay();
         // Read again only when orders waited (otherwise every circuit still due gets its health probe), once for every circuit.
         const mayGo = waiting && (await this.orders.waiting());
-        for (const e of due()) if (!this.closed && !(mayGo && mayGo(e.domain))) void this.probe(e);
+        for (const e of due()) if (!this.isClosed && !(mayGo && mayGo(e.domain))) void this.probe(e);
       } catch {
         // Storage or the lock manager refused: the page's replay triggers report that, and replay again.
       }

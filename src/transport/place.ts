@@ -310,7 +310,7 @@ export class Placer {
    * the order's lock was taken away.
    */
   protected stopped(state: RunState): boolean {
-    return state.run.deadline <= Date.now() || state.controller.signal.aborted || state.run.lost.aborted || this.circuits.closed;
+    return state.run.deadline <= Date.now() || state.controller.signal.aborted || state.run.lost.aborted || this.circuits.isClosed;
   }
 
   /** Sends one request of the run (an order, a hedge or a lookup); counts it and tells listeners. */
@@ -390,7 +390,7 @@ const holdOff = (state: RunState, reply: Reply): void => {
  */
 async function nextRound(state: RunState, ms: number, circuits: Circuits): Promise<void> {
   const waited = sleep(ms, state.controller.signal).then(() => true);
-  while (!(await Promise.race([waited, circuits.closing().then(() => !state.retryAfterMs || circuits.closed)])));
+  while (!(await Promise.race([waited, circuits.closing().then(() => !state.retryAfterMs || circuits.isClosed)])));
   state.round++;
   state.retryAfterMs = 0;
   state.tried.clear();
