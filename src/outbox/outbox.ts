@@ -130,12 +130,13 @@ export class Outbox extends OutboxReplay {
    * to replay, and nothing else may come to wake this page. A waiting order
    * is not due before an endpoint is in reach (`reachAt`): while every
    * circuit is open, the page does not read the outbox every second for
-   * nothing. (The circuit that falls due replays it too, its order the probe,
-   * and what has expired meanwhile is told then.)
+   * nothing. (The circuit that falls due replays it too, its order the probe.)
+   * Nor later than it ends without a request (its retention, its token's
+   * death), whatever its backoff: the shop is told then.
    */
   async nextDue(): Promise<number | undefined> {
     const reach = this.reachAt();
-    const due = (await this.records.all()).flatMap((r) => (r.status == 'pending' ? Math.max(r.due, reach) : r.status == 'sending' ? Date.now() + this.config.budgetMs : []));
+    const due = (await this.records.all()).flatMap((r) => (r.status == 'pending' ? Math.min(Math.max(r.due, reach), this.endsAt(r)) : r.status == 'sending' ? Date.now() + this.config.budgetMs : []));
     return due.length ? Math.min(...due) : undefined;
   }
 

@@ -258,7 +258,8 @@ export class OutboxReplay {
         // With no endpoint in reach, only an entry with something to do without a request is taken up:
         // a thousand waiting orders are not each locked and read again for nothing.
         // (What `replayOne` does without a request: expire it, ask for payment again, or end an orphaned send.)
-        if (step == 'replay' && (reachable || r.status == 'sending' || now >= this.expiresAt(r) || needsNewPayment(r))) due.push(r.id);
+        // An entry that ends so is taken up even while its backoff runs: the shop is told when it ends.
+        if ((step == 'replay' && (reachable || r.status == 'sending')) || ((step == 'replay' || step == 'wait') && now >= this.endsAt(r))) due.push(r.id);
       }
       if (!due.length) break;
       // While every circuit is open for longer than an order's budget, sending would only wait it out:
@@ -284,7 +285,7 @@ export class OutboxReplay {
   protected async replayOne(id: string, options: ReplayOptions, lost: AbortSignal, answered = () => {}): Promise<void> {
     const record = await this.records.get(id);
     const now = Date.now();
-    if (!record || isFinal(record.status) || (record.status == 'pending' && held(record, now, options.ignoreBackoff))) return;
+    if (!record || isFinal(record.status) || (record.status == 'pending' && now < this.endsAt(record) && held(record, now, options.ignoreBackoff))) return;
     if (now >= this.expiresAt(record)) {
       return this.store(record, { status: 'expired', attempts: 0, error: { code: 'expired', message: 'kept past the outbox retention', at: now } });
     }
@@ -315,6 +316,15 @@ export class OutboxReplay {
     return r.expiresAt ?? r.createdAt + this.config.retentionMs;
   }
 
+  /**
+   * When a waiting entry ends without a request, whatever its backoff: past
+   * its retention (`expired`), or once its token dies while no domain may
+   * have processed it (`needs-payment`).
+   */
+  protected endsAt(r: OutboxRecord): number {
+    return Math.min(this.expiresAt(r), (!r.domains.length && (STANDALONE_WORKER || !r.copied) && r.tokenExpiresAt) || Infinity);
+  }
+
   /** Whether any endpoint may be used (or probed) now, or within one order's budget. */
   protected reachable(): boolean {
     return this.reachAt() <= Date.now();
@@ -341,7 +351,7 @@ export class OutboxReplay {
     // disk, and its replay finds the outcome again by lookup.
     if (this.config.retentionMs) await this.writes.put(record, 'relaxed');
     this.emit(record);
-    if (record.status == 'pending') this.onWaiting(record.due);
+    if (record.status == 'pending') this.onWaiting(Math.min(record.due, this.endsAt(record)));
   }
 
   /** Removes an entry for good. */

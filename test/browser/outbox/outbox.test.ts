@@ -360,6 +360,30 @@ describe('outbox', () => {
     expect((await be.ledger()).charges).to.equal(0);
   });
 
+  it("an order whose token dies, or whose retention ends, while its backoff still runs is told then (needs-payment, expired), not when the backoff ends", async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const options = quickOptions(be, namespace, { endpoints: be.sdk('us'), budgetMs: 2000, tuning: { attemptTimeoutMs: 2000, openMs: 30_000, maxOpenMs: 30_000 } });
+    // us's circuit left open for 30 s by a first page's order (discarded), so that nothing is sent meanwhile.
+    await down(be);
+    const first = await open(options);
+    const opener = await first.placeOrder(order('opener'));
+    expect(opener.status).to.equal('pending');
+    expect(await first.outbox.discard(opener.id)).to.equal(true);
+    first.close();
+    // Two orders a page left after many tries: each due again only in a minute.
+    const now = Date.now();
+    const dying = pendingRecord(order('token-dies'), { runs: 10, due: now + 60_000, tokenExpiresAt: now + TOKEN_LIFE_MS });
+    const expiring = pendingRecord(order('retention-ends'), { runs: 10, due: now + 60_000, expiresAt: now + TOKEN_LIFE_MS });
+    await rawPut(namespace, 'outbox', [dying, expiring]);
+    const sc = await open(options);
+    const told = new Map<string, string>();
+    sc.on('order:*', (e) => told.set(e.id, e.status));
+    // Within 20 s: their backoff (and us's circuit) would keep them waiting for 30 s and more.
+    await until(() => told.get(dying.id as string) == 'needs-payment' && told.get(expiring.id as string) == 'expired', 'both told', 20_000);
+    expect(await sentAfterDeath(be, dying.id as string, now)).to.deep.equal([]);
+  });
+
   it('while every endpoint is still down, a dead-token order still becomes needs-payment, sending nothing for it', async () => {
     const be = await startBackend();
     const namespace = uniqueNamespace();
