@@ -56,8 +56,9 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
     outbox
       .list()
       // A failed read keeps the last snapshot; the next change reads again. A read a change came during may
-      // predate an outcome already shown: the read after it publishes instead.
-      .then((entries) => again || publish(entries.map((e) => (e.status == 'pending' && sending.has(e.id) ? { ...e, status: 'sending' as const } : e))), () => {})
+      // predate an outcome already shown: the read after it publishes instead. Not the first: through a
+      // drain, events come faster than the outbox is read, and the snapshot would stay unloaded till its end.
+      .then((entries) => (again && current.loaded) || publish(entries.map((e) => (e.status == 'pending' && sending.has(e.id) ? { ...e, status: 'sending' as const } : e))), () => {})
       .finally(() => {
         reading = false;
         if (again) {

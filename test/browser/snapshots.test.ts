@@ -187,6 +187,25 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
     expect(shown.filter((status, i) => status != shown[i - 1])).to.deep.equal(['pending', 'sending', 'confirmed']);
   });
 
+  it('the first read of the outbox loads the snapshot though order events keep coming in while it is read (a drain)', async () => {
+    const entry = (status: OutboxEntry['status']) => ({ id: 'o1', status, order: {}, createdAt: 1, updatedAt: 1, attempts: 1 }) as OutboxEntry;
+    const reads: Array<(entries: OutboxEntry[]) => void> = [];
+    const outbox = { list: () => new Promise<OutboxEntry[]>((resolve) => reads.push(resolve)) } as unknown as Outbox;
+    const events = new Emitter();
+    const view = outboxView(outbox, events);
+    const shown: OutboxSnapshot[] = [];
+    view.subscribe((s) => shown.push(s));
+    // Every read is overtaken by the next event of the drain (another order sent, answered...).
+    for (let i = 0; i < 3; i++) {
+      events.emit('order:sending', { id: `other-${i}`, status: 'sending' });
+      reads.shift()!([entry('pending')]);
+      await until(() => reads.length == 1, 'the read after it');
+    }
+    view.close();
+    expect(shown.map((s) => s.loaded)).to.include(true);
+    expect(shown.find((s) => s.loaded)!.entries.map((e) => e.id)).to.deep.equal(['o1']);
+  });
+
   it('a subscriber that throws stops neither subscribe() nor the other subscribers, of the cart and of the outbox', async () => {
     const be = await startBackend();
     // In a frame: what a throwing listener throws is surfaced there, as an uncaught error of that page.
