@@ -72,7 +72,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   // The worker cannot send orders whose headers only a page has: say why such an order waits.
   if (config.replayNeedsPage) events.on('order:pending', ({ id }) => events.emit('replay:needs-page', { id, reason: 'headers' }));
   const worker = registerWorker(config, outbox, events);
-  const view = outboxView(outbox, events);
+  const view = outboxView(outbox, events, config.budgetMs);
   const triggers = config.retentionMs ? startReplayTriggers(outbox, () => circuits.probeOpen(true), (error) => events.emit('replay:error', error)) : undefined;
   core.start({
     onRemoteCart: () => cart.onRemoteChange(),

@@ -24,13 +24,15 @@ const shown = (e: OutboxEntry) => JSON.stringify([e.status, e.updatedAt, e.attem
  * one read at a time, and one more when a change came during it, whose
  * answer is published instead of the older read's. A replay
  * announces `sending` without storing it, so an entry stored `pending` shows
- * `sending` until its next event.
+ * `sending` until its next event, or for twice an order's budget (`budgetMs`)
+ * at most: no run lasts longer, and the context that sent it may have died.
  */
-export function outboxView(outbox: Outbox, events: Events): OutboxView {
+export function outboxView(outbox: Outbox, events: Events, budgetMs: number): OutboxView {
   let current: OutboxSnapshot = { entries: [], loaded: false };
   /** The subscribers, as listeners of an emitter's one event: one entry per subscription, and a throw is the subscriber's. */
   const listeners = new Emitter<{ change: OutboxSnapshot }>();
-  const sending = new Set<string>();
+  /** When each entry was last announced `sending`. */
+  const sending = new Map<string, number>();
   let off: (() => void) | undefined;
   let closed = false;
   let reading = false;
@@ -58,7 +60,7 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
       // A failed read keeps the last snapshot; the next change reads again. A read a change came during may
       // predate an outcome already shown: the read after it publishes instead. Not the first: through a
       // drain, events come faster than the outbox is read, and the snapshot would stay unloaded till its end.
-      .then((entries) => (again && current.loaded) || publish(entries.map((e) => (e.status == 'pending' && sending.has(e.id) ? { ...e, status: 'sending' as const } : e))), () => {})
+      .then((entries) => (again && current.loaded) || publish(entries.map((e) => (e.status == 'pending' && sending.get(e.id)! > Date.now() - 2 * budgetMs ? { ...e, status: 'sending' as const } : e))), () => {})
       .finally(() => {
         reading = false;
         if (again) {
@@ -69,8 +71,11 @@ export function outboxView(outbox: Outbox, events: Events): OutboxView {
   };
 
   const onEvent = (event: OrderEvent) => {
-    if (event.status == 'sending') sending.add(event.id);
-    else sending.delete(event.id);
+    if (event.status == 'sending') {
+      sending.set(event.id, Date.now());
+      // Read again once it may show `pending` again, should no outcome ever come.
+      setTimeout(refresh, 2 * budgetMs + 100);
+    } else sending.delete(event.id);
     const i = current.entries.findIndex((e) => e.id == event.id);
     if (i >= 0) {
       const next = current.entries.slice();

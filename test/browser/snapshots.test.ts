@@ -5,6 +5,7 @@ import type { Cart, OrderEvent, OutboxEntry, OutboxSnapshot, SteadyCart } from '
 import type { Outbox } from '../../src/outbox/outbox';
 import { outboxView } from '../../src/page/outbox-view';
 import { closeBackends, down, startBackend, up } from './backend';
+import { pendingRecord, rawPut } from './hardening/raw-idb';
 import { cleanup, deleteDatabase, item, open, openTab, QUICK_ROOMY_TUNING, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from './helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
@@ -163,13 +164,38 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
     expect(statuses.slice(-2)).to.deep.equal(['sending', 'confirmed']);
   });
 
+  it("an entry another tab announced as sending shows pending again when that tab dies before its outcome (twice a budget at most)", async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    // The other tab holds the replay lock (as while draining, and its lock ends with it): this page replays nothing.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await new Promise<void>((taken) => void navigator.locks.request(`${namespace}:replay`, () => (taken(), held)));
+    try {
+      const sc = await open(quickOptions(be, namespace, { budgetMs: 1000 }));
+      // An order waiting, due again only in a minute; the other tab's replay takes it up and says so, then dies.
+      const waiting = pendingRecord(order('orphaned-announce'), { runs: 5, due: Date.now() + 60_000 });
+      await rawPut(namespace, 'outbox', [waiting]);
+      const tab = new BroadcastChannel(namespace);
+      tab.postMessage({ t: 'order', event: { id: waiting.id, status: 'sending' } });
+      tab.close();
+      const status = () => sc.outbox.snapshot().entries.find((e) => e.id == waiting.id)?.status;
+      await until(() => status() == 'sending', 'the announced send shown');
+      // Nothing is in flight: no run outlasts its budget (1 s). Before, it showed "sending" till it was due again.
+      await until(() => status() == 'pending', 'pending again', 10_000);
+      expect(await be.requests()).to.deep.equal([]);
+    } finally {
+      release();
+    }
+  });
+
   it('a read of the outbox begun before an order event never takes the snapshot back to the status before that event', async () => {
     // The view over a real emitter and an outbox whose reads the test answers by hand, in the order a drain can give them.
     const entry = (status: OutboxEntry['status']) => ({ id: 'o1', status, order: {}, createdAt: 1, updatedAt: 1, attempts: 1 }) as OutboxEntry;
     const reads: Array<(entries: OutboxEntry[]) => void> = [];
     const outbox = { list: () => new Promise<OutboxEntry[]>((resolve) => reads.push(resolve)) } as unknown as Outbox;
     const events = new Emitter();
-    const view = outboxView(outbox, events);
+    const view = outboxView(outbox, events, 3000);
     const shown: string[] = [];
     view.subscribe((s) => s.loaded && shown.push(s.entries[0]!.status));
     reads.shift()!([entry('pending')]);
@@ -192,7 +218,7 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
     const reads: Array<(entries: OutboxEntry[]) => void> = [];
     const outbox = { list: () => new Promise<OutboxEntry[]>((resolve) => reads.push(resolve)) } as unknown as Outbox;
     const events = new Emitter();
-    const view = outboxView(outbox, events);
+    const view = outboxView(outbox, events, 3000);
     const shown: OutboxSnapshot[] = [];
     view.subscribe((s) => shown.push(s));
     // Every read is overtaken by the next event of the drain (another order sent, answered...).
