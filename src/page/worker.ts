@@ -99,7 +99,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   };
 
   /** The registration to ask for Background Sync: `undefined` when there is none (it may also never settle: no worker controls the page yet). */
-  let registration: Promise<WithSync | undefined> = Promise.resolve(undefined);
+  let registration: Promise<WithSync | undefined> = Promise.resolve() as Promise<undefined>;
   if (config.worker && container) {
     registration = registerConfigured(config, container, setState);
   } else if (config.worker) {
@@ -170,7 +170,8 @@ async function registerConfigured(config: Config, container: ServiceWorkerContai
     const throughShell = container.controller?.scriptURL == new URL(full, location.href).href;
     // Its ES2015+ production build: the package's `module` field is the larger ES5 one.
     const { Workbox } = await import('workbox-window/build/workbox-window.prod.mjs');
-    const wb = new Workbox(scriptUrl(full), scope ? { scope } : {});
+    // Without a scope, `scope: undefined` is no scope at all: the worker's default.
+    const wb = new Workbox(scriptUrl(full), { scope });
     // Typed optional only for a second register() call, which this is not.
     const reg = (await wb.register({ immediate: true }))!;
     // A first visit's worker is still installing: Background Sync refuses a registration with no active worker.
