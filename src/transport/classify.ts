@@ -1,3 +1,4 @@
+import { isObject } from '../storage/validate';
 import type { ErrorInfo, FailureCode } from '../types';
 import type { Reply } from './http';
 
@@ -39,7 +40,7 @@ export function classifyLookup(status: number | undefined, body: unknown): Looku
   if (status == 409) return { kind: 'busy' };
   const stored = body as { status?: unknown; body?: unknown } | null;
   // The wire's shape only ({"status": <integer>, "body": ...}): any other 200 (a gateway's JSON) proves nothing.
-  if (status == 200 && stored && typeof stored == 'object' && 'body' in stored && Number.isInteger(stored.status) && (stored.status as number) >= 200 && (stored.status as number) < 600) {
+  if (status == 200 && isObject(stored) && 'body' in stored && Number.isInteger(stored.status) && (stored.status as number) >= 200 && (stored.status as number) < 600) {
     return { kind: 'found', status: stored.status as number, body: stored.body ?? null };
   }
   return { kind: 'unknown' };
