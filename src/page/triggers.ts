@@ -39,7 +39,7 @@ function replayError(error: unknown): ErrorInfo {
 export function startReplayTriggers(
   outbox: Outbox,
   probeOpen: () => Promise<unknown>,
-  onError: (error: ErrorInfo) => void = () => {},
+  onError?: (error: ErrorInfo) => void,
 ): ReplayTriggers {
   // Two timers: the next due entry's, re-armed after every replay, and a recovery's spread replay,
   // which that re-arming must never cancel (or a recovery would wait for the longest backoff).
@@ -68,7 +68,7 @@ export function startReplayTriggers(
         (error: unknown) => {
           if (stopped) return;
           lastError = replayError(error);
-          onError(lastError);
+          onError?.(lastError);
           // What waits must not wait for the next event (a visit, coming online): try again on the timer.
           arm(Date.now() + 1000 * 2 ** ++failures);
         },
