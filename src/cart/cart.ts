@@ -83,14 +83,17 @@ export class CartStore {
    * and may set other fields of the record it is given, which is written.
    */
   protected async change(apply: (items: CartItem[], next: CartRecord) => CartItem[]): Promise<Cart> {
-    const record = (await updateRecord(this.storage, 'cart', 'cart', (stored) => {
-      const current = this.clean(stored);
+    let current!: CartRecord;
+    const record = await updateRecord(this.storage, 'cart', 'cart', (stored) => {
+      current = this.clean(stored);
       const next = { ...current, rev: current.rev + 1, updatedAt: Date.now() };
       next.items = apply(current.items, next);
       // Past 2^53 a sum is rounded: a cart whose subtotal cannot be told exactly is refused.
       if (!Number.isSafeInteger(toCart(next.items, 0).subtotal)) fail('INVALID_ITEM', 'would make the subtotal too large', 'unitPrice');
-      return next;
-    }))!;
+      // A change that changes nothing (a SKU not there removed, an empty cart cleared) writes nothing and tells no one.
+      return JSON.stringify([next.items, next.taken]) == JSON.stringify([current.items, current.taken]) ? undefined : next;
+    });
+    if (!record) return this.publish(current);
     this.channel.post({ t: 'cart' });
     return this.publish(record);
   }

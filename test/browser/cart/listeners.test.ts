@@ -8,7 +8,7 @@ import { createCart } from '../../../src/cart/index';
 import type { Cart, OutboxSnapshot } from '../../../src/index';
 import { closeBackends, startBackend } from '../backend';
 import { cleanup, deleteDatabase, item, open, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
-import { createSchema, rawPut } from '../hardening/raw-idb';
+import { createSchema, rawGet, rawPut } from '../hardening/raw-idb';
 
 describe('cart: listeners', () => {
   afterEach(cleanup);
@@ -55,6 +55,40 @@ describe('cart: listeners', () => {
     await sleep(50);
     expect(late).to.deep.equal([1]);
   });
+});
+
+describe('cart: a change that changes nothing', () => {
+  afterEach(cleanup);
+
+  for (const entry of ['the full SDK', 'steadycart/cart'] as const) {
+    it(`writes nothing and tells no one, in this tab or another: a SKU not there removed, the same quantity set, an empty cart cleared (${entry})`, async () => {
+      const namespace = uniqueNamespace();
+      const only = entry == 'steadycart/cart' ? await createCart({ namespace }) : undefined;
+      const cart = only ?? (await open({ namespace })).cart;
+      const other = await open({ namespace });
+      await cart.add(item('a', { qty: 2 }));
+      await until(() => other.cart.snapshot().count == 2, 'the other tab in step');
+      const stored = await rawGet(namespace, 'cart', 'cart');
+      const here: Cart[] = [];
+      const there: Cart[] = [];
+      cart.subscribe((c) => here.push(c));
+      other.cart.subscribe((c) => there.push(c));
+      const shown = cart.snapshot();
+      expect(await cart.remove('not-there')).to.equal(shown);
+      expect(await cart.setQuantity('a', 2)).to.equal(shown);
+      expect(await rawGet(namespace, 'cart', 'cart'), 'the stored record, revision included').to.deep.equal(stored);
+      await cart.clear();
+      const cleared = await rawGet(namespace, 'cart', 'cart');
+      await cart.clear();
+      expect(await rawGet(namespace, 'cart', 'cart')).to.deep.equal(cleared);
+      // The other tab hears of the one real change (the clear), and only of it.
+      await until(() => there.length == 2, 'the other tab told of the clear');
+      await sleep(300);
+      expect(here.map((c) => c.count)).to.deep.equal([2, 0]);
+      expect(there.map((c) => c.count)).to.deep.equal([2, 0]);
+      only?.close();
+    });
+  }
 });
 
 describe('outbox: subscriptions', () => {
