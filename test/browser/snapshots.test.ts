@@ -23,6 +23,18 @@ async function outboxWhen(sc: SteadyCart, ok: (snapshot: OutboxSnapshot) => bool
   return sc.outbox.snapshot();
 }
 
+/**
+ * The outbox view over a real emitter and an outbox whose reads the test answers by hand
+ * (`reads`, oldest first); `entry(status)` is the one order it holds, o1.
+ */
+function handReadView() {
+  const entry = (status: OutboxEntry['status']) => ({ id: 'o1', status, order: {}, createdAt: 1, updatedAt: 1, attempts: 1 }) as OutboxEntry;
+  const reads: Array<(entries: OutboxEntry[]) => void> = [];
+  const outbox = { list: () => new Promise<OutboxEntry[]>((resolve) => reads.push(resolve)) } as unknown as Outbox;
+  const events = new Emitter();
+  return { entry, reads, events, view: outboxView(outbox, events, 3000) };
+}
+
 describe('synchronous snapshots (for useSyncExternalStore and any framework)', () => {
   afterEach(async () => {
     await cleanup();
@@ -190,12 +202,8 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
   });
 
   it('a read of the outbox begun before an order event never takes the snapshot back to the status before that event', async () => {
-    // The view over a real emitter and an outbox whose reads the test answers by hand, in the order a drain can give them.
-    const entry = (status: OutboxEntry['status']) => ({ id: 'o1', status, order: {}, createdAt: 1, updatedAt: 1, attempts: 1 }) as OutboxEntry;
-    const reads: Array<(entries: OutboxEntry[]) => void> = [];
-    const outbox = { list: () => new Promise<OutboxEntry[]>((resolve) => reads.push(resolve)) } as unknown as Outbox;
-    const events = new Emitter();
-    const view = outboxView(outbox, events, 3000);
+    // Its reads answered by hand, in the order a drain can give them.
+    const { entry, reads, events, view } = handReadView();
     const shown: string[] = [];
     view.subscribe((s) => s.loaded && shown.push(s.entries[0]!.status));
     reads.shift()!([entry('pending')]);
@@ -214,11 +222,7 @@ describe('synchronous snapshots (for useSyncExternalStore and any framework)', (
   });
 
   it('the first read of the outbox loads the snapshot though order events keep coming in while it is read (a drain)', async () => {
-    const entry = (status: OutboxEntry['status']) => ({ id: 'o1', status, order: {}, createdAt: 1, updatedAt: 1, attempts: 1 }) as OutboxEntry;
-    const reads: Array<(entries: OutboxEntry[]) => void> = [];
-    const outbox = { list: () => new Promise<OutboxEntry[]>((resolve) => reads.push(resolve)) } as unknown as Outbox;
-    const events = new Emitter();
-    const view = outboxView(outbox, events, 3000);
+    const { entry, reads, events, view } = handReadView();
     const shown: OutboxSnapshot[] = [];
     view.subscribe((s) => shown.push(s));
     // Every read is overtaken by the next event of the drain (another order sent, answered...).
