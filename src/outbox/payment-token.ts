@@ -29,4 +29,7 @@ export const whileTokenLives = (record: OutboxRecord) => (): boolean => !tokenEx
  * domain may have processed it. Never so for a page's memory copy, whose
  * lookups close nothing: the database's copy may still be placed.
  */
-export const needsNewPayment = (r: OutboxRecord): boolean => tokenExpired(r) && !r.domains.length && (STANDALONE_WORKER || !r.copied);
+export const needsNewPayment = (r: OutboxRecord): boolean => Date.now() >= needsPaymentAt(r);
+
+/** When only a new payment can place the order: its token's death, if no domain may have processed it (else never). */
+export const needsPaymentAt = (r: OutboxRecord): number => (!r.domains.length && (STANDALONE_WORKER || !r.copied) && r.tokenExpiresAt) || Infinity;

@@ -11,7 +11,7 @@ import type { Outcome, Placer } from '../transport/place';
 import { GroupCommit } from './group-commit';
 import type { Lease } from './lease';
 import { withLock, type LockedTask } from './lock';
-import { needsNewPayment, tokenExpired, tokenExpiredError, whileTokenLives } from './payment-token';
+import { needsNewPayment, needsPaymentAt, tokenExpired, tokenExpiredError, whileTokenLives } from './payment-token';
 import { OutboxRecords } from './records';
 import { isFinal } from './statuses';
 
@@ -322,7 +322,7 @@ export class OutboxReplay {
    * have processed it (`needs-payment`).
    */
   protected endsAt(r: OutboxRecord): number {
-    return Math.min(this.expiresAt(r), (!r.domains.length && (STANDALONE_WORKER || !r.copied) && r.tokenExpiresAt) || Infinity);
+    return Math.min(this.expiresAt(r), needsPaymentAt(r));
   }
 
   /** Whether any endpoint may be used (or probed) now, or within one order's budget. */

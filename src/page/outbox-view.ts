@@ -33,6 +33,8 @@ export function outboxView(outbox: Outbox, events: Events, budgetMs: number): Ou
   const listeners = new Emitter<{ change: OutboxSnapshot }>();
   /** When each entry was last announced `sending`. */
   const sending = new Map<string, number>();
+  /** Reads the outbox again once the last announcement may show `pending` again, should no outcome ever come. */
+  let recheck: ReturnType<typeof setTimeout> | undefined;
   let off: (() => void) | undefined;
   let closed = false;
   let reading = false;
@@ -73,8 +75,8 @@ export function outboxView(outbox: Outbox, events: Events, budgetMs: number): Ou
   const onEvent = (event: OrderEvent) => {
     if (event.status == 'sending') {
       sending.set(event.id, Date.now());
-      // Read again once it may show `pending` again, should no outcome ever come.
-      setTimeout(refresh, 2 * budgetMs + 100);
+      clearTimeout(recheck);
+      recheck = setTimeout(refresh, 2 * budgetMs + 100);
     } else sending.delete(event.id);
     const i = current.entries.findIndex((e) => e.id == event.id);
     if (i >= 0) {
@@ -103,6 +105,7 @@ export function outboxView(outbox: Outbox, events: Events, budgetMs: number): Ou
     refresh,
     close() {
       closed = true;
+      clearTimeout(recheck);
       off?.();
       listeners.clear();
     },

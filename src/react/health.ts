@@ -28,19 +28,20 @@ function subscribeHealth(sc: SteadyCart, onChange: () => void): () => void {
     stale();
     onChange();
   };
+  /** A fresh read that no event announced: every hook of the instance shows it. */
+  const changedForAll = () => {
+    stale();
+    all.forEach((tell) => tell());
+  };
   const offs = CHANGES.map((type) => sc.on(type, changed));
   // Only while an error is shown, and read again only once it is gone: a steady state renders nothing more.
   const timer = setInterval(() => {
-    if (cache.get(sc)?.health.lastReplayError && !sc.health().lastReplayError) {
-      stale();
-      all.forEach((tell) => tell());
-    }
+    if (cache.get(sc)?.health.lastReplayError && !sc.health().lastReplayError) changedForAll();
   }, REPLAY_ERROR_CHECK_MS);
   // What changed while no one listened (unmounted, or between the first render and this
   // subscription) is read again: React checks the snapshot once it has subscribed. The hooks
   // mounted before are told, so that they show that same fresh read.
-  stale();
-  all.forEach((tell) => tell());
+  changedForAll();
   all.add(onChange);
   return () => {
     clearInterval(timer);
