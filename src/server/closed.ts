@@ -10,6 +10,9 @@ import type { RequestTelemetry } from './telemetry/types';
  */
 export const CLOSED = 'closed';
 
+/** Closes tried before a 409: each lost one saw a POST reserve the key and let it go again. */
+export const CLOSE_TRIES = 3;
+
 /** The stored outcome of a closed key (never replayed: its requests are answered as below). */
 const CLOSED_OUTCOME = { status: 404, body: '{"error":"not_found"}' };
 

@@ -1,11 +1,8 @@
-import { closeKey, isClosed } from './closed';
+import { CLOSE_TRIES, closeKey, isClosed } from './closed';
 import { checkKey } from './http/key';
 import { errorJson, rawJson, type BaseHeaders } from './http/respond';
 import type { Settings } from './options';
 import type { RequestTelemetry } from './telemetry/types';
-
-/** Closes a lookup tries before it answers 409: each lost one saw a POST reserve the key and let it go again. */
-const CLOSE_TRIES = 3;
 
 /**
  * `GET {prefix}/checkout/{key}`: 200 `{status, body}` for a stored outcome,

@@ -1,6 +1,6 @@
 import { toJsonBody } from '../guard/json';
 import { isSteadyCartError } from '../errors';
-import { closedAnswer, isClosed } from './closed';
+import { CLOSE_TRIES, closeKey, closedAnswer, isClosed } from './closed';
 import { readBody, BodyTooLarge } from './http/body';
 import { fingerprint } from './http/fingerprint';
 import { parseKeyHeader } from './http/key';
@@ -55,7 +55,7 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
   // A key that has an outcome already gets it, whatever this server's own checks say of the body: a
   // region of the domain with another body limit or card-data allowance (a rolling deploy) may have
   // stored it, and a refusal, final to the SDK, would tell the shopper that a charged order was not placed.
-  if (refusal) return (await storedAnswer(s, key, raw, headers, t)) ?? refusal;
+  if (refusal) return (await refusedAnswer(s, key, raw, headers, t)) ?? refusal;
   raw = raw!;
 
   const fp = fingerprint(raw);
@@ -193,6 +193,31 @@ async function storedAnswer(s: Settings, key: string, raw: Uint8Array | undefine
   return inProgress(headers);
 }
 
+/**
+ * For a request this server refuses on its own checks: {@link storedAnswer},
+ * and for a key with no record, closes it first, as a lookup's 404 does
+ * (closed.ts). The refusal is final to the SDK, which then lets the shopper
+ * pay again under a new key; a copy of this request held in a proxy's queue,
+ * reaching a region of the domain with another body limit or card-data
+ * allowance, would otherwise charge the order after it. `undefined`: closed,
+ * the refusal stands.
+ */
+async function refusedAnswer(s: Settings, key: string, raw: Uint8Array | undefined, headers: BaseHeaders, t: RequestTelemetry): Promise<Response | undefined> {
+  for (let tries = 0; tries < CLOSE_TRIES; tries++) {
+    const answer = await storedAnswer(s, key, raw, headers, t);
+    if (answer) return answer;
+    try {
+      if (await closeKey(s, key, t)) return;
+    } catch (err) {
+      // Not closed, maybe: a copy may still run elsewhere in the domain, so the answer is in doubt, not final.
+      s.onError(err, { key, phase: 'reserve' });
+      t.storeError('reserve');
+      return errorJson(500, 'store_unavailable', headers);
+    }
+  }
+  // Reserved and let go again each time: in progress, as a lookup answers then.
+  return inProgress(headers);
+}
 
 /** The answer for a key whose lease this request lost: the stored outcome, or 409. */
 async function current(s: Settings, key: string, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {

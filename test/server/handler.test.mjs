@@ -234,6 +234,27 @@ function rules(name, open) {
       assert.equal(a.m.calls.length + small.m.calls.length + strict.m.calls.length, 1, 'the handler ran once');
     });
 
+    it('a key refused on this server\'s own checks with no record is closed: a copy of the request reaching a region that would accept it later runs nothing (503 key_closed); a lookup says 404', async () => {
+      // Two regions of one domain on one store, deployed with another body limit and card-data allowance. The
+      // SDK takes the refusal as final (the shopper pays again under a new key); the same request, held in a
+      // proxy's queue, then reaches the other region.
+      const small = setup({ bodyLimit: 100 });
+      const strict = setup();
+      const lenient = setup({ allowCardLikeAt: ['giftCard.reference'] });
+      const body = JSON.stringify({ ...ORDER, giftCard: { reference: '4111111111111111' } });
+      for (const [region, status, why] of [[small, 413, 'over its body limit'], [strict, 400, 'card data it does not allow']]) {
+        const key = randomUUID();
+        assert.equal((await post(region.h, { key, body })).status, status, why);
+        const late = await post(lenient.h, { key, body });
+        assert.equal(late.status, 503, why);
+        assert.equal((await late.json()).error, 'key_closed', why);
+        assert.equal((await get(lenient.h, `/checkout/${key}`)).status, 404, why);
+        // Sent again where it was refused: closed there too.
+        assert.equal((await post(region.h, { key, body })).status, 503, why);
+      }
+      assert.equal(small.m.calls.length + strict.m.calls.length + lenient.m.calls.length, 0, 'the handler never ran');
+    });
+
     it('stores a 2xx and replays it byte for byte with Idempotent-Replayed: true; the handler runs once', async () => {
       const { m, h } = setup();
       m.set(async () => ({ status: 201, body: { orderId: 'o-9', note: 'café ☕', n: 1.5 } }));
