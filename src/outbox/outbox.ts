@@ -141,19 +141,20 @@ export class Outbox extends OutboxReplay {
   }
 
   /**
-   * Whether any order is in flight, in any context: a new order stored as
-   * `sending`, or one whose lock is held (a replay stores nothing before it
-   * sends: its lock keeps every other context off it; without Web Locks, its
-   * lease). The locks, asked first, spare the read of the outbox while one is;
-   * they also hold the orders of other namespaces (its leases, of this one only).
+   * Whether any order is in flight, in any context: one whose lock is held.
+   * An order's record is written `sending` under its lock, and its outcome
+   * before the lock is let go: a record left `sending` by a context that died
+   * holds none, and keeps nothing out (a page with `outbox: false` never
+   * replays it, and would hold every update back). The locks say it of every
+   * namespace's orders: pages of several namespaces on one scope share its
+   * worker. Without Web Locks: a lease of this namespace, or a record `sending`.
    */
   async sending(): Promise<boolean> {
     const { locks } = navigator;
-    // The locks say it of every namespace's orders: pages of several namespaces on one scope share its worker.
-    const held = locks
-      ? (await locks.query()).held?.some((lock) => lock.name?.includes(':order:'))
-      : (await this.storage.all('leases')).some((lease) => lease.id.startsWith(this.lockName('')) && lease.until > Date.now());
-    return !!held || (await this.records.all()).some((r) => r.status == 'sending');
+    return locks
+      ? !!(await locks.query()).held?.some((lock) => lock.name?.includes(':order:'))
+      : (await this.storage.all('leases')).some((lease) => lease.id.startsWith(this.lockName('')) && lease.until > Date.now()) ||
+          (await this.records.all()).some((r) => r.status == 'sending');
   }
 
   /** A new order's record, with its key minted now. */

@@ -505,6 +505,25 @@ describe('service worker', () => {
     }
   });
 
+  it('a record left `sending` by a context that died (its lock let go) keeps no update out of a page that never replays it', async () => {
+    const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
+    const namespace = uniqueNamespace();
+    const serviceWorker = worker(namespace, '/test/fixtures/versioned-sw');
+    // A product page's "buy now" widget: no outbox, so it replays nothing, and the record stays as it is.
+    const { sc } = await openTab(options(be, namespace, { endpoints: be.sdk('us'), serviceWorker, outbox: false }), '', `${workerScope(namespace)}tab.html`);
+    await activeWorker(sc);
+    const reg = (await navigator.serviceWorker.getRegistration(workerScope(namespace)))!;
+    // (The tab's own load may have made the browser find one more version: it takes over first.)
+    await until(() => !reg.waiting && !reg.installing && reg.active?.state == 'activated', 'the worker in charge', 10_000);
+    // A checkout tab that crashed mid-order, in an engine with no Background Sync: its record is still `sending`.
+    const orphan = pendingRecord(order('orphan'), { status: 'sending' });
+    await rawPut(namespace, 'outbox', [orphan]);
+    const first = reg.active!;
+    await reg.update();
+    await until(() => reg.active != first, 'the new worker to take over', 10_000);
+    expect((await sc.outbox.list()).map((e) => [e.id, e.status])).to.deep.equal([[orphan.id, 'sending']]);
+  });
+
   it("a page of another namespace on the same scope lets no update in while this namespace's order is in flight", async () => {
     const be = await startBackend({ endpoints: [{ name: 'us', domain: 'main' }] });
     // Held until the checks below, which need the order in flight, are done.
