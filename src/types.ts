@@ -33,7 +33,13 @@ export type JsonShaped<T> = { [K in keyof T]: K extends OptionalKeys<T> ? JsonLi
 
 /** One checkout endpoint of the merchant's backend (docs/backend-contract.md). */
 export interface EndpointOptions {
-  /** Base URL, `https:` (plain `http:` only for localhost, 127.0.0.1 and [::1]). */
+  /**
+   * Base URL, `https:` (plain `http:` only for localhost, 127.0.0.1 and
+   * [::1]). steadycart speaks of it as the URL parser writes it, without a
+   * trailing slash (`https://Pay.example.com:443/api/` is
+   * `https://pay.example.com/api`): in `health()`, in events and in a
+   * `headers` function's `endpoint`.
+   */
   url: string;
   /**
    * Idempotency domain: endpoints that share one idempotency-key store.
@@ -134,7 +140,7 @@ export interface TuningOptions {
 /** Options of {@link createSteadyCart}. */
 export interface SteadyCartOptions {
   /** Checkout endpoints, tried in this order. May be omitted on pages that only use the cart. */
-  endpoints?: EndpointOptions[];
+  endpoints?: readonly EndpointOptions[];
   /** Time `placeOrder` spends trying online before the order waits in the outbox. Default 3000 ms. */
   budgetMs?: number;
   /** Request paths on every endpoint. */
@@ -179,7 +185,7 @@ export interface SteadyCartOptions {
   /** `fetch` credentials mode for requests to the endpoints (cookies). Default `same-origin`. */
   credentials?: RequestCredentials;
   /** JSON paths (for example `giftCard.reference`) allowed to hold a card-like number. */
-  allowCardLikeAt?: string[];
+  allowCardLikeAt?: readonly string[];
   /** Failover tuning. */
   tuning?: TuningOptions;
   /**
@@ -413,7 +419,7 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 /** What the SDK knows of an endpoint. */
 export interface EndpointHealth {
-  /** The endpoint's URL, as configured. */
+  /** The endpoint's URL, as the URL parser writes it, without a trailing slash (see {@link EndpointOptions.url}). */
   url: string;
   /** Its idempotency domain. */
   domain: string;
@@ -637,7 +643,11 @@ export interface OutboxSnapshot<TOrder = Json> {
 export interface OutboxApi {
   /** Every entry, oldest first. */
   list<TOrder = Json>(): Promise<OutboxEntry<TOrder>[]>;
-  /** Replays a `pending` entry now, ignoring its backoff; resolves with the entry as it then is. `NOT_FOUND` for an unknown id, or one discarded meanwhile. */
+  /**
+   * Replays a `pending` entry now, ignoring its backoff (not a 409's
+   * `Retry-After`: the key is still running there); resolves with the entry
+   * as it then is. `NOT_FOUND` for an unknown id, or one discarded meanwhile.
+   */
   retry<TOrder = Json>(id: string): Promise<OutboxEntry<TOrder>>;
   /** Removes an entry that is not in flight, so it is never replayed; `false` when there is none or it is in flight. */
   discard(id: string): Promise<boolean>;
