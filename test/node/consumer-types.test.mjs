@@ -5,7 +5,9 @@
 // package.json's exports to dist/*.d.ts. Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,10 +18,10 @@ const FIXTURE = 'test/node/fixtures/consumer';
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 /** tsc's diagnostics for one of the fixture's projects (empty when it compiles). */
-async function compile(project) {
+async function compile(project, cwd = ROOT) {
   assert.ok(existsSync(`${ROOT}dist/steadycart.d.ts`) && existsSync(`${ROOT}dist/sw.d.ts`), 'dist/ is built (npm run build)');
   try {
-    await promisify(execFile)(process.execPath, [tsc, '-p', `${FIXTURE}/${project}`], { cwd: ROOT, timeout: 120_000 });
+    await promisify(execFile)(process.execPath, [tsc, '-p', project.includes('/') ? project : `${FIXTURE}/${project}`], { cwd, timeout: 120_000 });
     return '';
   } catch (error) {
     return String(error.stdout || error.message);
@@ -33,5 +35,19 @@ describe("the published types in a shop's project (skipLibCheck: false)", { time
 
   it("a service worker compiles against steadycart/sw with no WebWorker library of its own", async () => {
     assert.equal(await compile('tsconfig.worker.json'), '');
+  });
+
+  it('page code compiles with the older "moduleResolution": "node", which reads no exports map (typesVersions)', async (t) => {
+    // A shop's project with steadycart installed: its node_modules/steadycart is this package (linked, and
+    // kept as the path it is linked at, as an install's real folder would be), beside React's types.
+    const shop = mkdtempSync(join(tmpdir(), 'steadycart-node10-'));
+    t.after(() => rmSync(shop, { recursive: true, force: true }));
+    mkdirSync(join(shop, 'node_modules'));
+    symlinkSync(ROOT, join(shop, 'node_modules/steadycart'), 'dir');
+    for (const dep of ['react', '@types']) symlinkSync(join(ROOT, 'node_modules', dep), join(shop, 'node_modules', dep), 'dir');
+    cpSync(join(ROOT, FIXTURE, 'page.ts'), join(shop, 'page.ts'));
+    const options = { target: 'ES2020', module: 'ESNext', moduleResolution: 'Node', lib: ['ES2022', 'DOM', 'DOM.Iterable'], strict: true, skipLibCheck: false, noEmit: true, types: [], preserveSymlinks: true };
+    writeFileSync(join(shop, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['page.ts'] }));
+    assert.equal(await compile(join(shop, 'tsconfig.json'), shop), '');
   });
 });
