@@ -1,6 +1,7 @@
 import { fail } from '../errors';
 import { toJsonBody } from '../guard/json';
 import { knownKeys, number, type Config } from '../options';
+import { isObject } from '../storage/validate';
 import type { PlaceOrderOptions } from '../types';
 
 /** @internal A new order's input once checked: what `Outbox.place` stores and sends. */
@@ -32,7 +33,8 @@ export function checkPlacement(config: Config, order: unknown, options: PlaceOrd
   if (expires !== undefined && !(typeof expires == 'number' && expires > 1e12 && expires < 1e14)) fail('INVALID_OPTIONS', 'must be a time in ms (not seconds) or a Date', 'paymentTokenExpiresAt');
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_OPTIONS', 'must be an AbortSignal', 'signal');
-  if (typeof order != 'object' || order === null) fail('INVALID_ORDER', 'an order must be an object', '');
+  // Not a list either: `outbox.resubmit` takes an order's fields, and `allowCardLikeAt` names no top-level element.
+  if (!isObject(order)) fail('INVALID_ORDER', 'an order must be an object', '');
   if (!config.endpoints.length) fail('NO_ENDPOINTS', 'this instance is cart-only', 'endpoints');
   const body = toJsonBody(order, config.allowCardLikeAt);
   if (signal?.aborted) fail('ABORTED', 'the signal was already aborted');

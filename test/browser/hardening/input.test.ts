@@ -157,10 +157,11 @@ describe('hardening: bad input', () => {
     await nothingStoredOrSent();
   });
 
-  it('placeOrder refuses an order that is not an object (null, a string, a number, a boolean, undefined) with INVALID_ORDER', async () => {
+  it('placeOrder refuses an order that is not an object (null, a string, a number, a boolean, undefined, a list) with INVALID_ORDER', async () => {
     // `placeOrder(order: object)`: `null` or a string would otherwise be stored and
-    // POSTed as a body of "null" or "\"...\"", and charged by a lenient backend.
-    for (const bad of [null, 'order', 42, true, undefined]) {
+    // POSTed as a body of "null" or "\"...\"", and charged by a lenient backend. A list
+    // was stored and sent, and could not be resubmitted (its payment has no field to go in).
+    for (const bad of [null, 'order', 42, true, undefined, [{ sku: 'mug', qty: 1 }]]) {
       const error = await rejection(sc.placeOrder(bad as never));
       expect(error.name, String(bad)).to.equal('SteadyCartError');
       expect(error.code, String(bad)).to.equal('INVALID_ORDER');
