@@ -32,15 +32,14 @@ export function toJsonBody(
   code: 'INVALID_ORDER' | 'INVALID_ITEM' = 'INVALID_ORDER',
 ): string {
   const seen = new Set<object>();
+  // `[*]` lets one allowed path cover every element of an array.
+  const isAllowed = (path: string) => allowCardLikeAt.includes(path) || allowCardLikeAt.includes(path.replace(/\[\d+\]/g, '[*]'));
   const visit = (v: unknown, path: string, productCode?: boolean): void => {
     switch (typeof v) {
       case 'string':
       case 'number':
         if (typeof v == 'number' && !isFinite(v)) fail(code, 'numbers must be finite', path);
-        // `[*]` lets one allowed path cover every element of an array.
-        if (!productCode && isCardNumber(v) && !allowCardLikeAt.includes(path) && !allowCardLikeAt.includes(path.replace(/\[\d+\]/g, '[*]'))) {
-          fail('CARD_DATA', CARD_NUMBER, path);
-        }
+        if (!productCode && isCardNumber(v) && !isAllowed(path)) fail('CARD_DATA', CARD_NUMBER, path);
         return;
       case 'boolean':
         return;
@@ -63,7 +62,8 @@ export function toJsonBody(
             const at = path ? `${path}.${key}` : key;
             // Named by the object that holds it: the path must not repeat the card number.
             if (isCardNumber(key)) fail('CARD_DATA', CARD_NUMBER, path);
-            if (isCardField(key, item)) fail('CARD_DATA', CARD_FIELD, at);
+            // Allowed by its path, a field named like card data is the shop's own (a gift card's `cardNumber`, a tax `pan`).
+            if (isCardField(key, item) && !isAllowed(at)) fail('CARD_DATA', CARD_FIELD, at);
             // Undefined properties are dropped by JSON, as every shop expects.
             if (item !== undefined) visit(item, at, isProductCodeField(key));
           }

@@ -343,4 +343,16 @@ describe('hardening: card data never stored or sent (invariant 7, end to end)', 
     typed(error, 'CARD_DATA', 'giftCards[0].pin.reference');
     expect(await be.ledger()).to.include({ charges: 1 });
   });
+
+  it('an allowed path also takes a field named like card data (a gift card\'s cardNumber, a tax PAN), and only there', async () => {
+    const allowed = await open({ namespace: uniqueNamespace(), endpoints: be.sdk('us'), allowCardLikeAt: ['giftCards[*].cardNumber', 'customer.pan'] });
+    const gift = { ...order('gift-card-number'), giftCards: [{ cardNumber: 'GC-8H2K' }, { cardNumber: '6011111111111117' }], customer: { pan: 'ABCDE1234F' } };
+    const ok = await allowed.placeOrder(gift);
+    expect(ok.status).to.equal('confirmed');
+    expect((await allowed.outbox.list()).find((e) => e.id == ok.id)?.order, 'stored as it was').to.deep.equal(gift);
+    // The same names anywhere else are still card data.
+    typed(await rejection(allowed.placeOrder({ ...order('payment-card-number'), payment: { cardNumber: 'GC-8H2K' } })), 'CARD_DATA', 'payment.cardNumber');
+    typed(await rejection(allowed.placeOrder({ ...order('billing-pan'), billing: { pan: 'ABCDE1234F' } })), 'CARD_DATA', 'billing.pan');
+    expect(await be.ledger()).to.include({ charges: 1 });
+  });
 });
