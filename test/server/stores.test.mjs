@@ -90,6 +90,35 @@ describe('postgresStore options', () => {
 });
 
 describe('postgresStore.migrate', () => {
+  it('takes a reserved word for a table (order, user), and gives two long table names of one schema an index each', async () => {
+    const pgs = await openPostgres();
+    const pool = new pg.Pool({ connectionString: pgs.url, max: 2 });
+    pool.on('error', () => {});
+    const schema = `s_${randomUUID().slice(0, 8)}`;
+    // 60 characters alike, then one that differs: cut at 63, their index names would be one.
+    const long = (n) => `${'t'.repeat(58)}_${n}`;
+    try {
+      await pool.query(`CREATE SCHEMA ${schema}`);
+      // Unqualified, a reserved word is a syntax error unless quoted (after a schema's dot, it is a name).
+      for (const table of ['order', 'user', `${schema}.${long(1)}`, `${schema}.${long(2)}`]) {
+        const store = postgresStore({ pool, table });
+        await store.migrate();
+        const key = randomUUID();
+        const r = await store.reserve(key, 'fp', { leaseMs: 1000, retentionMs: 86_400_000 });
+        assert.equal(r.kind, 'acquired', table);
+        if (r.kind == 'acquired') assert.equal(await store.complete(key, r.owner, { status: 201, body: '{}' }, 86_400_000), true, table);
+        assert.equal((await store.reserve(key, 'fp', { leaseMs: 1000, retentionMs: 86_400_000 })).kind, 'done', table);
+      }
+      const indexed = async (s) => (await pool.query('SELECT tablename FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE $2', [s, '%(expires_at)%'])).rows.map((r) => r.tablename);
+      assert.deepEqual((await indexed(schema)).sort(), [long(1), long(2)], 'an expiry index on each long table');
+      assert.deepEqual((await indexed('public')).filter((t) => t == 'order' || t == 'user').sort(), ['order', 'user']);
+    } finally {
+      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP TABLE IF EXISTS "order", "user"`).catch(() => {});
+      await pool.end();
+      await pgs.close();
+    }
+  });
+
   it('creates a logged table, also when four processes migrate one empty database at once', async () => {
     const pgs = await openPostgres();
     const table = `migrate_${randomUUID().slice(0, 8)}`;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { invalidOption, SteadyCartServerError } from '../errors';
 import type { IdempotencyStore, KeyRecord, Reservation } from './types';
 
@@ -16,21 +16,30 @@ export interface SqlClient {
 
 /** Table options shared by the SQL stores. */
 export interface SqlTableOptions {
-  /** Table name, optionally schema-qualified. Default `steadycart_idempotency`. */
+  /** Table name (lower-case; a reserved word such as `order` too), optionally schema-qualified. Default `steadycart_idempotency`. */
   table?: string;
 }
 
 /** `ms` as an SQL interval parameter. */
 const MS = (n: number) => `($${n}::float8 * interval '1 millisecond')`;
 
+/**
+ * `table` (checked by {@link tableName}) as SQL writes it: each part quoted, so that a reserved word
+ * (`order`, `user`) is a name too. Its parts are lower-case: quoted, they name the same table as bare.
+ */
+const quoted = (table: string) => table.split('.').map((part) => `"${part}"`).join('.');
+
 /** The table, never UNLOGGED: an outcome must survive a crash of the database. */
 function schema(table: string): string {
-  const index = `${table.replace('.', '_')}_expires_at`;
+  // PostgreSQL cuts a name at 63 bytes: two long tables of one schema would share a cut index name (the second
+  // index then never made, IF NOT EXISTS), so a longer one ends with a digest of the whole name instead.
+  const name = `${table.replace('.', '_')}_expires_at`;
+  const index = `"${name.length <= 63 ? name : `${name.slice(0, 50)}_${createHash('sha256').update(table).digest('hex').slice(0, 12)}`}"`;
   // The advisory lock serialises two processes migrating one empty database at
   // once (CREATE ... IF NOT EXISTS alone can still collide on the catalog).
   return `
     SELECT pg_advisory_xact_lock(hashtext('steadycart:migrate:${table}'));
-    CREATE TABLE IF NOT EXISTS ${table} (
+    CREATE TABLE IF NOT EXISTS ${quoted(table)} (
       key          text PRIMARY KEY,
       fingerprint  text NOT NULL,
       state        text NOT NULL CHECK (state IN ('running', 'done')),
@@ -41,7 +50,7 @@ function schema(table: string): string {
       body         text,
       expires_at   timestamptz NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at);`;
+    CREATE INDEX IF NOT EXISTS ${index} ON ${quoted(table)} (expires_at);`;
 }
 
 /** The statements, for one table. */
@@ -120,7 +129,7 @@ export const migrateSql = (client: SqlClient, table: string): Promise<void> => c
 
 /** @internal The store over `client`; `close` closes what the caller opened for it. */
 export function sqlStore(client: SqlClient, table: string, close: () => Promise<void>): IdempotencyStore {
-  const sql = statements(table);
+  const sql = statements(quoted(table));
   const corrupt = (key: string) => new SteadyCartServerError('STORE_CORRUPT', `record ${key} is done without an outcome`);
 
   return {
