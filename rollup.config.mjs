@@ -81,7 +81,7 @@ const minifyPageScript = terser({ ...terserOptions, format: { ...terserOptions.f
  */
 const withoutDrill = {
   name: 'steadycart-without-drill',
-  resolveId: (id, importer) => (id == './drill/drill' && importer?.endsWith('src/index.ts') ? fileURLToPath(new URL('src/drill/unavailable.ts', import.meta.url)) : null),
+  resolveId: (id, importer) => (id == './drill/load' && importer?.endsWith('src/index.ts') ? fileURLToPath(new URL('src/drill/unavailable.ts', import.meta.url)) : null),
 };
 
 /**

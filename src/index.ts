@@ -12,6 +12,7 @@ import { INSTRUMENTATION, type Instrumentable } from './page/instrumentation';
 import { outboxView } from './page/outbox-view';
 import { startReplayTriggers } from './page/triggers';
 import { registerWorker } from './page/worker';
+import { loadDrill } from './drill/load';
 import type { DrillApi } from './drill/types';
 import { isFinal } from './outbox/statuses';
 import type { SteadyCart, SteadyCartOptions } from './types';
@@ -61,7 +62,7 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
   const config = normalizeOptions(options);
   // Drill mode is its own chunk (a shop that does not ask for it never loads it), loaded before
   // anything starts: should it fail to load, no instance is left running that no one can close.
-  const withDrill = config.drill ? (await import('./drill/drill')).drillMode() : undefined;
+  const withDrill = config.drill ? await loadDrill() : undefined;
   const core = await createCore(config);
   const { events, outbox, circuits } = core;
   const cart = new CheckoutCart(core.storage, core.channel, events);
