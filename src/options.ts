@@ -135,12 +135,13 @@ function headerSet(option: unknown, path: string): HeaderSet {
   const fixed: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     if (RESERVED.includes(name.toLowerCase())) fail('INVALID_OPTIONS', 'is set by steadycart itself', `${at}.${name}`);
+    let settable;
     try {
-      // Headers checks the name and the value as fetch will.
-      new Headers({ [name]: typeof value == 'string' ? value : '\0' });
-    } catch {
-      fail('INVALID_OPTIONS', 'must be a header name with a string value', `${at}.${name}`);
-    }
+      // A request checks the name and the value as fetch will, and drops a header no page may set (`Cookie`,
+      // `Origin`, `Sec-*`: the backend would answer 401, and the order end rejected): refused, not lost.
+      settable = new Request('http://h', { headers: { [name]: typeof value == 'string' ? value : '\0' } }).headers.has(name);
+    } catch {}
+    if (!settable) fail('INVALID_OPTIONS', 'must be a header a page may set, with a string value', `${at}.${name}`);
     fixed[name.toLowerCase()] = value as string;
   }
   return { fixed, fns: [], storable: o.storable === true || !Object.keys(fixed).length };

@@ -10,7 +10,9 @@ export type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : ne
  * `T` where it is JSON as it is, `never` where it is not: a `Date`, a
  * function, a class instance with methods, `undefined`, a `bigint` or a
  * `symbol`. Unlike {@link Json}, it accepts interfaces (which have no index
- * signature); `unknown` is left to the run-time check.
+ * signature); `unknown` is left to the run-time check, which also refuses
+ * an instance of a class without methods (`INVALID_ORDER`, "must be a plain
+ * object"): only plain objects and lists are JSON to it.
  */
 export type JsonLike<T> = unknown extends T
   ? T
@@ -113,7 +115,8 @@ export interface StorableHeaders {
  * `replay:needs-page` event); a worker of the merchant's own given them in
  * `installSteadyCart(self, { config })` sends them itself. `Idempotency-Key`,
  * `Steadycart-Attempt` and `Content-Type` are steadycart's own and cannot be
- * set here (`INVALID_OPTIONS` at creation for static values).
+ * set here, nor can a header no page may set (`Cookie`, `Origin`, `Sec-*`),
+ * which `fetch` drops (`INVALID_OPTIONS` at creation for static values).
  */
 export type HeadersOption = Record<string, string> | StorableHeaders | HeadersFunction;
 

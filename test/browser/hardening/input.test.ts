@@ -206,6 +206,11 @@ describe('hardening: bad input', () => {
       [{ allowCardLikeAt: ['.giftCard.reference'] }, 'allowCardLikeAt'],
       [{ allowCardLikeAt: ['items[].variantId'] }, 'allowCardLikeAt'],
       [{ allowCardLikeAt: ['items.*.variantId'] }, 'allowCardLikeAt'],
+      // Headers no page may set: fetch drops them without a word, and the backend would answer 401.
+      [{ headers: { Cookie: 'sid=1' } }, 'headers.Cookie'],
+      [{ headers: { value: { Origin: 'https://shop.example' }, storable: true } }, 'headers.value.Origin'],
+      [{ headers: { 'Sec-Fetch-Site': 'same-origin' } }, 'headers.Sec-Fetch-Site'],
+      [{ endpoints: [{ url: 'https://pay.example.com', headers: { 'Proxy-Authorization': 'Basic eA==' } }] }, 'endpoints[0].headers.Proxy-Authorization'],
       // A Headers or a Map has no entries of its own: its headers were dropped.
       [{ headers: new Headers({ 'X-Shop': '1' }) }, 'headers'],
       [{ headers: new Map([['X-Shop', '1']]) }, 'headers'],
