@@ -39,7 +39,8 @@ export const isProductCodeField = (name: string): boolean =>
 /**
  * @internal True for a string or number of 13-19 digits (runs of whitespace
  * or dashes allowed between digit groups) starting as a card number can (22 to
- * 27: Mastercard's 2221-2720 and Mir's 2200-2204; or 3 to 6) that passes the
+ * 27: Mastercard's 2221-2720 and Mir's 2200-2204; 3 to 6; 81 and 82: UnionPay's
+ * and RuPay's; 9792: Troy's) that passes the
  * Luhn check, and for a string holding track data.
  * Whitespace around a string (pasted) counts as none. A number of 17 digits or
  * more is past 2^53 and has lost its last digits (a 17-19 digit card number
@@ -50,7 +51,7 @@ export function isCardNumber(value: string | number): boolean {
   const text = String(value);
   // Track data as a card reader types it into a text field: `%B<number>^...` (track 1), `;<number>=...` (track 2).
   if (/(?:%B|;)\d{13,19}[\^=]/.test(text)) return true;
-  if (!/^\s*(?:2[2-7]|[3-6])\d*(?:[\s-]+\d+)*\s*$/.test(text)) return false;
+  if (!/^\s*(?:2[2-7]|[3-6]|8[12]|9792)\d*(?:[\s-]+\d+)*\s*$/.test(text)) return false;
   const digits = text.replace(/\D/g, '');
   if (digits.length < 13 || digits.length > 19) return false;
   if (digits.length > 16 && typeof value == 'number') return true;

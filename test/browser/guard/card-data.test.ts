@@ -52,6 +52,9 @@ describe('card-data guard', () => {
     }
     // Mir and the whole 2-series range still are.
     for (const n of ['2200000000000004', '2720990000000007']) expect(isCardNumber(n), n).to.equal(true);
+    // So are UnionPay's and RuPay's 81 and 82 and Troy's 9792; not the rest of 8 and 9.
+    for (const n of ['8100000000000002', '8200 0000 0000 0001', '9792000000000003']) expect(isCardNumber(n), n).to.equal(true);
+    for (const n of ['8300000000000000', '8000000000000003', '9791000000000004']) expect(isCardNumber(n), n).to.equal(false);
   });
 
   it('recognises one typed or pasted with runs of spaces, non-breaking spaces or tabs between groups, and track data as a card reader types it', () => {
