@@ -89,6 +89,41 @@ describe('postgresStore options', () => {
   });
 });
 
+describe('postgresStore under a stricter default isolation', () => {
+  it('with default_transaction_isolation repeatable read or serializable, one of 24 concurrent first requests of a key holds it and the rest are told busy, never refused; a completion meeting heartbeats stores its outcome', { timeout: 60_000 }, async () => {
+    const pgs = await openPostgres();
+    try {
+      for (const level of ['repeatable read', 'serializable']) {
+        // A database or role configured so: every statement the store sends runs at that level.
+        const pool = new pg.Pool({ connectionString: pgs.url, max: 24, options: `-c default_transaction_isolation=${level.replace(' ', '\\ ')}` });
+        pool.on('error', () => {});
+        try {
+          assert.equal((await pool.query('SHOW default_transaction_isolation')).rows[0].default_transaction_isolation, level);
+          const store = postgresStore({ pool, table: `iso_${randomUUID().slice(0, 8)}` });
+          await store.migrate();
+          // Each round races 24 reservations, then a completion against 8 heartbeats: at these levels, several
+          // statements of a round meet a concurrent write (40001) in most runs.
+          for (let round = 0; round < 8; round++) {
+            const key = randomUUID();
+            const reserved = await Promise.allSettled(Array.from({ length: 24 }, () => store.reserve(key, 'fp', { leaseMs: 5000, retentionMs: 86_400_000 })));
+            const kinds = reserved.map((r) => (r.status == 'fulfilled' ? r.value.kind : `refused: ${r.reason?.code ?? r.reason}`));
+            assert.deepEqual([kinds.filter((k) => k == 'acquired').length, kinds.filter((k) => k == 'busy').length], [1, 23], `${level}: ${kinds.join(', ')}`);
+            const { owner } = /** @type {{ owner: string }} */ (/** @type {PromiseFulfilledResult<any>} */ (reserved.find((r) => r.status == 'fulfilled' && r.value.kind == 'acquired')).value);
+            const [completed, ...beats] = await Promise.allSettled([store.complete(key, owner, { status: 201, body: '{}' }, 86_400_000), ...Array.from({ length: 8 }, () => store.heartbeat(key, owner, 5000))]);
+            assert.deepEqual(completed, { status: 'fulfilled', value: true }, `${level}: the completion`);
+            assert.deepEqual(beats.filter((b) => b.status == 'rejected').map((b) => b.reason?.code), [], `${level}: the heartbeats`);
+            assert.equal((await store.reserve(key, 'fp', { leaseMs: 5000, retentionMs: 86_400_000 })).kind, 'done');
+          }
+        } finally {
+          await pool.end();
+        }
+      }
+    } finally {
+      await pgs.close();
+    }
+  });
+});
+
 describe('postgresStore.migrate', () => {
   it('takes a reserved word for a table (order, user), and gives two long table names of one schema an index each', async () => {
     const pgs = await openPostgres();

@@ -127,9 +127,31 @@ export function tableName(options: SqlTableOptions): string {
 /** @internal Creates the table when missing; safe when several processes run it at once. */
 export const migrateSql = (client: SqlClient, table: string): Promise<void> => client.exec(schema(table));
 
+/**
+ * What PostgreSQL answers a statement that met a concurrent write its isolation level cannot read past
+ * (40001: a database or role whose `default_transaction_isolation` is repeatable read or serializable), or a
+ * deadlock (40P01).
+ */
+const CONCURRENT_WRITE = ['40001', '40P01'];
+
 /** @internal The store over `client`; `close` closes what the caller opened for it. */
 export function sqlStore(client: SqlClient, table: string, close: () => Promise<void>): IdempotencyStore {
   const sql = statements(quoted(table));
+  /**
+   * `client.query`, sent again when it met a concurrent write: every statement runs alone, so it changed nothing,
+   * and sent again it reads what the other one committed, as it would at read committed (the default, where a
+   * first request meeting another one of its key is told busy, not refused; a completion meeting a heartbeat
+   * stores its outcome).
+   */
+  const query = async <Row>(text: string, params: readonly unknown[]) => {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await client.query<Row>(text, params);
+      } catch (err) {
+        if (tries >= 10 || !CONCURRENT_WRITE.includes((err as { code?: string } | null)?.code!)) throw err;
+      }
+    }
+  };
   const corrupt = (key: string) => new SteadyCartServerError('STORE_CORRUPT', `record ${key} is done without an outcome`);
 
   return {
@@ -137,9 +159,9 @@ export function sqlStore(client: SqlClient, table: string, close: () => Promise<
       // A row that changes between the two statements (taken over, expired) is classified again.
       for (let round = 0; round < 5; round++) {
         const owner = randomUUID();
-        const won = await client.query<{ attempt: number }>(sql.reserve, [key, fingerprint, owner, leaseMs, retentionMs]);
+        const won = await query<{ attempt: number }>(sql.reserve, [key, fingerprint, owner, leaseMs, retentionMs]);
         if (won.rows[0]) return { kind: 'acquired', owner, attempt: won.rows[0].attempt };
-        const row = (await client.query<ClassifyRow>(sql.classify, [key])).rows[0];
+        const row = (await query<ClassifyRow>(sql.classify, [key])).rows[0];
         if (!row) continue;
         if (row.fingerprint != fingerprint) return { kind: 'mismatch' };
         if (row.state == 'done') {
@@ -151,7 +173,7 @@ export function sqlStore(client: SqlClient, table: string, close: () => Promise<
       return { kind: 'busy', retryAfterMs: 1000 };
     },
     async read(key): Promise<KeyRecord | null> {
-      const row = (await client.query<ReadRow>(sql.read, [key])).rows[0];
+      const row = (await query<ReadRow>(sql.read, [key])).rows[0];
       if (!row) return null;
       const record: KeyRecord = {
         key: row.key,
@@ -170,19 +192,19 @@ export function sqlStore(client: SqlClient, table: string, close: () => Promise<
       return record;
     },
     async heartbeat(key, owner, leaseMs) {
-      return (await client.query(sql.heartbeat, [key, owner, leaseMs])).count == 1;
+      return (await query(sql.heartbeat, [key, owner, leaseMs])).count == 1;
     },
     async complete(key, owner, outcome, retentionMs) {
-      return (await client.query(sql.complete, [key, owner, outcome.status, outcome.body, retentionMs])).count == 1;
+      return (await query(sql.complete, [key, owner, outcome.status, outcome.body, retentionMs])).count == 1;
     },
     async release(key, owner, { forget }) {
-      return (await client.query(forget ? sql.forget : sql.keep, [key, owner])).count == 1;
+      return (await query(forget ? sql.forget : sql.keep, [key, owner])).count == 1;
     },
     async sweep() {
-      return (await client.query(sql.sweep, [])).count;
+      return (await query(sql.sweep, [])).count;
     },
     async ping() {
-      await client.query('SELECT 1', []);
+      await query('SELECT 1', []);
     },
     close,
   };
