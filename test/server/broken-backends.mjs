@@ -92,6 +92,10 @@
  *   burst-502             conforming, behind a proxy that answers 502 to two POSTs of a key
  *                         while another POST for it is in flight, without passing them on: a
  *                         5xx is ambiguous, no second outcome: must pass
+ *   busy-as-503           a POST of a key whose first POST is still running (the handler takes
+ *                         2 s) is answered 503 with Retry-After: 1, whatever its body, where 409
+ *                         (or 422) is due: "not processed; try later" for a key that is running,
+ *                         which lets the SDK take the order to another domain and charge it twice
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -154,8 +158,11 @@ export const VARIANTS = {
     fails: [],
     delayMs: 3000,
     holds: false,
-    // The mid-burst lookups (half the first order's 4.5 s) meet the key admitted and running.
-    evidence: { 'lookup-while-running': /; lookups \d+ ms into the burst .*: 409 / },
+    // The mid-burst lookups (half the first order's 4.5 s) meet the key admitted and running, and so does the same body sent then.
+    evidence: {
+      'lookup-while-running': /; lookups \d+ ms into the burst .*: 409 /,
+      'try-later-while-running': /^the same body again \(sent after a 409.*\): 409 .*the running key was answered 409, not try-later$/,
+    },
   },
   'late-422': {
     fails: [],
@@ -286,6 +293,18 @@ export const VARIANTS = {
     fails: [],
     delayMs: 400,
     evidence: { 'burst-one-outcome': /^20 concurrent POSTs, one key: .*2x 502.*; every answer was 409, try-later or the one outcome 201 .*, but 2 answered 5xx/ },
+  },
+  'busy-as-503': {
+    fails: ['try-later-while-running', 'changed-body-422-while-running'],
+    // No POST of the burst's key is ever 409: the first order took 2 s, and its burst showed the key running only to lookups.
+    warns: ['busy-retry-after'],
+    // Not held: the burst's first POST, held, would wait for probes sent only once the burst is over.
+    delayMs: 2000,
+    holds: false,
+    evidence: {
+      'try-later-while-running': /the same body again: 503 .*"not processed; try later".*the lookup sent right after it said 409/,
+      'changed-body-422-while-running': /: 503 .*the lookup sent right after it said 409/,
+    },
   },
 };
 
@@ -671,7 +690,7 @@ const ADMIT_MS = 1500;
  * try-later answer says. Once the first is admitted, the key's POSTs go to
  * the handler, which answers 409 while the order runs (the spec's delayMs, a
  * slow PSP). (A limiter that sheds a POST whose key the handler is already
- * running answers try-later for a key that is running: a lie.)
+ * running answers try-later for a running key: busy-as-503.)
  * @param {FetchHandler} inner
  * @returns {FetchHandler}
  */
@@ -1082,6 +1101,29 @@ function burst502(inner) {
   };
 }
 
+/**
+ * A POST of a key whose first POST is still running is answered 503 with
+ * `Retry-After: 1` ("not processed; try later"), whatever its body, never
+ * reaching the handler: a try-later answer for a key that is running.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function busyAs503(inner) {
+  /** @type {Set<string>} keys whose first POST is running */
+  const running = new Set();
+  return async (request) => {
+    const key = keyOf(request);
+    if (!isCheckoutPost(request) || key === null) return inner(request);
+    if (running.has(key)) return Response.json({ error: 'unavailable' }, { status: 503, headers: { 'Retry-After': '1', ...corsOf(request) } });
+    running.add(key);
+    try {
+      return await inner(request);
+    } finally {
+      running.delete(key);
+    }
+  };
+}
+
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const REGION_2_WRAPPERS = {
   'per-region-reservation': ownReservation,
@@ -1091,6 +1133,7 @@ const REGION_2_WRAPPERS = {
 
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
+  'busy-as-503': busyAs503,
   'insert-after-charge': insertAfterCharge,
   'burst-502': burst502,
   'lease-retry-after': leaseRetryAfter,

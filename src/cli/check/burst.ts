@@ -3,9 +3,12 @@
  * over the first URL and every `--region` (the SDK hedges a slow order to
  * the next endpoint of its domain). Each 409 is asked again after its
  * Retry-After, as the SDK would, a few times. Every answer must be the one
- * outcome (or 409, or try-later); while the key is seen running (a 409 came
- * back) a changed body must still be 422 and a lookup must not be 404; and
- * a lookup at every URL, sent while the burst is out, must not be 404 either.
+ * outcome (or 409, or try-later); a lookup at every URL, sent while the
+ * burst is out, must not be 404. Once the key is seen running (a burst POST
+ * or one of those lookups answered 409), the same body again and a changed
+ * body are sent, one request at a time: neither may be answered try-later
+ * while the key still runs (a lookup sent right after such an answer
+ * tells), the changed body must be 422, and a lookup then must not be 404.
  * The only concurrent load `check` sends.
  */
 import { excerpt, statusText, type Exchange } from './http';
@@ -35,16 +38,47 @@ const MID_LOOKUP_MAX_MS = 5000;
 /** Below this first-order latency, a burst without 409 may just be a fast handler: no warning. */
 const SLOW_HANDLER_MS = 100;
 
+/** What first showed the burst's key running, before the probes were sent. */
+interface Running {
+  /** A burst POST answered 409, or a lookup sent into the burst did. */
+  via: 'post' | 'lookup';
+  /** How long after the burst began that 409 was answered. */
+  afterMs: number;
+  /** Burst requests still unanswered then. */
+  pending: number;
+}
+
+/** A try-later answer to a probe of the running key, and the lookup sent right after it. */
+interface TryLater {
+  answer: Exchange;
+  lookup: Exchange;
+}
+
+/** A probe POST of the burst's key: its last answer, and each try-later answer asked again, with its lookup. */
+interface ProbePost {
+  answer: Exchange;
+  tryLater: TryLater[];
+}
+
+/**
+ * The try-later answer that a lookup right after it showed to be given for
+ * a key still running (409): the key was running before the POST was sent
+ * (it was seen so) and after its answer, so it ran all along.
+ */
+const lieOf = (post: ProbePost | null): TryLater | undefined => post?.tryLater.find((t) => t.lookup.status === 409);
+
 interface InFlightProbes {
-  changed: Exchange;
+  /** What showed the key running; null: nothing did, and the probes were sent after the burst. */
+  running: Running | null;
+  /** The burst's body again (a retry, as the SDK sends one), sent first; null when nothing showed the key running. */
+  same: ProbePost | null;
+  changed: ProbePost;
   /**
    * Sent once `changed` was answered: its 409 shows the key was still running
    * when `changed` was answered, the only proof that a 422 there was the
    * running case and not a finished key's.
    */
   lookup: Exchange;
-  /** Burst requests still unanswered when the probes were sent. */
-  pending: number;
 }
 
 /** The lookups sent to every URL while the burst is out, whether or not a 409 came. */
@@ -72,7 +106,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs the burst and returns `burst-one-outcome`, `busy-retry-after` and the
- * two in-flight checks. `firstMs`: how long the first order took (null: it
+ * three in-flight checks. `firstMs`: how long the first order took (null: it
  * got no outcome). `marking`: the URLs (bases) that marked a replay
  * `Idempotent-Replayed: true`; each unmarked outcome from one of them is a
  * run of the order, and more than one is a second run, even when a
@@ -84,12 +118,30 @@ export async function burst(ctx: CheckContext, firstMs: number | null, marking: 
   const targets = [ctx.primary, ...ctx.regions];
   const started = performance.now();
   let pending = BURST_SIZE;
-  let probes: Promise<InFlightProbes> | null = null;
+  const state: { probes: Promise<InFlightProbes> | null } = { probes: null };
+
+  // A 409 (to a burst POST or a lookup) proves the key is reserved: from now on the
+  // same body must not be answered try-later, a changed body must be 422 and a
+  // lookup must not say 404. Probe once, one request at a time.
+  const seenRunning = (via: Running['via']): void => {
+    if (state.probes) return;
+    const running: Running = { via, afterMs: Math.round(performance.now() - started), pending };
+    state.probes = (async () => ({
+      running,
+      // Attempt 2: a retry of the order, as the SDK sends one (and as no backend may take for a new order).
+      same: await probePost(ctx, 'same body again while running', key, bodies.body, 2),
+      changed: await probePost(ctx, 'changed body while running', key, bodies.changed, 1),
+      // With close=1, as the SDK sends it before crossing domains: a running key is 409 all the same.
+      lookup: await lookup(ctx, ctx.primary, 'closing lookup while running', key, true),
+    }))();
+  };
 
   const midAfterMs = Math.min(MID_LOOKUP_MAX_MS, Math.max(MID_LOOKUP_MIN_MS, Math.round((firstMs ?? 0) / 2)));
   const mid: Promise<MidBurstLookups> = wait(midAfterMs).then(async () => {
     const atSend = { afterMs: Math.round(performance.now() - started), pending };
     const answers = await Promise.all(targets.map((t) => lookup(ctx, t, 'lookup while the burst is out', key)));
+    // A backend whose POSTs never say 409 (a try-later answer instead) shows the key running here.
+    if (answers.some((x) => x.status === 409)) seenRunning('lookup');
     return { answers, ...atSend };
   });
 
@@ -98,28 +150,19 @@ export async function burst(ctx: CheckContext, firstMs: number | null, marking: 
       const target = targets[i % targets.length]!;
       const x = await postOrder(ctx, target, 'burst', key, bodies.body);
       pending--;
-      // A 409 proves the key is reserved: from now on a changed body must be
-      // 422 and a lookup must not say 404. Probe once, one request at a time.
-      if (x.status === 409 && !probes) {
-        const atStart = pending;
-        probes = (async () => ({
-          changed: await postOrder(ctx, ctx.primary, 'changed body while running', key, bodies.changed),
-          // With close=1, as the SDK sends it before crossing domains: a running key is 409 all the same.
-          lookup: await lookup(ctx, ctx.primary, 'closing lookup while running', key, true),
-          pending: atStart,
-        }))();
-      }
+      if (x.status === 409) seenRunning('post');
       return resendWhileBusy(ctx, target, key, bodies.body, x, started);
     }),
   );
-  const seenRunning = probes !== null;
-  const inFlight: InFlightProbes =
-    (await probes) ?? {
-      changed: await postOrder(ctx, ctx.primary, 'changed body after the burst', key, bodies.changed),
-      lookup: await lookup(ctx, ctx.primary, 'lookup after the burst', key),
-      pending: 0,
-    };
+  // The mid-burst lookups may be the first to see the key running: they go before the probes' fallback.
   const midBurst = await mid;
+  const inFlight: InFlightProbes =
+    (await state.probes) ?? {
+      running: null,
+      same: null,
+      changed: { answer: await postOrder(ctx, ctx.primary, 'changed body after the burst', key, bodies.changed), tryLater: [] },
+      lookup: await lookup(ctx, ctx.primary, 'lookup after the burst', key),
+    };
 
   const all = slots.flat();
   const fromBurst = all.map(outcomeOf).find((o) => o !== null) ?? null;
@@ -130,10 +173,39 @@ export async function burst(ctx: CheckContext, firstMs: number | null, marking: 
   return [
     oneOutcome(slots, outcome, targets.filter((t) => marking.includes(t.base)).map((t) => t.checkout), followed),
     busyRetryAfter(busy, firstMs),
-    changedWhileRunning(inFlight, seenRunning),
-    lookupWhileRunning(inFlight, seenRunning, outcome, midBurst, takenNowhere),
+    changedWhileRunning(inFlight),
+    lookupWhileRunning(inFlight, outcome, midBurst, takenNowhere),
+    tryLaterWhileRunning(inFlight),
   ];
 }
+
+/**
+ * POSTs the burst's key, seen running, to the first URL, as `postOrder`
+ * does, but looks the key up after each try-later answer, before it is sent
+ * again: a lookup that says 409 shows that answer was given while the key
+ * ran (it was seen running before the POST was sent, too), which is a lie,
+ * and ends the probe.
+ */
+async function probePost(ctx: CheckContext, label: string, key: string, body: string, attempt: number): Promise<ProbePost> {
+  const tryLater: TryLater[] = [];
+  const answer = await postOrder(ctx, ctx.primary, label, key, body, attempt, {
+    beforeResend: async (later) => {
+      tryLater.push({ answer: later, lookup: await lookup(ctx, ctx.primary, `lookup after a try-later answer to the ${label}`, key) });
+    },
+    final: () => tryLater.some((t) => t.lookup.status === 409),
+  });
+  return { answer, tryLater };
+}
+
+/** `a 409, with 3 burst requests unanswered`: what showed the key running, for evidence. */
+function shownBy(r: Running): string {
+  const unanswered = `${r.pending} burst request${r.pending === 1 ? '' : 's'} unanswered`;
+  return r.via === 'post' ? `a 409, with ${unanswered}` : `a 409 to a lookup, answered ${r.afterMs} ms into the burst, with ${unanswered}`;
+}
+
+/** `503 {…} ("not processed; try later"), and the lookup sent right after it said 409 {…}`: a lie, for evidence. */
+const lieText = (lie: TryLater): string =>
+  `${statusText(lie.answer)} ${excerpt(lie.answer.body)} ("not processed; try later"), and the lookup sent right after it said ${statusText(lie.lookup)} ${excerpt(lie.lookup.body)}`;
 
 /**
  * Sends a 409'd burst request again after its Retry-After (capped), as the
@@ -245,14 +317,23 @@ function busyRetryAfter(busy: readonly Exchange[], firstMs: number | null): Chec
  * shows with a 409; else a fast handler may have finished first, and the
  * 422 is the finished key's (changed-body-422's case): no verdict.
  */
-function changedWhileRunning(p: InFlightProbes, seenRunning: boolean): CheckResult {
+function changedWhileRunning(p: InFlightProbes): CheckResult {
   const name = 'changed-body-422-while-running';
-  const when = seenRunning ? `sent after a 409, with ${p.pending} burst requests unanswered` : 'sent after the burst: no 409 showed the key running';
-  const answer = `changed body for the burst's key (${when}): ${statusText(p.changed)} ${excerpt(p.changed.body)}`;
-  if (p.changed.status === 409) return must(name, false, `${answer}: the key's run was answered before the body was compared; 422 must come first`);
-  // No answer, a 5xx or a try-later one (a pool the burst exhausted) says nothing of the body's comparison.
-  if (unanswered(p.changed)) return skipped(name, `${answer}: no verdict from such an answer`, 'not verified');
-  if (p.changed.status !== 422) return must(name, false, `${answer}: expected 422`);
+  const when = p.running ? `sent after ${shownBy(p.running)}` : 'sent after the burst: no 409 showed the key running';
+  const lie = lieOf(p.changed);
+  if (lie) {
+    return must(
+      name,
+      false,
+      `changed body for the burst's key (${when}): ${lieText(lie)}: the key was running, and a changed body is 422 even then; a try-later answer says the key was processed nowhere (see try-later-while-running)`,
+    );
+  }
+  const changed = p.changed.answer;
+  const answer = `changed body for the burst's key (${when}): ${statusText(changed)} ${excerpt(changed.body)}`;
+  if (changed.status === 409) return must(name, false, `${answer}: the key's run was answered before the body was compared; 422 must come first`);
+  // No answer, a 5xx or a try-later one not shown to meet the key running (a pool the burst exhausted) says nothing of the body's comparison.
+  if (unanswered(changed)) return skipped(name, `${answer}: no verdict from such an answer`, 'not verified');
+  if (changed.status !== 422) return must(name, false, `${answer}: expected 422`);
   const next = `the lookup sent once it was answered said ${statusText(p.lookup)}`;
   if (p.lookup.status === 409) return must(name, true, `${answer}; ${next}: the key was still running`);
   return skipped(name, `${answer}, but ${next}, not 409: the key may have finished before the 422, which then shows only changed-body-422`, 'not verified');
@@ -299,9 +380,9 @@ function judgeLookup(x: Exchange, outcome: Outcome | null, takenNowhere: boolean
  * the burst was out. Fails on any wrong one; passes once one met the key
  * running; else (every lookup found it finished, or said nothing) no verdict.
  */
-function lookupWhileRunning(p: InFlightProbes, seenRunning: boolean, outcome: Outcome | null, mid: MidBurstLookups, takenNowhere: boolean): CheckResult {
+function lookupWhileRunning(p: InFlightProbes, outcome: Outcome | null, mid: MidBurstLookups, takenNowhere: boolean): CheckResult {
   const name = 'lookup-while-running';
-  const when = seenRunning ? 'after a 409 for the key' : 'after the burst (no 409 showed the key running)';
+  const when = p.running ? 'after a 409 for the key' : 'after the burst (no 409 showed the key running)';
   const probe = judgeLookup(p.lookup, outcome, takenNowhere);
   const during = mid.answers.map((x) => ({ x, v: judgeLookup(x, outcome, takenNowhere) }));
   const midText = `lookups ${mid.afterMs} ms into the burst (half the first order's time; ${mid.pending} of ${BURST_SIZE} burst requests not yet answered): ${during.map(({ x, v }) => `${x.probe.url}: ${v.text}`).join('; ')}`;
@@ -310,4 +391,40 @@ function lookupWhileRunning(p: InFlightProbes, seenRunning: boolean, outcome: Ou
   if (verdicts.some((v) => v.kind === 'wrong')) return must(name, false, evidence);
   if (verdicts.some((v) => v.kind === 'running')) return must(name, true, evidence);
   return skipped(name, `${evidence}: no lookup met the key running`, 'not verified');
+}
+
+/**
+ * `try-later-while-running`: once the burst's key was seen running (a 409),
+ * the same body again (a retry, as the SDK sends one) and a changed body are
+ * never answered try-later (408, 425, 429, 503: "not processed") while a
+ * lookup sent right after that answer still says 409. The key then ran all
+ * along, and a client told "not processed" may take the order to another
+ * domain and charge it twice: a running key is 409 (422 for another body);
+ * a try-later answer is only for a key processed nowhere (a limiter that
+ * sheds a request before the key is reserved). Passes when the same body
+ * was answered 409 with no try-later answer on the way; no verdict when
+ * nothing showed the key running, or the key had finished.
+ */
+function tryLaterWhileRunning(p: InFlightProbes): CheckResult {
+  const name = 'try-later-while-running';
+  if (!p.running || !p.same) return skipped(name, "no POST of the burst's key and no lookup of it answered 409: it was never seen running", 'not verified');
+  const when = `sent after ${shownBy(p.running)}`;
+  const told = [
+    { what: 'the same body again', lie: lieOf(p.same) },
+    { what: 'a changed body', lie: lieOf(p.changed) },
+  ].flatMap(({ what, lie }) => (lie ? [`${what}: ${lieText(lie)}`] : []));
+  if (told.length) {
+    return must(
+      name,
+      false,
+      `POSTs of the burst's key (${when}): ${told.join('; ')}: the key was running, not processed nowhere, and a client told "try later" may take the order to another domain and charge it twice (answer a running key 409, or 422 for another body; 408, 425, 429 or 503 only for a key processed nowhere)`,
+    );
+  }
+  const same = p.same.answer;
+  const answer = `the same body again (${when}): ${statusText(same)} ${excerpt(same.body)}`;
+  const asked = p.same.tryLater.map((t) => `${statusText(t.answer)}, then a lookup said ${statusText(t.lookup)}`);
+  const before = asked.length ? ` (after ${asked.join('; ')})` : '';
+  if (same.status === 409 && !asked.length) return must(name, true, `${answer}: the running key was answered 409, not try-later`);
+  const why = isOutcomeStatus(same.status) ? 'the key had finished' : 'no try-later answer was shown to meet the key still running';
+  return skipped(name, `${answer}${before}: ${why}`, 'not verified');
 }

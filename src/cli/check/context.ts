@@ -60,6 +60,8 @@ export interface Resend {
    * True for a try-later answer that is the backend's last word, not sent
    * again: a closed key's 503 `{"error":"key_closed"}` says "not processed,
    * here or later", and asking again only adds requests a limiter may shed.
+   * Asked again after `beforeResend`, which may have found the answer final
+   * (a try-later answer that a lookup showed to be a lie needs no resend).
    */
   final?: (answer: Exchange) => boolean;
 }
@@ -77,6 +79,7 @@ async function patiently(first: number, send: (attempt: number) => Promise<Excha
     // The contract's "not processed; try later" answers (the ones the server half releases the key for): asked again, as the SDK would.
     if (!isTryLater(x) || final?.(x) || attempt - first == TRIES - 1) return x;
     await beforeResend?.(x);
+    if (final?.(x)) return x;
     // Seconds or an HTTP date, as the SDK reads it.
     await new Promise((r) => setTimeout(r, Math.min(TRY_LATER_WAIT_CAP_MS, retryAfterMs(x.headers['retry-after']) ?? TRY_LATER_WAIT_MS)));
   }

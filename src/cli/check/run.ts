@@ -47,6 +47,7 @@ export const CHECK_NAMES = [
   'busy-retry-after',
   'changed-body-422-while-running',
   'lookup-while-running',
+  'try-later-while-running',
   'region-lookup',
   'region-replay',
   'region-replay-header',
