@@ -47,7 +47,9 @@ export const CHECK_HELP = `Usage: steadycart check URL [--region URL]... [--orig
 Checks, one by one and with the evidence, that the checkout backend at URL
 keeps the wire contract: a key is required; a repeat replays the stored status and
 body; a changed body is 422 (also while the first request runs); 20
-concurrent requests with one key yield one outcome; lookups answer 404 only
+concurrent requests with one key yield one outcome, and a key still running
+is answered 409, never try-later (408, 425, 429, 503: "not processed", which
+only a key processed nowhere may get); lookups answer 404 only
 for unknown keys and 200 {status, body} for processed ones; with --region, the
 other endpoints of the same idempotency domain know the key at once and
 replay it; with --origin, CORS; the health route; no redirect. It places real
@@ -77,4 +79,5 @@ Required checks are the wire contract's musts; its shoulds (quoted keys,
 Retry-After on 409, a replay header, max-age, health) are reported only.
 "skip" is no verdict: the check did not apply (no --region, no --origin) or
 the run could not bring its case about (the order had finished when the
-changed body or the lookup was answered, so "while running" is not verified).`;
+changed body, the same body again or the lookup was answered, so "while
+running" is not verified).`;
