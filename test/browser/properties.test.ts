@@ -339,9 +339,9 @@ describe('properties', () => {
     );
   });
 
-  it('card guard: every Luhn-valid 13-19 digit number starting as a card number can (22-27, 3-6) is caught, grouped or not, anywhere in an order', () => {
+  it('card guard: every Luhn-valid 13-19 digit number starting as a card number can (22-27, 3-6, 81, 82, 9792) is caught, grouped or not, anywhere in an order', () => {
     const card = fc
-      .tuple(fc.constantFrom('22', '23', '24', '25', '26', '27', '3', '4', '5', '6'), fc.integer({ min: 13, max: 19 }))
+      .tuple(fc.constantFrom('22', '23', '24', '25', '26', '27', '3', '4', '5', '6', '81', '82', '9792'), fc.integer({ min: 13, max: 19 }))
       .chain(([first, length]) => fc.stringMatching(new RegExp(`^[0-9]{${length - 1 - first.length}}$`)).map((rest) => withLuhn(`${first}${rest}`)));
     fc.assert(
       fc.property(card, fc.constantFrom('', ' ', '-'), fc.array(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }), (number, sep, path) => {
@@ -362,9 +362,11 @@ describe('properties', () => {
     );
   });
 
-  it('card guard: numbers starting with 0, 1, 20, 21, 28, 29, 7, 8 or 9 (timestamps, date-times, references) pass', () => {
+  it('card guard: numbers starting with 0, 1, 20, 21, 28, 29, 7, 80, 83-89, or 9 but not 9792 (timestamps, date-times, references) pass', () => {
+    // (81 and 82 start UnionPay and RuPay cards, 9792 Troy's.)
+    const starts = fc.constantFrom('0', '1', '20', '21', '28', '29', '7', '80', '83', '84', '85', '86', '87', '88', '89', '90', '91', '92', '93', '94', '95', '96', '98', '99', '970', '978', '9790', '9791', '9793', '9799');
     fc.assert(
-      fc.property(fc.constantFrom('0', '1', '20', '21', '28', '29', '7', '8', '9'), fc.stringMatching(/^[0-9]{12,18}$/), (first, rest) => {
+      fc.property(starts, fc.stringMatching(/^[0-9]{12,18}$/), (first, rest) => {
         expect(isCardNumber(withLuhn(first + rest).slice(0, 19))).to.equal(false);
       }),
       params,
