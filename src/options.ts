@@ -1,5 +1,6 @@
 import { fail } from './errors';
 import { isJsonPath } from './guard/json';
+import { LOOPBACK } from './loopback';
 import { namespaceOption } from './namespace';
 import type { Storage } from './storage';
 import { isObject } from './storage/validate';
@@ -77,7 +78,6 @@ export function knownKeys(options: object, keys: string, path = ''): void {
   if (unknown) fail('INVALID_OPTIONS', 'is not an option', path + unknown);
 }
 
-const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
 
 /** @internal A finite number within bounds, else INVALID_OPTIONS naming `path`. */
 export function number(value: unknown, fallback: number, min: number, max: number, path: string): number {

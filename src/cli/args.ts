@@ -3,6 +3,7 @@
  * errors turned into usage errors, and typed value readers.
  */
 import { parseArgs } from 'node:util';
+import { LOOPBACK } from '../loopback';
 import { CliError, usage } from './errors';
 
 /** The flags a command takes, as node:util's `parseArgs` describes them. */
@@ -43,6 +44,18 @@ export function httpUrlArg(what: string, value: string): string {
   // `value`, not `url.search`/`url.hash`: those are empty for a bare "?" or "#", which href keeps.
   if (/[?#]/.test(value) || url.username || url.password) usage(`${what} must not carry credentials, a query or a fragment (got "${value}")`);
   return url.href.replace(/\/+$/, '');
+}
+
+/**
+ * An endpoint's URL as the SDK takes one ({@link httpUrlArg}): `https:`, or `http:` on loopback only. A
+ * plain-http endpoint elsewhere is one no page of the shop can use, and `check` would send it orders and
+ * `--header` values in clear text.
+ */
+export function endpointArg(what: string, value: string): string {
+  const url = httpUrlArg(what, value);
+  const { protocol, hostname } = new URL(url);
+  if (protocol == 'http:' && !LOOPBACK.includes(hostname)) usage(`${what} must be https: (http: only on localhost, 127.0.0.1 or [::1], as for the SDK) (got "${value}")`);
+  return url;
 }
 
 /** An origin (`scheme://host[:port]`), as a browser sends it in `Origin`. */

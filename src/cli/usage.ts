@@ -53,7 +53,8 @@ only a key processed nowhere may get); lookups answer 404 only
 for unknown keys and 200 {status, body} for processed ones; with --region, the
 other endpoints of the same idempotency domain know the key at once and
 replay it; with --origin, CORS; the health route; no redirect. It places real
-test orders with fresh random keys: run it against staging.
+test orders with fresh random keys: run it against staging. URL and every
+--region are https: (http: only on localhost, 127.0.0.1 or [::1], as for the SDK).
 
 Flags:
   --region URL           another endpoint of the same idempotency domain (repeatable;

@@ -405,6 +405,12 @@ describe('check exits 2 when it cannot run', () => {
       assert.equal(run.code, 2, `check ${args.join(' ')}: ${run.stdout}${run.stderr}`);
       assert.match(run.stderr, /^steadycart: --region \S+ is (the URL under test|given twice)/, args.join(' '));
     }
+    // Plain http: off loopback: no page of the shop could use it, and orders and --header values would go in clear text.
+    for (const args of [['http://staging.example.com'], ['http://127.0.0.2:9'], ['https://pay.example.com', '--region', 'http://eu.pay.example.com']]) {
+      const run = await runCheck(args);
+      assert.equal(run.code, 2, `check ${args.join(' ')}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /must be https: \(http: only on localhost, 127\.0\.0\.1 or \[::1\]/, args.join(' '));
+    }
     for (const args of [['http://127.0.0.1:9', '--no-such-flag'], ['ftp://example.com'], [], ['http://127.0.0.1:9', '--order', join(tempDir('check-no-order'), 'missing.json')]]) {
       const run = await runCheck(args);
       assert.equal(run.code, 2, `check ${args.join(' ')}: ${run.stdout}${run.stderr}`);

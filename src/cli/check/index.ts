@@ -3,7 +3,7 @@
  * the outage drill for any merchant backend. Exit 0 when every required check
  * passes, 1 when one fails, 2 when the run could not be made.
  */
-import { httpUrlArg, intFlag, originArg, parseFlags, pathArg } from '../args';
+import { endpointArg, intFlag, originArg, parseFlags, pathArg } from '../args';
 import { RESERVED } from '../../transport/reserved';
 import { usage } from '../errors';
 import { jsonReport, textReport } from './report';
@@ -26,7 +26,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
     header: { type: 'string', multiple: true },
   });
   if (positionals.length !== 1) usage(positionals.length ? `check takes one URL (got ${positionals.join(' ')})` : 'check needs the URL of a checkout backend');
-  const url = httpUrlArg('URL', positionals[0]!);
+  const url = endpointArg('URL', positionals[0]!);
   return {
     url,
     regions: regionArgs(url, values.region ?? []),
@@ -50,7 +50,7 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions & { json: 
 function regionArgs(url: string, values: readonly string[]): string[] {
   const regions: string[] = [];
   for (const value of values) {
-    const region = httpUrlArg('--region', value);
+    const region = endpointArg('--region', value);
     if (region === url) usage(`--region ${value} is the URL under test: a region must be another endpoint of the same idempotency domain`);
     if (regions.includes(region)) usage(`--region ${value} is given twice: each region must be another endpoint`);
     regions.push(region);
