@@ -78,7 +78,7 @@ export interface CheckoutHandlerOptions<Order = unknown> {
    * key forgotten before then runs its order again (or is looked up 404).
    */
   retentionMs?: number;
-  /** Lease of a running handler in ms, renewed by a heartbeat every third of it. Default 30 s. */
+  /** Lease of a running handler in ms, renewed by a heartbeat every third of it: 10 ms to a day. Default 30 s. */
   leaseMs?: number;
   /** Largest request body in bytes; larger ones are answered 413. Default 65,536. */
   bodyLimit?: number;
@@ -131,11 +131,18 @@ export interface Settings {
   telemetry: Telemetry;
 }
 
-const positive = (name: string, value: number | undefined, fallback: number, min = 1): number => {
+const positive = (name: string, value: number | undefined, fallback: number, min = 1, max = Infinity): number => {
   const v = value ?? fallback;
   if (!Number.isFinite(v) || v < min) invalidOption(name, `must be a number >= ${min}`);
+  if (v > max) invalidOption(name, `must be a number <= ${max}`);
   return v;
 };
+
+/**
+ * The longest lease: its timers (renewal every third, the handler's signal at five sixths) must stay within a
+ * timer's range (2^31 - 1 ms, about 24.8 days), past which Node fires them at once (every run aborted).
+ */
+const MAX_LEASE_MS = 86_400_000;
 
 /** A list option: absent is empty; anything but an array of strings is refused, never spread (a string would be, letter by letter). */
 const strings = (name: string, value: readonly string[] | undefined, what: string, valid: (v: unknown) => boolean = (v) => typeof v == 'string'): readonly string[] => {
@@ -190,7 +197,7 @@ export function settings<Order>(options: CheckoutHandlerOptions<Order>): Setting
     handle: options.handle as OrderHandler<unknown>,
     prefix,
     retentionMs,
-    leaseMs: positive('leaseMs', options.leaseMs, 30_000, 10),
+    leaseMs: positive('leaseMs', options.leaseMs, 30_000, 10, MAX_LEASE_MS),
     bodyLimit: positive('bodyLimit', options.bodyLimit, 65_536),
     cors: corsSettings,
     allowCardLikeAt: strings('allowCardLikeAt', options.allowCardLikeAt, 'JSON paths such as a.b[*].c', isJsonPath),

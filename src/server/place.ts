@@ -92,7 +92,8 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
   // told 404, and placed the order in another domain: running it now would charge twice. Nothing runs, and
   // the key is free again. (A key taken over was known before: no lookup could have answered 404.)
   if (attempt == 1 && request.signal.aborted) {
-    await t.step('release', () => s.store.release(key, owner, { forget: true })).catch((err: unknown) => {
+    // Async: a store's release that throws at once is caught below too.
+    await t.step('release', async () => s.store.release(key, owner, { forget: true })).catch((err: unknown) => {
       s.onError(err, { key, phase: 'release' });
       t.storeError('release');
     });

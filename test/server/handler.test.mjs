@@ -673,7 +673,31 @@ describe('checkout handler: misspelt or mistyped options', () => {
     // Before, a credentials string was taken as true, and onError that is no function was never told anything.
     assert.throws(create({ cors: { origins: [ORIGIN], credentials: 'false' } }), invalid('cors.credentials'));
     assert.throws(create({ onError: 'console.error' }), invalid('onError'));
+    // Past a timer's range its renewal and deadline would fire at once: every run's signal aborted at its start.
+    assert.throws(create({ leaseMs: 3e9 }), invalid('leaseMs'));
+    assert.throws(create({ leaseMs: 86_400_001 }), invalid('leaseMs'));
+    create({ leaseMs: 86_400_000 })();
     create({ retentionMs: 7 * 86_400_000, cors: { origins: [ORIGIN], credentials: false, maxAgeSeconds: 60, allowHeaders: [] }, onError: () => {} })();
+  });
+});
+
+describe('checkout handler: a client gone before its key was reserved, with a store whose release throws', () => {
+  it('is answered 503 client_gone and told to onError (release), not 500; nothing runs', async () => {
+    /** @type {string[]} */
+    const errors = [];
+    const m = merchant();
+    const store = memoryStore();
+    const h = createCheckoutHandler({
+      store: { ...store, release: () => { throw new Error('release threw'); } },
+      handle: m.handle,
+      onError: (err, { phase }) => errors.push(`${phase}: ${/** @type {Error} */ (err).message}`),
+    });
+    const gone = new Request('http://127.0.0.1/checkout', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body: RAW, signal: AbortSignal.abort() });
+    const answer = await h(gone);
+    assert.equal(answer.status, 503);
+    assert.deepEqual(await answer.json(), { error: 'client_gone' });
+    assert.deepEqual(errors, ['release: release threw']);
+    assert.equal(m.calls.length, 0);
   });
 });
 
