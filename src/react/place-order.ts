@@ -54,9 +54,10 @@ interface Placed {
  * const [orderId, setOrderId] = useState<string>();
  * useEffect(() => setOrderId(new URLSearchParams(location.search).get('order') ?? undefined), []);
  * const { placeOrder, status, placing, loading } = usePlaceOrder(orderId);
- * // orderStatusText comes from 'steadycart': a pending order is saved on this device, not confirmed yet.
- * if (status == 'pending') return <p>{orderStatusText.pending}</p>;
- * if (status == 'confirmed') return <p>Thank you, your order is confirmed.</p>;
+ * // orderStatusText comes from 'steadycart': a pending order is saved on this device, not confirmed yet. A
+ * // followed order may also be sending (the page-load replay), failed or expired (maybe charged): no second Pay
+ * // for any but a refused one (needs-payment: useOutbox().resubmit).
+ * if (status && status != 'rejected') return <p>{orderStatusText[status]}</p>;
  * const pay = () =>
  *   placeOrder(order).then((r) => {
  *     history.replaceState(null, '', `?order=${r.id}`);
