@@ -193,4 +193,34 @@ describe('payment outcomes', () => {
       await assertOneChargeEach(demo, [key]);
     });
   });
+
+  it('needs-payment, then "put the items back" (clicked twice): the lines are back once, and the order is given up: no page asks to pay for it again', { timeout: 120_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await gotoShop(page, demo.url);
+      await page.evaluate(() => localStorage.setItem('demo:token-lifetime-ms', '1500'));
+      await addToCart(page, ['candle-beeswax', 'mug-oat']);
+      await page.goto(demo.checkoutUrl);
+      await fillCheckout(page);
+      for (const name of ['us', 'eu', 'backup']) await setFaultInPanel(page, name, 'refuse');
+      const pending = await submitOrder(page, { timeout: 20_000 });
+      assert.ok(['pending', 'sending'].includes(pending.status), pending.status);
+      for (const name of ['us', 'eu', 'backup']) await setFaultInPanel(page, name, 'healthy');
+      await page.locator(`#checkout-main .outcome[data-order-key="${pending.key}"][data-status="needs-payment"]`).waitFor({ timeout: 50_000 });
+      assert.equal(await cartCount(page), 0, 'the cart was emptied when the order was kept');
+
+      // Twice, at once: both clicks read the cart before either added, and the lines came back twice.
+      await page.getByRole('button', { name: 'Put the items back in my cart' }).dblclick();
+      await page.locator('#checkout-form #place-order').waitFor();
+      // Given up: gone from the outbox, so no banner and no checkout asks to pay for it while its goods go in a new order.
+      await until(async () => !(await outboxEntries(page)).some((e) => e.id == pending.key), { what: 'the order discarded' });
+      // (The second click's turn comes after the first's: time for it to have added, had it read the cart too early.)
+      await new Promise((r) => setTimeout(r, 1000));
+      const lines = await page.evaluate(async () => (await /** @type {any} */ (window).sc.cart.get()).items.map((/** @type {any} */ i) => [i.sku, i.qty]));
+      assert.deepEqual(lines.sort(), [['candle-beeswax', 1], ['mug-oat', 1]]);
+      await gotoShop(page, demo.url);
+      assert.equal(await page.locator(`#order-banner [data-order-key="${pending.key}"]`).count(), 0);
+      assert.equal(await cartCount(page), 2);
+      assert.equal((await ledger(demo)).charges, 0);
+    });
+  });
 });

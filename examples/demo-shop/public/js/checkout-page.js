@@ -441,22 +441,33 @@ async function followReplacement(id) {
 
 /**
  * Puts the order's lines back in the cart, each up to the quantity ordered: a line the cart
- * still holds (it is emptied only for an order kept) is not added twice.
+ * still holds (it is emptied only for an order kept) is not added twice. An order in
+ * `needs-payment` is then discarded: its goods go in the next order, and no page may ask
+ * to pay for it again.
  */
 async function restoreCart() {
-  // One read: an order's lines are one per sku, so each write below touches a line no other one does.
-  const { items } = await sc.cart.get();
-  for (const i of shown.order.items) {
-    const inCart = items.find((c) => c.sku == i.sku)?.qty ?? 0;
-    if (inCart >= i.qty) continue;
-    // An order's lines carry no meta: the catalogue gives the line its image and barcode back.
-    const product = PRODUCTS.find((p) => p.sku == i.sku);
-    try {
-      await sc.cart.add({ sku: i.sku, name: i.name, unitPrice: i.unitPrice, currency: shown.order.currency, qty: i.qty - inCart, meta: product && cartItem(product).meta });
-    } catch {
-      // Over the quantity limit, or in another currency: what is in the cart stays.
+  const restored = shown;
+  if (!restored) return;
+  // Under one lock across tabs: a double click, or the button in two tabs, would both read the
+  // cart before either adds, and double the lines. The second then finds them in the cart.
+  await navigator.locks.request('demo-shop:restore-cart', async () => {
+    // One read: an order's lines are one per sku, so each write below touches a line no other one does.
+    const { items } = await sc.cart.get();
+    for (const i of restored.order.items) {
+      const inCart = items.find((c) => c.sku == i.sku)?.qty ?? 0;
+      if (inCart >= i.qty) continue;
+      // An order's lines carry no meta: the catalogue gives the line its image and barcode back.
+      const product = PRODUCTS.find((p) => p.sku == i.sku);
+      try {
+        await sc.cart.add({ sku: i.sku, name: i.name, unitPrice: i.unitPrice, currency: restored.order.currency, qty: i.qty - inCart, meta: product && cartItem(product).meta });
+      } catch {
+        // Over the quantity limit, or in another currency: what is in the cart stays.
+      }
     }
-  }
+  });
+  // Nothing was charged for it, and it is never sent again: discarded, no banner or checkout asks to pay for it.
+  if (restored.status == 'needs-payment') await sc.outbox.discard(restored.id).catch(() => {});
+  if (shown != restored) return;
   shown = null;
   history.replaceState(null, '', '/checkout');
   main.removeAttribute('aria-labelledby');
