@@ -15,6 +15,29 @@ import { addToCart, arranged, assertOneChargeEach, cartCount, fillCheckout, goto
 const browser = sharedBrowser();
 
 /**
+ * Places an order paid with a Demo Pay token that lives 1.5 s while every endpoint refuses, then lets
+ * them answer: the next replay finds the token dead, and the order shows `needs-payment`.
+ * @param {import('playwright-core').Page} page
+ * @param {{ url: string, checkoutUrl: string }} demo
+ */
+async function orderNeedingPayment(page, demo) {
+  await gotoShop(page, demo.url);
+  // A short-lived Demo Pay token (the lab offers 30 s; shorter here to keep the test quick).
+  await page.evaluate(() => localStorage.setItem('demo:token-lifetime-ms', '1500'));
+  await addToCart(page, ['candle-beeswax', 'mug-oat']);
+  await page.goto(demo.checkoutUrl);
+  await fillCheckout(page);
+  for (const name of ['us', 'eu', 'backup']) await setFaultInPanel(page, name, 'refuse');
+  const pending = await submitOrder(page, { timeout: 20_000 });
+  // Waiting: pending, or sending while a background replay tries again.
+  assert.ok(['pending', 'sending'].includes(pending.status), pending.status);
+  for (const name of ['us', 'eu', 'backup']) await setFaultInPanel(page, name, 'healthy');
+  // The next replay finds the token dead: it only looks the order up (404), never sends it.
+  await page.locator(`#checkout-main .outcome[data-order-key="${pending.key}"][data-status="needs-payment"]`).waitFor({ timeout: 50_000 });
+  return pending;
+}
+
+/**
  * Order POSTs with `key` that reached the demo's endpoints since `since`.
  * @param {{ backendUrl: string }} demo
  * @param {string} key
@@ -143,21 +166,7 @@ describe('payment outcomes', () => {
 
   it('a payment token that expires while the order waits: needs-payment, then "pay again" places it once under a new key, and the old order is never sent', { timeout: 120_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
-      await gotoShop(page, demo.url);
-      // A short-lived Demo Pay token (the lab offers 30 s; shorter here to keep the test quick).
-      await page.evaluate(() => localStorage.setItem('demo:token-lifetime-ms', '1500'));
-      await addToCart(page, ['candle-beeswax', 'mug-oat']);
-      await page.goto(demo.checkoutUrl);
-      await fillCheckout(page);
-      for (const name of ['us', 'eu', 'backup']) await setFaultInPanel(page, name, 'refuse');
-
-      const pending = await submitOrder(page, { timeout: 20_000 });
-      // Waiting: pending, or sending while a background replay tries again.
-      assert.ok(['pending', 'sending'].includes(pending.status), pending.status);
-      for (const name of ['us', 'eu', 'backup']) await setFaultInPanel(page, name, 'healthy');
-
-      // The next replay finds the token dead: it only looks the order up (404), never sends it.
-      await page.locator('#checkout-main .outcome[data-status="needs-payment"]').waitFor({ timeout: 50_000 });
+      const pending = await orderNeedingPayment(page, demo);
       const outcome = page.locator('#checkout-main .outcome');
       assert.match(String(await outcome.textContent()), /nothing was charged/i);
       // The payment panel: what paying again does, and the button that does it.
@@ -196,16 +205,7 @@ describe('payment outcomes', () => {
 
   it('needs-payment, then "put the items back" (clicked twice): the lines are back once, and the order is given up: no page asks to pay for it again', { timeout: 120_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
-      await gotoShop(page, demo.url);
-      await page.evaluate(() => localStorage.setItem('demo:token-lifetime-ms', '1500'));
-      await addToCart(page, ['candle-beeswax', 'mug-oat']);
-      await page.goto(demo.checkoutUrl);
-      await fillCheckout(page);
-      for (const name of ['us', 'eu', 'backup']) await setFaultInPanel(page, name, 'refuse');
-      const pending = await submitOrder(page, { timeout: 20_000 });
-      assert.ok(['pending', 'sending'].includes(pending.status), pending.status);
-      for (const name of ['us', 'eu', 'backup']) await setFaultInPanel(page, name, 'healthy');
-      await page.locator(`#checkout-main .outcome[data-order-key="${pending.key}"][data-status="needs-payment"]`).waitFor({ timeout: 50_000 });
+      const pending = await orderNeedingPayment(page, demo);
       assert.equal(await cartCount(page), 0, 'the cart was emptied when the order was kept');
 
       // Twice, at once: both clicks read the cart before either added, and the lines came back twice.

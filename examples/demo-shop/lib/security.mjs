@@ -39,6 +39,8 @@ export function securityHeaders(csp) {
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',
+    // payment=(): Demo Pay needs no Payment Request API. A real checkout allows its PSP's
+    // (`payment=(self "https://js.psp.example")`), or Apple Pay and Google Pay stop working.
     'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
   };
 }
