@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { OutboxEntry } from 'steadycart';
-import { useCart, useOutbox } from 'steadycart/react';
+import { useCart, useOutbox, useSteadyCart } from 'steadycart/react';
 import { orderLines } from './order-lines';
 import { PRODUCTS } from './products';
 
@@ -13,7 +13,8 @@ const UNPLACED = ['rejected', 'needs-payment'];
 /** Orders placed from this browser in the last day, live in every tab. */
 export function Orders() {
   const { entries, loading, retry, resubmit } = useOutbox();
-  const { cart, add } = useCart();
+  const { add } = useCart();
+  const { sc } = useSteadyCart();
   /** What happened to the last "Pay again" or "Put the items back", said beside the list. */
   const [said, say] = useState('');
   if (loading || entries.length == 0) return null;
@@ -29,14 +30,21 @@ export function Orders() {
     }
   };
 
-  // Each line up to the quantity ordered: a line the cart still holds is not added twice.
+  // Each line up to the quantity ordered: a line the cart still holds is not added twice. Under one lock across
+  // tabs, with the cart as stored (not as rendered): two clicks, or the button in two tabs, would both read it
+  // before either added, and double the lines.
   const putBack = async (entry: OutboxEntry) => {
-    let added = 0;
-    for (const line of orderLines(entry)) {
-      const product = PRODUCTS.find((p) => p.sku == line.sku);
-      const missing = line.qty - (cart.items.find((i) => i.sku == line.sku)?.qty ?? 0);
-      if (product && missing > 0) added += await add({ ...product, qty: missing }).then(() => missing, () => 0);
-    }
+    if (!sc) return;
+    const added = await navigator.locks.request('react-shop:put-back', async () => {
+      const { items } = await sc.cart.get();
+      let count = 0;
+      for (const line of orderLines(entry)) {
+        const product = PRODUCTS.find((p) => p.sku == line.sku);
+        const missing = line.qty - (items.find((i) => i.sku == line.sku)?.qty ?? 0);
+        if (product && missing > 0) count += await add({ ...product, qty: missing }).then(() => missing, () => 0);
+      }
+      return count;
+    });
     say(added ? 'The items are back in your cart.' : 'The items are in your cart already.');
   };
 
