@@ -7,7 +7,8 @@
  * two charges for one cart: a reload (or two) while it is being placed, two tabs
  * paying at once, two clicks in one task; and Pay orders the cart as stored
  * at the click, even a change the page has not drawn yet. A refused order's
- * lines go back in the cart on request.
+ * lines go back in the cart on request, and so do those of an order whose
+ * payment token died, which is then given up.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -211,6 +212,29 @@ describe('examples/react-shop', () => {
       await page.locator('section[aria-label="Your orders"] [role="status"]', { hasText: 'in your cart already' }).waitFor();
       assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '2');
       await shot(page, 'react-shop-put-back', { fullPage: true });
+    });
+  });
+
+  it('an order whose payment token died while it waited: "Put the items back" restores its lines and discards it, so it cannot be paid for too', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      // Tokens that live 1.5 s (the shop's switch for this path).
+      await page.evaluate(() => localStorage.setItem('react-shop:token-lifetime-ms', '1500'));
+      await payDuringOutage(shop, page);
+      // Saved while it waits (pending), or already past its token's life as its attempt ends (needs-payment).
+      const unpaid = page.locator('section[aria-label="Your orders"] li[data-status="needs-payment"]');
+      const pending = page.locator('section[aria-label="Your orders"] li[data-status="pending"]');
+      await unpaid.or(pending).waitFor();
+      // The token is dead by the time the store is back: the replay looks the order up (404) and never sends it.
+      await page.waitForTimeout(1_600);
+      await outage(shop, false);
+      if (await pending.count()) await pending.getByRole('button', { name: /^Try again/ }).click().catch(() => {});
+      await unpaid.waitFor({ timeout: 60_000 });
+      await unpaid.getByRole('button', { name: /back in the cart$/ }).click();
+      await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '2');
+      // Given up: no Pay again for goods that are back in the cart, in this tab or any other.
+      await page.waitForFunction(() => document.querySelectorAll('section[aria-label="Your orders"] li').length == 0, null, { timeout: 15_000 });
+      assert.equal(await page.getByRole('button', { name: /^Pay again/ }).count(), 0);
+      assert.equal(shop.backend.ledger().charges, 0);
     });
   });
 

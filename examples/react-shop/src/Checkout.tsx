@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { orderStatusText, type Cart, type OrderedLine, type OutboxEntry } from 'steadycart';
 import { useCart, useOutbox, usePlaceOrder, useSteadyCart } from 'steadycart/react';
 import { orderLines } from './order-lines';
+import { demoPayment } from './payment';
 
 /** The order of this checkout, kept in the URL so that a reload still follows it. */
 const orderInUrl = () => new URLSearchParams(location.search).get('order') ?? undefined;
@@ -129,10 +130,8 @@ export function Checkout() {
       return;
     }
     if (!now.items.length) return;
-    const result = await placeOrder(
-      { items: now.items.map(({ sku, qty, unitPrice }) => ({ sku, qty, unitPrice })), total: now.subtotal, payment: { token: `pm_demo_${Date.now()}` } },
-      { paymentTokenExpiresAt: Date.now() + 30 * 60_000 },
-    );
+    const { payment, paymentTokenExpiresAt } = demoPayment();
+    const result = await placeOrder({ items: now.items.map(({ sku, qty, unitPrice }) => ({ sku, qty, unitPrice })), total: now.subtotal, payment }, { paymentTokenExpiresAt });
     follow(result.id);
     // The order is kept by steadycart (confirmed or pending): its lines can go.
     if (result.status == 'confirmed' || result.status == 'pending') await removeOrdered(result.id, now.items);

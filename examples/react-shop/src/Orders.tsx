@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { OutboxEntry } from 'steadycart';
 import { useCart, useOutbox, useSteadyCart } from 'steadycart/react';
 import { orderLines } from './order-lines';
+import { demoPayment } from './payment';
 import { PRODUCTS } from './products';
 
 /**
@@ -12,7 +13,7 @@ const UNPLACED = ['rejected', 'needs-payment'];
 
 /** Orders placed from this browser in the last day, live in every tab. */
 export function Orders() {
-  const { entries, loading, retry, resubmit } = useOutbox();
+  const { entries, loading, retry, resubmit, discard } = useOutbox();
   const { add } = useCart();
   const { sc } = useSteadyCart();
   /** What happened to the last "Pay again" or "Put the items back", said beside the list. */
@@ -23,7 +24,7 @@ export function Orders() {
   // same order, under a new key. Paid again once at most, in any tab (`replacedBy`).
   const payAgain = async (entry: OutboxEntry) => {
     try {
-      const result = await resubmit(entry.id, { payment: { token: `pm_demo_${Date.now()}` }, paymentTokenExpiresAt: Date.now() + 30 * 60_000 });
+      const result = await resubmit(entry.id, demoPayment());
       say(`Paid again: the new order is ${result.status}.`);
     } catch (error) {
       say(`The payment could not be made again: ${(error as Error).message}`);
@@ -32,7 +33,8 @@ export function Orders() {
 
   // Each line up to the quantity ordered: a line the cart still holds is not added twice. Under one lock across
   // tabs, with the cart as stored (not as rendered): two clicks, or the button in two tabs, would both read it
-  // before either added, and double the lines.
+  // before either added, and double the lines. An order in `needs-payment` is then discarded: its goods go in
+  // the next order, and Pay again would charge for them twice.
   const putBack = async (entry: OutboxEntry) => {
     if (!sc) return;
     const added = await navigator.locks.request('react-shop:put-back', async () => {
@@ -45,6 +47,8 @@ export function Orders() {
       }
       return count;
     });
+    // Nothing was charged for it, and it is never sent again (discard refuses an order in flight; this one is not).
+    if (entry.status == 'needs-payment') await discard(entry.id).catch(() => false);
     say(added ? 'The items are back in your cart.' : 'The items are in your cart already.');
   };
 
@@ -57,6 +61,7 @@ export function Orders() {
           return (
             <li key={entry.id} data-status={entry.status}>
               {time} · {entry.status}
+              {entry.replacedBy && ' · paid again'}
               {entry.status == 'pending' && (
                 <>
                   {' '}
