@@ -652,7 +652,11 @@ export interface OutboxApi {
    * as it then is. `NOT_FOUND` for an unknown id, or one discarded meanwhile.
    */
   retry<TOrder = Json>(id: string): Promise<OutboxEntry<TOrder>>;
-  /** Removes an entry that is not in flight, so it is never replayed; `false` when there is none or it is in flight. */
+  /**
+   * Removes an entry that is not in flight, so it is never replayed; `false` when there is none or it is in flight.
+   * A `pending` entry with `attempts` may have reached the store: once discarded, it is never looked up, and
+   * nothing tells whether it was charged.
+   */
   discard(id: string): Promise<boolean>;
   /**
    * Pays again for an order in `needs-payment` (its payment token expired
