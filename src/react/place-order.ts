@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { OrderResult, OutboxEntry, OutboxStatus, PlaceOrderOptions, SteadyCart } from '../types';
 import { useOutboxSnapshot } from './outbox';
 
@@ -15,8 +15,9 @@ export interface PlaceOrderState {
   /**
    * The order's status now, live in every tab: `sending` while this hook's
    * call is under way, then the outbox entry's status (`pending` until
-   * `confirmed`...). `undefined` before an order, and while the outbox is
-   * being read.
+   * `confirmed`...). `undefined` before an order, while the outbox is
+   * being read, and once the order's entry has left the outbox (discarded,
+   * or forgotten a day after it ended).
    */
   status: OutboxStatus | undefined;
   /** The order's outbox entry, with the server's `result` once settled. */
@@ -75,6 +76,14 @@ export function usePlaceOrder(id?: string): PlaceOrderState {
   const own = placed && (placed.given === id || (id !== undefined && placed.result?.id === id)) ? placed : undefined;
   const orderId = own?.result?.id ?? id;
   const entry = orderId === undefined ? undefined : snapshot.entries.find((e) => e.id === orderId);
+  // The order whose entry the outbox has listed. Once listed, the entry is the truth: gone (discarded, or
+  // forgotten a day after it ended), the order has no status, not the call's old `pending`, which would
+  // say it will be placed. Until then (the outbox is read after the call stored it, or never: `outbox: false`)
+  // the call's result is all there is.
+  const [listed, setListed] = useState<string>();
+  useEffect(() => {
+    if (entry) setListed(entry.id);
+  }, [entry]);
 
   const placeOrder = useCallback(
     async (order: object, options?: PlaceOrderOptions) => {
@@ -95,7 +104,7 @@ export function usePlaceOrder(id?: string): PlaceOrderState {
   let status: OutboxStatus | undefined;
   if (own?.placing) status = 'sending';
   else if (entry) status = entry.status;
-  else if (own?.result) status = own.result.status;
+  else if (own?.result && listed !== orderId) status = own.result.status;
   return {
     placeOrder,
     id: orderId,

@@ -234,6 +234,9 @@ describe('examples/react-shop', () => {
       // Given up: no Pay again for goods that are back in the cart, in this tab or any other.
       await page.waitForFunction(() => document.querySelectorAll('section[aria-label="Your orders"] li').length == 0, null, { timeout: 15_000 });
       assert.equal(await page.getByRole('button', { name: /^Pay again/ }).count(), 0);
+      // The checkout that followed the order no longer says it will be placed: the cart is there to pay for.
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == '');
+      assert.equal(await payButton(page).isDisabled(), false);
       assert.equal(shop.backend.ledger().charges, 0);
     });
   });

@@ -132,6 +132,24 @@ describe('steadycart/react in a React app', () => {
     expect(consoleErrors).to.deep.equal([]);
   });
 
+  it('usePlaceOrder of an order discarded from the outbox says no status, not its call\'s old pending (which would promise it will be placed)', async () => {
+    const be = await startBackend();
+    unmount = app.mount(container, quickOptions(be, uniqueNamespace()));
+    await shows('cart-loading', 'false');
+    click('add');
+    await shows('cart-count', '1');
+    await down(be);
+    click('place');
+    await shows('order-status', 'pending');
+    const id = read('order-id')!;
+    await until(() => outboxItems().some(([entry, status]) => entry == id && status == 'pending'), 'the order pending in useOutbox');
+    expect(await app.instances.at(-1)!.outbox.discard(id)).to.equal(true);
+    await until(() => outboxItems().length == 0, 'the entry gone from useOutbox');
+    await shows('order-status', 'none');
+    expect(read('order-id')).to.equal(id);
+    expect(consoleErrors).to.deep.equal([]);
+  });
+
   it('usePlaceOrder given the id of the order it placed goes on with that call: its result and status stay, also without an outbox', async () => {
     const be = await startBackend();
     // A roomy budget: without an outbox, an order the quick 600 ms budget left unconfirmed ends failed, as it did
