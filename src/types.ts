@@ -152,7 +152,8 @@ export interface SteadyCartOptions {
   headers?: HeadersOption;
   /**
    * Outbox settings, or `false` to never queue (an order that cannot be placed
-   * now then `failed`). `retentionMs`: how long a waiting order is kept and
+   * now then `failed`; one whose attempt was in doubt, `network`, `timeout` or
+   * `http`, may have been charged). `retentionMs`: how long a waiting order is kept and
    * replayed before it is `expired`, 60,000 ms (1 min) to 30 days. Default 24 h
    * (86,400,000 ms). The backend must keep each key's outcome at least this
    * long (`steadycart/server`'s `retentionMs`, 72 h by default): a key it has
@@ -320,6 +321,7 @@ export interface OrderResultBase {
  * - `pending`: not confirmed yet; kept in the outbox and placed later. Never show it as confirmed.
  * - `rejected`: the server refused it (a declined card, an invalid order); `result` says why.
  * - `failed`: can never succeed by waiting (a 422 key mismatch, a key closed in every domain, or no outbox to keep it in).
+ *   Only `key-closed` says nothing was charged: without an outbox, an attempt in doubt may have been.
  */
 export type OrderResult<TResponse = Json> =
   | (OrderResultBase & {
@@ -361,7 +363,7 @@ export interface PlaceOrderOptions {
   budgetMs?: number;
   /**
    * Stops trying online; the order stays in the outbox as `pending` (with
-   * `outbox: false`, it ends `failed`). Already aborted when the call is
+   * `outbox: false`, it ends `failed`, maybe charged if a request had left). Already aborted when the call is
    * made, the call rejects `ABORTED` and nothing is stored.
    */
   signal?: AbortSignal;
@@ -461,7 +463,8 @@ export interface Health {
   drill?: DrillState;
   /**
    * `true` when a `headers` option is a function or not storable: the
-   * service worker cannot send this instance's orders, so an order left
+   * service worker cannot send this instance's orders (unless it was given a
+   * `config` of its own with headers, which the page cannot know), so an order left
    * waiting is placed when a page of the shop is open (also told by a
    * `replay:needs-page` event).
    */

@@ -17,7 +17,7 @@ export interface OutboxState {
   error: unknown;
   /** `outbox.retry`: replays a waiting entry now (a "Try again" button). */
   retry(id: string): Promise<OutboxEntry>;
-  /** `outbox.discard`: removes an entry that is not in flight. */
+  /** `outbox.discard`: removes an entry that is not in flight (a `pending` one with `attempts` may have been charged: it is never looked up again). */
   discard(id: string): Promise<boolean>;
   /** `outbox.resubmit`: pays again for a `needs-payment` order under a new key (a "Pay again" button). */
   resubmit(id: string, options: ResubmitOptions): Promise<OrderResult>;

@@ -64,12 +64,14 @@ const frameworks = {
     const app = express();
     app.use(toNodeListener(handler));
     app.get('/other', (_req, res) => res.json({ from: 'express' }));
+    app.get('/api/other', (_req, res) => res.json({ from: 'express' }));
     return listen(createServer(app));
   },
   fastify: async (handler) => {
     const app = Fastify();
     await app.register(fastifyCheckout, { handler });
     app.get('/other', async () => ({ from: 'fastify' }));
+    app.get('/api/other', async () => ({ from: 'fastify' }));
     // JSON parsing outside the plugin is untouched.
     app.post('/echo', async (req) => ({ parsed: req.body }));
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -77,8 +79,10 @@ const frameworks = {
   },
   hono: async (handler) => {
     const app = new Hono();
-    app.all('/api/*', (c) => handler(c.req.raw));
+    // As docs/server.md writes it: the shop's other /api routes stay the app's.
+    app.all('/api/*', (c, next) => (handler.matches(c.req.path) ? handler(c.req.raw) : next()));
     app.get('/other', (c) => c.json({ from: 'hono' }));
+    app.get('/api/other', (c) => c.json({ from: 'hono' }));
     /** @type {import('node:http').Server} */
     let server;
     const port = await new Promise((resolve) => {
@@ -177,9 +181,11 @@ for (const [name, start] of Object.entries(frameworks)) {
     });
 
     if (name != 'node:http') {
-      it('leaves other paths to the framework', async () => {
-        const r = await fetch(`${server.url}/other`);
-        assert.deepEqual(await r.json(), { from: name });
+      it('leaves other paths to the framework, under its prefix too', async () => {
+        for (const path of ['/other', '/api/other']) {
+          const r = await fetch(`${server.url}${path}`);
+          assert.deepEqual(await r.json(), { from: name }, path);
+        }
       });
     }
   });
