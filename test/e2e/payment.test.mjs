@@ -203,6 +203,30 @@ describe('payment outcomes', () => {
     });
   });
 
+  it('needs-payment shown in two tabs and on a product page: "put the items back" in one, and the others stop asking to pay for it', { timeout: 120_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      const pending = await orderNeedingPayment(page, demo);
+      const outcome = `#checkout-main .outcome[data-order-key="${pending.key}"][data-status="needs-payment"]`;
+      const other = await page.context().newPage();
+      await other.goto(page.url());
+      await other.locator(outcome).waitFor();
+      const product = await page.context().newPage();
+      await gotoShop(product, demo.url);
+      const banner = product.locator(`#order-banner [data-order-key="${pending.key}"]`);
+      await banner.waitFor();
+
+      await page.getByRole('button', { name: 'Put the items back in my cart' }).click();
+      // Without a click there: the other checkout leaves the order for the form and says why; the banner goes.
+      await other.locator('#checkout-form #place-order').waitFor({ timeout: 15_000 });
+      assert.equal(await other.locator(outcome).count(), 0);
+      assert.match(String(await other.locator('#form-error[data-status="given-up"]').textContent()), /given up in another tab/);
+      await banner.waitFor({ state: 'detached', timeout: 15_000 });
+      assert.equal(await cartCount(other), 2);
+      await shot(other, 'given-up-in-another-tab');
+      assert.equal((await ledger(demo)).charges, 0);
+    });
+  });
+
   it('needs-payment, then "put the items back" (clicked twice): the lines are back once, and the order is given up: no page asks to pay for it again', { timeout: 120_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
       const pending = await orderNeedingPayment(page, demo);

@@ -425,6 +425,8 @@ async function payAgain(event) {
     placing = false;
     // Paid again already, in another tab: that order is the one to follow.
     if (err?.code == 'NOT_RESUBMITTABLE' && (await followReplacement(old.id))) return;
+    // Given up in another tab (its items put back there, the order discarded): there is nothing to pay for.
+    if (err?.code == 'NOT_FOUND') return givenUpElsewhere();
     show({ ...old, payAgainError: `The payment could not be made again: ${err?.message ?? err}` });
     return;
   }
@@ -466,15 +468,26 @@ async function restoreCart() {
     }
   });
   // Nothing was charged for it, and it is never sent again: discarded, no banner or checkout asks to pay for it.
+  puttingBack = restored.id;
   if (restored.status == 'needs-payment') await sc.outbox.discard(restored.id).catch(() => {});
-  if (shown != restored) return;
+  if (shown == restored) backToForm('The items are back in your cart.');
+}
+
+/** Leaves the order shown for the checkout form. */
+function backToForm(message) {
   shown = null;
   history.replaceState(null, '', '/checkout');
   main.removeAttribute('aria-labelledby');
   renderForm();
   renderSummary();
   updateButton();
-  announce('The items are back in your cart.');
+  announce(message);
+}
+
+/** The order shown was given up in another tab (its items put back there): the form, and why, at its top. */
+function givenUpElsewhere() {
+  backToForm('');
+  sayWait('That order was given up in another tab, and its items were put back in your cart. Nothing was charged for it.', 'given-up');
 }
 
 /** How recent a saved order must be to be taken for the cart's own order (see `ownOrder`). */
@@ -555,6 +568,16 @@ for (const type of ORDER_EVENTS) {
     else if (shown?.status == 'needs-payment' && ev.id != shown.id && !placing) followReplacement(shown.id);
   });
 }
+
+// An order in needs-payment shown here that another tab gave up (its items put back there) leaves
+// the outbox, and no event says so: the outbox's live view does, once it has listed the order.
+const listed = new Set();
+/** The order whose items this tab is putting back: this tab discards it. */
+let puttingBack = null;
+sc.outbox.subscribe(({ entries }) => {
+  for (const e of entries) listed.add(e.id);
+  if (shown?.status == 'needs-payment' && shown.id != puttingBack && listed.has(shown.id) && !entries.some((e) => e.id == shown.id) && !placing) givenUpElsewhere();
+});
 
 // ------------------------------------------------------------------ start
 

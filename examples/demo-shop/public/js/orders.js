@@ -149,6 +149,13 @@ export async function startOrderBanner() {
     if (WAITING.includes(e.status) || (e.status == 'needs-payment' && !e.replacedBy)) watched.set(e.id, e);
   }
   renderBanner();
+  // An order needing payment that a tab gave up (its items put back there, the order discarded) leaves the
+  // outbox, and no event says so: the outbox's live view does.
+  sc.outbox.subscribe(({ entries, loaded }) => {
+    let gone = false;
+    for (const [id, e] of watched) if (loaded && e.status == 'needs-payment' && !entries.some((x) => x.id == id)) gone = watched.delete(id);
+    if (gone) renderBanner();
+  });
   addEventListener('online', renderBanner);
   addEventListener('offline', renderBanner);
   // Each order's last event: one that comes while the outbox is read for it says more than that read.
