@@ -241,6 +241,29 @@ describe('examples/react-shop', () => {
     });
   });
 
+  it('with the disk full, a waiting order says it is kept in this page only, never saved on this device', { timeout: 300_000 }, async () => {
+    const shop = await startReactShop({ port: 0, log: () => {} });
+    const context = await browser().newContext();
+    context.setDefaultTimeout(WAIT_MS);
+    try {
+      const page = await context.newPage();
+      // Chromium's DevTools shrink the origin's quota before the shop's first write: IndexedDB refuses, steadycart keeps memory.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(shop.url).origin, quotaSize: 1 });
+      await page.goto(shop.url, { timeout: 60_000 });
+      await page.locator('[data-test="cart-count"]').waitFor({ timeout: 60_000 });
+      await payDuringOutage(shop, page);
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'pending', null, { timeout: 30_000 });
+      const told = String(await page.locator('[data-test="order-status"]').textContent());
+      assert.match(told, /kept in this page only/);
+      assert.doesNotMatch(told, /saved on this device/i);
+      await cdp.detach();
+    } finally {
+      await context.close();
+      await shop.close();
+    }
+  });
+
   it('two tabs paying for the shared cart at once: one order, one charge', { timeout: 300_000 }, async () => {
     await withReactShop(async (shop, context, a, watch) => {
       const b = watch(await context.newPage());

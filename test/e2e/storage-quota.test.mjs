@@ -22,7 +22,7 @@ import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startBackend } from '../backend/index.mjs';
 import { CHROMIUM_ARGS } from '../runner/browsers.mjs';
-import { outboxEntries, sharedBrowser, until } from './helpers.mjs';
+import { fillCheckout, outboxEntries, setDemoFaults, sharedBrowser, shot, submitOrder, until, withShop } from './helpers.mjs';
 import { down, openSdkPage, quickOptions, sdkPageUrl, settled, sharedSite, up } from './sdk-page.mjs';
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -144,6 +144,30 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       await be.close();
       rmSync(profile, { recursive: true, force: true });
     }
+  });
+
+  test('the demo shop with the disk full: a waiting order says it is kept in this page only, never "saved on this device"', async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(demo.url).origin, quotaSize: 1 });
+      // In memory, the cart does not outlive a page: filled on the checkout itself.
+      await page.goto(demo.checkoutUrl);
+      await page.waitForFunction(() => /** @type {any} */ (window).sc);
+      await page.evaluate(() => /** @type {any} */ (window).sc.cart.add({ sku: 'mug-oat', name: 'Stoneware Mug', unitPrice: 2400, currency: 'USD' }));
+      await fillCheckout(page);
+      assert.equal(await page.evaluate(() => /** @type {any} */ (window).sc.health().storage), 'memory');
+      await setDemoFaults(demo, 'refuse');
+      const waiting = await submitOrder(page, { timeout: 20_000 });
+      assert.equal(waiting.status, 'pending');
+      const told = String(await page.locator('#checkout-main .outcome').textContent());
+      assert.match(told, /kept in this page only/);
+      assert.doesNotMatch(told, /saved on this device/i);
+      assert.match(String(await page.locator('#checkout-lede').textContent()), /kept in this page only/);
+      // Leaving would lose it: no "Continue shopping".
+      assert.equal(await page.getByRole('link', { name: 'Continue shopping' }).count(), 0);
+      await shot(page, 'pending-in-memory');
+      await cdp.detach();
+    });
   });
 
   test('a page that loads with the disk already full works in memory from the start: cart, checkout, and an outage', async () => {

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 // steadycart's words for each state: never "confirmed" for an order that only waits.
 import { orderStatusText, type Cart, type OrderedLine, type OutboxEntry } from 'steadycart';
-import { useCart, useOutbox, usePlaceOrder, useSteadyCart } from 'steadycart/react';
+import { useCart, useOutbox, usePlaceOrder, useSteadyCart, useSteadyCartHealth } from 'steadycart/react';
 import { orderLines } from './order-lines';
 import { demoPayment } from './payment';
 
@@ -13,6 +13,12 @@ const orderInUrl = () => new URLSearchParams(location.search).get('order') ?? un
  * for it at once would place it twice. The shop's own lock name, apart from steadycart's.
  */
 const CHECKOUT_LOCK = 'react-shop:checkout';
+
+/**
+ * `orderStatusText.pending` says the order is saved on this device: not so when this browser cannot keep data
+ * (IndexedDB refused: the disk full, storage blocked), where steadycart keeps it in this page only.
+ */
+const PENDING_IN_PAGE = 'Your order is not confirmed yet. This browser cannot save it, so it is kept in this page only: keep the page open, and it will be placed as soon as the store is reachable.';
 
 /** How recent a saved order must be to be taken for the cart's own order (see `ownOrder`). */
 const RECENT_MS = 10 * 60_000;
@@ -55,6 +61,7 @@ export function Checkout() {
   const { sc } = useSteadyCart();
   const { cart, loading: cartLoading, removeOrdered } = useCart();
   const { entries, loading: outboxLoading } = useOutbox();
+  const { health } = useSteadyCartHealth();
   const [followed, setFollowed] = useState(orderInUrl);
   const { placeOrder, status, placing, entry, error } = usePlaceOrder(followed);
   // From the click until the order's lines have left the cart: `placing` ends as the order settles, while the
@@ -140,7 +147,8 @@ export function Checkout() {
   // Why Pay cannot be used now, said beside it (and announced): an order in flight, from any tab.
   const waitReason = inFlight && !paying && inFlight.id != followed ? 'Another order is being placed. You can pay once it has gone through or been saved.' : '';
   const orderId = entry?.result && status == 'confirmed' ? String((entry.result.body as { orderId?: string } | null)?.orderId ?? '') : '';
-  const message = [notice, status ? orderStatusText[status] + (orderId ? ` Order ${orderId}` : '') : '', waitReason].filter(Boolean).join(' ');
+  const statusText = status == 'pending' && health?.storage == 'memory' ? PENDING_IN_PAGE : status && orderStatusText[status];
+  const message = [notice, statusText ? statusText + (orderId ? ` Order ${orderId}` : '') : '', waitReason].filter(Boolean).join(' ');
 
   return (
     <section aria-label="Checkout">

@@ -96,7 +96,10 @@ export function totalsView(cart) {
 }
 
 export function savedNote() {
-  return h('p', { class: 'saved-note' }, icon(ICONS.shield), 'Your cart is saved on this device: it survives reloads, other tabs and lost connections.');
+  // Only while it is: a browser that cannot keep data (the disk full, storage blocked) keeps the cart in this page.
+  return sc.health().storage == 'indexeddb'
+    ? h('p', { class: 'saved-note' }, icon(ICONS.shield), 'Your cart is saved on this device: it survives reloads, other tabs and lost connections.')
+    : h('p', { class: 'saved-note' }, icon(ICONS.alert), 'This browser cannot save your cart: it is kept in this page only, and is lost if you close or reload it.');
 }
 
 /** The drawer (a modal <dialog>: focus stays inside, Escape closes it, focus returns to the button). */

@@ -15,7 +15,7 @@ import { PRODUCTS, cartItem, imageUrl } from './catalogue.js';
 import { h, icon, ICONS, replace, announce } from './dom.js';
 import { startLab } from './lab.js';
 import { money, shippingFor } from './money.js';
-import { claimOrder, describe, ORDER_EVENTS, orderIdOf, orderSummary, shortKey, startOrderBanner, WAITING } from './orders.js';
+import { claimOrder, describe, ORDER_EVENTS, orderIdOf, orderSummary, savedOnDevice, shortKey, startOrderBanner, WAITING } from './orders.js';
 import { sc, tokenLifetimeMs } from './sdk.js';
 
 const main = document.getElementById('checkout-main');
@@ -309,16 +309,19 @@ for (const f of FIELDS) document.getElementById(f.id).addEventListener('input', 
 
 // ------------------------------------------------------------------ the placed order, updated in place
 
+/** The first step: saved on the device, or (this browser cannot keep data) in this page only. */
+const SAVED = () => (savedOnDevice() ? 'Saved on this device' : 'Kept in this page only (this browser cannot save it)');
+
 function stepsView(status, orderId) {
   const step = (state, text) => h('li', { class: state }, h('span', { class: 'tick', 'aria-hidden': 'true' }, state == 'done' ? '✓' : state == 'now' ? '…' : ''), h('span', {}, text, h('span', { class: 'visually-hidden' }, state == 'done' ? ' (done)' : state == 'now' ? ' (in progress)' : ' (not yet)')));
   if (status == 'confirmed') {
-    return h('ol', { class: 'steps' }, step('done', 'Saved on this device'), step('done', 'Sent to the store'), step('done', `Confirmed by the store${orderId ? ` as ${orderId}` : ''}`));
+    return h('ol', { class: 'steps' }, step('done', SAVED()), step('done', 'Sent to the store'), step('done', `Confirmed by the store${orderId ? ` as ${orderId}` : ''}`));
   }
   if (WAITING.includes(status)) {
     return h(
       'ol',
       { class: 'steps' },
-      step('done', 'Saved on this device'),
+      step('done', SAVED()),
       step('now', status == 'sending' ? 'Sending to the store now…' : 'Waiting for the store to be reachable; we retry automatically'),
       step('todo', 'Confirmed by the store'),
     );
@@ -372,7 +375,10 @@ function show(entry, placedNow = false) {
   if (['rejected', 'needs-payment'].includes(shown.status) && shown.order?.items) {
     actions.push(h('button', { type: 'button', class: 'btn btn-secondary', onclick: restoreCart }, 'Put the items back in my cart'));
   }
-  actions.push(h('a', { class: shown.status == 'needs-payment' ? 'btn btn-ghost' : 'btn btn-primary', href: '/' }, 'Continue shopping'));
+  // Leaving the page would lose an order kept in it only (this browser cannot save it): no way out is offered then.
+  const inPageOnly = !savedOnDevice() && WAITING.includes(shown.status);
+  if (inPageOnly) document.getElementById('checkout-lede').textContent = 'This browser cannot save data: your order is kept in this page only. Keep it open until the order is confirmed.';
+  else actions.push(h('a', { class: shown.status == 'needs-payment' ? 'btn btn-ghost' : 'btn btn-primary', href: '/' }, 'Continue shopping'));
   const iconFor = d.tone == 'ok' ? ICONS.check : d.tone == 'wait' ? ICONS.clock : ICONS.alert;
   replace(
     main,

@@ -16,6 +16,16 @@ const WAITING = ['sending', 'pending'];
 /** steadycart's shopper-facing text for each order state. */
 const { orderStatusText } = window.SteadyCart;
 
+/**
+ * Whether what waits survives this page: when this browser cannot keep data (IndexedDB refused: the disk
+ * full, storage blocked), steadycart keeps orders in the page's memory only, and the service worker,
+ * which reads the database alone, cannot place them: the shopper must keep the page open.
+ */
+export const savedOnDevice = () => sc.health().storage == 'indexeddb';
+
+/** `orderStatusText.pending`, or the truth when nothing is saved: the order is in this page only. */
+const PENDING_IN_PAGE = 'Your order is not confirmed yet. This browser cannot save it, so it is kept in this page only: keep the page open, and it will be placed as soon as the store is reachable.';
+
 /** "1a2b3c4d" from an idempotency key: enough to recognise an order. */
 export const shortKey = (id) => String(id).slice(0, 8);
 
@@ -54,8 +64,8 @@ export function describe(o) {
       return {
         tone: 'wait',
         chip: o.status == 'sending' ? 'Sending now' : 'Not confirmed yet',
-        title: 'Order saved, waiting for the store',
-        text: `${orderStatusText.pending} It is sent automatically; this page updates by itself.`,
+        title: savedOnDevice() ? 'Order saved, waiting for the store' : 'Order waiting for the store: keep this page open',
+        text: `${savedOnDevice() ? orderStatusText.pending : PENDING_IN_PAGE} It is sent automatically; this page updates by itself.`,
       };
     case 'rejected':
       return { tone: 'bad', chip: 'Not placed', title: o.result?.status == 402 ? 'Your payment was declined' : 'The store could not accept this order', text: refusalText(o.result) };
@@ -124,7 +134,7 @@ function renderBanner() {
       const d = describe(e);
       const short = e.status == 'confirmed' ? `Your order ${orderIdOf(e.result) ?? shortKey(e.id)} is confirmed.` : d.title + '.';
       const detail =
-        WAITING.includes(e.status) ? ` ${orderSummary(e.order)}. Saved on this device; we will send it as soon as the store is reachable.`
+        WAITING.includes(e.status) ? ` ${orderSummary(e.order)}. ${savedOnDevice() ? 'Saved on this device' : 'Kept in this page only: keep it open'}; we will send it as soon as the store is reachable.`
         : e.status == 'confirmed' ? ' Thank you!'
         : ` ${orderSummary(e.order)}.`;
       return h(
