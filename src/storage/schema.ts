@@ -1,7 +1,12 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { CartItem, CircuitState, ErrorInfo, OutboxStatus, ServerResult } from '../types';
 
-/** The cart, one record. */
+/**
+ * The cart, one record. A page drops the lines it cannot validate (`checkItem`, in the cart's `clean`) and writes
+ * the rest back with its next change: a field added to stored lines, or a limit relaxed, must
+ * come with a new schema version (`migrations`), so that pages of an older build, still open
+ * across a deploy, fall back to memory rather than delete lines written by a newer one.
+ */
 export interface CartRecord {
   id: 'cart';
   items: CartItem[];
