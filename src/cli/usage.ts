@@ -67,7 +67,8 @@ Flags:
                          headers option sends it (repeatable; e.g. "Authorization: Bearer
                          abc"): sent on every request but preflights, which name it in
                          Access-Control-Request-Headers, as a browser's do (those of the
-                         checkout route and, for a GET, of the lookup route)
+                         checkout route and, for a GET, of the lookup route), and but one
+                         repeat of the first order (replay-without-headers)
   --checkout-path PATH   default /checkout
   --lookup-path TEMPLATE the lookup path, with {key} once, as the SDK's paths.lookup
                          (default: the checkout path, then /{key})
@@ -77,7 +78,8 @@ Flags:
 Exit status: 0 every required check passed; 1 a required check failed;
 2 the check could not run (unreachable URL, bad flags, unreadable order).
 Required checks are the wire contract's musts; its shoulds (quoted keys,
-Retry-After on 409, a replay header, max-age, health) are reported only.
+Retry-After on 409, a replay header, a replay without the --header values,
+max-age, health) are reported only.
 "skip" is no verdict: the check did not apply (no --region, no --origin) or
 the run could not bring its case about (the order had finished when the
 changed body, the same body again or the lookup was answered, so "while

@@ -92,6 +92,11 @@
  *   burst-502             conforming, behind a proxy that answers 502 to two POSTs of a key
  *                         while another POST for it is in flight, without passing them on: a
  *                         5xx is ambiguous, no second outcome: must pass
+ *   auth-first            conforming, behind a session check that answers 401 to any request
+ *                         without Authorization: Bearer check-token, before the idempotency
+ *                         store (run with that --header): passes, the advisory
+ *                         replay-without-headers failed (a stale session's resend of a
+ *                         charged order would be refused, and the shopper pay again)
  *   busy-as-503           a POST of a key whose first POST is still running (the handler takes
  *                         2 s) is answered 503 with Retry-After: 1, whatever its body, where 409
  *                         (or 422) is due: "not processed; try later" for a key that is running,
@@ -226,7 +231,11 @@ export const VARIANTS = {
   'allow-headers-star': {
     fails: ['cors-preflight'],
     args: ['--header', 'Authorization: Bearer check-token'],
-    evidence: { 'cors-preflight': /Access-Control-Allow-Headers lacks authorization \(the wildcard \* never covers Authorization\)/ },
+    evidence: {
+      'cors-preflight': /Access-Control-Allow-Headers lacks authorization \(the wildcard \* never covers Authorization\)/,
+      // A store that answers the key before any session check: the resend without the header is replayed.
+      'replay-without-headers': /^repeat without authorization replayed the outcome$/,
+    },
   },
   'forgets-old-keys': {
     // The POST of the closed key, new to it, forgets the close as well.
@@ -293,6 +302,12 @@ export const VARIANTS = {
     fails: [],
     delayMs: 400,
     evidence: { 'burst-one-outcome': /^20 concurrent POSTs, one key: .*2x 502.*; every answer was 409, try-later or the one outcome 201 .*, but 2 answered 5xx/ },
+  },
+  'auth-first': {
+    fails: [],
+    warns: ['replay-without-headers'],
+    args: ['--header', 'Authorization: Bearer check-token'],
+    evidence: { 'replay-without-headers': /^repeat without authorization answered 401 .*a check in front of the idempotency store refused it/ },
   },
   'busy-as-503': {
     fails: ['try-later-while-running', 'changed-body-422-while-running'],
@@ -647,6 +662,27 @@ function rateLimited(inner) {
     if ((!isCheckoutPost(request) && !isLookup(request)) || ++n % 3) return inner(request);
     const origin = { 'Access-Control-Allow-Origin': request.headers.get('origin') ?? '*', 'Access-Control-Expose-Headers': 'Retry-After' };
     return Response.json({ error: 'rate_limited' }, { status: 429, headers: { 'Retry-After': '1', ...origin } });
+  };
+}
+
+/**
+ * A session check in front of the handler: a request (not a preflight) without the
+ * run's bearer token is 401, before the idempotency store sees it.
+ * @param {FetchHandler} inner
+ * @returns {FetchHandler}
+ */
+function authFirst(inner) {
+  // Its preflights allow Authorization, beside the SDK's three headers.
+  const allowing = async (/** @type {Request} */ request) => {
+    const response = await inner(request);
+    if (request.method !== 'OPTIONS') return response;
+    const headers = new Headers(response.headers);
+    headers.set('access-control-allow-headers', `${headers.get('access-control-allow-headers')}, Authorization`);
+    return new Response(response.body, { status: response.status, headers });
+  };
+  return async (request) => {
+    if (request.method === 'OPTIONS' || request.headers.get('authorization') === 'Bearer check-token') return allowing(request);
+    return Response.json({ error: 'session_expired' }, { status: 401, headers: corsOf(request) });
   };
 }
 
@@ -1133,6 +1169,7 @@ const REGION_2_WRAPPERS = {
 
 /** @type {Record<string, (inner: FetchHandler) => FetchHandler>} */
 const WRAPPERS = {
+  'auth-first': authFirst,
   'busy-as-503': busyAs503,
   'insert-after-charge': insertAfterCharge,
   'burst-502': burst502,

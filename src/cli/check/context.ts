@@ -93,10 +93,11 @@ export const isKeyClosed = (x: Exchange): boolean => x.status === 503 && (jsonOf
  * try-later answer is sent again (see {@link Resend}). `attempt`: the first
  * `Steadycart-Attempt`; null sends none (a client that does not count).
  */
-export function postOrder(ctx: CheckContext, target: Target, label: string, key: string | null, body: string, attempt: number | null = 1, resend: Resend = {}): Promise<Exchange> {
+export function postOrder(ctx: CheckContext, target: Target, label: string, key: string | null, body: string, attempt: number | null = 1, resend: Resend = {}, bare = false): Promise<Exchange> {
   const send = (n: number) =>
     ctx.prober.send({
       label,
+      bare,
       method: 'POST',
       url: target.checkout,
       headers: {

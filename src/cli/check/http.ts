@@ -12,6 +12,8 @@ export interface Probe {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Without the merchant's `--header` values: a shopper's resend after they went stale. */
+  bare?: boolean;
 }
 
 /** One request and what came back (or how it failed). */
@@ -63,7 +65,7 @@ export class Prober {
     const started = performance.now();
     const headers: Record<string, string> = {
       ...(this.origin ? { Origin: this.origin } : {}),
-      ...(probe.method === 'OPTIONS' ? {} : this.merchantHeaders),
+      ...(probe.method === 'OPTIONS' || probe.bare ? {} : this.merchantHeaders),
       ...probe.headers,
     };
     let exchange: Exchange;

@@ -10,7 +10,7 @@ import { orderSource } from './order';
 import { regions } from './regions';
 import { must, skipped, type CheckResult } from './result';
 import { health, noRedirect } from './routes';
-import { changedBody, keyRequired, lookupClosesKey, placeFirst, quotedKey, replay, replayAtEnd, storedLookup, unknownKeyLookups } from './single-key';
+import { changedBody, keyRequired, lookupClosesKey, placeFirst, quotedKey, replay, replayAtEnd, replayWithoutHeaders, storedLookup, unknownKeyLookups } from './single-key';
 import { targetOf } from './target';
 
 /** What `check` was asked to do, normalised. */
@@ -41,6 +41,7 @@ export const CHECK_NAMES = [
   'replay-identical',
   'replay-header',
   'quoted-key',
+  'replay-without-headers',
   'changed-body-422',
   'lookup-stored-outcome',
   'burst-one-outcome',
@@ -82,12 +83,18 @@ export async function runChecks(options: CheckOptions): Promise<CheckResult[]> {
   results.push(result);
   if (placed) {
     // replay() notes in ctx.marking whether the URL marks its replays: the repeats after it, and the burst, are judged by that.
-    results.push(...(await replay(ctx, placed)), await quotedKey(ctx, placed), await changedBody(ctx, placed), await storedLookup(ctx, placed));
+    results.push(
+      ...(await replay(ctx, placed)),
+      await quotedKey(ctx, placed),
+      await replayWithoutHeaders(ctx, placed, Object.keys(options.headers)),
+      await changedBody(ctx, placed),
+      await storedLookup(ctx, placed),
+    );
     if (ctx.regions.length) results.push(...(await regions(ctx, placed)));
   } else {
     const why = 'the first order got no outcome (see order-answered)';
     for (const name of ['replay-identical', 'changed-body-422', 'lookup-stored-outcome', 'replay-at-end']) results.push(must(name, false, `not run: ${why}`));
-    for (const name of ['replay-header', 'quoted-key', ...(ctx.regions.length ? ['region-replay-header'] : [])]) results.push(skipped(name, why));
+    for (const name of ['replay-header', 'quoted-key', 'replay-without-headers', ...(ctx.regions.length ? ['region-replay-header'] : [])]) results.push(skipped(name, why));
     if (ctx.regions.length) for (const name of ['region-lookup', 'region-replay']) results.push(must(name, false, `not run: ${why}`));
   }
   if (!ctx.regions.length) for (const name of ['region-lookup', 'region-replay', 'region-replay-header']) results.push(skipped(name, 'no --region given'));

@@ -9,7 +9,7 @@ import { excerpt, statusText, type Exchange } from './http';
 import { freshKey, isKeyClosed, isMarked, lookup, noteMarks, postOrder, ranAgainText, ranAgainUnmarked, type CheckContext } from './context';
 import type { OrderBodies } from './order';
 import { describeOutcome, difference, lookupMismatch, lookupWrapper, outcomeMatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
-import { must, should, type CheckResult } from './result';
+import { must, should, skipped, type CheckResult } from './result';
 import type { Target } from './target';
 
 /** An order placed with a key, and the outcome the backend answered. */
@@ -150,6 +150,29 @@ export async function replay(ctx: CheckContext, placed: PlacedOrder): Promise<Ch
     ),
     should('replay-header', repeats.every(isMarked), `Idempotent-Replayed on the repeats (Steadycart-Attempt ${SENT}): ${flags.join(', ')}`),
   ];
+}
+
+/**
+ * `replay-without-headers` (advisory, with `--header` only): the same key and
+ * body again without the `--header` values must still answer the outcome. A
+ * 4xx there means a check in front of the idempotency store (a session, a
+ * CSRF token, a WAF rule) answers before it: once such a header goes stale
+ * (a shopper's resend after a reload, the service worker's, which sends only
+ * headers marked storable), an order already charged is answered a refusal,
+ * which the SDK takes as final, and the shopper pays again.
+ */
+export async function replayWithoutHeaders(ctx: CheckContext, placed: PlacedOrder, names: readonly string[]): Promise<CheckResult> {
+  const name = 'replay-without-headers';
+  if (!names.length) return skipped(name, 'no --header given');
+  const x = await postOrder(ctx, ctx.primary, 'repeat without the --header values', placed.key, placed.bodies.body, 2, {}, true);
+  const without = `repeat without ${names.join(', ')}`;
+  if (ranAgainUnmarked(ctx, ctx.primary, x, placed.outcome)) return should(name, false, `${without} ${ranAgainText(ctx.primary)}`);
+  if (sameOutcome(x, placed.outcome)) return should(name, true, `${without} replayed the outcome`);
+  const refused = x.status !== null && x.status >= 400 && x.status < 500 && x.status !== 409 && x.status !== 422;
+  const why = refused
+    ? ': a check in front of the idempotency store refused it. The SDK takes a 4xx as final: once such a header goes stale (a session, a CSRF token), a shopper\'s resend of an order already charged is told it was not placed, and the shopper pays again. Answer a key\'s stored outcome before that check'
+    : '';
+  return should(name, false, `${without} ${difference(x, placed.outcome)}${why}`);
 }
 
 /** `quoted-key`: the IETF draft's quoted form names the same key. */
