@@ -40,7 +40,7 @@ const integrity = {
  * bundles, which the browser and end-to-end tests run.
  */
 const INTERNAL_NAMES = [
-  'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'change', 'channel', 'check', 'checked', 'checkedBodies',
+  'adopt', 'answer', 'backoffMs', 'bodyProblem', 'budget', 'canRetry', 'change', 'channel', 'check', 'checked', 'checkedBodies',
   'circuit', 'circuits', 'clean', 'closes', 'closing', 'committing', 'config', 'core', 'deadline', 'degrade',
   'degrading', 'drain', 'dropped', 'dueInMs', 'early', 'emit', 'events', 'exchange', 'failure', 'firstTry', 'fly',
   'forcedNext', 'forget', 'fresh', 'guarded', 'hedgeFor', 'hold', 'honourRetryAfter', 'ignoreBackoff', 'inDoubt',

@@ -81,12 +81,12 @@ export class Circuits {
     const now = Date.now();
     const open = this.config.endpoints.filter((e) => this.circuit(e).state != 'closed' && notBefore(this.circuit(e)) <= now);
     if (!open.length) return;
-    if (reconnected) for (const e of open) this.apply({ ...this.circuit(e), openMs: this.config.tuning.openMs });
+    if (reconnected) for (const e of open) this.adopt({ ...this.circuit(e), openMs: this.config.tuning.openMs });
     if (!(await this.orders.waiting())) return Promise.all(open.map((e) => this.probe(e)));
     for (const e of open) {
       const record = this.circuit(e);
       // Half-open: another context's probe is out; its verdict comes to every context.
-      if (record.state == 'open') this.apply({ ...record, retryAt: Math.min(record.retryAt, now) });
+      if (record.state == 'open') this.adopt({ ...record, retryAt: Math.min(record.retryAt, now) });
     }
     // Runs waiting for these circuits' probe time (the interval grew while the device was offline) go now.
     this.wake();
@@ -184,7 +184,7 @@ export class Circuits {
 
   /** Another context changed a circuit. */
   onRemote(record: EndpointRecord): void {
-    if (this.trusted(record) && record.updatedAt > (this.records.get(record.id)?.updatedAt ?? -1)) this.apply(record);
+    if (this.trusted(record) && record.updatedAt > (this.records.get(record.id)?.updatedAt ?? -1)) this.adopt(record);
   }
 
   /**
@@ -210,10 +210,10 @@ export class Circuits {
     this.wake();
   }
 
-  /** @internal Applies, persists and shares a change of an endpoint's circuit (drill mode uses it too). */
+  /** @internal Adopts, persists and shares a change of an endpoint's circuit (drill mode uses it too). */
   set(record: EndpointRecord): void {
     const before = this.records.get(record.id);
-    this.apply(record);
+    this.adopt(record);
     // A change of state, or of a server's pace (Retry-After), is shared at once; a mere new latency
     // sample at most once a second, so a busy drain does not write and broadcast a record per order.
     if (before?.state == record.state && before.notBefore == record.notBefore && record.updatedAt - (this.shared.get(record.id) ?? 0) < SHARE_MS) return;
@@ -222,7 +222,7 @@ export class Circuits {
     this.channel.post({ t: 'endpoint', record });
   }
 
-  private apply(record: EndpointRecord): void {
+  private adopt(record: EndpointRecord): void {
     const before = this.records.get(record.id);
     this.records.set(record.id, record);
     if ((before?.state ?? 'closed') != record.state) {
