@@ -66,25 +66,25 @@ export class Emitter<E extends object = SteadyCartEvents> {
   }
 
   /** Events emitted while the instance is being created, delivered once it has been handed out. */
-  private held: Array<() => void> | null = null;
+  private queued: Array<() => void> | null = null;
 
   /** Keeps events back until `release`. */
   hold(): void {
-    this.held ??= [];
+    this.queued ??= [];
   }
 
   /** Delivers what was held in the next task: after `await createSteadyCart()` has resumed its caller, who may subscribe. */
   release(): void {
-    const held = this.held;
-    this.held = null;
-    if (held?.length) setTimeout(() => held.forEach((deliver) => deliver()));
+    const queued = this.queued;
+    this.queued = null;
+    if (queued?.length) setTimeout(() => queued.forEach((deliver) => deliver()));
   }
 
   emit<K extends keyof E>(type: K, detail: E[K]): void {
-    if (this.held) {
+    if (this.queued) {
       // A cart read while the instance is built is no change to its caller, who reads it with
       // subscribe or snapshot; delivered later, it could be older than the cart by then.
-      if (type != 'cart') this.held.push(() => this.emit(type, detail));
+      if (type != 'cart') this.queued.push(() => this.emit(type, detail));
       return;
     }
     // The listeners of now: one subscribed by a listener hears the next event, not this one again.
