@@ -141,7 +141,7 @@ function headerSet(option: unknown, path: string): HeaderSet {
       // `Origin`, `Sec-*`: the backend would answer 401, and the order end rejected): refused, not lost.
       settable = new Request('http://h', { headers: { [name]: typeof value == 'string' ? value : '\0' } }).headers.has(name);
     } catch {}
-    if (!settable) fail('INVALID_OPTIONS', 'must be a header a page may set, with a string value', `${at}.${name}`);
+    if (!settable) fail('INVALID_OPTIONS', 'must be a header a page may set, as a string', `${at}.${name}`);
     fixed[name.toLowerCase()] = value as string;
   }
   return { fixed, fns: [], storable: o.storable === true || !Object.keys(fixed).length };
@@ -173,7 +173,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
   const o = options as Record<string, unknown>;
   knownKeys(o, 'endpoints budgetMs paths headers outbox serviceWorker namespace credentials allowCardLikeAt tuning drill');
   if (o.endpoints !== undefined && (!Array.isArray(o.endpoints) || !o.endpoints.length)) {
-    fail('INVALID_OPTIONS', 'must list endpoints (none: leave it out, cart-only)', 'endpoints');
+    fail('INVALID_OPTIONS', 'must list endpoints (or leave it out: cart-only)', 'endpoints');
   }
   const base = pathOptions(o.paths, 'paths', { checkout: '/checkout', health: '/health' });
   const baseHeaders = headerSet(o.headers, 'headers');
