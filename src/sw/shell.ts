@@ -9,11 +9,12 @@ const DESTINATIONS = ['document', 'script', 'style', 'image', 'font', 'manifest'
 /**
  * Keeps a whole answer (200) unless its server said not to store it
  * (`Cache-Control: no-store`: an account page, a server-rendered cart, an
- * order's status), which must not be shown again from the cache, offline or
- * to the next person at the same browser.
+ * order's status) or that it is one user's (`private`, as many frameworks
+ * mark every dynamic page), which must not be shown again from the cache,
+ * offline or to the next person at the same browser.
  */
 const storable = {
-  cacheWillUpdate: async ({ response }: { response: Response }) => (response.status == 200 && !response.redirected && !/no-store/i.test(response.headers.get('cache-control') ?? '') ? response : null),
+  cacheWillUpdate: async ({ response }: { response: Response }) => (response.status == 200 && !response.redirected && !/no-store|private/i.test(response.headers.get('cache-control') ?? '') ? response : null),
   // The shell shares the origin's storage quota with the outbox: it keeps the MAX_ENTRIES answers stored last
   // (a cache lists its entries in the order they were put), never a growing copy of every page and image seen.
   cacheDidUpdate: async ({ cacheName }: { cacheName: string }) => {

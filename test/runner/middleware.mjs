@@ -31,13 +31,16 @@ export const headersMiddleware = async (ctx, next) => {
   const res = ctx.res;
   // `?cacheable`: a page the offline shell may keep (it keeps nothing marked no-store).
   const cacheable = ctx.querystring.split('&').includes('cacheable');
-  const noStore = (ctx.path.startsWith('/dist/') || ctx.path.startsWith('/test/')) && !cacheable;
+  // `?private`: a page for one user, as many frameworks mark a dynamic page (no no-store), which the shell must not keep either.
+  const personal = ctx.querystring.split('&').includes('private');
+  const noStore = (ctx.path.startsWith('/dist/') || ctx.path.startsWith('/test/')) && !cacheable && !personal;
   const writeHead = res.writeHead;
   res.writeHead = /** @type {typeof res.writeHead} */ (
     function (/** @type {any[]} */ ...args) {
       if (!res.headersSent) {
         res.setHeader('Service-Worker-Allowed', '/');
         if (cacheable) res.setHeader('Cache-Control', 'no-cache');
+        if (personal) res.setHeader('Cache-Control', 'max-age=0, private, must-revalidate');
         if (noStore) {
           res.setHeader('Cache-Control', 'no-store');
           res.removeHeader('ETag');

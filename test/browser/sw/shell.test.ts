@@ -159,12 +159,15 @@ describe('offline shell', () => {
     expect(await cache.match(url(MAX_ENTRIES + chunk - 1)), 'the newest page is kept').to.be.ok;
   });
 
-  it('keeps nothing its server marked no-store (an account page, an order status), asked for or fetched through it; a cacheable page is kept', async () => {
+  it('keeps nothing its server marked no-store or private (an account page, an order status), asked for or fetched through it; a cacheable page is kept', async () => {
     const { namespace, worker, cacheName } = await activeShellWorker('/dist/steadycart-sw.js');
-    // This harness serves test pages with Cache-Control: no-store, and with no-cache under ?cacheable.
+    // This harness serves test pages with Cache-Control: no-store, with no-cache under ?cacheable, and
+    // `max-age=0, private, must-revalidate` (a framework's default for a dynamic page) under ?private.
     const personal = `/test/fixtures/blank.html?${namespace}`;
+    const onePersons = `/test/fixtures/blank.html?private&${namespace}`;
     const shell = `/test/fixtures/blank.html?cacheable&${namespace}`;
-    worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: [personal, shell] } });
+    // The private page first: once the cacheable one is kept, the private one has had its turn.
+    worker.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: [onePersons, personal, shell] } });
     const cache = await caches.open(cacheName);
     await until(() => cache.match(shell), 'the cacheable page to be kept', 10_000);
     // A page of the scope, fetched through the shell as a document.
@@ -177,6 +180,7 @@ describe('offline shell', () => {
     frame.remove();
     // (A status, not the Response: a failed assertion on the Response itself never reached the runner.)
     expect((await cache.match(personal))?.status, 'asked for').to.equal(undefined);
+    expect((await cache.match(onePersons))?.status, 'private, asked for').to.equal(undefined);
     expect((await cache.match(frame.src))?.status, 'fetched').to.equal(undefined);
     // Of what this harness serves no-store (test/), only the cacheable page; the sources (src/, cacheable) the frame loaded are kept.
     const kept = (await cache.keys()).map((r) => new URL(r.url).pathname);
