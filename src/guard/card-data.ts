@@ -6,12 +6,12 @@
 /**
  * Field names of card data in the usual spellings, matched lower-case with
  * separators removed: a card number (`cardNumber`, `ccNo`, `pan`), a
- * security code on its own or after `card`/`cc` and before `code`/`number`/`value`
- * (`cvv`, `cardCvc`, `cvvCode`, `securityCode`, `verification_value`, `cvd_value`),
+ * security code on its own or as the name's last word, before `code`/`number`/`value` or not
+ * (`cvv`, `cardCvc`, `paymentCvv`, `cvvCode`, `securityCode`, `verification_value`, `cvd_value`),
  * track data and a PIN block.
  */
 const CARD_FIELD =
-  /^(?:(?:(?:credit|debit)?(?:card|cc))?(?:cvv2?|cvc2?|cvn|csc|ccv|cvd|securitycode|verificationvalue)(?:code|number|no|num|value)?|(?:credit|debit)?(?:card|cc)(?:number|no|num|code|verificationcode)|pan|primaryaccountnumber|track(?:[12]|[12]?data)|mag(?:netic)?stripe|pinblock)$/;
+  /^(?:[a-z\d]*(?:cvv2?|cvc2?|cvn|csc|ccv|cvd|securitycode|verificationvalue)(?:code|number|no|num|value)?|(?:credit|debit)?(?:card|cc)(?:number|no|num|code|verificationcode)|pan|primaryaccountnumber|track(?:[12]|[12]?data)|mag(?:netic)?stripe|pinblock)$/;
 
 /** A field name lower-case with its separators removed, as the name checks compare it. */
 const bare = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -37,8 +37,8 @@ export const isProductCodeField = (name: string): boolean =>
   /(?:^|_)(sku|gtin|ean|upc|isbn|mpn|barcode)s?[_\d]*$/i.test(name.replace(/([a-z\d])(?=[A-Z])/g, '$1_').replace(/[^a-z\d]+/gi, '_'));
 
 /**
- * @internal True for a string or number of 13-19 digits (runs of whitespace
- * or dashes allowed between digit groups) starting as a card number can (22 to
+ * @internal True for a string or number of 13-19 digits (runs of whitespace,
+ * dashes or dots allowed between digit groups) starting as a card number can (22 to
  * 27: Mastercard's 2221-2720 and Mir's 2200-2204; 3 to 6; 81 and 82: UnionPay's
  * and RuPay's; 9792: Troy's) that passes the
  * Luhn check, and for a string holding track data.
@@ -49,9 +49,10 @@ export const isProductCodeField = (name: string): boolean =>
  */
 export function isCardNumber(value: string | number): boolean {
   const text = String(value);
-  // Track data as a card reader types it into a text field: `%B<number>^...` (track 1), `;<number>=...` (track 2).
-  if (/(?:%B|;)\d{13,19}[\^=]/.test(text)) return true;
-  if (!/^\s*(?:2[2-7]|[3-6]|8[12]|9792)\d*(?:[\s-]+\d+)*\s*$/.test(text)) return false;
+  // Track data as a card reader types it into a text field: `%B<number>^...` (track 1), `;<number>=<expiry>...`
+  // (track 2, its start sentinel `;` kept or not).
+  if (/%B\d{13,19}\^|\d{13,19}=\d{4}/.test(text)) return true;
+  if (!/^\s*(?:2[2-7]|[3-6]|8[12]|9792)\d*(?:[\s.-]+\d+)*\s*$/.test(text)) return false;
   const digits = text.replace(/\D/g, '');
   if (digits.length < 13 || digits.length > 19) return false;
   if (digits.length > 16 && typeof value == 'number') return true;

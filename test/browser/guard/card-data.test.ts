@@ -58,11 +58,11 @@ describe('card-data guard', () => {
   });
 
   it('recognises one typed or pasted with runs of spaces, non-breaking spaces or tabs between groups, and track data as a card reader types it', () => {
-    for (const n of ['4111  1111  1111  1111', '4111\u00a01111\u00a01111\u00a01111', '4111\t1111\t1111\t1111', '4111 - 1111 - 1111 - 1111']) {
+    for (const n of ['4111  1111  1111  1111', '4111\u00a01111\u00a01111\u00a01111', '4111\t1111\t1111\t1111', '4111 - 1111 - 1111 - 1111', '4111.1111.1111.1111']) {
       expect(isCardNumber(n), JSON.stringify(n)).to.equal(true);
     }
     // Track 2 (`;number=expiry...?`) and track 1 (`%Bnumber^NAME^expiry...`), alone or inside a field.
-    for (const t of [';4111111111111111=25121010000000000000?', '%B4111111111111111^DOE/JOHN^25121010000000000000?', 'swiped: ;5555555555554444=2512']) {
+    for (const t of [';4111111111111111=25121010000000000000?', '4111111111111111=25121010000012300000', '%B4111111111111111^DOE/JOHN^25121010000000000000?', 'swiped: ;5555555555554444=2512']) {
       expect(isCardNumber(t), t).to.equal(true);
       refusedAt({ note: t }, 'note');
     }
@@ -81,6 +81,10 @@ describe('card-data guard', () => {
     }
     // A security code after `card`/`cc`, or before `code`/`number`, and a card number in short.
     for (const name of ['cardCvv', 'card_cvc', 'cardCvc', 'cvvCode', 'cvc_code', 'cvv_number', 'cvvNumber', 'ccCvv', 'creditCardCvv', 'ccv', 'creditCardNo', 'cc_no', 'cardSecurityCode']) {
+      expect(isCardField(name, '123'), name).to.equal(true);
+    }
+    // A security code as the last word of any name (a payment form's own prefixes).
+    for (const name of ['paymentCvv', 'newCardCvc', 'cardholderCvv', 'billing_cvv2', 'amexCsc', 'savedCardSecurityCode']) {
       expect(isCardField(name, '123'), name).to.equal(true);
     }
     // A card vault's spellings (ActiveMerchant, Spreedly: `verification_value`; Moneris: `cvd_value`).
