@@ -32,17 +32,23 @@ export function intFlag(flag: string, value: string | undefined, fallback: numbe
   return n;
 }
 
+/**
+ * `value` as a usage message may quote it: a password in it (`//user:secret@`, `?password=`) masked,
+ * so that a mistyped flag never prints one to a terminal or a CI log.
+ */
+export const quoted = (value: string): string => `"${value.replace(/(\/\/[^/@:]*:)[^@]*@/, '$1***@').replace(/(password=)[^&#]*/gi, '$1***')}"`;
+
 /** An absolute http(s) URL without query or fragment, trailing slashes removed. */
 export function httpUrlArg(what: string, value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return usage(`${what} must be an absolute URL such as https://staging.example.com (got "${value}")`);
+    return usage(`${what} must be an absolute URL such as https://staging.example.com (got ${quoted(value)})`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') usage(`${what} must be http: or https: (got "${value}")`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') usage(`${what} must be http: or https: (got ${quoted(value)})`);
   // `value`, not `url.search`/`url.hash`: those are empty for a bare "?" or "#", which href keeps.
-  if (/[?#]/.test(value) || url.username || url.password) usage(`${what} must not carry credentials, a query or a fragment (got "${value}")`);
+  if (/[?#]/.test(value) || url.username || url.password) usage(`${what} must not carry credentials, a query or a fragment (got ${quoted(value)})`);
   return url.href.replace(/\/+$/, '');
 }
 
@@ -54,7 +60,7 @@ export function httpUrlArg(what: string, value: string): string {
 export function endpointArg(what: string, value: string): string {
   const url = httpUrlArg(what, value);
   const { protocol, hostname } = new URL(url);
-  if (protocol == 'http:' && !LOOPBACK.includes(hostname)) usage(`${what} must be https: (http: only on localhost, 127.0.0.1 or [::1], as for the SDK) (got "${value}")`);
+  if (protocol == 'http:' && !LOOPBACK.includes(hostname)) usage(`${what} must be https: (http: only on localhost, 127.0.0.1 or [::1], as for the SDK) (got ${quoted(value)})`);
   return url;
 }
 
@@ -62,7 +68,7 @@ export function endpointArg(what: string, value: string): string {
 export function originArg(what: string, value: string): string {
   const url = httpUrlArg(what, value);
   const origin = new URL(url).origin;
-  if (origin !== url) usage(`${what} must be an origin such as https://shop.example.com, without a path (got "${value}")`);
+  if (origin !== url) usage(`${what} must be an origin such as https://shop.example.com, without a path (got ${quoted(value)})`);
   return origin;
 }
 

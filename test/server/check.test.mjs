@@ -395,10 +395,12 @@ describe('check exits 2 when it cannot run', () => {
   });
 
   test('bad flags, a bad URL (a bare ? or # too: requests would go elsewhere), a region that is the URL or given twice, no URL, an unreadable order file', async () => {
-    for (const args of [['http://127.0.0.1:9/pay?'], ['http://127.0.0.1:9/pay#'], ['http://127.0.0.1:9', '--region', 'http://127.0.0.1:9/?']]) {
+    for (const args of [['http://127.0.0.1:9/pay?'], ['http://127.0.0.1:9/pay#'], ['http://127.0.0.1:9', '--region', 'http://127.0.0.1:9/?'], ['https://shop:s3cret@staging.example.com']]) {
       const run = await runCheck(args);
       assert.equal(run.code, 2, `check ${args.join(' ')}: ${run.stdout}${run.stderr}`);
       assert.match(run.stderr, /must not carry credentials, a query or a fragment/, args.join(' '));
+      // Quoted with its password masked: never printed to a terminal or a CI log.
+      assert.ok(!run.stderr.includes('s3cret'), run.stderr);
     }
     // A region that is the URL itself (trailing slash, host case and default port aside) or is given twice: the region checks would prove nothing.
     for (const args of [

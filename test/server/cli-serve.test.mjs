@@ -297,6 +297,16 @@ describe('serve: flags', () => {
     }
   });
 
+  test('a mistyped store URL with a password (postgress://, ?password=): exit 2, the message quotes it with the password masked', async () => {
+    for (const spec of ['postgress://shop:s3cret@db.internal:5432/shop', 'mysql://db.internal/shop?password=s3cret&ssl=1']) {
+      const run = await runCli(['serve', '--store', spec]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /--store must be memory/);
+      assert.ok(!run.stderr.includes('s3cret'), run.stderr);
+      assert.match(run.stderr, /\*\*\*/);
+    }
+  });
+
   test('a store URL the URL parser refuses (an unencoded / in the password): exit 1 naming the store kind, the password never printed', { timeout: 60_000 }, async () => {
     const run = await runCli(['serve', '--store', 'postgres://u:pa/ss@127.0.0.1:9/db']);
     assert.equal(run.code, 1, run.stderr);

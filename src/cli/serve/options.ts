@@ -1,5 +1,5 @@
 /** The flags of `steadycart serve`, parsed and checked once. */
-import { intFlag, originArg, parseFlags } from '../args';
+import { intFlag, originArg, parseFlags, quoted } from '../args';
 import { usage } from '../errors';
 
 /** Where `serve` keeps idempotency records and the demo PSP's keys. */
@@ -37,7 +37,7 @@ export function parseStoreSpec(spec: string): StoreSpec {
   }
   if (/^postgres(ql)?:\/\//.test(spec)) return { kind: 'postgres', url: spec };
   if (/^rediss?:\/\//.test(spec)) return { kind: 'redis', url: spec };
-  return usage(`--store must be memory, pglite:DIR, postgres://… or redis://… (got "${spec}")`);
+  return usage(`--store must be memory, pglite:DIR, postgres://… or redis://… (got ${quoted(spec)})`);
 }
 
 /** The store spec with any password (in the user-info or the query) masked, for messages. */
