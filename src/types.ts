@@ -144,7 +144,12 @@ export interface TuningOptions {
 export interface SteadyCartOptions {
   /** Checkout endpoints, tried in this order. May be omitted on pages that only use the cart. */
   endpoints?: readonly EndpointOptions[];
-  /** Time `placeOrder` spends trying online before the order waits in the outbox. Default 3000 ms. */
+  /**
+   * Time `placeOrder` spends trying online before the order waits in the outbox. Default 3000 ms.
+   * Keep it well above `tuning.minAttemptTimeoutMs` (400 ms): a silent endpoint's attempt that the
+   * budget cuts shorter teaches its circuit nothing, so every order would try it first again. The
+   * order's write to IndexedDB, before its first request, is part of it too.
+   */
   budgetMs?: number;
   /** Request paths on every endpoint. */
   paths?: PathOptions;
