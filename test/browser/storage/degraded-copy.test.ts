@@ -43,8 +43,11 @@ describe('a page in memory after a full disk, beside the service worker on the d
     // Its run has all the time a busy machine may take: this test is about which copy goes, not how soon.
     const worker = await createWorkerCore({ ...options, budgetMs: 10_000, tuning: { ...options.tuning, ...ROOMY_ATTEMPTS } });
     cores.push(worker);
+    // backup stays down: in CI122 (Chromium, a loaded machine) the worker placed nothing. Either the page's own timer
+    // held the replay lock (a plain replay then leaves the drain to it), or backup came up and was seen closed while
+    // us, whose lookups had timed out, was open: the worker then looked main up (closing the key) to cross, and the
+    // full disk refused the failover's write-ahead. Neither is this test's case, which is which copy goes.
     await be.fault('us', 'healthy');
-    await be.fault('backup', 'healthy');
     IDBObjectStore.prototype.put = function () {
       throw new DOMException('the disk is full', 'QuotaExceededError');
     };
@@ -56,8 +59,9 @@ describe('a page in memory after a full disk, beside the service worker on the d
     await page.outbox.replay(true);
     expect((await page.outbox.list()).find((e) => e.id == placed.id)!.status, "the page's copy").to.equal('pending');
     expect(await be.charges(placed.id), 'nothing sent from the copy').to.equal(0);
-    // The worker replays the database's copy: a resend in main, which needs no write.
-    await worker.outbox.replay(true).catch(() => {});
+    // The worker replays the database's copy: a resend in main, which needs no write. As its sync does, it waits
+    // for a drain of the page's own that holds the replay lock.
+    await worker.outbox.replay(true, true).catch(() => {});
     expect(await be.charges(placed.id)).to.equal(1);
     const ledger = await be.ledger();
     expect(ledger.duplicates).to.equal(0);
