@@ -209,7 +209,7 @@ function rawStatus(url, request) {
 
 describe('toNodeListener: a malformed request is answered, never an exception out of the listener', () => {
   for (const name of ['node:http', 'express']) {
-    it(`${name}: \`GET //\`, a bad Host header and TRACE are answered 400, 400 and 500; the server still places orders`, async () => {
+    it(`${name}: \`GET //\` and \`GET //evil/api/health\`, a bad Host header and TRACE are answered 400, 400, 400 and 500; the server still places orders`, async () => {
       /** @type {unknown[]} */
       const errors = [];
       const c = checkout();
@@ -218,6 +218,8 @@ describe('toNodeListener: a malformed request is answered, never an exception ou
       const s = await listen(createServer(app));
       try {
         assert.equal(await rawStatus(s.url, 'GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'), 400);
+        // Not read as host "evil" and path /api/health: a proxy in front, matching paths, saw another route.
+        assert.equal(await rawStatus(s.url, 'GET //evil/api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'), 400);
         assert.equal(await rawStatus(s.url, 'GET /api/health HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n'), 400);
         assert.equal(await rawStatus(s.url, 'TRACE /api/checkout HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'), 500);
         assert.equal(errors.length, 1, 'the refused method is reported');

@@ -78,10 +78,16 @@ export function toNodeListener(handler: FetchHandler, options: NodeListenerOptio
   };
 }
 
-/** The request's URL; throws for a malformed path or Host header. */
+/**
+ * The request's URL; throws for a malformed path or Host header, and for a path that starts with `//`, which
+ * the URL parser would read as a host (`//evil/api/checkout/KEY` served as `/api/checkout/KEY`, a route a
+ * proxy in front, matching paths, never saw).
+ */
 function requestUrl(req: NodeRequest): URL {
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  return new URL(req.originalUrl ?? req.url ?? '/', `${scheme}://${req.headers.host || 'localhost'}`);
+  const target = req.originalUrl ?? req.url ?? '/';
+  if (target.startsWith('//')) throw new TypeError('not a path');
+  return new URL(target, `${scheme}://${req.headers.host || 'localhost'}`);
 }
 
 /** Async, so that whatever it throws (a method `Request` refuses, such as TRACE) becomes a 500, not an uncaught exception. */
