@@ -8,7 +8,7 @@ import { CliError } from '../errors';
 import { excerpt, statusText, type Exchange } from './http';
 import { freshKey, isKeyClosed, isMarked, lookup, noteMarks, postOrder, ranAgainText, ranAgainUnmarked, type CheckContext } from './context';
 import type { OrderBodies } from './order';
-import { describeOutcome, difference, lookupMismatch, lookupWrapper, outcomeMatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
+import { describeOutcome, difference, isOutcomeStatus, lookupMismatch, lookupWrapper, outcomeMatch, outcomeOf, sameOutcome, type Outcome } from './outcome';
 import { must, should, skipped, type CheckResult } from './result';
 import type { Target } from './target';
 
@@ -168,8 +168,8 @@ export async function replayWithoutHeaders(ctx: CheckContext, placed: PlacedOrde
   const without = `repeat without ${names.join(', ')}`;
   if (ranAgainUnmarked(ctx, ctx.primary, x, placed.outcome)) return should(name, false, `${without} ${ranAgainText(ctx.primary)}`);
   if (sameOutcome(x, placed.outcome)) return should(name, true, `${without} replayed the outcome`);
-  const refused = x.status !== null && x.status >= 400 && x.status < 500 && x.status !== 409 && x.status !== 422;
-  const why = refused
+  // A stored refusal's status (4xx, not the contract's 409 or 422, nor a try-later one), as the other checks read one.
+  const why = isOutcomeStatus(x.status) && x.status >= 400
     ? ': a check in front of the idempotency store refused it. The SDK takes a 4xx as final: once such a header goes stale (a session, a CSRF token), a shopper\'s resend of an order already charged is told it was not placed, and the shopper pays again. Answer a key\'s stored outcome before that check'
     : '';
   return should(name, false, `${without} ${difference(x, placed.outcome)}${why}`);

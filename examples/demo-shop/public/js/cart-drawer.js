@@ -5,7 +5,7 @@
 import { imageUrl } from './catalogue.js';
 import { h, icon, ICONS, replace, announce } from './dom.js';
 import { money, shippingFor, FREE_SHIPPING_FROM } from './money.js';
-import { sc } from './sdk.js';
+import { savedOnDevice, sc } from './sdk.js';
 
 /** Keeps every cart badge of the page in step with the cart. */
 export function startCartBadge() {
@@ -97,7 +97,7 @@ export function totalsView(cart) {
 
 export function savedNote() {
   // Only while it is: a browser that cannot keep data (the disk full, storage blocked) keeps the cart in this page.
-  return sc.health().storage == 'indexeddb'
+  return savedOnDevice()
     ? h('p', { class: 'saved-note' }, icon(ICONS.shield), 'Your cart is saved on this device: it survives reloads, other tabs and lost connections.')
     : h('p', { class: 'saved-note' }, icon(ICONS.alert), 'This browser cannot save your cart: it is kept in this page only, and is lost if you close or reload it.');
 }

@@ -15,8 +15,8 @@ import { PRODUCTS, cartItem, imageUrl } from './catalogue.js';
 import { h, icon, ICONS, replace, announce } from './dom.js';
 import { startLab } from './lab.js';
 import { money, shippingFor } from './money.js';
-import { claimOrder, describe, ORDER_EVENTS, orderIdOf, orderSummary, savedOnDevice, shortKey, startOrderBanner, WAITING } from './orders.js';
-import { sc, tokenLifetimeMs } from './sdk.js';
+import { claimOrder, describe, ORDER_EVENTS, orderIdOf, orderSummary, shortKey, startOrderBanner, WAITING } from './orders.js';
+import { savedOnDevice, sc, tokenLifetimeMs } from './sdk.js';
 
 const main = document.getElementById('checkout-main');
 const form = /** @type {HTMLFormElement} */ (document.getElementById('checkout-form'));

@@ -8,20 +8,13 @@
  */
 import { h, replace, announce } from './dom.js';
 import { money } from './money.js';
-import { sc } from './sdk.js';
+import { savedOnDevice, sc } from './sdk.js';
 
 export const ORDER_EVENTS = ['order:sending', 'order:pending', 'order:confirmed', 'order:rejected', 'order:needs-payment', 'order:failed', 'order:expired'];
 const WAITING = ['sending', 'pending'];
 
 /** steadycart's shopper-facing text for each order state. */
 const { orderStatusText } = window.SteadyCart;
-
-/**
- * Whether what waits survives this page: when this browser cannot keep data (IndexedDB refused: the disk
- * full, storage blocked), steadycart keeps orders in the page's memory only, and the service worker,
- * which reads the database alone, cannot place them: the shopper must keep the page open.
- */
-export const savedOnDevice = () => sc.health().storage == 'indexeddb';
 
 /** `orderStatusText.pending`, or the truth when nothing is saved: the order is in this page only. */
 const PENDING_IN_PAGE = 'Your order is not confirmed yet. This browser cannot save it, so it is kept in this page only: keep the page open, and it will be placed as soon as the store is reachable.';

@@ -31,5 +31,12 @@ export const sc = await window.SteadyCart.createSteadyCart({
   serviceWorker: { url: '/steadycart-sw.js', offlineShell: true },
 }).catch((err) => fail(`The shop could not start its cart (${err?.message ?? err}). Please reload the page.`));
 
+/**
+ * Whether what waits survives this page: when this browser cannot keep data (IndexedDB refused: the disk
+ * full, storage blocked), steadycart keeps the cart and orders in the page's memory only, and the service
+ * worker, which reads the database alone, cannot place them: the shopper must keep the page open.
+ */
+export const savedOnDevice = () => sc.health().storage == 'indexeddb';
+
 // For the curious (and the end-to-end tests): the instance, from the console.
 window.sc = sc;
