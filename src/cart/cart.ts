@@ -117,8 +117,10 @@ export class CartStore {
     }
     const dropped = items.length - valid.length;
     if (dropped) this.events.emit('storage:corrupt', { store: 'cart', reason: `${dropped} bad line(s) dropped` });
-    // `taken` goes on as it is: the checkout's cart reads it (`CheckoutCart`), steadycart/cart never does.
-    return { id: 'cart', items: valid, rev: isTime(r.rev) ? r.rev : 0, updatedAt: isTime(r.updatedAt) ? r.updatedAt : 0, taken: r.taken };
+    // Every other field goes on as it is: `taken`, which the checkout's cart reads (`CheckoutCart`) and
+    // steadycart/cart never does, and any a newer build added, which a product page still on an older
+    // bundle must not erase with its next change.
+    return { ...r, id: 'cart', items: valid, rev: isTime(r.rev) ? r.rev : 0, updatedAt: isTime(r.updatedAt) ? r.updatedAt : 0 };
   }
 
   /** The newest cart seen, synchronously: the same object until the cart changes. */

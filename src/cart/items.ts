@@ -3,7 +3,8 @@ import { toJsonBody } from '../guard/json';
 import { isObject } from '../storage/validate';
 import type { Cart, CartItem, NewCartItem } from '../types';
 
-const FIELDS = ['sku', 'name', 'unitPrice', 'currency', 'qty', 'meta'];
+/** @internal A cart line's fields: exported for the test that pins the stored format (schema.ts). */
+export const FIELDS = ['sku', 'name', 'unitPrice', 'currency', 'qty', 'meta'];
 
 /** @internal Throws INVALID_ITEM unless `qty` is an integer from 1 to 999. */
 export function checkQty(qty: unknown, path = 'qty'): number {

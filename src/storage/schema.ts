@@ -6,6 +6,7 @@ import type { CartItem, CircuitState, ErrorInfo, OutboxStatus, ServerResult } fr
  * the rest back with its next change: a field added to stored lines, or a limit relaxed, must
  * come with a new schema version (`migrations`), so that pages of an older build, still open
  * across a deploy, fall back to memory rather than delete lines written by a newer one.
+ * A field added to the record itself needs none: every change keeps the fields it does not know.
  */
 export interface CartRecord {
   id: 'cart';
@@ -20,7 +21,13 @@ export interface CartRecord {
   taken?: unknown;
 }
 
-/** An order in the outbox: the write-ahead record. */
+/**
+ * An order in the outbox: the write-ahead record. A build quarantines, in storage, a record it
+ * cannot validate (`outboxFieldProblem`): a new status, a new field, or a field's new format must
+ * come with a new schema version (`migrations`), so that pages of an older build, still open across
+ * a deploy, fall back to a copy in memory rather than mark as failed an order a newer one will place.
+ * test/browser/hardening/record-formats.test.ts pins the format to the version.
+ */
 export interface OutboxRecord {
   /** Idempotency key, minted once. */
   id: string;

@@ -18,9 +18,12 @@ const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s ==
 export const isId = (v: unknown): v is string => typeof v == 'string' && /^[\w-]{8,64}$/.test(v);
 
 type FieldCheck = [string, (v: unknown) => boolean];
-/** An outbox record's fields and their checks, made once: every scan of the outbox reads every record. */
-const REQUIRED = Object.entries({ id: isId, body: (v: unknown) => typeof v == 'string', createdAt: isTime, updatedAt: isTime, attempts: isTime, runs: isTime, due: isTime, domains: isStrings }) as FieldCheck[];
-const OPTIONAL = Object.entries({ closed: isStrings, tokenExpiresAt: isTime, expiresAt: isTime, holdUntil: isTime, allowCardLikeAt: isStrings, replaces: isId, replacedBy: isId }) as FieldCheck[];
+/**
+ * @internal An outbox record's fields and their checks, made once: every scan of the outbox reads
+ * every record. Exported for the test that pins the stored format to the schema version (schema.ts).
+ */
+export const REQUIRED = Object.entries({ id: isId, body: (v: unknown) => typeof v == 'string', createdAt: isTime, updatedAt: isTime, attempts: isTime, runs: isTime, due: isTime, domains: isStrings }) as FieldCheck[];
+export const OPTIONAL = Object.entries({ closed: isStrings, tokenExpiresAt: isTime, expiresAt: isTime, holdUntil: isTime, allowCardLikeAt: isStrings, replaces: isId, replacedBy: isId }) as FieldCheck[];
 
 /**
  * Why an outbox record's fields cannot be trusted, or `undefined` when they
