@@ -42,7 +42,8 @@ export const CONTEXT: RequestContext['context'] = !STANDALONE_WORKER && 'documen
  * answer, and redirects refused: a redirect of a payment POST to another
  * server would escape the idempotency domain rules.
  */
-const http = ky.create({ retry: 0, throwHttpErrors: false, redirect: 'error' });
+// Pure: a bundler may drop ky with it from a consumer that imports none of transport.
+const http = /* @__PURE__ */ ky.create({ retry: 0, throwHttpErrors: false, redirect: 'error' });
 
 /**
  * @internal Sends one request to `endpoint` and never throws: the order's
