@@ -10,14 +10,18 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { isSteadyCartServerError, memoryStore, pgliteStore, postgresStore } from '../../dist/server.mjs';
 import { openPostgres, openPostgresStore, openRedisStore } from './fixtures.mjs';
 import { storeContract } from './store-contract.mjs';
+
+const execFileAsync = promisify(execFile);
 
 storeContract('memory', async () => ({ store: memoryStore(), close: async () => {} }), { sweeps: true });
 
@@ -170,6 +174,27 @@ describe('postgresStore.migrate', () => {
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
       await pgs.close();
+    }
+  });
+});
+
+describe('pgliteStore without its optional dependency', () => {
+  it('rejects with the resolver error, saying what to install, and creates nothing on disk', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steadycart-nopglite-'));
+    try {
+      // A resolver that finds no @electric-sql/pglite, as in a project that did not install it.
+      const hooks = `export async function resolve(s, c, next) { if (s.startsWith('@electric-sql/pglite')) { const e = new Error('Cannot find package ' + s); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }`;
+      const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+      const server = new URL('../../dist/server.mjs', import.meta.url).href;
+      const script = `import { pgliteStore } from ${JSON.stringify(server)}; pgliteStore({ dataDir: ${JSON.stringify(join(dir, 'db'))} }).then(() => console.log('opened'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
+      const { stdout } = await execFileAsync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script], { timeout: 20_000 });
+      const error = JSON.parse(stdout);
+      assert.equal(error.code, 'ERR_MODULE_NOT_FOUND');
+      assert.match(error.message, /Cannot find package @electric-sql\/pglite/);
+      assert.match(error.message, /npm i @electric-sql\/pglite/);
+      assert.deepEqual(readdirSync(dir), [], 'no data directory, no lock file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -27,8 +27,11 @@ export async function pgliteStore(options: PgliteStoreOptions): Promise<Idempote
   if (typeof options?.dataDir != 'string' || !options.dataDir) invalidOption('dataDir', 'must be a folder path');
   const table = tableName(options);
   const dir = resolve(options.dataDir);
-  // The optional dependency first: without it, nothing is created on disk.
-  const { PGlite } = await import('@electric-sql/pglite');
+  // The optional dependency first: without it, nothing is created on disk. Its error comes as thrown, saying what to install.
+  const { PGlite } = await import('@electric-sql/pglite').catch((e: NodeJS.ErrnoException) => {
+    if (e?.code == 'ERR_MODULE_NOT_FOUND') e.message += ' (pgliteStore needs the optional dependency: npm i @electric-sql/pglite)';
+    throw e;
+  });
   mkdirSync(dir, { recursive: true });
   const lock = lockFile(`${dir}.lock`, `the PGlite data directory ${dir}`);
   let db: import('@electric-sql/pglite').PGlite | undefined;
