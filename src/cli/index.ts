@@ -3,6 +3,7 @@
  * `check` (the conformance drill for any backend). See usage.ts and
  * docs/server.md, "The command".
  */
+import { readFileSync } from 'node:fs';
 import { check } from './check/index';
 import { isCliError } from './errors';
 import { serve } from './serve/index';
@@ -20,6 +21,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     await print(HELP.get(rest[0] ?? '') ?? MAIN_HELP);
+    return 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    // The package's own manifest, beside dist/ in every install.
+    await print((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version);
     return 0;
   }
   const help = HELP.get(command);

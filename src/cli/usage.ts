@@ -6,6 +6,7 @@ Usage:
   steadycart serve [flags]          a reference checkout backend (trials, drills, the demo)
   steadycart check URL [flags]      check that a checkout backend keeps the wire contract
   steadycart help [serve|check]     this text, or a command's flags
+  steadycart --version              the version of steadycart
 
 Docs: docs/server.md`;
 

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -342,6 +342,15 @@ describe('serve: flags', () => {
     } finally {
       for (const s of held) s.destroy();
       await new Promise((r) => silent.close(() => r(undefined)));
+    }
+  });
+
+  test('--version, -v and version print the package version and exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    for (const flag of ['--version', '-v', 'version']) {
+      const run = await runCli([flag]);
+      assert.equal(run.code, 0, `${flag}: ${run.stderr}`);
+      assert.equal(run.stdout, `${version}\n`, flag);
     }
   });
 
