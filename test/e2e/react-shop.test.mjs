@@ -243,6 +243,40 @@ describe('examples/react-shop', () => {
     });
   });
 
+  it('after "Pay again" the checkout follows the new order: it stops asking to pay, also after a reload', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      // Tokens that live 1.5 s: the order is past its token's life by the time the store is back (as above).
+      await page.evaluate(() => localStorage.setItem('react-shop:token-lifetime-ms', '1500'));
+      await payDuringOutage(shop, page);
+      const unpaid = page.locator('section[aria-label="Your orders"] li[data-status="needs-payment"]');
+      const pending = page.locator('section[aria-label="Your orders"] li[data-status="pending"]');
+      await unpaid.or(pending).waitFor();
+      await page.waitForTimeout(1_600);
+      await outage(shop, false);
+      if (await pending.count()) await pending.getByRole('button', { name: /^Try again/ }).click().catch(() => {});
+      await unpaid.waitFor({ timeout: 60_000 });
+      const old = new URL(page.url()).searchParams.get('order');
+      // The checkout says the authorisation ran out.
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'needs-payment');
+      // A token that lives long enough this time, and the shopper pays again.
+      await page.evaluate(() => localStorage.removeItem('react-shop:token-lifetime-ms'));
+      await unpaid.getByRole('button', { name: /^Pay again/ }).click();
+      // The checkout follows the new order, confirmed; no longer the old one that asked to pay again.
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'confirmed', null, { timeout: 30_000 });
+      assert.match(String(await page.locator('[data-test="order-status"]').textContent()), /Thank you, your order is confirmed\. Order ord_\d+/);
+      const now = new URL(page.url()).searchParams.get('order');
+      assert.notEqual(now, old, 'the URL still names the order that was paid again');
+      assert.equal(shop.backend.charges(String(now)), 1);
+      assert.equal(shop.backend.ledger().charges, 1);
+      await shot(page, 'react-shop-paid-again', { fullPage: true });
+      // A reload still shows the new order, not the one that asked to pay again.
+      await page.reload();
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'confirmed');
+      assert.doesNotMatch(String(await page.locator('[data-test="order-status"]').textContent()), /pay again/i);
+      assert.equal(shop.backend.ledger().charges, 1);
+    });
+  });
+
   it('with the disk full, a waiting order says it is kept in this page only, never saved on this device', { timeout: 300_000 }, async () => {
     const shop = await startReactShop({ port: 0, log: () => {} });
     const context = await browser().newContext();

@@ -94,6 +94,12 @@ export function Checkout() {
     setNotice('');
     follow(adopt.id);
   }, [adopt, followed]);
+  // Paid again ("Pay again" in Your orders, in this tab or another): the old order is over, and never sent. The
+  // checkout follows the order that replaced it, and the URL names that one, so that a reload follows it too.
+  const replacedBy = entry?.replacedBy;
+  useEffect(() => {
+    if (replacedBy && replacedBy != followed) follow(replacedBy);
+  }, [replacedBy, followed]);
   // Kept by steadycart: its lines can go, as after this page's own payment.
   useEffect(() => {
     if (entry && entry.id == takeWhenKept && (entry.status == 'pending' || entry.status == 'confirmed')) {
