@@ -98,6 +98,9 @@ describe('payment outcomes', () => {
       await page.evaluate((id) => /** @type {any} */ (window).sc.outbox.retry(id), waited.key);
       await page.getByText('Put the items back in my cart').click();
       await until(async () => (await cartCount(page)) == 2, { what: 'the cart to be refilled' });
+      // The panel went with its button: the keyboard focus is in the form, not dropped on the page.
+      await page.locator('#checkout-form').waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'email', 'the focus after Put the items back');
       const lines = await page.evaluate(async () => (await /** @type {any} */ (window).sc.cart.get()).items.map((/** @type {any} */ i) => [i.sku, i.meta]));
       assert.deepEqual(lines, [
         ['kettle-goose', { image: 'kettle', gtin: '2004102000072' }],
@@ -176,8 +179,12 @@ describe('payment outcomes', () => {
       const needed = Date.now();
 
       await page.evaluate(() => localStorage.removeItem('demo:token-lifetime-ms'));
-      await page.getByRole('button', { name: 'Pay again with Demo Pay' }).click();
+      const payAgain = page.getByRole('button', { name: 'Pay again with Demo Pay' });
+      await payAgain.click();
+      // Busy, not disabled: the keyboard focus stays on it while the order is placed.
+      assert.equal(await page.evaluate(() => document.activeElement !== document.body), true, 'the focus fell to <body> while paying again');
       await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 20_000 });
+      assert.equal(await page.evaluate(() => document.activeElement !== document.body), true, 'the focus fell to <body> after Pay again');
       const key = (await outcomeOf(page)).key;
       assert.notEqual(key, pending.key, 'paying again is a new order with its own key');
       assert.match(String(await outcome.textContent()), new RegExp(`paid again for ${pending.key.slice(0, 8)}`));

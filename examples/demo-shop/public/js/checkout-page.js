@@ -418,8 +418,11 @@ function show(entry, placedNow = false) {
 async function payAgain(event) {
   if (placing) return;
   const button = event.currentTarget;
-  button.disabled = true;
+  // aria-disabled rather than disabled, as for Place order: a disabled button would drop the keyboard focus.
+  button.setAttribute('aria-disabled', 'true');
+  button.setAttribute('aria-busy', 'true');
   replace(button, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Placing your order…');
+  announce('Placing your order…');
   const old = shown;
   const { token, expiresAt } = demoPayToken();
   const payment = { method: 'demo_pay', token };
@@ -481,13 +484,17 @@ async function restoreCart() {
 
 /** Leaves the order shown for the checkout form. */
 function backToForm(message) {
+  // The panel (and the button the shopper pressed in it) goes: the keyboard focus goes to the form's first field,
+  // not to the page.
+  const hadFocus = main.contains(document.activeElement) || document.activeElement == document.body;
   shown = null;
   history.replaceState(null, '', '/checkout');
   main.removeAttribute('aria-labelledby');
   renderForm();
   renderSummary();
   updateButton();
-  announce(message);
+  if (hadFocus) (form.parentElement == main ? document.getElementById(FIELDS[0].id) : main)?.focus();
+  if (message) announce(message);
 }
 
 /** The order shown was given up in another tab (its items put back there): the form, and why, at its top. */
