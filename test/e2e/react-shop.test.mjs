@@ -201,6 +201,8 @@ describe('examples/react-shop', () => {
       await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').getByRole('button', { name: /^Try again/ }).click();
       const refused = page.locator('section[aria-label="Your orders"] li[data-status="rejected"]');
       await refused.waitFor({ timeout: 60_000 });
+      // Try again is gone with the order's new state: the keyboard focus was not dropped on the page.
+      assert.equal(await page.evaluate(() => document.activeElement !== document.body), true, 'the focus fell to <body> after Try again');
       assert.equal(shop.backend.ledger().charges, 0);
       // Twice at once: both clicks read the cart before either added, and the lines came back twice. Two clicks in
       // one task, not a double click: in CI123 (loaded) the cart panel above grew as the first click's lines came
@@ -213,6 +215,7 @@ describe('examples/react-shop', () => {
       await refused.getByRole('button', { name: /back in the cart$/ }).click();
       await page.locator('section[aria-label="Your orders"] [role="status"]', { hasText: 'in your cart already' }).waitFor();
       assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '2');
+      assert.equal(await page.evaluate(() => document.activeElement !== document.body), true, 'the focus fell to <body> after Put the items back');
       await shot(page, 'react-shop-put-back', { fullPage: true });
     });
   });
@@ -236,6 +239,8 @@ describe('examples/react-shop', () => {
       // Given up: no Pay again for goods that are back in the cart, in this tab or any other.
       await page.waitForFunction(() => document.querySelectorAll('section[aria-label="Your orders"] li').length == 0, null, { timeout: 15_000 });
       assert.equal(await page.getByRole('button', { name: /^Pay again/ }).count(), 0);
+      // The button went with the order: the keyboard focus is on what happened, not dropped on the page.
+      assert.equal(await page.evaluate(() => document.activeElement !== document.body), true, 'the focus fell to <body> after Put the items back');
       // The checkout that followed the order no longer says it will be placed: the cart is there to pay for.
       await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == '');
       assert.equal(await payButton(page).isDisabled(), false);
@@ -268,6 +273,8 @@ describe('examples/react-shop', () => {
       assert.notEqual(now, old, 'the URL still names the order that was paid again');
       assert.equal(shop.backend.charges(String(now)), 1);
       assert.equal(shop.backend.ledger().charges, 1);
+      // The Pay again button is gone with the click: the keyboard focus is not dropped on the page.
+      assert.equal(await page.evaluate(() => document.activeElement !== document.body), true, 'the focus fell to <body> after Pay again');
       await shot(page, 'react-shop-paid-again', { fullPage: true });
       // A reload still shows the new order, not the one that asked to pay again.
       await page.reload();

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { OutboxEntry } from 'steadycart';
 import { useCart, useOutbox, useSteadyCart } from 'steadycart/react';
 import { orderLines } from './order-lines';
@@ -18,11 +18,24 @@ export function Orders() {
   const { sc } = useSteadyCart();
   /** What happened to the last "Pay again" or "Put the items back", said beside the list. */
   const [said, say] = useState('');
-  if (loading || entries.length == 0) return null;
+  const saidRef = useRef<HTMLParagraphElement>(null);
+  // Kept while it says what the last action did, even once the list is empty (the order given up): the focus is there.
+  if (loading || (entries.length == 0 && !said)) return null;
+
+  // Each action's button goes as the order changes (Try again, Pay again, Put the items back): the keyboard focus
+  // goes to what happened, beside the list, not to the page.
+  const focusSaid = () => saidRef.current?.focus();
+
+  const tryAgain = (entry: OutboxEntry, time: string) => {
+    focusSaid();
+    say(`Trying again to place the order of ${time}.`);
+    retry(entry.id).catch(() => {});
+  };
 
   // A needs-payment order's token expired before it could be placed (nothing was charged): a new token, the
   // same order, under a new key. Paid again once at most, in any tab (`replacedBy`).
   const payAgain = async (entry: OutboxEntry) => {
+    focusSaid();
     try {
       const result = await resubmit(entry.id, demoPayment());
       say(`Paid again: the new order is ${result.status}.`);
@@ -37,6 +50,7 @@ export function Orders() {
   // the next order, and Pay again would charge for them twice.
   const putBack = async (entry: OutboxEntry) => {
     if (!sc) return;
+    focusSaid();
     const added = await navigator.locks.request('react-shop:put-back', async () => {
       const { items } = await sc.cart.get();
       let count = 0;
@@ -65,7 +79,7 @@ export function Orders() {
               {entry.status == 'pending' && (
                 <>
                   {' '}
-                  <button aria-label={`Try again to place the order of ${time}`} onClick={() => retry(entry.id)}>
+                  <button aria-label={`Try again to place the order of ${time}`} onClick={() => tryAgain(entry, time)}>
                     Try again
                   </button>
                 </>
@@ -90,7 +104,9 @@ export function Orders() {
           );
         })}
       </ul>
-      <p role="status">{said}</p>
+      <p role="status" tabIndex={-1} ref={saidRef} className="orders-said">
+        {said}
+      </p>
     </section>
   );
 }
