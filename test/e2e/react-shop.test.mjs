@@ -452,6 +452,12 @@ describe('examples/react-shop', () => {
       await page.getByRole('button', { name: 'End the outage' }).waitFor();
       await page.reload();
       await page.getByRole('button', { name: 'End the outage' }).waitFor();
+      // What the header's live region says through the outage, from here on.
+      await page.evaluate(() => {
+        const region = /** @type {HTMLElement} */ (document.querySelector('header [role="status"]'));
+        const said = (/** @type {any} */ (window).healthSaid = /** @type {string[]} */ ([]));
+        new MutationObserver(() => said.push(String(region.textContent))).observe(region, { subtree: true, childList: true, characterData: true });
+      });
       // A waiting order's Try again names the order.
       await addToCart(page, ['Blue mug']);
       await payButton(page).click();
@@ -461,6 +467,11 @@ describe('examples/react-shop', () => {
       assert.match(String(await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').textContent()), /pending Try again$/);
       await page.getByRole('button', { name: 'End the outage' }).click();
       await allConfirmed(page);
+      // Whether the store can be reached, when that changes: not each endpoint's every change, nor its host.
+      await page.waitForTimeout(1500);
+      const healthSaid = await page.evaluate(() => /** @type {any} */ (window).healthSaid.filter(Boolean));
+      assert.ok(healthSaid.length <= 2, `the header announced ${healthSaid.length} changes: ${healthSaid.join(' | ')}`);
+      assert.deepEqual(healthSaid.filter((/** @type {string} */ m) => /\d+\.\d+\.\d+\.\d+|:\d{2,5}|localhost/.test(m)), []);
     });
   });
 });
