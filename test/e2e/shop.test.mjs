@@ -356,6 +356,22 @@ describe('demo shop', () => {
       await addToCart(page, ['throw-wool']);
       await page.goto(demo.checkoutUrl);
       await fillCheckout(page);
+      // Shift+Tab back up the form from Place order, on a phone's short screen (375×667): the sticky header
+      // never hides the field that has the focus.
+      await page.setViewportSize({ width: 375, height: 667 });
+      await page.locator('#place-order').focus();
+      for (let i = 0; i < 10; i++) {
+        await page.keyboard.press('Shift+Tab');
+        const hidden = await page.evaluate(() => {
+          const el = document.activeElement;
+          const header = document.querySelector('.site-header');
+          if (!el?.closest('#checkout-form') || !header) return null;
+          const under = header.getBoundingClientRect().bottom - el.getBoundingClientRect().top;
+          return under > 0 ? `${el.id || el.tagName} is ${Math.round(under)}px under the header` : null;
+        });
+        assert.equal(hidden, null);
+      }
+      await page.setViewportSize({ width: 375, height: 740 });
       const result = await submitOrder(page);
       assert.equal(result.status, 'confirmed');
       assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0);
