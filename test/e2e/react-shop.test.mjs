@@ -445,6 +445,20 @@ describe('examples/react-shop', () => {
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.activeElement?.tagName == 'H2' && document.activeElement.closest('section[aria-label="Cart"]'));
       await page.waitForFunction(() => document.querySelector('[data-test="cart-said"]')?.textContent == '0 items in your cart');
+      // The keyboard's focus ring shows on a dark button: an outline apart from the button, not its own colour.
+      const addMug = page.locator('article', { hasText: 'Blue mug' }).getByRole('button', { name: 'Add to cart' });
+      await addMug.focus();
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Shift+Tab');
+      const ring = await addMug.evaluate((el) => {
+        const style = getComputedStyle(el);
+        return { focused: el == document.activeElement, style: style.outlineStyle, width: parseFloat(style.outlineWidth), color: style.outlineColor, background: style.backgroundColor };
+      });
+      assert.equal(ring.focused, true);
+      assert.notEqual(ring.style, 'none');
+      assert.ok(ring.width >= 2, `a ${ring.width}px focus ring`);
+      assert.notEqual(ring.color, ring.background);
+      await shot(page, 'react-shop-focus-ring');
       assert.equal(await page.locator('header [role="status"]').count(), 1);
 
       // The outage switch, then a reload: the button still says what it will do.
