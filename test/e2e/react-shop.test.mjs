@@ -201,6 +201,12 @@ describe('examples/react-shop', () => {
       await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').getByRole('button', { name: /^Try again/ }).click();
       const refused = page.locator('section[aria-label="Your orders"] li[data-status="rejected"]');
       await refused.waitFor({ timeout: 60_000 });
+      // The checkout, which follows the order, says the card was declined, that nothing was charged, and that the shopper can try again.
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'rejected');
+      const told = String(await page.locator('[data-test="order-status"]').textContent());
+      assert.match(told, /declined/);
+      assert.match(told, /nothing was charged/);
+      assert.match(told, /try again/);
       // Try again is gone with the order's new state: the keyboard focus was not dropped on the page.
       assert.equal(await page.evaluate(() => document.activeElement !== document.body), true, 'the focus fell to <body> after Try again');
       assert.equal(shop.backend.ledger().charges, 0);
@@ -211,12 +217,30 @@ describe('examples/react-shop', () => {
       await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '2');
       await page.locator('section[aria-label="Your orders"] [role="status"]', { hasText: 'in your cart already' }).waitFor();
       assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '2');
-      // Twice changes nothing: the lines are there already.
-      await refused.getByRole('button', { name: /back in the cart$/ }).click();
-      await page.locator('section[aria-label="Your orders"] [role="status"]', { hasText: 'in your cart already' }).waitFor();
+      // Once the lines are there, the button goes: there is nothing to put back, and the count stays.
+      await refused.getByRole('button', { name: /back in the cart$/ }).waitFor({ state: 'detached' });
       assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '2');
       assert.equal(await page.evaluate(() => document.activeElement !== document.body), true, 'the focus fell to <body> after Put the items back');
       await shot(page, 'react-shop-put-back', { fullPage: true });
+    });
+  });
+
+  it('a declined card: the checkout says so, that nothing was charged and that the shopper can try again; the lines stay in the cart, so nothing is offered to put back', { timeout: 300_000 }, async () => {
+    await withReactShop(async (shop, context, page) => {
+      await addToCart(page, ['Blue mug']);
+      await everyEndpoint(shop, 'decline');
+      await page.getByRole('button', { name: /^Pay for 1 item/ }).click();
+      await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'rejected');
+      const told = String(await page.locator('[data-test="order-status"]').textContent());
+      assert.match(told, /declined/);
+      assert.match(told, /nothing was charged/);
+      assert.match(told, /try again/);
+      await page.locator('section[aria-label="Your orders"] li[data-status="rejected"]').waitFor();
+      assert.equal(await page.getByRole('button', { name: /back in the cart$/ }).count(), 0);
+      assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '1');
+      assert.equal(await payButton(page).isDisabled(), false);
+      assert.equal(shop.backend.ledger().charges, 0);
+      await shot(page, 'react-shop-declined', { fullPage: true });
     });
   });
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 // steadycart's words for each state: never "confirmed" for an order that only waits.
-import { orderStatusText, type Cart, type OrderedLine, type OutboxEntry } from 'steadycart';
+import { orderStatusText, type Cart, type OrderedLine, type OutboxEntry, type ServerResult } from 'steadycart';
 import { useCart, useOutbox, usePlaceOrder, useSteadyCart, useSteadyCartHealth } from 'steadycart/react';
 import { orderLines } from './order-lines';
 import { demoPayment } from './payment';
@@ -19,6 +19,17 @@ const CHECKOUT_LOCK = 'react-shop:checkout';
  * (IndexedDB refused: the disk full, storage blocked), where steadycart keeps it in this page only.
  */
 const PENDING_IN_PAGE = 'Your order is not confirmed yet. This browser cannot save it, so it is kept in this page only: keep the page open, and it will be placed as soon as the store is reachable.';
+
+/**
+ * Why the store refused an order, in the shopper's words: a declined card says so. Either way nothing was charged,
+ * and the shopper can try again (its lines are in the cart, or "Put the items back" brings them back).
+ */
+function refusalText(result: ServerResult | undefined): string {
+  const body = result?.body as { error?: unknown } | null | undefined;
+  if (result?.status == 402 || body?.error == 'card_declined') return 'Your card issuer declined the payment, so the order was not placed and nothing was charged. You can try again.';
+  const reason = typeof body?.error == 'string' ? ` (${body.error.replace(/_/g, ' ')})` : '';
+  return `The store could not accept this order${reason}. It was not placed and nothing was charged. You can try again.`;
+}
 
 /** How recent a saved order must be to be taken for the cart's own order (see `ownOrder`). */
 const RECENT_MS = 10 * 60_000;
@@ -63,7 +74,7 @@ export function Checkout() {
   const { entries, loading: outboxLoading } = useOutbox();
   const { health } = useSteadyCartHealth();
   const [followed, setFollowed] = useState(orderInUrl);
-  const { placeOrder, status, placing, entry, error } = usePlaceOrder(followed);
+  const { placeOrder, status, placing, entry, result, error } = usePlaceOrder(followed);
   // From the click until the order's lines have left the cart: `placing` ends as the order settles, while the
   // cart still holds its lines for a moment, and a click then would place them again.
   const [paying, setPaying] = useState(false);
@@ -153,7 +164,10 @@ export function Checkout() {
   // Why Pay cannot be used now, said beside it (and announced): an order in flight, from any tab.
   const waitReason = inFlight && !paying && inFlight.id != followed ? 'Another order is being placed. You can pay once it has gone through or been saved.' : '';
   const orderId = entry?.result && status == 'confirmed' ? String((entry.result.body as { orderId?: string } | null)?.orderId ?? '') : '';
-  const statusText = status == 'pending' && health?.storage == 'memory' ? PENDING_IN_PAGE : status && orderStatusText[status];
+  const statusText =
+    status == 'pending' && health?.storage == 'memory' ? PENDING_IN_PAGE
+    : status == 'rejected' ? refusalText(entry?.result ?? result?.result)
+    : status && orderStatusText[status];
   const message = [notice, statusText ? statusText + (orderId ? ` Order ${orderId}` : '') : '', waitReason].filter(Boolean).join(' ');
 
   return (

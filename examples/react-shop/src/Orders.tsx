@@ -14,7 +14,7 @@ const UNPLACED = ['rejected', 'needs-payment'];
 /** Orders placed from this browser in the last day, live in every tab. */
 export function Orders() {
   const { entries, loading, retry, resubmit, discard } = useOutbox();
-  const { add } = useCart();
+  const { cart, add } = useCart();
   const { sc } = useSteadyCart();
   /** What happened to the last "Pay again" or "Put the items back", said beside the list. */
   const [said, say] = useState('');
@@ -43,6 +43,12 @@ export function Orders() {
       say(`The payment could not be made again: ${(error as Error).message}`);
     }
   };
+
+  /**
+   * Whether the cart lacks some of the order's lines (or units of them): a refused order's "Put the items back" is
+   * offered only then. One in needs-payment keeps it: it also gives the order up, so that it cannot be paid for too.
+   */
+  const lacks = (entry: OutboxEntry) => orderLines(entry).some((line) => (cart.items.find((i) => i.sku == line.sku)?.qty ?? 0) < line.qty);
 
   // Each line up to the quantity ordered: a line the cart still holds is not added twice. Under one lock across
   // tabs, with the cart as stored (not as rendered): two clicks, or the button in two tabs, would both read it
@@ -92,7 +98,7 @@ export function Orders() {
                   </button>
                 </>
               )}
-              {UNPLACED.includes(entry.status) && !entry.replacedBy && (
+              {UNPLACED.includes(entry.status) && !entry.replacedBy && (entry.status == 'needs-payment' || lacks(entry)) && (
                 <>
                   {' '}
                   <button aria-label={`Put the items of the order of ${time} back in the cart`} onClick={() => void putBack(entry)}>
