@@ -166,7 +166,22 @@ describe('a full disk (QuotaExceededError), end to end (Chromium)', { timeout: 1
       // Leaving would lose it: no "Continue shopping".
       assert.equal(await page.getByRole('link', { name: 'Continue shopping' }).count(), 0);
       await shot(page, 'pending-in-memory');
+      // Leaving the page (its header and footer links, a reload, closing it) asks first while the order waits.
+      /** Closes the page as the shopper would: the type of the dialog that asks first (dismissed: the page stays), if any. */
+      const leave = async () => {
+        const asked = new Promise((resolve) => page.once('dialog', (dialog) => (resolve(dialog.type()), dialog.dismiss().catch(() => {}))));
+        await page.close({ runBeforeUnload: true });
+        return Promise.race([asked, page.waitForEvent('close').then(() => 'closed')]);
+      };
+      assert.equal(await leave(), 'beforeunload');
+      assert.equal(page.isClosed(), false);
+      // Once the store has it, nothing is lost by leaving: no more asking.
+      await setDemoFaults(demo, 'healthy');
+      await page.evaluate((id) => /** @type {any} */ (window).sc.outbox.retry(id), waiting.key);
+      await page.locator('#checkout-main .outcome[data-status="confirmed"]').waitFor({ timeout: 20_000 });
+      assert.doesNotMatch(String(await page.locator('#checkout-lede').textContent()), /kept in this page only/);
       await cdp.detach();
+      assert.equal(await leave(), 'closed');
     });
   });
 

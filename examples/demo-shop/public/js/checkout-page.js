@@ -352,6 +352,24 @@ function payAgainPanel(error) {
   );
 }
 
+/** The checkout's opening words, told again once no order is kept in this page only. */
+const LEDE = document.getElementById('checkout-lede')?.textContent ?? '';
+
+/** Asks the browser to confirm leaving the page: an order kept in it only would be lost. */
+function holdPage(event) {
+  event.preventDefault();
+  // (Older browsers show the dialog only for a returnValue.)
+  event.returnValue = '';
+}
+let holding = false;
+/** While an order kept in this page only waits, leaving the page (a link, a reload, closing it) asks first. */
+function keepPageOpen(on) {
+  if (on == holding) return;
+  holding = on;
+  if (on) addEventListener('beforeunload', holdPage);
+  else removeEventListener('beforeunload', holdPage);
+}
+
 /**
  * Shows `entry` in place of the form. `payAgainError` says why paying again
  * failed (shown once, with the order that still needs payment).
@@ -377,8 +395,10 @@ function show(entry, placedNow = false) {
   }
   // Leaving the page would lose an order kept in it only (this browser cannot save it): no way out is offered then.
   const inPageOnly = !savedOnDevice() && WAITING.includes(shown.status);
-  if (inPageOnly) document.getElementById('checkout-lede').textContent = 'This browser cannot save data: your order is kept in this page only. Keep it open until the order is confirmed.';
-  else actions.push(h('a', { class: shown.status == 'needs-payment' ? 'btn btn-ghost' : 'btn btn-primary', href: '/' }, 'Continue shopping'));
+  // The header's and footer's links stay: leaving asks first, while the order waits.
+  keepPageOpen(inPageOnly);
+  document.getElementById('checkout-lede').textContent = inPageOnly ? 'This browser cannot save data: your order is kept in this page only. Keep it open until the order is confirmed.' : LEDE;
+  if (!inPageOnly) actions.push(h('a', { class: shown.status == 'needs-payment' ? 'btn btn-ghost' : 'btn btn-primary', href: '/' }, 'Continue shopping'));
   const iconFor = d.tone == 'ok' ? ICONS.check : d.tone == 'wait' ? ICONS.clock : ICONS.alert;
   replace(
     main,
@@ -488,6 +508,8 @@ function backToForm(message) {
   // not to the page.
   const hadFocus = main.contains(document.activeElement) || document.activeElement == document.body;
   shown = null;
+  keepPageOpen(false);
+  document.getElementById('checkout-lede').textContent = LEDE;
   history.replaceState(null, '', '/checkout');
   main.removeAttribute('aria-labelledby');
   renderForm();
