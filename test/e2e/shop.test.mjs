@@ -33,6 +33,12 @@ describe('demo shop', () => {
       await page.click('#cart-drawer a[href="/checkout"]');
       await fillCheckout(page);
       await shot(page, 'checkout', { fullPage: true });
+      // What the page's live region says from here on.
+      await page.evaluate(() => {
+        const region = /** @type {HTMLElement} */ (document.getElementById('announcer'));
+        const said = (/** @type {any} */ (window).announced = /** @type {string[]} */ ([]));
+        new MutationObserver(() => region.textContent && said.push(region.textContent)).observe(region, { subtree: true, childList: true, characterData: true });
+      });
 
       let result = await submitOrder(page);
       const waited = result.status != 'confirmed';
@@ -53,6 +59,13 @@ describe('demo shop', () => {
       // Its lines leave the cart once it is confirmed (one write per line, just after the outcome is shown).
       await until(async () => (await cartCount(page)) == 0, { what: 'the cart cleared once the order is confirmed' });
       await shot(page, 'confirmed');
+      // The outcome's heading has the focus, and is read out as such: not announced a second time.
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'outcome-title');
+      await new Promise((r) => setTimeout(r, 200));
+      const announced = await page.evaluate(() => /** @type {any} */ (window).announced);
+      assert.deepEqual(announced.filter((/** @type {string} */ m) => /Order confirmed|Order saved/.test(m)), [], `announced: ${announced.join(' | ')}`);
+      // The order banner is no live region: redrawn whole, it would say every notice again.
+      assert.equal(await page.locator('#order-banner').getAttribute('aria-live'), 'off');
 
       const l = await assertOneChargeEach(demo, [result.key]);
       if (waited) t.diagnostic(`placed by its replay through ${l.orders[0].endpoint}`);

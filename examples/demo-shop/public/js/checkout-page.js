@@ -427,8 +427,9 @@ function show(entry, placedNow = false) {
   );
   main.setAttribute('aria-labelledby', 'outcome-title');
   renderSummary();
+  // The focused heading is read out: announced as well, it would be said twice. Announced only when the focus stays put.
   if (first || hadFocus) heading.focus();
-  announce(shown.status == 'confirmed' ? `Order confirmed${orderId ? `: ${orderId}` : ''}.` : `${d.title}.`);
+  else announce(shown.status == 'confirmed' ? `Order confirmed${orderId ? `: ${orderId}` : ''}.` : `${d.title}.`);
 }
 
 /**

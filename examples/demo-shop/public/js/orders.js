@@ -160,7 +160,10 @@ export async function startOrderBanner() {
     if (gone) renderBanner();
   });
   addEventListener('online', renderBanner);
-  addEventListener('offline', renderBanner);
+  addEventListener('offline', () => {
+    renderBanner();
+    announce('You are offline. You can keep shopping: an order placed now is sent as soon as you are back online.');
+  });
   // Each order's last event: one that comes while the outbox is read for it says more than that read.
   const latest = new Map();
   for (const type of ORDER_EVENTS) {
@@ -185,6 +188,14 @@ export async function startOrderBanner() {
       if (!known && !WAITING.includes(entry.status)) watched.set(ev.id, entry);
       else watched.set(ev.id, { ...entry, status: last.status, result: last.result ?? entry.result, error: last.error });
       renderBanner();
+      // The banner is no live region (redrawn whole, it would say every notice again): a new waiting order is announced
+      // here, unless the page shows it in full (the checkout that placed it, which may claim it a moment after this event).
+      if (!known && WAITING.includes(last.status)) {
+        setTimeout(() => {
+          const now = watched.get(ev.id);
+          if (now && WAITING.includes(now.status) && !shownElsewhere.has(ev.id) && !dismissed.has(ev.id)) announce(`${describe(now).title}.`);
+        }, 500);
+      }
       if (!shownElsewhere.has(ev.id) && before && before != ev.status && !WAITING.includes(ev.status)) {
         announce(ev.status == 'confirmed' ? `Your order ${orderIdOf(ev.result) ?? ''} is confirmed.` : describe(ev).title);
       }
