@@ -87,7 +87,7 @@ export function Checkout() {
   const [notice, setNotice] = useState('');
   /** The order followed whose lines leave the cart once it is kept (an order this page did not see through). */
   const [takeWhenKept, setTakeWhenKept] = useState<string>();
-  const statusRef = useRef<HTMLParagraphElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
 
   const follow = (id: string) => {
     history.replaceState(null, '', `?order=${id}`);
@@ -129,8 +129,9 @@ export function Checkout() {
     payingNow.current = true;
     setPaying(true);
     setNotice('');
-    // The button is disabled from here: the keyboard focus goes to what happens to the order.
-    statusRef.current?.focus();
+    // The button is disabled from here: the keyboard focus goes to the checkout's heading, just above what happens to
+    // the order. Not to the status itself: a focused live region that changes is read out twice.
+    headingRef.current?.focus();
     try {
       const ran = navigator.locks
         ? await navigator.locks.request(CHECKOUT_LOCK, { ifAvailable: true }, async (lock) => (lock ? (await payOnce(), true) : false))
@@ -172,11 +173,14 @@ export function Checkout() {
 
   return (
     <section aria-label="Checkout">
+      <h2 tabIndex={-1} ref={headingRef}>
+        Checkout
+      </h2>
       <button disabled={paying || taking || placing || !!inFlight || !!adopt || !loaded || cart.count == 0} aria-describedby="order-status" onClick={() => pay().catch(() => {})}>
         Pay {cart.count ? `for ${cart.count} item${cart.count > 1 ? 's' : ''}` : ''}
       </button>
       {/* Always there, so that a screen reader announces each message as it appears. */}
-      <p role="status" id="order-status" tabIndex={-1} ref={statusRef} data-test="order-status" data-status={status ?? (notice ? 'ordering-elsewhere' : '')} className="order-status">
+      <p role="status" id="order-status" data-test="order-status" data-status={status ?? (notice ? 'ordering-elsewhere' : '')} className="order-status">
         {message}
       </p>
       {error != null && <p role="alert">{(error as Error).message}</p>}

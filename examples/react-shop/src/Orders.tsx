@@ -18,13 +18,14 @@ export function Orders() {
   const { sc } = useSteadyCart();
   /** What happened to the last "Pay again" or "Put the items back", said beside the list. */
   const [said, say] = useState('');
-  const saidRef = useRef<HTMLParagraphElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
   // Kept while it says what the last action did, even once the list is empty (the order given up): the focus is there.
   if (loading || (entries.length == 0 && !said)) return null;
 
   // Each action's button goes as the order changes (Try again, Pay again, Put the items back): the keyboard focus
-  // goes to what happened, beside the list, not to the page.
-  const focusSaid = () => saidRef.current?.focus();
+  // goes to the list's heading, not to the page; what happened is announced by the status below the list (not
+  // focused itself: a focused live region that changes is read out twice).
+  const focusSaid = () => headingRef.current?.focus();
 
   const tryAgain = (entry: OutboxEntry, time: string) => {
     focusSaid();
@@ -74,7 +75,9 @@ export function Orders() {
 
   return (
     <section aria-label="Your orders">
-      <h2>Your orders</h2>
+      <h2 tabIndex={-1} ref={headingRef}>
+        Your orders
+      </h2>
       <ul>
         {entries.map((entry) => {
           const time = new Date(entry.createdAt).toLocaleTimeString();
@@ -110,7 +113,7 @@ export function Orders() {
           );
         })}
       </ul>
-      <p role="status" tabIndex={-1} ref={saidRef} className="orders-said">
+      <p role="status" className="orders-said">
         {said}
       </p>
     </section>
