@@ -66,6 +66,8 @@ describe('demo shop', () => {
       assert.deepEqual(announced.filter((/** @type {string} */ m) => /Order confirmed|Order saved/.test(m)), [], `announced: ${announced.join(' | ')}`);
       // The order banner is no live region: redrawn whole, it would say every notice again.
       assert.equal(await page.locator('#order-banner').getAttribute('aria-live'), 'off');
+      // While it was being placed, the shopper was told so (the button's new name alone is not read out).
+      assert.ok(announced.includes('Placing your order…'), `announced: ${announced.join(' | ')}`);
 
       const l = await assertOneChargeEach(demo, [result.key]);
       if (waited) t.diagnostic(`placed by its replay through ${l.orders[0].endpoint}`);

@@ -192,6 +192,8 @@ async function place(order, expiresAt) {
   placing = true;
   updateButton();
   formError.textContent = '';
+  // The focused button's new name is not read out by itself: said, as placing may take a few seconds.
+  announce('Placing your order…');
   let result;
   try {
     result = await sc.placeOrder(order, { paymentTokenExpiresAt: expiresAt });
