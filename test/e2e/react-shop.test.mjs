@@ -236,6 +236,10 @@ describe('examples/react-shop', () => {
       assert.match(told, /nothing was charged/);
       assert.match(told, /try again/);
       await page.locator('section[aria-label="Your orders"] li[data-status="rejected"]').waitFor();
+      // The list says what happened in words, not the state's token.
+      const listed = String(await page.locator('section[aria-label="Your orders"] li[data-status="rejected"]').textContent());
+      assert.match(listed, /card declined, not placed, nothing charged/);
+      assert.doesNotMatch(listed, /rejected/);
       assert.equal(await page.getByRole('button', { name: /back in the cart$/ }).count(), 0);
       assert.equal(await page.locator('[data-test="cart-count"]').textContent(), '1');
       assert.equal(await payButton(page).isDisabled(), false);
@@ -503,7 +507,7 @@ describe('examples/react-shop', () => {
       await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'pending');
       const retry = page.locator('section[aria-label="Your orders"] li[data-status="pending"] button');
       assert.match(String(await retry.getAttribute('aria-label')), /^Try again to place the order of /);
-      assert.match(String(await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').textContent()), /pending Try again$/);
+      assert.match(String(await page.locator('section[aria-label="Your orders"] li[data-status="pending"]').textContent()), /waiting for the store, not confirmed yet Try again$/);
       await page.getByRole('button', { name: 'End the outage' }).click();
       await allConfirmed(page);
       // Whether the store can be reached, when that changes: not each endpoint's every change, nor its host.

@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { OutboxEntry } from 'steadycart';
+import type { OutboxEntry, OutboxStatus } from 'steadycart';
 import { useCart, useOutbox, useSteadyCart } from 'steadycart/react';
 import { orderLines } from './order-lines';
 import { demoPayment } from './payment';
@@ -10,6 +10,23 @@ import { PRODUCTS } from './products';
  * `expired`: an attempt in doubt may have reached the store, and a second order could charge twice.
  */
 const UNPLACED = ['rejected', 'needs-payment'];
+
+/** Each state in the shopper's words: never "confirmed" for an order that only waits. */
+const STATE_WORDS: Record<OutboxStatus, string> = {
+  sending: 'being placed',
+  pending: 'waiting for the store, not confirmed yet',
+  confirmed: 'confirmed',
+  rejected: 'not placed, nothing charged',
+  'needs-payment': 'payment needed, nothing charged',
+  failed: 'not confirmed',
+  expired: 'no longer tried, not confirmed',
+};
+
+/** The state of `entry` in words: a refusal for a declined card says so. */
+function stateWords(entry: Pick<OutboxEntry, 'status' | 'result'>): string {
+  const declined = entry.status == 'rejected' && (entry.result?.status == 402 || (entry.result?.body as { error?: unknown } | null)?.error == 'card_declined');
+  return declined ? 'card declined, not placed, nothing charged' : STATE_WORDS[entry.status];
+}
 
 /** Orders placed from this browser in the last day, live in every tab. */
 export function Orders() {
@@ -30,7 +47,10 @@ export function Orders() {
   const tryAgain = (entry: OutboxEntry, time: string) => {
     focusSaid();
     say(`Trying again to place the order of ${time}.`);
-    retry(entry.id).catch(() => {});
+    retry(entry.id).then(
+      (now) => say(`The order of ${time}: ${stateWords(now)}.`),
+      (error) => say(`The order of ${time} could not be tried again: ${(error as Error).message}`),
+    );
   };
 
   // A needs-payment order's token expired before it could be placed (nothing was charged): a new token, the
@@ -39,7 +59,7 @@ export function Orders() {
     focusSaid();
     try {
       const result = await resubmit(entry.id, demoPayment());
-      say(`Paid again: the new order is ${result.status}.`);
+      say(`Paid again. The new order: ${stateWords({ status: result.status, result: result.result })}.`);
     } catch (error) {
       say(`The payment could not be made again: ${(error as Error).message}`);
     }
@@ -83,7 +103,7 @@ export function Orders() {
           const time = new Date(entry.createdAt).toLocaleTimeString();
           return (
             <li key={entry.id} data-status={entry.status}>
-              {time} · {entry.status}
+              {time} · {stateWords(entry)}
               {entry.replacedBy && ' · paid again'}
               {entry.status == 'pending' && (
                 <>
