@@ -336,6 +336,29 @@ describe('demo shop', () => {
     });
   });
 
+  it('a checkout sent with fields missing or wrong names them at the top of the form, and the focus goes to the first', { timeout: 60_000 }, async () => {
+    await withShop(browser(), async ({ page, demo }) => {
+      await gotoShop(page, demo.url);
+      await addToCart(page, ['throw-wool']);
+      await page.goto(demo.checkoutUrl);
+      await page.locator('#place-order[aria-disabled="false"]').waitFor();
+      await page.fill('#email', 'not-an-address');
+      await page.fill('#name', 'Ada Lovelace');
+      await page.fill('#line1', '1 Harbour Row');
+      await page.click('#place-order');
+      await page.locator('#form-error', { hasText: 'Please check' }).waitFor();
+      assert.equal(await page.locator('#form-error').textContent(), 'Please check these 3 fields: Email, City, Postal code.');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'email');
+      await page.fill('#email', 'ada@example.com');
+      await page.fill('#city', 'Cork');
+      await page.click('#place-order');
+      await page.locator('#form-error', { hasText: 'Please check this field: Postal code.' }).waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'postalCode');
+      await shot(page, 'checkout-fields-to-check');
+      assert.equal((await ledger(demo)).orders.length, 0);
+    });
+  });
+
   it('works on a phone-sized viewport (375×740): shop, lab, checkout', { timeout: 60_000 }, async () => {
     await withShop(browser(), async ({ page, demo }) => {
       await gotoShop(page, demo.url);

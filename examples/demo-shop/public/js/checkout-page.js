@@ -144,6 +144,8 @@ function fieldError(id, message) {
 
 function validate() {
   let first = null;
+  /** The labels of the fields to check, named in the summary at the top of the form. */
+  const wrong = [];
   for (const f of FIELDS) {
     const value = /** @type {HTMLInputElement} */ (document.getElementById(f.id)).value.trim();
     let message = '';
@@ -153,11 +155,12 @@ function validate() {
       if (ok !== true) message = ok;
     }
     fieldError(f.id, message);
+    if (message) wrong.push(f.label);
     if (message && !first) first = f;
   }
   if (first) {
     formError.className = 'form-error notice-bad';
-    formError.textContent = 'Please check the highlighted fields.';
+    formError.textContent = wrong.length == 1 ? `Please check this field: ${wrong[0]}.` : `Please check these ${wrong.length} fields: ${wrong.join(', ')}.`;
     document.getElementById(first.id).focus();
   }
   return !first;
