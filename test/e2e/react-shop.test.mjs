@@ -111,6 +111,12 @@ describe('examples/react-shop', () => {
       await product('Stoneware teapot').click();
       await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '3');
       assert.equal(await page.locator('[data-test="subtotal"]').textContent(), '€72.00');
+      // Pay says what it charges; the checkout has a heading; the header is the page's banner, beside <main>, not in it.
+      assert.equal(await page.getByRole('button', { name: 'Pay for 3 items · €72.00' }).count(), 1);
+      assert.equal(await page.getByRole('heading', { name: 'Checkout' }).count(), 1);
+      assert.equal(await page.getByRole('banner').count(), 1);
+      assert.equal(await page.locator('main header').count(), 0);
+      await shot(page, 'react-shop-cart', { fullPage: true });
 
       await page.getByRole('button', { name: /^Pay for 3 items/ }).click();
       const status = page.locator('[data-test="order-status"]');

@@ -6,17 +6,20 @@ import { Orders } from './Orders';
 
 export function App() {
   return (
-    <main>
+    <>
+      {/* Beside <main>, not in it: the page's banner landmark. */}
       <header>
         <h1>Steady Goods</h1>
         <Health />
       </header>
-      <Catalogue />
-      <aside>
-        <CartPanel />
-        <Checkout />
-        <Orders />
-      </aside>
-    </main>
+      <main>
+        <Catalogue />
+        <aside>
+          <CartPanel />
+          <Checkout />
+          <Orders />
+        </aside>
+      </main>
+    </>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { orderStatusText, type Cart, type OrderedLine, type OutboxEntry, type ServerResult } from 'steadycart';
 import { useCart, useOutbox, usePlaceOrder, useSteadyCart, useSteadyCartHealth } from 'steadycart/react';
 import { orderLines } from './order-lines';
+import { money } from './products';
 import { demoPayment } from './payment';
 
 /** The order of this checkout, kept in the URL so that a reload still follows it. */
@@ -177,7 +178,8 @@ export function Checkout() {
         Checkout
       </h2>
       <button disabled={paying || taking || placing || !!inFlight || !!adopt || !loaded || cart.count == 0} aria-describedby="order-status" onClick={() => pay().catch(() => {})}>
-        Pay {cart.count ? `for ${cart.count} item${cart.count > 1 ? 's' : ''}` : ''}
+        {/* The amount in the name too: what the click charges. */}
+        Pay {cart.count ? `for ${cart.count} item${cart.count > 1 ? 's' : ''} · ${money(cart.subtotal)}` : ''}
       </button>
       {/* Always there, so that a screen reader announces each message as it appears. */}
       <p role="status" id="order-status" data-test="order-status" data-status={status ?? (notice ? 'ordering-elsewhere' : '')} className="order-status">
