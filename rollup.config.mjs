@@ -135,7 +135,7 @@ const scriptTypes = {
         'typeof SteadyCartModule;',
         "Omit<typeof SteadyCartModule, 'createSteadyCart'> & {\n" +
           '    /** `createSteadyCart` of the package, without drill mode (in the ES module build only). */\n' +
-          "    createSteadyCart(options?: SteadyCartModule.SteadyCartOptions & { drill?: false }): Promise<SteadyCartModule.SteadyCart>;\n  };",
+          "    createSteadyCart(options?: SteadyCartModule.SteadyCartOptions & { drill?: false | undefined }): Promise<SteadyCartModule.SteadyCart>;\n  };",
       ),
     );
     writeFileSync('dist/steadycart-cart.iife.d.ts', global('SteadyCartCart', 'steadycart-cart'));

@@ -49,28 +49,28 @@ export interface EndpointOptions {
    * its own is its own domain; endpoints on one origin (different base paths)
    * share one unless each is given its own.
    */
-  domain?: string;
+  domain?: string | undefined;
   /** This endpoint's request paths; each one given overrides the instance's `paths`. */
-  paths?: PathOptions;
+  paths?: PathOptions | undefined;
   /**
    * Extra request headers for this endpoint, sent after the instance's
    * `headers` (a name in both takes this endpoint's value).
    */
-  headers?: HeadersOption;
+  headers?: HeadersOption | undefined;
 }
 
 /** Request paths, on every endpoint or on one (docs/backend-contract.md). */
 export interface PathOptions {
   /** Where orders are POSTed. Default `/checkout`. */
-  checkout?: string;
+  checkout?: string | undefined;
   /**
    * Where an order is looked up by its key: a template in which `{key}`
    * (once) stands for the idempotency key, for example `/orders/by-key/{key}`.
    * Default: the checkout path, then `/{key}`.
    */
-  lookup?: string;
+  lookup?: string | undefined;
   /** Health route for circuit probes, or `false` to probe with a lookup of a random key. Default `/health`. */
-  health?: string | false;
+  health?: string | false | undefined;
 }
 
 /** What a `headers` function is told about the request it makes headers for. */
@@ -123,38 +123,38 @@ export type HeadersOption = Record<string, string> | StorableHeaders | HeadersFu
 /** Fine-tuning for failover; the defaults suit most shops. */
 export interface TuningOptions {
   /** Attempt timeout for an endpoint with no latency history. Default 1500 ms. */
-  attemptTimeoutMs?: number;
+  attemptTimeoutMs?: number | undefined;
   /** Never time an attempt out sooner than this, whatever the history. Default 400 ms. An attempt the order's budget ends sooner teaches its circuit nothing. */
-  minAttemptTimeoutMs?: number;
+  minAttemptTimeoutMs?: number | undefined;
   /** Send a hedged copy to the next endpoint of the same domain past this delay when there is no latency history. Default 1000 ms. Set `hedge: false` to disable. */
-  hedgeDelayMs?: number;
+  hedgeDelayMs?: number | undefined;
   /** Whether pages hedge at all (the service worker's background replays never do). Default true. */
-  hedge?: boolean;
+  hedge?: boolean | undefined;
   /** First delay before an open circuit is probed again; doubles up to `maxOpenMs`. Default 2000 ms. */
-  openMs?: number;
+  openMs?: number | undefined;
   /** Longest delay between probes of an open circuit. Default 30000 ms. */
-  maxOpenMs?: number;
+  maxOpenMs?: number | undefined;
   /** Retry budget size (gRPC retryThrottling `maxTokens`). Default 10. */
-  retryTokens?: number;
+  retryTokens?: number | undefined;
   /** Tokens regained per success (gRPC `tokenRatio`). Default 0.1. */
-  retryTokenRatio?: number;
+  retryTokenRatio?: number | undefined;
 }
 
 /** Options of {@link createSteadyCart}. */
 export interface SteadyCartOptions {
   /** Checkout endpoints, tried in this order. May be omitted on pages that only use the cart. */
-  endpoints?: readonly EndpointOptions[];
+  endpoints?: readonly EndpointOptions[] | undefined;
   /**
    * Time `placeOrder` spends trying online before the order waits in the outbox. Default 3000 ms.
    * Keep it well above `tuning.minAttemptTimeoutMs` (400 ms): a silent endpoint's attempt that the
    * budget cuts shorter teaches its circuit nothing, so every order would try it first again. The
    * order's write to IndexedDB, before its first request, is part of it too.
    */
-  budgetMs?: number;
+  budgetMs?: number | undefined;
   /** Request paths on every endpoint. */
-  paths?: PathOptions;
+  paths?: PathOptions | undefined;
   /** Extra request headers on every endpoint, for example `Authorization`. */
-  headers?: HeadersOption;
+  headers?: HeadersOption | undefined;
   /**
    * Outbox settings, or `false` to never queue (an order that cannot be placed
    * now then `failed`; one whose attempt was in doubt, `network`, `timeout` or
@@ -164,7 +164,7 @@ export interface SteadyCartOptions {
    * long (`steadycart/server`'s `retentionMs`, 72 h by default): a key it has
    * forgotten runs a replayed order again.
    */
-  outbox?: { retentionMs?: number } | false;
+  outbox?: { retentionMs?: number | undefined } | false | undefined;
   /**
    * URL of the steadycart service worker (for example `/steadycart-sw.js`).
    * Left out, steadycart works with the shop's own worker that controls the
@@ -182,26 +182,27 @@ export interface SteadyCartOptions {
         /** The worker's URL, as for the string form. */
         url: string;
         /** Its registration scope. Default: the browser's, the folder of `url`. */
-        scope?: string;
+        scope?: string | undefined;
         /** Also keep this origin's pages and assets for an offline reload. Default `false`. */
-        offlineShell?: boolean;
-      };
+        offlineShell?: boolean | undefined;
+      }
+    | undefined;
   /**
    * Names the database, channel and locks, so that two independent carts can
    * live on one origin. Default `steadycart`.
    */
-  namespace?: string;
+  namespace?: string | undefined;
   /** `fetch` credentials mode for requests to the endpoints (cookies). Default `same-origin`. */
-  credentials?: RequestCredentials;
+  credentials?: RequestCredentials | undefined;
   /** JSON paths (for example `giftCard.reference`) allowed to hold a card-like number. */
-  allowCardLikeAt?: readonly string[];
+  allowCardLikeAt?: readonly string[] | undefined;
   /** Failover tuning. */
-  tuning?: TuningOptions;
+  tuning?: TuningOptions | undefined;
   /**
    * Drill mode: `true` adds `sc.drill`, to rehearse an outage in this page
    * only (docs/drills.md). Default `false`: no drill can be started at all.
    */
-  drill?: boolean;
+  drill?: boolean | undefined;
 }
 
 /** A line of the cart. */
@@ -223,9 +224,9 @@ export interface CartItem {
 /** The input of `cart.add`: `qty` defaults to 1; `meta` may be of the shop's own JSON type (an interface too). */
 export type NewCartItem<TMeta = Json> = Omit<CartItem, 'qty' | 'meta'> & {
   /** Units to add, 1 to 999. Default 1. */
-  qty?: number;
+  qty?: number | undefined;
   /** Any JSON the shop wants to keep with the line. */
-  meta?: TMeta;
+  meta?: TMeta | undefined;
 };
 
 /** A line an order took (`removeOrdered`): its SKU and how many units, 1 to 999. An order's cart items will do. */
@@ -363,15 +364,15 @@ export interface PlaceOrderOptions {
    * `needs-payment` without a request, or after a lookup where it may have
    * been processed.
    */
-  paymentTokenExpiresAt?: number | Date;
+  paymentTokenExpiresAt?: number | Date | undefined;
   /** Overrides the instance's `budgetMs` for this call. */
-  budgetMs?: number;
+  budgetMs?: number | undefined;
   /**
    * Stops trying online; the order stays in the outbox as `pending` (with
    * `outbox: false`, it ends `failed`, maybe charged if a request had left). Already aborted when the call is
    * made, the call rejects `ABORTED` and nothing is stored.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Options of {@link OutboxApi.resubmit}: the new payment, and `placeOrder`'s per-call options for it. */

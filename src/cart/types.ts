@@ -6,7 +6,7 @@ import type { CartApi, Health, SteadyCartEvents } from '../types';
  */
 export interface CartOptions {
   /** The database and channel of the cart: the same `namespace` as the checkout page's `createSteadyCart`. Default `steadycart`. */
-  namespace?: string;
+  namespace?: string | undefined;
 }
 
 /** The events a cart-only instance emits, with the full SDK's details. */

@@ -14,15 +14,15 @@ export type DrillFault = 'refuse' | 'silent' | 'slow' | '503' | 'drop-after-comm
 /** What `sc.drill.start` takes. */
 export interface DrillOptions {
   /** URL of one configured endpoint, as in `endpoints`. Default: every endpoint (a whole outage). */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** What the drilled endpoint does (see {@link DrillFault}). */
   fault: DrillFault;
   /** How long the drill lasts before normal traffic resumes by itself: 100 ms to 1 hour. Default 60 000 ms. */
-  forMs?: number;
+  forMs?: number | undefined;
   /** `slow`: how much later each answer arrives, 1 ms to 120 000 ms. Default 3000 ms. */
-  slowMs?: number;
+  slowMs?: number | undefined;
   /** `503`: the `Retry-After` seconds of each answer, 0 to 3600. Default 5. */
-  retryAfterSeconds?: number;
+  retryAfterSeconds?: number | undefined;
 }
 
 /** A running drill, as `health().drill` and the `drill` event show it. */

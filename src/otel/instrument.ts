@@ -14,16 +14,16 @@ import { tracedFetch } from './requests';
 /** Options of {@link instrument}. */
 export interface InstrumentOptions {
   /** Where spans go. Default: the global tracer provider (`trace.getTracerProvider()`). */
-  tracerProvider?: TracerProvider;
+  tracerProvider?: TracerProvider | undefined;
   /** Where metrics go. Default: the global meter provider (`metrics.getMeterProvider()`). */
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProvider | undefined;
   /**
    * Whether every request carries its span's W3C `traceparent` (and
    * `tracestate`, when there is one), so that the backend's trace joins the
    * shopper's. Default `true`. Cross-origin endpoints must then allow these
    * headers in their CORS preflights, or every request fails.
    */
-  traceparent?: boolean;
+  traceparent?: boolean | undefined;
 }
 
 /** `placeOrder` as the wrapper sees it, whatever the order's and the answer's types. */

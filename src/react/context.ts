@@ -10,9 +10,9 @@ export interface SteadyCartProviderProps {
    * The options of `createSteadyCart`. Read once, when the provider mounts:
    * to start over with other options, give the provider a new `key`.
    */
-  options?: SteadyCartOptions;
+  options?: SteadyCartOptions | undefined;
   /** The part of the app that uses the hooks. */
-  children?: ReactNode;
+  children?: ReactNode | undefined;
 }
 
 /**

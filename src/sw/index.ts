@@ -25,16 +25,16 @@ export interface InstallOptions {
    * read afresh at every replay so the worker always uses the current
    * endpoints.
    */
-  config?: SteadyCartOptions;
+  config?: SteadyCartOptions | undefined;
   /** Namespace, when the pages use another than `steadycart`. Default: `config.namespace`, else the `namespace` query parameter of the worker's URL. */
-  namespace?: string;
+  namespace?: string | undefined;
   /**
    * Serve same-origin pages and their assets network-first with a cache
    * fallback, so that a reload while offline still shows the shop and its
    * cart. Default: the `offline` query parameter of the worker's URL (set by
    * `serviceWorker: { offlineShell: true }` on the page).
    */
-  offlineShell?: boolean;
+  offlineShell?: boolean | undefined;
 }
 
 /**
