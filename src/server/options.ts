@@ -52,15 +52,15 @@ export interface CorsOptions {
   /** Origins allowed, exactly as browsers send them (`https://shop.example.com`), or a predicate. */
   origins: readonly string[] | ((origin: string) => boolean);
   /** Send `Access-Control-Allow-Credentials: true` (cookies on checkout calls). Default false. */
-  credentials?: boolean;
+  credentials?: boolean | undefined;
   /** `Access-Control-Max-Age` in seconds. Default 600. */
-  maxAgeSeconds?: number;
+  maxAgeSeconds?: number | undefined;
   /**
    * Request headers allowed besides those always allowed: Content-Type,
    * Idempotency-Key, Steadycart-Attempt, `traceparent` and `tracestate`
    * (steadycart/otel) and Steadycart-Drill (drill mode). For example `Authorization`.
    */
-  allowHeaders?: readonly string[];
+  allowHeaders?: readonly string[] | undefined;
 }
 
 /** Options of {@link createCheckoutHandler}. */
@@ -70,43 +70,45 @@ export interface CheckoutHandlerOptions<Order = unknown> {
   /** Runs the order; see {@link HandlerContext} for its duty towards `key`. */
   handle: OrderHandler<Order>;
   /** Path prefix of the routes, e.g. `/api` serves `/api/checkout`. Default `''`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * How long outcomes are replayed, in ms. Default 72 h; never under 24 h
    * (the SDK's default outbox retention). Keep it at least as long as the
    * pages' `outbox.retentionMs`: a page may replay an order that long, and a
    * key forgotten before then runs its order again (or is looked up 404).
    */
-  retentionMs?: number;
+  retentionMs?: number | undefined;
   /** Lease of a running handler in ms, renewed by a heartbeat every third of it: 10 ms to a day. Default 30 s. */
-  leaseMs?: number;
+  leaseMs?: number | undefined;
   /** Largest request body in bytes; larger ones are answered 413. Default 65,536. */
-  bodyLimit?: number;
+  bodyLimit?: number | undefined;
   /** Cross-origin settings; without them no CORS header is sent. */
-  cors?: CorsOptions;
+  cors?: CorsOptions | undefined;
   /** JSON paths where a card-like number is legitimate (an order or gift-card reference), as in the SDK. */
-  allowCardLikeAt?: readonly string[];
+  allowCardLikeAt?: readonly string[] | undefined;
   /** How often expired records are swept (SQL stores), at most, in ms. Default 10 min. */
-  sweepEveryMs?: number;
+  sweepEveryMs?: number | undefined;
   /**
    * Told about store and handler failures that the client only sees as a
    * status: with the order's `key` where there is one, and the `phase` it
    * failed in (see {@link ErrorPhase}).
    */
-  onError?: (
-    error: unknown,
-    context: {
-      /** The order's idempotency key, where the failure concerns one. */
-      key?: string;
-      /** Where it failed. */
-      phase: ErrorPhase;
-    },
-  ) => void;
+  onError?:
+    | ((
+        error: unknown,
+        context: {
+          /** The order's idempotency key, where the failure concerns one. */
+          key?: string;
+          /** Where it failed. */
+          phase: ErrorPhase;
+        },
+      ) => void)
+    | undefined;
   /**
    * OpenTelemetry spans and metrics (see {@link TelemetryOptions}). Without
    * it, `@opentelemetry/api` is never loaded.
    */
-  telemetry?: TelemetryOptions;
+  telemetry?: TelemetryOptions | undefined;
 }
 
 /**

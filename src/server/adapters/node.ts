@@ -26,7 +26,7 @@ export interface NodeListenerOptions {
    * handler failures go to `createCheckoutHandler`'s `onError` instead. What
    * this callback throws is dropped.
    */
-  onError?: (error: unknown) => void;
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 /**

@@ -29,7 +29,7 @@ export interface PostgresStoreOptions extends SqlTableOptions {
    * in transaction mode that does not track prepared statements (PgBouncer
    * before 1.21, or with `max_prepared_statements = 0`).
    */
-  prepare?: boolean;
+  prepare?: boolean | undefined;
 }
 
 /** A PostgreSQL store, and the call that creates its table. */

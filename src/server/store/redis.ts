@@ -26,7 +26,7 @@ export interface RedisStoreOptions {
   /** A connected node-redis client (an optional peer dependency); the caller closes it. */
   client: RedisScriptClient;
   /** Prefix of the store's keys. Default `steadycart:idem:`. */
-  prefix?: string;
+  prefix?: string | undefined;
 }
 
 /** A script sent by SHA1, and in full the first time Redis does not know it. */

@@ -17,7 +17,7 @@ export interface SqlClient {
 /** Table options shared by the SQL stores. */
 export interface SqlTableOptions {
   /** Table name (lower-case; a reserved word such as `order` too), optionally schema-qualified. Default `steadycart_idempotency`. */
-  table?: string;
+  table?: string | undefined;
 }
 
 /** `ms` as an SQL interval parameter. */

@@ -39,12 +39,12 @@ export interface TextMapPropagatorLike {
  */
 export interface TelemetryOptions {
   /** Where spans go. Default: the global provider (`trace.getTracerProvider()`, a no-op until one is registered). */
-  tracerProvider?: TracerProviderLike;
+  tracerProvider?: TracerProviderLike | undefined;
   /** Where metrics go. Default: the global provider (`metrics.getMeterProvider()`). */
-  meterProvider?: MeterProviderLike;
+  meterProvider?: MeterProviderLike | undefined;
   /**
    * Reads the caller's trace context from the request headers. Default: the
    * global propagator (`propagation`), W3C Trace Context once an SDK is set up.
    */
-  propagator?: TextMapPropagatorLike;
+  propagator?: TextMapPropagatorLike | undefined;
 }
