@@ -7,7 +7,7 @@ import { isObject } from './storage/validate';
 import { headerSetter, type EndpointHeaders } from './transport/headers';
 import { RESERVED } from './transport/reserved';
 import type { SendFetch } from './transport/http';
-import type { HeadersFunction, SteadyCartOptions, TuningOptions } from './types';
+import type { Credentials, HeadersFunction, SteadyCartOptions, TuningOptions } from './types';
 
 /** @internal An endpoint's request paths, its own or the instance's. */
 export interface EndpointPaths {
@@ -47,7 +47,7 @@ export interface Config {
   /** The configured worker; `null`: the one that controls the page, if any; `false`: none at all (`serviceWorker: false`). */
   worker: { url: string; scope?: string; offlineShell: boolean } | null | false;
   namespace: string;
-  credentials: RequestCredentials;
+  credentials: Credentials;
   allowCardLikeAt: string[];
   tuning: Required<TuningOptions>;
   /** The `fetch` every request goes through (tracing, fault drills); default the global one. Never stored. */
@@ -234,7 +234,7 @@ export function normalizeOptions(options: SteadyCartOptions = {}): Config {
     worker,
     namespace: namespaceOption(o.namespace),
     credentials: ['omit', 'same-origin', 'include'].includes(o.credentials as string) || o.credentials === undefined
-      ? ((o.credentials as RequestCredentials) ?? 'same-origin')
+      ? ((o.credentials as Credentials) ?? 'same-origin')
       : fail('INVALID_OPTIONS', 'must be omit, same-origin or include', 'credentials'),
     allowCardLikeAt: allow as string[],
     tuning,

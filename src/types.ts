@@ -86,6 +86,34 @@ export interface RequestContext {
 }
 
 /**
+ * `fetch`'s credentials mode: the DOM's `RequestCredentials`, spelt out so
+ * that these types compile without the DOM library (in Node code, say).
+ */
+export type Credentials = 'omit' | 'same-origin' | 'include';
+
+/** A `Headers` object (of some `fetch` implementation), by the methods it is known by. */
+export interface HeadersLike {
+  /** The value of a header, or `null`. */
+  get(name: string): string | null;
+  /** Whether a header is set. */
+  has(name: string): boolean;
+  /** Calls `callback` with each header's value and name. */
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
+/**
+ * Request headers as `new Headers(value)` takes them: a record of names to
+ * values, a list of `[name, value]` pairs, or a `Headers` object. Where the
+ * project has a `Headers` class (the DOM library, WebWorker's, Node's types)
+ * it is exactly what its constructor takes (the DOM's `HeadersInit`);
+ * without one, so that these types need no DOM library, any iterable of
+ * pairs or {@link HeadersLike} object too.
+ */
+export type HeadersInput = typeof globalThis extends { Headers: new (init: infer I) => unknown }
+  ? Exclude<I, undefined>
+  : Record<string, string> | readonly (readonly [string, string])[] | Iterable<readonly [string, string]> | HeadersLike;
+
+/**
  * Makes a request's extra headers, called before every request (a bearer
  * or CSRF token that expires is then fresh on each attempt). When it throws,
  * rejects, takes longer than the attempt's timeout or returns a name
@@ -93,7 +121,7 @@ export interface RequestContext {
  * the code `headers` and the order stays in the outbox. Its time counts within
  * the attempt's timeout, and in the latency from which later timeouts are set.
  */
-export type HeadersFunction = (request: RequestContext) => HeadersInit | Promise<HeadersInit>;
+export type HeadersFunction = (request: RequestContext) => HeadersInput | Promise<HeadersInput>;
 
 /** Static headers the merchant allows steadycart to keep in IndexedDB, so the service worker can send them too. */
 export interface StorableHeaders {
@@ -193,7 +221,7 @@ export interface SteadyCartOptions {
    */
   namespace?: string | undefined;
   /** `fetch` credentials mode for requests to the endpoints (cookies). Default `same-origin`. */
-  credentials?: RequestCredentials | undefined;
+  credentials?: Credentials | undefined;
   /** JSON paths (for example `giftCard.reference`) allowed to hold a card-like number. */
   allowCardLikeAt?: readonly string[] | undefined;
   /** Failover tuning. */

@@ -12,7 +12,7 @@ import type { SteadyCartOptions } from '../types';
 import { installWorker } from './install';
 import { installShell } from './shell';
 
-export type { EndpointOptions, HeadersFunction, HeadersOption, PathOptions, RequestContext, StorableHeaders, SteadyCartOptions, TuningOptions } from '../types';
+export type { Credentials, EndpointOptions, HeadersFunction, HeadersInput, HeadersLike, HeadersOption, PathOptions, RequestContext, StorableHeaders, SteadyCartOptions, TuningOptions } from '../types';
 export { SKIP_WAITING, isSkipWaiting, replaySyncTag, type SkipWaitingMessage } from '../worker-protocol';
 
 /** Options of {@link installSteadyCart}. */
