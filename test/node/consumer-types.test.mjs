@@ -1,8 +1,11 @@
 // The published types as a shop's project compiles them: the page entries
 // (with window.SteadyCart from the script-tag bundle) under the DOM library,
-// and a service worker under no browser library at all (dist/sw.d.ts brings
-// WebWorker's), both with skipLibCheck: false, resolving `steadycart` through
-// package.json's exports to dist/*.d.ts. Needs `npm run build`.
+// a service worker under no browser library at all (dist/sw.d.ts brings
+// WebWorker's), steadycart/server under Node's types, and the browser entries
+// imported by Node code (no DOM), all with skipLibCheck: false, resolving
+// `steadycart` through package.json's exports to dist/*.d.ts; the page, the
+// worker and the server with "exactOptionalPropertyTypes" too, giving options
+// as `undefined`. Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -37,6 +40,14 @@ describe("the published types in a shop's project (skipLibCheck: false)", { time
     assert.equal(await compile('tsconfig.worker.json'), '');
   });
 
+  it('a Node backend compiles against steadycart/server, its options given as undefined under exactOptionalPropertyTypes', async () => {
+    assert.equal(await compile('tsconfig.server.json'), '');
+  });
+
+  it('Node code without the DOM library compiles against steadycart, steadycart/cart, steadycart/react and steadycart/otel', async () => {
+    assert.equal(await compile('tsconfig.node.json'), '');
+  });
+
   it('page code compiles with the older "moduleResolution": "node", which reads no exports map (typesVersions)', async (t) => {
     // A shop's project with steadycart installed: its node_modules/steadycart is this package (linked, and
     // kept as the path it is linked at, as an install's real folder would be), beside React's types.
@@ -44,7 +55,7 @@ describe("the published types in a shop's project (skipLibCheck: false)", { time
     t.after(() => rmSync(shop, { recursive: true, force: true }));
     mkdirSync(join(shop, 'node_modules'));
     symlinkSync(ROOT, join(shop, 'node_modules/steadycart'), 'dir');
-    for (const dep of ['react', '@types']) symlinkSync(join(ROOT, 'node_modules', dep), join(shop, 'node_modules', dep), 'dir');
+    for (const dep of ['react', '@types', '@opentelemetry']) symlinkSync(join(ROOT, 'node_modules', dep), join(shop, 'node_modules', dep), 'dir');
     cpSync(join(ROOT, FIXTURE, 'page.ts'), join(shop, 'page.ts'));
     const options = { target: 'ES2020', module: 'ESNext', moduleResolution: 'Node', lib: ['ES2022', 'DOM', 'DOM.Iterable'], strict: true, skipLibCheck: false, noEmit: true, types: [], preserveSymlinks: true };
     writeFileSync(join(shop, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['page.ts'] }));
