@@ -80,6 +80,24 @@ async function addToCart(page, names) {
 
 const payButton = (page) => page.locator('section[aria-label="Checkout"] button');
 
+/**
+ * Pays during an outage with tokens that live 1.5 s (the shop's switch for this path), and brings the store
+ * back once the token is dead: saved while it waits (pending), or already past its token's life as its attempt
+ * ends, the order ends in needs-payment (the replay looks it up, 404, and never sends it). Returns its row.
+ */
+async function needsPayment(shop, page) {
+  await page.evaluate(() => localStorage.setItem('react-shop:token-lifetime-ms', '1500'));
+  await payDuringOutage(shop, page);
+  const unpaid = page.locator('section[aria-label="Your orders"] li[data-status="needs-payment"]');
+  const pending = page.locator('section[aria-label="Your orders"] li[data-status="pending"]');
+  await unpaid.or(pending).waitFor();
+  await page.waitForTimeout(1_600);
+  await outage(shop, false);
+  if (await pending.count()) await pending.getByRole('button', { name: /^Try again/ }).click().catch(() => {});
+  await unpaid.waitFor({ timeout: 60_000 });
+  return unpaid;
+}
+
 /** Two lines in the cart, every endpoint down, and Pay clicked: the order is on its way, and will wait. */
 async function payDuringOutage(shop, page) {
   await addToCart(page, ['Blue mug', 'Stoneware teapot']);
@@ -256,18 +274,7 @@ describe('examples/react-shop', () => {
 
   it('an order whose payment token died while it waited: "Put the items back" restores its lines and discards it, so it cannot be paid for too', { timeout: 300_000 }, async () => {
     await withReactShop(async (shop, context, page) => {
-      // Tokens that live 1.5 s (the shop's switch for this path).
-      await page.evaluate(() => localStorage.setItem('react-shop:token-lifetime-ms', '1500'));
-      await payDuringOutage(shop, page);
-      // Saved while it waits (pending), or already past its token's life as its attempt ends (needs-payment).
-      const unpaid = page.locator('section[aria-label="Your orders"] li[data-status="needs-payment"]');
-      const pending = page.locator('section[aria-label="Your orders"] li[data-status="pending"]');
-      await unpaid.or(pending).waitFor();
-      // The token is dead by the time the store is back: the replay looks the order up (404) and never sends it.
-      await page.waitForTimeout(1_600);
-      await outage(shop, false);
-      if (await pending.count()) await pending.getByRole('button', { name: /^Try again/ }).click().catch(() => {});
-      await unpaid.waitFor({ timeout: 60_000 });
+      const unpaid = await needsPayment(shop, page);
       await unpaid.getByRole('button', { name: /back in the cart$/ }).click();
       await page.waitForFunction(() => document.querySelector('[data-test="cart-count"]')?.textContent == '2');
       // Given up: no Pay again for goods that are back in the cart, in this tab or any other.
@@ -284,16 +291,7 @@ describe('examples/react-shop', () => {
 
   it('after "Pay again" the checkout follows the new order: it stops asking to pay, also after a reload', { timeout: 300_000 }, async () => {
     await withReactShop(async (shop, context, page) => {
-      // Tokens that live 1.5 s: the order is past its token's life by the time the store is back (as above).
-      await page.evaluate(() => localStorage.setItem('react-shop:token-lifetime-ms', '1500'));
-      await payDuringOutage(shop, page);
-      const unpaid = page.locator('section[aria-label="Your orders"] li[data-status="needs-payment"]');
-      const pending = page.locator('section[aria-label="Your orders"] li[data-status="pending"]');
-      await unpaid.or(pending).waitFor();
-      await page.waitForTimeout(1_600);
-      await outage(shop, false);
-      if (await pending.count()) await pending.getByRole('button', { name: /^Try again/ }).click().catch(() => {});
-      await unpaid.waitFor({ timeout: 60_000 });
+      const unpaid = await needsPayment(shop, page);
       const old = new URL(page.url()).searchParams.get('order');
       // The checkout says the authorisation ran out.
       await page.waitForFunction(() => document.querySelector('[data-test="order-status"]')?.getAttribute('data-status') == 'needs-payment');
