@@ -390,7 +390,9 @@ export interface PlaceOrderOptions {
    * order is sent after it, not even later in this call (the call then ends
    * `pending` with the error code `token-expired`); the order moves to
    * `needs-payment` without a request, or after a lookup where it may have
-   * been processed.
+   * been processed. It is read on this device's clock, which may be minutes
+   * or hours off: give the token's time left from now, as your server or
+   * PSP measured it (`Date.now() + remainingMs`), not the PSP's own time stamp.
    */
   paymentTokenExpiresAt?: number | Date | undefined;
   /** Overrides the instance's `budgetMs` for this call. */
