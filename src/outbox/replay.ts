@@ -113,8 +113,11 @@ function passStep(r: OutboxRecord, now: number, forceAll: boolean): PassStep {
   return r.status == 'sending' || !held(r, now, forceAll) ? 'replay' : 'wait';
 }
 
-/** Whether a waiting record must wait still: for its backoff, or (even when forced) for a 409's `Retry-After`. */
-const held = (r: OutboxRecord, now: number, force: boolean): boolean => (force ? r.holdUntil! : r.due) > now;
+/**
+ * Whether a waiting record must wait still: for its backoff, or (even when forced) for a 409's `Retry-After`.
+ * Not one written after now, before the device's clock went back: it would wait for as long as the clock went back.
+ */
+const held = (r: OutboxRecord, now: number, force: boolean): boolean => r.updatedAt <= now && (force ? r.holdUntil! : r.due) > now;
 
 /**
  * @internal Runs `task` on every item in order of the list, at most `limit`

@@ -128,9 +128,15 @@ export class Circuits {
     return (this.closes ??= new Promise<void>((resolve) => (this.wake = () => resolve((this.closes = undefined)))));
   }
 
-  /** The endpoint's circuit as this context knows it (a closed one before any news). */
+  /**
+   * The endpoint's circuit as this context knows it (a closed one before any news). One stamped
+   * after now was written before the device's clock went back: its times no longer mean what they
+   * said (it would wait for as long as the clock went back), and it is due a probe now (a server's
+   * `Retry-After` too: `notBefore` is never later than `retryAt`).
+   */
   circuit(endpoint: Endpoint): EndpointRecord {
-    return this.records.get(endpoint.url) ?? closedCircuit(endpoint.url, this.config.tuning.openMs);
+    const r = this.records.get(endpoint.url);
+    return r && r.updatedAt > Date.now() ? { ...r, retryAt: 0 } : (r ?? closedCircuit(endpoint.url, this.config.tuning.openMs));
   }
 
   permits(endpoint: Endpoint, now = Date.now()): 'yes' | 'probe' | 'no' {
