@@ -414,12 +414,20 @@ import * as esbuild from 'esbuild';
  * the modules' new order in the bundle compresses better); the worker keeps
  * 16 at once (-26 B: 14,948 B). The page's target stands and is reported as
  * missed.
+ *
+ * The page's limit was raised from 25,100 B to 25,150 B (commit "Transport: a
+ * 2xx answered as an HTML page is no answer"): a maintenance page or a
+ * single-page app's fallback route answering 200 in front of the API had
+ * orders told confirmed that no backend placed (+25 B: 25,124 B); just
+ * before it, a device clock set back no longer holds waiting orders and open
+ * circuits for as long (+19 B: 25,099 B). The page's target stands and is
+ * reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 25_100, target: 16_000 },
+  page: { limit: 25_150, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 

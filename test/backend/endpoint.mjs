@@ -347,6 +347,8 @@ export async function startEndpoint(spec, ctx) {
     if (f.kind === 'status') {
       await sleep(wait, signal);
       const status = /** @type {number} */ (f.status);
+      // A page of a layer in front of the API (a maintenance page, a single-page app's fallback route): never the order's outcome.
+      if (f.html) return { status, text: `<!doctype html><title>Down for maintenance</title><p>Back soon (${status}).</p>`, headers: { 'Content-Type': 'text/html; charset=utf-8' } };
       return { status, text: json({ error: 'injected_fault', status }), headers: f.retryAfter ? { 'Retry-After': f.retryAfter } : {} };
     }
     if (spec.upstream && route !== 'preflight') return viaUpstream(spec.upstream, route, f, req, raw, wait, signal);

@@ -21,6 +21,7 @@
  *                                  queue that does not pass the client's abort on); by default it never arrives then
  * @property {number} [status]      status: the HTTP status answered
  * @property {string} [retryAfter]  status: value of the Retry-After header
+ * @property {boolean} [html]       status: the answer is an HTML page (text/html), not the API's JSON
  * @property {number} [rate]        probability (0 < rate <= 1) that a matching request is hit; absent: every one
  * @property {number} [seed]        with rate: seed of the endpoint's random draws (uint32), so runs repeat
  */
@@ -28,7 +29,7 @@
 /**
  * What callers may pass: a kind, a status shorthand such as `'503'`, or an
  * object.
- * @typedef {string | number | { kind: string, count?: number, routes?: string[], ms?: number, arrives?: boolean, status?: number | string, retryAfter?: string | number, rate?: number, seed?: number }} FaultInput
+ * @typedef {string | number | { kind: string, count?: number, routes?: string[], ms?: number, arrives?: boolean, status?: number | string, retryAfter?: string | number, html?: boolean, rate?: number, seed?: number }} FaultInput
  */
 
 /** @type {readonly Route[]} */
@@ -57,7 +58,7 @@ const SPEC = {
   // A slow network path: the request reaches the server `ms` late, and not at all if the client gave up meanwhile
   // (unless `arrives`).
   lag: { routes: ANSWERED, fixedRoutes: false, params: ['ms', 'arrives'], counted: true },
-  status: { routes: ANSWERED, fixedRoutes: false, params: ['status', 'retryAfter'], counted: true },
+  status: { routes: ANSWERED, fixedRoutes: false, params: ['status', 'retryAfter', 'html'], counted: true },
   'commit-drop': { routes: CHECKOUT, fixedRoutes: false, params: [], counted: true },
   // A proxy whose upstream died mid-answer: the status line and headers arrive, the body never does.
   stall: { routes: ANSWERED, fixedRoutes: false, params: [], counted: true },
@@ -125,6 +126,10 @@ export function normalizeFault(input) {
   }
   if (kind === 'slow' || kind === 'hold' || kind === 'lag') {
     out.ms = checkMs(f.ms ?? DEFAULT_MS);
+  }
+  if (f.html !== undefined) {
+    if (typeof f.html !== 'boolean') throw new TypeError(`fault html must be true or false, got ${JSON.stringify(f.html)}`);
+    out.html = f.html;
   }
   if (f.arrives !== undefined) {
     if (typeof f.arrives !== 'boolean') throw new TypeError(`fault arrives must be true or false, got ${JSON.stringify(f.arrives)}`);

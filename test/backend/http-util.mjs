@@ -92,8 +92,10 @@ export function sendText(res, status, text, headers) {
   if (res.destroyed || res.headersSent) return;
   const body = text === null ? undefined : Buffer.from(text);
   res.writeHead(status, {
+    // JSON, unless the answer says otherwise (an HTML page in front of the API).
+    ...(body ? { 'Content-Type': 'application/json' } : {}),
     ...headers,
-    ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(body.length) } : {}),
+    ...(body ? { 'Content-Length': String(body.length) } : {}),
     'Cache-Control': 'no-store',
   });
   res.end(body);

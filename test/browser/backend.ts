@@ -21,7 +21,7 @@ export type Fault =
   | '503'
   | '429'
   | '500'
-  | { kind: string; status?: number; retryAfter?: string; ms?: number; arrives?: boolean; count?: number; routes?: string[] };
+  | { kind: string; status?: number; retryAfter?: string; html?: boolean; ms?: number; arrives?: boolean; count?: number; routes?: string[] };
 
 export interface LoggedRequest {
   t: number;

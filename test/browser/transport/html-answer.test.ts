@@ -1,0 +1,44 @@
+/**
+ * A layer in front of the checkout API answers in its place with an HTML
+ * page and a 2xx: a maintenance page, a single-page app's fallback route for
+ * a path it does not know. That page is not the order's outcome: the order
+ * is never told confirmed by it.
+ */
+import { expect } from 'chai';
+import { closeBackends, startBackend } from '../backend';
+import { cleanup, open, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace } from '../helpers';
+
+const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
+const MAINTENANCE_PAGE = { kind: 'status', status: 200, html: true };
+
+describe('a 2xx answered as an HTML page', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('is no confirmation: the order goes on to the next endpoint of its domain, and is placed there once', async () => {
+    const be = await startBackend();
+    // Roomy attempts and a budget for them: an attempt timed out on a busy machine would leave the order waiting.
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us', 'eu'), budgetMs: 8000, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } }));
+    await be.fault('us', MAINTENANCE_PAGE);
+    const r = await sc.placeOrder(order('maintenance'));
+    expect(r.status).to.equal('confirmed');
+    expect(await be.charges(r.id), 'placed by eu').to.equal(1);
+  });
+
+  it('from every endpoint: the order waits, pending, nothing charged, and is placed once when the API answers again', async () => {
+    const be = await startBackend();
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us', 'eu'), budgetMs: 1500, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } }));
+    await be.fault('us', MAINTENANCE_PAGE);
+    await be.fault('eu', MAINTENANCE_PAGE);
+    const r = await sc.placeOrder(order('all-maintenance'));
+    expect(r.status).to.equal('pending');
+    expect(await be.charges(r.id)).to.equal(0);
+    await be.fault('us', 'healthy');
+    await be.fault('eu', 'healthy');
+    const entry = await sc.outbox.retry(r.id);
+    expect(entry.status).to.equal('confirmed');
+    expect(await be.charges(r.id)).to.equal(1);
+  });
+});
