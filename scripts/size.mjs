@@ -415,10 +415,10 @@ import * as esbuild from 'esbuild';
  * 16 at once (-26 B: 14,948 B). The page's target stands and is reported as
  * missed.
  *
- * The page's limit was raised from 25,100 B to 25,150 B (commit "Transport: a
- * 2xx answered as an HTML page is no answer"): a maintenance page or a
+ * The page's limit was raised from 25,100 B to 25,150 B (commits "Transport: a
+ * 2xx answered as an HTML page is no answer" and the one after): a maintenance page or a
  * single-page app's fallback route answering 200 in front of the API had
- * orders told confirmed that no backend placed (+25 B: 25,124 B); just
+ * orders told confirmed that no backend placed (+17 B: 25,116 B); just
  * before it, a device clock set back no longer holds waiting orders and open
  * circuits for as long (+19 B: 25,099 B). The page's target stands and is
  * reported as missed.

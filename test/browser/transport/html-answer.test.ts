@@ -2,7 +2,8 @@
  * A layer in front of the checkout API answers in its place with an HTML
  * page and a 2xx: a maintenance page, a single-page app's fallback route for
  * a path it does not know. That page is not the order's outcome: the order
- * is never told confirmed by it.
+ * is never told confirmed by it. The API's own JSON stays its answer,
+ * whatever its Content-Type says.
  */
 import { expect } from 'chai';
 import { closeBackends, startBackend } from '../backend';
@@ -25,6 +26,25 @@ describe('a 2xx answered as an HTML page', () => {
     const r = await sc.placeOrder(order('maintenance'));
     expect(r.status).to.equal('confirmed');
     expect(await be.charges(r.id), 'placed by eu').to.equal(1);
+  });
+
+  it("the API's JSON served as text/html (a server's default type) is still its answer: confirmed, one charge", async () => {
+    const be = await startBackend();
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), budgetMs: 8000, tuning: { ...QUICK_TUNING, ...ROOMY_ATTEMPTS } }));
+    // The real request and answer, the answer relabelled on its way to the SDK, as a backend that never sets
+    // its Content-Type sends it (PHP's default is text/html).
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = async (input, init) => {
+      const answer = await realFetch(input, init);
+      return new Response(await answer.text(), { status: answer.status, headers: { 'Content-Type': 'text/html; charset=UTF-8' } });
+    };
+    try {
+      const r = await sc.placeOrder(order('text-html-json'));
+      expect(r.status).to.equal('confirmed');
+      expect(await be.charges(r.id)).to.equal(1);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
   });
 
   it('from every endpoint: the order waits, pending, nothing charged, and is placed once when the API answers again', async () => {
