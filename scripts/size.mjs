@@ -418,7 +418,7 @@ import * as esbuild from 'esbuild';
  * The page's limit was raised from 25,100 B to 25,150 B (commits "Transport: a
  * 2xx answered as an HTML page is no answer" and the one after): a maintenance page or a
  * single-page app's fallback route answering 200 in front of the API had
- * orders told confirmed that no backend placed (+17 B: 25,116 B); just
+ * orders told confirmed that no backend placed (+20 B: 25,119 B); just
  * before it, a device clock set back no longer holds waiting orders and open
  * circuits for as long (+19 B: 25,099 B). The page's target stands and is
  * reported as missed.

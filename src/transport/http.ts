@@ -118,10 +118,11 @@ export async function send(
     // abort on its way to the fetch, and the order then waited for the answer however long it took,
     // or for ever (ky's own timeout races too).
     const [response, text] = await Promise.race([exchange, new Promise<never>((_, reject) => (timer.signal.onabort = reject))]);
-    // A 2xx whose body is a page, not JSON, is no answer of the checkout API (a maintenance page, a single-page app's
-    // fallback route, put in front of it): taken as none (in doubt, as a network error), never as a confirmation of
-    // an order it did not place. By its body, not its Content-Type: a JSON API may be served as text/html.
-    if (response.ok && /^\s*</.test(text)) throw 0;
+    // A 2xx to an order whose body is a page, not JSON, is no answer of the checkout API (a maintenance page, a
+    // single-page app's fallback route, put in front of it): taken as none (in doubt, as a network error), never as a
+    // confirmation of an order it did not place. By its body, not its Content-Type: a JSON API may be served as
+    // text/html. (A lookup's page proves nothing already; a health route may be any page.)
+    if (order && response.ok && /^\s*</.test(text)) throw 0;
     // JSON, else the text as it came (an empty body: null).
     let body: Json = text || null;
     try {

@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { closeBackends, startBackend } from '../backend';
-import { cleanup, open, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace } from '../helpers';
+import { cleanup, open, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 const MAINTENANCE_PAGE = { kind: 'status', status: 200, html: true };
@@ -45,6 +45,17 @@ describe('a 2xx answered as an HTML page', () => {
     } finally {
       globalThis.fetch = realFetch;
     }
+  });
+
+  it('to a health probe, a page is an answer: a health route may be any page, and its 200 closes the circuit', async () => {
+    const be = await startBackend();
+    // No outbox: nothing waits, so the open circuit is probed with its health route, not with an order.
+    const sc = await open(quickOptions(be, uniqueNamespace(), { endpoints: be.sdk('us'), outbox: false }));
+    await be.fault('us', '503');
+    expect((await sc.placeOrder(order('opens'))).status).to.equal('failed');
+    expect(sc.health().endpoints[0]!.state, 'the circuit opened').to.not.equal('closed');
+    await be.fault('us', { ...MAINTENANCE_PAGE, routes: ['health'] });
+    await until(() => sc.health().endpoints[0]!.state == 'closed', 'the circuit closed by a health probe answered with a page', 10_000);
   });
 
   it('from every endpoint: the order waits, pending, nothing charged, and is placed once when the API answers again', async () => {
