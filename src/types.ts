@@ -111,7 +111,7 @@ export interface HeadersLike {
  */
 export type HeadersInput = typeof globalThis extends { Headers: new (init: infer I) => unknown }
   ? Exclude<I, undefined>
-  : Record<string, string> | readonly (readonly [string, string])[] | Iterable<readonly [string, string]> | HeadersLike;
+  : Record<string, string> | Iterable<readonly [string, string]> | HeadersLike;
 
 /**
  * Makes a request's extra headers, called before every request (a bearer

@@ -40,9 +40,9 @@ export const CONTEXT: RequestContext['context'] = !STANDALONE_WORKER && 'documen
 /**
  * ky with its own retry off (our policy decides), every status returned as an
  * answer, and redirects refused: a redirect of a payment POST to another
- * server would escape the idempotency domain rules.
+ * server would escape the idempotency domain rules. Created pure: a bundler
+ * may drop ky with it from a consumer that imports none of transport.
  */
-// Pure: a bundler may drop ky with it from a consumer that imports none of transport.
 const http = /* @__PURE__ */ ky.create({ retry: 0, throwHttpErrors: false, redirect: 'error' });
 
 /**

@@ -23,6 +23,9 @@ export const quickOptions = (be: TestBackend, namespace: string, extra: SteadyCa
   ...extra,
 });
 
+/** A small order of one line, as a shop would place it, under `ref`. */
+export const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
+
 /** A namespace (database, channel, locks) of its own for one test. */
 export function uniqueNamespace(): string {
   return `test-${Math.random().toString(36).slice(2, 10)}`;

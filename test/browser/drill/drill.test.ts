@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import type { DrillEvent, DrillOptions, SteadyCart, SteadyCartEvents, SteadyCartOptions } from '../../../src/index';
 import { closeBackends, startBackend, type LoggedRequest, type TestBackend } from '../backend';
-import { cleanup, open, openTab, QUICK_TUNING, rejection, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, openTab, order, QUICK_TUNING, rejection, sleep, uniqueNamespace, until } from '../helpers';
 import { ON_ONE_ENDPOINT } from './faults';
-
-const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
 /** An instance in drill mode on `names`, with short timeouts so that a drilled order queues in about a second. */
 const drillable = (be: TestBackend, names = ['us', 'eu', 'backup'], extra: SteadyCartOptions = {}): Promise<SteadyCart> =>

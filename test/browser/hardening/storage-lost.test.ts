@@ -15,10 +15,8 @@ import type { OutboxEntry, SteadyCart, SteadyCartOptions } from '../../../src/in
 import { VERSION } from '../../../src/storage';
 import { isFinal } from '../../../src/outbox/statuses';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
-import { cleanup, item, open, QUICK_ROOMY_TUNING, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
+import { cleanup, item, open, order, QUICK_ROOMY_TUNING, QUICK_TUNING, quickOptions, rejection, uniqueNamespace, until } from '../helpers';
 import { createSchema, pendingRecord, rawAll, rawOpen, rawPut } from './raw-idb';
-
-const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
 const options = (be: TestBackend, namespace: string) => quickOptions(be, namespace);
 

@@ -11,10 +11,8 @@ import { expect } from 'chai';
 import type { SteadyCart, SteadyCartEvents, SteadyCartOptions } from '../../../src/index';
 import { isFinal } from '../../../src/outbox/statuses';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
-import { cleanup, item, open, openTab, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, item, open, openTab, order, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
 import { createSchema, pendingRecord, rawAll, rawDump, rawOpen, rawPut } from './raw-idb';
-
-const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
 type Corrupt = SteadyCartEvents['storage:corrupt'];
 type Stored = Record<string, unknown> & { id: string; status: string; body: string; lastError?: { code: string; message: string } };

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { SteadyCart, SteadyCartOptions } from '../../../src/index';
 import { instrument, type InstrumentOptions } from '../../../src/otel/index';
 import { closeBackends, startBackend, type TestBackend } from '../backend';
-import { cleanup, open, QUICK_TUNING, rejection, sleep, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, order, QUICK_TUNING, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 /** A metric reader that exports nothing by itself: the test collects when it wants to look. */
 class TestReader extends MetricReader {
@@ -45,8 +45,6 @@ async function collectUntil(metrics: () => Promise<ResourceMetrics>, ready: (m: 
   await until(async () => ready((last = await metrics())), what, timeoutMs);
   return last!;
 }
-
-const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 
 const orderSpans = (spans: ReadableSpan[]) => spans.filter((s) => s.name == 'steadycart placeOrder');
 const requestSpans = (spans: ReadableSpan[]) => spans.filter((s) => s.kind == SpanKind.CLIENT);

@@ -8,9 +8,8 @@
  */
 import { expect } from 'chai';
 import { closeBackends, startBackend } from '../backend';
-import { cleanup, open, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace } from '../helpers';
+import { cleanup, open, order, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace } from '../helpers';
 
-const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 const HOUR = 3_600_000;
 
 describe('the device clock set back while orders wait', () => {

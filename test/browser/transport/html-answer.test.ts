@@ -7,9 +7,8 @@
  */
 import { expect } from 'chai';
 import { closeBackends, startBackend } from '../backend';
-import { cleanup, open, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace, until } from '../helpers';
+import { cleanup, open, order, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, uniqueNamespace, until } from '../helpers';
 
-const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, currency: 'EUR', payment: { token: 'pm_card_visa' } });
 const MAINTENANCE_PAGE = { kind: 'status', status: 200, html: true };
 
 describe('a 2xx answered as an HTML page', () => {

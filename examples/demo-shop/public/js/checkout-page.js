@@ -367,8 +367,12 @@ function holdPage(event) {
   event.returnValue = '';
 }
 let holding = false;
-/** While an order kept in this page only waits, leaving the page (a link, a reload, closing it) asks first. */
+/**
+ * While an order kept in this page only waits, the checkout's opening words say so, and leaving the page (a link,
+ * a reload, closing it) asks first.
+ */
 function keepPageOpen(on) {
+  document.getElementById('checkout-lede').textContent = on ? 'This browser cannot save data: your order is kept in this page only. Keep it open until the order is confirmed.' : LEDE;
   if (on == holding) return;
   holding = on;
   if (on) addEventListener('beforeunload', holdPage);
@@ -402,7 +406,6 @@ function show(entry, placedNow = false) {
   const inPageOnly = !savedOnDevice() && WAITING.includes(shown.status);
   // The header's and footer's links stay: leaving asks first, while the order waits.
   keepPageOpen(inPageOnly);
-  document.getElementById('checkout-lede').textContent = inPageOnly ? 'This browser cannot save data: your order is kept in this page only. Keep it open until the order is confirmed.' : LEDE;
   if (!inPageOnly) actions.push(h('a', { class: shown.status == 'needs-payment' ? 'btn btn-ghost' : 'btn btn-primary', href: '/' }, 'Continue shopping'));
   const iconFor = d.tone == 'ok' ? ICONS.check : d.tone == 'wait' ? ICONS.clock : ICONS.alert;
   replace(
@@ -515,7 +518,6 @@ function backToForm(message) {
   const hadFocus = main.contains(document.activeElement) || document.activeElement == document.body;
   shown = null;
   keepPageOpen(false);
-  document.getElementById('checkout-lede').textContent = LEDE;
   history.replaceState(null, '', '/checkout');
   main.removeAttribute('aria-labelledby');
   renderForm();
