@@ -21,7 +21,7 @@ import http from 'node:http';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createControlHandler } from '../../test/backend/index.mjs';
+import { createControlHandler, requestUrl } from '../../test/backend/index.mjs';
 import { buildBundlerExample } from './lib/bundler.mjs';
 import { startCheckoutBackend } from './lib/checkout-backend.mjs';
 import { loadSdkFiles } from './lib/sdk-files.mjs';
@@ -108,7 +108,8 @@ export async function startDemo(options = {}) {
 
   /** @type {http.RequestListener} */
   const handle = (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (!url) return send(res, 400, 'text/plain', 'bad request');
     const path = url.pathname;
     if (path === '/__backend' || path.startsWith('/__backend/')) {
       const own = path.startsWith(`/__backend/${backendId}/`) || path === `/__backend/${backendId}`;

@@ -6,7 +6,7 @@
  */
 import { startBackend } from './backend.mjs';
 import { corsHeaders, preflightHeaders } from './cors.mjs';
-import { readBody, sendText } from './http-util.mjs';
+import { readBody, requestUrl, sendText } from './http-util.mjs';
 
 /** @typedef {import('node:http').IncomingMessage} IncomingMessage */
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
@@ -157,7 +157,7 @@ export function createControlHandler(options = {}) {
      * @param {() => void} [next]
      */
     (req, res, next) => {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const path = requestUrl(req)?.pathname ?? '';
       if (path !== prefix && !path.startsWith(`${prefix}/`)) {
         if (next) return next();
         return sendText(res, 404, JSON.stringify({ error: 'not_found' }), corsHeaders(req));

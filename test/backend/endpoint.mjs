@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { corsHeaders, preflightHeaders } from './cors.mjs';
 import { HEALTHY, consumeFault, faultHits, normalizeFault, seededRandom } from './faults.mjs';
-import { listen, originOf, readBody, sendText, sleep, untilSettled } from './http-util.mjs';
+import { listen, originOf, readBody, requestUrl, sendText, sleep, untilSettled } from './http-util.mjs';
 import { FAULT_HEADER, forward } from './upstream.mjs';
 
 /** @typedef {import('./faults.mjs').Fault} Fault */
@@ -161,7 +161,7 @@ export async function startEndpoint(spec, ctx) {
       // Node would answer `Expect: 100-continue` by itself, before any fault
       // is consulted: a silent or commit-drop endpoint must not send that byte.
       s.on('checkContinue', (req, res) => {
-        const route = classify(req.method ?? '', new URL(req.url ?? '/', 'http://localhost').pathname);
+        const route = classify(req.method ?? '', requestUrl(req)?.pathname ?? '');
         const mute = faultHits(fault, route) && (fault.kind === 'silent' || fault.kind === 'commit-drop');
         if (!mute) res.writeContinue();
         onRequest(req, res);
@@ -254,7 +254,8 @@ export async function startEndpoint(spec, ctx) {
   async function onRequest(req, res) {
     ctx.touch();
     const sock = req.socket;
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (!url) return sendText(res, 400, json({ error: 'bad_request' }), corsHeaders(req));
     const path = url.pathname;
     const route = classify(req.method ?? '', path);
     const lookupKey = route === 'lookup' ? lookupKeyOf(path) : null;
@@ -498,7 +499,7 @@ export async function startEndpoint(spec, ctx) {
    * @returns {Answer}
    */
   function other(req) {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestUrl(req)?.pathname ?? '';
     const known = path === ctx.checkoutPath || path === ctx.healthPath || path.startsWith(`${ctx.checkoutPath}/`);
     if (!known) return { status: 404, text: json({ error: 'not_found' }) };
     const allow = path === ctx.checkoutPath ? 'POST, OPTIONS' : 'GET, OPTIONS';

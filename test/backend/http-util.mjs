@@ -102,6 +102,24 @@ export function sendText(res, status, text, headers) {
 }
 
 /**
+ * The request's target on a placeholder origin, or null when it is not a
+ * plain path (`//`, which the URL parser reads as a host, `*`, an absolute
+ * form): the caller answers 400. A URL that failed to parse would otherwise
+ * throw out of the request listener and end the process.
+ * @param {IncomingMessage} req
+ * @returns {URL | null}
+ */
+export function requestUrl(req) {
+  const target = req.url ?? '/';
+  if (!target.startsWith('/') || target.startsWith('//')) return null;
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Whether `host` is a loopback address (or `localhost`): the backend must
  * never be reachable from, or send traffic to, anything else.
  * @param {string} host

@@ -7,4 +7,4 @@ export { startBackend } from './backend.mjs';
 export { createControlHandler } from './control.mjs';
 export { FAULT_KINDS, ROUTES, normalizeFault } from './faults.mjs';
 export { countDuplicates } from './store.mjs';
-export { isLoopbackHost } from './http-util.mjs';
+export { isLoopbackHost, requestUrl } from './http-util.mjs';
