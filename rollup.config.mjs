@@ -94,12 +94,31 @@ const standaloneWorker = {
   load: (id) => (id == '\0build-flags' ? 'export const STANDALONE_WORKER = true;' : null),
 };
 
+/**
+ * idb's one build file installs its cursor iterators (`for await` over a store,
+ * `store.iterate()`) as a side effect of being imported, so no bundler can drop
+ * them; steadycart reads with `get` and `getAll` and never iterates. The bundles
+ * a merchant serves as they are leave them out (about 250 B min+gzip each);
+ * the modules for bundlers import idb whole. An idb whose file no longer has
+ * this shape fails the build, rather than ship them unnoticed.
+ */
+export const idbWithoutIterators = {
+  name: 'idb-without-iterators',
+  transform(code, id) {
+    if (!/[\\/]node_modules[\\/]idb[\\/]build[\\/]index\.js$/.test(id)) return null;
+    const start = code.indexOf('const advanceMethodProps');
+    const end = code.indexOf('\nexport {', start);
+    if (start < 0 || end < 0) throw new Error(`${id}: idb's cursor iterators not found where rollup.config.mjs cuts them out`);
+    return { code: code.slice(0, start) + code.slice(end), map: null };
+  },
+};
+
 /** A bundle that carries its dependencies: what a merchant serves as it is. */
 const standalone = (input, file, name, plugins = [], minifier = minify) => ({
   input,
   // One file a merchant serves as it is: workbox-window's lazy import is inlined.
   output: { file, format: 'iife', name, sourcemap: true, banner, inlineDynamicImports: true },
-  plugins: [...plugins, withoutDrill, nodeResolve({ browser: true }), esbuild({ target }), minifier, integrity],
+  plugins: [...plugins, withoutDrill, idbWithoutIterators, nodeResolve({ browser: true }), esbuild({ target }), minifier, integrity],
 });
 
 /** A module for the merchant's bundler: dependencies stay imports (a file of one too, such as workbox-window's production build). */

@@ -422,12 +422,20 @@ import * as esbuild from 'esbuild';
  * before it, a device clock set back no longer holds waiting orders and open
  * circuits for as long (+19 B: 25,099 B). The page's target stands and is
  * reported as missed.
+ *
+ * The page's limit was lowered from 25,150 B to 25,000 B (commit "Build: the
+ * served bundles leave out idb's cursor iterators"): idb installs them as a
+ * side effect of its one build file, so no bundler could drop them, and
+ * steadycart never iterates a cursor. Cut out of the files a merchant serves
+ * as they are (rollup.config.mjs, `idbWithoutIterators`): the cart 5,479 ->
+ * 5,249 B, the page 25,119 -> 24,899 B, the worker 14,963 -> 14,734 B. The
+ * page's target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 25_150, target: 16_000 },
+  page: { limit: 25_000, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 
