@@ -17,6 +17,13 @@ export const REPLAYED = 'idempotent-replayed';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Pauses before the outcome's write is tried again: the handler ran (it may have
+ * charged), and a store's brief failure (a connection cut, a restart, a
+ * statement timeout) must not end in an ambiguous 500 and a second run.
+ */
+const COMPLETE_RETRY_MS = [250, 1000];
+
 /** What releasing the key after the handler's run means, for telemetry. */
 const RELEASED: Record<'forget' | 'keep', Outcome> = { forget: 'released', keep: 'kept' };
 
@@ -112,7 +119,7 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
     const result = await t.step('handler', () => s.handle(order, context), (r) => ({ 'steadycart.attempt': attempt, 'steadycart.handler.status': r.status }));
     status = result.status;
     // A status the wire cannot carry as an outcome (a 302, a string, none) is a handler bug, treated like a throw.
-    if (!isHandlerStatus(status)) throw new TypeError(`the handler answered status ${String(status)}: answer 2xx, 4xx or 5xx`);
+    if (!isHandlerStatus(status)) throw new TypeError(`the handler answered status ${typeof status == 'string' ? JSON.stringify(status) : String(status)}: answer a number, 2xx, 4xx or 5xx`);
     // Replayed, the contract's own statuses would tell the SDK to wait for ever (409) or that the key was misused (422).
     if (CONTRACT_STATUSES.includes(status)) throw new TypeError(`the handler answered ${status}, which the wire contract keeps for itself: refuse an order with another 4xx`);
     // JSON.stringify gives no text for a function or a symbol: a handler bug, treated like a throw.
@@ -136,7 +143,7 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
   if (inDoubt) what = 'keep';
   try {
     if (what == 'store') {
-      if (await t.step('complete', () => s.store.complete(key, owner, { status, body }, s.retentionMs))) {
+      if (await complete(s, key, owner, { status, body }, t)) {
         t.outcome('stored');
         return rawJson(status, body, headers);
       }
@@ -220,9 +227,37 @@ async function refusedAnswer(s: Settings, key: string, raw: Uint8Array | undefin
   return inProgress(headers);
 }
 
-/** The answer for a key whose lease this request lost: the stored outcome, or 409. */
+/**
+ * Stores the handler's outcome; a write that fails is tried again (see
+ * `COMPLETE_RETRY_MS`), and the last failure throws. One that committed though
+ * its acknowledgement was lost is found by the next try, which then stores
+ * nothing (the record is no longer this owner's): the caller answers with what
+ * is stored.
+ */
+async function complete(s: Settings, key: string, owner: string, outcome: StoredOutcome, t: RequestTelemetry): Promise<boolean> {
+  const write = () => t.step('complete', () => s.store.complete(key, owner, outcome, s.retentionMs));
+  for (const pause of COMPLETE_RETRY_MS) {
+    try {
+      return await write();
+    } catch (err) {
+      s.onError(err, { key, phase: 'complete' });
+      t.storeError('complete');
+      await new Promise((wake) => setTimeout(wake, pause));
+    }
+  }
+  return write();
+}
+
+/**
+ * The answer for a key whose lease this request lost: the stored outcome, or
+ * 409. A lookup's mark (closed.ts) is no outcome of this run: the store lost
+ * the key's record while the handler ran (a Redis restarted without
+ * persistence), and a lookup then closed it. The handler may have charged, so
+ * the mark's 404, final to the SDK, is not sent: the answer is in doubt.
+ */
 async function current(s: Settings, key: string, headers: BaseHeaders, t: RequestTelemetry): Promise<Response> {
   const record = await t.step('read', () => s.store.read(key));
+  if (isClosed(record)) return errorJson(500, 'in_doubt', headers);
   if (record?.state == 'done' && record.outcome) return replay(record.outcome, headers);
   return inProgress(headers);
 }

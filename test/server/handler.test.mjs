@@ -504,7 +504,9 @@ function rules(name, open) {
         assert.equal(r.status, 500, 'stored, it would be replayed as in progress (409) or as a misused key (422)');
         assert.deepEqual(await r.json(), { error: 'handler_failed' });
         assert.equal(errors.length, 1, 'onError told once');
-        assert.match(String(errors[0]), new RegExp(`answered (status )?${String(status).replace('.', '\\.')}\\b`));
+        // A string is quoted: "status 201" alone hid what was wrong with it.
+        const shown = typeof status == 'string' ? JSON.stringify(status) : String(status).replace('.', '\\.');
+        assert.match(String(errors[0]), new RegExp(`answered (status )?${shown}(\\b|:)`));
         await expectKept(m, h, key, 2);
       });
     }
@@ -698,6 +700,76 @@ describe('checkout handler: a client gone before its key was reserved, with a st
     assert.deepEqual(await answer.json(), { error: 'client_gone' });
     assert.deepEqual(errors, ['release: release threw']);
     assert.equal(m.calls.length, 0);
+  });
+});
+
+describe('checkout handler: the outcome\'s write fails after the handler ran', () => {
+  /** A memory store whose `complete` throws for its first `failures` calls; every error told to onError is kept. */
+  function failingComplete(failures, leaseMs = 30_000) {
+    /** @type {string[]} */
+    const errors = [];
+    const m = merchant();
+    const store = memoryStore();
+    let calls = 0;
+    const h = createCheckoutHandler({
+      store: { ...store, complete: (...args) => (++calls <= failures ? Promise.reject(new Error(`write ${calls} failed`)) : store.complete(...args)) },
+      handle: m.handle,
+      leaseMs,
+      onError: (err, { phase }) => errors.push(`${phase}: ${/** @type {Error} */ (err).message}`),
+    });
+    return { h, m, errors };
+  }
+
+  it('a brief failure: the write is tried again and the outcome stored; the handler ran once, each failure told to onError', async () => {
+    // Before, the first failure was an ambiguous 500, and the next request ran the handler again (attempt 2).
+    const { h, m, errors } = failingComplete(2);
+    const key = randomUUID();
+    const answer = await post(h, { key });
+    assert.equal(answer.status, 201);
+    assert.deepEqual(await answer.json(), { orderId: 'o-1', attempt: 1 });
+    assert.deepEqual(errors, ['complete: write 1 failed', 'complete: write 2 failed']);
+    const again = await post(h, { key });
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(await again.json(), { orderId: 'o-1', attempt: 1 });
+    assert.equal(m.calls.length, 1);
+  });
+
+  it('a failure that lasts: 500 store_unavailable after three tries, the key kept (409, never 404) until its lease ends, then run again', async () => {
+    const { h, m, errors } = failingComplete(3, 200);
+    const key = randomUUID();
+    const answer = await post(h, { key });
+    assert.equal(answer.status, 500);
+    assert.deepEqual(await answer.json(), { error: 'store_unavailable' });
+    assert.deepEqual(errors, ['complete: write 1 failed', 'complete: write 2 failed', 'complete: write 3 failed']);
+    assert.equal((await get(h, `/checkout/${key}`)).status, 409);
+    await new Promise((wake) => setTimeout(wake, 300));
+    const later = await post(h, { key });
+    assert.equal(later.status, 201);
+    assert.deepEqual(m.calls.map((c) => c.attempt), [1, 2]);
+  });
+});
+
+describe('checkout handler: the store lost a running key\'s record, and a lookup closed the key', () => {
+  it('the run that ends then is answered 500 in_doubt, never the lookup\'s 404 (final to the SDK) after the handler charged', async () => {
+    // A Redis restarted without persistence while the handler ran: the record is gone, a lookup answers 404 and closes the key.
+    const store = memoryStore();
+    const g = gate();
+    const m = merchant();
+    m.set(async () => (g.enter(), await g.opened, { status: 201, body: { orderId: 'o-1' } }));
+    const h = createCheckoutHandler({ store, handle: m.handle, onError: () => {} });
+    const key = randomUUID();
+    const running = post(h, { key });
+    await g.entered;
+    const record = await store.read(key);
+    assert.ok(record);
+    // Lost: the running record's owner no longer holds it, and nothing is stored under the key.
+    await store.release(key, /** @type {string} */ (record.owner), { forget: true });
+    assert.equal((await get(h, `/checkout/${key}?close=1`)).status, 404);
+    g.open();
+    const answer = await running;
+    assert.equal(answer.status, 500);
+    assert.deepEqual(await answer.json(), { error: 'in_doubt' });
+    assert.equal(m.calls.length, 1);
   });
 });
 
