@@ -21,6 +21,9 @@ const RETENTION_MS = 72 * 3600_000;
 /** Requests still running this long after SIGTERM have their connections cut. */
 const DRAIN_CAP_MS = 60_000;
 const DRAIN_POLL_MS = 50;
+/** The most a client may take to send a whole request, and its headers (checked every 5 s). */
+const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 10_000;
 
 /** Runs `serve` until SIGTERM/SIGINT; resolves to the exit status. */
 export async function serve(argv: readonly string[]): Promise<number> {
@@ -57,7 +60,12 @@ export async function serve(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const running = { handlers: 0 };
-  const server = http.createServer(listener(options, opened.store, ledger, crash, metrics, running));
+  // A client that sends its request a byte at a time holds a connection for the whole of it: Node allows 5 minutes
+  // for a request, 1 minute for its headers. An order is a few kB; a handler's own time is not bounded by these.
+  const server = http.createServer(
+    { requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: HEADERS_TIMEOUT_MS, connectionsCheckingInterval: 5_000 },
+    listener(options, opened.store, ledger, crash, metrics, running),
+  );
   try {
     await listen(server, options.port, options.host);
   } catch (err) {
