@@ -194,9 +194,11 @@ export class Outbox extends OutboxReplay {
     // order): the entry is that context's now, and only a definite outcome is worth storing over its own.
     // The caller hears how that context left it.
     if (lost.aborted && outcome.status == 'pending' && retentionMs) {
-      const { status, result, lastError = outcome.error } = (await this.records.get(record.id)) ?? {};
-      // Still on its way there (a replay announces its run, it does not store it): waiting, as far as this caller knows.
-      Object.assign(record, { status: ['confirmed', 'rejected', 'failed'].includes(status!) ? status : 'pending', result, lastError });
+      const { status, result, lastError } = (await this.records.get(record.id)) ?? {};
+      // Still on its way there (a replay announces its run, it does not store it): waiting, as far as this caller knows,
+      // and why this run did not settle it. Settled there: as that context left it, never beside this run's error.
+      const settled = ['confirmed', 'rejected', 'failed'].includes(status!);
+      Object.assign(record, { status: settled ? status : 'pending', result, lastError: settled ? lastError : lastError ?? outcome.error });
       return outcome;
     }
     await this.settle(record, underTokenPolicy(record, outcome, { replay: false, tokenDeadAtStart: false, aborted: !!signal?.aborted }));

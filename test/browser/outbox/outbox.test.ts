@@ -217,6 +217,8 @@ describe('outbox', () => {
     });
     // This tab noticed (its lease renewal found another owner) and stopped: the shopper is told how the other context left it.
     expect(r).to.deep.include({ status: 'confirmed', result });
+    // Before, a confirmation came with this run's own timeout as its error.
+    expect(r.error, 'no error of this tab\'s run beside the other context\'s confirmation').to.equal(undefined);
     expect(stored.status, 'the other context\'s outcome, not overwritten').to.equal('confirmed');
   });
 
