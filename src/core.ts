@@ -117,6 +117,9 @@ async function buildCore<O extends OutboxReplay>(
   const storage = STANDALONE_WORKER ? opened! : (opened ?? new Storage(config.namespace, (reason) => events.emit('storage:degraded', { reason }), toMemory));
   const channel = new Channel(config.namespace, isMessage);
   let hooks: CoreHooks = {};
+  // A page restored from the back/forward cache may have missed what other contexts said meanwhile (an engine may
+  // keep a page cached through messages on the channel, which then never reach it): the cart and outbox are read again.
+  const restored = (event: Event) => (event as Event & { persisted?: boolean }).persisted && (hooks.onRemoteCart?.(), hooks.onRemoteOutbox?.());
   const circuits = new Circuits(config, storage, channel, (url, outageMs) => {
     if (STANDALONE_WORKER) return;
     hooks.onState?.(url);
@@ -138,6 +141,7 @@ async function buildCore<O extends OutboxReplay>(
     outbox,
     start(connect = {}) {
       hooks = connect;
+      if (!STANDALONE_WORKER) addEventListener('pageshow', restored);
       channel.listen((message) => {
         if (message.t == 'endpoint') circuits.onRemote(message.record);
         // (The standalone worker's channel delivers nothing else.)
@@ -157,6 +161,7 @@ async function buildCore<O extends OutboxReplay>(
       circuits.schedule();
     },
     close() {
+      if (!STANDALONE_WORKER) removeEventListener('pageshow', restored);
       outbox.close();
       circuits.close();
       channel.close();

@@ -61,6 +61,9 @@ export async function createCart(options: CartOptions = {}): Promise<CartInstanc
   const store = new CartStore(storage, channel, events);
   // Changes other tabs announce while the cart opens are queued by the channel until now, then re-read.
   channel.listen((message) => message.t == 'cart' && store.onRemoteChange());
+  // Restored from the back/forward cache, the page may have missed changes other tabs announced meanwhile (core.ts).
+  const restored = (event: PageTransitionEvent) => event.persisted && store.onRemoteChange();
+  addEventListener('pageshow', restored);
   await store.get();
   events.release();
 
@@ -80,6 +83,7 @@ export async function createCart(options: CartOptions = {}): Promise<CartInstanc
     close() {
       if (closed) return;
       closed = true;
+      removeEventListener('pageshow', restored);
       channel.close();
       storage.close();
       events.clear();
