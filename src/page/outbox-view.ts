@@ -11,6 +11,9 @@ export interface OutboxView {
   close(): void;
 }
 
+/** The least time between the end of one read of the outbox and the start of the next. */
+const READ_GAP_MS = 250;
+
 /** What a read of an entry shows, beyond its id (its order never changes). */
 const shown = (e: OutboxEntry) => JSON.stringify([e.status, e.updatedAt, e.attempts, e.result, e.lastError, e.replacedBy]);
 
@@ -21,7 +24,8 @@ const shown = (e: OutboxEntry) => JSON.stringify([e.status, e.updatedAt, e.attem
  * nothing). From then on an `order:*` event of any context updates the
  * entry it names at once, and the outbox is read again for what events do
  * not carry (new entries, attempts, times, entries another context removed):
- * one read at a time, and one more when a change came during it, whose
+ * one read at a time, and one more when a change came during it or soon
+ * after it (`READ_GAP_MS`, or three times the read's own time), whose
  * answer is published instead of the older read's. A replay
  * announces `sending` without storing it, so an entry stored `pending` shows
  * `sending` until its next event, or for twice an order's budget (`budgetMs`)
@@ -57,19 +61,24 @@ export function outboxView(outbox: Outbox, events: Events, budgetMs: number): Ou
     if (!off || closed) return;
     if (reading) return void (again = true);
     reading = true;
+    const began = performance.now();
     outbox
       .list()
       // A failed read keeps the last snapshot; the next change reads again. A read a change came during may
       // predate an outcome already shown: the read after it publishes instead. Not the first: through a
       // drain, events come faster than the outbox is read, and the snapshot would stay unloaded till its end.
       .then((entries) => (again && current.loaded) || publish(entries.map((e) => (e.status == 'pending' && sending.get(e.id)! > Date.now() - 2 * budgetMs ? { ...e, status: 'sending' as const } : e))), () => {})
-      .finally(() => {
-        reading = false;
-        if (again) {
-          again = false;
-          refresh();
-        }
-      });
+      // The next read waits a little, and a change meanwhile is read then: an outbox of thousands of finished orders
+      // (a kiosk's day) read again on every event kept the store and the main thread busy, and new orders waited.
+      .finally(() =>
+        setTimeout(() => {
+          reading = false;
+          if (again) {
+            again = false;
+            refresh();
+          }
+        }, Math.max(READ_GAP_MS, 3 * (performance.now() - began))),
+      );
   };
 
   const onEvent = (event: OrderEvent) => {
