@@ -147,7 +147,8 @@ export async function placeOrder(s: Settings, request: Request, headers: BaseHea
         t.outcome('stored');
         return rawJson(status, body, headers);
       }
-      // The lease was lost while the handler ran: whatever the owner now stored is the answer.
+      // The lease was lost while the handler ran, or an earlier try of this write committed though its
+      // acknowledgement was lost: what is stored now is the answer.
       t.outcome('lease_lost');
       return await current(s, key, headers, t);
     }
