@@ -748,6 +748,12 @@ export interface SteadyCart {
    * (`INVALID_ORDER`, `CARD_DATA`, `INVALID_OPTIONS`, `NO_ENDPOINTS`, `ABORTED`)
    * and after `close()` (`CLOSED`); every other outcome resolves with a status.
    *
+   * A call whose order serializes to the same bytes as one this instance is
+   * still placing joins it (a double-click on Pay): it resolves with that
+   * call's result, the same order and id, and sends nothing of its own. Once
+   * that call has resolved, the same bytes are a new order: give an order
+   * something of its own (your order reference) to tell two apart.
+   *
    * `TOrder` is inferred from the order, which must be JSON at compile time
    * (a `Date` or a function member does not compile); `TResponse` is the
    * type of the server's body in a confirmed result.

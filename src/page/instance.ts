@@ -4,7 +4,7 @@ import type { Core } from '../core';
 import { fail } from '../errors';
 import { checkListener, isEventName, onEveryOrder, type Listener } from '../events';
 import { checkPlacement } from '../outbox/placement';
-import type { PlaceOrderOptions, SteadyCart } from '../types';
+import type { OrderResult, PlaceOrderOptions, SteadyCart } from '../types';
 import { endpointHealth } from './health';
 import { outboxApi } from './outbox-api';
 import type { OutboxView } from './outbox-view';
@@ -30,11 +30,19 @@ export function steadyCart({ core, cart, worker, triggers, view }: PageParts): S
   const live = () => {
     if (closed) fail('CLOSED', 'this steadycart instance is closed');
   };
+  /** Orders on their way from this instance, by their bytes: the same bytes again join the call under way (a double-click on Pay). */
+  const placing = new Map<string, Promise<OrderResult>>();
   return {
     cart: { ...cartApi(cart, live), removeOrdered: async (id, lines) => (live(), cart.removeOrdered(id, lines)) },
     outbox: outboxApi(core.outbox, core.config, view, live),
     // The confirmed body is the server's JSON, typed as the caller's TResponse says.
-    placeOrder: (async (order: object, options?: PlaceOrderOptions) => (live(), core.outbox.place(checkPlacement(core.config, order, options)))) as SteadyCart['placeOrder'],
+    placeOrder: (async (order: object, options?: PlaceOrderOptions) => {
+      live();
+      const placement = checkPlacement(core.config, order, options);
+      let placed = placing.get(placement.body);
+      if (!placed) placing.set(placement.body, (placed = core.outbox.place(placement).finally(() => placing.delete(placement.body))));
+      return placed;
+    }) as SteadyCart['placeOrder'],
     health: () => ({
       storage: core.storage.kind,
       storageError: core.storage.error,

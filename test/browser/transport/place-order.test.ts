@@ -63,6 +63,30 @@ describe('placeOrder: the responses of the wire contract', () => {
     expect(entry!.result!.status).to.equal(201);
   });
 
+  it('the same order placed again while the first call is on its way (a double-click on Pay) joins it: one key, one charge', async () => {
+    const be = await startBackend();
+    // Slow enough that the second click comes while the first order is still out.
+    await be.fault('us', { kind: 'hold', ms: 500, count: 1 });
+    const sc = await sdk(be, ['us'], { tuning: { attemptTimeoutMs: 3000, hedge: false } });
+    const first = sc.placeOrder(order('clicked twice'));
+    await until(async () => (await posts(be)).length == 1, 'the first order at the store');
+    const second = sc.placeOrder(order('clicked twice'));
+    const other = sc.placeOrder(order('another order'));
+    const [a, b, c] = await Promise.all([first, second, other]);
+    // Before, the second click was an order of its own, with its own key: charged twice.
+    expect(b).to.deep.include({ id: a.id, status: 'confirmed' });
+    expect(a.status).to.equal('confirmed');
+    expect(c.status).to.equal('confirmed');
+    expect(c.id, 'an order with other bytes is an order of its own').to.not.equal(a.id);
+    expect((await posts(be)).map((p) => p.key)).to.have.members([a.id, c.id]);
+    expect((await be.ledger()).charges).to.equal(2);
+    expect((await sc.outbox.list()).map((e) => e.id)).to.have.members([a.id, c.id]);
+    // Once that call has resolved, the same bytes are a new order.
+    const again = await sc.placeOrder(order('clicked twice'));
+    expect(again.id).to.not.equal(a.id);
+    expect(again.status).to.equal('confirmed');
+  });
+
   it('orders cost no more CORS preflights than plain fetches of the same requests (the preflight cache is used)', async () => {
     const be = await startBackend();
     const plain = (name: string, ref: string) =>
