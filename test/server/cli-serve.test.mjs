@@ -278,6 +278,31 @@ describe('serve: Redis goes away', () => {
   });
 });
 
+describe('serve: a Redis that may forget keys', () => {
+  test('is named on standard error at start (appendonly no, an eviction policy); one set as docs/server.md asks says nothing', { timeout: 90_000 }, async () => {
+    // A Redis of its own: its settings are changed here.
+    const { startRedis } = await import('../runner/services.mjs');
+    const redis = await startRedis();
+    after(() => redis.stop());
+    const { createClient } = await import('redis');
+    const client = createClient({ url: redis.url });
+    client.on('error', () => {});
+    await client.connect();
+    after(() => client.destroy());
+    const safe = await startServe({ store: redis.url });
+    after(() => safe.kill());
+    assert.deepEqual(await safe.stop(), { code: 0, signal: null });
+    assert.doesNotMatch(safe.stderr(), /warning/);
+    await client.configSet({ appendonly: 'no', 'maxmemory-policy': 'allkeys-lru' });
+    const forgetful = await startServe({ store: redis.url });
+    after(() => forgetful.kill());
+    assert.deepEqual(await forgetful.stop(), { code: 0, signal: null });
+    // Before, it started without a word, and a restart of that Redis could charge its orders again.
+    assert.match(forgetful.stderr(), /warning: Redis has appendonly no/);
+    assert.match(forgetful.stderr(), /warning: Redis has maxmemory-policy allkeys-lru/);
+  });
+});
+
 describe('serve: flags', () => {
   test('--help lists every flag and exits 0', async () => {
     const run = await runCli(['serve', '--help']);

@@ -84,9 +84,32 @@ async function open(spec: StoreSpec): Promise<OpenStore> {
       client.on('error', () => {});
       await client.connect();
       connected = true;
+      await warnOfForgetfulRedis((config) => client.configGet(config));
       const store = redisStore({ client });
       // A client still reconnecting has nothing to finish: let it go at once (close() would wait for Redis).
       return { store, close: () => store.close().finally(() => (client.isReady ? client.close() : client.destroy())) };
     }
   }
+}
+
+/**
+ * The Redis settings docs/server.md says the guarantee needs: a Redis that
+ * forgets keys (no append-only file, an eviction policy) runs a charged
+ * order again after a restart, or answers its lookup 404 and lets it go to
+ * another domain. Each one amiss is said on standard error at start; a
+ * Redis that refuses CONFIG (a managed one may) is not judged.
+ */
+export async function warnOfForgetfulRedis(
+  configGet: (parameters: string[]) => Promise<Record<string, unknown>>,
+  warn = (line: string) => void process.stderr.write(`steadycart serve: warning: ${line}\n`),
+): Promise<void> {
+  let config: Record<string, unknown>;
+  try {
+    config = await configGet(['appendonly', 'maxmemory-policy']);
+  } catch {
+    return;
+  }
+  if (config.appendonly == 'no') warn('Redis has appendonly no: a restart forgets every key, and orders charged before it may be charged again (docs/server.md, Redis)');
+  const policy = config['maxmemory-policy'];
+  if (typeof policy == 'string' && policy != 'noeviction') warn(`Redis has maxmemory-policy ${policy}: an evicted key is a forgotten order, which may be charged again; set noeviction (docs/server.md, Redis)`);
 }
