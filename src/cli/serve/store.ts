@@ -99,10 +99,8 @@ async function open(spec: StoreSpec): Promise<OpenStore> {
  * another domain. Each one amiss is said on standard error at start; a
  * Redis that refuses CONFIG (a managed one may) is not judged.
  */
-export async function warnOfForgetfulRedis(
-  configGet: (parameters: string[]) => Promise<Record<string, unknown>>,
-  warn = (line: string) => void process.stderr.write(`steadycart serve: warning: ${line}\n`),
-): Promise<void> {
+async function warnOfForgetfulRedis(configGet: (parameters: string[]) => Promise<Record<string, unknown>>): Promise<void> {
+  const warn = (line: string) => void process.stderr.write(`steadycart serve: warning: ${line}\n`);
   let config: Record<string, unknown>;
   try {
     config = await configGet(['appendonly', 'maxmemory-policy']);
