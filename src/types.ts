@@ -437,7 +437,7 @@ export interface OutboxEntry<TOrder = Json> {
   createdAt: number;
   /** When the entry last changed (ms since the epoch). */
   updatedAt: number;
-  /** Requests sent for this order, by every context. */
+  /** Requests sent for this order, by every context: stored with each run's outcome, so a run under way counts once it ends. */
   attempts: number;
   /** Why the last attempt did not settle the order, if it did not. */
   lastError?: ErrorInfo;

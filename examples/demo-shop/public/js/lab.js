@@ -295,7 +295,9 @@ export function startLab() {
         entries.map((e) => {
           const tone = e.status == 'confirmed' ? 'ok' : e.status == 'pending' || e.status == 'sending' ? 'wait' : 'bad';
           const id = orderIdOf(e.result);
-          const detail = [orderSummary(e.order), `${e.attempts} ${e.attempts == 1 ? 'request' : 'requests'}`, `updated ${ago(e.updatedAt)}`];
+          // A run under way stores its requests with its outcome: while it is out, the stored count is the runs' before it.
+          const requests = e.status == 'sending' ? 'on its way' : `${e.attempts} ${e.attempts == 1 ? 'request' : 'requests'}`;
+          const detail = [orderSummary(e.order), requests, `updated ${ago(e.updatedAt)}`];
           if (e.result) detail.push(`HTTP ${e.result.status} from ${endpointName(e.result.endpoint)}`);
           else if (e.lastError) detail.push(e.lastError.message);
           return h(
