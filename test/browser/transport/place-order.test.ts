@@ -65,8 +65,8 @@ describe('placeOrder: the responses of the wire contract', () => {
 
   it('the same order placed again while the first call is on its way (a double-click on Pay) joins it: one key, one charge', async () => {
     const be = await startBackend();
-    // Slow enough that the second click comes while the first order is still out.
-    await be.fault('us', { kind: 'hold', ms: 500, count: 1 });
+    // Held long enough that the second click comes while the first order is still out, on a busy machine too.
+    await be.fault('us', { kind: 'hold', ms: 2000, count: 1 });
     const sc = await sdk(be, ['us'], { tuning: { attemptTimeoutMs: 3000, hedge: false } });
     const first = sc.placeOrder(order('clicked twice'));
     await until(async () => (await posts(be)).length == 1, 'the first order at the store');
