@@ -1,5 +1,6 @@
 import { toJsonBody } from '../guard/json';
 import { isSteadyCartError } from '../errors';
+import { sleep } from '../time';
 import { CLOSE_TRIES, closeKey, closedAnswer, isClosed } from './closed';
 import { readBody, BodyTooLarge } from './http/body';
 import { fingerprint } from './http/fingerprint';
@@ -243,7 +244,7 @@ async function complete(s: Settings, key: string, owner: string, outcome: Stored
     } catch (err) {
       s.onError(err, { key, phase: 'complete' });
       t.storeError('complete');
-      await new Promise((wake) => setTimeout(wake, pause));
+      await sleep(pause);
     }
   }
   return write();

@@ -10,8 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { CHROME_ARGS, WAIT_MS, ensureBuilt } from './helpers.mjs';
+import { WAIT_MS, ensureBuilt, launchBrowser } from './helpers.mjs';
 import { sdkPageUrl, sharedSite } from './sdk-page.mjs';
 
 const ITEM = { sku: 'mug-1', name: 'Mug', unitPrice: 1200, currency: 'EUR', qty: 1 };
@@ -22,7 +21,7 @@ describe('a page restored from the back/forward cache', () => {
   let browser;
   before(async () => {
     ensureBuilt();
-    browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: CHROME_ARGS, ignoreDefaultArgs: ['--disable-back-forward-cache'], timeout: 30_000 });
+    browser = await launchBrowser({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
   });
   after(() => browser?.close());
 

@@ -37,11 +37,16 @@ export function ensureBuilt() {
   if (r.status !== 0) throw new Error('npm run build failed: the e2e tests need dist/');
 }
 
-export function launchBrowser() {
+/**
+ * Chromium for the e2e tests; `options` adds to (or overrides) the launch options.
+ * @param {import('playwright-core').LaunchOptions} [options]
+ */
+export function launchBrowser(options = {}) {
   return chromium.launch({
     executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
     args: CHROME_ARGS,
     timeout: 30_000,
+    ...options,
   });
 }
 
