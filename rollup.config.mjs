@@ -113,12 +113,33 @@ export const idbWithoutIterators = {
   },
 };
 
+/**
+ * ky reports upload and download progress through streams of its own
+ * (utils/body.js), reached only when a request sets `onUploadProgress` or
+ * `onDownloadProgress`, which steadycart never does (transport/http.ts builds
+ * every request's options itself); rollup cannot prove those branches dead. The
+ * bundles a merchant serves as they are leave the streams out (about 400 B
+ * min+gzip each): each function hands its request or response back as it
+ * came, as ky does without progress. A ky whose file no longer has both
+ * exports fails the build; one that imports anything else from it fails too.
+ */
+export const kyWithoutProgress = {
+  name: 'ky-without-progress',
+  transform(code, id) {
+    if (!/[\\/]node_modules[\\/]ky[\\/]distribution[\\/]utils[\\/]body\.js$/.test(id)) return null;
+    if (!/export const streamResponse = \(response, onDownloadProgress\)/.test(code) || !/export const streamRequest = \(request, onUploadProgress/.test(code)) {
+      throw new Error(`${id}: ky's progress streams not found where rollup.config.mjs leaves them out`);
+    }
+    return { code: 'export const streamResponse = (response) => response;\nexport const streamRequest = (request) => request;\n', map: null };
+  },
+};
+
 /** A bundle that carries its dependencies: what a merchant serves as it is. */
 const standalone = (input, file, name, plugins = [], minifier = minify) => ({
   input,
   // One file a merchant serves as it is: workbox-window's lazy import is inlined.
   output: { file, format: 'iife', name, sourcemap: true, banner, inlineDynamicImports: true },
-  plugins: [...plugins, withoutDrill, idbWithoutIterators, nodeResolve({ browser: true }), esbuild({ target }), minifier, integrity],
+  plugins: [...plugins, withoutDrill, idbWithoutIterators, kyWithoutProgress, nodeResolve({ browser: true }), esbuild({ target }), minifier, integrity],
 });
 
 /** A module for the merchant's bundler: dependencies stay imports (a file of one too, such as workbox-window's production build). */
