@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 import { CheckoutCart } from './cart/ordered';
+import { onEveryOrder } from './events';
 import { assertBrowser } from './cart/create';
 import { createCore, REMOTE_EVENTS } from './core';
 import { normalizeOptions, storeConfig } from './options';
@@ -14,6 +15,7 @@ import { startReplayTriggers } from './page/triggers';
 import { registerWorker } from './page/worker';
 import { loadDrill } from './drill/load';
 import type { DrillApi } from './drill/types';
+import { KEEP_FINISHED_MS } from './outbox/replay';
 import { isFinal } from './outbox/statuses';
 import type { SteadyCart, SteadyCartOptions } from './types';
 
@@ -90,6 +92,8 @@ export async function createSteadyCart(options?: SteadyCartOptions): Promise<Ste
     onRemoteOutbox: view.refresh,
   });
   if (config.retentionMs) events.on('order:sending', (event) => REMOTE_EVENTS.has(event) || worker.sync());
+  // A finished order is forgotten a day later, by a drain: a page that stays open that long (a kiosk) runs one then.
+  onEveryOrder(events, ({ status }) => isFinal(status) && triggers?.waiting(Date.now() + KEEP_FINISHED_MS));
   // A circuit remembered as open is probed once now rather than trusted blindly: the outage may be long over.
   circuits.probeOpen().catch(() => {});
   const sc: SteadyCart & Instrumentable = steadyCart({ core, cart, worker, triggers, view });

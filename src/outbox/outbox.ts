@@ -5,7 +5,7 @@ import type { Outcome } from '../transport/place';
 import { withLease } from './lease';
 import type { Placement } from './placement';
 import { whileTokenLives } from './payment-token';
-import { OutboxReplay, underTokenPolicy, type StoredOutcome } from './replay';
+import { forgetAt, OutboxReplay, underTokenPolicy, type StoredOutcome } from './replay';
 
 /** @internal Commits a new order's record before its first request: see `Outbox.place`. */
 export type WriteAhead = (storage: Storage, record: OutboxRecord) => Promise<void>;
@@ -47,9 +47,9 @@ export class Outbox extends OutboxReplay {
    * record per order, kept for good otherwise. A forgotten order is discarded
    * (under that lease) or finished a day ago, so no one sends it meanwhile.
    */
-  protected override async forget(id: string): Promise<void> {
-    await super.forget(id);
-    await this.storage.delete('leases', this.lockName(id));
+  protected override async forget(ids: string[]): Promise<void> {
+    await super.forget(ids);
+    await this.storage.delete('leases', ids.map((id) => this.lockName(id)));
   }
 
   /**
@@ -116,7 +116,7 @@ export class Outbox extends OutboxReplay {
   async discard(id: string): Promise<boolean> {
     const removed = await this.lock(this.lockName(id), async () => {
       const record = await this.storage.get('outbox', id);
-      if (record) await this.forget(id);
+      if (record) await this.forget([id]);
       return !!record;
     });
     if (removed) this.channel.post({ t: 'outbox' });
@@ -124,7 +124,7 @@ export class Outbox extends OutboxReplay {
   }
 
   /**
-   * Time of the next due replay, or `undefined` when nothing waits. An entry
+   * Time of the next due replay, or `undefined` when the outbox is empty. An entry
    * in flight is asked after again within a budget: should the context that
    * sends it die (a tab closed during a long `placeOrder`), it is an orphan
    * to replay, and nothing else may come to wake this page. A waiting order
@@ -132,11 +132,13 @@ export class Outbox extends OutboxReplay {
    * circuit is open, the page does not read the outbox every second for
    * nothing. (The circuit that falls due replays it too, its order the probe.)
    * Nor later than it ends without a request (its retention, its token's
-   * death), whatever its backoff: the shop is told then.
+   * death), whatever its backoff: the shop is told then. A finished entry
+   * is due when it is to be forgotten: a page that stays open for days (a
+   * kiosk) keeps no more than a day of them.
    */
   async nextDue(): Promise<number | undefined> {
     const reach = this.reachAt();
-    const due = (await this.records.all()).flatMap((r) => (r.status == 'pending' ? Math.min(Math.max(r.due, reach), this.endsAt(r)) : r.status == 'sending' ? Date.now() + this.config.budgetMs : []));
+    const due = (await this.records.all()).map((r) => (r.status == 'pending' ? Math.min(Math.max(r.due, reach), this.endsAt(r)) : r.status == 'sending' ? Date.now() + this.config.budgetMs : forgetAt(r)));
     return due.length ? Math.min(...due) : undefined;
   }
 
@@ -177,7 +179,8 @@ export class Outbox extends OutboxReplay {
       expiresAt: now + this.config.retentionMs,
       allowCardLikeAt: this.config.allowCardLikeAt,
     };
-    this.records.trust(record);
+    // Only an outbox that keeps its orders reads them again (one with `outbox: false` would keep every body in memory).
+    if (this.config.retentionMs) this.records.trust(record);
     return record;
   }
 

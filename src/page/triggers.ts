@@ -32,7 +32,7 @@ function replayError(error: unknown): ErrorInfo {
  * @internal Replays the outbox from the page: right after load, when the
  * browser comes online (after probing the circuits that opened while it was
  * offline), when the tab becomes visible, when an endpoint recovers, and on a
- * timer while orders wait. A replay that fails is told to `onError` and kept
+ * timer while orders wait or a finished one is to be forgotten. A replay that fails is told to `onError` and kept
  * as `lastError`; the next trigger tries again, and the timer within seconds
  * (doubling while it keeps failing, up to 5 minutes).
  */
@@ -70,7 +70,7 @@ export function startReplayTriggers(
           lastError = replayError(error);
           onError?.(lastError);
           // What waits must not wait for the next event (a visit, coming online): try again on the timer.
-          arm(Date.now() + 1000 * 2 ** ++failures);
+          arm(Date.now() + Math.min(MAX_TIMER_MS, 1000 * 2 ** ++failures));
         },
       );
   };
@@ -79,7 +79,8 @@ export function startReplayTriggers(
     if (stopped) return;
     clearTimeout(dueTimer);
     dueAt = due;
-    dueTimer = setTimeout(() => replay(false), Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
+    // A time past the timer's bound (a finished order, forgotten a day later) is waited for in steps, not a drain at each.
+    dueTimer = setTimeout(() => (due - Date.now() > MIN_TIMER_MS ? arm(due) : replay(false)), Math.min(MAX_TIMER_MS, Math.max(MIN_TIMER_MS, due - Date.now())));
   };
   const forced = () => replay(true);
   const visible = () => document.visibilityState == 'visible' && forced();

@@ -56,13 +56,14 @@ export class Storage extends BaseStorage {
     );
   }
 
-  delete(store: StoreName, id: string): Promise<void> {
+  /** Deletes records of one store in one transaction. */
+  delete(store: StoreName, ids: readonly string[]): Promise<void> {
     return this.withDatabase(
       async (db) => {
         const tx = db.transaction(store, 'readwrite', { durability: 'strict' });
-        await Promise.all([tx.store.delete(id), tx.done]);
+        await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);
       },
-      inMemory((m) => m.delete(store, id)),
+      inMemory((m) => ids.forEach((id) => m.delete(store, id))),
     );
   }
 }

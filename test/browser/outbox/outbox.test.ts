@@ -1,10 +1,13 @@
 import { expect } from 'chai';
 import type { OrderEvent, OrderResult, SteadyCart, SteadyCartOptions } from '../../../src/index';
+import { createCore } from '../../../src/core';
+import { normalizeOptions } from '../../../src/options';
 import { LEASE_MS } from '../../../src/outbox/lease';
+import { checkPlacement } from '../../../src/outbox/placement';
 import type { OutboxRecord } from '../../../src/storage';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawAll, rawDelete, rawGet, rawPut } from '../hardening/raw-idb';
-import { backendQuiet, cleanup, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, rejection, sleep, uniqueNamespace, until } from '../helpers';
+import { backendQuiet, cleanup, deleteDatabase, discardBetweenReplays, open, openTab, postHeld, QUICK_TUNING, quickOptions, ROOMY_ATTEMPTS, rejection, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, items: [{ sku: 'mug', qty: 1 }], total: 1250, payment: { token: 'pm_1' } });
 
@@ -102,6 +105,20 @@ describe('outbox', () => {
     expect(left).to.deep.equal([recent.id, rejected.id].sort());
     expect((await sc.outbox.list()).map((e) => e.id).sort()).to.deep.equal([recent.id, rejected.id].sort());
     expect(await be.requests()).to.deep.equal([]);
+  });
+
+  it('with outbox: false, no order\'s body stays in memory (none is read again)', async () => {
+    const be = await startBackend();
+    const namespace = uniqueNamespace();
+    const core = await createCore(normalizeOptions(quickOptions(be, namespace, { outbox: false })));
+    try {
+      for (const ref of ['a', 'b']) expect((await core.outbox.place(checkPlacement(core.config, order(ref)))).status).to.equal('confirmed');
+      // The record cache's checked bodies, which an outbox that keeps its orders forgets with each order.
+      expect((core.outbox as unknown as { records: { checkedBodies: Map<string, unknown> } }).records.checkedBodies.size).to.equal(0);
+    } finally {
+      core.close();
+      await deleteDatabase(namespace);
+    }
   });
 
   it('without Web Locks, an order\'s lease leaves storage with the order: forgotten a day after it ended, or discarded', async () => {

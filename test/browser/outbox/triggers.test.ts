@@ -43,7 +43,7 @@ const rigs: Rig[] = [];
 const SLOW_CIRCUITS: SteadyCartOptions = { tuning: { attemptTimeoutMs: 400, openMs: 4000, maxOpenMs: 8000 } };
 
 /** A real core on `namespace` with `before` done to the backend and the store first, then the page's triggers on its outbox. */
-async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise<unknown> = async () => {}, extra: SteadyCartOptions = {}): Promise<Rig> {
+async function rig(before: (be: TestBackend, waiting: Rig['waiting'], namespace: string) => Promise<unknown> = async () => {}, extra: SteadyCartOptions = {}): Promise<Rig> {
   const be = await startBackend();
   const namespace = uniqueNamespace();
   await createSchema(namespace);
@@ -52,7 +52,7 @@ async function rig(before: (be: TestBackend, waiting: Rig['waiting']) => Promise
     await rawPut(namespace, 'outbox', [record]);
     return record.id as string;
   };
-  await before(be, waiting);
+  await before(be, waiting, namespace);
   const core = await createCore(normalizeOptions(quickOptions(be, namespace, extra)));
   core.start();
   // Without the circuits' own order probe (test/browser/transport/herd.test.ts): here only the triggers replay.
@@ -172,6 +172,21 @@ describe('replay triggers (real outbox)', () => {
     // Due after its backoff (about a second here): only the timer replays unforced.
     await placed(r, pending.id);
     expect(r.replays.slice(2)).to.include(false);
+  });
+
+  it('a page that stays open forgets a finished order a day after it ended: the timer runs the drain that does', async () => {
+    let id = '';
+    const r = await rig(async (_be, _waiting, namespace) => {
+      // Confirmed a day ago, less 4 s: the load-time replay keeps it, and it is to be forgotten 4 s later.
+      const record = pendingRecord(order('finished'), { status: 'confirmed', result: { orderId: 'o-1' }, updatedAt: Date.now() - 86_400_000 + 4000 });
+      id = record.id as string;
+      await rawPut(namespace, 'outbox', [record]);
+    });
+    await loadTimeReplayEnded(r);
+    expect((await r.core.outbox.list()).map((e) => e.id), 'kept by the load-time replay').to.deep.equal([id]);
+    // No event comes (no order, no visibility change, no coming online): only the timer drains.
+    await until(async () => !(await r.core.storage.get('outbox', id)), 'the finished order forgotten', 10_000);
+    expect(r.replays).to.deep.equal([true, false]);
   });
 
   it('while every circuit is open, the timer waits for an endpoint in reach instead of reading the outbox every second', async () => {
