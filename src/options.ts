@@ -72,6 +72,11 @@ const TUNING: ReadonlyArray<[Exclude<keyof TuningOptions, 'hedge'>, number, numb
   ['retryTokenRatio', 0.1, 0, 1000],
 ];
 
+/** @internal Throws `INVALID_OPTIONS` naming `path` unless `value` is an object (or an array, whose keys `knownKeys` then refuses). */
+export function checkObject(value: unknown, path: string): asserts value is object {
+  if (typeof value != 'object' || value === null) fail('INVALID_OPTIONS', 'must be an object', path);
+}
+
 /** Throws `INVALID_OPTIONS` for a key of `options` not in `keys` (space-separated): a misspelt option is never ignored. */
 export function knownKeys(options: object, keys: string, path = ''): void {
   const unknown = Object.keys(options).find((key) => !keys.split(' ').includes(key));

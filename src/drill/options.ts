@@ -1,5 +1,5 @@
 import { fail } from '../errors';
-import { endpointUrl, knownKeys, number, type Endpoint } from '../options';
+import { checkObject, endpointUrl, knownKeys, number, type Endpoint } from '../options';
 import type { DrillFault, DrillOptions, DrillState } from './types';
 
 const FAULTS: readonly DrillFault[] = ['refuse', 'silent', 'slow', '503', 'drop-after-commit'];
@@ -9,7 +9,7 @@ const FAULTS: readonly DrillFault[] = ['refuse', 'silent', 'slow', '503', 'drop-
  * endpoints; throws `INVALID_OPTIONS` naming the first bad field.
  */
 export function drillState(options: DrillOptions, endpoints: readonly Endpoint[], now = Date.now()): DrillState {
-  if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
+  checkObject(options, '');
   knownKeys(options, 'fault endpoint forMs slowMs retryAfterSeconds');
   const { fault } = options;
   if (!FAULTS.includes(fault)) fail('INVALID_OPTIONS', `must be one of ${FAULTS.join(', ')}`, 'fault');

@@ -1,6 +1,6 @@
 import { fail } from '../errors';
 import { toJsonBody } from '../guard/json';
-import { knownKeys, number, type Config } from '../options';
+import { checkObject, knownKeys, number, type Config } from '../options';
 import { isObject } from '../storage/validate';
 import type { PlaceOrderOptions } from '../types';
 
@@ -23,7 +23,7 @@ export interface Placement {
  */
 export function checkPlacement(config: Config, order: unknown, options: PlaceOrderOptions = {}, keys = ''): Placement {
   const start = performance.now();
-  if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
+  checkObject(options, '');
   // A misspelt option would be dropped: a token expiry lost sends a dead token later.
   knownKeys(options, 'budgetMs paymentTokenExpiresAt signal' + keys);
   const budgetMs = number(options.budgetMs, config.budgetMs, 100, 120_000, 'budgetMs');

@@ -1,5 +1,5 @@
 import { fail } from '../errors';
-import type { Config } from '../options';
+import { checkObject, type Config } from '../options';
 import { updateRecord, type OutboxRecord, type Storage } from '../storage';
 import { isObject } from '../storage/validate';
 import type { OrderResult, ResubmitOptions } from '../types';
@@ -20,7 +20,7 @@ import { checkPlacement } from './placement';
 
 /** @internal `outbox.resubmit`, see the API's documentation. */
 export async function resubmit(outbox: Outbox, config: Config, id: string, options: ResubmitOptions): Promise<OrderResult> {
-  if (typeof options != 'object' || options === null) fail('INVALID_OPTIONS', 'must be an object', '');
+  checkObject(options, '');
   const old = await outbox.record(id);
   if (!old) return fail('NOT_FOUND', 'no outbox entry has this id', 'id');
   return outbox.place(checkPlacement(config, paidAgain(old, options.payment), options, ' payment'), (storage, record) => writeAheadPaidAgain(storage, id, record));
@@ -37,7 +37,7 @@ function assertResubmittable(record: OutboxRecord): void {
 /** The order of `record` with `payment` in place of its own top-level `payment` field. */
 function paidAgain(record: OutboxRecord, payment: unknown): object {
   assertResubmittable(record);
-  if (typeof payment != 'object' || payment === null) fail('INVALID_OPTIONS', 'must be an object', 'payment');
+  checkObject(payment, 'payment');
   const order: unknown = JSON.parse(record.body);
   if (!isObject(order)) fail('NOT_RESUBMITTABLE', 'the order is not a JSON object', 'id');
   return { ...(order as object), payment };
