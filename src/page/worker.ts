@@ -48,6 +48,14 @@ const SYNC_GAP_MS = 1000;
 type WithSync = ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } };
 
 /**
+ * Registers Background Sync `tag` on `reg`, where the engine has it. What waits on a registration that
+ * may never settle (no worker controls the page) is this, bound to the tag and made out here: a closure
+ * made inside the instance keeps every variable of its scope (a minifier inlining a helper called once
+ * makes it there too), so the instance itself, past `close`, for as long as the page.
+ */
+const registerSync = (tag: string, reg?: WithSync) => reg?.sync?.register(tag).catch(() => {});
+
+/**
  * @internal The page's side of its service worker. With `serviceWorker`
  * configured, registers that worker with workbox-window, reporting its state
  * through `worker:state`; left out, works with the merchant's own worker,
@@ -75,7 +83,12 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   let skipWaiting: (() => void) | undefined;
   let waiting = false;
   let lookAgain: ReturnType<typeof setTimeout> | undefined;
-  let closed = false;
+  /**
+   * Aborted by `close`. The registration and its workers are the page's, shared by every instance, and
+   * outlive this one: their listeners are added with its signal (the controller is read as the options
+   * `{ signal }`), and what waits for the registration lets go at close, since it may never settle.
+   */
+  const closing = new AbortController();
   // A check that fails (storage refusing) leaves the update for the next page.
   const activateWaiting = () =>
     waiting &&
@@ -94,7 +107,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   onEveryOrder(events, activateWaiting);
   // A closed instance offers nothing: another page, or the next one, lets the update in.
   const offerWaiting = () => {
-    waiting = !closed;
+    waiting = !closing.signal.aborted;
     activateWaiting();
   };
 
@@ -110,11 +123,11 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
   }
   // Every update of the registration, watched on the registration itself: workbox-window's `waiting`
   // event comes for one update only once another has come from elsewhere (a second deploy in a long-lived tab).
-  void registration.then((reg) => {
+  void Promise.race([registration, new Promise<void>((done) => (closing.signal.onabort = () => done()))]).then((reg) => {
     if (!reg) return;
     skipWaiting = () => reg.waiting?.postMessage(SKIP_WAITING);
-    const installed = (next: ServiceWorker | null) => next?.addEventListener('statechange', () => next.state == 'installed' && reg.active && offerWaiting());
-    reg.addEventListener('updatefound', () => installed(reg.installing));
+    const installed = (next: ServiceWorker | null) => next?.addEventListener('statechange', () => next.state == 'installed' && reg.active && offerWaiting(), closing);
+    reg.addEventListener('updatefound', () => installed(reg.installing), closing);
     installed(reg.installing);
     if (reg.waiting) offerWaiting();
   });
@@ -135,7 +148,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
       return;
     }
     syncedAt = performance.now();
-    registration.then((reg) => reg?.sync?.register(replaySyncTag(config.namespace))).catch(() => {});
+    void registration.then(registerSync.bind(null, replaySyncTag(config.namespace)));
   }
   return {
     get state() {
@@ -143,7 +156,7 @@ export function registerWorker(config: Config, outbox: Outbox, events: Events): 
     },
     sync,
     close() {
-      closed = true;
+      closing.abort();
       waiting = false;
       clearTimeout(lookAgain);
     },
