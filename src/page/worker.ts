@@ -9,6 +9,15 @@ import { replaySyncTag, SKIP_WAITING } from '../worker-protocol';
 let policy: { createScriptURL(url: string): unknown } | undefined;
 /** The worker URLs configured on this page: the only ones the policy admits. */
 const workerUrls = new Set<string>();
+/**
+ * The policy's rule. Made out here and passed as a value: the policy lives as long as the page, and a
+ * function made inside an instance (as a minifier that inlines functions called once makes it) keeps
+ * every variable of the instance's scope, so the instance itself.
+ */
+const admit = (value: string) => {
+  if (!workerUrls.has(value)) throw new TypeError('steadycart only loads its own service worker');
+  return value;
+};
 
 /**
  * The worker's script URL, through the `steadycart` Trusted Types policy where
@@ -18,12 +27,7 @@ const workerUrls = new Set<string>();
 function scriptUrl(url: string): string {
   workerUrls.add(url);
   try {
-    policy ??= (globalThis as { trustedTypes?: { createPolicy(name: string, rules: object): typeof policy } }).trustedTypes!.createPolicy('steadycart', {
-      createScriptURL: (value: string) => {
-        if (!workerUrls.has(value)) throw new TypeError('steadycart only loads its own service worker');
-        return value;
-      },
-    });
+    policy ??= (globalThis as { trustedTypes?: { createPolicy(name: string, rules: object): typeof policy } }).trustedTypes!.createPolicy('steadycart', { createScriptURL: admit });
     return policy!.createScriptURL(url) as string;
   } catch {
     // No Trusted Types here, or a CSP that allows other policy names only: the plain URL, refused only where trusted URLs are required.
@@ -54,6 +58,9 @@ type WithSync = ServiceWorkerRegistration & { sync?: { register(tag: string): Pr
  * makes it there too), so the instance itself, past `close`, for as long as the page.
  */
 const registerSync = (tag: string, reg?: WithSync) => reg?.sync?.register(tag).catch(() => {});
+
+/** Asks `sw` to cache `urlsToCache`; bound to them as {@link registerSync} is: workbox-window's `active` may never settle (a page the worker does not control). */
+const cacheUrls = (urlsToCache: string[], sw: ServiceWorker) => sw.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache } });
 
 /**
  * @internal The page's side of its service worker. With `serviceWorker`
@@ -195,7 +202,7 @@ async function registerConfigured(config: Config, container: ServiceWorkerContai
       // Documents, scripts, styles and images only (not API calls), each once.
       const assets = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => ['script', 'link', 'css', 'img'].includes(e.initiatorType));
       const urls = [...new Set([location.href.split('#')[0]!, ...assets.map((e) => e.name)])].filter((u) => new URL(u).origin == location.origin);
-      void wb.active.then((sw) => sw.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: urls } }));
+      void wb.active.then(cacheUrls.bind(null, urls));
     }
     return reg;
   } catch (error) {
@@ -208,11 +215,14 @@ async function registerConfigured(config: Config, container: ServiceWorkerContai
  * Resolves once the registration has an active worker: at once on a return
  * visit (an update waiting behind it changes nothing), after install and
  * activation on the first. Rejects when that first worker fails to install.
+ * It listens to that worker one state change at a time, so that nothing of
+ * it is left on the worker, which outlives the instance, once it has settled.
  */
 function activated(reg: ServiceWorkerRegistration): Promise<void> {
+  const worker = reg.installing ?? reg.waiting;
   return new Promise((resolve, reject) => {
-    const check = () => (reg.active ? resolve() : reg.installing || reg.waiting || reject(new Error('the service worker did not install')));
-    (reg.installing ?? reg.waiting)?.addEventListener('statechange', check);
+    const check = () =>
+      reg.active ? resolve() : reg.installing || reg.waiting ? worker?.addEventListener('statechange', check, { once: true }) : reject(new Error('the service worker did not install'));
     check();
   });
 }
