@@ -114,7 +114,8 @@ async function launcher(name, part) {
   if (name === 'chromium') {
     launcher = chromeLauncher({
       concurrency: perBrowserConcurrency,
-      launchOptions: { executablePath: paths.chromium(), headless: true, args: CHROMIUM_ARGS },
+      // `gc()` for the tests that check a closed instance is collected (test/browser/page/closed-instance.test.ts).
+      launchOptions: { executablePath: paths.chromium(), headless: true, args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'] },
     });
   } else if (name === 'firefox') {
     launcher = chromeLauncher({
