@@ -446,12 +446,20 @@ import * as esbuild from 'esbuild';
  * instance keeps nothing of it in the minified bundles", +14 B), paid for in
  * part by one check that an option is an object (commit "Options: one check
  * that an option is an object", -18 B): page 25,042 B, within its limit.
+ *
+ * The page's limit was lowered from 25,050 B to 24,750 B (commit "Build: the
+ * served bundles leave out ky's progress streams"): ky reaches them only
+ * through two options steadycart never sets, and the bundles a merchant
+ * serves as they are take them out (rollup.config.mjs, `kyWithoutProgress`):
+ * page -421 B, worker -398 B. With the closed-instance fixes above and a
+ * kiosk's finished orders forgotten (+77 B), the page is 24,698 B. The
+ * page's target stands and is reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */
 export const BUDGETS = {
   cart: { limit: 5_500, target: 5_500 },
-  page: { limit: 25_050, target: 16_000 },
+  page: { limit: 24_750, target: 16_000 },
   worker: { limit: 15_000, target: 15_000 },
 };
 
