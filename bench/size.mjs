@@ -89,7 +89,7 @@ export function report(d) {
     'Bytes of the minified file and of its gzip (level 9). Shipped rows are the files `npm run build` made in dist/ (copied when the run started); every other row is built the same way here ' +
       `(rollup, \`@rollup/plugin-node-resolve\` with \`browser: true\`, \`rollup-plugin-esbuild\` to ${target}, \`@rollup/plugin-terser\` with rollup.config.mjs's options, IIFE, workbox-window's production build), ` +
       'except the "bundler consumer" rows: the ES module a merchant\'s bundler imports (dist/*.mjs), bundled with its dependencies and minified by esbuild (ESM, es2020), as `npm run size` measures it. ' +
-      '"Whole packages" re-exports every export (nothing can be tree-shaken: an upper bound); "as imported" keeps only the named imports; "ships" leaves out idb\'s cursor iterators, as steadycart\'s served bundles do (rollup.config.mjs: they are a side effect of importing idb, and steadycart never iterates). ' +
+      '"Whole packages" re-exports every export (nothing can be tree-shaken: an upper bound); "as imported" keeps only the named imports; "ships" leaves out idb\'s cursor iterators and ky\'s progress streams, as steadycart\'s served bundles do (rollup.config.mjs: the iterators are a side effect of importing idb, and steadycart never iterates; ky reaches the streams only through two options steadycart never sets). ' +
       'The peer kits are the libraries a shop would assemble for the same job, before writing any glue code of its own: cockatiel for retry, timeouts and circuit breaking, ky and idb, workbox-window to register a worker; workbox-background-sync for the queue and workbox-strategies for an offline shell in the worker (workbox-background-sync brings its own idb 7).',
     '',
     table(

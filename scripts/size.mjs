@@ -440,20 +440,18 @@ import * as esbuild from 'esbuild';
  * takes the page to 25,007 B. The page's target stands and is reported as
  * missed.
  *
- * A closed instance is left to the garbage collector (commits "Page worker: a
- * closed instance lets go of the registration, its workers and the
- * container's ready promise", +39 B, and "Page worker: what outlives an
- * instance keeps nothing of it in the minified bundles", +14 B), paid for in
- * part by one check that an option is an object (commit "Options: one check
- * that an option is an object", -18 B): page 25,042 B, within its limit.
- *
- * The page's limit was lowered from 25,050 B to 24,750 B (commit "Build: the
- * served bundles leave out ky's progress streams"): ky reaches them only
+ * The page's limit was lowered from 25,050 B to 24,750 B (commit "Size: the
+ * page's limit lowered to 24,750 B"): ky reaches its progress streams only
  * through two options steadycart never sets, and the bundles a merchant
- * serves as they are take them out (rollup.config.mjs, `kyWithoutProgress`):
- * page -421 B, worker -398 B. With the closed-instance fixes above and a
- * kiosk's finished orders forgotten (+77 B), the page is 24,698 B. The
- * page's target stands and is reported as missed.
+ * serves as they are now leave them out (rollup.config.mjs,
+ * `kyWithoutProgress`): page -421 B, worker -398 B. The same stop made a page
+ * that stays open forget finished orders (+77 B) and a closed instance
+ * collectable (commits "Page worker: a closed instance lets go of the
+ * registration, its workers and the container's ready promise", +39 B, and
+ * "Page worker: what outlives an instance keeps nothing of it in the minified
+ * bundles", +14 B, paid for in part by "Options: one check that an option is
+ * an object", -18 B): the page is 24,698 B. The page's target stands and is
+ * reported as missed.
  */
 /** @typedef {{ limit: number, target: number }} Budget */
 /** @type {Record<'cart' | 'page' | 'worker', Budget>} */

@@ -72,7 +72,7 @@ const TUNING: ReadonlyArray<[Exclude<keyof TuningOptions, 'hedge'>, number, numb
   ['retryTokenRatio', 0.1, 0, 1000],
 ];
 
-/** @internal Throws `INVALID_OPTIONS` naming `path` unless `value` is an object (or an array, whose keys `knownKeys` then refuses). */
+/** @internal Throws `INVALID_OPTIONS` naming `path` unless `value` is an object (an array passes: where `knownKeys` follows, it refuses an index key). */
 export function checkObject(value: unknown, path: string): asserts value is object {
   if (typeof value != 'object' || value === null) fail('INVALID_OPTIONS', 'must be an object', path);
 }

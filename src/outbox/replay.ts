@@ -111,7 +111,7 @@ type PassStep = 'forget' | 'keep' | 'replay' | 'wait';
  * context that died mid-flight.
  */
 function passStep(r: OutboxRecord, now: number, forceAll: boolean): PassStep {
-  if (isFinal(r.status)) return forgetAt(r) < now ? 'forget' : 'keep';
+  if (isFinal(r.status)) return forgetAt(r) <= now ? 'forget' : 'keep';
   return r.status == 'sending' || !held(r, now, forceAll) ? 'replay' : 'wait';
 }
 

@@ -214,15 +214,20 @@ async function registerConfigured(config: Config, container: ServiceWorkerContai
 /**
  * Resolves once the registration has an active worker: at once on a return
  * visit (an update waiting behind it changes nothing), after install and
- * activation on the first. Rejects when that first worker fails to install.
- * It listens to that worker one state change at a time, so that nothing of
- * it is left on the worker, which outlives the instance, once it has settled.
+ * activation on the first. Rejects when no worker is left on its way (the
+ * first failed to install). It listens to the worker on its way one state
+ * change at a time (to the next one, should that one become redundant while
+ * another installs), so that nothing of it is left on a worker, which
+ * outlives the instance, once it has settled.
  */
 function activated(reg: ServiceWorkerRegistration): Promise<void> {
-  const worker = reg.installing ?? reg.waiting;
   return new Promise((resolve, reject) => {
-    const check = () =>
-      reg.active ? resolve() : reg.installing || reg.waiting ? worker?.addEventListener('statechange', check, { once: true }) : reject(new Error('the service worker did not install'));
+    const check = () => {
+      const next = reg.installing ?? reg.waiting;
+      if (reg.active) resolve();
+      else if (next) next.addEventListener('statechange', check, { once: true });
+      else reject(new Error('the service worker did not install'));
+    };
     check();
   });
 }

@@ -12,9 +12,27 @@ import { checkPlacement } from '../../../src/outbox/placement';
 import { startReplayTriggers, type ReplayTriggers } from '../../../src/page/triggers';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawPut } from '../hardening/raw-idb';
-import { cleanup, deleteDatabase, QUICK_ROOMY_TUNING, quickOptions, uniqueNamespace, until } from '../helpers';
+import { cleanup, deleteDatabase, open, QUICK_ROOMY_TUNING, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 700, payment: { token: 'pm_t' } });
+
+const DAY_MS = 86_400_000;
+/** The page's replay timer's longest wait (src/page/triggers.ts). */
+const MAX_TIMER_MS = 300_000;
+
+/**
+ * Records every timer this page sets from now on (each still set as it was), with a way to run its
+ * callback at once: a wait of minutes, checked without waiting for it.
+ */
+function spyTimers(): Array<{ ms: number; run(): void }> & { restore(): void } {
+  const set = globalThis.setTimeout;
+  const timers = Object.assign([] as Array<{ ms: number; run(): void }>, { restore: () => (globalThis.setTimeout = set) });
+  globalThis.setTimeout = ((handler: () => void, ms = 0, ...rest: unknown[]) => {
+    timers.push({ ms, run: handler });
+    return set(handler, ms, ...rest);
+  }) as typeof setTimeout;
+  return timers;
+}
 
 /** Resolves after every timer of this page due within `ms` has fired (timers with a shorter delay, set earlier, fire first). */
 const afterTimers = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -177,16 +195,34 @@ describe('replay triggers (real outbox)', () => {
   it('a page that stays open forgets a finished order a day after it ended: the timer runs the drain that does', async () => {
     let id = '';
     const r = await rig(async (_be, _waiting, namespace) => {
-      // Confirmed a day ago, less 4 s: the load-time replay keeps it, and it is to be forgotten 4 s later.
-      const record = pendingRecord(order('finished'), { status: 'confirmed', result: { orderId: 'o-1' }, updatedAt: Date.now() - 86_400_000 + 4000 });
+      // Confirmed a day ago, less 8 s: the load-time replay keeps it (a busy machine has 8 s to run it), and it is to be forgotten 8 s later.
+      const record = pendingRecord(order('finished'), { status: 'confirmed', result: { orderId: 'o-1' }, updatedAt: Date.now() - DAY_MS + 8000 });
       id = record.id as string;
       await rawPut(namespace, 'outbox', [record]);
     });
     await loadTimeReplayEnded(r);
     expect((await r.core.outbox.list()).map((e) => e.id), 'kept by the load-time replay').to.deep.equal([id]);
     // No event comes (no order, no visibility change, no coming online): only the timer drains.
-    await until(async () => !(await r.core.storage.get('outbox', id)), 'the finished order forgotten', 10_000);
+    await until(async () => !(await r.core.storage.get('outbox', id)), 'the finished order forgotten', 20_000);
     expect(r.replays).to.deep.equal([true, false]);
+  });
+
+  it('a finished order to be forgotten in an hour: the timer waits in steps of its 5-minute bound, without a drain at each', async () => {
+    const steps = spyTimers();
+    try {
+      const r = await rig(async (_be, _waiting, namespace) => {
+        await rawPut(namespace, 'outbox', [pendingRecord(order('finished'), { status: 'confirmed', updatedAt: Date.now() - DAY_MS + 3_600_000 })]);
+      });
+      await loadTimeReplayEnded(r);
+      const step = (await until(() => steps.find((t) => t.ms == MAX_TIMER_MS), 'the timer armed for its longest step'))!;
+      // The step ends (called at once here, rather than in 5 minutes): the timer is armed for the next one, and nothing is read.
+      step.run();
+      await afterTimers(500);
+      expect(steps.filter((t) => t.ms == MAX_TIMER_MS)).to.have.length(2);
+      expect(r.replays).to.deep.equal([true]);
+    } finally {
+      steps.restore();
+    }
   });
 
   it('while every circuit is open, the timer waits for an endpoint in reach instead of reading the outbox every second', async () => {
@@ -280,5 +316,27 @@ describe('replay triggers (real outbox)', () => {
       expect(r.replays).to.have.length(2);
       expect(await r.be.charges(pending.id)).to.equal(0);
     });
+  });
+});
+
+describe('replay triggers (an instance)', () => {
+  afterEach(async () => {
+    await cleanup();
+    await closeBackends();
+  });
+
+  it('an order finished on this page arms the timer that forgets it a day later, on a page whose outbox was empty', async () => {
+    const be = await startBackend();
+    const sc = await open(quickOptions(be, uniqueNamespace()));
+    // The load-time replay, of an empty outbox, arms nothing: it is long over a second later.
+    await sleep(1000);
+    const timers = spyTimers();
+    try {
+      expect((await sc.placeOrder(order('kiosk'))).status).to.equal('confirmed');
+      await afterTimers(200);
+      expect(timers.filter((t) => t.ms == MAX_TIMER_MS), "the timer's first step towards the order's forgetting").to.have.length(1);
+    } finally {
+      timers.restore();
+    }
   });
 });
