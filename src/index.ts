@@ -3,9 +3,9 @@
  * @packageDocumentation
  */
 import { CheckoutCart } from './cart/ordered';
-import { onEveryOrder } from './events';
 import { assertBrowser } from './cart/create';
 import { createCore, REMOTE_EVENTS } from './core';
+import { onEveryOrder } from './events';
 import { normalizeOptions, storeConfig } from './options';
 import { endpointHealth } from './page/health';
 import { steadyCart } from './page/instance';

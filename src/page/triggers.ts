@@ -32,9 +32,10 @@ function replayError(error: unknown): ErrorInfo {
  * @internal Replays the outbox from the page: right after load, when the
  * browser comes online (after probing the circuits that opened while it was
  * offline), when the tab becomes visible, when an endpoint recovers, and on a
- * timer while orders wait or a finished one is to be forgotten. A replay that fails is told to `onError` and kept
- * as `lastError`; the next trigger tries again, and the timer within seconds
- * (doubling while it keeps failing, up to 5 minutes).
+ * timer while orders wait or a finished one is to be forgotten. A replay
+ * that fails is told to `onError` and kept as `lastError`; the next trigger
+ * tries again, and the timer within seconds (doubling while it keeps
+ * failing, up to 5 minutes).
  */
 export function startReplayTriggers(
   outbox: Outbox,
