@@ -3,7 +3,8 @@ import type { ErrorInfo } from '../types';
 
 /** Bounds of the replay timer. */
 const MIN_TIMER_MS = 1000;
-const MAX_TIMER_MS = 300_000;
+/** @internal The upper one, which a far due time is waited for in steps of. */
+export const MAX_TIMER_MS = 300_000;
 /** Longest spread of the replay after an endpoint recovers. */
 const MAX_SPREAD_MS = 30_000;
 

@@ -9,16 +9,14 @@ import { createCore, type Core } from '../../../src/core';
 import type { SteadyCartOptions } from '../../../src/index';
 import { normalizeOptions } from '../../../src/options';
 import { checkPlacement } from '../../../src/outbox/placement';
-import { startReplayTriggers, type ReplayTriggers } from '../../../src/page/triggers';
+import { KEEP_FINISHED_MS } from '../../../src/outbox/replay';
+import { MAX_TIMER_MS, startReplayTriggers, type ReplayTriggers } from '../../../src/page/triggers';
 import { closeBackends, down, startBackend, up, type TestBackend } from '../backend';
 import { createSchema, pendingRecord, rawPut } from '../hardening/raw-idb';
 import { cleanup, deleteDatabase, open, QUICK_ROOMY_TUNING, quickOptions, sleep, uniqueNamespace, until } from '../helpers';
 
 const order = (ref: string) => ({ orderRef: ref, total: 700, payment: { token: 'pm_t' } });
 
-const DAY_MS = 86_400_000;
-/** The page's replay timer's longest wait (src/page/triggers.ts). */
-const MAX_TIMER_MS = 300_000;
 
 /**
  * Records every timer this page sets from now on (each still set as it was), with a way to run its
@@ -196,7 +194,7 @@ describe('replay triggers (real outbox)', () => {
     let id = '';
     const r = await rig(async (_be, _waiting, namespace) => {
       // Confirmed a day ago, less 8 s: the load-time replay keeps it (a busy machine has 8 s to run it), and it is to be forgotten 8 s later.
-      const record = pendingRecord(order('finished'), { status: 'confirmed', result: { orderId: 'o-1' }, updatedAt: Date.now() - DAY_MS + 8000 });
+      const record = pendingRecord(order('finished'), { status: 'confirmed', result: { orderId: 'o-1' }, updatedAt: Date.now() - KEEP_FINISHED_MS + 8000 });
       id = record.id as string;
       await rawPut(namespace, 'outbox', [record]);
     });
@@ -211,7 +209,7 @@ describe('replay triggers (real outbox)', () => {
     const steps = spyTimers();
     try {
       const r = await rig(async (_be, _waiting, namespace) => {
-        await rawPut(namespace, 'outbox', [pendingRecord(order('finished'), { status: 'confirmed', updatedAt: Date.now() - DAY_MS + 3_600_000 })]);
+        await rawPut(namespace, 'outbox', [pendingRecord(order('finished'), { status: 'confirmed', updatedAt: Date.now() - KEEP_FINISHED_MS + 3_600_000 })]);
       });
       await loadTimeReplayEnded(r);
       const step = (await until(() => steps.find((t) => t.ms == MAX_TIMER_MS), 'the timer armed for its longest step'))!;

@@ -11,14 +11,13 @@
  */
 import { expect } from 'chai';
 import { createSteadyCart, type SteadyCart, type SteadyCartOptions } from '../../../src/index';
+import { INSTRUMENTATION, type Instrumentable } from '../../../src/page/instrumentation';
 import { closeBackends, down, startBackend } from '../backend';
 import { deleteDatabase, quickOptions, sleep, uniqueNamespace, unregisterWorkers, until, workerScope } from '../helpers';
 
 /** V8's `gc()`: Chromium exposes it under `--js-flags=--expose-gc` (web-test-runner.config.mjs). */
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** The key under which an instance lends steadycart/otel its configuration: an object every part of the instance holds. */
-const INSTRUMENTATION = Symbol.for('steadycart.instrumentation');
 
 /**
  * Creates an instance with `options`, lets `use` work with it, closes it and
@@ -36,7 +35,8 @@ async function closedInstance(create: typeof createSteadyCart, options: SteadyCa
   return new Map([
     ['the instance', new WeakRef<object>(sc)],
     ['its outbox API', new WeakRef<object>(sc.outbox)],
-    ['its configuration', new WeakRef<object>((sc as unknown as Record<symbol, object>)[INSTRUMENTATION]!)],
+    // What the instance lends steadycart/otel: its configuration, which every part of it holds.
+    ['its configuration', new WeakRef<object>((sc as SteadyCart & Instrumentable)[INSTRUMENTATION]!)],
   ]);
 }
 
